@@ -1,0 +1,223 @@
+import { CLEAR_TOKEN, COLUMNS } from './columns.js';
+import { problem, quote } from './problems.js';
+import type { RecordResult } from './record.js';
+import type { InputFormat, InputProblem, InputRow, InvalidRow, ParsedInput, ProfileChanges, RowKey } from './types.js';
+
+interface At {
+  rowNumber: number;
+  line: number;
+}
+
+interface Accepted {
+  row: InputRow;
+  keyLabel: string;
+}
+
+function keyId(key: RowKey): string {
+  return key.kind === 'id' ? `id:${key.id}` : `email:${key.email}`;
+}
+
+function rowRef(at: At): string {
+  return `row ${at.rowNumber} (line ${at.line})`;
+}
+
+const columnOrder = new Map(COLUMNS.map((c, i) => [c.name, i]));
+
+/** The changes as column → value, in the documented column order, for comparing rows and naming what differs. */
+function flatten(changes: ProfileChanges, key: RowKey): [string, string | null][] {
+  const out: [string, string | null][] = [];
+  const add = (column: string, value: string | null | undefined) => {
+    if (value !== undefined) out.push([column, value]);
+  };
+  add('name', changes.name);
+  add(key.kind === 'id' ? 'email' : 'newEmail', changes.email);
+  add('title', changes.title);
+  add('department', changes.department);
+  add('preferredName', changes.preferredName);
+  if (changes.manager !== undefined) {
+    const m = changes.manager;
+    add('manager', m === null ? null : m.kind === 'id' ? m.id : m.email);
+  }
+  for (const [field, value] of Object.entries(changes.employerInfo ?? {})) add(`employerInfo.${field}`, value);
+  for (const [type, value] of Object.entries(changes.phones ?? {})) add(`phone.${type}`, value);
+  add('state', changes.state);
+  return out.sort(([a], [b]) => columnOrder.get(a)! - columnOrder.get(b)!);
+}
+
+function show(value: string | null | undefined): string {
+  if (value === undefined) return 'unchanged';
+  return value === null ? CLEAR_TOKEN : quote(value);
+}
+
+function differences(a: [string, string | null][], b: [string, string | null][]): string {
+  const ma = new Map(a);
+  const mb = new Map(b);
+  const columns = [...new Set([...ma.keys(), ...mb.keys()])]
+    .filter((c) => ma.get(c) !== mb.get(c))
+    .sort((x, y) => columnOrder.get(x)! - columnOrder.get(y)!);
+  const shown = columns.slice(0, 3).map((c) => `${c}: ${show(ma.get(c))} here, ${show(mb.get(c))} there`);
+  if (columns.length > 3) shown.push(`${columns.length - 3} more`);
+  return shown.join('; ');
+}
+
+/**
+ * Accumulates records in input order and applies the whole-file rules (duplicates, clashing email changes)
+ * once everything is read: those need every row, so they run in `finish`.
+ */
+export class Collector {
+  private readonly fileProblems: InputProblem[] = [];
+  private readonly accepted: Accepted[] = [];
+  private readonly invalid: InvalidRow[] = [];
+  private readonly rowWarnings: InputProblem[] = [];
+  private total = 0;
+
+  constructor(private readonly format: InputFormat) {}
+
+  /** A problem that belongs to the file (a header column, an unknown JSON key), not to one row's validity. */
+  addFileProblem(p: InputProblem): void {
+    this.fileProblems.push(p);
+  }
+
+  /** A record the reader could not even turn into cells (e.g. a JSON Lines line that is not JSON). */
+  addUnreadable(at: At, problems: InputProblem[]): void {
+    this.total++;
+    this.invalid.push({ ...at, problems });
+  }
+
+  addRecord(at: At, result: RecordResult, extra: InputProblem[] = []): void {
+    this.total++;
+    const problems = [...extra, ...result.problems];
+    if (result.key === undefined || problems.some((p) => p.severity === 'error')) {
+      const entry: InvalidRow = { ...at, problems };
+      if (result.keyLabel !== undefined) entry.key = result.keyLabel;
+      this.invalid.push(entry);
+      return;
+    }
+    if (Object.keys(result.changes).length === 0) {
+      this.rowWarnings.push(
+        ...problems,
+        problem('warning', at, 'nothing to change (every column other than the key is empty); this row is skipped'),
+      );
+      return;
+    }
+    this.rowWarnings.push(...problems);
+    this.accepted.push({
+      row: { rowNumber: at.rowNumber, line: at.line, key: result.key, changes: result.changes },
+      keyLabel: result.keyLabel ?? '',
+    });
+  }
+
+  finish(): ParsedInput {
+    const crossProblems = new Map<Accepted, InputProblem[]>();
+    const dropped = new Set<Accepted>();
+    const flag = (a: Accepted, p: InputProblem) => {
+      const list = crossProblems.get(a);
+      if (list === undefined) crossProblems.set(a, [p]);
+      else list.push(p);
+    };
+
+    const byKey = new Map<string, Accepted[]>();
+    for (const a of this.accepted) {
+      const id = keyId(a.row.key);
+      const group = byKey.get(id);
+      if (group === undefined) byKey.set(id, [a]);
+      else group.push(a);
+    }
+    for (const group of byKey.values()) {
+      if (group.length < 2) continue;
+      const flat = group.map((a) => flatten(a.row.changes, a.row.key));
+      const first = JSON.stringify(flat[0]);
+      if (flat.every((f) => JSON.stringify(f) === first)) {
+        const kept = group[0]!;
+        for (const a of group.slice(1)) {
+          dropped.add(a);
+          flag(
+            a,
+            problem(
+              'warning',
+              a.row,
+              `repeats ${rowRef(kept.row)} for the same user (${quote(a.keyLabel)}) with the same changes; this row is skipped`,
+            ),
+          );
+        }
+        continue;
+      }
+      group.forEach((a, i) => {
+        const others = group.filter((o) => o !== a);
+        const j = i === 0 ? 1 : 0;
+        flag(
+          a,
+          problem(
+            'error',
+            a.row,
+            `the same user (${quote(a.keyLabel)}) is also in ${others.map((o) => rowRef(o.row)).join(', ')} with different changes (${differences(flat[i]!, flat[j]!)}); give each user one row`,
+          ),
+        );
+      });
+    }
+
+    // Email changes that clash with another row: the platform would reject the second, or the outcome would depend
+    // on the order in which the rows run.
+    const live = this.accepted.filter((a) => !dropped.has(a));
+    const keyedByEmail = new Map<string, Accepted>();
+    for (const a of live)
+      if (a.row.key.kind === 'email' && !keyedByEmail.has(a.row.key.email)) keyedByEmail.set(a.row.key.email, a);
+    const newEmailOwner = new Map<string, Accepted>();
+    for (const a of live) {
+      const target = a.row.changes.email;
+      if (target === undefined) continue;
+      const column = a.row.key.kind === 'id' ? 'email' : 'newEmail';
+      const owner = newEmailOwner.get(target);
+      if (owner === undefined) newEmailOwner.set(target, a);
+      else if (keyId(owner.row.key) !== keyId(a.row.key)) {
+        const detail = `is also the new email address of a different user in ${rowRef(owner.row)}; two users cannot share an email address`;
+        flag(a, problem('error', { ...a.row, column }, `${quote(target)} ${detail}`));
+        flag(
+          owner,
+          problem(
+            'error',
+            { ...owner.row, column: owner.row.key.kind === 'id' ? 'email' : 'newEmail' },
+            `${quote(target)} is also the new email address of a different user in ${rowRef(a.row)}; two users cannot share an email address`,
+          ),
+        );
+      }
+      const lookedUp = keyedByEmail.get(target);
+      if (lookedUp !== undefined && lookedUp !== a) {
+        flag(
+          a,
+          problem(
+            'error',
+            { ...a.row, column },
+            `${quote(target)} is also the email that ${rowRef(lookedUp.row)} uses to find its user; the result would depend on the order of the rows, so make this change in a separate run`,
+          ),
+        );
+        flag(
+          lookedUp,
+          problem(
+            'error',
+            { ...lookedUp.row, column: 'email' },
+            `${quote(target)} is also the new email address given in ${rowRef(a.row)}; the result would depend on the order of the rows, so make that change in a separate run`,
+          ),
+        );
+      }
+    }
+
+    const rows: InputRow[] = [];
+    const invalid = [...this.invalid];
+    const problems = [...this.fileProblems, ...this.rowWarnings, ...this.invalid.flatMap((r) => r.problems)];
+    for (const a of this.accepted) {
+      const extra = crossProblems.get(a) ?? [];
+      problems.push(...extra);
+      if (dropped.has(a)) continue;
+      if (extra.some((p) => p.severity === 'error')) {
+        invalid.push({ rowNumber: a.row.rowNumber, line: a.row.line, key: a.keyLabel, problems: extra });
+      } else {
+        rows.push(a.row);
+      }
+    }
+    // Stable: problems on one line keep the order in which they were found.
+    problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    invalid.sort((a, b) => a.rowNumber - b.rowNumber);
+    return { format: this.format, rows, problems, invalidRows: invalid, totalRecords: this.total };
+  }
+}

@@ -1,0 +1,143 @@
+import type { PhoneType } from './types.js';
+
+export const CLEAR_TOKEN = '<clear>';
+
+export interface ColumnSpec {
+  /** The CSV header, or the JSON key (dotted, or nested under `employerInfo` / `phone`). */
+  readonly name: string;
+  readonly description: string;
+  /** Whether `<clear>` (or JSON null) may clear it. */
+  readonly clearable: boolean;
+  readonly example: string;
+}
+
+export const PHONE_TYPES: readonly PhoneType[] = ['work', 'work2', 'work3', 'work4', 'home', 'mobile', 'main', 'other'];
+
+export const EMPLOYER_INFO_FIELDS = ['officialName', 'employeeId', 'employeeType', 'dateHire'] as const;
+export type EmployerInfoField = (typeof EMPLOYER_INFO_FIELDS)[number];
+
+/** JSON objects that may nest their columns: `{"phone": {"work": "+1…"}}` is `phone.work`. */
+export const NESTED_GROUPS = ['employerInfo', 'phone'] as const;
+
+const phoneLabels: Record<PhoneType, string> = {
+  work: 'Work',
+  work2: 'Work 2',
+  work3: 'Work 3',
+  work4: 'Work 4',
+  home: 'Home',
+  mobile: 'Mobile',
+  main: 'Main',
+  other: 'Other',
+};
+
+export const COLUMNS: readonly ColumnSpec[] = [
+  {
+    name: 'id',
+    description: 'Genesys user id (a UUID). Identifies the user when present and non-empty.',
+    clearable: false,
+    example: '6a1f0c52-3c0e-4d6c-9f3e-2b8f1f0e9a11',
+  },
+  {
+    name: 'email',
+    description:
+      'Identifies the user (case-insensitive) when `id` is empty. In a row keyed by `id`, the new email address.',
+    clearable: false,
+    example: 'ana.lopez@example.com',
+  },
+  {
+    name: 'newEmail',
+    description: 'New email address, in a row keyed by `email`.',
+    clearable: false,
+    example: 'ana.garcia@example.com',
+  },
+  { name: 'name', description: 'Full name, at most 255 characters.', clearable: false, example: 'Ana López' },
+  { name: 'title', description: 'Job title.', clearable: true, example: 'Team Lead' },
+  { name: 'department', description: 'Department.', clearable: true, example: 'Support' },
+  { name: 'preferredName', description: 'Preferred name.', clearable: true, example: 'Ana' },
+  {
+    name: 'manager',
+    description: "The manager's user id (UUID) or email address.",
+    clearable: true,
+    example: 'maria.silva@example.com',
+  },
+  { name: 'employerInfo.officialName', description: 'Official name.', clearable: true, example: 'Ana López García' },
+  { name: 'employerInfo.employeeId', description: 'Employee id.', clearable: true, example: 'E-10442' },
+  { name: 'employerInfo.employeeType', description: 'Employee type.', clearable: true, example: 'Full-time' },
+  {
+    name: 'employerInfo.dateHire',
+    description: 'Hire date, yyyy-MM-dd (a real calendar date).',
+    clearable: true,
+    example: '2021-03-15',
+  },
+  ...PHONE_TYPES.map(
+    (type): ColumnSpec => ({
+      name: `phone.${type}`,
+      description: `${phoneLabels[type]} phone, international format: \`+\` and 7–15 digits; spaces, dashes, dots and parentheses are ignored.`,
+      clearable: true,
+      example: '+1 317 555 0100',
+    }),
+  ),
+  {
+    name: 'state',
+    description: '`active` or `inactive` (case-insensitive).',
+    clearable: false,
+    example: 'inactive',
+  },
+];
+
+export const COLUMN_NAMES: ReadonlySet<string> = new Set(COLUMNS.map((c) => c.name));
+
+export function isClearable(column: string): boolean {
+  return COLUMNS.some((c) => c.name === column && c.clearable);
+}
+
+function normaliseForMatch(s: string): string {
+  return s.toLowerCase().replace(/[\s_-]/g, '');
+}
+
+function levenshtein(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** The documented column an unknown name most likely meant, if any is close enough. */
+export function suggestColumn(unknown: string): string | undefined {
+  const target = normaliseForMatch(unknown);
+  if (target === '') return undefined;
+  for (const c of COLUMNS) if (normaliseForMatch(c.name) === target) return c.name;
+  // `employeeId` for `employerInfo.employeeId`, `mobile` for `phone.mobile`.
+  for (const c of COLUMNS) {
+    const leaf = c.name.split('.').pop()!;
+    if (c.name.includes('.') && normaliseForMatch(leaf) === target) return c.name;
+  }
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const c of COLUMNS) {
+    const d = levenshtein(target, normaliseForMatch(c.name));
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = c.name;
+    }
+  }
+  // Short names get one edit: with two, "x" would already match "id".
+  const tolerance = target.length <= 3 ? 1 : Math.max(2, Math.floor(target.length / 4));
+  return bestDistance <= tolerance ? best : undefined;
+}
+
+/** "unknown column …" with a did-you-mean, or the list of known columns when nothing is close. */
+export function unknownColumnMessage(column: string): string {
+  const suggestion = suggestColumn(column);
+  const hint =
+    suggestion !== undefined
+      ? `did you mean "${suggestion}"? Column names are case-sensitive`
+      : `known columns are ${COLUMNS.map((c) => c.name).join(', ')}`;
+  return `unknown column ${JSON.stringify(column)}: ${hint}`;
+}

@@ -1,0 +1,273 @@
+import { pipeline } from 'node:stream/promises';
+import { CsvError, type Options, parse } from 'csv-parse';
+import { ValidationError } from '../errors.js';
+import { Collector } from './collect.js';
+import { COLUMN_NAMES, suggestColumn, unknownColumnMessage } from './columns.js';
+import { problem, quote } from './problems.js';
+import { type Cell, cellFromCsv, normaliseRecord } from './record.js';
+import type { InputProblem, ParsedInput } from './types.js';
+
+/** Far above any real profile row; stops an unclosed quote from swallowing the rest of a large file. */
+const MAX_RECORD_CHARS = 1_000_000;
+
+const QUOTING_ADVICE =
+  'Put double quotes around any value that contains a comma, a double quote or a line break, and double each quote inside it ("").';
+
+type CsvRecord =
+  | { kind: 'header'; fields: string[]; line: number }
+  | { kind: 'data'; fields: string[]; line: number; rowNumber: number };
+
+function countLineBreaks(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) n++;
+    else if (c === 13) {
+      n++;
+      if (text.charCodeAt(i + 1) === 10) i++;
+    }
+  }
+  return n;
+}
+
+/**
+ * Where a parse error sits inside the raw text of the record being parsed: the field it is in, how many line
+ * breaks precede it, and where an still-open quoted value began. csv-parse's own line numbers are unreliable
+ * (CRLF inside quoted values counts twice), so lines are counted here.
+ */
+function locateInRaw(raw: string): {
+  field: number;
+  lineBreaks: number;
+  openQuote?: { field: number; lineBreaks: number };
+} {
+  let field = 0;
+  let lineBreaks = 0;
+  let inQuotes = false;
+  let atFieldStart = true;
+  let openQuote: { field: number; lineBreaks: number } | undefined;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (c === '\n' || c === '\r') {
+      lineBreaks++;
+      if (c === '\r' && raw[i + 1] === '\n') i++;
+      if (!inQuotes) atFieldStart = true;
+      continue;
+    }
+    if (inQuotes) {
+      if (c === '"') {
+        if (raw[i + 1] === '"') i++;
+        else inQuotes = false;
+      }
+    } else if (c === '"' && atFieldStart) {
+      inQuotes = true;
+      openQuote = { field, lineBreaks };
+    } else if (c === ',') {
+      field++;
+      atFieldStart = true;
+    } else if (c !== ' ' && c !== '\t') {
+      atFieldStart = false;
+    }
+  }
+  return inQuotes && openQuote ? { field, lineBreaks, openQuote } : { field, lineBreaks };
+}
+
+interface ParseState {
+  nextLine: number;
+  header?: string[];
+  rows: number;
+}
+
+function describeCsvError(err: CsvError, name: string, state: ParseState): string {
+  const raw = typeof err.raw === 'string' ? err.raw : '';
+  const located = locateInRaw(raw);
+  const pointAt =
+    err.code === 'CSV_QUOTE_NOT_CLOSED' || err.code === 'CSV_MAX_RECORD_SIZE' ? located.openQuote : undefined;
+  const line = state.nextLine + (pointAt ?? located).lineBreaks;
+  const fieldIndex = (pointAt ?? located).field;
+  const columnName = state.header?.[fieldIndex]?.trim();
+  const column = columnName ? `column ${JSON.stringify(columnName)}` : `column ${fieldIndex + 1}`;
+  const where =
+    state.header === undefined
+      ? `line ${line}, in the header, ${column}`
+      : `line ${line} (row ${state.rows + 1}), ${column}`;
+  let reason: string;
+  switch (err.code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      reason = 'a quoted value starts here and its closing quote is missing';
+      break;
+    case 'CSV_MAX_RECORD_SIZE':
+      reason = pointAt
+        ? `a quoted value starts here and runs on for over ${MAX_RECORD_CHARS} characters; its closing quote is probably missing`
+        : `the record is over ${MAX_RECORD_CHARS} characters long`;
+      break;
+    case 'CSV_INVALID_CLOSING_QUOTE':
+    case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE': {
+      const got = /got "(.*?)"/.exec(err.message)?.[1];
+      reason = `a quoted value is followed by ${got !== undefined ? quote(got) : 'other text'} instead of a comma or the end of the line`;
+      break;
+    }
+    case 'INVALID_OPENING_QUOTE':
+      reason = 'a double quote appears inside a value that does not start with one';
+      break;
+    default:
+      reason = err.message;
+  }
+  return `${name}, ${where}: CSV quoting error: ${reason}. ${QUOTING_ADVICE}`;
+}
+
+function noKeyColumnMessage(name: string, header: string[]): string {
+  const parts = [
+    `${name}: the header has neither an "id" nor an "email" column, so no row says which user it changes.`,
+  ];
+  const hints = header
+    .map((h) => h.trim())
+    .filter((h) => h !== '' && !COLUMN_NAMES.has(h))
+    .map((h) => [h, suggestColumn(h)] as const)
+    .filter(([, s]) => s === 'id' || s === 'email' || s === 'newEmail')
+    .map(([h, s]) => `${JSON.stringify(h)} → did you mean "${s}"?`);
+  if (hints.length > 0) parts.push(`Column names are case-sensitive: ${hints.join(' ')}`);
+  const joined = header.join(',');
+  const separator = [';', '\t', '|'].find((s) => header.length === 1 && joined.includes(s));
+  if (separator !== undefined) {
+    parts.push(
+      `The header looks separated by ${separator === '\t' ? 'tabs' : JSON.stringify(separator)}: save the file with commas as separators.`,
+    );
+  }
+  parts.push(`The header read was: ${quote(joined)}.`);
+  return parts.join(' ');
+}
+
+interface HeaderPlan {
+  /** For each field position, the documented column it feeds, or undefined (unknown, unnamed or a repeat). */
+  columns: (string | undefined)[];
+  unnamed: Set<number>;
+}
+
+function planHeader(header: string[], line: number, collector: Collector): HeaderPlan {
+  const columns: (string | undefined)[] = [];
+  const unnamed = new Set<number>();
+  const firstPosition = new Map<string, number>();
+  header.forEach((rawName, i) => {
+    const name = rawName.trim();
+    columns.push(undefined);
+    if (name === '') {
+      unnamed.add(i);
+      return;
+    }
+    const earlier = firstPosition.get(name);
+    if (earlier !== undefined) {
+      collector.addFileProblem(
+        problem(
+          'error',
+          { line, column: name },
+          `the column appears twice in the header (positions ${earlier + 1} and ${i + 1}); keep only one`,
+        ),
+      );
+      return;
+    }
+    firstPosition.set(name, i);
+    if (!COLUMN_NAMES.has(name)) {
+      collector.addFileProblem(problem('error', { line, column: name }, unknownColumnMessage(name)));
+      return;
+    }
+    columns[i] = name;
+  });
+  return { columns, unnamed };
+}
+
+function isBlank(fields: string[]): boolean {
+  return fields.every((f) => f.trim() === '');
+}
+
+/**
+ * Streams CSV text: the header is the first non-blank record; blank records (empty lines, or only empty cells)
+ * are skipped and not counted.
+ */
+export async function readCsv(text: AsyncIterable<string>, name: string): Promise<ParsedInput> {
+  const collector = new Collector('csv');
+  const state: ParseState = { nextLine: 1, rows: 0 };
+  let plan: HeaderPlan | undefined;
+  let headerWidth = 0;
+
+  // Runs synchronously as each record is parsed, so `state` always describes the record after the last one
+  // parsed, which is where a parse error sits even when earlier records are still buffered downstream.
+  const onRecord = ({ record, raw }: { record: string[]; raw: string }): CsvRecord | null => {
+    const line = state.nextLine;
+    state.nextLine += countLineBreaks(raw);
+    if (isBlank(record)) return null;
+    if (state.header === undefined) {
+      state.header = record;
+      return { kind: 'header', fields: record, line };
+    }
+    state.rows++;
+    return { kind: 'data', fields: record, line, rowNumber: state.rows };
+  };
+
+  const parser = parse({
+    bom: true,
+    raw: true,
+    trim: true,
+    relax_column_count: true,
+    skip_empty_lines: false,
+    record_delimiter: ['\r\n', '\n', '\r'],
+    max_record_size: MAX_RECORD_CHARS,
+    // csv-parse's types do not model `raw: true` (records arrive as {record, raw}) nor a reshaping on_record.
+    on_record: onRecord as unknown as Options['on_record'],
+  });
+
+  const consume = async (records: AsyncIterable<CsvRecord>) => {
+    for await (const rec of records) {
+      if (rec.kind === 'header') {
+        const named = new Set(rec.fields.map((f) => f.trim()));
+        if (!named.has('id') && !named.has('email')) throw new ValidationError(noKeyColumnMessage(name, rec.fields));
+        plan = planHeader(rec.fields, rec.line, collector);
+        headerWidth = rec.fields.length;
+        continue;
+      }
+      const at = { rowNumber: rec.rowNumber, line: rec.line };
+      const extra: InputProblem[] = [];
+      const surplus = rec.fields.slice(headerWidth);
+      if (surplus.some((f) => f.trim() !== '')) {
+        extra.push(
+          problem(
+            'error',
+            at,
+            `has ${rec.fields.length} values but the header has ${headerWidth} columns; a value that contains a comma must be in double quotes`,
+          ),
+        );
+      }
+      const cells = new Map<string, Cell>();
+      for (let i = 0; i < Math.min(rec.fields.length, headerWidth); i++) {
+        const value = rec.fields[i]!;
+        if (plan!.unnamed.has(i) && value.trim() !== '') {
+          extra.push(
+            problem(
+              'error',
+              at,
+              `column ${i + 1} has no name in the header but holds ${quote(value.trim())}; name the column or remove the value`,
+            ),
+          );
+          continue;
+        }
+        const column = plan!.columns[i];
+        if (column === undefined) continue;
+        const cell = cellFromCsv(value);
+        if (cell !== undefined) cells.set(column, cell);
+      }
+      collector.addRecord(at, normaliseRecord(cells, at), extra);
+    }
+  };
+
+  try {
+    await pipeline(text, parser, consume);
+  } catch (err) {
+    if (err instanceof CsvError) throw new ValidationError(describeCsvError(err, name, state));
+    throw err;
+  }
+
+  if (state.header === undefined) throw new ValidationError(`${name} is empty: expected a header line and data rows.`);
+  if (state.rows === 0) {
+    throw new ValidationError(`${name} has a header but no data rows: add one row per user to change.`);
+  }
+  return collector.finish();
+}

@@ -1,0 +1,73 @@
+import { open } from 'node:fs/promises';
+import { ValidationError } from '../errors.js';
+import { readCsv } from './csv.js';
+import { decodeUtf8, peekFirstChar } from './decode.js';
+import { detectFormat, isStdin } from './format.js';
+import { readJsonArray, readJsonLines } from './json.js';
+import type { InputFormat, ParsedInput } from './types.js';
+
+export interface InputSource {
+  /** A file path; '-' or undefined means stdin (or `stream`). */
+  path?: string;
+  /** Read this instead of the file or stdin; `path`, if given, only names it in messages. */
+  stream?: NodeJS.ReadableStream;
+  format?: InputFormat;
+}
+
+function openFailure(path: string, err: unknown): ValidationError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const reason =
+    code === 'ENOENT'
+      ? 'the file does not exist'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'it is a directory, not a file'
+          : err instanceof Error
+            ? err.message
+            : String(err);
+  return new ValidationError(`Cannot read input file ${JSON.stringify(path)}: ${reason}.`);
+}
+
+async function openFile(path: string): Promise<NodeJS.ReadableStream> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    throw openFailure(path, err);
+  }
+  try {
+    if ((await handle.stat()).isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
+  } catch (err) {
+    await handle.close();
+    throw openFailure(path, err);
+  }
+  return handle.createReadStream();
+}
+
+/**
+ * Reads and validates a whole input before anything is written. File-level problems (unreadable, empty, bad
+ * syntax, wrong shape) throw ValidationError; row-level problems are collected in `problems`.
+ */
+export async function readInput(source: InputSource): Promise<ParsedInput> {
+  const stdin = isStdin(source.path);
+  const name = stdin ? 'stdin' : source.path!;
+  // Decide the format before opening a file, so a bad extension fails without touching it.
+  let format = source.format ?? (stdin ? undefined : detectFormat(source.path));
+  const bytes = source.stream ?? (stdin ? process.stdin : await openFile(source.path!));
+
+  let text: AsyncIterable<string> = decodeUtf8(bytes as AsyncIterable<Buffer | string>, name);
+  if (format === undefined) {
+    const peeked = await peekFirstChar(text);
+    if (peeked.first === undefined) throw new ValidationError(`${name} is empty: no input was given.`);
+    format = detectFormat(source.path, undefined, peeked.first);
+    text = peeked.text;
+  }
+  const readers = { csv: readCsv, json: readJsonArray, jsonl: readJsonLines } as const;
+  try {
+    return await readers[format](text, name);
+  } finally {
+    // A fatal error may stop reading part-way; release the file.
+    if (source.stream === undefined && !stdin) (bytes as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+  }
+}

@@ -1,0 +1,225 @@
+import { CLEAR_TOKEN, EMPLOYER_INFO_FIELDS, isClearable, PHONE_TYPES } from './columns.js';
+import { type Location, problem, quote } from './problems.js';
+import type { InputProblem, ManagerRef, ProfileChanges, RowKey } from './types.js';
+import {
+  type Checked,
+  checkDate,
+  checkEmail,
+  checkPhone,
+  checkState,
+  checkText,
+  checkUuid,
+  isEmail,
+  isUuid,
+  MAX_NAME_LENGTH,
+} from './values.js';
+
+/**
+ * One cell after the format-specific rules: CSV and JSON differ in how they spell "unchanged" and "clear",
+ * not in what the values mean. An absent cell (empty CSV cell, missing or empty JSON value) is not in the map.
+ */
+export type Cell =
+  | { kind: 'value'; text: string }
+  | { kind: 'clear'; spelledAs: string }
+  | { kind: 'wrongType'; got: string };
+
+function isClearToken(text: string): boolean {
+  return text.toLowerCase() === CLEAR_TOKEN;
+}
+
+/** A CSV cell: trimmed; empty or whitespace-only means "leave unchanged". */
+export function cellFromCsv(raw: string): Cell | undefined {
+  const text = raw.trim();
+  if (text === '') return undefined;
+  if (isClearToken(text)) return { kind: 'clear', spelledAs: CLEAR_TOKEN };
+  return { kind: 'value', text };
+}
+
+export function jsonTypeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+/** A JSON value: null clears, an empty string leaves unchanged like an empty CSV cell, anything but a string is wrong. */
+export function cellFromJson(value: unknown): Cell | undefined {
+  if (value === undefined) return undefined;
+  if (value === null) return { kind: 'clear', spelledAs: 'null' };
+  if (typeof value !== 'string') return { kind: 'wrongType', got: jsonTypeName(value) };
+  return cellFromCsv(value);
+}
+
+export interface RecordResult {
+  key?: RowKey;
+  /** The key as written, for the report. */
+  keyLabel?: string;
+  changes: ProfileChanges;
+  problems: InputProblem[];
+}
+
+type Taken = { state: 'absent' } | { state: 'clear' } | { state: 'value'; text: string } | { state: 'bad' };
+
+/**
+ * Validates one record's known columns. `cells` holds only documented column names; unknown columns are the
+ * format reader's business (reported once per file, not per row).
+ */
+export function normaliseRecord(
+  cells: ReadonlyMap<string, Cell>,
+  at: { rowNumber: number; line: number },
+): RecordResult {
+  const problems: InputProblem[] = [];
+  const changes: ProfileChanges = {};
+  const error = (column: string | undefined, detail: string) => {
+    const loc: Location = { ...at };
+    if (column !== undefined) loc.column = column;
+    problems.push(problem('error', loc, detail));
+  };
+
+  const take = (column: string): Taken => {
+    const cell = cells.get(column);
+    if (cell === undefined) return { state: 'absent' };
+    if (cell.kind === 'wrongType') {
+      const hint = cell.got === 'number' || cell.got === 'boolean' ? ' (put the value in quotes)' : '';
+      error(column, `expected a string, got ${cell.got}${hint}`);
+      return { state: 'bad' };
+    }
+    if (cell.kind === 'clear') {
+      if (isClearable(column)) return { state: 'clear' };
+      error(
+        column,
+        `${column} cannot be cleared, so ${cell.spelledAs === 'null' ? 'null' : quote(cell.spelledAs)} is not allowed here; leave it empty to keep the current value`,
+      );
+      return { state: 'bad' };
+    }
+    return { state: 'value', text: cell.text };
+  };
+
+  const checked = <T>(column: string, result: Checked<T>): T | undefined => {
+    if (result.ok) return result.value;
+    error(column, result.message);
+    return undefined;
+  };
+
+  // Key: the id when given, else the email.
+  let key: RowKey | undefined;
+  let keyLabel: string | undefined;
+  const id = take('id');
+  const idGiven = id.state !== 'absent';
+  if (id.state === 'value') {
+    keyLabel = id.text;
+    const value = checked('id', checkUuid(id.text, 'user id'));
+    if (value !== undefined) key = { kind: 'id', id: value };
+  }
+
+  const email = take('email');
+  const newEmail = take('newEmail');
+  if (idGiven) {
+    if (email.state === 'value') {
+      const value = checked('email', checkEmail(email.text));
+      if (value !== undefined) changes.email = value;
+    }
+    if (newEmail.state === 'value') {
+      error(
+        'newEmail',
+        'newEmail is only for rows keyed by email; this row has an id, so put the new address in the email column',
+      );
+    }
+  } else {
+    if (email.state === 'value') {
+      keyLabel = email.text;
+      const value = checked('email', checkEmail(email.text));
+      if (value !== undefined) key = { kind: 'email', email: value };
+    } else if (email.state === 'absent') {
+      error(undefined, 'missing key: give an id or email column value to say which user this row changes');
+    }
+    if (newEmail.state === 'value') {
+      const value = checked('newEmail', checkEmail(newEmail.text));
+      if (value !== undefined) changes.email = value;
+    }
+  }
+
+  const name = take('name');
+  if (name.state === 'value') {
+    const value = checked('name', checkText(name.text, MAX_NAME_LENGTH));
+    if (value !== undefined) changes.name = value;
+  }
+
+  for (const column of ['title', 'department', 'preferredName'] as const) {
+    const cell = take(column);
+    if (cell.state === 'clear') changes[column] = null;
+    else if (cell.state === 'value') {
+      const value = checked(column, checkText(cell.text));
+      if (value !== undefined) changes[column] = value;
+    }
+  }
+
+  const manager = take('manager');
+  if (manager.state === 'clear') changes.manager = null;
+  else if (manager.state === 'value') {
+    const ref = managerRef(manager.text);
+    if (ref === undefined) {
+      error('manager', `${quote(manager.text)} is neither a user id (UUID) nor an email address`);
+    } else if (key !== undefined && sameUser(key, ref)) {
+      error('manager', 'a user cannot be their own manager');
+    } else {
+      changes.manager = ref;
+    }
+  }
+
+  for (const field of EMPLOYER_INFO_FIELDS) {
+    const column = `employerInfo.${field}`;
+    const cell = take(column);
+    if (cell.state === 'clear') {
+      changes.employerInfo ??= {};
+      changes.employerInfo[field] = null;
+    } else if (cell.state === 'value') {
+      const value = checked(column, field === 'dateHire' ? checkDate(cell.text) : checkText(cell.text));
+      if (value !== undefined) {
+        changes.employerInfo ??= {};
+        changes.employerInfo[field] = value;
+      }
+    }
+  }
+
+  for (const type of PHONE_TYPES) {
+    const column = `phone.${type}`;
+    const cell = take(column);
+    if (cell.state === 'clear') {
+      changes.phones ??= {};
+      changes.phones[type] = null;
+    } else if (cell.state === 'value') {
+      const value = checked(column, checkPhone(cell.text));
+      if (value !== undefined) {
+        changes.phones ??= {};
+        changes.phones[type] = value;
+      }
+    }
+  }
+
+  const state = take('state');
+  if (state.state === 'value') {
+    const value = checked('state', checkState(state.text));
+    if (value !== undefined) changes.state = value;
+  }
+
+  if (problems.length > 1) {
+    // Report in the order the columns appear in the input, not the order they are checked in.
+    const position = new Map([...cells.keys()].map((column, i) => [column, i]));
+    problems.sort((a, b) => (position.get(a.column ?? '') ?? -1) - (position.get(b.column ?? '') ?? -1));
+  }
+
+  const result: RecordResult = { changes, problems };
+  if (key !== undefined) result.key = key;
+  if (keyLabel !== undefined) result.keyLabel = keyLabel;
+  return result;
+}
+
+function managerRef(text: string): ManagerRef | undefined {
+  if (isUuid(text)) return { kind: 'id', id: text.toLowerCase() };
+  if (isEmail(text)) return { kind: 'email', email: text.toLowerCase() };
+  return undefined;
+}
+
+function sameUser(key: RowKey, ref: ManagerRef): boolean {
+  return key.kind === 'id' ? ref.kind === 'id' && ref.id === key.id : ref.kind === 'email' && ref.email === key.email;
+}

@@ -1,0 +1,64 @@
+export type InputFormat = 'csv' | 'json' | 'jsonl';
+
+export type RowKey = { kind: 'id'; id: string } | { kind: 'email'; email: string };
+export type ManagerRef = { kind: 'id'; id: string } | { kind: 'email'; email: string };
+export type PhoneType = 'work' | 'work2' | 'work3' | 'work4' | 'home' | 'mobile' | 'main' | 'other';
+
+/** undefined = leave unchanged; null = clear the field. Ids are lower-cased, emails lower-cased. */
+export interface ProfileChanges {
+  /** Cannot be cleared. */
+  name?: string;
+  /** Lower-cased; cannot be cleared. */
+  email?: string;
+  title?: string | null;
+  department?: string | null;
+  preferredName?: string | null;
+  manager?: ManagerRef | null;
+  employerInfo?: {
+    officialName?: string | null;
+    employeeId?: string | null;
+    employeeType?: string | null;
+    /** yyyy-MM-dd, a real calendar date. */
+    dateHire?: string | null;
+  };
+  /** E.164, normalised to '+<digits>'. */
+  phones?: Partial<Record<PhoneType, string | null>>;
+  state?: 'active' | 'inactive';
+}
+
+export interface InputRow {
+  /** 1-based record number: CSV data row after the header, JSON array element, or non-blank JSON Lines line. */
+  rowNumber: number;
+  /** Physical line (1-based) where the record starts. */
+  line: number;
+  key: RowKey;
+  changes: ProfileChanges;
+}
+
+export interface InputProblem {
+  severity: 'error' | 'warning';
+  rowNumber?: number;
+  line?: number;
+  column?: string;
+  /** Self-contained: says where, what is wrong and what to do. */
+  message: string;
+}
+
+export interface InvalidRow {
+  rowNumber: number;
+  line: number;
+  /** The row's key as written (id or email), when it had one. */
+  key?: string;
+  problems: InputProblem[];
+}
+
+export interface ParsedInput {
+  format: InputFormat;
+  /** Valid rows only, after duplicate handling, in input order. */
+  rows: InputRow[];
+  /** Errors and warnings, in input order. */
+  problems: InputProblem[];
+  invalidRows: InvalidRow[];
+  /** Records read, valid or not (blank lines are not records). */
+  totalRecords: number;
+}

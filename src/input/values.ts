@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { quote } from './problems.js';
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
+
+const emailSchema = z.email();
+const dateSchema = z.iso.date();
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Line breaks, tabs and other C0/C1 controls: in a profile field they are always a mistake (a stray multi-line cell).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const controlPattern = /[\u0000-\u001f\u007f-\u009f]/;
+const phoneSeparators = /[\s\-.()]/g;
+const e164 = /^\+[1-9]\d{6,14}$/;
+
+export const MAX_NAME_LENGTH = 255;
+const MAX_EMAIL_LENGTH = 254;
+
+export function isUuid(value: string): boolean {
+  return uuidPattern.test(value);
+}
+
+export function isEmail(value: string): boolean {
+  return value.length <= MAX_EMAIL_LENGTH && emailSchema.safeParse(value).success;
+}
+
+export function checkText(value: string, maxLength?: number): Checked<string> {
+  if (controlPattern.test(value)) {
+    return { ok: false, message: `${quote(value)} contains a line break or control character; remove it` };
+  }
+  if (maxLength !== undefined && value.length > maxLength) {
+    return { ok: false, message: `is ${value.length} characters long; the maximum is ${maxLength}` };
+  }
+  return { ok: true, value };
+}
+
+export function checkUuid(value: string, what: string): Checked<string> {
+  if (!isUuid(value)) {
+    return {
+      ok: false,
+      message: `${quote(value)} is not a valid ${what}: Genesys user ids are UUIDs such as 6a1f0c52-3c0e-4d6c-9f3e-2b8f1f0e9a11`,
+    };
+  }
+  return { ok: true, value: value.toLowerCase() };
+}
+
+export function checkEmail(value: string): Checked<string> {
+  if (!isEmail(value)) return { ok: false, message: `${quote(value)} is not a valid email address` };
+  return { ok: true, value: value.toLowerCase() };
+}
+
+export function checkDate(value: string): Checked<string> {
+  if (!dateSchema.safeParse(value).success) {
+    return {
+      ok: false,
+      message: /^\d{4}-\d{2}-\d{2}$/.test(value)
+        ? `${quote(value)} is not a real calendar date`
+        : `${quote(value)} is not a date in the form yyyy-MM-dd, e.g. 2021-03-15`,
+    };
+  }
+  return { ok: true, value };
+}
+
+export function checkPhone(value: string): Checked<string> {
+  // "+44 (0)20 …" strips to +44020…, which passes the digit check but dials a wrong number.
+  if (/\(\s*0\s*\)/.test(value)) {
+    return {
+      ok: false,
+      message: `${quote(value)} contains a national trunk prefix "(0)": remove it, e.g. +44 20 7946 0958`,
+    };
+  }
+  const compact = value.replace(phoneSeparators, '');
+  if (!e164.test(compact)) {
+    return {
+      ok: false,
+      message: `${quote(value)} must be in international format, e.g. +13175550100 (a + then the country code and number, 7–15 digits)`,
+    };
+  }
+  return { ok: true, value: compact };
+}
+
+export function checkState(value: string): Checked<'active' | 'inactive'> {
+  const lower = value.toLowerCase();
+  if (lower === 'active' || lower === 'inactive') return { ok: true, value: lower };
+  return { ok: false, message: `${quote(value)} is not a valid state: use active or inactive` };
+}

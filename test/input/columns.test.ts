@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { CLEAR_TOKEN, COLUMNS, suggestColumn } from '../../src/input/index.js';
+
+describe('COLUMNS', () => {
+  it('documents every column of issue #3, in order', () => {
+    expect(COLUMNS.map((c) => c.name)).toEqual([
+      'id',
+      'email',
+      'newEmail',
+      'name',
+      'title',
+      'department',
+      'preferredName',
+      'manager',
+      'employerInfo.officialName',
+      'employerInfo.employeeId',
+      'employerInfo.employeeType',
+      'employerInfo.dateHire',
+      'phone.work',
+      'phone.work2',
+      'phone.work3',
+      'phone.work4',
+      'phone.home',
+      'phone.mobile',
+      'phone.main',
+      'phone.other',
+      'state',
+    ]);
+  });
+  it('marks exactly the key, name and state columns as not clearable', () => {
+    expect(COLUMNS.filter((c) => !c.clearable).map((c) => c.name)).toEqual([
+      'id',
+      'email',
+      'newEmail',
+      'name',
+      'state',
+    ]);
+  });
+  it('uses <clear> as the clear token', () => {
+    expect(CLEAR_TOKEN).toBe('<clear>');
+  });
+});
+
+describe('suggestColumn', () => {
+  it.each([
+    ['Title', 'title'],
+    ['ID', 'id'],
+    ['eamil', 'email'],
+    ['EMAIL', 'email'],
+    ['phone.mobil', 'phone.mobile'],
+    ['Phone.Work', 'phone.work'],
+    ['preferred_name', 'preferredName'],
+    ['employeeId', 'employerInfo.employeeId'],
+    ['mobile', 'phone.mobile'],
+    ['departmnt', 'department'],
+    ['employerInfo.dateHired', 'employerInfo.dateHire'],
+    ['new email', 'newEmail'],
+  ])('maps %j to %j', (unknown, expected) => {
+    expect(suggestColumn(unknown)).toBe(expected);
+  });
+  it.each(['location', 'skills', 'x', ''])('suggests nothing for %j', (unknown) => {
+    expect(suggestColumn(unknown)).toBeUndefined();
+  });
+});
