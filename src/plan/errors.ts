@@ -1,0 +1,45 @@
+import type { ManagerRef } from '../input/index.js';
+
+/**
+ * - unresolved_manager: the manager reference has no id. The runner resolves every manager before planning, so
+ *   this is a bug, not bad input: it is never turned into an `invalid` row.
+ * - required_field: the row clears a field the platform requires (name, email).
+ * - invalid_value: a value the platform cannot store (a phone number without digits).
+ * - self_manager: the row makes a user their own manager.
+ * - not_invertible: a before-value that a ProfileChanges cannot express (an extension, a missing name).
+ */
+export type PlanErrorCode =
+  | 'unresolved_manager'
+  | 'required_field'
+  | 'invalid_value'
+  | 'self_manager'
+  | 'not_invertible';
+
+export class PlanError extends Error {
+  readonly code: PlanErrorCode;
+  /** The field the error is about, named as in FieldDiff (`phone.work`, `employerInfo.dateHire`, …). */
+  readonly field: string;
+  constructor(code: PlanErrorCode, field: string, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+export class UnresolvedManagerError extends PlanError {
+  readonly ref: ManagerRef;
+  constructor(ref: ManagerRef) {
+    const what = ref.kind === 'id' ? `id ${ref.id}` : `email ${ref.email}`;
+    super('unresolved_manager', 'manager', `Manager ${what} was not resolved before planning.`);
+    this.ref = ref;
+  }
+}
+
+/**
+ * True for errors caused by one row's data (or, for a rollback, one user's history): that row is `invalid`, the
+ * rest of the plan stands. False for programming errors, which must stop the run.
+ */
+export function isRowProblem(err: unknown): err is PlanError {
+  return err instanceof PlanError && err.code !== 'unresolved_manager';
+}

@@ -1,0 +1,131 @@
+import type { Contact, ContactType, EmployerInfo, GenesysUser } from '../genesys/types.js';
+import type { PhoneType } from '../input/index.js';
+import { PlanError } from './errors.js';
+
+export const TEXT_FIELDS = ['name', 'email', 'title', 'department', 'preferredName'] as const;
+export type TextField = (typeof TEXT_FIELDS)[number];
+/** The platform rejects a user without these. */
+export const REQUIRED_FIELDS: ReadonlySet<string> = new Set<TextField>(['name', 'email']);
+
+export const EMPLOYER_FIELDS = ['officialName', 'employeeId', 'employeeType', 'dateHire'] as const;
+export type EmployerField = (typeof EMPLOYER_FIELDS)[number];
+
+export const PHONE_TYPES = ['work', 'work2', 'work3', 'work4', 'home', 'mobile', 'main', 'other'] as const;
+
+export const CONTACT_TYPE_OF: Record<PhoneType, ContactType> = {
+  work: 'WORK',
+  work2: 'WORK2',
+  work3: 'WORK3',
+  work4: 'WORK4',
+  home: 'HOME',
+  mobile: 'MOBILE',
+  main: 'MAIN',
+  other: 'OTHER',
+};
+
+/** Prefix of a phone diff value that holds an extension rather than a number. */
+export const EXTENSION_PREFIX = 'ext ';
+
+export type FieldRef =
+  | { kind: 'text'; name: TextField }
+  | { kind: 'manager' }
+  | { kind: 'employer'; name: EmployerField }
+  | { kind: 'phone'; name: PhoneType }
+  | { kind: 'state' };
+
+/** The order of diffs within a row: stable, so plans and renderings are deterministic. */
+export const FIELD_ORDER: readonly string[] = [
+  ...TEXT_FIELDS,
+  'manager',
+  ...EMPLOYER_FIELDS.map((f) => `employerInfo.${f}`),
+  ...PHONE_TYPES.map((t) => `phone.${t}`),
+  'state',
+];
+
+export function parseField(field: string): FieldRef {
+  if ((TEXT_FIELDS as readonly string[]).includes(field)) return { kind: 'text', name: field as TextField };
+  if (field === 'manager') return { kind: 'manager' };
+  if (field === 'state') return { kind: 'state' };
+  const [head, tail, ...rest] = field.split('.');
+  if (rest.length === 0 && tail !== undefined) {
+    if (head === 'employerInfo' && (EMPLOYER_FIELDS as readonly string[]).includes(tail)) {
+      return { kind: 'employer', name: tail as EmployerField };
+    }
+    if (head === 'phone' && (PHONE_TYPES as readonly string[]).includes(tail)) {
+      return { kind: 'phone', name: tail as PhoneType };
+    }
+  }
+  throw new RangeError(`Unknown plan field: ${field}`);
+}
+
+/** Trimmed text, with null, missing and blank all meaning "no value". */
+export function normText(value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  const t = value.trim();
+  return t === '' ? null : t;
+}
+
+export function phoneDigits(value: string | null | undefined): string | null {
+  const digits = (value ?? '').replace(/\D/g, '');
+  return digits === '' ? null : digits;
+}
+
+/** A phone number as a row asks for it, canonical E.164 (`+<digits>`); null clears. */
+export function desiredPhone(type: PhoneType, value: string | null): string | null {
+  const text = normText(value);
+  if (text === null) return null;
+  const digits = phoneDigits(text);
+  if (digits === null) throw new PlanError('invalid_value', `phone.${type}`, `phone.${type}: "${text}" has no digits.`);
+  return `+${digits}`;
+}
+
+export function isPhoneOfType(contact: Contact, type: ContactType): boolean {
+  return contact.mediaType?.toUpperCase() === 'PHONE' && contact.type?.toUpperCase() === type;
+}
+
+/**
+ * A phone contact's value as diffs show it: `+<digits>` for a number (the platform may store it with or without
+ * `+`, or formatted), `ext <extension>` for an extension-only contact.
+ */
+export function contactValue(contact: Contact | undefined): string | null {
+  if (contact === undefined) return null;
+  const address = phoneDigits(contact.address);
+  if (address !== null) return `+${address}`;
+  const extension = normText(contact.extension);
+  if (extension !== null) return `${EXTENSION_PREFIX}${extension}`;
+  const display = phoneDigits(contact.display);
+  return display === null ? null : `+${display}`;
+}
+
+export function findPhone(addresses: readonly Contact[] | undefined, type: ContactType): Contact | undefined {
+  return addresses?.find((c) => isPhoneOfType(c, type));
+}
+
+function employerValue(info: EmployerInfo | undefined, name: EmployerField): string | null {
+  return normText(info?.[name]);
+}
+
+/** A field's current value on a user, in the form diffs use. */
+export function readField(user: GenesysUser, field: string): string | null {
+  const ref = parseField(field);
+  switch (ref.kind) {
+    case 'text':
+      return normText(user[ref.name]);
+    case 'manager':
+      return normText(user.manager?.id);
+    case 'employer':
+      return employerValue(user.employerInfo, ref.name);
+    case 'phone':
+      return contactValue(findPhone(user.addresses, CONTACT_TYPE_OF[ref.name]));
+    case 'state':
+      return user.state;
+  }
+}
+
+/** Whether two normalised values of a field are the same value to the platform. */
+export function sameValue(field: string, a: string | null, b: string | null): boolean {
+  if (a === null || b === null) return a === b;
+  // Email addresses are case-insensitive in Genesys Cloud, and so are user ids (UUIDs; the input lower-cases them).
+  // Phone values are already canonical.
+  return field === 'email' || field === 'manager' ? a.toLowerCase() === b.toLowerCase() : a === b;
+}

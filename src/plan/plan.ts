@@ -1,0 +1,167 @@
+import type { GenesysUser, UserPatch } from '../genesys/types.js';
+import type { InputRow, InvalidRow, ManagerRef, RowKey } from '../input/index.js';
+import { isRowProblem } from './errors.js';
+import { type FieldDiff, planUserChange } from './user-change.js';
+
+export type PlannedStatus = 'change' | 'unchanged' | 'not_found' | 'invalid';
+
+export interface PlannedRow {
+  rowNumber: number;
+  line: number;
+  /** The row's key as written: the user id, or the lower-cased email. */
+  key: string;
+  userId?: string;
+  status: PlannedStatus;
+  diffs: FieldDiff[];
+  patch?: Omit<UserPatch, 'version'>;
+  state?: 'active' | 'inactive';
+  /** The user's version the plan was computed against. */
+  baseVersion?: number;
+  note?: string;
+}
+
+export interface PlanSummary {
+  rows: number;
+  byStatus: Record<PlannedStatus, number>;
+  /** How many rows change each field, by field name (sorted). */
+  fields: Record<string, number>;
+  /** PATCH requests applying the plan takes: one per row with a patch, one more per state change. */
+  requests: number;
+}
+
+export interface Plan {
+  schemaVersion: 1;
+  summary: PlanSummary;
+  /** In row order. */
+  rows: PlannedRow[];
+}
+
+export interface BuildPlanInput {
+  rows: readonly InputRow[];
+  /** The users read for these rows; others are ignored, deleted users are never matched. */
+  users: readonly GenesysUser[];
+  managerId: (ref: ManagerRef) => string | undefined;
+  /** Rows the input layer rejected, carried into the plan as `invalid` so that it accounts for every row. */
+  rejected?: readonly InvalidRow[];
+}
+
+export function rowKeyString(key: RowKey): string {
+  return key.kind === 'id' ? key.id : key.email;
+}
+
+/**
+ * Assembles the plan document: one planned row per input row, in row order, and a summary. The result is plain
+ * JSON (no undefined values, no class instances), so that a saved plan reads back equal to the one built.
+ * Throws on a programming error (an unresolved manager, two rows with the same row number).
+ */
+export function buildPlan(input: BuildPlanInput): Plan {
+  const byId = new Map<string, GenesysUser>();
+  const deletedIds = new Set<string>();
+  for (const user of input.users) {
+    if (user.state === 'deleted') {
+      deletedIds.add(user.id.toLowerCase());
+      continue;
+    }
+    // Ids are UUIDs, which the input lower-cases; matching case-insensitively costs nothing. A user read twice
+    // (by a listing and a search) is one user.
+    byId.set(user.id.toLowerCase(), user);
+  }
+  const byEmail = new Map<string, GenesysUser[]>();
+  for (const user of byId.values()) {
+    const email = user.email?.trim().toLowerCase();
+    if (email) byEmail.set(email, [...(byEmail.get(email) ?? []), user]);
+  }
+
+  const seenRows = new Set<number>();
+  const checkRowNumber = (n: number) => {
+    if (seenRows.has(n)) throw new Error(`Row ${n} appears twice in the plan input.`);
+    seenRows.add(n);
+  };
+
+  const planned: PlannedRow[] = [];
+  for (const r of input.rejected ?? []) {
+    checkRowNumber(r.rowNumber);
+    const errors = r.problems.filter((p) => p.severity === 'error').map((p) => p.message);
+    const note = errors.length > 0 ? errors.join('; ') : 'rejected by input validation';
+    planned.push({ rowNumber: r.rowNumber, line: r.line, key: r.key ?? '', status: 'invalid', diffs: [], note });
+  }
+
+  const claimedBy = new Map<string, number>();
+  for (const row of [...input.rows].sort((a, b) => a.rowNumber - b.rowNumber)) {
+    checkRowNumber(row.rowNumber);
+    const base = { rowNumber: row.rowNumber, line: row.line, key: rowKeyString(row.key) };
+    const found = findUser(row.key, byId, byEmail, deletedIds);
+    if (!found.user) {
+      planned.push({ ...base, status: found.status, diffs: [], note: found.note });
+      continue;
+    }
+    const user = found.user;
+    const withUser = { ...base, userId: user.id };
+    const first = claimedBy.get(user.id);
+    if (first !== undefined) {
+      planned.push({ ...withUser, status: 'invalid', diffs: [], note: `duplicate of row ${first}` });
+      continue;
+    }
+    claimedBy.set(user.id, row.rowNumber);
+    let change: ReturnType<typeof planUserChange>;
+    try {
+      change = planUserChange(user, row.changes, { managerId: input.managerId });
+    } catch (err) {
+      if (!isRowProblem(err)) throw err;
+      planned.push({ ...withUser, status: 'invalid', diffs: [], note: err.message });
+      continue;
+    }
+    planned.push({
+      ...withUser,
+      status: change.diffs.length > 0 ? 'change' : 'unchanged',
+      diffs: change.diffs,
+      ...(change.patch !== undefined ? { patch: change.patch } : {}),
+      ...(change.state !== undefined ? { state: change.state } : {}),
+      baseVersion: user.version,
+    });
+  }
+
+  planned.sort((a, b) => a.rowNumber - b.rowNumber);
+  return { schemaVersion: 1, summary: summarise(planned), rows: planned };
+}
+
+type Lookup =
+  | { user: GenesysUser; status?: undefined; note?: undefined }
+  | { user?: undefined; status: 'not_found' | 'invalid'; note: string };
+
+function findUser(
+  key: RowKey,
+  byId: ReadonlyMap<string, GenesysUser>,
+  byEmail: ReadonlyMap<string, GenesysUser[]>,
+  deletedIds: ReadonlySet<string>,
+): Lookup {
+  if (key.kind === 'id') {
+    const id = key.id.trim().toLowerCase();
+    const user = byId.get(id);
+    if (user) return { user };
+    return { status: 'not_found', note: deletedIds.has(id) ? 'the user is deleted' : 'no user with this id' };
+  }
+  const matches = byEmail.get(key.email.trim().toLowerCase()) ?? [];
+  const [user] = matches;
+  if (user === undefined) return { status: 'not_found', note: 'no user with this email' };
+  if (matches.length > 1) {
+    const ids = matches.map((u) => u.id).sort();
+    return { status: 'invalid', note: `${matches.length} users have this email: ${ids.join(', ')}` };
+  }
+  return { user };
+}
+
+function summarise(rows: readonly PlannedRow[]): PlanSummary {
+  const byStatus: Record<PlannedStatus, number> = { change: 0, unchanged: 0, not_found: 0, invalid: 0 };
+  const counts = new Map<string, number>();
+  let requests = 0;
+  for (const row of rows) {
+    byStatus[row.status]++;
+    for (const d of row.diffs) counts.set(d.field, (counts.get(d.field) ?? 0) + 1);
+    if (row.patch !== undefined) requests++;
+    if (row.state !== undefined) requests++;
+  }
+  const fields: Record<string, number> = {};
+  for (const name of [...counts.keys()].sort()) fields[name] = counts.get(name) ?? 0;
+  return { rows: rows.length, byStatus, fields, requests };
+}

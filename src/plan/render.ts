@@ -1,0 +1,122 @@
+import type { Plan, PlannedRow } from './plan.js';
+
+export interface RenderOptions {
+  color: boolean;
+  /** List at most this many rows (changes and problems); the summary always counts them all. */
+  maxRows?: number;
+}
+
+const ANSI = { reset: '\u001b[0m', bold: '\u001b[1m', red: '\u001b[31m', green: '\u001b[32m', yellow: '\u001b[33m' };
+type Paint = keyof typeof ANSI;
+
+/**
+ * Renders a plan for a terminal, like `terraform plan`: each row that changes with its field diffs, each row
+ * not found or invalid with the reason, then the totals. Unchanged rows are only counted.
+ */
+export function renderPlanText(plan: Plan, opts: RenderOptions): string {
+  const paint = (style: Paint, text: string) => (opts.color ? `${ANSI[style]}${text}${ANSI.reset}` : text);
+  const shown = plan.rows.filter((r) => r.status !== 'unchanged');
+  const limit = opts.maxRows === undefined ? shown.length : Math.max(0, Math.floor(opts.maxRows));
+  const lines: string[] = [];
+  for (const row of shown.slice(0, limit)) lines.push(...renderRow(row, paint));
+  if (shown.length > limit) lines.push(`… ${shown.length - limit} more rows not shown.`);
+  if (lines.length > 0) lines.push('');
+
+  const { byStatus, fields } = plan.summary;
+  const byCount = Object.entries(fields).sort(([a, m], [b, n]) => n - m || (a < b ? -1 : a > b ? 1 : 0));
+  if (byCount.length > 0) lines.push(`Fields: ${byCount.map(([f, n]) => `${f} ${n}`).join(', ')}.`);
+  const parts = [
+    `${byStatus.change} to change`,
+    `${byStatus.unchanged} unchanged`,
+    `${byStatus.not_found} not found`,
+    ...(byStatus.invalid > 0 ? [`${byStatus.invalid} invalid`] : []),
+  ];
+  lines.push(paint('bold', `Plan: ${parts.join(', ')}.`));
+  return `${lines.join('\n')}\n`;
+}
+
+function renderRow(row: PlannedRow, paint: (style: Paint, text: string) => string): string[] {
+  const label = `${safe(row.key || '(no key)')} (row ${row.rowNumber})`;
+  switch (row.status) {
+    case 'change':
+      return [
+        `${paint('yellow', '~')} ${label}`,
+        ...row.diffs.map(
+          (d) => `    ${d.field}: ${paint('red', formatValue(d.before))} → ${paint('green', formatValue(d.after))}`,
+        ),
+      ];
+    case 'not_found':
+      return [`${paint('red', '?')} ${label}: not found${row.note ? ` (${safe(row.note)})` : ''}`];
+    case 'invalid':
+      return [`${paint('red', '!')} ${label}: invalid${row.note ? `: ${safe(row.note)}` : ''}`];
+    case 'unchanged':
+      return [];
+  }
+}
+
+function formatValue(v: string | null): string {
+  return v === null ? '(none)' : safe(JSON.stringify(v));
+}
+
+/**
+ * Escapes what a terminal would act on rather than print: values come from the input file and the directory,
+ * and an escape sequence in a title must not repaint the operator's screen. JSON.stringify already escapes C0.
+ */
+function safe(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+}
+
+const KEY_ORDER = [
+  'schemaVersion',
+  'summary',
+  'rows',
+  'byStatus',
+  'fields',
+  'requests',
+  'change',
+  'unchanged',
+  'not_found',
+  'invalid',
+  'rowNumber',
+  'line',
+  'key',
+  'userId',
+  'status',
+  'note',
+  'baseVersion',
+  'diffs',
+  'field',
+  'before',
+  'after',
+  'patch',
+  'state',
+  'mediaType',
+  'type',
+  'address',
+  'extension',
+];
+const RANK = new Map(KEY_ORDER.map((k, i) => [k, i]));
+
+/**
+ * The plan as JSON for `--json`, with a stable key order: known keys in a fixed, readable order, any other keys
+ * alphabetically. Array order is kept (row order, and the order of `addresses`, which the platform stores as sent).
+ */
+export function planToJson(plan: Plan): string {
+  return JSON.stringify(ordered(plan), null, 2);
+}
+
+function ordered(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(ordered);
+  if (value === null || typeof value !== 'object') return value;
+  const keys = Object.keys(value).sort((a, b) => {
+    const ra = RANK.get(a) ?? KEY_ORDER.length;
+    const rb = RANK.get(b) ?? KEY_ORDER.length;
+    return ra - rb || (a < b ? -1 : a > b ? 1 : 0);
+  });
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = ordered((value as Record<string, unknown>)[k]);
+  return out;
+}

@@ -1,0 +1,213 @@
+import type { Contact, EmployerInfo, GenesysUser, UserPatch } from '../genesys/types.js';
+import type { ManagerRef, ProfileChanges } from '../input/index.js';
+import { PlanError, UnresolvedManagerError } from './errors.js';
+import {
+  CONTACT_TYPE_OF,
+  contactValue,
+  desiredPhone,
+  EMPLOYER_FIELDS,
+  EXTENSION_PREFIX,
+  isPhoneOfType,
+  normText,
+  PHONE_TYPES,
+  parseField,
+  REQUIRED_FIELDS,
+  readField,
+  sameValue,
+  TEXT_FIELDS,
+} from './fields.js';
+
+export interface FieldDiff {
+  /** e.g. `title`, `employerInfo.employeeId`, `phone.mobile`, `manager` (a user id), `state`. */
+  field: string;
+  before: string | null;
+  after: string | null;
+}
+
+export interface UserChangePlan {
+  /** Empty when the user already has every value the row asks for. */
+  diffs: FieldDiff[];
+  /** The profile fields that change; never includes `state`. */
+  patch?: Omit<UserPatch, 'version'>;
+  /** Sent as a PATCH of its own (`{version, state}`): the platform requires `state` to be alone. */
+  state?: 'active' | 'inactive';
+}
+
+export interface PlanContext {
+  /** The id of a manager reference; the runner resolves every reference before planning. */
+  managerId: (ref: ManagerRef) => string | undefined;
+}
+
+/**
+ * Compares a user with the changes a row asks for and returns the field diffs and the minimal PATCH body.
+ * Pure and idempotent: planning again against the user the patch produced yields no diffs, which is how a retry
+ * after a 409 or a lost response tells that the change is already in effect.
+ */
+export function planUserChange(current: GenesysUser, changes: ProfileChanges, ctx: PlanContext): UserChangePlan {
+  const diffs: FieldDiff[] = [];
+  const patch: Omit<UserPatch, 'version'> = {};
+
+  for (const field of TEXT_FIELDS) {
+    const wanted = changes[field];
+    if (wanted === undefined) continue;
+    const after = normText(wanted);
+    if (after === null && REQUIRED_FIELDS.has(field)) {
+      throw new PlanError('required_field', field, `${field} cannot be cleared: every user must have one.`);
+    }
+    const before = readField(current, field);
+    if (sameValue(field, before, after)) continue;
+    diffs.push({ field, before, after });
+    // The platform has no null in UpdateUser: an empty string clears a text field.
+    patch[field] = after ?? '';
+  }
+
+  if (changes.manager !== undefined) {
+    const after = changes.manager === null ? null : resolveManager(current, changes.manager, ctx);
+    const before = readField(current, 'manager');
+    if (!sameValue('manager', before, after)) {
+      diffs.push({ field: 'manager', before, after });
+      // Clearing with '' is what the emulator accepts; the real platform's behaviour is unconfirmed, and a
+      // verification re-plan reports the manager as still set if it ignored the ''.
+      patch.manager = after ?? '';
+    }
+  }
+
+  if (changes.employerInfo !== undefined) {
+    const employerInfo = planEmployerInfo(current.employerInfo, changes.employerInfo, diffs);
+    if (employerInfo !== undefined) patch.employerInfo = employerInfo;
+  }
+
+  if (changes.phones !== undefined) {
+    const addresses = planPhones(current.addresses ?? [], changes.phones, diffs);
+    if (addresses !== undefined) patch.addresses = addresses;
+  }
+
+  let state: UserChangePlan['state'];
+  if (changes.state !== undefined && changes.state !== current.state) {
+    diffs.push({ field: 'state', before: current.state, after: changes.state });
+    state = changes.state;
+  }
+
+  return {
+    diffs,
+    ...(Object.keys(patch).length > 0 ? { patch } : {}),
+    ...(state !== undefined ? { state } : {}),
+  };
+}
+
+function resolveManager(current: GenesysUser, ref: ManagerRef, ctx: PlanContext): string {
+  const id = normText(ctx.managerId(ref));
+  if (id === null) throw new UnresolvedManagerError(ref);
+  if (sameValue('manager', id, current.id))
+    throw new PlanError('self_manager', 'manager', 'A user cannot be their own manager.');
+  return id;
+}
+
+/**
+ * The whole merged employerInfo, or undefined when nothing in it changes. Sent whole because whether the
+ * platform merges or replaces this object is unconfirmed: a merged object is right under both, while a partial
+ * one would wipe the other sub-fields if the platform replaces.
+ */
+function planEmployerInfo(
+  current: EmployerInfo | undefined,
+  wanted: NonNullable<ProfileChanges['employerInfo']>,
+  diffs: FieldDiff[],
+): EmployerInfo | undefined {
+  let changed = false;
+  const merged: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(current ?? {})) if (v !== null && v !== undefined) merged[k] = v;
+  for (const name of EMPLOYER_FIELDS) {
+    const value = wanted[name];
+    if (value === undefined) continue;
+    const before = normText(current?.[name]);
+    const after = normText(value);
+    if (before === after) continue;
+    diffs.push({ field: `employerInfo.${name}`, before, after });
+    changed = true;
+    if (after === null) delete merged[name];
+    else merged[name] = after;
+  }
+  return changed ? (merged as EmployerInfo) : undefined;
+}
+
+/**
+ * The whole merged addresses array, or undefined when no phone changes. The platform replaces the array whole,
+ * so every contact the row does not name (other types, EMAIL and SMS entries, extensions) is kept as it was and
+ * where it was.
+ */
+function planPhones(
+  current: readonly Contact[],
+  wanted: NonNullable<ProfileChanges['phones']>,
+  diffs: FieldDiff[],
+): Contact[] | undefined {
+  let addresses: readonly Contact[] = current;
+  for (const phoneType of PHONE_TYPES) {
+    const value = wanted[phoneType];
+    if (value === undefined) continue;
+    const after = desiredPhone(phoneType, value);
+    const type = CONTACT_TYPE_OF[phoneType];
+    const isTarget = (c: Contact) => isPhoneOfType(c, type);
+    const index = addresses.findIndex(isTarget);
+    const before = contactValue(addresses[index]);
+    if (before === after) continue;
+    diffs.push({ field: `phone.${phoneType}`, before, after });
+    // address and extension are mutually exclusive, and a stale display or countryCode would contradict the new
+    // number: the replacement carries the number alone and the platform formats it.
+    const replacement: Contact[] = after === null ? [] : [{ address: after, mediaType: 'PHONE', type }];
+    addresses =
+      index === -1
+        ? [...addresses, ...replacement]
+        : // One entry per media type and type: stray duplicates of the replaced entry go with it.
+          addresses.flatMap((c, i) => (i === index ? replacement : isTarget(c) ? [] : [c]));
+  }
+  return addresses === current ? undefined : addresses.map((c) => ({ ...c }));
+}
+
+/** The current values of the diffed fields, in the form diffs use: what a rollback must restore. */
+export function beforeValues(current: GenesysUser, diffs: readonly FieldDiff[]): Record<string, string | null> {
+  const values: Record<string, string | null> = {};
+  for (const d of diffs) values[d.field] = readField(current, d.field);
+  return values;
+}
+
+/**
+ * The changes that set every diffed field back to its before-value. Throws `not_invertible` for a before-value
+ * a row cannot express: an extension-only phone, a missing name or email, a deleted state.
+ */
+export function inverseChanges(diffs: readonly FieldDiff[]): ProfileChanges {
+  const changes: ProfileChanges = {};
+  for (const d of diffs) {
+    const ref = parseField(d.field);
+    const before = d.before;
+    switch (ref.kind) {
+      case 'text':
+        if (REQUIRED_FIELDS.has(ref.name)) {
+          if (before === null) throw notInvertible(d, 'it had no value and cannot be cleared');
+          changes[ref.name as 'name' | 'email'] = before;
+        } else {
+          changes[ref.name as 'title' | 'department' | 'preferredName'] = before;
+        }
+        break;
+      case 'manager':
+        changes.manager = before === null ? null : { kind: 'id', id: before };
+        break;
+      case 'employer':
+        changes.employerInfo = { ...changes.employerInfo, [ref.name]: before };
+        break;
+      case 'phone':
+        if (before?.startsWith(EXTENSION_PREFIX))
+          throw notInvertible(d, `it was extension ${before.slice(EXTENSION_PREFIX.length)}`);
+        changes.phones = { ...changes.phones, [ref.name]: before };
+        break;
+      case 'state':
+        if (before !== 'active' && before !== 'inactive') throw notInvertible(d, `its state was ${before}`);
+        changes.state = before;
+        break;
+    }
+  }
+  return changes;
+}
+
+function notInvertible(d: FieldDiff, why: string): PlanError {
+  return new PlanError('not_invertible', d.field, `${d.field} cannot be rolled back: ${why}.`);
+}

@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import type { InputRow } from '../../src/input/index.js';
+import { buildPlan, type Plan } from '../../src/plan/plan.js';
+import { planToJson, renderPlanText } from '../../src/plan/render.js';
+import { managers, user } from './fixtures.js';
+
+const rows: InputRow[] = [
+  { rowNumber: 1, line: 2, key: { kind: 'email', email: 'bob@example.com' }, changes: { title: 'Lead' } },
+  {
+    rowNumber: 4,
+    line: 5,
+    key: { kind: 'email', email: 'jane.doe@example.com' },
+    changes: { title: 'Senior Agent', phones: { mobile: '+13175550100' }, department: null, state: 'inactive' },
+  },
+  { rowNumber: 5, line: 6, key: { kind: 'email', email: 'ghost@example.com' }, changes: { title: 'x' } },
+  { rowNumber: 6, line: 7, key: { kind: 'id', id: 'u-1' }, changes: { title: 'y' } },
+];
+const plan = buildPlan({
+  rows,
+  users: [
+    user({ id: 'u-1', title: 'Agent', department: 'Sales' }),
+    user({ id: 'u-2', email: 'bob@example.com', title: 'Lead' }),
+  ],
+  managerId: managers().managerId,
+});
+
+describe('renderPlanText', () => {
+  it('shows changes field by field, problems with their reason, and the totals', () => {
+    expect(renderPlanText(plan, { color: false })).toBe(
+      [
+        '~ jane.doe@example.com (row 4)',
+        '    title: "Agent" → "Senior Agent"',
+        '    department: "Sales" → (none)',
+        '    phone.mobile: (none) → "+13175550100"',
+        '    state: "active" → "inactive"',
+        '? ghost@example.com (row 5): not found (no user with this email)',
+        '! u-1 (row 6): invalid: duplicate of row 4',
+        '',
+        'Fields: department 1, phone.mobile 1, state 1, title 1.',
+        'Plan: 1 to change, 1 unchanged, 1 not found, 1 invalid.',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('colours only when asked', () => {
+    const plain = renderPlanText(plan, { color: false });
+    expect(plain).not.toContain('\u001b');
+    const coloured = renderPlanText(plan, { color: true });
+    expect(coloured).toContain('\u001b[33m~\u001b[0m jane.doe@example.com (row 4)');
+    expect(coloured).toContain('    title: \u001b[31m"Agent"\u001b[0m → \u001b[32m"Senior Agent"\u001b[0m');
+    expect(coloured).toContain('\u001b[1mPlan: 1 to change, 1 unchanged, 1 not found, 1 invalid.\u001b[0m');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping the colour codes is the point.
+    expect(coloured.replace(/\u001b\[\d+m/g, '')).toBe(plain);
+  });
+
+  it('lists at most maxRows rows but counts them all', () => {
+    expect(renderPlanText(plan, { color: false, maxRows: 1 })).toBe(
+      [
+        '~ jane.doe@example.com (row 4)',
+        '    title: "Agent" → "Senior Agent"',
+        '    department: "Sales" → (none)',
+        '    phone.mobile: (none) → "+13175550100"',
+        '    state: "active" → "inactive"',
+        '… 2 more rows not shown.',
+        '',
+        'Fields: department 1, phone.mobile 1, state 1, title 1.',
+        'Plan: 1 to change, 1 unchanged, 1 not found, 1 invalid.',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('orders the field counts by frequency and leaves out invalid when there is none', () => {
+    const many: Plan = buildPlan({
+      rows: [1, 2, 3].map((n) => ({
+        rowNumber: n,
+        line: n + 1,
+        key: { kind: 'id', id: `u-${n}` },
+        changes: n === 1 ? { title: 'T', preferredName: 'P' } : { title: 'T' },
+      })),
+      users: [1, 2, 3].map((n) => user({ id: `u-${n}`, email: `u${n}@example.com` })),
+      managerId: managers().managerId,
+    });
+    const text = renderPlanText(many, { color: false, maxRows: 0 });
+    expect(text).toBe(
+      [
+        '… 3 more rows not shown.',
+        '',
+        'Fields: title 3, preferredName 1.',
+        'Plan: 3 to change, 0 unchanged, 0 not found.',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('prints only the totals when nothing changes', () => {
+    const quiet = buildPlan({
+      rows: [rows[0]!],
+      users: [user({ id: 'u-2', email: 'bob@example.com', title: 'Lead' })],
+      managerId: managers().managerId,
+    });
+    expect(renderPlanText(quiet, { color: false })).toBe('Plan: 0 to change, 1 unchanged, 0 not found.\n');
+  });
+
+  it('escapes control characters from the data so they cannot drive the terminal', () => {
+    const hostile = buildPlan({
+      rows: [
+        {
+          rowNumber: 1,
+          line: 2,
+          key: { kind: 'email', email: 'x\u001b[2J@example.com' },
+          changes: { title: 'evil\u001b]0;pwned\u0007\u009b31m' },
+        },
+      ],
+      users: [user({ id: 'u-9', email: 'x\u001b[2J@example.com', title: 'ok' })],
+      managerId: managers().managerId,
+    });
+    const text = renderPlanText(hostile, { color: false });
+    expect(text).toContain('~ x\\u001b[2J@example.com (row 1)');
+    expect(text).toContain('    title: "ok" → "evil\\u001b]0;pwned\\u0007\\u009b31m"');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence is the point.
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+  });
+});
+
+describe('planToJson', () => {
+  it('writes keys in a stable, readable order and keeps array order', () => {
+    const json = planToJson(plan);
+    expect(JSON.parse(json)).toEqual(plan);
+    expect(Object.keys(JSON.parse(json))).toEqual(['schemaVersion', 'summary', 'rows']);
+    const jane = JSON.parse(json).rows[1];
+    expect(Object.keys(jane)).toEqual([
+      'rowNumber',
+      'line',
+      'key',
+      'userId',
+      'status',
+      'baseVersion',
+      'diffs',
+      'patch',
+      'state',
+    ]);
+    expect(json).toContain(
+      [
+        '      "patch": {',
+        '        "addresses": [',
+        '          {',
+        '            "mediaType": "PHONE",',
+        '            "type": "MOBILE",',
+        '            "address": "+13175550100"',
+        '          }',
+        '        ],',
+        '        "department": "",',
+        '        "title": "Senior Agent"',
+        '      },',
+      ].join('\n'),
+    );
+  });
+
+  it('does not depend on the key order of the value it is given', () => {
+    const reversed = reverseKeys(plan) as Plan;
+    expect(Object.keys(reversed)).toEqual(['rows', 'summary', 'schemaVersion']);
+    expect(planToJson(reversed)).toBe(planToJson(plan));
+  });
+});
+
+function reverseKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reverseKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .reverse()
+      .map(([k, v]) => [k, reverseKeys(v)]),
+  );
+}
