@@ -1,7 +1,16 @@
 import { CLEAR_TOKEN, COLUMNS } from './columns.js';
 import { problem, quote } from './problems.js';
 import type { RecordResult } from './record.js';
-import type { InputFormat, InputProblem, InputRow, InvalidRow, ParsedInput, ProfileChanges, RowKey } from './types.js';
+import type {
+  InputFormat,
+  InputProblem,
+  InputRow,
+  InvalidRow,
+  ParsedInput,
+  ProfileChanges,
+  RowKey,
+  SkippedRow,
+} from './types.js';
 
 interface At {
   rowNumber: number;
@@ -69,6 +78,7 @@ export class Collector {
   private readonly accepted: Accepted[] = [];
   private readonly invalid: InvalidRow[] = [];
   private readonly rowWarnings: InputProblem[] = [];
+  private readonly skipped: SkippedRow[] = [];
   private total = 0;
 
   constructor(private readonly format: InputFormat) {}
@@ -94,10 +104,18 @@ export class Collector {
       return;
     }
     if (Object.keys(result.changes).length === 0) {
-      this.rowWarnings.push(
-        ...problems,
-        problem('warning', at, 'nothing to change (every column other than the key is empty); this row is skipped'),
+      const warning = problem(
+        'warning',
+        at,
+        'nothing to change (every column other than the key is empty); this row is skipped',
       );
+      this.rowWarnings.push(...problems, warning);
+      this.skipped.push({
+        rowNumber: at.rowNumber,
+        line: at.line,
+        key: result.keyLabel ?? '',
+        reason: 'nothing to change: every column other than the key is empty',
+      });
       return;
     }
     this.rowWarnings.push(...problems);
@@ -204,11 +222,17 @@ export class Collector {
 
     const rows: InputRow[] = [];
     const invalid = [...this.invalid];
+    const skippedRows = [...this.skipped];
     const problems = [...this.fileProblems, ...this.rowWarnings, ...this.invalid.flatMap((r) => r.problems)];
     for (const a of this.accepted) {
       const extra = crossProblems.get(a) ?? [];
       problems.push(...extra);
-      if (dropped.has(a)) continue;
+      if (dropped.has(a)) {
+        const first = byKey.get(keyId(a.row.key))?.[0];
+        const reason = `repeats ${first ? rowRef(first.row) : 'an earlier row'} with the same changes`;
+        skippedRows.push({ rowNumber: a.row.rowNumber, line: a.row.line, key: a.keyLabel, reason });
+        continue;
+      }
       if (extra.some((p) => p.severity === 'error')) {
         invalid.push({ rowNumber: a.row.rowNumber, line: a.row.line, key: a.keyLabel, problems: extra });
       } else {
@@ -218,6 +242,7 @@ export class Collector {
     // Stable: problems on one line keep the order in which they were found.
     problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
     invalid.sort((a, b) => a.rowNumber - b.rowNumber);
-    return { format: this.format, rows, problems, invalidRows: invalid, totalRecords: this.total };
+    skippedRows.sort((a, b) => a.rowNumber - b.rowNumber);
+    return { format: this.format, rows, problems, invalidRows: invalid, skippedRows, totalRecords: this.total };
   }
 }

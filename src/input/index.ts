@@ -16,4 +16,5 @@ export type {
   PhoneType,
   ProfileChanges,
   RowKey,
+  SkippedRow,
 } from './types.js';

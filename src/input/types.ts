@@ -52,6 +52,13 @@ export interface InvalidRow {
   problems: InputProblem[];
 }
 
+export interface SkippedRow {
+  rowNumber: number;
+  line: number;
+  key: string;
+  reason: string;
+}
+
 export interface ParsedInput {
   format: InputFormat;
   /** Valid rows only, after duplicate handling, in input order. */
@@ -59,6 +66,8 @@ export interface ParsedInput {
   /** Errors and warnings, in input order. */
   problems: InputProblem[];
   invalidRows: InvalidRow[];
+  /** Valid rows that need no work: an exact repeat of an earlier row, or a row with nothing but its key. */
+  skippedRows: SkippedRow[];
   /** Records read, valid or not (blank lines are not records). */
   totalRecords: number;
 }
