@@ -4,16 +4,7 @@
  */
 
 export type ContactMediaType = 'PHONE' | 'EMAIL' | 'SMS';
-export type ContactType =
-  | 'PRIMARY'
-  | 'WORK'
-  | 'WORK2'
-  | 'WORK3'
-  | 'WORK4'
-  | 'HOME'
-  | 'MOBILE'
-  | 'MAIN'
-  | 'OTHER';
+export type ContactType = 'PRIMARY' | 'WORK' | 'WORK2' | 'WORK3' | 'WORK4' | 'HOME' | 'MOBILE' | 'MAIN' | 'OTHER';
 
 /** The platform's `Contact`: `address` and `extension` are mutually exclusive. */
 export interface Contact {

@@ -1,0 +1,475 @@
+/**
+ * The SDK adapter: the only module that touches `purecloud-platform-client-v2`. It turns every SDK outcome into an
+ * `ApiOutcome` and does nothing else: no retries, no pacing, no re-authentication (the governor owns those).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import type PlatformClient from 'purecloud-platform-client-v2';
+import { ConfigError } from '../errors.js';
+import {
+  type CallContext,
+  classifyHttpFailure,
+  classifyTransportFailure,
+  type FailureDetails,
+  headerValue,
+  parseRateLimit,
+  parseRetryAfter,
+} from './classify.js';
+import { type Gateway, isLoopbackHost, parseBaseUrl } from './endpoint.js';
+import { resolveRegion } from './regions.js';
+import type {
+  ApiFailure,
+  ApiOutcome,
+  GenesysUser,
+  UserEntityListing,
+  UserPatch,
+  UserSearchRequest,
+  UsersSearchResponse,
+} from './types.js';
+
+export interface GenesysClientOptions {
+  clientId: string;
+  clientSecret: string;
+  /** A region key such as `eu_west_1` or a domain such as `mypurecloud.ie`. Ignored when baseUrl is set. */
+  region?: string;
+  /** e.g. `http://127.0.0.1:4010` (the emulator) or `https://api.example`; plain http only for loopback hosts. */
+  baseUrl?: string;
+  /** Per-request timeout in ms (default 30000). */
+  timeoutMs?: number;
+}
+
+/** Per-call options. Aborting the signal cancels the request: a `network` failure with code `ERR_CANCELED`. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export type UserStateFilter = 'active' | 'inactive' | 'deleted' | 'any';
+
+export interface GenesysClient {
+  /**
+   * Where calls go, for messages: e.g. `https://api.mypurecloud.ie` or `http://127.0.0.1:4010`. Never contains
+   * credentials.
+   */
+  readonly target: string;
+  /** Client-credentials login. On success, later calls use the new token. */
+  authenticate(opts?: CallOptions): Promise<ApiOutcome<{ expiresInSeconds: number }>>;
+  /** Epoch ms at which the current token expires (from expires_in), undefined before the first login. */
+  tokenExpiresAt(): number | undefined;
+  /**
+   * GET /api/v2/users?id=…: the users with these ids, in one page (pageSize = ids.length). The platform's cap on ids
+   * per call is unconfirmed; callers send at most 100. An empty list is refused (it would list every user).
+   */
+  getUsersByIds(
+    ids: string[],
+    opts?: { state?: UserStateFilter } & CallOptions,
+  ): Promise<ApiOutcome<UserEntityListing>>;
+  listUsers(
+    opts: { pageNumber: number; pageSize: number; state?: UserStateFilter } & CallOptions,
+  ): Promise<ApiOutcome<UserEntityListing>>;
+  /** POST /api/v2/users/search. `results` is always an array (the platform omits it when nothing matched). */
+  searchUsers(body: UserSearchRequest, opts?: CallOptions): Promise<ApiOutcome<UsersSearchResponse>>;
+  getUser(id: string, opts?: CallOptions): Promise<ApiOutcome<GenesysUser>>;
+  patchUser(id: string, patch: UserPatch, opts?: CallOptions): Promise<ApiOutcome<GenesysUser>>;
+}
+
+type Sdk = typeof PlatformClient;
+type SdkApiClient = InstanceType<Sdk['ApiClientClass']>;
+
+/** What `setReturnExtendedResponses(true)` makes the SDK resolve with, and reject with on an HTTP error status. */
+interface ExtendedResponse {
+  status: number;
+  headers?: Record<string, unknown>;
+  body?: unknown;
+  error?: unknown;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const LOGIN_OPERATION = 'POST /oauth/token';
+/** How long after the timeout the deadline aborts a call that axios's own timer has not ended. */
+const DEADLINE_GRACE_MS = 1000;
+
+let sdk: Sdk | undefined;
+
+/**
+ * Loads the SDK on first use. `require` rather than `import`: Node's ESM loader finds no named exports in the SDK's
+ * bundle (only `default`), and scanning its 118k lines for them doubles the load time (about 0.3 s against 0.16 s).
+ * Loading lazily also keeps the SDK off the path of commands that never call the platform.
+ */
+function loadSdk(): Sdk {
+  if (!sdk) {
+    const loaded = createRequire(import.meta.url)('purecloud-platform-client-v2') as Sdk;
+    // Requiring the SDK builds its `ApiClient.instance` singleton, which polls ~/.genesyscloudjavascript/config
+    // every 5 s. Nothing here uses the singleton; stop its watcher so a run depends on no file outside the project.
+    stopConfigFile(loaded.ApiClient);
+    sdk = loaded;
+  }
+  return sdk;
+}
+
+/** Detaches an SDK client from the config file: no watcher, no re-read. */
+function stopConfigFile(api: SdkApiClient): void {
+  api.config.live_reload_config = false;
+  api.config.setConfigPath('');
+}
+
+/** What the SDK's pre-request hook applies to the call being made. */
+interface CallScope {
+  signal: AbortSignal;
+  /** True for a loopback target: an HTTP(S)_PROXY from the environment cannot reach it. */
+  noProxy: boolean;
+}
+const callScope = new AsyncLocalStorage<CallScope>();
+
+/**
+ * @throws ConfigError on missing credentials, a bad timeout, an unknown region, a bad base URL, or plain http to a
+ * non-loopback host.
+ */
+export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
+  const { clientId, clientSecret } = opts;
+  const missing = [
+    ...(typeof clientId === 'string' && clientId.trim() ? [] : ['GENESYS_CLIENT_ID']),
+    ...(typeof clientSecret === 'string' && clientSecret.trim() ? [] : ['GENESYS_CLIENT_SECRET']),
+  ];
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `Missing ${missing.join(' and ')}: use the id and secret of a Client Credentials OAuth client.`,
+    );
+  }
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+    throw new ConfigError(`Invalid timeout ${timeoutMs}: expected a positive whole number of milliseconds.`);
+  }
+  const gateway: Gateway | undefined = opts.baseUrl !== undefined ? parseBaseUrl(opts.baseUrl) : undefined;
+  if (!gateway && !opts.region?.trim()) {
+    throw new ConfigError('No region: give a region such as eu_west_1 (or its domain, mypurecloud.ie) or a base URL.');
+  }
+
+  const platform = loadSdk();
+  const region = gateway ? undefined : resolveRegion(opts.region!, platform.PureCloudRegionHosts);
+  const target = gateway ? gateway.target : `https://api.${region!.domain}`;
+  const noProxy = gateway !== undefined && isLoopbackHost(gateway.host);
+  const where = gateway ? `the base URL ${target}` : `the region ${region!.key} (${target})`;
+
+  // A client of our own: the SDK's singleton would share its token and settings with anything else in the process.
+  const api = new platform.ApiClientClass();
+  // The constructor has already applied ~/.genesyscloudjavascript/config if there is one (host, gateway, logging);
+  // everything it can set is set again below, so the file changes nothing.
+  stopConfigFile(api);
+  const logger = api.config.logger;
+  logger.log_level = 'none';
+  logger.log_to_console = false;
+  logger.log_file_path = '';
+  logger.log_request_body = false;
+  logger.log_response_body = false;
+  logger.setLogger();
+  api.config.refresh_access_token = false;
+  if (gateway) {
+    // The SDK builds `${protocol}://${host}[:port][path_params_login]/oauth/token` for the login and
+    // `${protocol}://${host}[:port][path_params_api]/api/v2/…` for the API.
+    api.setGateway({
+      host: gateway.host,
+      protocol: gateway.protocol,
+      ...(gateway.port !== undefined && { port: gateway.port }),
+      path_params_login: gateway.path,
+      path_params_api: gateway.path,
+    });
+  } else {
+    // Drops any gateway the config file set.
+    api.config.gateway = undefined;
+    api.setEnvironment(region!.domain);
+  }
+  api.setReturnExtendedResponses(true);
+  // Each request's axios config takes the HTTP client's timeout (the SDK's own `timeout` is copied into it only when
+  // the HTTP client is created, and the per-request option it also sets is ignored).
+  const http = api.getHttpClient();
+  http.setTimeout(timeoutMs);
+  // The SDK has no per-call signal; axios does, and this hook runs inside the call's async context.
+  http.setPreHook(async (config: { signal?: AbortSignal; proxy?: false }) => {
+    const scope = callScope.getStore();
+    if (scope) {
+      config.signal = scope.signal;
+      if (scope.noProxy) config.proxy = false;
+    }
+    return config;
+  });
+  const users = new platform.UsersApi(api);
+
+  let expiresAt: number | undefined;
+  const secrets = new Secrets(clientSecret, Buffer.from(`${clientId}:${clientSecret}`).toString('base64'));
+
+  const context = (operation: string, permission?: string): CallContext => ({
+    operation,
+    where,
+    timeoutMs,
+    ...(permission !== undefined && { permission }),
+  });
+
+  /**
+   * Runs one SDK call under the caller's signal and a deadline. The deadline backs up axios's own timeout, which
+   * does not cover every stall (a proxy that accepts the connection but never answers CONNECT hangs for ever).
+   */
+  async function send<R>(
+    ctx: CallContext,
+    options: CallOptions | undefined,
+    invoke: () => Promise<R>,
+  ): Promise<{ ok: true; value: R; latencyMs: number } | { ok: false; failure: ApiFailure }> {
+    const started = performance.now();
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), timeoutMs + DEADLINE_GRACE_MS);
+    const signal = options?.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
+    try {
+      const value = await callScope.run({ signal, noProxy }, invoke);
+      return { ok: true, value, latencyMs: performance.now() - started };
+    } catch (error) {
+      const cancelledByDeadline = deadline.signal.aborted && !options?.signal?.aborted;
+      const failure = cancelledByDeadline ? classifyTransportFailure('ETIMEDOUT', '', ctx) : toFailure(error, ctx);
+      return { ok: false, failure: secrets.scrub({ ...failure, latencyMs: performance.now() - started }) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function call<T>(
+    ctx: CallContext,
+    options: CallOptions | undefined,
+    invoke: () => Promise<unknown>,
+    accept: (body: unknown) => T | undefined,
+  ): Promise<ApiOutcome<T>> {
+    const sent = await send(ctx, options, invoke);
+    if (!sent.ok) return sent.failure;
+    const { value: response, latencyMs } = sent;
+    const body = isExtended(response) ? accept(response.body) : undefined;
+    if (!isExtended(response) || body === undefined) {
+      const status = isExtended(response) ? response.status : undefined;
+      return {
+        ok: false,
+        kind: 'server',
+        ...(status !== undefined && { status }),
+        rateLimit: {},
+        message:
+          `unexpected response${status !== undefined ? ` (${status})` : ''} on ${ctx.operation}: the body is not ` +
+          `what the Genesys Cloud API returns; check that ${where} is the Genesys Cloud API.`,
+        latencyMs,
+      };
+    }
+    const retryAfterSeconds = parseRetryAfter(headerValue(response.headers, 'retry-after'));
+    return {
+      ok: true,
+      status: response.status,
+      body,
+      rateLimit: parseRateLimit(response.headers),
+      ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
+      latencyMs,
+    };
+  }
+
+  return {
+    target,
+
+    async authenticate(options) {
+      const ctx: CallContext = { ...context(LOGIN_OPERATION), login: true };
+      const sent = await send(ctx, options, () => api.loginClientCredentialsGrant(clientId, clientSecret));
+      if (!sent.ok) return sent.failure;
+      const { value: auth, latencyMs } = sent;
+      // The SDK keeps only now + expires_in * 1000; reading it at once recovers expires_in.
+      const expiresInSeconds = Math.round((auth.tokenExpiryTime - Date.now()) / 1000);
+      if (typeof auth.accessToken !== 'string' || auth.accessToken === '' || !(expiresInSeconds > 0)) {
+        return {
+          ok: false,
+          kind: 'server',
+          status: 200,
+          rateLimit: {},
+          message:
+            `login at ${where} returned no usable access_token or expires_in: ` +
+            `check that ${where} is the Genesys Cloud API.`,
+          latencyMs,
+        };
+      }
+      secrets.addToken(auth.accessToken);
+      expiresAt = auth.tokenExpiryTime;
+      // The SDK resolves with the token alone, so neither the status (a 2xx) nor the headers are visible here.
+      return { ok: true, status: 200, body: { expiresInSeconds }, rateLimit: {}, latencyMs };
+    },
+
+    tokenExpiresAt: () => expiresAt,
+
+    getUsersByIds(ids, options) {
+      const ctx = context('GET /api/v2/users');
+      const bad = ids.find((id) => typeof id !== 'string' || id === '' || id.includes(','));
+      if (ids.length === 0 || bad !== undefined) {
+        // The SDK joins ids with commas, and no id at all would fetch every user: neither may reach the wire.
+        return Promise.resolve(
+          invalidCall(
+            ctx,
+            ids.length === 0
+              ? 'getUsersByIds needs at least one id (without one the platform lists every user)'
+              : `user id ${JSON.stringify(bad)} is empty or contains a comma`,
+          ),
+        );
+      }
+      return call(
+        ctx,
+        options,
+        () =>
+          users.getUsers({
+            id: ids,
+            pageSize: ids.length,
+            pageNumber: 1,
+            ...(options?.state !== undefined && { state: options.state }),
+          }),
+        acceptListing,
+      );
+    },
+
+    listUsers(options) {
+      return call(
+        context('GET /api/v2/users'),
+        options,
+        () =>
+          users.getUsers({
+            pageNumber: options.pageNumber,
+            pageSize: options.pageSize,
+            ...(options.state !== undefined && { state: options.state }),
+          }),
+        acceptListing,
+      );
+    },
+
+    searchUsers(body, options) {
+      return call(
+        context('POST /api/v2/users/search'),
+        options,
+        () => users.postUsersSearch(body as Parameters<typeof users.postUsersSearch>[0]),
+        acceptSearch,
+      );
+    },
+
+    getUser(id, options) {
+      return call(context(`GET /api/v2/users/${encodeURIComponent(id)}`), options, () => users.getUser(id), acceptUser);
+    },
+
+    patchUser(id, patch, options) {
+      return call(
+        context(`PATCH /api/v2/users/${encodeURIComponent(id)}`, 'directory:user:edit'),
+        options,
+        () => users.patchUser(id, patch as Parameters<typeof users.patchUser>[1]),
+        acceptUser,
+      );
+    },
+  };
+}
+
+function invalidCall(ctx: CallContext, why: string): ApiFailure {
+  return { ok: false, kind: 'invalid', rateLimit: {}, message: `invalid call ${ctx.operation}: ${why}.`, latencyMs: 0 };
+}
+
+/**
+ * Maps whatever the SDK rejected with. Only status, headers, body fields and error codes are read: an axios error
+ * also carries the request (its Authorization header, its body), which must never reach a message.
+ */
+function toFailure(error: unknown, ctx: CallContext): FailureDetails {
+  if (isExtended(error)) return fromResponse(error.status, error.headers, error.body, errorCode(error.error), ctx);
+  if (isAxiosError(error)) {
+    const response = error.response;
+    if (response && typeof response.status === 'number') {
+      return fromResponse(response.status, response.headers, response.data, errorCode(error), ctx);
+    }
+    return classifyTransportFailure(
+      errorCode(error),
+      typeof error.message === 'string' ? error.message : undefined,
+      ctx,
+    );
+  }
+  // The SDK throws bare strings for a missing required parameter, e.g. 'Missing the required parameter "userId"…'.
+  const detail = typeof error === 'string' ? error : error instanceof Error ? error.message : 'unknown error';
+  return { ok: false, kind: 'invalid', rateLimit: {}, message: `invalid call ${ctx.operation}: ${detail}.` };
+}
+
+function fromResponse(
+  status: number,
+  headers: Record<string, unknown> | undefined,
+  body: unknown,
+  code: string | undefined,
+  ctx: CallContext,
+): FailureDetails {
+  // A status below 400 in a rejection means the body was cut off after the headers (axios ERR_BAD_RESPONSE).
+  if (status < 400 && code !== undefined && code !== 'ERR_BAD_REQUEST') {
+    return { ...classifyTransportFailure(code, undefined, ctx), status };
+  }
+  return classifyHttpFailure(status, headers, body, ctx);
+}
+
+interface AxiosLike {
+  isAxiosError: true;
+  code?: unknown;
+  message?: unknown;
+  response?: { status?: unknown; headers?: Record<string, unknown>; data?: unknown };
+}
+
+function isAxiosError(value: unknown): value is AxiosLike {
+  return typeof value === 'object' && value !== null && (value as { isAxiosError?: unknown }).isAxiosError === true;
+}
+
+function errorCode(value: unknown): string | undefined {
+  const code = typeof value === 'object' && value !== null ? (value as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function isExtended(value: unknown): value is ExtendedResponse {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { status?: unknown }).status === 'number' &&
+    'body' in value &&
+    'headers' in value
+  );
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function acceptListing(body: unknown): UserEntityListing | undefined {
+  if (!isRecord(body)) return undefined;
+  if (body.entities === undefined) return { ...(body as unknown as UserEntityListing), entities: [] };
+  return Array.isArray(body.entities) ? (body as unknown as UserEntityListing) : undefined;
+}
+
+function acceptSearch(body: unknown): UsersSearchResponse | undefined {
+  if (!isRecord(body)) return undefined;
+  if (body.results === undefined) return { ...(body as unknown as UsersSearchResponse), results: [] };
+  return Array.isArray(body.results) ? (body as unknown as UsersSearchResponse) : undefined;
+}
+
+function acceptUser(body: unknown): GenesysUser | undefined {
+  return isRecord(body) && typeof body.id === 'string' ? (body as unknown as GenesysUser) : undefined;
+}
+
+/**
+ * The last line of defence: failures are built only from status, code and platform fields, but if a server ever
+ * echoed a credential into one of those, it is blanked here. Values shorter than 8 characters are left alone: blanking
+ * them would mangle ordinary words, and no real secret or token is that short.
+ */
+class Secrets {
+  private readonly fixed: string[];
+  private tokens: string[] = [];
+  constructor(...values: string[]) {
+    this.fixed = values.filter((v) => v.length >= 8);
+  }
+  addToken(token: string): void {
+    // The current token and the one before it: older ones can no longer appear in a fresh response.
+    this.tokens = [...this.tokens.slice(-1), token];
+  }
+  scrub(failure: ApiFailure): ApiFailure {
+    const values = [...this.fixed, ...this.tokens.filter((t) => t.length >= 8)];
+    const clean = (text: string): string =>
+      values.reduce((acc, secret) => (acc.includes(secret) ? acc.split(secret).join('[redacted]') : acc), text);
+    return {
+      ...failure,
+      message: clean(failure.message),
+      ...(failure.code !== undefined && { code: clean(failure.code) }),
+      ...(failure.contextId !== undefined && { contextId: clean(failure.contextId) }),
+    };
+  }
+}
