@@ -1,0 +1,169 @@
+/** `genesys-bulk emulator`: runs the emulator until SIGINT or SIGTERM. */
+import { Command } from 'commander';
+import { ConfigError, ValidationError } from '../errors.js';
+import { RATE_LIMIT_ALGORITHMS, type RateLimitAlgorithm } from './limiter.js';
+import type { EmulatorOptions } from './options.js';
+import { type RunningEmulator, startEmulator } from './server.js';
+
+/** The options as commander hands them over: strings, except the boolean flags. */
+export interface EmulatorCliOptions {
+  port: string;
+  users: string;
+  seed: string;
+  limit: string;
+  window: string;
+  algorithm: string;
+  ratelimitHeaders: boolean;
+  latency: string;
+  fault502: string;
+  fault503: string;
+  fault503RetryAfter: string;
+  dropAfterWrite: string;
+  concurrentEdits: string;
+  tokenLifetime: string;
+  tokenFaults: boolean;
+  clientId?: string;
+  clientSecret?: string;
+}
+
+const wholeNumber = (name: string, raw: string, min: number, what: string): number => {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min) {
+    throw new ValidationError(`${name} must be ${what}, got "${raw}"`);
+  }
+  return n;
+};
+const positiveInt = (name: string, raw: string) => wholeNumber(name, raw, 1, 'a positive integer');
+const nonNegativeInt = (name: string, raw: string) => wholeNumber(name, raw, 0, 'a non-negative integer');
+
+function share(name: string, raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
+    throw new ValidationError(`${name} must be a number from 0 to 1, got "${raw}"`);
+  }
+  return n;
+}
+
+function latency(raw: string): [number, number] {
+  const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(raw);
+  const min = m ? Number(m[1]) : Number.NaN;
+  const max = m ? Number(m[2] ?? m[1]) : Number.NaN;
+  if (!m || min > max)
+    throw new ValidationError(`--latency must be MIN-MAX in ms (e.g. 20-80) or one number, got "${raw}"`);
+  return [min, max];
+}
+
+/** Turns the command line into emulator options; throws ValidationError with a message naming the option. */
+export function parseEmulatorCliOptions(opts: EmulatorCliOptions): EmulatorOptions {
+  const port = nonNegativeInt('--port', opts.port);
+  if (port > 65_535) throw new ValidationError(`--port must be at most 65535, got "${opts.port}"`);
+  if (!RATE_LIMIT_ALGORITHMS.includes(opts.algorithm as RateLimitAlgorithm)) {
+    throw new ValidationError(
+      `--algorithm must be one of ${RATE_LIMIT_ALGORITHMS.join(', ')}, got "${opts.algorithm}"`,
+    );
+  }
+  const options: EmulatorOptions = {
+    port,
+    users: nonNegativeInt('--users', opts.users),
+    seed: nonNegativeInt('--seed', opts.seed),
+    limit: positiveInt('--limit', opts.limit),
+    windowSeconds: positiveInt('--window', opts.window),
+    algorithm: opts.algorithm as RateLimitAlgorithm,
+    rateLimitHeaders: opts.ratelimitHeaders,
+    latencyMs: latency(opts.latency),
+    error502Rate: share('--fault-502', opts.fault502),
+    error503Rate: share('--fault-503', opts.fault503),
+    error503RetryAfterRate: share('--fault-503-retry-after', opts.fault503RetryAfter),
+    dropAfterWriteRate: share('--drop-after-write', opts.dropAfterWrite),
+    concurrentEditRate: share('--concurrent-edits', opts.concurrentEdits),
+    tokenLifetimeSeconds: positiveInt('--token-lifetime', opts.tokenLifetime),
+    tokenFaults: opts.tokenFaults,
+  };
+  if ((options.error502Rate ?? 0) + (options.error503Rate ?? 0) > 1) {
+    throw new ValidationError(
+      `--fault-502 and --fault-503 together must not exceed 1, got ${opts.fault502} + ${opts.fault503}`,
+    );
+  }
+  for (const [name, value] of [
+    ['--client-id', opts.clientId],
+    ['--client-secret', opts.clientSecret],
+  ] as const) {
+    if (value === undefined) continue;
+    if (value.trim() === '') throw new ValidationError(`${name} must not be empty`);
+    if (name === '--client-id') options.clientId = value;
+    else options.clientSecret = value;
+  }
+  return options;
+}
+
+interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+export function emulatorCommand(io: Io = { stdout: process.stdout, stderr: process.stderr }): Command {
+  return new Command('emulator')
+    .description(
+      'Run a Genesys Cloud emulator on 127.0.0.1 (OAuth, Users API, rate limits, faults) and print its connection settings.',
+    )
+    .option('--port <n>', 'port on 127.0.0.1; 0 picks a free one', '0')
+    .option('--users <n>', 'users in the generated directory', '1000')
+    .option('--seed <n>', 'seed of the directory and of every random draw', '1')
+    .option('--limit <n>', 'requests per window per access token', '300')
+    .option('--window <seconds>', 'rate-limit window', '60')
+    .option('--algorithm <name>', `rate-limit algorithm: ${RATE_LIMIT_ALGORITHMS.join(', ')}`, 'fixed')
+    .option('--no-ratelimit-headers', 'leave out the inin-ratelimit-* response headers')
+    .option('--latency <ms>', 'added latency per API request, MIN-MAX ms (uniform)', '0')
+    .option('--fault-502 <share>', 'share of API requests answered 502', '0')
+    .option('--fault-503 <share>', 'share of API requests answered 503', '0')
+    .option('--fault-503-retry-after <share>', 'share of 503s carrying Retry-After (1-3 s)', '0.5')
+    .option(
+      '--drop-after-write <share>',
+      'share of applied PATCHes whose connection is dropped before the response',
+      '0',
+    )
+    .option('--concurrent-edits <share>', 'share of PATCHes preceded by another admin editing the user', '0')
+    .option('--token-lifetime <seconds>', 'access-token lifetime (expires_in)', '86400')
+    .option('--token-faults', 'apply latency and 502/503 faults to the token endpoint too', false)
+    .option('--client-id <id>', 'OAuth client id to accept (default emulator-client)')
+    .option('--client-secret <secret>', 'OAuth client secret to accept (default: random)')
+    .action(async (opts: EmulatorCliOptions) => {
+      const options = parseEmulatorCliOptions(opts);
+      // Listening for the signals before the connection lines go out: whoever reads them may stop us at once.
+      let onSignal = (): void => {};
+      const signalled = new Promise<void>((resolve) => {
+        onSignal = () => resolve();
+      });
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        const emulator = await listen(options);
+        io.stdout.write(
+          `GENESYS_BASE_URL=${emulator.url}\nGENESYS_CLIENT_ID=${emulator.clientId}\nGENESYS_CLIENT_SECRET=${emulator.clientSecret}\n`,
+        );
+        io.stderr.write(
+          `emulator: ${options.users} users, ${options.limit} requests per ${options.windowSeconds} s per token (${options.algorithm}); stop with Ctrl-C\n`,
+        );
+        await signalled;
+        await emulator.stop();
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+}
+
+async function listen(options: EmulatorOptions): Promise<RunningEmulator> {
+  try {
+    return await startEmulator(options);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      const why = code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied';
+      throw new ConfigError(
+        `cannot listen on 127.0.0.1:${options.port}: ${why}; pick another --port (0 picks a free one)`,
+      );
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * The emulator's state and policies, without HTTP: directory, tokens, per-token rate limiters, faults, stats.
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { GenesysUser } from '../genesys/types.js';
+import { generateDirectory } from './directory.js';
+import { createLimiter, type RateLimiter } from './limiter.js';
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CONFIG,
+  DEFAULT_USERS,
+  type EmulatorConfig,
+  type EmulatorOptions,
+  type FaultOptions,
+  mergeConfig,
+} from './options.js';
+import { createPrng, deriveSeed, type Prng } from './prng.js';
+import { StatsRecorder } from './stats.js';
+import { type StoredUser, UserStore } from './store.js';
+
+export interface IssuedToken {
+  token: string;
+  clientId: string;
+  /** `EmulatorCore.now()` time after which the token is rejected. */
+  expiresAt: number;
+  /** Created at the token's first /api request. */
+  limiter?: RateLimiter;
+}
+
+export type AuthResult = { ok: true; token: IssuedToken } | { ok: false; code: string; message: string };
+
+export type Fault = { status: 502 } | { status: 503; retryAfterSeconds?: number };
+
+// Expired tokens are forgotten when they are next presented, or in a sweep once this many have been issued.
+const TOKEN_SWEEP_THRESHOLD = 10_000;
+
+export class EmulatorCore {
+  config: EmulatorConfig;
+  readonly store: UserStore;
+  readonly stats = new StatsRecorder();
+  readonly clientId: string;
+  readonly clientSecret: string;
+  private readonly seed: number;
+  private readonly clock: () => number;
+  private readonly tokens = new Map<string, IssuedToken>();
+  private latencyPrng!: Prng;
+  private faultPrng!: Prng;
+  private dropPrng!: Prng;
+  private editPrng!: Prng;
+  private editSerial = 0;
+
+  constructor(options: EmulatorOptions = {}) {
+    const { port: _port, users, seed, clientId, clientSecret, emailDomain, clock, ...config } = options;
+    this.clock = clock ?? (() => performance.now());
+    const merged = mergeConfig(DEFAULT_CONFIG, config);
+    if (!merged.ok) throw new RangeError(merged.message);
+    this.config = merged.config;
+    this.seed = seed ?? 1;
+    if (!Number.isInteger(this.seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
+    if (clientId !== undefined && clientId === '') throw new RangeError('clientId must not be empty');
+    if (clientSecret !== undefined && clientSecret === '') throw new RangeError('clientSecret must not be empty');
+    this.clientId = clientId ?? DEFAULT_CLIENT_ID;
+    this.clientSecret = clientSecret ?? randomBytes(24).toString('base64url');
+    const initial: StoredUser[] = Array.isArray(users)
+      ? structuredClone(users)
+      : generateDirectory({ users: users ?? DEFAULT_USERS, seed: this.seed, ...(emailDomain ? { emailDomain } : {}) });
+    this.store = new UserStore(initial);
+    this.seedPrngs();
+  }
+
+  private seedPrngs(): void {
+    this.latencyPrng = createPrng(deriveSeed(this.seed, 'latency'));
+    this.faultPrng = createPrng(deriveSeed(this.seed, 'faults'));
+    this.dropPrng = createPrng(deriveSeed(this.seed, 'drops'));
+    this.editPrng = createPrng(deriveSeed(this.seed, 'edits'));
+    this.editSerial = 0;
+  }
+
+  /** Monotonic ms for the rate limiters and token expiry. */
+  now(): number {
+    return this.clock();
+  }
+
+  checkClient(clientId: string, clientSecret: string): boolean {
+    return clientId === this.clientId && clientSecret === this.clientSecret;
+  }
+
+  issueToken(): IssuedToken {
+    if (this.tokens.size >= TOKEN_SWEEP_THRESHOLD) {
+      const now = this.now();
+      for (const [key, t] of this.tokens) if (t.expiresAt <= now) this.tokens.delete(key);
+    }
+    const token: IssuedToken = {
+      token: randomBytes(32).toString('base64url'),
+      clientId: this.clientId,
+      expiresAt: this.now() + this.config.tokenLifetimeSeconds * 1000,
+    };
+    this.tokens.set(token.token, token);
+    this.stats.tokenIssued();
+    return token;
+  }
+
+  /** Checks an `Authorization` header for a live bearer token. */
+  authenticate(header: string | undefined): AuthResult {
+    const match = header ? /^bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (!match) {
+      return {
+        ok: false,
+        code: 'authentication.required',
+        message: 'No authentication bearer token specified in authorization header.',
+      };
+    }
+    const token = this.tokens.get(match[1] as string);
+    if (!token) return { ok: false, code: 'bad.credentials', message: 'Invalid login credentials.' };
+    if (token.expiresAt <= this.now()) {
+      this.tokens.delete(token.token);
+      return { ok: false, code: 'bad.credentials', message: 'Invalid login credentials.' };
+    }
+    return { ok: true, token };
+  }
+
+  limiterFor(token: IssuedToken): RateLimiter {
+    token.limiter ??= createLimiter(this.config.algorithm, this.limiterConfig());
+    return token.limiter;
+  }
+
+  private limiterConfig(): { limit: number; windowMs: number } {
+    return { limit: this.config.limit, windowMs: this.config.windowSeconds * 1000 };
+  }
+
+  /**
+   * Changes any part of the configuration. A new limit or window applies at once to every token, keeping what each
+   * has already used; a new algorithm starts every token afresh.
+   */
+  updateConfig(partial: unknown): { ok: true; config: EmulatorConfig } | { ok: false; message: string } {
+    const merged = mergeConfig(this.config, partial);
+    if (!merged.ok) return merged;
+    const before = this.config;
+    this.config = merged.config;
+    if (before.algorithm !== this.config.algorithm) {
+      for (const token of this.tokens.values()) delete token.limiter;
+    } else if (before.limit !== this.config.limit || before.windowSeconds !== this.config.windowSeconds) {
+      const now = this.now();
+      for (const token of this.tokens.values()) token.limiter?.configure(this.limiterConfig(), now);
+    }
+    return merged;
+  }
+
+  setLimit(limit: number, windowSeconds?: number): void {
+    const result = this.updateConfig(windowSeconds === undefined ? { limit } : { limit, windowSeconds });
+    if (!result.ok) throw new RangeError(result.message);
+  }
+
+  setFaults(partial: Partial<FaultOptions>): void {
+    const allowed: (keyof FaultOptions)[] = [
+      'error502Rate',
+      'error503Rate',
+      'error503RetryAfterRate',
+      'error503RetryAfterSeconds',
+      'dropAfterWriteRate',
+      'concurrentEditRate',
+      'concurrentEditFields',
+      'tokenFaults',
+    ];
+    const extra = Object.keys(partial).filter((k) => !allowed.includes(k as keyof FaultOptions));
+    if (extra.length > 0) throw new RangeError(`not a fault option: ${extra.join(', ')}`);
+    const result = this.updateConfig(partial);
+    if (!result.ok) throw new RangeError(result.message);
+  }
+
+  /** Back to the initial directory, zeroed stats, fresh rate-limit windows and random streams; tokens stay valid. */
+  reset(): void {
+    this.store.reset();
+    this.stats.reset();
+    for (const token of this.tokens.values()) delete token.limiter;
+    this.seedPrngs();
+  }
+
+  drawLatencyMs(): number {
+    const [min, max] = this.config.latencyMs;
+    return max === 0 ? 0 : this.latencyPrng.int(min, max);
+  }
+
+  drawFault(): Fault | undefined {
+    const { error502Rate, error503Rate, error503RetryAfterRate, error503RetryAfterSeconds } = this.config;
+    if (error502Rate === 0 && error503Rate === 0) return undefined;
+    const u = this.faultPrng.next();
+    if (u < error502Rate) return { status: 502 };
+    if (u < error502Rate + error503Rate) {
+      if (!this.faultPrng.chance(error503RetryAfterRate)) return { status: 503 };
+      const [min, max] = error503RetryAfterSeconds;
+      return { status: 503, retryAfterSeconds: this.faultPrng.int(min, max) };
+    }
+    return undefined;
+  }
+
+  drawDrop(): boolean {
+    return this.dropPrng.chance(this.config.dropAfterWriteRate);
+  }
+
+  /** With `concurrentEditRate`, "another admin" edits the user first. */
+  maybeConcurrentEdit(userId: string): void {
+    if (!this.store.has(userId) || !this.editPrng.chance(this.config.concurrentEditRate)) return;
+    const field = this.editPrng.pick(this.config.concurrentEditFields);
+    const serial = ++this.editSerial;
+    const { user, ...change } = this.store.externalEdit(userId, field, serial);
+    this.stats.concurrentEdit({ userId, ...change, version: user.version, at: new Date().toISOString() });
+  }
+
+  publicUser(user: GenesysUser | undefined): GenesysUser | undefined {
+    return user === undefined ? undefined : structuredClone(user);
+  }
+}

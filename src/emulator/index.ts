@@ -1,0 +1,25 @@
+/** The Genesys Cloud emulator: an HTTP server speaking enough of the platform's API for the official SDK. */
+export type { Fault, IssuedToken } from './core.js';
+export { type DirectoryOptions, generateDirectory } from './directory.js';
+export {
+  createLimiter,
+  FixedWindowLimiter,
+  type RateDecision,
+  type RateLimitAlgorithm,
+  type RateLimitConfig,
+  type RateLimiter,
+  SlidingWindowLimiter,
+  TokenBucketLimiter,
+} from './limiter.js';
+export {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CONFIG,
+  type EmulatorConfig,
+  type EmulatorOptions,
+  type FaultOptions,
+} from './options.js';
+export type { Reply, Route, RouteContext, RouteKind } from './router.js';
+export { type RunningEmulator, startEmulator } from './server.js';
+export type { ConcurrentEdit, EmulatorStats } from './stats.js';
+export type { ConcurrentEditField } from './store.js';
+export { type ValidPatch, validatePatch } from './validation.js';

@@ -1,0 +1,127 @@
+/** The emulator's options, their defaults and their validation (shared by the in-process API, the CLI and
+ * POST /__emulator/config). */
+import { z } from 'zod';
+import type { GenesysUser } from '../genesys/types.js';
+import { RATE_LIMIT_ALGORITHMS, type RateLimitAlgorithm } from './limiter.js';
+import { CONCURRENT_EDIT_FIELDS, type ConcurrentEditField } from './store.js';
+
+export interface FaultOptions {
+  /** Share of /api requests answered 502 (an HTML gateway page) instead of being handled. */
+  error502Rate: number;
+  /** Share of /api requests answered 503 instead of being handled. */
+  error503Rate: number;
+  /** Share of those 503s that carry `Retry-After`. */
+  error503RetryAfterRate: number;
+  /** `Retry-After` of a 503 that carries one: whole seconds, uniform in [min, max]. */
+  error503RetryAfterSeconds: [number, number];
+  /** Share of successful PATCHes whose connection is destroyed after the write, with no response. */
+  dropAfterWriteRate: number;
+  /** Share of PATCHes to an existing user before which "another admin" edits that user. */
+  concurrentEditRate: number;
+  /** Fields such an edit changes, one drawn at random per edit. */
+  concurrentEditFields: ConcurrentEditField[];
+  /** Whether latency and 502/503 faults also apply to the token endpoint. */
+  tokenFaults: boolean;
+}
+
+/** Everything that can change while the emulator runs. */
+export interface EmulatorConfig extends FaultOptions {
+  /** Requests per window per access token (for the bucket: capacity). */
+  limit: number;
+  windowSeconds: number;
+  algorithm: RateLimitAlgorithm;
+  /** Whether /api responses carry the `inin-ratelimit-*` headers. */
+  rateLimitHeaders: boolean;
+  /** Latency added to each handled /api request: ms, uniform in [min, max]. */
+  latencyMs: [number, number];
+  /** Lifetime of an issued access token (`expires_in`). */
+  tokenLifetimeSeconds: number;
+  /** Status of a PATCH that would give a user an e-mail or username another user has. */
+  duplicateEmailStatus: 400 | 409;
+}
+
+export interface EmulatorOptions extends Partial<EmulatorConfig> {
+  /** Port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+  /** A directory to generate (a count; default 1000) or the users themselves. */
+  users?: number | GenesysUser[];
+  /** Seed of the generated directory and of every random draw (latency, faults). Default 1. */
+  seed?: number;
+  /** Default `emulator-client`. */
+  clientId?: string;
+  /** Default: random. */
+  clientSecret?: string;
+  /** Domain of generated e-mail addresses. Default example.com. */
+  emailDomain?: string;
+  /**
+   * The time in ms (any origin, never going back) that rate limits and token lifetimes are measured on. Default
+   * `performance.now`; tests pass a clock they move by hand.
+   */
+  clock?: () => number;
+}
+
+export const DEFAULT_CONFIG: EmulatorConfig = {
+  limit: 300,
+  windowSeconds: 60,
+  algorithm: 'fixed',
+  rateLimitHeaders: true,
+  latencyMs: [0, 0],
+  tokenLifetimeSeconds: 86_400,
+  duplicateEmailStatus: 409,
+  error502Rate: 0,
+  error503Rate: 0,
+  error503RetryAfterRate: 0.5,
+  error503RetryAfterSeconds: [1, 3],
+  dropAfterWriteRate: 0,
+  concurrentEditRate: 0,
+  concurrentEditFields: ['title'],
+  tokenFaults: false,
+};
+
+export const DEFAULT_CLIENT_ID = 'emulator-client';
+export const DEFAULT_USERS = 1000;
+
+const rate = z.number().min(0).max(1);
+const range = z.tuple([z.number().int().min(0), z.number().int().min(0)]).refine(([min, max]) => min <= max, {
+  message: 'min must not exceed max',
+});
+
+export const configSchema = z
+  .strictObject({
+    limit: z.number().int().positive(),
+    windowSeconds: z.number().positive(),
+    algorithm: z.enum(RATE_LIMIT_ALGORITHMS as [RateLimitAlgorithm, ...RateLimitAlgorithm[]]),
+    rateLimitHeaders: z.boolean(),
+    latencyMs: range,
+    tokenLifetimeSeconds: z.number().int().positive(),
+    duplicateEmailStatus: z.union([z.literal(400), z.literal(409)]),
+    error502Rate: rate,
+    error503Rate: rate,
+    error503RetryAfterRate: rate,
+    error503RetryAfterSeconds: range.refine(([min]) => min >= 1, { message: 'Retry-After must be at least 1 s' }),
+    dropAfterWriteRate: rate,
+    concurrentEditRate: rate,
+    concurrentEditFields: z
+      .array(z.enum(CONCURRENT_EDIT_FIELDS as unknown as [ConcurrentEditField, ...ConcurrentEditField[]]))
+      .min(1),
+    tokenFaults: z.boolean(),
+  })
+  .partial();
+
+export type ConfigResult = { ok: true; config: EmulatorConfig } | { ok: false; message: string };
+
+/** Merges a partial config (of unknown shape) into `base`, or says what is wrong with it. */
+export function mergeConfig(base: EmulatorConfig, partial: unknown): ConfigResult {
+  const parsed = configSchema.safeParse(partial);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+    return { ok: false, message: `${where}${issue?.message ?? 'invalid configuration'}` };
+  }
+  const defined = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined));
+  const config: EmulatorConfig = { ...base, ...defined };
+  if (config.error502Rate + config.error503Rate > 1) {
+    return { ok: false, message: 'error502Rate + error503Rate must not exceed 1' };
+  }
+  return { ok: true, config };
+}

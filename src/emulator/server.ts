@@ -1,0 +1,281 @@
+/**
+ * The HTTP front of the emulator: one request pipeline for every route.
+ *
+ * api routes:   auth (401) → rate limit (429) → latency → 502/503 fault → body checks → handler → maybe drop.
+ * login routes: [latency → fault, with tokenFaults] → handler.
+ * admin routes: handler.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { GenesysUser } from '../genesys/types.js';
+import { EmulatorCore, type Fault } from './core.js';
+import { platformError, rateLimitMessage } from './errors.js';
+import type { RateDecision } from './limiter.js';
+import type { EmulatorOptions, FaultOptions } from './options.js';
+import { type Reply, type Route, type RouteContext, Router } from './router.js';
+import { adminRoutes } from './routes/admin.js';
+import { oauthRoutes } from './routes/oauth.js';
+import { userRoutes } from './routes/users.js';
+import type { EmulatorStats } from './stats.js';
+
+/** Largest request body the platform accepts. */
+export const MAX_BODY_BYTES = 512_000;
+
+export const ROUTES: readonly Route[] = [...oauthRoutes, ...adminRoutes, ...userRoutes];
+
+export interface RunningEmulator {
+  /** `http://127.0.0.1:<port>`. */
+  url: string;
+  port: number;
+  clientId: string;
+  clientSecret: string;
+  stats(): EmulatorStats;
+  /** A copy of the whole directory, in its initial order. */
+  users(): GenesysUser[];
+  /** A copy of one user. */
+  user(id: string): GenesysUser | undefined;
+  setLimit(limit: number, windowSeconds?: number): void;
+  setFaults(partial: Partial<FaultOptions>): void;
+  reset(): void;
+  /** Stops listening and closes every connection at once; requests being handled get no response. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const BAD_GATEWAY_HTML =
+  '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n';
+
+function isLoopback(address: string | undefined): boolean {
+  return (
+    address !== undefined && (address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.'))
+  );
+}
+
+interface RawBody {
+  text: string;
+  tooLarge: boolean;
+}
+
+function readBody(req: IncomingMessage): Promise<RawBody> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve({ text: tooLarge ? '' : Buffer.concat(chunks).toString('utf8'), tooLarge }));
+    req.on('error', reject);
+  });
+}
+
+function rateHeaders(decision: RateDecision): Record<string, string> {
+  return {
+    'inin-ratelimit-count': String(decision.count),
+    'inin-ratelimit-allowed': String(decision.limit),
+    'inin-ratelimit-reset': String(decision.resetSeconds),
+  };
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new RangeError(`port must be 0..65535, got ${port}`);
+  const core = new EmulatorCore(options);
+  const router = new Router(ROUTES);
+  const timers = new Set<NodeJS.Timeout>();
+
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        resolve();
+      }, ms);
+      timers.add(timer);
+    });
+
+  const send = (res: ServerResponse, reply: Reply, extraHeaders: Record<string, string>): void => {
+    if (res.destroyed) return;
+    const headers: Record<string, string> = { ...extraHeaders, ...reply.headers };
+    let payload = '';
+    if (reply.html !== undefined) {
+      headers['content-type'] = 'text/html';
+      payload = reply.html;
+    } else if (reply.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      payload = JSON.stringify(reply.body);
+    }
+    const contextId = (reply.body as { contextId?: unknown } | undefined)?.contextId;
+    if (typeof contextId === 'string') headers['inin-correlation-id'] = contextId;
+    headers['content-length'] = String(Buffer.byteLength(payload));
+    res.writeHead(reply.status, headers);
+    res.end(payload);
+  };
+
+  const faultReply = (fault: Fault): Reply => {
+    if (fault.status === 502) {
+      core.stats.fault('error502');
+      return { status: 502, html: BAD_GATEWAY_HTML };
+    }
+    core.stats.fault('error503');
+    const reply: Reply = {
+      status: 503,
+      body: platformError(503, 'service.unavailable', 'The service is currently unavailable. Please try again.'),
+    };
+    if (fault.retryAfterSeconds !== undefined) {
+      core.stats.fault('error503WithRetryAfter');
+      reply.headers = { 'retry-after': String(fault.retryAfterSeconds) };
+    }
+    return reply;
+  };
+
+  const parseBody = (route: Route, raw: RawBody): { ok: true; body: unknown } | { ok: false; reply: Reply } => {
+    if (raw.tooLarge) {
+      const message = `The request body exceeds the maximum of ${MAX_BODY_BYTES} bytes.`;
+      return { ok: false, reply: { status: 413, body: platformError(413, 'request.entity.too.large', message) } };
+    }
+    if (route.body === 'form') return { ok: true, body: new URLSearchParams(raw.text) };
+    if (route.body === 'none' || raw.text.trim() === '') return { ok: true, body: undefined };
+    try {
+      return { ok: true, body: JSON.parse(raw.text) };
+    } catch {
+      const message = 'The request could not be understood by the server due to malformed syntax.';
+      return { ok: false, reply: { status: 400, body: platformError(400, 'bad.request', message) } };
+    }
+  };
+
+  /** Handles a request; returns the status sent, or 'dropped'. */
+  const handle = async (req: IncomingMessage, res: ServerResponse, routeName: { value: string }) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const raw = await readBody(req);
+    let match: ReturnType<Router['match']>;
+    try {
+      match = router.match(req.method ?? 'GET', url.pathname);
+    } catch {
+      match = { ok: false, status: 404 };
+    }
+
+    let route: Route;
+    let params: Record<string, string> = {};
+    if (match.ok) {
+      ({ route, params } = match);
+      routeName.value = `${route.method} ${route.path}`;
+    } else {
+      const reply: Reply =
+        match.status === 405
+          ? {
+              status: 405,
+              headers: { allow: (match.allowed ?? []).join(', ') },
+              body: platformError(405, 'method.not.allowed', `Method ${req.method} is not allowed on ${url.pathname}`),
+            }
+          : { status: 404, body: platformError(404, 'not.found', `No resource at ${url.pathname}`) };
+      // Under /api the gateway authenticates and counts a request before anyone knows whether the resource exists.
+      if (!url.pathname.startsWith('/api/')) {
+        send(res, reply, {});
+        return reply.status;
+      }
+      route = { method: 'GET', path: url.pathname, kind: 'api', body: 'none', handle: () => reply };
+    }
+
+    const ctx: RouteContext = { core, params, query: url.searchParams, headers: req.headers, body: undefined };
+    let headers: Record<string, string> = {};
+
+    if (route.kind === 'api') {
+      const auth = core.authenticate(req.headers.authorization);
+      if (!auth.ok) {
+        core.stats.unauthorized();
+        send(res, { status: 401, body: platformError(401, auth.code, auth.message) }, {});
+        return 401;
+      }
+      const decision = core.limiterFor(auth.token).take(core.now());
+      if (core.config.rateLimitHeaders) headers = rateHeaders(decision);
+      if (!decision.allowed) {
+        const seconds = decision.retryAfterSeconds;
+        const body = platformError(429, 'too.many.requests.retry.after', rateLimitMessage(seconds));
+        send(res, { status: 429, body }, { ...headers, 'retry-after': String(seconds) });
+        return 429;
+      }
+      ctx.token = auth.token;
+    }
+
+    if (route.kind === 'api' || (route.kind === 'login' && core.config.tokenFaults)) {
+      const latency = core.drawLatencyMs();
+      if (latency > 0) await sleep(latency);
+      const fault = core.drawFault();
+      if (fault) {
+        const reply = faultReply(fault);
+        send(res, reply, headers);
+        return reply.status;
+      }
+    }
+
+    const parsed = parseBody(route, raw);
+    if (!parsed.ok) {
+      send(res, parsed.reply, headers);
+      return parsed.reply.status;
+    }
+    ctx.body = parsed.body;
+    const reply = await route.handle(ctx);
+    if (reply.wrote && core.drawDrop()) {
+      // The write is applied; the client never learns it.
+      req.socket.destroy();
+      return 'dropped' as const;
+    }
+    send(res, reply, headers);
+    return reply.status;
+  };
+
+  const server: Server = createServer((req, res) => {
+    // The server binds 127.0.0.1 only; this guards the unauthenticated /__emulator routes should that change.
+    if (!isLoopback(req.socket.remoteAddress)) {
+      req.socket.destroy();
+      return;
+    }
+    const pathname = (req.url ?? '/').split('?')[0] ?? '/';
+    const counted = !pathname.startsWith('/__emulator/');
+    const routeName = { value: 'unmatched' };
+    if (counted) core.stats.begin();
+    handle(req, res, routeName).then(
+      (outcome) => {
+        if (counted) core.stats.end(routeName.value, outcome);
+      },
+      (err: unknown) => {
+        const message = err instanceof Error ? err.message : String(err);
+        send(res, { status: 500, body: platformError(500, 'internal.server.error', message) }, {});
+        if (counted) core.stats.end(routeName.value, 500);
+      },
+    );
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const actualPort = (server.address() as AddressInfo).port;
+  let stopping: Promise<void> | undefined;
+
+  return {
+    url: `http://127.0.0.1:${actualPort}`,
+    port: actualPort,
+    clientId: core.clientId,
+    clientSecret: core.clientSecret,
+    stats: () => core.stats.snapshot(),
+    users: () => structuredClone(core.store.inDirectoryOrder()),
+    user: (id) => core.publicUser(core.store.get(id)),
+    setLimit: (limit, windowSeconds) => core.setLimit(limit, windowSeconds),
+    setFaults: (partial) => core.setFaults(partial),
+    reset: () => core.reset(),
+    stop: () => {
+      stopping ??= new Promise<void>((resolve, reject) => {
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      });
+      return stopping;
+    },
+  };
+}

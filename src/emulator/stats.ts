@@ -1,0 +1,139 @@
+/** What the emulator saw, for tests and the benchmark: GET /__emulator/stats and `RunningEmulator.stats()`. */
+import type { Contact } from '../genesys/types.js';
+import type { ConcurrentEditField } from './store.js';
+
+interface ConcurrentEditBase {
+  userId: string;
+  /** The user's version after the edit. */
+  version: number;
+  at: string;
+}
+
+/** An edit "another admin" made just before a PATCH: the field and the value it was given. */
+export type ConcurrentEdit = ConcurrentEditBase &
+  (
+    | { field: Exclude<ConcurrentEditField, 'addresses'>; value: string }
+    /** The PHONE contact of type OTHER that was added, replacing any other. */
+    | { field: 'addresses'; value: Contact }
+  );
+
+export interface EmulatorStats {
+  /** When the emulator started or was last reset. */
+  since: string;
+  /** Times of the first and last request (token and /api; /__emulator requests are not counted). */
+  firstRequestAt: string | null;
+  lastRequestAt: string | null;
+  /** Requests counted, by outcome. */
+  requests: number;
+  /** By route (`PATCH /api/v2/users/{userId}`; `unmatched` for unknown paths), then by status or `dropped`. */
+  byRoute: Record<string, Record<string, number>>;
+  /** By HTTP status sent. A dropped response has none and is only under `faults.droppedAfterWrite`. */
+  byStatus: Record<string, number>;
+  /** 429 responses. */
+  rateLimited: number;
+  tokensIssued: number;
+  /** 401 responses on /api (unknown, expired or missing token). */
+  unauthorized: number;
+  /** PATCHes that changed a user (dropped responses included: the write was applied). */
+  patchesApplied: number;
+  patchesByUser: Record<string, number>;
+  concurrentEdits: ConcurrentEdit[];
+  faults: {
+    error502: number;
+    error503: number;
+    /** 503s that carried Retry-After. */
+    error503WithRetryAfter: number;
+    /** PATCHes applied whose connection was then destroyed without a response. */
+    droppedAfterWrite: number;
+  };
+  /** Requests being handled now, and the most at once. */
+  inFlight: number;
+  maxInFlight: number;
+}
+
+export function emptyStats(now: Date): EmulatorStats {
+  return {
+    since: now.toISOString(),
+    firstRequestAt: null,
+    lastRequestAt: null,
+    requests: 0,
+    byRoute: {},
+    byStatus: {},
+    rateLimited: 0,
+    tokensIssued: 0,
+    unauthorized: 0,
+    patchesApplied: 0,
+    patchesByUser: {},
+    concurrentEdits: [],
+    faults: { error502: 0, error503: 0, error503WithRetryAfter: 0, droppedAfterWrite: 0 },
+    inFlight: 0,
+    maxInFlight: 0,
+  };
+}
+
+export class StatsRecorder {
+  private stats: EmulatorStats;
+
+  constructor() {
+    this.stats = emptyStats(new Date());
+  }
+
+  reset(): void {
+    // Requests in flight across a reset still finish and are counted down.
+    const inFlight = this.stats.inFlight;
+    this.stats = emptyStats(new Date());
+    this.stats.inFlight = inFlight;
+    this.stats.maxInFlight = inFlight;
+  }
+
+  begin(): void {
+    const s = this.stats;
+    const now = new Date().toISOString();
+    s.firstRequestAt ??= now;
+    s.lastRequestAt = now;
+    s.inFlight++;
+    if (s.inFlight > s.maxInFlight) s.maxInFlight = s.inFlight;
+  }
+
+  /** Records how a request ended: an HTTP status, or `dropped`. */
+  end(route: string, outcome: number | 'dropped'): void {
+    const s = this.stats;
+    s.inFlight = Math.max(0, s.inFlight - 1);
+    s.requests++;
+    const key = String(outcome);
+    const byRoute = s.byRoute[route] ?? {};
+    byRoute[key] = (byRoute[key] ?? 0) + 1;
+    s.byRoute[route] = byRoute;
+    if (outcome === 'dropped') {
+      s.faults.droppedAfterWrite++;
+      return;
+    }
+    s.byStatus[key] = (s.byStatus[key] ?? 0) + 1;
+    if (outcome === 429) s.rateLimited++;
+  }
+
+  tokenIssued(): void {
+    this.stats.tokensIssued++;
+  }
+
+  unauthorized(): void {
+    this.stats.unauthorized++;
+  }
+
+  patchApplied(userId: string): void {
+    this.stats.patchesApplied++;
+    this.stats.patchesByUser[userId] = (this.stats.patchesByUser[userId] ?? 0) + 1;
+  }
+
+  concurrentEdit(edit: ConcurrentEdit): void {
+    this.stats.concurrentEdits.push(edit);
+  }
+
+  fault(kind: 'error502' | 'error503' | 'error503WithRetryAfter'): void {
+    this.stats.faults[kind]++;
+  }
+
+  snapshot(): EmulatorStats {
+    return structuredClone(this.stats);
+  }
+}
