@@ -1,0 +1,182 @@
+/**
+ * Pacing policy: pure functions from what the platform said to how fast requests may start.
+ * Rates are requests per second; times are `clock.now()` milliseconds.
+ */
+import type { RateLimitHeaders } from '../genesys/types.js';
+
+/** The latest `inin-ratelimit-count`, with what is needed to age it. */
+export interface QuotaObservation {
+  count: number;
+  /** Sequence number of the request that carried it: requests started after it are not in `count`. */
+  startIndex: number;
+  /**
+   * When the count is back to zero, by our clock: the answer's arrival plus the reset. The server counted the request
+   * before we had its answer, and whole-second resets are rounded up, so this is never early.
+   */
+  endsAt: number;
+}
+
+export interface HeaderModel {
+  allowed: number;
+  /** The longest reset seen, rounded up to a whole second: the window, once a full one has been seen. */
+  windowMs: number;
+  quota?: QuotaObservation;
+}
+
+export interface Pace {
+  ratePerSecond: number;
+  /** No request may start before this: the window's quota is spent. */
+  holdUntil?: number;
+}
+
+const isCount = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v) && v >= 0;
+
+/**
+ * Folds one response's headers into the model. Needs `allowed` and `reset` to create a model; a later response
+ * with only some headers updates what it has.
+ */
+export function observeHeaders(
+  model: HeaderModel | undefined,
+  headers: RateLimitHeaders,
+  now: number,
+  startIndex: number,
+): HeaderModel | undefined {
+  const { allowed, count, resetSeconds } = headers;
+  const hasAllowed = allowed !== undefined && Number.isFinite(allowed) && allowed > 0;
+  const hasReset = isCount(resetSeconds);
+  if (!model && !(hasAllowed && hasReset)) return model;
+  const next: HeaderModel = { ...(model ?? { allowed: allowed as number, windowMs: 0 }) };
+  if (hasAllowed) next.allowed = allowed;
+  if (hasReset) {
+    next.windowMs = Math.max(next.windowMs, Math.ceil(resetSeconds) * 1000, 1000);
+    if (isCount(count)) next.quota = { count, startIndex, endsAt: now + resetSeconds * 1000 };
+  }
+  return next;
+}
+
+/**
+ * The pace the headers allow: `margin * allowed / window`, evenly. And a guard: while the latest count is current,
+ * if it plus what was started since reaches `allowed` (another client spends the same token's quota, or the window
+ * was underestimated before a full one had been seen), hold until the count is back to zero.
+ *
+ * Not done: spreading the remaining quota until the reset. What the reset means differs between limiters (the end of
+ * a fixed window; when a sliding window or a bucket would be empty, which moves on with every request), and paced on
+ * the latter it would crawl. The guard is exact for a fixed window, and errs on the safe side for the others.
+ * Counting every start since against the count is also safe-side: starts that reach the server after the window has
+ * turned are counted too, about `rate × latency` of them, which the margin absorbs while the latency is small against
+ * the window (under 3% of it at the default margin).
+ */
+export function headerPace(model: HeaderModel, now: number, startsSoFar: number, margin: number): Pace {
+  const ratePerSecond = (margin * model.allowed * 1000) / model.windowMs;
+  const quota = model.quota;
+  if (!quota || now >= quota.endsAt) return { ratePerSecond };
+  const startedSince = Math.max(0, startsSoFar - quota.startIndex - 1);
+  if (quota.count + startedSince < model.allowed) return { ratePerSecond };
+  return { ratePerSecond, holdUntil: quota.endsAt };
+}
+
+/**
+ * Discovery for platforms that send no rate-limit headers, after TCP CUBIC and botocore's adaptive mode: exponential
+ * slow start until the first 429; then each 429 sets `wMax` to the rate that failed and drops to `BETA * wMax`; the
+ * rate climbs back along a cubic that flattens near `wMax` (where the limit was) and probes beyond it only slowly.
+ * The cubic is scaled by `wMax`, so its shape in time is the same for 5 and for 500 requests a second.
+ */
+export interface Discovery {
+  phase: 'slow_start' | 'cubic';
+  /** slow_start: the rate at `since`; cubic: wMax. */
+  base: number;
+  since: number;
+}
+
+/** A 429 near the top of the climb steps down to this fraction of the rate that failed. */
+export const BETA = 0.9;
+/**
+ * A 429 that ends slow start, or that the last decrease did not prevent, first takes this fraction of the failed rate
+ * as the new wMax. Tuned on the simulated limiters (test/governor): larger factors overshoot again after a halved
+ * limit; smaller ones leave the rate low for long.
+ */
+export const OVERSHOOT_FACTOR = 0.7;
+/** Seconds the cubic takes to climb back to wMax. */
+export const CUBIC_K_SECONDS = 20;
+/** Slow start doubles the rate this often. */
+export const SLOW_START_DOUBLING_MS = 2000;
+export const MIN_RATE = 0.05;
+/** A 429 below this multiple of the climb's starting rate counts as "the last decrease was not enough". */
+const NO_CLIMB = 1.05;
+
+export function startDiscovery(ratePerSecond: number, now: number): Discovery {
+  return { phase: 'slow_start', base: ratePerSecond, since: now };
+}
+
+export function discoveryRate(state: Discovery, now: number): number {
+  const elapsed = Math.max(0, now - state.since);
+  if (state.phase === 'slow_start') return state.base * 2 ** (elapsed / SLOW_START_DOUBLING_MS);
+  const x = elapsed / 1000 / CUBIC_K_SECONDS - 1;
+  return Math.max(MIN_RATE, state.base * (1 + (1 - BETA) * x ** 3));
+}
+
+/**
+ * After a 429: `failedAtRate` is the rate the server refused; the climb starts when sending resumes.
+ * A 429 at the top of a climb (the limit is about where it was) steps down to `BETA * failedAtRate` and climbs back
+ * towards `failedAtRate`. A 429 that ends slow start (whose ramp has overshot by the time a window fills), or that
+ * comes before the climb has risen at all (the last decrease was not enough: the limit fell), first cuts the rate it
+ * takes as the limit by `OVERSHOOT_FACTOR`.
+ */
+export function throttled(previous: Discovery | undefined, failedAtRate: number, resumeAt: number): Discovery {
+  const overshot =
+    previous !== undefined && (previous.phase === 'slow_start' || failedAtRate <= previous.base * BETA * NO_CLIMB);
+  const base = Math.max(MIN_RATE, overshot ? failedAtRate * OVERSHOOT_FACTOR : failedAtRate);
+  return { phase: 'cubic', base, since: resumeAt };
+}
+
+/**
+ * Little's law: in flight = arrival rate × time in system, times headroom for latency that varies, plus one spare
+ * slot so a slow response does not delay the next paced start. It only grows at once: it shrinks when the need has
+ * fallen by two or more, so latency noise does not make it flap.
+ */
+export function littleConcurrency(
+  ratePerSecond: number,
+  latencyMs: number | undefined,
+  maxConcurrency: number,
+  current = 1,
+  headroom = 1.5,
+): number {
+  if (latencyMs === undefined) return 1;
+  const needed = Math.min(maxConcurrency, Math.max(1, Math.ceil(((ratePerSecond * latencyMs) / 1000) * headroom) + 1));
+  return needed >= current || needed < current - 1 ? needed : current;
+}
+
+/**
+ * Latency for sizing concurrency: an EWMA that follows a rise quickly and a fall slowly, so it sits towards the
+ * slower responses (which are what run out of slots), and does not swing with every fast one.
+ */
+export function latencyEwma(previous: number | undefined, sample: number, up = 0.3, down = 0.05): number {
+  if (previous === undefined) return sample;
+  return previous + (sample > previous ? up : down) * (sample - previous);
+}
+
+/**
+ * The rate requests actually started at, from their start times (oldest first): over the last `spanMs`, counting
+ * back from the newest start only as far as the first gap longer than `maxGapMs` (a pause or idle time is not a
+ * rate). Undefined with fewer than three starts: too few to tell a rate from chance.
+ */
+export function measuredRate(
+  starts: readonly number[],
+  now: number,
+  spanMs: number,
+  maxGapMs = Number.POSITIVE_INFINITY,
+): number | undefined {
+  let first = starts.length - 1;
+  if (first < 0) return undefined;
+  while (
+    first > 0 &&
+    (starts[first - 1] as number) > now - spanMs &&
+    (starts[first] as number) - (starts[first - 1] as number) <= maxGapMs
+  ) {
+    first--;
+  }
+  const n = starts.length - first;
+  if (n < 3) return undefined;
+  const elapsed = (starts[starts.length - 1] as number) - (starts[first] as number);
+  return elapsed > 0 ? ((n - 1) * 1000) / elapsed : undefined;
+}

@@ -1,0 +1,191 @@
+import { describe, expect, test } from 'vitest';
+import {
+  BETA,
+  CUBIC_K_SECONDS,
+  discoveryRate,
+  headerPace,
+  latencyEwma,
+  littleConcurrency,
+  measuredRate,
+  OVERSHOOT_FACTOR,
+  observeHeaders,
+  SLOW_START_DOUBLING_MS,
+  startDiscovery,
+  throttled,
+} from '../../src/governor/pacing.js';
+import {
+  backoffDelay,
+  createBudget,
+  depositSuccess,
+  disposition,
+  fullJitterDelay,
+  renewLeadMs,
+  withdrawRetry,
+} from '../../src/governor/retry.js';
+import { failure, seededRandom, success } from './sim.js';
+
+describe('backoff', () => {
+  test('full jitter stays within [0, min(cap, base·2^n)] for any draw', () => {
+    const random = seededRandom(42);
+    for (let n = 0; n < 20; n++) {
+      const ceiling = Math.min(30_000, 1000 * 2 ** n);
+      for (let i = 0; i < 200; i++) {
+        const d = fullJitterDelay(n, 1000, 30_000, random);
+        expect(d).toBeGreaterThanOrEqual(0);
+        expect(d).toBeLessThanOrEqual(ceiling);
+      }
+    }
+  });
+
+  test('full jitter scales the ceiling by the injected draw', () => {
+    expect(fullJitterDelay(0, 1000, 30_000, () => 0)).toBe(0);
+    expect(fullJitterDelay(3, 1000, 30_000, () => 0.5)).toBe(4000);
+    expect(fullJitterDelay(10, 1000, 30_000, () => 0.5)).toBe(15_000);
+  });
+
+  test("a Retry-After is used as it is, never capped nor jittered; without one it's full jitter", () => {
+    expect(backoffDelay(failure('server', { retryAfterSeconds: 120 }), 0, 1000, 30_000, () => 0.1)).toBe(120_000);
+    expect(backoffDelay(failure('server', { retryAfterSeconds: 0 }), 4, 1000, 30_000, () => 0.9)).toBe(0);
+    expect(backoffDelay(failure('server'), 2, 1000, 30_000, () => 0.5)).toBe(2000);
+  });
+});
+
+describe('disposition', () => {
+  test.each([
+    ['rate_limited', 'rate_limited'],
+    ['auth', 'reauth'],
+    ['server', 'backoff'],
+    ['network', 'backoff'],
+    ['timeout', 'backoff'],
+    ['conflict', 'done'],
+    ['invalid', 'done'],
+    ['permission', 'done'],
+    ['not_found', 'done'],
+  ] as const)('%s → %s', (kind, expected) => {
+    expect(disposition(failure(kind))).toBe(expected);
+  });
+
+  test('success is done', () => {
+    expect(disposition(success(1))).toBe('done');
+  });
+});
+
+describe('retry budget', () => {
+  test('starts with minRetries, a retry costs one, an empty budget refuses', () => {
+    let budget = createBudget({ ratio: 0.1, minRetries: 3 });
+    for (let i = 0; i < 3; i++) budget = withdrawRetry(budget) ?? expect.unreachable();
+    expect(withdrawRetry(budget)).toBeUndefined();
+  });
+
+  test('ten successes pay for one retry at ratio 0.1; the bank is capped at ten times minRetries', () => {
+    let budget = createBudget({ ratio: 0.1, minRetries: 0 });
+    for (let i = 0; i < 9; i++) budget = depositSuccess(budget);
+    expect(withdrawRetry(budget)).toBeUndefined();
+    budget = depositSuccess(budget);
+    expect(withdrawRetry(budget)?.tokens).toBeCloseTo(0, 9);
+
+    let capped = createBudget({ ratio: 1, minRetries: 5 });
+    for (let i = 0; i < 500; i++) capped = depositSuccess(capped);
+    expect(capped.tokens).toBe(50);
+  });
+});
+
+describe('token renewal lead', () => {
+  test('60 s for long tokens, a tenth of the lifetime for short ones, as configured when set', () => {
+    expect(renewLeadMs(86_400_000, undefined)).toBe(60_000);
+    expect(renewLeadMs(300_000, undefined)).toBe(30_000);
+    expect(renewLeadMs(undefined, undefined)).toBe(60_000);
+    expect(renewLeadMs(300_000, 90_000)).toBe(90_000);
+  });
+});
+
+describe('header model', () => {
+  test('needs allowed and reset to start; the window is the longest reset, rounded up to a second', () => {
+    expect(observeHeaders(undefined, { allowed: 300 }, 0, 0)).toBeUndefined();
+    let model = observeHeaders(undefined, { allowed: 200, count: 5, resetSeconds: 2.2 }, 1000, 0);
+    expect(model).toEqual({ allowed: 200, windowMs: 3000, quota: { count: 5, startIndex: 0, endsAt: 3200 } });
+    model = observeHeaders(model, { allowed: 200, count: 1, resetSeconds: 5 }, 3300, 9);
+    expect(model).toMatchObject({ windowMs: 5000, quota: { count: 1, startIndex: 9, endsAt: 8300 } });
+    model = observeHeaders(model, { allowed: 200, count: 50, resetSeconds: 4 }, 4300, 50);
+    expect(model).toMatchObject({ windowMs: 5000 });
+    model = observeHeaders(model, { allowed: 100 }, 4400, 51);
+    expect(model).toMatchObject({ allowed: 100, windowMs: 5000, quota: { count: 50 } });
+  });
+
+  test('ignores nonsense values', () => {
+    const model = observeHeaders(undefined, { allowed: 200, count: 5, resetSeconds: 5 }, 0, 0);
+    expect(observeHeaders(model, { allowed: 0, count: -1, resetSeconds: Number.NaN }, 10, 1)).toEqual(model);
+  });
+
+  test('paces at margin × allowed / window', () => {
+    expect(headerPace({ allowed: 300, windowMs: 60_000 }, 0, 0, 0.97)).toEqual({ ratePerSecond: 4.85 });
+  });
+
+  test('holds until the count is back to zero once it, plus what was started since, reaches allowed', () => {
+    const model = observeHeaders(undefined, { allowed: 100, count: 97, resetSeconds: 12 }, 1000, 10);
+    if (!model) throw new Error('no model');
+    // Started since the observed request: none, then two (98, 99 of 100), then three (the quota is spent).
+    expect(headerPace(model, 1100, 11, 0.97).holdUntil).toBeUndefined();
+    expect(headerPace(model, 1100, 13, 0.97).holdUntil).toBeUndefined();
+    expect(headerPace(model, 1100, 14, 0.97)).toEqual({ ratePerSecond: (0.97 * 100) / 12, holdUntil: 13_000 });
+    // Once the window has turned, the old count says nothing.
+    expect(headerPace(model, 13_000, 14, 0.97).holdUntil).toBeUndefined();
+  });
+});
+
+describe('discovery without headers', () => {
+  test('slow start doubles the rate every period', () => {
+    const state = startDiscovery(5, 1000);
+    expect(discoveryRate(state, 1000)).toBe(5);
+    expect(discoveryRate(state, 1000 + SLOW_START_DOUBLING_MS)).toBe(10);
+    expect(discoveryRate(state, 1000 + 3 * SLOW_START_DOUBLING_MS)).toBe(40);
+  });
+
+  test('a 429 ending slow start cuts the failed rate, then the cubic climbs back and probes beyond', () => {
+    const state = throttled(startDiscovery(5, 0), 80, 10_000);
+    const wMax = 80 * OVERSHOOT_FACTOR;
+    expect(discoveryRate(state, 10_000)).toBeCloseTo(BETA * wMax, 9);
+    expect(discoveryRate(state, 10_000 + CUBIC_K_SECONDS * 1000)).toBeCloseTo(wMax, 9);
+    // Concave below wMax: most of the climb is done in the first half.
+    const half = discoveryRate(state, 10_000 + (CUBIC_K_SECONDS * 1000) / 2);
+    expect(half - BETA * wMax).toBeGreaterThan((wMax - BETA * wMax) * 0.8);
+    expect(discoveryRate(state, 10_000 + 2 * CUBIC_K_SECONDS * 1000)).toBeCloseTo(wMax * (1 + (1 - BETA)), 9);
+  });
+
+  test('a 429 at the top of a climb steps down a little; one before any climb cuts harder', () => {
+    const atTop = throttled({ phase: 'cubic', base: 40, since: 0 }, 41, 30_000);
+    expect(atTop.base).toBe(41);
+    const noClimb = throttled({ phase: 'cubic', base: 40, since: 0 }, 36, 3000);
+    expect(noClimb.base).toBeCloseTo(36 * OVERSHOOT_FACTOR, 9);
+    expect(throttled(undefined, 40, 0).base).toBe(40);
+  });
+});
+
+describe('concurrency and measurement', () => {
+  test("Little's law with headroom and a spare slot, bounded by [1, max]", () => {
+    expect(littleConcurrency(40, undefined, 16)).toBe(1);
+    expect(littleConcurrency(40, 50, 16)).toBe(4);
+    expect(littleConcurrency(5, 2000, 16)).toBe(16);
+    expect(littleConcurrency(0.1, 10, 16)).toBe(2);
+  });
+
+  test('grows at once, shrinks only when the need falls by two', () => {
+    expect(littleConcurrency(40, 50, 16, 3)).toBe(4);
+    expect(littleConcurrency(40, 50, 16, 5)).toBe(5);
+    expect(littleConcurrency(40, 50, 16, 6)).toBe(4);
+  });
+
+  test('latency estimate rises fast and falls slowly', () => {
+    expect(latencyEwma(undefined, 50)).toBe(50);
+    expect(latencyEwma(50, 150)).toBe(80);
+    expect(latencyEwma(50, 10)).toBe(48);
+  });
+
+  test('measured rate ignores a pause or idle gap, and needs three starts', () => {
+    expect(measuredRate([0, 100], 200, 2000)).toBeUndefined();
+    expect(measuredRate([0, 100, 200, 300], 300, 2000)).toBe(10);
+    // 1 s pause between 300 and 1300: only the starts after it count.
+    expect(measuredRate([0, 100, 200, 300, 1300, 1350, 1400], 1400, 2000, 250)).toBe(20);
+    expect(measuredRate([0, 100, 200, 300, 1300, 1350, 1400], 1400, 2000)).toBeCloseTo(6000 / 1400, 9);
+  });
+});
