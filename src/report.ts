@@ -1,0 +1,96 @@
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { dirname, extname, resolve } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { ValidationError } from './errors.js';
+import { writePrivateFileAtomic } from './fsutil.js';
+
+export type RowStatus = 'updated' | 'unchanged' | 'not_found' | 'invalid' | 'failed' | 'skipped' | 'planned';
+
+export interface ReportChange {
+  field: string;
+  before: string | null;
+  after: string | null;
+}
+
+/** One record per input row: what happened to it. */
+export interface ReportRecord {
+  row: number;
+  line: number;
+  key: string;
+  userId?: string;
+  status: RowStatus;
+  changes: ReportChange[];
+  errorCode?: string;
+  message?: string;
+  attempts: number;
+  /** Set when another admin changed a field this row sets between the plan and the write: the file won. */
+  conflict?: string;
+}
+
+export type ReportFormat = 'csv' | 'jsonl';
+
+export function reportFormatFor(path: string): ReportFormat {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.csv') return 'csv';
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  throw new ValidationError(`--report ${path}: the report must end in .csv or .jsonl.`);
+}
+
+/**
+ * Checks, before anything is written to Genesys, that the report can be written at the end: a run whose writes
+ * landed but whose report could not be saved would leave the admin without the record of what happened.
+ */
+export async function checkReportPath(path: string): Promise<ReportFormat> {
+  const format = reportFormatFor(path);
+  const dir = dirname(resolve(path));
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new Error('not a folder');
+    await access(dir, constants.W_OK);
+  } catch {
+    throw new ValidationError(
+      `--report ${path}: the folder ${dir} does not exist or is not writable; create it or choose another path.`,
+    );
+  }
+  try {
+    if ((await stat(path)).isDirectory()) throw new ValidationError(`--report ${path}: that is a folder, not a file.`);
+  } catch (err) {
+    if (err instanceof ValidationError) throw err;
+  }
+  return format;
+}
+
+function formatValue(v: string | null): string {
+  return v === null ? '(none)' : JSON.stringify(v);
+}
+
+export function formatChange(c: ReportChange): string {
+  return `${c.field}: ${formatValue(c.before)} → ${formatValue(c.after)}`;
+}
+
+export function renderReport(records: ReportRecord[], format: ReportFormat): string {
+  const sorted = [...records].sort((a, b) => a.row - b.row);
+  if (format === 'jsonl') return sorted.map((r) => JSON.stringify(r)).join('\n') + (sorted.length ? '\n' : '');
+  return stringify(
+    sorted.map((r) => [
+      r.row,
+      r.line,
+      r.key,
+      r.userId ?? '',
+      r.status,
+      r.changes.map(formatChange).join('; '),
+      r.errorCode ?? '',
+      r.message ?? '',
+      r.attempts,
+      r.conflict ?? '',
+    ]),
+    {
+      header: true,
+      columns: ['row', 'line', 'key', 'userId', 'status', 'changes', 'errorCode', 'message', 'attempts', 'conflict'],
+    },
+  );
+}
+
+export async function writeReport(path: string, records: ReportRecord[]): Promise<void> {
+  await writePrivateFileAtomic(path, renderReport(records, reportFormatFor(path)));
+}
