@@ -1,8 +1,235 @@
-import { Command } from 'commander';
+import { createInterface } from 'node:readline/promises';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { loadConnectionConfig } from './config.js';
+import { demoCommand } from './demo.js';
+import { emulatorCommand } from './emulator/command.js';
+import {
+  ExitCode,
+  type ExitCodeValue,
+  exitCodeFor,
+  GenesysBulkError,
+  InterruptedError,
+  ValidationError,
+} from './errors.js';
+import { createLogger, type LogFormat, type LogLevel } from './log.js';
+import { createProgress } from './progress.js';
+import { listRuns } from './run/journal.js';
+import { runRollback } from './run/rollback.js';
+import { runUpdate, type UpdateOptions } from './run/update.js';
 
-export async function main(argv: string[]): Promise<number> {
+type CommonRunOptions = Omit<UpdateOptions, 'source' | 'skipInvalid' | 'resume'>;
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1)
+      throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}".`);
+    return n;
+  };
+}
+
+interface GlobalOptions {
+  logLevel: LogLevel;
+  logFormat?: LogFormat;
+}
+
+/** Runs the CLI; resolves with the exit code. Every error a user can meet is turned into a message and a code here. */
+export async function main(
+  argv: string[],
+  io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
+): Promise<number> {
+  let exitCode: ExitCodeValue = ExitCode.Ok;
   const program = new Command('genesys-bulk');
-  program.description('Apply bulk changes to Genesys Cloud CX user profiles at the platform rate limit.');
-  await program.parseAsync(argv);
-  return 0;
+  program
+    .description('Apply bulk changes to Genesys Cloud CX user profiles at the platform rate limit, safely.')
+    .addOption(
+      new Option('--log-level <level>', 'log verbosity')
+        .choices(['silent', 'error', 'warn', 'info', 'debug', 'trace'])
+        .default('info'),
+    )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'log format on stderr (default: pretty on a terminal, json otherwise)',
+      ).choices(['pretty', 'json']),
+    )
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError('(run with --help for usage)');
+
+  const connectionOptions = (cmd: Command) =>
+    cmd
+      .option('--region <region>', 'Genesys Cloud region, e.g. eu_west_1 or mypurecloud.ie (env GENESYS_REGION)')
+      .option('--base-url <url>', 'API base URL, e.g. the emulator http://127.0.0.1:PORT (env GENESYS_BASE_URL)')
+      .option('--env-file <path>', 'read credentials from this file instead of ./.env')
+      .option('--state-dir <dir>', 'where run journals are kept', '.genesys-bulk');
+  const runOptions = (cmd: Command) =>
+    connectionOptions(cmd)
+      .option('--dry-run', 'show the plan and write nothing', false)
+      .option('-y, --yes', 'apply without asking for confirmation', false)
+      .option('--json', 'print one machine-readable JSON document on stdout', false)
+      .option('--report <path>', 'write a per-row report (.csv or .jsonl)')
+      .option('--max-concurrency <n>', 'upper bound on requests in flight', positiveInt('--max-concurrency'), 16)
+      .option('--no-progress', 'no progress bar');
+
+  /** Common set-up of a command that writes: logger, credentials, Ctrl-C handling. */
+  const writing = async (
+    opts: Record<string, unknown>,
+    run: (common: CommonRunOptions) => Promise<{ exitCode: ExitCodeValue }>,
+  ) => {
+    const global = program.opts<GlobalOptions>();
+    const log = createLogger({ level: global.logLevel, format: global.logFormat, destination: io.stderr });
+    const connection = loadConnectionConfig({
+      region: opts.region as string | undefined,
+      baseUrl: opts.baseUrl as string | undefined,
+      envFile: opts.envFile as string | undefined,
+    });
+    const interactive = io.stdin.isTTY === true && io.stderr.isTTY === true;
+    const stop = new AbortController();
+    let signals = 0;
+    let started: { command: string; runId: string } | undefined;
+    const onSignal = () => {
+      if (++signals === 1) {
+        stop.abort();
+        return;
+      }
+      io.stderr.write(
+        started
+          ? `genesys-bulk: exiting now. The journal is consistent; to settle what was in flight and finish: genesys-bulk ${started.command} --resume ${started.runId}\n`
+          : 'genesys-bulk: exiting now; this run had written nothing yet.\n',
+      );
+      process.exit(ExitCode.Interrupted);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      const result = await run({
+        connection,
+        dryRun: opts.dryRun as boolean,
+        json: opts.json as boolean,
+        reportPath: opts.report as string | undefined,
+        stateDir: opts.stateDir as string,
+        maxConcurrency: opts.maxConcurrency as number,
+        log,
+        stdout: io.stdout,
+        stderr: io.stderr,
+        progress: createProgress(io.stderr, opts.progress === true && io.stderr.isTTY === true),
+        confirm: !opts.yes && interactive ? (q: string) => ask(q, io) : undefined,
+        stopSignal: stop.signal,
+        onRun: (meta) => {
+          started = meta;
+        },
+      });
+      exitCode = result.exitCode;
+    } catch (err) {
+      if (stop.signal.aborted && !(err instanceof GenesysBulkError)) {
+        throw new InterruptedError('Interrupted before anything was written.');
+      }
+      throw err;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  };
+
+  runOptions(
+    program
+      .command('update')
+      .description('Validate, plan and apply profile changes from a CSV, JSON or JSON Lines file (or - for stdin).')
+      .argument('[file]', 'input file, or - to read stdin'),
+  )
+    .addOption(
+      new Option('--format <format>', 'input format (default: from the extension; stdin: JSON or JSON Lines)').choices([
+        'csv',
+        'json',
+        'jsonl',
+      ]),
+    )
+    .option('--skip-invalid', 'apply the valid rows and report the invalid ones, instead of writing nothing', false)
+    .option('--resume <run-id>', 'continue an interrupted run (no file needed)')
+    .action(async (file: string | undefined, opts) => {
+      if (!file && !opts.resume)
+        throw new ValidationError('update needs a file (or - for stdin), or --resume <run-id>.');
+      await writing(opts, (common) =>
+        runUpdate({
+          ...common,
+          source:
+            file === '-' || !file ? { stream: io.stdin, format: opts.format } : { path: file, format: opts.format },
+          skipInvalid: opts.skipInvalid,
+          resume: opts.resume,
+        }),
+      );
+    });
+
+  runOptions(
+    program
+      .command('rollback')
+      .description(
+        'Restore every field a run changed to its value before the run; fields changed again since are left and reported.',
+      )
+      .argument('[run-id]', 'the update run to undo (see `genesys-bulk runs`)'),
+  )
+    .option('--resume <run-id>', 'continue an interrupted rollback')
+    .action(async (runId: string | undefined, opts) => {
+      if (!runId && !opts.resume) throw new ValidationError('rollback needs a run id (see `genesys-bulk runs`).');
+      await writing(opts, (common) => runRollback({ ...common, runId: runId ?? '', resume: opts.resume }));
+    });
+
+  program
+    .command('runs')
+    .description('List runs in the state directory, newest last, with their status and counts.')
+    .option('--state-dir <dir>', 'where run journals are kept', '.genesys-bulk')
+    .option('--json', 'print JSON', false)
+    .action(async (opts: { stateDir: string; json: boolean }) => {
+      const runs = await listRuns(opts.stateDir);
+      if (opts.json) {
+        io.stdout.write(`${JSON.stringify(runs)}\n`);
+        return;
+      }
+      if (runs.length === 0) {
+        io.stderr.write(`No runs in ${opts.stateDir}.\n`);
+        return;
+      }
+      for (const r of runs) {
+        const counts = Object.entries(r.counts ?? {})
+          .filter(([k, v]) => k !== 'rows' && v > 0)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(', ');
+        io.stdout.write(`${r.runId}  ${r.command.padEnd(8)}  ${r.status.padEnd(11)}  ${r.source}  ${counts}\n`);
+      }
+    });
+
+  program.addCommand(emulatorCommand());
+  program.addCommand(demoCommand((args) => main(args, io)));
+
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; every other commander error is a usage error.
+      return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    }
+    if (err instanceof GenesysBulkError) {
+      io.stderr.write(`genesys-bulk: ${err.message}\n`);
+      return err.exitCode;
+    }
+    io.stderr.write(
+      `genesys-bulk: unexpected error (a bug; please report it): ${err instanceof Error ? err.stack : String(err)}\n`,
+    );
+    return exitCodeFor(err);
+  }
+}
+
+async function ask(
+  question: string,
+  io: { stdin: NodeJS.ReadableStream; stderr: NodeJS.WritableStream },
+): Promise<boolean> {
+  const rl = createInterface({ input: io.stdin, output: io.stderr });
+  try {
+    const answer = await rl.question(`${question} [y/N] `);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
 }

@@ -1,0 +1,29 @@
+import { ConfigError, ExitCode, GenesysBulkError } from '../errors.js';
+import type { ApiFailure } from '../genesys/types.js';
+
+/** The platform failed a call that the whole run depends on (a read, or the login). */
+export class PlatformError extends GenesysBulkError {
+  readonly failure: ApiFailure;
+  constructor(message: string, failure: ApiFailure) {
+    super(message, ExitCode.Partial);
+    this.failure = failure;
+  }
+}
+
+/**
+ * Turns a failed call that the run cannot go on without into the error the user sees. `what` names the call,
+ * e.g. "reading users (GET /api/v2/users)". The adapter's messages already say what to do for auth and permission.
+ */
+export function fatalApiError(what: string, failure: ApiFailure): GenesysBulkError {
+  const status = failure.status === undefined ? 'no response' : `HTTP ${failure.status}`;
+  const detail = `${what} failed (${status}${failure.code ? ` ${failure.code}` : ''}): ${failure.message}`;
+  if (failure.kind === 'auth' || failure.kind === 'permission') return new ConfigError(detail);
+  const hint =
+    failure.kind === 'rate_limited' ||
+    failure.kind === 'server' ||
+    failure.kind === 'network' ||
+    failure.kind === 'timeout'
+      ? ' The platform did not recover within the retry limits; nothing was written. Try again later.'
+      : '';
+  return new PlatformError(`${detail}${hint}`, failure);
+}

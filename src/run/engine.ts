@@ -1,0 +1,163 @@
+import type { Logger } from 'pino';
+import type { GenesysUser } from '../genesys/types.js';
+import type { Governor } from '../governor/index.js';
+import type { ManagerRef, ProfileChanges } from '../input/index.js';
+import type { FieldDiff } from '../plan/index.js';
+import type { Progress } from '../progress.js';
+import { type ApplyResult, applyUserChange } from './apply.js';
+import type { Journal } from './journal.js';
+import type { UsersPort } from './ports.js';
+
+export interface WorkItem {
+  rowNumber: number;
+  /** The user as last read: the write starts from its version. */
+  user: GenesysUser;
+  changes: ProfileChanges;
+  /** On a resume: the original plan's diffs (see ApplyOptions). */
+  baseline?: FieldDiff[];
+  /** On a resume: an earlier attempt journaled a write for this row. */
+  wroteBefore?: boolean;
+}
+
+/** Stopped before the row was settled; `inFlight` when one of its writes may have reached the platform. */
+export interface Interrupted {
+  interrupted: true;
+  inFlight: boolean;
+}
+
+export type WorkOutcome = ApplyResult | Interrupted;
+
+export interface EngineDeps {
+  users: UsersPort;
+  governor: Governor;
+  journal: Journal;
+  managerId: (ref: ManagerRef) => string | undefined;
+  progress: Progress;
+  log: Logger;
+  /** Aborted: start no new write; those in flight finish (bounded by `drainTimeoutMs`). */
+  stopSignal?: AbortSignal;
+  maxConcurrency: number;
+  drainTimeoutMs?: number;
+  /** See ApplyOptions: a rollback leaves fields someone else changed since its plan. */
+  keepForeignEdits?: boolean;
+}
+
+export interface EngineCounters {
+  rateLimited: number;
+  retries: number;
+}
+
+/**
+ * Applies every item through the governor, journaling an intent (durable) before each write and an outcome
+ * after it. The governor paces and bounds what is in flight; the workers here only keep its queue fed.
+ */
+export async function applyAll(
+  deps: EngineDeps,
+  items: WorkItem[],
+  counters: EngineCounters,
+): Promise<Map<number, WorkOutcome>> {
+  const results = new Map<number, WorkOutcome>();
+  let done = 0;
+  let failed = 0;
+  let next = 0;
+  /** Rows with a write sent (its intent journaled) and no result yet. */
+  const unsettled = new Set<number>();
+  const { journal, stopSignal } = deps;
+  deps.progress.start(items.length);
+  const tick = () => deps.progress.update({ done, total: items.length, failed, ...counters });
+  const ticker = setInterval(tick, 500);
+
+  const worker = async () => {
+    for (;;) {
+      if (stopSignal?.aborted) return;
+      const item = items[next++];
+      if (!item) return;
+      try {
+        const r = await applyUserChange(
+          {
+            users: deps.users,
+            executor: deps.governor,
+            managerId: deps.managerId,
+            // No per-request signal: stopping must not abandon a write already sent, whose outcome the journal
+            // needs. The governor's stopStarting() refuses every later start instead.
+            beforeWrite: async (user, patch, diffs) => {
+              await journal.append({
+                t: 'intent',
+                at: new Date().toISOString(),
+                row: item.rowNumber,
+                userId: user.id,
+                version: patch.version,
+                before: Object.fromEntries(diffs.map((d) => [d.field, d.before])),
+                after: Object.fromEntries(diffs.map((d) => [d.field, d.after])),
+              });
+              unsettled.add(item.rowNumber);
+            },
+          },
+          item.user,
+          item.changes,
+          { baseline: item.baseline, wroteBefore: item.wroteBefore, keepForeignEdits: deps.keepForeignEdits },
+        );
+        results.set(item.rowNumber, r);
+        unsettled.delete(item.rowNumber);
+        if (r.status === 'failed' || r.status === 'not_found') failed++;
+        void journal
+          .append({
+            t: 'outcome',
+            at: new Date().toISOString(),
+            row: item.rowNumber,
+            userId: item.user.id,
+            status: r.status,
+            version: r.user.version,
+            ...(r.conflict ? { conflict: r.conflict } : {}),
+            ...(r.kept ? { message: r.kept } : {}),
+            ...(r.failure ? { errorCode: r.failure.code ?? r.failure.kind } : {}),
+          })
+          .catch((err) => deps.log.error({ err: String(err) }, 'could not write the journal'));
+      } catch (err) {
+        // Stopped mid-row (the governor refused a start): the journal has an intent without an outcome if a
+        // write was sent, and a resume re-reads this user and settles it.
+        if (!stopSignal?.aborted) throw err;
+      }
+      done++;
+    }
+  };
+
+  // Stop starting at once, in the signal's own tick: not even a retry may go out after it.
+  const onStop = () => deps.governor.stopStarting();
+  stopSignal?.addEventListener('abort', onStop, { once: true });
+  if (stopSignal?.aborted) onStop();
+  const workers = Promise.all(Array.from({ length: Math.min(items.length, deps.maxConcurrency * 2) }, worker));
+  try {
+    if (stopSignal) {
+      const stopped = new Promise<void>((resolve) => {
+        if (stopSignal.aborted) resolve();
+        stopSignal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      await Promise.race([workers, stopped]);
+      if (stopSignal.aborted) {
+        const inFlight = deps.governor.stats().inFlight;
+        deps.log.warn(`Stopping: no new writes; waiting for ${inFlight} in flight (Ctrl-C again to exit now).`);
+        await Promise.race([workers.catch(() => undefined), delay(deps.drainTimeoutMs ?? 30_000)]);
+      }
+    } else {
+      await workers;
+    }
+  } finally {
+    stopSignal?.removeEventListener('abort', onStop);
+    clearInterval(ticker);
+    tick();
+    deps.progress.stop();
+    await journal.flush();
+  }
+  // Rows the stop caught before they settled, including any still out when the drain timed out.
+  for (const item of items) {
+    if (!results.has(item.rowNumber)) {
+      results.set(item.rowNumber, { interrupted: true, inFlight: unsettled.has(item.rowNumber) });
+    }
+  }
+  return results;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,251 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { type FileHandle, open, readdir, readFile, truncate } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ValidationError } from '../errors.js';
+import { ensurePrivateDir, PRIVATE_FILE_MODE, writePrivateFileAtomic } from '../fsutil.js';
+
+/**
+ * The run journal: one folder per run under the state directory (mode 0700), holding
+ * - `run.json`: what the run is and how it ended (rewritten atomically);
+ * - `plan.json`: the plan, and each row's requested changes, so a resume can re-plan against fresh state;
+ * - `journal.jsonl`: append-only, one record per event: an `intent` (before-values of the fields about to be
+ *   written, made durable before the write is sent) and an `outcome` per user.
+ * Everything is owner-only: it holds people's personal data. No secret or token is ever written here.
+ */
+
+export type RunCommand = 'update' | 'rollback';
+export type RunStatus = 'planned' | 'applying' | 'completed' | 'interrupted' | 'failed';
+
+export interface RunMeta {
+  schemaVersion: 1;
+  runId: string;
+  command: RunCommand;
+  createdAt: string;
+  updatedAt: string;
+  status: RunStatus;
+  /** The input file (update) or the run rolled back (rollback). */
+  source: string;
+  /** Where the run wrote: an API base or region, never a credential. */
+  target: string;
+  counts?: Record<string, number>;
+  /** For a rollback: the run it undoes. */
+  rollbackOf?: string;
+}
+
+export interface IntentRecord {
+  t: 'intent';
+  at: string;
+  row: number;
+  userId: string;
+  /** The user's version the write is sent with. */
+  version: number;
+  /** Values of the written fields before this write, by field name (see plan/fields). */
+  before: Record<string, string | null>;
+  /** Values this write sets. */
+  after: Record<string, string | null>;
+}
+
+export interface OutcomeRecord {
+  t: 'outcome';
+  at: string;
+  row: number;
+  userId?: string;
+  status: string;
+  version?: number;
+  conflict?: string;
+  errorCode?: string;
+  /** Fields a rollback left as someone else set them. */
+  message?: string;
+}
+
+export type JournalRecord = IntentRecord | OutcomeRecord;
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+const RUN_ID = /^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$/;
+
+export function runDir(stateDir: string, runId: string): string {
+  if (!RUN_ID.test(runId))
+    throw new ValidationError(`"${runId}" is not a run id (e.g. 20261129-101500-a1b2c3); see \`genesys-bulk runs\`.`);
+  return join(stateDir, 'runs', runId);
+}
+
+/**
+ * Appends journal records with group commit: records handed in while a write is under way go out together in
+ * the next write, followed by one fsync. `append` resolves once its record is on disk, which is what an intent
+ * needs before its PATCH may be sent; outcomes need not wait.
+ */
+export class Journal {
+  private pending: string[] = [];
+  private waiters: (() => void)[] = [];
+  private failures: ((err: unknown) => void)[] = [];
+  private writing: Promise<void> | undefined;
+  private closed = false;
+
+  private constructor(
+    readonly path: string,
+    private readonly handle: FileHandle,
+  ) {}
+
+  private readonly onExit = () => this.flushSync();
+
+  static async open(path: string): Promise<Journal> {
+    await dropTornTail(path);
+    const handle = await open(path, 'a', PRIVATE_FILE_MODE);
+    await handle.chmod(PRIVATE_FILE_MODE);
+    const journal = new Journal(path, handle);
+    // A second Ctrl-C exits at once through process.exit: what is pending still reaches the disk.
+    process.once('exit', journal.onExit);
+    return journal;
+  }
+
+  append(record: JournalRecord): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('journal is closed'));
+    this.pending.push(`${JSON.stringify(record)}\n`);
+    const done = new Promise<void>((resolve, reject) => {
+      this.waiters.push(resolve);
+      this.failures.push(reject);
+    });
+    if (!this.writing) this.writing = this.drain();
+    return done;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.join('');
+      const waiters = this.waiters;
+      const failures = this.failures;
+      this.pending = [];
+      this.waiters = [];
+      this.failures = [];
+      try {
+        await this.handle.appendFile(batch);
+        await this.handle.datasync();
+        for (const w of waiters) w();
+      } catch (err) {
+        for (const f of failures) f(err);
+      }
+    }
+    this.writing = undefined;
+  }
+
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  /**
+   * For an exit that cannot wait (a second Ctrl-C): writes what is pending synchronously. A record cut short
+   * by a kill is a torn last line, which the reader tolerates.
+   */
+  flushSync(): void {
+    if (this.pending.length === 0) return;
+    const fd = openSync(this.path, 'a', PRIVATE_FILE_MODE);
+    try {
+      writeSync(fd, this.pending.join(''));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    this.pending = [];
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    process.off('exit', this.onExit);
+    this.closed = true;
+    await this.handle.close();
+  }
+}
+
+/**
+ * A run killed mid-write can leave a torn last line. The reader skips it, but a resume appending after it would
+ * turn it into a corrupt line in the middle, and the journal could no longer be read: cut it off first.
+ */
+async function dropTornTail(path: string): Promise<void> {
+  let text: Buffer;
+  try {
+    text = await readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  if (text.length === 0 || text[text.length - 1] === 0x0a) return;
+  await truncate(path, text.lastIndexOf(0x0a) + 1);
+}
+
+export async function createRunFolder(stateDir: string, meta: RunMeta, plan: unknown): Promise<string> {
+  await ensurePrivateDir(stateDir);
+  await ensurePrivateDir(join(stateDir, 'runs'));
+  const dir = runDir(stateDir, meta.runId);
+  await ensurePrivateDir(dir);
+  await writePrivateFileAtomic(join(dir, 'plan.json'), JSON.stringify(plan));
+  await writeRunMeta(dir, meta);
+  return dir;
+}
+
+export async function writeRunMeta(dir: string, meta: RunMeta): Promise<void> {
+  await writePrivateFileAtomic(
+    join(dir, 'run.json'),
+    `${JSON.stringify({ ...meta, updatedAt: new Date().toISOString() }, null, 2)}\n`,
+  );
+}
+
+export async function readRunMeta(dir: string): Promise<RunMeta> {
+  try {
+    return JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as RunMeta;
+  } catch (err) {
+    throw new ValidationError(
+      `No run at ${dir} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}); see \`genesys-bulk runs\`.`,
+    );
+  }
+}
+
+export async function readPlanFile<T>(dir: string): Promise<T> {
+  return JSON.parse(await readFile(join(dir, 'plan.json'), 'utf8')) as T;
+}
+
+/** Reads a journal; a torn last line (the process was killed mid-write) is ignored, any other bad line is an error. */
+export async function readJournal(dir: string): Promise<JournalRecord[]> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, 'journal.jsonl'), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const lines = text.split('\n');
+  const records: JournalRecord[] = [];
+  for (const [i, line] of lines.entries()) {
+    if (line.trim() === '') continue;
+    try {
+      records.push(JSON.parse(line) as JournalRecord);
+    } catch {
+      const isLast = lines.slice(i + 1).every((l) => l.trim() === '');
+      if (!isLast) throw new ValidationError(`${join(dir, 'journal.jsonl')}: line ${i + 1} is corrupt.`);
+    }
+  }
+  return records;
+}
+
+export async function listRuns(stateDir: string): Promise<RunMeta[]> {
+  let names: string[];
+  try {
+    names = await readdir(join(stateDir, 'runs'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const metas: RunMeta[] = [];
+  for (const name of names.filter((n) => RUN_ID.test(n)).sort()) {
+    try {
+      metas.push(await readRunMeta(join(stateDir, 'runs', name)));
+    } catch {
+      // A folder whose run.json was never written (killed at creation) is not a run.
+    }
+  }
+  return metas;
+}

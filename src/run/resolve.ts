@@ -1,0 +1,127 @@
+import type { GenesysUser } from '../genesys/types.js';
+import { fatalApiError } from './api-errors.js';
+import type { Executor, UsersPort } from './ports.js';
+
+export const IDS_PER_GET = 100;
+export const EMAILS_PER_SEARCH = 100;
+export const LIST_PAGE_SIZE = 500;
+
+/** Users found so far, by id and by lower-cased email. Deleted users are never found. */
+export class UserIndex {
+  readonly byId = new Map<string, GenesysUser>();
+  readonly byEmail = new Map<string, GenesysUser>();
+
+  add(user: GenesysUser): void {
+    if (user.state === 'deleted') return;
+    this.byId.set(user.id, user);
+    if (user.email) this.byEmail.set(user.email.toLowerCase(), user);
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+}
+
+export interface ResolveDeps {
+  users: UsersPort;
+  executor: Executor;
+  signal?: AbortSignal;
+  /** Called once per read call, for logs and tests. */
+  onCall?: (what: string) => void;
+}
+
+export interface ReadCost {
+  byKeyCalls: number;
+  listingCalls?: number;
+  strategy: 'by-key' | 'full-listing';
+}
+
+/**
+ * Loads the users named by `ids` and `emails` (lower-cased) in as few calls as possible: by key (100 ids per
+ * GET, 100 emails per search) or, when the file covers most of the directory, by listing it whole. The size of
+ * the directory is unknown until one listing page has been read, so that page is read only when listing could
+ * win; the users on it are kept either way, so the probe is never wasted.
+ */
+export async function resolveUsers(
+  deps: ResolveDeps,
+  ids: ReadonlySet<string>,
+  emails: ReadonlySet<string>,
+  index: UserIndex = new UserIndex(),
+): Promise<{ index: UserIndex; cost: ReadCost }> {
+  const wantIds = new Set([...ids].filter((id) => !index.byId.has(id)));
+  const wantEmails = new Set([...emails].filter((e) => !index.byEmail.has(e)));
+  const byKeyCalls = Math.ceil(wantIds.size / IDS_PER_GET) + Math.ceil(wantEmails.size / EMAILS_PER_SEARCH);
+  const cost: ReadCost = { byKeyCalls, strategy: 'by-key' };
+  // Listing needs at least two pages to be worth a probe; below 3 calls by key it never wins.
+  if (byKeyCalls >= 3) {
+    const first = await listPage(deps, 1);
+    for (const u of first.entities) index.add(u);
+    const pages = Math.max(1, first.pageCount || Math.ceil(first.total / LIST_PAGE_SIZE));
+    cost.listingCalls = pages;
+    const remainingByKey =
+      Math.ceil([...wantIds].filter((id) => !index.byId.has(id)).length / IDS_PER_GET) +
+      Math.ceil([...wantEmails].filter((e) => !index.byEmail.has(e)).length / EMAILS_PER_SEARCH);
+    if (pages - 1 < remainingByKey) {
+      cost.strategy = 'full-listing';
+      for (let page = 2; page <= pages; page++) {
+        const listing = await listPage(deps, page);
+        for (const u of listing.entities) index.add(u);
+      }
+      return { index, cost };
+    }
+  }
+  await fetchByIds(
+    deps,
+    [...wantIds].filter((id) => !index.byId.has(id)),
+    index,
+  );
+  await searchByEmails(
+    deps,
+    [...wantEmails].filter((e) => !index.byEmail.has(e)),
+    index,
+  );
+  return { index, cost };
+}
+
+async function listPage(deps: ResolveDeps, pageNumber: number) {
+  deps.onCall?.('list');
+  const { outcome } = await deps.executor.execute(
+    () => deps.users.listUsers({ pageNumber, pageSize: LIST_PAGE_SIZE, state: 'any' }),
+    { signal: deps.signal },
+  );
+  if (!outcome.ok) throw fatalApiError(`Listing users (GET /api/v2/users, page ${pageNumber})`, outcome);
+  return outcome.body;
+}
+
+async function fetchByIds(deps: ResolveDeps, ids: string[], index: UserIndex): Promise<void> {
+  for (let i = 0; i < ids.length; i += IDS_PER_GET) {
+    const batch = ids.slice(i, i + IDS_PER_GET);
+    deps.onCall?.('get-by-ids');
+    const { outcome } = await deps.executor.execute(() => deps.users.getUsersByIds(batch, { state: 'any' }), {
+      signal: deps.signal,
+    });
+    if (!outcome.ok) throw fatalApiError('Reading users by id (GET /api/v2/users?id=…)', outcome);
+    for (const u of outcome.body.entities) index.add(u);
+  }
+}
+
+async function searchByEmails(deps: ResolveDeps, emails: string[], index: UserIndex): Promise<void> {
+  for (let i = 0; i < emails.length; i += EMAILS_PER_SEARCH) {
+    const batch = emails.slice(i, i + EMAILS_PER_SEARCH);
+    for (let pageNumber = 1; ; pageNumber++) {
+      deps.onCall?.('search');
+      const { outcome } = await deps.executor.execute(
+        () =>
+          deps.users.searchUsers({
+            query: [{ type: 'EXACT', fields: ['email'], values: batch }],
+            pageSize: EMAILS_PER_SEARCH,
+            pageNumber,
+          }),
+        { signal: deps.signal },
+      );
+      if (!outcome.ok) throw fatalApiError('Searching users by email (POST /api/v2/users/search)', outcome);
+      for (const u of outcome.body.results ?? []) index.add(u);
+      if (pageNumber >= (outcome.body.pageCount ?? 1)) break;
+    }
+  }
+}

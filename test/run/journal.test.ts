@@ -1,0 +1,149 @@
+import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ValidationError } from '../../src/errors.js';
+import { type IntentRecord, Journal, type OutcomeRecord, readJournal } from '../../src/run/journal.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'genesys-bulk-journal-'));
+});
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const intent = (row: number): IntentRecord => ({
+  t: 'intent',
+  at: '2026-11-29T10:00:00.000Z',
+  row,
+  userId: `u-${row}`,
+  version: 1,
+  before: { title: 'Old' },
+  after: { title: 'New' },
+});
+const outcome = (row: number): OutcomeRecord => ({
+  t: 'outcome',
+  at: '2026-11-29T10:00:01.000Z',
+  row,
+  status: 'updated',
+});
+const lines = async () => (await readFile(join(dir, 'journal.jsonl'), 'utf8')).split('\n').filter(Boolean);
+
+describe('readJournal', () => {
+  it('reads every record, and a missing journal as none', async () => {
+    expect(await readJournal(dir)).toEqual([]);
+    await writeFile(join(dir, 'journal.jsonl'), `${JSON.stringify(intent(1))}\n${JSON.stringify(outcome(1))}\n`);
+    expect(await readJournal(dir)).toEqual([intent(1), outcome(1)]);
+  });
+
+  it('ignores a torn last line (a kill mid-write), with or without trailing blank lines', async () => {
+    const torn = JSON.stringify(intent(2)).slice(0, 40);
+    await writeFile(join(dir, 'journal.jsonl'), `${JSON.stringify(intent(1))}\n${torn}`);
+    expect(await readJournal(dir)).toEqual([intent(1)]);
+    await writeFile(join(dir, 'journal.jsonl'), `${JSON.stringify(intent(1))}\n${torn}\n\n`);
+    expect(await readJournal(dir)).toEqual([intent(1)]);
+  });
+
+  it('refuses a corrupt line in the middle, naming it', async () => {
+    await writeFile(
+      join(dir, 'journal.jsonl'),
+      `${JSON.stringify(intent(1))}\n{"t":"intent","ro\n${JSON.stringify(outcome(1))}\n`,
+    );
+    const err = await readJournal(dir).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as Error).message).toMatch(/journal\.jsonl: line 2 is corrupt/);
+  });
+});
+
+describe('Journal', () => {
+  it('resolves an append only once its record is on disk', async () => {
+    const journal = await Journal.open(join(dir, 'journal.jsonl'));
+    const seen: string[][] = [];
+    await Promise.all(
+      [1, 2, 3].map((row) =>
+        journal.append(intent(row)).then(async () => {
+          seen.push(await lines());
+        }),
+      ),
+    );
+    await journal.close();
+    for (const [i, snapshot] of seen.entries()) {
+      expect(snapshot.map((l) => (JSON.parse(l) as IntentRecord).row)).toContain(i + 1);
+    }
+  });
+
+  it('group commit: records appended during a write go out together, in append order, with one sync per batch', async () => {
+    const probe = await open(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
+    await probe.close();
+    const syncs = vi.spyOn(proto, 'datasync');
+
+    const journal = await Journal.open(join(dir, 'journal.jsonl'));
+    // The first append starts a write; the 99 made while it is under way wait for the next one.
+    const first = journal.append(intent(0));
+    const rest = Array.from({ length: 99 }, (_, i) => journal.append(i % 2 ? outcome(i + 1) : intent(i + 1)));
+    await Promise.all([first, ...rest]);
+    await journal.close();
+
+    const rows = (await lines()).map((l) => (JSON.parse(l) as IntentRecord).row);
+    expect(rows).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(syncs.mock.calls.length).toBe(2);
+  });
+
+  it('keeps order across batches: a record is never written before one appended earlier', async () => {
+    const journal = await Journal.open(join(dir, 'journal.jsonl'));
+    const all: Promise<void>[] = [];
+    for (let batch = 0; batch < 20; batch++) {
+      for (let i = 0; i < 5; i++) all.push(journal.append(intent(batch * 5 + i)));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(all);
+    await journal.close();
+    expect((await lines()).map((l) => (JSON.parse(l) as IntentRecord).row)).toEqual(
+      Array.from({ length: 100 }, (_, i) => i),
+    );
+  });
+
+  it('flushSync writes what is pending at once (the exit of a second Ctrl-C), owner-only', async () => {
+    const path = join(dir, 'journal.jsonl');
+    const journal = await Journal.open(path);
+    const first = journal.append(intent(1));
+    void journal.append(outcome(1));
+    void journal.append(intent(2));
+    journal.flushSync();
+    const rows = (await readJournal(dir)).map((r) => `${r.t}:${r.row}`);
+    expect(rows).toContain('outcome:1');
+    expect(rows).toContain('intent:2');
+    await first;
+    await journal.close();
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+  });
+
+  it('drops a torn last line when reopened, so that appending after it keeps the journal readable', async () => {
+    const path = join(dir, 'journal.jsonl');
+    await writeFile(path, `${JSON.stringify(intent(1))}\n${JSON.stringify(outcome(1)).slice(0, 25)}`);
+    const journal = await Journal.open(path);
+    await journal.append(intent(2));
+    await journal.close();
+    expect(await readJournal(dir)).toEqual([intent(1), intent(2)]);
+  });
+
+  it('reopens an intact journal without changing it', async () => {
+    const path = join(dir, 'journal.jsonl');
+    const text = `${JSON.stringify(intent(1))}\n${JSON.stringify(outcome(1))}\n`;
+    await writeFile(path, text);
+    await (await Journal.open(path)).close();
+    expect(await readFile(path, 'utf8')).toBe(text);
+  });
+
+  it('rejects appends after close and leaves no exit hook behind', async () => {
+    const before = process.listenerCount('exit');
+    const journal = await Journal.open(join(dir, 'journal.jsonl'));
+    expect(process.listenerCount('exit')).toBe(before + 1);
+    await journal.close();
+    expect(process.listenerCount('exit')).toBe(before);
+    await expect(journal.append(intent(1))).rejects.toThrow(/closed/);
+  });
+});
