@@ -1,0 +1,148 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Sandbox, sandbox } from '../harness.js';
+import {
+  activeUsers,
+  journal,
+  readReport,
+  runIds,
+  runMeta,
+  STATE,
+  soleRunId,
+  spawnCli,
+  titleCsv,
+  unsettledRows,
+  waitFor,
+} from './helpers.js';
+
+let box: Sandbox | undefined;
+afterEach(async () => {
+  await box?.close();
+  box = undefined;
+});
+
+const ROWS = 200;
+
+/** Slow enough to kill mid-way: about 40 requests a second, 100–200 ms each, so several writes are in flight. */
+const SLOW = { users: 300, seed: 21, limit: 400, windowSeconds: 10, latencyMs: [100, 200] as [number, number] };
+
+interface Kill {
+  point: string;
+  patchesAtKill: number;
+  /** Intents without an outcome in the journal right after the kill: every write that may land unrecorded. */
+  inFlight: number;
+}
+
+describe('SIGKILL at three points, then resume', () => {
+  it('converges with every user written exactly once', async () => {
+    box = await sandbox(SLOW);
+    const emu = box.emulator;
+    const targets = activeUsers(emu, ROWS);
+    const file = join(box.dir, 'titles.csv');
+    const wanted = await titleCsv(file, targets, 'Crash Title');
+    const stateDir = join(box.dir, STATE);
+    const kills: Kill[] = [];
+
+    const killWhen = async (
+      point: string,
+      args: string[],
+      ready: (runId: string | undefined) => boolean | Promise<boolean>,
+    ) => {
+      const cli = spawnCli(args, { cwd: box!.dir, env: box!.env });
+      let runId: string | undefined;
+      const outcome = await Promise.race([
+        waitFor(
+          point,
+          async () => {
+            runId ??= await soleRunId(stateDir);
+            return (await ready(runId)) ? 'ready' : undefined;
+          },
+          30_000,
+          5,
+        ),
+        cli.done.then((r) => `exited early (${r.code}): ${r.stderr}`),
+      ]);
+      expect(outcome, point).toBe('ready');
+      cli.child.kill('SIGKILL');
+      const result = await cli.done;
+      expect(result.signal).toBe('SIGKILL');
+      runId ??= await soleRunId(stateDir);
+      const records = await journal(stateDir, runId!);
+      kills.push({ point, patchesAtKill: emu.stats().patchesApplied, inFlight: unsettledRows(records).size });
+      return runId!;
+    };
+
+    // 1. As soon as the run folder (with its run.json) exists.
+    const runId = await killWhen('run folder created', ['update', file, '--yes'], (id) => id !== undefined);
+    expect((await runMeta(stateDir, runId)).status).toBe('applying');
+    // 2. Mid-apply, during a resume.
+    await killWhen('mid-apply', ['update', '--resume', runId, '--yes'], () => emu.stats().patchesApplied >= ROWS * 0.4);
+    // 3. Near the end, during a second resume.
+    await killWhen(
+      'near the end',
+      ['update', '--resume', runId, '--yes'],
+      () => emu.stats().patchesApplied >= ROWS - 5,
+    );
+    expect(await runIds(stateDir)).toEqual([runId]);
+
+    const reportPath = join(box.dir, 'report.jsonl');
+    const last = await spawnCli(['update', '--resume', runId, '--yes', '--report', reportPath], {
+      cwd: box.dir,
+      env: box.env,
+    }).done;
+    console.log(JSON.stringify({ kills, finalResumeMs: last.elapsedMs, patchesApplied: emu.stats().patchesApplied }));
+    expect(last.stderr).not.toMatch(/unexpected/);
+    expect(last.code).toBe(0);
+
+    for (const u of targets) expect(emu.user(u.id)?.title, u.id).toBe(wanted.get(u.id));
+    const stats = emu.stats();
+    // No concurrent editor: a second write to a user could only be a replay, which the version must refuse.
+    for (const u of targets) expect(stats.patchesByUser[u.id], u.id).toBe(1);
+    const inFlightAtKills = kills.reduce((n, k) => n + k.inFlight, 0);
+    expect(stats.patchesApplied).toBeLessThanOrEqual(ROWS + inFlightAtKills);
+    // The kills did land mid-way (the test is not vacuous).
+    expect(kills[0]!.patchesAtKill).toBeLessThan(ROWS * 0.4);
+    expect(kills[1]!.patchesAtKill).toBeLessThan(ROWS - 5);
+    expect(kills[2]!.patchesAtKill).toBeLessThan(ROWS);
+
+    const report = await readReport(reportPath);
+    expect(report).toHaveLength(ROWS);
+    for (const r of report) expect(r.status, `row ${r.row}`).toBe('updated');
+    const meta = await runMeta(stateDir, runId);
+    expect(meta.status).toBe('completed');
+    expect(meta.counts?.updated).toBe(ROWS);
+  }, 60_000);
+
+  it('rerunning the same update instead of resuming converges and writes nothing twice', async () => {
+    box = await sandbox(SLOW);
+    const emu = box.emulator;
+    const targets = activeUsers(emu, ROWS);
+    const file = join(box.dir, 'titles.csv');
+    const wanted = await titleCsv(file, targets, 'Rerun Title');
+    const stateDir = join(box.dir, STATE);
+
+    const cli = spawnCli(['update', file, '--yes'], { cwd: box.dir, env: box.env });
+    await waitFor('half the writes', () => emu.stats().patchesApplied >= ROWS / 2, 30_000, 5);
+    cli.child.kill('SIGKILL');
+    expect((await cli.done).signal).toBe('SIGKILL');
+    const firstId = await soleRunId(stateDir);
+    const inFlight = unsettledRows(await journal(stateDir, firstId!)).size;
+    // Writes sent before the kill still land: count them with the killed run.
+    await waitFor("the killed run's requests to end", () => emu.stats().inFlight === 0, 5_000);
+    const appliedBefore = emu.stats().patchesApplied;
+
+    const rerun = await spawnCli(['update', file, '--yes', '--json'], { cwd: box.dir, env: box.env }).done;
+    expect(rerun.code).toBe(0);
+    const { summary } = JSON.parse(rerun.stdout.trim().split('\n').pop()!) as {
+      summary: { updated: number; unchanged: number };
+    };
+    for (const u of targets) expect(emu.user(u.id)?.title, u.id).toBe(wanted.get(u.id));
+    const stats = emu.stats();
+    for (const u of targets) expect(stats.patchesByUser[u.id], u.id).toBe(1);
+    expect(stats.patchesApplied).toBeLessThanOrEqual(ROWS + inFlight);
+    // The rerun planned against the directory as the killed run left it: every user written is unchanged.
+    expect(summary.unchanged).toBe(appliedBefore);
+    expect(summary.updated + summary.unchanged).toBe(ROWS);
+    expect(summary.updated).toBe(stats.patchesApplied - appliedBefore);
+  }, 60_000);
+});
