@@ -9,6 +9,7 @@ export {
   type PlannedStatus,
   type PlanSummary,
   rowKeyString,
+  summarise,
 } from './plan.js';
 export { chooseReadStrategy, chunk, DEFAULT_READ_LIMITS, type ReadLimits, type ReadStrategy } from './read-strategy.js';
 export { planToJson, type RenderOptions, renderPlanText } from './render.js';

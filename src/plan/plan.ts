@@ -151,7 +151,8 @@ function findUser(
   return { user };
 }
 
-function summarise(rows: readonly PlannedRow[]): PlanSummary {
+/** Counts a plan's rows by status and field, and the PATCH requests applying it takes. */
+export function summarise(rows: readonly PlannedRow[]): PlanSummary {
   const byStatus: Record<PlannedStatus, number> = { change: 0, unchanged: 0, not_found: 0, invalid: 0 };
   const counts = new Map<string, number>();
   let requests = 0;
