@@ -11,7 +11,7 @@ export function sampleRows(users: GenesysUser[]): Record<string, string>[] {
   const active = users.filter((u) => u.state === 'active' && u.email);
   const rows: Record<string, string>[] = [];
   const manager = active[0]!;
-  for (const [i, u] of active.slice(1, 41).entries()) {
+  for (const [i, u] of active.slice(1, 91).entries()) {
     // Keys are matched case-insensitively, as admins' spreadsheets rarely agree on case.
     const row: Record<string, string> = { email: i % 2 === 0 ? u.email!.toUpperCase() : u.email! };
     row.title = i % 3 === 0 ? 'Senior Agent' : 'Agent II';
@@ -22,8 +22,8 @@ export function sampleRows(users: GenesysUser[]): Record<string, string>[] {
     rows.push(row);
   }
   // Rows that change nothing: the values they carry are the ones the users already have.
-  for (const u of active.slice(41, 46)) rows.push({ email: u.email!, title: u.title ?? '<clear>' });
-  rows.push({ email: active[46]!.email!, state: 'inactive' });
+  for (const u of active.slice(91, 96)) rows.push({ email: u.email!, title: u.title ?? '<clear>' });
+  rows.push({ email: active[96]!.email!, state: 'inactive' });
   rows.push({ email: 'nobody.here@example.com', title: 'Agent' });
   rows.push({ email: 'former.employee@example.com', title: 'Agent' });
   return rows;
