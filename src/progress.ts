@@ -30,12 +30,15 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, enab
     cliProgress.Presets.shades_classic,
   );
   let startedAt = 0;
+  let running = false;
   return {
     start(total) {
       startedAt = Date.now();
+      running = true;
       bar.start(total, 0, { rate: '0.0', rateLimited: 0, retries: 0, failed: 0 });
     },
     update(c) {
+      if (!running) return;
       const seconds = (Date.now() - startedAt) / 1000;
       bar.update(c.done, {
         rate: seconds > 0 ? (c.done / seconds).toFixed(1) : '0.0',
@@ -45,6 +48,8 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, enab
       });
     },
     stop() {
+      if (!running) return;
+      running = false;
       bar.stop();
     },
   };

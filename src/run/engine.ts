@@ -117,6 +117,7 @@ export async function applyAll(
         // Stopped mid-row (the governor refused a start): the journal has an intent without an outcome if a
         // write was sent, and a resume re-reads this user and settles it.
         if (!stopSignal?.aborted) throw err;
+        continue;
       }
       done++;
     }
@@ -136,6 +137,10 @@ export async function applyAll(
       await Promise.race([workers, stopped]);
       if (stopSignal.aborted) {
         const inFlight = deps.governor.stats().inFlight;
+        // The bar redraws its line: stop it first, or it overwrites the warning.
+        clearInterval(ticker);
+        tick();
+        deps.progress.stop();
         deps.log.warn(`Stopping: no new writes; waiting for ${inFlight} in flight (Ctrl-C again to exit now).`);
         await Promise.race([workers.catch(() => undefined), delay(deps.drainTimeoutMs ?? 30_000)]);
       }

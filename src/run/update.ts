@@ -583,7 +583,7 @@ export async function finish(
     .map(([k, v]) => `${v} ${k.replace('_', ' ')}`)
     .join(', ');
   opts.stderr.write(
-    `${opts.dryRun ? 'Dry run' : 'Done'}${runId ? ` (run ${runId})` : ''}: ${summary.rows} row(s): ${counts || 'nothing to do'}. ` +
+    `${opts.dryRun ? 'Dry run' : interrupted ? 'Interrupted' : 'Done'}${runId ? ` (run ${runId})` : ''}: ${summary.rows} row(s): ${counts || 'nothing to do'}. ` +
       `API: ${api.requests} request(s), ${api.rateLimited} rate-limited (429), ${api.retries} retried.` +
       `${opts.reportPath ? ` Report: ${opts.reportPath}` : ''}\n`,
   );
