@@ -1,6 +1,7 @@
 import { CLEAR_TOKEN, COLUMNS } from './columns.js';
 import { problem, quote } from './problems.js';
 import type { RecordResult } from './record.js';
+import { routingColumnValues } from './routing.js';
 import type {
   InputFormat,
   InputProblem,
@@ -32,11 +33,18 @@ function rowRef(at: At): string {
 
 const columnOrder = new Map(COLUMNS.map((c, i) => [c.name, i]));
 
-/** The changes as column → value, in the documented column order, for comparing rows and naming what differs. */
-function flatten(changes: ProfileChanges, key: RowKey): [string, string | null][] {
-  const out: [string, string | null][] = [];
+/** A column a row sets: `key` is equal for two rows that ask for the same thing, `shown` is for messages. */
+interface FlatValue {
+  column: string;
+  key: string;
+  shown: string;
+}
+
+/** The changes as one entry per column, in the documented column order, for comparing rows and naming what differs. */
+function flatten(changes: ProfileChanges, key: RowKey): FlatValue[] {
+  const out: FlatValue[] = [];
   const add = (column: string, value: string | null | undefined) => {
-    if (value !== undefined) out.push([column, value]);
+    if (value !== undefined) out.push({ column, key: JSON.stringify(value), shown: show(value) });
   };
   add('name', changes.name);
   add(key.kind === 'id' ? 'email' : 'newEmail', changes.email);
@@ -50,21 +58,31 @@ function flatten(changes: ProfileChanges, key: RowKey): [string, string | null][
   for (const [field, value] of Object.entries(changes.employerInfo ?? {})) add(`employerInfo.${field}`, value);
   for (const [type, value] of Object.entries(changes.phones ?? {})) add(`phone.${type}`, value);
   add('state', changes.state);
-  return out.sort(([a], [b]) => columnOrder.get(a)! - columnOrder.get(b)!);
+  if (changes.routing !== undefined) {
+    for (const v of routingColumnValues(changes.routing)) {
+      out.push({ column: v.column, key: v.key, shown: v.shown === CLEAR_TOKEN ? CLEAR_TOKEN : quote(v.shown) });
+    }
+  }
+  return out.sort((a, b) => columnOrder.get(a.column)! - columnOrder.get(b.column)!);
 }
 
-function show(value: string | null | undefined): string {
-  if (value === undefined) return 'unchanged';
+function show(value: string | null): string {
   return value === null ? CLEAR_TOKEN : quote(value);
 }
 
-function differences(a: [string, string | null][], b: [string, string | null][]): string {
-  const ma = new Map(a);
-  const mb = new Map(b);
+function sameChanges(a: FlatValue[], b: FlatValue[]): boolean {
+  return a.length === b.length && a.every((v, i) => v.column === b[i]!.column && v.key === b[i]!.key);
+}
+
+function differences(a: FlatValue[], b: FlatValue[]): string {
+  const ma = new Map(a.map((v) => [v.column, v]));
+  const mb = new Map(b.map((v) => [v.column, v]));
   const columns = [...new Set([...ma.keys(), ...mb.keys()])]
-    .filter((c) => ma.get(c) !== mb.get(c))
+    .filter((c) => ma.get(c)?.key !== mb.get(c)?.key)
     .sort((x, y) => columnOrder.get(x)! - columnOrder.get(y)!);
-  const shown = columns.slice(0, 3).map((c) => `${c}: ${show(ma.get(c))} here, ${show(mb.get(c))} there`);
+  const shown = columns
+    .slice(0, 3)
+    .map((c) => `${c}: ${ma.get(c)?.shown ?? 'unchanged'} here, ${mb.get(c)?.shown ?? 'unchanged'} there`);
   if (columns.length > 3) shown.push(`${columns.length - 3} more`);
   return shown.join('; ');
 }
@@ -144,8 +162,7 @@ export class Collector {
     for (const group of byKey.values()) {
       if (group.length < 2) continue;
       const flat = group.map((a) => flatten(a.row.changes, a.row.key));
-      const first = JSON.stringify(flat[0]);
-      if (flat.every((f) => JSON.stringify(f) === first)) {
+      if (flat.every((f) => sameChanges(f, flat[0]!))) {
         const kept = group[0]!;
         for (const a of group.slice(1)) {
           dropped.add(a);

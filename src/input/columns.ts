@@ -83,6 +83,56 @@ export const COLUMNS: readonly ColumnSpec[] = [
     clearable: false,
     example: 'inactive',
   },
+  {
+    name: 'skills',
+    description:
+      'Routing skills with a proficiency from 0 to 5 (a whole number or one decimal), separated by `;`. ' +
+      'A list without prefixes is the whole set: `Billing:4;Spanish:3` gives the user exactly these and removes the rest. ' +
+      'With a prefix on every item only the named skills change: `+Name:N` adds or updates, `-Name` removes (no proficiency). ' +
+      'An item without `:N` keeps the proficiency the user has, or is 0 for a skill the user does not have. ' +
+      'Prefixed and plain items cannot be mixed in one cell, and a name may appear once. `<clear>` removes every skill. ' +
+      'Names are matched case-insensitively; a name containing `:` needs a proficiency (`Tier:1:4`). ' +
+      'JSON may also give `{"replace": [{"name": "Billing", "proficiency": 4}]}` or `{"add": [{"name": "Billing"}], "remove": ["Retention"]}`.',
+    clearable: true,
+    example: '+Billing:4;+Spanish:3.5;-Retention',
+  },
+  {
+    name: 'languages',
+    description:
+      'Routing languages, in the same notation and with the same meaning as `skills`: `English:5;Spanish:3` is the whole set, ' +
+      '`+Spanish:3;-French` changes only the named ones, `<clear>` removes every language.',
+    clearable: true,
+    example: '+Spanish:3;-French',
+  },
+  {
+    name: 'queues',
+    description:
+      'Queue memberships by queue name: `+Name` adds the user to the queue, `-Name` removes them, separated by `;`. ' +
+      'Every item needs a prefix, and `<clear>` is not allowed: replacing a whole membership list would mean reading ' +
+      "every queue's members. Members are added and removed in calls of up to 100 users per queue. " +
+      'JSON may also give `{"add": ["Sales"], "remove": ["Billing"]}`.',
+    clearable: false,
+    example: '+Sales;+Support;-Billing',
+  },
+  {
+    name: 'roles',
+    description:
+      "Roles granted in divisions: `Role@Division`, or `Role` alone for the division named `Home` (the organisation's " +
+      'default division). A list without prefixes is the whole set of grants (grants not listed are revoked); ' +
+      '`+Role@Division` grants and `-Role@Division` revokes only the named ones; no mixing. The last `@` separates the ' +
+      'division. `<clear>` is not allowed: a user without roles is locked out. ' +
+      'JSON may also give `{"replace": [{"role": "Agent", "division": "Support"}]}` or `{"add": […], "remove": […]}`.',
+    clearable: false,
+    example: '+Agent@Support;-Supervisor@Home',
+  },
+  {
+    name: 'division',
+    description:
+      "The user's division, by name (case-insensitive). Users moving to the same division are moved together, up " +
+      'to 50 per call. Cannot be cleared: every user belongs to a division.',
+    clearable: false,
+    example: 'Support',
+  },
 ];
 
 export const COLUMN_NAMES: ReadonlySet<string> = new Set(COLUMNS.map((c) => c.name));

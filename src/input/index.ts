@@ -6,15 +6,20 @@ export { CLEAR_TOKEN, COLUMNS, type ColumnSpec, suggestColumn } from './columns.
 export { detectFormat } from './format.js';
 export { formatProblems } from './problems.js';
 export { type InputSource, readInput } from './read.js';
+export { HOME_DIVISION, ROUTING_COLUMNS, type RoutingColumn } from './routing.js';
 export type {
   InputFormat,
   InputProblem,
   InputRow,
   InvalidRow,
+  ListChange,
   ManagerRef,
   ParsedInput,
   PhoneType,
+  ProficiencyItem,
   ProfileChanges,
+  RoleGrantItem,
+  RoutingChanges,
   RowKey,
   SkippedRow,
 } from './types.js';

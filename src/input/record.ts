@@ -1,5 +1,6 @@
 import { CLEAR_TOKEN, EMPLOYER_INFO_FIELDS, isClearable, PHONE_TYPES } from './columns.js';
 import { type Location, problem, quote } from './problems.js';
+import { normaliseRouting } from './routing.js';
 import type { InputProblem, ManagerRef, ProfileChanges, RowKey } from './types.js';
 import {
   type Checked,
@@ -21,7 +22,9 @@ import {
 export type Cell =
   | { kind: 'value'; text: string }
   | { kind: 'clear'; spelledAs: string }
-  | { kind: 'wrongType'; got: string };
+  | { kind: 'wrongType'; got: string }
+  /** A JSON object or array: only the routing list columns accept one; elsewhere it is a wrong type. */
+  | { kind: 'structured'; value: unknown; got: string };
 
 function isClearToken(text: string): boolean {
   return text.toLowerCase() === CLEAR_TOKEN;
@@ -41,10 +44,14 @@ export function jsonTypeName(value: unknown): string {
   return typeof value;
 }
 
-/** A JSON value: null clears, an empty string leaves unchanged like an empty CSV cell, anything but a string is wrong. */
+/**
+ * A JSON value: null clears, an empty string leaves unchanged like an empty CSV cell, an object or array is kept for
+ * the columns that take one, anything else but a string is wrong.
+ */
 export function cellFromJson(value: unknown): Cell | undefined {
   if (value === undefined) return undefined;
   if (value === null) return { kind: 'clear', spelledAs: 'null' };
+  if (typeof value === 'object') return { kind: 'structured', value, got: jsonTypeName(value) };
   if (typeof value !== 'string') return { kind: 'wrongType', got: jsonTypeName(value) };
   return cellFromCsv(value);
 }
@@ -78,7 +85,7 @@ export function normaliseRecord(
   const take = (column: string): Taken => {
     const cell = cells.get(column);
     if (cell === undefined) return { state: 'absent' };
-    if (cell.kind === 'wrongType') {
+    if (cell.kind === 'wrongType' || cell.kind === 'structured') {
       const hint = cell.got === 'number' || cell.got === 'boolean' ? ' (put the value in quotes)' : '';
       error(column, `expected a string, got ${cell.got}${hint}`);
       return { state: 'bad' };
@@ -201,6 +208,9 @@ export function normaliseRecord(
     const value = checked('state', checkState(state.text));
     if (value !== undefined) changes.state = value;
   }
+
+  const routing = normaliseRouting(cells, error);
+  if (routing !== undefined) changes.routing = routing;
 
   if (problems.length > 1) {
     // Report in the order the columns appear in the input, not the order they are checked in.

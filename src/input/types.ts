@@ -24,6 +24,38 @@ export interface ProfileChanges {
   /** E.164, normalised to '+<digits>'. */
   phones?: Partial<Record<PhoneType, string | null>>;
   state?: 'active' | 'inactive';
+  /** Routing and access columns; present only when the row gives at least one of them. */
+  routing?: RoutingChanges;
+}
+
+/**
+ * `replace`: exactly these items (an empty list removes every one). `delta`: add or update `add`, remove `remove`.
+ * Names are as written (trimmed); the run layer matches them case-insensitively against the catalogue.
+ */
+export type ListChange<T, R = string> = { mode: 'replace'; items: T[] } | { mode: 'delta'; add: T[]; remove: R[] };
+
+/** A skill or language. Without a proficiency: the user's current one if they have it, else 0. */
+export interface ProficiencyItem {
+  name: string;
+  /** 0–5, at most one decimal. */
+  proficiency?: number;
+}
+
+/** A role granted in a division; a row that names no division means the one called `Home`. */
+export interface RoleGrantItem {
+  role: string;
+  division: string;
+}
+
+export interface RoutingChanges {
+  skills?: ListChange<ProficiencyItem>;
+  languages?: ListChange<ProficiencyItem>;
+  /** Never a replace: that would need every user's whole membership list. */
+  queues?: { add: string[]; remove: string[] };
+  /** Never an empty replace: a user without roles cannot sign in. */
+  roles?: ListChange<RoleGrantItem, RoleGrantItem>;
+  /** The user's division, by name. */
+  division?: string;
 }
 
 export interface InputRow {

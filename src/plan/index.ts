@@ -14,6 +14,31 @@ export {
 export { chooseReadStrategy, chunk, DEFAULT_READ_LIMITS, type ReadLimits, type ReadStrategy } from './read-strategy.js';
 export { planToJson, type RenderOptions, renderPlanText } from './render.js';
 export {
+  type CallRealises,
+  type CurrentRouting,
+  catalogueResolvers,
+  DIVISION_MOVES_PER_CALL,
+  type DivisionMove,
+  GRANTED,
+  inverseRoutingChanges,
+  isRoutingField,
+  LANGUAGES_PER_CALL,
+  MEMBER,
+  type PlanRoutingOptions,
+  planRouting,
+  planRoutingCalls,
+  QUEUE_MEMBERS_PER_CALL,
+  type QueueMembershipChange,
+  type RoutingCall,
+  type RoutingKind,
+  type RoutingPlan,
+  type RoutingResolvers,
+  SKILLS_PER_CALL,
+  UnresolvedRoutingNameError,
+  type UserRoutingWrite,
+} from './routing.js';
+export { applyRoutingCalls, type RoutingState } from './routing-apply.js';
+export {
   beforeValues,
   type FieldDiff,
   inverseChanges,

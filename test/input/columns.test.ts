@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CLEAR_TOKEN, COLUMNS, suggestColumn } from '../../src/input/index.js';
 
 describe('COLUMNS', () => {
-  it('documents every column of issue #3, in order', () => {
+  it('documents every column of issues #3 and #6, in order', () => {
     expect(COLUMNS.map((c) => c.name)).toEqual([
       'id',
       'email',
@@ -25,16 +25,30 @@ describe('COLUMNS', () => {
       'phone.main',
       'phone.other',
       'state',
+      'skills',
+      'languages',
+      'queues',
+      'roles',
+      'division',
     ]);
   });
-  it('marks exactly the key, name and state columns as not clearable', () => {
+  it('marks exactly the key, name, state, queues, roles and division columns as not clearable', () => {
     expect(COLUMNS.filter((c) => !c.clearable).map((c) => c.name)).toEqual([
       'id',
       'email',
       'newEmail',
       'name',
       'state',
+      'queues',
+      'roles',
+      'division',
     ]);
+  });
+  it('gives every column a description and an example', () => {
+    for (const c of COLUMNS) {
+      expect(c.description, c.name).not.toBe('');
+      expect(c.example, c.name).not.toBe('');
+    }
   });
   it('uses <clear> as the clear token', () => {
     expect(CLEAR_TOKEN).toBe('<clear>');
@@ -55,10 +69,16 @@ describe('suggestColumn', () => {
     ['departmnt', 'department'],
     ['employerInfo.dateHired', 'employerInfo.dateHire'],
     ['new email', 'newEmail'],
+    ['Skills', 'skills'],
+    ['skill', 'skills'],
+    ['language', 'languages'],
+    ['queue', 'queues'],
+    ['role', 'roles'],
+    ['divison', 'division'],
   ])('maps %j to %j', (unknown, expected) => {
     expect(suggestColumn(unknown)).toBe(expected);
   });
-  it.each(['location', 'skills', 'x', ''])('suggests nothing for %j', (unknown) => {
+  it.each(['location', 'groups', 'x', ''])('suggests nothing for %j', (unknown) => {
     expect(suggestColumn(unknown)).toBeUndefined();
   });
 });

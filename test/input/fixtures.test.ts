@@ -165,4 +165,43 @@ describe('good fixtures', () => {
       },
     ]);
   });
+
+  it('users-routing.csv', async () => {
+    const parsed = await readInput({ path: `${goodDir}users-routing.csv` });
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.rows.map((r) => r.changes)).toEqual([
+      {
+        routing: {
+          skills: {
+            mode: 'replace',
+            items: [
+              { name: 'Billing', proficiency: 4 },
+              { name: 'Spanish', proficiency: 3.5 },
+            ],
+          },
+          queues: { add: ['Sales'], remove: ['Billing'] },
+          roles: {
+            mode: 'replace',
+            items: [
+              { role: 'Agent', division: 'Support' },
+              { role: 'Employee', division: 'Home' },
+            ],
+          },
+          division: 'Support',
+        },
+      },
+      {
+        title: 'Lead',
+        routing: {
+          skills: { mode: 'delta', add: [{ name: 'Billing' }], remove: ['Retention'] },
+          languages: { mode: 'replace', items: [] },
+          roles: {
+            mode: 'delta',
+            add: [{ role: 'Supervisor', division: 'Sales' }],
+            remove: [{ role: 'Agent', division: 'Support' }],
+          },
+        },
+      },
+    ]);
+  });
 });
