@@ -1,0 +1,315 @@
+/** Targets (computed from the results, never typed by hand) and the markdown views of a results file. */
+import type { BenchResults, PlanningRecord, RunRecord, Target } from './types.js';
+
+const fmt = (n: number | undefined, digits = 2): string =>
+  n === undefined || Number.isNaN(n) ? '–' : n.toFixed(digits);
+const mb = (kb: number | undefined): string => (kb === undefined ? '–' : (kb / 1024).toFixed(0));
+const passText = (pass: boolean | null): string => (pass === null ? 'not measured' : pass ? 'pass' : 'FAIL');
+
+function mainRun(results: BenchResults, client: RunRecord['client'], label: string): RunRecord | undefined {
+  return results.runs.find((r) => r.scenario === 'main' && r.client === client && r.limiter.label === label);
+}
+
+/** Makespan text; a killed run says so, with how many changes had landed. */
+function makespanText(r: RunRecord): string {
+  if (r.finished) return fmt(r.makespanSeconds, 1);
+  return `DNF in ${r.timeoutSeconds.toFixed(0)} s (${r.changedCorrect}/${r.changes} done)`;
+}
+
+export function computeTargets(results: BenchResults): Target[] {
+  const targets: Target[] = [];
+  const labels = [...new Set(results.runs.filter((r) => r.scenario === 'main').map((r) => r.limiter.label))];
+  for (const label of labels) {
+    const gb = mainRun(results, 'genesys-bulk', label);
+    const spec = results.runs.find((r) => r.limiter.label === label)!.limiter;
+    const ratioMax = spec.algorithm === 'sliding' && !spec.rateLimitHeaders ? 1.2 : 1.05;
+    const pctMax = spec.rateLimitHeaders ? 0.5 : 3;
+    const ok = gb?.finished === true;
+    targets.push({
+      name: `${label}: makespan ÷ bound`,
+      target: `≤ ${ratioMax.toFixed(2)}`,
+      measured: gb ? (ok ? fmt(gb.ratio) : makespanText(gb)) : 'no run',
+      pass: gb ? ok && gb.ratio <= ratioMax : null,
+    });
+    targets.push({
+      name: `${label}: 429s`,
+      target: `≤ ${pctMax}% of requests`,
+      measured: gb ? `${fmt(gb.rateLimitedPct)}% (${gb.rateLimited}/${gb.requests})` : 'no run',
+      pass: gb ? gb.rateLimitedPct <= pctMax : null,
+    });
+    targets.push({
+      name: `${label}: API calls per changed user`,
+      target: '≤ 1.03',
+      measured: gb ? fmt(gb.callsPerChangedUser, 3) : 'no run',
+      pass: gb ? ok && gb.callsPerChangedUser <= 1.03 : null,
+    });
+    targets.push({
+      name: `${label}: failures`,
+      target: '0 rows wrong, 0 collateral changes',
+      measured: gb ? `${gb.failures} wrong, ${gb.collateral} collateral` : 'no run',
+      pass: gb ? ok && gb.failures === 0 && gb.collateral === 0 : null,
+    });
+    const baselines = (['baseline-naive', 'baseline-tutorial'] as const).map((c) => mainRun(results, c, label));
+    const measured = baselines.every((b) => b !== undefined) && gb !== undefined;
+    const better = baselines.every(
+      (b) =>
+        b &&
+        gb?.finished &&
+        (!b.finished || gb.makespanSeconds < b.makespanSeconds) &&
+        gb.failures <= b.failures &&
+        gb.rateLimited <= b.rateLimited,
+    );
+    targets.push({
+      name: `${label}: better than both baselines`,
+      target: 'faster, no more failures or 429s',
+      measured: measured
+        ? baselines
+            .map((b) => `${b!.client.replace('baseline-', '')} ${makespanText(b!)}${b!.finished ? ' s' : ''}`)
+            .join('; ')
+        : 'baselines not run',
+      pass: measured ? better : null,
+    });
+  }
+  const lc = results.runs.find((r) => r.scenario === 'limit-change');
+  const lcr = lc?.limitChange;
+  targets.push({
+    name: 'limit halved mid-run: 429s after the change',
+    target: '≤ 2% of requests',
+    measured: lcr ? `${fmt(lcr.rateLimitedAfterPct)}% (${lcr.rateLimitedAfter}/${lcr.requestsAfter})` : 'no run',
+    pass: lc && lcr ? lc.finished && lcr.requestsAfter > 0 && lcr.rateLimitedAfterPct <= 2 : null,
+  });
+  targets.push({
+    name: 'limit halved mid-run: settles',
+    target: `within one window (${lc?.windowSeconds ?? '?'} s)`,
+    measured: lcr ? (lcr.settleSeconds === undefined ? 'never' : `${fmt(lcr.settleSeconds, 1)} s`) : 'no run',
+    pass: lc && lcr ? lcr.settleSeconds !== undefined && lcr.settleSeconds <= lc.windowSeconds : null,
+  });
+  const small = results.planning.small;
+  targets.push({
+    name: `planning (dry-run, ${small?.rows ?? '?'} rows): CPU per row`,
+    target: '< 0.5 ms',
+    measured: small?.cpuMsPerRow !== undefined ? `${fmt(small.cpuMsPerRow, 3)} ms` : 'no run',
+    pass: small?.cpuMsPerRow !== undefined ? small.finished && small.cpuMsPerRow < 0.5 : null,
+  });
+  const large = results.planning.large;
+  targets.push({
+    name: `planning (dry-run, ${large?.rows ?? '?'} rows): peak RSS`,
+    target: '< 200 MB',
+    measured: large?.maxRssKb !== undefined ? `${mb(large.maxRssKb)} MB` : 'no run',
+    pass: large?.maxRssKb !== undefined ? large.finished && large.maxRssKb / 1024 < 200 : null,
+  });
+  return targets;
+}
+
+export function runsTable(results: BenchResults): string {
+  const head =
+    '| Limiter | Client | Makespan (s) | Bound (s) | Ratio | Requests | 429s | Retries | Failures | Calls / changed user | CPU ms / row | Peak RSS (MB) |';
+  const sep = '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|';
+  const lines = results.runs
+    .filter((r) => r.scenario === 'main')
+    .map((r) =>
+      [
+        r.limiter.label,
+        r.client,
+        makespanText(r),
+        fmt(r.boundSeconds, 1),
+        r.finished ? fmt(r.ratio) : `> ${fmt(r.ratio)}`,
+        String(r.requests),
+        `${r.rateLimited} (${fmt(r.rateLimitedPct, 1)}%)`,
+        r.retries === undefined ? '–' : String(r.retries),
+        r.collateral ? `${r.failures} (+${r.collateral} collateral)` : String(r.failures),
+        fmt(r.callsPerChangedUser),
+        fmt(r.cpuMsPerRow, 3),
+        mb(r.maxRssKb),
+      ].join(' | '),
+    )
+    .map((l) => `| ${l} |`);
+  return [head, sep, ...lines].join('\n');
+}
+
+/** Where the time went: start-up, the request span, the rate actually used, and the busiest window. */
+export function pacingTable(results: BenchResults): string {
+  const lines = results.runs.map((r) => {
+    const allowed = r.perSecond ? r.perSecond.allowed.reduce((a, b) => a + b, 0) : undefined;
+    const meanRate = allowed !== undefined && r.apiSpanSeconds ? allowed / r.apiSpanSeconds : undefined;
+    return `| ${r.scenario === 'main' ? r.limiter.label : 'limit halved'} | ${r.client} | ${fmt(r.startupSeconds)} | ${fmt(r.apiSpanSeconds, 1)} | ${fmt(meanRate, 1)} (of ${fmt(r.limit / r.windowSeconds, 0)}) | ${r.busiestWindow ?? '–'} (of ${r.limit}) | ${r.maxInFlight ?? '–'} |`;
+  });
+  return [
+    '| Limiter | Client | Start-up (s) | Request span (s) | Allowed req/s over the span | Busiest window | Max in flight |',
+    '|---|---|--:|--:|--:|--:|--:|',
+    ...lines,
+  ].join('\n');
+}
+
+function limitChangeTable(results: BenchResults): string {
+  const lc = results.runs.find((r) => r.scenario === 'limit-change');
+  if (!lc?.limitChange) return '_Not run._';
+  const c = lc.limitChange;
+  const rows: [string, string][] = [
+    ['Limiter', `${lc.limiter.label}, ${c.oldLimit} → ${c.newLimit} per ${lc.windowSeconds} s`],
+    ['Limit halved at', `${fmt(c.changedAtSeconds, 1)} s after the first request`],
+    ['Makespan', `${makespanText(lc)} s (bound at the old limit ${fmt(lc.boundSeconds, 1)} s)`],
+    ['Requests / 429s (whole run)', `${lc.requests} / ${lc.rateLimited} (${fmt(lc.rateLimitedPct)}%)`],
+    ['Requests / 429s after the change', `${c.requestsAfter} / ${c.rateLimitedAfter} (${fmt(c.rateLimitedAfterPct)}%)`],
+    ['Allowed rate before → after (req/s)', `${fmt(c.rateBefore, 1)} → ${fmt(c.rateAfter, 1)}`],
+    ['Settled within the new limit after', c.settleSeconds === undefined ? 'never' : `${fmt(c.settleSeconds, 1)} s`],
+    ['Failures', `${lc.failures} wrong, ${lc.collateral} collateral`],
+  ];
+  if (c.note) rows.push(['Note', c.note]);
+  return ['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
+}
+
+function planningTable(results: BenchResults): string {
+  const row = (p: PlanningRecord | undefined): string =>
+    p
+      ? `| ${p.rows} | ${p.directoryUsers} | ${p.finished ? fmt(p.wallSeconds, 1) : 'DNF'} | ${fmt(p.cpuMs, 0)} | ${fmt(p.cpuMsPerRow, 3)} | ${mb(p.maxRssKb)} | ${p.requests} |`
+      : '| – | – | not run | | | | |';
+  return [
+    '| Rows | Directory | Wall (s) | CPU (ms) | CPU ms / row | Peak RSS (MB) | Requests |',
+    '|--:|--:|--:|--:|--:|--:|--:|',
+    row(results.planning.small),
+    row(results.planning.large),
+  ].join('\n');
+}
+
+export function targetsTable(targets: Target[]): string {
+  return [
+    '| Target | Goal | Measured | Result |',
+    '|---|---|---|---|',
+    ...targets.map((t) => `| ${t.name} | ${t.target} | ${t.measured} | ${passText(t.pass)} |`),
+  ].join('\n');
+}
+
+/** What the bench prints on stdout at the end. */
+export function summaryMarkdown(results: BenchResults): string {
+  return [
+    `## genesys-bulk benchmark (${results.profile}, ${results.startedAt})`,
+    '',
+    runsTable(results),
+    '',
+    '### Pacing detail',
+    '',
+    pacingTable(results),
+    '',
+    '### Limit halved mid-run (genesys-bulk)',
+    '',
+    limitChangeTable(results),
+    '',
+    '### Planning (dry-run)',
+    '',
+    planningTable(results),
+    '',
+    '### Targets',
+    '',
+    targetsTable(results.targets),
+    '',
+    ...results.notes.map((n) => `- ${n}`),
+  ].join('\n');
+}
+
+export function docsMarkdown(results: BenchResults, resultsFile: string): string {
+  const s = results.settings;
+  const e = results.environment;
+  const rate = s.limit / s.windowSeconds;
+  const minCalls = Math.ceil(s.rows / 100) + s.changes;
+  return `# Benchmarks
+
+Generated by \`npm run bench\` from \`${resultsFile}\`; do not edit by hand (re-run the bench, or
+\`npm run bench -- --report-only ${resultsFile}\` to regenerate this page from the raw results).
+Profile: **${results.profile}**${results.profile === 'quick' ? " (a reduced workload for a smoke check: the issue's targets are stated for the full profile)" : ''}, run ${results.startedAt}, ${fmt(results.durationSeconds / 60, 1)} min in all.
+
+## What is measured
+
+Three clients apply the same input to the same seeded directory, each against a **fresh emulator** (\`src/emulator\`) started
+inside the bench process, and each as a **separate child process** started the way an admin would start it:
+
+- **genesys-bulk**: \`node bin/genesys-bulk.js update <file> --yes --report <report.jsonl> --json\`, credentials and
+  \`GENESYS_BASE_URL\` in the environment.
+- **baseline-tutorial** (\`bench/clients/baseline-tutorial.ts\`): a faithful port of the tutorial in
+  \`shared/seed\`: lists the whole directory (100 per page, sequentially, a failed page silently ends the listing), then
+  3 workers each send the "full object" with the row's values and the version from the listing, for every row (unchanged
+  ones too); every HTTP error is retried, 5 attempts in all, waiting tenacity's 2, 2, 4, 8 s; \`Retry-After\` is only
+  logged; a 409 is retried with the same stale version.
+- **baseline-naive** (\`bench/clients/baseline-naive.ts\`): \`p-limit(5)\`; per row a search by email, a GET of the user
+  and a PATCH, each wrapped in \`p-retry\` (\`retries: 5\`, default backoff) whose \`onFailedAttempt\` sleeps the
+  \`Retry-After\` of a 429 for that request only, while the other workers keep sending.
+
+Both baselines call the platform through the official SDK (\`purecloud-platform-client-v2\`) via our adapter
+\`src/genesys/client.ts\`. They are bundled to plain JavaScript before the run (esbuild), so no client pays for a
+TypeScript loader.
+
+**Workload.** A ${s.directoryUsers.toLocaleString('en')}-user directory (emulator seed ${s.seed}). ${s.rows.toLocaleString('en')} input rows keyed by
+email, generated from the directory: ${s.changes.toLocaleString('en')} real changes (each changes one to three of \`title\`, \`department\`,
+\`phone.mobile\`), ${s.unchanged} rows whose values equal the current ones, ${s.unknown} unknown emails. Every row carries all three
+columns. Emulator latency ${s.latencyMs[0]}–${s.latencyMs[1]} ms per request. Three limiters, each at ${s.limit} requests per
+${s.windowSeconds} s (${fmt(rate, 0)} req/s): a fixed window with \`inin-ratelimit-*\` headers, a sliding window without
+them, a token bucket with them. A rejected request consumes no capacity (the emulator's rule).
+
+**Bound.** The fewest calls any correct client needs are ceil(${s.rows} rows ÷ 100) = ${Math.ceil(s.rows / 100)} searches
+(100 emails per search) plus one PATCH per real change: ${minCalls} calls. The bound is that divided by the allowed rate:
+${fmt(minCalls / rate, 1)} s. Ratio = makespan ÷ bound; the makespan is the client process's wall time, start-up included.
+
+**Counts.** Requests and 429s are the emulator's own counts (every route, token calls included); retries are the
+client's own account (genesys-bulk: its governor's stats in the \`--json\` document). **Failures** are rows (changed or
+unchanged, unknown emails excluded) whose user does not hold the row's values in the emulator's final directory, checked
+by the bench, not taken from the client; "collateral" counts users whose other fields changed, or users outside the input
+that were written. Calls per changed user = requests ÷ real changes.
+
+**CPU and memory.** ${e.measurement}
+
+**Timeouts.** Each client run is stopped after ${s.capFactor}× the bound plus 5 s for start-up (Ctrl-C, then SIGKILL
+after 10 s); such a run is reported as "DNF" with the number of changes that had landed by then (read from the
+emulator's directory), and its ratio as a lower bound.
+
+## How to run
+
+\`npm run build\` first (the bench runs genesys-bulk from \`dist/\`), then:
+
+- \`npm run bench\`: the full run (about 15 minutes on 2 cores); writes \`bench/results/<timestamp>.json\`,
+  \`bench/results/latest.json\` and this page, and prints the tables.
+- \`npm run bench -- --quick\`: a reduced workload (about a minute); does not rewrite this page unless \`--docs\`.
+- Options: \`--clients genesys-bulk,baseline-naive\`, \`--limiters fixed,sliding,bucket\`, \`--no-limit-change\`,
+  \`--no-planning\`, \`--cap-factor N\`, \`--keep\` (keep the scratch directory with inputs, reports and logs).
+
+## Environment
+
+- CPUs (nproc): ${e.nproc} (${e.cpuModel}), memory ${fmt(e.totalMemGb, 0)} GB
+- Node ${e.node}, ${e.os}
+- Commit ${e.gitCommit ?? 'unknown'}${e.gitDirty ? ' (with uncommitted changes)' : ''}
+- The emulator shares the machine with the client under test (loopback only).
+
+## Results
+
+${runsTable(results)}
+
+### Pacing detail
+
+Start-up is the time from spawning the client to its first \`/api\` request; the request span runs from the first to
+the last request the emulator counted; the busiest window is the most allowed requests in any window-long span (the
+limiter allows ${s.limit}; more is possible across a fixed window's boundary). Read from the emulator's counts, sampled
+every 25 ms.
+
+${pacingTable(results)}
+
+### Limit halved mid-run
+
+genesys-bulk against the fixed window with headers; the limit is halved (\`setLimit\`) once half of the changes have
+landed. Settling is read from the emulator's per-request log: the time from the change after which there is no 429 and
+no window-long span holds more allowed requests than the new limit.
+
+${limitChangeTable(results)}
+
+### Planning cost
+
+\`genesys-bulk update <file> --dry-run --json\` against an emulator with a limit high enough not to matter, so the
+figures are the planner's own cost (start-up included).
+
+${planningTable(results)}
+
+## Targets (issue #4)
+
+Computed from the results by \`bench/report.ts\`.
+
+${targetsTable(results.targets)}
+${results.notes.length ? `\n## Notes\n\n${results.notes.map((n) => `- ${n}`).join('\n')}\n` : ''}`;
+}

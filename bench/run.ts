@@ -1,0 +1,526 @@
+/**
+ * The benchmark (issue #4): genesys-bulk and two baseline clients, each run as its own child process against a fresh
+ * emulator per run, under three rate limiters; a mid-run limit change; the planner's cost.
+ *
+ *   tsx bench/run.ts            full run (~15 min)
+ *   tsx bench/run.ts --quick    reduced workload (~1–2 min)
+ *   options: --clients a,b  --limiters fixed+headers,...  --no-limit-change  --no-planning  --cap-factor N
+ *            --docs / --no-docs (default: docs for a full run only)  --report-only <results.json>
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, release, tmpdir, totalmem, type } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type Baseline, buildBaselines } from './build-clients.js';
+import { type EmulatorHandle, startBenchEmulator } from './emulator.js';
+import { analyseLimitChange, pacing } from './limit-change.js';
+import { computeTargets, docsMarkdown, summaryMarkdown } from './report.js';
+import { checkGnuTime, GNU_TIME, parseJsonOutput, runMeasured, type SpawnResult } from './spawn.js';
+import type { BenchResults, ClientName, Environment, LimiterSpec, PlanningRecord, RunRecord } from './types.js';
+import { generateWorkload, type PlannedRow, verify, type Workload, writeCsv } from './workload.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const CLI = join(root, 'bin', 'genesys-bulk.js');
+/** Emails per search: the platform's search page size cap, the basis of the bound's read count. */
+const SEARCH_PAGE = 100;
+
+interface Profile {
+  name: 'full' | 'quick';
+  directoryUsers: number;
+  changes: number;
+  unchanged: number;
+  unknown: number;
+  limit: number;
+  windowSeconds: number;
+  latencyMs: [number, number];
+  capFactor: number;
+  /** Seconds added to every cap for process start-up. */
+  capSlackSeconds: number;
+  planningSmall: { rows: number; users: number };
+  planningLarge: { rows: number; users: number };
+  planningTimeoutSeconds: number;
+  seed: number;
+}
+
+const PROFILES: Record<'full' | 'quick', Profile> = {
+  // 200 per 5 s = 40 req/s: bound (20 + 1800) / 40 ≈ 45 s. Tighter than the ~55 req/s that the tutorial's three
+  // workers reach at 20–80 ms latency, as the real 300/min is far below what they reach against the platform.
+  full: {
+    name: 'full',
+    directoryUsers: 20_000,
+    changes: 1800,
+    unchanged: 150,
+    unknown: 50,
+    limit: 200,
+    windowSeconds: 5,
+    latencyMs: [20, 80],
+    capFactor: 3,
+    capSlackSeconds: 5,
+    planningSmall: { rows: 20_000, users: 20_000 },
+    planningLarge: { rows: 100_000, users: 100_000 },
+    planningTimeoutSeconds: 300,
+    seed: 4,
+  },
+  // 40 per 1 s: bound (1 + 90) / 40 ≈ 2.3 s; about a minute in all.
+  quick: {
+    name: 'quick',
+    directoryUsers: 2000,
+    changes: 90,
+    unchanged: 7,
+    unknown: 3,
+    limit: 40,
+    windowSeconds: 1,
+    latencyMs: [20, 80],
+    capFactor: 3,
+    capSlackSeconds: 5,
+    planningSmall: { rows: 2000, users: 2000 },
+    planningLarge: { rows: 10_000, users: 10_000 },
+    planningTimeoutSeconds: 60,
+    seed: 4,
+  },
+};
+
+const LIMITERS: LimiterSpec[] = [
+  { label: 'fixed+headers', algorithm: 'fixed', rateLimitHeaders: true },
+  { label: 'sliding, no headers', algorithm: 'sliding', rateLimitHeaders: false },
+  { label: 'bucket+headers', algorithm: 'bucket', rateLimitHeaders: true },
+];
+const CLIENTS: ClientName[] = ['genesys-bulk', 'baseline-naive', 'baseline-tutorial'];
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+function environment(): Environment {
+  let gitCommit: string | undefined;
+  let gitDirty: boolean | undefined;
+  try {
+    gitCommit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    gitDirty = execFileSync('git', ['status', '--porcelain'], { cwd: root, encoding: 'utf8' }).trim() !== '';
+  } catch {
+    // Not a git checkout: leave it out.
+  }
+  let nproc = cpus().length;
+  try {
+    nproc = Number(execFileSync('nproc', { encoding: 'utf8' }).trim()) || nproc;
+  } catch {
+    // nproc missing: cpus() is the same figure without cgroup limits.
+  }
+  return {
+    nproc,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    totalMemGb: totalmem() / 1024 ** 3,
+    node: process.version,
+    os: `${type()} ${release()}`,
+    ...(gitCommit !== undefined && { gitCommit }),
+    ...(gitDirty !== undefined && { gitDirty }),
+    measurement: `Every client runs as a child process under GNU time (\`${GNU_TIME} -f '%U %S %M'\`), which reads the kernel's rusage of the Node process when it exits: user + system CPU and peak RSS (ru_maxrss). It is the same outside measurement for all three clients, needs no cooperation from them, and still works for a run killed at its timeout. CPU per row = that CPU ÷ input rows, Node start-up and SDK load included. The baselines also print their own \`process.resourceUsage()\` as a cross-check (in the raw results).`,
+  };
+}
+
+interface ClientCommand {
+  args: string[];
+}
+
+function clientCommand(client: ClientName, csv: string, dir: string, bundles: Record<Baseline, string>): ClientCommand {
+  if (client === 'genesys-bulk') {
+    return {
+      args: [CLI, 'update', csv, '--yes', '--report', join(dir, 'report.jsonl'), '--json', '--no-progress'],
+    };
+  }
+  return { args: [bundles[client], csv] };
+}
+
+function clientEnv(emu: EmulatorHandle): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LANG: process.env.LANG,
+    GENESYS_BASE_URL: emu.url,
+    GENESYS_CLIENT_ID: emu.clientId,
+    GENESYS_CLIENT_SECRET: emu.clientSecret,
+    NO_COLOR: '1',
+  };
+  return env;
+}
+
+function retriesOf(client: ClientName, output: unknown): number | undefined {
+  if (typeof output !== 'object' || output === null) return undefined;
+  const o = output as { retries?: unknown; api?: { retries?: unknown } };
+  // genesys-bulk's --json document keeps its governor's counts under `api`.
+  const r = client === 'genesys-bulk' ? o.api?.retries : o.retries;
+  return typeof r === 'number' ? r : undefined;
+}
+
+/** The client's result without its per-row list (the bench checks rows against the emulator, not the client). */
+function trimOutput(output: unknown): unknown {
+  if (typeof output !== 'object' || output === null || !('rows' in output) || !Array.isArray(output.rows))
+    return output;
+  const { rows: _rows, ...rest } = output as Record<string, unknown>;
+  return rest;
+}
+
+interface RunContext {
+  profile: Profile;
+  bundles: Record<Baseline, string>;
+  scratch: string;
+}
+
+function minCallsFor(rows: number, changes: number): number {
+  return Math.ceil(rows / SEARCH_PAGE) + changes;
+}
+
+async function runClient(
+  ctx: RunContext,
+  client: ClientName,
+  limiter: LimiterSpec,
+  scenario: RunRecord['scenario'],
+): Promise<RunRecord> {
+  const p = ctx.profile;
+  const dir = mkdtempSync(join(ctx.scratch, `${client}-`));
+  const emu = await startBenchEmulator({
+    users: p.directoryUsers,
+    seed: p.seed,
+    limit: p.limit,
+    windowSeconds: p.windowSeconds,
+    algorithm: limiter.algorithm,
+    rateLimitHeaders: limiter.rateLimitHeaders,
+    latencyMs: p.latencyMs,
+    recordRequests: true,
+  });
+  try {
+    const workload: Workload = generateWorkload(emu.users(), {
+      changes: p.changes,
+      unchanged: p.unchanged,
+      unknown: p.unknown,
+      seed: p.seed,
+    });
+    const csv = join(dir, 'input.csv');
+    writeCsv(csv, workload.rows);
+    const rows = workload.rows.length;
+    const rate = p.limit / p.windowSeconds;
+    const minCalls = minCallsFor(rows, p.changes);
+    const boundSeconds = minCalls / rate;
+    const timeoutSeconds = p.capFactor * boundSeconds + p.capSlackSeconds;
+
+    let limitChangedAt: number | undefined;
+    const watcher =
+      scenario === 'limit-change'
+        ? setInterval(() => {
+            // Halve the limit once half of the changes have landed.
+            if (limitChangedAt === undefined && emu.patchesApplied() >= p.changes / 2) {
+              emu.setLimit(Math.floor(p.limit / 2), p.windowSeconds);
+              limitChangedAt = emu.now();
+            }
+          }, 50)
+        : undefined;
+    log(
+      `${scenario} ${limiter.label} ${client}: ${rows} rows, bound ${boundSeconds.toFixed(1)} s, cap ${timeoutSeconds.toFixed(0)} s`,
+    );
+    let result: SpawnResult;
+    const spawnedAt = emu.now();
+    try {
+      result = await runMeasured({
+        ...clientCommand(client, csv, dir, ctx.bundles),
+        cwd: dir,
+        env: clientEnv(emu),
+        timeoutMs: timeoutSeconds * 1000,
+        name: 'client',
+      });
+    } finally {
+      if (watcher) clearInterval(watcher);
+    }
+    const stats = emu.stats();
+    const check = verify(workload, emu.users());
+    const output = parseJsonOutput(result.stdout);
+    const finished = !result.timedOut;
+    const makespanSeconds = result.wallMs / 1000;
+    const rateLimitedPct = stats.requests ? (100 * stats.rateLimited) / stats.requests : 0;
+    const record: RunRecord = {
+      scenario,
+      client,
+      limiter,
+      limit: p.limit,
+      windowSeconds: p.windowSeconds,
+      directoryUsers: p.directoryUsers,
+      rows,
+      changes: p.changes,
+      minCalls,
+      boundSeconds,
+      timeoutSeconds,
+      finished,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      makespanSeconds,
+      ...(stats.apiSpanSeconds !== undefined && { apiSpanSeconds: stats.apiSpanSeconds }),
+      ratio: makespanSeconds / boundSeconds,
+      requests: stats.requests,
+      requestsByRoute: stats.requestsByRoute,
+      status: stats.byStatus,
+      rateLimited: stats.rateLimited,
+      rateLimitedPct,
+      patchesApplied: stats.patchesApplied,
+      changedCorrect: check.changedCorrect,
+      unchangedCorrect: check.unchangedCorrect,
+      failures: check.failures,
+      collateral: check.collateral,
+      callsPerChangedUser: stats.requests / p.changes,
+      maxInFlight: stats.maxInFlight,
+      clientOutput: trimOutput(output),
+    };
+    const retries = retriesOf(client, output);
+    if (retries !== undefined) record.retries = retries;
+    if (result.cpuMs !== undefined) {
+      record.cpuMs = result.cpuMs;
+      record.cpuMsPerRow = result.cpuMs / rows;
+    }
+    if (result.maxRssKb !== undefined) record.maxRssKb = result.maxRssKb;
+    if (!finished || (result.exitCode !== 0 && result.exitCode !== 1) || output === undefined) {
+      record.stderrTail = result.stderrTail;
+    }
+    const events = emu.requestLog();
+    const firstAt = events.reduce((min, e) => Math.min(min, e.at), Number.POSITIVE_INFINITY);
+    if (Number.isFinite(firstAt)) record.startupSeconds = (firstAt - spawnedAt) / 1000;
+    const pace = pacing(events, p.windowSeconds * 1000, spawnedAt);
+    record.busiestWindow = pace.busiestWindow;
+    record.perSecond = pace.perSecond;
+    if (scenario === 'limit-change') {
+      record.limitChange = analyseLimitChange({
+        events,
+        changedAt: limitChangedAt,
+        oldLimit: p.limit,
+        newLimit: Math.floor(p.limit / 2),
+        windowMs: p.windowSeconds * 1000,
+      });
+    }
+    log(
+      `  ${finished ? `${makespanSeconds.toFixed(1)} s (ratio ${record.ratio.toFixed(2)})` : `DNF after ${makespanSeconds.toFixed(0)} s`}, ${stats.requests} requests, ${stats.rateLimited} 429s, ${check.failures} failures, ${check.collateral} collateral, exit ${result.exitCode ?? result.signal}`,
+    );
+    return record;
+  } finally {
+    await emu.stop();
+  }
+}
+
+/** Input for the planning runs: one row per user (inactive ones too), every row a title change. */
+function planningRows(workload: Workload, users: number): PlannedRow[] {
+  const rows: PlannedRow[] = [];
+  for (const user of workload.before.values()) {
+    if (rows.length >= users || !user.email) continue;
+    rows.push({
+      row: {
+        email: user.email,
+        title: user.title === 'Team Lead' ? 'Supervisor' : 'Team Lead',
+        department: user.department ?? '',
+        mobile: '',
+      },
+      kind: 'change',
+      userId: user.id,
+    });
+  }
+  return rows;
+}
+
+async function runPlanning(ctx: RunContext, size: { rows: number; users: number }): Promise<PlanningRecord> {
+  const p = ctx.profile;
+  const dir = mkdtempSync(join(ctx.scratch, 'planning-'));
+  // A limit that never binds and next to no latency: the figures are the planner's, not the pacing's.
+  const emu = await startBenchEmulator({
+    users: size.users,
+    seed: p.seed,
+    limit: 1_000_000,
+    windowSeconds: 1,
+    algorithm: 'fixed',
+    rateLimitHeaders: true,
+    latencyMs: [0, 1],
+    recordRequests: false,
+  });
+  try {
+    const workload = generateWorkload(emu.users(), { changes: 0, unchanged: 0, unknown: 0, seed: p.seed });
+    const rows = planningRows(workload, size.rows);
+    const csv = join(dir, 'input.csv');
+    writeCsv(csv, rows);
+    log(`planning: dry-run of ${rows.length} rows against ${size.users} users`);
+    const result = await runMeasured({
+      args: [CLI, 'update', csv, '--dry-run', '--json', '--no-progress'],
+      cwd: dir,
+      env: clientEnv(emu),
+      timeoutMs: p.planningTimeoutSeconds * 1000,
+      name: 'planning',
+    });
+    const stats = emu.stats();
+    const record: PlanningRecord = {
+      rows: rows.length,
+      directoryUsers: size.users,
+      finished: !result.timedOut && (result.exitCode === 0 || result.exitCode === 1),
+      exitCode: result.exitCode,
+      wallSeconds: result.wallMs / 1000,
+      requests: stats.requests,
+    };
+    if (result.cpuMs !== undefined) {
+      record.cpuMs = result.cpuMs;
+      record.cpuMsPerRow = result.cpuMs / rows.length;
+    }
+    if (result.maxRssKb !== undefined) record.maxRssKb = result.maxRssKb;
+    if (!record.finished) record.stderrTail = result.stderrTail;
+    log(
+      `  ${record.wallSeconds.toFixed(1)} s, CPU ${record.cpuMs?.toFixed(0)} ms (${record.cpuMsPerRow?.toFixed(3)} ms/row), RSS ${((record.maxRssKb ?? 0) / 1024).toFixed(0)} MB, exit ${result.exitCode ?? result.signal}`,
+    );
+    return record;
+  } finally {
+    await emu.stop();
+  }
+}
+
+function writeOutputs(results: BenchResults, writeDocs: boolean, resultsFile?: string): void {
+  const dir = join(root, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  let file = resultsFile;
+  if (!file) {
+    file = join(dir, `${results.startedAt.replace(/[:.]/g, '-')}.json`);
+    const text = `${JSON.stringify(results, null, 2)}\n`;
+    writeFileSync(file, text);
+    writeFileSync(join(dir, 'latest.json'), text);
+    log(`results: ${relative(root, file)} and bench/results/latest.json`);
+  }
+  process.stdout.write(`${summaryMarkdown(results)}\n`);
+  if (writeDocs) {
+    mkdirSync(join(root, 'docs'), { recursive: true });
+    writeFileSync(join(root, 'docs', 'benchmarks.md'), docsMarkdown(results, relative(root, file)));
+    log('wrote docs/benchmarks.md');
+  }
+}
+
+/** Whether some file under src/ is newer than the build the bench is about to measure. */
+function distLooksStale(): boolean {
+  const newest = (dir: string): number => {
+    let latest = 0;
+    for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+      if (entry.isFile() && entry.name.endsWith('.ts')) {
+        latest = Math.max(latest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+      }
+    }
+    return latest;
+  };
+  try {
+    return newest(join(root, 'src')) > statSync(join(root, 'dist', 'cli.js')).mtimeMs;
+  } catch {
+    return false;
+  }
+}
+
+function cliAvailable(): boolean {
+  try {
+    execFileSync(process.execPath, [CLI, 'update', '--help'], { stdio: 'ignore', timeout: 30_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      clients: { type: 'string' },
+      limiters: { type: 'string' },
+      'no-limit-change': { type: 'boolean', default: false },
+      'no-planning': { type: 'boolean', default: false },
+      'cap-factor': { type: 'string' },
+      docs: { type: 'boolean' },
+      'no-docs': { type: 'boolean', default: false },
+      'report-only': { type: 'string' },
+      keep: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+
+  if (values['report-only']) {
+    const file = values['report-only'];
+    const results = JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
+    results.targets = computeTargets(results);
+    writeOutputs(results, !values['no-docs'], relative(root, resolve(file)));
+    return;
+  }
+
+  checkGnuTime();
+  const profile: Profile = { ...PROFILES[values.quick ? 'quick' : 'full'] };
+  if (values['cap-factor']) profile.capFactor = Number(values['cap-factor']);
+  const clients = values.clients ? (values.clients.split(',') as ClientName[]) : CLIENTS;
+  for (const c of clients)
+    if (!CLIENTS.includes(c)) throw new Error(`unknown client ${c}; one of ${CLIENTS.join(', ')}`);
+  const limiters = values.limiters
+    ? values.limiters.split(',').map((l) => {
+        const found = LIMITERS.find((x) => x.label === l || x.algorithm === l);
+        if (!found) throw new Error(`unknown limiter ${l}; one of ${LIMITERS.map((x) => x.algorithm).join(', ')}`);
+        return found;
+      })
+    : LIMITERS;
+  const writeDocs = values['no-docs'] ? false : (values.docs ?? profile.name === 'full');
+
+  const startedAt = new Date();
+  const notes: string[] = [];
+  const scratch = mkdtempSync(join(tmpdir(), 'genesys-bulk-bench-'));
+  const bundles = await buildBaselines(join(root, 'bench', 'results', 'tmp', 'build'));
+  const ctx: RunContext = { profile, bundles, scratch };
+  const gbWorks = cliAvailable();
+  if (!gbWorks) notes.push('genesys-bulk CLI not runnable (`npm run build` first?): its runs were skipped.');
+  if (gbWorks && distLooksStale()) {
+    const note = 'src/ has files newer than dist/: genesys-bulk was measured from a build older than the source.';
+    notes.push(note);
+    log(`warning: ${note}`);
+  }
+
+  const runs: RunRecord[] = [];
+  const planning: BenchResults['planning'] = {};
+  try {
+    for (const limiter of limiters) {
+      for (const client of clients) {
+        if (client === 'genesys-bulk' && !gbWorks) continue;
+        runs.push(await runClient(ctx, client, limiter, 'main'));
+      }
+    }
+    if (gbWorks && clients.includes('genesys-bulk') && !values['no-limit-change']) {
+      runs.push(await runClient(ctx, 'genesys-bulk', LIMITERS[0]!, 'limit-change'));
+    }
+    if (gbWorks && clients.includes('genesys-bulk') && !values['no-planning']) {
+      planning.small = await runPlanning(ctx, profile.planningSmall);
+      planning.large = await runPlanning(ctx, profile.planningLarge);
+    }
+  } finally {
+    if (!values.keep) rmSync(scratch, { recursive: true, force: true });
+    else log(`kept scratch files in ${scratch}`);
+  }
+
+  const results: BenchResults = {
+    profile: profile.name,
+    startedAt: startedAt.toISOString(),
+    durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
+    environment: environment(),
+    settings: {
+      directoryUsers: profile.directoryUsers,
+      rows: profile.changes + profile.unchanged + profile.unknown,
+      changes: profile.changes,
+      unchanged: profile.unchanged,
+      unknown: profile.unknown,
+      limit: profile.limit,
+      windowSeconds: profile.windowSeconds,
+      latencyMs: profile.latencyMs,
+      capFactor: profile.capFactor,
+      seed: profile.seed,
+    },
+    runs,
+    planning,
+    targets: [],
+    notes,
+  };
+  results.targets = computeTargets(results);
+  writeOutputs(results, writeDocs);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});

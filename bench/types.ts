@@ -1,0 +1,135 @@
+/** The shape of a benchmark results file (bench/results/*.json). */
+import type { RateLimitAlgorithm } from '../src/emulator/limiter.js';
+
+export type ClientName = 'genesys-bulk' | 'baseline-naive' | 'baseline-tutorial';
+
+export interface LimiterSpec {
+  /** Short label used in tables, e.g. `fixed+headers`. */
+  label: string;
+  algorithm: RateLimitAlgorithm;
+  rateLimitHeaders: boolean;
+}
+
+export interface Environment {
+  nproc: number;
+  cpuModel: string;
+  totalMemGb: number;
+  node: string;
+  os: string;
+  gitCommit?: string;
+  gitDirty?: boolean;
+  measurement: string;
+}
+
+export interface RunRecord {
+  scenario: 'main' | 'limit-change';
+  client: ClientName;
+  limiter: LimiterSpec;
+  limit: number;
+  windowSeconds: number;
+  directoryUsers: number;
+  rows: number;
+  changes: number;
+  /** The fewest API calls any correct client needs: ceil(rows / 100) searches + one PATCH per change. */
+  minCalls: number;
+  /** minCalls ÷ allowed rate, in seconds. */
+  boundSeconds: number;
+  timeoutSeconds: number;
+  finished: boolean;
+  exitCode: number | null;
+  signal: string | null;
+  /** Wall time from spawn to exit of the client process. */
+  makespanSeconds: number;
+  /** First to last request the emulator saw from this client. */
+  apiSpanSeconds?: number;
+  ratio: number;
+  requests: number;
+  requestsByRoute: Record<string, number>;
+  status: Record<string, number>;
+  rateLimited: number;
+  rateLimitedPct: number;
+  /** Retries by the client's own account (GB: its governor stats); undefined when the client did not say. */
+  retries?: number;
+  patchesApplied: number;
+  changedCorrect: number;
+  unchangedCorrect: number;
+  failures: number;
+  collateral: number;
+  callsPerChangedUser: number;
+  cpuMs?: number;
+  cpuMsPerRow?: number;
+  maxRssKb?: number;
+  maxInFlight?: number;
+  clientOutput?: unknown;
+  stderrTail?: string;
+  /** From the client's start to its first /api request (its token request comes before). */
+  startupSeconds?: number;
+  /** The most allowed /api requests in any window-long span (the limit allows `limit`). */
+  busiestWindow?: number;
+  /** Allowed and rate-limited /api requests per second from the client's start. */
+  perSecond?: { allowed: number[]; limited: number[] };
+  /** Limit-change scenario only. */
+  limitChange?: LimitChangeRecord;
+}
+
+export interface LimitChangeRecord {
+  oldLimit: number;
+  newLimit: number;
+  /** Seconds after the client's first request at which the limit was halved. */
+  changedAtSeconds: number;
+  requestsAfter: number;
+  rateLimitedAfter: number;
+  rateLimitedAfterPct: number;
+  /**
+   * Seconds from the change until the client stays within the new limit: no 429 afterwards, and no
+   * window-long span starting afterwards holds more allowed requests than the new limit. Undefined if it never did.
+   */
+  settleSeconds?: number;
+  /** Allowed requests per second over the last full window before the change, and after settling. */
+  rateBefore?: number;
+  rateAfter?: number;
+  note?: string;
+}
+
+export interface PlanningRecord {
+  rows: number;
+  directoryUsers: number;
+  finished: boolean;
+  exitCode: number | null;
+  wallSeconds: number;
+  cpuMs?: number;
+  cpuMsPerRow?: number;
+  maxRssKb?: number;
+  requests: number;
+  stderrTail?: string;
+}
+
+export interface Target {
+  name: string;
+  target: string;
+  measured: string;
+  pass: boolean | null;
+}
+
+export interface BenchResults {
+  profile: 'full' | 'quick';
+  startedAt: string;
+  durationSeconds: number;
+  environment: Environment;
+  settings: {
+    directoryUsers: number;
+    rows: number;
+    changes: number;
+    unchanged: number;
+    unknown: number;
+    limit: number;
+    windowSeconds: number;
+    latencyMs: [number, number];
+    capFactor: number;
+    seed: number;
+  };
+  runs: RunRecord[];
+  planning: { small?: PlanningRecord; large?: PlanningRecord };
+  targets: Target[];
+  notes: string[];
+}
