@@ -24,6 +24,10 @@ export interface EmulatorCliOptions {
   tokenFaults: boolean;
   clientId?: string;
   clientSecret?: string;
+  skills?: string;
+  languages?: string;
+  queues?: string;
+  roles?: string;
 }
 
 const wholeNumber = (name: string, raw: string, min: number, what: string): number => {
@@ -79,6 +83,10 @@ export function parseEmulatorCliOptions(opts: EmulatorCliOptions): EmulatorOptio
     tokenLifetimeSeconds: positiveInt('--token-lifetime', opts.tokenLifetime),
     tokenFaults: opts.tokenFaults,
   };
+  for (const key of ['skills', 'languages', 'queues', 'roles'] as const) {
+    const raw = opts[key];
+    if (raw !== undefined) options[key] = nonNegativeInt(`--${key}`, raw);
+  }
   if ((options.error502Rate ?? 0) + (options.error503Rate ?? 0) > 1) {
     throw new ValidationError(
       `--fault-502 and --fault-503 together must not exceed 1, got ${opts.fault502} + ${opts.fault503}`,
@@ -104,7 +112,8 @@ interface Io {
 export function emulatorCommand(io: Io = { stdout: process.stdout, stderr: process.stderr }): Command {
   return new Command('emulator')
     .description(
-      'Run a Genesys Cloud emulator on 127.0.0.1 (OAuth, Users API, rate limits, faults) and print its connection settings.',
+      'Run a Genesys Cloud emulator on 127.0.0.1 (OAuth, Users, routing and authorization APIs, rate limits, faults) ' +
+        'and print its connection settings.',
     )
     .option('--port <n>', 'port on 127.0.0.1; 0 picks a free one', '0')
     .option('--users <n>', 'users in the generated directory', '1000')
@@ -125,6 +134,10 @@ export function emulatorCommand(io: Io = { stdout: process.stdout, stderr: proce
     .option('--concurrent-edits <share>', 'share of PATCHes preceded by another admin editing the user', '0')
     .option('--token-lifetime <seconds>', 'access-token lifetime (expires_in)', '86400')
     .option('--token-faults', 'apply latency and 502/503 faults to the token endpoint too', false)
+    .option('--skills <n>', 'routing skills in the catalogue (default 40)')
+    .option('--languages <n>', 'routing languages in the catalogue (default 10)')
+    .option('--queues <n>', 'queues in the catalogue (default 20)')
+    .option('--roles <n>', 'roles in the catalogue (default 12)')
     .option('--client-id <id>', 'OAuth client id to accept (default emulator-client)')
     .option('--client-secret <secret>', 'OAuth client secret to accept (default: random)')
     .action(async (opts: EmulatorCliOptions) => {

@@ -16,6 +16,13 @@ import {
   mergeConfig,
 } from './options.js';
 import { createPrng, deriveSeed, type Prng } from './prng.js';
+import {
+  applyAssignments,
+  generateAssignments,
+  generateCatalogue,
+  type RoutingState,
+  RoutingStore,
+} from './routing.js';
 import { StatsRecorder } from './stats.js';
 import { type StoredUser, UserStore } from './store.js';
 
@@ -38,6 +45,7 @@ const TOKEN_SWEEP_THRESHOLD = 10_000;
 export class EmulatorCore {
   config: EmulatorConfig;
   readonly store: UserStore;
+  readonly routing: RoutingStore;
   readonly stats = new StatsRecorder();
   readonly clientId: string;
   readonly clientSecret: string;
@@ -51,7 +59,22 @@ export class EmulatorCore {
   private editSerial = 0;
 
   constructor(options: EmulatorOptions = {}) {
-    const { port: _port, users, seed, clientId, clientSecret, emailDomain, clock, ...config } = options;
+    const {
+      port: _port,
+      users,
+      seed,
+      clientId,
+      clientSecret,
+      emailDomain,
+      clock,
+      skills,
+      languages,
+      queues,
+      roles,
+      divisions,
+      assignments,
+      ...config
+    } = options;
     this.clock = clock ?? (() => performance.now());
     const merged = mergeConfig(DEFAULT_CONFIG, config);
     if (!merged.ok) throw new RangeError(merged.message);
@@ -66,6 +89,20 @@ export class EmulatorCore {
       ? structuredClone(users)
       : generateDirectory({ users: users ?? DEFAULT_USERS, seed: this.seed, ...(emailDomain ? { emailDomain } : {}) });
     this.store = new UserStore(initial);
+    const catalogue = generateCatalogue({
+      seed: this.seed,
+      skills,
+      languages,
+      queues,
+      roles,
+      divisions,
+      users: initial,
+    });
+    const state: RoutingState = Array.isArray(users)
+      ? { users: new Map(), queues: new Map(catalogue.queues.map((q) => [q.id, new Set<string>()])) }
+      : generateAssignments(initial, catalogue, this.seed);
+    if (assignments) applyAssignments(state, assignments, catalogue, new Set(initial.map((u) => u.id)));
+    this.routing = new RoutingStore(catalogue, state);
     this.seedPrngs();
   }
 
@@ -169,9 +206,13 @@ export class EmulatorCore {
     if (!result.ok) throw new RangeError(result.message);
   }
 
-  /** Back to the initial directory, zeroed stats, fresh rate-limit windows and random streams; tokens stay valid. */
+  /**
+   * Back to the initial directory and assignments, zeroed stats, fresh rate-limit windows and random streams; tokens
+   * stay valid.
+   */
   reset(): void {
     this.store.reset();
+    this.routing.reset();
     this.stats.reset();
     for (const token of this.tokens.values()) delete token.limiter;
     this.seedPrngs();

@@ -113,6 +113,14 @@ function divisionsFor(seed: number): Region[] {
   ];
 }
 
+/**
+ * The organisation's divisions for a seed, the ones generated users belong to: `Home` (the organisation's default)
+ * first. Independent of the number of users.
+ */
+export function directoryDivisions(seed: number): Division[] {
+  return divisionsFor(seed).map((region) => ({ ...region.division }));
+}
+
 const folded = new Map<string, string>();
 
 /** Lower-case ASCII form of a name for an e-mail address: "Zoë" → "zoe", "O'Brien" → "obrien". */

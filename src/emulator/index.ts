@@ -19,7 +19,17 @@ export {
   type FaultOptions,
 } from './options.js';
 export type { Reply, Route, RouteContext, RouteKind } from './router.js';
+export type { RoutingDump, UserRoutingDump } from './routes/routing.js';
+export {
+  type CatalogueEntry,
+  type DivisionEntry,
+  generateCatalogue,
+  type QueueEntry,
+  type QueueOption,
+  type RoutingCatalogue,
+  type UserAssignments,
+} from './routing.js';
 export { type RunningEmulator, startEmulator } from './server.js';
-export type { ConcurrentEdit, EmulatorStats } from './stats.js';
+export type { ConcurrentEdit, EmulatorStats, RoutingWriteKind } from './stats.js';
 export type { ConcurrentEditField } from './store.js';
 export { type ValidPatch, validatePatch } from './validation.js';

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { GenesysUser } from '../genesys/types.js';
 import { RATE_LIMIT_ALGORITHMS, type RateLimitAlgorithm } from './limiter.js';
+import type { CatalogueEntry, QueueOption, UserAssignments } from './routing.js';
 import { CONCURRENT_EDIT_FIELDS, type ConcurrentEditField } from './store.js';
 
 export interface FaultOptions {
@@ -58,6 +59,21 @@ export interface EmulatorOptions extends Partial<EmulatorConfig> {
    * `performance.now`; tests pass a clock they move by hand.
    */
   clock?: () => number;
+  /** Routing skills: a count to generate (default 40) or the skills themselves (`{id, name}`). */
+  skills?: number | CatalogueEntry[];
+  /** Routing languages: a count (default 10) or the languages. */
+  languages?: number | CatalogueEntry[];
+  /** Queues: a count (default 20) or the queues (`{id, name, divisionId?}`; no division means `Home`). */
+  queues?: number | QueueOption[];
+  /** Roles: a count (default 12) or the roles. */
+  roles?: number | CatalogueEntry[];
+  /** Divisions besides the generated five (`Home` first) and any the given users are in. */
+  divisions?: CatalogueEntry[];
+  /**
+   * Initial skills, languages, queues and grants by user id. A generated directory gets generated assignments, which
+   * each field given here replaces; given users start with none but these.
+   */
+  assignments?: Record<string, UserAssignments>;
 }
 
 export const DEFAULT_CONFIG: EmulatorConfig = {

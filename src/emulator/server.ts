@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { GrantRef, UserRoutingLanguage, UserRoutingSkill } from '../genesys/routing-types.js';
 import type { GenesysUser } from '../genesys/types.js';
 import { EmulatorCore, type Fault } from './core.js';
 import { platformError, rateLimitMessage } from './errors.js';
@@ -15,13 +16,15 @@ import type { EmulatorOptions, FaultOptions } from './options.js';
 import { type Reply, type Route, type RouteContext, Router } from './router.js';
 import { adminRoutes } from './routes/admin.js';
 import { oauthRoutes } from './routes/oauth.js';
+import { queueMemberUsers, type RoutingDump, routingDump, routingRoutes, userProficiencies } from './routes/routing.js';
 import { userRoutes } from './routes/users.js';
+import type { RoutingCatalogue } from './routing.js';
 import type { EmulatorStats } from './stats.js';
 
 /** Largest request body the platform accepts. */
 export const MAX_BODY_BYTES = 512_000;
 
-export const ROUTES: readonly Route[] = [...oauthRoutes, ...adminRoutes, ...userRoutes];
+export const ROUTES: readonly Route[] = [...oauthRoutes, ...adminRoutes, ...userRoutes, ...routingRoutes];
 
 export interface RunningEmulator {
   /** `http://127.0.0.1:<port>`. */
@@ -34,6 +37,20 @@ export interface RunningEmulator {
   users(): GenesysUser[];
   /** A copy of one user. */
   user(id: string): GenesysUser | undefined;
+  /** A copy of the routing catalogue: skills, languages, queues, roles and divisions (`Home` first). */
+  catalogue(): RoutingCatalogue;
+  /** A user's routing skills `{id, name, proficiency}`, by name; undefined for an unknown user. */
+  userSkills(userId: string): UserRoutingSkill[] | undefined;
+  /** A user's routing languages, by name; undefined for an unknown user. */
+  userLanguages(userId: string): UserRoutingLanguage[] | undefined;
+  /** Ids of the queues a user is a member of, in catalogue order; undefined for an unknown user. */
+  userQueues(userId: string): string[] | undefined;
+  /** User ids of a queue's members, by user name (deleted users left out); undefined for an unknown queue. */
+  queueMembers(queueId: string): string[] | undefined;
+  /** A user's role grants `{roleId, divisionId}`; undefined for an unknown user. */
+  grants(userId: string): GrantRef[] | undefined;
+  /** The catalogue and every user's assignments, as `GET /__emulator/routing` serves them. */
+  routing(): RoutingDump;
   setLimit(limit: number, windowSeconds?: number): void;
   setFaults(partial: Partial<FaultOptions>): void;
   reset(): void;
@@ -43,6 +60,9 @@ export interface RunningEmulator {
 
 const BAD_GATEWAY_HTML =
   '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n';
+
+const named = (list: { id: string; name: string; proficiency: number }[]) =>
+  list.map(({ id, name, proficiency }) => ({ id, name, proficiency }));
 
 function isLoopback(address: string | undefined): boolean {
   return (
@@ -265,6 +285,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     stats: () => core.stats.snapshot(),
     users: () => structuredClone(core.store.inDirectoryOrder()),
     user: (id) => core.publicUser(core.store.get(id)),
+    catalogue: () => structuredClone(core.routing.catalogue),
+    userSkills: (id) => (core.store.has(id) ? named(userProficiencies(core, id, 'skill')) : undefined),
+    userLanguages: (id) => (core.store.has(id) ? named(userProficiencies(core, id, 'language')) : undefined),
+    userQueues: (id) => (core.store.has(id) ? core.routing.queuesOf(id) : undefined),
+    queueMembers: (queueId) => queueMemberUsers(core, queueId)?.map((u) => u.id),
+    grants: (id) => (core.store.has(id) ? core.routing.get(id).grants.map((g) => ({ ...g })) : undefined),
+    routing: () => routingDump(core),
     setLimit: (limit, windowSeconds) => core.setLimit(limit, windowSeconds),
     setFaults: (partial) => core.setFaults(partial),
     reset: () => core.reset(),

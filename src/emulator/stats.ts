@@ -17,6 +17,8 @@ export type ConcurrentEdit = ConcurrentEditBase &
     | { field: 'addresses'; value: Contact }
   );
 
+export type RoutingWriteKind = 'skills' | 'languages' | 'queueMembers' | 'grants' | 'divisions';
+
 export interface EmulatorStats {
   /** When the emulator started or was last reset. */
   since: string;
@@ -38,6 +40,12 @@ export interface EmulatorStats {
   patchesApplied: number;
   patchesByUser: Record<string, number>;
   concurrentEdits: ConcurrentEdit[];
+  /**
+   * Routing and authorization writes that were applied (dropped responses included), by kind: PATCH/PUT routingskills,
+   * PATCH routinglanguages and DELETE of one, POST queue members (add or delete), subject bulkadd/bulkremove/
+   * bulkreplace, division moves.
+   */
+  routingWrites: Record<RoutingWriteKind, number>;
   faults: {
     error502: number;
     error503: number;
@@ -65,6 +73,7 @@ export function emptyStats(now: Date): EmulatorStats {
     patchesApplied: 0,
     patchesByUser: {},
     concurrentEdits: [],
+    routingWrites: { skills: 0, languages: 0, queueMembers: 0, grants: 0, divisions: 0 },
     faults: { error502: 0, error503: 0, error503WithRetryAfter: 0, droppedAfterWrite: 0 },
     inFlight: 0,
     maxInFlight: 0,
@@ -127,6 +136,10 @@ export class StatsRecorder {
 
   concurrentEdit(edit: ConcurrentEdit): void {
     this.stats.concurrentEdits.push(edit);
+  }
+
+  routingWrite(kind: RoutingWriteKind): void {
+    this.stats.routingWrites[kind]++;
   }
 
   fault(kind: 'error502' | 'error503' | 'error503WithRetryAfter'): void {

@@ -3,7 +3,7 @@
  * Stored user objects are never mutated: an update replaces the object, so the initial directory can be shared
  * by reference and a reset is cheap.
  */
-import type { Contact, GenesysUser } from '../genesys/types.js';
+import type { Contact, Division, GenesysUser } from '../genesys/types.js';
 import type { ExtraUserFields, ValidPatch } from './validation.js';
 
 export type StoredUser = GenesysUser & ExtraUserFields;
@@ -175,6 +175,15 @@ export class UserStore {
     }
     this.replace(user, next);
     return { ok: true, user: next };
+  }
+
+  /** Moves a user to another division: a change to the user like a PATCH, so its version goes up by one. */
+  moveToDivision(id: string, division: Division): StoredUser {
+    const user = this.byId.get(id);
+    if (!user) throw new Error(`no user ${id}`);
+    const next: StoredUser = { ...user, division: { ...division }, version: user.version + 1 };
+    this.replace(user, next);
+    return next;
   }
 
   /**

@@ -19,6 +19,16 @@ import {
 import { type Gateway, isLoopbackHost, parseBaseUrl } from './endpoint.js';
 import { resolveRegion } from './regions.js';
 import type {
+  AuthzSubject,
+  EntityListing,
+  GrantRef,
+  NamedEntity,
+  ProficiencyRef,
+  QueueMemberListing,
+  UserRoutingLanguage,
+  UserRoutingSkill,
+} from './routing-types.js';
+import type {
   ApiFailure,
   ApiOutcome,
   GenesysUser,
@@ -46,6 +56,22 @@ export interface CallOptions {
 
 export type UserStateFilter = 'active' | 'inactive' | 'deleted' | 'any';
 
+/** One page of a list. The platform's page size is at most 100 for the routing and authorization lists. */
+export interface PageOptions extends CallOptions {
+  pageNumber: number;
+  pageSize: number;
+}
+
+/**
+ * A catalogue list page. `name` is passed to the platform as is; what it matches differs by list (skills: names
+ * starting with it; queues: the whole name, `*` allowed at either end), so compare names in the results.
+ */
+export interface NamedListOptions extends PageOptions {
+  name?: string;
+}
+
+export type GrantOperation = 'add' | 'remove' | 'replace';
+
 export interface GenesysClient {
   /**
    * Where calls go, for messages: e.g. `https://api.mypurecloud.ie` or `http://127.0.0.1:4010`. Never contains
@@ -71,6 +97,66 @@ export interface GenesysClient {
   searchUsers(body: UserSearchRequest, opts?: CallOptions): Promise<ApiOutcome<UsersSearchResponse>>;
   getUser(id: string, opts?: CallOptions): Promise<ApiOutcome<GenesysUser>>;
   patchUser(id: string, patch: UserPatch, opts?: CallOptions): Promise<ApiOutcome<GenesysUser>>;
+
+  /** GET /api/v2/routing/skills. */
+  listRoutingSkills(opts: NamedListOptions): Promise<ApiOutcome<EntityListing<NamedEntity>>>;
+  /** GET /api/v2/routing/languages. */
+  listRoutingLanguages(opts: NamedListOptions): Promise<ApiOutcome<EntityListing<NamedEntity>>>;
+  /** GET /api/v2/routing/queues. */
+  listQueues(opts: NamedListOptions): Promise<ApiOutcome<EntityListing<NamedEntity>>>;
+  /** GET /api/v2/authorization/roles. */
+  listRoles(opts: NamedListOptions): Promise<ApiOutcome<EntityListing<NamedEntity>>>;
+  /** GET /api/v2/authorization/divisions. */
+  listDivisions(opts: NamedListOptions): Promise<ApiOutcome<EntityListing<NamedEntity>>>;
+  /** GET /api/v2/users/{userId}/routingskills. */
+  getUserRoutingSkills(userId: string, opts: PageOptions): Promise<ApiOutcome<EntityListing<UserRoutingSkill>>>;
+  /** GET /api/v2/users/{userId}/routinglanguages. */
+  getUserRoutingLanguages(userId: string, opts: PageOptions): Promise<ApiOutcome<EntityListing<UserRoutingLanguage>>>;
+  /**
+   * GET /api/v2/routing/queues/{queueId}/members; each entity's `id` is the user's id. The platform's listing has no
+   * `total`: keep paging while a page has `nextUri`.
+   */
+  getQueueMembers(queueId: string, opts: PageOptions): Promise<ApiOutcome<QueueMemberListing>>;
+  /** GET /api/v2/authorization/subjects/{subjectId}: a user's role grants. `grants` is always an array. */
+  getSubject(subjectId: string, opts?: CallOptions): Promise<ApiOutcome<AuthzSubject>>;
+  /** PATCH /api/v2/users/{userId}/routingskills/bulk: adds skills or updates their proficiency (at most 50). */
+  patchUserRoutingSkills(
+    userId: string,
+    skills: ProficiencyRef[],
+    opts?: CallOptions,
+  ): Promise<ApiOutcome<EntityListing<UserRoutingSkill>>>;
+  /** PUT /api/v2/users/{userId}/routingskills/bulk: the user's skills become exactly these (at most 50). */
+  putUserRoutingSkills(
+    userId: string,
+    skills: ProficiencyRef[],
+    opts?: CallOptions,
+  ): Promise<ApiOutcome<EntityListing<UserRoutingSkill>>>;
+  /** PATCH /api/v2/users/{userId}/routinglanguages/bulk: adds languages or updates their proficiency (at most 50). */
+  patchUserRoutingLanguages(
+    userId: string,
+    languages: ProficiencyRef[],
+    opts?: CallOptions,
+  ): Promise<ApiOutcome<EntityListing<UserRoutingLanguage>>>;
+  /** DELETE /api/v2/users/{userId}/routinglanguages/{languageId}. */
+  deleteUserRoutingLanguage(userId: string, languageId: string, opts?: CallOptions): Promise<ApiOutcome<void>>;
+  /**
+   * POST /api/v2/routing/queues/{queueId}/members with body `[{id: userId}]` (at most 100): adds the users, or with
+   * `remove` removes them (`delete=true`).
+   */
+  postQueueMembers(
+    queueId: string,
+    userIds: string[],
+    opts: { remove: boolean } & CallOptions,
+  ): Promise<ApiOutcome<void>>;
+  /** POST /api/v2/authorization/subjects/{subjectId}/bulkadd | bulkremove | bulkreplace with `{grants}`. */
+  grantsBulk(
+    subjectId: string,
+    operation: GrantOperation,
+    grants: GrantRef[],
+    opts?: CallOptions,
+  ): Promise<ApiOutcome<void>>;
+  /** POST /api/v2/authorization/divisions/{divisionId}/objects/USER with the user ids as the body. */
+  moveUsersToDivision(divisionId: string, userIds: string[], opts?: CallOptions): Promise<ApiOutcome<void>>;
 }
 
 type Sdk = typeof PlatformClient;
@@ -194,6 +280,8 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
     return config;
   });
   const users = new platform.UsersApi(api);
+  const routing = new platform.RoutingApi(api);
+  const authorization = new platform.AuthorizationApi(api);
 
   let expiresAt: number | undefined;
   const secrets = new Secrets(clientSecret, Buffer.from(`${clientId}:${clientSecret}`).toString('base64'));
@@ -263,6 +351,40 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
       latencyMs,
     };
   }
+
+  /** A call whose success has no body the caller needs (the platform answers 204, or 200 with an empty body). */
+  async function callVoid(
+    ctx: CallContext,
+    options: CallOptions | undefined,
+    invoke: () => Promise<unknown>,
+  ): Promise<ApiOutcome<void>> {
+    const sent = await send(ctx, options, invoke);
+    if (!sent.ok) return sent.failure;
+    const { value: response, latencyMs } = sent;
+    if (!isExtended(response)) {
+      return {
+        ok: false,
+        kind: 'server',
+        rateLimit: {},
+        message: `unexpected response on ${ctx.operation}: check that ${where} is the Genesys Cloud API.`,
+        latencyMs,
+      };
+    }
+    return {
+      ok: true,
+      status: response.status,
+      body: undefined,
+      rateLimit: parseRateLimit(response.headers),
+      latencyMs,
+    };
+  }
+
+  const page = (options: PageOptions) => ({ pageNumber: options.pageNumber, pageSize: options.pageSize });
+  const named = (options: NamedListOptions) => ({
+    ...page(options),
+    ...(options.name !== undefined && { name: options.name }),
+  });
+  const path = (...segments: string[]): string => segments.map(encodeURIComponent).join('/');
 
   return {
     target,
@@ -357,6 +479,169 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
         acceptUser,
       );
     },
+
+    listRoutingSkills(options) {
+      return call(
+        context('GET /api/v2/routing/skills'),
+        options,
+        () => routing.getRoutingSkills(named(options)),
+        acceptEntities<EntityListing<NamedEntity>>,
+      );
+    },
+
+    listRoutingLanguages(options) {
+      return call(
+        context('GET /api/v2/routing/languages'),
+        options,
+        () => routing.getRoutingLanguages(named(options)),
+        acceptEntities<EntityListing<NamedEntity>>,
+      );
+    },
+
+    listQueues(options) {
+      return call(
+        context('GET /api/v2/routing/queues', 'routing:queue:view'),
+        options,
+        () => routing.getRoutingQueues(named(options)),
+        acceptEntities<EntityListing<NamedEntity>>,
+      );
+    },
+
+    listRoles(options) {
+      return call(
+        context('GET /api/v2/authorization/roles', 'authorization:role:view'),
+        options,
+        () => authorization.getAuthorizationRoles(named(options)),
+        acceptEntities<EntityListing<NamedEntity>>,
+      );
+    },
+
+    listDivisions(options) {
+      return call(
+        context('GET /api/v2/authorization/divisions', 'authorization:division:view'),
+        options,
+        () => authorization.getAuthorizationDivisions(named(options)),
+        acceptEntities<EntityListing<NamedEntity>>,
+      );
+    },
+
+    getUserRoutingSkills(userId, options) {
+      return call(
+        context(`GET /api/v2/users/${path(userId)}/routingskills`),
+        options,
+        () => users.getUserRoutingskills(userId, page(options)),
+        acceptEntities<EntityListing<UserRoutingSkill>>,
+      );
+    },
+
+    getUserRoutingLanguages(userId, options) {
+      return call(
+        context(`GET /api/v2/users/${path(userId)}/routinglanguages`),
+        options,
+        () => users.getUserRoutinglanguages(userId, page(options)),
+        acceptEntities<EntityListing<UserRoutingLanguage>>,
+      );
+    },
+
+    getQueueMembers(queueId, options) {
+      return call(
+        context(`GET /api/v2/routing/queues/${path(queueId)}/members`, 'routing:queue:view'),
+        options,
+        () => routing.getRoutingQueueMembers(queueId, page(options)),
+        acceptEntities<QueueMemberListing>,
+      );
+    },
+
+    getSubject(subjectId, options) {
+      return call(
+        context(`GET /api/v2/authorization/subjects/${path(subjectId)}`, 'authorization:grant:view'),
+        options,
+        () => authorization.getAuthorizationSubject(subjectId),
+        acceptSubject,
+      );
+    },
+
+    patchUserRoutingSkills(userId, skills, options) {
+      return call(
+        context(`PATCH /api/v2/users/${path(userId)}/routingskills/bulk`, 'routing:skill:assign'),
+        options,
+        () => users.patchUserRoutingskillsBulk(userId, skills),
+        acceptEntities<EntityListing<UserRoutingSkill>>,
+      );
+    },
+
+    putUserRoutingSkills(userId, skills, options) {
+      return call(
+        context(`PUT /api/v2/users/${path(userId)}/routingskills/bulk`, 'routing:skill:assign'),
+        options,
+        () => users.putUserRoutingskillsBulk(userId, skills),
+        acceptEntities<EntityListing<UserRoutingSkill>>,
+      );
+    },
+
+    patchUserRoutingLanguages(userId, languages, options) {
+      return call(
+        context(
+          `PATCH /api/v2/users/${path(userId)}/routinglanguages/bulk`,
+          'routing:skill:assign or routing:language:assign',
+        ),
+        options,
+        () => users.patchUserRoutinglanguagesBulk(userId, languages),
+        acceptEntities<EntityListing<UserRoutingLanguage>>,
+      );
+    },
+
+    deleteUserRoutingLanguage(userId, languageId, options) {
+      return callVoid(
+        context(
+          `DELETE /api/v2/users/${path(userId)}/routinglanguages/${path(languageId)}`,
+          'routing:skill:assign or routing:language:assign',
+        ),
+        options,
+        () => users.deleteUserRoutinglanguage(userId, languageId),
+      );
+    },
+
+    postQueueMembers(queueId, userIds, options) {
+      return callVoid(
+        context(
+          `POST /api/v2/routing/queues/${path(queueId)}/members${options.remove ? '?delete=true' : ''}`,
+          'routing:queue:edit or routing:queueMember:manage',
+        ),
+        options,
+        () =>
+          routing.postRoutingQueueMembers(
+            queueId,
+            userIds.map((id) => ({ id })),
+            { _delete: options.remove },
+          ),
+      );
+    },
+
+    grantsBulk(subjectId, operation, grants, options) {
+      const body = { grants: grants.map(({ roleId, divisionId }) => ({ roleId, divisionId })) };
+      const endpoint = `POST /api/v2/authorization/subjects/${path(subjectId)}/bulk${operation}`;
+      const permission = {
+        add: 'authorization:grant:add',
+        remove: 'authorization:grant:delete',
+        replace: 'authorization:grant:add and authorization:grant:delete',
+      }[operation];
+      const invoke = {
+        add: () => authorization.postAuthorizationSubjectBulkadd(subjectId, body),
+        remove: () => authorization.postAuthorizationSubjectBulkremove(subjectId, body),
+        replace: () => authorization.postAuthorizationSubjectBulkreplace(subjectId, body),
+      }[operation];
+      return callVoid(context(endpoint, permission), options, invoke);
+    },
+
+    moveUsersToDivision(divisionId, userIds, options) {
+      return callVoid(
+        // Moving a user needs Directory > User > Edit in both divisions (Genesys's help centre).
+        context(`POST /api/v2/authorization/divisions/${path(divisionId)}/objects/USER`, 'directory:user:edit'),
+        options,
+        () => authorization.postAuthorizationDivisionObject(divisionId, 'USER', userIds),
+      );
+    },
   };
 }
 
@@ -434,6 +719,19 @@ function acceptListing(body: unknown): UserEntityListing | undefined {
   if (!isRecord(body)) return undefined;
   if (body.entities === undefined) return { ...(body as unknown as UserEntityListing), entities: [] };
   return Array.isArray(body.entities) ? (body as unknown as UserEntityListing) : undefined;
+}
+
+/** A listing with `entities` (left out by the platform when there are none). */
+function acceptEntities<L extends { entities: unknown[] }>(body: unknown): L | undefined {
+  if (!isRecord(body)) return undefined;
+  if (body.entities === undefined) return { ...body, entities: [] } as unknown as L;
+  return Array.isArray(body.entities) ? (body as unknown as L) : undefined;
+}
+
+function acceptSubject(body: unknown): AuthzSubject | undefined {
+  if (!isRecord(body) || typeof body.id !== 'string') return undefined;
+  if (body.grants === undefined) return { ...(body as unknown as AuthzSubject), grants: [] };
+  return Array.isArray(body.grants) ? (body as unknown as AuthzSubject) : undefined;
 }
 
 function acceptSearch(body: unknown): UsersSearchResponse | undefined {

@@ -18,6 +18,10 @@ export interface EntityListing<T> {
   total: number;
   pageCount: number;
   nextUri?: string;
+  firstUri?: string;
+  selfUri?: string;
+  previousUri?: string;
+  lastUri?: string;
 }
 
 /** GET /api/v2/users/{id}/routingskills entity; PATCH|PUT …/routingskills/bulk takes `{id, proficiency}`. */
@@ -48,6 +52,15 @@ export interface QueueMember {
   memberBy?: string;
 }
 
+/**
+ * GET /api/v2/routing/queues/{id}/members. The platform's `QueueMemberEntityListing` has no `total` or `pageCount`
+ * (the SDK's model has neither): page until a page comes back without `nextUri`.
+ */
+export type QueueMemberListing = Omit<EntityListing<QueueMember>, 'total' | 'pageCount'> & {
+  total?: number;
+  pageCount?: number;
+};
+
 /** A role granted in a division. */
 export interface Grant {
   subjectId?: string;
@@ -72,3 +85,22 @@ export interface ProficiencyRef {
   id: string;
   proficiency: number;
 }
+
+/**
+ * Most items one bulk call may carry. Skills, languages and queue members are documented by Genesys (SDK docs and
+ * endpoint summaries); no limit is documented for moving objects to a division, and 50 is the emulator's assumption.
+ */
+export const BULK_LIMITS = {
+  /** PATCH / PUT /api/v2/users/{id}/routingskills/bulk. */
+  routingSkills: 50,
+  /** PATCH /api/v2/users/{id}/routinglanguages/bulk. */
+  routingLanguages: 50,
+  /** POST /api/v2/routing/queues/{id}/members (add, or remove with delete=true). */
+  queueMembers: 100,
+  /** POST /api/v2/authorization/divisions/{id}/objects/USER (unconfirmed). */
+  divisionObjects: 50,
+} as const;
+
+/** Proficiency of a routing skill or language: 0 to 5. */
+export const PROFICIENCY_MIN = 0;
+export const PROFICIENCY_MAX = 5;

@@ -161,6 +161,16 @@ describe('parseEmulatorCliOptions', () => {
     expect(parseEmulatorCliOptions({ ...defaults, latency: '50' }).latencyMs).toEqual([50, 50]);
   });
 
+  it('sizes the routing catalogue only when asked', () => {
+    expect(parseEmulatorCliOptions(defaults)).not.toHaveProperty('skills');
+    expect(
+      parseEmulatorCliOptions({ ...defaults, skills: '80', languages: '0', queues: '5', roles: '3' }),
+    ).toMatchObject({ skills: 80, languages: 0, queues: 5, roles: 3 });
+    expect(() => parseEmulatorCliOptions({ ...defaults, queues: 'many' })).toThrow(
+      '--queues must be a non-negative integer, got "many"',
+    );
+  });
+
   it.each([
     [{ limit: 'abc' }, '--limit must be a positive integer, got "abc"'],
     [{ limit: '0' }, '--limit must be a positive integer, got "0"'],

@@ -1,6 +1,7 @@
 /** The emulator's own endpoints for tests and operations: no auth (the server listens on loopback only). */
 import { platformError } from '../errors.js';
 import type { Reply, Route, RouteContext } from '../router.js';
+import { routingDump } from './routing.js';
 
 function config(ctx: RouteContext): Reply {
   return { status: 200, body: ctx.core.config };
@@ -26,6 +27,13 @@ export const adminRoutes: Route[] = [
     kind: 'admin',
     body: 'none',
     handle: (ctx) => ({ status: 200, body: ctx.core.store.inDirectoryOrder() }),
+  },
+  {
+    method: 'GET',
+    path: '/__emulator/routing',
+    kind: 'admin',
+    body: 'none',
+    handle: (ctx) => ({ status: 200, body: routingDump(ctx.core) }),
   },
   {
     method: 'POST',

@@ -1,0 +1,643 @@
+/**
+ * Routing and access: the catalogue lists (skills, languages, queues, roles, divisions), a user's skills and
+ * languages, queue members, authorization subjects (grants) and moving users between divisions.
+ */
+import {
+  BULK_LIMITS,
+  type GrantRef,
+  PROFICIENCY_MAX,
+  PROFICIENCY_MIN,
+  type ProficiencyRef,
+} from '../../genesys/routing-types.js';
+import type { EmulatorCore } from '../core.js';
+import { platformError } from '../errors.js';
+import type { Reply, Route, RouteContext } from '../router.js';
+import type { CatalogueEntry, RoutingCatalogue } from '../routing.js';
+import type { StoredUser } from '../store.js';
+
+export const ROUTING_DEFAULT_PAGE_SIZE = 25;
+export const ROUTING_MAX_PAGE_SIZE = 100;
+
+class BadRequest extends Error {}
+
+const badRequest = (message: string): Reply => ({ status: 400, body: platformError(400, 'bad.request', message) });
+const notFound = (message: string): Reply => ({ status: 404, body: platformError(404, 'not.found', message) });
+const noContent = (): Reply => ({ status: 204, wrote: true });
+
+/** Runs a handler, answering 400 for a `BadRequest` it throws. */
+const guarded =
+  (handler: (ctx: RouteContext) => Reply) =>
+  (ctx: RouteContext): Reply => {
+    try {
+      return handler(ctx);
+    } catch (err) {
+      if (err instanceof BadRequest) return badRequest(err.message);
+      throw err;
+    }
+  };
+
+function intParam(query: URLSearchParams, name: string, fallback: number, max?: number): number {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1) {
+    throw new BadRequest(`Invalid value for query parameter '${name}': expected a positive integer, got "${raw}"`);
+  }
+  if (max !== undefined && value > max) {
+    throw new BadRequest(`Invalid value for query parameter '${name}': the maximum is ${max}, got ${value}`);
+  }
+  return value;
+}
+
+interface Page {
+  pageSize: number;
+  pageNumber: number;
+}
+
+const pageParams = (query: URLSearchParams): Page => ({
+  pageSize: intParam(query, 'pageSize', ROUTING_DEFAULT_PAGE_SIZE, ROUTING_MAX_PAGE_SIZE),
+  pageNumber: intParam(query, 'pageNumber', 1),
+});
+
+function descending(query: URLSearchParams): boolean {
+  const raw = query.get('sortOrder');
+  if (raw === null || raw === '') return false;
+  const order = raw.toUpperCase();
+  if (order !== 'ASC' && order !== 'DESC') {
+    throw new BadRequest(`Invalid value for query parameter 'sortOrder': must be ASC or DESC, got "${raw}"`);
+  }
+  return order === 'DESC';
+}
+
+/** `id` repeated, as `id[]`, or comma-separated. */
+function idsParam(query: URLSearchParams): string[] | undefined {
+  if (!query.has('id') && !query.has('id[]')) return undefined;
+  const ids = [...query.getAll('id'), ...query.getAll('id[]')]
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+  return [...new Set(ids)];
+}
+
+const byName = <T extends { name?: string | undefined; id: string }>(a: T, b: T): number => {
+  const x = (a.name ?? '').toLowerCase();
+  const y = (b.name ?? '').toLowerCase();
+  if (x !== y) return x < y ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+};
+
+/**
+ * One page of `all` (already filtered and sorted), with the platform's links. `counted` false leaves out `total`,
+ * `pageCount` and `lastUri`, as the queue-members listing does.
+ */
+function listing<T>(
+  all: readonly T[],
+  page: Page,
+  path: string,
+  query: URLSearchParams,
+  kept: readonly string[],
+  counted = true,
+): Record<string, unknown> {
+  const { pageSize, pageNumber } = page;
+  const first = (pageNumber - 1) * pageSize;
+  const total = all.length;
+  const pageCount = Math.ceil(total / pageSize);
+  const extra = new URLSearchParams();
+  for (const key of kept) for (const value of query.getAll(key)) extra.append(key, value);
+  const tail = extra.size > 0 ? `&${extra.toString()}` : '';
+  const uri = (n: number): string => `${path}?pageSize=${pageSize}&pageNumber=${n}${tail}`;
+  return {
+    entities: all.slice(first, first + pageSize),
+    pageSize,
+    pageNumber,
+    ...(counted && { total, pageCount }),
+    firstUri: uri(1),
+    selfUri: uri(pageNumber),
+    ...(counted && { lastUri: uri(Math.max(1, pageCount)) }),
+    ...(pageNumber < pageCount && { nextUri: uri(pageNumber + 1) }),
+    ...(pageNumber > 1 && { previousUri: uri(pageNumber - 1) }),
+  };
+}
+
+/** Case-insensitive "starts with", the routing skills list's documented `name` filter. */
+const startsWith = (filter: string) => (name: string) => name.toLowerCase().startsWith(filter.toLowerCase());
+
+/** The queues list's `name`: the whole name, case-insensitive, with `*` allowed at either end. */
+function queueNameMatcher(filter: string): (name: string) => boolean {
+  const lead = filter.startsWith('*');
+  const trail = filter.length > 1 && filter.endsWith('*');
+  const core = filter.slice(lead ? 1 : 0, trail ? -1 : undefined).toLowerCase();
+  return (name) => {
+    const n = name.toLowerCase();
+    if (lead && trail) return n.includes(core);
+    if (lead) return n.endsWith(core);
+    if (trail) return n.startsWith(core);
+    return n === core;
+  };
+}
+
+interface CatalogueList<T extends CatalogueEntry> {
+  path: string;
+  entries: (core: EmulatorCore) => readonly T[];
+  entity: (entry: T, core: EmulatorCore) => Record<string, unknown>;
+  nameMatcher: (filter: string) => (name: string) => boolean;
+}
+
+function catalogueList<T extends CatalogueEntry>(list: CatalogueList<T>): Route {
+  return {
+    method: 'GET',
+    path: list.path,
+    kind: 'api',
+    body: 'none',
+    handle: guarded((ctx) => {
+      const { query, core } = ctx;
+      const page = pageParams(query);
+      const desc = descending(query);
+      const ids = idsParam(query);
+      const name = query.get('name');
+      const matches = name ? list.nameMatcher(name) : undefined;
+      const found = list
+        .entries(core)
+        .filter((e) => (ids === undefined || ids.includes(e.id)) && (matches === undefined || matches(e.name)))
+        .sort(byName);
+      if (desc) found.reverse();
+      const entities = found.map((e) => list.entity(e, core));
+      return { status: 200, body: listing(entities, page, list.path, query, ['name', 'id', 'sortOrder']) };
+    }),
+  };
+}
+
+const catalogueRoutes: Route[] = [
+  catalogueList({
+    path: '/api/v2/routing/skills',
+    entries: (core) => core.routing.catalogue.skills,
+    entity: ({ id, name }) => ({ id, name, state: 'active', selfUri: `/api/v2/routing/skills/${id}` }),
+    nameMatcher: startsWith,
+  }),
+  catalogueList({
+    path: '/api/v2/routing/languages',
+    entries: (core) => core.routing.catalogue.languages,
+    entity: ({ id, name }) => ({ id, name, state: 'active', selfUri: `/api/v2/routing/languages/${id}` }),
+    nameMatcher: startsWith,
+  }),
+  catalogueList({
+    path: '/api/v2/routing/queues',
+    entries: (core) => core.routing.catalogue.queues,
+    entity: ({ id, name, division }, core) => {
+      const members = core.routing.members(id)?.size ?? 0;
+      return {
+        id,
+        name,
+        division: { ...division },
+        memberCount: members,
+        userMemberCount: members,
+        selfUri: `/api/v2/routing/queues/${id}`,
+      };
+    },
+    nameMatcher: queueNameMatcher,
+  }),
+  catalogueList({
+    path: '/api/v2/authorization/roles',
+    entries: (core) => core.routing.catalogue.roles,
+    entity: ({ id, name }) => ({
+      id,
+      name,
+      description: '',
+      default: false,
+      base: false,
+      selfUri: `/api/v2/authorization/roles/${id}`,
+    }),
+    nameMatcher: startsWith,
+  }),
+  catalogueList({
+    path: '/api/v2/authorization/divisions',
+    entries: (core) => core.routing.catalogue.divisions,
+    entity: ({ id, name, homeDivision }) => ({
+      id,
+      name,
+      description: '',
+      homeDivision,
+      selfUri: `/api/v2/authorization/divisions/${id}`,
+    }),
+    nameMatcher: startsWith,
+  }),
+];
+
+/** An existing, not deleted user. */
+function liveUser(core: EmulatorCore, id: string): StoredUser | undefined {
+  const user = core.store.get(id);
+  return user && user.state !== 'deleted' ? user : undefined;
+}
+
+const userNotFound = (id: string): Reply => notFound(`Unable to find a user with id ${id}`);
+
+type ProficiencyKind = 'skill' | 'language';
+
+/** A `UserRoutingSkill` or `UserRoutingLanguage` as the platform returns it. */
+export interface AssignedProficiency {
+  id: string;
+  name: string;
+  proficiency: number;
+  state: 'active';
+  skillUri?: string;
+  languageUri?: string;
+  selfUri: string;
+}
+
+/** The user's skills or languages as the platform lists them: by name, then id. */
+export function userProficiencies(core: EmulatorCore, userId: string, kind: ProficiencyKind): AssignedProficiency[] {
+  const routing = core.routing.get(userId);
+  const assigned = kind === 'skill' ? routing.skills : routing.languages;
+  const catalogue = kind === 'skill' ? core.routing.skillsById : core.routing.languagesById;
+  const collection = kind === 'skill' ? 'routingskills' : 'routinglanguages';
+  return [...assigned]
+    .map(([id, proficiency]) => ({
+      id,
+      name: catalogue.get(id)?.name ?? id,
+      proficiency,
+      state: 'active' as const,
+      [kind === 'skill' ? 'skillUri' : 'languageUri']: `/api/v2/routing/${kind}s/${id}`,
+      selfUri: `/api/v2/users/${userId}/${collection}/${id}`,
+    }))
+    .sort(byName);
+}
+
+/** The whole of a user's skills or languages in one page: what the bulk writes answer with. */
+function wholeListing(core: EmulatorCore, userId: string, kind: ProficiencyKind): Record<string, unknown> {
+  const entities = userProficiencies(core, userId, kind);
+  return { entities, pageSize: Math.max(1, entities.length), pageNumber: 1, total: entities.length, pageCount: 1 };
+}
+
+function listUserProficiencies(kind: ProficiencyKind): (ctx: RouteContext) => Reply {
+  return guarded((ctx) => {
+    const { core, query } = ctx;
+    const userId = ctx.params.userId as string;
+    if (!liveUser(core, userId)) return userNotFound(userId);
+    const page = pageParams(query);
+    const all = userProficiencies(core, userId, kind);
+    if (descending(query)) all.reverse();
+    const path = `/api/v2/users/${userId}/${kind === 'skill' ? 'routingskills' : 'routinglanguages'}`;
+    return { status: 200, body: listing(all, page, path, query, ['sortOrder']) };
+  });
+}
+
+/** A bulk body `[{id, proficiency}]`, checked against the catalogue and the platform's per-request limit. */
+function proficiencyBody(body: unknown, kind: ProficiencyKind, known: ReadonlyMap<string, unknown>): ProficiencyRef[] {
+  const max = kind === 'skill' ? BULK_LIMITS.routingSkills : BULK_LIMITS.routingLanguages;
+  if (!Array.isArray(body)) throw new BadRequest(`The request body must be an array of routing ${kind}s`);
+  if (body.length > max) {
+    throw new BadRequest(`A maximum of ${max} routing ${kind}s may be assigned in one request, got ${body.length}`);
+  }
+  const allowed = new Set(['id', 'proficiency', `${kind}Uri`, 'selfUri']);
+  return body.map((item, i) => {
+    const field = (name: string) => `${kind}s[${i}].${name}`;
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      throw new BadRequest(`Invalid value for ${kind}s[${i}]: expected an object with id and proficiency`);
+    }
+    const record = item as Record<string, unknown>;
+    const extra = Object.keys(record).find((k) => !allowed.has(k));
+    if (extra !== undefined) throw new BadRequest(`Unrecognized field '${field(extra)}'`);
+    const { id, proficiency } = record;
+    if (typeof id !== 'string' || id === '') throw new BadRequest(`Missing or invalid field '${field('id')}'`);
+    if (
+      typeof proficiency !== 'number' ||
+      !Number.isFinite(proficiency) ||
+      proficiency < PROFICIENCY_MIN ||
+      proficiency > PROFICIENCY_MAX
+    ) {
+      throw new BadRequest(
+        `Invalid value for field '${field('proficiency')}': must be a number from ${PROFICIENCY_MIN} to ${PROFICIENCY_MAX}`,
+      );
+    }
+    if (!known.has(id)) throw new BadRequest(`Unable to find a routing ${kind} with id ${id}`);
+    return { id, proficiency };
+  });
+}
+
+function writeSkills(replace: boolean): (ctx: RouteContext) => Reply {
+  return guarded((ctx) => {
+    const { core } = ctx;
+    const userId = ctx.params.userId as string;
+    if (!liveUser(core, userId)) return userNotFound(userId);
+    const refs = proficiencyBody(ctx.body, 'skill', core.routing.skillsById);
+    core.routing.setSkills(userId, refs, replace);
+    core.stats.routingWrite('skills');
+    return { status: 200, body: wholeListing(core, userId, 'skill'), wrote: true };
+  });
+}
+
+const patchLanguages = guarded((ctx) => {
+  const { core } = ctx;
+  const userId = ctx.params.userId as string;
+  if (!liveUser(core, userId)) return userNotFound(userId);
+  const refs = proficiencyBody(ctx.body, 'language', core.routing.languagesById);
+  core.routing.addLanguages(userId, refs);
+  core.stats.routingWrite('languages');
+  return { status: 200, body: wholeListing(core, userId, 'language'), wrote: true };
+});
+
+function deleteLanguage(ctx: RouteContext): Reply {
+  const { core } = ctx;
+  const userId = ctx.params.userId as string;
+  const languageId = ctx.params.languageId as string;
+  if (!liveUser(core, userId)) return userNotFound(userId);
+  if (!core.routing.removeLanguage(userId, languageId)) {
+    return notFound(`The user ${userId} has no routing language with id ${languageId}`);
+  }
+  core.stats.routingWrite('languages');
+  return noContent();
+}
+
+/** Queue members in the platform's order: by user name, then id. Deleted users are left out. */
+export function queueMemberUsers(core: EmulatorCore, queueId: string): StoredUser[] | undefined {
+  const members = core.routing.members(queueId);
+  if (!members) return undefined;
+  const users: StoredUser[] = [];
+  for (const id of members) {
+    const user = core.store.get(id);
+    if (user && user.state !== 'deleted') users.push(user);
+  }
+  return users.sort(byName);
+}
+
+const getQueueMembers = guarded((ctx) => {
+  const { core, query } = ctx;
+  const queueId = ctx.params.queueId as string;
+  const page = pageParams(query);
+  const desc = descending(query);
+  let users = queueMemberUsers(core, queueId);
+  if (!users) return notFound(`Unable to find a queue with id ${queueId}`);
+  const name = query.get('name');
+  if (name) users = users.filter((u) => (u.name ?? '').toLowerCase().includes(name.toLowerCase()));
+  if (desc) users.reverse();
+  const entities = users.map((u) => ({
+    id: u.id,
+    name: u.name,
+    user: { id: u.id, name: u.name, selfUri: `/api/v2/users/${u.id}` },
+    ringNumber: 1,
+    memberBy: 'user',
+    selfUri: `/api/v2/routing/queues/${queueId}/members/${u.id}`,
+  }));
+  const path = `/api/v2/routing/queues/${queueId}/members`;
+  return { status: 200, body: listing(entities, page, path, query, ['name', 'sortOrder'], false) };
+});
+
+/** Every id must be an existing, not deleted user: otherwise the whole request is refused. */
+function knownUsers(core: EmulatorCore, ids: readonly string[]): void {
+  const unknown = ids.find((id) => !liveUser(core, id));
+  if (unknown !== undefined) throw new BadRequest(`Unable to find a user with id ${unknown}`);
+}
+
+const postQueueMembers = guarded((ctx) => {
+  const { core, query, body } = ctx;
+  const queueId = ctx.params.queueId as string;
+  const flag = (query.get('delete') ?? 'false').toLowerCase();
+  if (flag !== 'true' && flag !== 'false') {
+    throw new BadRequest(
+      `Invalid value for query parameter 'delete': must be true or false, got "${query.get('delete')}"`,
+    );
+  }
+  if (!core.routing.members(queueId)) return notFound(`Unable to find a queue with id ${queueId}`);
+  if (!Array.isArray(body)) throw new BadRequest('The request body must be an array of members ({"id": userId})');
+  if (body.length > BULK_LIMITS.queueMembers) {
+    throw new BadRequest(
+      `A maximum of ${BULK_LIMITS.queueMembers} members may be added or removed in one request, got ${body.length}`,
+    );
+  }
+  const ids = body.map((item, i) => {
+    const id = typeof item === 'object' && item !== null ? (item as { id?: unknown }).id : undefined;
+    if (typeof id !== 'string' || id === '') throw new BadRequest(`Missing or invalid field 'members[${i}].id'`);
+    return id;
+  });
+  knownUsers(core, ids);
+  if (flag === 'true') core.routing.removeMembers(queueId, ids);
+  else core.routing.addMembers(queueId, ids);
+  core.stats.routingWrite('queueMembers');
+  return noContent();
+});
+
+/** The grants of a subject, with the role and division names filled in. */
+export function subjectGrants(core: EmulatorCore, userId: string): Record<string, unknown>[] {
+  return core.routing.get(userId).grants.map(({ roleId, divisionId }) => {
+    const division = core.routing.divisionsById.get(divisionId);
+    return {
+      subjectId: userId,
+      division: {
+        id: divisionId,
+        name: division?.name,
+        description: '',
+        homeDivision: division?.homeDivision ?? false,
+        selfUri: `/api/v2/authorization/divisions/${divisionId}`,
+      },
+      role: {
+        id: roleId,
+        name: core.routing.rolesById.get(roleId)?.name,
+        selfUri: `/api/v2/authorization/roles/${roleId}`,
+      },
+    };
+  });
+}
+
+function getSubject(ctx: RouteContext): Reply {
+  const { core } = ctx;
+  const subjectId = ctx.params.subjectId as string;
+  const user = liveUser(core, subjectId);
+  if (!user) return notFound(`Unable to find a subject with id ${subjectId}`);
+  const body = {
+    id: subjectId,
+    name: user.name,
+    grants: subjectGrants(core, subjectId),
+    version: core.routing.get(subjectId).subjectVersion,
+    selfUri: `/api/v2/authorization/subjects/${subjectId}`,
+  };
+  return { status: 200, body };
+}
+
+function grantsBody(core: EmulatorCore, body: unknown): GrantRef[] {
+  const grants = typeof body === 'object' && body !== null ? (body as { grants?: unknown }).grants : undefined;
+  if (!Array.isArray(grants)) throw new BadRequest("Missing required field 'grants': an array of {roleId, divisionId}");
+  const extra = Object.keys(body as object).find((k) => k !== 'grants');
+  if (extra !== undefined) throw new BadRequest(`Unrecognized field '${extra}'`);
+  return grants.map((item, i) => {
+    const { roleId, divisionId } = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
+    if (typeof roleId !== 'string' || roleId === '')
+      throw new BadRequest(`Missing or invalid field 'grants[${i}].roleId'`);
+    if (typeof divisionId !== 'string' || divisionId === '') {
+      throw new BadRequest(`Missing or invalid field 'grants[${i}].divisionId'`);
+    }
+    if (!core.routing.rolesById.has(roleId)) throw new BadRequest(`Unable to find a role with id ${roleId}`);
+    if (!core.routing.divisionsById.has(divisionId)) {
+      throw new BadRequest(`Unable to find a division with id ${divisionId}`);
+    }
+    return { roleId, divisionId };
+  });
+}
+
+function bulkGrants(op: 'add' | 'remove' | 'replace'): (ctx: RouteContext) => Reply {
+  return guarded((ctx) => {
+    const { core } = ctx;
+    const subjectId = ctx.params.subjectId as string;
+    if (!liveUser(core, subjectId)) return notFound(`Unable to find a subject with id ${subjectId}`);
+    const grants = grantsBody(core, ctx.body);
+    core.routing.changeGrants(subjectId, op, grants);
+    core.stats.routingWrite('grants');
+    return noContent();
+  });
+}
+
+const moveToDivision = guarded((ctx) => {
+  const { core, body } = ctx;
+  const divisionId = ctx.params.divisionId as string;
+  const objectType = ctx.params.objectType as string;
+  if (objectType !== 'USER') {
+    throw new BadRequest(
+      `Invalid value for path parameter 'objectType': the emulator only moves USER, got "${objectType}"`,
+    );
+  }
+  const division = core.routing.divisionsById.get(divisionId);
+  if (!division) return notFound(`Unable to find a division with id ${divisionId}`);
+  if (!Array.isArray(body) || body.length === 0 || body.some((id) => typeof id !== 'string' || id === '')) {
+    throw new BadRequest('The request body must be a non-empty array of object ids');
+  }
+  if (body.length > BULK_LIMITS.divisionObjects) {
+    throw new BadRequest(
+      `A maximum of ${BULK_LIMITS.divisionObjects} objects may be moved in one request, got ${body.length}`,
+    );
+  }
+  const ids = [...new Set(body as string[])];
+  knownUsers(core, ids);
+  const ref = { id: division.id, name: division.name, selfUri: `/api/v2/authorization/divisions/${division.id}` };
+  for (const id of ids) {
+    // Moving a user into the division it is already in changes nothing, not even its version.
+    if (core.store.get(id)?.division?.id !== division.id) core.store.moveToDivision(id, ref);
+  }
+  core.stats.routingWrite('divisions');
+  return noContent();
+});
+
+export const routingRoutes: Route[] = [
+  ...catalogueRoutes,
+  {
+    method: 'GET',
+    path: '/api/v2/users/{userId}/routingskills',
+    kind: 'api',
+    body: 'none',
+    handle: listUserProficiencies('skill'),
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v2/users/{userId}/routingskills/bulk',
+    kind: 'api',
+    body: 'json',
+    handle: writeSkills(false),
+  },
+  {
+    method: 'PUT',
+    path: '/api/v2/users/{userId}/routingskills/bulk',
+    kind: 'api',
+    body: 'json',
+    handle: writeSkills(true),
+  },
+  {
+    method: 'GET',
+    path: '/api/v2/users/{userId}/routinglanguages',
+    kind: 'api',
+    body: 'none',
+    handle: listUserProficiencies('language'),
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v2/users/{userId}/routinglanguages/bulk',
+    kind: 'api',
+    body: 'json',
+    handle: patchLanguages,
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v2/users/{userId}/routinglanguages/{languageId}',
+    kind: 'api',
+    body: 'none',
+    handle: deleteLanguage,
+  },
+  {
+    method: 'GET',
+    path: '/api/v2/routing/queues/{queueId}/members',
+    kind: 'api',
+    body: 'none',
+    handle: getQueueMembers,
+  },
+  {
+    method: 'POST',
+    path: '/api/v2/routing/queues/{queueId}/members',
+    kind: 'api',
+    body: 'json',
+    handle: postQueueMembers,
+  },
+  { method: 'GET', path: '/api/v2/authorization/subjects/{subjectId}', kind: 'api', body: 'none', handle: getSubject },
+  {
+    method: 'POST',
+    path: '/api/v2/authorization/subjects/{subjectId}/bulkadd',
+    kind: 'api',
+    body: 'json',
+    handle: bulkGrants('add'),
+  },
+  {
+    method: 'POST',
+    path: '/api/v2/authorization/subjects/{subjectId}/bulkremove',
+    kind: 'api',
+    body: 'json',
+    handle: bulkGrants('remove'),
+  },
+  {
+    method: 'POST',
+    path: '/api/v2/authorization/subjects/{subjectId}/bulkreplace',
+    kind: 'api',
+    body: 'json',
+    handle: bulkGrants('replace'),
+  },
+  {
+    method: 'POST',
+    path: '/api/v2/authorization/divisions/{divisionId}/objects/{objectType}',
+    kind: 'api',
+    body: 'json',
+    handle: moveToDivision,
+  },
+];
+
+/** One user's assignments in `/__emulator/routing`. */
+export interface UserRoutingDump {
+  id: string;
+  /** By skill name. */
+  skills: ProficiencyRef[];
+  /** By language name. */
+  languages: ProficiencyRef[];
+  /** Queue ids, in catalogue order. */
+  queues: string[];
+  grants: GrantRef[];
+}
+
+export interface RoutingDump {
+  catalogue: RoutingCatalogue;
+  /** Every user, in the directory's initial order. */
+  users: UserRoutingDump[];
+}
+
+const refs = (list: { id: string; proficiency: number }[]): ProficiencyRef[] =>
+  list.map(({ id, proficiency }) => ({ id, proficiency }));
+
+export function userRoutingDump(core: EmulatorCore, userId: string): UserRoutingDump {
+  return {
+    id: userId,
+    skills: refs(userProficiencies(core, userId, 'skill')),
+    languages: refs(userProficiencies(core, userId, 'language')),
+    queues: core.routing.queuesOf(userId),
+    grants: core.routing.get(userId).grants.map((g) => ({ ...g })),
+  };
+}
+
+export function routingDump(core: EmulatorCore): RoutingDump {
+  return {
+    catalogue: structuredClone(core.routing.catalogue),
+    users: core.store.inDirectoryOrder().map((u) => userRoutingDump(core, u.id)),
+  };
+}
