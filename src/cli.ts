@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { loadConnectionConfig } from './config.js';
@@ -86,6 +87,8 @@ export async function main(
     });
     const interactive = io.stdin.isTTY === true && io.stderr.isTTY === true;
     const stop = new AbortController();
+    // Every request waiting in the governor listens for the stop; hundreds may wait at once, and that is no leak.
+    setMaxListeners(0, stop.signal);
     let signals = 0;
     let started: { command: string; runId: string } | undefined;
     const onSignal = () => {

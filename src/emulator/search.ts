@@ -25,6 +25,8 @@ interface Criterion {
   /** Lower-cased unless the comparison is case-sensitive (EXACT on a case-sensitive field keeps both forms). */
   values: string[];
   operator: Operator;
+  /** Lower-cased values, for EXACT on case-insensitive fields: a set, since a search may name hundreds. */
+  exact: ReadonlySet<string>;
 }
 
 export interface CompiledSearch {
@@ -113,7 +115,7 @@ function compileCriterion(raw: unknown, i: number): Criterion {
       `Invalid value for field '${at}.operator': must be one of ${OPERATORS.join(', ')}, got ${JSON.stringify(operator)}`,
     );
   }
-  return { type, fields, values, operator: operator as Operator };
+  return { type, fields, values, operator: operator as Operator, exact: new Set(values.map((v) => v.toLowerCase())) };
 }
 
 function compile(body: unknown): CompiledSearch {
@@ -181,7 +183,9 @@ function matchesValue(type: SearchType, field: SearchField, actual: string, want
 function matchesCriterion(user: GenesysUser, c: Criterion): boolean {
   return c.fields.some((field) => {
     const actual = fieldValue(user, field);
-    return actual !== undefined && c.values.some((wanted) => matchesValue(c.type, field, actual, wanted));
+    if (actual === undefined) return false;
+    if (c.type === 'EXACT' && CASE_INSENSITIVE_EXACT.has(field)) return c.exact.has(actual.toLowerCase());
+    return c.values.some((wanted) => matchesValue(c.type, field, actual, wanted));
   });
 }
 

@@ -320,8 +320,10 @@ export function createGovernor(options?: GovernorOptions): Governor {
       latencyMs: outcome.latencyMs,
       attempt,
     });
-    if (Number.isFinite(outcome.latencyMs) && outcome.latencyMs >= 0)
-      latencyMs = latencyEwma(latencyMs, outcome.latencyMs);
+    // Little's law wants the time a request holds its slot, which is more than the HTTP latency when the call does
+    // work of its own first (the run layer makes its journal entry durable inside the call, before sending).
+    const held = now - permit.startedAt;
+    if (Number.isFinite(held) && held >= 0) latencyMs = latencyEwma(latencyMs, Math.max(held, outcome.latencyMs || 0));
     const unauthorized = !outcome.ok && outcome.kind === 'auth';
     if (!unauthorized && outcome.status !== undefined && permit.generation === generation) generationWorked = true;
 

@@ -49,7 +49,16 @@ export function observeHeaders(
   if (hasAllowed) next.allowed = allowed;
   if (hasReset) {
     next.windowMs = Math.max(next.windowMs, Math.ceil(resetSeconds) * 1000, 1000);
-    if (isCount(count)) next.quota = { count, startIndex, endsAt: now + resetSeconds * 1000 };
+    if (isCount(count)) {
+      // A whole-second reset, rounded up, says the window ends somewhere in the second before arrival + reset.
+      // Answers within one window each bound that end from above, so the earliest is the tightest: without it a
+      // hold waits up to a second past the real reset, which on a short window is a tenth of the time.
+      let endsAt = now + resetSeconds * 1000;
+      const prior = model?.quota;
+      if (prior && prior.endsAt > now && Math.abs(prior.endsAt - endsAt) < 1000)
+        endsAt = Math.min(endsAt, prior.endsAt);
+      next.quota = { count, startIndex, endsAt };
+    }
   }
   return next;
 }
