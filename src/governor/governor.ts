@@ -19,6 +19,7 @@ import { resolveOptions } from './options.js';
 import {
   type Discovery,
   discoveryRate,
+  FIXED_WINDOW_MARGIN,
   type HeaderModel,
   headerPace,
   latencyEwma,
@@ -137,7 +138,7 @@ export function createGovernor(options?: GovernorOptions): Governor {
 
   function pace(now: number): Pace {
     if (headers) {
-      const fromHeaders = headerPace(headers, now, starts, o.safetyMargin);
+      const fromHeaders = headerPace(headers, now, starts, headers.fixed ? FIXED_WINDOW_MARGIN : o.safetyMargin);
       if (!discovery) return fromHeaders;
       return { ...fromHeaders, ratePerSecond: Math.min(fromHeaders.ratePerSecond, discoveryRate(discovery, now)) };
     }

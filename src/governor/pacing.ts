@@ -21,7 +21,29 @@ export interface HeaderModel {
   /** The longest reset seen, rounded up to a whole second: the window, once a full one has been seen. */
   windowMs: number;
   quota?: QuotaObservation;
+  /**
+   * The first answer of the current window: when it came, and the window end it implied. A fixed window's end
+   * stays put while time passes; a sliding window's or a bucket's "back to zero" moves on with every request.
+   */
+  windowStart?: { at: number; endsAt: number };
+  /**
+   * The resets have shown a fixed window: an end that stayed put for `FIXED_EVIDENCE_MS`. Then the guard
+   * below is exact, so the pace may use the whole quota (`FIXED_WINDOW_MARGIN`).
+   */
+  fixed?: boolean;
 }
+
+/**
+ * How long a window's end must stay put before the window is taken to be fixed: longer than `SAME_END_MS`, so that
+ * a sliding window's end, which moves on a second every second, has shown that it moves by then.
+ */
+export const FIXED_EVIDENCE_MS = 2500;
+const SAME_END_MS = 1500;
+/**
+ * The margin on a window known to be fixed. Not 1: the guard counts every start since the latest count, so it
+ * holds a little early anyway, and a reset rounded down (unconfirmed) would otherwise meet a 429 at each turn.
+ */
+export const FIXED_WINDOW_MARGIN = 0.995;
 
 export interface Pace {
   ratePerSecond: number;
@@ -50,13 +72,28 @@ export function observeHeaders(
   if (hasReset) {
     next.windowMs = Math.max(next.windowMs, Math.ceil(resetSeconds) * 1000, 1000);
     if (isCount(count)) {
-      // A whole-second reset, rounded up, says the window ends somewhere in the second before arrival + reset.
-      // Answers within one window each bound that end from above, so the earliest is the tightest: without it a
-      // hold waits up to a second past the real reset, which on a short window is a tenth of the time.
       let endsAt = now + resetSeconds * 1000;
+      const start = next.windowStart;
+      // Whole-second resets make one window's implied end wobble by up to a second.
+      const sameEnd = start !== undefined && Math.abs(endsAt - start.endsAt) < SAME_END_MS;
+      if (!start || now >= start.endsAt - 1000) {
+        // The first answer, or one near or past the end we expected: a window (possibly a new one) starts here.
+        if (!sameEnd) next.windowStart = { at: now, endsAt };
+      } else if (!sameEnd) {
+        // The end moved well before it came: not a fixed window.
+        next.fixed = false;
+        next.windowStart = { at: now, endsAt };
+      }
+      if (next.windowStart && next.fixed !== false && now - next.windowStart.at >= FIXED_EVIDENCE_MS) {
+        next.fixed = true;
+      }
+      // In a fixed window a whole-second reset, rounded up, puts the end somewhere in the second before
+      // arrival + reset; every answer in the window bounds it from above, so the earliest is the tightest. Without
+      // it a hold waits up to a second past the real reset, a tenth of a short window.
       const prior = model?.quota;
-      if (prior && prior.endsAt > now && Math.abs(prior.endsAt - endsAt) < 1000)
+      if (next.fixed && prior && prior.endsAt > now && Math.abs(prior.endsAt - endsAt) < 1000) {
         endsAt = Math.min(endsAt, prior.endsAt);
+      }
       next.quota = { count, startIndex, endsAt };
     }
   }

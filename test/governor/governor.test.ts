@@ -7,6 +7,7 @@ import {
   GovernorStoppedError,
   systemClock,
 } from '../../src/governor/index.js';
+import { FIXED_WINDOW_MARGIN } from '../../src/governor/pacing.js';
 import {
   FakeClock,
   FixedWindowLimiter,
@@ -83,17 +84,26 @@ describe('pacing with rate-limit headers', () => {
     const firstLatency = api.accepted[0] as number;
     expect(api.sent[1] as number).toBeGreaterThanOrEqual(firstLatency);
 
+    // At the default margin until the resets have shown a fixed window (an end that stays put), then at the
+    // fixed-window margin: evenly spaced, never closer than the quota allows.
     const interval = 5000 / 200 / 0.97;
+    const fixedInterval = 5000 / 200 / FIXED_WINDOW_MARGIN;
     const steady = gaps(api.sent.slice(1));
-    expect(Math.min(...steady)).toBeGreaterThanOrEqual(interval * 0.99);
-    expect(Math.max(...steady)).toBeLessThanOrEqual(interval * 1.01);
-    expect(maxInAnyWindow(api.sent, 1000)).toBeLessThanOrEqual(Math.ceil(1000 / interval) + 1);
+    expect(Math.max(...steady.slice(0, 40))).toBeLessThanOrEqual(interval * 1.01);
+    expect(Math.min(...steady.slice(0, 40))).toBeGreaterThanOrEqual(interval * 0.99);
+    // The guard may hold a start to the window's turn (it counts what is in flight as spent), and the next may
+    // then follow a little sooner than the pace (the quota is new): at most a few such gaps a window, no burst.
+    const windows = Math.ceil((api.sent.at(-1) as number) / 5000);
+    expect(Math.min(...steady)).toBeGreaterThanOrEqual(fixedInterval * 0.5);
+    expect(steady.filter((g) => g < fixedInterval * 0.99).length).toBeLessThanOrEqual(windows);
+    expect(steady.filter((g) => g > interval * 1.01).length).toBeLessThanOrEqual(2 * windows);
+    expect(maxInAnyWindow(api.sent, 1000)).toBeLessThanOrEqual(Math.ceil(1000 / fixedInterval) + 1);
     // Fast responses (20–80 ms) need few slots: no pile of requests in flight to burst from.
     expect(api.maxInFlight).toBeLessThanOrEqual(8);
 
     const makespan = (api.accepted.at(-1) as number) - (api.sent[0] as number);
     const throughput = (api.accepted.length / makespan) * 1000;
-    expect(throughput).toBeGreaterThanOrEqual(40 * 0.95);
+    expect(throughput).toBeGreaterThanOrEqual(40 * 0.97);
     expect(throughput).toBeLessThanOrEqual(40);
   });
 

@@ -100,10 +100,35 @@ describe('token renewal lead', () => {
 });
 
 describe('header model', () => {
+  test('a window whose end stays put for 2.5 s is fixed; one whose end moves on with time is not', () => {
+    // Fixed: the reset counts down with the clock, so arrival + reset stays at 5000.
+    let fixed = observeHeaders(undefined, { allowed: 200, count: 1, resetSeconds: 5 }, 0, 0);
+    for (let t = 100; t <= 2400; t += 100)
+      fixed = observeHeaders(fixed, { allowed: 200, count: t / 10, resetSeconds: (5000 - t) / 1000 }, t, t);
+    expect(fixed?.fixed).toBeUndefined();
+    fixed = observeHeaders(fixed, { allowed: 200, count: 160, resetSeconds: 2.4 }, 2600, 160);
+    expect(fixed?.fixed).toBe(true);
+    // Whole-second resets, rounded up: the earliest arrival + reset in the window is the tightest end.
+    fixed = observeHeaders(fixed, { allowed: 200, count: 170, resetSeconds: 3 }, 2700, 170);
+    expect(fixed?.quota?.endsAt).toBe(5000);
+
+    // Sliding: "back to zero" is always about a window away, so the end moves on by a second every second.
+    let sliding = observeHeaders(undefined, { allowed: 200, count: 190, resetSeconds: 5 }, 0, 0);
+    for (let t = 100; t <= 3000; t += 100)
+      sliding = observeHeaders(sliding, { allowed: 200, count: 190, resetSeconds: 5 }, t, t);
+    expect(sliding?.fixed).toBe(false);
+    expect(sliding?.quota?.endsAt).toBe(8000);
+  });
+
   test('needs allowed and reset to start; the window is the longest reset, rounded up to a second', () => {
     expect(observeHeaders(undefined, { allowed: 300 }, 0, 0)).toBeUndefined();
     let model = observeHeaders(undefined, { allowed: 200, count: 5, resetSeconds: 2.2 }, 1000, 0);
-    expect(model).toEqual({ allowed: 200, windowMs: 3000, quota: { count: 5, startIndex: 0, endsAt: 3200 } });
+    expect(model).toEqual({
+      allowed: 200,
+      windowMs: 3000,
+      quota: { count: 5, startIndex: 0, endsAt: 3200 },
+      windowStart: { at: 1000, endsAt: 3200 },
+    });
     model = observeHeaders(model, { allowed: 200, count: 1, resetSeconds: 5 }, 3300, 9);
     expect(model).toMatchObject({ windowMs: 5000, quota: { count: 1, startIndex: 9, endsAt: 8300 } });
     model = observeHeaders(model, { allowed: 200, count: 50, resetSeconds: 4 }, 4300, 50);
