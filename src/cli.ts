@@ -138,7 +138,9 @@ export async function main(
   runOptions(
     program
       .command('update')
-      .description('Validate, plan and apply profile changes from a CSV, JSON or JSON Lines file (or - for stdin).')
+      .description(
+        'Validate, plan and apply profile, routing and access changes from a CSV, JSON or JSON Lines file (or - for stdin).',
+      )
       .argument('[file]', 'input file, or - to read stdin'),
   )
     .addOption(

@@ -145,7 +145,7 @@ function normaliseForMatch(s: string): string {
   return s.toLowerCase().replace(/[\s_-]/g, '');
 }
 
-function levenshtein(a: string, b: string): number {
+export function levenshtein(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];

@@ -4,13 +4,16 @@ import { type FileHandle, open, readdir, readFile, truncate } from 'node:fs/prom
 import { join } from 'node:path';
 import { ValidationError } from '../errors.js';
 import { ensurePrivateDir, PRIVATE_FILE_MODE, writePrivateFileAtomic } from '../fsutil.js';
+import type { FieldDiff, RoutingCall } from '../plan/index.js';
 
 /**
  * The run journal: one folder per run under the state directory (mode 0700), holding
  * - `run.json`: what the run is and how it ended (rewritten atomically);
  * - `plan.json`: the plan, and each row's requested changes, so a resume can re-plan against fresh state;
  * - `journal.jsonl`: append-only, one record per event: an `intent` (before-values of the fields about to be
- *   written, made durable before the write is sent) and an `outcome` per user.
+ *   written, made durable before the write is sent) and an `outcome` per user;
+ * - `routing.jsonl`: the same for routing and access calls, which may change many users each: a `call` (durable
+ *   before it is sent) and its `call-outcome`, and a `routed` per row once its routing is settled.
  * Everything is owner-only: it holds people's personal data. No secret or token is ever written here.
  */
 
@@ -59,7 +62,55 @@ export interface OutcomeRecord {
   message?: string;
 }
 
+/**
+ * A routing or access call (skills, languages, queue members, grants, division move), made durable before it is
+ * first sent. `call` is the whole request as sent (a later chunk of a skills PUT carries skills that change nothing
+ * but must be there); `realises` holds, per user, the diffs it realises with their before-values: what a rollback
+ * restores. `seq` numbers the calls of a run folder across resumes.
+ */
+export interface CallRecord {
+  t: 'call';
+  at: string;
+  seq: number;
+  call: JournaledCall;
+  realises: { row: number; userId: string; diffs: FieldDiff[] }[];
+}
+
+/** A RoutingCall without its `realises`, which the record holds with row numbers. */
+export type JournaledCall = DistributiveOmit<RoutingCall, 'realises'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export interface CallOutcomeRecord {
+  t: 'call-outcome';
+  at: string;
+  seq: number;
+  status: 'done' | 'failed';
+  attempts: number;
+  errorCode?: string;
+  message?: string;
+}
+
+/**
+ * The routing part of a row is settled: every call that realises it was done (`updated`), or one failed. A resume
+ * re-reads and re-plans the routing of every row without a record here other than `failed`.
+ */
+export interface RoutedRecord {
+  t: 'routed';
+  at: string;
+  row: number;
+  userId: string;
+  status: 'updated' | 'failed';
+  errorCode?: string;
+  message?: string;
+}
+
 export type JournalRecord = IntentRecord | OutcomeRecord;
+
+/** `routing.jsonl`: kept apart from the profile journal, whose records are all about one row each. */
+export type RoutingJournalRecord = CallRecord | CallOutcomeRecord | RoutedRecord;
+
+export const JOURNAL_FILE = 'journal.jsonl';
+export const ROUTING_JOURNAL_FILE = 'routing.jsonl';
 
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -79,7 +130,7 @@ export function runDir(stateDir: string, runId: string): string {
  * the next write, followed by one fsync. `append` resolves once its record is on disk, which is what an intent
  * needs before its PATCH may be sent; outcomes need not wait.
  */
-export class Journal {
+export class Journal<R = JournalRecord> {
   private pending: string[] = [];
   private waiters: (() => void)[] = [];
   private failures: ((err: unknown) => void)[] = [];
@@ -93,17 +144,17 @@ export class Journal {
 
   private readonly onExit = () => this.flushSync();
 
-  static async open(path: string): Promise<Journal> {
+  static async open<R = JournalRecord>(path: string): Promise<Journal<R>> {
     await dropTornTail(path);
     const handle = await open(path, 'a', PRIVATE_FILE_MODE);
     await handle.chmod(PRIVATE_FILE_MODE);
-    const journal = new Journal(path, handle);
+    const journal = new Journal<R>(path, handle);
     // A second Ctrl-C exits at once through process.exit: what is pending still reaches the disk.
     process.once('exit', journal.onExit);
     return journal;
   }
 
-  append(record: JournalRecord): Promise<void> {
+  append(record: R): Promise<void> {
     if (this.closed) return Promise.reject(new Error('journal is closed'));
     this.pending.push(`${JSON.stringify(record)}\n`);
     const done = new Promise<void>((resolve, reject) => {
@@ -209,23 +260,32 @@ export async function readPlanFile<T>(dir: string): Promise<T> {
 }
 
 /** Reads a journal; a torn last line (the process was killed mid-write) is ignored, any other bad line is an error. */
-export async function readJournal(dir: string): Promise<JournalRecord[]> {
+export function readJournal(dir: string): Promise<JournalRecord[]> {
+  return readRecords<JournalRecord>(join(dir, JOURNAL_FILE));
+}
+
+/** Reads the routing journal, as readJournal does the profile one. */
+export function readRoutingJournal(dir: string): Promise<RoutingJournalRecord[]> {
+  return readRecords<RoutingJournalRecord>(join(dir, ROUTING_JOURNAL_FILE));
+}
+
+async function readRecords<T>(path: string): Promise<T[]> {
   let text: string;
   try {
-    text = await readFile(join(dir, 'journal.jsonl'), 'utf8');
+    text = await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
   const lines = text.split('\n');
-  const records: JournalRecord[] = [];
+  const records: T[] = [];
   for (const [i, line] of lines.entries()) {
     if (line.trim() === '') continue;
     try {
-      records.push(JSON.parse(line) as JournalRecord);
+      records.push(JSON.parse(line) as T);
     } catch {
       const isLast = lines.slice(i + 1).every((l) => l.trim() === '');
-      if (!isLast) throw new ValidationError(`${join(dir, 'journal.jsonl')}: line ${i + 1} is corrupt.`);
+      if (!isLast) throw new ValidationError(`${path}: line ${i + 1} is corrupt.`);
     }
   }
   return records;

@@ -1,3 +1,14 @@
+import type { GrantOperation, NamedListOptions, PageOptions } from '../genesys/client.js';
+import type {
+  AuthzSubject,
+  EntityListing,
+  GrantRef,
+  NamedEntity,
+  ProficiencyRef,
+  QueueMemberListing,
+  UserRoutingLanguage,
+  UserRoutingSkill,
+} from '../genesys/routing-types.js';
 import type {
   ApiCall,
   ApiOutcome,
@@ -27,4 +38,27 @@ export interface UsersPort {
   searchUsers(body: UserSearchRequest): Promise<ApiOutcome<UsersSearchResponse>>;
   getUser(id: string): Promise<ApiOutcome<GenesysUser>>;
   patchUser(id: string, patch: UserPatch): Promise<ApiOutcome<GenesysUser>>;
+}
+
+/**
+ * What the runner needs of the SDK adapter for the routing and access columns. Kept apart from UsersPort so that a
+ * profile-only fake need not implement it.
+ */
+export interface RoutingPort {
+  listRoutingSkills(opts: NamedListOptions): Promise<ApiOutcome<EntityListing<NamedEntity>>>;
+  listRoutingLanguages(opts: NamedListOptions): Promise<ApiOutcome<EntityListing<NamedEntity>>>;
+  listQueues(opts: NamedListOptions): Promise<ApiOutcome<EntityListing<NamedEntity>>>;
+  listRoles(opts: NamedListOptions): Promise<ApiOutcome<EntityListing<NamedEntity>>>;
+  listDivisions(opts: NamedListOptions): Promise<ApiOutcome<EntityListing<NamedEntity>>>;
+  getUserRoutingSkills(userId: string, opts: PageOptions): Promise<ApiOutcome<EntityListing<UserRoutingSkill>>>;
+  getUserRoutingLanguages(userId: string, opts: PageOptions): Promise<ApiOutcome<EntityListing<UserRoutingLanguage>>>;
+  getQueueMembers(queueId: string, opts: PageOptions): Promise<ApiOutcome<QueueMemberListing>>;
+  getSubject(subjectId: string): Promise<ApiOutcome<AuthzSubject>>;
+  patchUserRoutingSkills(userId: string, skills: ProficiencyRef[]): Promise<ApiOutcome<unknown>>;
+  putUserRoutingSkills(userId: string, skills: ProficiencyRef[]): Promise<ApiOutcome<unknown>>;
+  patchUserRoutingLanguages(userId: string, languages: ProficiencyRef[]): Promise<ApiOutcome<unknown>>;
+  deleteUserRoutingLanguage(userId: string, languageId: string): Promise<ApiOutcome<unknown>>;
+  postQueueMembers(queueId: string, userIds: string[], opts: { remove: boolean }): Promise<ApiOutcome<unknown>>;
+  grantsBulk(subjectId: string, operation: GrantOperation, grants: GrantRef[]): Promise<ApiOutcome<unknown>>;
+  moveUsersToDivision(divisionId: string, userIds: string[]): Promise<ApiOutcome<unknown>>;
 }

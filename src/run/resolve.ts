@@ -63,23 +63,24 @@ export async function resolveUsers(
       Math.ceil([...wantEmails].filter((e) => !index.byEmail.has(e)).length / EMAILS_PER_SEARCH);
     if (pages - 1 < remainingByKey) {
       cost.strategy = 'full-listing';
-      for (let page = 2; page <= pages; page++) {
-        const listing = await listPage(deps, page);
-        for (const u of listing.entities) index.add(u);
-      }
+      // All at once: the governor paces and bounds them, and a sequence would wait out each one's latency.
+      const rest = await Promise.all(Array.from({ length: pages - 1 }, (_, i) => listPage(deps, i + 2)));
+      for (const listing of rest) for (const u of listing.entities) index.add(u);
       return { index, cost };
     }
   }
-  await fetchByIds(
-    deps,
-    [...wantIds].filter((id) => !index.byId.has(id)),
-    index,
-  );
-  await searchByEmails(
-    deps,
-    [...wantEmails].filter((e) => !index.byEmail.has(e)),
-    index,
-  );
+  await Promise.all([
+    fetchByIds(
+      deps,
+      [...wantIds].filter((id) => !index.byId.has(id)),
+      index,
+    ),
+    searchByEmails(
+      deps,
+      [...wantEmails].filter((e) => !index.byEmail.has(e)),
+      index,
+    ),
+  ]);
   return { index, cost };
 }
 
@@ -93,35 +94,42 @@ async function listPage(deps: ResolveDeps, pageNumber: number) {
   return outcome.body;
 }
 
+/** Batches start together: the governor paces them, and waiting out each one's latency in turn only adds time. */
+function batches<T>(items: T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+}
+
 async function fetchByIds(deps: ResolveDeps, ids: string[], index: UserIndex): Promise<void> {
-  for (let i = 0; i < ids.length; i += IDS_PER_GET) {
-    const batch = ids.slice(i, i + IDS_PER_GET);
-    deps.onCall?.('get-by-ids');
-    const { outcome } = await deps.executor.execute(() => deps.users.getUsersByIds(batch, { state: 'any' }), {
-      signal: deps.signal,
-    });
-    if (!outcome.ok) throw fatalApiError('Reading users by id (GET /api/v2/users?id=…)', outcome);
-    for (const u of outcome.body.entities) index.add(u);
-  }
+  await Promise.all(batches(ids, IDS_PER_GET).map((batch) => fetchIdBatch(deps, batch, index)));
+}
+
+async function fetchIdBatch(deps: ResolveDeps, batch: string[], index: UserIndex): Promise<void> {
+  deps.onCall?.('get-by-ids');
+  const { outcome } = await deps.executor.execute(() => deps.users.getUsersByIds(batch, { state: 'any' }), {
+    signal: deps.signal,
+  });
+  if (!outcome.ok) throw fatalApiError('Reading users by id (GET /api/v2/users?id=…)', outcome);
+  for (const u of outcome.body.entities) index.add(u);
 }
 
 async function searchByEmails(deps: ResolveDeps, emails: string[], index: UserIndex): Promise<void> {
-  for (let i = 0; i < emails.length; i += EMAILS_PER_SEARCH) {
-    const batch = emails.slice(i, i + EMAILS_PER_SEARCH);
-    for (let pageNumber = 1; ; pageNumber++) {
-      deps.onCall?.('search');
-      const { outcome } = await deps.executor.execute(
-        () =>
-          deps.users.searchUsers({
-            query: [{ type: 'EXACT', fields: ['email'], values: batch }],
-            pageSize: EMAILS_PER_SEARCH,
-            pageNumber,
-          }),
-        { signal: deps.signal },
-      );
-      if (!outcome.ok) throw fatalApiError('Searching users by email (POST /api/v2/users/search)', outcome);
-      for (const u of outcome.body.results ?? []) index.add(u);
-      if (pageNumber >= (outcome.body.pageCount ?? 1)) break;
-    }
+  await Promise.all(batches(emails, EMAILS_PER_SEARCH).map((batch) => searchEmailBatch(deps, batch, index)));
+}
+
+async function searchEmailBatch(deps: ResolveDeps, batch: string[], index: UserIndex): Promise<void> {
+  for (let pageNumber = 1; ; pageNumber++) {
+    deps.onCall?.('search');
+    const { outcome } = await deps.executor.execute(
+      () =>
+        deps.users.searchUsers({
+          query: [{ type: 'EXACT', fields: ['email'], values: batch }],
+          pageSize: EMAILS_PER_SEARCH,
+          pageNumber,
+        }),
+      { signal: deps.signal },
+    );
+    if (!outcome.ok) throw fatalApiError('Searching users by email (POST /api/v2/users/search)', outcome);
+    for (const u of outcome.body.results ?? []) index.add(u);
+    if (pageNumber >= (outcome.body.pageCount ?? 1)) break;
   }
 }

@@ -1,37 +1,62 @@
 import { ValidationError } from '../errors.js';
 import type { GenesysUser } from '../genesys/types.js';
-import type { ProfileChanges } from '../input/index.js';
+import type { ProfileChanges, RoutingChanges } from '../input/index.js';
 import { sameValue } from '../plan/fields.js';
 import {
+  type CurrentRouting,
   type FieldDiff,
   inverseChanges,
+  inverseRoutingChanges,
+  isRoutingField,
   isRowProblem,
   type Plan,
   type PlannedRow,
-  planToJson,
+  planRoutingCalls,
   planUserChange,
+  type RoutingKind,
+  type RoutingPlan,
   readField,
-  renderPlanText,
   summarise,
+  UnresolvedRoutingNameError,
 } from '../plan/index.js';
 import { checkReportPath, type ReportRecord, type RowStatus } from '../report.js';
 import type { WorkItem } from './engine.js';
 import {
+  type CallRecord,
   createRunFolder,
   type IntentRecord,
   newRunId,
   type RunMeta,
   readJournal,
+  readPlanFile,
+  readRoutingJournal,
   readRunMeta,
   runDir,
 } from './journal.js';
-import type { Executor, UsersPort } from './ports.js';
+import type { Executor, RoutingPort, UsersPort } from './ports.js';
 import { resolveUsers, UserIndex } from './resolve.js';
+import {
+  type Catalogue,
+  emptyRoutingCost,
+  hasProfileWork,
+  loadCatalogue,
+  needsOfFields,
+  type RoutingReadDeps,
+  readCurrentRouting,
+  readRoutingField,
+  runResolvers,
+  sameRoutingValue,
+  withRouting,
+} from './routing.js';
+import type { RoutingWork } from './routing-engine.js';
 import { openSession } from './session.js';
 import {
+  combine,
   execute,
   finish,
+  type Part,
   recordFromPlan,
+  renderPlan,
   resumeRun,
   type SavedPlan,
   type UpdateOptions,
@@ -48,17 +73,33 @@ interface Written {
   after: Map<string, string | null>;
 }
 
-/** Collects, per user, what a run wrote: from its journal's intents (a write that may have landed counts). */
-export function writtenByRun(intents: IntentRecord[]): Written[] {
+/**
+ * Collects, per user, what a run wrote: from its journal's intents and routing calls (a write that may have landed
+ * counts). A routing call that changed many users gives each of them the diffs it realised for them.
+ */
+export function writtenByRun(records: readonly (IntentRecord | CallRecord)[]): Written[] {
   const byUser = new Map<string, Written>();
-  for (const i of intents) {
-    let w = byUser.get(i.userId);
+  const note = (userId: string, row: number, before: [string, string | null][], after: [string, string | null][]) => {
+    let w = byUser.get(userId);
     if (!w) {
-      w = { userId: i.userId, row: i.row, before: new Map(), after: new Map() };
-      byUser.set(i.userId, w);
+      w = { userId, row, before: new Map(), after: new Map() };
+      byUser.set(userId, w);
     }
-    for (const [field, value] of Object.entries(i.before)) if (!w.before.has(field)) w.before.set(field, value);
-    for (const [field, value] of Object.entries(i.after)) w.after.set(field, value);
+    for (const [field, value] of before) if (!w.before.has(field)) w.before.set(field, value);
+    for (const [field, value] of after) w.after.set(field, value);
+  };
+  for (const r of records) {
+    if (r.t === 'intent') note(r.userId, r.row, Object.entries(r.before), Object.entries(r.after));
+    else {
+      for (const { userId, row, diffs } of r.realises) {
+        note(
+          userId,
+          row,
+          diffs.map((d) => [d.field, d.before]),
+          diffs.map((d) => [d.field, d.after]),
+        );
+      }
+    }
   }
   return [...byUser.values()].sort((a, b) => a.row - b.row);
 }
@@ -66,19 +107,24 @@ export function writtenByRun(intents: IntentRecord[]): Written[] {
 /**
  * Decides, field by field, what a rollback restores: a field that still holds the value the run set goes back
  * to its before-value; one that already holds its before-value needs nothing; one that holds anything else was
- * changed again since the run, and is left alone and reported.
+ * changed again since the run, and is left alone and reported. Routing fields are read with `routingNow`.
  */
 export function rollbackFields(
   w: Written,
   current: GenesysUser,
+  routingNow?: (field: string) => string | null,
 ): { restore: FieldDiff[]; changedSince: { field: string; now: string | null; runSet: string | null }[] } {
   const restore: FieldDiff[] = [];
   const changedSince: { field: string; now: string | null; runSet: string | null }[] = [];
   for (const [field, runSet] of w.after) {
     const before = w.before.get(field) ?? null;
-    const now = readField(current, field);
-    if (sameValue(field, now, before)) continue;
-    if (sameValue(field, now, runSet)) restore.push({ field, before, after: runSet });
+    const routing = isRoutingField(field);
+    if (routing && !routingNow) throw new Error(`rollbackFields: ${field} needs the user's current routing`);
+    const now = routing ? routingNow!(field) : readField(current, field);
+    const same = (a: string | null, b: string | null) =>
+      routing ? sameRoutingValue(field, a, b) : sameValue(field, a, b);
+    if (same(now, before)) continue;
+    if (same(now, runSet)) restore.push({ field, before, after: runSet });
     else changedSince.push({ field, now, runSet });
   }
   return { restore, changedSince };
@@ -93,35 +139,77 @@ export async function runRollback(opts: RollbackOptions): Promise<UpdateResult> 
     throw new ValidationError(`Run ${opts.runId} is a ${target.command}; only an update run can be rolled back.`);
   }
   const intents = (await readJournal(dir)).filter((r): r is IntentRecord => r.t === 'intent');
-  const written = writtenByRun(intents);
+  const calls = (await readRoutingJournal(dir)).filter((r): r is CallRecord => r.t === 'call');
+  const written = writtenByRun([...intents, ...calls]);
   opts.log.info({ runId: opts.runId, users: written.length }, 'Rolling back');
 
   const session = await openSession(opts.connection, opts.log, { maxConcurrency: opts.maxConcurrency });
   const deps = { users: session.client as UsersPort, executor: session.governor as Executor, signal: opts.stopSignal };
   const { index } = await resolveUsers(deps, new Set(written.map((w) => w.userId)), new Set(), new UserIndex());
 
+  // Routing: names in the diffs resolve against the catalogues the run used (ids do not change when a skill is
+  // renamed); only what the run wrote is read, for the users it wrote it to.
+  const routingFields = (w: Written) => [...w.after.keys()].filter(isRoutingField);
+  const withRoutingFields = written.filter((w) => routingFields(w).length > 0 && index.byId.has(w.userId));
+  const routingCost = emptyRoutingCost();
+  const routingDeps: RoutingReadDeps = {
+    port: session.client as RoutingPort,
+    executor: session.governor,
+    signal: opts.stopSignal,
+    concurrency: opts.maxConcurrency,
+    cost: routingCost,
+  };
+  let catalogue: Catalogue | undefined;
+  let currentRouting = new Map<string, CurrentRouting>();
+  if (withRoutingFields.length > 0) {
+    catalogue =
+      (await readPlanFile<SavedPlan>(dir)).routing?.catalogue ??
+      (await loadCatalogue(routingDeps, kindsOfFields(withRoutingFields.flatMap(routingFields))));
+    const resolvers = runResolvers(catalogue);
+    currentRouting = (
+      await readCurrentRouting(
+        routingDeps,
+        withRoutingFields.map((w) => ({
+          user: index.byId.get(w.userId)!,
+          needs: needsOfFields(routingFields(w), resolvers),
+        })),
+      )
+    ).current;
+  }
+  const resolvers = catalogue ? runResolvers(catalogue) : undefined;
+
   const rows: PlannedRow[] = [];
   const changes: Record<string, ProfileChanges> = {};
   const managers: Record<string, string> = {};
+  const plans: Record<string, RoutingPlan> = {};
   const items: WorkItem[] = [];
-  const prior = new Map<number, ReportRecord>();
+  const routing: RoutingWork[] = [];
+  const prior = new Map<number, Part>();
   for (const [i, w] of written.entries()) {
     const rowNumber = i + 1;
     const user = index.byId.get(w.userId);
     const base = { rowNumber, line: w.row, key: user?.email ?? w.userId, userId: w.userId };
-    if (!user) {
+    const routingNow = currentRouting.get(w.userId);
+    if (!user || (routingFields(w).length > 0 && !routingNow)) {
       rows.push({ ...base, status: 'not_found', diffs: [], note: 'the user no longer exists' });
       continue;
     }
-    const { restore, changedSince } = rollbackFields(w, user);
+    const { restore, changedSince } = rollbackFields(
+      w,
+      user,
+      routingNow && resolvers ? (field) => readRoutingField(routingNow, field, resolvers) : undefined,
+    );
     const note = changedSince.length
       ? `changed again since the run, left as is: ${changedSince
           .map((c) => `${c.field} is now ${JSON.stringify(c.now)} (the run set ${JSON.stringify(c.runSet)})`)
           .join('; ')}`
       : undefined;
+    const routingRestore = restore.filter((d) => isRoutingField(d.field));
     let inverse: ProfileChanges;
+    let routingInverse: RoutingChanges | undefined;
     try {
-      inverse = inverseChanges(restore);
+      inverse = inverseChanges(restore.filter((d) => !isRoutingField(d.field)));
+      if (routingRestore.length > 0) routingInverse = inverseRoutingChanges(routingRestore);
     } catch (err) {
       if (!isRowProblem(err)) throw err;
       rows.push({ ...base, status: 'invalid', diffs: restore, note: err.message });
@@ -129,7 +217,7 @@ export async function runRollback(opts: RollbackOptions): Promise<UpdateResult> 
     }
     if (inverse.manager?.kind === 'id') managers[`id:${inverse.manager.id}`] = inverse.manager.id;
     const change = planUserChange(user, inverse, { managerId: (ref) => (ref.kind === 'id' ? ref.id : undefined) });
-    const row: PlannedRow = {
+    let row: PlannedRow = {
       ...base,
       status: change.diffs.length > 0 ? 'change' : 'unchanged',
       diffs: change.diffs,
@@ -138,16 +226,36 @@ export async function runRollback(opts: RollbackOptions): Promise<UpdateResult> 
       baseVersion: user.version,
       ...(note ? { note } : {}),
     };
+    let routingPlan: RoutingPlan | undefined;
+    if (routingInverse && routingNow && resolvers) {
+      try {
+        const merged = withRouting(row, routingNow, routingInverse, resolvers, { allowNoRoles: true });
+        row = merged.row;
+        routingPlan = merged.plan;
+      } catch (err) {
+        if (!(err instanceof UnresolvedRoutingNameError)) throw err;
+        // The diff names an item the catalogue no longer has by that name (deleted since the run).
+        rows.push({ ...base, status: 'invalid', diffs: restore, note: `${err.message} It cannot be restored.` });
+        continue;
+      }
+    }
     rows.push(row);
-    changes[String(rowNumber)] = inverse;
-    if (row.status === 'change') items.push({ rowNumber, user, changes: inverse });
-    else if (changedSince.length > 0) prior.set(rowNumber, { ...recordFromPlan(row, 'skipped'), message: note });
+    changes[String(rowNumber)] = { ...inverse, ...(routingInverse ? { routing: routingInverse } : {}) };
+    if (row.status === 'change') {
+      if (hasProfileWork(row)) items.push({ rowNumber, user, changes: inverse });
+      if (routingPlan) {
+        plans[rowNumber] = routingPlan;
+        routing.push({ rowNumber, userId: w.userId, plan: routingPlan });
+      }
+    } else if (row.status === 'unchanged' && changedSince.length > 0)
+      prior.set(rowNumber, { status: 'skipped', attempts: 0 });
   }
   const plan: Plan = { schemaVersion: 1, summary: summarise(rows), rows };
+  const routingCalls = planRoutingCalls(routing.map((r) => ({ userId: r.userId, plan: r.plan })));
 
   const color = (opts.stdout as NodeJS.WriteStream).isTTY === true;
   if (opts.dryRun) {
-    opts.stdout.write(opts.json ? `${planToJson(plan)}\n` : renderPlanText(plan, { color }));
+    opts.stdout.write(renderPlan(plan, routingCalls, { json: opts.json, color }));
     return finish(
       opts,
       undefined,
@@ -156,11 +264,12 @@ export async function runRollback(opts: RollbackOptions): Promise<UpdateResult> 
       session.governor.stats(),
     );
   }
-  if (!opts.json) opts.stdout.write(renderPlanText(plan, { color, maxRows: 50 }));
+  if (!opts.json) opts.stdout.write(renderPlan(plan, routingCalls, { json: false, color, maxRows: 50 }));
+  const restoring = rows.filter((r) => r.status === 'change').length;
   if (
-    items.length > 0 &&
+    restoring > 0 &&
     opts.confirm &&
-    !(await opts.confirm(`Restore ${items.length} user(s) as they were before run ${opts.runId}?`))
+    !(await opts.confirm(`Restore ${restoring} user(s) as they were before run ${opts.runId}?`))
   ) {
     opts.stderr.write('Nothing was written.\n');
     return finish(
@@ -171,7 +280,12 @@ export async function runRollback(opts: RollbackOptions): Promise<UpdateResult> 
       session.governor.stats(),
     );
   }
-  const saved: SavedPlan = { plan, changes, managers };
+  const saved: SavedPlan = {
+    plan,
+    changes,
+    managers,
+    ...(catalogue ? { routing: { catalogue, plans, allowNoRoles: true } } : {}),
+  };
   const meta: RunMeta = {
     schemaVersion: 1,
     runId: newRunId(),
@@ -184,13 +298,38 @@ export async function runRollback(opts: RollbackOptions): Promise<UpdateResult> 
     rollbackOf: opts.runId,
   };
   const runFolder = await createRunFolder(opts.stateDir, meta, saved);
-  return execute({ ...opts, source: {}, skipInvalid: false }, session, runFolder, meta, saved, items, prior, undefined);
+  return execute(
+    { ...opts, source: {}, skipInvalid: false },
+    session,
+    runFolder,
+    meta,
+    saved,
+    { items, routing, priorProfile: prior, priorRouting: new Map() },
+    catalogue ? { routing: routingCost } : undefined,
+  );
+}
+
+/** The catalogues the routing fields of a run name. */
+function kindsOfFields(fields: readonly string[]): Set<RoutingKind> {
+  const kinds = new Set<RoutingKind>();
+  for (const f of fields) {
+    if (f === 'division') kinds.add('division');
+    else {
+      const kind = f.slice(0, f.indexOf(':')) as RoutingKind;
+      kinds.add(kind);
+      if (kind === 'role') kinds.add('division');
+    }
+  }
+  return kinds;
 }
 
 function recordsOf(
   rows: PlannedRow[],
-  prior: Map<number, ReportRecord>,
+  prior: Map<number, Part>,
   status: (r: PlannedRow) => RowStatus | 'change',
 ): ReportRecord[] {
-  return rows.map((r) => prior.get(r.rowNumber) ?? recordFromPlan(r, status(r)));
+  return rows.map((r) => {
+    const p = prior.get(r.rowNumber);
+    return p ? combine(r, [p]) : recordFromPlan(r, status(r));
+  });
 }

@@ -2,14 +2,17 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ConnectionConfig } from '../config.js';
 import { ExitCode, type ExitCodeValue, ValidationError } from '../errors.js';
+import type { GenesysUser } from '../genesys/types.js';
 import type { GovernorStats } from '../governor/index.js';
 import {
   formatProblems,
   type InputFormat,
   type InputProblem,
   type InputRow,
+  type InvalidRow,
   type ManagerRef,
   type ProfileChanges,
+  type RoutingChanges,
   readInput,
 } from '../input/index.js';
 import {
@@ -17,8 +20,12 @@ import {
   isRowProblem,
   type Plan,
   type PlannedRow,
+  planRouting,
+  planRoutingCalls,
   planToJson,
   planUserChange,
+  type RoutingCall,
+  type RoutingPlan,
   renderPlanText,
   summarise,
 } from '../plan/index.js';
@@ -28,17 +35,38 @@ import type { ApplyResult } from './apply.js';
 import { applyAll, type WorkItem, type WorkOutcome } from './engine.js';
 import {
   createRunFolder,
+  JOURNAL_FILE,
   Journal,
   newRunId,
+  ROUTING_JOURNAL_FILE,
+  type RoutedRecord,
+  type RoutingJournalRecord,
   type RunMeta,
   readJournal,
   readPlanFile,
+  readRoutingJournal,
   readRunMeta,
   runDir,
   writeRunMeta,
 } from './journal.js';
-import type { Executor, UsersPort } from './ports.js';
+import type { Executor, RoutingPort, UsersPort } from './ports.js';
 import { resolveUsers, UserIndex } from './resolve.js';
+import {
+  type Catalogue,
+  CatalogueIndex,
+  cataloguesNeeded,
+  checkRoutingNames,
+  emptyRoutingCost,
+  hasProfileWork,
+  loadCatalogue,
+  needsOf,
+  profileDiffs,
+  type RoutingReadDeps,
+  readCurrentRouting,
+  runResolvers,
+  withRouting,
+} from './routing.js';
+import { applyRouting, type RoutingOutcome, type RoutingRowResult, type RoutingWork } from './routing-engine.js';
 import { openSession, type Session } from './session.js';
 
 export interface UpdateOptions {
@@ -92,6 +120,36 @@ export interface SavedPlan {
   managers: Record<string, string>;
   /** Rows that need no work (repeats, key-only rows): in the report, never written. */
   skipped?: ReportRecord[];
+  /** Present when rows have routing columns. */
+  routing?: SavedRouting;
+}
+
+export interface SavedRouting {
+  /** The catalogues the names were resolved against; a resume and a rollback resolve against them again. */
+  catalogue: Catalogue;
+  /** Each changing row's routing plan, by row number. */
+  plans: Record<string, RoutingPlan>;
+  /** A rollback restores users who had no role: see PlanRoutingOptions. */
+  allowNoRoles?: boolean;
+}
+
+/** What one part of a row (its profile PATCHes, or its routing calls) came to. */
+export interface Part {
+  status: RowStatus;
+  attempts: number;
+  errorCode?: string;
+  message?: string;
+  conflict?: string;
+}
+
+/** The writes of one execution, and the parts of rows that an earlier attempt of the run already settled. */
+export interface Work {
+  items: WorkItem[];
+  routing: RoutingWork[];
+  priorProfile: Map<number, Part>;
+  priorRouting: Map<number, Part>;
+  /** The first `seq` for routing call records: past those already in the folder's journal. */
+  firstSeq?: number;
 }
 
 const MAX_PROBLEMS_SHOWN = 20;
@@ -130,6 +188,27 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   const session = await openSession(opts.connection, log, { maxConcurrency: opts.maxConcurrency });
   const { client, governor } = session;
 
+  // Routing names: the catalogues the file needs are read once for the whole run; a name that does not resolve
+  // stops the run (with the manager problems, found once the users are read) before any assignment is read.
+  const routingCost = emptyRoutingCost();
+  const routingDeps: RoutingReadDeps = {
+    port: client as RoutingPort,
+    executor: governor,
+    signal: opts.stopSignal,
+    concurrency: opts.maxConcurrency,
+    cost: routingCost,
+  };
+  const withRoutingColumns = parsed.rows.filter((r) => r.changes.routing !== undefined);
+  let catalogue: Catalogue | undefined;
+  let nameProblems: RowProblem[] = [];
+  if (withRoutingColumns.length > 0) {
+    catalogue = await loadCatalogue(routingDeps, cataloguesNeeded(withRoutingColumns.map((r) => r.changes.routing!)));
+    nameProblems = checkRoutingNames(withRoutingColumns, new CatalogueIndex(catalogue)).map((p) =>
+      rowProblem(p.row, p.column, `${p.message}.`),
+    );
+    log.info({ kinds: Object.keys(catalogue), requests: routingCost.catalogue }, 'Read routing catalogues');
+  }
+
   // Reads: the users the rows name, then the managers they name that were not among them.
   const ids = new Set<string>();
   const emails = new Set<string>();
@@ -153,27 +232,42 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     ref.kind === 'id' ? index.byId.get(ref.id)?.id : index.byEmail.get(ref.email)?.id;
   const managerCheck = checkManagers(parsed.rows, managerId);
   const sameUser = checkSameUser(managerCheck.rows, index);
-  const rows = sameUser.rows;
+  const badNames = new Set(nameProblems.map((p) => p.rowNumber));
+  const rows = sameUser.rows.filter((r) => !badNames.has(r.rowNumber));
   skipped.push(...sameUser.skipped);
-  const managerProblems = [...managerCheck.problems, ...sameUser.problems];
-  if (managerProblems.length > 0 && !opts.skipInvalid) {
-    const rowCount = new Set(managerProblems.map((p) => p.rowNumber)).size;
-    throw new ValidationError(invalidInputMessage(inputName, rowCount, managerProblems));
+  const rowProblems = [...managerCheck.problems, ...sameUser.problems, ...nameProblems];
+  if (rowProblems.length > 0 && !opts.skipInvalid) {
+    const rowCount = new Set(rowProblems.map((p) => p.rowNumber)).size;
+    throw new ValidationError(invalidInputMessage(inputName, rowCount, sortProblems(rowProblems)));
   }
 
-  const plan = buildPlan({
+  let plan = buildPlan({
     rows,
     users: [...index.byId.values()],
     managerId,
-    rejected: [
-      ...parsed.invalidRows,
-      ...managerProblems.map((p) => ({ rowNumber: p.rowNumber, line: p.line, key: p.key, problems: [p] })),
-    ],
+    rejected: [...parsed.invalidRows, ...rejectedRows(rowProblems)],
   });
+
+  const rowByNumber = new Map(rows.map((r) => [r.rowNumber, r]));
+  const routingPlans: Record<string, RoutingPlan> = {};
+  if (catalogue) {
+    plan = await planRoutingRows(plan, catalogue, routingDeps, {
+      changesOf: (n) => rowByNumber.get(n)?.changes.routing,
+      user: (id) => index.byId.get(id),
+      plans: routingPlans,
+    });
+    log.info({ ...routingCost, requests: governor.stats().requests }, 'Read current routing');
+  }
+  const routingCalls = planRoutingCalls(
+    plan.rows.flatMap((p) =>
+      routingPlans[p.rowNumber] ? [{ userId: p.userId!, plan: routingPlans[p.rowNumber]! }] : [],
+    ),
+  );
+  const readCost = catalogue ? { ...cost, routing: routingCost } : cost;
 
   const color = (opts.stdout as NodeJS.WriteStream).isTTY === true;
   if (opts.dryRun) {
-    opts.stdout.write(opts.json ? `${planToJson(plan)}\n` : renderPlanText(plan, { color }));
+    opts.stdout.write(renderPlan(plan, routingCalls, { json: opts.json, color }));
     return finish(
       opts,
       undefined,
@@ -187,9 +281,10 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   }
 
   const changing = plan.rows.filter((r) => r.status === 'change');
-  if (!opts.json) opts.stdout.write(renderPlanText(plan, { color, maxRows: 50 }));
+  if (!opts.json) opts.stdout.write(renderPlan(plan, routingCalls, { json: false, color, maxRows: 50 }));
   if (changing.length > 0 && opts.confirm) {
-    const ok = await opts.confirm(`Apply ${plan.summary.requests} write(s) to ${changing.length} user(s)?`);
+    const writes = plan.summary.requests + routingCalls.length;
+    const ok = await opts.confirm(`Apply ${writes} write(s) to ${changing.length} user(s)?`);
     if (!ok) {
       opts.stderr.write('Nothing was written.\n');
       return finish(
@@ -205,7 +300,6 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     }
   }
 
-  const rowByNumber = new Map(rows.map((r) => [r.rowNumber, r]));
   const managers: Record<string, string> = {};
   for (const row of rows) {
     const m = row.changes.manager;
@@ -218,6 +312,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     ),
     managers,
     skipped,
+    ...(catalogue ? { routing: { catalogue, plans: routingPlans } } : {}),
   };
   const runId = newRunId();
   const meta: RunMeta = {
@@ -233,18 +328,97 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   const dir = await createRunFolder(opts.stateDir, meta, saved);
   log.info({ runId, dir }, 'Run journal');
 
-  const items: WorkItem[] = changing.map((p) => ({
+  const items: WorkItem[] = changing.filter(hasProfileWork).map((p) => ({
     rowNumber: p.rowNumber,
     user: index.byId.get(p.userId!)!,
     changes: rowByNumber.get(p.rowNumber)!.changes,
   }));
-  return execute(opts, session, dir, meta, saved, items, new Map(), cost);
+  const routing: RoutingWork[] = changing.flatMap((p) =>
+    routingPlans[p.rowNumber] ? [{ rowNumber: p.rowNumber, userId: p.userId!, plan: routingPlans[p.rowNumber]! }] : [],
+  );
+  return execute(
+    opts,
+    session,
+    dir,
+    meta,
+    saved,
+    { items, routing, priorProfile: new Map(), priorRouting: new Map() },
+    readCost,
+  );
+}
+
+/**
+ * Reads the current routing of the rows that have routing columns and a user, and merges each one's routing diffs
+ * into its planned row; `plans` receives the routing plan of every row that changes something.
+ */
+async function planRoutingRows(
+  plan: Plan,
+  catalogue: Catalogue,
+  deps: RoutingReadDeps,
+  ctx: {
+    changesOf: (rowNumber: number) => RoutingChanges | undefined;
+    user: (id: string) => GenesysUser | undefined;
+    plans: Record<string, RoutingPlan>;
+  },
+): Promise<Plan> {
+  const resolvers = runResolvers(catalogue);
+  const targets = plan.rows.filter(
+    (p) =>
+      p.userId !== undefined &&
+      (p.status === 'change' || p.status === 'unchanged') &&
+      ctx.changesOf(p.rowNumber) !== undefined,
+  );
+  const read = await readCurrentRouting(
+    deps,
+    targets.map((p) => ({ user: ctx.user(p.userId!)!, needs: needsOf(ctx.changesOf(p.rowNumber)!, resolvers) })),
+  );
+  const byRow = new Map(targets.map((p) => [p.rowNumber, p]));
+  const rows = plan.rows.map((p): PlannedRow => {
+    if (!byRow.has(p.rowNumber)) return p;
+    const current = read.current.get(p.userId!);
+    if (!current) {
+      return {
+        rowNumber: p.rowNumber,
+        line: p.line,
+        key: p.key,
+        status: 'not_found',
+        diffs: [],
+        note: 'the user no longer exists',
+      };
+    }
+    const merged = withRouting(p, current, ctx.changesOf(p.rowNumber)!, resolvers);
+    if (merged.plan) ctx.plans[p.rowNumber] = merged.plan;
+    return merged.row;
+  });
+  return { schemaVersion: 1, summary: summarise(rows), rows };
+}
+
+/** The plan for a terminal (or as JSON), with a line on the routing calls, which `summary.requests` leaves out. */
+export function renderPlan(
+  plan: Plan,
+  calls: readonly RoutingCall[],
+  opts: { json: boolean; color: boolean; maxRows?: number },
+): string {
+  if (opts.json) {
+    if (calls.length === 0) return `${planToJson(plan)}\n`;
+    return `${planToJson({ ...plan, summary: { ...plan.summary, routingRequests: calls.length } } as Plan)}\n`;
+  }
+  const text = renderPlanText(plan, {
+    color: opts.color,
+    ...(opts.maxRows !== undefined ? { maxRows: opts.maxRows } : {}),
+  });
+  if (calls.length === 0) return text;
+  const byKind = new Map<string, number>();
+  for (const c of calls) byKind.set(c.kind, (byKind.get(c.kind) ?? 0) + 1);
+  const kinds = [...byKind].map(([k, n]) => `${n} ${k}`).join(', ');
+  return `${text}Routing and access: ${calls.length} call(s) (${kinds}).\n`;
 }
 
 /**
  * Continues a run from its folder: rows whose outcome the journal already holds are not written again; every
  * other row that changes something (never started, failed, or in flight when the run stopped) is re-read and
- * settled against the user's current state.
+ * settled against the user's current state. The profile and the routing of a row settle apart: a row whose
+ * PATCH landed but whose routing did not has only its routing re-read and re-planned.
  */
 export async function resumeRun(opts: UpdateOptions, runId: string): Promise<UpdateResult> {
   const dir = runDir(opts.stateDir, runId);
@@ -261,40 +435,110 @@ export async function resumeRun(opts: UpdateOptions, runId: string): Promise<Upd
       if (rec.status !== 'failed') settled.set(rec.row, rec);
     }
   }
-  const pending = saved.plan.rows.filter((r) => r.status === 'change' && !settled.has(r.rowNumber));
-  opts.log.info({ runId, settled: settled.size, pending: pending.length }, 'Resuming');
+  const routed = new Map<number, RoutedRecord>();
+  /** Rows with a routing call journaled: one of them may have landed. */
+  const called = new Set<number>();
+  let lastSeq = 0;
+  for (const rec of await readRoutingJournal(dir)) {
+    if (rec.t === 'call') {
+      lastSeq = Math.max(lastSeq, rec.seq);
+      for (const r of rec.realises) called.add(r.row);
+    } else if (rec.t === 'routed') {
+      if (rec.status === 'failed') routed.delete(rec.row);
+      else routed.set(rec.row, rec);
+    }
+  }
+  const routingPlans = saved.routing?.plans ?? {};
+  const changing = saved.plan.rows.filter((r) => r.status === 'change');
+  const pending = changing.filter((r) => hasProfileWork(r) && !settled.has(r.rowNumber));
+  const pendingRouting = changing.filter((r) => routingPlans[r.rowNumber] !== undefined && !routed.has(r.rowNumber));
+  opts.log.info(
+    { runId, settled: settled.size, pending: pending.length, routingPending: pendingRouting.length },
+    'Resuming',
+  );
 
   const session = await openSession(opts.connection, opts.log, { maxConcurrency: opts.maxConcurrency });
   const deps = { users: session.client as UsersPort, executor: session.governor as Executor, signal: opts.stopSignal };
-  const { index, cost } = await resolveUsers(deps, new Set(pending.map((r) => r.userId!)), new Set(), new UserIndex());
+  const userIds = new Set([...pending, ...pendingRouting].map((r) => r.userId!));
+  const { index, cost } = await resolveUsers(deps, userIds, new Set(), new UserIndex());
   const items: WorkItem[] = [];
-  const gone = new Map<number, WorkOutcome>();
+  const priorProfile = new Map<number, Part>();
   for (const p of pending) {
     const user = index.byId.get(p.userId!);
     const changes = saved.changes[String(p.rowNumber)];
     // Judged against the original plan, so that an edit made by someone else while the run was stopped is
     // still reported as a conflict, and the report shows what the run changes rather than what was left.
     if (user && changes)
-      items.push({ rowNumber: p.rowNumber, user, changes, baseline: p.diffs, wroteBefore: wrote.has(p.rowNumber) });
-    else gone.set(p.rowNumber, notFoundResult(p));
+      items.push({
+        rowNumber: p.rowNumber,
+        user,
+        changes,
+        baseline: profileDiffs(p.diffs),
+        wroteBefore: wrote.has(p.rowNumber),
+      });
+    else priorProfile.set(p.rowNumber, partFromApply(notFoundResult(p)));
   }
-  const prior = new Map<number, ReportRecord>();
-  for (const p of saved.plan.rows) {
+  for (const p of changing) {
     const s = settled.get(p.rowNumber);
-    if (s) {
-      prior.set(p.rowNumber, {
-        ...recordFromPlan(p, s.status as RowStatus),
+    if (s && hasProfileWork(p)) {
+      priorProfile.set(p.rowNumber, {
+        status: s.status as RowStatus,
+        attempts: 0,
         ...(s.conflict ? { conflict: s.conflict } : {}),
         ...(s.errorCode ? { errorCode: s.errorCode } : {}),
         ...(s.message ? { message: s.message } : {}),
       });
     }
   }
-  for (const [row, r] of gone)
-    prior.set(row, recordFromApply(saved.plan.rows.find((p) => p.rowNumber === row)!, r as ApplyResult));
-  if (opts.dryRun) return showResume(opts, meta, saved, items, prior, session);
+
+  // Routing: what is left is planned again against the assignments as they are now. Sets, not increments: what
+  // landed before the stop plans as nothing, and no call that was done is sent again.
+  const priorRouting = new Map<number, Part>();
+  for (const [row, rec] of routed) {
+    priorRouting.set(row, { status: rec.status, attempts: 0 });
+  }
+  const routing: RoutingWork[] = [];
+  const routingCost = emptyRoutingCost();
+  const resumable = pendingRouting.filter((p) => index.byId.has(p.userId!));
+  for (const p of pendingRouting) {
+    if (!index.byId.has(p.userId!)) priorRouting.set(p.rowNumber, partFromApply(notFoundResult(p)));
+  }
+  if (resumable.length > 0 && saved.routing) {
+    const resolvers = runResolvers(saved.routing.catalogue);
+    const changesOf = (p: PlannedRow) => saved.changes[String(p.rowNumber)]?.routing ?? {};
+    const read = await readCurrentRouting(
+      {
+        port: session.client as RoutingPort,
+        executor: session.governor,
+        signal: opts.stopSignal,
+        concurrency: opts.maxConcurrency,
+        cost: routingCost,
+      },
+      resumable.map((p) => ({ user: index.byId.get(p.userId!)!, needs: needsOf(changesOf(p), resolvers) })),
+    );
+    for (const p of resumable) {
+      const current = read.current.get(p.userId!);
+      if (!current) {
+        priorRouting.set(p.rowNumber, partFromApply(notFoundResult(p)));
+        continue;
+      }
+      let plan: RoutingPlan;
+      try {
+        plan = planRouting(current, changesOf(p), resolvers, { allowNoRoles: saved.routing.allowNoRoles === true });
+      } catch (err) {
+        if (!isRowProblem(err)) throw err;
+        priorRouting.set(p.rowNumber, { status: 'failed', attempts: 0, errorCode: err.code, message: err.message });
+        continue;
+      }
+      if (plan.diffs.length > 0) routing.push({ rowNumber: p.rowNumber, userId: p.userId!, plan });
+      else priorRouting.set(p.rowNumber, { status: called.has(p.rowNumber) ? 'updated' : 'unchanged', attempts: 0 });
+    }
+  }
+  const readCost = saved.routing ? { ...cost, routing: routingCost } : cost;
+  const work: Work = { items, routing, priorProfile, priorRouting, firstSeq: lastSeq + 1 };
+  if (opts.dryRun) return showResume(opts, meta, saved, work, session);
   await writeRunMeta(dir, { ...meta, status: 'applying' });
-  return execute(opts, session, dir, meta, saved, items, prior, cost);
+  return execute(opts, session, dir, meta, saved, work, readCost);
 }
 
 /** A dry run of a resume: what is left, planned against the users as they are now. Writes nothing. */
@@ -302,36 +546,50 @@ function showResume(
   opts: UpdateOptions,
   meta: RunMeta,
   saved: SavedPlan,
-  items: WorkItem[],
-  prior: Map<number, ReportRecord>,
+  work: Work,
   session: Session,
 ): Promise<UpdateResult> {
   const managerId = (ref: ManagerRef) => saved.managers[refKey(ref)];
+  const left = new Map<number, PlannedRow>();
   const byRow = new Map(saved.plan.rows.map((p) => [p.rowNumber, p]));
-  const rows: PlannedRow[] = items.map((item) => {
+  const base = (n: number): PlannedRow => {
+    const p = byRow.get(n)!;
+    return left.get(n) ?? { ...p, status: 'unchanged', diffs: [] };
+  };
+  for (const item of work.items) {
     const p = byRow.get(item.rowNumber)!;
     try {
       const change = planUserChange(item.user, item.changes, { managerId });
-      return {
+      left.set(p.rowNumber, {
         ...p,
         status: change.diffs.length > 0 ? 'change' : 'unchanged',
         diffs: change.diffs,
         patch: change.patch,
         state: change.state,
         baseVersion: item.user.version,
-      };
+      });
     } catch (err) {
       if (!isRowProblem(err)) throw err;
-      return { ...p, status: 'invalid', diffs: [], note: err.message };
+      left.set(p.rowNumber, { ...p, status: 'invalid', diffs: [], note: err.message });
     }
-  });
+  }
+  for (const w of work.routing) {
+    const row = base(w.rowNumber);
+    if (row.status === 'invalid') continue;
+    left.set(w.rowNumber, { ...row, status: 'change', diffs: [...row.diffs, ...w.plan.diffs] });
+  }
+  const rows = [...left.values()].sort((a, b) => a.rowNumber - b.rowNumber);
   const plan: Plan = { schemaVersion: 1, summary: summarise(rows), rows };
+  const calls = planRoutingCalls(work.routing.map((w) => ({ userId: w.userId, plan: w.plan })));
   const color = (opts.stdout as NodeJS.WriteStream).isTTY === true;
-  opts.stdout.write(opts.json ? `${planToJson(plan)}\n` : renderPlanText(plan, { color }));
-  const planned = new Map(rows.map((r) => [r.rowNumber, r]));
+  opts.stdout.write(renderPlan(plan, calls, { json: opts.json, color }));
   const records = saved.plan.rows.map((p) => {
-    const left = planned.get(p.rowNumber);
-    return prior.get(p.rowNumber) ?? (left ? recordFromPlan(left, left.status) : recordFromPlan(p, p.status));
+    const fresh = left.get(p.rowNumber);
+    if (fresh) return recordFromPlan(fresh, fresh.status);
+    const parts = [work.priorProfile.get(p.rowNumber), work.priorRouting.get(p.rowNumber)].filter(
+      (x): x is Part => x !== undefined,
+    );
+    return parts.length > 0 ? combine(p, parts) : recordFromPlan(p, p.status);
   });
   return finish(opts, meta.runId, withSkipped(records, saved.skipped), false, session.governor.stats());
 }
@@ -342,57 +600,100 @@ export async function execute(
   dir: string,
   meta: RunMeta,
   saved: SavedPlan,
-  items: WorkItem[],
-  prior: Map<number, ReportRecord>,
+  work: Work,
   cost: unknown,
 ): Promise<UpdateResult> {
-  const journal = await Journal.open(join(dir, 'journal.jsonl'));
+  const { items } = work;
+  const journal = await Journal.open(join(dir, JOURNAL_FILE));
+  let routingJournal: Journal<RoutingJournalRecord> | undefined;
   opts.onRun?.(meta);
-  let results: Map<number, WorkOutcome>;
+  let results = new Map<number, WorkOutcome>();
+  let routingResults = new Map<number, RoutingOutcome>();
+  /** Rows whose user the profile phase found deleted: left out of the routing calls, where one would fail them all. */
+  const gone = new Set<number>();
   try {
-    results = await applyAll(
-      {
-        users: session.client,
-        governor: session.governor,
-        journal,
-        managerId: (ref) => saved.managers[refKey(ref)],
-        progress: opts.progress,
-        log: opts.log,
-        stopSignal: opts.stopSignal,
-        maxConcurrency: opts.maxConcurrency,
-        keepForeignEdits: meta.command === 'rollback',
-      },
-      items,
-      session.counters,
-    );
+    if (items.length > 0 || work.routing.length === 0) {
+      results = await applyAll(
+        {
+          users: session.client,
+          governor: session.governor,
+          journal,
+          managerId: (ref) => saved.managers[refKey(ref)],
+          progress: opts.progress,
+          log: opts.log,
+          stopSignal: opts.stopSignal,
+          maxConcurrency: opts.maxConcurrency,
+          keepForeignEdits: meta.command === 'rollback',
+        },
+        items,
+        session.counters,
+      );
+    }
+    for (const [row, r] of results) if (!('interrupted' in r) && r.status === 'not_found') gone.add(row);
+    const routing = work.routing.filter((w) => !gone.has(w.rowNumber));
+    // Routing calls follow the profile PATCHes: a division move changes the user's version, which a PATCH sent
+    // at the same time would meet as a conflict.
+    if (routing.length > 0 && !opts.stopSignal?.aborted) {
+      routingJournal = await Journal.open<RoutingJournalRecord>(join(dir, ROUTING_JOURNAL_FILE));
+      routingResults = await applyRouting(
+        {
+          port: session.client,
+          governor: session.governor,
+          journal: routingJournal,
+          progress: opts.progress,
+          log: opts.log,
+          stopSignal: opts.stopSignal,
+          maxConcurrency: opts.maxConcurrency,
+          firstSeq: work.firstSeq ?? 1,
+        },
+        routing,
+        session.counters,
+      );
+    }
   } finally {
     await journal.close();
+    await routingJournal?.close();
   }
-  // A stop that came after every row was settled interrupted nothing.
-  const interrupted = items.some((i) => {
-    const r = results.get(i.rowNumber);
-    return r === undefined || 'interrupted' in r;
-  });
   const resume = `genesys-bulk ${meta.command} --resume ${meta.runId}`;
+  let interrupted = false;
+  const stopped = (r: { inFlight: boolean }): Part => {
+    interrupted = true;
+    return r.inFlight
+      ? {
+          status: 'skipped',
+          attempts: 0,
+          errorCode: 'in_flight',
+          message: `unsettled: a write was in flight when the run stopped and may have been applied; \`${resume}\` re-reads the user and settles it`,
+        }
+      : {
+          status: 'skipped',
+          attempts: 0,
+          errorCode: 'interrupted',
+          message: `not applied: the run was interrupted first; resume with \`${resume}\``,
+        };
+  };
+  const profileRows = new Set(items.map((i) => i.rowNumber));
+  const routingRows = new Set(work.routing.map((w) => w.rowNumber));
   const records = saved.plan.rows.map((p) => {
-    const before = prior.get(p.rowNumber);
-    if (before) return before;
-    if (p.status !== 'change') return recordFromPlan(p, p.status);
-    const r = results.get(p.rowNumber);
-    if (!r || 'interrupted' in r) {
-      return r?.inFlight
-        ? {
-            ...recordFromPlan(p, 'skipped'),
-            errorCode: 'in_flight',
-            message: `unsettled: a write was in flight when the run stopped and may have been applied; \`${resume}\` re-reads the user and settles it`,
-          }
-        : {
-            ...recordFromPlan(p, 'skipped'),
-            errorCode: 'interrupted',
-            message: `not applied: the run was interrupted first; resume with \`${resume}\``,
-          };
+    if (p.status !== 'change') {
+      // A rollback's row that restores nothing because someone changed every field again is `skipped`.
+      const prior = work.priorProfile.get(p.rowNumber);
+      return prior ? combine(p, [prior]) : recordFromPlan(p, p.status);
     }
-    return recordFromApply(p, r);
+    const parts: Part[] = [];
+    const profile = work.priorProfile.get(p.rowNumber);
+    if (profile) parts.push(profile);
+    else if (profileRows.has(p.rowNumber)) {
+      const r = results.get(p.rowNumber);
+      parts.push(!r || 'interrupted' in r ? stopped(r ?? { inFlight: false }) : partFromApply(r));
+    }
+    const routing = work.priorRouting.get(p.rowNumber);
+    if (routing) parts.push(routing);
+    else if (routingRows.has(p.rowNumber) && !gone.has(p.rowNumber)) {
+      const r = routingResults.get(p.rowNumber);
+      parts.push(!r || 'interrupted' in r ? stopped(r ?? { inFlight: false }) : partFromRouting(r));
+    }
+    return parts.length > 0 ? combine(p, parts) : recordFromPlan(p, p.status);
   });
   const result = await finish(
     opts,
@@ -415,6 +716,74 @@ export async function execute(
     );
   }
   return result;
+}
+
+function partFromApply(r: ApplyResult): Part {
+  return {
+    status: r.status,
+    attempts: r.attempts,
+    ...(r.failure
+      ? { errorCode: r.failure.code ?? r.failure.kind, message: r.failure.message }
+      : r.kept
+        ? { message: r.kept }
+        : {}),
+    ...(r.conflict ? { conflict: r.conflict } : {}),
+  };
+}
+
+function partFromRouting(r: RoutingRowResult): Part {
+  return {
+    status: r.status,
+    attempts: r.attempts,
+    ...(r.failure ? { errorCode: r.failure.code, message: r.failure.message } : {}),
+  };
+}
+
+/** Which part decides a row's status: a missing user, then a failure, an interruption, a write, nothing. */
+function rank(part: Part): number {
+  switch (part.status) {
+    case 'not_found':
+      return 6;
+    case 'failed':
+      return 5;
+    case 'skipped':
+      return part.errorCode === 'interrupted' || part.errorCode === 'in_flight' ? 4 : 2;
+    case 'updated':
+      return 3;
+    default:
+      return 1;
+  }
+}
+
+/**
+ * One report record from a row's parts: its status is the weightiest part's (failed if either failed); its error
+ * is the weightiest failing part's, with every failing part's message; its changes are the plan's, profile and
+ * routing together.
+ */
+export function combine(p: PlannedRow, parts: readonly Part[]): ReportRecord {
+  const byRank = [...parts].sort((a, b) => rank(b) - rank(a));
+  const top = byRank[0]!;
+  const errored = byRank.filter((x) => x.errorCode !== undefined);
+  const conflict = parts.find((x) => x.conflict)?.conflict;
+  const message =
+    errored.length > 0
+      ? errored
+          .map((x) => x.message)
+          .filter(Boolean)
+          .join('; ') || p.note
+      : [p.note, ...parts.map((x) => x.message)].filter(Boolean).join('; ') || undefined;
+  return {
+    row: p.rowNumber,
+    line: p.line,
+    key: p.key,
+    ...(p.userId ? { userId: p.userId } : {}),
+    status: top.status,
+    changes: p.diffs.map((d) => ({ field: d.field, before: d.before, after: d.after })),
+    ...(errored.length > 0 ? { errorCode: errored[0]!.errorCode } : {}),
+    ...(message ? { message } : {}),
+    attempts: parts.reduce((n, x) => n + x.attempts, 0),
+    ...(conflict ? { conflict } : {}),
+  };
 }
 
 function notFoundResult(p: PlannedRow): ApplyResult {
@@ -498,6 +867,33 @@ function invalidInputMessage(name: string, rowCount: number, problems: InputProb
 
 type RowProblem = InputProblem & { rowNumber: number; line: number; key: string };
 
+function rowProblem(row: InputRow, column: string, detail: string): RowProblem {
+  return {
+    severity: 'error',
+    rowNumber: row.rowNumber,
+    line: row.line,
+    column,
+    key: row.key.kind === 'id' ? row.key.id : row.key.email,
+    message: `row ${row.rowNumber} (line ${row.line}), column "${column}": ${detail}`,
+  };
+}
+
+/** In row order, so that a row's problems found by different checks are listed together. */
+function sortProblems(problems: RowProblem[]): RowProblem[] {
+  return [...problems].sort((a, b) => a.rowNumber - b.rowNumber);
+}
+
+/** Rows refused after reading the directory, one entry per row however many problems it has. */
+function rejectedRows(problems: RowProblem[]): InvalidRow[] {
+  const byRow = new Map<number, InvalidRow>();
+  for (const p of sortProblems(problems)) {
+    const row = byRow.get(p.rowNumber);
+    if (row) row.problems.push(p);
+    else byRow.set(p.rowNumber, { rowNumber: p.rowNumber, line: p.line, key: p.key, problems: [p] });
+  }
+  return [...byRow.values()];
+}
+
 /** A manager named by email or id must exist before anything is written. */
 function checkManagers(
   rows: InputRow[],
@@ -532,24 +928,6 @@ export function recordFromPlan(p: PlannedRow, status: RowStatus | 'change'): Rep
     changes: p.diffs.map((d) => ({ field: d.field, before: d.before, after: d.after })),
     ...(p.note ? { message: p.note } : {}),
     attempts: 0,
-  };
-}
-
-function recordFromApply(p: PlannedRow, r: ApplyResult): ReportRecord {
-  return {
-    row: p.rowNumber,
-    line: p.line,
-    key: p.key,
-    ...(p.userId ? { userId: p.userId } : {}),
-    status: r.status,
-    changes: r.diffs.map((d) => ({ field: d.field, before: d.before, after: d.after })),
-    ...(r.failure
-      ? { errorCode: r.failure.code ?? r.failure.kind, message: r.failure.message }
-      : r.kept || p.note
-        ? { message: [p.note, r.kept].filter(Boolean).join('; ') }
-        : {}),
-    attempts: r.attempts,
-    ...(r.conflict ? { conflict: r.conflict } : {}),
   };
 }
 

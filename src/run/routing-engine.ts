@@ -1,0 +1,309 @@
+import type { Logger } from 'pino';
+import type { ApiFailure, ApiOutcome } from '../genesys/types.js';
+import { type Governor, GovernorStoppedError } from '../governor/index.js';
+import { planRoutingCalls, type RoutingCall, type RoutingPlan } from '../plan/index.js';
+import type { Progress } from '../progress.js';
+import type { EngineCounters, Interrupted } from './engine.js';
+import type { Journal, JournaledCall, RoutingJournalRecord } from './journal.js';
+import type { RoutingPort } from './ports.js';
+import { ROUTING_PAGE_SIZE } from './routing.js';
+
+/** One row's routing, to apply: the plan made against the user's current assignments. */
+export interface RoutingWork {
+  rowNumber: number;
+  userId: string;
+  plan: RoutingPlan;
+}
+
+export interface RoutingRowResult {
+  status: 'updated' | 'failed';
+  /** HTTP attempts of the calls that realise this row (a call shared by many rows counts for each). */
+  attempts: number;
+  failure?: { code: string; message: string };
+}
+
+export type RoutingOutcome = RoutingRowResult | Interrupted;
+
+export interface RoutingEngineDeps {
+  port: RoutingPort;
+  governor: Governor;
+  journal: Journal<RoutingJournalRecord>;
+  progress: Progress;
+  log: Logger;
+  /** Aborted: start no new call; those in flight finish (bounded by `drainTimeoutMs`). */
+  stopSignal?: AbortSignal;
+  maxConcurrency: number;
+  drainTimeoutMs?: number;
+  /** The first `seq` of this attempt's call records: one past the last the folder's journal holds. */
+  firstSeq: number;
+}
+
+interface RowState {
+  userId: string;
+  /** Calls that realise this row and are not done yet. */
+  remaining: number;
+  attempts: number;
+  failure?: { code: string; message: string };
+  /** Calls journaled and not settled: one may have reached the platform. */
+  open: number;
+  settled: boolean;
+}
+
+/**
+ * Applies the routing of every row through the governor. The calls are planRoutingCalls's: each user's own writes
+ * (skills, languages, grants) run one after another in their order, in one lane per user, since a skills PUT must
+ * land before the PATCHes that complete it and grants come before revocations; each queue-members and division call
+ * is a lane of its own. A failed call stops the rest of its lane (a revocation must not follow a failed grant).
+ *
+ * Each call is journaled (durable, with its whole body and the before-values of the diffs it realises) just before
+ * its first attempt, and its outcome after; every routing call is idempotent (sets, not increments), so the
+ * governor may retry it after a lost response. A row is settled (`routed` in the journal) when all its calls are
+ * done or one failed.
+ */
+export async function applyRouting(
+  deps: RoutingEngineDeps,
+  work: readonly RoutingWork[],
+  counters: EngineCounters,
+): Promise<Map<number, RoutingOutcome>> {
+  const rowOf = new Map(work.map((w) => [w.userId, w.rowNumber]));
+  const calls = planRoutingCalls(work.map((w) => ({ userId: w.userId, plan: w.plan })));
+  const rows = new Map<number, RowState>(
+    work.map((w) => [w.rowNumber, { userId: w.userId, remaining: 0, attempts: 0, open: 0, settled: false }]),
+  );
+  const lanes = new Map<string, RoutingCall[]>();
+  for (const [i, call] of calls.entries()) {
+    for (const userId of participants(call)) rows.get(rowOf.get(userId)!)!.remaining++;
+    const lane = 'userId' in call ? `user:${call.userId}` : `call:${i}`;
+    lanes.set(lane, [...(lanes.get(lane) ?? []), call]);
+  }
+  const results = new Map<number, RoutingOutcome>();
+  const { journal, stopSignal } = deps;
+  let seq = deps.firstSeq;
+  let done = 0;
+  let failed = 0;
+  deps.progress.start(calls.length);
+  const tick = () => deps.progress.update({ done, total: calls.length, failed, ...counters });
+  const ticker = setInterval(tick, 500);
+
+  const settle = (rowNumber: number, result: RoutingRowResult) => {
+    const state = rows.get(rowNumber)!;
+    if (state.settled) return;
+    state.settled = true;
+    results.set(rowNumber, result);
+    void journal
+      .append({
+        t: 'routed',
+        at: new Date().toISOString(),
+        row: rowNumber,
+        userId: state.userId,
+        status: result.status,
+        ...(result.failure ? { errorCode: result.failure.code, message: result.failure.message } : {}),
+      })
+      .catch((err) => deps.log.error({ err: String(err) }, 'could not write the journal'));
+  };
+
+  /** Sends one call; false when it failed (or the run stopped), so that its lane goes no further. */
+  const send = async (call: RoutingCall): Promise<boolean> => {
+    const mySeq = seq++;
+    const users = participants(call);
+    let journaled = false;
+    let attempts = 0;
+    let outcome: ApiOutcome<unknown>;
+    try {
+      const r = await deps.governor.execute(async () => {
+        // The governor calls this for every attempt; the call is journaled once, before the first.
+        if (!journaled) {
+          const { realises, ...body } = call;
+          await journal.append({
+            t: 'call',
+            at: new Date().toISOString(),
+            seq: mySeq,
+            call: body as JournaledCall,
+            realises: realises.map((r) => ({ row: rowOf.get(r.userId)!, userId: r.userId, diffs: r.diffs })),
+          });
+          journaled = true;
+          for (const u of users) rows.get(rowOf.get(u)!)!.open++;
+        }
+        return sendCall(deps.port, call);
+      });
+      outcome = r.outcome;
+      attempts = r.attempts;
+    } catch (err) {
+      // Stopped before an attempt could start: the call stays open (journaled or not) and a resume settles it.
+      if (err instanceof GovernorStoppedError && stopSignal?.aborted) return false;
+      throw err;
+    }
+    if (!outcome.ok && call.kind === 'language-delete' && outcome.kind === 'not_found') {
+      // A retried DELETE whose first response was lost meets a 404: the language may be gone because of it.
+      const check = await languageGone(deps, call.userId, call.languageId);
+      attempts += check.attempts;
+      if (check.gone) outcome = { ok: true, status: 204, body: undefined, rateLimit: {}, latencyMs: 0 };
+    }
+    const failure = outcome.ok ? undefined : describeFailure(call, outcome);
+    void journal
+      .append({
+        t: 'call-outcome',
+        at: new Date().toISOString(),
+        seq: mySeq,
+        status: failure ? 'failed' : 'done',
+        attempts,
+        ...(failure ? { errorCode: failure.code, message: failure.message } : {}),
+      })
+      .catch((err) => deps.log.error({ err: String(err) }, 'could not write the journal'));
+    done++;
+    if (failure) failed++;
+    for (const u of users) {
+      const rowNumber = rowOf.get(u)!;
+      const state = rows.get(rowNumber)!;
+      state.open--;
+      state.remaining--;
+      state.attempts += attempts;
+      if (failure) {
+        state.failure ??= failure;
+        settle(rowNumber, { status: 'failed', attempts: state.attempts, failure: state.failure });
+      } else if (state.remaining === 0) settle(rowNumber, { status: 'updated', attempts: state.attempts });
+    }
+    return failure === undefined;
+  };
+
+  const queue = [...lanes.values()];
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      if (stopSignal?.aborted) return;
+      const lane = queue[next++];
+      if (!lane) return;
+      for (const call of lane) {
+        if (stopSignal?.aborted) return;
+        if (!(await send(call))) break;
+      }
+    }
+  };
+
+  const onStop = () => deps.governor.stopStarting();
+  stopSignal?.addEventListener('abort', onStop, { once: true });
+  if (stopSignal?.aborted) onStop();
+  const workers = Promise.all(Array.from({ length: Math.min(queue.length, deps.maxConcurrency * 2) }, worker));
+  try {
+    if (stopSignal) {
+      const stopped = new Promise<void>((resolve) => {
+        if (stopSignal.aborted) resolve();
+        stopSignal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      await Promise.race([workers, stopped]);
+      if (stopSignal.aborted) {
+        clearInterval(ticker);
+        tick();
+        deps.progress.stop();
+        deps.log.warn(
+          `Stopping: no new routing calls; waiting for ${deps.governor.stats().inFlight} in flight (Ctrl-C again to exit now).`,
+        );
+        await Promise.race([workers.catch(() => undefined), delay(deps.drainTimeoutMs ?? 30_000)]);
+      }
+    } else {
+      await workers;
+    }
+  } finally {
+    stopSignal?.removeEventListener('abort', onStop);
+    clearInterval(ticker);
+    tick();
+    deps.progress.stop();
+    await journal.flush();
+  }
+  for (const w of work) {
+    if (!results.has(w.rowNumber)) {
+      const state = rows.get(w.rowNumber)!;
+      // A row whose plan needs no call (it cannot happen: every diff has one) is done.
+      if (state.remaining === 0 && !stopSignal?.aborted) results.set(w.rowNumber, { status: 'updated', attempts: 0 });
+      else results.set(w.rowNumber, { interrupted: true, inFlight: state.open > 0 });
+    }
+  }
+  return results;
+}
+
+/** The users a call changes: its own user, or the queue's or division's list. */
+function participants(call: RoutingCall): string[] {
+  return 'userId' in call ? [call.userId] : call.userIds;
+}
+
+function sendCall(port: RoutingPort, call: RoutingCall): Promise<ApiOutcome<unknown>> {
+  switch (call.kind) {
+    case 'skills-put':
+      return port.putUserRoutingSkills(call.userId, call.body);
+    case 'skills-patch':
+      return port.patchUserRoutingSkills(call.userId, call.body);
+    case 'languages-patch':
+      return port.patchUserRoutingLanguages(call.userId, call.body);
+    case 'language-delete':
+      return port.deleteUserRoutingLanguage(call.userId, call.languageId);
+    case 'grants-add':
+      return port.grantsBulk(call.userId, 'add', call.body.grants);
+    case 'grants-remove':
+      return port.grantsBulk(call.userId, 'remove', call.body.grants);
+    case 'grants-replace':
+      return port.grantsBulk(call.userId, 'replace', call.body.grants);
+    case 'queue-members':
+      return port.postQueueMembers(call.queueId, call.userIds, { remove: call.remove });
+    case 'division-move':
+      return port.moveUsersToDivision(call.divisionId, call.userIds);
+  }
+}
+
+/** The request a call is, for messages. */
+function callLabel(call: RoutingCall): string {
+  switch (call.kind) {
+    case 'skills-put':
+      return 'PUT /api/v2/users/{userId}/routingskills/bulk';
+    case 'skills-patch':
+      return 'PATCH /api/v2/users/{userId}/routingskills/bulk';
+    case 'languages-patch':
+      return 'PATCH /api/v2/users/{userId}/routinglanguages/bulk';
+    case 'language-delete':
+      return 'DELETE /api/v2/users/{userId}/routinglanguages/{languageId}';
+    case 'grants-add':
+      return 'POST /api/v2/authorization/subjects/{userId}/bulkadd';
+    case 'grants-remove':
+      return 'POST /api/v2/authorization/subjects/{userId}/bulkremove';
+    case 'grants-replace':
+      return 'POST /api/v2/authorization/subjects/{userId}/bulkreplace';
+    case 'queue-members':
+      return `POST /api/v2/routing/queues/{queueId}/members${call.remove ? '?delete=true' : ''}`;
+    case 'division-move':
+      return 'POST /api/v2/authorization/divisions/{divisionId}/objects/USER';
+  }
+}
+
+function describeFailure(call: RoutingCall, outcome: ApiFailure): { code: string; message: string } {
+  const status = outcome.status === undefined ? 'no response' : `HTTP ${outcome.status}`;
+  const unknownFate = outcome.kind === 'network' || outcome.kind === 'timeout';
+  const shared = participants(call).length > 1 ? ` (one call for ${participants(call).length} users)` : '';
+  return {
+    code: outcome.code ?? outcome.kind,
+    message:
+      `${callLabel(call)}${shared} failed (${status}): ${outcome.message}` +
+      (unknownFate ? ' It may have been applied; `--resume` re-reads the user and settles it.' : ''),
+  };
+}
+
+/** Whether a user no longer has a language, by reading all of them. */
+async function languageGone(
+  deps: RoutingEngineDeps,
+  userId: string,
+  languageId: string,
+): Promise<{ gone: boolean; attempts: number }> {
+  let attempts = 0;
+  for (let pageNumber = 1; ; pageNumber++) {
+    const r = await deps.governor.execute(() =>
+      deps.port.getUserRoutingLanguages(userId, { pageNumber, pageSize: ROUTING_PAGE_SIZE }),
+    );
+    attempts += r.attempts;
+    if (!r.outcome.ok) return { gone: false, attempts };
+    const body = r.outcome.body;
+    if (body.entities.some((l) => l.id === languageId)) return { gone: false, attempts };
+    if (body.entities.length === 0 || pageNumber >= (body.pageCount ?? pageNumber)) return { gone: true, attempts };
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,535 @@
+/**
+ * The run layer's routing parts with fakes: the engine's ordering, failures and journal; name checks; how a row's
+ * profile and routing outcomes combine; what a rollback reads and restores.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type {
+  Grant,
+  GrantRef,
+  NamedEntity,
+  ProficiencyRef,
+  UserRoutingLanguage,
+  UserRoutingSkill,
+} from '../../src/genesys/routing-types.js';
+import type { ApiOutcome } from '../../src/genesys/types.js';
+import { createGovernor } from '../../src/governor/index.js';
+import type { InputRow, RoutingChanges } from '../../src/input/index.js';
+import { createLogger } from '../../src/log.js';
+import { type CurrentRouting, type PlannedRow, planRouting, type RoutingPlan } from '../../src/plan/index.js';
+import {
+  type CallRecord,
+  Journal,
+  ROUTING_JOURNAL_FILE,
+  type RoutingJournalRecord,
+  readRoutingJournal,
+} from '../../src/run/journal.js';
+import type { RoutingPort } from '../../src/run/ports.js';
+import { rollbackFields, writtenByRun } from '../../src/run/rollback.js';
+import {
+  CatalogueIndex,
+  checkRoutingNames,
+  readRoutingField,
+  runResolvers,
+  withRouting,
+} from '../../src/run/routing.js';
+import { applyRouting, type RoutingOutcome, type RoutingWork } from '../../src/run/routing-engine.js';
+import { combine, type Part } from '../../src/run/update.js';
+import { fail, ok, user } from './fakes.js';
+
+const entities = (prefix: string, names: string[]): NamedEntity[] =>
+  names.map((name, i) => ({ id: `${prefix}-${i + 1}`, name }));
+const SKILLS = entities('sk', [
+  'Billing',
+  'Spanish',
+  'Retention',
+  ...Array.from({ length: 60 }, (_, i) => `Skill ${i + 1}`),
+]);
+const LANGUAGES = entities('lang', ['English', 'French']);
+const QUEUES = entities('q', ['Sales', 'Support']);
+const ROLES = entities('role', ['Agent', 'Employee', 'Supervisor']);
+const DIVISIONS = entities('div', ['Home', 'Support']);
+const catalogue = { skill: SKILLS, language: LANGUAGES, queue: QUEUES, role: ROLES, division: DIVISIONS };
+const resolvers = runResolvers(catalogue);
+const idOf = (list: NamedEntity[], name: string) => list.find((e) => e.name === name)!.id;
+
+const grant = (role: string, division: string): Grant => ({
+  role: { id: idOf(ROLES, role), name: role },
+  division: { id: idOf(DIVISIONS, division), name: division },
+});
+function routing(overrides: Partial<CurrentRouting> = {}): CurrentRouting {
+  return { skills: [], languages: [], queueIds: new Set(), grants: [grant('Employee', 'Home')], ...overrides };
+}
+
+type Sent = { kind: string; target: string; items: number };
+
+/** A RoutingPort whose writes answer from `answer` (default: 204/200) and are recorded in order. */
+class FakeRouting implements RoutingPort {
+  readonly sent: Sent[] = [];
+  languages: UserRoutingLanguage[] = [];
+  constructor(
+    private readonly answer: (s: Sent) => ApiOutcome<unknown> | Promise<ApiOutcome<unknown>> = () => ok({}),
+  ) {}
+
+  private write(kind: string, target: string, items: number) {
+    const s = { kind, target, items };
+    this.sent.push(s);
+    return Promise.resolve(this.answer(s));
+  }
+  putUserRoutingSkills(userId: string, skills: ProficiencyRef[]) {
+    return this.write('skills-put', userId, skills.length);
+  }
+  patchUserRoutingSkills(userId: string, skills: ProficiencyRef[]) {
+    return this.write('skills-patch', userId, skills.length);
+  }
+  patchUserRoutingLanguages(userId: string, languages: ProficiencyRef[]) {
+    return this.write('languages-patch', userId, languages.length);
+  }
+  deleteUserRoutingLanguage(userId: string) {
+    return this.write('language-delete', userId, 1);
+  }
+  postQueueMembers(queueId: string, userIds: string[], opts: { remove: boolean }) {
+    return this.write(opts.remove ? 'queue-remove' : 'queue-add', queueId, userIds.length);
+  }
+  grantsBulk(subjectId: string, operation: string, grants: GrantRef[]) {
+    return this.write(`grants-${operation}`, subjectId, grants.length);
+  }
+  moveUsersToDivision(divisionId: string, userIds: string[]) {
+    return this.write('division-move', divisionId, userIds.length);
+  }
+  async getUserRoutingLanguages() {
+    return ok({ entities: this.languages, pageNumber: 1, pageSize: 100, total: this.languages.length, pageCount: 1 });
+  }
+  listRoutingSkills(): never {
+    throw new Error('not scripted');
+  }
+  listRoutingLanguages(): never {
+    throw new Error('not scripted');
+  }
+  listQueues(): never {
+    throw new Error('not scripted');
+  }
+  listRoles(): never {
+    throw new Error('not scripted');
+  }
+  listDivisions(): never {
+    throw new Error('not scripted');
+  }
+  getUserRoutingSkills(): never {
+    throw new Error('not scripted');
+  }
+  getQueueMembers(): never {
+    throw new Error('not scripted');
+  }
+  getSubject(): never {
+    throw new Error('not scripted');
+  }
+}
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'genesys-bulk-routing-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const progress = { start() {}, update() {}, stop() {} };
+const log = createLogger({ level: 'silent' });
+
+async function run(
+  port: RoutingPort,
+  work: RoutingWork[],
+): Promise<{ results: Map<number, RoutingOutcome>; journal: RoutingJournalRecord[] }> {
+  const journal = await Journal.open<RoutingJournalRecord>(join(dir, ROUTING_JOURNAL_FILE));
+  const results = await applyRouting(
+    {
+      port,
+      governor: createGovernor({ maxConcurrency: 4, initialRatePerSecond: 1000 }),
+      journal,
+      progress,
+      log,
+      maxConcurrency: 4,
+      firstSeq: 7,
+    },
+    work,
+    { rateLimited: 0, retries: 0 },
+  );
+  await journal.close();
+  return { results, journal: await readRoutingJournal(dir) };
+}
+
+const plan = (current: CurrentRouting, changes: RoutingChanges): RoutingPlan =>
+  planRouting(current, changes, resolvers);
+const skills = (...pairs: [string, number][]): UserRoutingSkill[] =>
+  pairs.map(([name, proficiency]) => ({ id: idOf(SKILLS, name), name, proficiency }));
+
+describe('applyRouting', () => {
+  it("sends a user's skills PUT before the PATCH that completes it, even a PATCH that changes nothing itself", async () => {
+    // 53 skills, one removed: PUT of the first 50 kept (realising the removal), then a PATCH of the last 2, which
+    // realises no diff but without which the user would lose them.
+    const names = Array.from({ length: 52 }, (_, i) => `Skill ${i + 1}`);
+    const current = routing({ skills: skills(['Billing', 3], ...names.map((n): [string, number] => [n, 2])) });
+    const p = plan(current, { skills: { mode: 'delta', add: [], remove: ['Billing'] } });
+    const port = new FakeRouting();
+    const { results, journal } = await run(port, [{ rowNumber: 1, userId: 'u-1', plan: p }]);
+
+    expect(port.sent).toEqual([
+      { kind: 'skills-put', target: 'u-1', items: 50 },
+      { kind: 'skills-patch', target: 'u-1', items: 2 },
+    ]);
+    expect(results.get(1)).toMatchObject({ status: 'updated', attempts: 2 });
+    const calls = journal.filter((r): r is CallRecord => r.t === 'call');
+    expect(calls.map((c) => [c.seq, c.call.kind])).toEqual([
+      [7, 'skills-put'],
+      [8, 'skills-patch'],
+    ]);
+    expect(calls[1]!.call).toMatchObject({ afterPut: true });
+    expect('body' in calls[1]!.call && calls[1]!.call.body).toHaveLength(2);
+    expect(calls[0]!.realises).toEqual([
+      { row: 1, userId: 'u-1', diffs: [{ field: 'skill:Billing', before: '3', after: null }] },
+    ]);
+    expect(calls[1]!.realises).toEqual([{ row: 1, userId: 'u-1', diffs: [] }]);
+    expect(journal.filter((r) => r.t === 'routed')).toMatchObject([{ row: 1, status: 'updated' }]);
+  });
+
+  it('makes each call durable in the journal before sending it', async () => {
+    const seenBeforeSend: string[] = [];
+    const port = new FakeRouting((s) => {
+      // Read at the moment of sending, before anything else can run.
+      const text = readFileSync(join(dir, ROUTING_JOURNAL_FILE), 'utf8');
+      const last = JSON.parse(text.trimEnd().split('\n').at(-1)!) as RoutingJournalRecord;
+      seenBeforeSend.push(`${last.t}:${last.t === 'call' ? last.call.kind : ''}:${s.kind}`);
+      return ok({});
+    });
+    await run(port, [
+      {
+        rowNumber: 1,
+        userId: 'u-1',
+        plan: plan(routing(), { skills: { mode: 'delta', add: [{ name: 'Retention', proficiency: 2 }], remove: [] } }),
+      },
+    ]);
+    expect(seenBeforeSend).toEqual(['call:skills-patch:skills-patch']);
+  });
+
+  it('marks every row a failed call realises as failed with its error; the other rows settle updated', async () => {
+    const port = new FakeRouting((s) => (s.kind === 'queue-add' ? fail('invalid', 400, 'bad.request') : ok({})));
+    const work: RoutingWork[] = [1, 2, 3].map((n) => ({
+      rowNumber: n,
+      userId: `u-${n}`,
+      plan: plan(routing(), { queues: { add: ['Sales'], remove: [] } }),
+    }));
+    work.push({
+      rowNumber: 4,
+      userId: 'u-4',
+      plan: plan(routing(), { skills: { mode: 'delta', add: [{ name: 'Billing', proficiency: 1 }], remove: [] } }),
+    });
+    const { results, journal } = await run(port, work);
+
+    for (const n of [1, 2, 3]) {
+      expect(results.get(n)).toMatchObject({ status: 'failed', failure: { code: 'bad.request' } });
+      const failure = (results.get(n) as { failure: { message: string } }).failure;
+      expect(failure.message).toContain(
+        'POST /api/v2/routing/queues/{queueId}/members (one call for 3 users) failed (HTTP 400)',
+      );
+    }
+    expect(results.get(4)).toMatchObject({ status: 'updated' });
+    expect(port.sent.filter((s) => s.kind === 'queue-add')).toEqual([{ kind: 'queue-add', target: 'q-1', items: 3 }]);
+    const routed = journal
+      .filter((r) => r.t === 'routed')
+      .map((r) => `${(r as { row: number }).row}:${(r as { status: string }).status}`);
+    expect(routed.sort()).toEqual(['1:failed', '2:failed', '3:failed', '4:updated']);
+    expect(
+      journal
+        .filter((r) => r.t === 'call-outcome')
+        .map((r) => (r as { status: string }).status)
+        .sort(),
+    ).toEqual(['done', 'failed']);
+  });
+
+  it("sends no revocation after a failed grant: the rest of that user's calls are dropped", async () => {
+    const port = new FakeRouting((s) => (s.kind === 'grants-add' ? fail('permission', 403) : ok({})));
+    const current = routing({ grants: [grant('Employee', 'Home'), grant('Agent', 'Home')] });
+    const p = plan(current, {
+      roles: {
+        mode: 'delta',
+        add: [{ role: 'Supervisor', division: 'Support' }],
+        remove: [{ role: 'Agent', division: 'Home' }],
+      },
+    });
+    expect(p.writes.map((w) => w.kind)).toEqual(['grants-add', 'grants-remove']);
+    const { results } = await run(port, [{ rowNumber: 1, userId: 'u-1', plan: p }]);
+    expect(port.sent.map((s) => s.kind)).toEqual(['grants-add']);
+    expect(results.get(1)).toMatchObject({ status: 'failed', failure: { code: 'permission' } });
+  });
+
+  it('takes a language DELETE that meets 404 as done when the language is gone, and as failed when it is not', async () => {
+    const p = plan(routing({ languages: [{ id: 'lang-2', name: 'French', proficiency: 2 }] }), {
+      languages: { mode: 'delta', add: [], remove: ['French'] },
+    });
+    const gone = new FakeRouting((s) => (s.kind === 'language-delete' ? fail('not_found', 404) : ok({})));
+    expect((await run(gone, [{ rowNumber: 1, userId: 'u-1', plan: p }])).results.get(1)).toMatchObject({
+      status: 'updated',
+    });
+
+    const still = new FakeRouting((s) => (s.kind === 'language-delete' ? fail('not_found', 404) : ok({})));
+    still.languages = [{ id: 'lang-2', name: 'French', proficiency: 2 }];
+    expect((await run(still, [{ rowNumber: 1, userId: 'u-1', plan: p }])).results.get(1)).toMatchObject({
+      status: 'failed',
+      failure: { code: 'not_found' },
+    });
+  });
+
+  it('on a stop, starts nothing more and reports the rows left as interrupted', async () => {
+    const stop = new AbortController();
+    const port = new FakeRouting(() => {
+      stop.abort();
+      return ok({});
+    });
+    const work: RoutingWork[] = [1, 2, 3].map((n) => ({
+      rowNumber: n,
+      userId: `u-${n}`,
+      plan: plan(routing(), { skills: { mode: 'delta', add: [{ name: 'Billing', proficiency: n }], remove: [] } }),
+    }));
+    const journal = await Journal.open<RoutingJournalRecord>(join(dir, ROUTING_JOURNAL_FILE));
+    const results = await applyRouting(
+      {
+        port,
+        governor: createGovernor({ maxConcurrency: 1, initialRatePerSecond: 1000 }),
+        journal,
+        progress,
+        log,
+        stopSignal: stop.signal,
+        maxConcurrency: 1,
+        firstSeq: 1,
+      },
+      work,
+      { rateLimited: 0, retries: 0 },
+    );
+    await journal.close();
+    expect(port.sent).toHaveLength(1);
+    expect(results.get(1)).toMatchObject({ status: 'updated' });
+    expect(results.get(2)).toEqual({ interrupted: true, inFlight: false });
+    expect(results.get(3)).toEqual({ interrupted: true, inFlight: false });
+  });
+});
+
+describe('checkRoutingNames', () => {
+  const row = (n: number, r: RoutingChanges): InputRow => ({
+    rowNumber: n,
+    line: n + 1,
+    key: { kind: 'email', email: `u${n}@example.com` },
+    changes: { routing: r },
+  });
+  const index = new CatalogueIndex({
+    ...catalogue,
+    queue: [...QUEUES, { id: 'q-9', name: 'support' }, { id: 'q-10', name: 'Archive', state: 'deleted' }],
+  });
+
+  it('names each unknown item with the closest known name, per row and column', () => {
+    const problems = checkRoutingNames(
+      [
+        row(1, { skills: { mode: 'delta', add: [{ name: 'biling', proficiency: 2 }], remove: ['Spanish'] } }),
+        row(2, { roles: { mode: 'replace', items: [{ role: 'Agnet', division: 'Suport' }] }, division: 'Support' }),
+        row(3, { languages: { mode: 'replace', items: [{ name: 'Klingon' }] } }),
+      ],
+      index,
+    );
+    expect(problems.map((p) => [p.row.rowNumber, p.column, p.message])).toEqual([
+      [1, 'skills', 'no skill named "biling"; did you mean "Billing"?'],
+      [
+        2,
+        'roles',
+        'no role named "Agnet"; did you mean "Agent"?; no division named "Suport" (in "Agnet@Suport"); did you mean "Support"?',
+      ],
+      [3, 'languages', 'no language named "Klingon"'],
+    ]);
+  });
+
+  it("refuses a name two entities share, and a deleted entity's", () => {
+    const problems = checkRoutingNames([row(1, { queues: { add: ['SUPPORT', 'Archive'], remove: [] } })], index);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.message).toMatch(/^2 queues are named "SUPPORT" \(ids q-2, q-9\)/);
+    expect(problems[0]!.message).toContain('no queue named "Archive"');
+  });
+
+  it('takes an entity listed twice (a page boundary moved while reading) as one', () => {
+    const twice = new CatalogueIndex({ skill: [...SKILLS, SKILLS[0]!] });
+    expect(twice.lookup('skill', 'Billing')).toEqual({ id: 'sk-1' });
+  });
+
+  it('finds nothing wrong with known names, whatever their case', () => {
+    expect(
+      checkRoutingNames(
+        [row(1, { skills: { mode: 'replace', items: [{ name: ' billing ' }] }, division: 'home' })],
+        index,
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe('withRouting', () => {
+  const planned: PlannedRow = {
+    rowNumber: 3,
+    line: 4,
+    key: 'u@example.com',
+    userId: 'u-1',
+    status: 'unchanged',
+    diffs: [],
+    baseVersion: 2,
+  };
+
+  it('turns an unchanged profile row into a change when its routing changes, diffs after the profile ones', () => {
+    const withTitle: PlannedRow = {
+      ...planned,
+      status: 'change',
+      diffs: [{ field: 'title', before: 'A', after: 'B' }],
+      patch: { title: 'B' },
+    };
+    const { row, plan } = withRouting(withTitle, routing(), { division: 'Support' }, resolvers);
+    expect(row.diffs.map((d) => d.field)).toEqual(['title', 'division']);
+    expect(plan?.division?.divisionId).toBe('div-2');
+    expect(withRouting(planned, routing({ divisionId: 'div-2' }), { division: 'support' }, resolvers)).toEqual({
+      row: planned,
+    });
+  });
+
+  it('makes the whole row invalid when its routing cannot be applied', () => {
+    const { row, plan } = withRouting(
+      { ...planned, status: 'change', diffs: [{ field: 'title', before: 'A', after: 'B' }], patch: { title: 'B' } },
+      routing(),
+      { roles: { mode: 'delta', add: [], remove: [{ role: 'Employee', division: 'Home' }] } },
+      resolvers,
+    );
+    expect(plan).toBeUndefined();
+    expect(row).toMatchObject({ status: 'invalid', diffs: [] });
+    expect(row.patch).toBeUndefined();
+    expect(row.note).toMatch(/no role at all/);
+  });
+});
+
+describe('combine', () => {
+  const row: PlannedRow = {
+    rowNumber: 1,
+    line: 2,
+    key: 'u@example.com',
+    userId: 'u-1',
+    status: 'change',
+    diffs: [
+      { field: 'title', before: 'A', after: 'B' },
+      { field: 'skill:Billing', before: null, after: '4' },
+    ],
+  };
+  const updated: Part = { status: 'updated', attempts: 1 };
+  const failed: Part = { status: 'failed', attempts: 2, errorCode: 'bad.request', message: 'POST … failed' };
+
+  it("fails the row when either part failed, with that part's error, and keeps both kinds of changes", () => {
+    for (const parts of [
+      [updated, failed],
+      [failed, updated],
+    ]) {
+      expect(combine(row, parts)).toMatchObject({
+        status: 'failed',
+        errorCode: 'bad.request',
+        message: 'POST … failed',
+        attempts: 3,
+        changes: [
+          { field: 'title', before: 'A', after: 'B' },
+          { field: 'skill:Billing', before: null, after: '4' },
+        ],
+      });
+    }
+  });
+
+  it('is updated when one part wrote and the other had nothing left to do', () => {
+    expect(combine(row, [{ status: 'unchanged', attempts: 1 }, updated]).status).toBe('updated');
+  });
+
+  it('puts a missing user above everything, and an interruption above a write', () => {
+    expect(combine(row, [failed, { status: 'not_found', attempts: 1, errorCode: 'not_found' }]).status).toBe(
+      'not_found',
+    );
+    const stopped: Part = { status: 'skipped', attempts: 0, errorCode: 'interrupted', message: 'not applied' };
+    expect(combine(row, [updated, stopped])).toMatchObject({ status: 'skipped', errorCode: 'interrupted' });
+    // A rollback's profile part that left a foreign edit alone writes nothing: the routing restore decides.
+    expect(combine(row, [{ status: 'skipped', attempts: 0, message: 'kept' }, updated])).toMatchObject({
+      status: 'updated',
+      message: 'kept',
+    });
+  });
+});
+
+describe('rollback of routing fields', () => {
+  const call = (row: number, userIds: string[], diffs: Record<string, [string | null, string | null]>): CallRecord => ({
+    t: 'call',
+    at: '2026-11-29T10:00:00.000Z',
+    seq: row,
+    call: { kind: 'queue-members', queueId: 'q-1', userIds, remove: false },
+    realises: userIds.map((userId) => ({
+      row,
+      userId,
+      diffs: Object.entries(diffs).map(([field, [before, after]]) => ({ field, before, after })),
+    })),
+  });
+
+  it('collects what a call shared by many users wrote to each, with profile intents alongside', () => {
+    const written = writtenByRun([
+      { t: 'intent', at: '', row: 2, userId: 'u-2', version: 1, before: { title: 'A' }, after: { title: 'B' } },
+      call(1, ['u-1', 'u-2'], { 'queue:Sales': [null, 'member'] }),
+      // Resumed: planned again from a state the first attempt had partly changed; the first before-value stays.
+      call(1, ['u-1'], { 'queue:Sales': ['member', 'member'], 'skill:Billing': ['3', '4'] }),
+    ]);
+    expect(written.map((w) => [w.userId, Object.fromEntries(w.before), Object.fromEntries(w.after)])).toEqual([
+      ['u-1', { 'queue:Sales': null, 'skill:Billing': '3' }, { 'queue:Sales': 'member', 'skill:Billing': '4' }],
+      ['u-2', { title: 'A', 'queue:Sales': null }, { title: 'B', 'queue:Sales': 'member' }],
+    ]);
+  });
+
+  it("restores a routing field that holds the run's value, and leaves one changed since", () => {
+    const [w] = writtenByRun([
+      call(1, ['u-1'], {
+        'skill:Billing': ['3', '4'],
+        'language:French': ['2', null],
+        'queue:Sales': [null, 'member'],
+        'role:Agent@Support': [null, 'granted'],
+        division: ['Home', 'Support'],
+      }),
+    ]);
+    const now = routing({
+      skills: skills(['Billing', 1]),
+      languages: [],
+      queueIds: new Set(['q-1']),
+      grants: [grant('Employee', 'Home'), grant('Agent', 'Support')],
+      divisionId: 'div-2',
+    });
+    const { restore, changedSince } = rollbackFields(w!, user({ id: 'u-1' }), (f) =>
+      readRoutingField(now, f, resolvers),
+    );
+    expect(restore.map((d) => d.field)).toEqual(['language:French', 'queue:Sales', 'role:Agent@Support', 'division']);
+    expect(changedSince).toEqual([{ field: 'skill:Billing', now: '1', runSet: '4' }]);
+  });
+
+  it('reads a routing field the way its diffs write it', () => {
+    const now = routing({
+      skills: skills(['Billing', 4.5]),
+      queueIds: new Set(['q-2']),
+      grants: [grant('Agent', 'Support')],
+      divisionId: 'div-1',
+    });
+    expect(readRoutingField(now, 'skill:billing', resolvers)).toBe('4.5');
+    expect(readRoutingField(now, 'skill:Spanish', resolvers)).toBeNull();
+    expect(readRoutingField(now, 'queue:Support', resolvers)).toBe('member');
+    expect(readRoutingField(now, 'queue:Sales', resolvers)).toBeNull();
+    expect(readRoutingField(now, 'role:Agent@Support', resolvers)).toBe('granted');
+    expect(readRoutingField(now, 'role:Agent@Home', resolvers)).toBeNull();
+    expect(readRoutingField(now, 'division', resolvers)).toBe('Home');
+  });
+
+  it("refuses to judge a routing field without the user's routing", () => {
+    const [w] = writtenByRun([call(1, ['u-1'], { 'queue:Sales': [null, 'member'] })]);
+    expect(() => rollbackFields(w!, user({ id: 'u-1' }))).toThrow(/current routing/);
+  });
+});
