@@ -1,4 +1,5 @@
 import type { Plan, PlannedRow } from './plan.js';
+import { isRoutingField } from './routing.js';
 
 export interface RenderOptions {
   color: boolean;
@@ -23,7 +24,14 @@ export function renderPlanText(plan: Plan, opts: RenderOptions): string {
   if (lines.length > 0) lines.push('');
 
   const { byStatus, fields } = plan.summary;
-  const byCount = Object.entries(fields).sort(([a, m], [b, n]) => n - m || (a < b ? -1 : a > b ? 1 : 0));
+  // Routing fields name an item each (`skill:Billing`): count them by kind, or a 120-skill plan makes one line
+  // of kilobytes.
+  const grouped = new Map<string, number>();
+  for (const [f, n] of Object.entries(fields)) {
+    const key = isRoutingField(f) && f.includes(':') ? `${f.slice(0, f.indexOf(':'))}:*` : f;
+    grouped.set(key, (grouped.get(key) ?? 0) + n);
+  }
+  const byCount = [...grouped].sort(([a, m], [b, n]) => n - m || (a < b ? -1 : a > b ? 1 : 0));
   if (byCount.length > 0) lines.push(`Fields: ${byCount.map(([f, n]) => `${f} ${n}`).join(', ')}.`);
   const parts = [
     `${byStatus.change} to change`,

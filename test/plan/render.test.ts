@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InputRow } from '../../src/input/index.js';
-import { buildPlan, type Plan } from '../../src/plan/plan.js';
+import { buildPlan, type Plan, summarise } from '../../src/plan/plan.js';
 import { planToJson, renderPlanText } from '../../src/plan/render.js';
 import { managers, user } from './fixtures.js';
 
@@ -174,3 +174,30 @@ function reverseKeys(value: unknown): unknown {
       .map(([k, v]) => [k, reverseKeys(v)]),
   );
 }
+
+describe('renderPlanText: routing fields', () => {
+  it('counts routing items by kind in the Fields line, not one entry per skill', () => {
+    const plan = buildPlan({
+      rows: [],
+      users: [],
+      managerId: () => undefined,
+    });
+    plan.rows.push({
+      rowNumber: 1,
+      line: 2,
+      key: 'ana@example.com',
+      userId: 'u1',
+      status: 'change',
+      diffs: [
+        { field: 'title', before: 'A', after: 'B' },
+        { field: 'skill:Billing', before: null, after: '4' },
+        { field: 'skill:Spanish', before: '2', after: '3' },
+        { field: 'queue:Sales', before: null, after: 'member' },
+      ],
+    });
+    plan.summary = summarise(plan.rows);
+    const text = renderPlanText(plan, { color: false });
+    expect(text).toContain('Fields: skill:* 2, queue:* 1, title 1.');
+    expect(text).toContain('    skill:Billing: (none) → "4"');
+  });
+});
