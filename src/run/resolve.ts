@@ -11,8 +11,12 @@ export class UserIndex {
   readonly byId = new Map<string, GenesysUser>();
   readonly byEmail = new Map<string, GenesysUser>();
 
-  add(user: GenesysUser): void {
-    if (user.state === 'deleted') return;
+  /** `project` keeps only what the run needs of each user: a 100,000-user listing is held in memory whole. */
+  constructor(private readonly project: (user: GenesysUser) => GenesysUser = (u) => u) {}
+
+  add(full: GenesysUser): void {
+    if (full.state === 'deleted') return;
+    const user = this.project(full);
     this.byId.set(user.id, user);
     if (user.email) this.byEmail.set(user.email.toLowerCase(), user);
   }
@@ -64,8 +68,12 @@ export async function resolveUsers(
     if (pages - 1 < remainingByKey) {
       cost.strategy = 'full-listing';
       // All at once: the governor paces and bounds them, and a sequence would wait out each one's latency.
-      const rest = await Promise.all(Array.from({ length: pages - 1 }, (_, i) => listPage(deps, i + 2)));
-      for (const listing of rest) for (const u of listing.entities) index.add(u);
+      // Each page goes into the index as it comes, so that only the projection of it is kept.
+      await Promise.all(
+        Array.from({ length: pages - 1 }, async (_, i) => {
+          for (const u of (await listPage(deps, i + 2)).entities) index.add(u);
+        }),
+      );
       return { index, cost };
     }
   }
@@ -132,4 +140,37 @@ async function searchEmailBatch(deps: ResolveDeps, batch: string[], index: UserI
     for (const u of outcome.body.results ?? []) index.add(u);
     if (pageNumber >= (outcome.body.pageCount ?? 1)) break;
   }
+}
+
+/** The user fields a row's changes read when planned (see plan/user-change), by input change key. */
+const FIELDS_FOR_CHANGE: Record<string, (keyof GenesysUser)[]> = {
+  name: ['name'],
+  email: ['email'],
+  title: ['title'],
+  department: ['department'],
+  preferredName: ['preferredName'],
+  manager: ['manager'],
+  employerInfo: ['employerInfo'],
+  phones: ['addresses'],
+  state: ['state'],
+};
+
+/**
+ * A projection that keeps a user's identity, version, state and division (every run needs them) and the fields
+ * that some row's changes touch; the rest of the profile (contact lists, chat, links) is dropped. Unknown change
+ * keys keep the whole user, so a new column cannot silently plan against a missing field.
+ */
+export function projectionFor(changeKeys: Iterable<string>): (user: GenesysUser) => GenesysUser {
+  const keep = new Set<keyof GenesysUser>(['id', 'version', 'state', 'email', 'name', 'division']);
+  for (const key of changeKeys) {
+    if (key === 'routing') continue;
+    const fields = FIELDS_FOR_CHANGE[key];
+    if (!fields) return (u) => u;
+    for (const f of fields) keep.add(f);
+  }
+  return (user) => {
+    const out: Record<string, unknown> = {};
+    for (const f of keep) if (user[f] !== undefined) out[f] = user[f];
+    return out as unknown as GenesysUser;
+  };
 }

@@ -50,7 +50,7 @@ import {
   writeRunMeta,
 } from './journal.js';
 import type { Executor, RoutingPort, UsersPort } from './ports.js';
-import { resolveUsers, UserIndex } from './resolve.js';
+import { projectionFor, resolveUsers, UserIndex } from './resolve.js';
 import {
   type Catalogue,
   CatalogueIndex,
@@ -217,7 +217,8 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     else emails.add(row.key.email);
   }
   const deps = { users: client as UsersPort, executor: governor as Executor, signal: opts.stopSignal };
-  const { index, cost } = await resolveUsers(deps, ids, emails);
+  const changeKeys = new Set(parsed.rows.flatMap((r) => Object.keys(r.changes)));
+  const { index, cost } = await resolveUsers(deps, ids, emails, new UserIndex(projectionFor(changeKeys)));
   const managerIds = new Set<string>();
   const managerEmails = new Set<string>();
   for (const row of parsed.rows) {
