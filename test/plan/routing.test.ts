@@ -568,7 +568,7 @@ describe('rendering', () => {
         '    role:Agent@Support: (none) → "granted"',
         '    division: "Home" → "Support"',
         '',
-        'Fields: division 1, queue:Sales 1, role:Agent@Support 1, skill:Billing 1.',
+        'Fields: division 1, queue:* 1, role:* 1, skill:* 1.',
         'Plan: 1 to change, 0 unchanged, 0 not found.',
         '',
       ].join('\n'),
