@@ -6,7 +6,13 @@
  * placed up to one latency (≤ 80 ms) plus one sample late: small against a window.
  */
 
-import { type EmulatorStats, type RateLimitAlgorithm, startEmulator } from '../src/emulator/index.js';
+import {
+  type EmulatorStats,
+  type RateLimitAlgorithm,
+  type RoutingCatalogue,
+  startEmulator,
+} from '../src/emulator/index.js';
+import type { UserRoutingSkill } from '../src/genesys/routing-types.js';
 import type { GenesysUser } from '../src/genesys/types.js';
 import type { RequestEvent } from './limit-change.js';
 
@@ -23,17 +29,24 @@ export interface BenchEmulatorOptions {
   rateLimitHeaders: boolean;
   latencyMs: [number, number];
   recordRequests: boolean;
+  /** Routing catalogue sizes (the emulator's defaults when left out: 40 skills, 20 queues). */
+  skills?: number;
+  queues?: number;
 }
 
 export interface RunStats {
   requests: number;
   /** Requests per route, all statuses. */
   requestsByRoute: Record<string, number>;
+  /** Requests per route that were not rate-limited. */
+  answeredByRoute: Record<string, number>;
   byStatus: Record<string, number>;
   rateLimited: number;
   patchesApplied: number;
   maxInFlight: number;
   apiSpanSeconds?: number;
+  /** Routing writes the emulator applied, by kind. */
+  routingWrites: EmulatorStats['routingWrites'];
 }
 
 export interface EmulatorHandle {
@@ -41,6 +54,10 @@ export interface EmulatorHandle {
   clientId: string;
   clientSecret: string;
   users(): GenesysUser[];
+  catalogue(): RoutingCatalogue;
+  userSkills(userId: string): UserRoutingSkill[] | undefined;
+  userQueues(userId: string): string[] | undefined;
+  queueMembers(queueId: string): string[] | undefined;
   stats(): RunStats;
   patchesApplied(): number;
   setLimit(limit: number, windowSeconds: number): void;
@@ -72,6 +89,8 @@ export async function startBenchEmulator(options: BenchEmulatorOptions): Promise
     algorithm: options.algorithm,
     rateLimitHeaders: options.rateLimitHeaders,
     latencyMs: options.latencyMs,
+    ...(options.skills !== undefined && { skills: options.skills }),
+    ...(options.queues !== undefined && { queues: options.queues }),
   });
   const events: RequestEvent[] = [];
   let seen = { allowed: 0, limited: 0 };
@@ -89,19 +108,27 @@ export async function startBenchEmulator(options: BenchEmulatorOptions): Promise
     clientId: emu.clientId,
     clientSecret: emu.clientSecret,
     users: () => emu.users(),
+    catalogue: () => emu.catalogue(),
+    userSkills: (id) => emu.userSkills(id),
+    userQueues: (id) => emu.userQueues(id),
+    queueMembers: (queueId) => emu.queueMembers(queueId),
     stats: () => {
       const s = emu.stats();
       const requestsByRoute: Record<string, number> = {};
+      const answeredByRoute: Record<string, number> = {};
       for (const [route, statuses] of Object.entries(s.byRoute)) {
         requestsByRoute[route] = Object.values(statuses).reduce((a, b) => a + b, 0);
+        answeredByRoute[route] = requestsByRoute[route] - (statuses['429'] ?? 0);
       }
       const stats: RunStats = {
         requests: s.requests,
         requestsByRoute,
+        answeredByRoute,
         byStatus: s.byStatus,
         rateLimited: s.rateLimited,
         patchesApplied: s.patchesApplied,
         maxInFlight: s.maxInFlight,
+        routingWrites: s.routingWrites,
       };
       if (s.firstRequestAt && s.lastRequestAt) {
         stats.apiSpanSeconds = (Date.parse(s.lastRequestAt) - Date.parse(s.firstRequestAt)) / 1000;

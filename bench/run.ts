@@ -1,11 +1,12 @@
 /**
  * The benchmark (issue #4): genesys-bulk and two baseline clients, each run as its own child process against a fresh
- * emulator per run, under three rate limiters; a mid-run limit change; the planner's cost.
+ * emulator per run, under three rate limiters; a mid-run limit change; the planner's cost; and (issue #6) a mixed
+ * profile + routing file, genesys-bulk only.
  *
- *   tsx bench/run.ts            full run (~15 min)
+ *   tsx bench/run.ts            full run (~16 min)
  *   tsx bench/run.ts --quick    reduced workload (~1–2 min)
- *   options: --clients a,b  --limiters fixed+headers,...  --no-limit-change  --no-planning  --cap-factor N
- *            --docs / --no-docs (default: docs for a full run only)  --report-only <results.json>
+ *   options: --clients a,b  --limiters fixed+headers,...  --no-limit-change  --no-planning  --no-mixed  --mixed-only
+ *            --cap-factor N  --docs / --no-docs (default: docs for a full run only)  --report-only <results.json>
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -15,10 +16,19 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Baseline, buildBaselines } from './build-clients.js';
 import { type EmulatorHandle, startBenchEmulator } from './emulator.js';
-import { analyseLimitChange, pacing } from './limit-change.js';
+import { analyseLimitChange, pacing, type RequestEvent } from './limit-change.js';
+import { callsMade, generateMixedWorkload, verifyMixed, writeMixedCsv } from './mixed.js';
 import { computeTargets, docsMarkdown, summaryMarkdown } from './report.js';
 import { checkGnuTime, GNU_TIME, parseJsonOutput, runMeasured, type SpawnResult } from './spawn.js';
-import type { BenchResults, ClientName, Environment, LimiterSpec, PlanningRecord, RunRecord } from './types.js';
+import type {
+  BenchResults,
+  ClientName,
+  Environment,
+  LimiterSpec,
+  MixedSettings,
+  PlanningRecord,
+  RunRecord,
+} from './types.js';
 import { generateWorkload, type PlannedRow, verify, type Workload, writeCsv } from './workload.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -42,6 +52,8 @@ interface Profile {
   planningLarge: { rows: number; users: number };
   planningTimeoutSeconds: number;
   seed: number;
+  /** The mixed profile + routing file (issue #6), run by genesys-bulk against the first limiter (fixed+headers). */
+  mixed: Omit<MixedSettings, 'rows'>;
 }
 
 const PROFILES: Record<'full' | 'quick', Profile> = {
@@ -62,6 +74,16 @@ const PROFILES: Record<'full' | 'quick', Profile> = {
     planningLarge: { rows: 100_000, users: 100_000 },
     planningTimeoutSeconds: 300,
     seed: 4,
+    // ≈ 2000 calls: about 50 s at 40 req/s.
+    mixed: {
+      mixed: 520,
+      routingOnly: 120,
+      profileOnly: 120,
+      unchanged: 40,
+      queues: 4,
+      catalogueSkills: 40,
+      catalogueQueues: 20,
+    },
   },
   // 40 per 1 s: bound (1 + 90) / 40 ≈ 2.3 s; about a minute in all.
   quick: {
@@ -79,6 +101,16 @@ const PROFILES: Record<'full' | 'quick', Profile> = {
     planningLarge: { rows: 10_000, users: 10_000 },
     planningTimeoutSeconds: 60,
     seed: 4,
+    // ≈ 300 calls: about 8 s at 40 req/s.
+    mixed: {
+      mixed: 78,
+      routingOnly: 18,
+      profileOnly: 18,
+      unchanged: 6,
+      queues: 4,
+      catalogueSkills: 40,
+      catalogueQueues: 20,
+    },
   },
 };
 
@@ -172,11 +204,42 @@ function minCallsFor(rows: number, changes: number): number {
   return Math.ceil(rows / SEARCH_PAGE) + changes;
 }
 
+/**
+ * What every run record gets from its measurement: the client's own retry count, CPU and RSS, the stderr tail of a
+ * run that went wrong, start-up and pacing from the request log (returned for further analysis).
+ */
+function measuredExtras(
+  record: RunRecord,
+  result: SpawnResult,
+  output: unknown,
+  emu: EmulatorHandle,
+  spawnedAt: number,
+  windowSeconds: number,
+): RequestEvent[] {
+  const retries = retriesOf(record.client, output);
+  if (retries !== undefined) record.retries = retries;
+  if (result.cpuMs !== undefined) {
+    record.cpuMs = result.cpuMs;
+    record.cpuMsPerRow = result.cpuMs / record.rows;
+  }
+  if (result.maxRssKb !== undefined) record.maxRssKb = result.maxRssKb;
+  if (!record.finished || (result.exitCode !== 0 && result.exitCode !== 1) || output === undefined) {
+    record.stderrTail = result.stderrTail;
+  }
+  const events = emu.requestLog();
+  const firstAt = events.reduce((min, e) => Math.min(min, e.at), Number.POSITIVE_INFINITY);
+  if (Number.isFinite(firstAt)) record.startupSeconds = (firstAt - spawnedAt) / 1000;
+  const pace = pacing(events, windowSeconds * 1000, spawnedAt);
+  record.busiestWindow = pace.busiestWindow;
+  record.perSecond = pace.perSecond;
+  return events;
+}
+
 async function runClient(
   ctx: RunContext,
   client: ClientName,
   limiter: LimiterSpec,
-  scenario: RunRecord['scenario'],
+  scenario: 'main' | 'limit-change',
 ): Promise<RunRecord> {
   const p = ctx.profile;
   const dir = mkdtempSync(join(ctx.scratch, `${client}-`));
@@ -270,22 +333,7 @@ async function runClient(
       maxInFlight: stats.maxInFlight,
       clientOutput: trimOutput(output),
     };
-    const retries = retriesOf(client, output);
-    if (retries !== undefined) record.retries = retries;
-    if (result.cpuMs !== undefined) {
-      record.cpuMs = result.cpuMs;
-      record.cpuMsPerRow = result.cpuMs / rows;
-    }
-    if (result.maxRssKb !== undefined) record.maxRssKb = result.maxRssKb;
-    if (!finished || (result.exitCode !== 0 && result.exitCode !== 1) || output === undefined) {
-      record.stderrTail = result.stderrTail;
-    }
-    const events = emu.requestLog();
-    const firstAt = events.reduce((min, e) => Math.min(min, e.at), Number.POSITIVE_INFINITY);
-    if (Number.isFinite(firstAt)) record.startupSeconds = (firstAt - spawnedAt) / 1000;
-    const pace = pacing(events, p.windowSeconds * 1000, spawnedAt);
-    record.busiestWindow = pace.busiestWindow;
-    record.perSecond = pace.perSecond;
+    const events = measuredExtras(record, result, output, emu, spawnedAt, p.windowSeconds);
     if (scenario === 'limit-change') {
       record.limitChange = analyseLimitChange({
         events,
@@ -297,6 +345,111 @@ async function runClient(
     }
     log(
       `  ${finished ? `${makespanSeconds.toFixed(1)} s (ratio ${record.ratio.toFixed(2)})` : `DNF after ${makespanSeconds.toFixed(0)} s`}, ${stats.requests} requests, ${stats.rateLimited} 429s, ${check.failures} failures, ${check.collateral} collateral, exit ${result.exitCode ?? result.signal}`,
+    );
+    return record;
+  } finally {
+    await emu.stop();
+  }
+}
+
+function mixedSettings(p: Profile): MixedSettings {
+  const m = p.mixed;
+  return { rows: m.mixed + m.routingOnly + m.profileOnly + m.unchanged, ...m };
+}
+
+/**
+ * The mixed scenario (issue #6): one file with `title`, `skills` and `queues` columns, applied by genesys-bulk. The
+ * baselines have no routing, so they are not run. The bound counts the reads a plan of diffs needs and the bulk
+ * writes (see MixedCalls); the check reads titles, skills and queue memberships back from the emulator.
+ */
+async function runMixed(ctx: RunContext, limiter: LimiterSpec): Promise<RunRecord> {
+  const p = ctx.profile;
+  const settings = mixedSettings(p);
+  const dir = mkdtempSync(join(ctx.scratch, 'mixed-'));
+  const emu = await startBenchEmulator({
+    users: p.directoryUsers,
+    seed: p.seed,
+    limit: p.limit,
+    windowSeconds: p.windowSeconds,
+    algorithm: limiter.algorithm,
+    rateLimitHeaders: limiter.rateLimitHeaders,
+    latencyMs: p.latencyMs,
+    recordRequests: true,
+    skills: settings.catalogueSkills,
+    queues: settings.catalogueQueues,
+  });
+  try {
+    const workload = generateMixedWorkload(emu, { ...p.mixed, seed: p.seed });
+    const csv = join(dir, 'input.csv');
+    writeMixedCsv(csv, workload.rows);
+    const rows = workload.rows.length;
+    const rate = p.limit / p.windowSeconds;
+    const minCalls = workload.minimum.total;
+    const boundSeconds = minCalls / rate;
+    const timeoutSeconds = p.capFactor * boundSeconds + p.capSlackSeconds;
+    log(
+      `mixed ${limiter.label} genesys-bulk: ${rows} rows (${workload.changedUsers} changed users), ${minCalls} calls at least, bound ${boundSeconds.toFixed(1)} s, cap ${timeoutSeconds.toFixed(0)} s`,
+    );
+    const spawnedAt = emu.now();
+    const result = await runMeasured({
+      ...clientCommand('genesys-bulk', csv, dir, ctx.bundles),
+      cwd: dir,
+      env: clientEnv(emu),
+      timeoutMs: timeoutSeconds * 1000,
+      name: 'client',
+    });
+    const stats = emu.stats();
+    const check = verifyMixed(workload, emu);
+    const output = parseJsonOutput(result.stdout);
+    const finished = !result.timedOut;
+    const makespanSeconds = result.wallMs / 1000;
+    const record: RunRecord = {
+      scenario: 'mixed',
+      client: 'genesys-bulk',
+      limiter,
+      limit: p.limit,
+      windowSeconds: p.windowSeconds,
+      directoryUsers: p.directoryUsers,
+      rows,
+      changes: workload.changedUsers,
+      minCalls,
+      boundSeconds,
+      timeoutSeconds,
+      finished,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      makespanSeconds,
+      ...(stats.apiSpanSeconds !== undefined && { apiSpanSeconds: stats.apiSpanSeconds }),
+      ratio: makespanSeconds / boundSeconds,
+      requests: stats.requests,
+      requestsByRoute: stats.requestsByRoute,
+      status: stats.byStatus,
+      rateLimited: stats.rateLimited,
+      rateLimitedPct: stats.requests ? (100 * stats.rateLimited) / stats.requests : 0,
+      patchesApplied: stats.patchesApplied,
+      changedCorrect: check.changedCorrect,
+      unchangedCorrect: check.unchangedCorrect,
+      failures: check.failures,
+      collateral: check.collateral,
+      callsPerChangedUser: stats.requests / workload.changedUsers,
+      maxInFlight: stats.maxInFlight,
+      clientOutput: trimOutput(output),
+      mixed: {
+        settings,
+        queueNames: workload.queueNames,
+        queueSizes: workload.queueSizes,
+        minimum: workload.minimum,
+        made: callsMade(stats.answeredByRoute),
+        minCallsPerChangedUser: minCalls / workload.changedUsers,
+        wrongTitle: check.wrongTitle,
+        wrongSkills: check.wrongSkills,
+        wrongQueues: check.wrongQueues,
+        routingWrites: stats.routingWrites,
+      },
+    };
+    measuredExtras(record, result, output, emu, spawnedAt, p.windowSeconds);
+    log(
+      `  ${finished ? `${makespanSeconds.toFixed(1)} s (ratio ${record.ratio.toFixed(2)})` : `DNF after ${makespanSeconds.toFixed(0)} s`}, ${stats.requests} requests (${record.callsPerChangedUser.toFixed(2)} per changed user), ${stats.rateLimited} 429s, ${check.failures} failures (title ${check.wrongTitle}, skills ${check.wrongSkills}, queues ${check.wrongQueues}), ${check.collateral} collateral, exit ${result.exitCode ?? result.signal}`,
     );
     return record;
   } finally {
@@ -428,6 +581,8 @@ async function main(): Promise<void> {
       limiters: { type: 'string' },
       'no-limit-change': { type: 'boolean', default: false },
       'no-planning': { type: 'boolean', default: false },
+      'no-mixed': { type: 'boolean', default: false },
+      'mixed-only': { type: 'boolean', default: false },
       'cap-factor': { type: 'string' },
       docs: { type: 'boolean' },
       'no-docs': { type: 'boolean', default: false },
@@ -459,6 +614,8 @@ async function main(): Promise<void> {
       })
     : LIMITERS;
   const writeDocs = values['no-docs'] ? false : (values.docs ?? profile.name === 'full');
+  if (values['mixed-only'] && values['no-mixed']) throw new Error('--mixed-only and --no-mixed exclude each other');
+  const mixedOnly = values['mixed-only'];
 
   const startedAt = new Date();
   const notes: string[] = [];
@@ -476,16 +633,20 @@ async function main(): Promise<void> {
   const runs: RunRecord[] = [];
   const planning: BenchResults['planning'] = {};
   try {
-    for (const limiter of limiters) {
+    for (const limiter of mixedOnly ? [] : limiters) {
       for (const client of clients) {
         if (client === 'genesys-bulk' && !gbWorks) continue;
         runs.push(await runClient(ctx, client, limiter, 'main'));
       }
     }
-    if (gbWorks && clients.includes('genesys-bulk') && !values['no-limit-change']) {
+    const gbRuns = gbWorks && clients.includes('genesys-bulk');
+    if (gbRuns && !mixedOnly && !values['no-limit-change']) {
       runs.push(await runClient(ctx, 'genesys-bulk', LIMITERS[0]!, 'limit-change'));
     }
-    if (gbWorks && clients.includes('genesys-bulk') && !values['no-planning']) {
+    if (gbRuns && !values['no-mixed']) {
+      runs.push(await runMixed(ctx, LIMITERS[0]!));
+    }
+    if (gbRuns && !mixedOnly && !values['no-planning']) {
       planning.small = await runPlanning(ctx, profile.planningSmall);
       planning.large = await runPlanning(ctx, profile.planningLarge);
     }
@@ -510,6 +671,7 @@ async function main(): Promise<void> {
       latencyMs: profile.latencyMs,
       capFactor: profile.capFactor,
       seed: profile.seed,
+      ...(runs.some((r) => r.scenario === 'mixed') && { mixed: mixedSettings(profile) }),
     },
     runs,
     planning,

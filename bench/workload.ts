@@ -41,7 +41,7 @@ export interface Workload {
   before: Map<string, GenesysUser>;
 }
 
-const TITLES = [
+export const TITLES = [
   'Agent',
   'Senior Agent',
   'Team Lead',
@@ -70,7 +70,7 @@ export function mobileOf(user: GenesysUser): string | undefined {
   return user.addresses?.find((a) => a.mediaType === 'PHONE' && a.type === 'MOBILE')?.address;
 }
 
-function pickOther(values: string[], current: string, rand: () => number): string {
+export function pickOther(values: string[], current: string, rand: () => number): string {
   const choices = values.filter((v) => v !== current);
   return choices[Math.floor(rand() * choices.length)] ?? `${current} II`;
 }
@@ -169,7 +169,7 @@ function targetsMatch(user: GenesysUser | undefined, row: InputRow): boolean {
 }
 
 /** JSON with object keys sorted: a server may rebuild an object with its keys in another order. */
-function canonical(value: unknown): string {
+export function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
