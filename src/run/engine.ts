@@ -129,24 +129,15 @@ export async function applyAll(
   if (stopSignal?.aborted) onStop();
   const workers = Promise.all(Array.from({ length: Math.min(items.length, deps.maxConcurrency * 2) }, worker));
   try {
-    if (stopSignal) {
-      const stopped = new Promise<void>((resolve) => {
-        if (stopSignal.aborted) resolve();
-        stopSignal.addEventListener('abort', () => resolve(), { once: true });
-      });
-      await Promise.race([workers, stopped]);
-      if (stopSignal.aborted) {
-        const inFlight = deps.governor.stats().inFlight;
-        // The bar redraws its line: stop it first, or it overwrites the warning.
-        clearInterval(ticker);
-        tick();
-        deps.progress.stop();
-        deps.log.warn(`Stopping: no new writes; waiting for ${inFlight} in flight (Ctrl-C again to exit now).`);
-        await Promise.race([workers.catch(() => undefined), delay(deps.drainTimeoutMs ?? 30_000)]);
-      }
-    } else {
-      await workers;
-    }
+    await drainOnStop(workers, stopSignal, deps.drainTimeoutMs, () => {
+      // The bar redraws its line: stop it first, or it overwrites the warning.
+      clearInterval(ticker);
+      tick();
+      deps.progress.stop();
+      deps.log.warn(
+        `Stopping: no new writes; waiting for ${deps.governor.stats().inFlight} in flight (Ctrl-C again to exit now).`,
+      );
+    });
   } finally {
     stopSignal?.removeEventListener('abort', onStop);
     clearInterval(ticker);
@@ -161,6 +152,30 @@ export async function applyAll(
     }
   }
   return results;
+}
+
+/**
+ * Waits for the workers. On a stop, calls `stopping` (to say what is being waited for), then waits for the work
+ * already under way at most `drainTimeoutMs`: the workers start nothing new once the signal is aborted.
+ */
+export async function drainOnStop(
+  workers: Promise<unknown>,
+  stopSignal: AbortSignal | undefined,
+  drainTimeoutMs: number | undefined,
+  stopping: () => void,
+): Promise<void> {
+  if (!stopSignal) {
+    await workers;
+    return;
+  }
+  const stopped = new Promise<void>((resolve) => {
+    if (stopSignal.aborted) resolve();
+    stopSignal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await Promise.race([workers, stopped]);
+  if (!stopSignal.aborted) return;
+  stopping();
+  await Promise.race([workers.catch(() => undefined), delay(drainTimeoutMs ?? 30_000)]);
 }
 
 function delay(ms: number): Promise<void> {

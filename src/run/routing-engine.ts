@@ -3,7 +3,7 @@ import type { ApiFailure, ApiOutcome } from '../genesys/types.js';
 import { type Governor, GovernorStoppedError } from '../governor/index.js';
 import { planRoutingCalls, type RoutingCall, type RoutingPlan } from '../plan/index.js';
 import type { Progress } from '../progress.js';
-import type { EngineCounters, Interrupted } from './engine.js';
+import { drainOnStop, type EngineCounters, type Interrupted } from './engine.js';
 import type { Journal, JournaledCall, RoutingJournalRecord } from './journal.js';
 import type { RoutingPort } from './ports.js';
 import { ROUTING_PAGE_SIZE } from './routing.js';
@@ -185,24 +185,14 @@ export async function applyRouting(
   if (stopSignal?.aborted) onStop();
   const workers = Promise.all(Array.from({ length: Math.min(queue.length, deps.maxConcurrency * 2) }, worker));
   try {
-    if (stopSignal) {
-      const stopped = new Promise<void>((resolve) => {
-        if (stopSignal.aborted) resolve();
-        stopSignal.addEventListener('abort', () => resolve(), { once: true });
-      });
-      await Promise.race([workers, stopped]);
-      if (stopSignal.aborted) {
-        clearInterval(ticker);
-        tick();
-        deps.progress.stop();
-        deps.log.warn(
-          `Stopping: no new routing calls; waiting for ${deps.governor.stats().inFlight} in flight (Ctrl-C again to exit now).`,
-        );
-        await Promise.race([workers.catch(() => undefined), delay(deps.drainTimeoutMs ?? 30_000)]);
-      }
-    } else {
-      await workers;
-    }
+    await drainOnStop(workers, stopSignal, deps.drainTimeoutMs, () => {
+      clearInterval(ticker);
+      tick();
+      deps.progress.stop();
+      deps.log.warn(
+        `Stopping: no new routing calls; waiting for ${deps.governor.stats().inFlight} in flight (Ctrl-C again to exit now).`,
+      );
+    });
   } finally {
     stopSignal?.removeEventListener('abort', onStop);
     clearInterval(ticker);
@@ -302,8 +292,4 @@ async function languageGone(
     if (body.entities.some((l) => l.id === languageId)) return { gone: false, attempts };
     if (body.entities.length === 0 || pageNumber >= (body.pageCount ?? pageNumber)) return { gone: true, attempts };
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
