@@ -123,23 +123,24 @@ export async function applyAll(
     }
   };
 
-  // Stop starting at once, in the signal's own tick: not even a retry may go out after it.
-  const onStop = () => deps.governor.stopStarting();
-  stopSignal?.addEventListener('abort', onStop, { once: true });
-  if (stopSignal?.aborted) onStop();
-  const workers = Promise.all(Array.from({ length: Math.min(items.length, deps.maxConcurrency * 2) }, worker));
   try {
-    await drainOnStop(workers, stopSignal, deps.drainTimeoutMs, () => {
-      // The bar redraws its line: stop it first, or it overwrites the warning.
-      clearInterval(ticker);
-      tick();
-      deps.progress.stop();
-      deps.log.warn(
-        `Stopping: no new writes; waiting for ${deps.governor.stats().inFlight} in flight (Ctrl-C again to exit now).`,
-      );
+    await runWorkers({
+      count: Math.min(items.length, deps.maxConcurrency * 2),
+      worker,
+      governor: deps.governor,
+      stopSignal,
+      drainTimeoutMs: deps.drainTimeoutMs,
+      stopping: () => {
+        // The bar redraws its line: stop it first, or it overwrites the warning.
+        clearInterval(ticker);
+        tick();
+        deps.progress.stop();
+        deps.log.warn(
+          `Stopping: no new writes; waiting for ${deps.governor.stats().inFlight} in flight (Ctrl-C again to exit now).`,
+        );
+      },
     });
   } finally {
-    stopSignal?.removeEventListener('abort', onStop);
     clearInterval(ticker);
     tick();
     deps.progress.stop();
@@ -155,27 +156,39 @@ export async function applyAll(
 }
 
 /**
- * Waits for the workers. On a stop, calls `stopping` (to say what is being waited for), then waits for the work
- * already under way at most `drainTimeoutMs`: the workers start nothing new once the signal is aborted.
+ * Runs `count` workers through to the end. A stop makes the governor start nothing more at once, in the signal's
+ * own tick (not even a retry may go out after it); then `stopping` says what is being waited for, and the work
+ * already under way gets at most `drainTimeoutMs` to finish.
  */
-export async function drainOnStop(
-  workers: Promise<unknown>,
-  stopSignal: AbortSignal | undefined,
-  drainTimeoutMs: number | undefined,
-  stopping: () => void,
-): Promise<void> {
-  if (!stopSignal) {
-    await workers;
-    return;
+export async function runWorkers(opts: {
+  count: number;
+  worker: () => Promise<void>;
+  governor: Pick<Governor, 'stopStarting'>;
+  stopSignal: AbortSignal | undefined;
+  drainTimeoutMs: number | undefined;
+  stopping: () => void;
+}): Promise<void> {
+  const { stopSignal } = opts;
+  const onStop = () => opts.governor.stopStarting();
+  stopSignal?.addEventListener('abort', onStop, { once: true });
+  if (stopSignal?.aborted) onStop();
+  try {
+    const workers = Promise.all(Array.from({ length: opts.count }, opts.worker));
+    if (!stopSignal) {
+      await workers;
+      return;
+    }
+    const stopped = new Promise<void>((resolve) => {
+      if (stopSignal.aborted) resolve();
+      stopSignal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    await Promise.race([workers, stopped]);
+    if (!stopSignal.aborted) return;
+    opts.stopping();
+    await Promise.race([workers.catch(() => undefined), delay(opts.drainTimeoutMs ?? 30_000)]);
+  } finally {
+    stopSignal?.removeEventListener('abort', onStop);
   }
-  const stopped = new Promise<void>((resolve) => {
-    if (stopSignal.aborted) resolve();
-    stopSignal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  await Promise.race([workers, stopped]);
-  if (!stopSignal.aborted) return;
-  stopping();
-  await Promise.race([workers.catch(() => undefined), delay(drainTimeoutMs ?? 30_000)]);
 }
 
 function delay(ms: number): Promise<void> {

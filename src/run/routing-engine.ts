@@ -3,7 +3,7 @@ import type { ApiFailure, ApiOutcome } from '../genesys/types.js';
 import { type Governor, GovernorStoppedError } from '../governor/index.js';
 import { planRoutingCalls, type RoutingCall, type RoutingPlan } from '../plan/index.js';
 import type { Progress } from '../progress.js';
-import { drainOnStop, type EngineCounters, type Interrupted } from './engine.js';
+import { type EngineCounters, type Interrupted, runWorkers } from './engine.js';
 import type { Journal, JournaledCall, RoutingJournalRecord } from './journal.js';
 import type { RoutingPort } from './ports.js';
 import { ROUTING_PAGE_SIZE } from './routing.js';
@@ -180,21 +180,23 @@ export async function applyRouting(
     }
   };
 
-  const onStop = () => deps.governor.stopStarting();
-  stopSignal?.addEventListener('abort', onStop, { once: true });
-  if (stopSignal?.aborted) onStop();
-  const workers = Promise.all(Array.from({ length: Math.min(queue.length, deps.maxConcurrency * 2) }, worker));
   try {
-    await drainOnStop(workers, stopSignal, deps.drainTimeoutMs, () => {
-      clearInterval(ticker);
-      tick();
-      deps.progress.stop();
-      deps.log.warn(
-        `Stopping: no new routing calls; waiting for ${deps.governor.stats().inFlight} in flight (Ctrl-C again to exit now).`,
-      );
+    await runWorkers({
+      count: Math.min(queue.length, deps.maxConcurrency * 2),
+      worker,
+      governor: deps.governor,
+      stopSignal,
+      drainTimeoutMs: deps.drainTimeoutMs,
+      stopping: () => {
+        clearInterval(ticker);
+        tick();
+        deps.progress.stop();
+        deps.log.warn(
+          `Stopping: no new routing calls; waiting for ${deps.governor.stats().inFlight} in flight (Ctrl-C again to exit now).`,
+        );
+      },
     });
   } finally {
-    stopSignal?.removeEventListener('abort', onStop);
     clearInterval(ticker);
     tick();
     deps.progress.stop();
