@@ -11,7 +11,7 @@ export {
   rowKeyString,
   summarise,
 } from './plan.js';
-export { chooseReadStrategy, chunk, DEFAULT_READ_LIMITS, type ReadLimits, type ReadStrategy } from './read-strategy.js';
+export { chunk, DEFAULT_READ_LIMITS, type ReadLimits } from './read-strategy.js';
 export { planToJson, type RenderOptions, renderPlanText } from './render.js';
 export {
   type CallRealises,

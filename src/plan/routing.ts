@@ -8,6 +8,7 @@ import type {
 } from '../genesys/routing-types.js';
 import type { ListChange, ProficiencyItem, RoleGrantItem, RoutingChanges } from '../input/index.js';
 import { PlanError } from './errors.js';
+import { chunk } from './read-strategy.js';
 import type { FieldDiff } from './user-change.js';
 
 /** `PATCH|PUT /api/v2/users/{id}/routingskills/bulk`: skills per call. */
@@ -237,12 +238,6 @@ function claim(touched: Set<string>, id: string, kind: RoutingKind, name: string
     );
   }
   touched.add(id);
-}
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 /** Proficiencies are 0–5 with one decimal; the platform may return 4 as 4.0, or with float noise. */

@@ -1,10 +1,11 @@
 import type { GenesysUser } from '../genesys/types.js';
+import { chunk, DEFAULT_READ_LIMITS } from '../plan/index.js';
 import { fatalApiError } from './api-errors.js';
 import type { Executor, UsersPort } from './ports.js';
 
-export const IDS_PER_GET = 100;
-export const EMAILS_PER_SEARCH = 100;
-export const LIST_PAGE_SIZE = 500;
+export const IDS_PER_GET = DEFAULT_READ_LIMITS.idsPerGet;
+export const EMAILS_PER_SEARCH = DEFAULT_READ_LIMITS.emailsPerSearch;
+export const LIST_PAGE_SIZE = DEFAULT_READ_LIMITS.listPageSize;
 
 /** Users found so far, by id and by lower-cased email. Deleted users are never found. */
 export class UserIndex {
@@ -102,13 +103,9 @@ async function listPage(deps: ResolveDeps, pageNumber: number) {
   return outcome.body;
 }
 
-/** Batches start together: the governor paces them, and waiting out each one's latency in turn only adds time. */
-function batches<T>(items: T[], size: number): T[][] {
-  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
-}
-
 async function fetchByIds(deps: ResolveDeps, ids: string[], index: UserIndex): Promise<void> {
-  await Promise.all(batches(ids, IDS_PER_GET).map((batch) => fetchIdBatch(deps, batch, index)));
+  // Batches start together: the governor paces them, and waiting out each one's latency in turn only adds time.
+  await Promise.all(chunk(ids, IDS_PER_GET).map((batch) => fetchIdBatch(deps, batch, index)));
 }
 
 async function fetchIdBatch(deps: ResolveDeps, batch: string[], index: UserIndex): Promise<void> {
@@ -121,7 +118,7 @@ async function fetchIdBatch(deps: ResolveDeps, batch: string[], index: UserIndex
 }
 
 async function searchByEmails(deps: ResolveDeps, emails: string[], index: UserIndex): Promise<void> {
-  await Promise.all(batches(emails, EMAILS_PER_SEARCH).map((batch) => searchEmailBatch(deps, batch, index)));
+  await Promise.all(chunk(emails, EMAILS_PER_SEARCH).map((batch) => searchEmailBatch(deps, batch, index)));
 }
 
 async function searchEmailBatch(deps: ResolveDeps, batch: string[], index: UserIndex): Promise<void> {
