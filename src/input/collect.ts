@@ -70,7 +70,16 @@ function show(value: string | null): string {
   return value === null ? CLEAR_TOKEN : quote(value);
 }
 
-function sameChanges(a: FlatValue[], b: FlatValue[]): boolean {
+/**
+ * Whether two rows ask for the same changes, compared as the duplicate check compares them (routing list items in
+ * any order, equal proficiencies however written). For rows keyed differently: a new email counts as one column.
+ */
+export function sameChanges(a: ProfileChanges, b: ProfileChanges): boolean {
+  const anyKey: RowKey = { kind: 'id', id: '' };
+  return sameFlat(flatten(a, anyKey), flatten(b, anyKey));
+}
+
+function sameFlat(a: FlatValue[], b: FlatValue[]): boolean {
   return a.length === b.length && a.every((v, i) => v.column === b[i]!.column && v.key === b[i]!.key);
 }
 
@@ -162,7 +171,7 @@ export class Collector {
     for (const group of byKey.values()) {
       if (group.length < 2) continue;
       const flat = group.map((a) => flatten(a.row.changes, a.row.key));
-      if (flat.every((f) => sameChanges(f, flat[0]!))) {
+      if (flat.every((f) => sameFlat(f, flat[0]!))) {
         const kept = group[0]!;
         for (const a of group.slice(1)) {
           dropped.add(a);

@@ -14,6 +14,7 @@ import {
   type ProfileChanges,
   type RoutingChanges,
   readInput,
+  sameChanges,
 } from '../input/index.js';
 import {
   buildPlan,
@@ -827,7 +828,7 @@ function checkSameUser(
   for (const [userId, group] of groups) {
     if (group.length < 2) continue;
     const first = group[0]!;
-    const same = group.every((r) => JSON.stringify(r.changes) === JSON.stringify(first.changes));
+    const same = group.every((r) => sameChanges(r.changes, first.changes));
     for (const row of same ? group.slice(1) : group) {
       drop.add(row);
       const key = row.key.kind === 'id' ? row.key.id : row.key.email;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sameChanges } from '../../src/input/index.js';
 import { parseText } from './helpers.js';
 
 describe('rows that need no work', () => {
@@ -23,5 +24,18 @@ describe('rows that need no work', () => {
       },
     ]);
     expect(parsed.totalRecords).toBe(parsed.rows.length + parsed.skippedRows.length + parsed.invalidRows.length);
+  });
+});
+
+describe('sameChanges', () => {
+  it('compares as the duplicate check does: routing items in any order, but any differing value counts', async () => {
+    const parsed = await parseText(
+      'email,title,skills\na@example.com,Agent,+Billing:4;+Spanish:3\nb@example.com,Agent,+Spanish:3;+Billing:4.0\nc@example.com,Agent,+Spanish:3;+Billing:5\n',
+      'csv',
+    );
+    const [a, b, c] = parsed.rows.map((r) => r.changes);
+    expect(sameChanges(a!, b!)).toBe(true);
+    expect(JSON.stringify(a)).not.toBe(JSON.stringify(b));
+    expect(sameChanges(a!, c!)).toBe(false);
   });
 });
