@@ -107,8 +107,31 @@ export class Collector {
   private readonly rowWarnings: InputProblem[] = [];
   private readonly skipped: SkippedRow[] = [];
   private total = 0;
+  private readonly interned = new Map<string, string>();
 
   constructor(private readonly format: InputFormat) {}
+
+  /**
+   * One string per distinct short value: a 100,000-row file that sets the same few titles and departments
+   * otherwise holds a copy of each value per row. Bounded, so that a file of unique values costs no more.
+   */
+  private intern(value: string): string {
+    if (value.length > 64) return value;
+    const known = this.interned.get(value);
+    if (known !== undefined) return known;
+    if (this.interned.size < 10_000) this.interned.set(value, value);
+    return value;
+  }
+
+  private internChanges(changes: ProfileChanges): void {
+    for (const field of ['title', 'department', 'preferredName', 'state'] as const) {
+      const value = changes[field];
+      if (typeof value === 'string') (changes as Record<string, unknown>)[field] = this.intern(value);
+    }
+    const employer = changes.employerInfo as Record<string, string | null> | undefined;
+    if (employer)
+      for (const [k, v] of Object.entries(employer)) if (typeof v === 'string') employer[k] = this.intern(v);
+  }
 
   /** A problem that belongs to the file (a header column, an unknown JSON key), not to one row's validity. */
   addFileProblem(p: InputProblem): void {
@@ -146,6 +169,7 @@ export class Collector {
       return;
     }
     this.rowWarnings.push(...problems);
+    this.internChanges(result.changes);
     this.accepted.push({
       row: { rowNumber: at.rowNumber, line: at.line, key: result.key, changes: result.changes },
       keyLabel: result.keyLabel ?? '',
