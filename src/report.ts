@@ -69,28 +69,56 @@ export function formatChange(c: ReportChange): string {
 }
 
 export function renderReport(records: ReportRecord[], format: ReportFormat): string {
-  const sorted = [...records].sort((a, b) => a.row - b.row);
-  if (format === 'jsonl') return sorted.map((r) => JSON.stringify(r)).join('\n') + (sorted.length ? '\n' : '');
-  return stringify(
-    sorted.map((r) => [
-      r.row,
-      r.line,
-      r.key,
-      r.userId ?? '',
-      r.status,
-      r.changes.map(formatChange).join('; '),
-      r.errorCode ?? '',
-      r.message ?? '',
-      r.attempts,
-      r.conflict ?? '',
-    ]),
-    {
-      header: true,
-      columns: ['row', 'line', 'key', 'userId', 'status', 'changes', 'errorCode', 'message', 'attempts', 'conflict'],
-    },
-  );
+  return [...reportLines(sortedByRow(records), format)].join('');
 }
 
-export async function writeReport(path: string, records: ReportRecord[]): Promise<void> {
-  await writePrivateFileAtomic(path, renderReport(records, reportFormatFor(path)));
+function sortedByRow(records: readonly ReportRecord[]): ReportRecord[] {
+  return [...records].sort((a, b) => a.row - b.row);
+}
+
+const CSV_COLUMNS = [
+  'row',
+  'line',
+  'key',
+  'userId',
+  'status',
+  'changes',
+  'errorCode',
+  'message',
+  'attempts',
+  'conflict',
+];
+
+/** The report a record at a time, in the order given (callers give row order). */
+export function* reportLines(records: Iterable<ReportRecord>, format: ReportFormat): Generator<string> {
+  if (format === 'jsonl') {
+    for (const r of records) yield `${JSON.stringify(r)}\n`;
+    return;
+  }
+  yield stringify([CSV_COLUMNS]);
+  for (const r of records) {
+    yield stringify([
+      [
+        r.row,
+        r.line,
+        r.key,
+        r.userId ?? '',
+        r.status,
+        r.changes.map(formatChange).join('; '),
+        r.errorCode ?? '',
+        r.message ?? '',
+        r.attempts,
+        r.conflict ?? '',
+      ],
+    ]);
+  }
+}
+
+/** Writes the report (0600, atomically). An array is put in row order; any other iterable must come in row order. */
+export async function writeReport(
+  path: string,
+  records: readonly ReportRecord[] | Iterable<ReportRecord>,
+): Promise<void> {
+  const ordered = Array.isArray(records) ? sortedByRow(records) : records;
+  await writePrivateFileAtomic(path, reportLines(ordered, reportFormatFor(path)));
 }

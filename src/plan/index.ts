@@ -2,17 +2,25 @@ export { applyPatch } from './apply-patch.js';
 export { isRowProblem, PlanError, type PlanErrorCode, UnresolvedManagerError } from './errors.js';
 export { FIELD_ORDER, readField, sameValue } from './fields.js';
 export {
+  decodePlan,
+  type EncodedPlan,
+  IncrementalPlanner,
+  type IncrementalPlannerOptions,
+  viewOf,
+} from './incremental.js';
+export {
   type BuildPlanInput,
   buildPlan,
   type Plan,
   type PlannedRow,
   type PlannedStatus,
   type PlanSummary,
+  type PlanView,
   rowKeyString,
   summarise,
 } from './plan.js';
 export { chunk, DEFAULT_READ_LIMITS, type ReadLimits } from './read-strategy.js';
-export { planToJson, type RenderOptions, renderPlanText } from './render.js';
+export { planJsonChunks, planTextChunks, planToJson, type RenderOptions, renderPlanText } from './render.js';
 export {
   type CallRealises,
   type CurrentRouting,

@@ -1,4 +1,4 @@
-import type { Plan, PlannedRow } from './plan.js';
+import type { PlannedRow, PlanView } from './plan.js';
 import { isRoutingField } from './routing.js';
 
 export interface RenderOptions {
@@ -14,15 +14,27 @@ type Paint = keyof typeof ANSI;
  * Renders a plan for a terminal, like `terraform plan`: each row that changes with its field diffs, each row
  * not found or invalid with the reason, then the totals. Unchanged rows are only counted.
  */
-export function renderPlanText(plan: Plan, opts: RenderOptions): string {
-  const paint = (style: Paint, text: string) => (opts.color ? `${ANSI[style]}${text}${ANSI.reset}` : text);
-  const shown = plan.rows.filter((r) => r.status !== 'unchanged');
-  const limit = opts.maxRows === undefined ? shown.length : Math.max(0, Math.floor(opts.maxRows));
-  const lines: string[] = [];
-  for (const row of shown.slice(0, limit)) lines.push(...renderRow(row, paint));
-  if (shown.length > limit) lines.push(`… ${shown.length - limit} more rows not shown.`);
-  if (lines.length > 0) lines.push('');
+export function renderPlanText(plan: PlanView, opts: RenderOptions): string {
+  return [...planTextChunks(plan, opts)].join('');
+}
 
+/** renderPlanText in pieces, so that a 100,000-row plan is written out without ever being one string. */
+export function* planTextChunks(plan: PlanView, opts: RenderOptions): Generator<string> {
+  const paint = (style: Paint, text: string) => (opts.color ? `${ANSI[style]}${text}${ANSI.reset}` : text);
+  let shown = 0;
+  for (const row of plan.rows) if (row.status !== 'unchanged') shown++;
+  const limit = opts.maxRows === undefined ? shown : Math.max(0, Math.floor(opts.maxRows));
+  let listed = 0;
+  for (const row of plan.rows) {
+    if (listed >= limit) break;
+    if (row.status === 'unchanged') continue;
+    listed++;
+    yield `${renderRow(row, paint).join('\n')}\n`;
+  }
+  if (shown > limit) yield `… ${shown - limit} more rows not shown.\n`;
+  if (listed > 0 || shown > limit) yield '\n';
+
+  const lines: string[] = [];
   const { byStatus, fields } = plan.summary;
   // Routing fields name an item each (`skill:Billing`): count them by kind, or a 120-skill plan makes one line
   // of kilobytes.
@@ -40,7 +52,7 @@ export function renderPlanText(plan: Plan, opts: RenderOptions): string {
     ...(byStatus.invalid > 0 ? [`${byStatus.invalid} invalid`] : []),
   ];
   lines.push(paint('bold', `Plan: ${parts.join(', ')}.`));
-  return `${lines.join('\n')}\n`;
+  yield `${lines.join('\n')}\n`;
 }
 
 function renderRow(row: PlannedRow, paint: (style: Paint, text: string) => string): string[] {
@@ -112,18 +124,52 @@ const RANK = new Map(KEY_ORDER.map((k, i) => [k, i]));
  * The plan as JSON for `--json`, with a stable key order: known keys in a fixed, readable order, any other keys
  * alphabetically. Array order is kept (row order, and the order of `addresses`, which the platform stores as sent).
  */
-export function planToJson(plan: Plan): string {
-  return JSON.stringify(ordered(plan), null, 2);
+export function planToJson(plan: PlanView): string {
+  return [...planJsonChunks(plan)].join('');
+}
+
+/**
+ * planToJson in pieces, a row at a time: the same text (`JSON.stringify(…, null, 2)` of the ordered plan) without
+ * building the whole plan's ordered copy and its string at once.
+ */
+export function* planJsonChunks(plan: PlanView): Generator<string> {
+  const top = plan as unknown as Record<string, unknown>;
+  const keys = orderedKeys(top).filter((k) => top[k] !== undefined);
+  if (keys.length === 0) {
+    yield '{}';
+    return;
+  }
+  let first = true;
+  for (const key of keys) {
+    const value = top[key];
+    yield `${first ? '{' : ','}\n  ${JSON.stringify(key)}: `;
+    first = false;
+    if (key === 'rows') {
+      let i = 0;
+      for (const row of value as Iterable<PlannedRow>) yield `${i++ === 0 ? '[' : ','}\n    ${pretty(row, '    ')}`;
+      yield i === 0 ? '[]' : '\n  ]';
+    } else yield pretty(value, '  ');
+  }
+  yield '\n}';
+}
+
+/** A value as JSON.stringify(…, null, 2) prints it nested at `indent`: string values hold no raw newline. */
+function pretty(value: unknown, indent: string): string {
+  return JSON.stringify(ordered(value), null, 2).replaceAll('\n', `\n${indent}`);
+}
+
+function orderedKeys(value: object): string[] {
+  return Object.keys(value).sort((a, b) => {
+    const ra = RANK.get(a) ?? KEY_ORDER.length;
+    const rb = RANK.get(b) ?? KEY_ORDER.length;
+    return ra - rb || (a < b ? -1 : a > b ? 1 : 0);
+  });
 }
 
 function ordered(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(ordered);
   if (value === null || typeof value !== 'object') return value;
-  const keys = Object.keys(value).sort((a, b) => {
-    const ra = RANK.get(a) ?? KEY_ORDER.length;
-    const rb = RANK.get(b) ?? KEY_ORDER.length;
-    return ra - rb || (a < b ? -1 : a > b ? 1 : 0);
-  });
+  const keys = orderedKeys(value);
   const out: Record<string, unknown> = {};
   for (const k of keys) out[k] = ordered((value as Record<string, unknown>)[k]);
   return out;

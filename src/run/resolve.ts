@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import type { GenesysUser } from '../genesys/types.js';
 import { chunk, DEFAULT_READ_LIMITS } from '../plan/index.js';
 import { fatalApiError } from './api-errors.js';
@@ -6,9 +7,25 @@ import type { Executor, UsersPort } from './ports.js';
 export const IDS_PER_GET = DEFAULT_READ_LIMITS.idsPerGet;
 export const EMAILS_PER_SEARCH = DEFAULT_READ_LIMITS.emailsPerSearch;
 export const LIST_PAGE_SIZE = DEFAULT_READ_LIMITS.listPageSize;
+/**
+ * Listing pages in flight at once. A page of 500 users is about 3 MB once parsed, and pages that pile up in flight
+ * are what a listing of 100,000 users costs in memory; at the platform's usual 300 requests a minute, four pages of
+ * a second or less each keep up with the rate anyway.
+ */
+export const LIST_PAGES_IN_FLIGHT = 4;
+
+/** Where read users go: an index that keeps them, or a planner that plans their rows and drops them. */
+export interface UserStore {
+  add(user: GenesysUser): void;
+  /** Whether a user with this id was read (and is not deleted). */
+  hasId(id: string): boolean;
+  /** Whether a user with this (lower-cased) email was read. */
+  hasEmail(email: string): boolean;
+  readonly size: number;
+}
 
 /** Users found so far, by id and by lower-cased email. Deleted users are never found. */
-export class UserIndex {
+export class UserIndex implements UserStore {
   readonly byId = new Map<string, GenesysUser>();
   readonly byEmail = new Map<string, GenesysUser>();
 
@@ -20,6 +37,14 @@ export class UserIndex {
     const user = this.project(full);
     this.byId.set(user.id, user);
     if (user.email) this.byEmail.set(user.email.toLowerCase(), user);
+  }
+
+  hasId(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  hasEmail(email: string): boolean {
+    return this.byEmail.has(email);
   }
 
   get size(): number {
@@ -47,14 +72,14 @@ export interface ReadCost {
  * the directory is unknown until one listing page has been read, so that page is read only when listing could
  * win; the users on it are kept either way, so the probe is never wasted.
  */
-export async function resolveUsers(
+export async function resolveUsers<S extends UserStore>(
   deps: ResolveDeps,
   ids: ReadonlySet<string>,
   emails: ReadonlySet<string>,
-  index: UserIndex = new UserIndex(),
-): Promise<{ index: UserIndex; cost: ReadCost }> {
-  const wantIds = new Set([...ids].filter((id) => !index.byId.has(id)));
-  const wantEmails = new Set([...emails].filter((e) => !index.byEmail.has(e)));
+  index: S,
+): Promise<{ index: S; cost: ReadCost }> {
+  const wantIds = new Set([...ids].filter((id) => !index.hasId(id)));
+  const wantEmails = new Set([...emails].filter((e) => !index.hasEmail(e)));
   const byKeyCalls = Math.ceil(wantIds.size / IDS_PER_GET) + Math.ceil(wantEmails.size / EMAILS_PER_SEARCH);
   const cost: ReadCost = { byKeyCalls, strategy: 'by-key' };
   // Listing needs at least two pages to be worth a probe; below 3 calls by key it never wins.
@@ -64,16 +89,19 @@ export async function resolveUsers(
     const pages = Math.max(1, first.pageCount || Math.ceil(first.total / LIST_PAGE_SIZE));
     cost.listingCalls = pages;
     const remainingByKey =
-      Math.ceil([...wantIds].filter((id) => !index.byId.has(id)).length / IDS_PER_GET) +
-      Math.ceil([...wantEmails].filter((e) => !index.byEmail.has(e)).length / EMAILS_PER_SEARCH);
+      Math.ceil([...wantIds].filter((id) => !index.hasId(id)).length / IDS_PER_GET) +
+      Math.ceil([...wantEmails].filter((e) => !index.hasEmail(e)).length / EMAILS_PER_SEARCH);
     if (pages - 1 < remainingByKey) {
       cost.strategy = 'full-listing';
-      // All at once: the governor paces and bounds them, and a sequence would wait out each one's latency.
+      // Together, up to LIST_PAGES_IN_FLIGHT: the governor paces them, and a sequence would wait out each one's latency.
       // Each page goes into the index as it comes, so that only the projection of it is kept.
+      const limit = pLimit(LIST_PAGES_IN_FLIGHT);
       await Promise.all(
-        Array.from({ length: pages - 1 }, async (_, i) => {
-          for (const u of (await listPage(deps, i + 2)).entities) index.add(u);
-        }),
+        Array.from({ length: pages - 1 }, (_, i) =>
+          limit(async () => {
+            for (const u of (await listPage(deps, i + 2)).entities) index.add(u);
+          }),
+        ),
       );
       return { index, cost };
     }
@@ -81,12 +109,12 @@ export async function resolveUsers(
   await Promise.all([
     fetchByIds(
       deps,
-      [...wantIds].filter((id) => !index.byId.has(id)),
+      [...wantIds].filter((id) => !index.hasId(id)),
       index,
     ),
     searchByEmails(
       deps,
-      [...wantEmails].filter((e) => !index.byEmail.has(e)),
+      [...wantEmails].filter((e) => !index.hasEmail(e)),
       index,
     ),
   ]);
@@ -103,12 +131,12 @@ async function listPage(deps: ResolveDeps, pageNumber: number) {
   return outcome.body;
 }
 
-async function fetchByIds(deps: ResolveDeps, ids: string[], index: UserIndex): Promise<void> {
+async function fetchByIds(deps: ResolveDeps, ids: string[], index: UserStore): Promise<void> {
   // Batches start together: the governor paces them, and waiting out each one's latency in turn only adds time.
   await Promise.all(chunk(ids, IDS_PER_GET).map((batch) => fetchIdBatch(deps, batch, index)));
 }
 
-async function fetchIdBatch(deps: ResolveDeps, batch: string[], index: UserIndex): Promise<void> {
+async function fetchIdBatch(deps: ResolveDeps, batch: string[], index: UserStore): Promise<void> {
   deps.onCall?.('get-by-ids');
   const { outcome } = await deps.executor.execute(() => deps.users.getUsersByIds(batch, { state: 'any' }), {
     signal: deps.signal,
@@ -117,11 +145,11 @@ async function fetchIdBatch(deps: ResolveDeps, batch: string[], index: UserIndex
   for (const u of outcome.body.entities) index.add(u);
 }
 
-async function searchByEmails(deps: ResolveDeps, emails: string[], index: UserIndex): Promise<void> {
+async function searchByEmails(deps: ResolveDeps, emails: string[], index: UserStore): Promise<void> {
   await Promise.all(chunk(emails, EMAILS_PER_SEARCH).map((batch) => searchEmailBatch(deps, batch, index)));
 }
 
-async function searchEmailBatch(deps: ResolveDeps, batch: string[], index: UserIndex): Promise<void> {
+async function searchEmailBatch(deps: ResolveDeps, batch: string[], index: UserStore): Promise<void> {
   for (let pageNumber = 1; ; pageNumber++) {
     deps.onCall?.('search');
     const { outcome } = await deps.executor.execute(

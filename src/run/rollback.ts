@@ -56,11 +56,11 @@ import {
   finish,
   type Part,
   recordFromPlan,
-  renderPlan,
   resumeRun,
   type SavedPlan,
   type UpdateOptions,
   type UpdateResult,
+  writePlan,
 } from './update.js';
 
 export type RollbackOptions = Omit<UpdateOptions, 'source' | 'skipInvalid'> & { runId: string };
@@ -255,7 +255,7 @@ export async function runRollback(opts: RollbackOptions): Promise<UpdateResult> 
 
   const color = (opts.stdout as NodeJS.WriteStream).isTTY === true;
   if (opts.dryRun) {
-    opts.stdout.write(renderPlan(plan, routingCalls, { json: opts.json, color }));
+    await writePlan(opts.stdout, plan, routingCalls, { json: opts.json, color });
     return finish(
       opts,
       undefined,
@@ -264,7 +264,7 @@ export async function runRollback(opts: RollbackOptions): Promise<UpdateResult> 
       session.governor.stats(),
     );
   }
-  if (!opts.json) opts.stdout.write(renderPlan(plan, routingCalls, { json: false, color, maxRows: 50 }));
+  if (!opts.json) await writePlan(opts.stdout, plan, routingCalls, { json: false, color, maxRows: 50 });
   const restoring = rows.filter((r) => r.status === 'change').length;
   if (
     restoring > 0 &&

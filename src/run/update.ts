@@ -16,19 +16,23 @@ import {
   readInput,
   sameChanges,
 } from '../input/index.js';
+import { writeChunks } from '../output.js';
 import {
-  buildPlan,
+  decodePlan,
+  IncrementalPlanner,
   isRowProblem,
   type Plan,
   type PlannedRow,
+  type PlanView,
+  planJsonChunks,
   planRouting,
   planRoutingCalls,
-  planToJson,
+  planTextChunks,
   planUserChange,
   type RoutingCall,
   type RoutingPlan,
-  renderPlanText,
   summarise,
+  viewOf,
 } from '../plan/index.js';
 import type { Progress } from '../progress.js';
 import { checkReportPath, type ReportRecord, type RowStatus, writeReport } from '../report.js';
@@ -219,23 +223,36 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   }
   const deps = { users: client as UsersPort, executor: governor as Executor, signal: opts.stopSignal };
   const changeKeys = new Set(parsed.rows.flatMap((r) => Object.keys(r.changes)));
-  const { index, cost } = await resolveUsers(deps, ids, emails, new UserIndex(projectionFor(changeKeys)));
+  const managerRefs: ManagerRef[] = [];
+  for (const row of parsed.rows) if (row.changes.manager) managerRefs.push(row.changes.manager);
+  // Rows are planned as their users are read; a user is kept only if its routing is read or its PATCH is sent.
+  // A dry run needs only the plan, so the planner may let each row go once planned: from here on it holds the rows.
+  const planner = new IncrementalPlanner(parsed.rows, {
+    managers: managerRefs,
+    project: projectionFor(changeKeys),
+    keep: (row, planned) =>
+      row.changes.routing !== undefined || (!opts.dryRun && (planned === undefined || planned.status === 'change')),
+    release: opts.dryRun && withRoutingColumns.length === 0,
+  });
+  parsed.rows = [];
+  const { cost } = await resolveUsers(deps, ids, emails, planner);
   const managerIds = new Set<string>();
   const managerEmails = new Set<string>();
-  for (const row of parsed.rows) {
-    const m = row.changes.manager;
-    if (m?.kind === 'id') managerIds.add(m.id);
-    else if (m?.kind === 'email') managerEmails.add(m.email);
+  for (const m of managerRefs) {
+    if (m.kind === 'id') managerIds.add(m.id);
+    else managerEmails.add(m.email);
   }
-  await resolveUsers(deps, managerIds, managerEmails, index);
-  log.info({ users: index.size, strategy: cost.strategy, requests: governor.stats().requests }, 'Read current users');
+  await resolveUsers(deps, managerIds, managerEmails, planner);
+  log.info({ users: planner.size, strategy: cost.strategy, requests: governor.stats().requests }, 'Read current users');
 
-  const managerId = (ref: ManagerRef) =>
-    ref.kind === 'id' ? index.byId.get(ref.id)?.id : index.byEmail.get(ref.email)?.id;
-  const managerCheck = checkManagers(parsed.rows, managerId);
-  const sameUser = checkSameUser(managerCheck.rows, index);
+  const managerId = planner.managerId;
+  const held = planner.rows();
+  const managerCheck = checkManagers(held, managerId);
+  const sameUser = checkSameUser(managerCheck.rows, (row) => planner.userIdOf(row));
   const badNames = new Set(nameProblems.map((p) => p.rowNumber));
   const rows = sameUser.rows.filter((r) => !badNames.has(r.rowNumber));
+  const left = new Set(rows.map((r) => r.rowNumber));
+  const excluded = new Set(held.filter((r) => !left.has(r.rowNumber)).map((r) => r.rowNumber));
   skipped.push(...sameUser.skipped);
   const rowProblems = [...managerCheck.problems, ...sameUser.problems, ...nameProblems];
   if (rowProblems.length > 0 && !opts.skipInvalid) {
@@ -243,47 +260,50 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     throw new ValidationError(invalidInputMessage(inputName, rowCount, sortProblems(rowProblems)));
   }
 
-  let plan = buildPlan({
-    rows,
-    users: [...index.byId.values()],
-    managerId,
-    rejected: [...parsed.invalidRows, ...rejectedRows(rowProblems)],
-  });
+  const encoded = planner.finish(excluded, [...parsed.invalidRows, ...rejectedRows(rowProblems)]);
 
   const rowByNumber = new Map(rows.map((r) => [r.rowNumber, r]));
   const routingPlans: Record<string, RoutingPlan> = {};
+  let routingCalls: RoutingCall[] = [];
+  // A dry run without routing columns reads its rows one at a time from the encoded plan; the rest need them all.
+  let plan: Plan | undefined;
   if (catalogue) {
-    plan = await planRoutingRows(plan, catalogue, routingDeps, {
+    plan = await planRoutingRows(decodePlan(encoded), catalogue, routingDeps, {
       changesOf: (n) => rowByNumber.get(n)?.changes.routing,
-      user: (id) => index.byId.get(id),
+      user: (id) => planner.user(id),
       plans: routingPlans,
     });
     log.info({ ...routingCost, requests: governor.stats().requests }, 'Read current routing');
+    routingCalls = planRoutingCalls(
+      plan.rows.flatMap((p) =>
+        routingPlans[p.rowNumber] ? [{ userId: p.userId!, plan: routingPlans[p.rowNumber]! }] : [],
+      ),
+    );
   }
-  const routingCalls = planRoutingCalls(
-    plan.rows.flatMap((p) =>
-      routingPlans[p.rowNumber] ? [{ userId: p.userId!, plan: routingPlans[p.rowNumber]! }] : [],
-    ),
-  );
   const readCost = catalogue ? { ...cost, routing: routingCost } : cost;
 
   const color = (opts.stdout as NodeJS.WriteStream).isTTY === true;
   if (opts.dryRun) {
-    opts.stdout.write(renderPlan(plan, routingCalls, { json: opts.json, color }));
+    const view: PlanView = plan ?? viewOf(encoded);
+    await writePlan(opts.stdout, view, routingCalls, { json: opts.json, color });
+    // Made as they are counted and written, not held: a dry run of 100,000 rows needs none of them afterwards.
+    const sortedSkipped = [...skipped].sort((a, b) => a.row - b.row);
     return finish(
       opts,
       undefined,
-      withSkipped(
-        plan.rows.map((r) => recordFromPlan(r, r.status)),
-        skipped,
-      ),
+      () =>
+        mergeByRow(
+          lazyMap(view.rows, (r) => recordFromPlan(r, r.status)),
+          sortedSkipped,
+        ),
       false,
       governor.stats(),
     );
   }
 
+  plan ??= decodePlan(encoded);
   const changing = plan.rows.filter((r) => r.status === 'change');
-  if (!opts.json) opts.stdout.write(renderPlan(plan, routingCalls, { json: false, color, maxRows: 50 }));
+  if (!opts.json) await writePlan(opts.stdout, plan, routingCalls, { json: false, color, maxRows: 50 });
   if (changing.length > 0 && opts.confirm) {
     const writes = plan.summary.requests + routingCalls.length;
     const ok = await opts.confirm(`Apply ${writes} write(s) to ${changing.length} user(s)?`);
@@ -332,7 +352,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
 
   const items: WorkItem[] = changing.filter(hasProfileWork).map((p) => ({
     rowNumber: p.rowNumber,
-    user: index.byId.get(p.userId!)!,
+    user: planner.user(p.userId!)!,
     changes: rowByNumber.get(p.rowNumber)!.changes,
   }));
   const routing: RoutingWork[] = changing.flatMap((p) =>
@@ -395,25 +415,42 @@ async function planRoutingRows(
   return { schemaVersion: 1, summary: summarise(rows), rows };
 }
 
-/** The plan for a terminal (or as JSON), with a line on the routing calls, which `summary.requests` leaves out. */
-export function renderPlan(
-  plan: Plan,
+/**
+ * Writes the plan for a terminal (or as JSON) to `stream` a piece at a time, with a line on the routing calls, which
+ * `summary.requests` leaves out.
+ */
+export function writePlan(
+  stream: NodeJS.WritableStream,
+  plan: PlanView,
   calls: readonly RoutingCall[],
   opts: { json: boolean; color: boolean; maxRows?: number },
-): string {
+): Promise<void> {
+  return writeChunks(stream, planOutput(plan, calls, opts));
+}
+
+function* planOutput(
+  plan: PlanView,
+  calls: readonly RoutingCall[],
+  opts: { json: boolean; color: boolean; maxRows?: number },
+): Generator<string> {
   if (opts.json) {
-    if (calls.length === 0) return `${planToJson(plan)}\n`;
-    return `${planToJson({ ...plan, summary: { ...plan.summary, routingRequests: calls.length } } as Plan)}\n`;
+    const withCalls =
+      calls.length === 0
+        ? plan
+        : ({ ...plan, summary: { ...plan.summary, routingRequests: calls.length } } as PlanView);
+    yield* planJsonChunks(withCalls);
+    yield '\n';
+    return;
   }
-  const text = renderPlanText(plan, {
+  yield* planTextChunks(plan, {
     color: opts.color,
     ...(opts.maxRows !== undefined ? { maxRows: opts.maxRows } : {}),
   });
-  if (calls.length === 0) return text;
+  if (calls.length === 0) return;
   const byKind = new Map<string, number>();
   for (const c of calls) byKind.set(c.kind, (byKind.get(c.kind) ?? 0) + 1);
   const kinds = [...byKind].map(([k, n]) => `${n} ${k}`).join(', ');
-  return `${text}Routing and access: ${calls.length} call(s) (${kinds}).\n`;
+  yield `Routing and access: ${calls.length} call(s) (${kinds}).\n`;
 }
 
 /**
@@ -544,7 +581,7 @@ export async function resumeRun(opts: UpdateOptions, runId: string): Promise<Upd
 }
 
 /** A dry run of a resume: what is left, planned against the users as they are now. Writes nothing. */
-function showResume(
+async function showResume(
   opts: UpdateOptions,
   meta: RunMeta,
   saved: SavedPlan,
@@ -584,7 +621,7 @@ function showResume(
   const plan: Plan = { schemaVersion: 1, summary: summarise(rows), rows };
   const calls = planRoutingCalls(work.routing.map((w) => ({ userId: w.userId, plan: w.plan })));
   const color = (opts.stdout as NodeJS.WriteStream).isTTY === true;
-  opts.stdout.write(renderPlan(plan, calls, { json: opts.json, color }));
+  await writePlan(opts.stdout, plan, calls, { json: opts.json, color });
   const records = saved.plan.rows.map((p) => {
     const fresh = left.get(p.rowNumber);
     if (fresh) return recordFromPlan(fresh, fresh.status);
@@ -812,15 +849,15 @@ function withSkipped(records: ReportRecord[], skipped: ReportRecord[] = []): Rep
  */
 function checkSameUser(
   rows: InputRow[],
-  index: UserIndex,
+  userIdOf: (row: InputRow) => string | undefined,
 ): { rows: InputRow[]; problems: RowProblem[]; skipped: ReportRecord[] } {
   const groups = new Map<string, InputRow[]>();
   for (const row of rows) {
-    const user = row.key.kind === 'id' ? index.byId.get(row.key.id) : index.byEmail.get(row.key.email);
-    if (!user) continue;
-    const group = groups.get(user.id);
+    const userId = userIdOf(row);
+    if (!userId) continue;
+    const group = groups.get(userId);
     if (group) group.push(row);
-    else groups.set(user.id, [row]);
+    else groups.set(userId, [row]);
   }
   const drop = new Set<InputRow>();
   const problems: RowProblem[] = [];
@@ -936,13 +973,15 @@ export function recordFromPlan(p: PlannedRow, status: RowStatus | 'change'): Rep
 export async function finish(
   opts: Pick<UpdateOptions, 'reportPath' | 'dryRun' | 'json' | 'stdout' | 'stderr'>,
   runId: string | undefined,
-  records: ReportRecord[],
+  /** In row order; a function when the records are made afresh on each pass rather than held. */
+  records: ReportRecord[] | (() => Iterable<ReportRecord>),
   interrupted: boolean,
   api: GovernorStats,
   readCost?: unknown,
 ): Promise<UpdateResult> {
+  const each = typeof records === 'function' ? records : () => records;
   const summary: UpdateSummary = {
-    rows: records.length,
+    rows: 0,
     updated: 0,
     unchanged: 0,
     not_found: 0,
@@ -951,8 +990,11 @@ export async function finish(
     skipped: 0,
     planned: 0,
   };
-  for (const r of records) summary[r.status]++;
-  if (opts.reportPath) await writeReport(opts.reportPath, records);
+  for (const r of each()) {
+    summary.rows++;
+    summary[r.status]++;
+  }
+  if (opts.reportPath) await writeReport(opts.reportPath, each());
   const exitCode: ExitCodeValue = interrupted
     ? ExitCode.Interrupted
     : summary.failed + summary.not_found + summary.invalid > 0
@@ -969,8 +1011,32 @@ export async function finish(
   );
   if (opts.json && !opts.dryRun) {
     opts.stdout.write(
-      `${JSON.stringify({ kind: 'genesys-bulk/result', schemaVersion: 1, runId, exitCode, summary, api, readCost, rows: records })}\n`,
+      `${JSON.stringify({ kind: 'genesys-bulk/result', schemaVersion: 1, runId, exitCode, summary, api, readCost, rows: [...each()] })}\n`,
     );
   }
-  return { exitCode, runId, summary, records, api };
+  let held: ReportRecord[] | undefined = Array.isArray(records) ? records : undefined;
+  return {
+    exitCode,
+    runId,
+    summary,
+    get records() {
+      held ??= [...each()];
+      return held;
+    },
+    api,
+  };
+}
+
+function* lazyMap<T, U>(items: Iterable<T>, f: (item: T) => U): Generator<U> {
+  for (const item of items) yield f(item);
+}
+
+/** Two sequences of records, each in row order, as one in row order. */
+function* mergeByRow(a: Iterable<ReportRecord>, b: readonly ReportRecord[]): Generator<ReportRecord> {
+  let j = 0;
+  for (const r of a) {
+    while (j < b.length && b[j]!.row < r.row) yield b[j++]!;
+    yield r;
+  }
+  while (j < b.length) yield b[j++]!;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InputRow } from '../../src/input/index.js';
 import { buildPlan, type Plan, summarise } from '../../src/plan/plan.js';
-import { planToJson, renderPlanText } from '../../src/plan/render.js';
+import { planJsonChunks, planTextChunks, planToJson, renderPlanText } from '../../src/plan/render.js';
 import { managers, user } from './fixtures.js';
 
 const rows: InputRow[] = [
@@ -41,6 +41,13 @@ describe('renderPlanText', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('comes a row at a time, one piece per listed row and one for the totals', () => {
+    const chunks = [...planTextChunks(plan, { color: false })];
+    expect(chunks).toHaveLength(3 + 2);
+    expect(chunks[0]).toMatch(/^~ jane\.doe@example\.com \(row 4\)\n/);
+    expect(chunks.join('')).toBe(renderPlanText(plan, { color: false }));
   });
 
   it('colours only when asked', () => {
@@ -162,6 +169,28 @@ describe('planToJson', () => {
     const reversed = reverseKeys(plan) as Plan;
     expect(Object.keys(reversed)).toEqual(['rows', 'summary', 'schemaVersion']);
     expect(planToJson(reversed)).toBe(planToJson(plan));
+  });
+
+  it('is written a row at a time yet reads as one document printed with a two-space indent', () => {
+    const chunks = [...planJsonChunks(plan)];
+    expect(chunks.length).toBeGreaterThan(plan.rows.length);
+    const json = chunks.join('');
+    expect(json).toBe(JSON.stringify(JSON.parse(json), null, 2));
+    const hostile = buildPlan({
+      rows: [{ rowNumber: 1, line: 2, key: { kind: 'id', id: 'u-1' }, changes: { title: 'two\nlines "quoted"' } }],
+      users: [user({ id: 'u-1', title: 'Agent' })],
+      managerId: managers().managerId,
+    });
+    const text = planToJson(hostile);
+    expect(text).toBe(JSON.stringify(JSON.parse(text), null, 2));
+    expect(JSON.parse(text).rows[0].diffs[0].after).toBe('two\nlines "quoted"');
+  });
+
+  it('prints an empty plan as the same document', () => {
+    const empty: Plan = { schemaVersion: 1, summary: summarise([]), rows: [] };
+    const json = planToJson(empty);
+    expect(json).toBe(JSON.stringify(JSON.parse(json), null, 2));
+    expect(JSON.parse(json)).toEqual(empty);
   });
 });
 

@@ -1,0 +1,252 @@
+import type { GenesysUser } from '../genesys/types.js';
+import type { InputRow, InvalidRow, ManagerRef } from '../input/index.js';
+import {
+  decodePlannedRow,
+  encodePlannedRow,
+  type Plan,
+  type PlannedRow,
+  type PlanSummary,
+  type PlanView,
+  planRowAgainst,
+  rejectedRow,
+  rowKeyString,
+  summarise,
+} from './plan.js';
+
+/** A plan with its rows held encoded, in row order: see encodePlannedRow. */
+export interface EncodedPlan {
+  summary: PlanSummary;
+  rows: readonly string[];
+}
+
+/** The plan's rows decoded one at a time, each time they are read. */
+export function viewOf(plan: EncodedPlan): PlanView {
+  return { schemaVersion: 1, summary: plan.summary, rows: decodedRows(plan.rows) };
+}
+
+/** The whole plan as objects: for the stages that need every row at once (routing, apply). */
+export function decodePlan(plan: EncodedPlan): Plan {
+  return { schemaVersion: 1, summary: plan.summary, rows: plan.rows.map(decodePlannedRow) };
+}
+
+function decodedRows(rows: readonly string[]): Iterable<PlannedRow> {
+  return {
+    *[Symbol.iterator]() {
+      for (const text of rows) yield decodePlannedRow(text);
+    },
+  };
+}
+
+export interface IncrementalPlannerOptions {
+  /** Manager references the rows make: each is resolved from the users as they arrive. */
+  managers?: Iterable<ManagerRef>;
+  /**
+   * Whether a later stage needs the row's user (its routing is read, or its PATCH is sent): only those users are
+   * kept. `planned` is undefined for a row that cannot be planned until every manager is known.
+   */
+  keep?: (row: InputRow, planned: PlannedRow | undefined) => boolean;
+  /** What of a kept user is kept. */
+  project?: (user: GenesysUser) => GenesysUser;
+  /**
+   * Let go of each row once it is planned (a dry run needs only the plan). Refused when the rows mix ids and
+   * emails: two such rows may name one user, and comparing their changes needs both rows.
+   */
+  release?: boolean;
+}
+
+/**
+ * Plans rows against users as the users are read (a listing page, a batch by id or email), so that a user is
+ * dropped once its row is planned instead of every user being held until the last read. The outcome is the
+ * plan `buildPlan` makes from the same rows and users, whatever order the users come in.
+ *
+ * Rows that change the manager wait for `finish`: the manager's id may be among users not read yet.
+ */
+export class IncrementalPlanner {
+  /** Row numbers by key (lower-cased id or email). */
+  private readonly rowById = new Map<string, number>();
+  private readonly rowByEmail = new Map<string, number>();
+  /** Row numbers in row order. */
+  private readonly order: number[] = [];
+  /** By row number: the row (until released), its user's id and version, and its plan once made. */
+  private readonly rowAt: (InputRow | undefined)[] = [];
+  private readonly userOf: (string | undefined)[] = [];
+  private readonly versionOf: number[] = [];
+  private readonly planned: (string | undefined)[] = [];
+  /** Rows by email that more than one user has, with the other users' ids. */
+  private readonly otherUsers = new Map<number, string[]>();
+  /** Rows by id whose user was read as deleted. */
+  private readonly deleted = new Set<number>();
+  private readonly kept = new Map<string, GenesysUser>();
+  private readonly wantedManagerIds = new Set<string>();
+  private readonly wantedManagerEmails = new Set<string>();
+  private readonly managerById = new Map<string, string>();
+  private readonly managerByEmail = new Map<string, string>();
+  private readonly keep: (row: InputRow, planned: PlannedRow | undefined) => boolean;
+  private readonly project: (user: GenesysUser) => GenesysUser;
+  private readonly release: boolean;
+  private users = 0;
+
+  constructor(rows: readonly InputRow[], opts: IncrementalPlannerOptions = {}) {
+    for (const row of [...rows].sort((a, b) => a.rowNumber - b.rowNumber)) {
+      const n = row.rowNumber;
+      if (this.rowAt[n] !== undefined) throw new Error(`Row ${n} appears twice in the plan input.`);
+      this.rowAt[n] = row;
+      this.order.push(n);
+      if (row.key.kind === 'id') this.rowById.set(row.key.id.trim().toLowerCase(), n);
+      else this.rowByEmail.set(row.key.email.trim().toLowerCase(), n);
+    }
+    for (const ref of opts.managers ?? []) {
+      if (ref.kind === 'id') this.wantedManagerIds.add(ref.id.toLowerCase());
+      else this.wantedManagerEmails.add(ref.email.toLowerCase());
+    }
+    this.keep = opts.keep ?? (() => false);
+    this.project = opts.project ?? ((u) => u);
+    this.release = opts.release === true && (this.rowById.size === 0 || this.rowByEmail.size === 0);
+  }
+
+  /** Takes one user as read. Deleted users are never matched, as the platform cannot update them. */
+  add(user: GenesysUser): void {
+    const id = user.id.toLowerCase();
+    if (user.state === 'deleted') {
+      const n = this.rowById.get(id);
+      if (n !== undefined) this.deleted.add(n);
+      return;
+    }
+    this.users++;
+    const email = user.email?.trim().toLowerCase();
+    if (this.wantedManagerIds.has(id)) this.managerById.set(id, user.id);
+    if (email && this.wantedManagerEmails.has(email)) this.managerByEmail.set(email, user.id);
+    const byId = this.rowById.get(id);
+    if (byId !== undefined) this.match(byId, user);
+    const byEmail = email ? this.rowByEmail.get(email) : undefined;
+    if (byEmail !== undefined) {
+      const current = this.userOf[byEmail];
+      if (current === undefined || current === user.id) this.match(byEmail, user);
+      else {
+        const others = this.otherUsers.get(byEmail) ?? [];
+        if (!others.includes(user.id)) others.push(user.id);
+        this.otherUsers.set(byEmail, others);
+      }
+    }
+  }
+
+  private match(n: number, user: GenesysUser): void {
+    // A user read twice (two listing pages while the directory changes, or a listing and a search) is one user,
+    // at the newer of the versions read; a released row keeps the plan it has.
+    if (this.userOf[n] === user.id && user.version <= (this.versionOf[n] ?? -1)) return;
+    const row = this.rowAt[n];
+    if (row === undefined) return;
+    this.userOf[n] = user.id;
+    this.versionOf[n] = user.version;
+    const waits = row.changes.manager !== undefined && row.changes.manager !== null;
+    const planned = waits ? undefined : planRowAgainst(row, user, () => undefined);
+    this.planned[n] = planned && encodePlannedRow(planned);
+    const wanted = this.keep(row, planned);
+    if (waits || wanted) this.kept.set(user.id, this.project(user));
+    else if (this.release && planned) this.rowAt[n] = undefined;
+  }
+
+  hasId(id: string): boolean {
+    const lower = id.toLowerCase();
+    const n = this.rowById.get(lower);
+    return (n !== undefined && this.userOf[n] !== undefined) || this.managerById.has(lower);
+  }
+
+  hasEmail(email: string): boolean {
+    const lower = email.toLowerCase();
+    const n = this.rowByEmail.get(lower);
+    return (n !== undefined && this.userOf[n] !== undefined) || this.managerByEmail.has(lower);
+  }
+
+  /** Users taken so far (not deleted). */
+  get size(): number {
+    return this.users;
+  }
+
+  /** The id of the user a manager reference names, once read. */
+  managerId = (ref: ManagerRef): string | undefined =>
+    ref.kind === 'id' ? this.managerById.get(ref.id.toLowerCase()) : this.managerByEmail.get(ref.email.toLowerCase());
+
+  /** The id of the user the row names, if read. */
+  userIdOf(row: InputRow): string | undefined {
+    return this.userOf[row.rowNumber];
+  }
+
+  /**
+   * The rows still held, in row order: every row, less those released once planned. A released row has no manager
+   * change and shares its user with no other row, so the checks that need the users never need it.
+   */
+  rows(): InputRow[] {
+    const out: InputRow[] = [];
+    for (const n of this.order) {
+      const row = this.rowAt[n];
+      if (row) out.push(row);
+    }
+    return out;
+  }
+
+  /** A user kept for a later stage (see `keep`). */
+  user(id: string): GenesysUser | undefined {
+    return this.kept.get(id);
+  }
+
+  /**
+   * The plan of every row but `excluded` (rows a check that needed the users took out), with `rejected`, in row
+   * order. Throws on a programming error (an unresolved manager, a row both rejected and planned).
+   */
+  finish(excluded: ReadonlySet<number> = new Set(), rejected: readonly InvalidRow[] = []): EncodedPlan {
+    const out: { rowNumber: number; text: string }[] = [];
+    const push = (p: PlannedRow) => out.push({ rowNumber: p.rowNumber, text: encodePlannedRow(p) });
+    for (const r of rejected) {
+      if (this.rowAt[r.rowNumber] !== undefined && !excluded.has(r.rowNumber))
+        throw new Error(`Row ${r.rowNumber} appears twice in the plan input.`);
+      push(rejectedRow(r));
+    }
+    const claimedBy = new Map<string, number>();
+    for (const n of this.order) {
+      if (excluded.has(n)) continue;
+      const planned = this.planned[n];
+      const row = this.rowAt[n];
+      const userId = this.userOf[n];
+      const others = this.otherUsers.get(n);
+      if (others && userId !== undefined) {
+        const { line, key } = row ? { line: row.line, key: rowKeyString(row.key) } : decodePlannedRow(planned!);
+        const ids = [userId, ...others].sort();
+        const note = `${ids.length} users have this email: ${ids.join(', ')}`;
+        push({ rowNumber: n, line, key, status: 'invalid', diffs: [], note });
+        continue;
+      }
+      if (row === undefined) {
+        // Released: planned, and the only row of its user.
+        out.push({ rowNumber: n, text: planned! });
+        continue;
+      }
+      const base = { rowNumber: n, line: row.line, key: rowKeyString(row.key) };
+      if (userId === undefined) {
+        const note =
+          row.key.kind === 'email'
+            ? 'no user with this email'
+            : this.deleted.has(n)
+              ? 'the user is deleted'
+              : 'no user with this id';
+        push({ ...base, status: 'not_found', diffs: [], note });
+        continue;
+      }
+      const first = claimedBy.get(userId);
+      if (first !== undefined) {
+        push({ ...base, userId, status: 'invalid', diffs: [], note: `duplicate of row ${first}` });
+        continue;
+      }
+      claimedBy.set(userId, n);
+      if (planned !== undefined) out.push({ rowNumber: n, text: planned });
+      else {
+        const user = this.kept.get(userId);
+        if (!user) throw new Error(`Row ${n} was neither planned nor kept for planning.`);
+        push(planRowAgainst(row, user, this.managerId));
+      }
+    }
+    out.sort((a, b) => a.rowNumber - b.rowNumber);
+    const encoded = out.map((e) => e.text);
+    return { summary: summarise(decodedRows(encoded)), rows: encoded };
+  }
+}
