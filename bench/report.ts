@@ -438,7 +438,7 @@ email) and the user is dropped; planned rows are held as compact strings and a d
 planned; the plan and the report are written out a piece at a time; at most 4 listing pages are in flight; and the
 CLI asks V8 to favour memory over speed (\`--optimize-for-size\`, set in \`bin/\` before anything loads). Without that
 flag the same run peaks near 345 MB: the live set is under 100 MB, the rest is listing pages already planned and not
-yet collected. The flag costs 1.5–2× the CPU (at 20,000 rows, 0.11 against 0.075 ms per row).
+yet collected. The flag costs 1.5–2× the CPU (at 20,000 rows, 0.10–0.11 against 0.075 ms per row).
 
 ### Mixed profile + routing file
 
