@@ -1,5 +1,6 @@
-import { chmod, type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { batched } from './output.js';
 
 /** Reports and journals hold personal data (emails, phone numbers): only their owner may read them. */
 export const PRIVATE_FILE_MODE = 0o600;
@@ -24,7 +25,7 @@ export async function writePrivateFileAtomic(
   try {
     await handle.chmod(PRIVATE_FILE_MODE);
     if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
-    else await writePieces(handle, data);
+    else for (const text of batched(data)) await handle.write(text);
     await handle.sync();
   } catch (err) {
     await handle.close();
@@ -33,20 +34,4 @@ export async function writePrivateFileAtomic(
   }
   await handle.close();
   await rename(tmp, path);
-}
-
-/** Text that comes in pieces (a 100,000-row report), written in about 64 KiB writes rather than as one string. */
-async function writePieces(handle: FileHandle, pieces: Iterable<string>): Promise<void> {
-  let batch: string[] = [];
-  let size = 0;
-  for (const piece of pieces) {
-    batch.push(piece);
-    size += piece.length;
-    if (size >= 64 * 1024) {
-      await handle.write(batch.join(''));
-      batch = [];
-      size = 0;
-    }
-  }
-  if (size > 0) await handle.write(batch.join(''));
 }
