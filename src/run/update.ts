@@ -287,14 +287,13 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     const view: PlanView = plan ?? viewOf(encoded);
     await writePlan(opts.stdout, view, routingCalls, { json: opts.json, color });
     // Made as they are counted and written, not held: a dry run of 100,000 rows needs none of them afterwards.
-    const sortedSkipped = [...skipped].sort((a, b) => a.row - b.row);
     return finish(
       opts,
       undefined,
       () =>
-        mergeByRow(
+        withSkipped(
           lazyMap(view.rows, (r) => recordFromPlan(r, r.status)),
-          sortedSkipped,
+          skipped,
         ),
       false,
       governor.stats(),
@@ -312,10 +311,12 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
       return finish(
         opts,
         undefined,
-        withSkipped(
-          plan.rows.map((r) => recordFromPlan(r, 'skipped')),
-          skipped,
-        ),
+        [
+          ...withSkipped(
+            plan.rows.map((r) => recordFromPlan(r, 'skipped')),
+            skipped,
+          ),
+        ],
         false,
         governor.stats(),
       );
@@ -630,7 +631,7 @@ async function showResume(
     );
     return parts.length > 0 ? combine(p, parts) : recordFromPlan(p, p.status);
   });
-  return finish(opts, meta.runId, withSkipped(records, saved.skipped), false, session.governor.stats());
+  return finish(opts, meta.runId, [...withSkipped(records, saved.skipped)], false, session.governor.stats());
 }
 
 export async function execute(
@@ -737,7 +738,7 @@ export async function execute(
   const result = await finish(
     opts,
     meta.runId,
-    withSkipped(records, saved.skipped),
+    [...withSkipped(records, saved.skipped)],
     interrupted,
     session.governor.stats(),
     cost,
@@ -837,9 +838,18 @@ function notFoundResult(p: PlannedRow): ApplyResult {
   };
 }
 
-/** Adds the rows that needed no work, so that the report holds one record per input row, in row order. */
-function withSkipped(records: ReportRecord[], skipped: ReportRecord[] = []): ReportRecord[] {
-  return skipped.length === 0 ? records : [...records, ...skipped].sort((a, b) => a.row - b.row);
+/**
+ * Adds the rows that needed no work to the records of the planned rows (which come in row order), so that the report
+ * holds one record per input row, in row order.
+ */
+function* withSkipped(records: Iterable<ReportRecord>, skipped: readonly ReportRecord[] = []): Generator<ReportRecord> {
+  const rest = [...skipped].sort((a, b) => a.row - b.row);
+  let j = 0;
+  for (const r of records) {
+    while (j < rest.length && rest[j]!.row < r.row) yield rest[j++]!;
+    yield r;
+  }
+  while (j < rest.length) yield rest[j++]!;
 }
 
 /**
@@ -1029,14 +1039,4 @@ export async function finish(
 
 function* lazyMap<T, U>(items: Iterable<T>, f: (item: T) => U): Generator<U> {
   for (const item of items) yield f(item);
-}
-
-/** Two sequences of records, each in row order, as one in row order. */
-function* mergeByRow(a: Iterable<ReportRecord>, b: readonly ReportRecord[]): Generator<ReportRecord> {
-  let j = 0;
-  for (const r of a) {
-    while (j < b.length && b[j]!.row < r.row) yield b[j++]!;
-    yield r;
-  }
-  while (j < b.length) yield b[j++]!;
 }
