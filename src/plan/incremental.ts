@@ -57,7 +57,8 @@ export interface IncrementalPlannerOptions {
 /**
  * Plans rows against users as the users are read (a listing page, a batch by id or email), so that a user is
  * dropped once its row is planned instead of every user being held until the last read. The outcome is the
- * plan `buildPlan` makes from the same rows and users, whatever order the users come in.
+ * plan of every row against every user at once (the model in test/plan/reference-plan.ts), whatever order the
+ * users come in.
  *
  * Rows that change the manager wait for `finish`: the manager's id may be among users not read yet.
  */

@@ -9,8 +9,6 @@ export {
   viewOf,
 } from './incremental.js';
 export {
-  type BuildPlanInput,
-  buildPlan,
   type Plan,
   type PlannedRow,
   type PlannedStatus,

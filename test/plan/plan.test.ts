@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { GenesysUser } from '../../src/genesys/types.js';
 import type { InputRow, InvalidRow } from '../../src/input/index.js';
 import { UnresolvedManagerError } from '../../src/plan/errors.js';
-import { buildPlan } from '../../src/plan/plan.js';
 import { planToJson } from '../../src/plan/render.js';
 import { managers, user } from './fixtures.js';
+import { buildPlan } from './reference-plan.js';
 
 const ctx = managers({ 'boss@example.com': 'm-boss' });
 
