@@ -298,41 +298,22 @@ async function runClient(
     const stats = emu.stats();
     const check = verify(workload, emu.users());
     const output = parseJsonOutput(result.stdout);
-    const finished = !result.timedOut;
-    const makespanSeconds = result.wallMs / 1000;
-    const rateLimitedPct = stats.requests ? (100 * stats.rateLimited) / stats.requests : 0;
-    const record: RunRecord = {
+    const record = runRecord({
       scenario,
       client,
       limiter,
-      limit: p.limit,
-      windowSeconds: p.windowSeconds,
-      directoryUsers: p.directoryUsers,
+      p,
       rows,
       changes: p.changes,
       minCalls,
       boundSeconds,
       timeoutSeconds,
-      finished,
-      exitCode: result.exitCode,
-      signal: result.signal,
-      makespanSeconds,
-      ...(stats.apiSpanSeconds !== undefined && { apiSpanSeconds: stats.apiSpanSeconds }),
-      ratio: makespanSeconds / boundSeconds,
-      requests: stats.requests,
-      requestsByRoute: stats.requestsByRoute,
-      status: stats.byStatus,
-      rateLimited: stats.rateLimited,
-      rateLimitedPct,
-      patchesApplied: stats.patchesApplied,
-      changedCorrect: check.changedCorrect,
-      unchangedCorrect: check.unchangedCorrect,
-      failures: check.failures,
-      collateral: check.collateral,
-      callsPerChangedUser: stats.requests / p.changes,
-      maxInFlight: stats.maxInFlight,
-      clientOutput: trimOutput(output),
-    };
+      result,
+      output,
+      stats,
+      check,
+    });
+    const { finished, makespanSeconds } = record;
     const events = measuredExtras(record, result, output, emu, spawnedAt, p.windowSeconds);
     if (scenario === 'limit-change') {
       record.limitChange = analyseLimitChange({
@@ -350,6 +331,58 @@ async function runClient(
   } finally {
     await emu.stop();
   }
+}
+
+/** What every run records: the workload, the client's exit and timing, what the emulator saw, and the check. */
+function runRecord(r: {
+  scenario: RunRecord['scenario'];
+  client: ClientName;
+  limiter: LimiterSpec;
+  p: Profile;
+  rows: number;
+  changes: number;
+  minCalls: number;
+  boundSeconds: number;
+  timeoutSeconds: number;
+  result: SpawnResult;
+  output: ReturnType<typeof parseJsonOutput>;
+  stats: ReturnType<EmulatorHandle['stats']>;
+  check: { changedCorrect: number; unchangedCorrect: number; failures: number; collateral: number };
+}): RunRecord {
+  const { p, result, stats, check } = r;
+  const makespanSeconds = result.wallMs / 1000;
+  return {
+    scenario: r.scenario,
+    client: r.client,
+    limiter: r.limiter,
+    limit: p.limit,
+    windowSeconds: p.windowSeconds,
+    directoryUsers: p.directoryUsers,
+    rows: r.rows,
+    changes: r.changes,
+    minCalls: r.minCalls,
+    boundSeconds: r.boundSeconds,
+    timeoutSeconds: r.timeoutSeconds,
+    finished: !result.timedOut,
+    exitCode: result.exitCode,
+    signal: result.signal,
+    makespanSeconds,
+    ...(stats.apiSpanSeconds !== undefined && { apiSpanSeconds: stats.apiSpanSeconds }),
+    ratio: makespanSeconds / r.boundSeconds,
+    requests: stats.requests,
+    requestsByRoute: stats.requestsByRoute,
+    status: stats.byStatus,
+    rateLimited: stats.rateLimited,
+    rateLimitedPct: stats.requests ? (100 * stats.rateLimited) / stats.requests : 0,
+    patchesApplied: stats.patchesApplied,
+    changedCorrect: check.changedCorrect,
+    unchangedCorrect: check.unchangedCorrect,
+    failures: check.failures,
+    collateral: check.collateral,
+    callsPerChangedUser: stats.requests / r.changes,
+    maxInFlight: stats.maxInFlight,
+    clientOutput: trimOutput(r.output),
+  };
 }
 
 function mixedSettings(p: Profile): MixedSettings {
@@ -401,39 +434,22 @@ async function runMixed(ctx: RunContext, limiter: LimiterSpec): Promise<RunRecor
     const stats = emu.stats();
     const check = verifyMixed(workload, emu);
     const output = parseJsonOutput(result.stdout);
-    const finished = !result.timedOut;
-    const makespanSeconds = result.wallMs / 1000;
     const record: RunRecord = {
-      scenario: 'mixed',
-      client: 'genesys-bulk',
-      limiter,
-      limit: p.limit,
-      windowSeconds: p.windowSeconds,
-      directoryUsers: p.directoryUsers,
-      rows,
-      changes: workload.changedUsers,
-      minCalls,
-      boundSeconds,
-      timeoutSeconds,
-      finished,
-      exitCode: result.exitCode,
-      signal: result.signal,
-      makespanSeconds,
-      ...(stats.apiSpanSeconds !== undefined && { apiSpanSeconds: stats.apiSpanSeconds }),
-      ratio: makespanSeconds / boundSeconds,
-      requests: stats.requests,
-      requestsByRoute: stats.requestsByRoute,
-      status: stats.byStatus,
-      rateLimited: stats.rateLimited,
-      rateLimitedPct: stats.requests ? (100 * stats.rateLimited) / stats.requests : 0,
-      patchesApplied: stats.patchesApplied,
-      changedCorrect: check.changedCorrect,
-      unchangedCorrect: check.unchangedCorrect,
-      failures: check.failures,
-      collateral: check.collateral,
-      callsPerChangedUser: stats.requests / workload.changedUsers,
-      maxInFlight: stats.maxInFlight,
-      clientOutput: trimOutput(output),
+      ...runRecord({
+        scenario: 'mixed',
+        client: 'genesys-bulk',
+        limiter,
+        p,
+        rows,
+        changes: workload.changedUsers,
+        minCalls,
+        boundSeconds,
+        timeoutSeconds,
+        result,
+        output,
+        stats,
+        check,
+      }),
       mixed: {
         settings,
         queueNames: workload.queueNames,
@@ -448,6 +464,7 @@ async function runMixed(ctx: RunContext, limiter: LimiterSpec): Promise<RunRecor
       },
     };
     measuredExtras(record, result, output, emu, spawnedAt, p.windowSeconds);
+    const { finished, makespanSeconds } = record;
     log(
       `  ${finished ? `${makespanSeconds.toFixed(1)} s (ratio ${record.ratio.toFixed(2)})` : `DNF after ${makespanSeconds.toFixed(0)} s`}, ${stats.requests} requests (${record.callsPerChangedUser.toFixed(2)} per changed user), ${stats.rateLimited} 429s, ${check.failures} failures (title ${check.wrongTitle}, skills ${check.wrongSkills}, queues ${check.wrongQueues}), ${check.collateral} collateral, exit ${result.exitCode ?? result.signal}`,
     );
