@@ -1,3 +1,4 @@
+import { escapeControls } from '../text.js';
 import type { PlannedRow, PlanView } from './plan.js';
 import { isRoutingField } from './routing.js';
 
@@ -56,7 +57,7 @@ export function* planTextChunks(plan: PlanView, opts: RenderOptions): Generator<
 }
 
 function renderRow(row: PlannedRow, paint: (style: Paint, text: string) => string): string[] {
-  const label = `${safe(row.key || '(no key)')} (row ${row.rowNumber})`;
+  const label = `${escapeControls(row.key || '(no key)')} (row ${row.rowNumber})`;
   switch (row.status) {
     case 'change':
       return [
@@ -66,27 +67,16 @@ function renderRow(row: PlannedRow, paint: (style: Paint, text: string) => strin
         ),
       ];
     case 'not_found':
-      return [`${paint('red', '?')} ${label}: not found${row.note ? ` (${safe(row.note)})` : ''}`];
+      return [`${paint('red', '?')} ${label}: not found${row.note ? ` (${escapeControls(row.note)})` : ''}`];
     case 'invalid':
-      return [`${paint('red', '!')} ${label}: invalid${row.note ? `: ${safe(row.note)}` : ''}`];
+      return [`${paint('red', '!')} ${label}: invalid${row.note ? `: ${escapeControls(row.note)}` : ''}`];
     case 'unchanged':
       return [];
   }
 }
 
 function formatValue(v: string | null): string {
-  return v === null ? '(none)' : safe(JSON.stringify(v));
-}
-
-/**
- * Escapes what a terminal would act on rather than print: values come from the input file and the directory,
- * and an escape sequence in a title must not repaint the operator's screen. JSON.stringify already escapes C0.
- */
-function safe(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
-    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  });
+  return v === null ? '(none)' : escapeControls(JSON.stringify(v));
 }
 
 const KEY_ORDER = [
