@@ -1,5 +1,4 @@
 import { setMaxListeners } from 'node:events';
-import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { loadConnectionConfig } from './config.js';
 import { demoCommand } from './demo.js';
@@ -14,11 +13,20 @@ import {
 } from './errors.js';
 import { createLogger, type LogFormat, type LogLevel } from './log.js';
 import { createProgress } from './progress.js';
-import { listRuns } from './run/journal.js';
+import { type OpenTerminal, openControllingTerminal } from './run/consent.js';
+import { listRuns } from './run/folder.js';
+import type { CommandOptions } from './run/pipeline.js';
+import { runResume } from './run/resume.js';
 import { runRollback } from './run/rollback.js';
-import { runUpdate, type UpdateOptions } from './run/update.js';
+import { runUpdate } from './run/update.js';
 
-type CommonRunOptions = Omit<UpdateOptions, 'source' | 'skipInvalid' | 'resume'>;
+/** Where the CLI reads and writes; `openTerminal` is where it asks for consent (tests give their own). */
+export interface CliIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  openTerminal?: OpenTerminal;
+}
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -37,7 +45,7 @@ interface GlobalOptions {
 /** Runs the CLI; resolves with the exit code. Every error a user can meet is turned into a message and a code here. */
 export async function main(
   argv: string[],
-  io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
 ): Promise<number> {
   let exitCode: ExitCodeValue = ExitCode.Ok;
   const program = new Command('genesys-bulk');
@@ -76,7 +84,7 @@ export async function main(
   /** Common set-up of a command that writes: logger, credentials, Ctrl-C handling. */
   const writing = async (
     opts: Record<string, unknown>,
-    run: (common: CommonRunOptions) => Promise<{ exitCode: ExitCodeValue }>,
+    run: (common: CommandOptions) => Promise<{ exitCode: ExitCodeValue }>,
   ) => {
     const global = program.opts<GlobalOptions>();
     const log = createLogger({ level: global.logLevel, format: global.logFormat, destination: io.stderr });
@@ -85,7 +93,6 @@ export async function main(
       baseUrl: opts.baseUrl as string | undefined,
       envFile: opts.envFile as string | undefined,
     });
-    const interactive = io.stdin.isTTY === true && io.stderr.isTTY === true;
     const stop = new AbortController();
     // Every request waiting in the governor listens for the stop; hundreds may wait at once, and that is no leak.
     setMaxListeners(0, stop.signal);
@@ -116,8 +123,8 @@ export async function main(
         log,
         stdout: io.stdout,
         stderr: io.stderr,
-        progress: createProgress(io.stderr, opts.progress === true && io.stderr.isTTY === true),
-        confirm: !opts.yes && interactive ? (q: string) => ask(q, io) : undefined,
+        progress: createProgress(io.stderr as NodeJS.WriteStream, opts.progress === true && io.stderr.isTTY === true),
+        consent: { yes: opts.yes === true, openTerminal: io.openTerminal ?? openControllingTerminal },
         stopSignal: stop.signal,
         onRun: (meta) => {
           started = meta;
@@ -155,14 +162,19 @@ export async function main(
     .action(async (file: string | undefined, opts) => {
       if (!file && !opts.resume)
         throw new ValidationError('update needs a file (or - for stdin), or --resume <run-id>.');
+      if (file && opts.resume)
+        throw new ValidationError(
+          `update was given both a file (${file}) and --resume ${opts.resume}: a resume continues the run's own plan. ` +
+            'Give one of them.',
+        );
       await writing(opts, (common) =>
-        runUpdate({
-          ...common,
-          source:
-            file === '-' || !file ? { stream: io.stdin, format: opts.format } : { path: file, format: opts.format },
-          skipInvalid: opts.skipInvalid,
-          resume: opts.resume,
-        }),
+        opts.resume
+          ? runResume(common, opts.resume)
+          : runUpdate({
+              ...common,
+              source: file === '-' ? { stream: io.stdin, format: opts.format } : { path: file, format: opts.format },
+              skipInvalid: opts.skipInvalid,
+            }),
       );
     });
 
@@ -177,7 +189,11 @@ export async function main(
     .option('--resume <run-id>', 'continue an interrupted rollback')
     .action(async (runId: string | undefined, opts) => {
       if (!runId && !opts.resume) throw new ValidationError('rollback needs a run id (see `genesys-bulk runs`).');
-      await writing(opts, (common) => runRollback({ ...common, runId: runId ?? '', resume: opts.resume }));
+      if (runId && opts.resume)
+        throw new ValidationError(
+          `rollback was given both a run to undo (${runId}) and --resume ${opts.resume}. Give one of them.`,
+        );
+      await writing(opts, (common) => (opts.resume ? runResume(common, opts.resume) : runRollback(common, runId!)));
     });
 
   program
@@ -223,18 +239,5 @@ export async function main(
       `genesys-bulk: unexpected error (a bug; please report it): ${err instanceof Error ? err.stack : String(err)}\n`,
     );
     return exitCodeFor(err);
-  }
-}
-
-async function ask(
-  question: string,
-  io: { stdin: NodeJS.ReadableStream; stderr: NodeJS.WritableStream },
-): Promise<boolean> {
-  const rl = createInterface({ input: io.stdin, output: io.stderr });
-  try {
-    const answer = await rl.question(`${question} [y/N] `);
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    rl.close();
   }
 }

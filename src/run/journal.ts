@@ -1,40 +1,18 @@
-import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { type FileHandle, open, readdir, readFile, truncate } from 'node:fs/promises';
+import { type FileHandle, open, readFile, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ValidationError } from '../errors.js';
-import { ensurePrivateDir, PRIVATE_FILE_MODE, writePrivateFileAtomic } from '../fsutil.js';
+import { PRIVATE_FILE_MODE } from '../fsutil.js';
 import type { FieldDiff, RoutingCall } from '../plan/index.js';
 
 /**
- * The run journal: one folder per run under the state directory (mode 0700), holding
- * - `run.json`: what the run is and how it ended (rewritten atomically);
- * - `plan.json`: the plan, and each row's requested changes, so a resume can re-plan against fresh state;
+ * The journals of a run folder (see folder.ts for the folder and its other files):
  * - `journal.jsonl`: append-only, one record per event: an `intent` (before-values of the fields about to be
  *   written, made durable before the write is sent) and an `outcome` per user;
  * - `routing.jsonl`: the same for routing and access calls, which may change many users each: a `call` (durable
  *   before it is sent) and its `call-outcome`, and a `routed` per row once its routing is settled.
  * Everything is owner-only: it holds people's personal data. No secret or token is ever written here.
  */
-
-export type RunCommand = 'update' | 'rollback';
-export type RunStatus = 'planned' | 'applying' | 'completed' | 'interrupted' | 'failed';
-
-export interface RunMeta {
-  schemaVersion: 1;
-  runId: string;
-  command: RunCommand;
-  createdAt: string;
-  updatedAt: string;
-  status: RunStatus;
-  /** The input file (update) or the run rolled back (rollback). */
-  source: string;
-  /** Where the run wrote: an API base or region, never a credential. */
-  target: string;
-  counts?: Record<string, number>;
-  /** For a rollback: the run it undoes. */
-  rollbackOf?: string;
-}
 
 export interface IntentRecord {
   t: 'intent';
@@ -111,19 +89,6 @@ export type RoutingJournalRecord = CallRecord | CallOutcomeRecord | RoutedRecord
 
 export const JOURNAL_FILE = 'journal.jsonl';
 export const ROUTING_JOURNAL_FILE = 'routing.jsonl';
-
-export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${stamp}-${randomBytes(3).toString('hex')}`;
-}
-
-const RUN_ID = /^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$/;
-
-export function runDir(stateDir: string, runId: string): string {
-  if (!RUN_ID.test(runId))
-    throw new ValidationError(`"${runId}" is not a run id (e.g. 20261129-101500-a1b2c3); see \`genesys-bulk runs\`.`);
-  return join(stateDir, 'runs', runId);
-}
 
 /**
  * Appends journal records with group commit: records handed in while a write is under way go out together in
@@ -228,37 +193,6 @@ async function dropTornTail(path: string): Promise<void> {
   await truncate(path, text.lastIndexOf(0x0a) + 1);
 }
 
-export async function createRunFolder(stateDir: string, meta: RunMeta, plan: unknown): Promise<string> {
-  await ensurePrivateDir(stateDir);
-  await ensurePrivateDir(join(stateDir, 'runs'));
-  const dir = runDir(stateDir, meta.runId);
-  await ensurePrivateDir(dir);
-  await writePrivateFileAtomic(join(dir, 'plan.json'), JSON.stringify(plan));
-  await writeRunMeta(dir, meta);
-  return dir;
-}
-
-export async function writeRunMeta(dir: string, meta: RunMeta): Promise<void> {
-  await writePrivateFileAtomic(
-    join(dir, 'run.json'),
-    `${JSON.stringify({ ...meta, updatedAt: new Date().toISOString() }, null, 2)}\n`,
-  );
-}
-
-export async function readRunMeta(dir: string): Promise<RunMeta> {
-  try {
-    return JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as RunMeta;
-  } catch (err) {
-    throw new ValidationError(
-      `No run at ${dir} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}); see \`genesys-bulk runs\`.`,
-    );
-  }
-}
-
-export async function readPlanFile<T>(dir: string): Promise<T> {
-  return JSON.parse(await readFile(join(dir, 'plan.json'), 'utf8')) as T;
-}
-
 /** Reads a journal; a torn last line (the process was killed mid-write) is ignored, any other bad line is an error. */
 export function readJournal(dir: string): Promise<JournalRecord[]> {
   return readRecords<JournalRecord>(join(dir, JOURNAL_FILE));
@@ -289,23 +223,4 @@ async function readRecords<T>(path: string): Promise<T[]> {
     }
   }
   return records;
-}
-
-export async function listRuns(stateDir: string): Promise<RunMeta[]> {
-  let names: string[];
-  try {
-    names = await readdir(join(stateDir, 'runs'));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  const metas: RunMeta[] = [];
-  for (const name of names.filter((n) => RUN_ID.test(n)).sort()) {
-    try {
-      metas.push(await readRunMeta(join(stateDir, 'runs', name)));
-    } catch {
-      // A folder whose run.json was never written (killed at creation) is not a run.
-    }
-  }
-  return metas;
 }

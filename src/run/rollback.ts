@@ -19,21 +19,14 @@ import {
   summarise,
   UnresolvedRoutingNameError,
 } from '../plan/index.js';
-import { checkReportPath, type ReportRecord, type RowStatus } from '../report.js';
+import { checkReportPath, type ReportRecord } from '../report.js';
+import { openContext } from './context.js';
 import type { WorkItem } from './engine.js';
-import {
-  type CallRecord,
-  createRunFolder,
-  type IntentRecord,
-  newRunId,
-  type RunMeta,
-  readJournal,
-  readPlanFile,
-  readRoutingJournal,
-  readRunMeta,
-  runDir,
-} from './journal.js';
-import type { Executor, RoutingPort, UsersPort } from './ports.js';
+import { checkSameTarget, openRunFolder, type RunMeta, readSavedPlan, type SavedPlan } from './folder.js';
+import { type CallRecord, type IntentRecord, readJournal, readRoutingJournal } from './journal.js';
+import { lockRun } from './lock.js';
+import { type Part, unexecutedRecords } from './outcome.js';
+import { type CommandOptions, type Proposal, runPipeline } from './pipeline.js';
 import { resolveUsers, UserIndex } from './resolve.js';
 import {
   type Catalogue,
@@ -41,7 +34,6 @@ import {
   hasProfileWork,
   loadCatalogue,
   needsOfFields,
-  type RoutingReadDeps,
   readCurrentRouting,
   readRoutingField,
   runResolvers,
@@ -49,21 +41,7 @@ import {
   withRouting,
 } from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
-import { openSession } from './session.js';
-import {
-  combine,
-  execute,
-  finish,
-  type Part,
-  recordFromPlan,
-  resumeRun,
-  type SavedPlan,
-  type UpdateOptions,
-  type UpdateResult,
-  writePlan,
-} from './update.js';
-
-export type RollbackOptions = Omit<UpdateOptions, 'source' | 'skipInvalid'> & { runId: string };
+import type { UpdateResult } from './summary.js';
 
 interface Written {
   userId: string;
@@ -130,40 +108,50 @@ export function rollbackFields(
   return { restore, changedSince };
 }
 
-export async function runRollback(opts: RollbackOptions): Promise<UpdateResult> {
+/**
+ * Undoes an update run: what its journals say it wrote is read back from the platform and restored where it still
+ * holds what the run set. The undone run is locked meanwhile, so that it is not resumed under the rollback.
+ */
+export async function runRollback(opts: CommandOptions, runId: string): Promise<UpdateResult> {
   if (opts.reportPath) await checkReportPath(opts.reportPath);
-  if (opts.resume) return resumeRun({ ...opts, source: {}, skipInvalid: false }, opts.resume);
-  const dir = runDir(opts.stateDir, opts.runId);
-  const target = await readRunMeta(dir);
-  if (target.command !== 'update') {
-    throw new ValidationError(`Run ${opts.runId} is a ${target.command}; only an update run can be rolled back.`);
+  const { dir, meta: undone } = await openRunFolder(opts.stateDir, runId);
+  if (undone.command !== 'update') {
+    throw new ValidationError(`Run ${runId} is a ${undone.command}; only an update run can be rolled back.`);
   }
+  const lock = opts.dryRun ? undefined : await lockRun(dir, runId);
+  try {
+    return await rollback(opts, runId, dir, undone);
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function rollback(opts: CommandOptions, runId: string, dir: string, undone: RunMeta): Promise<UpdateResult> {
   const intents = (await readJournal(dir)).filter((r): r is IntentRecord => r.t === 'intent');
   const calls = (await readRoutingJournal(dir)).filter((r): r is CallRecord => r.t === 'call');
   const written = writtenByRun([...intents, ...calls]);
-  opts.log.info({ runId: opts.runId, users: written.length }, 'Rolling back');
+  opts.log.info({ runId, users: written.length }, 'Rolling back');
 
-  const session = await openSession(opts.connection, opts.log, { maxConcurrency: opts.maxConcurrency });
-  const deps = { users: session.client as UsersPort, executor: session.governor as Executor, signal: opts.stopSignal };
-  const { index } = await resolveUsers(deps, new Set(written.map((w) => w.userId)), new Set(), new UserIndex());
+  const ctx = await openContext(opts);
+  checkSameTarget(undone, ctx.target, 'rollback');
+  const { index } = await resolveUsers(
+    ctx.userReads(),
+    new Set(written.map((w) => w.userId)),
+    new Set(),
+    new UserIndex(),
+  );
 
   // Routing: names in the diffs resolve against the catalogues the run used (ids do not change when a skill is
   // renamed); only what the run wrote is read, for the users it wrote it to.
   const routingFields = (w: Written) => [...w.after.keys()].filter(isRoutingField);
   const withRoutingFields = written.filter((w) => routingFields(w).length > 0 && index.byId.has(w.userId));
   const routingCost = emptyRoutingCost();
-  const routingDeps: RoutingReadDeps = {
-    port: session.client as RoutingPort,
-    executor: session.governor,
-    signal: opts.stopSignal,
-    concurrency: opts.maxConcurrency,
-    cost: routingCost,
-  };
+  const routingDeps = ctx.routingReads(routingCost);
   let catalogue: Catalogue | undefined;
   let currentRouting = new Map<string, CurrentRouting>();
   if (withRoutingFields.length > 0) {
     catalogue =
-      (await readPlanFile<SavedPlan>(dir)).routing?.catalogue ??
+      (await readSavedPlan(dir)).routing?.catalogue ??
       (await loadCatalogue(routingDeps, kindsOfFields(withRoutingFields.flatMap(routingFields))));
     const resolvers = runResolvers(catalogue);
     currentRouting = (
@@ -252,61 +240,34 @@ export async function runRollback(opts: RollbackOptions): Promise<UpdateResult> 
   }
   const plan: Plan = { schemaVersion: 1, summary: summarise(rows), rows };
   const routingCalls = planRoutingCalls(routing.map((r) => ({ userId: r.userId, plan: r.plan })));
-
-  const color = (opts.stdout as NodeJS.WriteStream).isTTY === true;
-  if (opts.dryRun) {
-    await writePlan(opts.stdout, plan, routingCalls, { json: opts.json, color });
-    return finish(
-      opts,
-      undefined,
-      recordsOf(rows, prior, (r) => r.status),
-      false,
-      session.governor.stats(),
-    );
-  }
-  if (!opts.json) await writePlan(opts.stdout, plan, routingCalls, { json: false, color, maxRows: 50 });
   const restoring = rows.filter((r) => r.status === 'change').length;
-  if (
-    restoring > 0 &&
-    opts.confirm &&
-    !(await opts.confirm(`Restore ${restoring} user(s) as they were before run ${opts.runId}?`))
-  ) {
-    opts.stderr.write('Nothing was written.\n');
-    return finish(
-      opts,
-      undefined,
-      recordsOf(rows, prior, () => 'skipped'),
-      false,
-      session.governor.stats(),
-    );
-  }
-  const saved: SavedPlan = {
+  const proposal: Proposal = {
     plan,
-    changes,
-    managers,
-    ...(catalogue ? { routing: { catalogue, plans, allowNoRoles: true } } : {}),
+    calls: routingCalls,
+    users: restoring,
+    question: (host) => `Restore ${restoring} user(s) on ${host} as they were before run ${runId}?`,
+    records: (declined): ReportRecord[] =>
+      unexecutedRecords(
+        rows,
+        (n) => {
+          const p = prior.get(n);
+          return p ? [p] : [];
+        },
+        declined,
+      ),
+    prepare: () => {
+      const saved: SavedPlan = {
+        plan,
+        changes,
+        managers,
+        ...(catalogue ? { routing: { catalogue, plans, allowNoRoles: true } } : {}),
+      };
+      return { saved, work: { items, routing, priorProfile: prior, priorRouting: new Map() } };
+    },
+    destination: { kind: 'new', command: 'rollback', source: runId, rollbackOf: runId },
+    readCost: catalogue ? { routing: routingCost } : undefined,
   };
-  const meta: RunMeta = {
-    schemaVersion: 1,
-    runId: newRunId(),
-    command: 'rollback',
-    createdAt: new Date().toISOString(),
-    updatedAt: new Date().toISOString(),
-    status: 'applying',
-    source: opts.runId,
-    target: session.client.target,
-    rollbackOf: opts.runId,
-  };
-  const runFolder = await createRunFolder(opts.stateDir, meta, saved);
-  return execute(
-    { ...opts, source: {}, skipInvalid: false },
-    session,
-    runFolder,
-    meta,
-    saved,
-    { items, routing, priorProfile: prior, priorRouting: new Map() },
-    catalogue ? { routing: routingCost } : undefined,
-  );
+  return runPipeline(ctx, opts, proposal);
 }
 
 /** The catalogues the routing fields of a run name. */
@@ -321,15 +282,4 @@ function kindsOfFields(fields: readonly string[]): Set<RoutingKind> {
     }
   }
   return kinds;
-}
-
-function recordsOf(
-  rows: PlannedRow[],
-  prior: Map<number, Part>,
-  status: (r: PlannedRow) => RowStatus | 'change',
-): ReportRecord[] {
-  return rows.map((r) => {
-    const p = prior.get(r.rowNumber);
-    return p ? combine(r, [p]) : recordFromPlan(r, status(r));
-  });
 }

@@ -19,24 +19,30 @@ export interface CliOptions {
   cwd?: string;
   env?: Record<string, string | undefined>;
   stdin?: string;
+  /** Start the CLI with stdin on /dev/null instead of a pipe carrying `stdin`. */
+  stdinNull?: boolean;
   /** Kill the process after this many ms (a bound, not an assertion). Default 120 s. */
   timeoutMs?: number;
 }
 
-/** Runs the built CLI (`npm run build` first; `npm test` does) as a separate process, as an admin would. */
+/**
+ * Runs the built CLI (`npm run build` first; `npm test` does) as a separate process, as an admin would. It starts in
+ * a session of its own (setsid): it has no controlling terminal, so it can never ask the terminal the tests run in.
+ */
 export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: opts.cwd ?? ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...opts.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: [opts.stdinNull ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      detached: true,
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
     });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
@@ -45,7 +51,7 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
       clearTimeout(timer);
       resolvePromise({ code, signal, stdout, stderr });
     });
-    child.stdin.end(opts.stdin ?? '');
+    child.stdin?.end(opts.stdin ?? '');
   });
 }
 

@@ -27,6 +27,7 @@ import {
   type RoutingJournalRecord,
   readRoutingJournal,
 } from '../../src/run/journal.js';
+import { combine, type Part } from '../../src/run/outcome.js';
 import type { RoutingPort } from '../../src/run/ports.js';
 import { rollbackFields, writtenByRun } from '../../src/run/rollback.js';
 import {
@@ -37,7 +38,6 @@ import {
   withRouting,
 } from '../../src/run/routing.js';
 import { applyRouting, type RoutingOutcome, type RoutingWork } from '../../src/run/routing-engine.js';
-import { combine, type Part } from '../../src/run/update.js';
 import { fail, ok, user } from './fakes.js';
 
 const entities = (prefix: string, names: string[]): NamedEntity[] =>

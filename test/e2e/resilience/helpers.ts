@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { RunningEmulator } from '../../../src/emulator/index.js';
 import type { GenesysUser } from '../../../src/genesys/types.js';
 import type { ReportRecord } from '../../../src/report.js';
-import { type JournalRecord, type RunMeta, readJournal } from '../../../src/run/journal.js';
+import type { RunMeta } from '../../../src/run/folder.js';
+import { type JournalRecord, readJournal } from '../../../src/run/journal.js';
 import { BIN, type CliResult } from '../harness.js';
 
 export const STATE = '.genesys-bulk';
@@ -48,6 +49,8 @@ export function spawnCli(
     cwd: opts.cwd,
     env: { PATH: process.env.PATH, HOME: opts.cwd, ...opts.env },
     stdio: ['pipe', 'pipe', 'pipe'],
+    // No controlling terminal, as in runCli.
+    detached: true,
   });
   let stdout = '';
   let stderr = '';

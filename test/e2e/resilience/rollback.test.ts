@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunMeta } from '../../../src/run/journal.js';
+import type { RunMeta } from '../../../src/run/folder.js';
 import { type Sandbox, sandbox } from '../harness.js';
 import { activeUsers, adminEdit, profile, readReport, runIds, STATE } from './helpers.js';
 

@@ -1,0 +1,86 @@
+import type { Logger } from 'pino';
+import type { ConnectionConfig } from '../config.js';
+import { createGenesysClient, type GenesysClient } from '../genesys/client.js';
+import { createGovernor, type Governor } from '../governor/index.js';
+import type { Progress } from '../progress.js';
+import { fatalApiError } from './api-errors.js';
+import type { EngineCounters } from './engine.js';
+import type { RunTarget } from './folder.js';
+import type { ResolveDeps } from './resolve.js';
+import type { RoutingReadCost, RoutingReadDeps } from './routing.js';
+
+/** What every command that talks to the platform is given: the connection and where its output goes. */
+export interface RunSettings {
+  connection: ConnectionConfig;
+  maxConcurrency: number;
+  log: Logger;
+  progress: Progress;
+  /** Aborted: start no new write, let those in flight finish, save, exit 130. */
+  stopSignal?: AbortSignal;
+}
+
+/**
+ * One logged-in client behind one governor, with the log, the progress bar and the stop signal: what the reads, the
+ * engines and the pipeline share. The read dependencies are made here, once, rather than by each command.
+ */
+export interface RunContext {
+  client: GenesysClient;
+  governor: Governor;
+  log: Logger;
+  progress: Progress;
+  stopSignal?: AbortSignal;
+  maxConcurrency: number;
+  target: RunTarget;
+  /** The figures the progress bar shows, read from the governor's own statistics. */
+  counters: EngineCounters;
+  userReads(): ResolveDeps;
+  routingReads(cost: RoutingReadCost): RoutingReadDeps;
+}
+
+/** Logs in; a failed login is fatal: exit 3 with what to check. */
+export async function openContext(settings: RunSettings): Promise<RunContext> {
+  const { log } = settings;
+  const client = createGenesysClient(settings.connection);
+  const governor = createGovernor({
+    maxConcurrency: settings.maxConcurrency,
+    reauthenticate: () => client.authenticate(),
+    tokenExpiresAt: () => client.tokenExpiresAt(),
+    onEvent: (e) => {
+      if (e.type === 'pause')
+        log.debug({ untilMs: e.untilMs, retryAfter: e.retryAfterSeconds }, 'rate limited: every request waits');
+      else if (e.type === 'rate')
+        log.debug({ rps: e.requestsPerSecond, concurrency: e.concurrency, source: e.source }, 'pace');
+      else if (e.type === 'reauth') log.info({ ok: e.ok, trigger: e.trigger }, 're-authenticated');
+      else if (e.type === 'give_up')
+        log.debug({ reason: e.reason, kind: e.kind, attempt: e.attempt }, 'gave up on a request');
+    },
+  });
+  const login = await client.authenticate();
+  if (!login.ok) throw fatalApiError(`Logging in to ${client.target}`, login);
+  const signal = settings.stopSignal;
+  return {
+    client,
+    governor,
+    log,
+    progress: settings.progress,
+    stopSignal: signal,
+    maxConcurrency: settings.maxConcurrency,
+    target: { host: client.target, clientId: settings.connection.clientId },
+    counters: {
+      get rateLimited() {
+        return governor.stats().rateLimited;
+      },
+      get retries() {
+        return governor.stats().retries;
+      },
+    },
+    userReads: () => ({ users: client, executor: governor, signal }),
+    routingReads: (cost) => ({
+      port: client,
+      executor: governor,
+      signal,
+      concurrency: settings.maxConcurrency,
+      cost,
+    }),
+  };
+}

@@ -1,0 +1,211 @@
+import type { PlannedRow } from '../plan/index.js';
+import type { ReportRecord, RowStatus } from '../report.js';
+import type { ApplyResult } from './apply.js';
+import type { WorkItem, WorkOutcome } from './engine.js';
+import type { RoutingOutcome, RoutingRowResult, RoutingWork } from './routing-engine.js';
+
+/** What one part of a row (its profile PATCHes, or its routing calls) came to. */
+export interface Part {
+  status: RowStatus;
+  attempts: number;
+  errorCode?: string;
+  message?: string;
+  conflict?: string;
+}
+
+/** The writes of one execution, and the parts of rows that an earlier attempt of the run already settled. */
+export interface Work {
+  items: WorkItem[];
+  routing: RoutingWork[];
+  priorProfile: Map<number, Part>;
+  priorRouting: Map<number, Part>;
+  /** The first `seq` for routing call records: past those already in the folder's journal. */
+  firstSeq?: number;
+}
+
+/** What the engines returned for one execution. */
+export interface Executed {
+  profile: Map<number, WorkOutcome>;
+  routing: Map<number, RoutingOutcome>;
+  /** Rows whose user the profile phase found deleted: their routing was not sent. */
+  gone: Set<number>;
+}
+
+export function partFromApply(r: ApplyResult): Part {
+  return {
+    status: r.status,
+    attempts: r.attempts,
+    ...(r.failure
+      ? { errorCode: r.failure.code ?? r.failure.kind, message: r.failure.message }
+      : r.kept
+        ? { message: r.kept }
+        : {}),
+    ...(r.conflict ? { conflict: r.conflict } : {}),
+  };
+}
+
+export function partFromRouting(r: RoutingRowResult): Part {
+  return {
+    status: r.status,
+    attempts: r.attempts,
+    ...(r.failure ? { errorCode: r.failure.code, message: r.failure.message } : {}),
+  };
+}
+
+/** The part of a row whose user was deleted since the plan. */
+export const GONE: Part = {
+  status: 'not_found',
+  attempts: 0,
+  errorCode: 'not_found',
+  message: 'the user no longer exists',
+};
+
+/** Which part decides a row's status: a missing user, then a failure, an interruption, a write, nothing. */
+function rank(part: Part): number {
+  switch (part.status) {
+    case 'not_found':
+      return 6;
+    case 'failed':
+      return 5;
+    case 'skipped':
+      return part.errorCode === 'interrupted' || part.errorCode === 'in_flight' ? 4 : 2;
+    case 'updated':
+      return 3;
+    default:
+      return 1;
+  }
+}
+
+/**
+ * One report record from a row's parts: its status is the weightiest part's (failed if either failed); its error
+ * is the weightiest failing part's, with every failing part's message; its changes are the plan's, profile and
+ * routing together.
+ */
+export function combine(p: PlannedRow, parts: readonly Part[]): ReportRecord {
+  const byRank = [...parts].sort((a, b) => rank(b) - rank(a));
+  const top = byRank[0]!;
+  const errored = byRank.filter((x) => x.errorCode !== undefined);
+  const conflict = parts.find((x) => x.conflict)?.conflict;
+  const message =
+    errored.length > 0
+      ? errored
+          .map((x) => x.message)
+          .filter(Boolean)
+          .join('; ') || p.note
+      : [p.note, ...parts.map((x) => x.message)].filter(Boolean).join('; ') || undefined;
+  return {
+    row: p.rowNumber,
+    line: p.line,
+    key: p.key,
+    ...(p.userId ? { userId: p.userId } : {}),
+    status: top.status,
+    changes: p.diffs.map((d) => ({ field: d.field, before: d.before, after: d.after })),
+    ...(errored.length > 0 ? { errorCode: errored[0]!.errorCode } : {}),
+    ...(message ? { message } : {}),
+    attempts: parts.reduce((n, x) => n + x.attempts, 0),
+    ...(conflict ? { conflict } : {}),
+  };
+}
+
+export function recordFromPlan(p: PlannedRow, status: RowStatus | 'change'): ReportRecord {
+  return {
+    row: p.rowNumber,
+    line: p.line,
+    key: p.key,
+    ...(p.userId ? { userId: p.userId } : {}),
+    status: status === 'change' ? 'planned' : status,
+    changes: p.diffs.map((d) => ({ field: d.field, before: d.before, after: d.after })),
+    ...(p.note ? { message: p.note } : {}),
+    attempts: 0,
+  };
+}
+
+/**
+ * The records of rows that were not executed (a dry run, or a question answered no): a row an earlier attempt
+ * settled keeps what it came to; `declined` makes every planned change `skipped`.
+ */
+export function unexecutedRecords(
+  rows: readonly PlannedRow[],
+  prior: (rowNumber: number) => Part[],
+  declined: boolean,
+): ReportRecord[] {
+  return rows.map((r) => {
+    const parts = prior(r.rowNumber);
+    if (parts.length > 0) return combine(r, parts);
+    return recordFromPlan(r, declined ? 'skipped' : r.status);
+  });
+}
+
+/**
+ * Folds what an execution came to, with what earlier attempts settled, into one record per planned row (in row
+ * order). `interrupted` when the stop caught any row before it settled.
+ */
+export function foldOutcomes(
+  rows: readonly PlannedRow[],
+  work: Work,
+  done: Executed,
+  resumeCommand: string,
+): { records: ReportRecord[]; interrupted: boolean } {
+  let interrupted = false;
+  const stopped = (r: { inFlight: boolean }): Part => {
+    interrupted = true;
+    return r.inFlight
+      ? {
+          status: 'skipped',
+          attempts: 0,
+          errorCode: 'in_flight',
+          message: `unsettled: a write was in flight when the run stopped and may have been applied; \`${resumeCommand}\` re-reads the user and settles it`,
+        }
+      : {
+          status: 'skipped',
+          attempts: 0,
+          errorCode: 'interrupted',
+          message: `not applied: the run was interrupted first; resume with \`${resumeCommand}\``,
+        };
+  };
+  const profileRows = new Set(work.items.map((i) => i.rowNumber));
+  const routingRows = new Set(work.routing.map((w) => w.rowNumber));
+  const records = rows.map((p) => {
+    if (p.status !== 'change') {
+      // A rollback's row that restores nothing because someone changed every field again is `skipped`.
+      const prior = work.priorProfile.get(p.rowNumber);
+      return prior ? combine(p, [prior]) : recordFromPlan(p, p.status);
+    }
+    const parts: Part[] = [];
+    const profile = work.priorProfile.get(p.rowNumber);
+    if (profile) parts.push(profile);
+    else if (profileRows.has(p.rowNumber)) {
+      const r = done.profile.get(p.rowNumber);
+      parts.push(!r || 'interrupted' in r ? stopped(r ?? { inFlight: false }) : partFromApply(r));
+    }
+    const routing = work.priorRouting.get(p.rowNumber);
+    if (routing) parts.push(routing);
+    else if (routingRows.has(p.rowNumber) && !done.gone.has(p.rowNumber)) {
+      const r = done.routing.get(p.rowNumber);
+      parts.push(!r || 'interrupted' in r ? stopped(r ?? { inFlight: false }) : partFromRouting(r));
+    }
+    return parts.length > 0 ? combine(p, parts) : recordFromPlan(p, p.status);
+  });
+  return { records, interrupted };
+}
+
+/**
+ * Adds the rows that needed no work to the records of the planned rows (which come in row order), so that the report
+ * holds one record per input row, in row order.
+ */
+export function* withSkipped(
+  records: Iterable<ReportRecord>,
+  skipped: readonly ReportRecord[] = [],
+): Generator<ReportRecord> {
+  const rest = [...skipped].sort((a, b) => a.row - b.row);
+  let j = 0;
+  for (const r of records) {
+    while (j < rest.length && rest[j]!.row < r.row) yield rest[j++]!;
+    yield r;
+  }
+  while (j < rest.length) yield rest[j++]!;
+}
+
+export function* lazyMap<T, U>(items: Iterable<T>, f: (item: T) => U): Generator<U> {
+  for (const item of items) yield f(item);
+}

@@ -1,0 +1,198 @@
+import { join } from 'node:path';
+import { ValidationError } from '../errors.js';
+import type { ManagerRef } from '../input/index.js';
+import type { PlanView, RoutingCall } from '../plan/index.js';
+import type { ReportRecord } from '../report.js';
+import { askConsent, type Consent, NO_TERMINAL_MESSAGE } from './consent.js';
+import type { RunContext, RunSettings } from './context.js';
+import { applyAll, type WorkOutcome } from './engine.js';
+import { createRunFolder, newRunId, type RunCommand, type RunMeta, type SavedPlan, writeRunMeta } from './folder.js';
+import { JOURNAL_FILE, Journal, ROUTING_JOURNAL_FILE, type RoutingJournalRecord } from './journal.js';
+import { lockRun, type RunLock } from './lock.js';
+import { type Executed, foldOutcomes, type Work, withSkipped } from './outcome.js';
+import { applyRouting, type RoutingOutcome } from './routing-engine.js';
+import { writePlan } from './show.js';
+import { type FinishOptions, finish, type UpdateResult } from './summary.js';
+
+/**
+ * The one pipeline every command's plan goes through: show it, ask, create the run folder (or reopen the one being
+ * resumed), execute, fold the outcomes, and finish with the summary, the report and the exit code. A command (update,
+ * rollback, resume) only turns its input into a Proposal.
+ */
+
+export interface PipelineOptions extends FinishOptions {
+  stateDir: string;
+  consent: Consent;
+  /** Told the run's id once its folder exists, so that an exit that cannot wait can still name it. */
+  onRun?: (meta: RunMeta) => void;
+}
+
+/** What every command that writes is given. */
+export type CommandOptions = RunSettings & PipelineOptions;
+
+/** What executing needs: the plan as the run folder holds it, and the writes to make now. */
+export interface Execution {
+  saved: SavedPlan;
+  work: Work;
+}
+
+export type Destination =
+  /** A new run folder, made once the user agrees. */
+  | { kind: 'new'; command: RunCommand; source: string; rollbackOf?: string }
+  /** The folder of the run being continued; its lock is already held. */
+  | { kind: 'existing'; dir: string; meta: RunMeta };
+
+export interface Proposal {
+  /** What is shown: the whole plan, or (a resume) what is left of it. */
+  plan: PlanView;
+  calls: readonly RoutingCall[];
+  /** Users it would write to: none, nothing to ask. */
+  users: number;
+  /** The question, naming the host the writes go to. */
+  question(host: string): string;
+  /** The report's records when nothing is executed; `declined`: the user said no. */
+  records(declined: boolean): ReportRecord[] | (() => Iterable<ReportRecord>);
+  /** Called only when the run goes ahead (a dry run of 100,000 rows never builds it). */
+  prepare(): Execution;
+  destination: Destination;
+  readCost?: unknown;
+}
+
+export async function runPipeline(ctx: RunContext, opts: PipelineOptions, proposal: Proposal): Promise<UpdateResult> {
+  const color = (opts.stdout as NodeJS.WriteStream).isTTY === true;
+  const stats = () => ctx.governor.stats();
+  if (opts.dryRun) {
+    await writePlan(opts.stdout, proposal.plan, proposal.calls, { json: opts.json, color });
+    // A resume's dry run names the run it looks at.
+    const runId = proposal.destination.kind === 'existing' ? proposal.destination.meta.runId : undefined;
+    return finish(opts, runId, proposal.records(false), false, stats(), proposal.readCost);
+  }
+  if (!opts.json) await writePlan(opts.stdout, proposal.plan, proposal.calls, { json: false, color, maxRows: 50 });
+  if (proposal.users > 0) {
+    const answer = await askConsent(opts.consent, proposal.question(ctx.target.host), ctx.stopSignal);
+    if (answer === 'none') {
+      // A caller that reads JSON still sees what would have been done.
+      if (opts.json) await writePlan(opts.stdout, proposal.plan, proposal.calls, { json: true, color: false });
+      throw new ValidationError(NO_TERMINAL_MESSAGE);
+    }
+    if (answer === 'no') {
+      opts.stderr.write('Nothing was written.\n');
+      return finish(opts, undefined, proposal.records(true), false, stats());
+    }
+  }
+  const { saved, work } = proposal.prepare();
+  const dest = proposal.destination;
+  let dir: string;
+  let meta: RunMeta;
+  let lock: RunLock | undefined;
+  if (dest.kind === 'new') {
+    const now = new Date().toISOString();
+    meta = {
+      schemaVersion: 1,
+      runId: newRunId(),
+      command: dest.command,
+      createdAt: now,
+      updatedAt: now,
+      status: 'applying',
+      source: dest.source,
+      target: ctx.target.host,
+      clientId: ctx.target.clientId,
+      ...(dest.rollbackOf ? { rollbackOf: dest.rollbackOf } : {}),
+    };
+    dir = await createRunFolder(opts.stateDir, meta, saved);
+    lock = await lockRun(dir, meta.runId);
+    ctx.log.info({ runId: meta.runId, dir }, 'Run journal');
+  } else {
+    ({ dir, meta } = dest);
+    await writeRunMeta(dir, { ...meta, status: 'applying' });
+  }
+  try {
+    opts.onRun?.(meta);
+    const done = await execute(ctx, dir, meta, saved, work);
+    const resume = `genesys-bulk ${meta.command} --resume ${meta.runId}`;
+    const { records, interrupted } = foldOutcomes(saved.plan.rows, work, done, resume);
+    const result = await finish(
+      opts,
+      meta.runId,
+      [...withSkipped(records, saved.skipped)],
+      interrupted,
+      stats(),
+      proposal.readCost,
+    );
+    await writeRunMeta(dir, {
+      ...meta,
+      status: interrupted ? 'interrupted' : 'completed',
+      counts: { ...result.summary },
+    });
+    if (interrupted) {
+      const unsettled = records.filter((r) => r.errorCode === 'in_flight').length;
+      opts.stderr.write(
+        `Interrupted${unsettled ? ` with ${unsettled} row(s) unsettled (a write in flight; see the report)` : ''}. ` +
+          `To finish the run: ${resume}\n`,
+      );
+    }
+    return result;
+  } finally {
+    await lock?.release();
+  }
+}
+
+export const refKey = (ref: ManagerRef): string => (ref.kind === 'id' ? `id:${ref.id}` : `email:${ref.email}`);
+
+/** The manager references of a saved plan, as the engine asks for them. */
+export function managerLookup(saved: SavedPlan): (ref: ManagerRef) => string | undefined {
+  return (ref) => saved.managers[refKey(ref)];
+}
+
+/** Profile PATCHes first, then the routing calls of the rows whose user still exists. */
+async function execute(ctx: RunContext, dir: string, meta: RunMeta, saved: SavedPlan, work: Work): Promise<Executed> {
+  const journal = await Journal.open(join(dir, JOURNAL_FILE));
+  let routingJournal: Journal<RoutingJournalRecord> | undefined;
+  let profile = new Map<number, WorkOutcome>();
+  let routing = new Map<number, RoutingOutcome>();
+  const gone = new Set<number>();
+  try {
+    if (work.items.length > 0 || work.routing.length === 0) {
+      profile = await applyAll(
+        {
+          users: ctx.client,
+          governor: ctx.governor,
+          journal,
+          managerId: managerLookup(saved),
+          progress: ctx.progress,
+          log: ctx.log,
+          stopSignal: ctx.stopSignal,
+          maxConcurrency: ctx.maxConcurrency,
+          keepForeignEdits: meta.command === 'rollback',
+        },
+        work.items,
+        ctx.counters,
+      );
+    }
+    for (const [row, r] of profile) if (!('interrupted' in r) && r.status === 'not_found') gone.add(row);
+    const calls = work.routing.filter((w) => !gone.has(w.rowNumber));
+    // Routing calls follow the profile PATCHes: a division move changes the user's version, which a PATCH sent
+    // at the same time would meet as a conflict.
+    if (calls.length > 0 && !ctx.stopSignal?.aborted) {
+      routingJournal = await Journal.open<RoutingJournalRecord>(join(dir, ROUTING_JOURNAL_FILE));
+      routing = await applyRouting(
+        {
+          port: ctx.client,
+          governor: ctx.governor,
+          journal: routingJournal,
+          progress: ctx.progress,
+          log: ctx.log,
+          stopSignal: ctx.stopSignal,
+          maxConcurrency: ctx.maxConcurrency,
+          firstSeq: work.firstSeq ?? 1,
+        },
+        calls,
+        ctx.counters,
+      );
+    }
+  } finally {
+    await journal.close();
+    await routingJournal?.close();
+  }
+  return { profile, routing, gone };
+}

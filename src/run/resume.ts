@@ -1,0 +1,206 @@
+import {
+  isRowProblem,
+  type PlannedRow,
+  planRouting,
+  planRoutingCalls,
+  planUserChange,
+  summarise,
+} from '../plan/index.js';
+import type { RowStatus } from '../report.js';
+import { openContext } from './context.js';
+import type { WorkItem } from './engine.js';
+import { checkSameTarget, openRunFolder, readSavedPlan, type SavedPlan } from './folder.js';
+import { type RoutedRecord, readJournal, readRoutingJournal } from './journal.js';
+import { lockRun, type RunLock } from './lock.js';
+import { combine, GONE, lazyMap, type Part, recordFromPlan, type Work, withSkipped } from './outcome.js';
+import { type CommandOptions, managerLookup, type Proposal, runPipeline } from './pipeline.js';
+import { resolveUsers, UserIndex } from './resolve.js';
+import {
+  emptyRoutingCost,
+  hasProfileWork,
+  needsOf,
+  profileDiffs,
+  readCurrentRouting,
+  runResolvers,
+} from './routing.js';
+import type { RoutingWork } from './routing-engine.js';
+import type { UpdateResult } from './summary.js';
+
+/**
+ * Continues a run from its folder: rows whose outcome the journal already holds are not written again; every
+ * other row that changes something (never started, failed, or in flight when the run stopped) is re-read and
+ * settled against the user's current state. The profile and the routing of a row settle apart: a row whose
+ * PATCH landed but whose routing did not has only its routing re-read and re-planned. What is left is shown and
+ * asked about like any other plan.
+ */
+export async function runResume(opts: CommandOptions, runId: string): Promise<UpdateResult> {
+  const { dir, meta } = await openRunFolder(opts.stateDir, runId);
+  // A dry run writes nothing, and may look at a run another process is working on.
+  const lock: RunLock | undefined = opts.dryRun ? undefined : await lockRun(dir, runId);
+  try {
+    const saved = await readSavedPlan(dir);
+    const journal = await readJournal(dir);
+    const settled = new Map<number, { status: string; conflict?: string; errorCode?: string; message?: string }>();
+    /** Rows whose last write has no outcome: it was in flight when the run stopped. */
+    const wrote = new Set<number>();
+    for (const rec of journal) {
+      if (rec.t === 'intent') wrote.add(rec.row);
+      else {
+        wrote.delete(rec.row);
+        if (rec.status !== 'failed') settled.set(rec.row, rec);
+      }
+    }
+    const routed = new Map<number, RoutedRecord>();
+    /** Rows with a routing call journaled: one of them may have landed. */
+    const called = new Set<number>();
+    let lastSeq = 0;
+    for (const rec of await readRoutingJournal(dir)) {
+      if (rec.t === 'call') {
+        lastSeq = Math.max(lastSeq, rec.seq);
+        for (const r of rec.realises) called.add(r.row);
+      } else if (rec.t === 'routed') {
+        if (rec.status === 'failed') routed.delete(rec.row);
+        else routed.set(rec.row, rec);
+      }
+    }
+    const routingPlans = saved.routing?.plans ?? {};
+    const changing = saved.plan.rows.filter((r) => r.status === 'change');
+    const pending = changing.filter((r) => hasProfileWork(r) && !settled.has(r.rowNumber));
+    const pendingRouting = changing.filter((r) => routingPlans[r.rowNumber] !== undefined && !routed.has(r.rowNumber));
+    opts.log.info(
+      { runId, settled: settled.size, pending: pending.length, routingPending: pendingRouting.length },
+      'Resuming',
+    );
+
+    const ctx = await openContext(opts);
+    checkSameTarget(meta, ctx.target, 'resume');
+    const userIds = new Set([...pending, ...pendingRouting].map((r) => r.userId!));
+    const { index, cost } = await resolveUsers(ctx.userReads(), userIds, new Set(), new UserIndex());
+    const items: WorkItem[] = [];
+    const priorProfile = new Map<number, Part>();
+    for (const p of pending) {
+      const user = index.byId.get(p.userId!);
+      const changes = saved.changes[String(p.rowNumber)];
+      // Judged against the original plan, so that an edit made by someone else while the run was stopped is
+      // still reported as a conflict, and the report shows what the run changes rather than what was left.
+      if (user && changes)
+        items.push({
+          rowNumber: p.rowNumber,
+          user,
+          changes,
+          baseline: profileDiffs(p.diffs),
+          wroteBefore: wrote.has(p.rowNumber),
+        });
+      else priorProfile.set(p.rowNumber, GONE);
+    }
+    for (const p of changing) {
+      const s = settled.get(p.rowNumber);
+      if (s && hasProfileWork(p)) {
+        priorProfile.set(p.rowNumber, {
+          status: s.status as RowStatus,
+          attempts: 0,
+          ...(s.conflict ? { conflict: s.conflict } : {}),
+          ...(s.errorCode ? { errorCode: s.errorCode } : {}),
+          ...(s.message ? { message: s.message } : {}),
+        });
+      }
+    }
+
+    // Routing: what is left is planned again against the assignments as they are now. Sets, not increments: what
+    // landed before the stop plans as nothing, and no call that was done is sent again.
+    const priorRouting = new Map<number, Part>();
+    for (const [row, rec] of routed) priorRouting.set(row, { status: rec.status, attempts: 0 });
+    const routing: RoutingWork[] = [];
+    const routingCost = emptyRoutingCost();
+    const resumable = pendingRouting.filter((p) => index.byId.has(p.userId!));
+    for (const p of pendingRouting) if (!index.byId.has(p.userId!)) priorRouting.set(p.rowNumber, GONE);
+    if (resumable.length > 0 && saved.routing) {
+      const resolvers = runResolvers(saved.routing.catalogue);
+      const changesOf = (p: PlannedRow) => saved.changes[String(p.rowNumber)]?.routing ?? {};
+      const read = await readCurrentRouting(
+        ctx.routingReads(routingCost),
+        resumable.map((p) => ({ user: index.byId.get(p.userId!)!, needs: needsOf(changesOf(p), resolvers) })),
+      );
+      for (const p of resumable) {
+        const current = read.current.get(p.userId!);
+        if (!current) {
+          priorRouting.set(p.rowNumber, GONE);
+          continue;
+        }
+        try {
+          const plan = planRouting(current, changesOf(p), resolvers, {
+            allowNoRoles: saved.routing.allowNoRoles === true,
+          });
+          if (plan.diffs.length > 0) routing.push({ rowNumber: p.rowNumber, userId: p.userId!, plan });
+          else
+            priorRouting.set(p.rowNumber, { status: called.has(p.rowNumber) ? 'updated' : 'unchanged', attempts: 0 });
+        } catch (err) {
+          if (!isRowProblem(err)) throw err;
+          priorRouting.set(p.rowNumber, { status: 'failed', attempts: 0, errorCode: err.code, message: err.message });
+        }
+      }
+    }
+    const work: Work = { items, routing, priorProfile, priorRouting, firstSeq: lastSeq + 1 };
+    const left = whatIsLeft(saved, work);
+    const shown = [...left.values()].sort((a, b) => a.rowNumber - b.rowNumber);
+    const calls = planRoutingCalls(routing.map((w) => ({ userId: w.userId, plan: w.plan })));
+    const users = new Set([...items.map((i) => i.rowNumber), ...routing.map((w) => w.rowNumber)]).size;
+    const summary = summarise(shown);
+    const writes = summary.requests + calls.length;
+    const prior = (n: number) => [priorProfile.get(n), priorRouting.get(n)].filter((x): x is Part => x !== undefined);
+    const proposal: Proposal = {
+      plan: { schemaVersion: 1, summary, rows: shown },
+      calls,
+      users,
+      question: (host) => `Apply the ${writes} write(s) left of run ${runId} to ${users} user(s) on ${host}?`,
+      // A row with something left is reported as planned now; the others as the earlier attempts left them.
+      records: (declined) => () =>
+        withSkipped(
+          lazyMap(saved.plan.rows, (p) => {
+            const fresh = left.get(p.rowNumber);
+            if (fresh) return recordFromPlan(fresh, declined && fresh.status === 'change' ? 'skipped' : fresh.status);
+            const parts = prior(p.rowNumber);
+            return parts.length > 0 ? combine(p, parts) : recordFromPlan(p, p.status);
+          }),
+          saved.skipped,
+        ),
+      prepare: () => ({ saved, work }),
+      destination: { kind: 'existing', dir, meta },
+      readCost: saved.routing ? { ...cost, routing: routingCost } : cost,
+    };
+    return await runPipeline(ctx, opts, proposal);
+  } finally {
+    await lock?.release();
+  }
+}
+
+/** The rows left to write, planned against the users as they are now. */
+function whatIsLeft(saved: SavedPlan, work: Work): Map<number, PlannedRow> {
+  const managerId = managerLookup(saved);
+  const left = new Map<number, PlannedRow>();
+  const byRow = new Map(saved.plan.rows.map((p) => [p.rowNumber, p]));
+  for (const item of work.items) {
+    const p = byRow.get(item.rowNumber)!;
+    try {
+      const change = planUserChange(item.user, item.changes, { managerId });
+      left.set(p.rowNumber, {
+        ...p,
+        status: change.diffs.length > 0 ? 'change' : 'unchanged',
+        diffs: change.diffs,
+        patch: change.patch,
+        state: change.state,
+        baseVersion: item.user.version,
+      });
+    } catch (err) {
+      if (!isRowProblem(err)) throw err;
+      left.set(p.rowNumber, { ...p, status: 'invalid', diffs: [], note: err.message });
+    }
+  }
+  for (const w of work.routing) {
+    const p = byRow.get(w.rowNumber)!;
+    const row = left.get(w.rowNumber) ?? { ...p, status: 'unchanged', diffs: [] };
+    if (row.status === 'invalid') continue;
+    left.set(w.rowNumber, { ...row, status: 'change', diffs: [...row.diffs, ...w.plan.diffs] });
+  }
+  return left;
+}
