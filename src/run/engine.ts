@@ -6,6 +6,7 @@ import type { FieldDiff } from '../plan/index.js';
 import type { Progress } from '../progress.js';
 import { type ApplyResult, applyUserChange } from './apply.js';
 import type { Journal } from './journal.js';
+import { forEachPooled, poolSize } from './pool.js';
 import type { UsersPort } from './ports.js';
 
 export interface WorkItem {
@@ -49,7 +50,7 @@ export interface EngineCounters {
 
 /**
  * Applies every item through the governor, journaling an intent (durable) before each write and an outcome
- * after it. The governor paces and bounds what is in flight; the workers here only keep its queue fed.
+ * after it. The governor paces and bounds what is in flight; the pool here only keeps its queue fed.
  */
 export async function applyAll(
   deps: EngineDeps,
@@ -59,7 +60,6 @@ export async function applyAll(
   const results = new Map<number, WorkOutcome>();
   let done = 0;
   let failed = 0;
-  let next = 0;
   /** Rows with a write sent (its intent journaled) and no result yet. */
   const unsettled = new Set<number>();
   const { journal, stopSignal } = deps;
@@ -67,66 +67,59 @@ export async function applyAll(
   const tick = () => deps.progress.update({ done, total: items.length, failed, ...counters });
   const ticker = setInterval(tick, 500);
 
-  const worker = async () => {
-    for (;;) {
-      if (stopSignal?.aborted) return;
-      const item = items[next++];
-      if (!item) return;
-      try {
-        const r = await applyUserChange(
-          {
-            users: deps.users,
-            executor: deps.governor,
-            managerId: deps.managerId,
-            // No per-request signal: stopping must not abandon a write already sent, whose outcome the journal
-            // needs. The governor's stopStarting() refuses every later start instead.
-            beforeWrite: async (user, patch, diffs) => {
-              await journal.append({
-                t: 'intent',
-                at: new Date().toISOString(),
-                row: item.rowNumber,
-                userId: user.id,
-                version: patch.version,
-                before: Object.fromEntries(diffs.map((d) => [d.field, d.before])),
-                after: Object.fromEntries(diffs.map((d) => [d.field, d.after])),
-              });
-              unsettled.add(item.rowNumber);
-            },
+  const applyOne = async (item: WorkItem) => {
+    try {
+      const r = await applyUserChange(
+        {
+          users: deps.users,
+          executor: deps.governor,
+          managerId: deps.managerId,
+          // No per-request signal: stopping must not abandon a write already sent, whose outcome the journal
+          // needs. The governor's stopStarting() refuses every later start instead.
+          beforeWrite: async (user, patch, diffs) => {
+            await journal.append({
+              t: 'intent',
+              at: new Date().toISOString(),
+              row: item.rowNumber,
+              userId: user.id,
+              version: patch.version,
+              before: Object.fromEntries(diffs.map((d) => [d.field, d.before])),
+              after: Object.fromEntries(diffs.map((d) => [d.field, d.after])),
+            });
+            unsettled.add(item.rowNumber);
           },
-          item.user,
-          item.changes,
-          { baseline: item.baseline, wroteBefore: item.wroteBefore, keepForeignEdits: deps.keepForeignEdits },
-        );
-        results.set(item.rowNumber, r);
-        unsettled.delete(item.rowNumber);
-        if (r.status === 'failed' || r.status === 'not_found') failed++;
-        void journal
-          .append({
-            t: 'outcome',
-            at: new Date().toISOString(),
-            row: item.rowNumber,
-            userId: item.user.id,
-            status: r.status,
-            version: r.user.version,
-            ...(r.conflict ? { conflict: r.conflict } : {}),
-            ...(r.kept ? { message: r.kept } : {}),
-            ...(r.failure ? { errorCode: r.failure.code ?? r.failure.kind } : {}),
-          })
-          .catch((err) => deps.log.error({ err: String(err) }, 'could not write the journal'));
-      } catch (err) {
-        // Stopped mid-row (the governor refused a start): the journal has an intent without an outcome if a
-        // write was sent, and a resume re-reads this user and settles it.
-        if (!stopSignal?.aborted) throw err;
-        continue;
-      }
-      done++;
+        },
+        item.user,
+        item.changes,
+        { baseline: item.baseline, wroteBefore: item.wroteBefore, keepForeignEdits: deps.keepForeignEdits },
+      );
+      results.set(item.rowNumber, r);
+      unsettled.delete(item.rowNumber);
+      if (r.status === 'failed' || r.status === 'not_found') failed++;
+      void journal
+        .append({
+          t: 'outcome',
+          at: new Date().toISOString(),
+          row: item.rowNumber,
+          userId: item.user.id,
+          status: r.status,
+          version: r.user.version,
+          ...(r.conflict ? { conflict: r.conflict } : {}),
+          ...(r.kept ? { message: r.kept } : {}),
+          ...(r.failure ? { errorCode: r.failure.code ?? r.failure.kind } : {}),
+        })
+        .catch((err) => deps.log.error({ err: String(err) }, 'could not write the journal'));
+    } catch (err) {
+      // Stopped mid-row (the governor refused a start): the journal has an intent without an outcome if a
+      // write was sent, and a resume re-reads this user and settles it.
+      if (!stopSignal?.aborted) throw err;
+      return;
     }
+    done++;
   };
 
   try {
-    await runWorkers({
-      count: Math.min(items.length, deps.maxConcurrency * 2),
-      worker,
+    await untilDrained(forEachPooled(items, poolSize(deps.governor, deps.maxConcurrency * 2), applyOne, stopSignal), {
       governor: deps.governor,
       stopSignal,
       drainTimeoutMs: deps.drainTimeoutMs,
@@ -156,36 +149,36 @@ export async function applyAll(
 }
 
 /**
- * Runs `count` workers through to the end. A stop makes the governor start nothing more at once, in the signal's
- * own tick (not even a retry may go out after it); then `stopping` says what is being waited for, and the work
- * already under way gets at most `drainTimeoutMs` to finish.
+ * Waits for `work` (a pool's run) to end. A stop makes the governor start nothing more at once, in the signal's own
+ * tick (not even a retry may go out after it); then `stopping` says what is being waited for, and the work already
+ * under way gets at most `drainTimeoutMs` to finish.
  */
-export async function runWorkers(opts: {
-  count: number;
-  worker: () => Promise<void>;
-  governor: Pick<Governor, 'stopStarting'>;
-  stopSignal: AbortSignal | undefined;
-  drainTimeoutMs: number | undefined;
-  stopping: () => void;
-}): Promise<void> {
+export async function untilDrained(
+  work: Promise<void>,
+  opts: {
+    governor: Pick<Governor, 'stopStarting'>;
+    stopSignal: AbortSignal | undefined;
+    drainTimeoutMs: number | undefined;
+    stopping: () => void;
+  },
+): Promise<void> {
   const { stopSignal } = opts;
   const onStop = () => opts.governor.stopStarting();
   stopSignal?.addEventListener('abort', onStop, { once: true });
   if (stopSignal?.aborted) onStop();
   try {
-    const workers = Promise.all(Array.from({ length: opts.count }, opts.worker));
     if (!stopSignal) {
-      await workers;
+      await work;
       return;
     }
     const stopped = new Promise<void>((resolve) => {
       if (stopSignal.aborted) resolve();
       stopSignal.addEventListener('abort', () => resolve(), { once: true });
     });
-    await Promise.race([workers, stopped]);
+    await Promise.race([work, stopped]);
     if (!stopSignal.aborted) return;
     opts.stopping();
-    await Promise.race([workers.catch(() => undefined), delay(opts.drainTimeoutMs ?? 30_000)]);
+    await Promise.race([work.catch(() => undefined), delay(opts.drainTimeoutMs ?? 30_000)]);
   } finally {
     stopSignal?.removeEventListener('abort', onStop);
   }

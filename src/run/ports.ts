@@ -22,6 +22,8 @@ import type {
 /** What the runner needs of the governor: run a call under pacing, retries and re-authentication. */
 export interface Executor {
   execute<T>(call: ApiCall<T>, opts?: { signal?: AbortSignal }): Promise<{ outcome: ApiOutcome<T>; attempts: number }>;
+  /** The governor's in-flight figure, which sizes the pools of reads (see pool.ts). */
+  stats?(): { concurrency: number };
 }
 
 /** What the runner needs of the SDK adapter. */

@@ -1,7 +1,7 @@
-import pLimit from 'p-limit';
 import type { GenesysUser } from '../genesys/types.js';
 import { chunk, DEFAULT_READ_LIMITS } from '../plan/index.js';
 import { fatalApiError } from './api-errors.js';
+import { forEachPooled, poolSize } from './pool.js';
 import type { Executor, UsersPort } from './ports.js';
 
 export const IDS_PER_GET = DEFAULT_READ_LIMITS.idsPerGet;
@@ -95,14 +95,10 @@ export async function resolveUsers<S extends UserStore>(
       cost.strategy = 'full-listing';
       // Together, up to LIST_PAGES_IN_FLIGHT: the governor paces them, and a sequence would wait out each one's latency.
       // Each page goes into the index as it comes, so that only the projection of it is kept.
-      const limit = pLimit(LIST_PAGES_IN_FLIGHT);
-      await Promise.all(
-        Array.from({ length: pages - 1 }, (_, i) =>
-          limit(async () => {
-            for (const u of (await listPage(deps, i + 2)).entities) index.add(u);
-          }),
-        ),
-      );
+      const rest = Array.from({ length: pages - 1 }, (_, i) => i + 2);
+      await forEachPooled(rest, poolSize(deps.executor, LIST_PAGES_IN_FLIGHT), async (pageNumber) => {
+        for (const u of (await listPage(deps, pageNumber)).entities) index.add(u);
+      });
       return { index, cost };
     }
   }
@@ -132,8 +128,11 @@ async function listPage(deps: ResolveDeps, pageNumber: number) {
 }
 
 async function fetchByIds(deps: ResolveDeps, ids: string[], index: UserStore): Promise<void> {
-  // Batches start together: the governor paces them, and waiting out each one's latency in turn only adds time.
-  await Promise.all(chunk(ids, IDS_PER_GET).map((batch) => fetchIdBatch(deps, batch, index)));
+  // Batches run together (the governor paces them; waiting out each one's latency in turn only adds time), as many
+  // as keep the governor's queue fed.
+  await forEachPooled(chunk(ids, IDS_PER_GET), poolSize(deps.executor, Infinity), (batch) =>
+    fetchIdBatch(deps, batch, index),
+  );
 }
 
 async function fetchIdBatch(deps: ResolveDeps, batch: string[], index: UserStore): Promise<void> {
@@ -146,7 +145,9 @@ async function fetchIdBatch(deps: ResolveDeps, batch: string[], index: UserStore
 }
 
 async function searchByEmails(deps: ResolveDeps, emails: string[], index: UserStore): Promise<void> {
-  await Promise.all(chunk(emails, EMAILS_PER_SEARCH).map((batch) => searchEmailBatch(deps, batch, index)));
+  await forEachPooled(chunk(emails, EMAILS_PER_SEARCH), poolSize(deps.executor, Infinity), (batch) =>
+    searchEmailBatch(deps, batch, index),
+  );
 }
 
 async function searchEmailBatch(deps: ResolveDeps, batch: string[], index: UserStore): Promise<void> {

@@ -3,8 +3,9 @@ import type { ApiFailure, ApiOutcome } from '../genesys/types.js';
 import { type Governor, GovernorStoppedError } from '../governor/index.js';
 import { planRoutingCalls, type RoutingCall, type RoutingPlan } from '../plan/index.js';
 import type { Progress } from '../progress.js';
-import { type EngineCounters, type Interrupted, runWorkers } from './engine.js';
+import { type EngineCounters, type Interrupted, untilDrained } from './engine.js';
 import type { Journal, JournaledCall, RoutingJournalRecord } from './journal.js';
+import { forEachPooled, poolSize } from './pool.js';
 import type { RoutingPort } from './ports.js';
 import { ROUTING_PAGE_SIZE } from './routing.js';
 
@@ -166,24 +167,17 @@ export async function applyRouting(
     return failure === undefined;
   };
 
-  const queue = [...lanes.values()];
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
+  /** A lane's calls in turn; a failed one stops the lane. */
+  const runLane = async (lane: RoutingCall[]) => {
+    for (const call of lane) {
       if (stopSignal?.aborted) return;
-      const lane = queue[next++];
-      if (!lane) return;
-      for (const call of lane) {
-        if (stopSignal?.aborted) return;
-        if (!(await send(call))) break;
-      }
+      if (!(await send(call))) return;
     }
   };
 
   try {
-    await runWorkers({
-      count: Math.min(queue.length, deps.maxConcurrency * 2),
-      worker,
+    const size = poolSize(deps.governor, deps.maxConcurrency * 2);
+    await untilDrained(forEachPooled(lanes.values(), size, runLane, stopSignal), {
       governor: deps.governor,
       stopSignal,
       drainTimeoutMs: deps.drainTimeoutMs,

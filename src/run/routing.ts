@@ -22,6 +22,7 @@ import {
   UnresolvedRoutingNameError,
 } from '../plan/index.js';
 import { fatalApiError } from './api-errors.js';
+import { forEachPooled, poolSize } from './pool.js';
 import type { Executor, RoutingPort } from './ports.js';
 
 /** The organisation's skills, languages, queues, roles and divisions, as listed: what a run resolves names against. */
@@ -300,14 +301,6 @@ export interface CurrentRoutingRead {
   gone: Set<string>;
 }
 
-async function pool<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) await work(items[i]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, size), items.length) }, worker));
-}
-
 /** Every page of a paged read; undefined when the first page says the subject does not exist. */
 async function readAllPages<E>(
   deps: RoutingReadDeps,
@@ -339,7 +332,7 @@ export async function readCurrentRouting(
 ): Promise<CurrentRoutingRead> {
   const queueIds = [...new Set(targets.flatMap((t) => t.needs.queueIds))].sort();
   const members = new Map<string, Set<string>>();
-  await pool(queueIds, deps.concurrency, async (queueId) => {
+  await forEachPooled(queueIds, poolSize(deps.executor, deps.concurrency), async (queueId) => {
     const list = await readAllPages(
       deps,
       `Reading the members of queue ${queueId} (GET /api/v2/routing/queues/{queueId}/members)`,
@@ -361,7 +354,7 @@ export async function readCurrentRouting(
 
   const current = new Map<string, CurrentRouting>();
   const gone = new Set<string>();
-  await pool(targets, deps.concurrency, async ({ user, needs }) => {
+  await forEachPooled(targets, poolSize(deps.executor, deps.concurrency), async ({ user, needs }) => {
     const userId = user.id;
     const routing: {
       skills: CurrentRouting['skills'];

@@ -1,0 +1,118 @@
+/**
+ * The login gate: one login at a time for everyone (on a 401, or before the token expires), retried with backoff when
+ * it fails transiently; a failed login is final and ends every request that waits for it.
+ */
+import type { ApiFailure, ApiOutcome } from '../genesys/types.js';
+import type { ResolvedOptions } from './options.js';
+import { backoffDelay, disposition, renewLeadMs } from './retry.js';
+import type { GovernorEvent } from './types.js';
+
+export type LoginTrigger = 'expiry' | 'unauthorized';
+
+export interface LoginTotals {
+  reauths: number;
+  reauthFailures: number;
+}
+
+export class LoginGate {
+  /** Tokens in use so far; an attempt is sent with the current one. */
+  generation = 0;
+  /** A failed login: every later start ends with it. */
+  failure: ApiFailure | undefined;
+  private generationFromLogin = false;
+  private generationWorked = false;
+  private pending: Promise<ApiFailure | undefined> | undefined;
+  private seenExpiry: number | undefined;
+  private tokenLifetimeMs: number | undefined;
+  private renewedFor: number | undefined;
+
+  constructor(
+    private readonly o: ResolvedOptions,
+    private readonly stop: AbortSignal,
+    private readonly totals: LoginTotals,
+    private readonly emit: (event: GovernorEvent) => void,
+    /** Called when a login ends: starts held for it may go. */
+    private readonly settled: () => void,
+  ) {}
+
+  get inProgress(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** An answer to an attempt sent with `generation`: any answer but a 401 shows that token works. */
+  answered(generation: number, unauthorized: boolean): void {
+    if (!unauthorized && generation === this.generation) this.generationWorked = true;
+  }
+
+  /** A 401 on a token fresh from a login that has not worked for anyone: the credentials themselves are bad. */
+  freshTokenRefused(sentWith: number): boolean {
+    return sentWith === this.generation && this.generationFromLogin && !this.generationWorked && !this.pending;
+  }
+
+  /** Whether the token is close enough to its expiry to renew it now (once per token). */
+  renewalDue(now: number): boolean {
+    const { reauthenticate, tokenExpiresAt } = this.o;
+    if (!reauthenticate || !tokenExpiresAt) return false;
+    const expiresAt = tokenExpiresAt();
+    if (expiresAt === undefined) return false;
+    if (expiresAt !== this.seenExpiry) {
+      this.seenExpiry = expiresAt;
+      this.tokenLifetimeMs = expiresAt - now;
+    }
+    if (this.renewedFor === expiresAt) return false;
+    if (now < expiresAt - renewLeadMs(this.tokenLifetimeMs, this.o.renewBeforeMs)) return false;
+    this.renewedFor = expiresAt;
+    return true;
+  }
+
+  /** Logs in, or joins the login under way; resolves with the failure when it failed. */
+  ensure(trigger: LoginTrigger): Promise<ApiFailure | undefined> {
+    if (this.failure) return Promise.resolve(this.failure);
+    this.pending ??= this.run(trigger).finally(() => {
+      this.pending = undefined;
+      this.settled();
+    });
+    return this.pending;
+  }
+
+  private async run(trigger: LoginTrigger): Promise<ApiFailure | undefined> {
+    const { o } = this;
+    for (let attempt = 1; ; attempt++) {
+      let outcome: ApiOutcome<unknown>;
+      try {
+        outcome = await (o.reauthenticate as () => Promise<ApiOutcome<unknown>>)();
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        outcome = {
+          ok: false,
+          kind: 'auth',
+          message: `Re-authentication failed: ${message}`,
+          rateLimit: {},
+          latencyMs: 0,
+        };
+      }
+      const now = o.clock.now();
+      if (outcome.ok) {
+        this.generation++;
+        this.generationFromLogin = true;
+        this.generationWorked = false;
+        this.totals.reauths++;
+        this.emit({ type: 'reauth', at: now, ok: true, trigger });
+        return undefined;
+      }
+      const transient = disposition(outcome) === 'backoff' || outcome.kind === 'rate_limited';
+      if (transient && attempt < o.maxAttempts && !this.stop.aborted) {
+        try {
+          await o.clock.sleep(backoffDelay(outcome, attempt - 1, o.backoffBaseMs, o.backoffCapMs, o.random), this.stop);
+          continue;
+        } catch {
+          // Stopped while waiting to log in again: this failure is the last word.
+        }
+      }
+      this.failure = outcome;
+      this.totals.reauthFailures++;
+      this.emit({ type: 'reauth', at: now, ok: false, trigger, kind: outcome.kind });
+      return outcome;
+    }
+  }
+}
