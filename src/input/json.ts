@@ -2,13 +2,14 @@ import { ValidationError } from '../errors.js';
 import { Collector } from './collect.js';
 import { COLUMN_NAMES, NESTED_GROUPS, unknownColumnMessage } from './columns.js';
 import { scanJson, UNEXPECTED_END } from './json-scan.js';
+import { JsonArrayGuard, JsonStreamSplitter, type StreamRecord } from './json-stream.js';
 import { problem } from './problems.js';
 import { type Cell, cellFromJson, jsonTypeName, normaliseRecord } from './record.js';
 import type { InputProblem, ParsedInput } from './types.js';
 
 /**
  * A JSON array is read whole (JSON.parse needs it), so it is capped well below V8's string limit; JSON Lines and
- * CSV stream and have no such cap.
+ * CSV stream and have no such cap. Each element is also held to the per-record limits as it arrives.
  */
 const MAX_JSON_ARRAY_CHARS = 256 * 1024 * 1024;
 
@@ -93,7 +94,9 @@ function addObject(
 async function readAll(text: AsyncIterable<string>, name: string): Promise<string> {
   const parts: string[] = [];
   let length = 0;
+  const guard = new JsonArrayGuard(name);
   for await (const chunk of text) {
+    guard.push(chunk);
     length += chunk.length;
     if (length > MAX_JSON_ARRAY_CHARS) {
       throw new ValidationError(
@@ -157,26 +160,25 @@ export async function readJsonArray(text: AsyncIterable<string>, name: string): 
   return collector.finish();
 }
 
-/** JSON Lines: one object per non-blank line; a bad line is a row problem, not fatal, since lines are independent. */
+/**
+ * JSON Lines, or a stream of objects that each span several lines (pretty-printed, as `jq '.[]'` prints them). A
+ * bad record is a row problem, not fatal, since records are independent; a record over the size or nesting limit
+ * is fatal (see json-stream.ts).
+ */
 export async function readJsonLines(text: AsyncIterable<string>, name: string): Promise<ParsedInput> {
   const collector = new Collector('jsonl');
   const unknownSeen = new Set<string>();
-  let lineNumber = 0;
-  let rowNumber = 0;
 
-  const handle = (rawLine: string) => {
-    lineNumber++;
-    const lineText = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
-    if (lineText.trim() === '') return;
-    rowNumber++;
-    const at = { rowNumber, line: lineNumber };
+  const handle = ({ text: recordText, rowNumber, line }: StreamRecord) => {
+    const at = { rowNumber, line };
     let value: unknown;
     try {
-      value = JSON.parse(lineText);
+      value = JSON.parse(recordText);
     } catch {
-      const scan = scanJson(lineText, lineNumber);
-      const detail = scan.ok ? 'not valid JSON' : `not valid JSON at column ${scan.column}: ${scan.message}`;
-      collector.addUnreadable(at, [problem('error', at, `${detail}; each line must hold one complete JSON object`)]);
+      const scan = scanJson(recordText, line);
+      const where = scan.ok || scan.line === line ? '' : ` (line ${scan.line})`;
+      const detail = scan.ok ? 'not valid JSON' : `not valid JSON at column ${scan.column}${where}: ${scan.message}`;
+      collector.addUnreadable(at, [problem('error', at, `${detail}; each record must be one complete JSON object`)]);
       return;
     }
     if (!isPlainObject(value)) {
@@ -185,23 +187,15 @@ export async function readJsonLines(text: AsyncIterable<string>, name: string): 
       collector.addUnreadable(at, [problem('error', at, `expected a JSON object, got ${article(type)}${hint}`)]);
       return;
     }
-    const scan = scanJson(lineText, lineNumber);
+    const scan = scanJson(recordText, line);
     const repeated = scan.ok ? scan.repeatedKeys.map((r) => r.path) : [];
     addObject(value, at, collector, unknownSeen, repeated);
   };
 
-  let carry = '';
-  for await (const chunk of text) {
-    carry += chunk;
-    let start = 0;
-    for (let nl = carry.indexOf('\n'); nl !== -1; nl = carry.indexOf('\n', start)) {
-      handle(carry.slice(start, nl));
-      start = nl + 1;
-    }
-    carry = carry.slice(start);
-  }
-  if (carry !== '') handle(carry);
+  const splitter = new JsonStreamSplitter(name, handle);
+  for await (const chunk of text) splitter.push(chunk);
+  splitter.end();
 
-  if (rowNumber === 0) throw new ValidationError(`${name} is empty: expected one JSON object per line.`);
+  if (splitter.rowCount === 0) throw new ValidationError(`${name} is empty: expected one JSON object per line.`);
   return collector.finish();
 }

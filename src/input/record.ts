@@ -13,6 +13,7 @@ import {
   isEmail,
   isUuid,
   MAX_NAME_LENGTH,
+  MAX_TEXT_LENGTH,
 } from './values.js';
 
 /**
@@ -155,7 +156,7 @@ export function normaliseRecord(
     const cell = take(column);
     if (cell.state === 'clear') changes[column] = null;
     else if (cell.state === 'value') {
-      const value = checked(column, checkText(cell.text));
+      const value = checked(column, checkText(cell.text, MAX_TEXT_LENGTH));
       if (value !== undefined) changes[column] = value;
     }
   }
@@ -180,7 +181,7 @@ export function normaliseRecord(
       changes.employerInfo ??= {};
       changes.employerInfo[field] = null;
     } else if (cell.state === 'value') {
-      const value = checked(column, field === 'dateHire' ? checkDate(cell.text) : checkText(cell.text));
+      const value = checked(column, field === 'dateHire' ? checkDate(cell.text) : checkText(cell.text, MAX_TEXT_LENGTH));
       if (value !== undefined) {
         changes.employerInfo ??= {};
         changes.employerInfo[field] = value;

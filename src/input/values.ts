@@ -12,7 +12,13 @@ const controlPattern = /[\u0000-\u001f\u007f-\u009f]/;
 const phoneSeparators = /[\s\-.()]/g;
 const e164 = /^\+[1-9]\d{6,14}$/;
 
+/**
+ * Length caps for profile text, in UTF-16 code units as JavaScript counts them. Unconfirmed: no public Genesys
+ * figure for these fields was found (an organisation's Profile Fields settings give each field a "Maximum Length"),
+ * so 255 follows the admin UI's name field; see README "Limits".
+ */
 export const MAX_NAME_LENGTH = 255;
+export const MAX_TEXT_LENGTH = 255;
 const MAX_EMAIL_LENGTH = 254;
 
 export function isUuid(value: string): boolean {

@@ -47,7 +47,7 @@ describe('JSON Lines', () => {
             rowNumber: 2,
             line: 2,
             message:
-              'row 2 (line 2): not valid JSON at column 40: the JSON ends unexpectedly; each line must hold one complete JSON object',
+              'row 2 (line 2): not valid JSON at column 40: the JSON ends unexpectedly; each record must be one complete JSON object',
           },
         ],
       },
