@@ -181,7 +181,10 @@ export function normaliseRecord(
       changes.employerInfo ??= {};
       changes.employerInfo[field] = null;
     } else if (cell.state === 'value') {
-      const value = checked(column, field === 'dateHire' ? checkDate(cell.text) : checkText(cell.text, MAX_TEXT_LENGTH));
+      const value = checked(
+        column,
+        field === 'dateHire' ? checkDate(cell.text) : checkText(cell.text, MAX_TEXT_LENGTH),
+      );
       if (value !== undefined) {
         changes.employerInfo ??= {};
         changes.employerInfo[field] = value;
