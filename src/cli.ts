@@ -7,6 +7,7 @@ import {
   ExitCode,
   type ExitCodeValue,
   exitCodeFor,
+  fileSystemError,
   GenesysBulkError,
   InterruptedError,
   ValidationError,
@@ -231,9 +232,11 @@ export async function main(
       // --help and --version exit 0; every other commander error is a usage error.
       return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
     }
-    if (err instanceof GenesysBulkError) {
-      io.stderr.write(`genesys-bulk: ${err.message}\n`);
-      return err.exitCode;
+    // A file-system failure is the environment's, never a bug: exit 3 with the path and what to do.
+    const known = fileSystemError(err);
+    if (known instanceof GenesysBulkError) {
+      io.stderr.write(`genesys-bulk: ${known.message}\n`);
+      return known.exitCode;
     }
     io.stderr.write(
       `genesys-bulk: unexpected error (a bug; please report it): ${err instanceof Error ? err.stack : String(err)}\n`,

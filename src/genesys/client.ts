@@ -193,6 +193,11 @@ function loadSdk(): Sdk {
   return sdk;
 }
 
+/** The SDK's regions (key → domain), so that a newer SDK brings its new regions with it. */
+export function platformRegionHosts(): Readonly<Record<string, string>> {
+  return loadSdk().PureCloudRegionHosts;
+}
+
 /** Detaches an SDK client from the config file: no watcher, no re-read. */
 function stopConfigFile(api: SdkApiClient): void {
   api.config.live_reload_config = false;
