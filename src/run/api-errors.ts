@@ -17,7 +17,10 @@ export class PlatformError extends GenesysBulkError {
 export function fatalApiError(what: string, failure: ApiFailure): GenesysBulkError {
   const status = failure.status === undefined ? 'no response' : `HTTP ${failure.status}`;
   const detail = `${what} failed (${status}${failure.code ? ` ${failure.code}` : ''}): ${failure.message}`;
-  if (failure.kind === 'auth' || failure.kind === 'permission') return new ConfigError(detail);
+  // A login that never reached the platform (refused, DNS, timeout) or a redirect is the connection's fault: exit 3.
+  const unreachableLogin = failure.login === true && (failure.kind === 'network' || failure.kind === 'timeout');
+  if (failure.kind === 'auth' || failure.kind === 'permission' || failure.kind === 'redirect' || unreachableLogin)
+    return new ConfigError(detail);
   const hint =
     failure.kind === 'rate_limited' ||
     failure.kind === 'server' ||
