@@ -71,7 +71,7 @@ export async function main(
     cmd
       .option('--region <region>', 'Genesys Cloud region, e.g. eu_west_1 or mypurecloud.ie (env GENESYS_REGION)')
       .option('--base-url <url>', 'API base URL, e.g. the emulator http://127.0.0.1:PORT (env GENESYS_BASE_URL)')
-      .option('--env-file <path>', 'read credentials from this file instead of ./.env')
+      .option('--env-file <path>', 'dotenv file to read instead of ./.env; flags, then the environment, win over it')
       .option('--state-dir <dir>', 'where run journals are kept', '.genesys-bulk');
   const runOptions = (cmd: Command) =>
     connectionOptions(cmd)
