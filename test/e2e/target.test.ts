@@ -170,6 +170,26 @@ describe('the state folder', () => {
     expect(r.stderr).toMatch(/plain\/state \(ENOTDIR/);
   });
 
+  it('a run folder opened up after the run is refused by resume and rollback, and left as it is', async () => {
+    box = await sandbox();
+    expect((await box.cli(['update', await input(box), '--yes'])).code).toBe(0);
+    const runs = JSON.parse((await box.cli(['runs', '--json'])).stdout) as { runId: string }[];
+    const runId = runs[0]!.runId;
+    const folder = join(box.dir, '.genesys-bulk', 'runs', runId);
+    await chmod(folder, 0o777);
+    const patches = box.emulator.stats().patchesApplied;
+    for (const args of [
+      ['update', '--resume', runId, '--yes'],
+      ['rollback', runId, '--yes'],
+    ]) {
+      const r = await box.cli(args);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain(`Refusing the run folder ${join('.genesys-bulk', 'runs', runId)}`);
+    }
+    expect((await stat(folder)).mode & 0o777).toBe(0o777);
+    expect(box.emulator.stats().patchesApplied).toBe(patches);
+  });
+
   it('a new state folder is created 0700', async () => {
     box = await sandbox();
     const r = await box.cli(['update', await input(box), '--yes']);
