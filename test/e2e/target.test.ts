@@ -128,6 +128,18 @@ describe('a login that cannot connect', () => {
     expect(r.stderr).toContain(closed.url);
   });
 
+  it('a login answered 503: exit 3 (no row was tried), nothing written', async () => {
+    box = await sandbox();
+    const down = await startFakeServer((_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end('{"message":"down","status":503}');
+    });
+    servers.push(down);
+    const r = await box.cli(['update', await input(box), '--yes'], { env: { GENESYS_BASE_URL: down.url } });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('Nothing was written');
+  });
+
   it('a host name that does not resolve: exit 3', async () => {
     box = await sandbox();
     const r = await box.cli(['update', await input(box), '--yes'], {

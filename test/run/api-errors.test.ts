@@ -12,7 +12,7 @@ const failure = (kind: ApiFailure['kind'], extra: Partial<ApiFailure> = {}): Api
 });
 
 describe('fatalApiError exit codes', () => {
-  it.each(['network', 'timeout'] as const)('a login that never connected (%s) is exit 3', (kind) => {
+  it.each(['network', 'timeout', 'server', 'rate_limited'] as const)('a login that failed (%s) is exit 3', (kind) => {
     expect(fatalApiError('Logging in to https://api.example', failure(kind, { login: true })).exitCode).toBe(3);
   });
 
