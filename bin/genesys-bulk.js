@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
+// `--` ends node's own options: without it, Node 20 takes a `--env-file` meant for this tool as its own
+// (`node: nope.env: not found`, exit 9). Whoever spawns this file should pass `node -- bin/genesys-bulk.js` too.
 import { setFlagsFromString } from 'node:v8';
 
 // V8 is told to favour memory over speed before anything else is loaded. With its default heuristics the heap of

@@ -7,6 +7,7 @@ import {
   ExitCode,
   type ExitCodeValue,
   exitCodeFor,
+  fileSystemError,
   GenesysBulkError,
   InterruptedError,
   ValidationError,
@@ -70,7 +71,7 @@ export async function main(
     cmd
       .option('--region <region>', 'Genesys Cloud region, e.g. eu_west_1 or mypurecloud.ie (env GENESYS_REGION)')
       .option('--base-url <url>', 'API base URL, e.g. the emulator http://127.0.0.1:PORT (env GENESYS_BASE_URL)')
-      .option('--env-file <path>', 'read credentials from this file instead of ./.env')
+      .option('--env-file <path>', 'dotenv file to read instead of ./.env; flags, then the environment, win over it')
       .option('--state-dir <dir>', 'where run journals are kept', '.genesys-bulk');
   const runOptions = (cmd: Command) =>
     connectionOptions(cmd)
@@ -231,9 +232,11 @@ export async function main(
       // --help and --version exit 0; every other commander error is a usage error.
       return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
     }
-    if (err instanceof GenesysBulkError) {
-      io.stderr.write(`genesys-bulk: ${err.message}\n`);
-      return err.exitCode;
+    // A file-system failure is the environment's, never a bug: exit 3 with the path and what to do.
+    const known = fileSystemError(err);
+    if (known instanceof GenesysBulkError) {
+      io.stderr.write(`genesys-bulk: ${known.message}\n`);
+      return known.exitCode;
     }
     io.stderr.write(
       `genesys-bulk: unexpected error (a bug; please report it): ${err instanceof Error ? err.stack : String(err)}\n`,

@@ -1,7 +1,12 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { config as loadDotenv } from 'dotenv';
-import { ConfigError } from './errors.js';
+import { parse as parseDotenv } from 'dotenv';
+import { z } from 'zod';
+import { ConfigError, fileSystemError } from './errors.js';
+import { checkTrustedFile } from './fsutil.js';
+import { platformRegionHosts } from './genesys/client.js';
+import { parseBaseUrl } from './genesys/endpoint.js';
+import { resolveRegion } from './genesys/regions.js';
 
 export interface ConnectionFlags {
   region?: string;
@@ -12,35 +17,81 @@ export interface ConnectionFlags {
 export interface ConnectionConfig {
   clientId: string;
   clientSecret: string;
+  /** Set when the target is a region; then baseUrl is unset. */
   region?: string;
+  /** Set when the target is a base URL; then region is unset. */
   baseUrl?: string;
+  /**
+   * The host calls go to and where that came from, for the plan header and the prompt, e.g.
+   * `api.mypurecloud.com (from GENESYS_REGION in the environment)`.
+   */
+  targetLabel: string;
 }
 
+/** Where a setting came from, strongest first. An unnamed file is ./.env, found rather than chosen. */
+type Level = 'flag' | 'environment' | 'named file' | 'unnamed file';
+
+interface Setting {
+  value: string;
+  level: Level;
+  /** For messages: `--region`, `GENESYS_REGION in the environment`, `GENESYS_BASE_URL in ./.env`. */
+  from: string;
+}
+
+const VARIABLES = ['GENESYS_CLIENT_ID', 'GENESYS_CLIENT_SECRET', 'GENESYS_REGION', 'GENESYS_BASE_URL'] as const;
+
+const nonEmpty = z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined), z.string());
+
+/** What a usable configuration has: both credentials, and at least one of a region and a base URL. */
+const connectionSchema = z.object({
+  GENESYS_CLIENT_ID: nonEmpty,
+  GENESYS_CLIENT_SECRET: nonEmpty,
+  GENESYS_REGION: nonEmpty.optional(),
+  GENESYS_BASE_URL: nonEmpty.optional(),
+});
+
 /**
- * Credentials and target, from flags, then the environment, then `.env` (the working directory's, or
- * `--env-file`). dotenv never overrides a variable that is already set, so the environment wins over the file.
+ * Decides the credentials and the one target, once. Each setting is taken from the command line, else the process
+ * environment, else the dotenv file (`--env-file`, or ./.env when there is one). The dotenv file is parsed into a map
+ * of its own and never loaded into `process.env`.
+ *
+ * @throws ConfigError (exit 3) for missing credentials or target; a region and a base URL that disagree (wherever
+ * each came from: never a silent choice); a base URL found only in an unnamed ./.env while the credentials come from
+ * elsewhere (whoever can write the working folder would receive the secret); a dotenv file someone else could have
+ * written; a bad region or base URL.
  */
 export function loadConnectionConfig(
   flags: ConnectionFlags,
   env: NodeJS.ProcessEnv = process.env,
   cwd: string = process.cwd(),
+  hosts: () => Readonly<Record<string, string>> = platformRegionHosts,
 ): ConnectionConfig {
-  if (flags.envFile) {
-    const path = resolve(cwd, flags.envFile);
-    if (!existsSync(path)) throw new ConfigError(`--env-file ${flags.envFile}: no such file.`);
-    loadDotenv({ path, processEnv: env, quiet: true });
-  } else {
-    const path = resolve(cwd, '.env');
-    if (existsSync(path)) loadDotenv({ path, processEnv: env, quiet: true });
-  }
-  const clientId = env.GENESYS_CLIENT_ID?.trim();
-  const clientSecret = env.GENESYS_CLIENT_SECRET?.trim();
-  const region = flags.region ?? nonEmpty(env.GENESYS_REGION);
-  const baseUrl = flags.baseUrl ?? nonEmpty(env.GENESYS_BASE_URL);
-  const missing: string[] = [];
-  if (!clientId) missing.push('GENESYS_CLIENT_ID');
-  if (!clientSecret) missing.push('GENESYS_CLIENT_SECRET');
-  if (missing.length > 0) {
+  const file = readDotenv(flags.envFile, cwd);
+  const pick = (name: (typeof VARIABLES)[number], flag?: { value?: string; name: string }): Setting | undefined => {
+    const candidates: [string | undefined, Level, string][] = [
+      [flag?.value, 'flag', flag?.name ?? ''],
+      [env[name], 'environment', `${name} in the environment`],
+      [file?.values[name], file?.named ? 'named file' : 'unnamed file', `${name} in ${file?.label}`],
+    ];
+    for (const [value, level, from] of candidates) {
+      const v = value?.trim();
+      if (v) return { value: v, level, from };
+    }
+    return undefined;
+  };
+  const clientId = pick('GENESYS_CLIENT_ID');
+  const clientSecret = pick('GENESYS_CLIENT_SECRET');
+  const region = pick('GENESYS_REGION', { value: flags.region, name: '--region' });
+  const baseUrl = pick('GENESYS_BASE_URL', { value: flags.baseUrl, name: '--base-url' });
+
+  const checked = connectionSchema.safeParse({
+    GENESYS_CLIENT_ID: clientId?.value,
+    GENESYS_CLIENT_SECRET: clientSecret?.value,
+    GENESYS_REGION: region?.value,
+    GENESYS_BASE_URL: baseUrl?.value,
+  });
+  if (!checked.success) {
+    const missing = [...new Set(checked.error.issues.map((i) => String(i.path[0])))];
     throw new ConfigError(
       `Missing ${missing.join(' and ')}: set ${missing.length > 1 ? 'them' : 'it'} in the environment or in a .env file ` +
         '(see .env.example). Use the id and secret of a Client Credentials OAuth client.',
@@ -51,10 +102,73 @@ export function loadConnectionConfig(
       'No region: set GENESYS_REGION (a region such as eu_west_1, or its domain such as mypurecloud.ie) or pass --region.',
     );
   }
-  return { clientId: clientId!, clientSecret: clientSecret!, region, baseUrl };
+  const credentials = { clientId: clientId!.value, clientSecret: clientSecret!.value };
+
+  const resolved = region ? withSource(region, () => resolveRegion(region.value, hosts())) : undefined;
+  const gateway = baseUrl ? withSource(baseUrl, () => parseBaseUrl(baseUrl.value)) : undefined;
+  if (resolved && region) {
+    const apiHost = `api.${resolved.domain}`;
+    // A base URL that is exactly the region's API adds nothing; anything else names another target.
+    const agrees =
+      gateway === undefined ||
+      (gateway.protocol === 'https' && gateway.host.toLowerCase() === apiHost && !gateway.port && gateway.path === '');
+    if (!agrees && baseUrl && gateway) {
+      throw new ConfigError(
+        `Two different targets: region ${resolved.key} (https://${apiHost}, from ${region.from}) and base URL ` +
+          `${gateway.target} (from ${baseUrl.from}). Nothing was sent. Keep one: remove or unset the other ` +
+          '(a region for Genesys Cloud, a base URL for a gateway or the local emulator).',
+      );
+    }
+    return { ...credentials, region: resolved.key, targetLabel: `${apiHost} (from ${region.from})` };
+  }
+  const url = baseUrl!;
+  if (url.level === 'unnamed file') {
+    const elsewhere = [clientId!, clientSecret!].filter((s) => s.level !== 'unnamed file');
+    if (elsewhere.length > 0) {
+      throw new ConfigError(
+        `Refusing to send credentials to ${gateway!.target}: that base URL comes only from ${url.from}, a file found ` +
+          `in the working folder, while ${elsewhere.map((s) => s.from).join(' and ')} ` +
+          `${elsewhere.length > 1 ? 'come' : 'comes'} from elsewhere; whoever can write that folder would receive ` +
+          'your client secret. Nothing was sent. If you trust that file, pass it explicitly (--env-file .env), or ' +
+          'set GENESYS_BASE_URL in the environment or pass --base-url.',
+      );
+    }
+  }
+  return { ...credentials, baseUrl: url.value, targetLabel: `${gateway!.target} (from ${url.from})` };
 }
 
-function nonEmpty(value: string | undefined): string | undefined {
-  const v = value?.trim();
-  return v ? v : undefined;
+interface DotenvFile {
+  values: Record<string, string>;
+  named: boolean;
+  /** `./.env` or the path given, for messages. */
+  label: string;
+}
+
+/** The `--env-file` file (which must exist), or ./.env if there is one; checked, parsed, never loaded. */
+function readDotenv(envFile: string | undefined, cwd: string): DotenvFile | undefined {
+  const named = envFile !== undefined;
+  const path = resolve(cwd, envFile ?? '.env');
+  const label = named ? envFile : './.env';
+  if (!existsSync(path)) {
+    if (named) throw new ConfigError(`--env-file ${envFile}: no such file.`);
+    return undefined;
+  }
+  checkTrustedFile(path, named ? 'the --env-file' : 'the dotenv file');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw fileSystemError(err, path, named ? 'the --env-file' : 'the dotenv file');
+  }
+  return { values: parseDotenv(text), named, label };
+}
+
+/** Runs a parse of one setting; its error says where the value came from. */
+function withSource<T>(setting: Setting, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(`${err.message} (from ${setting.from})`);
+    throw err;
+  }
 }

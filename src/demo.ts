@@ -53,12 +53,26 @@ export function demoCommand(run: (argv: string[]) => Promise<number>): Command {
         process.env.GENESYS_CLIENT_ID = emulator.clientId;
         process.env.GENESYS_CLIENT_SECRET = emulator.clientSecret;
         delete process.env.GENESYS_REGION;
+        // An empty dotenv file of its own: a ./.env in the folder the demo is run from (with a region, say) would
+        // otherwise meet the emulator's base URL, and two targets are an error.
+        const envFile = join(dir, 'demo.env');
+        await writeFile(envFile, '', { mode: 0o600 });
         say(`Emulator at ${emulator.url}: ${opts.users} users, 50 requests per 6 s window, 20-80 ms latency`);
         say(`Sample file ${file} (${rows.length} rows):`);
         process.stdout.write((await readFile(file, 'utf8')).split('\n').slice(0, 6).join('\n'));
         process.stdout.write('\n…\n');
         say('genesys-bulk update users.csv --dry-run');
-        await run(['node', 'genesys-bulk', 'update', file, '--dry-run', '--state-dir', join(dir, 'state')]);
+        await run([
+          'node',
+          'genesys-bulk',
+          'update',
+          file,
+          '--dry-run',
+          '--state-dir',
+          join(dir, 'state'),
+          '--env-file',
+          envFile,
+        ]);
         say('genesys-bulk update users.csv --yes --report report.csv');
         const report = join(dir, 'report.csv');
         const code = await run([
@@ -71,6 +85,8 @@ export function demoCommand(run: (argv: string[]) => Promise<number>): Command {
           report,
           '--state-dir',
           join(dir, 'state'),
+          '--env-file',
+          envFile,
         ]);
         say(`Exit code ${code} (1: some rows were not found, as the sample intends). Report, first lines:`);
         process.stdout.write((await readFile(report, 'utf8')).split('\n').slice(0, 8).join('\n'));

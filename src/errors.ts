@@ -52,3 +52,46 @@ export class InterruptedError extends GenesysBulkError {
 export function exitCodeFor(err: unknown): ExitCodeValue {
   return err instanceof GenesysBulkError ? err.exitCode : ExitCode.Internal;
 }
+
+/** What each file-system error means for the user, and what to do about it. */
+const FS_ADVICE: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied; check the owner and permissions of this path, or use another folder',
+  EPERM: 'operation not permitted; check the owner and permissions of this path, or use another folder',
+  ENOSPC: 'the disk is full; free some space or use a folder on another disk',
+  EDQUOT: 'your disk quota is exceeded; free some space or use a folder on another disk',
+  EROFS: 'the file system is read-only; use a folder on a writable disk',
+  ENOTDIR: 'a part of this path is a file, not a folder; check the path',
+  EISDIR: 'this is a folder where a file was expected; check the path',
+  ENOENT: 'no such file or folder; check the path',
+  EEXIST: 'something already exists at this path; remove it or use another path',
+  ELOOP: 'too many symbolic links (or a symbolic link where none is allowed); check the path',
+  ENAMETOOLONG: 'the path is too long; use a shorter one',
+  EMFILE: 'too many open files; raise the limit (ulimit -n) and try again',
+  ENFILE: 'the system has too many open files; try again later',
+  EIO: 'the disk reported an input/output error; check the disk',
+  EBUSY: 'the path is busy; try again later',
+  EXDEV: 'the path is on another disk than expected; use a folder on one disk',
+  ENOTEMPTY: 'the folder is not empty; check the path',
+  EFBIG: 'the file is too large for this file system; use another disk',
+  ETXTBSY: 'the file is busy; try again later',
+};
+
+/** True for an error from the file system (a Node errno error with a code we know to be about files). */
+export function isFileSystemError(err: unknown): err is NodeJS.ErrnoException {
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, syscall } = err as { code?: unknown; syscall?: unknown };
+  return typeof code === 'string' && typeof syscall === 'string' && Object.hasOwn(FS_ADVICE, code);
+}
+
+/**
+ * Turns a file-system failure into an exit-3 error naming the path and what to do. A GenesysBulkError passes
+ * through; anything else that is not a file-system error is returned unchanged (a bug stays a bug).
+ */
+export function fileSystemError(err: unknown, path?: string, what?: string): unknown {
+  if (err instanceof GenesysBulkError || !isFileSystemError(err)) return err;
+  const where = path ?? err.path;
+  const subject = [what, where].filter(Boolean).join(' ');
+  return new ConfigError(
+    `Cannot use ${subject || 'a file'} (${err.code}${err.syscall ? ` on ${err.syscall}` : ''}): ${FS_ADVICE[err.code!]}.`,
+  );
+}

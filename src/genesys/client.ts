@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import type PlatformClient from 'purecloud-platform-client-v2';
 import { ConfigError } from '../errors.js';
+import { escapeControls } from '../text.js';
 import {
   type CallContext,
   classifyHttpFailure,
@@ -193,6 +194,11 @@ function loadSdk(): Sdk {
   return sdk;
 }
 
+/** The SDK's regions (key → domain), so that a newer SDK brings its new regions with it. */
+export function platformRegionHosts(): Readonly<Record<string, string>> {
+  return loadSdk().PureCloudRegionHosts;
+}
+
 /** Detaches an SDK client from the config file: no watcher, no re-read. */
 function stopConfigFile(api: SdkApiClient): void {
   api.config.live_reload_config = false;
@@ -271,7 +277,10 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
   const http = api.getHttpClient();
   http.setTimeout(timeoutMs);
   // The SDK has no per-call signal; axios does, and this hook runs inside the call's async context.
-  http.setPreHook(async (config: { signal?: AbortSignal; proxy?: false }) => {
+  http.setPreHook(async (config: { signal?: AbortSignal; proxy?: false; maxRedirects?: number }) => {
+    // Never follow a redirect, for the token request or any API call: it would re-send the Basic credentials, the
+    // bearer token or a body of personal data to wherever the answer points. A 3xx becomes a `redirect` failure.
+    config.maxRedirects = 0;
     const scope = callScope.getStore();
     if (scope) {
       config.signal = scope.signal;
@@ -392,7 +401,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
     async authenticate(options) {
       const ctx: CallContext = { ...context(LOGIN_OPERATION), login: true };
       const sent = await send(ctx, options, () => api.loginClientCredentialsGrant(clientId, clientSecret));
-      if (!sent.ok) return sent.failure;
+      if (!sent.ok) return { ...sent.failure, login: true };
       const { value: auth, latencyMs } = sent;
       // The SDK keeps only now + expires_in * 1000; reading it at once recovers expires_in.
       const expiresInSeconds = Math.round((auth.tokenExpiryTime - Date.now()) / 1000);
@@ -678,11 +687,40 @@ function fromResponse(
   code: string | undefined,
   ctx: CallContext,
 ): FailureDetails {
+  if (status >= 300 && status < 400) return redirectFailure(status, headers, ctx);
   // A status below 400 in a rejection means the body was cut off after the headers (axios ERR_BAD_RESPONSE).
   if (status < 400 && code !== undefined && code !== 'ERR_BAD_REQUEST') {
     return { ...classifyTransportFailure(code, undefined, ctx), status };
   }
   return classifyHttpFailure(status, headers, body, ctx);
+}
+
+/** A 3xx answer: not followed, not retried; the message names the status and where it pointed. */
+function redirectFailure(
+  status: number,
+  headers: Record<string, unknown> | undefined,
+  ctx: CallContext,
+): FailureDetails {
+  const location = headerValue(headers, 'location');
+  let to = 'no Location';
+  if (location) {
+    try {
+      to = new URL(location, 'http://relative.invalid').host;
+      if (to === 'relative.invalid') to = 'a path on the same host';
+    } catch {
+      to = 'an unparsable Location';
+    }
+  }
+  const on = ctx.login ? 'logging in' : `on ${ctx.operation}`;
+  return {
+    ok: false,
+    kind: 'redirect',
+    status,
+    rateLimit: {},
+    message:
+      `HTTP ${status} redirect to ${escapeControls(to)} ${on}: redirects are not followed, so nothing was sent there. ` +
+      `Check ${ctx.where}: it must be the Genesys Cloud API itself (or a gateway that forwards without redirecting).`,
+  };
 }
 
 interface AxiosLike {

@@ -141,6 +141,7 @@ export interface RateLimitHeaders {
  * - server: 5xx; retried with backoff.
  * - network: no response (reset, refused, DNS); retried with backoff. The request may have been applied.
  * - timeout: no response in time; retried with backoff. The request may have been applied.
+ * - redirect: a 3xx; never followed (it could send the credentials or the body elsewhere), never retried.
  */
 export type ErrorKind =
   | 'rate_limited'
@@ -151,7 +152,8 @@ export type ErrorKind =
   | 'invalid'
   | 'server'
   | 'network'
-  | 'timeout';
+  | 'timeout'
+  | 'redirect';
 
 interface OutcomeBase {
   /** HTTP status; undefined when no response arrived. */
@@ -177,6 +179,8 @@ export interface ApiFailure extends OutcomeBase {
   /** A human-readable message; never contains a secret or token. */
   message: string;
   contextId?: string;
+  /** Set on a failure of the login (the token request), so a caller can tell "cannot log in" from a failed call. */
+  login?: boolean;
 }
 
 export type ApiOutcome<T> = ApiSuccess<T> | ApiFailure;

@@ -17,7 +17,15 @@ export class PlatformError extends GenesysBulkError {
 export function fatalApiError(what: string, failure: ApiFailure): GenesysBulkError {
   const status = failure.status === undefined ? 'no response' : `HTTP ${failure.status}`;
   const detail = `${what} failed (${status}${failure.code ? ` ${failure.code}` : ''}): ${failure.message}`;
-  if (failure.kind === 'auth' || failure.kind === 'permission') return new ConfigError(detail);
+  // A redirect, or a login that failed for any reason (refused, DNS, timeout, a 5xx), is the connection's: exit 3.
+  // No row was tried, so "some rows failed" (exit 1) would be wrong.
+  if (failure.kind === 'auth' || failure.kind === 'permission' || failure.kind === 'redirect') {
+    return new ConfigError(detail);
+  }
+  if (failure.login === true) {
+    const later = failure.kind === 'server' || failure.kind === 'rate_limited' ? ' Try again later.' : '';
+    return new ConfigError(`${detail} Nothing was written.${later}`);
+  }
   const hint =
     failure.kind === 'rate_limited' ||
     failure.kind === 'server' ||

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, ValidationError } from '../errors.js';
-import { ensurePrivateDir, writePrivateFileAtomic } from '../fsutil.js';
+import { assertRunFolder, ensurePrivateDir, writePrivateFileAtomic } from '../fsutil.js';
 import type { ProfileChanges } from '../input/index.js';
 import type { Plan, RoutingPlan } from '../plan/index.js';
 import type { ReportRecord } from '../report.js';
@@ -84,7 +84,7 @@ export async function createRunFolder(stateDir: string, meta: RunMeta, saved: Sa
   await ensurePrivateDir(stateDir);
   await ensurePrivateDir(join(stateDir, 'runs'));
   const dir = runDir(stateDir, meta.runId);
-  await ensurePrivateDir(dir);
+  await ensurePrivateDir(dir, 'run folder');
   await writePrivateFileAtomic(join(dir, 'plan.json'), JSON.stringify(saved));
   await writeRunMeta(dir, meta);
   return dir;
@@ -141,6 +141,7 @@ export interface RunFolder {
 
 export async function openRunFolder(stateDir: string, runId: string): Promise<RunFolder> {
   const dir = runDir(stateDir, runId);
+  await assertRunFolder(dir);
   return { dir, meta: await readRunMeta(dir) };
 }
 

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { createGenesysClient, type GenesysClient } from '../../src/genesys/client.js';
 import type { ApiOutcome } from '../../src/genesys/types.js';
+import { hasControls } from '../../src/text.js';
 import { type FakeServer, json, startFakeServer, TOKEN_RESPONSE, withLogin } from './fake-server.js';
 
 const CLIENT_ID = 'client-id-4f1e';
@@ -541,8 +542,9 @@ describe('failures from the wire', () => {
     vi.unstubAllEnvs();
     expect(sockets.length).toBeGreaterThan(0);
     expect(outcome).toMatchObject({ kind: 'timeout' });
-    // 200 ms timeout + the 1 s grace before the deadline.
-    expect(outcome.latencyMs).toBeGreaterThanOrEqual(1100);
+    // With redirects off axios uses Node's own http client, whose timer covers the CONNECT; the deadline
+    // (200 ms + 1 s of grace) backs it up. Either way the call ends after the timeout, not before.
+    expect(outcome.latencyMs).toBeGreaterThanOrEqual(200);
     expect(outcome.latencyMs).toBeLessThan(3000);
     expectNoCredentials(outcome);
   });
@@ -737,5 +739,56 @@ describe('in a plain Node process', () => {
     // Nothing (a config-file watcher, a keep-alive socket, a timer) holds the event loop open after the work.
     expect(exitedAt - doneAt!).toBeLessThan(500);
     expect(server.requests).toHaveLength(3);
+  });
+});
+
+describe('redirects', () => {
+  it.each([301, 302, 303, 307, 308])('follows no %s on login: the other host gets nothing', async (status) => {
+    const other = await startFakeServer((_req, res) => json(res, 200, TOKEN_RESPONSE));
+    cleanups.push(() => other.close());
+    server.handle((_req, res) => {
+      res.writeHead(status, { location: `${other.url}/oauth/token` });
+      res.end();
+    });
+    const outcome = failureOf(await clientFor(server.url).authenticate());
+    expect(outcome).toMatchObject({ kind: 'redirect', status, login: true });
+    expect(outcome.message).toContain(`HTTP ${status} redirect to 127.0.0.1:${other.port}`);
+    expect(server.requests).toHaveLength(1);
+    expect(other.requests).toHaveLength(0);
+    expectNoCredentials(outcome);
+  });
+
+  it('follows no redirect of an API call carrying a body, and names a relative target as such', async () => {
+    const other = await startFakeServer();
+    cleanups.push(() => other.close());
+    server.handle(
+      withLogin((_req, res) => {
+        res.writeHead(307, { location: `${other.url}/api/v2/users/search` });
+        res.end();
+      }),
+    );
+    const client = await loggedIn();
+    const outcome = failureOf(
+      await client.searchUsers({ query: [{ type: 'EXACT', fields: ['email'], value: 'a@b' }] }),
+    );
+    expect(outcome).toMatchObject({ kind: 'redirect', status: 307 });
+    expect(outcome.login).toBeUndefined();
+    expect(other.requests).toHaveLength(0);
+    server.handle((_req, res) => {
+      res.writeHead(302, { location: '/elsewhere' });
+      res.end();
+    });
+    expect(failureOf(await client.getUser('u-1')).message).toContain('redirect to a path on the same host');
+    expect(server.requests.filter((r) => r.url === '/elsewhere')).toHaveLength(0);
+  });
+
+  it('escapes control characters in the Location host', async () => {
+    server.handle((_req, res) => {
+      res.writeHead(307, { location: 'http://evil%1b%5d0;x%07.example/' });
+      res.end();
+    });
+    const outcome = failureOf(await clientFor(server.url).authenticate());
+    expect(outcome.kind).toBe('redirect');
+    expect(hasControls(outcome.message)).toBe(false);
   });
 });

@@ -368,6 +368,7 @@ export function failure(kind: ApiFailure['kind'], extra: Partial<ApiFailure> = {
     server: 503,
     network: undefined,
     timeout: undefined,
+    redirect: 307,
   }[kind];
   return { ok: false, kind, status, message: kind, rateLimit: {}, latencyMs: 10, ...extra };
 }

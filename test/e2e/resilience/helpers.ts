@@ -45,7 +45,7 @@ export function spawnCli(
   opts: { cwd: string; env: Record<string, string>; timeoutMs?: number },
 ): RunningCli {
   const started = Date.now();
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, ['--', BIN, ...args], {
     cwd: opts.cwd,
     env: { PATH: process.env.PATH, HOME: opts.cwd, ...opts.env },
     stdio: ['pipe', 'pipe', 'pipe'],
