@@ -139,7 +139,8 @@ describe('startEmulator', () => {
     const started = performance.now();
     await emu.stop();
     await emu.stop();
-    expect(performance.now() - started).toBeLessThan(1_000);
+    // The request in flight would take 5 s; stopping must not wait for it.
+    expect(performance.now() - started).toBeLessThan(4_000);
     expect(await pending).toMatchObject({ ok: false, kind: 'network' });
   });
 });
