@@ -50,12 +50,16 @@ export function runOnPty(
   opts: { cwd: string; env: Record<string, string>; answer: string; stdinFile?: string },
 ): Promise<PtyResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('python3', ['-c', DRIVER, opts.stdinFile ?? '', opts.answer, process.execPath, '--', BIN, ...args], {
-      cwd: opts.cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const child = spawn(
+      'python3',
+      ['-c', DRIVER, opts.stdinFile ?? '', opts.answer, process.execPath, '--', BIN, ...args],
+      {
+        cwd: opts.cwd,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...opts.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
