@@ -144,8 +144,8 @@ export async function runResume(opts: CommandOptions, runId: string): Promise<Up
     const left = whatIsLeft(saved, work);
     const shown = [...left.values()].sort((a, b) => a.rowNumber - b.rowNumber);
     const calls = planRoutingCalls(routing.map((w) => ({ userId: w.userId, plan: w.plan })));
-    const users = new Set([...items.map((i) => i.rowNumber), ...routing.map((w) => w.rowNumber)]).size;
     const summary = summarise(shown);
+    const users = summary.byStatus.change;
     const writes = summary.requests + calls.length;
     const prior = (n: number) => [priorProfile.get(n), priorRouting.get(n)].filter((x): x is Part => x !== undefined);
     const proposal: Proposal = {

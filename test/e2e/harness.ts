@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -21,6 +22,8 @@ export interface CliOptions {
   stdin?: string;
   /** Start the CLI with stdin on /dev/null instead of a pipe carrying `stdin`. */
   stdinNull?: boolean;
+  /** Start the CLI with stdin redirected from this file (`< file`). */
+  stdinFile?: string;
   /** Kill the process after this many ms (a bound, not an assertion). Default 120 s. */
   timeoutMs?: number;
 }
@@ -31,12 +34,14 @@ export interface CliOptions {
  */
 export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
+    const fd = opts.stdinFile ? openSync(opts.stdinFile, 'r') : undefined;
     const child = spawn(process.execPath, ['--', BIN, ...args], {
       cwd: opts.cwd ?? ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...opts.env },
-      stdio: [opts.stdinNull ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      stdio: [fd ?? (opts.stdinNull ? 'ignore' : 'pipe'), 'pipe', 'pipe'],
       detached: true,
     });
+    if (fd !== undefined) closeSync(fd);
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
