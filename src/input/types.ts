@@ -1,3 +1,5 @@
+import type { Contact } from '../genesys/types.js';
+
 export type InputFormat = 'csv' | 'json' | 'jsonl';
 
 export type RowKey = { kind: 'id'; id: string } | { kind: 'email'; email: string };
@@ -23,6 +25,12 @@ export interface ProfileChanges {
   };
   /** E.164, normalised to '+<digits>'. */
   phones?: Partial<Record<PhoneType, string | null>>;
+  /**
+   * Made by a rollback, never read from input: the phone entries of a type as they were before the run, put back
+   * whole (display, countryCode, extension and all) in place of the type's current entries; an empty list removes
+   * them. Takes precedence over `phones` for that type.
+   */
+  restorePhones?: Partial<Record<PhoneType, Contact[]>>;
   state?: 'active' | 'inactive';
   /** Routing and access columns; present only when the row gives at least one of them. */
   routing?: RoutingChanges;

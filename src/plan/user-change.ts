@@ -77,8 +77,8 @@ export function planUserChange(current: GenesysUser, changes: ProfileChanges, ct
     if (employerInfo !== undefined) patch.employerInfo = employerInfo;
   }
 
-  if (changes.phones !== undefined) {
-    const addresses = planPhones(current.addresses ?? [], changes.phones, diffs);
+  if (changes.phones !== undefined || changes.restorePhones !== undefined) {
+    const addresses = planPhones(current.addresses ?? [], changes.phones ?? {}, changes.restorePhones ?? {}, diffs);
     if (addresses !== undefined) patch.addresses = addresses;
   }
 
@@ -138,22 +138,32 @@ function planEmployerInfo(
 function planPhones(
   current: readonly Contact[],
   wanted: NonNullable<ProfileChanges['phones']>,
+  restore: NonNullable<ProfileChanges['restorePhones']>,
   diffs: FieldDiff[],
 ): Contact[] | undefined {
   let addresses: readonly Contact[] = current;
   for (const phoneType of PHONE_TYPES) {
+    const whole = restore[phoneType];
     const value = wanted[phoneType];
-    if (value === undefined) continue;
-    const after = desiredPhone(phoneType, value);
+    if (whole === undefined && value === undefined) continue;
     const type = CONTACT_TYPE_OF[phoneType];
     const isTarget = (c: Contact) => isPhoneOfType(c, type);
+    const entries = whole?.filter(isTarget);
+    const after = entries ? contactValue(entries[0]) : desiredPhone(phoneType, value ?? null);
     const index = addresses.findIndex(isTarget);
     const before = contactValue(addresses[index]);
+    // Judged by value, like every other field, so that planning again after the write finds nothing to do even
+    // if the platform reformats what it stores.
     if (before === after) continue;
     diffs.push({ field: `phone.${phoneType}`, before, after });
-    // address and extension are mutually exclusive, and a stale display or countryCode would contradict the new
-    // number: the replacement carries the number alone and the platform formats it.
-    const replacement: Contact[] = after === null ? [] : [{ address: after, mediaType: 'PHONE', type }];
+    // A restored entry goes back exactly as it was. Otherwise address and extension are mutually exclusive, and a
+    // stale display or countryCode would contradict the new number: the replacement carries the number alone and
+    // the platform formats it.
+    const replacement: Contact[] = entries
+      ? entries.map((c) => ({ ...c }))
+      : after === null
+        ? []
+        : [{ address: after, mediaType: 'PHONE', type }];
     addresses =
       index === -1
         ? [...addresses, ...replacement]
