@@ -273,9 +273,7 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
     plan,
     calls: routingCalls,
     users: restoring,
-    question: (host) =>
-      `Restore ${restoring} user(s) on ${host} as they were before run ${runId}` +
-      `${left.length > 0 ? ` (leaving ${left.length} field(s) someone changed since, listed above)` : ''}?`,
+    question: (host) => rollbackQuestion(runId, host, restoring, left.length),
     notice: leftNotice(runId, left) + legacyNotice(runId, legacy) || undefined,
     closing: (done) => {
       const found: { key: string; field: string }[] = [];
@@ -346,6 +344,11 @@ function legacyNotice(runId: string, legacy: readonly string[]): string {
     `user(s) they go back as the number alone (display, countryCode and extension are not restored): ${listed}` +
     `${legacy.length > 10 ? '; …' : ''}.\n`
   );
+}
+
+export function rollbackQuestion(runId: string, host: string, restoring: number, left: number): string {
+  const leaving = left > 0 ? `, leaving ${left} field(s) someone changed since (listed above)` : '';
+  return `Restore ${restoring} user(s) on ${host} as they were before run ${runId}${leaving}?`;
 }
 
 /** The closing line: the fields left at plan time and those found changed while applying. */

@@ -4,12 +4,13 @@
  * Run under both readings of how a PATCH meets the stored `addresses`: replaced whole (documented) or merged by
  * mediaType and type.
  */
+import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import type { Contact, GenesysUser } from '../../src/genesys/types.js';
-import { type Sandbox, sandbox } from './harness.js';
+import { BIN, type Sandbox, sandbox } from './harness.js';
 import { activeUsers, csv, messages, writeInput } from './helpers.js';
 
 let box: Sandbox | undefined;
@@ -36,6 +37,29 @@ async function asAnotherAdmin(emu: RunningEmulator, userId: string, body: Record
     body: JSON.stringify({ ...body, version }),
   });
   expect(res.status, await res.text()).toBeLessThan(300);
+}
+
+/** Runs the CLI at a pseudo-terminal (script(1)) typing `answer`; stdout and stderr both come back as `output`. */
+function atTerminal(b: Sandbox, args: string[], answer: string): Promise<{ code: number | null; output: string }> {
+  const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, '--', BIN, ...args].map(quote).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      cwd: b.dir,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...b.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      output += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      output += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+    child.stdin.end(answer);
+  });
 }
 
 const line = (i: number, base: number) => String(base + i).padStart(4, '0');
@@ -161,6 +185,15 @@ describe.each(['replace', 'merge'] as const)('rollback of phone numbers (PATCH %
         cMobile,
       ],
     });
+
+    // The question, asked at a real terminal (a pseudo-terminal from script(1)), counts them; "n" writes nothing.
+    const patches = emu.stats().patchesApplied;
+    const asked = await atTerminal(box, ['rollback', runId], 'n\n');
+    expect(asked.output).toMatch(
+      /as they were before run \S+, leaving 2 field\(s\) someone changed since \(listed above\)\?/,
+    );
+    expect(asked.output).toContain('Nothing was written.');
+    expect(emu.stats().patchesApplied).toBe(patches);
 
     const dry = await box.cli(['rollback', runId, '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);

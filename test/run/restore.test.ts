@@ -6,7 +6,7 @@ import { planUserChange } from '../../src/plan/user-change.js';
 import { replacedObjects } from '../../src/run/engine.js';
 import type { IntentRecord } from '../../src/run/journal.js';
 import { inverseOf } from '../../src/run/restore.js';
-import { leftClosing, leftNotice, rollbackFields, writtenByRun } from '../../src/run/rollback.js';
+import { leftClosing, leftNotice, rollbackFields, rollbackQuestion, writtenByRun } from '../../src/run/rollback.js';
 import { user } from './fakes.js';
 
 const ctx = { managerId: () => undefined };
@@ -182,6 +182,15 @@ describe('what a rollback says about the fields it leaves', () => {
     expect(text).toContain('a@example.com (row 1) phone.mobile: now (none), the run set "+1555"');
     expect(text).not.toContain('\u001b');
     expect(leftNotice('R1', [])).toBe('');
+  });
+
+  it('asks with the count', () => {
+    expect(rollbackQuestion('R1', 'api.example.com', 5, 3)).toBe(
+      'Restore 5 user(s) on api.example.com as they were before run R1, leaving 3 field(s) someone changed since (listed above)?',
+    );
+    expect(rollbackQuestion('R1', 'api.example.com', 5, 0)).toBe(
+      'Restore 5 user(s) on api.example.com as they were before run R1?',
+    );
   });
 
   it('closes with the count, including fields found changed while applying', () => {
