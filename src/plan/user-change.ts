@@ -78,7 +78,7 @@ export function planUserChange(current: GenesysUser, changes: ProfileChanges, ct
   }
 
   if (changes.phones !== undefined || changes.restorePhones !== undefined) {
-    const addresses = planPhones(current.addresses ?? [], changes.phones ?? {}, changes.restorePhones ?? {}, diffs);
+    const addresses = planPhones(current.addresses ?? [], changes.phones ?? {}, changes.restorePhones, diffs);
     if (addresses !== undefined) patch.addresses = addresses;
   }
 
@@ -138,17 +138,17 @@ function planEmployerInfo(
 function planPhones(
   current: readonly Contact[],
   wanted: NonNullable<ProfileChanges['phones']>,
-  restore: NonNullable<ProfileChanges['restorePhones']>,
+  restore: ProfileChanges['restorePhones'],
   diffs: FieldDiff[],
 ): Contact[] | undefined {
   let addresses: readonly Contact[] = current;
   for (const phoneType of PHONE_TYPES) {
-    const whole = restore[phoneType];
+    const whole = restore?.types.includes(phoneType) === true;
     const value = wanted[phoneType];
-    if (whole === undefined && value === undefined) continue;
+    if (!whole && value === undefined) continue;
     const type = CONTACT_TYPE_OF[phoneType];
     const isTarget = (c: Contact) => isPhoneOfType(c, type);
-    const entries = whole?.filter(isTarget);
+    const entries = whole ? restore!.from.filter(isTarget) : undefined;
     const after = entries ? contactValue(entries[0]) : desiredPhone(phoneType, value ?? null);
     const index = addresses.findIndex(isTarget);
     const before = contactValue(addresses[index]);
@@ -166,11 +166,30 @@ function planPhones(
         : [{ address: after, mediaType: 'PHONE', type }];
     addresses =
       index === -1
-        ? [...addresses, ...replacement]
+        ? insertAt(addresses, replacement, entries ? whereItWas(addresses, restore!.from, type) : addresses.length)
         : // One entry per media type and type: stray duplicates of the replaced entry go with it.
           addresses.flatMap((c, i) => (i === index ? replacement : isTarget(c) ? [] : [c]));
   }
   return addresses === current ? undefined : addresses.map((c) => ({ ...c }));
+}
+
+const insertAt = (list: readonly Contact[], items: Contact[], at: number) => [
+  ...list.slice(0, at),
+  ...items,
+  ...list.slice(at),
+];
+
+const slot = (c: Contact) => `${c.mediaType?.toUpperCase()}/${c.type?.toUpperCase()}`;
+
+/**
+ * Where entries of `type` that `from` had and `list` lacks go back: after the last entry of `list` whose media type
+ * and type came before them in `from`, so that an array the platform keeps in order is as it was.
+ */
+function whereItWas(list: readonly Contact[], from: readonly Contact[], type: Contact['type']): number {
+  const first = from.findIndex((c) => isPhoneOfType(c, type));
+  const earlier = new Set(from.slice(0, Math.max(first, 0)).map(slot));
+  for (let i = list.length - 1; i >= 0; i--) if (earlier.has(slot(list[i]!))) return i + 1;
+  return 0;
 }
 
 /** The current values of the diffed fields, in the form diffs use: what a rollback must restore. */

@@ -237,8 +237,7 @@ export function withoutField(changes: ProfileChanges, field: string): ProfileCha
       const { [ref.name]: _gone, ...rest } = next.phones ?? {};
       next.phones = rest;
       if (next.restorePhones) {
-        const { [ref.name]: _whole, ...others } = next.restorePhones;
-        next.restorePhones = others;
+        next.restorePhones = { ...next.restorePhones, types: next.restorePhones.types.filter((t) => t !== ref.name) };
       }
       break;
     }

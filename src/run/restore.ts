@@ -21,7 +21,7 @@ export interface Inverse {
 export function inverseOf(diffs: readonly FieldDiff[], originals: ReadonlyMap<string, unknown>): Inverse {
   const addresses = originals.get('addresses');
   const before = addresses === undefined ? undefined : Array.isArray(addresses) ? (addresses as Contact[]) : [];
-  const restorePhones: Partial<Record<PhoneType, Contact[]>> = {};
+  const types: PhoneType[] = [];
   const rest: FieldDiff[] = [];
   const byValueOnly: string[] = [];
   for (const d of diffs) {
@@ -34,13 +34,13 @@ export function inverseOf(diffs: readonly FieldDiff[], originals: ReadonlyMap<st
     // The entries must be the ones the diff's before-value was read from; anything else is a journal this code
     // does not understand, and the number alone is the safe fallback.
     if (entries !== undefined && contactValue(entries[0]) === d.before) {
-      restorePhones[ref.name] = entries.map((c) => ({ ...c }));
+      types.push(ref.name);
     } else {
       rest.push(d);
       byValueOnly.push(d.field);
     }
   }
   const changes = inverseChanges(rest);
-  if (Object.keys(restorePhones).length > 0) changes.restorePhones = restorePhones;
+  if (types.length > 0) changes.restorePhones = { from: structuredClone(before!), types };
   return { changes, byValueOnly };
 }

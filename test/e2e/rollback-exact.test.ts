@@ -107,8 +107,11 @@ const withoutVersion = ({ version: _v, ...rest }: GenesysUser) => rest;
 
 const USERS = 40;
 
-/** Seeds rich addresses, then updates phones (number over extension too), a title and the home phone. */
-async function seedAndUpdate(b: Sandbox) {
+/**
+ * Seeds rich addresses, then updates phones (number over extension too) and a title; with `clearHome`, every third
+ * user's HOME line is removed (which a platform that merges addresses cannot do).
+ */
+async function seedAndUpdate(b: Sandbox, clearHome = false) {
   const emu = b.emulator;
   const people = activeUsers(b).slice(0, USERS);
   for (const [i, u] of people.entries()) await asAnotherAdmin(emu, u.id, { addresses: richAddresses(i) });
@@ -120,11 +123,12 @@ async function seedAndUpdate(b: Sandbox) {
     `+1 206 555 ${line(i, 6000)}`,
     // Every other user's extension-only WORK2 line becomes a number.
     i % 2 === 0 ? `+1 206 555 ${line(i, 7000)}` : '',
+    clearHome && i % 3 === 0 ? '<clear>' : '',
   ]);
   const file = await writeInput(
     b,
     'update.csv',
-    csv([['email', 'title', 'phone.mobile', 'phone.work', 'phone.work2'], ...rows]),
+    csv([['email', 'title', 'phone.mobile', 'phone.work', 'phone.work2', 'phone.home'], ...rows]),
   );
   const up = await b.cli(['update', file, '--yes']);
   expect(up.code, up.stderr).toBe(0);
@@ -140,7 +144,10 @@ describe.each(['replace', 'merge'] as const)('rollback of phone numbers (PATCH %
   it('puts every address entry back whole: each user deep-equals its state before the update', async () => {
     box = await sandbox({ addressesPatch });
     const emu = box.emulator;
-    const { people, before, runId } = await seedAndUpdate(box);
+    const { people, before, runId } = await seedAndUpdate(box, addressesPatch === 'replace');
+    if (addressesPatch === 'replace') {
+      expect(emu.user(people[0]!.id)!.addresses!.some((c) => c.mediaType === 'PHONE' && c.type === 'HOME')).toBe(false);
+    }
 
     const rb = await box.cli(['rollback', runId, '--yes']);
     expect(rb.code, rb.stderr).toBe(0);
@@ -149,7 +156,8 @@ describe.each(['replace', 'merge'] as const)('rollback of phone numbers (PATCH %
       const now = emu.user(u.id)!;
       const was = before.get(u.id)!;
       expect(unordered(now.addresses)).toEqual(unordered(was.addresses));
-      // Under `replace` the platform keeps the order sent, and entries go back where they were.
+      // Under `replace` the platform keeps the order sent, and entries go back where they were (a removed HOME
+      // line included).
       if (addressesPatch === 'replace') expect(now.addresses).toEqual(was.addresses);
       expect(withoutVersion({ ...now, addresses: [] })).toEqual(withoutVersion({ ...was, addresses: [] }));
       exact++;

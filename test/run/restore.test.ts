@@ -93,8 +93,8 @@ describe('rollback of phone entries', () => {
     const { after, intent } = update(noHome, { phones: { work: null, home: '+12065550199' } });
     expect(after.addresses).toEqual([email, { address: '+12065550199', mediaType: 'PHONE', type: 'HOME' }]);
     const rb = rollback([intent], after);
-    // A removed entry comes back at the end: its place is not in the journal, and the platform keeps no order.
-    expect(rb.after.addresses).toEqual([email, work]);
+    // A removed entry comes back where it was.
+    expect(rb.after.addresses).toEqual([work, email]);
   });
 
   it('keeps entries someone added since, and leaves an entry someone changed since', () => {
@@ -154,7 +154,11 @@ describe('a journal without whole entries', () => {
 describe('planUserChange with restorePhones', () => {
   it('an empty list removes the type, and restorePhones wins over phones for its type', () => {
     const u = user({ addresses: [work, mobile] });
-    const plan = planUserChange(u, { phones: { work: '+1555', mobile: '+1666' }, restorePhones: { work: [] } }, ctx);
+    const plan = planUserChange(
+      u,
+      { phones: { work: '+1555', mobile: '+1666' }, restorePhones: { from: [mobile], types: ['work'] } },
+      ctx,
+    );
     expect(plan.diffs).toEqual([
       { field: 'phone.work', before: '+13175550100', after: null },
       { field: 'phone.mobile', before: '+442079460000', after: '+1666' },
@@ -162,9 +166,19 @@ describe('planUserChange with restorePhones', () => {
     expect(plan.patch?.addresses).toEqual([{ address: '+1666', mediaType: 'PHONE', type: 'MOBILE' }]);
   });
 
+  it('puts an entry back after the entries that came before it, whatever was added since', () => {
+    const added: Contact = { address: '+13125550199', mediaType: 'PHONE', type: 'MAIN' };
+    const u = user({ addresses: [added, work, email] });
+    const from = [work, work2, mobile, email];
+    const plan = planUserChange(u, { restorePhones: { from, types: ['mobile', 'work2'] } }, ctx);
+    expect(plan.patch?.addresses).toEqual([added, work, work2, mobile, email]);
+    const first = planUserChange(user({ addresses: [email] }), { restorePhones: { from, types: ['work'] } }, ctx);
+    expect(first.patch?.addresses).toEqual([work, email]);
+  });
+
   it('judges by value: entries whose number is already there are not sent again', () => {
     const u = user({ addresses: [{ address: '+13175550100', mediaType: 'PHONE', type: 'WORK' }] });
-    expect(planUserChange(u, { restorePhones: { work: [work] } }, ctx)).toEqual({ diffs: [] });
+    expect(planUserChange(u, { restorePhones: { from: [work], types: ['work'] } }, ctx)).toEqual({ diffs: [] });
   });
 });
 
