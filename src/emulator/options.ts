@@ -39,6 +39,12 @@ export interface EmulatorConfig extends FaultOptions {
   tokenLifetimeSeconds: number;
   /** Status of a PATCH that would give a user an e-mail or username another user has. */
   duplicateEmailStatus: 400 | 409;
+  /**
+   * How a PATCH's `addresses` meets the stored ones. `replace` (the documented behaviour): the array sent is the new
+   * array. `merge`: each entry sent replaces the stored entry of its mediaType and type, the others stay (an
+   * alternative reading of the platform, to check that a client works under both).
+   */
+  addressesPatch: 'replace' | 'merge';
 }
 
 export interface EmulatorOptions extends Partial<EmulatorConfig> {
@@ -84,6 +90,7 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   latencyMs: [0, 0],
   tokenLifetimeSeconds: 86_400,
   duplicateEmailStatus: 409,
+  addressesPatch: 'replace',
   error502Rate: 0,
   error503Rate: 0,
   error503RetryAfterRate: 0.5,
@@ -111,6 +118,7 @@ export const configSchema = z
     latencyMs: range,
     tokenLifetimeSeconds: z.number().int().positive(),
     duplicateEmailStatus: z.union([z.literal(400), z.literal(409)]),
+    addressesPatch: z.enum(['replace', 'merge']),
     error502Rate: rate,
     error503Rate: rate,
     error503RetryAfterRate: rate,

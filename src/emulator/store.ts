@@ -128,7 +128,7 @@ export class UserStore {
   }
 
   /** Applies a validated patch to an existing user: version check, uniqueness, then the new version. */
-  applyPatch(id: string, patch: ValidPatch): PatchResult {
+  applyPatch(id: string, patch: ValidPatch, addressesPatch: 'replace' | 'merge' = 'replace'): PatchResult {
     const user = this.byId.get(id);
     if (!user) throw new Error(`no user ${id}`);
     if (patch.version !== user.version) return { ok: false, reason: 'version', current: user.version };
@@ -154,7 +154,13 @@ export class UserStore {
     if (patch.acdAutoAnswer !== undefined) next.acdAutoAnswer = patch.acdAutoAnswer;
     if (patch.chat !== undefined) next.chat = { ...patch.chat };
     if (patch.employerInfo !== undefined) next.employerInfo = { ...patch.employerInfo };
-    if (patch.addresses !== undefined) next.addresses = patch.addresses.map(withDisplay);
+    if (patch.addresses !== undefined) {
+      const sent = patch.addresses.map(withDisplay);
+      const key = (c: Contact) => `${c.mediaType?.toUpperCase()}/${c.type?.toUpperCase()}`;
+      const sentKeys = new Set(sent.map(key));
+      next.addresses =
+        addressesPatch === 'merge' ? [...(user.addresses ?? []).filter((c) => !sentKeys.has(key(c))), ...sent] : sent;
+    }
     if (patch.primaryContactInfo !== undefined) next.primaryContactInfo = patch.primaryContactInfo.map(withDisplay);
     if (patch.email !== undefined) {
       next.email = patch.email;

@@ -1,3 +1,5 @@
+import type { Contact } from '../genesys/types.js';
+
 export type InputFormat = 'csv' | 'json' | 'jsonl';
 
 export type RowKey = { kind: 'id'; id: string } | { kind: 'email'; email: string };
@@ -23,6 +25,13 @@ export interface ProfileChanges {
   };
   /** E.164, normalised to '+<digits>'. */
   phones?: Partial<Record<PhoneType, string | null>>;
+  /**
+   * Made by a rollback, never read from input: for each of `types`, the phone entries of that type in `from` (the
+   * user's addresses before the run) are put back whole (display, countryCode, extension and all) in place of the
+   * type's current entries, and where `from` had them; none in `from` removes the type's entries. Takes precedence
+   * over `phones` for those types.
+   */
+  restorePhones?: { from: Contact[]; types: PhoneType[] };
   state?: 'active' | 'inactive';
   /** Routing and access columns; present only when the row gives at least one of them. */
   routing?: RoutingChanges;

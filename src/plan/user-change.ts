@@ -77,8 +77,8 @@ export function planUserChange(current: GenesysUser, changes: ProfileChanges, ct
     if (employerInfo !== undefined) patch.employerInfo = employerInfo;
   }
 
-  if (changes.phones !== undefined) {
-    const addresses = planPhones(current.addresses ?? [], changes.phones, diffs);
+  if (changes.phones !== undefined || changes.restorePhones !== undefined) {
+    const addresses = planPhones(current.addresses ?? [], changes.phones ?? {}, changes.restorePhones, diffs);
     if (addresses !== undefined) patch.addresses = addresses;
   }
 
@@ -138,29 +138,58 @@ function planEmployerInfo(
 function planPhones(
   current: readonly Contact[],
   wanted: NonNullable<ProfileChanges['phones']>,
+  restore: ProfileChanges['restorePhones'],
   diffs: FieldDiff[],
 ): Contact[] | undefined {
   let addresses: readonly Contact[] = current;
   for (const phoneType of PHONE_TYPES) {
+    const whole = restore?.types.includes(phoneType) === true;
     const value = wanted[phoneType];
-    if (value === undefined) continue;
-    const after = desiredPhone(phoneType, value);
+    if (!whole && value === undefined) continue;
     const type = CONTACT_TYPE_OF[phoneType];
     const isTarget = (c: Contact) => isPhoneOfType(c, type);
+    const entries = whole ? restore!.from.filter(isTarget) : undefined;
+    const after = entries ? contactValue(entries[0]) : desiredPhone(phoneType, value ?? null);
     const index = addresses.findIndex(isTarget);
     const before = contactValue(addresses[index]);
+    // Judged by value, like every other field, so that planning again after the write finds nothing to do even
+    // if the platform reformats what it stores.
     if (before === after) continue;
     diffs.push({ field: `phone.${phoneType}`, before, after });
-    // address and extension are mutually exclusive, and a stale display or countryCode would contradict the new
-    // number: the replacement carries the number alone and the platform formats it.
-    const replacement: Contact[] = after === null ? [] : [{ address: after, mediaType: 'PHONE', type }];
+    // A restored entry goes back exactly as it was. Otherwise address and extension are mutually exclusive, and a
+    // stale display or countryCode would contradict the new number: the replacement carries the number alone and
+    // the platform formats it.
+    const replacement: Contact[] = entries
+      ? entries.map((c) => ({ ...c }))
+      : after === null
+        ? []
+        : [{ address: after, mediaType: 'PHONE', type }];
     addresses =
       index === -1
-        ? [...addresses, ...replacement]
+        ? insertAt(addresses, replacement, entries ? whereItWas(addresses, restore!.from, type) : addresses.length)
         : // One entry per media type and type: stray duplicates of the replaced entry go with it.
           addresses.flatMap((c, i) => (i === index ? replacement : isTarget(c) ? [] : [c]));
   }
   return addresses === current ? undefined : addresses.map((c) => ({ ...c }));
+}
+
+const insertAt = (list: readonly Contact[], items: Contact[], at: number) => [
+  ...list.slice(0, at),
+  ...items,
+  ...list.slice(at),
+];
+
+const slot = (c: Contact) => `${c.mediaType?.toUpperCase()}/${c.type?.toUpperCase()}`;
+
+/**
+ * Where entries of `type` that `from` had and `list` lacks go back: after the last entry of `list` whose media type
+ * and type came before them in `from`, so that an array the platform keeps in order is as it was.
+ */
+function whereItWas(list: readonly Contact[], from: readonly Contact[], type: Contact['type']): number {
+  const first = from.findIndex((c) => isPhoneOfType(c, type));
+  const earlier = new Set(from.slice(0, Math.max(first, 0)).map(slot));
+  for (let i = list.length - 1; i >= 0; i--) if (earlier.has(slot(list[i]!))) return i + 1;
+  return 0;
 }
 
 /** The current values of the diffed fields, in the form diffs use: what a rollback must restore. */

@@ -53,6 +53,8 @@ export interface ApplyResult {
   conflict?: string;
   /** With `keepForeignEdits`: the fields left as someone else set them, and why. */
   kept?: string;
+  /** The same fields, by name with their value now, for counting. */
+  keptFields?: { field: string; now: string | null }[];
   failure?: ApiFailure;
 }
 
@@ -96,6 +98,7 @@ export async function applyUserChange(
     kept: kept.size
       ? `changed by someone else after the plan, left as is: ${[...kept].map(([f, v]) => `${f} is now ${v === null ? '(none)' : JSON.stringify(v)}`).join('; ')}`
       : undefined,
+    ...(kept.size ? { keptFields: [...kept].map(([field, now]) => ({ field, now })) } : {}),
     failure,
   });
   /** Notes what someone else changed since the plan; with `keepForeignEdits`, stops writing those fields. */
@@ -233,6 +236,9 @@ export function withoutField(changes: ProfileChanges, field: string): ProfileCha
     case 'phone': {
       const { [ref.name]: _gone, ...rest } = next.phones ?? {};
       next.phones = rest;
+      if (next.restorePhones) {
+        next.restorePhones = { ...next.restorePhones, types: next.restorePhones.types.filter((t) => t !== ref.name) };
+      }
       break;
     }
   }

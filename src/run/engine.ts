@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { GenesysUser } from '../genesys/types.js';
+import type { GenesysUser, UserPatch } from '../genesys/types.js';
 import type { Governor } from '../governor/index.js';
 import type { ManagerRef, ProfileChanges } from '../input/index.js';
 import type { FieldDiff } from '../plan/index.js';
@@ -85,6 +85,7 @@ export async function applyAll(
               version: patch.version,
               before: Object.fromEntries(diffs.map((d) => [d.field, d.before])),
               after: Object.fromEntries(diffs.map((d) => [d.field, d.after])),
+              replaced: replacedObjects(user, patch),
             });
             unsettled.add(item.rowNumber);
           },
@@ -146,6 +147,16 @@ export async function applyAll(
     }
   }
   return results;
+}
+
+/** The user's values, as read, of the object-valued fields a PATCH body carries: what the write replaces whole. */
+export function replacedObjects(user: GenesysUser, patch: UserPatch): Record<string, unknown> {
+  const replaced: Record<string, unknown> = {};
+  const fields = user as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(patch)) {
+    if (value !== null && typeof value === 'object') replaced[key] = structuredClone(fields[key] ?? null);
+  }
+  return replaced;
 }
 
 /**

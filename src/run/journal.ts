@@ -25,6 +25,13 @@ export interface IntentRecord {
   before: Record<string, string | null>;
   /** Values this write sets. */
   after: Record<string, string | null>;
+  /**
+   * The object- and array-valued fields the write's body carries (`addresses`, `employerInfo`, …), whole, as read
+   * before it (null: the user had none). A PATCH replaces these whole, so a rollback needs them to put back what
+   * the diffs' leaf values leave out (a phone's display, countryCode, extension). Missing in journals written
+   * before it existed.
+   */
+  replaced?: Record<string, unknown>;
 }
 
 export interface OutcomeRecord {

@@ -56,6 +56,10 @@ export interface Proposal {
   prepare(): Execution;
   destination: Destination;
   readCost?: unknown;
+  /** Said after the plan's text (a rollback: the fields it leaves because they changed since). */
+  notice?: string;
+  /** Said after the summary line, given what was executed. */
+  closing?: (done: Executed) => string | undefined;
 }
 
 export async function runPipeline(ctx: RunContext, opts: PipelineOptions, proposal: Proposal): Promise<UpdateResult> {
@@ -63,11 +67,15 @@ export async function runPipeline(ctx: RunContext, opts: PipelineOptions, propos
   const stats = () => ctx.governor.stats();
   if (opts.dryRun) {
     await writePlan(opts.stdout, proposal.plan, proposal.calls, { json: opts.json, color });
+    if (proposal.notice && !opts.json) opts.stdout.write(proposal.notice);
     // A resume's dry run names the run it looks at.
     const runId = proposal.destination.kind === 'existing' ? proposal.destination.meta.runId : undefined;
     return finish(opts, runId, proposal.records(false), false, stats(), proposal.readCost);
   }
-  if (!opts.json) await writePlan(opts.stdout, proposal.plan, proposal.calls, { json: false, color, maxRows: 50 });
+  if (!opts.json) {
+    await writePlan(opts.stdout, proposal.plan, proposal.calls, { json: false, color, maxRows: 50 });
+    if (proposal.notice) opts.stdout.write(proposal.notice);
+  }
   if (proposal.users > 0) {
     const answer = await askConsent(opts.consent, proposal.question(ctx.target.host), ctx.stopSignal);
     if (answer === 'none') {
@@ -119,6 +127,8 @@ export async function runPipeline(ctx: RunContext, opts: PipelineOptions, propos
       stats(),
       proposal.readCost,
     );
+    const closing = proposal.closing?.(done);
+    if (closing) opts.stderr.write(closing);
     await writeRunMeta(dir, {
       ...meta,
       status: interrupted ? 'interrupted' : 'completed',

@@ -5,7 +5,6 @@ import { sameValue } from '../plan/fields.js';
 import {
   type CurrentRouting,
   type FieldDiff,
-  inverseChanges,
   inverseRoutingChanges,
   isRoutingField,
   isRowProblem,
@@ -20,6 +19,7 @@ import {
   UnresolvedRoutingNameError,
 } from '../plan/index.js';
 import { checkReportPath, type ReportRecord } from '../report.js';
+import { escapeControls } from '../text.js';
 import { openContext } from './context.js';
 import type { WorkItem } from './engine.js';
 import { checkSameTarget, openRunFolder, type RunMeta, readSavedPlan, type SavedPlan } from './folder.js';
@@ -28,6 +28,7 @@ import { lockRun } from './lock.js';
 import { type Part, unexecutedRecords } from './outcome.js';
 import { type CommandOptions, type Proposal, runPipeline } from './pipeline.js';
 import { resolveUsers, UserIndex } from './resolve.js';
+import { inverseOf } from './restore.js';
 import {
   type Catalogue,
   emptyRoutingCost,
@@ -49,6 +50,10 @@ interface Written {
   /** Earliest before-value and latest after-value per field, over all of the run's writes to this user. */
   before: Map<string, string | null>;
   after: Map<string, string | null>;
+  /** Earliest whole value per object-valued field the run's PATCHes replaced (see IntentRecord.replaced). */
+  replaced: Map<string, unknown>;
+  /** Some intent of this user's predates `replaced`. */
+  legacy: boolean;
 }
 
 /**
@@ -60,15 +65,26 @@ export function writtenByRun(records: readonly (IntentRecord | CallRecord)[]): W
   const note = (userId: string, row: number, before: [string, string | null][], after: [string, string | null][]) => {
     let w = byUser.get(userId);
     if (!w) {
-      w = { userId, row, before: new Map(), after: new Map() };
+      w = { userId, row, before: new Map(), after: new Map(), replaced: new Map(), legacy: false };
       byUser.set(userId, w);
     }
     for (const [field, value] of before) if (!w.before.has(field)) w.before.set(field, value);
     for (const [field, value] of after) w.after.set(field, value);
+    return w;
   };
   for (const r of records) {
-    if (r.t === 'intent') note(r.userId, r.row, Object.entries(r.before), Object.entries(r.after));
-    else {
+    if (r.t === 'intent') {
+      const w = note(r.userId, r.row, Object.entries(r.before), Object.entries(r.after));
+      if (r.replaced === undefined) {
+        // An older journal: what this write replaced is unknown, and no later intent's copy is the original.
+        w.legacy = true;
+        for (const field of Object.keys(r.before)) {
+          const key = field.startsWith('phone.') ? 'addresses' : field.split('.')[0]!;
+          if (!w.replaced.has(key)) w.replaced.set(key, undefined);
+        }
+      }
+      for (const [key, value] of Object.entries(r.replaced ?? {})) if (!w.replaced.has(key)) w.replaced.set(key, value);
+    } else {
       for (const { userId, row, diffs } of r.realises) {
         note(
           userId,
@@ -173,6 +189,8 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   const items: WorkItem[] = [];
   const routing: RoutingWork[] = [];
   const prior = new Map<number, Part>();
+  const left: LeftField[] = [];
+  const legacy: string[] = [];
   for (const [i, w] of written.entries()) {
     const rowNumber = i + 1;
     const user = index.byId.get(w.userId);
@@ -193,16 +211,25 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
           .join('; ')}`
       : undefined;
     const routingRestore = restore.filter((d) => isRoutingField(d.field));
+    const key = user.email ?? w.userId;
+    for (const c of changedSince) left.push({ key, rowNumber, ...c });
+    const byValueOnly: string[] = [];
     let inverse: ProfileChanges;
     let routingInverse: RoutingChanges | undefined;
     try {
-      inverse = inverseChanges(restore.filter((d) => !isRoutingField(d.field)));
+      const whole = inverseOf(
+        restore.filter((d) => !isRoutingField(d.field)),
+        w.replaced,
+      );
+      inverse = whole.changes;
+      byValueOnly.push(...whole.byValueOnly);
       if (routingRestore.length > 0) routingInverse = inverseRoutingChanges(routingRestore);
     } catch (err) {
       if (!isRowProblem(err)) throw err;
       rows.push({ ...base, status: 'invalid', diffs: restore, note: err.message });
       continue;
     }
+    if (byValueOnly.length > 0) legacy.push(`${key}: ${byValueOnly.join(', ')}`);
     if (inverse.manager?.kind === 'id') managers[`id:${inverse.manager.id}`] = inverse.manager.id;
     const change = planUserChange(user, inverse, { managerId: (ref) => (ref.kind === 'id' ? ref.id : undefined) });
     let row: PlannedRow = {
@@ -238,6 +265,7 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
     } else if (row.status === 'unchanged' && changedSince.length > 0)
       prior.set(rowNumber, { status: 'skipped', attempts: 0 });
   }
+  if (legacy.length > 0) opts.log.warn({ runId, users: legacy.length }, 'journal without whole phone entries');
   const plan: Plan = { schemaVersion: 1, summary: summarise(rows), rows };
   const routingCalls = planRoutingCalls(routing.map((r) => ({ userId: r.userId, plan: r.plan })));
   const restoring = rows.filter((r) => r.status === 'change').length;
@@ -245,7 +273,17 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
     plan,
     calls: routingCalls,
     users: restoring,
-    question: (host) => `Restore ${restoring} user(s) on ${host} as they were before run ${runId}?`,
+    question: (host) => rollbackQuestion(runId, host, restoring, left.length),
+    notice: leftNotice(runId, left) + legacyNotice(runId, legacy) || undefined,
+    closing: (done) => {
+      const found: { key: string; field: string }[] = [];
+      for (const [n, r] of done.profile) {
+        if ('interrupted' in r) continue;
+        const key = rows[n - 1]?.key ?? r.user.id;
+        for (const k of r.keptFields ?? []) found.push({ key, field: k.field });
+      }
+      return leftClosing(left, found);
+    },
     records: (declined): ReportRecord[] =>
       unexecutedRecords(
         rows,
@@ -268,6 +306,62 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
     readCost: catalogue ? { routing: routingCost } : undefined,
   };
   return runPipeline(ctx, opts, proposal);
+}
+
+interface LeftField {
+  key: string;
+  rowNumber: number;
+  field: string;
+  now: string | null;
+  runSet: string | null;
+}
+
+/** Lines listed in the plan's notice and the closing line; the rest are counted. */
+const MAX_LISTED = 50;
+
+const shown = (v: string | null) => (v === null ? '(none)' : escapeControls(JSON.stringify(v)));
+
+/** The fields a rollback leaves because someone changed them since the run: counted, then listed. */
+export function leftNotice(runId: string, left: readonly LeftField[]): string {
+  if (left.length === 0) return '';
+  const users = new Set(left.map((l) => l.rowNumber)).size;
+  const lines = left
+    .slice(0, MAX_LISTED)
+    .map(
+      (l) =>
+        `    ${escapeControls(l.key)} (row ${l.rowNumber}) ${l.field}: now ${shown(l.now)}, the run set ${shown(l.runSet)}`,
+    );
+  if (left.length > MAX_LISTED) lines.push(`    … ${left.length - MAX_LISTED} more`);
+  return `Left as is, changed by someone else since run ${runId}: ${left.length} field(s) of ${users} user(s):\n${lines.join('\n')}\n`;
+}
+
+/** Users whose phones go back as the number alone, because the run's journal did not keep the whole entries. */
+function legacyNotice(runId: string, legacy: readonly string[]): string {
+  if (legacy.length === 0) return '';
+  const listed = legacy.slice(0, 10).map(escapeControls).join('; ');
+  return (
+    `Run ${runId}'s journal was written by an older version that kept phone numbers only: for ${legacy.length} ` +
+    `user(s) they go back as the number alone (display, countryCode and extension are not restored): ${listed}` +
+    `${legacy.length > 10 ? '; …' : ''}.\n`
+  );
+}
+
+export function rollbackQuestion(runId: string, host: string, restoring: number, left: number): string {
+  const leaving = left > 0 ? `, leaving ${left} field(s) someone changed since (listed above)` : '';
+  return `Restore ${restoring} user(s) on ${host} as they were before run ${runId}${leaving}?`;
+}
+
+/** The closing line: the fields left at plan time and those found changed while applying. */
+export function leftClosing(
+  left: readonly LeftField[],
+  whileApplying: readonly { key: string; field: string }[],
+): string | undefined {
+  const all = [...left.map((l) => ({ key: l.key, field: l.field })), ...whileApplying];
+  if (all.length === 0) return undefined;
+  const listed = all.slice(0, 10).map((l) => `${escapeControls(l.key)} ${l.field}`);
+  if (all.length > 10) listed.push(`… ${all.length - 10} more`);
+  const applying = whileApplying.length > 0 ? ` (${whileApplying.length} found while applying)` : '';
+  return `Left as is because someone changed them since the run: ${all.length} field(s)${applying}: ${listed.join(', ')}. See the report.\n`;
 }
 
 /** The catalogues the routing fields of a run name. */

@@ -177,7 +177,7 @@ function patchUser(ctx: RouteContext): Reply {
   });
   if (!validation.ok) return badRequest(validation.message);
 
-  const result = core.store.applyPatch(id, validation.patch);
+  const result = core.store.applyPatch(id, validation.patch, core.config.addressesPatch);
   if (!result.ok) {
     if (result.reason === 'version') {
       return { status: 409, body: platformError(409, 'general.conflict', VERSION_CONFLICT_MESSAGE) };

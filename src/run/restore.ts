@@ -1,0 +1,46 @@
+import type { Contact } from '../genesys/types.js';
+import type { PhoneType, ProfileChanges } from '../input/index.js';
+import { CONTACT_TYPE_OF, contactValue, isPhoneOfType, parseField } from '../plan/fields.js';
+import { type FieldDiff, inverseChanges } from '../plan/index.js';
+
+/**
+ * What a rollback puts back for one user: the inverse of the diffs it restores, with each phone entry whole (as the
+ * journal's `replaced.addresses` held it before the run's first write of the user's addresses) rather than as the
+ * bare number a diff holds.
+ */
+export interface Inverse {
+  changes: ProfileChanges;
+  /** Phone fields restored by number only: the journal predates whole entries (or lacks this one). */
+  byValueOnly: string[];
+}
+
+/**
+ * `originals`: per object-valued field, its value before the run (see IntentRecord.replaced); undefined when the
+ * journal did not keep it. Throws `not_invertible` (a row problem) as inverseChanges does, for what it gets.
+ */
+export function inverseOf(diffs: readonly FieldDiff[], originals: ReadonlyMap<string, unknown>): Inverse {
+  const addresses = originals.get('addresses');
+  const before = addresses === undefined ? undefined : Array.isArray(addresses) ? (addresses as Contact[]) : [];
+  const types: PhoneType[] = [];
+  const rest: FieldDiff[] = [];
+  const byValueOnly: string[] = [];
+  for (const d of diffs) {
+    const ref = parseField(d.field);
+    if (ref.kind !== 'phone') {
+      rest.push(d);
+      continue;
+    }
+    const entries = before?.filter((c) => isPhoneOfType(c, CONTACT_TYPE_OF[ref.name]));
+    // The entries must be the ones the diff's before-value was read from; anything else is a journal this code
+    // does not understand, and the number alone is the safe fallback.
+    if (entries !== undefined && contactValue(entries[0]) === d.before) {
+      types.push(ref.name);
+    } else {
+      rest.push(d);
+      byValueOnly.push(d.field);
+    }
+  }
+  const changes = inverseChanges(rest);
+  if (types.length > 0) changes.restorePhones = { from: structuredClone(before!), types };
+  return { changes, byValueOnly };
+}
