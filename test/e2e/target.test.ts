@@ -94,7 +94,7 @@ describe('a .env in the working folder cannot send the secret elsewhere', () => 
 
   it('`--env-file nope.env` reaches the tool (not node), on every Node version', async () => {
     box = await sandbox();
-    const r = await box.cli(['update', await input(box), '--env-file', 'nope.env']);
+    const r = await box.spawnCli(['update', await input(box), '--env-file', 'nope.env']);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('genesys-bulk: --env-file nope.env: no such file.');
   });
