@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -10,6 +11,30 @@ import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../..
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = join(ROOT, 'bin', 'genesys-bulk.js');
+
+let checkedBuild = false;
+
+/**
+ * A spawned CLI runs dist/: refuses to run a test against a build older than the source it was made from, so that
+ * a focused `npx vitest run` after an edit cannot pass on stale code. `npm test` builds first.
+ */
+export function requireFreshBuild(): void {
+  if (checkedBuild) return;
+  const newest = (dir: string): number =>
+    Math.max(
+      0,
+      ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+        e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
+      ),
+    );
+  let built = 0;
+  try {
+    built = statSync(join(ROOT, 'dist', 'cli.js')).mtimeMs;
+  } catch {}
+  if (built < newest(join(ROOT, 'src')))
+    throw new Error('dist/ is missing or older than src/: run `npm run build` (npm test does) before spawned tests.');
+  checkedBuild = true;
+}
 
 export interface CliResult {
   code: number | null;
@@ -68,6 +93,7 @@ export async function runCli(args: string[], opts: CliOptions = {}): Promise<Cli
  * a session of its own (setsid): it has no controlling terminal, so it can never ask the terminal the tests run in.
  */
 export function runCliProcess(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  requireFreshBuild();
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--', BIN, ...args], {
       cwd: opts.cwd ?? ROOT,
