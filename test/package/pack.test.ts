@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../e2e/harness.js';
+import { ROOT, requireFreshBuild } from '../e2e/harness.js';
 
 const run = promisify(execFile);
 
 /**
- * What a user of the package gets: `npm pack` (which builds, through `prepare`), the tarball installed into an empty
- * folder, and `import('genesys-bulk')` from there, with no path into this repository.
+ * What a user of the package gets: `npm pack` of the build, the tarball installed into an empty folder, and
+ * `import('genesys-bulk')` from there, with no path into this repository. The pack does not run `prepare`: a build
+ * rewriting dist/ would pull it from under spawned tests running beside this one; the build must be fresh instead.
  */
 describe('the packed package', () => {
   let dir: string;
@@ -22,7 +23,11 @@ describe('the packed package', () => {
   });
 
   it('installs from its tarball, imports as genesys-bulk, and plans a dry run against the emulator', async () => {
-    await run('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: ROOT, maxBuffer: 1 << 24 });
+    requireFreshBuild();
+    await run('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', dir], {
+      cwd: ROOT,
+      maxBuffer: 1 << 24,
+    });
     const tarball = (await readdir(dir)).find((f) => f.endsWith('.tgz'));
     expect(tarball).toBeDefined();
     await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
