@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { loadConnectionConfig } from './config.js';
 import { demoCommand } from './demo.js';
@@ -21,12 +22,24 @@ import { runResume } from './run/resume.js';
 import { runRollback } from './run/rollback.js';
 import { runUpdate } from './run/update.js';
 
-/** Where the CLI reads and writes; `openTerminal` is where it asks for consent (tests give their own). */
+/**
+ * Where the CLI reads and writes; `openTerminal` is where it asks for consent. The rest is the process's own by
+ * default; tests that run the CLI in-process give their own, so that nothing global (the environment, the working
+ * folder, signal handlers, exiting) is read or changed.
+ */
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   openTerminal?: OpenTerminal;
+  /** The environment the connection settings are read from (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  /** The folder relative paths are taken from (default the process's). */
+  cwd?: string;
+  /** Where SIGINT and SIGTERM are listened for (default `process`). */
+  signals?: Pick<NodeJS.EventEmitter, 'on' | 'off'>;
+  /** Exits at once, on a second Ctrl-C (default `process.exit`). */
+  exit?: (code: number) => void;
 }
 
 function positiveInt(name: string) {
@@ -49,6 +62,11 @@ export async function main(
   io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
 ): Promise<number> {
   let exitCode: ExitCodeValue = ExitCode.Ok;
+  const signals = io.signals ?? process;
+  const exit = io.exit ?? ((code: number) => process.exit(code));
+  // A relative path means the same file whichever folder the process itself is in.
+  const at = <T extends string | undefined>(path: T): T =>
+    (io.cwd !== undefined && path !== undefined && path !== '-' ? resolve(io.cwd, path) : path) as T;
   const program = new Command('genesys-bulk');
   program
     .description('Apply bulk changes to Genesys Cloud CX user profiles at the platform rate limit, safely.')
@@ -89,18 +107,22 @@ export async function main(
   ) => {
     const global = program.opts<GlobalOptions>();
     const log = createLogger({ level: global.logLevel, format: global.logFormat, destination: io.stderr });
-    const connection = loadConnectionConfig({
-      region: opts.region as string | undefined,
-      baseUrl: opts.baseUrl as string | undefined,
-      envFile: opts.envFile as string | undefined,
-    });
+    const connection = loadConnectionConfig(
+      {
+        region: opts.region as string | undefined,
+        baseUrl: opts.baseUrl as string | undefined,
+        envFile: opts.envFile as string | undefined,
+      },
+      io.env ?? process.env,
+      io.cwd ?? process.cwd(),
+    );
     const stop = new AbortController();
     // Every request waiting in the governor listens for the stop; hundreds may wait at once, and that is no leak.
     setMaxListeners(0, stop.signal);
-    let signals = 0;
+    let interrupts = 0;
     let started: { command: string; runId: string } | undefined;
     const onSignal = () => {
-      if (++signals === 1) {
+      if (++interrupts === 1) {
         stop.abort();
         return;
       }
@@ -109,17 +131,17 @@ export async function main(
           ? `genesys-bulk: exiting now. The journal is consistent; to settle what was in flight and finish: genesys-bulk ${started.command} --resume ${started.runId}\n`
           : 'genesys-bulk: exiting now; this run had written nothing yet.\n',
       );
-      process.exit(ExitCode.Interrupted);
+      exit(ExitCode.Interrupted);
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    signals.on('SIGINT', onSignal);
+    signals.on('SIGTERM', onSignal);
     try {
       const result = await run({
         connection,
         dryRun: opts.dryRun as boolean,
         json: opts.json as boolean,
-        reportPath: opts.report as string | undefined,
-        stateDir: opts.stateDir as string,
+        reportPath: at(opts.report as string | undefined),
+        stateDir: at(opts.stateDir as string),
         maxConcurrency: opts.maxConcurrency as number,
         log,
         stdout: io.stdout,
@@ -138,8 +160,8 @@ export async function main(
       }
       throw err;
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      signals.off('SIGINT', onSignal);
+      signals.off('SIGTERM', onSignal);
     }
   };
 
@@ -173,7 +195,8 @@ export async function main(
           ? runResume(common, opts.resume)
           : runUpdate({
               ...common,
-              source: file === '-' ? { stream: io.stdin, format: opts.format } : { path: file, format: opts.format },
+              source:
+                file === '-' ? { stream: io.stdin, format: opts.format } : { path: at(file), format: opts.format },
               skipInvalid: opts.skipInvalid,
             }),
       );
@@ -203,7 +226,7 @@ export async function main(
     .option('--state-dir <dir>', 'where run journals are kept', '.genesys-bulk')
     .option('--json', 'print JSON', false)
     .action(async (opts: { stateDir: string; json: boolean }) => {
-      const runs = await listRuns(opts.stateDir);
+      const runs = await listRuns(at(opts.stateDir));
       if (opts.json) {
         io.stdout.write(`${JSON.stringify(runs)}\n`);
         return;

@@ -1,6 +1,6 @@
 /**
  * Helpers shared by the end-to-end tests of `genesys-bulk update`: writing inputs, reading reports and the
- * emulator's counters. The harness (harness.ts) spawns the CLI; nothing here talks to the CLI's internals.
+ * emulator's counters. The harness (harness.ts) runs the CLI; nothing here talks to the CLI's internals.
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';

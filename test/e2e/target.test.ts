@@ -94,7 +94,7 @@ describe('a .env in the working folder cannot send the secret elsewhere', () => 
 
   it('`--env-file nope.env` reaches the tool (not node), on every Node version', async () => {
     box = await sandbox();
-    const r = await box.cli(['update', await input(box), '--env-file', 'nope.env']);
+    const r = await box.spawnCli(['update', await input(box), '--env-file', 'nope.env']);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('genesys-bulk: --env-file nope.env: no such file.');
   });
@@ -196,7 +196,9 @@ describe('the state folder', () => {
     ]) {
       const r = await box.cli(args);
       expect(r.code).toBe(3);
-      expect(r.stderr).toContain(`Refusing the run folder ${join('.genesys-bulk', 'runs', runId)}`);
+      // In-process the state folder is resolved against the test's folder, so the message may name it whole.
+      expect(r.stderr).toMatch(/Refusing the run folder \S*\.genesys-bulk\/runs\//);
+      expect(r.stderr).toContain(`${join('.genesys-bulk', 'runs', runId)}: it is writable by group and others`);
     }
     expect((await stat(folder)).mode & 0o777).toBe(0o777);
     expect(box.emulator.stats().patchesApplied).toBe(patches);

@@ -1,18 +1,14 @@
 /** `genesys-bulk emulator`, spawned from the build (npm test builds first), and its option parsing. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseEmulatorCliOptions } from '../../src/emulator/command.js';
 import { startEmulator } from '../../src/emulator/index.js';
 import { ValidationError } from '../../src/errors.js';
+import { requireFreshBuild } from '../e2e/harness.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = `${root}bin/genesys-bulk.js`;
-
-function requireBuild(): void {
-  if (!existsSync(`${root}dist/emulator/command.js`)) throw new Error('dist/ is missing: run `npm run build` first');
-}
 
 interface Spawned {
   child: ChildProcess;
@@ -22,7 +18,7 @@ interface Spawned {
 }
 
 function run(args: string[]): Spawned {
-  requireBuild();
+  requireFreshBuild();
   const child = spawn(process.execPath, ['--', BIN, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

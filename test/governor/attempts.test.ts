@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { ApiCall, ApiFailure, ApiOutcome, ErrorKind } from '../../src/genesys/types.js';
 import { FailedAttempt, type RequestState, type RetryGate, withRetries } from '../../src/governor/attempts.js';
-import { failure, success } from './sim.js';
+import { failure, success } from '../models/platform-sim.js';
 
 /** A gate that starts at once, answers from a script, and records what the loop asked of it. */
 function scriptedGate(answers: ApiOutcome<string>[], retryable: (o: ApiFailure) => boolean) {

@@ -18,7 +18,7 @@ import {
   scriptedCall,
   seededRandom,
   success,
-} from './sim.js';
+} from '../models/platform-sim.js';
 
 /** 600 per 60 s: 9.7 requests a second at the default margin, so scripted tests are paced but quick. */
 const HEADERS: RateLimitHeaders = { allowed: 600, count: 1, resetSeconds: 60 };

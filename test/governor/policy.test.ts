@@ -22,7 +22,7 @@ import {
   renewLeadMs,
   withdrawRetry,
 } from '../../src/governor/retry.js';
-import { failure, seededRandom, success } from './sim.js';
+import { failure, seededRandom, success } from '../models/platform-sim.js';
 
 describe('backoff', () => {
   test('full jitter stays within [0, min(cap, base·2^n)] for any draw', () => {

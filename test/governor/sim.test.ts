@@ -9,7 +9,7 @@ import {
   SlidingWindowLimiter,
   seededRandom,
   TokenBucketLimiter,
-} from './sim.js';
+} from '../models/platform-sim.js';
 
 describe('FakeClock', () => {
   test('fires timers in due order, then creation order, moving time to each', async () => {

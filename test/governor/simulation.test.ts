@@ -13,7 +13,7 @@ import {
   SlidingWindowLimiter,
   seededRandom,
   TokenBucketLimiter,
-} from './sim.js';
+} from '../models/platform-sim.js';
 
 const LIMIT = 200;
 const WINDOW_MS = 5000;

@@ -3,8 +3,8 @@ import type { GenesysUser } from '../../src/genesys/types.js';
 import type { InputRow, ManagerRef, ProfileChanges } from '../../src/input/index.js';
 import { decodePlan, IncrementalPlanner, viewOf } from '../../src/plan/incremental.js';
 import { planToJson, renderPlanText } from '../../src/plan/render.js';
+import { buildPlan } from '../models/reference-plan.js';
 import { rng, user } from './fixtures.js';
-import { buildPlan } from './reference-plan.js';
 
 type Rand = () => number;
 const pick = <T>(r: Rand, items: readonly T[]): T => items[Math.floor(r() * items.length)] as T;

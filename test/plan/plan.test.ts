@@ -3,8 +3,8 @@ import type { GenesysUser } from '../../src/genesys/types.js';
 import type { InputRow, InvalidRow } from '../../src/input/index.js';
 import { UnresolvedManagerError } from '../../src/plan/errors.js';
 import { planToJson } from '../../src/plan/render.js';
+import { buildPlan } from '../models/reference-plan.js';
 import { managers, user } from './fixtures.js';
-import { buildPlan } from './reference-plan.js';
 
 const ctx = managers({ 'boss@example.com': 'm-boss' });
 

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { InputRow } from '../../src/input/index.js';
 import { type Plan, summarise } from '../../src/plan/plan.js';
 import { planJsonChunks, planTextChunks, planToJson, renderPlanText } from '../../src/plan/render.js';
+import { buildPlan } from '../models/reference-plan.js';
 import { managers, user } from './fixtures.js';
-import { buildPlan } from './reference-plan.js';
 
 const rows: InputRow[] = [
   { rowNumber: 1, line: 2, key: { kind: 'email', email: 'bob@example.com' }, changes: { title: 'Lead' } },

@@ -9,7 +9,7 @@ import type { GenesysUser } from '../../../src/genesys/types.js';
 import type { ReportRecord } from '../../../src/report.js';
 import type { RunMeta } from '../../../src/run/folder.js';
 import { type JournalRecord, readJournal } from '../../../src/run/journal.js';
-import { BIN, type CliResult } from '../harness.js';
+import { BIN, type CliResult, requireFreshBuild } from '../harness.js';
 
 export const STATE = '.genesys-bulk';
 
@@ -44,6 +44,7 @@ export function spawnCli(
   args: string[],
   opts: { cwd: string; env: Record<string, string>; timeoutMs?: number },
 ): RunningCli {
+  requireFreshBuild();
   const started = Date.now();
   const child = spawn(process.execPath, ['--', BIN, ...args], {
     cwd: opts.cwd,

@@ -1,0 +1,166 @@
+/**
+ * genesys-bulk as a library: the same pipeline the CLI runs (read and validate, plan, ask, journal, apply at the rate
+ * limit), with no console output of its own. Logs go to the `logger` given (silent by default); the plan text goes
+ * to `planOutput` when one is given. Writing needs consent: `yes: true`, or a `confirm` callback that is asked the
+ * same question the CLI asks at the terminal.
+ */
+import { resolve } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import type { Logger } from 'pino';
+import { type ConnectionConfig, loadConnectionConfig } from './config.js';
+import { readInput } from './input/read.js';
+import type { InputFormat, ParsedInput } from './input/types.js';
+import { createLogger } from './log.js';
+import { createProgress } from './progress.js';
+import type { Consent } from './run/consent.js';
+import type { CommandOptions } from './run/pipeline.js';
+import { runResume } from './run/resume.js';
+import { runRollback } from './run/rollback.js';
+import type { UpdateResult } from './run/summary.js';
+import { runUpdate } from './run/update.js';
+
+export type { ConnectionConfig } from './config.js';
+export type { EmulatorOptions, RunningEmulator } from './emulator/index.js';
+export { startEmulator } from './emulator/index.js';
+export { ConfigError, ExitCode, type ExitCodeValue, GenesysBulkError, ValidationError } from './errors.js';
+export type { InputFormat, InputProblem, InputRow, InvalidRow, ParsedInput } from './input/types.js';
+export type { ReportRecord } from './report.js';
+export type { UpdateResult, UpdateSummary } from './run/summary.js';
+export type { Logger };
+
+/** Where to connect. Without it, the CLI's rules apply: the environment, then ./.env in `cwd`. */
+export interface Connection {
+  clientId: string;
+  clientSecret: string;
+  /** A region such as `eu_west_1` or `mypurecloud.ie`; or give `baseUrl`. */
+  region?: string;
+  /** Where login and API calls go, e.g. the emulator's `url`. */
+  baseUrl?: string;
+}
+
+export interface RunOptions {
+  connection?: Connection;
+  /** Settings read when `connection` is not given (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  /** Where relative paths (input, state folder, report, ./.env) are resolved (default `process.cwd()`). */
+  cwd?: string;
+  /** Where run folders are kept (default `.genesys-bulk` in `cwd`). */
+  stateDir?: string;
+  /** A per-row report, `.csv` or `.jsonl`. */
+  reportPath?: string;
+  /** Upper bound on requests in flight (default 16). */
+  maxConcurrency?: number;
+  /** A pino logger; default silent. */
+  logger?: Logger;
+  /** Receives the plan as text (what the CLI prints); default nowhere. */
+  planOutput?: NodeJS.WritableStream;
+  /** Apply without asking. */
+  yes?: boolean;
+  /** Asked before anything is written (unless `yes`); resolve true to go ahead. Neither: nothing is written. */
+  confirm?: (question: string) => boolean | Promise<boolean>;
+  /** Aborting it stops the run as Ctrl-C does: no new write, what is in flight finishes, the journal is saved. */
+  signal?: AbortSignal;
+}
+
+/** The rows of an update: given as objects (the JSON input's shape) or read from a file (CSV, JSON, JSON Lines). */
+export type UpdateInput = { rows: readonly Record<string, unknown>[] } | { path: string; format?: InputFormat };
+
+export interface UpdateOptions extends RunOptions {
+  /** Apply the valid rows and report the invalid ones, instead of writing nothing. */
+  skipInvalid?: boolean;
+}
+
+/** What every run resolves with: the exit code the CLI would give, the run's id, the counts, one record per row. */
+export type RunResult = UpdateResult;
+
+const nowhere = () =>
+  new Writable({
+    write(_chunk, _encoding, done) {
+      done();
+    },
+  });
+
+function connectionOf(options: RunOptions, cwd: string): ConnectionConfig {
+  if (!options.connection) return loadConnectionConfig({}, options.env ?? process.env, cwd);
+  const c = options.connection;
+  return loadConnectionConfig(
+    { region: c.region, baseUrl: c.baseUrl },
+    { GENESYS_CLIENT_ID: c.clientId, GENESYS_CLIENT_SECRET: c.clientSecret },
+    cwd,
+  );
+}
+
+function commandOptions(options: RunOptions, dryRun: boolean): CommandOptions {
+  const cwd = options.cwd ?? process.cwd();
+  const confirm = options.confirm;
+  const consent: Consent = {
+    yes: options.yes === true,
+    openTerminal: () =>
+      confirm ? { ask: async (question) => (await confirm(question)) === true, close() {} } : undefined,
+  };
+  return {
+    connection: connectionOf(options, cwd),
+    dryRun,
+    json: false,
+    reportPath: options.reportPath === undefined ? undefined : resolve(cwd, options.reportPath),
+    stateDir: resolve(cwd, options.stateDir ?? '.genesys-bulk'),
+    maxConcurrency: options.maxConcurrency ?? 16,
+    log: options.logger ?? createLogger({ level: 'silent', destination: nowhere() }),
+    stdout: options.planOutput ?? nowhere(),
+    stderr: nowhere(),
+    progress: createProgress(process.stderr, false),
+    consent,
+    stopSignal: options.signal,
+  };
+}
+
+function sourceOf(input: UpdateInput, cwd: string) {
+  if ('rows' in input) {
+    const lines = input.rows.map((row) => `${JSON.stringify(row)}\n`);
+    return { path: '(rows)', stream: Readable.from(lines), format: 'jsonl' as const };
+  }
+  return { path: resolve(cwd, input.path), format: input.format };
+}
+
+async function update(input: UpdateInput, options: UpdateOptions, dryRun: boolean): Promise<RunResult> {
+  const common = commandOptions(options, dryRun);
+  return runUpdate({
+    ...common,
+    source: sourceOf(input, options.cwd ?? process.cwd()),
+    skipInvalid: options.skipInvalid === true,
+  });
+}
+
+/**
+ * Validates the rows, reads the users they name and plans: writes nothing. Records have status `planned`,
+ * `unchanged`, `not_found`, `invalid` or `skipped`. Invalid input rejects with a ValidationError (exit code 2).
+ */
+export function planUpdate(input: UpdateInput, options: UpdateOptions = {}): Promise<RunResult> {
+  return update(input, options, true);
+}
+
+/** Plans, asks (`yes` or `confirm`), creates the run folder and applies: the CLI's `update`. */
+export function applyUpdate(input: UpdateInput, options: UpdateOptions = {}): Promise<RunResult> {
+  return update(input, options, false);
+}
+
+/** Puts back what run `runId` changed (fields changed again since are left and reported). */
+export function rollback(runId: string, options: RunOptions & { dryRun?: boolean } = {}): Promise<RunResult> {
+  return runRollback(commandOptions(options, options.dryRun === true), runId);
+}
+
+/** Finishes an interrupted update or rollback from its journal. */
+export function resume(runId: string, options: RunOptions & { dryRun?: boolean } = {}): Promise<RunResult> {
+  return runResume(commandOptions(options, options.dryRun === true), runId);
+}
+
+/**
+ * Reads and validates an input file without connecting anywhere: its rows, and its problems (each with row, line and
+ * message). A file that cannot be read at all rejects with a ValidationError.
+ */
+export function readInputFile(
+  path: string,
+  options: { format?: InputFormat; cwd?: string } = {},
+): Promise<ParsedInput> {
+  return readInput({ path: resolve(options.cwd ?? process.cwd(), path), format: options.format });
+}

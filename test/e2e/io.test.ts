@@ -1,0 +1,80 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { runCli, sandbox } from './harness.js';
+import { activeUsers, csv, writeInput } from './helpers.js';
+
+/** main(argv, io) takes what it would otherwise take from the process from io: what in-process tests rely on. */
+describe('main(argv, io) in-process', () => {
+  it('reads the connection from io.env and relative paths from io.cwd, and adds no process signal handler', async () => {
+    const box = await sandbox();
+    try {
+      const [u] = activeUsers(box);
+      await writeInput(
+        box,
+        'in.csv',
+        csv([
+          ['email', 'title'],
+          [u!.email!, 'From io'],
+        ]),
+      );
+      const before = process.listenerCount('SIGINT');
+      // A relative file, report and state folder: found in the sandbox's folder, not in the process's.
+      const r = await runCli(['update', 'in.csv', '--yes', '--report', 'out.jsonl'], { cwd: box.dir, env: box.env });
+      expect(r.code).toBe(0);
+      expect(process.listenerCount('SIGINT')).toBe(before);
+      expect(box.emulator.user(u!.id)?.title).toBe('From io');
+      const listed = await runCli(['runs', '--json'], { cwd: box.dir, env: box.env });
+      expect(JSON.parse(listed.stdout)).toHaveLength(1);
+      // The same command without io.env's credentials fails for want of them, whatever this process has.
+      const bare = await runCli(['update', 'in.csv', '--yes'], { cwd: box.dir });
+      expect(bare.code).toBe(3);
+      expect(bare.stderr).toContain('GENESYS_CLIENT_ID');
+    } finally {
+      await box.close();
+    }
+  });
+
+  it('a SIGINT on io.signals stops the run: exit 130, and a resume finishes it', async () => {
+    const box = await sandbox({ latencyMs: [30, 30] });
+    try {
+      const users = activeUsers(box).slice(0, 60);
+      const file = await writeInput(
+        box,
+        'in.csv',
+        csv([['email', 'title'], ...users.map((u) => [u.email!, 'Stopped'])]),
+      );
+      const { main } = await import('../../src/cli.js');
+      const { PassThrough, Readable } = await import('node:stream');
+      const signals = new EventEmitter();
+      const stderr = new PassThrough();
+      let text = '';
+      stderr.setEncoding('utf8').on('data', (d: string) => {
+        text += d;
+      });
+      const started = main(['node', 'genesys-bulk', 'update', file, '--yes'], {
+        stdout: new PassThrough().resume(),
+        stderr,
+        stdin: Readable.from([]),
+        openTerminal: () => undefined,
+        env: box.env,
+        cwd: box.dir,
+        signals,
+        exit: () => {
+          throw new Error('no second signal is sent');
+        },
+      });
+      // Wait until the first write has landed, then interrupt: a bound by behaviour, not by time.
+      while (box.emulator.stats().patchesApplied === 0) await new Promise((r) => setTimeout(r, 10));
+      signals.emit('SIGINT');
+      expect(await started).toBe(130);
+      expect(box.emulator.stats().patchesApplied).toBeLessThan(users.length);
+      const runId = /--resume (\S+)/.exec(text)?.[1];
+      expect(runId).toBeDefined();
+      const resumed = await runCli(['update', '--resume', runId!, '--yes'], { cwd: box.dir, env: box.env });
+      expect(resumed.code).toBe(0);
+      for (const u of users) expect(box.emulator.user(u.id)?.title).toBe('Stopped');
+    } finally {
+      await box.close();
+    }
+  });
+});
