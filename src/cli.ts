@@ -21,7 +21,7 @@ import type { CommandOptions } from './run/pipeline.js';
 import { runResume } from './run/resume.js';
 import { runRollback } from './run/rollback.js';
 import { runUpdate } from './run/update.js';
-import { escapeControls } from './text.js';
+import { escapeControlsKeepLines } from './text.js';
 
 /** Where the CLI reads and writes; `openTerminal` is where it asks for consent (tests give their own). */
 export interface CliIo {
@@ -238,7 +238,7 @@ export async function main(
     // A file-system failure is the environment's, never a bug: exit 3 with the path and what to do.
     const known = fileSystemError(err);
     if (known instanceof GenesysBulkError) {
-      io.stderr.write(`genesys-bulk: ${escapeControls(known.message)}\n`);
+      io.stderr.write(`genesys-bulk: ${escapeControlsKeepLines(known.message)}\n`);
       return known.exitCode;
     }
     io.stderr.write(

@@ -13,6 +13,11 @@ export function escapeControls(text: string): string {
   return text.replace(CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/** escapeControls line by line: a message's own line breaks stay, every other control character is escaped. */
+export function escapeControlsKeepLines(text: string): string {
+  return text.split('\n').map(escapeControls).join('\n');
+}
+
 /** True when `text` holds a character `escapeControls` would replace. */
 export function hasControls(text: string): boolean {
   CONTROLS.lastIndex = 0;

@@ -22,6 +22,7 @@ export interface EmulatorCliOptions {
   concurrentEdits: string;
   tokenLifetime: string;
   tokenFaults: boolean;
+  hostileNames?: boolean;
   clientId?: string;
   clientSecret?: string;
   skills?: string;
@@ -82,6 +83,7 @@ export function parseEmulatorCliOptions(opts: EmulatorCliOptions): EmulatorOptio
     concurrentEditRate: share('--concurrent-edits', opts.concurrentEdits),
     tokenLifetimeSeconds: positiveInt('--token-lifetime', opts.tokenLifetime),
     tokenFaults: opts.tokenFaults,
+    ...(opts.hostileNames ? { hostileNames: true } : {}),
   };
   for (const key of ['skills', 'languages', 'queues', 'roles'] as const) {
     const raw = opts[key];
@@ -138,6 +140,11 @@ export function emulatorCommand(io: Io = { stdout: process.stdout, stderr: proce
     .option('--languages <n>', 'routing languages in the catalogue (default 10)')
     .option('--queues <n>', 'queues in the catalogue (default 20)')
     .option('--roles <n>', 'roles in the catalogue (default 12)')
+    .option(
+      '--hostile-names',
+      'catalogue names and error messages carry terminal escape sequences (hygiene tests)',
+      false,
+    )
     .option('--client-id <id>', 'OAuth client id to accept (default emulator-client)')
     .option('--client-secret <secret>', 'OAuth client secret to accept (default: random)')
     .action(async (opts: EmulatorCliOptions) => {
