@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, runCli } from './harness.js';
+import { BIN, ROOT, runCli } from './harness.js';
 
 let tmp: string;
 beforeAll(async () => {
@@ -44,4 +45,39 @@ describe('demo --users', () => {
       expect(await readdir(kept!)).toEqual(expect.arrayContaining(['users.csv', 'report.csv']));
     }
   }, 200_000);
+});
+
+describe('eval "$(genesys-bulk emulator --detach)", as docs/emulator.md says', () => {
+  it('returns, exports the settings and the pid, and the tool runs against it; kill stops it', async () => {
+    const script = [
+      `eval "$(${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} emulator --detach --users 20 --limit 7)"`,
+      'echo "pid=$GENESYS_EMULATOR_PID"',
+      `${JSON.stringify(process.execPath)} -e 'fetch(process.env.GENESYS_BASE_URL + "/__emulator/config").then((r) => r.json()).then((c) => console.log("limit=" + c.limit + " id=" + process.env.GENESYS_CLIENT_ID))'`,
+      'kill "$GENESYS_EMULATOR_PID"',
+    ].join('\n');
+    // The bound: a shell whose command substitution waited for the emulator would be killed here, and fail.
+    const r = await new Promise<{ code: number | null; out: string }>((resolvePromise) => {
+      const child = spawn('sh', ['-c', script], { cwd: tmp, stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+      });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolvePromise({ code, out });
+      });
+    });
+    const pid = Number(/pid=(\d+)/.exec(r.out)?.[1]);
+    try {
+      expect(r.code).toBe(0);
+      expect(r.out).toContain('limit=7 id=emulator-client');
+    } finally {
+      if (pid > 0) {
+        try {
+          process.kill(pid);
+        } catch {}
+      }
+    }
+  }, 90_000);
 });
