@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { loadConnectionConfig } from './config.js';
@@ -21,6 +22,7 @@ import type { CommandOptions } from './run/pipeline.js';
 import { runResume } from './run/resume.js';
 import { runRollback } from './run/rollback.js';
 import { runUpdate } from './run/update.js';
+import { escapeControlsKeepLines } from './text.js';
 
 /**
  * Where the CLI reads and writes; `openTerminal` is where it asks for consent. The rest is the process's own by
@@ -81,6 +83,7 @@ export async function main(
         'log format on stderr (default: pretty on a terminal, json otherwise)',
       ).choices(['pretty', 'json']),
     )
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)');
@@ -258,7 +261,7 @@ export async function main(
     // A file-system failure is the environment's, never a bug: exit 3 with the path and what to do.
     const known = fileSystemError(err);
     if (known instanceof GenesysBulkError) {
-      io.stderr.write(`genesys-bulk: ${known.message}\n`);
+      io.stderr.write(`genesys-bulk: ${escapeControlsKeepLines(known.message)}\n`);
       return known.exitCode;
     }
     io.stderr.write(
@@ -266,4 +269,10 @@ export async function main(
     );
     return exitCodeFor(err);
   }
+}
+
+/** The version in package.json, one folder above src/ and dist/ alike. */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }

@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { wantsColor } from './colors.js';
 
 export interface ProgressCounters {
   done: number;
@@ -15,8 +16,15 @@ export interface Progress {
   stop(): void;
 }
 
-export function createProgress(stream: NodeJS.WriteStream = process.stderr, enabled = stream.isTTY === true): Progress {
+export function createProgress(
+  stream: NodeJS.WriteStream = process.stderr,
+  enabled = stream.isTTY === true,
+  env: Record<string, string | undefined> = process.env,
+): Progress {
   if (!enabled) return { start() {}, update() {}, stop() {} };
+  // The bar moves the cursor and hides it with escape codes; where colour is not wanted (NO_COLOR, TERM=dumb) the
+  // same figures are redrawn with a carriage return alone.
+  if (!wantsColor(stream, env)) return plainProgress(stream);
   const bar = new cliProgress.SingleBar(
     {
       stream,
@@ -51,6 +59,44 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, enab
       if (!running) return;
       running = false;
       bar.stop();
+    },
+  };
+}
+
+const PLAIN_EVERY_MS = 200;
+
+function plainProgress(stream: NodeJS.WritableStream): Progress {
+  let startedAt = 0;
+  let total = 0;
+  let lastAt = 0;
+  let width = 0;
+  let running = false;
+  const draw = (c: ProgressCounters) => {
+    const seconds = (Date.now() - startedAt) / 1000;
+    const rate = seconds > 0 ? (c.done / seconds).toFixed(1) : '0.0';
+    const line = `Applying ${c.done}/${total} | ${rate}/s | 429s ${c.rateLimited} | retries ${c.retries} | failed ${c.failed}`;
+    stream.write(`\r${line.padEnd(width)}`);
+    width = line.length;
+  };
+  return {
+    start(n) {
+      startedAt = Date.now();
+      total = n;
+      running = true;
+      draw({ done: 0, total: n, rateLimited: 0, retries: 0, failed: 0 });
+      lastAt = startedAt;
+    },
+    update(c) {
+      if (!running) return;
+      const now = Date.now();
+      if (now - lastAt < PLAIN_EVERY_MS && c.done < total) return;
+      lastAt = now;
+      draw(c);
+    },
+    stop() {
+      if (!running) return;
+      running = false;
+      stream.write('\n');
     },
   };
 }

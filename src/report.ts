@@ -4,6 +4,7 @@ import { dirname, extname, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { ValidationError } from './errors.js';
 import { writePrivateFileAtomic } from './fsutil.js';
+import { escapeControls, neutraliseFormula, safeJson } from './text.js';
 
 export type RowStatus = 'updated' | 'unchanged' | 'not_found' | 'invalid' | 'failed' | 'skipped' | 'planned';
 
@@ -92,26 +93,36 @@ const CSV_COLUMNS = [
 /** The report a record at a time, in the order given (callers give row order). */
 export function* reportLines(records: Iterable<ReportRecord>, format: ReportFormat): Generator<string> {
   if (format === 'jsonl') {
-    for (const r of records) yield `${JSON.stringify(r)}\n`;
+    for (const r of records) yield `${safeJson(r)}\n`;
     return;
   }
-  yield stringify([CSV_COLUMNS]);
+  // A byte-order mark: without it Excel reads the UTF-8 report as the machine's legacy code page and garbles every
+  // accented name; with it Excel, LibreOffice and csv-parse (`bom: true`) all read UTF-8.
+  yield `${CSV_BOM}${stringify([CSV_COLUMNS])}`;
   for (const r of records) {
-    yield stringify([
-      [
-        r.row,
-        r.line,
-        r.key,
-        r.userId ?? '',
-        r.status,
-        r.changes.map(formatChange).join('; '),
-        r.errorCode ?? '',
-        r.message ?? '',
-        r.attempts,
-        r.conflict ?? '',
-      ],
+    yield csvRow([
+      r.row,
+      r.line,
+      r.key,
+      r.userId ?? '',
+      r.status,
+      r.changes.map(formatChange).join('; '),
+      r.errorCode ?? '',
+      r.message ?? '',
+      r.attempts,
+      r.conflict ?? '',
     ]);
   }
+}
+
+export const CSV_BOM = '\ufeff';
+
+/**
+ * One CSV record of outside text: control characters escaped (a report is read in terminals too), and a cell a
+ * spreadsheet would evaluate as a formula (`=`, `+`, `-`, `@`, tab, CR first) made text with a leading `'`.
+ */
+function csvRow(cells: ReadonlyArray<string | number>): string {
+  return stringify([cells.map((c) => (typeof c === 'number' ? c : neutraliseFormula(escapeControls(c))))]);
 }
 
 /** Writes the report (0600, atomically). An array is put in row order; any other iterable must come in row order. */

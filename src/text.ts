@@ -13,12 +13,41 @@ export function escapeControls(text: string): string {
   return text.replace(CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/** escapeControls line by line: a message's own line breaks stay, every other control character is escaped. */
+export function escapeControlsKeepLines(text: string): string {
+  return text.split('\n').map(escapeControls).join('\n');
+}
+
 /** True when `text` holds a character `escapeControls` would replace. */
 export function hasControls(text: string): boolean {
   CONTROLS.lastIndex = 0;
   const found = CONTROLS.test(text);
   CONTROLS.lastIndex = 0;
   return found;
+}
+
+// What JSON.stringify leaves raw: it escapes C0 inside strings, but not DEL, C1 or the bidirectional controls.
+const JSON_RAW_CONTROLS = /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON text (from JSON.stringify) with the control characters it left raw spelled as `\uXXXX` escapes: the same
+ * JSON value once parsed, and nothing a terminal acts on when printed.
+ */
+export function escapeJsonText(json: string): string {
+  return json.replace(JSON_RAW_CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * JSON text with the control characters JSON.stringify left raw replaced by their `\\uXXXX` spelling as text: once
+ * parsed, the strings read as escapeControls would have written them. For logs, whose readers print what they parse.
+ */
+export function escapeJsonTextAsText(json: string): string {
+  return json.replace(JSON_RAW_CONTROLS, (c) => `\\\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** JSON.stringify whose output holds no raw control character (see escapeJsonText). */
+export function safeJson(value: unknown, space?: number): string {
+  return escapeJsonText(JSON.stringify(value, null, space));
 }
 
 // What a spreadsheet reads as the start of a formula (OWASP "CSV injection"): =, +, -, @, and a leading tab or

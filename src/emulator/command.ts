@@ -1,4 +1,6 @@
 /** `genesys-bulk emulator`: runs the emulator until SIGINT or SIGTERM. */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { ConfigError, ValidationError } from '../errors.js';
 import { RATE_LIMIT_ALGORITHMS, type RateLimitAlgorithm } from './limiter.js';
@@ -22,6 +24,8 @@ export interface EmulatorCliOptions {
   concurrentEdits: string;
   tokenLifetime: string;
   tokenFaults: boolean;
+  hostileNames?: boolean;
+  detach?: boolean;
   clientId?: string;
   clientSecret?: string;
   skills?: string;
@@ -82,6 +86,7 @@ export function parseEmulatorCliOptions(opts: EmulatorCliOptions): EmulatorOptio
     concurrentEditRate: share('--concurrent-edits', opts.concurrentEdits),
     tokenLifetimeSeconds: positiveInt('--token-lifetime', opts.tokenLifetime),
     tokenFaults: opts.tokenFaults,
+    ...(opts.hostileNames ? { hostileNames: true } : {}),
   };
   for (const key of ['skills', 'languages', 'queues', 'roles'] as const) {
     const raw = opts[key];
@@ -138,10 +143,25 @@ export function emulatorCommand(io: Io = { stdout: process.stdout, stderr: proce
     .option('--languages <n>', 'routing languages in the catalogue (default 10)')
     .option('--queues <n>', 'queues in the catalogue (default 20)')
     .option('--roles <n>', 'roles in the catalogue (default 12)')
+    .option(
+      '--hostile-names',
+      'catalogue names and error messages carry terminal escape sequences (hygiene tests)',
+      false,
+    )
     .option('--client-id <id>', 'OAuth client id to accept (default emulator-client)')
     .option('--client-secret <secret>', 'OAuth client secret to accept (default: random)')
-    .action(async (opts: EmulatorCliOptions) => {
+    .option(
+      '--detach',
+      'start in the background, print the settings as shell exports with GENESYS_EMULATOR_PID, and exit: ' +
+        'eval "$(genesys-bulk emulator --detach)"',
+      false,
+    )
+    .action(async (opts: EmulatorCliOptions, cmd: Command) => {
       const options = parseEmulatorCliOptions(opts);
+      if (opts.detach) {
+        io.stdout.write(await detach(['emulator', ...givenOptions(cmd)]));
+        return;
+      }
       // Listening for the signals before the connection lines go out: whoever reads them may stop us at once.
       let onSignal = (): void => {};
       const signalled = new Promise<void>((resolve) => {
@@ -179,4 +199,59 @@ async function listen(options: EmulatorOptions): Promise<RunningEmulator> {
     }
     throw err;
   }
+}
+
+/** The options given on the command line, as flags again (for the background emulator), without --detach. */
+function givenOptions(cmd: Command): string[] {
+  const args: string[] = [];
+  for (const option of cmd.options) {
+    const key = option.attributeName();
+    if (key === 'detach' || cmd.getOptionValueSource(key) !== 'cli' || !option.long) continue;
+    const value = cmd.getOptionValue(key) as unknown;
+    if (typeof value === 'boolean') args.push(option.long);
+    else args.push(option.long, String(value));
+  }
+  return args;
+}
+
+const DETACH_WAIT_MS = 30_000;
+const SETTINGS = ['GENESYS_BASE_URL', 'GENESYS_CLIENT_ID', 'GENESYS_CLIENT_SECRET'];
+
+const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * Starts the emulator as a process of its own (its own session, so the shell's Ctrl-C and exit leave it running),
+ * waits for its three connection lines, and returns them as shell exports with its pid. Command substitution
+ * waits for stdout to close: a foreground emulator never closes it, which is why `eval "$(genesys-bulk emulator)"`
+ * would wait forever.
+ */
+async function detach(args: readonly string[]): Promise<string> {
+  const bin = fileURLToPath(new URL('../../bin/genesys-bulk.js', import.meta.url));
+  const child = spawn(process.execPath, [bin, ...args], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+  const lines = await new Promise<string[]>((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => fail(`it printed no settings within ${DETACH_WAIT_MS / 1000} s`), DETACH_WAIT_MS);
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      child.kill();
+      reject(new ConfigError(`the emulator did not start: ${why}; run it without --detach to see why.`));
+    };
+    child.once('error', (err) => fail(err.message));
+    child.once('exit', (code) => fail(`it exited with code ${code}`));
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      text += d;
+      const got = text.split('\n');
+      if (got.length <= SETTINGS.length) return;
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      resolve(got.slice(0, SETTINGS.length));
+    });
+  });
+  child.stdout.destroy();
+  child.unref();
+  const exports = lines.map((line, i) => {
+    const eq = line.indexOf('=');
+    return `export ${SETTINGS[i]}=${shellQuote(line.slice(eq + 1))}\n`;
+  });
+  return `${exports.join('')}export GENESYS_EMULATOR_PID=${child.pid}\n`;
 }

@@ -49,6 +49,8 @@ export class EmulatorCore {
   readonly stats = new StatsRecorder();
   readonly clientId: string;
   readonly clientSecret: string;
+  /** Names and error messages carry escape sequences (EmulatorOptions.hostileNames). */
+  readonly hostileNames: boolean;
   private readonly seed: number;
   private readonly clock: () => number;
   private readonly tokens = new Map<string, IssuedToken>();
@@ -73,8 +75,10 @@ export class EmulatorCore {
       roles,
       divisions,
       assignments,
+      hostileNames,
       ...config
     } = options;
+    this.hostileNames = hostileNames === true;
     this.clock = clock ?? (() => performance.now());
     const merged = mergeConfig(DEFAULT_CONFIG, config);
     if (!merged.ok) throw new RangeError(merged.message);
@@ -97,6 +101,7 @@ export class EmulatorCore {
       roles,
       divisions,
       users: initial,
+      hostileNames: this.hostileNames,
     });
     const state: RoutingState = Array.isArray(users)
       ? { users: new Map(), queues: new Map(catalogue.queues.map((q) => [q.id, new Set<string>()])) }

@@ -80,6 +80,12 @@ export interface EmulatorOptions extends Partial<EmulatorConfig> {
    * each field given here replaces; given users start with none but these.
    */
   assignments?: Record<string, UserAssignments>;
+  /**
+   * Hostile text, to test a client's output hygiene: every generated catalogue name (skills, languages, queues,
+   * roles, divisions) ends in terminal escape sequences (OSC title, clear screen, C1 CSI, DEL, BEL, a bidi override),
+   * and so does the message of every error the emulator answers. Default false.
+   */
+  hostileNames?: boolean;
 }
 
 export const DEFAULT_CONFIG: EmulatorConfig = {

@@ -59,7 +59,22 @@ export interface CatalogueOptions {
   divisions?: CatalogueEntry[];
   /** The users, for the divisions they are in. */
   users?: readonly GenesysUser[];
+  /** Generated names end in escape sequences (EmulatorOptions.hostileNames). */
+  hostileNames?: boolean;
 }
+
+/** What a hostile platform could put in a name or a message: each would drive a terminal that printed it raw. */
+export const HOSTILE_SUFFIXES: readonly string[] = [
+  '\u001b]0;owned\u0007',
+  '\u001b[2J\u001b[H',
+  '\u009b31m',
+  '\u007f\u0008',
+  '\u202e',
+  '\r\u001b[1A\u001b[2K',
+];
+
+export const hostileName = (name: string, i: number): string =>
+  `${name}${HOSTILE_SUFFIXES[i % HOSTILE_SUFFIXES.length]}`;
 
 export const DEFAULT_CATALOGUE_SIZES = { skills: 40, languages: 10, queues: 20, roles: 12 } as const;
 
@@ -200,7 +215,26 @@ export function generateCatalogue(options: CatalogueOptions): RoutingCatalogue {
       return { id, name, division: divisionRef(division) };
     });
   }
-  return { skills, languages, queues, roles, divisions };
+  if (!options.hostileNames) return { skills, languages, queues, roles, divisions };
+  // Given entries keep their names; generated ones (the lists above, and the directory's divisions) turn hostile.
+  const given = (option: unknown) => Array.isArray(option);
+  const turn = <T extends { name: string }>(list: T[], keep: boolean): T[] =>
+    keep ? list : list.map((e, i) => ({ ...e, name: hostileName(e.name, i) }));
+  const givenDivisions = new Set((options.divisions ?? []).map((d) => d.id));
+  const hostileDivisions = divisions.map((d, i) =>
+    givenDivisions.has(d.id) ? d : { ...d, name: hostileName(d.name, i) },
+  );
+  const divisionNames = new Map(hostileDivisions.map((d) => [d.id, d.name]));
+  return {
+    skills: turn(skills, given(options.skills)),
+    languages: turn(languages, given(options.languages)),
+    queues: turn(queues, given(options.queues)).map((q) => ({
+      ...q,
+      division: { ...q.division, name: divisionNames.get(q.division.id) ?? q.division.name },
+    })),
+    roles: turn(roles, given(options.roles)),
+    divisions: hostileDivisions,
+  };
 }
 
 /** One user's skills, languages and grants. Never mutated: a change replaces the record. */

@@ -19,6 +19,7 @@ import { oauthRoutes } from './routes/oauth.js';
 import { queueMemberUsers, type RoutingDump, routingDump, routingRoutes, userProficiencies } from './routes/routing.js';
 import { userRoutes } from './routes/users.js';
 import type { RoutingCatalogue } from './routing.js';
+import { HOSTILE_SUFFIXES } from './routing.js';
 import type { EmulatorStats } from './stats.js';
 
 /** Largest request body the platform accepts. */
@@ -123,7 +124,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       payload = reply.html;
     } else if (reply.body !== undefined) {
       headers['content-type'] = 'application/json';
-      payload = JSON.stringify(reply.body);
+      payload = JSON.stringify(reply.status >= 400 && core.hostileNames ? hostileError(reply.body) : reply.body);
     }
     const contextId = (reply.body as { contextId?: unknown } | undefined)?.contextId;
     if (typeof contextId === 'string') headers['inin-correlation-id'] = contextId;
@@ -305,4 +306,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       return stopping;
     },
   };
+}
+
+/** An error body whose messages end in escape sequences, as a hostile platform or proxy could send them. */
+function hostileError(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null) return body;
+  const out: Record<string, unknown> = { ...(body as Record<string, unknown>) };
+  for (const key of ['message', 'description', 'error_description'])
+    if (typeof out[key] === 'string') out[key] = `${out[key]} ${HOSTILE_SUFFIXES.join('')}`;
+  return out;
 }

@@ -3,6 +3,8 @@
  * `ApiFailure` terms and a message that says what happened and what to do. Nothing here sees a request, so nothing
  * here can echo a credential; the client scrubs the result once more anyway.
  */
+
+import { escapeControls } from '../text.js';
 import type { ApiFailure, ErrorKind, RateLimitHeaders } from './types.js';
 
 /** Response headers as axios or node:http give them: names in any case, values strings, numbers or arrays. */
@@ -110,8 +112,9 @@ export function platformError(body: unknown): PlatformError {
   };
 }
 
+/** The platform's text on one line, its control characters escaped: it reaches terminals, logs and reports. */
 function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, ' ');
+  const flat = escapeControls(text.replace(/\s+/g, ' '));
   return flat.length > MAX_PLATFORM_MESSAGE ? `${flat.slice(0, MAX_PLATFORM_MESSAGE)}…` : flat;
 }
 

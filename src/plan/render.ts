@@ -1,8 +1,10 @@
-import { escapeControls } from '../text.js';
+import { colorVetoed } from '../colors.js';
+import { escapeControls, escapeJsonText } from '../text.js';
 import type { PlannedRow, PlanView } from './plan.js';
 import { isRoutingField } from './routing.js';
 
 export interface RenderOptions {
+  /** Callers decide with `wantsColor(stream)`; NO_COLOR vetoes it here too, whatever they pass. */
   color: boolean;
   /** List at most this many rows (changes and problems); the summary always counts them all. */
   maxRows?: number;
@@ -21,7 +23,8 @@ export function renderPlanText(plan: PlanView, opts: RenderOptions): string {
 
 /** renderPlanText in pieces, so that a 100,000-row plan is written out without ever being one string. */
 export function* planTextChunks(plan: PlanView, opts: RenderOptions): Generator<string> {
-  const paint = (style: Paint, text: string) => (opts.color ? `${ANSI[style]}${text}${ANSI.reset}` : text);
+  const color = opts.color && !colorVetoed();
+  const paint = (style: Paint, text: string) => (color ? `${ANSI[style]}${text}${ANSI.reset}` : text);
   let shown = 0;
   for (const row of plan.rows) if (row.status !== 'unchanged') shown++;
   const limit = opts.maxRows === undefined ? shown : Math.max(0, Math.floor(opts.maxRows));
@@ -45,7 +48,7 @@ export function* planTextChunks(plan: PlanView, opts: RenderOptions): Generator<
     grouped.set(key, (grouped.get(key) ?? 0) + n);
   }
   const byCount = [...grouped].sort(([a, m], [b, n]) => n - m || (a < b ? -1 : a > b ? 1 : 0));
-  if (byCount.length > 0) lines.push(`Fields: ${byCount.map(([f, n]) => `${f} ${n}`).join(', ')}.`);
+  if (byCount.length > 0) lines.push(`Fields: ${byCount.map(([f, n]) => `${escapeControls(f)} ${n}`).join(', ')}.`);
   const parts = [
     `${byStatus.change} to change`,
     `${byStatus.unchanged} unchanged`,
@@ -63,7 +66,8 @@ function renderRow(row: PlannedRow, paint: (style: Paint, text: string) => strin
       return [
         `${paint('yellow', '~')} ${label}`,
         ...row.diffs.map(
-          (d) => `    ${d.field}: ${paint('red', formatValue(d.before))} → ${paint('green', formatValue(d.after))}`,
+          (d) =>
+            `    ${escapeControls(d.field)}: ${paint('red', formatValue(d.before))} → ${paint('green', formatValue(d.after))}`,
         ),
       ];
     case 'not_found':
@@ -132,7 +136,7 @@ export function* planJsonChunks(plan: PlanView): Generator<string> {
   let first = true;
   for (const key of keys) {
     const value = top[key];
-    yield `${first ? '{' : ','}\n  ${JSON.stringify(key)}: `;
+    yield `${first ? '{' : ','}\n  ${escapeJsonText(JSON.stringify(key))}: `;
     first = false;
     if (key === 'rows') {
       let i = 0;
@@ -145,7 +149,7 @@ export function* planJsonChunks(plan: PlanView): Generator<string> {
 
 /** A value as JSON.stringify(…, null, 2) prints it nested at `indent`: string values hold no raw newline. */
 function pretty(value: unknown, indent: string): string {
-  return JSON.stringify(ordered(value), null, 2).replaceAll('\n', `\n${indent}`);
+  return escapeJsonText(JSON.stringify(ordered(value), null, 2)).replaceAll('\n', `\n${indent}`);
 }
 
 function orderedKeys(value: object): string[] {

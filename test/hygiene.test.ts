@@ -1,0 +1,133 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { wantsColor } from '../src/colors.js';
+import { platformError } from '../src/genesys/classify.js';
+import { createLogger } from '../src/log.js';
+import type { PlanView } from '../src/plan/plan.js';
+import { planToJson, renderPlanText } from '../src/plan/render.js';
+import { createProgress } from '../src/progress.js';
+import { escapeJsonText } from '../src/text.js';
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the tests look for them.
+const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+const EVIL = 'Billing\u001b]0;owned\u0007\u001b[2J\u009b31m\u007f';
+
+const tty = (hasColors: boolean) =>
+  Object.assign(new PassThrough(), { isTTY: true, hasColors: () => hasColors }) as unknown as NodeJS.WriteStream;
+
+describe('wantsColor', () => {
+  it('NO_COLOR (any non-empty value) turns colour off, even on a colour terminal', () => {
+    expect(wantsColor(tty(true), { NO_COLOR: '1' })).toBe(false);
+    expect(wantsColor(tty(true), { NO_COLOR: 'false' })).toBe(false);
+    expect(wantsColor(tty(true), { NO_COLOR: '' })).toBe(true);
+  });
+  it('FORCE_COLOR turns it on into a pipe; FORCE_COLOR=0 turns it off', () => {
+    expect(wantsColor(new PassThrough(), { FORCE_COLOR: '1' })).toBe(true);
+    expect(wantsColor(tty(true), { FORCE_COLOR: '0' })).toBe(false);
+    expect(wantsColor(new PassThrough(), { FORCE_COLOR: '1', NO_COLOR: 'x' })).toBe(false);
+  });
+  it('otherwise only a terminal that supports colour', () => {
+    expect(wantsColor(new PassThrough(), {})).toBe(false);
+    expect(wantsColor(tty(false), {})).toBe(false);
+    expect(wantsColor(tty(true), {})).toBe(true);
+  });
+});
+
+describe('logs', () => {
+  it('escape every string, key and error message: JSON and pretty lines hold no raw control character', () => {
+    for (const format of ['json', 'pretty'] as const) {
+      const out = new PassThrough();
+      let text = '';
+      out.on('data', (d) => {
+        text += String(d);
+      });
+      const log = createLogger({ format, level: 'info', destination: out });
+      log.warn(`column "${EVIL}" is unknown`);
+      log.info({ [EVIL]: EVIL, nested: { list: [EVIL] }, err: new Error(EVIL) }, 'Read %s', EVIL);
+      log.child({ file: EVIL }).error(EVIL);
+      expect(text.length).toBeGreaterThan(0);
+      expect(text.replace(/\n/g, '')).not.toMatch(RAW);
+      expect(text).toContain('\\u001b[2J');
+      if (format === 'json') {
+        const lines = text
+          .trimEnd()
+          .split('\n')
+          .map((l) => JSON.parse(l));
+        expect(lines[0].msg).toBe('column "Billing\\u001b]0;owned\\u0007\\u001b[2J\\u009b31m\\u007f" is unknown');
+      }
+    }
+  });
+});
+
+describe('server messages', () => {
+  it('the platform’s message is escaped where it is read, so every sink gets it clean', () => {
+    const e = platformError({ message: `bad value ${EVIL}`, code: 'bad.request' });
+    expect(e.message).not.toMatch(RAW);
+    expect(e.message).toContain('\\u009b31m');
+  });
+});
+
+describe('plan', () => {
+  const plan: PlanView = {
+    schemaVersion: 1,
+    summary: {
+      byStatus: { change: 1, unchanged: 0, not_found: 0, invalid: 0 },
+      fields: { [`skill:${EVIL}`]: 1, [`x${EVIL}`]: 1 },
+      requests: 1,
+    },
+    rows: [
+      {
+        rowNumber: 1,
+        line: 2,
+        key: 'a@example.com',
+        userId: 'u-1',
+        status: 'change',
+        baseVersion: 1,
+        diffs: [{ field: `skill:${EVIL}`, before: null, after: '3' }],
+        patch: {},
+      },
+    ],
+  } as unknown as PlanView;
+
+  it('text: field names (catalogue names) are escaped in rows and in the Fields line', () => {
+    const text = renderPlanText(plan, { color: false });
+    expect(text).not.toMatch(RAW);
+    expect(text).toContain('skill:Billing\\u001b]0;owned');
+  });
+
+  it('JSON: DEL, C1 and bidi controls are written as \\u escapes and parse back to the same value', () => {
+    const json = planToJson(plan);
+    expect(json).not.toMatch(/[\u007f-\u009f\u202e]/);
+    expect(JSON.parse(json)).toEqual(plan);
+    expect(JSON.parse(escapeJsonText(JSON.stringify({ a: '\u202e\u009b' })))).toEqual({ a: '\u202e\u009b' });
+  });
+
+  it('NO_COLOR vetoes colour a caller asked for', () => {
+    const before = process.env.NO_COLOR;
+    try {
+      process.env.NO_COLOR = '1';
+      expect(renderPlanText(plan, { color: true })).not.toContain('\u001b[');
+      delete process.env.NO_COLOR;
+      expect(renderPlanText(plan, { color: true })).toContain('\u001b[');
+    } finally {
+      if (before === undefined) delete process.env.NO_COLOR;
+      else process.env.NO_COLOR = before;
+    }
+  });
+});
+
+describe('progress', () => {
+  it('on a terminal without colour wanted, redraws with a carriage return and no escape code', () => {
+    const out = tty(true);
+    let text = '';
+    out.on('data', (d) => {
+      text += String(d);
+    });
+    const p = createProgress(out, true, { NO_COLOR: '1' });
+    p.start(2);
+    p.update({ done: 2, total: 2, rateLimited: 0, retries: 0, failed: 0 });
+    p.stop();
+    expect(text).toContain('Applying 2/2');
+    expect(text).not.toContain('\u001b');
+  });
+});
