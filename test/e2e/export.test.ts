@@ -6,9 +6,8 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDirectory } from '../../src/emulator/index.js';
 import { type Sandbox, sandbox } from './harness.js';
-import { csv, routeCount } from './helpers.js';
+import { csv } from './helpers.js';
 import { writeRequests } from './routing-helpers.js';
 
 const USERS = 300;
