@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { ConnectionConfig } from '../config.js';
 import { ExitCode, type ExitCodeValue, ValidationError } from '../errors.js';
-import type { NamedEntity } from '../genesys/routing-types.js';
+import type { NamedEntity, UserRoutingLanguage, UserRoutingSkill } from '../genesys/routing-types.js';
 import type { ApiOutcome, GenesysUser } from '../genesys/types.js';
 import { COLUMN_NAMES, unknownColumnMessage } from '../input/columns.js';
 import { readInput } from '../input/index.js';
@@ -230,24 +230,31 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
       return false;
     return true;
   };
-  const needs = { skills: wants('skills'), languages: wants('languages'), grants: wants('roles'), queueIds: [] };
-  const perUser = needs.skills || needs.languages || needs.grants;
+  // Skills and languages come with the listing (`expand`); the platform calls expansions best effort, so a user
+  // whose listing lacks them is read one by one. Grants have no expansion that carries their divisions.
+  const expand = [...(wants('skills') ? ['skills'] : []), ...(wants('languages') ? ['languages'] : [])];
+  const needsOf = (u: ExpandedUser) => ({
+    skills: wants('skills') && !Array.isArray(u.skills),
+    languages: wants('languages') && !Array.isArray(u.languages),
+    grants: wants('roles'),
+    queueIds: [],
+  });
   let total = 0;
-  const writePage = async (entities: readonly GenesysUser[]) => {
+  const writePage = async (entities: readonly ExpandedUser[]) => {
     const kept = entities.filter(keep);
-    const routing = perUser
-      ? await readCurrentRouting(
-          deps,
-          kept.map((user) => ({ user, needs })),
-        )
-      : undefined;
+    const targets = kept
+      .map((user) => ({ user, needs: needsOf(user) }))
+      .filter(({ needs }) => needs.skills || needs.languages || needs.grants);
+    const routing = targets.length > 0 ? await readCurrentRouting(deps, targets) : undefined;
     for (const user of kept) {
       if (routing?.gone.has(user.id)) continue;
       const current = routing?.current.get(user.id);
       const cells = userCells(
         user,
         {
-          ...(current ? { skills: current.skills, languages: current.languages, grants: current.grants } : {}),
+          skills: user.skills ?? current?.skills ?? [],
+          languages: user.languages ?? current?.languages ?? [],
+          grants: current?.grants ?? [],
           queues: queuesOf.get(user.id.toLowerCase()) ?? [],
         },
         columns,
@@ -269,7 +276,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
         const listing = await one(
           opts,
           `Reading users by id (GET /api/v2/users?id=…)`,
-          () => client.getUsersByIds(batch, { state: apiState }),
+          () => client.getUsersByIds(batch, { state: apiState, ...(expand.length > 0 ? { expand } : {}) }),
           () => calls.userPages++,
           governor,
         );
@@ -281,7 +288,13 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
         const listing = await one(
           opts,
           `Listing users (GET /api/v2/users, page ${page})`,
-          () => client.listUsers({ pageNumber: page, pageSize: USER_PAGE_SIZE, state: apiState }),
+          () =>
+            client.listUsers({
+              pageNumber: page,
+              pageSize: USER_PAGE_SIZE,
+              state: apiState,
+              ...(expand.length > 0 ? { expand } : {}),
+            }),
           () => calls.userPages++,
           governor,
         );
@@ -320,6 +333,9 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   log.info({ users, calls, format }, `Exported ${users} users to ${where} in ${spent} calls`);
   return { exitCode: ExitCode.Ok, users, calls, blanked, neutralised: sink.neutralised };
 }
+
+/** A listed user with the expansions asked for, when the platform gave them. */
+type ExpandedUser = GenesysUser & { skills?: UserRoutingSkill[]; languages?: UserRoutingLanguage[] };
 
 const progressCounters = (c: { rateLimited: number; retries: number }) => ({
   rateLimited: c.rateLimited,
