@@ -6,6 +6,7 @@
 import type { Grant, UserRoutingLanguage, UserRoutingSkill } from '../genesys/routing-types.js';
 import type { GenesysUser } from '../genesys/types.js';
 import { COLUMNS } from '../input/columns.js';
+import { checkText } from '../input/values.js';
 import { EXTENSION_PREFIX, readField } from '../plan/fields.js';
 import { neutraliseFormula } from '../text.js';
 
@@ -137,6 +138,11 @@ export function userCells(
           value = '';
         } else value = v ?? '';
       }
+    }
+    // update refuses a whole file over one cell with a control character: such a value is left as it is.
+    if (value !== undefined && value !== '' && !checkText(value).ok) {
+      fail(column, 'a line break or control character, which update refuses', value);
+      value = '';
     }
     cells.set(column, value ?? '');
   }
