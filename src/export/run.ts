@@ -12,7 +12,7 @@ import { readInput } from '../input/index.js';
 import type { RoutingKind } from '../plan/index.js';
 import type { Progress } from '../progress.js';
 import { fatalApiError } from '../run/api-errors.js';
-import type { RoutingPort } from '../run/ports.js';
+import { openContext } from '../run/context.js';
 import {
   CatalogueIndex,
   emptyRoutingCost,
@@ -21,7 +21,6 @@ import {
   type RoutingReadDeps,
   readCurrentRouting,
 } from '../run/routing.js';
-import { openSession } from '../run/session.js';
 import { escapeControls } from '../text.js';
 import { type CellProblem, DEFAULT_COLUMNS, type Names, userCells } from './cells.js';
 import { type ExportFormat, formatFor, openSink } from './sink.js';
@@ -125,16 +124,16 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   const keys = opts.keysPath !== undefined ? await readKeys(opts.keysPath) : undefined;
   const wants = (c: string) => columns.includes(c);
 
-  const session = await openSession(opts.connection, log, { maxConcurrency: opts.maxConcurrency });
-  const { client, governor, counters } = session;
+  const context = await openContext({
+    connection: opts.connection,
+    maxConcurrency: opts.maxConcurrency,
+    log,
+    progress: opts.progress,
+    ...(opts.stopSignal !== undefined ? { stopSignal: opts.stopSignal } : {}),
+  });
+  const { client, governor, counters } = context;
   const cost = emptyRoutingCost();
-  const deps: RoutingReadDeps = {
-    port: client as RoutingPort,
-    executor: governor,
-    signal: opts.stopSignal,
-    concurrency: opts.maxConcurrency,
-    cost,
-  };
+  const deps: RoutingReadDeps = context.routingReads(cost);
   const calls: ExportCalls = { userPages: 0, catalogue: 0, queueMembers: 0, skills: 0, languages: 0, grants: 0 };
 
   // Catalogues: only those a column or a filter needs, each read once.
