@@ -14,6 +14,7 @@ import {
   InterruptedError,
   ValidationError,
 } from './errors.js';
+import { runExport } from './export/run.js';
 import { createLogger, type LogFormat, type LogLevel } from './log.js';
 import { createProgress } from './progress.js';
 import { type OpenTerminal, openControllingTerminal } from './run/consent.js';
@@ -221,6 +222,41 @@ export async function main(
           `rollback was given both a run to undo (${runId}) and --resume ${opts.resume}. Give one of them.`,
         );
       await writing(opts, (common) => (opts.resume ? runResume(common, opts.resume) : runRollback(common, runId!)));
+    });
+
+  connectionOptions(
+    program
+      .command('export')
+      .description(
+        'Write the current users in the columns `update` reads (CSV, JSON or JSON Lines); an unedited export updates nothing.',
+      )
+      .argument('[path]', 'output file, or - for stdout (JSON Lines unless --format)'),
+  )
+    .addOption(
+      new Option('--format <format>', 'output format (default: from the extension)').choices(['csv', 'json', 'jsonl']),
+    )
+    .option('--columns <list>', 'comma-separated columns (default: every column update reads)')
+    .addOption(new Option('--state <state>', 'which users').choices(['active', 'inactive', 'any']).default('any'))
+    .option('--division <name>', 'only users in this division')
+    .option('--queue <name>', 'only members of this queue')
+    .option('--keys <file>', "only the users a file's id or email column names")
+    .option('--force', 'replace the output file if it exists', false)
+    .option('--max-concurrency <n>', 'upper bound on requests in flight', positiveInt('--max-concurrency'), 16)
+    .option('--no-progress', 'no progress bar')
+    .action(async (path: string | undefined, opts) => {
+      await writing(opts, (common) =>
+        runExport({
+          ...common,
+          path,
+          format: opts.format,
+          columns: opts.columns,
+          state: opts.state,
+          division: opts.division,
+          queue: opts.queue,
+          keysPath: opts.keys,
+          force: opts.force,
+        }),
+      );
     });
 
   program

@@ -89,10 +89,11 @@ export interface GenesysClient {
    */
   getUsersByIds(
     ids: string[],
-    opts?: { state?: UserStateFilter } & CallOptions,
+    opts?: { state?: UserStateFilter; expand?: string[] } & CallOptions,
   ): Promise<ApiOutcome<UserEntityListing>>;
+  /** `expand` (e.g. skills, languages) is best effort on the platform: an expanded field may be missing. */
   listUsers(
-    opts: { pageNumber: number; pageSize: number; state?: UserStateFilter } & CallOptions,
+    opts: { pageNumber: number; pageSize: number; state?: UserStateFilter; expand?: string[] } & CallOptions,
   ): Promise<ApiOutcome<UserEntityListing>>;
   /** POST /api/v2/users/search. `results` is always an array (the platform omits it when nothing matched). */
   searchUsers(body: UserSearchRequest, opts?: CallOptions): Promise<ApiOutcome<UsersSearchResponse>>;
@@ -448,6 +449,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
             pageSize: ids.length,
             pageNumber: 1,
             ...(options?.state !== undefined && { state: options.state }),
+            ...(options?.expand !== undefined && { expand: options.expand }),
           }),
         acceptListing,
       );
@@ -462,6 +464,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
             pageNumber: options.pageNumber,
             pageSize: options.pageSize,
             ...(options.state !== undefined && { state: options.state }),
+            ...(options.expand !== undefined && { expand: options.expand }),
           }),
         acceptListing,
       );

@@ -5,6 +5,7 @@ import type { Reply, Route, RouteContext } from '../router.js';
 import { compileSearch, decodeQ64, runSearch } from '../search.js';
 import type { StoredUser } from '../store.js';
 import { validatePatch } from '../validation.js';
+import { userProficiencies } from './routing.js';
 
 export const LIST_DEFAULT_PAGE_SIZE = 25;
 export const LIST_MAX_PAGE_SIZE = 500;
@@ -100,6 +101,7 @@ function listUsers(ctx: RouteContext): Reply {
       }
     }
 
+    const expanded = expandUsers(ctx, entities);
     const pageCount = Math.ceil(total / pageSize);
     // The platform's form is /api/v2/users?pageSize=25&pageNumber=2; filters that were given follow, so that
     // following a link keeps them.
@@ -110,7 +112,7 @@ function listUsers(ctx: RouteContext): Reply {
     const tail = extra.size > 0 ? `&${extra.toString()}` : '';
     const uri = (page: number): string => `/api/v2/users?pageSize=${pageSize}&pageNumber=${page}${tail}`;
     const listing: UserEntityListing = {
-      entities,
+      entities: expanded,
       pageSize,
       pageNumber,
       total,
@@ -126,6 +128,22 @@ function listUsers(ctx: RouteContext): Reply {
     if (err instanceof BadParam) return badRequest(err.message);
     throw err;
   }
+}
+
+/**
+ * `expand=skills,languages` (repeated or comma-separated): each user's routing skills and languages inline, as the
+ * platform's User has them. Other expansions are ignored, as the platform says expansions are best effort.
+ */
+function expandUsers(ctx: RouteContext, users: StoredUser[]): GenesysUser[] {
+  const expand = new Set(ctx.query.getAll('expand').flatMap((v) => v.split(',').map((x) => x.trim())));
+  if (!expand.has('skills') && !expand.has('languages')) return users;
+  const inline = (id: string, kind: 'skill' | 'language') =>
+    userProficiencies(ctx.core, id, kind).map(({ id, name, proficiency, state }) => ({ id, name, proficiency, state }));
+  return users.map((u) => ({
+    ...u,
+    ...(expand.has('skills') ? { skills: inline(u.id, 'skill') } : {}),
+    ...(expand.has('languages') ? { languages: inline(u.id, 'language') } : {}),
+  }));
 }
 
 function getUser(ctx: RouteContext): Reply {

@@ -1,0 +1,375 @@
+/**
+ * `genesys-bulk export`: the current users, streamed page by page into the columns `update` reads. Reads go through
+ * the same client and governor as `update`; what each column costs is in the README ("Export").
+ */
+import type { Logger } from 'pino';
+import type { ConnectionConfig } from '../config.js';
+import { ExitCode, type ExitCodeValue, ValidationError } from '../errors.js';
+import type { NamedEntity, UserRoutingLanguage, UserRoutingSkill } from '../genesys/routing-types.js';
+import type { ApiOutcome, GenesysUser } from '../genesys/types.js';
+import { COLUMN_NAMES, unknownColumnMessage } from '../input/columns.js';
+import { readInput } from '../input/index.js';
+import type { RoutingKind } from '../plan/index.js';
+import type { Progress } from '../progress.js';
+import { fatalApiError } from '../run/api-errors.js';
+import { openContext } from '../run/context.js';
+import {
+  CatalogueIndex,
+  emptyRoutingCost,
+  loadCatalogue,
+  ROUTING_PAGE_SIZE,
+  type RoutingReadDeps,
+  readCurrentRouting,
+} from '../run/routing.js';
+import { escapeControls } from '../text.js';
+import { type CellProblem, DEFAULT_COLUMNS, type Names, userCells } from './cells.js';
+import { type ExportFormat, formatFor, openSink } from './sink.js';
+
+/** Users per listing page. The platform's maximum is believed to be 500 (unconfirmed); 100 is safe everywhere. */
+export const USER_PAGE_SIZE = 100;
+/** Ids per `GET /api/v2/users?id=…` call (the platform's cap is unconfirmed; `update` sends 100 too). */
+export const IDS_PER_CALL = 100;
+
+export type ExportState = 'active' | 'inactive' | 'any';
+
+export interface ExportOptions {
+  path?: string;
+  format?: ExportFormat;
+  /** `a,b,c` as given; undefined: every column `update` reads. */
+  columns?: string;
+  state: ExportState;
+  division?: string;
+  queue?: string;
+  keysPath?: string;
+  force: boolean;
+  connection: ConnectionConfig;
+  maxConcurrency: number;
+  log: Logger;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  progress: Progress;
+  stopSignal?: AbortSignal;
+}
+
+/** Calls spent, by what they were for. */
+export interface ExportCalls {
+  userPages: number;
+  catalogue: number;
+  queueMembers: number;
+  skills: number;
+  languages: number;
+  grants: number;
+}
+
+export interface ExportResult {
+  exitCode: ExitCodeValue;
+  users: number;
+  calls: ExportCalls;
+  /** Cells left blank because the notation cannot carry their value. */
+  blanked: number;
+  neutralised: number;
+}
+
+/** The columns asked for, checked against those `update` reads. */
+export function parseColumns(spec: string | undefined): string[] {
+  if (spec === undefined) return [...DEFAULT_COLUMNS];
+  const columns = spec
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
+  if (columns.length === 0)
+    throw new ValidationError('--columns is empty: name at least one column, e.g. id,email,title.');
+  const unknown = columns.find((c) => !COLUMN_NAMES.has(c));
+  if (unknown !== undefined) throw new ValidationError(`--columns: ${escapeControls(unknownColumnMessage(unknown))}`);
+  const twice = columns.find((c, i) => columns.indexOf(c) !== i);
+  if (twice !== undefined) throw new ValidationError(`--columns names ${JSON.stringify(twice)} twice.`);
+  if (!columns.includes('id') && !columns.includes('email'))
+    throw new ValidationError(
+      '--columns must include id or email: without a key `update` cannot tell whose row it is.',
+    );
+  return columns;
+}
+
+interface Keys {
+  ids: Set<string>;
+  emails: Set<string>;
+}
+
+async function readKeys(path: string): Promise<Keys> {
+  const parsed = await readInput({ path });
+  const keys: Keys = { ids: new Set(), emails: new Set() };
+  for (const row of parsed.rows) {
+    if (row.key.kind === 'id') keys.ids.add(row.key.id.toLowerCase());
+    else keys.emails.add(row.key.email.toLowerCase());
+  }
+  // Rows with nothing but a key are "skipped" for update, and are exactly what a keys file holds.
+  for (const row of parsed.skippedRows) {
+    const key = row.key.trim().toLowerCase();
+    if (key.includes('@')) keys.emails.add(key);
+    else if (key !== '') keys.ids.add(key);
+  }
+  if (keys.ids.size === 0 && keys.emails.size === 0) {
+    const first = parsed.problems.find((p) => p.severity === 'error');
+    throw new ValidationError(
+      `--keys ${JSON.stringify(escapeControls(path))} names no user: it needs an id or email column${first ? ` (${escapeControls(first.message)})` : ''}.`,
+    );
+  }
+  return keys;
+}
+
+export async function runExport(opts: ExportOptions): Promise<ExportResult> {
+  const { log } = opts;
+  const columns = parseColumns(opts.columns);
+  const format = formatFor(opts.path, opts.format);
+  const keys = opts.keysPath !== undefined ? await readKeys(opts.keysPath) : undefined;
+  const wants = (c: string) => columns.includes(c);
+
+  const context = await openContext({
+    connection: opts.connection,
+    maxConcurrency: opts.maxConcurrency,
+    log,
+    progress: opts.progress,
+    ...(opts.stopSignal !== undefined ? { stopSignal: opts.stopSignal } : {}),
+  });
+  const { client, governor, counters } = context;
+  const cost = emptyRoutingCost();
+  const deps: RoutingReadDeps = context.routingReads(cost);
+  const calls: ExportCalls = { userPages: 0, catalogue: 0, queueMembers: 0, skills: 0, languages: 0, grants: 0 };
+
+  // Catalogues: only those a column or a filter needs, each read once.
+  const kinds = new Set<RoutingKind>();
+  if (wants('division') || wants('roles') || opts.division !== undefined) kinds.add('division');
+  if (wants('queues') || opts.queue !== undefined) kinds.add('queue');
+  if (wants('roles')) kinds.add('role');
+  if (wants('skills')) kinds.add('skill');
+  if (wants('languages')) kinds.add('language');
+  const catalogue = await loadCatalogue(deps, kinds);
+  const index = new CatalogueIndex(catalogue);
+  const nameMap = (list: NamedEntity[] | undefined) => new Map((list ?? []).map((e) => [e.id, e.name]));
+  const byId = {
+    skill: nameMap(catalogue.skill),
+    language: nameMap(catalogue.language),
+    role: nameMap(catalogue.role),
+    division: nameMap(catalogue.division),
+    queue: nameMap(catalogue.queue),
+  };
+  const names: Names = {
+    skill: (id) => byId.skill.get(id),
+    language: (id) => byId.language.get(id),
+    role: (id) => byId.role.get(id),
+    division: (id) => byId.division.get(id),
+  };
+  const resolve = (kind: RoutingKind, name: string): string => {
+    const found = index.lookup(kind, name);
+    if ('id' in found) return found.id;
+    const shown = JSON.stringify(escapeControls(name));
+    if ('ambiguous' in found)
+      throw new ValidationError(`--${kind}: ${found.ambiguous.length} ${kind}s are named ${shown}.`);
+    throw new ValidationError(
+      `--${kind}: no ${kind} named ${shown}${found.suggestion !== undefined ? `; did you mean ${JSON.stringify(escapeControls(found.suggestion))}?` : ''}`,
+    );
+  };
+  const divisionId = opts.division !== undefined ? resolve('division', opts.division) : undefined;
+  const queueId = opts.queue !== undefined ? resolve('queue', opts.queue) : undefined;
+
+  // Queue memberships: each queue's member listing read once, before any user; a user's row then costs nothing more.
+  const queuesOf = new Map<string, string[]>();
+  let onlyIds: Set<string> | undefined;
+  const queueIds = wants('queues') ? (catalogue.queue ?? []).map((q) => q.id) : queueId !== undefined ? [queueId] : [];
+  for (const id of queueIds) {
+    const members = await pages(
+      opts,
+      `Reading the members of queue ${id} (GET /api/v2/routing/queues/{queueId}/members)`,
+      (pageNumber) => client.getQueueMembers(id, { pageNumber, pageSize: ROUTING_PAGE_SIZE }),
+      () => calls.queueMembers++,
+      governor,
+    );
+    const name = byId.queue.get(id) ?? id;
+    const ids = new Set<string>();
+    for (const m of members) {
+      const userId = (m.user?.id ?? m.id).toLowerCase();
+      ids.add(userId);
+      if (wants('queues')) {
+        const list = queuesOf.get(userId);
+        if (list) list.push(name);
+        else queuesOf.set(userId, [name]);
+      }
+    }
+    if (id === queueId) onlyIds = ids;
+  }
+  for (const list of queuesOf.values()) list.sort((a, b) => a.localeCompare(b));
+  // Keys by id alone can be fetched by id; keys by email need the listing.
+  if (keys !== undefined && keys.emails.size === 0)
+    onlyIds = onlyIds === undefined ? keys.ids : new Set([...keys.ids].filter((id) => onlyIds!.has(id)));
+
+  const sink = await openSink({
+    path: opts.path,
+    format,
+    columns,
+    force: opts.force,
+    inputs: opts.keysPath !== undefined ? [opts.keysPath] : [],
+    stdout: opts.stdout,
+  });
+  let users = 0;
+  let blanked = 0;
+  // One warning per column and reason at the end: an organisation may have thousands of extension-only phones.
+  const blanks = new Map<string, number>();
+  const onProblem = (p: CellProblem) => {
+    blanked++;
+    const key = `${p.column}: ${p.reason}`;
+    blanks.set(key, (blanks.get(key) ?? 0) + 1);
+    log.debug({ userId: p.userId, column: p.column }, escapeControls(p.detail ?? p.reason));
+  };
+  const keep = (u: GenesysUser): boolean => {
+    if (u.state === 'deleted') return false;
+    if (opts.state !== 'any' && u.state !== opts.state) return false;
+    if (divisionId !== undefined && u.division?.id !== divisionId) return false;
+    if (onlyIds !== undefined && !onlyIds.has(u.id.toLowerCase())) return false;
+    if (keys !== undefined && !keys.ids.has(u.id.toLowerCase()) && !keys.emails.has((u.email ?? '').toLowerCase()))
+      return false;
+    return true;
+  };
+  // Skills and languages come with the listing (`expand`); the platform calls expansions best effort, so a user
+  // whose listing lacks them is read one by one. Grants have no expansion that carries their divisions.
+  const expand = [...(wants('skills') ? ['skills'] : []), ...(wants('languages') ? ['languages'] : [])];
+  const needsOf = (u: ExpandedUser) => ({
+    skills: wants('skills') && !Array.isArray(u.skills),
+    languages: wants('languages') && !Array.isArray(u.languages),
+    grants: wants('roles'),
+    queueIds: [],
+  });
+  let total = 0;
+  const writePage = async (entities: readonly ExpandedUser[]) => {
+    const kept = entities.filter(keep);
+    const targets = kept
+      .map((user) => ({ user, needs: needsOf(user) }))
+      .filter(({ needs }) => needs.skills || needs.languages || needs.grants);
+    const routing = targets.length > 0 ? await readCurrentRouting(deps, targets) : undefined;
+    for (const user of kept) {
+      if (routing?.gone.has(user.id)) continue;
+      const current = routing?.current.get(user.id);
+      const cells = userCells(
+        user,
+        {
+          skills: user.skills ?? current?.skills ?? [],
+          languages: user.languages ?? current?.languages ?? [],
+          grants: current?.grants ?? [],
+          queues: queuesOf.get(user.id.toLowerCase()) ?? [],
+        },
+        columns,
+        names,
+        onProblem,
+      );
+      await sink.write(cells);
+      users++;
+    }
+  };
+  const apiState = opts.state;
+  try {
+    if (onlyIds !== undefined) {
+      const ids = [...onlyIds];
+      total = ids.length;
+      opts.progress.start(total);
+      for (let i = 0; i < ids.length; i += IDS_PER_CALL) {
+        const batch = ids.slice(i, i + IDS_PER_CALL);
+        const listing = await one(
+          opts,
+          `Reading users by id (GET /api/v2/users?id=…)`,
+          () => client.getUsersByIds(batch, { state: apiState, ...(expand.length > 0 ? { expand } : {}) }),
+          () => calls.userPages++,
+          governor,
+        );
+        await writePage(listing.entities);
+        opts.progress.update({ done: Math.min(i + IDS_PER_CALL, ids.length), total, ...progressCounters(counters) });
+      }
+    } else {
+      for (let page = 1; ; page++) {
+        const listing = await one(
+          opts,
+          `Listing users (GET /api/v2/users, page ${page})`,
+          () =>
+            client.listUsers({
+              pageNumber: page,
+              pageSize: USER_PAGE_SIZE,
+              state: apiState,
+              ...(expand.length > 0 ? { expand } : {}),
+            }),
+          () => calls.userPages++,
+          governor,
+        );
+        if (page === 1) {
+          total = listing.total;
+          opts.progress.start(total);
+        }
+        await writePage(listing.entities);
+        opts.progress.update({
+          done: Math.min(page * USER_PAGE_SIZE, total),
+          total,
+          ...progressCounters(counters),
+        });
+        if (listing.entities.length === 0 || page >= listing.pageCount) break;
+      }
+    }
+    await sink.close();
+  } catch (err) {
+    await sink.abandon();
+    throw err;
+  } finally {
+    opts.progress.stop();
+  }
+  calls.catalogue = cost.catalogue;
+  calls.skills = cost.skills;
+  calls.languages = cost.languages;
+  calls.grants = cost.grants;
+  for (const [what, n] of blanks)
+    log.warn(`${n} ${n === 1 ? 'cell' : 'cells'} left blank (update reads blank as "no change"): ${what}`);
+  if (sink.neutralised > 0)
+    log.warn(
+      `${sink.neutralised} cells start like a spreadsheet formula and were written with a leading ' so that a spreadsheet shows them as text; remove the ' (or the cell) before giving the file to update, which would write it`,
+    );
+  const where = opts.path === undefined || opts.path === '-' ? 'stdout' : JSON.stringify(escapeControls(opts.path));
+  const spent = Object.values(calls).reduce((a, b) => a + b, 0);
+  log.info({ users, calls, format }, `Exported ${users} users to ${where} in ${spent} calls`);
+  return { exitCode: ExitCode.Ok, users, calls, blanked, neutralised: sink.neutralised };
+}
+
+/** A listed user with the expansions asked for, when the platform gave them. */
+type ExpandedUser = GenesysUser & { skills?: UserRoutingSkill[]; languages?: UserRoutingLanguage[] };
+
+const progressCounters = (c: { rateLimited: number; retries: number }) => ({
+  rateLimited: c.rateLimited,
+  retries: c.retries,
+  failed: 0,
+});
+
+type Governed = RoutingReadDeps['executor'];
+
+async function one<T>(
+  opts: { stopSignal?: AbortSignal },
+  what: string,
+  call: () => Promise<ApiOutcome<T>>,
+  count: () => void,
+  governor: Governed,
+): Promise<T> {
+  count();
+  const { outcome } = await governor.execute(call, { signal: opts.stopSignal });
+  if (!outcome.ok) throw fatalApiError(what, outcome);
+  return outcome.body;
+}
+
+/** Every page of a listing that may have no page count: keep going while a page has `nextUri`. */
+async function pages<E>(
+  opts: { stopSignal?: AbortSignal },
+  what: string,
+  read: (pageNumber: number) => Promise<ApiOutcome<{ entities: E[]; pageCount?: number; nextUri?: string }>>,
+  count: () => void,
+  governor: Governed,
+): Promise<E[]> {
+  const all: E[] = [];
+  for (let page = 1; ; page++) {
+    const body = await one(opts, `${what}, page ${page}`, () => read(page), count, governor);
+    all.push(...body.entities);
+    if (body.entities.length === 0 || (body.pageCount !== undefined ? page >= body.pageCount : !body.nextUri))
+      return all;
+  }
+}

@@ -1,0 +1,116 @@
+/** Where an export's rows go: a new owner-only file, or stdout; in CSV, a JSON array or JSON Lines. */
+import { once } from 'node:events';
+import type { WriteStream } from 'node:fs';
+import { open, realpath, rm } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import { ValidationError } from '../errors.js';
+import { PRIVATE_FILE_MODE } from '../fsutil.js';
+import { escapeControls } from '../text.js';
+import { csvCell, jsonRecord } from './cells.js';
+
+export type ExportFormat = 'csv' | 'json' | 'jsonl';
+
+/** The format: as given, else from the path's extension; stdout is JSON Lines. */
+export function formatFor(path: string | undefined, given: ExportFormat | undefined): ExportFormat {
+  if (given !== undefined) return given;
+  if (path === undefined || path === '-') return 'jsonl';
+  const ext = extname(path).toLowerCase();
+  if (ext === '.csv') return 'csv';
+  if (ext === '.json') return 'json';
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  throw new ValidationError(
+    `cannot tell the format of ${JSON.stringify(escapeControls(path))} from its extension: name it .csv, .json or .jsonl, or give --format.`,
+  );
+}
+
+async function samePath(a: string, b: string): Promise<boolean> {
+  const real = async (p: string) => realpath(p).catch(() => resolve(p));
+  return (await real(a)) === (await real(b));
+}
+
+export interface Sink {
+  write(cells: ReadonlyMap<string, string>): Promise<void>;
+  /** Cells prefixed with `'` so that a spreadsheet shows them as text. */
+  readonly neutralised: number;
+  close(): Promise<void>;
+  /** Removes a file left half-written by a failed export. */
+  abandon(): Promise<void>;
+}
+
+/**
+ * Opens the destination. A file is created owner-only and never replaces an existing one unless `force`; it may not
+ * be one of the inputs (the keys file).
+ */
+export async function openSink(opts: {
+  path: string | undefined;
+  format: ExportFormat;
+  columns: readonly string[];
+  force: boolean;
+  inputs: readonly string[];
+  stdout: NodeJS.WritableStream;
+}): Promise<Sink> {
+  const { path, format, columns } = opts;
+  let stream: NodeJS.WritableStream = opts.stdout;
+  let file: WriteStream | undefined;
+  if (path !== undefined && path !== '-') {
+    for (const input of opts.inputs) {
+      if (await samePath(path, input))
+        throw new ValidationError(
+          `the export would overwrite its input ${JSON.stringify(escapeControls(input))}: write it to another file.`,
+        );
+    }
+    let handle: Awaited<ReturnType<typeof open>>;
+    try {
+      handle = await open(path, opts.force ? 'w' : 'wx', PRIVATE_FILE_MODE);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const shown = JSON.stringify(escapeControls(path));
+      if (code === 'EEXIST')
+        throw new ValidationError(`${shown} already exists: choose another file, or give --force to replace it.`);
+      if (code === 'ENOENT') throw new ValidationError(`cannot create ${shown}: its folder does not exist.`);
+      if (code === 'EACCES' || code === 'EPERM')
+        throw new ValidationError(`cannot create ${shown}: permission denied.`);
+      if (code === 'EISDIR') throw new ValidationError(`${shown} is a folder: give a file name.`);
+      throw err;
+    }
+    // An existing file replaced with --force keeps its old mode otherwise; the umask may also have narrowed it.
+    await handle.chmod(PRIVATE_FILE_MODE);
+    file = handle.createWriteStream({ autoClose: true });
+    stream = file;
+  }
+  let neutralised = 0;
+  let rows = 0;
+  const put = async (text: string) => {
+    if (!stream.write(text)) await once(stream as NodeJS.EventEmitter, 'drain');
+  };
+  const onNeutralised = () => {
+    neutralised++;
+  };
+  if (format === 'csv') await put(`${columns.map((c) => csvCell(c, onNeutralised)).join(',')}\n`);
+  if (format === 'json') await put('[');
+  return {
+    get neutralised() {
+      return neutralised;
+    },
+    async write(cells) {
+      rows++;
+      if (format === 'csv') await put(`${columns.map((c) => csvCell(cells.get(c) ?? '', onNeutralised)).join(',')}\n`);
+      else if (format === 'json') await put(`${rows > 1 ? ',' : ''}\n${JSON.stringify(jsonRecord(cells))}`);
+      else await put(`${JSON.stringify(jsonRecord(cells))}\n`);
+    },
+    async close() {
+      if (format === 'json') await put(rows > 0 ? '\n]\n' : ']\n');
+      if (file) {
+        const done = once(file, 'close');
+        file.end();
+        await done;
+      }
+    },
+    async abandon() {
+      if (file) {
+        file.destroy();
+        if (path) await rm(path, { force: true });
+      }
+    },
+  };
+}
