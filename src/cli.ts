@@ -184,6 +184,10 @@ export async function main(
         'jsonl',
       ]),
     )
+    .option(
+      '--encoding <name>',
+      'input text encoding: utf-8 (default; UTF-16 with a byte-order mark is read as such), utf-16le, utf-16be, windows-1252, latin1',
+    )
     .option('--skip-invalid', 'apply the valid rows and report the invalid ones, instead of writing nothing', false)
     .option('--resume <run-id>', 'continue an interrupted run (no file needed)')
     .action(async (file: string | undefined, opts) => {
@@ -200,7 +204,9 @@ export async function main(
           : runUpdate({
               ...common,
               source:
-                file === '-' ? { stream: io.stdin, format: opts.format } : { path: at(file), format: opts.format },
+                file === '-'
+                  ? { stream: io.stdin, format: opts.format, ...(opts.encoding ? { encoding: opts.encoding } : {}) }
+                  : { path: at(file), format: opts.format, ...(opts.encoding ? { encoding: opts.encoding } : {}) },
               skipInvalid: opts.skipInvalid,
             }),
       );

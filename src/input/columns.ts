@@ -145,6 +145,18 @@ function normaliseForMatch(s: string): string {
   return s.toLowerCase().replace(/[\s_-]/g, '');
 }
 
+/** A spreadsheet header as the tool compares it: no case, spaces, `_`, `-` or `.` (`Phone Work` is `phone.work`). */
+export function foldColumn(s: string): string {
+  return s.toLowerCase().replace(/[\s_.-]/g, '');
+}
+
+const BY_FOLDED: ReadonlyMap<string, string> = new Map(COLUMNS.map((c) => [foldColumn(c.name), c.name]));
+
+/** The documented column a CSV header means, ignoring case, spaces, `_`, `-` and `.`; undefined when none. */
+export function canonicalColumn(header: string): string | undefined {
+  return BY_FOLDED.get(foldColumn(header));
+}
+
 export function levenshtein(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
@@ -183,11 +195,11 @@ export function suggestColumn(unknown: string): string | undefined {
 }
 
 /** "unknown column …" with a did-you-mean, or the list of known columns when nothing is close. */
-export function unknownColumnMessage(column: string): string {
+export function unknownColumnMessage(column: string, caseSensitive = true): string {
   const suggestion = suggestColumn(column);
   const hint =
     suggestion !== undefined
-      ? `did you mean "${suggestion}"? Column names are case-sensitive`
+      ? `did you mean "${suggestion}"?${caseSensitive ? ' Column names are case-sensitive' : ''}`
       : `known columns are ${COLUMNS.map((c) => c.name).join(', ')}`;
   return `unknown column ${JSON.stringify(column)}: ${hint}`;
 }

@@ -2,13 +2,46 @@ import { pipeline } from 'node:stream/promises';
 import { CsvError, type Options, parse } from 'csv-parse';
 import { ValidationError } from '../errors.js';
 import { Collector } from './collect.js';
-import { COLUMN_NAMES, suggestColumn, unknownColumnMessage } from './columns.js';
+import { canonicalColumn, suggestColumn, unknownColumnMessage } from './columns.js';
+import { peekText } from './decode.js';
+import { MAX_RECORD_CHARS } from './json-stream.js';
 import { problem, quote } from './problems.js';
 import { type Cell, cellFromCsv, normaliseRecord } from './record.js';
 import type { InputProblem, ParsedInput } from './types.js';
 
-/** Far above any real profile row; stops an unclosed quote from swallowing the rest of a large file. */
-const MAX_RECORD_CHARS = 1_000_000;
+export type Delimiter = ',' | ';' | '\t';
+
+function delimiterName(d: Delimiter): string {
+  return d === '\t' ? 'a tab' : d === ';' ? 'a semicolon' : 'a comma';
+}
+
+/**
+ * The separator a header line uses, so that a spreadsheet's "CSV" in a locale with decimal commas (`;`) or a
+ * tab-separated export reads as it is: a comma unless the line has none outside quotes and has `;` or tabs.
+ */
+export function headerDelimiter(line: string): Delimiter {
+  let commas = 0;
+  let semicolons = 0;
+  let tabs = 0;
+  let inQuotes = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '"') inQuotes = !inQuotes;
+    else if (inQuotes) continue;
+    else if (c === ',') commas++;
+    else if (c === ';') semicolons++;
+    else if (c === '\t') tabs++;
+  }
+  if (commas > 0 || (semicolons === 0 && tabs === 0)) return ',';
+  return semicolons >= tabs ? ';' : '\t';
+}
+
+/** The first non-blank line of `head`, once it is complete (followed by a line break). */
+function firstLine(head: string): string | undefined {
+  const lines = head.split(/\r\n|\n|\r/);
+  for (let i = 0; i < lines.length - 1; i++) if (lines[i]!.trim() !== '') return lines[i];
+  return undefined;
+}
 
 const QUOTING_ADVICE =
   'Put double quotes around any value that contains a comma, a double quote or a line break, and double each quote inside it ("").';
@@ -35,7 +68,10 @@ function countLineBreaks(text: string): number {
  * breaks precede it, and where an still-open quoted value began. csv-parse's own line numbers are unreliable
  * (CRLF inside quoted values counts twice), so lines are counted here.
  */
-function locateInRaw(raw: string): {
+function locateInRaw(
+  raw: string,
+  delimiter: Delimiter,
+): {
   field: number;
   lineBreaks: number;
   openQuote?: { field: number; lineBreaks: number };
@@ -61,7 +97,7 @@ function locateInRaw(raw: string): {
     } else if (c === '"' && atFieldStart) {
       inQuotes = true;
       openQuote = { field, lineBreaks };
-    } else if (c === ',') {
+    } else if (c === delimiter) {
       field++;
       atFieldStart = true;
     } else if (c !== ' ' && c !== '\t') {
@@ -75,16 +111,18 @@ interface ParseState {
   nextLine: number;
   header?: string[];
   rows: number;
+  delimiter: Delimiter;
 }
 
 function describeCsvError(err: CsvError, name: string, state: ParseState): string {
   const raw = typeof err.raw === 'string' ? err.raw : '';
-  const located = locateInRaw(raw);
+  const located = locateInRaw(raw, state.delimiter);
   const pointAt =
     err.code === 'CSV_QUOTE_NOT_CLOSED' || err.code === 'CSV_MAX_RECORD_SIZE' ? located.openQuote : undefined;
   const line = state.nextLine + (pointAt ?? located).lineBreaks;
   const fieldIndex = (pointAt ?? located).field;
-  const columnName = state.header?.[fieldIndex]?.trim();
+  const written = state.header?.[fieldIndex]?.trim();
+  const columnName = written === undefined ? undefined : (canonicalColumn(written) ?? written);
   const column = columnName ? `column ${JSON.stringify(columnName)}` : `column ${fieldIndex + 1}`;
   const where =
     state.header === undefined
@@ -103,7 +141,7 @@ function describeCsvError(err: CsvError, name: string, state: ParseState): strin
     case 'CSV_INVALID_CLOSING_QUOTE':
     case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE': {
       const got = /got "(.*?)"/.exec(err.message)?.[1];
-      reason = `a quoted value is followed by ${got !== undefined ? quote(got) : 'other text'} instead of a comma or the end of the line`;
+      reason = `a quoted value is followed by ${got !== undefined ? quote(got) : 'other text'} instead of ${delimiterName(state.delimiter)} or the end of the line`;
       break;
     }
     case 'INVALID_OPENING_QUOTE':
@@ -112,25 +150,27 @@ function describeCsvError(err: CsvError, name: string, state: ParseState): strin
     default:
       reason = err.message;
   }
-  return `${name}, ${where}: CSV quoting error: ${reason}. ${QUOTING_ADVICE}`;
+  const advice =
+    state.delimiter === ',' ? QUOTING_ADVICE : QUOTING_ADVICE.replace('a comma', delimiterName(state.delimiter));
+  return `${name}, ${where}: CSV quoting error: ${reason}. ${advice}`;
 }
 
-function noKeyColumnMessage(name: string, header: string[]): string {
+function noKeyColumnMessage(name: string, header: string[], delimiter: Delimiter): string {
   const parts = [
     `${name}: the header has neither an "id" nor an "email" column, so no row says which user it changes.`,
   ];
   const hints = header
     .map((h) => h.trim())
-    .filter((h) => h !== '' && !COLUMN_NAMES.has(h))
+    .filter((h) => h !== '' && canonicalColumn(h) === undefined)
     .map((h) => [h, suggestColumn(h)] as const)
     .filter(([, s]) => s === 'id' || s === 'email' || s === 'newEmail')
     .map(([h, s]) => `${JSON.stringify(h)} → did you mean "${s}"?`);
-  if (hints.length > 0) parts.push(`Column names are case-sensitive: ${hints.join(' ')}`);
-  const joined = header.join(',');
-  const separator = [';', '\t', '|'].find((s) => header.length === 1 && joined.includes(s));
+  if (hints.length > 0) parts.push(hints.join(' '));
+  const joined = header.join(delimiter);
+  const separator = ['|', ',', ';', '\t'].find((s) => s !== delimiter && header.length === 1 && joined.includes(s));
   if (separator !== undefined) {
     parts.push(
-      `The header looks separated by ${separator === '\t' ? 'tabs' : JSON.stringify(separator)}: save the file with commas as separators.`,
+      `The header looks separated by ${separator === '\t' ? 'tabs' : JSON.stringify(separator)}: separate columns with commas, semicolons or tabs.`,
     );
   }
   parts.push(`The header read was: ${quote(joined)}.`);
@@ -143,6 +183,10 @@ interface HeaderPlan {
   unnamed: Set<number>;
 }
 
+/**
+ * Matches each header to its documented column regardless of case, spaces, `_`, `-` and `.`, as a spreadsheet
+ * user writes them (`Email`, `Phone Work`); from here on every message names the documented column.
+ */
 function planHeader(header: string[], line: number, collector: Collector): HeaderPlan {
   const columns: (string | undefined)[] = [];
   const unnamed = new Set<number>();
@@ -154,23 +198,24 @@ function planHeader(header: string[], line: number, collector: Collector): Heade
       unnamed.add(i);
       return;
     }
-    const earlier = firstPosition.get(name);
+    const canonical = canonicalColumn(name);
+    const column = canonical ?? name;
+    const earlier = firstPosition.get(column);
     if (earlier !== undefined) {
-      collector.addFileProblem(
-        problem(
-          'error',
-          { line, column: name },
-          `the column appears twice in the header (positions ${earlier + 1} and ${i + 1}); keep only one`,
-        ),
-      );
+      const first = header[earlier]!.trim();
+      const detail =
+        first === name
+          ? `the column appears twice in the header (positions ${earlier + 1} and ${i + 1}); keep only one`
+          : `the header has ${JSON.stringify(first)} (position ${earlier + 1}) and ${JSON.stringify(name)} (position ${i + 1}), which both mean "${column}"; keep only one`;
+      collector.addFileProblem(problem('error', { line, column }, detail));
       return;
     }
-    firstPosition.set(name, i);
-    if (!COLUMN_NAMES.has(name)) {
-      collector.addFileProblem(problem('error', { line, column: name }, unknownColumnMessage(name)));
+    firstPosition.set(column, i);
+    if (canonical === undefined) {
+      collector.addFileProblem(problem('error', { line, column: name }, unknownColumnMessage(name, false)));
       return;
     }
-    columns[i] = name;
+    columns[i] = canonical;
   });
   return { columns, unnamed };
 }
@@ -185,7 +230,9 @@ function isBlank(fields: string[]): boolean {
  */
 export async function readCsv(text: AsyncIterable<string>, name: string): Promise<ParsedInput> {
   const collector = new Collector('csv');
-  const state: ParseState = { nextLine: 1, rows: 0 };
+  const peeked = await peekText(text, (head) => firstLine(head) !== undefined, MAX_RECORD_CHARS);
+  const delimiter = headerDelimiter(firstLine(peeked.head) ?? peeked.head);
+  const state: ParseState = { nextLine: 1, rows: 0, delimiter };
   let plan: HeaderPlan | undefined;
   let headerWidth = 0;
 
@@ -205,6 +252,7 @@ export async function readCsv(text: AsyncIterable<string>, name: string): Promis
 
   const parser = parse({
     bom: true,
+    delimiter,
     raw: true,
     trim: true,
     relax_column_count: true,
@@ -218,8 +266,10 @@ export async function readCsv(text: AsyncIterable<string>, name: string): Promis
   const consume = async (records: AsyncIterable<CsvRecord>) => {
     for await (const rec of records) {
       if (rec.kind === 'header') {
-        const named = new Set(rec.fields.map((f) => f.trim()));
-        if (!named.has('id') && !named.has('email')) throw new ValidationError(noKeyColumnMessage(name, rec.fields));
+        const named = new Set(rec.fields.map((f) => canonicalColumn(f.trim())));
+        if (!named.has('id') && !named.has('email')) {
+          throw new ValidationError(noKeyColumnMessage(name, rec.fields, delimiter));
+        }
         plan = planHeader(rec.fields, rec.line, collector);
         headerWidth = rec.fields.length;
         continue;
@@ -232,7 +282,7 @@ export async function readCsv(text: AsyncIterable<string>, name: string): Promis
           problem(
             'error',
             at,
-            `has ${rec.fields.length} values but the header has ${headerWidth} columns; a value that contains a comma must be in double quotes`,
+            `has ${rec.fields.length} values but the header has ${headerWidth} columns; a value that contains ${delimiterName(delimiter)} must be in double quotes`,
           ),
         );
       }
@@ -259,7 +309,7 @@ export async function readCsv(text: AsyncIterable<string>, name: string): Promis
   };
 
   try {
-    await pipeline(text, parser, consume);
+    await pipeline(peeked.text, parser, consume);
   } catch (err) {
     if (err instanceof CsvError) throw new ValidationError(describeCsvError(err, name, state));
     throw err;

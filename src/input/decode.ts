@@ -1,6 +1,21 @@
 import { ValidationError } from '../errors.js';
 
-const UTF8_HINT = 'save it as UTF-8 (in Excel: "CSV UTF-8 (Comma delimited)")';
+const UTF8_HINT =
+  'save it as UTF-8 (in Excel: "CSV UTF-8 (Comma delimited)"), or pass --encoding with the encoding it was saved in (a Windows export is usually --encoding windows-1252)';
+
+/** Encodings a spreadsheet writes, named as --encoding takes them; any label TextDecoder knows is accepted. */
+export const SPREADSHEET_ENCODINGS = ['utf-8', 'utf-16le', 'utf-16be', 'windows-1252', 'latin1'] as const;
+
+/** The WHATWG encoding for an --encoding value, or a usage error naming the usual ones. */
+export function resolveEncoding(label: string): string {
+  try {
+    return new TextDecoder(label.trim()).encoding;
+  } catch {
+    throw new ValidationError(
+      `Unknown encoding ${JSON.stringify(label)} for --encoding: use one of ${SPREADSHEET_ENCODINGS.join(', ')} (or another name the WHATWG Encoding standard knows).`,
+    );
+  }
+}
 
 function countNewlines(text: string, end = text.length): number {
   let n = 0;
@@ -18,15 +33,42 @@ function lineOfInvalidByte(bytes: Uint8Array, linesBefore: number): number {
   return linesBefore + 1 + countNewlines(lossy, at === -1 ? 0 : at);
 }
 
+/** The encoding a byte-order mark at the start of `chunk` announces. */
+function bomEncoding(chunk: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
+  if (chunk.length < 2) return undefined;
+  if (chunk[0] === 0xff && chunk[1] === 0xfe) return 'utf-16le';
+  if (chunk[0] === 0xfe && chunk[1] === 0xff) return 'utf-16be';
+  return undefined;
+}
+
+/** UTF-16 without a byte-order mark, read as UTF-8, is text with a NUL after (or before) every ASCII letter. */
+function looksLikeUtf16(chunk: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
+  const n = Math.min(chunk.length, 512) & ~1;
+  if (n < 4) return undefined;
+  let evenNuls = 0;
+  let oddNuls = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (chunk[i] === 0) evenNuls++;
+    if (chunk[i + 1] === 0) oddNuls++;
+  }
+  const pairs = n / 2;
+  if (oddNuls > pairs * 0.6 && evenNuls === 0) return 'utf-16le';
+  if (evenNuls > pairs * 0.6 && oddNuls === 0) return 'utf-16be';
+  return undefined;
+}
+
 /**
- * Decodes a byte stream as UTF-8, dropping a leading byte-order mark. Invalid UTF-8 (a Windows-1252 or UTF-16
- * export) is fatal: decoding it leniently would write replacement characters into people's names.
+ * Decodes a byte stream to text, dropping a leading byte-order mark. Without `encoding`, UTF-8, or UTF-16 when a
+ * byte-order mark says so. Undecodable bytes are fatal: decoding leniently would write replacement characters
+ * into people's names.
  */
-export async function* decodeUtf8(
+export async function* decodeText(
   source: AsyncIterable<Buffer | Uint8Array | string>,
   name: string,
+  encoding?: string,
 ): AsyncGenerator<string, void, undefined> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let decoder: InstanceType<typeof TextDecoder> | undefined;
+  let chosen = encoding === undefined ? undefined : resolveEncoding(encoding);
   let first = true;
   let lines = 0;
   try {
@@ -35,19 +77,29 @@ export async function* decodeUtf8(
       if (typeof chunk === 'string') {
         text = first && chunk.charCodeAt(0) === 0xfeff ? chunk.slice(1) : chunk;
       } else {
-        if (
-          first &&
-          chunk.length >= 2 &&
-          ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff))
-        ) {
-          throw new ValidationError(`${name} is encoded as UTF-16; ${UTF8_HINT} and try again.`);
+        if (decoder === undefined) {
+          if (chunk.length === 0) continue;
+          const bom = bomEncoding(chunk);
+          // A UTF-16 byte-order mark is unambiguous; it wins over the UTF-8 default but not over a choice.
+          if (chosen === undefined) chosen = bom ?? 'utf-8';
+          if (chosen === 'utf-8' && bom === undefined) {
+            const utf16 = looksLikeUtf16(chunk);
+            if (utf16 !== undefined) {
+              throw new ValidationError(
+                `${name} looks encoded as UTF-16 without a byte-order mark: pass --encoding ${utf16}, or save it as UTF-8.`,
+              );
+            }
+          }
+          decoder = new TextDecoder(chosen, { fatal: true });
         }
         try {
           text = decoder.decode(chunk, { stream: true });
         } catch {
-          const line = lineOfInvalidByte(chunk, lines);
+          const line = chosen === 'utf-8' ? `, line ${lineOfInvalidByte(chunk, lines)}` : ` after line ${lines}`;
           throw new ValidationError(
-            `${name}, line ${line}: the file is not valid UTF-8 text; ${UTF8_HINT} and try again.`,
+            chosen === 'utf-8'
+              ? `${name}${line}: the file is not valid UTF-8 text; ${UTF8_HINT}.`
+              : `${name}${line}: the file is not valid ${chosen} text; check the encoding it was saved in and pass it with --encoding.`,
           );
         }
       }
@@ -56,12 +108,12 @@ export async function* decodeUtf8(
       lines += countNewlines(text);
       yield text;
     }
-    let tail: string;
+    let tail = '';
     try {
-      tail = decoder.decode();
+      if (decoder !== undefined) tail = decoder.decode();
     } catch {
       throw new ValidationError(
-        `${name}, line ${lines + 1}: the file ends in the middle of a UTF-8 character; ${UTF8_HINT} and try again.`,
+        `${name}, line ${lines + 1}: the file ends in the middle of a ${chosen === 'utf-8' ? 'UTF-8' : chosen} character; ${chosen === 'utf-8' ? UTF8_HINT : 'check the encoding it was saved in and pass it with --encoding'}.`,
       );
     }
     if (tail !== '') yield tail;
@@ -103,4 +155,38 @@ export async function peekFirstChar(
     }
   }
   return { first, text: replay() };
+}
+
+/**
+ * Reads chunks until `enough(head)` holds for the text read so far (or `cap` characters or the end), and returns
+ * that head with a text stream that still yields everything read.
+ */
+export async function peekText(
+  text: AsyncIterable<string>,
+  enough: (head: string) => boolean,
+  cap: number,
+): Promise<{ head: string; text: AsyncIterable<string> }> {
+  const iterator = text[Symbol.asyncIterator]();
+  const buffered: string[] = [];
+  let head = '';
+  let done = false;
+  while (!enough(head) && head.length < cap) {
+    const next = await iterator.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    buffered.push(next.value);
+    head += next.value;
+  }
+  async function* replay(): AsyncGenerator<string, void, undefined> {
+    yield* buffered;
+    if (done) return;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  return { head, text: replay() };
 }

@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { ValidationError } from '../errors.js';
 import { readCsv } from './csv.js';
-import { decodeUtf8, peekFirstChar } from './decode.js';
+import { decodeText, peekFirstChar, resolveEncoding } from './decode.js';
 import { detectFormat, isStdin } from './format.js';
 import { readJsonArray, readJsonLines } from './json.js';
 import type { InputFormat, ParsedInput } from './types.js';
@@ -12,6 +12,8 @@ export interface InputSource {
   /** Read this instead of the file or stdin; `path`, if given, only names it in messages. */
   stream?: NodeJS.ReadableStream;
   format?: InputFormat;
+  /** --encoding: a label TextDecoder knows (utf-8, utf-16le, windows-1252…); default UTF-8, or UTF-16 by its BOM. */
+  encoding?: string;
 }
 
 function openFailure(path: string, err: unknown): ValidationError {
@@ -54,9 +56,10 @@ export async function readInput(source: InputSource): Promise<ParsedInput> {
   const name = stdin ? 'stdin' : source.path!;
   // Decide the format before opening a file, so a bad extension fails without touching it.
   let format = source.format ?? (stdin ? undefined : detectFormat(source.path));
+  if (source.encoding !== undefined) resolveEncoding(source.encoding);
   const bytes = source.stream ?? (stdin ? process.stdin : await openFile(source.path!));
 
-  let text: AsyncIterable<string> = decodeUtf8(bytes as AsyncIterable<Buffer | string>, name);
+  let text: AsyncIterable<string> = decodeText(bytes as AsyncIterable<Buffer | string>, name, source.encoding);
   if (format === undefined) {
     const peeked = await peekFirstChar(text);
     if (peeked.first === undefined) throw new ValidationError(`${name} is empty: no input was given.`);

@@ -14,6 +14,7 @@ import {
   isUuid,
   MAX_NAME_LENGTH,
   MAX_TEXT_LENGTH,
+  spreadsheetHint,
 } from './values.js';
 
 /**
@@ -102,6 +103,16 @@ export function normaliseRecord(
     return { state: 'value', text: cell.text };
   };
 
+  // Free text cannot be wrong, but `1.23457E+11` in a text column is almost surely a spreadsheet's doing.
+  const text = (column: string, value: string): Checked<string> => {
+    const result = checkText(value, MAX_TEXT_LENGTH);
+    const hint = result.ok ? spreadsheetHint(value) : '';
+    if (hint !== '') {
+      problems.push(problem('warning', { ...at, column }, `${quote(value)} is kept as written, but${hint.slice(1)}`));
+    }
+    return result;
+  };
+
   const checked = <T>(column: string, result: Checked<T>): T | undefined => {
     if (result.ok) return result.value;
     error(column, result.message);
@@ -156,7 +167,7 @@ export function normaliseRecord(
     const cell = take(column);
     if (cell.state === 'clear') changes[column] = null;
     else if (cell.state === 'value') {
-      const value = checked(column, checkText(cell.text, MAX_TEXT_LENGTH));
+      const value = checked(column, text(column, cell.text));
       if (value !== undefined) changes[column] = value;
     }
   }
@@ -181,10 +192,7 @@ export function normaliseRecord(
       changes.employerInfo ??= {};
       changes.employerInfo[field] = null;
     } else if (cell.state === 'value') {
-      const value = checked(
-        column,
-        field === 'dateHire' ? checkDate(cell.text) : checkText(cell.text, MAX_TEXT_LENGTH),
-      );
+      const value = checked(column, field === 'dateHire' ? checkDate(cell.text) : text(column, cell.text));
       if (value !== undefined) {
         changes.employerInfo ??= {};
         changes.employerInfo[field] = value;

@@ -54,13 +54,33 @@ export function checkEmail(value: string): Checked<string> {
   return { ok: true, value: value.toLowerCase() };
 }
 
+// What a spreadsheet writes when it has read a cell as a number or a date and saved it back in its own format.
+const scientific = /^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$/;
+const localDate = /^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}(?:\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?)?$/;
+const bareDigits = /^\d{7,15}$/;
+
+const AS_TEXT = 'format the column as text in the spreadsheet (or type a leading apostrophe) and enter the value again';
+
+/** A hint when `value` looks like what a spreadsheet makes of a number or a date; '' otherwise. */
+export function spreadsheetHint(value: string, expectsDate = false): string {
+  if (scientific.test(value)) {
+    return `; the spreadsheet turned this into a number in scientific notation, which loses digits: ${AS_TEXT}`;
+  }
+  if (localDate.test(value) && !/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    return expectsDate
+      ? '; the spreadsheet wrote the date in its local format: format the column as text, or with the custom format yyyy-mm-dd'
+      : `; the spreadsheet turned this into a date: ${AS_TEXT}`;
+  }
+  return '';
+}
+
 export function checkDate(value: string): Checked<string> {
   if (!dateSchema.safeParse(value).success) {
     return {
       ok: false,
       message: /^\d{4}-\d{2}-\d{2}$/.test(value)
         ? `${quote(value)} is not a real calendar date`
-        : `${quote(value)} is not a date in the form yyyy-MM-dd, e.g. 2021-03-15`,
+        : `${quote(value)} is not a date in the form yyyy-MM-dd, e.g. 2021-03-15${spreadsheetHint(value, true)}`,
     };
   }
   return { ok: true, value };
@@ -76,9 +96,13 @@ export function checkPhone(value: string): Checked<string> {
   }
   const compact = value.replace(phoneSeparators, '');
   if (!e164.test(compact)) {
+    let hint = spreadsheetHint(value);
+    if (hint === '' && bareDigits.test(compact)) {
+      hint = `; a spreadsheet drops the leading + when it reads the cell as a number: ${AS_TEXT}, e.g. +${compact}`;
+    }
     return {
       ok: false,
-      message: `${quote(value)} must be in international format, e.g. +13175550100 (a + then the country code and number, 7–15 digits)`,
+      message: `${quote(value)} must be in international format, e.g. +13175550100 (a + then the country code and number, 7–15 digits)${hint}`,
     };
   }
   return { ok: true, value: compact };

@@ -48,7 +48,7 @@ import type { RoutingWork } from './routing-engine.js';
 import type { UpdateResult } from './summary.js';
 
 export interface UpdateOptions extends CommandOptions {
-  source: { path?: string; stream?: NodeJS.ReadableStream; format?: InputFormat };
+  source: { path?: string; stream?: NodeJS.ReadableStream; format?: InputFormat; encoding?: string };
   skipInvalid: boolean;
 }
 

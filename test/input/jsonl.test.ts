@@ -91,7 +91,7 @@ describe('JSON Lines', () => {
     }
     const err = await fatal(readInput({ stream: endless() as unknown as NodeJS.ReadableStream, format: 'jsonl' }));
     expect(err.message).toBe(
-      'stdin, line 2: the file is not valid UTF-8 text; save it as UTF-8 (in Excel: "CSV UTF-8 (Comma delimited)") and try again.',
+      'stdin, line 2: the file is not valid UTF-8 text; save it as UTF-8 (in Excel: "CSV UTF-8 (Comma delimited)"), or pass --encoding with the encoding it was saved in (a Windows export is usually --encoding windows-1252).',
     );
   });
 });

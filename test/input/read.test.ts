@@ -86,12 +86,11 @@ describe('readInput', () => {
     expect(err.message).toBe('Cannot read users.csv: EIO: i/o error, read');
   });
 
-  it('rejects a UTF-16 file with advice', async () => {
-    const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('email\n', 'utf16le')]);
-    const err = await fatal(readInput({ path: 'users.csv', stream: streamOf(bytes) }));
-    expect(err.message).toBe(
-      'users.csv is encoded as UTF-16; save it as UTF-8 (in Excel: "CSV UTF-8 (Comma delimited)") and try again.',
+  it('asks for --encoding when a file is UTF-16 without a byte-order mark', async () => {
+    const err = await fatal(
+      readInput({ path: 'users.csv', stream: streamOf(Buffer.from('email,title\n', 'utf16le')) }),
     );
+    expect(err.message).toContain('looks encoded as UTF-16 without a byte-order mark: pass --encoding utf-16le');
   });
 
   it('reports invalid UTF-8 on the right line even when the bad byte is in a later chunk', async () => {

@@ -1,0 +1,61 @@
+/**
+ * Inputs as other tools write them, through the built CLI against the emulator: pretty-printed JSON objects on
+ * stdin (`jq '.[]'`), and a Windows-1252, semicolon-separated spreadsheet export with its own header spelling.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Sandbox, sandbox } from './harness.js';
+import { activeUsers } from './helpers.js';
+
+let box: Sandbox;
+beforeAll(async () => {
+  box = await sandbox();
+});
+afterAll(async () => {
+  await box.close();
+});
+beforeEach(() => {
+  box.emulator.reset();
+});
+
+describe('input shapes', () => {
+  it("pretty-printed objects on stdin (jq '.[]') are applied row by row", async () => {
+    const [a, b] = activeUsers(box);
+    const stdin = [
+      { email: a!.email, title: 'Shape Title A' },
+      { email: b!.email, title: 'Shape Title B' },
+    ]
+      .map((o) => JSON.stringify(o, null, 2))
+      .join('\n');
+    const r = await box.cli(['update', '-', '--yes'], { stdin });
+    expect(r.code, r.stderr).toBe(0);
+    expect(box.emulator.user(a!.id)?.title).toBe('Shape Title A');
+    expect(box.emulator.user(b!.id)?.title).toBe('Shape Title B');
+  });
+
+  it('a bad object in a pretty-printed stream names its row and the line of the error', async () => {
+    const [a, b] = activeUsers(box);
+    const stdin = `{\n  "email": "${a!.email}",\n  "title": "X"\n}\n{\n  "email": "${b!.email}",\n  "title": "Y",\n}\n`;
+    const r = await box.cli(['update', '-', '--yes'], { stdin });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/row 2 \(line 5\).*\(line 8\).*a comma before "}" is not allowed/);
+  });
+
+  it('a Windows-1252 export separated by semicolons, with spreadsheet headers, is applied with --encoding', async () => {
+    const [a] = activeUsers(box);
+    const bytes = Buffer.concat([
+      Buffer.from(`E-mail;Title;Department\r\n${a!.email};Jefe de Atenci`),
+      Buffer.from([0xf3]),
+      Buffer.from('n;Soporte, EMEA\r\n'),
+    ]);
+    const file = join(box.dir, 'export.csv');
+    await writeFile(file, bytes);
+    const plain = await box.cli(['update', file, '--yes']);
+    expect(plain.code, plain.stderr).toBe(2);
+    expect(plain.stderr).toContain('--encoding windows-1252');
+    const r = await box.cli(['update', file, '--yes', '--encoding', 'windows-1252']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(box.emulator.user(a!.id)).toMatchObject({ title: 'Jefe de Atención', department: 'Soporte, EMEA' });
+  });
+});
