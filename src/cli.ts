@@ -15,7 +15,9 @@ import {
 import { createLogger, type LogFormat, type LogLevel } from './log.js';
 import { createProgress } from './progress.js';
 import { type OpenTerminal, openControllingTerminal } from './run/consent.js';
+import { invalidDocumentRow, refusedHead, writeDocument } from './run/document.js';
 import { listRuns } from './run/folder.js';
+import { InvalidInputError } from './run/invalid.js';
 import type { CommandOptions } from './run/pipeline.js';
 import { runResume } from './run/resume.js';
 import { runRollback } from './run/rollback.js';
@@ -79,14 +81,48 @@ export async function main(
       .option('-y, --yes', 'apply without asking for confirmation', false)
       .option('--json', 'print one machine-readable JSON document on stdout', false)
       .option('--report <path>', 'write a per-row report (.csv or .jsonl)')
+      .option(
+        '--detailed-exitcode',
+        'with --dry-run: exit 4 when changes are pending, 0 when there is nothing to do (errors as usual)',
+        false,
+      )
       .option('--max-concurrency <n>', 'upper bound on requests in flight', positiveInt('--max-concurrency'), 16)
       .option('--no-progress', 'no progress bar');
 
   /** Common set-up of a command that writes: logger, credentials, Ctrl-C handling. */
   const writing = async (
+    command: 'update' | 'rollback',
     opts: Record<string, unknown>,
     run: (common: CommandOptions) => Promise<{ exitCode: ExitCodeValue }>,
   ) => {
+    try {
+      await runWriting(opts, run);
+    } catch (err) {
+      // With --json, stdout carries a document however the run ended: a refused one says why.
+      if (opts.json === true) {
+        const mode = opts.dryRun ? 'dry-run' : opts.resume ? 'resume' : command === 'rollback' ? 'rollback' : 'apply';
+        const what = { command, mode, exitCode: exitCodeFor(fileSystemError(err)), source: null } as const;
+        const head =
+          err instanceof InvalidInputError
+            ? refusedHead(
+                { ...what, source: err.source },
+                { kind: 'invalid', fileProblems: err.fileProblems, rows: err.rows.length },
+              )
+            : refusedHead(what, { kind: 'error', message: err instanceof Error ? err.message : String(err) });
+        const rows = err instanceof InvalidInputError ? err.rows.map(invalidDocumentRow) : [];
+        await writeDocument(io.stdout, head, rows);
+      }
+      throw err;
+    }
+  };
+  const runWriting = async (
+    opts: Record<string, unknown>,
+    run: (common: CommandOptions) => Promise<{ exitCode: ExitCodeValue }>,
+  ) => {
+    if (opts.detailedExitcode === true && opts.dryRun !== true)
+      throw new ValidationError(
+        '--detailed-exitcode only applies to --dry-run (it tells "changes pending" from "nothing to do"); add --dry-run or drop it.',
+      );
     const global = program.opts<GlobalOptions>();
     const log = createLogger({ level: global.logLevel, format: global.logFormat, destination: io.stderr });
     const connection = loadConnectionConfig({
@@ -118,6 +154,7 @@ export async function main(
         connection,
         dryRun: opts.dryRun as boolean,
         json: opts.json as boolean,
+        detailedExitcode: opts.detailedExitcode === true,
         reportPath: opts.report as string | undefined,
         stateDir: opts.stateDir as string,
         maxConcurrency: opts.maxConcurrency as number,
@@ -168,7 +205,7 @@ export async function main(
           `update was given both a file (${file}) and --resume ${opts.resume}: a resume continues the run's own plan. ` +
             'Give one of them.',
         );
-      await writing(opts, (common) =>
+      await writing('update', opts, (common) =>
         opts.resume
           ? runResume(common, opts.resume)
           : runUpdate({
@@ -194,7 +231,9 @@ export async function main(
         throw new ValidationError(
           `rollback was given both a run to undo (${runId}) and --resume ${opts.resume}. Give one of them.`,
         );
-      await writing(opts, (common) => (opts.resume ? runResume(common, opts.resume) : runRollback(common, runId!)));
+      await writing('rollback', opts, (common) =>
+        opts.resume ? runResume(common, opts.resume) : runRollback(common, runId!),
+      );
     });
 
   program

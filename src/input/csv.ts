@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { CsvError, type Options, parse } from 'csv-parse';
 import { ValidationError } from '../errors.js';
 import { Collector } from './collect.js';
-import { COLUMN_NAMES, suggestColumn, unknownColumnMessage } from './columns.js';
+import { COLUMN_NAMES, suggestColumn, unknownColumn, unknownColumnMessage } from './columns.js';
 import { problem, quote } from './problems.js';
 import { type Cell, cellFromCsv, normaliseRecord } from './record.js';
 import type { InputProblem, ParsedInput } from './types.js';
@@ -161,13 +161,16 @@ function planHeader(header: string[], line: number, collector: Collector): Heade
           'error',
           { line, column: name },
           `the column appears twice in the header (positions ${earlier + 1} and ${i + 1}); keep only one`,
+          { code: 'duplicate_column' },
         ),
       );
       return;
     }
     firstPosition.set(name, i);
     if (!COLUMN_NAMES.has(name)) {
-      collector.addFileProblem(problem('error', { line, column: name }, unknownColumnMessage(name)));
+      collector.addFileProblem(
+        problem('error', { line, column: name }, unknownColumnMessage(name), unknownColumn(name)),
+      );
       return;
     }
     columns[i] = name;
@@ -233,6 +236,7 @@ export async function readCsv(text: AsyncIterable<string>, name: string): Promis
             'error',
             at,
             `has ${rec.fields.length} values but the header has ${headerWidth} columns; a value that contains a comma must be in double quotes`,
+            { code: 'csv_field_count' },
           ),
         );
       }

@@ -164,6 +164,10 @@ export interface RoutingNameProblem {
   column: RoutingColumnName;
   /** What is wrong with the names of this column, without the row and column. */
   message: string;
+  /** `unknown_skill`, `ambiguous_queue`…: of the first name in the column that is wrong. */
+  code: string;
+  /** The closest known name, when exactly one name of the column is wrong and one is close. */
+  suggestion?: string;
 }
 
 /**
@@ -175,6 +179,7 @@ export function checkRoutingNames(rows: readonly InputRow[], index: CatalogueInd
   for (const row of rows) {
     if (row.changes.routing === undefined) continue;
     const byColumn = new Map<RoutingColumnName, string[]>();
+    const firstOf = new Map<RoutingColumnName, { code: string; suggestion?: string }>();
     const seen = new Set<string>();
     for (const use of namesUsed(row.changes.routing)) {
       const found = index.lookup(use.kind, use.name);
@@ -192,8 +197,22 @@ export function checkRoutingNames(rows: readonly InputRow[], index: CatalogueInd
               found.suggestion !== undefined ? `; did you mean ${JSON.stringify(found.suggestion)}?` : ''
             }`;
       byColumn.set(use.column, [...(byColumn.get(use.column) ?? []), text]);
+      if (!firstOf.has(use.column)) {
+        const code = `${'ambiguous' in found ? 'ambiguous' : 'unknown'}_${use.kind}`;
+        const suggestion = 'ambiguous' in found ? undefined : found.suggestion;
+        firstOf.set(use.column, suggestion !== undefined ? { code, suggestion } : { code });
+      }
     }
-    for (const [column, texts] of byColumn) problems.push({ row, column, message: texts.join('; ') });
+    for (const [column, texts] of byColumn) {
+      const first = firstOf.get(column)!;
+      problems.push({
+        row,
+        column,
+        message: texts.join('; '),
+        code: first.code,
+        ...(texts.length === 1 && first.suggestion !== undefined ? { suggestion: first.suggestion } : {}),
+      });
+    }
   }
   return problems;
 }

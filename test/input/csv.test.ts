@@ -132,6 +132,8 @@ describe('CSV', () => {
         severity: 'error',
         line: 1,
         column: 'Title',
+        code: 'unknown_column',
+        suggestion: 'title',
         message:
           'line 1, column "Title": unknown column "Title": did you mean "title"? Column names are case-sensitive',
       },
@@ -152,6 +154,7 @@ describe('CSV', () => {
         severity: 'error',
         line: 1,
         column: 'title',
+        code: 'duplicate_column',
         message: 'line 1, column "title": the column appears twice in the header (positions 2 and 3); keep only one',
       },
     ]);
@@ -175,6 +178,7 @@ describe('CSV', () => {
         severity: 'error',
         rowNumber: 1,
         line: 2,
+        code: 'csv_field_count',
         message:
           'row 1 (line 2): has 4 values but the header has 3 columns; a value that contains a comma must be in double quotes',
       },
