@@ -94,8 +94,11 @@ export async function main(
     command: 'update' | 'rollback',
     opts: Record<string, unknown>,
     run: (common: CommandOptions) => Promise<{ exitCode: ExitCodeValue }>,
+    /** The command's own usage checks: a refusal by them is reported in the document too. */
+    check: () => void,
   ) => {
     try {
+      check();
       await runWriting(opts, run);
     } catch (err) {
       // With --json, stdout carries a document however the run ended: a refused one says why.
@@ -198,21 +201,27 @@ export async function main(
     .option('--skip-invalid', 'apply the valid rows and report the invalid ones, instead of writing nothing', false)
     .option('--resume <run-id>', 'continue an interrupted run (no file needed)')
     .action(async (file: string | undefined, opts) => {
-      if (!file && !opts.resume)
-        throw new ValidationError('update needs a file (or - for stdin), or --resume <run-id>.');
-      if (file && opts.resume)
-        throw new ValidationError(
-          `update was given both a file (${file}) and --resume ${opts.resume}: a resume continues the run's own plan. ` +
-            'Give one of them.',
-        );
-      await writing('update', opts, (common) =>
-        opts.resume
-          ? runResume(common, opts.resume)
-          : runUpdate({
-              ...common,
-              source: file === '-' ? { stream: io.stdin, format: opts.format } : { path: file, format: opts.format },
-              skipInvalid: opts.skipInvalid,
-            }),
+      const check = () => {
+        if (!file && !opts.resume)
+          throw new ValidationError('update needs a file (or - for stdin), or --resume <run-id>.');
+        if (file && opts.resume)
+          throw new ValidationError(
+            `update was given both a file (${file}) and --resume ${opts.resume}: a resume continues the run's own plan. ` +
+              'Give one of them.',
+          );
+      };
+      await writing(
+        'update',
+        opts,
+        (common) =>
+          opts.resume
+            ? runResume(common, opts.resume)
+            : runUpdate({
+                ...common,
+                source: file === '-' ? { stream: io.stdin, format: opts.format } : { path: file, format: opts.format },
+                skipInvalid: opts.skipInvalid,
+              }),
+        check,
       );
     });
 
@@ -226,13 +235,18 @@ export async function main(
   )
     .option('--resume <run-id>', 'continue an interrupted rollback')
     .action(async (runId: string | undefined, opts) => {
-      if (!runId && !opts.resume) throw new ValidationError('rollback needs a run id (see `genesys-bulk runs`).');
-      if (runId && opts.resume)
-        throw new ValidationError(
-          `rollback was given both a run to undo (${runId}) and --resume ${opts.resume}. Give one of them.`,
-        );
-      await writing('rollback', opts, (common) =>
-        opts.resume ? runResume(common, opts.resume) : runRollback(common, runId!),
+      const check = () => {
+        if (!runId && !opts.resume) throw new ValidationError('rollback needs a run id (see `genesys-bulk runs`).');
+        if (runId && opts.resume)
+          throw new ValidationError(
+            `rollback was given both a run to undo (${runId}) and --resume ${opts.resume}. Give one of them.`,
+          );
+      };
+      await writing(
+        'rollback',
+        opts,
+        (common) => (opts.resume ? runResume(common, opts.resume) : runRollback(common, runId!)),
+        check,
       );
     });
 

@@ -172,6 +172,10 @@ describe('--json: one document for every command', () => {
     expect(usage.code).toBe(2);
     expect(doc(usage.stdout)).toMatchObject({ command: 'rollback', outcome: 'error', exitCode: 2, rows: [] });
 
+    const both = await box.cli(['update', 'x.csv', '--resume', 'some-run', '--json']);
+    expect(both.code).toBe(2);
+    expect(doc(both.stdout)).toMatchObject({ mode: 'resume', outcome: 'error', problems: [{ code: 'usage' }] });
+
     const file = await writeInput(
       box,
       'one.csv',
@@ -241,6 +245,26 @@ describe('--json on invalid input (exit 2)', () => {
     expect(report.map((x) => x.row)).toEqual([0, ...Array.from({ length: 28 }, (_, i) => i + 1)]);
     expect(report.every((x) => x.status === 'invalid')).toBe(true);
     expect(report.find((x) => x.row === 27)!.message).toMatch(/phone.*Klingon/s);
+  });
+
+  it('when the organisation cannot be reached, the format problems are still reported (exit 2) and names unchecked', async () => {
+    org = await routingOrg({ users: 10 });
+    const { box, people } = org;
+    const file = await writeInput(
+      box,
+      'offline.csv',
+      csv([
+        ['email', 'phone.work', 'skills'],
+        [people[0]!.email!, '12', '+Biling'],
+      ]),
+    );
+    const r = await box.cli(['update', file, '--dry-run', '--json'], { env: { GENESYS_CLIENT_SECRET: 'wrong' } });
+    expect(r.code, r.stderr).toBe(2);
+    const d = doc(r.stdout);
+    expect(d.outcome).toBe('invalid');
+    expect(d.rows[0]!.problems.map((p) => p.code)).toEqual(['invalid_phone']);
+    expect(r.stderr).toContain('were not checked');
+    expect(r.stderr).not.toContain('wrong');
   });
 
   it('a file that cannot be read at all is one problem of the file', async () => {
