@@ -15,7 +15,7 @@ import {
 import { createLogger, type LogFormat, type LogLevel } from './log.js';
 import { createProgress } from './progress.js';
 import { type OpenTerminal, openControllingTerminal } from './run/consent.js';
-import { invalidDocumentRow, refusedHead, writeDocument } from './run/document.js';
+import { invalidDocumentRow, isDocumented, refusedHead, writeDocument } from './run/document.js';
 import { listRuns } from './run/folder.js';
 import { InvalidInputError } from './run/invalid.js';
 import type { CommandOptions } from './run/pipeline.js';
@@ -102,7 +102,7 @@ export async function main(
       await runWriting(opts, run);
     } catch (err) {
       // With --json, stdout carries a document however the run ended: a refused one says why.
-      if (opts.json === true) {
+      if (opts.json === true && !isDocumented(err)) {
         const mode = opts.dryRun ? 'dry-run' : opts.resume ? 'resume' : command === 'rollback' ? 'rollback' : 'apply';
         const what = { command, mode, exitCode: exitCodeFor(fileSystemError(err)), source: null } as const;
         const head =

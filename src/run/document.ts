@@ -101,7 +101,8 @@ export const OutputDocument = z
     outcome: z
       .enum(['planned', 'completed', 'interrupted', 'declined', 'invalid', 'error'])
       .describe(
-        'planned: a dry run; completed; interrupted (resume it); declined: the user answered no; invalid: the input ' +
+        'planned: a dry run; completed; interrupted (resume it); declined: the user answered no, or there was no ' +
+          'terminal to ask (exit 2); invalid: the input ' +
           'has problems, nothing was written; error: refused before anything was written (usage, configuration)',
       ),
     exitCode: z.number().int().describe('the exit code of the process'),
@@ -120,6 +121,17 @@ export const OutputDocument = z
 export type OutputDocument = z.infer<typeof OutputDocument>;
 export type DocumentProblem = z.infer<typeof Problem>;
 export type DocumentRow = z.infer<typeof Row>;
+
+const documented = new WeakSet<object>();
+
+/** The error ends a run whose document is already on stdout: none is written for it again. */
+export function markDocumented(err: object): void {
+  documented.add(err);
+}
+
+export function isDocumented(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && documented.has(err);
+}
 
 /** The JSON Schema (draft 2020-12) of the document, as docs/output.schema.json holds it. */
 export function outputJsonSchema(): Record<string, unknown> {

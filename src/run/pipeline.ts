@@ -5,6 +5,7 @@ import type { PlanView, RoutingCall } from '../plan/index.js';
 import type { ReportRecord } from '../report.js';
 import { askConsent, type Consent, NO_TERMINAL_MESSAGE } from './consent.js';
 import type { RunContext, RunSettings } from './context.js';
+import { markDocumented } from './document.js';
 import { applyAll, type WorkOutcome } from './engine.js';
 import { createRunFolder, newRunId, type RunCommand, type RunMeta, type SavedPlan, writeRunMeta } from './folder.js';
 import { JOURNAL_FILE, Journal, ROUTING_JOURNAL_FILE, type RoutingJournalRecord } from './journal.js';
@@ -73,7 +74,18 @@ export async function runPipeline(ctx: RunContext, opts: PipelineOptions, propos
   if (!opts.json) await writePlan(opts.stdout, proposal.plan, proposal.calls, { json: false, color, maxRows: 50 });
   if (proposal.users > 0) {
     const answer = await askConsent(opts.consent, proposal.question(ctx.target.host), ctx.stopSignal);
-    if (answer === 'none') throw new ValidationError(NO_TERMINAL_MESSAGE);
+    if (answer === 'none') {
+      const refusal = new ValidationError(NO_TERMINAL_MESSAGE);
+      // A caller that reads JSON still sees what would have been done, and why nothing was.
+      if (opts.json) {
+        await finish(opts, undefined, proposal.records(false), false, stats(), proposal.readCost, {
+          ...doc,
+          refused: { exitCode: refusal.exitCode, code: 'no_consent', message: refusal.message },
+        });
+        markDocumented(refusal);
+      }
+      throw refusal;
+    }
     if (answer === 'no') {
       opts.stderr.write('Nothing was written.\n');
       return finish(opts, undefined, proposal.records(true), false, stats(), proposal.readCost, {

@@ -52,6 +52,11 @@ export interface DocumentInfo {
   plan: OutputDocument['plan'];
   /** The user answered no at the question. */
   declined?: boolean;
+  /**
+   * No consent could be asked for (no terminal, no --yes): the document still shows what would have been done, with
+   * this exit code and problem; the caller throws the error that says so on stderr.
+   */
+  refused?: { exitCode: ExitCodeValue; code: string; message: string };
   problemsOf?: (row: number) => readonly InputProblem[] | undefined;
 }
 
@@ -84,29 +89,38 @@ export async function finish(
     summary.rows++;
     summary[r.status]++;
   }
-  if (opts.reportPath) await writeReport(opts.reportPath, each());
-  const exitCode: ExitCodeValue = interrupted
-    ? ExitCode.Interrupted
-    : summary.failed + summary.not_found + summary.invalid > 0
-      ? ExitCode.Partial
-      : opts.dryRun && opts.detailedExitcode && summary.planned > 0
-        ? ExitCode.ChangesPending
-        : ExitCode.Ok;
+  if (opts.reportPath && !doc?.refused) await writeReport(opts.reportPath, each());
+  const exitCode: ExitCodeValue = doc?.refused
+    ? doc.refused.exitCode
+    : interrupted
+      ? ExitCode.Interrupted
+      : summary.failed + summary.not_found + summary.invalid > 0
+        ? ExitCode.Partial
+        : opts.dryRun && opts.detailedExitcode && summary.planned > 0
+          ? ExitCode.ChangesPending
+          : ExitCode.Ok;
   const counts = Object.entries(summary)
     .filter(([k, v]) => k !== 'rows' && v > 0)
     .map(([k, v]) => `${v} ${k.replace('_', ' ')}`)
     .join(', ');
-  opts.stderr.write(
-    `${opts.dryRun ? 'Dry run' : interrupted ? 'Interrupted' : 'Done'}${runId ? ` (run ${runId})` : ''}: ${summary.rows} row(s): ${counts || 'nothing to do'}. ` +
-      `API: ${api.requests} request(s), ${api.rateLimited} rate-limited (429), ${api.retries} retried.` +
-      `${opts.reportPath ? ` Report: ${opts.reportPath}` : ''}\n`,
-  );
+  if (!doc?.refused)
+    opts.stderr.write(
+      `${opts.dryRun ? 'Dry run' : interrupted ? 'Interrupted' : 'Done'}${runId ? ` (run ${runId})` : ''}: ${summary.rows} row(s): ${counts || 'nothing to do'}. ` +
+        `API: ${api.requests} request(s), ${api.rateLimited} rate-limited (429), ${api.retries} retried.` +
+        `${opts.reportPath ? ` Report: ${opts.reportPath}` : ''}\n`,
+    );
   if (opts.json && doc) {
     const head: DocumentHead = {
       schemaVersion: OUTPUT_SCHEMA_VERSION,
       command: doc.command,
       mode: doc.mode,
-      outcome: opts.dryRun ? 'planned' : doc.declined ? 'declined' : interrupted ? 'interrupted' : 'completed',
+      outcome: opts.dryRun
+        ? 'planned'
+        : doc.declined || doc.refused
+          ? 'declined'
+          : interrupted
+            ? 'interrupted'
+            : 'completed',
       exitCode,
       target: doc.target,
       source: doc.source,
@@ -115,7 +129,19 @@ export async function finish(
       summary: { ...summary },
       plan: doc.plan,
       api: apiFigures(api, readCost),
-      problems: [],
+      problems: doc.refused
+        ? [
+            {
+              severity: 'error',
+              code: doc.refused.code,
+              message: doc.refused.message,
+              row: null,
+              line: null,
+              column: null,
+              suggestion: null,
+            },
+          ]
+        : [],
     };
     const problemsOf = doc.problemsOf ?? (() => undefined);
     await writeDocument(

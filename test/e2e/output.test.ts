@@ -195,6 +195,33 @@ describe('--json: one document for every command', () => {
   });
 });
 
+describe('--json without consent', () => {
+  it('no terminal and no --yes: the rows as planned, outcome declined, exit 2, nothing written', async () => {
+    org = await routingOrg({ users: 10 });
+    const { box, people } = org;
+    const file = await writeInput(
+      box,
+      'ask.csv',
+      csv([
+        ['email', 'title'],
+        [people[0]!.email!, 'E2E Ask One'],
+        [people[1]!.email!, 'E2E Ask Two'],
+      ]),
+    );
+    const r = await box.cli(['update', file, '--json'], { stdinNull: true });
+    expect(r.code).toBe(2);
+    expect(doc(r.stdout)).toMatchObject({
+      mode: 'apply',
+      outcome: 'declined',
+      exitCode: 2,
+      summary: { planned: 2 },
+      problems: [{ code: 'no_consent' }],
+    });
+    expect(r.stderr).toContain('pass --yes');
+    expectNoWrites(box.emulator.stats());
+  });
+});
+
 describe('--json on invalid input (exit 2)', () => {
   it('lists format and name problems of one pass, every one, structured, and --report holds them all', async () => {
     org = await routingOrg({ users: 40 });
