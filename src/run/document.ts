@@ -234,7 +234,13 @@ const CODE_OF_EXIT: Readonly<Record<number, string>> = { 2: 'usage', 3: 'config'
  * or another error (usage, configuration, an interruption, a bug) as one problem.
  */
 export function refusedHead(
-  what: { command: OutputDocument['command']; mode: OutputDocument['mode']; exitCode: number; source: string | null },
+  what: {
+    command: OutputDocument['command'];
+    mode: OutputDocument['mode'];
+    exitCode: number;
+    source: string | null;
+    target?: string | null;
+  },
   refused:
     | { kind: 'invalid'; fileProblems: readonly InputProblem[]; rows: number }
     | { kind: 'error'; message: string },
@@ -250,7 +256,7 @@ export function refusedHead(
     mode: what.mode,
     outcome: refused.kind,
     exitCode: what.exitCode,
-    target: null,
+    target: what.target ?? null,
     source: what.source,
     runId: null,
     rollbackOf: null,

@@ -26,6 +26,8 @@ export class InvalidInputError extends ValidationError {
     /** Problems in no row: with the file itself (an unknown column), or a file that cannot be read at all. */
     readonly fileProblems: InputProblem[],
     readonly rows: InvalidEntry[],
+    /** The host the names were checked against, when one was reached. */
+    readonly target: string | null = null,
   ) {
     super(message);
   }
@@ -63,6 +65,7 @@ export async function refuseInput(
   problems: readonly InputProblem[],
   keys: ReadonlyMap<number, { line: number; key: string }>,
   reportPath: string | undefined,
+  target?: string,
 ): Promise<InvalidInputError> {
   const errors = problems.filter((p) => p.severity === 'error');
   const { fileProblems, rows } = groupProblems(problems, keys);
@@ -73,6 +76,7 @@ export async function refuseInput(
     source,
     fileProblems,
     invalidRows,
+    target ?? null,
   );
 }
 

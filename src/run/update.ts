@@ -86,7 +86,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     // The names the rows use are checked in the same run, so that the user sees every problem at once.
     const names = await nameProblems(() => openContext(opts), [...parsed.rows, ...asRows(parsed.invalidRows)], log);
     const all = opts.skipInvalid ? fileLevel : [...parsed.problems, ...names.problems];
-    throw await refuseInput(inputName, inRowOrder(all), keyOf, opts.reportPath);
+    throw await refuseInput(inputName, inRowOrder(all), keyOf, opts.reportPath, names.target);
   }
   const skipped: ReportRecord[] = parsed.skippedRows.map((r) => ({
     row: r.rowNumber,
@@ -162,7 +162,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   skipped.push(...sameUser.skipped);
   const rowProblems = [...managerCheck.problems, ...sameUser.problems, ...badNameProblems];
   if (rowProblems.length > 0 && !opts.skipInvalid) {
-    throw await refuseInput(inputName, sortProblems(rowProblems), keyOf, opts.reportPath);
+    throw await refuseInput(inputName, sortProblems(rowProblems), keyOf, opts.reportPath, ctx.target.host);
   }
   /** The problems of each invalid row, for the --json document. */
   const problemsOf = new Map<number, InputProblem[]>();

@@ -238,7 +238,14 @@ describe('--json on invalid input (exit 2)', () => {
     const r = await box.cli(['update', file, '--dry-run', '--json', '--report', 'bad-report.jsonl']);
     expect(r.code, r.stderr).toBe(2);
     const d = doc(r.stdout);
-    expect(d).toMatchObject({ command: 'update', mode: 'dry-run', outcome: 'invalid', exitCode: 2, source: file });
+    expect(d).toMatchObject({
+      command: 'update',
+      mode: 'dry-run',
+      outcome: 'invalid',
+      exitCode: 2,
+      source: file,
+      target: box.env.GENESYS_BASE_URL,
+    });
     expect(d.problems).toEqual([
       {
         severity: 'error',
