@@ -16,7 +16,6 @@ import {
   planRoutingCalls,
   type RoutingCall,
   type RoutingPlan,
-  rowKeyString,
   summarise,
   viewOf,
 } from '../plan/index.js';
@@ -78,15 +77,21 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   // rows would silently drop a whole column, so it stops the run even with --skip-invalid.
   const inRows = new Set(parsed.invalidRows.flatMap((r) => r.problems));
   const fileLevel = errors.filter((p) => !inRows.has(p));
-  /** Every row's line and key, for the problems found later. */
-  const keyOf = new Map<number, { line: number; key: string }>();
-  for (const r of parsed.invalidRows) keyOf.set(r.rowNumber, { line: r.line, key: r.key ?? '' });
-  for (const r of parsed.rows) keyOf.set(r.rowNumber, { line: r.line, key: rowKeyString(r.key) });
-  if ((errors.length > 0 && !opts.skipInvalid) || fileLevel.length > 0) {
+  /** The line and key of the invalid rows, and of those `problems` name (held only for them, not per row). */
+  const keysOf = (problems: readonly RowProblem[]) => {
+    const keys = new Map<number, { line: number; key: string }>();
+    for (const r of parsed.invalidRows) keys.set(r.rowNumber, { line: r.line, key: r.key ?? '' });
+    for (const p of problems) keys.set(p.rowNumber, { line: p.line, key: p.key });
+    return keys;
+  };
+  if (opts.skipInvalid && fileLevel.length > 0) {
+    throw await refuseInput(inputName, fileLevel, keysOf([]), opts.reportPath);
+  }
+  if (errors.length > 0 && !opts.skipInvalid) {
     // The names the rows use are checked in the same run, so that the user sees every problem at once.
     const names = await nameProblems(() => openContext(opts), [...parsed.rows, ...asRows(parsed.invalidRows)], log);
-    const all = opts.skipInvalid ? fileLevel : [...parsed.problems, ...names.problems];
-    throw await refuseInput(inputName, inRowOrder(all), keyOf, opts.reportPath, names.target);
+    const all = inRowOrder([...parsed.problems, ...names.problems]);
+    throw await refuseInput(inputName, all, keysOf(names.problems), opts.reportPath, names.target);
   }
   const skipped: ReportRecord[] = parsed.skippedRows.map((r) => ({
     row: r.rowNumber,
@@ -162,7 +167,13 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   skipped.push(...sameUser.skipped);
   const rowProblems = [...managerCheck.problems, ...sameUser.problems, ...badNameProblems];
   if (rowProblems.length > 0 && !opts.skipInvalid) {
-    throw await refuseInput(inputName, sortProblems(rowProblems), keyOf, opts.reportPath, ctx.target.host);
+    throw await refuseInput(
+      inputName,
+      sortProblems(rowProblems),
+      keysOf(rowProblems),
+      opts.reportPath,
+      ctx.target.host,
+    );
   }
   /** The problems of each invalid row, for the --json document. */
   const problemsOf = new Map<number, InputProblem[]>();
