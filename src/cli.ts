@@ -79,7 +79,7 @@ export async function main(
     connectionOptions(cmd)
       .option('--dry-run', 'show the plan and write nothing', false)
       .option('-y, --yes', 'apply without asking for confirmation', false)
-      .option('--json', 'print one machine-readable JSON document on stdout', false)
+      .option('--json', 'print one JSON document on stdout, of one shape for every outcome (docs/output.md)', false)
       .option('--report <path>', 'write a per-row report (.csv or .jsonl)')
       .option(
         '--detailed-exitcode',
