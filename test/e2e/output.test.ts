@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OutputDocument, outputJsonSchema } from '../../src/run/document.js';
-import { ROOT } from './harness.js';
+import { ROOT, type Sandbox, sandbox } from './harness.js';
 import { csv, expectNoWrites, patchRequests, readJsonlReport, writeInput } from './helpers.js';
+import { spawnCli, waitFor } from './resilience/helpers.js';
 import { type RoutingOrg, routingOrg, skillsOf } from './routing-helpers.js';
 
 const schemaPath = join(ROOT, 'docs', 'output.schema.json');
@@ -28,9 +29,12 @@ function doc(stdout: string): OutputDocument {
 }
 
 let org: RoutingOrg | undefined;
+let plain: Sandbox | undefined;
 afterEach(async () => {
   await org?.box.close();
+  await plain?.close();
   org = undefined;
+  plain = undefined;
 });
 
 describe('docs/output.schema.json', () => {
@@ -192,6 +196,39 @@ describe('--json: one document for every command', () => {
     expect(refused).toMatchObject({ outcome: 'error', exitCode: 3 });
     expect(refused.problems[0]).toMatchObject({ code: 'config' });
     expect(config.stdout).not.toContain('wrong');
+  });
+});
+
+describe('--json when interrupted', () => {
+  it('Ctrl-C: outcome interrupted, exit 130; the resume of that run completes it, each a document of the schema', async () => {
+    const box = await sandbox({ users: 120, seed: 5, limit: 200, windowSeconds: 10, latencyMs: [100, 200] });
+    plain = box;
+    const rows = 80;
+    const targets = box.emulator
+      .users()
+      .filter((u) => u.state === 'active' && u.email)
+      .slice(0, rows);
+    const file = await writeInput(
+      box,
+      'slow.csv',
+      csv([['email', 'title'], ...targets.map((u, i) => [u.email!, `E2E Json Interrupted ${i}`])]),
+    );
+    const cli = spawnCli(['update', file, '--yes', '--json'], { cwd: box.dir, env: box.env });
+    await waitFor('some writes', () => box.emulator.stats().patchesApplied >= 10, 30_000, 5);
+    cli.child.kill('SIGINT');
+    const stopped = await cli.done;
+    expect(stopped.code, stopped.stderr).toBe(130);
+    const first = doc(stopped.stdout);
+    expect(first).toMatchObject({ mode: 'apply', outcome: 'interrupted', exitCode: 130 });
+    expect(first.summary.updated).toBeLessThan(rows);
+    expect(first.summary.skipped).toBeGreaterThan(0);
+
+    const resumed = await box.cli(['update', '--resume', first.runId!, '--yes', '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const second = doc(resumed.stdout);
+    expect(second).toMatchObject({ mode: 'resume', outcome: 'completed', runId: first.runId, exitCode: 0 });
+    expect(second.summary.updated).toBe(rows);
+    expect(box.emulator.stats().patchesApplied).toBe(rows);
   });
 });
 
