@@ -267,7 +267,7 @@ describe('--json on invalid input (exit 2)', () => {
     // 25 rows with a bad phone: more than the 20 the message shows.
     for (let i = 0; i < 25; i++) rows.push([people[i]!.email!, `555-01${String(i).padStart(2, '0')}`, '', '', '']);
     // Name problems, in valid rows and in a row that also has a format problem.
-    rows.push([people[25]!.email!, '', '+Biling:3', '', '']);
+    rows.push([people[25]!.email!, '', '+Biling:3;+Retension', '', '']);
     rows.push([people[26]!.email!, 'bad', '+Sales:2;+Klingon', '', '']);
     rows.push([people[27]!.email!, '', '', 'nobody-e2e-json@example.com', '']);
     const file = await writeInput(box, 'bad.csv', csv(rows));
@@ -302,6 +302,7 @@ describe('--json on invalid input (exit 2)', () => {
     const byRow = new Map(d.rows.map((x) => [x.row, x]));
     expect(byRow.get(26)!.problems).toEqual([
       expect.objectContaining({ code: 'unknown_skill', column: 'skills', suggestion: 'Billing' }),
+      expect.objectContaining({ code: 'unknown_skill', column: 'skills', suggestion: 'Retention' }),
     ]);
     expect(byRow.get(27)!.problems.map((p) => [p.code, p.column])).toEqual([
       ['invalid_phone', 'phone.mobile'],
