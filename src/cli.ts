@@ -18,7 +18,9 @@ import { runExport } from './export/run.js';
 import { createLogger, type LogFormat, type LogLevel } from './log.js';
 import { createProgress } from './progress.js';
 import { type OpenTerminal, openControllingTerminal } from './run/consent.js';
+import { invalidDocumentRow, isDocumented, refusedHead, writeDocument } from './run/document.js';
 import { listRuns } from './run/folder.js';
+import { InvalidInputError } from './run/invalid.js';
 import type { CommandOptions } from './run/pipeline.js';
 import { runResume } from './run/resume.js';
 import { runRollback } from './run/rollback.js';
@@ -99,16 +101,53 @@ export async function main(
     connectionOptions(cmd)
       .option('--dry-run', 'show the plan and write nothing', false)
       .option('-y, --yes', 'apply without asking for confirmation', false)
-      .option('--json', 'print one machine-readable JSON document on stdout', false)
+      .option('--json', 'print one JSON document on stdout, of one shape for every outcome (docs/output.md)', false)
       .option('--report <path>', 'write a per-row report (.csv or .jsonl)')
+      .option(
+        '--detailed-exitcode',
+        'with --dry-run: exit 4 when changes are pending, 0 when there is nothing to do (errors as usual)',
+        false,
+      )
       .option('--max-concurrency <n>', 'upper bound on requests in flight', positiveInt('--max-concurrency'), 16)
       .option('--no-progress', 'no progress bar');
 
   /** Common set-up of a command that writes: logger, credentials, Ctrl-C handling. */
   const writing = async (
+    command: 'update' | 'rollback',
+    opts: Record<string, unknown>,
+    run: (common: CommandOptions) => Promise<{ exitCode: ExitCodeValue }>,
+    /** The command's own usage checks: a refusal by them is reported in the document too. */
+    check: () => void,
+  ) => {
+    try {
+      check();
+      await runWriting(opts, run);
+    } catch (err) {
+      // With --json, stdout carries a document however the run ended: a refused one says why.
+      if (opts.json === true && !isDocumented(err)) {
+        const mode = opts.dryRun ? 'dry-run' : opts.resume ? 'resume' : command === 'rollback' ? 'rollback' : 'apply';
+        const what = { command, mode, exitCode: exitCodeFor(fileSystemError(err)), source: null } as const;
+        const head =
+          err instanceof InvalidInputError
+            ? refusedHead(
+                { ...what, source: err.source, target: err.target },
+                { kind: 'invalid', fileProblems: err.fileProblems, rows: err.rows.length },
+              )
+            : refusedHead(what, { kind: 'error', message: err instanceof Error ? err.message : String(err) });
+        const rows = err instanceof InvalidInputError ? err.rows.map(invalidDocumentRow) : [];
+        await writeDocument(io.stdout, head, rows);
+      }
+      throw err;
+    }
+  };
+  const runWriting = async (
     opts: Record<string, unknown>,
     run: (common: CommandOptions) => Promise<{ exitCode: ExitCodeValue }>,
   ) => {
+    if (opts.detailedExitcode === true && opts.dryRun !== true)
+      throw new ValidationError(
+        '--detailed-exitcode only applies to --dry-run (it tells "changes pending" from "nothing to do"); add --dry-run or drop it.',
+      );
     const global = program.opts<GlobalOptions>();
     const log = createLogger({ level: global.logLevel, format: global.logFormat, destination: io.stderr });
     const connection = loadConnectionConfig(
@@ -144,6 +183,7 @@ export async function main(
         connection,
         dryRun: opts.dryRun as boolean,
         json: opts.json as boolean,
+        detailedExitcode: opts.detailedExitcode === true,
         reportPath: at(opts.report as string | undefined),
         stateDir: at(opts.stateDir as string),
         maxConcurrency: opts.maxConcurrency as number,
@@ -191,24 +231,30 @@ export async function main(
     .option('--skip-invalid', 'apply the valid rows and report the invalid ones, instead of writing nothing', false)
     .option('--resume <run-id>', 'continue an interrupted run (no file needed)')
     .action(async (file: string | undefined, opts) => {
-      if (!file && !opts.resume)
-        throw new ValidationError('update needs a file (or - for stdin), or --resume <run-id>.');
-      if (file && opts.resume)
-        throw new ValidationError(
-          `update was given both a file (${file}) and --resume ${opts.resume}: a resume continues the run's own plan. ` +
-            'Give one of them.',
-        );
-      await writing(opts, (common) =>
-        opts.resume
-          ? runResume(common, opts.resume)
-          : runUpdate({
-              ...common,
-              source:
-                file === '-'
-                  ? { stream: io.stdin, format: opts.format, ...(opts.encoding ? { encoding: opts.encoding } : {}) }
-                  : { path: at(file), format: opts.format, ...(opts.encoding ? { encoding: opts.encoding } : {}) },
-              skipInvalid: opts.skipInvalid,
-            }),
+      const check = () => {
+        if (!file && !opts.resume)
+          throw new ValidationError('update needs a file (or - for stdin), or --resume <run-id>.');
+        if (file && opts.resume)
+          throw new ValidationError(
+            `update was given both a file (${file}) and --resume ${opts.resume}: a resume continues the run's own plan. ` +
+              'Give one of them.',
+          );
+      };
+      await writing(
+        'update',
+        opts,
+        (common) =>
+          opts.resume
+            ? runResume(common, opts.resume)
+            : runUpdate({
+                ...common,
+                source:
+                  file === '-'
+                    ? { stream: io.stdin, format: opts.format, ...(opts.encoding ? { encoding: opts.encoding } : {}) }
+                    : { path: at(file), format: opts.format, ...(opts.encoding ? { encoding: opts.encoding } : {}) },
+                skipInvalid: opts.skipInvalid,
+              }),
+        check,
       );
     });
 
@@ -222,12 +268,19 @@ export async function main(
   )
     .option('--resume <run-id>', 'continue an interrupted rollback')
     .action(async (runId: string | undefined, opts) => {
-      if (!runId && !opts.resume) throw new ValidationError('rollback needs a run id (see `genesys-bulk runs`).');
-      if (runId && opts.resume)
-        throw new ValidationError(
-          `rollback was given both a run to undo (${runId}) and --resume ${opts.resume}. Give one of them.`,
-        );
-      await writing(opts, (common) => (opts.resume ? runResume(common, opts.resume) : runRollback(common, runId!)));
+      const check = () => {
+        if (!runId && !opts.resume) throw new ValidationError('rollback needs a run id (see `genesys-bulk runs`).');
+        if (runId && opts.resume)
+          throw new ValidationError(
+            `rollback was given both a run to undo (${runId}) and --resume ${opts.resume}. Give one of them.`,
+          );
+      };
+      await writing(
+        'rollback',
+        opts,
+        (common) => (opts.resume ? runResume(common, opts.resume) : runRollback(common, runId!)),
+        check,
+      );
     });
 
   connectionOptions(
@@ -250,16 +303,16 @@ export async function main(
     .option('--max-concurrency <n>', 'upper bound on requests in flight', positiveInt('--max-concurrency'), 16)
     .option('--no-progress', 'no progress bar')
     .action(async (path: string | undefined, opts) => {
-      await writing(opts, (common) =>
+      await runWriting(opts, (common) =>
         runExport({
           ...common,
-          path,
+          path: path === undefined || path === '-' ? path : at(path),
           format: opts.format,
           columns: opts.columns,
           state: opts.state,
           division: opts.division,
           queue: opts.queue,
-          keysPath: opts.keys,
+          keysPath: at(opts.keys as string | undefined),
           force: opts.force,
         }),
       );

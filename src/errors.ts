@@ -11,6 +11,8 @@ export const ExitCode = {
   Usage: 2,
   /** Authentication, permission or configuration error; nothing written. */
   Config: 3,
+  /** With --detailed-exitcode, a dry run that found changes to make (and nothing wrong). */
+  ChangesPending: 4,
   /** A bug: an unexpected exception. */
   Internal: 70,
   /** Interrupted (SIGINT); the journal and report were saved. */

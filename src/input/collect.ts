@@ -150,6 +150,7 @@ export class Collector {
     if (result.key === undefined || problems.some((p) => p.severity === 'error')) {
       const entry: InvalidRow = { ...at, problems };
       if (result.keyLabel !== undefined) entry.key = result.keyLabel;
+      if (result.changes.routing !== undefined || result.changes.manager) entry.changes = result.changes;
       this.invalid.push(entry);
       return;
     }
@@ -158,6 +159,7 @@ export class Collector {
         'warning',
         at,
         'nothing to change (every column other than the key is empty); this row is skipped',
+        { code: 'nothing_to_change' },
       );
       this.rowWarnings.push(...problems, warning);
       this.skipped.push({
@@ -205,6 +207,7 @@ export class Collector {
               'warning',
               a.row,
               `repeats ${rowRef(kept.row)} for the same user (${quote(a.keyLabel)}) with the same changes; this row is skipped`,
+              { code: 'duplicate_row' },
             ),
           );
         }
@@ -219,6 +222,7 @@ export class Collector {
             'error',
             a.row,
             `the same user (${quote(a.keyLabel)}) is also in ${others.map((o) => rowRef(o.row)).join(', ')} with different changes (${differences(flat[i]!, flat[j]!)}); give each user one row`,
+            { code: 'conflicting_rows' },
           ),
         );
       });

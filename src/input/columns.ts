@@ -194,6 +194,12 @@ export function suggestColumn(unknown: string): string | undefined {
   return bestDistance <= tolerance ? best : undefined;
 }
 
+/** The code of an unknown column's problem, with the closest known column. */
+export function unknownColumn(column: string): { code: string; suggestion?: string } {
+  const suggestion = suggestColumn(column);
+  return suggestion !== undefined ? { code: 'unknown_column', suggestion } : { code: 'unknown_column' };
+}
+
 /** "unknown column …" with a did-you-mean, or the list of known columns when nothing is close. */
 export function unknownColumnMessage(column: string, caseSensitive = true): string {
   const suggestion = suggestColumn(column);

@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { CsvError, type Options, parse } from 'csv-parse';
 import { ValidationError } from '../errors.js';
 import { Collector } from './collect.js';
-import { canonicalColumn, suggestColumn, unknownColumnMessage } from './columns.js';
+import { canonicalColumn, suggestColumn, unknownColumn, unknownColumnMessage } from './columns.js';
 import { peekText } from './decode.js';
 import { MAX_RECORD_CHARS } from './json-stream.js';
 import { problem, quote } from './problems.js';
@@ -207,12 +207,14 @@ function planHeader(header: string[], line: number, collector: Collector): Heade
         first === name
           ? `the column appears twice in the header (positions ${earlier + 1} and ${i + 1}); keep only one`
           : `the header has ${JSON.stringify(first)} (position ${earlier + 1}) and ${JSON.stringify(name)} (position ${i + 1}), which both mean "${column}"; keep only one`;
-      collector.addFileProblem(problem('error', { line, column }, detail));
+      collector.addFileProblem(problem('error', { line, column }, detail, { code: 'duplicate_column' }));
       return;
     }
     firstPosition.set(column, i);
     if (canonical === undefined) {
-      collector.addFileProblem(problem('error', { line, column: name }, unknownColumnMessage(name, false)));
+      collector.addFileProblem(
+        problem('error', { line, column: name }, unknownColumnMessage(name, false), unknownColumn(name)),
+      );
       return;
     }
     columns[i] = canonical;
@@ -283,6 +285,7 @@ export async function readCsv(text: AsyncIterable<string>, name: string): Promis
             'error',
             at,
             `has ${rec.fields.length} values but the header has ${headerWidth} columns; a value that contains ${delimiterName(delimiter)} must be in double quotes`,
+            { code: 'csv_field_count' },
           ),
         );
       }

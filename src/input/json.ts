@@ -1,6 +1,6 @@
 import { ValidationError } from '../errors.js';
 import { Collector } from './collect.js';
-import { COLUMN_NAMES, NESTED_GROUPS, unknownColumnMessage } from './columns.js';
+import { COLUMN_NAMES, NESTED_GROUPS, unknownColumn, unknownColumnMessage } from './columns.js';
 import { scanJson, UNEXPECTED_END } from './json-scan.js';
 import { JsonArrayGuard, JsonStreamSplitter, type StreamRecord } from './json-stream.js';
 import { problem } from './problems.js';
@@ -61,7 +61,9 @@ function addObject(
     if (!COLUMN_NAMES.has(column)) {
       if (!unknownSeen.has(column)) {
         unknownSeen.add(column);
-        collector.addFileProblem(problem('error', { ...at, column }, unknownColumnMessage(column)));
+        collector.addFileProblem(
+          problem('error', { ...at, column }, unknownColumnMessage(column), unknownColumn(column)),
+        );
       }
       return;
     }

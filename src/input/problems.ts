@@ -26,9 +26,18 @@ export function describeLocation(loc: Location): string {
   return parts.join(', ');
 }
 
-export function problem(severity: InputProblem['severity'], loc: Location, detail: string): InputProblem {
+export function problem(
+  severity: InputProblem['severity'],
+  loc: Location,
+  detail: string,
+  kind?: { code: string; suggestion?: string },
+): InputProblem {
   const prefix = describeLocation(loc);
   const p: InputProblem = { severity, message: prefix === '' ? detail : `${prefix}: ${detail}` };
+  if (kind !== undefined) {
+    p.code = kind.code;
+    if (kind.suggestion !== undefined) p.suggestion = kind.suggestion;
+  }
   if (loc.rowNumber !== undefined) p.rowNumber = loc.rowNumber;
   if (loc.line !== undefined) p.line = loc.line;
   if (loc.column !== undefined) p.column = loc.column;

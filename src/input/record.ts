@@ -78,10 +78,10 @@ export function normaliseRecord(
 ): RecordResult {
   const problems: InputProblem[] = [];
   const changes: ProfileChanges = {};
-  const error = (column: string | undefined, detail: string) => {
+  const error = (column: string | undefined, detail: string, code = 'invalid_value') => {
     const loc: Location = { ...at };
     if (column !== undefined) loc.column = column;
-    problems.push(problem('error', loc, detail));
+    problems.push(problem('error', loc, detail, { code }));
   };
 
   const take = (column: string): Taken => {
@@ -89,7 +89,7 @@ export function normaliseRecord(
     if (cell === undefined) return { state: 'absent' };
     if (cell.kind === 'wrongType' || cell.kind === 'structured') {
       const hint = cell.got === 'number' || cell.got === 'boolean' ? ' (put the value in quotes)' : '';
-      error(column, `expected a string, got ${cell.got}${hint}`);
+      error(column, `expected a string, got ${cell.got}${hint}`, 'wrong_type');
       return { state: 'bad' };
     }
     if (cell.kind === 'clear') {
@@ -97,6 +97,7 @@ export function normaliseRecord(
       error(
         column,
         `${column} cannot be cleared, so ${cell.spelledAs === 'null' ? 'null' : quote(cell.spelledAs)} is not allowed here; leave it empty to keep the current value`,
+        'not_clearable',
       );
       return { state: 'bad' };
     }
@@ -113,9 +114,9 @@ export function normaliseRecord(
     return result;
   };
 
-  const checked = <T>(column: string, result: Checked<T>): T | undefined => {
+  const checked = <T>(column: string, result: Checked<T>, code: string): T | undefined => {
     if (result.ok) return result.value;
-    error(column, result.message);
+    error(column, result.message, code);
     return undefined;
   };
 
@@ -126,7 +127,7 @@ export function normaliseRecord(
   const idGiven = id.state !== 'absent';
   if (id.state === 'value') {
     keyLabel = id.text;
-    const value = checked('id', checkUuid(id.text, 'user id'));
+    const value = checked('id', checkUuid(id.text, 'user id'), 'invalid_id');
     if (value !== undefined) key = { kind: 'id', id: value };
   }
 
@@ -134,32 +135,37 @@ export function normaliseRecord(
   const newEmail = take('newEmail');
   if (idGiven) {
     if (email.state === 'value') {
-      const value = checked('email', checkEmail(email.text));
+      const value = checked('email', checkEmail(email.text), 'invalid_email');
       if (value !== undefined) changes.email = value;
     }
     if (newEmail.state === 'value') {
       error(
         'newEmail',
         'newEmail is only for rows keyed by email; this row has an id, so put the new address in the email column',
+        'new_email_with_id',
       );
     }
   } else {
     if (email.state === 'value') {
       keyLabel = email.text;
-      const value = checked('email', checkEmail(email.text));
+      const value = checked('email', checkEmail(email.text), 'invalid_email');
       if (value !== undefined) key = { kind: 'email', email: value };
     } else if (email.state === 'absent') {
-      error(undefined, 'missing key: give an id or email column value to say which user this row changes');
+      error(
+        undefined,
+        'missing key: give an id or email column value to say which user this row changes',
+        'missing_key',
+      );
     }
     if (newEmail.state === 'value') {
-      const value = checked('newEmail', checkEmail(newEmail.text));
+      const value = checked('newEmail', checkEmail(newEmail.text), 'invalid_email');
       if (value !== undefined) changes.email = value;
     }
   }
 
   const name = take('name');
   if (name.state === 'value') {
-    const value = checked('name', checkText(name.text, MAX_NAME_LENGTH));
+    const value = checked('name', checkText(name.text, MAX_NAME_LENGTH), 'invalid_text');
     if (value !== undefined) changes.name = value;
   }
 
@@ -167,7 +173,7 @@ export function normaliseRecord(
     const cell = take(column);
     if (cell.state === 'clear') changes[column] = null;
     else if (cell.state === 'value') {
-      const value = checked(column, text(column, cell.text));
+      const value = checked(column, text(column, cell.text), 'invalid_text');
       if (value !== undefined) changes[column] = value;
     }
   }
@@ -177,9 +183,9 @@ export function normaliseRecord(
   else if (manager.state === 'value') {
     const ref = managerRef(manager.text);
     if (ref === undefined) {
-      error('manager', `${quote(manager.text)} is neither a user id (UUID) nor an email address`);
+      error('manager', `${quote(manager.text)} is neither a user id (UUID) nor an email address`, 'invalid_manager');
     } else if (key !== undefined && sameUser(key, ref)) {
-      error('manager', 'a user cannot be their own manager');
+      error('manager', 'a user cannot be their own manager', 'own_manager');
     } else {
       changes.manager = ref;
     }
@@ -192,7 +198,11 @@ export function normaliseRecord(
       changes.employerInfo ??= {};
       changes.employerInfo[field] = null;
     } else if (cell.state === 'value') {
-      const value = checked(column, field === 'dateHire' ? checkDate(cell.text) : text(column, cell.text));
+      const value = checked(
+        column,
+        field === 'dateHire' ? checkDate(cell.text) : text(column, cell.text),
+        field === 'dateHire' ? 'invalid_date' : 'invalid_text',
+      );
       if (value !== undefined) {
         changes.employerInfo ??= {};
         changes.employerInfo[field] = value;
@@ -207,7 +217,7 @@ export function normaliseRecord(
       changes.phones ??= {};
       changes.phones[type] = null;
     } else if (cell.state === 'value') {
-      const value = checked(column, checkPhone(cell.text));
+      const value = checked(column, checkPhone(cell.text), 'invalid_phone');
       if (value !== undefined) {
         changes.phones ??= {};
         changes.phones[type] = value;
@@ -217,7 +227,7 @@ export function normaliseRecord(
 
   const state = take('state');
   if (state.state === 'value') {
-    const value = checked('state', checkState(state.text));
+    const value = checked('state', checkState(state.text), 'invalid_state');
     if (value !== undefined) changes.state = value;
   }
 

@@ -83,6 +83,10 @@ export interface InputProblem {
   column?: string;
   /** Self-contained: says where, what is wrong and what to do. */
   message: string;
+  /** What kind of problem, for the --json document (`unknown_column`, `invalid_phone`…). */
+  code?: string;
+  /** The closest known value (a column or a catalogue name), when there is one. */
+  suggestion?: string;
 }
 
 export interface InvalidRow {
@@ -91,6 +95,8 @@ export interface InvalidRow {
   /** The row's key as written (id or email), when it had one. */
   key?: string;
   problems: InputProblem[];
+  /** What the row's valid cells ask for: their names (routing, manager) are checked too. */
+  changes?: ProfileChanges;
 }
 
 export interface SkippedRow {

@@ -61,6 +61,7 @@ export function checkSameUser(
           line: row.line,
           column: row.key.kind,
           key,
+          code: 'same_user',
           message: `row ${row.rowNumber} (line ${row.line}), column "${row.key.kind}": names the same user (${userId}) as ${others.join(', ')}, with different changes; give each user one row.`,
         });
       }
@@ -79,8 +80,14 @@ export function invalidInputMessage(name: string, rowCount: number, problems: In
 
 export type RowProblem = InputProblem & { rowNumber: number; line: number; key: string };
 
-export function rowProblem(row: InputRow, column: string, detail: string): RowProblem {
+export function rowProblem(
+  row: InputRow,
+  column: string,
+  detail: string,
+  kind?: { code: string; suggestion?: string },
+): RowProblem {
   return {
+    ...kind,
     severity: 'error',
     rowNumber: row.rowNumber,
     line: row.line,
@@ -123,6 +130,7 @@ export function checkManagers(
         line: row.line,
         column: 'manager',
         key: row.key.kind === 'id' ? row.key.id : row.key.email,
+        code: 'unknown_manager',
         message: `row ${row.rowNumber} (line ${row.line}), column "manager": no user with ${what} exists in the organisation; check the value.`,
       });
     } else ok.push(row);

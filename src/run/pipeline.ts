@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { ValidationError } from '../errors.js';
-import type { ManagerRef } from '../input/index.js';
+import type { InputProblem, ManagerRef } from '../input/index.js';
 import type { PlanView, RoutingCall } from '../plan/index.js';
 import type { ReportRecord } from '../report.js';
 import { askConsent, type Consent, NO_TERMINAL_MESSAGE } from './consent.js';
 import type { RunContext, RunSettings } from './context.js';
+import { markDocumented } from './document.js';
 import { applyAll, type WorkOutcome } from './engine.js';
 import { createRunFolder, newRunId, type RunCommand, type RunMeta, type SavedPlan, writeRunMeta } from './folder.js';
 import { JOURNAL_FILE, Journal, ROUTING_JOURNAL_FILE, type RoutingJournalRecord } from './journal.js';
@@ -12,7 +13,7 @@ import { lockRun, type RunLock } from './lock.js';
 import { type Executed, foldOutcomes, type Work, withSkipped } from './outcome.js';
 import { applyRouting, type RoutingOutcome } from './routing-engine.js';
 import { writePlan } from './show.js';
-import { type FinishOptions, finish, type UpdateResult } from './summary.js';
+import { type DocumentInfo, type FinishOptions, finish, type UpdateResult } from './summary.js';
 
 /**
  * The one pipeline every command's plan goes through: show it, ask, create the run folder (or reopen the one being
@@ -60,17 +61,22 @@ export interface Proposal {
   notice?: string;
   /** Said after the summary line, given what was executed. */
   closing?: (done: Executed) => string | undefined;
+  /** The problems of an invalid (or warned-about) row, for the --json document. */
+  problemsOf?: (row: number) => readonly InputProblem[] | undefined;
 }
 
 export async function runPipeline(ctx: RunContext, opts: PipelineOptions, proposal: Proposal): Promise<UpdateResult> {
   const color = (opts.stdout as NodeJS.WriteStream).isTTY === true;
   const stats = () => ctx.governor.stats();
+  const doc = documentInfo(ctx, opts, proposal);
   if (opts.dryRun) {
-    await writePlan(opts.stdout, proposal.plan, proposal.calls, { json: opts.json, color });
-    if (proposal.notice && !opts.json) opts.stdout.write(proposal.notice);
+    if (!opts.json) {
+      await writePlan(opts.stdout, proposal.plan, proposal.calls, { json: false, color });
+      if (proposal.notice) opts.stdout.write(proposal.notice);
+    }
     // A resume's dry run names the run it looks at.
     const runId = proposal.destination.kind === 'existing' ? proposal.destination.meta.runId : undefined;
-    return finish(opts, runId, proposal.records(false), false, stats(), proposal.readCost);
+    return finish(opts, runId, proposal.records(false), false, stats(), proposal.readCost, doc);
   }
   if (!opts.json) {
     await writePlan(opts.stdout, proposal.plan, proposal.calls, { json: false, color, maxRows: 50 });
@@ -79,13 +85,23 @@ export async function runPipeline(ctx: RunContext, opts: PipelineOptions, propos
   if (proposal.users > 0) {
     const answer = await askConsent(opts.consent, proposal.question(ctx.target.host), ctx.stopSignal);
     if (answer === 'none') {
-      // A caller that reads JSON still sees what would have been done.
-      if (opts.json) await writePlan(opts.stdout, proposal.plan, proposal.calls, { json: true, color: false });
-      throw new ValidationError(NO_TERMINAL_MESSAGE);
+      const refusal = new ValidationError(NO_TERMINAL_MESSAGE);
+      // A caller that reads JSON still sees what would have been done, and why nothing was.
+      if (opts.json) {
+        await finish(opts, undefined, proposal.records(false), false, stats(), proposal.readCost, {
+          ...doc,
+          refused: { exitCode: refusal.exitCode, code: 'no_consent', message: refusal.message },
+        });
+        markDocumented(refusal);
+      }
+      throw refusal;
     }
     if (answer === 'no') {
       opts.stderr.write('Nothing was written.\n');
-      return finish(opts, undefined, proposal.records(true), false, stats());
+      return finish(opts, undefined, proposal.records(true), false, stats(), proposal.readCost, {
+        ...doc,
+        declined: true,
+      });
     }
   }
   const { saved, work } = proposal.prepare();
@@ -126,6 +142,7 @@ export async function runPipeline(ctx: RunContext, opts: PipelineOptions, propos
       interrupted,
       stats(),
       proposal.readCost,
+      doc,
     );
     const closing = proposal.closing?.(done);
     if (closing) opts.stderr.write(closing);
@@ -145,6 +162,22 @@ export async function runPipeline(ctx: RunContext, opts: PipelineOptions, propos
   } finally {
     await lock?.release();
   }
+}
+
+/** What the --json document says of the run besides its rows. */
+function documentInfo(ctx: RunContext, opts: PipelineOptions, proposal: Proposal): DocumentInfo {
+  const dest = proposal.destination;
+  const command = dest.kind === 'new' ? dest.command : dest.meta.command;
+  const s = proposal.plan.summary;
+  return {
+    command,
+    mode: opts.dryRun ? 'dry-run' : dest.kind === 'existing' ? 'resume' : command === 'rollback' ? 'rollback' : 'apply',
+    target: ctx.target.host,
+    source: dest.kind === 'new' ? dest.source : dest.meta.source,
+    rollbackOf: (dest.kind === 'new' ? dest.rollbackOf : dest.meta.rollbackOf) ?? null,
+    plan: { fields: s.fields, requests: s.requests, routingRequests: proposal.calls.length },
+    ...(proposal.problemsOf ? { problemsOf: proposal.problemsOf } : {}),
+  };
 }
 
 export const refKey = (ref: ManagerRef): string => (ref.kind === 'id' ? `id:${ref.id}` : `email:${ref.email}`);

@@ -162,19 +162,22 @@ export class CatalogueIndex {
 export interface RoutingNameProblem {
   row: InputRow;
   column: RoutingColumnName;
-  /** What is wrong with the names of this column, without the row and column. */
+  /** What is wrong with the name, without the row and column. */
   message: string;
+  /** `unknown_skill`, `ambiguous_queue`… */
+  code: string;
+  /** The closest known name, when one is close. */
+  suggestion?: string;
 }
 
 /**
- * Every name of every row checked against the catalogues: one problem per row and column, listing the unknown
- * names (with a "did you mean") and the ambiguous ones.
+ * Every name of every row checked against the catalogues: one problem per unknown name (with the closest known one)
+ * and per ambiguous one, in the order the row names them.
  */
 export function checkRoutingNames(rows: readonly InputRow[], index: CatalogueIndex): RoutingNameProblem[] {
   const problems: RoutingNameProblem[] = [];
   for (const row of rows) {
     if (row.changes.routing === undefined) continue;
-    const byColumn = new Map<RoutingColumnName, string[]>();
     const seen = new Set<string>();
     for (const use of namesUsed(row.changes.routing)) {
       const found = index.lookup(use.kind, use.name);
@@ -183,17 +186,27 @@ export function checkRoutingNames(rows: readonly InputRow[], index: CatalogueInd
       if (seen.has(key)) continue;
       seen.add(key);
       const where = use.item !== undefined && use.kind === 'division' ? ` (in ${JSON.stringify(use.item)})` : '';
-      const text =
-        'ambiguous' in found
-          ? `${found.ambiguous.length} ${NOUN[use.kind]}s are named ${JSON.stringify(use.name)}${where} (ids ${found.ambiguous
-              .map((e) => e.id)
-              .join(', ')}); rename one in Genesys Cloud so that the name says which`
-          : `no ${NOUN[use.kind]} named ${JSON.stringify(use.name)}${where}${
-              found.suggestion !== undefined ? `; did you mean ${JSON.stringify(found.suggestion)}?` : ''
-            }`;
-      byColumn.set(use.column, [...(byColumn.get(use.column) ?? []), text]);
+      if ('ambiguous' in found) {
+        problems.push({
+          row,
+          column: use.column,
+          code: `ambiguous_${use.kind}`,
+          message: `${found.ambiguous.length} ${NOUN[use.kind]}s are named ${JSON.stringify(use.name)}${where} (ids ${found.ambiguous
+            .map((e) => e.id)
+            .join(', ')}); rename one in Genesys Cloud so that the name says which`,
+        });
+        continue;
+      }
+      problems.push({
+        row,
+        column: use.column,
+        code: `unknown_${use.kind}`,
+        message: `no ${NOUN[use.kind]} named ${JSON.stringify(use.name)}${where}${
+          found.suggestion !== undefined ? `; did you mean ${JSON.stringify(found.suggestion)}?` : ''
+        }`,
+        ...(found.suggestion !== undefined ? { suggestion: found.suggestion } : {}),
+      });
     }
-    for (const [column, texts] of byColumn) problems.push({ row, column, message: texts.join('; ') });
   }
   return problems;
 }

@@ -1,6 +1,16 @@
 import { ExitCode, type ExitCodeValue } from '../errors.js';
 import type { GovernorStats } from '../governor/index.js';
+import type { InputProblem } from '../input/index.js';
 import { type ReportRecord, writeReport } from '../report.js';
+import {
+  apiFigures,
+  type DocumentHead,
+  documentRow,
+  lazyRows,
+  OUTPUT_SCHEMA_VERSION,
+  type OutputDocument,
+  writeDocument,
+} from './document.js';
 
 export interface UpdateSummary {
   rows: number;
@@ -26,8 +36,28 @@ export interface FinishOptions {
   reportPath?: string;
   dryRun: boolean;
   json: boolean;
+  /** A dry run that would change something exits 4 (ExitCode.ChangesPending) rather than 0. */
+  detailedExitcode?: boolean;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
+}
+
+/** What the --json document says of a run besides its counts and rows. */
+export interface DocumentInfo {
+  command: OutputDocument['command'];
+  mode: OutputDocument['mode'];
+  target: string | null;
+  source: string | null;
+  rollbackOf: string | null;
+  plan: OutputDocument['plan'];
+  /** The user answered no at the question. */
+  declined?: boolean;
+  /**
+   * No consent could be asked for (no terminal, no --yes): the document still shows what would have been done, with
+   * this exit code and problem; the caller throws the error that says so on stderr.
+   */
+  refused?: { exitCode: ExitCodeValue; code: string; message: string };
+  problemsOf?: (row: number) => readonly InputProblem[] | undefined;
 }
 
 /**
@@ -42,6 +72,7 @@ export async function finish(
   interrupted: boolean,
   api: GovernorStats,
   readCost?: unknown,
+  doc?: DocumentInfo,
 ): Promise<UpdateResult> {
   const each = typeof records === 'function' ? records : () => records;
   const summary: UpdateSummary = {
@@ -58,24 +89,65 @@ export async function finish(
     summary.rows++;
     summary[r.status]++;
   }
-  if (opts.reportPath) await writeReport(opts.reportPath, each());
-  const exitCode: ExitCodeValue = interrupted
-    ? ExitCode.Interrupted
-    : summary.failed + summary.not_found + summary.invalid > 0
-      ? ExitCode.Partial
-      : ExitCode.Ok;
+  if (opts.reportPath && !doc?.refused) await writeReport(opts.reportPath, each());
+  const exitCode: ExitCodeValue = doc?.refused
+    ? doc.refused.exitCode
+    : interrupted
+      ? ExitCode.Interrupted
+      : summary.failed + summary.not_found + summary.invalid > 0
+        ? ExitCode.Partial
+        : opts.dryRun && opts.detailedExitcode && summary.planned > 0
+          ? ExitCode.ChangesPending
+          : ExitCode.Ok;
   const counts = Object.entries(summary)
     .filter(([k, v]) => k !== 'rows' && v > 0)
     .map(([k, v]) => `${v} ${k.replace('_', ' ')}`)
     .join(', ');
-  opts.stderr.write(
-    `${opts.dryRun ? 'Dry run' : interrupted ? 'Interrupted' : 'Done'}${runId ? ` (run ${runId})` : ''}: ${summary.rows} row(s): ${counts || 'nothing to do'}. ` +
-      `API: ${api.requests} request(s), ${api.rateLimited} rate-limited (429), ${api.retries} retried.` +
-      `${opts.reportPath ? ` Report: ${opts.reportPath}` : ''}\n`,
-  );
-  if (opts.json && !opts.dryRun) {
-    opts.stdout.write(
-      `${JSON.stringify({ kind: 'genesys-bulk/result', schemaVersion: 1, runId, exitCode, summary, api, readCost, rows: [...each()] })}\n`,
+  if (!doc?.refused)
+    opts.stderr.write(
+      `${opts.dryRun ? 'Dry run' : interrupted ? 'Interrupted' : 'Done'}${runId ? ` (run ${runId})` : ''}: ${summary.rows} row(s): ${counts || 'nothing to do'}. ` +
+        `API: ${api.requests} request(s), ${api.rateLimited} rate-limited (429), ${api.retries} retried.` +
+        `${opts.reportPath ? ` Report: ${opts.reportPath}` : ''}\n`,
+    );
+  if (opts.json && doc) {
+    const head: DocumentHead = {
+      schemaVersion: OUTPUT_SCHEMA_VERSION,
+      command: doc.command,
+      mode: doc.mode,
+      outcome: opts.dryRun
+        ? 'planned'
+        : doc.declined || doc.refused
+          ? 'declined'
+          : interrupted
+            ? 'interrupted'
+            : 'completed',
+      exitCode,
+      target: doc.target,
+      source: doc.source,
+      runId: runId ?? null,
+      rollbackOf: doc.rollbackOf,
+      summary: { ...summary },
+      plan: doc.plan,
+      api: apiFigures(api, readCost),
+      problems: doc.refused
+        ? [
+            {
+              severity: 'error',
+              code: doc.refused.code,
+              message: doc.refused.message,
+              row: null,
+              line: null,
+              column: null,
+              suggestion: null,
+            },
+          ]
+        : [],
+    };
+    const problemsOf = doc.problemsOf ?? (() => undefined);
+    await writeDocument(
+      opts.stdout,
+      head,
+      lazyRows(each(), (r) => documentRow(r, problemsOf(r.row))),
     );
   }
   let held: ReportRecord[] | undefined = Array.isArray(records) ? records : undefined;

@@ -1,6 +1,12 @@
 import { ValidationError } from '../errors.js';
 import type { GenesysUser } from '../genesys/types.js';
-import { type InputFormat, type ManagerRef, type RoutingChanges, readInput } from '../input/index.js';
+import {
+  type InputFormat,
+  type InputProblem,
+  type ManagerRef,
+  type RoutingChanges,
+  readInput,
+} from '../input/index.js';
 import {
   decodePlan,
   IncrementalPlanner,
@@ -14,19 +20,12 @@ import {
   viewOf,
 } from '../plan/index.js';
 import { checkReportPath, type ReportRecord } from '../report.js';
-import {
-  checkManagers,
-  checkSameUser,
-  invalidInputMessage,
-  type RowProblem,
-  rejectedRows,
-  rowProblem,
-  sortProblems,
-} from './checks.js';
+import { checkManagers, checkSameUser, type RowProblem, rejectedRows, rowProblem, sortProblems } from './checks.js';
 import { openContext } from './context.js';
 import type { WorkItem } from './engine.js';
 import { checkReportNotInput } from './files.js';
 import type { SavedPlan } from './folder.js';
+import { asRows, nameProblems, refuseInput } from './invalid.js';
 import { lazyMap, recordFromPlan, unexecutedRecords, withSkipped } from './outcome.js';
 import { type CommandOptions, type Proposal, refKey, runPipeline } from './pipeline.js';
 import { projectionFor, resolveUsers } from './resolve.js';
@@ -61,17 +60,38 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   const { log } = opts;
   const inputName = opts.source.path && opts.source.path !== '-' ? opts.source.path : 'stdin';
 
-  const parsed = await readInput(opts.source);
+  let parsed: Awaited<ReturnType<typeof readInput>>;
+  try {
+    parsed = await readInput(opts.source);
+  } catch (err) {
+    // A file that cannot be read as a whole (empty, not JSON, a record too large) is one problem of the file.
+    if (!(err instanceof ValidationError)) throw err;
+    const unreadable = { severity: 'error' as const, code: 'unreadable_input', message: err.message };
+    throw Object.assign(await refuseInput(inputName, [unreadable], new Map(), opts.reportPath), {
+      message: err.message,
+    });
+  }
   for (const w of parsed.problems.filter((p) => p.severity === 'warning')) log.warn(w.message);
   const errors = parsed.problems.filter((p) => p.severity === 'error');
   // A problem with the file itself (an unknown column, a header named twice) is in no row: skipping invalid
   // rows would silently drop a whole column, so it stops the run even with --skip-invalid.
   const inRows = new Set(parsed.invalidRows.flatMap((r) => r.problems));
   const fileLevel = errors.filter((p) => !inRows.has(p));
-  if ((errors.length > 0 && !opts.skipInvalid) || fileLevel.length > 0) {
-    throw new ValidationError(
-      invalidInputMessage(inputName, parsed.invalidRows.length, opts.skipInvalid ? fileLevel : errors),
-    );
+  /** The line and key of the invalid rows, and of those `problems` name (held only for them, not per row). */
+  const keysOf = (problems: readonly RowProblem[]) => {
+    const keys = new Map<number, { line: number; key: string }>();
+    for (const r of parsed.invalidRows) keys.set(r.rowNumber, { line: r.line, key: r.key ?? '' });
+    for (const p of problems) keys.set(p.rowNumber, { line: p.line, key: p.key });
+    return keys;
+  };
+  if (opts.skipInvalid && fileLevel.length > 0) {
+    throw await refuseInput(inputName, fileLevel, keysOf([]), opts.reportPath);
+  }
+  if (errors.length > 0 && !opts.skipInvalid) {
+    // The names the rows use are checked in the same run, so that the user sees every problem at once.
+    const names = await nameProblems(() => openContext(opts), [...parsed.rows, ...asRows(parsed.invalidRows)], log);
+    const all = inRowOrder([...parsed.problems, ...names.problems]);
+    throw await refuseInput(inputName, all, keysOf(names.problems), opts.reportPath, names.target);
   }
   const skipped: ReportRecord[] = parsed.skippedRows.map((r) => ({
     row: r.rowNumber,
@@ -93,11 +113,14 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   const routingDeps = ctx.routingReads(routingCost);
   const withRoutingColumns = parsed.rows.filter((r) => r.changes.routing !== undefined);
   let catalogue: Catalogue | undefined;
-  let nameProblems: RowProblem[] = [];
+  let badNameProblems: RowProblem[] = [];
   if (withRoutingColumns.length > 0) {
     catalogue = await loadCatalogue(routingDeps, cataloguesNeeded(withRoutingColumns.map((r) => r.changes.routing!)));
-    nameProblems = checkRoutingNames(withRoutingColumns, new CatalogueIndex(catalogue)).map((p) =>
-      rowProblem(p.row, p.column, `${p.message}.`),
+    badNameProblems = checkRoutingNames(withRoutingColumns, new CatalogueIndex(catalogue)).map((p) =>
+      rowProblem(p.row, p.column, `${p.message}.`, {
+        code: p.code,
+        ...(p.suggestion !== undefined ? { suggestion: p.suggestion } : {}),
+      }),
     );
     log.info({ kinds: Object.keys(catalogue), requests: routingCost.catalogue }, 'Read routing catalogues');
   }
@@ -137,16 +160,28 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   const held = planner.rows();
   const managerCheck = checkManagers(held, managerId);
   const sameUser = checkSameUser(managerCheck.rows, (row) => planner.userIdOf(row));
-  const badNames = new Set(nameProblems.map((p) => p.rowNumber));
+  const badNames = new Set(badNameProblems.map((p) => p.rowNumber));
   const rows = sameUser.rows.filter((r) => !badNames.has(r.rowNumber));
   const left = new Set(rows.map((r) => r.rowNumber));
   const excluded = new Set(held.filter((r) => !left.has(r.rowNumber)).map((r) => r.rowNumber));
   skipped.push(...sameUser.skipped);
-  const rowProblems = [...managerCheck.problems, ...sameUser.problems, ...nameProblems];
+  const rowProblems = [...managerCheck.problems, ...sameUser.problems, ...badNameProblems];
   if (rowProblems.length > 0 && !opts.skipInvalid) {
-    const rowCount = new Set(rowProblems.map((p) => p.rowNumber)).size;
-    throw new ValidationError(invalidInputMessage(inputName, rowCount, sortProblems(rowProblems)));
+    throw await refuseInput(
+      inputName,
+      sortProblems(rowProblems),
+      keysOf(rowProblems),
+      opts.reportPath,
+      ctx.target.host,
+    );
   }
+  /** The problems of each invalid row, for the --json document. */
+  const problemsOf = new Map<number, InputProblem[]>();
+  for (const r of [...parsed.invalidRows, ...rejectedRows(rowProblems)])
+    problemsOf.set(r.rowNumber, [...(problemsOf.get(r.rowNumber) ?? []), ...r.problems]);
+  for (const p of parsed.problems)
+    if (p.severity === 'warning' && p.rowNumber !== undefined && !problemsOf.has(p.rowNumber))
+      problemsOf.set(p.rowNumber, [p]);
 
   const encoded = planner.finish(excluded, [...parsed.invalidRows, ...rejectedRows(rowProblems)]);
 
@@ -226,9 +261,15 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
       return { saved, work: { items, routing, priorProfile: new Map(), priorRouting: new Map() } };
     },
     destination: { kind: 'new', command: 'update', source: inputName },
+    problemsOf: (row) => problemsOf.get(row),
     readCost: catalogue ? { ...cost, routing: routingCost } : cost,
   };
   return runPipeline(ctx, opts, proposal);
+}
+
+/** Problems of the file itself first, then by row; in the order found within each. */
+function inRowOrder(problems: readonly InputProblem[]): InputProblem[] {
+  return [...problems].sort((a, b) => (a.rowNumber ?? 0) - (b.rowNumber ?? 0));
 }
 
 /**

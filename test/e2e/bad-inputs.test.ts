@@ -53,6 +53,11 @@ beforeEach(() => {
   box.emulator.reset();
 });
 
+/** Whether a file has a column whose values name things in the organisation (checked against it). */
+function namesThings(path: string): boolean {
+  return /\b(skills|languages|queues|roles|division|manager)\b/.test(readFileSync(path, 'utf8'));
+}
+
 describe('bad inputs (test/fixtures/bad/manifest.json)', () => {
   it('the manifest lists at least 20 bad inputs, each with a message to expect', () => {
     expect(manifest.length).toBeGreaterThanOrEqual(20);
@@ -83,8 +88,9 @@ describe('bad inputs (test/fixtures/bad/manifest.json)', () => {
       expect(r.stdout).toBe('');
       const stats = box.emulator.stats();
       expectNoWrites(stats);
-      if (!entry.needsApi) {
-        // Judged from the file alone: rejected before logging in.
+      if (!entry.needsApi && !namesThings(path)) {
+        // Judged from the file alone: rejected before logging in. (A file naming skills, queues, managers… has
+        // those names checked in the same run, which reads the catalogues: see test/e2e/output.test.ts.)
         expect(stats.tokensIssued).toBe(0);
         expect(stats.requests).toBe(0);
       }

@@ -94,9 +94,9 @@ describe('API economy', () => {
 
     const r = await b.cli(['update', file, '--dry-run', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const plan = JSON.parse(r.stdout) as { rows: { userId?: string; status: string }[] };
+    const plan = JSON.parse(r.stdout) as { rows: { userId: string | null; status: string }[] };
     expect(plan.rows).toHaveLength(1100);
-    expect(plan.rows.every((p) => p.status === 'change')).toBe(true);
+    expect(plan.rows.every((p) => p.status === 'planned')).toBe(true);
     expect(plan.rows.map((p) => p.userId)).toEqual(picked.map((u) => u.id));
 
     const s = b.emulator.stats();

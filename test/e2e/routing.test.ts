@@ -320,10 +320,10 @@ describe('routing columns: plan, rerun and economy', () => {
 
     const json = await box.cli(['update', file, '--dry-run', '--json']);
     expect(json.code).toBe(0);
-    const plan = JSON.parse(json.stdout) as { summary: { requests: number; routingRequests: number } };
+    const plan = JSON.parse(json.stdout) as { plan: { requests: number; routingRequests: number } };
     // Two profile PATCHes; routing: p0 skills, languages, grants; p1 skills PUT; p2 language DELETE, grants
     // replace; queues Sales Inbound +p0, Retention Desk −p1; division p0.
-    expect(plan.summary).toMatchObject({ requests: 2, routingRequests: 9 });
+    expect(plan.plan).toMatchObject({ requests: 2, routingRequests: 9 });
 
     expect(writeRequests(emu.stats())).toBe(0);
     expect(p.map((u) => routingSnapshot(emu, u.id))).toEqual(before);
@@ -414,8 +414,8 @@ describe('routing columns: plan, rerun and economy', () => {
       subject: 1,
     });
     expect(skillsOf(emu, p[1]!.id)).toEqual({ Billing: 3, Sales: 1 });
-    const result = JSON.parse(r.stdout) as { readCost: { routing: Record<string, number> } };
-    expect(result.readCost.routing).toEqual({ catalogue: 5, skills: 1, languages: 0, grants: 1, queueMembers: 1 });
+    const result = JSON.parse(r.stdout) as { api: { reads: { routing: Record<string, number> } } };
+    expect(result.api.reads.routing).toEqual({ catalogue: 5, skills: 1, languages: 0, grants: 1, queueMembers: 1 });
   });
 
   it('a file without routing columns reads no catalogue and no assignment', async () => {

@@ -163,29 +163,28 @@ describe('update --dry-run', () => {
     expect(b.emulator.users()).toEqual(before);
   });
 
-  it('with --json prints exactly one JSON document on stdout: the plan', async () => {
+  it('with --json prints exactly one JSON document on stdout: the planned rows', async () => {
     const { b, u1, u2, u3, file, before } = await dryRunSetup();
     const r = await b.cli(['update', file, '--dry-run', '--json']);
     expect(r.code).toBe(0);
 
     const plan = JSON.parse(r.stdout) as {
-      summary: { rows: number; byStatus: Record<string, number> };
+      summary: Record<string, number>;
       rows: {
-        rowNumber: number;
-        userId?: string;
+        row: number;
+        userId: string | null;
         status: string;
-        diffs: { field: string; before: unknown; after: unknown }[];
+        changes: { field: string; before: unknown; after: unknown }[];
       }[];
     };
-    expect(plan.summary.rows).toBe(3);
-    expect(plan.summary.byStatus).toMatchObject({ change: 2, unchanged: 1 });
-    expect(plan.rows.map((p) => [p.rowNumber, p.userId, p.status])).toEqual([
-      [1, u1.id, 'change'],
-      [2, u2.id, 'change'],
+    expect(plan.summary).toMatchObject({ rows: 3, planned: 2, unchanged: 1 });
+    expect(plan.rows.map((p) => [p.row, p.userId, p.status])).toEqual([
+      [1, u1.id, 'planned'],
+      [2, u2.id, 'planned'],
       [3, u3.id, 'unchanged'],
     ]);
-    expect(plan.rows[0]!.diffs).toEqual([{ field: 'title', before: u1.title ?? null, after: 'E2E Dry Title' }]);
-    expect(plan.rows[1]!.diffs).toEqual([
+    expect(plan.rows[0]!.changes).toEqual([{ field: 'title', before: u1.title ?? null, after: 'E2E Dry Title' }]);
+    expect(plan.rows[1]!.changes).toEqual([
       { field: 'department', before: u2.department ?? null, after: 'E2E Dry Dept' },
     ]);
     // Logs and the summary line go to stderr only.
@@ -740,12 +739,12 @@ describe('update: stdout and stderr', () => {
     const json = await b.cli(['--log-level', 'debug', 'update', file2, '--yes', '--json']);
     expect(json.code).toBe(0);
     const result = JSON.parse(json.stdout) as {
-      kind: string;
+      schemaVersion: number;
       exitCode: number;
       summary: Record<string, number>;
       rows: ReportRecordJson[];
     };
-    expect(result).toMatchObject({ kind: 'genesys-bulk/result', exitCode: 0 });
+    expect(result).toMatchObject({ schemaVersion: 1, exitCode: 0 });
     expect(result.summary).toMatchObject({ rows: 2, updated: 1, unchanged: 1 });
     expect(result.rows.map((x) => [x.row, x.userId, x.status])).toEqual([
       [1, u3!.id, 'updated'],

@@ -132,6 +132,8 @@ describe('CSV', () => {
         severity: 'error',
         line: 1,
         column: 'Titel',
+        code: 'unknown_column',
+        suggestion: 'title',
         message: 'line 1, column "Titel": unknown column "Titel": did you mean "title"?',
       },
     ]);
@@ -151,6 +153,7 @@ describe('CSV', () => {
         severity: 'error',
         line: 1,
         column: 'title',
+        code: 'duplicate_column',
         message: 'line 1, column "title": the column appears twice in the header (positions 2 and 3); keep only one',
       },
     ]);
@@ -174,6 +177,7 @@ describe('CSV', () => {
         severity: 'error',
         rowNumber: 1,
         line: 2,
+        code: 'csv_field_count',
         message:
           'row 1 (line 2): has 4 values but the header has 3 columns; a value that contains a comma must be in double quotes',
       },

@@ -61,6 +61,7 @@ describe('JSON array', () => {
         rowNumber: 1,
         line: 2,
         column: 'title',
+        code: 'wrong_type',
         message: `row 1 (line 2), column "title": ${message}`,
       },
     ]);

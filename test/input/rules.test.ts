@@ -26,6 +26,7 @@ describe('keys', () => {
       severity: 'error',
       rowNumber: 1,
       line: 2,
+      code: 'missing_key',
       message: 'row 1 (line 2): missing key: give an id or email column value to say which user this row changes',
     });
   });
@@ -128,6 +129,7 @@ describe('duplicates', () => {
         severity: 'warning',
         rowNumber: 3,
         line: 4,
+        code: 'duplicate_row',
         message:
           'row 3 (line 4): repeats row 1 (line 2) for the same user ("A@EXAMPLE.COM") with the same changes; this row is skipped',
       },

@@ -338,22 +338,25 @@ describe('checkRoutingNames', () => {
       ],
       index,
     );
-    expect(problems.map((p) => [p.row.rowNumber, p.column, p.message])).toEqual([
-      [1, 'skills', 'no skill named "biling"; did you mean "Billing"?'],
+    expect(problems.map((p) => [p.row.rowNumber, p.column, p.code, p.suggestion, p.message])).toEqual([
+      [1, 'skills', 'unknown_skill', 'Billing', 'no skill named "biling"; did you mean "Billing"?'],
+      [2, 'roles', 'unknown_role', 'Agent', 'no role named "Agnet"; did you mean "Agent"?'],
       [
         2,
         'roles',
-        'no role named "Agnet"; did you mean "Agent"?; no division named "Suport" (in "Agnet@Suport"); did you mean "Support"?',
+        'unknown_division',
+        'Support',
+        'no division named "Suport" (in "Agnet@Suport"); did you mean "Support"?',
       ],
-      [3, 'languages', 'no language named "Klingon"'],
+      [3, 'languages', 'unknown_language', undefined, 'no language named "Klingon"'],
     ]);
   });
 
   it("refuses a name two entities share, and a deleted entity's", () => {
     const problems = checkRoutingNames([row(1, { queues: { add: ['SUPPORT', 'Archive'], remove: [] } })], index);
-    expect(problems).toHaveLength(1);
+    expect(problems.map((p) => p.code)).toEqual(['ambiguous_queue', 'unknown_queue']);
     expect(problems[0]!.message).toMatch(/^2 queues are named "SUPPORT" \(ids q-2, q-9\)/);
-    expect(problems[0]!.message).toContain('no queue named "Archive"');
+    expect(problems[1]!.message).toContain('no queue named "Archive"');
   });
 
   it('takes an entity listed twice (a page boundary moved while reading) as one', () => {
