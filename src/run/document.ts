@@ -3,6 +3,7 @@ import type { GovernorStats } from '../governor/index.js';
 import type { InputProblem } from '../input/index.js';
 import { writeChunks } from '../output.js';
 import type { ReportRecord } from '../report.js';
+import { safeJson } from '../text.js';
 
 /**
  * The one document `--json` prints on stdout, for every command that plans or writes (update, rollback, resume;
@@ -308,11 +309,11 @@ function* documentChunks(head: DocumentHead, rows: Iterable<DocumentRow>): Gener
     api: head.api,
     problems: head.problems,
   };
-  const text = JSON.stringify(ordered);
+  const text = safeJson(ordered);
   yield `${text.slice(0, -1)},"rows":[`;
   let first = true;
   for (const row of rows) {
-    yield `${first ? '' : ','}${JSON.stringify(row)}`;
+    yield `${first ? '' : ','}${safeJson(row)}`;
     first = false;
   }
   yield ']}\n';

@@ -177,5 +177,6 @@ export async function listRuns(stateDir: string): Promise<RunMeta[]> {
       // A folder whose run.json was never written (killed at creation) is not a run.
     }
   }
-  return metas;
+  // Ids within one second sort by their random tail; the creation time (ms) keeps runs in the order they began.
+  return metas.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.runId.localeCompare(b.runId));
 }

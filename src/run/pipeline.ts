@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { wantsColor } from '../colors.js';
 import { ValidationError } from '../errors.js';
 import type { InputProblem, ManagerRef } from '../input/index.js';
 import type { PlanView, RoutingCall } from '../plan/index.js';
@@ -66,7 +67,7 @@ export interface Proposal {
 }
 
 export async function runPipeline(ctx: RunContext, opts: PipelineOptions, proposal: Proposal): Promise<UpdateResult> {
-  const color = (opts.stdout as NodeJS.WriteStream).isTTY === true;
+  const color = wantsColor(opts.stdout as NodeJS.WriteStream);
   const stats = () => ctx.governor.stats();
   const doc = documentInfo(ctx, opts, proposal);
   if (opts.dryRun) {

@@ -56,7 +56,7 @@ describe('consent without a terminal', () => {
     const { file } = await titles(box, 2, 'Json');
     const r = await box.cli(['update', file, '--json'], { stdinNull: true });
     expect(r.code).toBe(2);
-    expect(JSON.parse(r.stdout).summary.byStatus.change).toBe(2);
+    expect(JSON.parse(r.stdout).summary.planned).toBe(2);
     expect(patchRequests(box.emulator.stats())).toBe(0);
   });
 

@@ -53,8 +53,8 @@ describe('formats', () => {
       expect(r.code, r.stderr).toBe(0);
       const plan = await box.cli(['update', name, '--dry-run', '--json']);
       expect(plan.code, plan.stderr).toBe(0);
-      const doc = JSON.parse(plan.stdout) as { summary: { byStatus: Record<string, number> } };
-      expect(doc.summary.byStatus).toMatchObject({ change: 0, unchanged: live().length });
+      const doc = JSON.parse(plan.stdout) as { summary: Record<string, number> };
+      expect(doc.summary).toMatchObject({ planned: 0, unchanged: live().length });
     }
     const array = JSON.parse(await readFile(join(box.dir, 'all.json'), 'utf8')) as unknown[];
     expect(array).toHaveLength(live().length);

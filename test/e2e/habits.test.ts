@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT, runCli } from './harness.js';
+import { BIN, ROOT, runCliProcess as runCli } from './harness.js';
 
 let tmp: string;
 beforeAll(async () => {

@@ -71,8 +71,8 @@ describe('hostile catalogue names and server messages (emulator hostileNames)', 
     }
     // The hostile skill names were shown, escaped: the plan lists every skill <clear> removes.
     expect(runs[2]!.stdout).toContain(ESCAPED_ESC);
-    const plan = JSON.parse(runs[1]!.stdout) as { rows: { diffs?: { field: string }[] }[] };
-    const fields = plan.rows.flatMap((r) => r.diffs ?? []).map((d) => d.field);
+    const plan = JSON.parse(runs[1]!.stdout) as { rows: { changes?: { field: string }[] }[] };
+    const fields = plan.rows.flatMap((r) => r.changes ?? []).map((d) => d.field);
     // JSON keeps the exact value: the escapes are JSON escapes, parsed back into the names.
     expect(fields.some((f) => ['\u001b', '\u009b', '\u007f'].some((c) => f.includes(c)))).toBe(true);
 
