@@ -31,6 +31,8 @@ export interface RunContext {
   stopSignal?: AbortSignal;
   maxConcurrency: number;
   target: RunTarget;
+  /** The host and where it was chosen (flag, environment, dotenv file), shown before any write. */
+  targetLabel?: string;
   /** The figures the progress bar shows, read from the governor's own statistics. */
   counters: EngineCounters;
   userReads(): ResolveDeps;
@@ -66,6 +68,7 @@ export async function openContext(settings: RunSettings): Promise<RunContext> {
     stopSignal: signal,
     maxConcurrency: settings.maxConcurrency,
     target: { host: client.target, clientId: settings.connection.clientId },
+    targetLabel: settings.connection.targetLabel,
     counters: {
       get rateLimited() {
         return governor.stats().rateLimited;

@@ -4,6 +4,7 @@ import { ValidationError } from '../errors.js';
 import type { InputProblem, ManagerRef } from '../input/index.js';
 import type { PlanView, RoutingCall } from '../plan/index.js';
 import type { ReportRecord } from '../report.js';
+import { escapeControls } from '../text.js';
 import { askConsent, type Consent, NO_TERMINAL_MESSAGE } from './consent.js';
 import type { RunContext, RunSettings } from './context.js';
 import { markDocumented } from './document.js';
@@ -70,8 +71,10 @@ export async function runPipeline(ctx: RunContext, opts: PipelineOptions, propos
   const color = wantsColor(opts.stdout as NodeJS.WriteStream);
   const stats = () => ctx.governor.stats();
   const doc = documentInfo(ctx, opts, proposal);
+  const where = escapeControls(ctx.targetLabel ?? ctx.target.host);
   if (opts.dryRun) {
     if (!opts.json) {
+      opts.stdout.write(`Target: ${where}\n`);
       await writePlan(opts.stdout, proposal.plan, proposal.calls, { json: false, color });
       if (proposal.notice) opts.stdout.write(proposal.notice);
     }
@@ -80,11 +83,12 @@ export async function runPipeline(ctx: RunContext, opts: PipelineOptions, propos
     return finish(opts, runId, proposal.records(false), false, stats(), proposal.readCost, doc);
   }
   if (!opts.json) {
+    opts.stdout.write(`Target: ${where}\n`);
     await writePlan(opts.stdout, proposal.plan, proposal.calls, { json: false, color, maxRows: 50 });
     if (proposal.notice) opts.stdout.write(proposal.notice);
   }
   if (proposal.users > 0) {
-    const answer = await askConsent(opts.consent, proposal.question(ctx.target.host), ctx.stopSignal);
+    const answer = await askConsent(opts.consent, proposal.question(where), ctx.stopSignal);
     if (answer === 'none') {
       const refusal = new ValidationError(NO_TERMINAL_MESSAGE);
       // A caller that reads JSON still sees what would have been done, and why nothing was.
