@@ -6,7 +6,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { expect } from 'vitest';
-import type { EmulatorStats } from '../../src/emulator/index.js';
+import type { EmulatorStats, RunningEmulator } from '../../src/emulator/index.js';
 import type { Contact, GenesysUser } from '../../src/genesys/types.js';
 import type { Sandbox } from './harness.js';
 
@@ -165,4 +165,23 @@ export function unusedId(box: Sandbox): string {
     const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
     if (!taken.has(id)) return id;
   }
+}
+
+/** Acts on the emulator as another admin would, through its API. */
+export async function asAnotherAdmin(emu: RunningEmulator, method: string, path: string, body: unknown): Promise<void> {
+  const login = await fetch(`${emu.url}/oauth/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${emu.clientId}:${emu.clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  const { access_token: token } = (await login.json()) as { access_token: string };
+  const res = await fetch(`${emu.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(res.status, await res.text()).toBeLessThan(300);
 }

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import type { Contact, GenesysUser } from '../../src/genesys/types.js';
 import { BIN, type Sandbox, sandbox } from './harness.js';
-import { activeUsers, csv, messages, writeInput } from './helpers.js';
+import { activeUsers, asAnotherAdmin, csv, messages, writeInput } from './helpers.js';
 
 let box: Sandbox | undefined;
 afterEach(async () => {
@@ -19,24 +19,9 @@ afterEach(async () => {
   box = undefined;
 });
 
-/** Acts on the emulator as another admin would, through its API. */
-async function asAnotherAdmin(emu: RunningEmulator, userId: string, body: Record<string, unknown>): Promise<void> {
-  const login = await fetch(`${emu.url}/oauth/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${emu.clientId}:${emu.clientSecret}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: 'grant_type=client_credentials',
-  });
-  const { access_token: token } = (await login.json()) as { access_token: string };
-  const version = emu.user(userId)!.version;
-  const res = await fetch(`${emu.url}/api/v2/users/${userId}`, {
-    method: 'PATCH',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ ...body, version }),
-  });
-  expect(res.status, await res.text()).toBeLessThan(300);
+/** Changes a user as another admin would, through the emulator's API, at the user's current version. */
+function patchAsAnotherAdmin(emu: RunningEmulator, userId: string, body: Record<string, unknown>): Promise<void> {
+  return asAnotherAdmin(emu, 'PATCH', `/api/v2/users/${userId}`, { ...body, version: emu.user(userId)!.version });
 }
 
 /** Runs the CLI at a pseudo-terminal (script(1)) typing `answer`; stdout and stderr both come back as `output`. */
@@ -114,7 +99,7 @@ const USERS = 40;
 async function seedAndUpdate(b: Sandbox, clearHome = false) {
   const emu = b.emulator;
   const people = activeUsers(b).slice(0, USERS);
-  for (const [i, u] of people.entries()) await asAnotherAdmin(emu, u.id, { addresses: richAddresses(i) });
+  for (const [i, u] of people.entries()) await patchAsAnotherAdmin(emu, u.id, { addresses: richAddresses(i) });
   const before = new Map(people.map((u) => [u.id, structuredClone(emu.user(u.id)!)]));
   const rows = people.map((u, i) => [
     u.email!,
@@ -178,8 +163,8 @@ describe.each(['replace', 'merge'] as const)('rollback of phone numbers (PATCH %
       mediaType: 'PHONE',
       type: 'MAIN',
     };
-    await asAnotherAdmin(emu, a.id, { addresses: [...emu.user(a.id)!.addresses!, added] });
-    await asAnotherAdmin(emu, bUser.id, { title: 'Retitled by someone else' });
+    await patchAsAnotherAdmin(emu, a.id, { addresses: [...emu.user(a.id)!.addresses!, added] });
+    await patchAsAnotherAdmin(emu, bUser.id, { title: 'Retitled by someone else' });
     const cMobile: Contact = {
       address: '+13125550142',
       display: '(312) 555-0142',
@@ -187,7 +172,7 @@ describe.each(['replace', 'merge'] as const)('rollback of phone numbers (PATCH %
       mediaType: 'PHONE',
       type: 'MOBILE',
     };
-    await asAnotherAdmin(emu, c.id, {
+    await patchAsAnotherAdmin(emu, c.id, {
       addresses: [
         ...emu.user(c.id)!.addresses!.filter((x) => !(x.mediaType === 'PHONE' && x.type === 'MOBILE')),
         cMobile,

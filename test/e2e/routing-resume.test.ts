@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { type CallRecord, readRoutingJournal } from '../../src/run/journal.js';
-import { csv, type ReportRecordJson, readJsonlReport, writeInput } from './helpers.js';
+import { asAnotherAdmin, csv, type ReportRecordJson, readJsonlReport, writeInput } from './helpers.js';
 import { runIds, STATE, soleRunId, spawnCli, waitFor } from './resilience/helpers.js';
 import {
   language,
@@ -26,25 +26,6 @@ afterEach(async () => {
   await org?.box.close();
   org = undefined;
 });
-
-/** Acts on the emulator as another admin would, through its API. */
-async function asAnotherAdmin(emu: RunningEmulator, method: string, path: string, body: unknown): Promise<void> {
-  const login = await fetch(`${emu.url}/oauth/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${emu.clientId}:${emu.clientSecret}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: 'grant_type=client_credentials',
-  });
-  const { access_token: token } = (await login.json()) as { access_token: string };
-  const res = await fetch(`${emu.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(res.status, await res.text()).toBeLessThan(300);
-}
 
 const runIdOf = (stderr: string) => /\(run (\d{8}-\d{6}-[0-9a-f]{6})\)/.exec(stderr)?.[1];
 
