@@ -343,7 +343,14 @@ export async function main(
     });
 
   program.addCommand(emulatorCommand());
-  program.addCommand(demoCommand((args) => main(args, io)));
+  program.addCommand(
+    demoCommand(
+      (args) => main(args, io),
+      (code) => {
+        exitCode = code;
+      },
+    ),
+  );
 
   try {
     await program.parseAsync(argv);

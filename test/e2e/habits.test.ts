@@ -43,6 +43,12 @@ describe('demo --users', () => {
       const kept = /kept in (\S+) /.exec(r.stdout)?.[1];
       expect(kept).toBeDefined();
       expect(await readdir(kept!)).toEqual(expect.arrayContaining(['users.csv', 'report.csv']));
+      if (users === '50') {
+        // The round trip: export, edit, update, check, roll back, and the directory as it was.
+        expect(r.stdout).toMatch(/Plan: \d+ to change/);
+        expect(r.stdout).toContain('Plan: 0 to change');
+        expect(r.stdout).toContain('after-rollback.csv is identical to the first export.');
+      }
     }
   }, 200_000);
 });
