@@ -164,6 +164,14 @@ export class GroupsStore {
     return (this.queueGroups.get(queueId) ?? []).filter((g) => this.memberSets.get(g)?.has(userId));
   }
 
+  /** The groups that are members of a queue. */
+  groupsInQueue(queueId: string): GroupEntry[] {
+    return (this.queueGroups.get(queueId) ?? []).flatMap((id) => {
+      const g = this.byId.get(id);
+      return g ? [g] : [];
+    });
+  }
+
   /** Users who are members of a queue through one of its groups. */
   queueMembersByGroup(queueId: string): Set<string> {
     const out = new Set<string>();

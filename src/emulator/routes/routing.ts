@@ -194,6 +194,13 @@ const catalogueRoutes: Route[] = [
         division: { ...division },
         memberCount: members,
         userMemberCount: members,
+        // The groups that are members of the queue, as the SDK's Queue.memberGroups lists them.
+        memberGroups: core.groups.groupsInQueue(id).map((g) => ({
+          id: g.id,
+          name: g.name,
+          type: 'GROUP',
+          selfUri: `/api/v2/groups/${g.id}`,
+        })),
         selfUri: `/api/v2/routing/queues/${id}`,
       };
     },
