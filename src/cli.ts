@@ -298,6 +298,7 @@ export async function main(
     .addOption(new Option('--state <state>', 'which users').choices(['active', 'inactive', 'any']).default('any'))
     .option('--division <name>', 'only users in this division')
     .option('--queue <name>', 'only members of this queue')
+    .option('--group <name>', 'only members of this group')
     .option('--keys <file>', "only the users a file's id or email column names")
     .option('--force', 'replace the output file if it exists', false)
     .option('--max-concurrency <n>', 'upper bound on requests in flight', positiveInt('--max-concurrency'), 16)
@@ -312,6 +313,7 @@ export async function main(
           state: opts.state,
           division: opts.division,
           queue: opts.queue,
+          group: opts.group,
           keysPath: at(opts.keys as string | undefined),
           force: opts.force,
         }),

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { GenesysUser } from '../genesys/types.js';
 import { generateDirectory } from './directory.js';
+import { GroupsStore } from './groups.js';
 import { createLimiter, type RateLimiter } from './limiter.js';
 import {
   DEFAULT_CLIENT_ID,
@@ -46,6 +47,7 @@ export class EmulatorCore {
   config: EmulatorConfig;
   readonly store: UserStore;
   readonly routing: RoutingStore;
+  readonly groups: GroupsStore;
   readonly stats = new StatsRecorder();
   readonly clientId: string;
   readonly clientSecret: string;
@@ -75,6 +77,7 @@ export class EmulatorCore {
       roles,
       divisions,
       assignments,
+      groups,
       hostileNames,
       ...config
     } = options;
@@ -108,6 +111,14 @@ export class EmulatorCore {
       : generateAssignments(initial, catalogue, this.seed);
     if (assignments) applyAssignments(state, assignments, catalogue, new Set(initial.map((u) => u.id)));
     this.routing = new RoutingStore(catalogue, state);
+    this.groups = new GroupsStore({
+      seed: this.seed,
+      groups,
+      users: initial,
+      catalogue,
+      generatedUsers: !Array.isArray(users),
+      hostileNames: this.hostileNames,
+    });
     this.seedPrngs();
   }
 
@@ -218,6 +229,7 @@ export class EmulatorCore {
   reset(): void {
     this.store.reset();
     this.routing.reset();
+    this.groups.reset();
     this.stats.reset();
     for (const token of this.tokens.values()) delete token.limiter;
     this.seedPrngs();

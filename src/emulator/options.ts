@@ -2,6 +2,7 @@
  * POST /__emulator/config). */
 import { z } from 'zod';
 import type { GenesysUser } from '../genesys/types.js';
+import type { GroupOption } from './groups.js';
 import { RATE_LIMIT_ALGORITHMS, type RateLimitAlgorithm } from './limiter.js';
 import type { CatalogueEntry, QueueOption, UserAssignments } from './routing.js';
 import { CONCURRENT_EDIT_FIELDS, type ConcurrentEditField } from './store.js';
@@ -80,6 +81,11 @@ export interface EmulatorOptions extends Partial<EmulatorConfig> {
    * each field given here replaces; given users start with none but these.
    */
   assignments?: Record<string, UserAssignments>;
+  /**
+   * Groups: a count to generate (default 8; a generated directory's users are spread over them, and they carry no
+   * queue or role) or the groups (`{id, name, members?, queues?, grants?, version?}`).
+   */
+  groups?: number | GroupOption[];
   /**
    * Hostile text, to test a client's output hygiene: every generated catalogue name (skills, languages, queues,
    * roles, divisions) ends in terminal escape sequences (OSC title, clear screen, C1 CSI, DEL, BEL, a bidi override),

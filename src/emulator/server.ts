@@ -15,6 +15,7 @@ import type { RateDecision } from './limiter.js';
 import type { EmulatorOptions, FaultOptions } from './options.js';
 import { type Reply, type Route, type RouteContext, Router } from './router.js';
 import { adminRoutes } from './routes/admin.js';
+import { groupRoutes } from './routes/groups.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { queueMemberUsers, type RoutingDump, routingDump, routingRoutes, userProficiencies } from './routes/routing.js';
 import { userRoutes } from './routes/users.js';
@@ -25,7 +26,13 @@ import type { EmulatorStats } from './stats.js';
 /** Largest request body the platform accepts. */
 export const MAX_BODY_BYTES = 512_000;
 
-export const ROUTES: readonly Route[] = [...oauthRoutes, ...adminRoutes, ...userRoutes, ...routingRoutes];
+export const ROUTES: readonly Route[] = [
+  ...oauthRoutes,
+  ...adminRoutes,
+  ...userRoutes,
+  ...routingRoutes,
+  ...groupRoutes,
+];
 
 export interface RunningEmulator {
   /** `http://127.0.0.1:<port>`. */
@@ -50,6 +57,15 @@ export interface RunningEmulator {
   queueMembers(queueId: string): string[] | undefined;
   /** A user's role grants `{roleId, divisionId}`; undefined for an unknown user. */
   grants(userId: string): GrantRef[] | undefined;
+  /** The groups `{id, name, version, members}` (member ids in no set order; deleted users included). */
+  groups(): { id: string; name: string; version: number; members: string[] }[];
+  /** Ids of the groups a user is a member of, in catalogue order; undefined for an unknown user. */
+  userGroups(userId: string): string[] | undefined;
+  /**
+   * "Another admin" acting on a group just before the next member write to it is checked: `edit` runs once, between
+   * the client's read and its write. `addMember` adds a user and bumps the group's version, as such an admin would.
+   */
+  beforeNextGroupWrite(groupId: string, edit: { addMember?: string; removeMember?: string }): void;
   /** The catalogue and every user's assignments, as `GET /__emulator/routing` serves them. */
   routing(): RoutingDump;
   setLimit(limit: number, windowSeconds?: number): void;
@@ -292,6 +308,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     userQueues: (id) => (core.store.has(id) ? core.routing.queuesOf(id) : undefined),
     queueMembers: (queueId) => queueMemberUsers(core, queueId)?.map((u) => u.id),
     grants: (id) => (core.store.has(id) ? core.routing.get(id).grants.map((g) => ({ ...g })) : undefined),
+    groups: () =>
+      core.groups.groups.map((g) => ({
+        id: g.id,
+        name: g.name,
+        version: core.groups.version(g.id),
+        members: [...(core.groups.members(g.id) ?? [])],
+      })),
+    userGroups: (id) => (core.store.has(id) ? core.groups.groupsOf(id) : undefined),
+    beforeNextGroupWrite: (groupId, edit) => {
+      if (!core.groups.byId.has(groupId)) throw new RangeError(`no group ${groupId}`);
+      core.groups.onNextWrite(groupId, () => {
+        if (edit.addMember !== undefined) core.groups.change(groupId, [edit.addMember], false);
+        if (edit.removeMember !== undefined) core.groups.change(groupId, [edit.removeMember], true);
+      });
+    },
     routing: () => routingDump(core),
     setLimit: (limit, windowSeconds) => core.setLimit(limit, windowSeconds),
     setFaults: (partial) => core.setFaults(partial),

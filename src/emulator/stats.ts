@@ -17,7 +17,7 @@ export type ConcurrentEdit = ConcurrentEditBase &
     | { field: 'addresses'; value: Contact }
   );
 
-export type RoutingWriteKind = 'skills' | 'languages' | 'queueMembers' | 'grants' | 'divisions';
+export type RoutingWriteKind = 'skills' | 'languages' | 'queueMembers' | 'grants' | 'divisions' | 'groupMembers';
 
 export interface EmulatorStats {
   /** When the emulator started or was last reset. */
@@ -73,7 +73,7 @@ export function emptyStats(now: Date): EmulatorStats {
     patchesApplied: 0,
     patchesByUser: {},
     concurrentEdits: [],
-    routingWrites: { skills: 0, languages: 0, queueMembers: 0, grants: 0, divisions: 0 },
+    routingWrites: { skills: 0, languages: 0, queueMembers: 0, grants: 0, divisions: 0, groupMembers: 0 },
     faults: { error502: 0, error503: 0, error503WithRetryAfter: 0, droppedAfterWrite: 0 },
     inFlight: 0,
     maxInFlight: 0,

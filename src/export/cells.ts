@@ -14,8 +14,10 @@ import { neutraliseFormula } from '../text.js';
 export interface UserExtras {
   skills?: readonly UserRoutingSkill[];
   languages?: readonly UserRoutingLanguage[];
-  /** Names of the queues the user is a member of. */
+  /** Names of the queues the user is a member of in person (not through a group). */
   queues?: readonly string[];
+  /** Names of the groups the user is a member of. */
+  groups?: readonly string[];
   grants?: readonly Grant[];
   /** The user's division name. */
   division?: string;
@@ -32,7 +34,7 @@ export interface Names {
 /** Columns exported by default: every column `update` reads, but `newEmail` (a row keyed by id carries the email). */
 export const DEFAULT_COLUMNS: readonly string[] = COLUMNS.map((c) => c.name).filter((n) => n !== 'newEmail');
 
-const ROUTING = new Set(['skills', 'languages', 'queues', 'roles', 'division']);
+const ROUTING = new Set(['skills', 'languages', 'queues', 'groups', 'roles', 'division']);
 export const isRoutingColumn = (c: string): boolean => ROUTING.has(c);
 
 /** A cell that could not be written in the notation: reported, and left blank. */
@@ -98,6 +100,14 @@ export function userCells(
         const bad = (extras.queues ?? []).find(unsafeName);
         if (bad !== undefined) fail(column, 'a queue name with `;`, a leading + or -, or surrounding spaces', bad);
         value = bad !== undefined ? '' : (extras.queues ?? []).map((q) => `+${q}`).join(';');
+        break;
+      }
+      case 'groups': {
+        // The exact list: update of this cell then adds and removes nothing. No group at all is left blank.
+        const list = [...(extras.groups ?? [])].sort((a, b) => a.localeCompare(b));
+        const bad = list.find(unsafeName);
+        if (bad !== undefined) fail(column, 'a group name with `;`, a leading + or -, or surrounding spaces', bad);
+        value = bad !== undefined ? '' : list.join(';');
         break;
       }
       case 'roles': {

@@ -13,6 +13,7 @@ import type { RoutingKind } from '../plan/index.js';
 import type { Progress } from '../progress.js';
 import { fatalApiError } from '../run/api-errors.js';
 import { openContext } from '../run/context.js';
+import { GROUPS_PAGE_SIZE, loadGroups } from '../run/groups.js';
 import {
   CatalogueIndex,
   emptyRoutingCost,
@@ -40,6 +41,8 @@ export interface ExportOptions {
   state: ExportState;
   division?: string;
   queue?: string;
+  /** Only the members of this group. */
+  group?: string;
   keysPath?: string;
   force: boolean;
   connection: ConnectionConfig;
@@ -56,6 +59,7 @@ export interface ExportCalls {
   userPages: number;
   catalogue: number;
   queueMembers: number;
+  groupMembers: number;
   skills: number;
   languages: number;
   grants: number;
@@ -134,7 +138,15 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   const { client, governor, counters } = context;
   const cost = emptyRoutingCost();
   const deps: RoutingReadDeps = context.routingReads(cost);
-  const calls: ExportCalls = { userPages: 0, catalogue: 0, queueMembers: 0, skills: 0, languages: 0, grants: 0 };
+  const calls: ExportCalls = {
+    userPages: 0,
+    catalogue: 0,
+    queueMembers: 0,
+    groupMembers: 0,
+    skills: 0,
+    languages: 0,
+    grants: 0,
+  };
 
   // Catalogues: only those a column or a filter needs, each read once.
   const kinds = new Set<RoutingKind>();
@@ -143,8 +155,15 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   if (wants('roles')) kinds.add('role');
   if (wants('skills')) kinds.add('skill');
   if (wants('languages')) kinds.add('language');
+  const groupCost = { catalogue: 0, groupMembers: 0 };
+  const groupList =
+    wants('groups') || opts.group !== undefined
+      ? (await loadGroups({ port: client, executor: governor, concurrency: opts.maxConcurrency, cost: groupCost }))
+          .entities
+      : undefined;
   const catalogue = await loadCatalogue(deps, kinds);
   const index = new CatalogueIndex(catalogue);
+  const groupIndex = new CatalogueIndex({ queue: groupList ?? [] });
   const nameMap = (list: NamedEntity[] | undefined) => new Map((list ?? []).map((e) => [e.id, e.name]));
   const byId = {
     skill: nameMap(catalogue.skill),
@@ -171,6 +190,19 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   };
   const divisionId = opts.division !== undefined ? resolve('division', opts.division) : undefined;
   const queueId = opts.queue !== undefined ? resolve('queue', opts.queue) : undefined;
+  let groupId: string | undefined;
+  if (opts.group !== undefined) {
+    // The group catalogue is kept apart from the routing kinds; its index is the same kind of lookup.
+    const found = groupIndex.lookup('queue', opts.group);
+    const shown = JSON.stringify(escapeControls(opts.group));
+    if ('ambiguous' in found)
+      throw new ValidationError(`--group: ${found.ambiguous.length} groups are named ${shown}.`);
+    if (!('id' in found))
+      throw new ValidationError(
+        `--group: no group named ${shown}${found.suggestion !== undefined ? `; did you mean ${JSON.stringify(escapeControls(found.suggestion))}?` : ''}`,
+      );
+    groupId = found.id;
+  }
 
   // Queue memberships: each queue's member listing read once, before any user; a user's row then costs nothing more.
   const queuesOf = new Map<string, string[]>();
@@ -189,7 +221,8 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     for (const m of members) {
       const userId = (m.user?.id ?? m.id).toLowerCase();
       ids.add(userId);
-      if (wants('queues')) {
+      // A membership through a group is the group's: the `queues` cell holds the user's own, which update changes.
+      if (wants('queues') && m.memberBy !== 'group') {
         const list = queuesOf.get(userId);
         if (list) list.push(name);
         else queuesOf.set(userId, [name]);
@@ -198,6 +231,30 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     if (id === queueId) onlyIds = ids;
   }
   for (const list of queuesOf.values()) list.sort((a, b) => a.localeCompare(b));
+  // Groups: each group's member listing read once, as for queues.
+  const groupsOf = new Map<string, string[]>();
+  const groupNames = new Map((groupList ?? []).map((g) => [g.id, g.name]));
+  const groupIds = wants('groups') ? [...groupNames.keys()] : groupId !== undefined ? [groupId] : [];
+  for (const id of groupIds) {
+    const members = await pages(
+      opts,
+      `Reading the members of group ${id} (GET /api/v2/groups/{groupId}/members)`,
+      (pageNumber) => client.getGroupMembers(id, { pageNumber, pageSize: GROUPS_PAGE_SIZE }),
+      () => calls.groupMembers++,
+      governor,
+    );
+    const ids = new Set<string>();
+    for (const m of members) {
+      const userId = m.id.toLowerCase();
+      ids.add(userId);
+      if (wants('groups')) {
+        const list = groupsOf.get(userId);
+        if (list) list.push(groupNames.get(id) ?? id);
+        else groupsOf.set(userId, [groupNames.get(id) ?? id]);
+      }
+    }
+    if (id === groupId) onlyIds = onlyIds === undefined ? ids : new Set([...ids].filter((u) => onlyIds!.has(u)));
+  }
   // Keys by id alone can be fetched by id; keys by email need the listing.
   if (keys !== undefined && keys.emails.size === 0)
     onlyIds = onlyIds === undefined ? keys.ids : new Set([...keys.ids].filter((id) => onlyIds!.has(id)));
@@ -253,8 +310,10 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
         {
           skills: user.skills ?? current?.skills ?? [],
           languages: user.languages ?? current?.languages ?? [],
-          grants: current?.grants ?? [],
+          // Grants through a group name the group as their subject: the `roles` cell holds the user's own.
+          grants: (current?.grants ?? []).filter((g) => g.subjectId === undefined || g.subjectId === user.id),
           queues: queuesOf.get(user.id.toLowerCase()) ?? [],
+          groups: groupsOf.get(user.id.toLowerCase()) ?? [],
         },
         columns,
         names,
@@ -317,7 +376,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   } finally {
     opts.progress.stop();
   }
-  calls.catalogue = cost.catalogue;
+  calls.catalogue = cost.catalogue + groupCost.catalogue;
   calls.skills = cost.skills;
   calls.languages = cost.languages;
   calls.grants = cost.grants;

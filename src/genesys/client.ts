@@ -18,6 +18,7 @@ import {
   parseRetryAfter,
 } from './classify.js';
 import { type Gateway, isLoopbackHost, parseBaseUrl } from './endpoint.js';
+import { type GroupsCalls, groupsCalls, type SdkGroupsApi } from './groups-client.js';
 import { resolveRegion } from './regions.js';
 import type {
   AuthzSubject,
@@ -73,7 +74,7 @@ export interface NamedListOptions extends PageOptions {
 
 export type GrantOperation = 'add' | 'remove' | 'replace';
 
-export interface GenesysClient {
+export interface GenesysClient extends GroupsCalls {
   /**
    * Where calls go, for messages: e.g. `https://api.mypurecloud.ie` or `http://127.0.0.1:4010`. Never contains
    * credentials.
@@ -292,6 +293,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
   const users = new platform.UsersApi(api);
   const routing = new platform.RoutingApi(api);
   const authorization = new platform.AuthorizationApi(api);
+  const groups = new platform.GroupsApi(api) as unknown as SdkGroupsApi;
 
   let expiresAt: number | undefined;
   const secrets = new Secrets(clientSecret, Buffer.from(`${clientId}:${clientSecret}`).toString('base64'));
@@ -398,6 +400,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
 
   return {
     target,
+    ...groupsCalls({ context, call, callVoid, invalid: invalidCall }, groups),
 
     async authenticate(options) {
       const ctx: CallContext = { ...context(LOGIN_OPERATION), login: true };

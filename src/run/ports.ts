@@ -1,4 +1,5 @@
 import type { GrantOperation, NamedListOptions, PageOptions } from '../genesys/client.js';
+import type { GroupsCalls } from '../genesys/groups-client.js';
 import type {
   AuthzSubject,
   EntityListing,
@@ -64,3 +65,6 @@ export interface RoutingPort {
   grantsBulk(subjectId: string, operation: GrantOperation, grants: GrantRef[]): Promise<ApiOutcome<unknown>>;
   moveUsersToDivision(divisionId: string, userIds: string[]): Promise<ApiOutcome<unknown>>;
 }
+
+/** What the runner needs of the SDK adapter for the groups column: the GroupsApi calls. */
+export type GroupsPort = GroupsCalls;

@@ -462,6 +462,13 @@ describe('state, reset and dump', () => {
     emu.reset();
     expect(emu.routing()).toEqual(initial);
     expect(emu.user(user.id)?.version).toBe(1);
-    expect(emu.stats().routingWrites).toEqual({ skills: 0, languages: 0, queueMembers: 0, grants: 0, divisions: 0 });
+    expect(emu.stats().routingWrites).toEqual({
+      skills: 0,
+      languages: 0,
+      queueMembers: 0,
+      grants: 0,
+      divisions: 0,
+      groupMembers: 0,
+    });
   });
 });

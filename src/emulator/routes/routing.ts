@@ -18,14 +18,17 @@ import type { StoredUser } from '../store.js';
 export const ROUTING_DEFAULT_PAGE_SIZE = 25;
 export const ROUTING_MAX_PAGE_SIZE = 100;
 
-class BadRequest extends Error {}
+export class BadRequest extends Error {}
 
-const badRequest = (message: string): Reply => ({ status: 400, body: platformError(400, 'bad.request', message) });
-const notFound = (message: string): Reply => ({ status: 404, body: platformError(404, 'not.found', message) });
+export const badRequest = (message: string): Reply => ({
+  status: 400,
+  body: platformError(400, 'bad.request', message),
+});
+export const notFound = (message: string): Reply => ({ status: 404, body: platformError(404, 'not.found', message) });
 const noContent = (): Reply => ({ status: 204, wrote: true });
 
 /** Runs a handler, answering 400 for a `BadRequest` it throws. */
-const guarded =
+export const guarded =
   (handler: (ctx: RouteContext) => Reply) =>
   (ctx: RouteContext): Reply => {
     try {
@@ -54,12 +57,12 @@ interface Page {
   pageNumber: number;
 }
 
-const pageParams = (query: URLSearchParams): Page => ({
+export const pageParams = (query: URLSearchParams): Page => ({
   pageSize: intParam(query, 'pageSize', ROUTING_DEFAULT_PAGE_SIZE, ROUTING_MAX_PAGE_SIZE),
   pageNumber: intParam(query, 'pageNumber', 1),
 });
 
-function descending(query: URLSearchParams): boolean {
+export function descending(query: URLSearchParams): boolean {
   const raw = query.get('sortOrder');
   if (raw === null || raw === '') return false;
   const order = raw.toUpperCase();
@@ -70,7 +73,7 @@ function descending(query: URLSearchParams): boolean {
 }
 
 /** `id` repeated, as `id[]`, or comma-separated. */
-function idsParam(query: URLSearchParams): string[] | undefined {
+export function idsParam(query: URLSearchParams): string[] | undefined {
   if (!query.has('id') && !query.has('id[]')) return undefined;
   const ids = [...query.getAll('id'), ...query.getAll('id[]')]
     .flatMap((v) => v.split(','))
@@ -79,7 +82,7 @@ function idsParam(query: URLSearchParams): string[] | undefined {
   return [...new Set(ids)];
 }
 
-const byName = <T extends { name?: string | undefined; id: string }>(a: T, b: T): number => {
+export const byName = <T extends { name?: string | undefined; id: string }>(a: T, b: T): number => {
   const x = (a.name ?? '').toLowerCase();
   const y = (b.name ?? '').toLowerCase();
   if (x !== y) return x < y ? -1 : 1;
@@ -90,7 +93,7 @@ const byName = <T extends { name?: string | undefined; id: string }>(a: T, b: T)
  * One page of `all` (already filtered and sorted), with the platform's links. `counted` false leaves out `total`,
  * `pageCount` and `lastUri`, as the queue-members listing does.
  */
-function listing<T>(
+export function listing<T>(
   all: readonly T[],
   page: Page,
   path: string,
@@ -191,6 +194,13 @@ const catalogueRoutes: Route[] = [
         division: { ...division },
         memberCount: members,
         userMemberCount: members,
+        // The groups that are members of the queue, as the SDK's Queue.memberGroups lists them.
+        memberGroups: core.groups.groupsInQueue(id).map((g) => ({
+          id: g.id,
+          name: g.name,
+          type: 'GROUP',
+          selfUri: `/api/v2/groups/${g.id}`,
+        })),
         selfUri: `/api/v2/routing/queues/${id}`,
       };
     },
@@ -224,7 +234,7 @@ const catalogueRoutes: Route[] = [
 ];
 
 /** An existing, not deleted user. */
-function liveUser(core: EmulatorCore, id: string): StoredUser | undefined {
+export function liveUser(core: EmulatorCore, id: string): StoredUser | undefined {
   const user = core.store.get(id);
   return user && user.state !== 'deleted' ? user : undefined;
 }
@@ -365,21 +375,37 @@ const getQueueMembers = guarded((ctx) => {
   const queueId = ctx.params.queueId as string;
   const page = pageParams(query);
   const desc = descending(query);
-  let users = queueMemberUsers(core, queueId);
-  if (!users) return notFound(`Unable to find a queue with id ${queueId}`);
+  const direct = queueMemberUsers(core, queueId);
+  if (!direct) return notFound(`Unable to find a queue with id ${queueId}`);
+  const memberBy = (query.get('memberBy') ?? '').toLowerCase();
+  if (memberBy !== '' && memberBy !== 'user' && memberBy !== 'group') {
+    throw new BadRequest(`Invalid value for query parameter 'memberBy': must be user or group, got "${memberBy}"`);
+  }
+  // A user who is a member in person and through a group is listed once, as `user`: removing the personal
+  // membership would leave the group's (an assumption: the platform does not document the case).
+  const directIds = new Set(direct.map((u) => u.id));
+  const viaGroup: StoredUser[] = [];
+  for (const id of core.groups.queueMembersByGroup(queueId)) {
+    const user = liveUser(core, id);
+    if (user && !directIds.has(id)) viaGroup.push(user);
+  }
+  let users = [
+    ...(memberBy === 'group' ? [] : direct.map((u) => ({ u, by: 'user' }))),
+    ...(memberBy === 'user' ? [] : viaGroup.map((u) => ({ u, by: 'group' }))),
+  ].sort((a, b) => byName(a.u, b.u));
   const name = query.get('name');
-  if (name) users = users.filter((u) => (u.name ?? '').toLowerCase().includes(name.toLowerCase()));
+  if (name) users = users.filter(({ u }) => (u.name ?? '').toLowerCase().includes(name.toLowerCase()));
   if (desc) users.reverse();
-  const entities = users.map((u) => ({
+  const entities = users.map(({ u, by }) => ({
     id: u.id,
     name: u.name,
     user: { id: u.id, name: u.name, selfUri: `/api/v2/users/${u.id}` },
     ringNumber: 1,
-    memberBy: 'user',
+    memberBy: by,
     selfUri: `/api/v2/routing/queues/${queueId}/members/${u.id}`,
   }));
   const path = `/api/v2/routing/queues/${queueId}/members`;
-  return { status: 200, body: listing(entities, page, path, query, ['name', 'sortOrder'], false) };
+  return { status: 200, body: listing(entities, page, path, query, ['name', 'sortOrder', 'memberBy'], false) };
 });
 
 /** Every id must be an existing, not deleted user: otherwise the whole request is refused. */
@@ -418,10 +444,15 @@ const postQueueMembers = guarded((ctx) => {
 
 /** The grants of a subject, with the role and division names filled in. */
 export function subjectGrants(core: EmulatorCore, userId: string): Record<string, unknown>[] {
-  return core.routing.get(userId).grants.map(({ roleId, divisionId }) => {
+  // Grants held through a group name the group as their subject, as the platform's AuthzGrant.subjectId does.
+  const held = [
+    ...core.routing.get(userId).grants.map((grant) => ({ subjectId: userId, grant })),
+    ...core.groups.grantsOf(userId).map(({ groupId, grant }) => ({ subjectId: groupId, grant })),
+  ];
+  return held.map(({ subjectId, grant: { roleId, divisionId } }) => {
     const division = core.routing.divisionsById.get(divisionId);
     return {
-      subjectId: userId,
+      subjectId,
       division: {
         id: divisionId,
         name: division?.name,

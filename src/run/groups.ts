@@ -1,0 +1,188 @@
+/**
+ * Groups in the run layer: the catalogue (with each group's version), the member listings, and the member writes,
+ * which carry the group's version: on a 409 the group is re-read and the write re-applied, so that a member someone
+ * else added meanwhile is never lost (an add only adds, a removal only removes the ids it names).
+ */
+import type { GenesysGroup, GroupMember } from '../genesys/groups-client.js';
+import type { NamedEntity } from '../genesys/routing-types.js';
+import type { ApiFailure, ApiOutcome } from '../genesys/types.js';
+import { fatalApiError } from './api-errors.js';
+import { forEachPooled, poolSize } from './pool.js';
+import type { Executor, GroupsPort } from './ports.js';
+
+/** Groups per listing page, and members per member-listing page (the platform's maximum is assumed to be 100). */
+export const GROUPS_PAGE_SIZE = 100;
+/** Re-reads of a group after a version conflict before the write is given up (Genesys's Terraform provider: 10). */
+export const MAX_GROUP_CONFLICTS = 10;
+
+export interface GroupReadDeps {
+  port: GroupsPort;
+  executor: Executor;
+  signal?: AbortSignal;
+  concurrency: number;
+  /** Counted per call. */
+  cost: { catalogue: number; groupMembers: number };
+}
+
+/** The latest version known of each group; a write reads the group when it knows none. */
+export class GroupVersions {
+  private readonly known = new Map<string, number>();
+  set(groupId: string, version: number): void {
+    this.known.set(groupId, version);
+  }
+  get(groupId: string): number | undefined {
+    return this.known.get(groupId);
+  }
+  forget(groupId: string): void {
+    this.known.delete(groupId);
+  }
+}
+
+function lastPage(body: { pageCount?: number; nextUri?: string; entities: unknown[] }, page: number): boolean {
+  if (body.entities.length === 0) return true;
+  return body.pageCount !== undefined ? page >= body.pageCount : !body.nextUri;
+}
+
+/** Every group, every page, once per run: names to resolve (as a catalogue) and each group's version. */
+export async function loadGroups(
+  deps: GroupReadDeps,
+  versions?: GroupVersions,
+): Promise<{ entities: NamedEntity[]; groups: GenesysGroup[] }> {
+  const byId = new Map<string, GenesysGroup>();
+  for (let page = 1; ; page++) {
+    deps.cost.catalogue++;
+    const { outcome } = await deps.executor.execute(
+      () => deps.port.listGroups({ pageNumber: page, pageSize: GROUPS_PAGE_SIZE }),
+      { signal: deps.signal },
+    );
+    if (!outcome.ok) throw fatalApiError(`Listing groups (GET /api/v2/groups, page ${page})`, outcome);
+    for (const g of outcome.body.entities) byId.set(g.id, g);
+    if (lastPage(outcome.body, page)) break;
+  }
+  const groups = [...byId.values()];
+  for (const g of groups) versions?.set(g.id, g.version);
+  return {
+    groups,
+    entities: groups.map((g) => ({ id: g.id, name: g.name, ...(g.state !== undefined ? { state: g.state } : {}) })),
+  };
+}
+
+/**
+ * The members of each group, every page, each group once, shared by every row: user ids (lower-cased). A group
+ * deleted since the catalogue was read is fatal: nothing has been written yet.
+ */
+export async function readGroupMembers(
+  deps: GroupReadDeps,
+  groupIds: Iterable<string>,
+): Promise<Map<string, Set<string>>> {
+  const members = new Map<string, Set<string>>();
+  const ids = [...new Set(groupIds)].sort();
+  await forEachPooled(ids, poolSize(deps.executor, deps.concurrency), async (groupId) => {
+    const list: GroupMember[] = [];
+    for (let page = 1; ; page++) {
+      deps.cost.groupMembers++;
+      const { outcome } = await deps.executor.execute(
+        () => deps.port.getGroupMembers(groupId, { pageNumber: page, pageSize: GROUPS_PAGE_SIZE }),
+        { signal: deps.signal },
+      );
+      if (!outcome.ok) {
+        const why =
+          outcome.kind === 'not_found'
+            ? {
+                ...outcome,
+                message: 'the group no longer exists (it was deleted after the run listed groups); run again',
+              }
+            : outcome;
+        throw fatalApiError(
+          `Reading the members of group ${groupId} (GET /api/v2/groups/{groupId}/members, page ${page})`,
+          why,
+        );
+      }
+      list.push(...outcome.body.entities);
+      if (lastPage(outcome.body, page)) break;
+    }
+    members.set(groupId, new Set(list.map((m) => m.id.toLowerCase())));
+  });
+  return members;
+}
+
+/** One member write: add or remove these users (at most GROUP_MEMBERS_PER_CALL) in one group. */
+export interface GroupMembersCall {
+  groupId: string;
+  userIds: string[];
+  remove: boolean;
+}
+
+/** Someone changed the group between the version this run knew and its write. */
+export interface GroupConflict {
+  groupId: string;
+  /** The version the write carried, and the one read after the 409. */
+  sent: number;
+  found: number;
+}
+
+export interface GroupWriteResult {
+  outcome: ApiOutcome<unknown>;
+  /** HTTP attempts, reads of the group included. */
+  attempts: number;
+  conflicts: GroupConflict[];
+}
+
+export interface GroupWriteDeps {
+  port: GroupsPort;
+  executor: Executor;
+  versions: GroupVersions;
+  signal?: AbortSignal;
+  /** Runs before every attempt of the write itself (the journal record goes here: before the first one). */
+  beforeAttempt?: () => Promise<void>;
+}
+
+/**
+ * Sends one member write. An add carries the group's version; a 409 (or a 400 saying the version does not match)
+ * re-reads the group and sends the same ids again with the version read, up to MAX_GROUP_CONFLICTS times: adding and
+ * removing named ids are idempotent, so re-applying loses nobody another admin added and repeats nothing. A removal
+ * takes no version on the platform. After a success the version is assumed to have gone up by one; a wrong guess
+ * costs one 409 and a read, never a lost member.
+ */
+export async function writeGroupMembers(deps: GroupWriteDeps, call: GroupMembersCall): Promise<GroupWriteResult> {
+  const { port, executor, versions, signal } = deps;
+  let attempts = 0;
+  const conflicts: GroupConflict[] = [];
+  const read = async (): Promise<ApiFailure | number> => {
+    const r = await executor.execute(() => port.getGroup(call.groupId), { signal });
+    attempts += r.attempts;
+    if (!r.outcome.ok) return r.outcome;
+    versions.set(call.groupId, r.outcome.body.version);
+    return r.outcome.body.version;
+  };
+  for (let conflict = 0; ; conflict++) {
+    let version = versions.get(call.groupId);
+    if (!call.remove && version === undefined) {
+      const v = await read();
+      if (typeof v !== 'number') return { outcome: v, attempts, conflicts };
+      version = v;
+    }
+    const sent = version;
+    const r = await executor.execute(
+      async () => {
+        await deps.beforeAttempt?.();
+        return call.remove
+          ? port.removeGroupMembers(call.groupId, call.userIds)
+          : port.addGroupMembers(call.groupId, call.userIds, sent as number);
+      },
+      { signal },
+    );
+    attempts += r.attempts;
+    if (r.outcome.ok) {
+      const known = versions.get(call.groupId);
+      if (known !== undefined) versions.set(call.groupId, known + 1);
+      return { outcome: r.outcome, attempts, conflicts };
+    }
+    if (r.outcome.kind !== 'conflict' || conflict >= MAX_GROUP_CONFLICTS)
+      return { outcome: r.outcome, attempts, conflicts };
+    versions.forget(call.groupId);
+    const found = await read();
+    if (typeof found !== 'number') return { outcome: found, attempts, conflicts };
+    if (sent !== undefined) conflicts.push({ groupId: call.groupId, sent, found });
+  }
+}
