@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { wantsColor } from './colors.js';
 import { loadConnectionConfig } from './config.js';
 import { demoCommand } from './demo.js';
 import { emulatorCommand } from './emulator/command.js';
@@ -149,7 +150,13 @@ export async function main(
         '--detailed-exitcode only applies to --dry-run (it tells "changes pending" from "nothing to do"); add --dry-run or drop it.',
       );
     const global = program.opts<GlobalOptions>();
-    const log = createLogger({ level: global.logLevel, format: global.logFormat, destination: io.stderr });
+    const env = io.env ?? process.env;
+    const log = createLogger({
+      level: global.logLevel,
+      format: global.logFormat,
+      destination: io.stderr,
+      color: wantsColor(io.stderr, env),
+    });
     const connection = loadConnectionConfig(
       {
         region: opts.region as string | undefined,
@@ -190,7 +197,12 @@ export async function main(
         log,
         stdout: io.stdout,
         stderr: io.stderr,
-        progress: createProgress(io.stderr as NodeJS.WriteStream, opts.progress === true && io.stderr.isTTY === true),
+        progress: createProgress(
+          io.stderr as NodeJS.WriteStream,
+          opts.progress === true && io.stderr.isTTY === true,
+          env,
+        ),
+        color: wantsColor(io.stdout, env),
         consent: { yes: opts.yes === true, openTerminal: io.openTerminal ?? openControllingTerminal },
         stopSignal: stop.signal,
         onRun: (meta) => {

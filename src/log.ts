@@ -12,6 +12,8 @@ export interface LoggerOptions {
   format?: LogFormat;
   /** Default: stderr. Logs never go to stdout, which carries only results. */
   destination?: NodeJS.WritableStream;
+  /** Colour in the pretty format; default: `wantsColor(destination)`, from the process's environment. */
+  color?: boolean;
 }
 
 /**
@@ -44,7 +46,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     format === 'pretty'
       ? pretty({
           destination,
-          colorize: wantsColor(destination),
+          colorize: options.color ?? wantsColor(destination),
           ignore: 'pid,hostname',
           translateTime: 'HH:MM:ss',
           sync: true,

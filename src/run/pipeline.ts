@@ -26,6 +26,8 @@ import { type DocumentInfo, type FinishOptions, finish, type UpdateResult } from
 export interface PipelineOptions extends FinishOptions {
   stateDir: string;
   consent: Consent;
+  /** Colour in the plan; default: `wantsColor(stdout)`, from the process's environment. */
+  color?: boolean;
   /** Told the run's id once its folder exists, so that an exit that cannot wait can still name it. */
   onRun?: (meta: RunMeta) => void;
 }
@@ -68,7 +70,7 @@ export interface Proposal {
 }
 
 export async function runPipeline(ctx: RunContext, opts: PipelineOptions, proposal: Proposal): Promise<UpdateResult> {
-  const color = wantsColor(opts.stdout as NodeJS.WriteStream);
+  const color = opts.color ?? wantsColor(opts.stdout as NodeJS.WriteStream);
   const stats = () => ctx.governor.stats();
   const doc = documentInfo(ctx, opts, proposal);
   const where = escapeControls(ctx.targetLabel ?? ctx.target.host);
