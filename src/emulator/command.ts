@@ -24,6 +24,9 @@ export interface EmulatorCliOptions {
   concurrentEdits: string;
   tokenLifetime: string;
   tokenFaults: boolean;
+  tokenIssueLimit?: string;
+  orgLimit?: string;
+  orgWindow?: string;
   hostileNames?: boolean;
   detach?: boolean;
   clientId?: string;
@@ -86,6 +89,13 @@ export function parseEmulatorCliOptions(opts: EmulatorCliOptions): EmulatorOptio
     concurrentEditRate: share('--concurrent-edits', opts.concurrentEdits),
     tokenLifetimeSeconds: positiveInt('--token-lifetime', opts.tokenLifetime),
     tokenFaults: opts.tokenFaults,
+    ...(opts.tokenIssueLimit !== undefined && {
+      tokenIssueLimit: nonNegativeInt('--token-issue-limit', opts.tokenIssueLimit),
+    }),
+    ...(opts.orgLimit !== undefined && {
+      orgLimit: nonNegativeInt('--org-limit', opts.orgLimit),
+      orgWindowSeconds: positiveInt('--org-window', opts.orgWindow ?? opts.window),
+    }),
     ...(opts.hostileNames ? { hostileNames: true } : {}),
   };
   for (const key of ['skills', 'languages', 'queues', 'roles'] as const) {
@@ -139,6 +149,13 @@ export function emulatorCommand(io: Io = { stdout: process.stdout, stderr: proce
     .option('--concurrent-edits <share>', 'share of PATCHes preceded by another admin editing the user', '0')
     .option('--token-lifetime <seconds>', 'access-token lifetime (expires_in)', '86400')
     .option('--token-faults', 'apply latency and 502/503 faults to the token endpoint too', false)
+    .option('--token-issue-limit <n>', 'tokens the token endpoint issues per minute; 0: no limit', '0')
+    .option(
+      '--org-limit <n>',
+      "requests per --org-window of all the client's tokens together (429 code too.many.requests); 0: none",
+      '0',
+    )
+    .option('--org-window <seconds>', 'window of --org-limit (default: --window)')
     .option('--skills <n>', 'routing skills in the catalogue (default 40)')
     .option('--languages <n>', 'routing languages in the catalogue (default 10)')
     .option('--queues <n>', 'queues in the catalogue (default 20)')

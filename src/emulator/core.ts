@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { GenesysUser } from '../genesys/types.js';
+import { ClientLimits } from './client-limits.js';
 import { generateDirectory } from './directory.js';
 import { GroupsStore } from './groups.js';
 import { createLimiter, type RateLimiter } from './limiter.js';
@@ -30,6 +31,8 @@ import { type StoredUser, UserStore } from './store.js';
 export interface IssuedToken {
   token: string;
   clientId: string;
+  /** 1 for the first token issued, and so on: how the stats name a token (never by its value). */
+  serial: number;
   /** `EmulatorCore.now()` time after which the token is rejected. */
   expiresAt: number;
   /** Created at the token's first /api request. */
@@ -56,6 +59,9 @@ export class EmulatorCore {
   private readonly seed: number;
   private readonly clock: () => number;
   private readonly tokens = new Map<string, IssuedToken>();
+  private tokenSerial = 0;
+  /** The token endpoint's limit and the limit above the tokens. */
+  readonly limits: ClientLimits;
   private latencyPrng!: Prng;
   private faultPrng!: Prng;
   private dropPrng!: Prng;
@@ -86,6 +92,7 @@ export class EmulatorCore {
     const merged = mergeConfig(DEFAULT_CONFIG, config);
     if (!merged.ok) throw new RangeError(merged.message);
     this.config = merged.config;
+    this.limits = new ClientLimits(this.config);
     this.seed = seed ?? 1;
     if (!Number.isInteger(this.seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
     if (clientId !== undefined && clientId === '') throw new RangeError('clientId must not be empty');
@@ -147,6 +154,7 @@ export class EmulatorCore {
     const token: IssuedToken = {
       token: randomBytes(32).toString('base64url'),
       clientId: this.clientId,
+      serial: ++this.tokenSerial,
       expiresAt: this.now() + this.config.tokenLifetimeSeconds * 1000,
     };
     this.tokens.set(token.token, token);
@@ -197,6 +205,7 @@ export class EmulatorCore {
       const now = this.now();
       for (const token of this.tokens.values()) token.limiter?.configure(this.limiterConfig(), now);
     }
+    this.limits.configure(this.config, this.now());
     return merged;
   }
 
@@ -232,6 +241,7 @@ export class EmulatorCore {
     this.groups.reset();
     this.stats.reset();
     for (const token of this.tokens.values()) delete token.limiter;
+    this.limits.reset();
     this.seedPrngs();
   }
 

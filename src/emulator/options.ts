@@ -38,6 +38,15 @@ export interface EmulatorConfig extends FaultOptions {
   latencyMs: [number, number];
   /** Lifetime of an issued access token (`expires_in`). */
   tokenLifetimeSeconds: number;
+  /** Tokens the token endpoint issues per `tokenIssueWindowSeconds` (a sliding log); 0: no limit. */
+  tokenIssueLimit: number;
+  tokenIssueWindowSeconds: number;
+  /**
+   * Requests per `orgWindowSeconds` of all the client's tokens together (`algorithm`), answered 429 with a code other
+   * than the per-token one; 0: no such limit.
+   */
+  orgLimit: number;
+  orgWindowSeconds: number;
   /** Status of a PATCH that would give a user an e-mail or username another user has. */
   duplicateEmailStatus: 400 | 409;
   /**
@@ -101,6 +110,10 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   rateLimitHeaders: true,
   latencyMs: [0, 0],
   tokenLifetimeSeconds: 86_400,
+  tokenIssueLimit: 0,
+  tokenIssueWindowSeconds: 60,
+  orgLimit: 0,
+  orgWindowSeconds: 60,
   duplicateEmailStatus: 409,
   addressesPatch: 'replace',
   error502Rate: 0,
@@ -129,6 +142,10 @@ export const configSchema = z
     rateLimitHeaders: z.boolean(),
     latencyMs: range,
     tokenLifetimeSeconds: z.number().int().positive(),
+    tokenIssueLimit: z.number().int().min(0),
+    tokenIssueWindowSeconds: z.number().positive(),
+    orgLimit: z.number().int().min(0),
+    orgWindowSeconds: z.number().positive(),
     duplicateEmailStatus: z.union([z.literal(400), z.literal(409)]),
     addressesPatch: z.enum(['replace', 'merge']),
     error502Rate: rate,

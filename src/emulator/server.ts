@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { GrantRef, UserRoutingLanguage, UserRoutingSkill } from '../genesys/routing-types.js';
 import type { GenesysUser } from '../genesys/types.js';
+import { ORG_LIMIT_CODE, orgLimitMessage } from './client-limits.js';
 import { EmulatorCore, type Fault } from './core.js';
 import { platformError, rateLimitMessage } from './errors.js';
 import type { RateDecision } from './limiter.js';
@@ -227,11 +228,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       const decision = core.limiterFor(auth.token).take(core.now());
       if (core.config.rateLimitHeaders) headers = rateHeaders(decision);
       if (!decision.allowed) {
+        core.stats.tokenRequest(auth.token.serial, 'token');
         const seconds = decision.retryAfterSeconds;
         const body = platformError(429, 'too.many.requests.retry.after', rateLimitMessage(seconds));
         send(res, { status: 429, body }, { ...headers, 'retry-after': String(seconds) });
         return 429;
       }
+      // The limit above the tokens is checked after the token's own, which has then counted the request: a gateway
+      // counts what reaches it. Its 429 carries the token's headers (which say nothing of this limit) and another code.
+      const above = core.limits.takeRequest(core.now());
+      if (above && !above.allowed) {
+        core.stats.tokenRequest(auth.token.serial, 'org');
+        const seconds = above.retryAfterSeconds;
+        const body = platformError(429, ORG_LIMIT_CODE, orgLimitMessage(seconds));
+        send(res, { status: 429, body }, { ...headers, 'retry-after': String(seconds) });
+        return 429;
+      }
+      core.stats.tokenRequest(auth.token.serial, 'allowed');
       ctx.token = auth.token;
     }
 

@@ -17,6 +17,12 @@ export type ConcurrentEdit = ConcurrentEditBase &
     | { field: 'addresses'; value: Contact }
   );
 
+export interface TokenCounts {
+  requests: number;
+  rateLimited: number;
+  orgRateLimited: number;
+}
+
 export type RoutingWriteKind = 'skills' | 'languages' | 'queueMembers' | 'grants' | 'divisions' | 'groupMembers';
 
 export interface EmulatorStats {
@@ -34,6 +40,15 @@ export interface EmulatorStats {
   /** 429 responses. */
   rateLimited: number;
   tokensIssued: number;
+  /** Token requests refused 429 by the token endpoint's own limit (`tokenIssueLimit`). */
+  tokenIssueRefused: number;
+  /** 429s from the limit above the tokens (`orgLimit`), also counted in `rateLimited`. */
+  orgRateLimited: number;
+  /**
+   * Authenticated /api requests by token, the token named by its serial ("1" for the first issued): all of them,
+   * those its own limiter refused, and those the limit above the tokens refused.
+   */
+  byToken: Record<string, TokenCounts>;
   /** 401 responses on /api (unknown, expired or missing token). */
   unauthorized: number;
   /** PATCHes that changed a user (dropped responses included: the write was applied). */
@@ -69,6 +84,9 @@ export function emptyStats(now: Date): EmulatorStats {
     byStatus: {},
     rateLimited: 0,
     tokensIssued: 0,
+    tokenIssueRefused: 0,
+    orgRateLimited: 0,
+    byToken: {},
     unauthorized: 0,
     patchesApplied: 0,
     patchesByUser: {},
@@ -123,6 +141,23 @@ export class StatsRecorder {
 
   tokenIssued(): void {
     this.stats.tokensIssued++;
+  }
+
+  tokenIssueRefused(): void {
+    this.stats.tokenIssueRefused++;
+  }
+
+  /** An authenticated /api request: allowed, refused by its token's limiter, or refused by the limit above. */
+  tokenRequest(serial: number, outcome: 'allowed' | 'token' | 'org'): void {
+    const key = String(serial);
+    const counts = this.stats.byToken[key] ?? { requests: 0, rateLimited: 0, orgRateLimited: 0 };
+    counts.requests++;
+    if (outcome === 'token') counts.rateLimited++;
+    if (outcome === 'org') {
+      counts.orgRateLimited++;
+      this.stats.orgRateLimited++;
+    }
+    this.stats.byToken[key] = counts;
   }
 
   unauthorized(): void {

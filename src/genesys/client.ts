@@ -30,6 +30,7 @@ import type {
   UserRoutingLanguage,
   UserRoutingSkill,
 } from './routing-types.js';
+import { currentLane, LaneTokens, LoginQueue, onLane } from './tokens.js';
 import type {
   ApiFailure,
   ApiOutcome,
@@ -80,10 +81,15 @@ export interface GenesysClient extends GroupsCalls {
    * credentials.
    */
   readonly target: string;
-  /** Client-credentials login. On success, later calls use the new token. */
-  authenticate(opts?: CallOptions): Promise<ApiOutcome<{ expiresInSeconds: number }>>;
-  /** Epoch ms at which the current token expires (from expires_in), undefined before the first login. */
-  tokenExpiresAt(): number | undefined;
+  /**
+   * Client-credentials login for one lane (default 0). On success, later calls on that lane use the new token; the
+   * other lanes keep theirs.
+   */
+  authenticate(opts?: CallOptions & { lane?: number }): Promise<ApiOutcome<{ expiresInSeconds: number }>>;
+  /** Epoch ms at which a lane's token (default lane 0) expires (from expires_in), undefined before its first login. */
+  tokenExpiresAt(lane?: number): number | undefined;
+  /** Runs `fn`, and every call it makes through this client, with `lane`'s token (see tokens.ts). */
+  onLane<T>(lane: number, fn: () => Promise<T>): Promise<T>;
   /**
    * GET /api/v2/users?id=…: the users with these ids, in one page (pageSize = ids.length). The platform's cap on ids
    * per call is unconfirmed; callers send at most 100. An empty list is refused (it would list every user).
@@ -212,6 +218,8 @@ interface CallScope {
   signal: AbortSignal;
   /** True for a loopback target: an HTTP(S)_PROXY from the environment cannot reach it. */
   noProxy: boolean;
+  /** The Authorization header of the call's lane; undefined for the login, which sends the client's credentials. */
+  bearer?: string;
 }
 const callScope = new AsyncLocalStorage<CallScope>();
 
@@ -279,7 +287,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
   const http = api.getHttpClient();
   http.setTimeout(timeoutMs);
   // The SDK has no per-call signal; axios does, and this hook runs inside the call's async context.
-  http.setPreHook(async (config: { signal?: AbortSignal; proxy?: false; maxRedirects?: number }) => {
+  http.setPreHook(async (config: PreHookConfig) => {
     // Never follow a redirect, for the token request or any API call: it would re-send the Basic credentials, the
     // bearer token or a body of personal data to wherever the answer points. A 3xx becomes a `redirect` failure.
     config.maxRedirects = 0;
@@ -287,6 +295,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
     if (scope) {
       config.signal = scope.signal;
       if (scope.noProxy) config.proxy = false;
+      if (scope.bearer !== undefined) setAuthorization(config, scope.bearer);
     }
     return config;
   });
@@ -295,7 +304,8 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
   const authorization = new platform.AuthorizationApi(api);
   const groups = new platform.GroupsApi(api) as unknown as SdkGroupsApi;
 
-  let expiresAt: number | undefined;
+  const tokens = new LaneTokens();
+  const logins = new LoginQueue();
   const secrets = new Secrets(clientSecret, Buffer.from(`${clientId}:${clientSecret}`).toString('base64'));
 
   const context = (operation: string, permission?: string): CallContext => ({
@@ -318,8 +328,9 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), timeoutMs + DEADLINE_GRACE_MS);
     const signal = options?.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
+    const bearer = ctx.login ? undefined : tokens.bearer(currentLane());
     try {
-      const value = await callScope.run({ signal, noProxy }, invoke);
+      const value = await callScope.run({ signal, noProxy, ...(bearer !== undefined && { bearer }) }, invoke);
       return { ok: true, value, latencyMs: performance.now() - started };
     } catch (error) {
       const cancelledByDeadline = deadline.signal.aborted && !options?.signal?.aborted;
@@ -398,36 +409,45 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
   });
   const path = (...segments: string[]): string => segments.map(encodeURIComponent).join('/');
 
+  async function login(
+    lane: number,
+    options: CallOptions | undefined,
+  ): Promise<ApiOutcome<{ expiresInSeconds: number }>> {
+    const ctx: CallContext = { ...context(LOGIN_OPERATION), login: true };
+    const sent = await send(ctx, options, () => api.loginClientCredentialsGrant(clientId, clientSecret));
+    if (!sent.ok) return { ...sent.failure, login: true };
+    const { value: auth, latencyMs } = sent;
+    // The SDK keeps only now + expires_in * 1000; reading it at once recovers expires_in.
+    const expiresInSeconds = Math.round((auth.tokenExpiryTime - Date.now()) / 1000);
+    if (typeof auth.accessToken !== 'string' || auth.accessToken === '' || !(expiresInSeconds > 0)) {
+      return {
+        ok: false,
+        kind: 'server',
+        status: 200,
+        rateLimit: {},
+        message:
+          `login at ${where} returned no usable access_token or expires_in: ` +
+          `check that ${where} is the Genesys Cloud API.`,
+        latencyMs,
+      };
+    }
+    secrets.addToken(lane, auth.accessToken);
+    tokens.set(lane, auth.accessToken, auth.tokenExpiryTime);
+    // The SDK resolves with the token alone, so neither the status (a 2xx) nor the headers are visible here.
+    return { ok: true, status: 200, body: { expiresInSeconds }, rateLimit: {}, latencyMs };
+  }
+
   return {
     target,
     ...groupsCalls({ context, call, callVoid, invalid: invalidCall }, groups),
 
-    async authenticate(options) {
-      const ctx: CallContext = { ...context(LOGIN_OPERATION), login: true };
-      const sent = await send(ctx, options, () => api.loginClientCredentialsGrant(clientId, clientSecret));
-      if (!sent.ok) return { ...sent.failure, login: true };
-      const { value: auth, latencyMs } = sent;
-      // The SDK keeps only now + expires_in * 1000; reading it at once recovers expires_in.
-      const expiresInSeconds = Math.round((auth.tokenExpiryTime - Date.now()) / 1000);
-      if (typeof auth.accessToken !== 'string' || auth.accessToken === '' || !(expiresInSeconds > 0)) {
-        return {
-          ok: false,
-          kind: 'server',
-          status: 200,
-          rateLimit: {},
-          message:
-            `login at ${where} returned no usable access_token or expires_in: ` +
-            `check that ${where} is the Genesys Cloud API.`,
-          latencyMs,
-        };
-      }
-      secrets.addToken(auth.accessToken);
-      expiresAt = auth.tokenExpiryTime;
-      // The SDK resolves with the token alone, so neither the status (a 2xx) nor the headers are visible here.
-      return { ok: true, status: 200, body: { expiresInSeconds }, rateLimit: {}, latencyMs };
+    authenticate(options) {
+      return logins.run(() => login(options?.lane ?? 0, options));
     },
 
-    tokenExpiresAt: () => expiresAt,
+    tokenExpiresAt: (lane = 0) => tokens.expiresAt(lane),
+
+    onLane,
 
     getUsersByIds(ids, options) {
       const ctx = context('GET /api/v2/users');
@@ -729,6 +749,26 @@ function redirectFailure(
   };
 }
 
+/** The part of axios's request config the pre-request hook changes. */
+interface PreHookConfig {
+  signal?: AbortSignal;
+  proxy?: false;
+  maxRedirects?: number;
+  headers?: Record<string, unknown> & { set?: (name: string, value: string) => unknown };
+}
+
+/** Replaces the Authorization header the SDK set from its own (last login's) token by the lane's. */
+function setAuthorization(config: PreHookConfig, value: string): void {
+  const headers = config.headers ?? {};
+  // axios's AxiosHeaders matches names case-insensitively through `set`; a plain object needs the old name gone.
+  if (typeof headers.set === 'function') headers.set('Authorization', value);
+  else {
+    for (const name of Object.keys(headers)) if (name.toLowerCase() === 'authorization') delete headers[name];
+    headers.Authorization = value;
+  }
+  config.headers = headers;
+}
+
 interface AxiosLike {
   isAxiosError: true;
   code?: unknown;
@@ -795,16 +835,16 @@ function acceptUser(body: unknown): GenesysUser | undefined {
  */
 class Secrets {
   private readonly fixed: string[];
-  private tokens: string[] = [];
+  /** Per lane: the current token and the one before it (older ones can no longer appear in a fresh response). */
+  private readonly tokens = new Map<number, string[]>();
   constructor(...values: string[]) {
     this.fixed = values.filter((v) => v.length >= 8);
   }
-  addToken(token: string): void {
-    // The current token and the one before it: older ones can no longer appear in a fresh response.
-    this.tokens = [...this.tokens.slice(-1), token];
+  addToken(lane: number, token: string): void {
+    this.tokens.set(lane, [...(this.tokens.get(lane) ?? []).slice(-1), token]);
   }
   scrub(failure: ApiFailure): ApiFailure {
-    const values = [...this.fixed, ...this.tokens.filter((t) => t.length >= 8)];
+    const values = [...this.fixed, ...[...this.tokens.values()].flat().filter((t) => t.length >= 8)];
     const clean = (text: string): string =>
       values.reduce((acc, secret) => (acc.includes(secret) ? acc.split(secret).join('[redacted]') : acc), text);
     return {

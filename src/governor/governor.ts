@@ -10,8 +10,8 @@
  */
 import type { ApiCall, ApiFailure, ApiOutcome } from '../genesys/types.js';
 import { FailedAttempt, type RequestState, type RetryGate, withRetries } from './attempts.js';
-import { LoginGate } from './login.js';
-import { type Permit, RateModel } from './model.js';
+import { LanePool } from './lanes.js';
+import type { Permit } from './model.js';
 import { resolveOptions } from './options.js';
 import { WaitQueue } from './queue.js';
 import { backoffDelay, createBudget, depositSuccess, disposition, withdrawRetry } from './retry.js';
@@ -72,8 +72,8 @@ export function createGovernor(options?: GovernorOptions): Governor {
     }
   }
 
-  const model = new RateModel(o, emit);
-  const login = new LoginGate(o, stopSignal.signal, totals, emit, () => dispatch());
+  // One lane per token (lanes.ts): each with its own rate model, 429 pause and login; one lane without `tokens`.
+  const pool = new LanePool(o, emit, stopSignal.signal, totals, () => dispatch(), o.tokens);
 
   // ---- scheduler ----------------------------------------------------------------------------------------------
 
@@ -106,25 +106,21 @@ export function createGovernor(options?: GovernorOptions): Governor {
           cancelTimer();
           return;
         }
-        if (login.failure) {
-          take().grant({ loginFailure: login.failure });
+        const failure = pool.failure;
+        if (failure) {
+          take().grant({ loginFailure: failure });
           continue;
         }
         const now = clock.now();
-        if (login.inProgress) return;
-        if (login.renewalDue(now)) {
-          void login.ensure('expiry');
-          return;
-        }
-        if (inFlight >= model.concurrency) return;
-        const start = model.tryStart(now);
+        const start = pool.next(now);
+        if ('wait' in start) return;
         if ('notBefore' in start) {
           armTimer(start.notBefore, now);
           return;
         }
         inFlight++;
         totals.requests++;
-        take().grant({ permit: { generation: login.generation, startedAt: now, index: start.index } });
+        take().grant({ permit: start.permit });
       }
     } finally {
       dispatching = false;
@@ -175,15 +171,13 @@ export function createGovernor(options?: GovernorOptions): Governor {
       latencyMs: outcome.latencyMs,
       attempt,
     });
-    const unauthorized = !outcome.ok && outcome.kind === 'auth';
-    if (outcome.status !== undefined) login.answered(permit.generation, unauthorized);
     if (outcome.ok) {
       totals.successes++;
       budget = depositSuccess(budget);
     } else if (outcome.kind === 'rate_limited') {
       totals.rateLimited++;
     }
-    model.observe(outcome, permit, now);
+    pool.observe(outcome, permit, now);
   }
 
   // ---- the gate each failed attempt passes before the next ------------------------------------------------------
@@ -210,7 +204,7 @@ export function createGovernor(options?: GovernorOptions): Governor {
 
     retryable(outcome) {
       const next = disposition(outcome);
-      return next !== 'done' && (next !== 'reauth' || o.reauthenticate !== undefined);
+      return next !== 'done' && (next !== 'reauth' || o.reauthenticate !== undefined || o.tokens !== undefined);
     },
 
     async beforeRetry(failure, signal, request) {
@@ -222,19 +216,21 @@ export function createGovernor(options?: GovernorOptions): Governor {
 
       if (next === 'rate_limited') {
         request.rateLimited++;
-        const waitMs = Math.max(0, model.pausedUntil - now);
+        const waitMs = Math.max(0, pool.restartAt(now) - now);
         if (request.rateLimited > o.maxRateLimitRetries || request.rateLimitWaitMs + waitMs > o.maxRateLimitWaitMs) {
           giveUp('rate_limit', failure, attempts);
         }
         request.rateLimitWaitMs += waitMs;
-        // No wait here: the shared pause holds every start, this retry's too, which goes first when it ends.
+        // No wait here: the pause holds the starts it covers, this retry's too, which goes first when one may start.
         retried(now, outcome, waitMs, attempts);
         return;
       }
       request.rateLimited = 0;
 
       if (next === 'reauth') {
-        const sentWith = (failure.permit as Permit).generation;
+        const permit = failure.permit as Permit;
+        const login = pool.loginOf(permit);
+        const sentWith = permit.generation;
         if (login.freshTokenRefused(sentWith) || request.authRetries >= MAX_AUTH_RETRIES) {
           giveUp('auth', failure, attempts);
         }
@@ -271,13 +267,15 @@ export function createGovernor(options?: GovernorOptions): Governor {
   ): Promise<ApiOutcome<T>> {
     let outcome: ApiOutcome<T>;
     try {
-      outcome = await call(signal);
+      outcome = o.tokens ? await o.tokens.run(pool.laneOf(permit), () => call(signal)) : await call(signal);
     } catch (err) {
+      pool.released(permit);
       inFlight--;
       dispatch();
       settleIdle();
       throw err;
     }
+    pool.released(permit);
     inFlight--;
     observe(outcome, permit, attempt);
     dispatch();
@@ -291,8 +289,6 @@ export function createGovernor(options?: GovernorOptions): Governor {
     idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
-
-  model.updateRate(clock.now());
 
   return {
     async execute<T>(call: ApiCall<T>, opts?: { signal?: AbortSignal }): Promise<ExecuteResult<T>> {
@@ -318,13 +314,14 @@ export function createGovernor(options?: GovernorOptions): Governor {
         failures: { ...totals.failures },
         reauths: totals.reauths,
         reauthFailures: totals.reauthFailures,
-        requestsPerSecond: model.pace(now).ratePerSecond,
-        concurrency: model.concurrency,
-        source: model.source,
+        requestsPerSecond: pool.ratePerSecond(now),
+        concurrency: pool.concurrency(),
+        source: (pool.lanes[0] as (typeof pool.lanes)[number]).model.source,
         inFlight,
         queued: retryQueue.size + freshQueue.size,
-        pausedMs: model.pausedMs(now),
+        pausedMs: pool.pausedMs(now),
         retryTokens: budget.tokens,
+        ...(pool.size > 1 && { lanes: pool.laneStats(now) }),
       };
     },
 

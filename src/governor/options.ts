@@ -1,5 +1,6 @@
 import type { ApiOutcome } from '../genesys/types.js';
 import { type Clock, systemClock } from './clock.js';
+import type { TokenLanes } from './lanes.js';
 import type { GovernorEvent, GovernorOptions, RetryBudgetOptions } from './types.js';
 
 export interface ResolvedOptions {
@@ -19,6 +20,8 @@ export interface ResolvedOptions {
   renewBeforeMs: number | undefined;
   initialRatePerSecond: number;
   onEvent: ((event: GovernorEvent) => void) | undefined;
+  /** Several tokens, one lane each; undefined: one lane on `reauthenticate` and `tokenExpiresAt`. */
+  tokens: TokenLanes | undefined;
 }
 
 export const DEFAULTS = {
@@ -76,6 +79,18 @@ function optionalFunction<F>(name: string, value: unknown): F | undefined {
   return value as F;
 }
 
+function tokenLanes(tokens: unknown): TokenLanes | undefined {
+  if (tokens === undefined) return undefined;
+  const t = tokens as Partial<TokenLanes>;
+  if (typeof t !== 'object' || t === null || !Number.isInteger(t.count) || (t.count as number) < 1) {
+    throw new TypeError(`Expected \`tokens.count\` to be a positive integer, got ${show(t?.count)}`);
+  }
+  for (const name of ['reauthenticate', 'tokenExpiresAt', 'run'] as const) {
+    if (typeof t[name] !== 'function') throw new TypeError(`Expected \`tokens.${name}\` to be a function`);
+  }
+  return t as TokenLanes;
+}
+
 export function resolveOptions(options: GovernorOptions = {}): ResolvedOptions {
   const margin = options.safetyMargin ?? DEFAULTS.safetyMargin;
   if (typeof margin !== 'number' || !(margin > 0 && margin <= 1)) {
@@ -126,5 +141,6 @@ export function resolveOptions(options: GovernorOptions = {}): ResolvedOptions {
       DEFAULTS.initialRatePerSecond,
     ),
     onEvent: optionalFunction('onEvent', options.onEvent),
+    tokens: tokenLanes(options.tokens),
   };
 }

@@ -1,5 +1,6 @@
 import type { ApiCall, ApiFailure, ApiOutcome, ErrorKind } from '../genesys/types.js';
 import type { Clock } from './clock.js';
+import type { LaneStats, TokenLanes } from './lanes.js';
 
 export interface RetryBudgetOptions {
   /** Tokens each successful response deposits; a retry costs one. 0.1 keeps retries to about 10% of requests. */
@@ -35,6 +36,11 @@ export interface GovernorOptions {
   /** Pace before the first response, and the start of discovery when responses carry no rate-limit headers. */
   initialRatePerSecond?: number;
   onEvent?: (event: GovernorEvent) => void;
+  /**
+   * Several access tokens of one OAuth client, one lane each (own pace from own headers, own 429 pause, own login);
+   * `reauthenticate` and `tokenExpiresAt` are then unused. See lanes.ts.
+   */
+  tokens?: TokenLanes;
 }
 
 export type RateSource = 'initial' | 'headers' | 'discovered';
@@ -76,6 +82,8 @@ export interface GovernorStats {
   queued: number;
   pausedMs: number;
   retryTokens: number;
+  /** With several tokens: each lane's figures. */
+  lanes?: LaneStats[];
 }
 
 export interface ExecuteResult<T> {

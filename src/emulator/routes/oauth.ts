@@ -2,7 +2,7 @@
  * The client-credentials token endpoint. The SDK posts to `<login base>/oauth/token`; through `setGateway` the
  * login base is the gateway itself plus `path_params_login` when one is set, so both paths are served.
  */
-import { oauthError } from '../errors.js';
+import { oauthError, platformError, rateLimitMessage } from '../errors.js';
 import type { Reply, Route, RouteContext } from '../router.js';
 
 function basicCredentials(header: string | string[] | undefined): [string, string] | undefined {
@@ -25,6 +25,17 @@ function token(ctx: RouteContext): Reply {
   if (!grantType) return { status: 400, body: oauthError('invalid_request', 'grant_type is required') };
   if (grantType !== 'client_credentials') {
     return { status: 400, body: oauthError('unsupported_grant_type', `grant type ${grantType} is not supported`) };
+  }
+  // The token endpoint's own limit (unconfirmed on the platform: docs/emulator.md), after the checks above.
+  const refusal = core.limits.takeIssue(core.now());
+  if (refusal && !refusal.allowed) {
+    core.stats.tokenIssueRefused();
+    const seconds = refusal.retryAfterSeconds;
+    return {
+      status: 429,
+      headers: { 'retry-after': String(seconds) },
+      body: platformError(429, 'too.many.requests.retry.after', rateLimitMessage(seconds)),
+    };
   }
   const issued = core.issueToken();
   return {
