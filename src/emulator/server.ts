@@ -15,6 +15,7 @@ import type { RateDecision } from './limiter.js';
 import type { EmulatorOptions, FaultOptions } from './options.js';
 import { type Reply, type Route, type RouteContext, Router } from './router.js';
 import { adminRoutes } from './routes/admin.js';
+import { lifecycleRoutes } from './routes/lifecycle.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { queueMemberUsers, type RoutingDump, routingDump, routingRoutes, userProficiencies } from './routes/routing.js';
 import { userRoutes } from './routes/users.js';
@@ -25,7 +26,13 @@ import type { EmulatorStats } from './stats.js';
 /** Largest request body the platform accepts. */
 export const MAX_BODY_BYTES = 512_000;
 
-export const ROUTES: readonly Route[] = [...oauthRoutes, ...adminRoutes, ...userRoutes, ...routingRoutes];
+export const ROUTES: readonly Route[] = [
+  ...oauthRoutes,
+  ...adminRoutes,
+  ...userRoutes,
+  ...lifecycleRoutes,
+  ...routingRoutes,
+];
 
 export interface RunningEmulator {
   /** `http://127.0.0.1:<port>`. */
@@ -48,6 +55,8 @@ export interface RunningEmulator {
   userQueues(userId: string): string[] | undefined;
   /** User ids of a queue's members, by user name (deleted users left out); undefined for an unknown queue. */
   queueMembers(queueId: string): string[] | undefined;
+  /** Invitations sent (POST /api/v2/users/{id}/invite) by user id, since the start or the last reset. */
+  invites(): Record<string, number>;
   /** A user's role grants `{roleId, divisionId}`; undefined for an unknown user. */
   grants(userId: string): GrantRef[] | undefined;
   /** The catalogue and every user's assignments, as `GET /__emulator/routing` serves them. */
@@ -237,7 +246,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     }
     ctx.body = parsed.body;
     const reply = await route.handle(ctx);
-    if (reply.wrote && core.drawDrop()) {
+    if (reply.wrote && (core.drawDrop() || (reply.created === true && core.drawCreateDrop()))) {
       // The write is applied; the client never learns it.
       req.socket.destroy();
       return 'dropped' as const;
@@ -293,6 +302,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     queueMembers: (queueId) => queueMemberUsers(core, queueId)?.map((u) => u.id),
     grants: (id) => (core.store.has(id) ? core.routing.get(id).grants.map((g) => ({ ...g })) : undefined),
     routing: () => routingDump(core),
+    invites: () => Object.fromEntries(core.invites),
     setLimit: (limit, windowSeconds) => core.setLimit(limit, windowSeconds),
     setFaults: (partial) => core.setFaults(partial),
     reset: () => core.reset(),
