@@ -241,11 +241,25 @@ export async function main(
       'input text encoding: utf-8 (default; UTF-16 with a byte-order mark is read as such), utf-16le, utf-16be, windows-1252, latin1',
     )
     .option('--skip-invalid', 'apply the valid rows and report the invalid ones, instead of writing nothing', false)
+    .option(
+      '--create',
+      'create the users that rows name by email and that do not exist (the row needs a name; division Home unless it names one)',
+      false,
+    )
+    .option('--invite', "with --create: send each created user the platform's invitation email", false)
     .option('--resume <run-id>', 'continue an interrupted run (no file needed)')
     .action(async (file: string | undefined, opts) => {
       const check = () => {
         if (!file && !opts.resume)
           throw new ValidationError('update needs a file (or - for stdin), or --resume <run-id>.');
+        if (opts.invite && !opts.create && !opts.resume)
+          throw new ValidationError(
+            '--invite sends the invitation to the users an update creates: add --create, or drop --invite.',
+          );
+        if (opts.resume && (opts.create || opts.invite))
+          throw new ValidationError(
+            `--create and --invite belong to the run being resumed (its plan says whom it creates and invites): drop them from --resume ${opts.resume}.`,
+          );
         if (file && opts.resume)
           throw new ValidationError(
             `update was given both a file (${file}) and --resume ${opts.resume}: a resume continues the run's own plan. ` +
@@ -265,6 +279,8 @@ export async function main(
                     ? { stream: io.stdin, format: opts.format, ...(opts.encoding ? { encoding: opts.encoding } : {}) }
                     : { path: at(file), format: opts.format, ...(opts.encoding ? { encoding: opts.encoding } : {}) },
                 skipInvalid: opts.skipInvalid,
+                create: opts.create === true,
+                invite: opts.invite === true,
               }),
         check,
       );

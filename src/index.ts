@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { type ConnectionConfig, loadConnectionConfig } from './config.js';
+import { ValidationError } from './errors.js';
 import { readInput } from './input/read.js';
 import type { InputFormat, ParsedInput } from './input/types.js';
 import { createLogger } from './log.js';
@@ -68,6 +69,13 @@ export type UpdateInput = { rows: readonly Record<string, unknown>[] } | { path:
 export interface UpdateOptions extends RunOptions {
   /** Apply the valid rows and report the invalid ones, instead of writing nothing. */
   skipInvalid?: boolean;
+  /**
+   * Create the users that rows name by email and that do not exist (each such row needs a `name`; division `Home`
+   * unless the row names one), then apply the rest of their rows. Without it such rows are `not_found`.
+   */
+  create?: boolean;
+  /** With `create`: send each created user the platform's invitation once the rest of their row is applied. */
+  invite?: boolean;
 }
 
 /** What every run resolves with: the exit code the CLI would give, the run's id, the counts, one record per row. */
@@ -123,11 +131,15 @@ function sourceOf(input: UpdateInput, cwd: string) {
 }
 
 async function update(input: UpdateInput, options: UpdateOptions, dryRun: boolean): Promise<RunResult> {
+  if (options.invite === true && options.create !== true)
+    throw new ValidationError('invite sends the invitation to the users an update creates: it needs create.');
   const common = commandOptions(options, dryRun);
   return runUpdate({
     ...common,
     source: sourceOf(input, options.cwd ?? process.cwd()),
     skipInvalid: options.skipInvalid === true,
+    create: options.create === true,
+    invite: options.invite === true,
   });
 }
 

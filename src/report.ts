@@ -6,7 +6,20 @@ import { ValidationError } from './errors.js';
 import { writePrivateFileAtomic } from './fsutil.js';
 import { escapeControls, neutraliseFormula, safeJson } from './text.js';
 
-export type RowStatus = 'updated' | 'unchanged' | 'not_found' | 'invalid' | 'failed' | 'skipped' | 'planned';
+export type RowStatus =
+  | 'updated'
+  | 'unchanged'
+  | 'not_found'
+  | 'invalid'
+  | 'failed'
+  | 'skipped'
+  | 'planned'
+  /** A user to create (a dry run), or created (with the rest of its row applied). */
+  | 'to_create'
+  | 'created'
+  /** A user a rollback deletes (a dry run), or deleted. */
+  | 'to_delete'
+  | 'deleted';
 
 export interface ReportChange {
   field: string;

@@ -65,7 +65,12 @@ export class EmulatorCore {
   private latencyPrng!: Prng;
   private faultPrng!: Prng;
   private dropPrng!: Prng;
+  private createDropPrng!: Prng;
   private editPrng!: Prng;
+  /** Draws the ids of created users, so that a seeded emulator gives the same ids run after run. */
+  idPrng!: Prng;
+  /** Invitations sent (POST /api/v2/users/{id}/invite), by user id, since the last reset. */
+  readonly invites = new Map<string, number>();
   private editSerial = 0;
 
   constructor(options: EmulatorOptions = {}) {
@@ -133,6 +138,8 @@ export class EmulatorCore {
     this.latencyPrng = createPrng(deriveSeed(this.seed, 'latency'));
     this.faultPrng = createPrng(deriveSeed(this.seed, 'faults'));
     this.dropPrng = createPrng(deriveSeed(this.seed, 'drops'));
+    this.createDropPrng = createPrng(deriveSeed(this.seed, 'create-drops'));
+    this.idPrng = createPrng(deriveSeed(this.seed, 'created-ids'));
     this.editPrng = createPrng(deriveSeed(this.seed, 'edits'));
     this.editSerial = 0;
   }
@@ -221,6 +228,7 @@ export class EmulatorCore {
       'error503RetryAfterRate',
       'error503RetryAfterSeconds',
       'dropAfterWriteRate',
+      'dropAfterCreateRate',
       'concurrentEditRate',
       'concurrentEditFields',
       'tokenFaults',
@@ -240,6 +248,7 @@ export class EmulatorCore {
     this.routing.reset();
     this.groups.reset();
     this.stats.reset();
+    this.invites.clear();
     for (const token of this.tokens.values()) delete token.limiter;
     this.limits.reset();
     this.seedPrngs();
@@ -265,6 +274,10 @@ export class EmulatorCore {
 
   drawDrop(): boolean {
     return this.dropPrng.chance(this.config.dropAfterWriteRate);
+  }
+
+  drawCreateDrop(): boolean {
+    return this.createDropPrng.chance(this.config.dropAfterCreateRate);
   }
 
   /** With `concurrentEditRate`, "another admin" edits the user first. */

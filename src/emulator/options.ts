@@ -18,6 +18,11 @@ export interface FaultOptions {
   error503RetryAfterSeconds: [number, number];
   /** Share of successful PATCHes whose connection is destroyed after the write, with no response. */
   dropAfterWriteRate: number;
+  /**
+   * Share of successful user creations (POST /api/v2/users) whose connection is destroyed once the user exists, with
+   * no response: the client cannot tell whether the user was created.
+   */
+  dropAfterCreateRate: number;
   /** Share of PATCHes to an existing user before which "another admin" edits that user. */
   concurrentEditRate: number;
   /** Fields such an edit changes, one drawn at random per edit. */
@@ -121,6 +126,7 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   error503RetryAfterRate: 0.5,
   error503RetryAfterSeconds: [1, 3],
   dropAfterWriteRate: 0,
+  dropAfterCreateRate: 0,
   concurrentEditRate: 0,
   concurrentEditFields: ['title'],
   tokenFaults: false,
@@ -153,6 +159,7 @@ export const configSchema = z
     error503RetryAfterRate: rate,
     error503RetryAfterSeconds: range.refine(([min]) => min >= 1, { message: 'Retry-After must be at least 1 s' }),
     dropAfterWriteRate: rate,
+    dropAfterCreateRate: rate,
     concurrentEditRate: rate,
     concurrentEditFields: z
       .array(z.enum(CONCURRENT_EDIT_FIELDS as unknown as [ConcurrentEditField, ...ConcurrentEditField[]]))

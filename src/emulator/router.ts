@@ -32,6 +32,8 @@ export interface Reply {
   headers?: Record<string, string>;
   /** The request changed the directory: a candidate for `dropAfterWriteRate`. */
   wrote?: boolean;
+  /** The request created a user: also a candidate for `dropAfterCreateRate`. */
+  created?: boolean;
 }
 
 export interface Route {

@@ -17,6 +17,7 @@ import type { EmulatorOptions, FaultOptions } from './options.js';
 import { type Reply, type Route, type RouteContext, Router } from './router.js';
 import { adminRoutes } from './routes/admin.js';
 import { groupRoutes } from './routes/groups.js';
+import { lifecycleRoutes } from './routes/lifecycle.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { queueMemberUsers, type RoutingDump, routingDump, routingRoutes, userProficiencies } from './routes/routing.js';
 import { userRoutes } from './routes/users.js';
@@ -31,6 +32,7 @@ export const ROUTES: readonly Route[] = [
   ...oauthRoutes,
   ...adminRoutes,
   ...userRoutes,
+  ...lifecycleRoutes,
   ...routingRoutes,
   ...groupRoutes,
 ];
@@ -56,6 +58,8 @@ export interface RunningEmulator {
   userQueues(userId: string): string[] | undefined;
   /** User ids of a queue's members, by user name (deleted users left out); undefined for an unknown queue. */
   queueMembers(queueId: string): string[] | undefined;
+  /** Invitations sent (POST /api/v2/users/{id}/invite) by user id, since the start or the last reset. */
+  invites(): Record<string, number>;
   /** A user's role grants `{roleId, divisionId}`; undefined for an unknown user. */
   grants(userId: string): GrantRef[] | undefined;
   /** The groups `{id, name, version, members}` (member ids in no set order; deleted users included). */
@@ -266,7 +270,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     }
     ctx.body = parsed.body;
     const reply = await route.handle(ctx);
-    if (reply.wrote && core.drawDrop()) {
+    if (reply.wrote && (core.drawDrop() || (reply.created === true && core.drawCreateDrop()))) {
       // The write is applied; the client never learns it.
       req.socket.destroy();
       return 'dropped' as const;
@@ -337,6 +341,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       });
     },
     routing: () => routingDump(core),
+    invites: () => Object.fromEntries(core.invites),
     setLimit: (limit, windowSeconds) => core.setLimit(limit, windowSeconds),
     setFaults: (partial) => core.setFaults(partial),
     reset: () => core.reset(),

@@ -43,6 +43,8 @@ export class UserStore {
   private ordered: StoredUser[] = [];
   private emails = new Map<string, string>();
   private usernames = new Map<string, string>();
+  /** Users created since the last reset (POST /api/v2/users), in creation order. */
+  private added: StoredUser[] = [];
 
   constructor(users: readonly StoredUser[]) {
     const ids = new Set<string>();
@@ -65,6 +67,7 @@ export class UserStore {
       .map((entry) => entry.user);
     this.emails.clear();
     this.usernames.clear();
+    this.added = [];
     for (const user of this.initial) this.index(user);
   }
 
@@ -98,9 +101,36 @@ export class UserStore {
     return this.ordered;
   }
 
-  /** All users in the order of the initial directory. */
+  /** All users in the order of the initial directory, then those created since, in creation order. */
   inDirectoryOrder(): StoredUser[] {
-    return this.initial.map((u) => this.byId.get(u.id) as StoredUser);
+    return [...this.initial, ...this.added].map((u) => this.byId.get(u.id) as StoredUser);
+  }
+
+  /** The id of the user (not deleted) that has this email or username, if any. */
+  ownerOf(field: 'email' | 'username', value: string): string | undefined {
+    return (field === 'email' ? this.emails : this.usernames).get(value.toLowerCase());
+  }
+
+  /** Adds a new user (POST /api/v2/users); the caller has checked that its email and username are free. */
+  add(user: StoredUser): void {
+    if (this.byId.has(user.id)) throw new Error(`duplicate user id ${user.id}`);
+    this.byId.set(user.id, user);
+    this.added.push(user);
+    this.index(user);
+    this.ordered.splice(this.position(user), 0, user);
+  }
+
+  /**
+   * Moves a user to the deleted state (DELETE /api/v2/users/{id}): its version goes up and its email and username
+   * are free again (assumed: the platform lets a new user take the email of a deleted one).
+   */
+  markDeleted(id: string): StoredUser {
+    const user = this.byId.get(id);
+    if (!user) throw new Error(`no user ${id}`);
+    const next: StoredUser = { ...user, state: 'deleted', version: user.version + 1 };
+    this.replace(user, next);
+    this.unindex(next);
+    return next;
   }
 
   private position(user: StoredUser): number {

@@ -34,6 +34,7 @@ import { currentLane, LaneTokens, LoginQueue, onLane } from './tokens.js';
 import type {
   ApiFailure,
   ApiOutcome,
+  CreateUserBody,
   GenesysUser,
   UserEntityListing,
   UserPatch,
@@ -106,6 +107,12 @@ export interface GenesysClient extends GroupsCalls {
   searchUsers(body: UserSearchRequest, opts?: CallOptions): Promise<ApiOutcome<UsersSearchResponse>>;
   getUser(id: string, opts?: CallOptions): Promise<ApiOutcome<GenesysUser>>;
   patchUser(id: string, patch: UserPatch, opts?: CallOptions): Promise<ApiOutcome<GenesysUser>>;
+  /** POST /api/v2/users: the new user (with its id and version). Not idempotent: a lost answer needs a search. */
+  createUser(body: CreateUserBody, opts?: CallOptions): Promise<ApiOutcome<GenesysUser>>;
+  /** DELETE /api/v2/users/{userId}: the user moves to the deleted state. */
+  deleteUser(id: string, opts?: CallOptions): Promise<ApiOutcome<void>>;
+  /** POST /api/v2/users/{userId}/invite: sends the user the platform's invitation email. */
+  inviteUser(id: string, opts?: { force?: boolean } & CallOptions): Promise<ApiOutcome<void>>;
 
   /** GET /api/v2/routing/skills. */
   listRoutingSkills(opts: NamedListOptions): Promise<ApiOutcome<EntityListing<NamedEntity>>>;
@@ -512,6 +519,29 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
         options,
         () => users.patchUser(id, patch as Parameters<typeof users.patchUser>[1]),
         acceptUser,
+      );
+    },
+
+    createUser(body, options) {
+      return call(
+        context('POST /api/v2/users', 'directory:user:add'),
+        options,
+        () => users.postUsers(body as Parameters<typeof users.postUsers>[0]),
+        acceptUser,
+      );
+    },
+
+    deleteUser(id, options) {
+      return callVoid(context(`DELETE /api/v2/users/${encodeURIComponent(id)}`, 'directory:user:delete'), options, () =>
+        users.deleteUser(id),
+      );
+    },
+
+    inviteUser(id, options) {
+      return callVoid(
+        context(`POST /api/v2/users/${encodeURIComponent(id)}/invite`, 'directory:user:add'),
+        options,
+        () => users.postUserInvite(id, options?.force !== undefined ? { force: options.force } : {}),
       );
     },
 

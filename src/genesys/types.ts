@@ -77,6 +77,20 @@ export interface UserPatch {
   employerInfo?: EmployerInfo;
 }
 
+/**
+ * The platform's `CreateUser` body for POST /api/v2/users: `name`, `email` and `divisionId` required. The SDK's
+ * typing also has `password`, which this tool never sends (passwords never come from files).
+ */
+export interface CreateUserBody {
+  name: string;
+  email: string;
+  divisionId: string;
+  department?: string;
+  title?: string;
+  addresses?: Contact[];
+  state?: 'active' | 'inactive';
+}
+
 /** A page of users, as GET /api/v2/users returns it. */
 export interface UserEntityListing {
   entities: GenesysUser[];

@@ -58,6 +58,8 @@ export async function withRetries<T>(
   gate: RetryGate,
   call: ApiCall<T>,
   signal: AbortSignal | undefined,
+  /** See ExecuteOptions.unrepeatable. */
+  unrepeatable = false,
 ): Promise<ExecuteResult<T>> {
   const request: RequestState = {
     attempts: 0,
@@ -73,7 +75,12 @@ export async function withRetries<T>(
     escaped = { error };
     throw new AbortError('escaped');
   };
-  const retryable = (error: Error) => error instanceof FailedAttempt && gate.retryable(error.outcome);
+  const mayHaveActed = (outcome: ApiFailure) =>
+    outcome.kind === 'network' || outcome.kind === 'timeout' || outcome.kind === 'server';
+  const retryable = (error: Error) =>
+    error instanceof FailedAttempt &&
+    gate.retryable(error.outcome) &&
+    !(unrepeatable && mayHaveActed(error.outcome) && !error.outcome.login);
   try {
     const outcome = await pRetry(
       async (): Promise<ApiOutcome<T>> => {

@@ -16,6 +16,7 @@ import { resolveOptions } from './options.js';
 import { WaitQueue } from './queue.js';
 import { backoffDelay, createBudget, depositSuccess, disposition, withdrawRetry } from './retry.js';
 import {
+  type ExecuteOptions,
   type ExecuteResult,
   type GiveUpReason,
   type Governor,
@@ -291,13 +292,13 @@ export function createGovernor(options?: GovernorOptions): Governor {
   }
 
   return {
-    async execute<T>(call: ApiCall<T>, opts?: { signal?: AbortSignal }): Promise<ExecuteResult<T>> {
+    async execute<T>(call: ApiCall<T>, opts?: ExecuteOptions): Promise<ExecuteResult<T>> {
       const signal = opts?.signal;
       signal?.throwIfAborted();
       if (stopped) throw new GovernorStoppedError(0);
       pending++;
       try {
-        return await withRetries(gate, call, signal);
+        return await withRetries(gate, call, signal, opts?.unrepeatable === true);
       } finally {
         pending--;
         settleIdle();

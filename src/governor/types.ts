@@ -97,7 +97,7 @@ export interface Governor {
    * the signal's reason on abort, with a `GovernorStoppedError` when it would have to start an attempt after
    * `stopStarting()`, or with what `call` threw (an `ApiCall` must not throw).
    */
-  execute<T>(call: ApiCall<T>, opts?: { signal?: AbortSignal }): Promise<ExecuteResult<T>>;
+  execute<T>(call: ApiCall<T>, opts?: ExecuteOptions): Promise<ExecuteResult<T>>;
   stats(): GovernorStats;
   /** Starts nothing more: waiting and backing-off requests reject with `GovernorStoppedError`; in-flight ones finish. */
   stopStarting(): void;
@@ -120,4 +120,14 @@ export class GovernorStoppedError extends Error {
     this.attempts = attempts;
     this.lastOutcome = lastOutcome;
   }
+}
+
+export interface ExecuteOptions {
+  signal?: AbortSignal;
+  /**
+   * The call must not be sent twice once it may have reached the platform (a POST that creates): a 429 or a 401,
+   * which the platform answers without acting, is retried as usual; a failure after which it may have acted
+   * (network, timeout, 5xx) is returned at once, for the caller to find out what happened.
+   */
+  unrepeatable?: boolean;
 }

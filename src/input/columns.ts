@@ -194,14 +194,30 @@ export function suggestColumn(unknown: string): string | undefined {
   return bestDistance <= tolerance ? best : undefined;
 }
 
+/**
+ * Why a password column is refused: a file of passwords is copied, mailed and kept in places no secret should be,
+ * and the tool would send them on. New users set their own through the platform's invitation (`--invite`).
+ */
+const PASSWORD_REFUSAL =
+  'passwords are never read from files (a file of passwords travels and stays where no secret should); remove ' +
+  "the column, and pass --invite to send each new user the platform's invitation to set their own";
+
+/** A header that names a password column (`password`, `Initial Password`, `pwd`…). */
+export function isPasswordColumn(column: string): boolean {
+  const folded = foldColumn(column);
+  return folded === 'pwd' || folded.includes('password');
+}
+
 /** The code of an unknown column's problem, with the closest known column. */
 export function unknownColumn(column: string): { code: string; suggestion?: string } {
+  if (isPasswordColumn(column)) return { code: 'password_column' };
   const suggestion = suggestColumn(column);
   return suggestion !== undefined ? { code: 'unknown_column', suggestion } : { code: 'unknown_column' };
 }
 
 /** "unknown column …" with a did-you-mean, or the list of known columns when nothing is close. */
 export function unknownColumnMessage(column: string, caseSensitive = true): string {
+  if (isPasswordColumn(column)) return `column ${JSON.stringify(column)} refused: ${PASSWORD_REFUSAL}`;
   const suggestion = suggestColumn(column);
   const hint =
     suggestion !== undefined

@@ -3,7 +3,8 @@ import type { InputRow, InvalidRow, ManagerRef, RowKey } from '../input/index.js
 import { isRowProblem } from './errors.js';
 import { type FieldDiff, planUserChange } from './user-change.js';
 
-export type PlannedStatus = 'change' | 'unchanged' | 'not_found' | 'invalid';
+/** `create`: a user to create (update --create); `delete`: a user a rollback deletes (one its run created). */
+export type PlannedStatus = 'change' | 'unchanged' | 'not_found' | 'invalid' | 'create' | 'delete';
 
 export interface PlannedRow {
   rowNumber: number;
@@ -150,7 +151,14 @@ export function planRowAgainst(
 
 /** Counts a plan's rows by status and field, and the PATCH requests applying it takes. */
 export function summarise(rows: Iterable<PlannedRow>): PlanSummary {
-  const byStatus: Record<PlannedStatus, number> = { change: 0, unchanged: 0, not_found: 0, invalid: 0 };
+  const byStatus: Record<PlannedStatus, number> = {
+    change: 0,
+    unchanged: 0,
+    not_found: 0,
+    invalid: 0,
+    create: 0,
+    delete: 0,
+  };
   const counts = new Map<string, number>();
   let requests = 0;
   let total = 0;

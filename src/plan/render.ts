@@ -50,6 +50,8 @@ export function* planTextChunks(plan: PlanView, opts: RenderOptions): Generator<
   const byCount = [...grouped].sort(([a, m], [b, n]) => n - m || (a < b ? -1 : a > b ? 1 : 0));
   if (byCount.length > 0) lines.push(`Fields: ${byCount.map(([f, n]) => `${escapeControls(f)} ${n}`).join(', ')}.`);
   const parts = [
+    ...(byStatus.create > 0 ? [`${byStatus.create} to create`] : []),
+    ...(byStatus.delete > 0 ? [`${byStatus.delete} to delete`] : []),
     `${byStatus.change} to change`,
     `${byStatus.unchanged} unchanged`,
     `${byStatus.not_found} not found`,
@@ -70,6 +72,13 @@ function renderRow(row: PlannedRow, paint: (style: Paint, text: string) => strin
             `    ${escapeControls(d.field)}: ${paint('red', formatValue(d.before))} → ${paint('green', formatValue(d.after))}`,
         ),
       ];
+    case 'create':
+      return [
+        `${paint('green', '+')} ${label}: create`,
+        ...row.diffs.map((d) => `    ${escapeControls(d.field)}: ${paint('green', formatValue(d.after))}`),
+      ];
+    case 'delete':
+      return [`${paint('red', '-')} ${label}: delete${row.note ? ` (${escapeControls(row.note)})` : ''}`];
     case 'not_found':
       return [`${paint('red', '?')} ${label}: not found${row.note ? ` (${escapeControls(row.note)})` : ''}`];
     case 'invalid':
@@ -94,6 +103,8 @@ const KEY_ORDER = [
   'unchanged',
   'not_found',
   'invalid',
+  'create',
+  'delete',
   'rowNumber',
   'line',
   'key',

@@ -40,7 +40,19 @@ export const Problem = z
   })
   .strict();
 
-export const ROW_STATUSES = ['planned', 'updated', 'unchanged', 'not_found', 'invalid', 'failed', 'skipped'] as const;
+export const ROW_STATUSES = [
+  'planned',
+  'updated',
+  'unchanged',
+  'not_found',
+  'invalid',
+  'failed',
+  'skipped',
+  'to_create',
+  'created',
+  'to_delete',
+  'deleted',
+] as const;
 
 export const Row = z
   .object({
@@ -68,6 +80,10 @@ export const Summary = z
     invalid: count,
     failed: count,
     skipped: count,
+    to_create: count.describe('users a dry run would create (update --create)'),
+    created: count.describe('users created, with the rest of their row applied'),
+    to_delete: count.describe('users a dry run of a rollback would delete (created by the run rolled back)'),
+    deleted: count.describe('users the rollback deleted'),
   })
   .strict();
 
@@ -225,7 +241,20 @@ export function apiFigures(api: GovernorStats | undefined, reads: unknown): Outp
 }
 
 export function emptySummary(): z.infer<typeof Summary> {
-  return { rows: 0, planned: 0, updated: 0, unchanged: 0, not_found: 0, invalid: 0, failed: 0, skipped: 0 };
+  return {
+    rows: 0,
+    planned: 0,
+    updated: 0,
+    unchanged: 0,
+    not_found: 0,
+    invalid: 0,
+    failed: 0,
+    skipped: 0,
+    to_create: 0,
+    created: 0,
+    to_delete: 0,
+    deleted: 0,
+  };
 }
 
 const CODE_OF_EXIT: Readonly<Record<number, string>> = { 2: 'usage', 3: 'config', 130: 'interrupted' };

@@ -6,6 +6,7 @@ import { assertRunFolder, ensurePrivateDir, writePrivateFileAtomic } from '../fs
 import type { ProfileChanges } from '../input/index.js';
 import type { Plan, RoutingPlan } from '../plan/index.js';
 import type { ReportRecord } from '../report.js';
+import type { SavedLifecycle } from './lifecycle-journal.js';
 import type { Catalogue } from './routing.js';
 
 /**
@@ -56,6 +57,8 @@ export interface SavedPlan {
   skipped?: ReportRecord[];
   /** Present when rows have routing columns. */
   routing?: SavedRouting;
+  /** Users to create (update --create) or delete (a rollback of a run that created some). */
+  lifecycle?: SavedLifecycle;
 }
 
 export interface SavedRouting {

@@ -210,6 +210,11 @@ export function readRoutingJournal(dir: string): Promise<RoutingJournalRecord[]>
   return readRecords<RoutingJournalRecord>(join(dir, ROUTING_JOURNAL_FILE));
 }
 
+/** Reads any journal of records, one JSON object a line, as readJournal does. */
+export function readRecordsOf<T>(path: string): Promise<T[]> {
+  return readRecords<T>(path);
+}
+
 async function readRecords<T>(path: string): Promise<T[]> {
   let text: string;
   try {

@@ -1,4 +1,4 @@
-import type { PlannedRow } from '../plan/index.js';
+import type { PlannedRow, PlannedStatus } from '../plan/index.js';
 import type { ReportRecord, RowStatus } from '../report.js';
 import type { ApplyResult } from './apply.js';
 import type { WorkItem, WorkOutcome } from './engine.js';
@@ -7,6 +7,8 @@ import type { RoutingOutcome, RoutingRowResult, RoutingWork } from './routing-en
 /** What one part of a row (its profile PATCHes, or its routing calls) came to. */
 export interface Part {
   status: RowStatus;
+  /** A created user's id (the plan has none). */
+  userId?: string;
   attempts: number;
   errorCode?: string;
   message?: string;
@@ -21,6 +23,15 @@ export interface Work {
   priorRouting: Map<number, Part>;
   /** The first `seq` for routing call records: past those already in the folder's journal. */
   firstSeq?: number;
+  /** Users to create (update --create) or delete (a rollback of a run that created them); see run/lifecycle.ts. */
+  lifecycle?: LifecycleWork;
+  /** Create and delete rows an earlier attempt of the run settled. */
+  priorLifecycle?: Map<number, Part>;
+}
+
+/** Opaque here: run/lifecycle.ts makes it and executes it. */
+export interface LifecycleWork {
+  readonly rows: ReadonlySet<number>;
 }
 
 /** What the engines returned for one execution. */
@@ -29,6 +40,8 @@ export interface Executed {
   routing: Map<number, RoutingOutcome>;
   /** Rows whose user the profile phase found deleted: their routing was not sent. */
   gone: Set<number>;
+  /** The create or delete part of each lifecycle row executed; missing: the stop came first. */
+  lifecycle?: Map<number, Part | { interrupted: true; inFlight: boolean }>;
 }
 
 export function partFromApply(r: ApplyResult): Part {
@@ -71,6 +84,10 @@ function rank(part: Part): number {
       return part.errorCode === 'interrupted' || part.errorCode === 'in_flight' ? 4 : 2;
     case 'updated':
       return 3;
+    case 'created':
+    case 'deleted':
+      // Above `updated`: a created row whose rest was applied is `created`.
+      return 3.5;
     default:
       return 1;
   }
@@ -107,13 +124,19 @@ export function combine(p: PlannedRow, parts: readonly Part[]): ReportRecord {
   };
 }
 
-export function recordFromPlan(p: PlannedRow, status: RowStatus | 'change'): ReportRecord {
+const PLANNED_AS: Partial<Record<PlannedStatus, RowStatus>> = {
+  change: 'planned',
+  create: 'to_create',
+  delete: 'to_delete',
+};
+
+export function recordFromPlan(p: PlannedRow, status: RowStatus | PlannedStatus): ReportRecord {
   return {
     row: p.rowNumber,
     line: p.line,
     key: p.key,
     ...(p.userId ? { userId: p.userId } : {}),
-    status: status === 'change' ? 'planned' : status,
+    status: PLANNED_AS[status as PlannedStatus] ?? (status as RowStatus),
     changes: p.diffs.map((d) => ({ field: d.field, before: d.before, after: d.after })),
     ...(p.note ? { message: p.note } : {}),
     attempts: 0,
@@ -166,6 +189,20 @@ export function foldOutcomes(
   const profileRows = new Set(work.items.map((i) => i.rowNumber));
   const routingRows = new Set(work.routing.map((w) => w.rowNumber));
   const records = rows.map((p) => {
+    if (p.status === 'create' || p.status === 'delete') {
+      // Its user is created (or deleted) first; the rest of a created row then goes with the other rows' writes.
+      const prior = work.priorLifecycle?.get(p.rowNumber);
+      const done1 = done.lifecycle?.get(p.rowNumber);
+      const first = prior ?? (!done1 || 'interrupted' in done1 ? stopped(done1 ?? { inFlight: false }) : done1);
+      const parts: Part[] = [first];
+      const profile = done.profile.get(p.rowNumber);
+      if (profile) parts.push('interrupted' in profile ? stopped(profile) : partFromApply(profile));
+      const routing = done.routing.get(p.rowNumber);
+      if (routing) parts.push('interrupted' in routing ? stopped(routing) : partFromRouting(routing));
+      const record = combine(p, parts);
+      const userId = 'userId' in first && typeof first.userId === 'string' ? first.userId : undefined;
+      return userId && !record.userId ? { ...record, userId } : record;
+    }
     if (p.status !== 'change') {
       // A rollback's row that restores nothing because someone changed every field again is `skipped`.
       const prior = work.priorProfile.get(p.rowNumber);

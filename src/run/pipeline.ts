@@ -11,6 +11,7 @@ import { markDocumented } from './document.js';
 import { applyAll, type WorkOutcome } from './engine.js';
 import { createRunFolder, newRunId, type RunCommand, type RunMeta, type SavedPlan, writeRunMeta } from './folder.js';
 import { JOURNAL_FILE, Journal, ROUTING_JOURNAL_FILE, type RoutingJournalRecord } from './journal.js';
+import { type LifecycleExecution, startLifecycle } from './lifecycle.js';
 import { lockRun, type RunLock } from './lock.js';
 import { type Executed, foldOutcomes, type Work, withSkipped } from './outcome.js';
 import { applyRouting, type RoutingOutcome } from './routing-engine.js';
@@ -201,8 +202,14 @@ async function execute(ctx: RunContext, dir: string, meta: RunMeta, saved: Saved
   let profile = new Map<number, WorkOutcome>();
   let routing = new Map<number, RoutingOutcome>();
   const gone = new Set<number>();
+  // Users to create come first (their rows' other writes then go with everyone's), users to delete likewise.
+  let life: LifecycleExecution | undefined;
+  let lifecycle: Executed['lifecycle'];
   try {
-    if (work.items.length > 0 || work.routing.length === 0) {
+    if (work.lifecycle) life = await startLifecycle(ctx, dir, work.lifecycle, managerLookup(saved));
+    const items = life ? [...work.items, ...life.items] : work.items;
+    const routingWork = life ? [...work.routing, ...life.routing] : work.routing;
+    if (items.length > 0 || routingWork.length === 0) {
       profile = await applyAll(
         {
           users: ctx.client,
@@ -215,12 +222,12 @@ async function execute(ctx: RunContext, dir: string, meta: RunMeta, saved: Saved
           maxConcurrency: ctx.maxConcurrency,
           keepForeignEdits: meta.command === 'rollback',
         },
-        work.items,
+        items,
         ctx.counters,
       );
     }
     for (const [row, r] of profile) if (!('interrupted' in r) && r.status === 'not_found') gone.add(row);
-    const calls = work.routing.filter((w) => !gone.has(w.rowNumber));
+    const calls = routingWork.filter((w) => !gone.has(w.rowNumber));
     // Routing calls follow the profile PATCHes: a division move changes the user's version, which a PATCH sent
     // at the same time would meet as a conflict.
     if (calls.length > 0 && !ctx.stopSignal?.aborted) {
@@ -240,9 +247,11 @@ async function execute(ctx: RunContext, dir: string, meta: RunMeta, saved: Saved
         ctx.counters,
       );
     }
+    if (life) lifecycle = await life.finish(profile, routing);
   } finally {
     await journal.close();
     await routingJournal?.close();
+    await life?.close();
   }
-  return { profile, routing, gone };
+  return { profile, routing, gone, ...(lifecycle ? { lifecycle } : {}) };
 }

@@ -13,6 +13,7 @@ import type {
 import type {
   ApiCall,
   ApiOutcome,
+  CreateUserBody,
   GenesysUser,
   UserEntityListing,
   UserPatch,
@@ -22,7 +23,10 @@ import type {
 
 /** What the runner needs of the governor: run a call under pacing, retries and re-authentication. */
 export interface Executor {
-  execute<T>(call: ApiCall<T>, opts?: { signal?: AbortSignal }): Promise<{ outcome: ApiOutcome<T>; attempts: number }>;
+  execute<T>(
+    call: ApiCall<T>,
+    opts?: { signal?: AbortSignal; unrepeatable?: boolean },
+  ): Promise<{ outcome: ApiOutcome<T>; attempts: number }>;
   /** The governor's in-flight figure, which sizes the pools of reads (see pool.ts). */
   stats?(): { concurrency: number };
 }
@@ -41,6 +45,15 @@ export interface UsersPort {
   searchUsers(body: UserSearchRequest): Promise<ApiOutcome<UsersSearchResponse>>;
   getUser(id: string): Promise<ApiOutcome<GenesysUser>>;
   patchUser(id: string, patch: UserPatch): Promise<ApiOutcome<GenesysUser>>;
+}
+
+/** What creating users (update --create) and deleting them (its rollback) need of the SDK adapter. */
+export interface LifecyclePort {
+  createUser(body: CreateUserBody): Promise<ApiOutcome<GenesysUser>>;
+  deleteUser(id: string): Promise<ApiOutcome<unknown>>;
+  inviteUser(id: string): Promise<ApiOutcome<unknown>>;
+  getUser(id: string): Promise<ApiOutcome<GenesysUser>>;
+  searchUsers(body: UserSearchRequest): Promise<ApiOutcome<UsersSearchResponse>>;
 }
 
 /**

@@ -21,6 +21,10 @@ export interface UpdateSummary {
   failed: number;
   skipped: number;
   planned: number;
+  to_create: number;
+  created: number;
+  to_delete: number;
+  deleted: number;
 }
 
 export interface UpdateResult {
@@ -84,6 +88,10 @@ export async function finish(
     failed: 0,
     skipped: 0,
     planned: 0,
+    to_create: 0,
+    created: 0,
+    to_delete: 0,
+    deleted: 0,
   };
   for (const r of each()) {
     summary.rows++;
@@ -96,7 +104,7 @@ export async function finish(
       ? ExitCode.Interrupted
       : summary.failed + summary.not_found + summary.invalid > 0
         ? ExitCode.Partial
-        : opts.dryRun && opts.detailedExitcode && summary.planned > 0
+        : opts.dryRun && opts.detailedExitcode && summary.planned + summary.to_create + summary.to_delete > 0
           ? ExitCode.ChangesPending
           : ExitCode.Ok;
   const counts = Object.entries(summary)

@@ -22,10 +22,12 @@ import {
 import { checkReportPath, type ReportRecord } from '../report.js';
 import { checkManagers, checkSameUser, type RowProblem, rejectedRows, rowProblem, sortProblems } from './checks.js';
 import { openContext } from './context.js';
+import { type CreateOptions, checkCreations, createQuestion, planCreations, withCreations } from './create.js';
 import type { WorkItem } from './engine.js';
 import { checkReportNotInput } from './files.js';
 import type { SavedPlan } from './folder.js';
 import { asRows, nameProblems, refuseInput } from './invalid.js';
+import { createWork } from './lifecycle.js';
 import { lazyMap, recordFromPlan, unexecutedRecords, withSkipped } from './outcome.js';
 import { type CommandOptions, type Proposal, refKey, runPipeline } from './pipeline.js';
 import { projectionFor, resolveUsers } from './resolve.js';
@@ -46,7 +48,7 @@ import {
 import type { RoutingWork } from './routing-engine.js';
 import type { UpdateResult } from './summary.js';
 
-export interface UpdateOptions extends CommandOptions {
+export interface UpdateOptions extends CommandOptions, CreateOptions {
   source: { path?: string; stream?: NodeJS.ReadableStream; format?: InputFormat; encoding?: string };
   skipInvalid: boolean;
 }
@@ -114,8 +116,11 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   const withRoutingColumns = parsed.rows.filter((r) => r.changes.routing !== undefined);
   let catalogue: Catalogue | undefined;
   let badNameProblems: RowProblem[] = [];
-  if (withRoutingColumns.length > 0) {
-    catalogue = await loadCatalogue(routingDeps, cataloguesNeeded(withRoutingColumns.map((r) => r.changes.routing!)));
+  if (withRoutingColumns.length > 0 || opts.create) {
+    // A user to create needs a division: the divisions are read too.
+    const kinds = cataloguesNeeded(withRoutingColumns.map((r) => r.changes.routing!));
+    if (opts.create) kinds.add('division');
+    catalogue = await loadCatalogue(routingDeps, kinds);
     badNameProblems = checkRoutingNames(withRoutingColumns, new CatalogueIndex(catalogue)).map((p) =>
       rowProblem(p.row, p.column, `${p.message}.`, {
         code: p.code,
@@ -161,11 +166,23 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   const managerCheck = checkManagers(held, managerId);
   const sameUser = checkSameUser(managerCheck.rows, (row) => planner.userIdOf(row));
   const badNames = new Set(badNameProblems.map((p) => p.rowNumber));
-  const rows = sameUser.rows.filter((r) => !badNames.has(r.rowNumber));
+  const creation = opts.create
+    ? checkCreations(
+        sameUser.rows.filter((r) => !badNames.has(r.rowNumber)),
+        (row) => planner.userIdOf(row),
+        catalogue ?? {},
+      )
+    : undefined;
+  const rows = sameUser.rows.filter((r) => !badNames.has(r.rowNumber) && !creation?.bad.has(r.rowNumber));
   const left = new Set(rows.map((r) => r.rowNumber));
   const excluded = new Set(held.filter((r) => !left.has(r.rowNumber)).map((r) => r.rowNumber));
   skipped.push(...sameUser.skipped);
-  const rowProblems = [...managerCheck.problems, ...sameUser.problems, ...badNameProblems];
+  const rowProblems = [
+    ...managerCheck.problems,
+    ...sameUser.problems,
+    ...badNameProblems,
+    ...(creation?.problems ?? []),
+  ];
   if (rowProblems.length > 0 && !opts.skipInvalid) {
     throw await refuseInput(
       inputName,
@@ -183,7 +200,12 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     if (p.severity === 'warning' && p.rowNumber !== undefined && !problemsOf.has(p.rowNumber))
       problemsOf.set(p.rowNumber, [p]);
 
-  const encoded = planner.finish(excluded, [...parsed.invalidRows, ...rejectedRows(rowProblems)]);
+  const creations =
+    creation && catalogue ? planCreations(creation.candidates, catalogue, planner.managerId) : undefined;
+  const encoded = withCreations(
+    planner.finish(excluded, [...parsed.invalidRows, ...rejectedRows(rowProblems)]),
+    creations?.planned,
+  );
 
   const rowByNumber = new Map(rows.map((r) => [r.rowNumber, r]));
   const routingPlans: Record<string, RoutingPlan> = {};
@@ -204,6 +226,8 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     );
   }
   const view: PlanView = plan ?? viewOf(encoded);
+  if (creations) routingCalls = [...routingCalls, ...creations.calls];
+  const creating = creations?.specs.length ?? 0;
   let decoded: Plan | undefined = plan;
   const full = () => {
     decoded ??= decodePlan(encoded);
@@ -215,8 +239,11 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   const proposal: Proposal = {
     plan: view,
     calls: routingCalls,
-    users,
-    question: (host) => `Apply ${writes} write(s) to ${users} user(s) on ${host}?`,
+    users: users + creating,
+    question: (host) =>
+      creating > 0
+        ? createQuestion(host, creating, opts.invite === true, writes - (creations?.calls.length ?? 0), users)
+        : `Apply ${writes} write(s) to ${users} user(s) on ${host}?`,
     // Made as they are counted and written, not held: a dry run of 100,000 rows needs none of them afterwards.
     records: (declined) =>
       declined
@@ -246,6 +273,15 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
         managers,
         skipped,
         ...(catalogue ? { routing: { catalogue, plans: routingPlans } } : {}),
+        ...(creations && creating > 0
+          ? {
+              lifecycle: {
+                kind: 'create' as const,
+                rows: Object.fromEntries(creations.specs.map((c) => [String(c.rowNumber), c])),
+                invite: opts.invite === true,
+              },
+            }
+          : {}),
       };
       const now = changing();
       const items: WorkItem[] = now.filter(hasProfileWork).map((p) => ({
@@ -258,7 +294,18 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
           ? [{ rowNumber: p.rowNumber, userId: p.userId!, plan: routingPlans[p.rowNumber]! }]
           : [],
       );
-      return { saved, work: { items, routing, priorProfile: new Map(), priorRouting: new Map() } };
+      const lifecycle =
+        creations && creating > 0
+          ? createWork(
+              creations.specs.map((spec) => ({ rowNumber: spec.rowNumber, spec })),
+              opts.invite === true,
+              catalogue,
+            )
+          : undefined;
+      return {
+        saved,
+        work: { items, routing, priorProfile: new Map(), priorRouting: new Map(), ...(lifecycle ? { lifecycle } : {}) },
+      };
     },
     destination: { kind: 'new', command: 'update', source: inputName },
     problemsOf: (row) => problemsOf.get(row),

@@ -343,6 +343,23 @@ describe('retries', () => {
     const [result] = await clock.settle([governor.execute(call)]);
     expect(result).toMatchObject({ status: 'fulfilled', value: { attempts: 3, outcome: { ok: true } } });
   });
+
+  test.each(['timeout', 'network', 'server'] as const)(
+    'an unrepeatable call (a create) is not sent again after a %s: it may have acted',
+    async (kind) => {
+      const { clock, governor } = setup();
+      const call = scriptedCall(clock, (n) => (n === 1 ? failure(kind) : ok()));
+      const [result] = await clock.settle([governor.execute(call, { unrepeatable: true })]);
+      expect(result).toMatchObject({ status: 'fulfilled', value: { attempts: 1, outcome: { kind } } });
+    },
+  );
+
+  test('an unrepeatable call is still retried after a 429, which the platform answers without acting', async () => {
+    const { clock, governor } = setup();
+    const call = scriptedCall(clock, (n) => (n === 1 ? failure('rate_limited', { retryAfterSeconds: 1 }) : ok()));
+    const [result] = await clock.settle([governor.execute(call, { unrepeatable: true })]);
+    expect(result).toMatchObject({ status: 'fulfilled', value: { attempts: 2, outcome: { ok: true } } });
+  });
 });
 
 describe('re-authentication', () => {

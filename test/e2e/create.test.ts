@@ -1,0 +1,160 @@
+/**
+ * update --create (issue #11, item 2): users created over real HTTP through the SDK against the emulator, each
+ * expectation checked on the emulator's state and its per-route counters.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { GenesysUser } from '../../src/genesys/types.js';
+import { applyUpdate } from '../../src/index.js';
+import { csv, type ReportRecordJson, readJsonlReport, routeCount, writeInput } from './helpers.js';
+import { grantsOf, queuesOf, type RoutingOrg, routingOrg, SUPPORT, skillsOf } from './routing-helpers.js';
+
+const CREATE_ROUTE = 'POST /api/v2/users';
+const DELETE_ROUTE = 'DELETE /api/v2/users/{userId}';
+const INVITE_ROUTE = 'POST /api/v2/users/{userId}/invite';
+
+let org: RoutingOrg | undefined;
+afterEach(async () => {
+  await org?.box.close();
+  org = undefined;
+});
+
+const newEmail = (i: number) => `new.hire${i}@newco.example`;
+
+/** Rows for `n` people who do not exist: name, title, a work phone, two skills, a queue, a role. */
+function newHires(n: number, from = 0): string[][] {
+  const rows = [['email', 'name', 'title', 'phone.work', 'skills', 'queues', 'roles']];
+  for (let i = from; i < from + n; i++)
+    rows.push([
+      newEmail(i),
+      `New Hire ${i}`,
+      'Agent',
+      `+1 317 555 ${String(1000 + i).slice(-4)}`,
+      'Billing:4;Spanish:3',
+      '+Sales Inbound',
+      'Agent@Support;Employee',
+    ]);
+  return rows;
+}
+
+const byEmail = (emu: RoutingOrg['emu'], email: string): GenesysUser[] =>
+  emu.users().filter((u) => u.email === email && u.state !== 'deleted');
+
+describe('update --create', () => {
+  it('200 new rows with skills, queues and roles: all created and complete in one run', async () => {
+    org = await routingOrg({ users: 50 });
+    const { box, emu } = org;
+    const file = await writeInput(box, 'hires.csv', csv(newHires(200)));
+    const r = await box.cli(['update', file, '--create', '--yes', '--report', 'report.jsonl']);
+    expect(r.stderr).toContain('200 created');
+    expect(r.code).toBe(0);
+    const stats = emu.stats();
+    expect(routeCount(stats, CREATE_ROUTE)).toBe(200);
+    for (let i = 0; i < 200; i++) {
+      const [user, ...others] = byEmail(emu, newEmail(i));
+      expect(others).toEqual([]);
+      expect(user).toMatchObject({ name: `New Hire ${i}`, title: 'Agent', state: 'active' });
+      expect(user!.division?.name).toBe('Home');
+      expect(user!.addresses?.find((a) => a.type === 'WORK')?.address).toBe(`+1317555${String(1000 + i).slice(-4)}`);
+      expect(skillsOf(emu, user!.id)).toEqual({ Billing: 4, Spanish: 3 });
+      expect(queuesOf(emu, user!.id)).toEqual(['Sales Inbound']);
+      expect(grantsOf(emu, user!.id)).toEqual(['Agent@Support', 'Employee@Home']);
+    }
+    const report = await readJsonlReport(box, 'report.jsonl');
+    expect(report.map((x) => x.status)).toEqual(Array(200).fill('created'));
+    expect(report.every((x) => typeof x.userId === 'string')).toBe(true);
+    // No PATCH is needed: the create body carries name, title and phone. Queue adds are 100 users a call.
+    expect(routeCount(stats, 'PATCH /api/v2/users/{userId}')).toBe(0);
+    expect(routeCount(stats, 'POST /api/v2/routing/queues/{queueId}/members')).toBe(2);
+    // A second run of the same file with --create creates nobody and changes nothing.
+    const again = await box.cli(['update', file, '--create', '--yes', '--json']);
+    expect(again.code).toBe(0);
+    const doc = JSON.parse(again.stdout);
+    expect(doc.summary).toMatchObject({ unchanged: 200, created: 0, to_create: 0 });
+    expect(routeCount(emu.stats(), CREATE_ROUTE)).toBe(200);
+  });
+
+  it('without --create the rows stay not_found, with a hint; --dry-run --create writes nothing and counts them', async () => {
+    org = await routingOrg({ users: 20 });
+    const { box, emu } = org;
+    const file = await writeInput(box, 'hires.csv', csv(newHires(3)));
+    const plain = await box.cli(['update', file, '--yes', '--report', 'plain.jsonl']);
+    expect(plain.code).toBe(1);
+    const report = await readJsonlReport(box, 'plain.jsonl');
+    expect(report.map((x) => x.status)).toEqual(['not_found', 'not_found', 'not_found']);
+    expect(report[0]!.message).toContain('--create');
+    const dry = await box.cli(['update', file, '--create', '--dry-run', '--json']);
+    expect(dry.code).toBe(0);
+    const doc = JSON.parse(dry.stdout);
+    expect(doc.summary).toMatchObject({ rows: 3, to_create: 3, created: 0 });
+    expect(doc.rows[0].status).toBe('to_create');
+    expect(doc.rows[0].changes).toContainEqual({ field: 'skill:Billing', before: null, after: '4' });
+    const text = await box.cli(['update', file, '--create', '--dry-run']);
+    expect(text.stdout).toContain(`+ ${newEmail(0)} (row 1): create`);
+    expect(text.stdout).toContain('3 to create');
+    for (const route of [CREATE_ROUTE, 'PATCH /api/v2/users/{userId}', INVITE_ROUTE])
+      expect(routeCount(emu.stats(), route)).toBe(0);
+    expect(byEmail(emu, newEmail(0))).toEqual([]);
+  });
+
+  it('a row to create without a name stops the run before any write (exit 2, row and column named)', async () => {
+    org = await routingOrg({ users: 20 });
+    const { box, emu } = org;
+    const rows = newHires(2);
+    rows[2]![1] = '';
+    const file = await writeInput(box, 'hires.csv', csv(rows));
+    const r = await box.cli(['update', file, '--create', '--yes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('row 2 (line 3), column "name"');
+    expect(routeCount(emu.stats(), CREATE_ROUTE)).toBe(0);
+  });
+
+  it('a password column is refused, saying why', async () => {
+    org = await routingOrg({ users: 5 });
+    const { box, emu } = org;
+    const file = await writeInput(box, 'hires.csv', 'email,name,Password\nx@newco.example,X,hunter2\n');
+    const r = await box.cli(['update', file, '--create', '--yes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('passwords are never read from files');
+    expect(r.stderr).not.toContain('hunter2');
+    expect(routeCount(emu.stats(), CREATE_ROUTE)).toBe(0);
+  });
+
+  it('a create whose answer is lost is found by its email, never sent twice; --invite invites each user once', async () => {
+    org = await routingOrg({ users: 20, dropAfterCreateRate: 0.5 });
+    const { box, emu } = org;
+    const file = await writeInput(box, 'hires.csv', csv(newHires(20)));
+    const r = await box.cli(['update', file, '--create', '--invite', '--yes', '--report', 'report.jsonl']);
+    expect(r.code).toBe(0);
+    const stats = emu.stats();
+    expect(stats.faults.droppedAfterWrite).toBeGreaterThan(0);
+    expect(routeCount(stats, CREATE_ROUTE)).toBe(20);
+    const invites = emu.invites();
+    for (let i = 0; i < 20; i++) {
+      const users = byEmail(emu, newEmail(i));
+      expect(users).toHaveLength(1);
+      expect(skillsOf(emu, users[0]!.id)).toEqual({ Billing: 4, Spanish: 3 });
+      expect(invites[users[0]!.id]).toBe(1);
+    }
+    expect(Object.keys(invites)).toHaveLength(20);
+    const report: ReportRecordJson[] = await readJsonlReport(box, 'report.jsonl');
+    expect(report.every((x) => x.status === 'created')).toBe(true);
+  });
+
+  it('a division column puts the user there; the library API creates too', async () => {
+    org = await routingOrg({ users: 20 });
+    const { box, emu } = org;
+    const result = await applyUpdate(
+      { rows: [{ email: 'lib.user@newco.example', name: 'Lib User', division: SUPPORT.name, preferredName: 'Lib' }] },
+      { create: true, yes: true, cwd: box.dir, connection: { ...connection(box.env) } },
+    );
+    expect(result.exitCode).toBe(0);
+    expect(result.summary.created).toBe(1);
+    const [user] = byEmail(emu, 'lib.user@newco.example');
+    expect(user).toMatchObject({ division: { id: SUPPORT.id }, preferredName: 'Lib' });
+    expect(routeCount(emu.stats(), DELETE_ROUTE)).toBe(0);
+  });
+});
+
+function connection(env: Record<string, string>) {
+  return { baseUrl: env.GENESYS_BASE_URL!, clientId: env.GENESYS_CLIENT_ID!, clientSecret: env.GENESYS_CLIENT_SECRET! };
+}
