@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { ConfigError, ValidationError } from '../errors.js';
 import { RATE_LIMIT_ALGORITHMS, type RateLimitAlgorithm } from './limiter.js';
 import type { EmulatorOptions } from './options.js';
+import { HEADER_MODELS, type HeaderModel } from './rate-headers.js';
 import { type RunningEmulator, startEmulator } from './server.js';
 
 /** The options as commander hands them over: strings, except the boolean flags. */
@@ -16,6 +17,10 @@ export interface EmulatorCliOptions {
   window: string;
   algorithm: string;
   ratelimitHeaders: boolean;
+  burst?: string;
+  headerModel?: string;
+  headerLag?: string;
+  windowOrigin?: string;
   latency: string;
   fault502: string;
   fault503: string;
@@ -64,6 +69,23 @@ function latency(raw: string): [number, number] {
   return [min, max];
 }
 
+function burstShare(raw: string): number {
+  const value = Number(raw.trim().replace(/%$/, '')) / (raw.trim().endsWith('%') ? 100 : 1);
+  if (raw.trim() === '' || !(value > 0 && value <= 1)) {
+    throw new ValidationError(
+      `--burst must be a share of the limit in (0, 1] or a percentage (e.g. 0.1 or 10%), got "${raw}"`,
+    );
+  }
+  return value;
+}
+
+function headerModel(raw: string): HeaderModel {
+  if (!HEADER_MODELS.includes(raw as HeaderModel)) {
+    throw new ValidationError(`--header-model must be one of ${HEADER_MODELS.join(', ')}, got "${raw}"`);
+  }
+  return raw as HeaderModel;
+}
+
 /** Turns the command line into emulator options; throws ValidationError with a message naming the option. */
 export function parseEmulatorCliOptions(opts: EmulatorCliOptions): EmulatorOptions {
   const port = nonNegativeInt('--port', opts.port);
@@ -81,6 +103,10 @@ export function parseEmulatorCliOptions(opts: EmulatorCliOptions): EmulatorOptio
     windowSeconds: positiveInt('--window', opts.window),
     algorithm: opts.algorithm as RateLimitAlgorithm,
     rateLimitHeaders: opts.ratelimitHeaders,
+    ...(opts.burst !== undefined && { burst: burstShare(opts.burst) }),
+    ...(opts.headerModel !== undefined && { headerModel: headerModel(opts.headerModel) }),
+    ...(opts.headerLag !== undefined && { headerLagMs: nonNegativeInt('--header-lag', opts.headerLag) }),
+    ...(opts.windowOrigin !== undefined && { windowOriginMs: nonNegativeInt('--window-origin', opts.windowOrigin) }),
     latencyMs: latency(opts.latency),
     error502Rate: share('--fault-502', opts.fault502),
     error503Rate: share('--fault-503', opts.fault503),
@@ -137,6 +163,10 @@ export function emulatorCommand(io: Io = { stdout: process.stdout, stderr: proce
     .option('--window <seconds>', 'rate-limit window', '60')
     .option('--algorithm <name>', `rate-limit algorithm: ${RATE_LIMIT_ALGORITHMS.join(', ')}`, 'fixed')
     .option('--no-ratelimit-headers', 'leave out the inin-ratelimit-* response headers')
+    .option('--burst <share>', 'bucket and gcra: capacity as a share of --limit, (0, 1] or a percentage (default 1)')
+    .option('--header-model <name>', `what the rate-limit headers say: ${HEADER_MODELS.join(', ')} (default truthful)`)
+    .option('--header-lag <ms>', 'stale headers: how far behind they are (default 1000)')
+    .option('--window-origin <ms>', 'fixed-clock and sliding-counter: where windows start on the clock (default 0)')
     .option('--latency <ms>', 'added latency per API request, MIN-MAX ms (uniform)', '0')
     .option('--fault-502 <share>', 'share of API requests answered 502', '0')
     .option('--fault-503 <share>', 'share of API requests answered 503', '0')

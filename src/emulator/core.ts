@@ -7,7 +7,7 @@ import type { GenesysUser } from '../genesys/types.js';
 import { ClientLimits } from './client-limits.js';
 import { generateDirectory } from './directory.js';
 import { GroupsStore } from './groups.js';
-import { createLimiter, type RateLimiter } from './limiter.js';
+import type { RateLimitConfig } from './limiter.js';
 import {
   DEFAULT_CLIENT_ID,
   DEFAULT_CONFIG,
@@ -18,6 +18,7 @@ import {
   mergeConfig,
 } from './options.js';
 import { createPrng, deriveSeed, type Prng } from './prng.js';
+import { type PresentedLimiter, presentLimiter } from './rate-headers.js';
 import {
   applyAssignments,
   generateAssignments,
@@ -36,7 +37,7 @@ export interface IssuedToken {
   /** `EmulatorCore.now()` time after which the token is rejected. */
   expiresAt: number;
   /** Created at the token's first /api request. */
-  limiter?: RateLimiter;
+  limiter?: PresentedLimiter;
 }
 
 export type AuthResult = { ok: true; token: IssuedToken } | { ok: false; code: string; message: string };
@@ -188,27 +189,34 @@ export class EmulatorCore {
     return { ok: true, token };
   }
 
-  limiterFor(token: IssuedToken): RateLimiter {
-    token.limiter ??= createLimiter(this.config.algorithm, this.limiterConfig());
+  limiterFor(token: IssuedToken): PresentedLimiter {
+    const { algorithm, headerModel, headerLagMs } = this.config;
+    token.limiter ??= presentLimiter(algorithm, this.limiterConfig(), { model: headerModel, lagMs: headerLagMs });
     return token.limiter;
   }
 
-  private limiterConfig(): { limit: number; windowMs: number } {
-    return { limit: this.config.limit, windowMs: this.config.windowSeconds * 1000 };
+  private limiterConfig(): RateLimitConfig {
+    const { limit, windowSeconds, burst, windowOriginMs } = this.config;
+    return { limit, windowMs: windowSeconds * 1000, burst, originMs: windowOriginMs };
   }
 
   /**
    * Changes any part of the configuration. A new limit or window applies at once to every token, keeping what each
-   * has already used; a new algorithm starts every token afresh.
+   * has already used (a new burst too); a new algorithm, header model, lag or window origin starts every token afresh.
    */
   updateConfig(partial: unknown): { ok: true; config: EmulatorConfig } | { ok: false; message: string } {
     const merged = mergeConfig(this.config, partial);
     if (!merged.ok) return merged;
     const before = this.config;
     this.config = merged.config;
-    if (before.algorithm !== this.config.algorithm) {
+    const presentation = (c: EmulatorConfig) => [c.algorithm, c.headerModel, c.headerLagMs, c.windowOriginMs].join();
+    if (presentation(before) !== presentation(this.config)) {
       for (const token of this.tokens.values()) delete token.limiter;
-    } else if (before.limit !== this.config.limit || before.windowSeconds !== this.config.windowSeconds) {
+    } else if (
+      before.limit !== this.config.limit ||
+      before.windowSeconds !== this.config.windowSeconds ||
+      before.burst !== this.config.burst
+    ) {
       const now = this.now();
       for (const token of this.tokens.values()) token.limiter?.configure(this.limiterConfig(), now);
     }

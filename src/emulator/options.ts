@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { GenesysUser } from '../genesys/types.js';
 import type { GroupOption } from './groups.js';
 import { RATE_LIMIT_ALGORITHMS, type RateLimitAlgorithm } from './limiter.js';
+import { HEADER_MODELS, type HeaderModel } from './rate-headers.js';
 import type { CatalogueEntry, QueueOption, UserAssignments } from './routing.js';
 import { CONCURRENT_EDIT_FIELDS, type ConcurrentEditField } from './store.js';
 
@@ -37,8 +38,16 @@ export interface EmulatorConfig extends FaultOptions {
   limit: number;
   windowSeconds: number;
   algorithm: RateLimitAlgorithm;
-  /** Whether /api responses carry the `inin-ratelimit-*` headers. */
+  /** Whether /api responses carry the `inin-ratelimit-*` headers (false: as `headerModel: 'absent'`). */
   rateLimitHeaders: boolean;
+  /** `bucket` and `gcra`: capacity as a fraction of `limit`, in (0, 1]. */
+  burst: number;
+  /** What the headers say: the limiter's state, nothing, its state scaled to the quota, or its state a while ago. */
+  headerModel: HeaderModel;
+  /** `stale` headers lag this far behind. */
+  headerLagMs: number;
+  /** `fixed-clock` and `sliding-counter`: windows start at this offset (ms) on the emulator's clock. */
+  windowOriginMs: number;
   /** Latency added to each handled /api request: ms, uniform in [min, max]. */
   latencyMs: [number, number];
   /** Lifetime of an issued access token (`expires_in`). */
@@ -113,6 +122,10 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   windowSeconds: 60,
   algorithm: 'fixed',
   rateLimitHeaders: true,
+  burst: 1,
+  headerModel: 'truthful',
+  headerLagMs: 1000,
+  windowOriginMs: 0,
   latencyMs: [0, 0],
   tokenLifetimeSeconds: 86_400,
   tokenIssueLimit: 0,
@@ -146,6 +159,10 @@ export const configSchema = z
     windowSeconds: z.number().positive(),
     algorithm: z.enum(RATE_LIMIT_ALGORITHMS as [RateLimitAlgorithm, ...RateLimitAlgorithm[]]),
     rateLimitHeaders: z.boolean(),
+    burst: z.number().gt(0).max(1),
+    headerModel: z.enum(HEADER_MODELS as [HeaderModel, ...HeaderModel[]]),
+    headerLagMs: z.number().min(0),
+    windowOriginMs: z.number().min(0),
     latencyMs: range,
     tokenLifetimeSeconds: z.number().int().positive(),
     tokenIssueLimit: z.number().int().min(0),

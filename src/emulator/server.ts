@@ -12,8 +12,8 @@ import type { GenesysUser } from '../genesys/types.js';
 import { ORG_LIMIT_CODE, orgLimitMessage } from './client-limits.js';
 import { EmulatorCore, type Fault } from './core.js';
 import { platformError, rateLimitMessage } from './errors.js';
-import type { RateDecision } from './limiter.js';
 import type { EmulatorOptions, FaultOptions } from './options.js';
+import type { HeaderValues } from './rate-headers.js';
 import { type Reply, type Route, type RouteContext, Router } from './router.js';
 import { adminRoutes } from './routes/admin.js';
 import { groupRoutes } from './routes/groups.js';
@@ -112,11 +112,11 @@ function readBody(req: IncomingMessage): Promise<RawBody> {
   });
 }
 
-function rateHeaders(decision: RateDecision): Record<string, string> {
+function rateHeaders(values: HeaderValues): Record<string, string> {
   return {
-    'inin-ratelimit-count': String(decision.count),
-    'inin-ratelimit-allowed': String(decision.limit),
-    'inin-ratelimit-reset': String(decision.resetSeconds),
+    'inin-ratelimit-count': String(values.count),
+    'inin-ratelimit-allowed': String(values.allowed),
+    'inin-ratelimit-reset': String(values.resetSeconds),
   };
 }
 
@@ -230,7 +230,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         return 401;
       }
       const decision = core.limiterFor(auth.token).take(core.now());
-      if (core.config.rateLimitHeaders) headers = rateHeaders(decision);
+      if (core.config.rateLimitHeaders && decision.headers) headers = rateHeaders(decision.headers);
       if (!decision.allowed) {
         core.stats.tokenRequest(auth.token.serial, 'token');
         const seconds = decision.retryAfterSeconds;

@@ -173,7 +173,7 @@ export interface Admission {
   ok: boolean;
   /** Whole seconds, at least 1, on a refusal. */
   retryAfterSeconds?: number;
-  headers: Required<RateLimitHeaders>;
+  headers: RateLimitHeaders;
 }
 
 /** A server-side rate limiter, asked once per request at the moment the request reaches the server. */
