@@ -7,8 +7,11 @@
  */
 import { type GrantRef, PROFICIENCY_MAX, PROFICIENCY_MIN, type ProficiencyRef } from '../genesys/routing-types.js';
 import type { Division, GenesysUser } from '../genesys/types.js';
+import { hostileName, LANGUAGE_NAMES, names, QUEUE_NAMES, ROLE_NAMES, SKILL_NAMES } from './catalogue-names.js';
 import { directoryDivisions } from './directory.js';
 import { createPrng, deriveSeed, type Prng } from './prng.js';
+
+export { HOSTILE_SUFFIXES, hostileName } from './catalogue-names.js';
 
 export interface CatalogueEntry {
   id: string;
@@ -63,62 +66,7 @@ export interface CatalogueOptions {
   hostileNames?: boolean;
 }
 
-/** What a hostile platform could put in a name or a message: each would drive a terminal that printed it raw. */
-export const HOSTILE_SUFFIXES: readonly string[] = [
-  '\u001b]0;owned\u0007',
-  '\u001b[2J\u001b[H',
-  '\u009b31m',
-  '\u007f\u0008',
-  '\u202e',
-  '\r\u001b[1A\u001b[2K',
-];
-
-export const hostileName = (name: string, i: number): string =>
-  `${name}${HOSTILE_SUFFIXES[i % HOSTILE_SUFFIXES.length]}`;
-
 export const DEFAULT_CATALOGUE_SIZES = { skills: 40, languages: 10, queues: 20, roles: 12 } as const;
-
-const list = (text: string): readonly string[] =>
-  text
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-
-const SKILL_NAMES = list(`
-  Billing, Technical Support, Spanish, Sales, Retention, Collections, Refunds, Account Management, Onboarding,
-  Escalations, VIP Support, Chat Support, Email Support, Social Media, Fraud Prevention, Card Disputes, Mortgages,
-  Insurance Claims, Warranty, Returns, Shipping, Order Status, Hardware Support, Software Support,
-  Network Troubleshooting, Mobile Devices, Internet Service, TV Service, Home Phone, Business Accounts,
-  Enterprise Accounts, Outbound Sales, Upselling, Cancellations, Complaints, Accessibility, Outage Response,
-  Password Reset, Compliance, Healthcare Billing, French, German, Portuguese, Appointments, Loyalty Program
-`);
-
-const LANGUAGE_NAMES = list(`
-  English, Spanish, French, German, Portuguese, Italian, Dutch, Japanese, Mandarin, Arabic, Hindi, Korean, Polish,
-  Swedish, Turkish, Russian
-`);
-
-const QUEUE_NAMES = list(`
-  Billing Inquiries, Technical Support Tier 1, Technical Support Tier 2, Sales Inbound, Retention, Collections,
-  Spanish Support, French Support, VIP Customers, Chat General, Email General, Callbacks, Escalations, Outage Line,
-  Fraud Alerts, Business Accounts, Partner Helpdesk, Returns and Exchanges, Order Status, After Hours,
-  German Support, Social Care, Appointments, Loyalty Desk
-`);
-
-const ROLE_NAMES = list(`
-  Employee, Agent, Supervisor, Admin, Master Admin, Quality Evaluator, Quality Administrator,
-  Contact Center Manager, Workforce Management Administrator, Reporting Administrator, Trainer, Outbound Agent,
-  People Administrator, Architect Developer
-`);
-
-/** `count` unique names: the list, then the list again with " 2", " 3", … */
-function names(base: readonly string[], count: number): string[] {
-  return Array.from({ length: count }, (_, i) => {
-    const round = Math.floor(i / base.length);
-    const name = base[i % base.length] as string;
-    return round === 0 ? name : `${name} ${round + 1}`;
-  });
-}
 
 function checkCount(what: string, count: number): void {
   if (!Number.isInteger(count) || count < 0)

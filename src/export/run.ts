@@ -8,14 +8,13 @@ import { ExitCode, type ExitCodeValue, ValidationError } from '../errors.js';
 import type { NamedEntity, UserRoutingLanguage, UserRoutingSkill } from '../genesys/routing-types.js';
 import type { ApiOutcome, GenesysUser } from '../genesys/types.js';
 import { COLUMN_NAMES, unknownColumnMessage } from '../input/columns.js';
-import { readInput } from '../input/index.js';
-import type { RoutingKind } from '../plan/index.js';
+import { type RoutingKind, readInput } from '../input/index.js';
+import { CatalogueIndex } from '../plan/index.js';
 import type { Progress } from '../progress.js';
 import { fatalApiError } from '../run/api-errors.js';
 import { openContext } from '../run/context.js';
 import { GROUPS_PAGE_SIZE, loadGroups } from '../run/groups.js';
 import {
-  CatalogueIndex,
   emptyRoutingCost,
   loadCatalogue,
   ROUTING_PAGE_SIZE,
@@ -293,7 +292,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     skills: wants('skills') && !Array.isArray(u.skills),
     languages: wants('languages') && !Array.isArray(u.languages),
     grants: wants('roles'),
-    queueIds: [],
+    members: {},
   });
   let total = 0;
   const writePage = async (entities: readonly ExpandedUser[]) => {

@@ -1,4 +1,7 @@
 import { ConfigError } from '../errors.js';
+import { nearest } from '../suggest.js';
+
+export { levenshtein } from '../suggest.js';
 
 export interface ResolvedRegion {
   /** The SDK's region key, e.g. `eu_west_1`. */
@@ -29,7 +32,7 @@ export function resolveRegion(input: string, hosts: Readonly<Record<string, stri
   }
 
   const keys = Object.keys(hosts);
-  const suggestion = nearest(asKey, asDomain, hosts);
+  const suggestion = nearestRegion(asKey, asDomain, hosts);
   throw new ConfigError(
     `Unknown region "${raw}".${suggestion ? ` Did you mean ${suggestion}?` : ''} ` +
       `Use a region key or its domain: ${keys.map((k) => `${k} (${hosts[k]})`).join(', ')}.`,
@@ -37,32 +40,15 @@ export function resolveRegion(input: string, hosts: Readonly<Record<string, stri
 }
 
 /** The closest key or domain, if it is close enough to be a plausible typo. */
-function nearest(asKey: string, asDomain: string, hosts: Readonly<Record<string, string>>): string | undefined {
-  let best: { text: string; distance: number } | undefined;
-  for (const [key, domain] of Object.entries(hosts)) {
-    for (const [candidate, typed] of [
-      [key, asKey],
-      [domain, asDomain],
-    ] as const) {
-      const distance = levenshtein(typed, candidate);
-      // A third of the length keeps `eu_west_3` → eu_west_1 but rejects unrelated words.
-      if (distance <= Math.max(2, Math.floor(candidate.length / 3)) && (!best || distance < best.distance)) {
-        best = { text: candidate === key ? key : `${domain} (${key})`, distance };
-      }
-    }
+function nearestRegion(asKey: string, asDomain: string, hosts: Readonly<Record<string, string>>): string | undefined {
+  // A third of the length keeps `eu_west_3` → eu_west_1 but rejects unrelated words.
+  const tolerance = (candidate: string) => Math.max(2, Math.floor(candidate.length / 3));
+  const entries = Object.entries(hosts);
+  const byKey = nearest(asKey, entries, ([key]) => key, tolerance);
+  const byDomain = nearest(asDomain, entries, ([, domain]) => domain, tolerance);
+  if (byDomain !== undefined && (byKey === undefined || byDomain.distance < byKey.distance)) {
+    const [key, domain] = byDomain.item;
+    return `${domain} (${key})`;
   }
-  return best?.text;
-}
-
-export function levenshtein(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
+  return byKey?.item[0];
 }

@@ -1,7 +1,7 @@
 import { CLEAR_TOKEN, COLUMNS } from './columns.js';
 import { problem, quote } from './problems.js';
 import type { RecordResult } from './record.js';
-import { routingColumnValues } from './routing.js';
+import { routingColumnValues } from './routing-items.js';
 import type {
   InputFormat,
   InputProblem,

@@ -1,3 +1,4 @@
+import { nearest } from '../suggest.js';
 import type { PhoneType } from './types.js';
 
 export const CLEAR_TOKEN = '<clear>';
@@ -157,19 +158,6 @@ export function canonicalColumn(header: string): string | undefined {
   return BY_FOLDED.get(foldColumn(header));
 }
 
-export function levenshtein(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
-
 /** The documented column an unknown name most likely meant, if any is close enough. */
 export function suggestColumn(unknown: string): string | undefined {
   const target = normaliseForMatch(unknown);
@@ -180,18 +168,7 @@ export function suggestColumn(unknown: string): string | undefined {
     const leaf = c.name.split('.').pop()!;
     if (c.name.includes('.') && normaliseForMatch(leaf) === target) return c.name;
   }
-  let best: string | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const c of COLUMNS) {
-    const d = levenshtein(target, normaliseForMatch(c.name));
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = c.name;
-    }
-  }
-  // Short names get one edit: with two, "x" would already match "id".
-  const tolerance = target.length <= 3 ? 1 : Math.max(2, Math.floor(target.length / 4));
-  return bestDistance <= tolerance ? best : undefined;
+  return nearest(target, COLUMNS, (c) => normaliseForMatch(c.name))?.item.name;
 }
 
 /**

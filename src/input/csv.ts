@@ -1,12 +1,13 @@
 import { pipeline } from 'node:stream/promises';
 import { CsvError, type Options, parse } from 'csv-parse';
 import { ValidationError } from '../errors.js';
+import { type Cell, cellFromCsv } from './cell.js';
 import { Collector } from './collect.js';
 import { canonicalColumn, suggestColumn, unknownColumn, unknownColumnMessage } from './columns.js';
 import { peekText } from './decode.js';
 import { MAX_RECORD_CHARS } from './json-stream.js';
 import { problem, quote } from './problems.js';
-import { type Cell, cellFromCsv, normaliseRecord } from './record.js';
+import { normaliseRecord } from './record.js';
 import type { InputProblem, ParsedInput } from './types.js';
 
 export type Delimiter = ',' | ';' | '\t';

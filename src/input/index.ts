@@ -3,11 +3,36 @@
  * Pure: it reads the input and nothing else, and never calls the platform.
  */
 export { sameChanges } from './collect.js';
-export { CLEAR_TOKEN, COLUMNS, type ColumnSpec, levenshtein, suggestColumn } from './columns.js';
+export { CLEAR_TOKEN, COLUMNS, type ColumnSpec, suggestColumn } from './columns.js';
 export { detectFormat } from './format.js';
 export { formatProblems } from './problems.js';
 export { type InputSource, readInput } from './read.js';
-export { HOME_DIVISION, ROUTING_COLUMNS, type RoutingColumn } from './routing.js';
+export { HOME_DIVISION } from './routing.js';
+export {
+  type ItemOp,
+  type NameUse,
+  namesUsed,
+  type RoutingColumnItems,
+  type RoutingItem,
+  routingColumns,
+  routingItems,
+} from './routing-items.js';
+export {
+  COLUMN_OF,
+  isMembershipColumn,
+  isMembershipKind,
+  KIND_OF,
+  MEMBERSHIP_COLUMNS,
+  MEMBERSHIPS,
+  type MembershipColumn,
+  type MembershipKind,
+  type MembershipSpec,
+  membershipOf,
+  ROUTING_COLUMNS,
+  ROUTING_KINDS,
+  type RoutingColumn,
+  type RoutingKind,
+} from './routing-kinds.js';
 export type {
   InputFormat,
   InputProblem,

@@ -1,10 +1,11 @@
 import { ValidationError } from '../errors.js';
+import { type Cell, cellFromJson, jsonTypeName } from './cell.js';
 import { Collector } from './collect.js';
 import { COLUMN_NAMES, NESTED_GROUPS, unknownColumn, unknownColumnMessage } from './columns.js';
 import { scanJson, UNEXPECTED_END } from './json-scan.js';
 import { JsonArrayGuard, JsonStreamSplitter, type StreamRecord } from './json-stream.js';
 import { problem } from './problems.js';
-import { type Cell, cellFromJson, jsonTypeName, normaliseRecord } from './record.js';
+import { normaliseRecord } from './record.js';
 import type { InputProblem, ParsedInput } from './types.js';
 
 /**

@@ -1,26 +1,28 @@
-import { CLEAR_TOKEN } from './columns.js';
+import type { Cell } from './cell.js';
 import { quote } from './problems.js';
-import type { Cell } from './record.js';
+import {
+  assemble,
+  clearedAs,
+  type Draft,
+  eachOf,
+  isEmptyArray,
+  isPlainObject,
+  joinIssues,
+  splitOp,
+  structuredParts,
+  textItems,
+  typeName,
+  wrongType,
+} from './routing-cells.js';
+import type { ItemOp } from './routing-items.js';
+import { isMembershipColumn, MEMBERSHIPS, type MembershipColumn, ROUTING_COLUMNS } from './routing-kinds.js';
 import type { ListChange, ProficiencyItem, RoleGrantItem, RoutingChanges } from './types.js';
 import { checkText } from './values.js';
 
 /** The division a role without `@Division` is granted in: the organisation's default division is named Home. */
 export const HOME_DIVISION = 'Home';
 
-export const ROUTING_COLUMNS = ['skills', 'languages', 'queues', 'roles', 'division'] as const;
-export type RoutingColumn = (typeof ROUTING_COLUMNS)[number];
-
 const MAX_PROFICIENCY = 5;
-/** Problems listed per cell; the rest are counted, so one long bad cell cannot flood the report. */
-const MAX_ISSUES = 3;
-
-type Op = '' | '+' | '-';
-interface Draft<T> {
-  op: Op;
-  /** The item as written (or its JSON path), for messages. */
-  shown: string;
-  item: T;
-}
 
 type ProficiencyColumn = 'skills' | 'languages';
 const NOUN: Record<ProficiencyColumn, string> = { skills: 'skill', languages: 'language' };
@@ -35,49 +37,31 @@ export function normaliseRouting(
     const cell = cells.get(column);
     if (cell === undefined) continue;
     const issues: string[] = [];
-    switch (column) {
-      case 'skills':
-      case 'languages': {
-        const value = proficiencyCell(column, cell, issues);
-        if (value !== undefined && issues.length === 0) routing[column] = value;
-        break;
+    if (isMembershipColumn(column)) {
+      const value = membershipCell(column, cell, issues);
+      if (value !== undefined && issues.length === 0) routing[column] = value;
+    } else
+      switch (column) {
+        case 'skills':
+        case 'languages': {
+          const value = proficiencyCell(column, cell, issues);
+          if (value !== undefined && issues.length === 0) routing[column] = value;
+          break;
+        }
+        case 'roles': {
+          const value = rolesCell(cell, issues);
+          if (value !== undefined && issues.length === 0) routing.roles = value;
+          break;
+        }
+        case 'division': {
+          const value = divisionCell(cell, issues);
+          if (value !== undefined && issues.length === 0) routing.division = value;
+          break;
+        }
       }
-      case 'queues': {
-        const value = queuesCell(cell, issues);
-        if (value !== undefined && issues.length === 0) routing.queues = value;
-        break;
-      }
-      case 'roles': {
-        const value = rolesCell(cell, issues);
-        if (value !== undefined && issues.length === 0) routing.roles = value;
-        break;
-      }
-      case 'division': {
-        const value = divisionCell(cell, issues);
-        if (value !== undefined && issues.length === 0) routing.division = value;
-        break;
-      }
-    }
     if (issues.length > 0) report(column, joinIssues(issues));
   }
   return Object.keys(routing).length > 0 ? routing : undefined;
-}
-
-function joinIssues(issues: string[]): string {
-  const shown = issues.slice(0, MAX_ISSUES);
-  const rest = issues.length - shown.length;
-  if (rest > 0) shown.push(`and ${rest} more ${rest === 1 ? 'problem' : 'problems'}`);
-  return shown.join('; ');
-}
-
-function clearedAs(cell: { spelledAs: string }): string {
-  return cell.spelledAs === 'null' ? 'null' : quote(cell.spelledAs);
-}
-
-function wrongType(got: string, example: string, structured: string | undefined): string {
-  const hint = got === 'number' || got === 'boolean' ? ' (put the value in quotes)' : '';
-  const forms = structured === undefined ? example : `${example} or an object such as ${structured}`;
-  return `expected a string such as ${forms}, got ${got}${hint}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -120,10 +104,6 @@ function byName(item: ProficiencyItem): string {
   return item.name;
 }
 
-function isEmptyArray(value: unknown): boolean {
-  return Array.isArray(value) && value.length === 0;
-}
-
 /** `Name`, `Name:N`, `+Name`, `+Name:N` or `-Name`; the last `:` separates the proficiency. */
 function textProficiency(raw: string, noun: string, issues: string[]): Draft<ProficiencyItem> {
   const { op, body } = splitOp(raw);
@@ -163,7 +143,7 @@ function structuredProficiency(
   );
   if (parts === undefined) return [];
   const drafts: Draft<ProficiencyItem>[] = [];
-  const items = (key: 'replace' | 'add', op: Op) =>
+  const items = (key: 'replace' | 'add', op: ItemOp) =>
     eachOf(parts[key], key, issues, (value, path) => {
       if (!isPlainObject(value)) {
         issues.push(`${path} must be an object such as ${example}, got ${typeName(value)}`);
@@ -205,60 +185,79 @@ function isProficiency(value: unknown): value is number {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// queues
+// memberships (queues)
 
-function queuesCell(cell: Cell, issues: string[]): { add: string[]; remove: string[] } | undefined {
+/** `+Name;-Name` (or `{"add": […], "remove": […]}`); plain names, `<clear>` and `replace` give the exact list where the kind takes one. */
+function membershipCell(column: MembershipColumn, cell: Cell, issues: string[]): ListChange<string> | undefined {
+  const spec: { noun: string; noExactList?: string } = MEMBERSHIPS[column];
+  const why = spec.noExactList;
+  const example = '{"add": ["Sales"], "remove": ["Billing"]}';
   switch (cell.kind) {
     case 'clear':
+      if (why === undefined) return { mode: 'replace', items: [] };
       issues.push(
-        `queues cannot be cleared, so ${clearedAs(cell)} is not allowed here: removing every membership would mean reading every queue's members; remove memberships one by one with -Name`,
+        `${column} cannot be cleared, so ${clearedAs(cell)} is not allowed here: removing every membership ${why}; remove memberships one by one with -Name`,
       );
       return undefined;
     case 'wrongType':
-      issues.push(wrongType(cell.got, '"+Sales;-Billing"', '{"add": ["Sales"], "remove": ["Billing"]}'));
+      issues.push(wrongType(cell.got, '"+Sales;-Billing"', example));
       return undefined;
     case 'structured': {
-      const parts = structuredParts(cell, issues, '{"add": ["Sales"], "remove": ["Billing"]}', 'replace');
+      if (why === undefined && isPlainObject(cell.value) && Object.keys(cell.value).length === 1) {
+        if (isEmptyArray(cell.value.replace)) return { mode: 'replace', items: [] };
+      }
+      const parts = structuredParts(
+        cell,
+        issues,
+        why === undefined ? `{"replace": ["Sales"]} or ${example}` : example,
+        why,
+      );
       if (parts === undefined) return undefined;
       const drafts: Draft<string>[] = [];
       for (const [key, op] of [
+        ['replace', ''],
         ['add', '+'],
         ['remove', '-'],
       ] as const) {
         eachOf(parts[key], key, issues, (value, path) => {
-          if (typeof value !== 'string') issues.push(`${path} must be a queue name (a string), got ${typeName(value)}`);
+          if (typeof value !== 'string')
+            issues.push(`${path} must be a ${spec.noun} name (a string), got ${typeName(value)}`);
           else drafts.push({ op, shown: path, item: value.trim() });
         });
       }
-      return queueChange(drafts, issues);
+      return membershipChange(column, drafts, issues);
     }
     case 'value': {
-      const drafts = textItems(cell.text, 'queues', issues).map((raw): Draft<string> => {
+      const drafts = textItems(cell.text, column, issues).map((raw): Draft<string> => {
         const { op, body } = splitOp(raw);
         return { op, shown: raw, item: body };
       });
-      return queueChange(drafts, issues);
+      return membershipChange(column, drafts, issues);
     }
   }
 }
 
-function queueChange(drafts: Draft<string>[], issues: string[]): { add: string[]; remove: string[] } | undefined {
-  for (const d of drafts) {
-    if (d.op === '') {
-      issues.push(
-        `${quote(d.shown)} has no prefix: use +Name to add or -Name to remove a membership (a list without prefixes would replace the user's whole membership list, which this tool does not do)`,
-      );
+function membershipChange(
+  column: MembershipColumn,
+  drafts: Draft<string>[],
+  issues: string[],
+): ListChange<string> | undefined {
+  if (MEMBERSHIPS[column].noExactList !== undefined) {
+    for (const d of drafts) {
+      if (d.op === '') {
+        issues.push(
+          `${quote(d.shown)} has no prefix: use +Name to add or -Name to remove a membership (a list without prefixes would replace the user's whole membership list, which this tool does not do)`,
+        );
+      }
     }
   }
-  const change = assemble(
-    'queues',
+  return assemble(
+    column,
     drafts,
     issues,
     (name) => name.toLowerCase(),
     (name) => name,
   );
-  if (change === undefined || change.mode !== 'delta') return undefined;
-  return { add: change.add, remove: change.remove };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -363,223 +362,4 @@ function divisionCell(cell: Cell, issues: string[]): string | undefined {
       return cell.text;
     }
   }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// shared
-
-function splitOp(raw: string): { op: Op; body: string } {
-  const first = raw[0];
-  if (first === '+' || first === '-') return { op: first, body: raw.slice(1).trim() };
-  return { op: '', body: raw };
-}
-
-/** The `;`-separated items of a cell, trimmed; empty items (a trailing `;`) are ignored. */
-function textItems(text: string, column: RoutingColumn, issues: string[]): string[] {
-  const items = text
-    .split(';')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  if (items.length === 0) {
-    issues.push(`${quote(text)} names nothing; leave the cell empty to keep the user's ${column} as they are`);
-  }
-  if (items.length > 1 && items.some((raw) => raw.toLowerCase() === CLEAR_TOKEN)) {
-    issues.push(`${CLEAR_TOKEN} must be alone in the cell, not one item of a list`);
-    return [];
-  }
-  return items;
-}
-
-type Parts = { replace?: unknown; add?: unknown; remove?: unknown };
-
-/**
- * The `replace` / `add` / `remove` keys of a JSON object; undefined (with an issue) when the shape is wrong.
- * `forbidden` names a key this column does not take.
- */
-function structuredParts(
-  cell: { value: unknown; got: string },
-  issues: string[],
-  example: string,
-  forbidden?: 'replace',
-): Parts | undefined {
-  const value = cell.value;
-  if (!isPlainObject(value)) {
-    issues.push(`expected a string or an object such as ${example}, got ${cell.got}`);
-    return undefined;
-  }
-  const allowed = forbidden === 'replace' ? ['add', 'remove'] : ['replace', 'add', 'remove'];
-  const keys = Object.keys(value);
-  const unknown = keys.filter((k) => !allowed.includes(k));
-  if (unknown.length > 0) {
-    const why =
-      forbidden === 'replace' && unknown[0] === 'replace'
-        ? '"replace" is not allowed here: replacing a whole membership list would mean reading every queue\'s members; use "add" and "remove"'
-        : `unknown key ${quote(unknown[0]!)}; use ${allowed.map((k) => `"${k}"`).join(', ')}`;
-    issues.push(why);
-    return undefined;
-  }
-  if ('replace' in value && ('add' in value || 'remove' in value)) {
-    issues.push('"replace" cannot be combined with "add" or "remove": give either the whole set or the changes');
-    return undefined;
-  }
-  if (keys.length === 0) {
-    issues.push(`the object names nothing; leave the key out to keep the user's values as they are`);
-    return undefined;
-  }
-  return value;
-}
-
-function eachOf(list: unknown, key: string, issues: string[], visit: (value: unknown, path: string) => void): void {
-  if (list === undefined) return;
-  if (!Array.isArray(list)) {
-    issues.push(`"${key}" must be an array, got ${typeName(list)}`);
-    return;
-  }
-  list.forEach((value, i) => {
-    visit(value, `${key}[${i}]`);
-  });
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  return typeof value;
-}
-
-const ITEM_NOUN: Record<Exclude<RoutingColumn, 'division'>, string> = {
-  skills: 'skill',
-  languages: 'language',
-  queues: 'queue',
-  roles: 'grant',
-};
-
-function namesIn(item: unknown): string[] {
-  if (typeof item === 'string') return [item];
-  const o = item as Partial<ProficiencyItem & RoleGrantItem>;
-  return [o.name, o.role, o.division].filter((s): s is string => s !== undefined);
-}
-
-/**
- * Checks names (non-empty, no control characters, each at most once) and the mode (all plain = replace, all
- * prefixed = delta), and builds the change. Returns undefined when anything is wrong.
- */
-function assemble<T, R>(
-  column: Exclude<RoutingColumn, 'division'>,
-  drafts: Draft<T>[],
-  issues: string[],
-  keyOf: (item: T) => string,
-  removal: (item: T) => R,
-): ListChange<T, R> | undefined {
-  const noun = ITEM_NOUN[column];
-  const seen = new Map<string, string>();
-  for (const d of drafts) {
-    const names = namesIn(d.item);
-    if (names.some((n) => n === '')) {
-      // An empty division after "@" was reported where it was parsed, with its own advice.
-      const role = column === 'roles' ? (d.item as RoleGrantItem).role : undefined;
-      if (role !== undefined && role !== '') continue;
-      issues.push(`${quote(d.shown)}: the ${column === 'roles' ? 'role' : noun} name is missing`);
-      continue;
-    }
-    const bad = names.map((n) => checkText(n)).find((c) => !c.ok);
-    if (bad !== undefined && !bad.ok) {
-      issues.push(bad.message);
-      continue;
-    }
-    const key = keyOf(d.item);
-    const earlier = seen.get(key);
-    if (earlier === undefined) seen.set(key, d.shown);
-    else issues.push(`${quote(d.shown)} repeats the ${noun} of ${quote(earlier)}; name each ${noun} once`);
-  }
-  const plain = drafts.find((d) => d.op === '');
-  const prefixed = drafts.find((d) => d.op !== '');
-  if (plain !== undefined && prefixed !== undefined && column !== 'queues') {
-    issues.push(
-      `mixes an item without a prefix (${quote(plain.shown)}) with a prefixed one (${quote(prefixed.shown)}): either list the whole set without prefixes (it replaces the user's ${column}), or prefix every item with + (add or update) or - (remove)`,
-    );
-  }
-  if (drafts.length === 0 && issues.length === 0) {
-    issues.push(`names no ${noun}; leave it out to keep the user's ${column} as they are`);
-  }
-  if (issues.length > 0) return undefined;
-  if (plain !== undefined) return { mode: 'replace', items: drafts.map((d) => d.item) };
-  return {
-    mode: 'delta',
-    add: drafts.filter((d) => d.op === '+').map((d) => d.item),
-    remove: drafts.filter((d) => d.op === '-').map((d) => removal(d.item)),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// comparing rows
-
-/** In keys, so that a replace never equals a delta with the same items, and adds sort before removals. */
-const OP_RANK: Record<Op, number> = { '': 0, '+': 1, '-': 2 };
-
-interface KeyedItem {
-  text: string;
-  sortKey: string;
-}
-
-function keyed(op: Op, text: string, ...parts: (string | number | null)[]): KeyedItem {
-  return { text: `${op}${text}`, sortKey: JSON.stringify([OP_RANK[op], ...parts]) };
-}
-
-function proficiencyText(op: Op, item: ProficiencyItem): KeyedItem {
-  const suffix = item.proficiency === undefined ? '' : `:${item.proficiency}`;
-  return keyed(op, `${item.name}${suffix}`, item.name.toLowerCase(), item.proficiency ?? null);
-}
-
-function nameText(op: Op, name: string): KeyedItem {
-  return keyed(op, name, name.toLowerCase());
-}
-
-function grantText(op: Op, g: RoleGrantItem): KeyedItem {
-  return keyed(op, `${g.role}@${g.division}`, g.role.toLowerCase(), g.division.toLowerCase());
-}
-
-/**
- * Each routing column a row sets, in the notation of a CSV cell (for messages) and as a key that is equal for two
- * rows asking for the same thing (names compared case-insensitively, items in any order, 4 and 4.0 alike).
- */
-export function routingColumnValues(routing: RoutingChanges): { column: RoutingColumn; shown: string; key: string }[] {
-  const out: { column: RoutingColumn; shown: string; key: string }[] = [];
-  const push = (column: RoutingColumn, items: KeyedItem[]) => {
-    const sorted = [...items].sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
-    // Only skills and languages can be empty: an empty replace, which a cell spells <clear>.
-    const shown = sorted.length === 0 ? CLEAR_TOKEN : sorted.map((i) => i.text).join(';');
-    out.push({ column, shown, key: JSON.stringify(sorted.map((i) => i.sortKey)) });
-  };
-  for (const column of ['skills', 'languages'] as const) {
-    const change = routing[column];
-    if (change === undefined) continue;
-    if (change.mode === 'replace')
-      push(
-        column,
-        change.items.map((i) => proficiencyText('', i)),
-      );
-    else
-      push(column, [...change.add.map((i) => proficiencyText('+', i)), ...change.remove.map((n) => nameText('-', n))]);
-  }
-  if (routing.queues !== undefined) {
-    const { add, remove } = routing.queues;
-    push('queues', [...add.map((n) => nameText('+', n)), ...remove.map((n) => nameText('-', n))]);
-  }
-  if (routing.roles !== undefined) {
-    const r = routing.roles;
-    if (r.mode === 'replace')
-      push(
-        'roles',
-        r.items.map((g) => grantText('', g)),
-      );
-    else push('roles', [...r.add.map((g) => grantText('+', g)), ...r.remove.map((g) => grantText('-', g))]);
-  }
-  if (routing.division !== undefined) {
-    out.push({ column: 'division', shown: routing.division, key: JSON.stringify(routing.division.toLowerCase()) });
-  }
-  return out;
 }

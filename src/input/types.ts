@@ -1,4 +1,5 @@
 import type { Contact } from '../genesys/types.js';
+import type { MembershipColumn } from './routing-kinds.js';
 
 export type InputFormat = 'csv' | 'json' | 'jsonl';
 
@@ -56,11 +57,10 @@ export interface RoleGrantItem {
   division: string;
 }
 
-export interface RoutingChanges {
+/** Each membership column (queues) is a ListChange of names; see MEMBERSHIPS for which take an exact list. */
+export interface RoutingChanges extends Partial<Record<MembershipColumn, ListChange<string>>> {
   skills?: ListChange<ProficiencyItem>;
   languages?: ListChange<ProficiencyItem>;
-  /** Never a replace: that would need every user's whole membership list. */
-  queues?: { add: string[]; remove: string[] };
   /** Never an empty replace: a user without roles cannot sign in. */
   roles?: ListChange<RoleGrantItem, RoleGrantItem>;
   /** The user's division, by name. */

@@ -5,9 +5,10 @@
  */
 import type { CreateUserBody, GenesysUser } from '../genesys/types.js';
 import type { InputRow, ManagerRef } from '../input/index.js';
+import type { RoutingResolvers } from './catalogue.js';
 import { isRowProblem, PlanError } from './errors.js';
 import type { PlannedRow } from './plan.js';
-import { type CurrentRouting, planRouting, type RoutingPlan, type RoutingResolvers } from './routing.js';
+import { type CurrentRouting, planRouting, type RoutingPlan } from './routing.js';
 import { type FieldDiff, planUserChange } from './user-change.js';
 
 /** What creating one row's user takes: saved with the run, so that a resume creates (or finds) the same user. */
@@ -32,7 +33,7 @@ export function blankUser(divisionId?: string): GenesysUser {
 
 /** A new user's routing: nothing yet but its division. */
 export function blankRouting(divisionId: string): CurrentRouting {
-  return { skills: [], languages: [], queueIds: new Set(), grants: [], divisionId };
+  return { skills: [], languages: [], memberOf: {}, grants: [], divisionId };
 }
 
 export interface CreatePlan {

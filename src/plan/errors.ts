@@ -1,4 +1,4 @@
-import type { ManagerRef } from '../input/index.js';
+import type { ManagerRef, RoutingKind } from '../input/index.js';
 
 /**
  * - unresolved_manager: the manager reference has no id. The runner resolves every manager before planning, so
@@ -42,4 +42,16 @@ export class UnresolvedManagerError extends PlanError {
  */
 export function isRowProblem(err: unknown): err is PlanError {
   return err instanceof PlanError && err.code !== 'unresolved_manager';
+}
+
+/** Thrown when a name the run layer should have resolved has no id: a bug, not bad input. */
+export class UnresolvedRoutingNameError extends Error {
+  readonly kind: RoutingKind;
+  readonly itemName: string;
+  constructor(kind: RoutingKind, itemName: string) {
+    super(`The ${kind} ${JSON.stringify(itemName)} was not resolved before planning.`);
+    this.name = new.target.name;
+    this.kind = kind;
+    this.itemName = itemName;
+  }
 }

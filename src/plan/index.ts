@@ -1,5 +1,12 @@
 export { applyPatch } from './apply-patch.js';
-export { isRowProblem, PlanError, type PlanErrorCode, UnresolvedManagerError } from './errors.js';
+export { type Catalogue, CatalogueIndex, catalogueResolvers, type Lookup, type RoutingResolvers } from './catalogue.js';
+export {
+  isRowProblem,
+  PlanError,
+  type PlanErrorCode,
+  UnresolvedManagerError,
+  UnresolvedRoutingNameError,
+} from './errors.js';
 export { FIELD_ORDER, readField, sameValue } from './fields.js';
 export {
   decodePlan,
@@ -20,30 +27,39 @@ export {
 export { chunk, DEFAULT_READ_LIMITS, type ReadLimits } from './read-strategy.js';
 export { planJsonChunks, planTextChunks, planToJson, type RenderOptions, renderPlanText } from './render.js';
 export {
-  type CallRealises,
-  type CurrentRouting,
-  catalogueResolvers,
-  DIVISION_MOVES_PER_CALL,
   type DivisionMove,
+  LANGUAGES_PER_CALL,
+  type MembershipChange,
+  type PlanRoutingOptions,
+  planRouting,
+  type RoutingPlan,
+  SKILLS_PER_CALL,
+  type UserRoutingWrite,
+} from './routing.js';
+export { type CallRealises, DIVISION_MOVES_PER_CALL, planRoutingCalls, type RoutingCall } from './routing-calls.js';
+export {
+  type CurrentRouting,
+  fieldGroup,
+  fieldName,
   GRANTED,
   inverseRoutingChanges,
   isRoutingField,
-  LANGUAGES_PER_CALL,
   MEMBER,
-  type PlanRoutingOptions,
-  planRouting,
-  planRoutingCalls,
-  QUEUE_MEMBERS_PER_CALL,
-  type QueueMembershipChange,
-  type RoutingCall,
-  type RoutingKind,
-  type RoutingPlan,
-  type RoutingResolvers,
-  SKILLS_PER_CALL,
-  UnresolvedRoutingNameError,
-  type UserRoutingWrite,
-} from './routing.js';
-export { applyRoutingCalls, type RoutingState } from './routing-apply.js';
+  parseRoutingField,
+  type RoutingField,
+  readRoutingField,
+  sameRoutingValue,
+  showProficiency,
+} from './routing-fields.js';
+export {
+  cataloguesNeeded,
+  kindsOfFields,
+  needMember,
+  needsOf,
+  needsOfFields,
+  noNeeds,
+  type RoutingNeeds,
+} from './routing-needs.js';
 export {
   beforeValues,
   type FieldDiff,

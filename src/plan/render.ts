@@ -1,7 +1,7 @@
 import { colorVetoed } from '../colors.js';
 import { escapeControls, escapeJsonText } from '../text.js';
 import type { PlannedRow, PlanView } from './plan.js';
-import { isRoutingField } from './routing.js';
+import { fieldGroup } from './routing-fields.js';
 
 export interface RenderOptions {
   /** Callers decide with `wantsColor(stream)`; NO_COLOR vetoes it here too, whatever they pass. */
@@ -44,7 +44,7 @@ export function* planTextChunks(plan: PlanView, opts: RenderOptions): Generator<
   // of kilobytes.
   const grouped = new Map<string, number>();
   for (const [f, n] of Object.entries(fields)) {
-    const key = isRoutingField(f) && f.includes(':') ? `${f.slice(0, f.indexOf(':'))}:*` : f;
+    const key = fieldGroup(f);
     grouped.set(key, (grouped.get(key) ?? 0) + n);
   }
   const byCount = [...grouped].sort(([a, m], [b, n]) => n - m || (a < b ? -1 : a > b ? 1 : 0));

@@ -1,54 +1,27 @@
-import type {
-  Grant,
-  GrantRef,
-  NamedEntity,
-  ProficiencyRef,
-  UserRoutingLanguage,
-  UserRoutingSkill,
-} from '../genesys/routing-types.js';
-import type { ListChange, ProficiencyItem, RoleGrantItem, RoutingChanges } from '../input/index.js';
-import { PlanError } from './errors.js';
+import type { Grant, GrantRef, ProficiencyRef } from '../genesys/routing-types.js';
+import {
+  COLUMN_OF,
+  type ListChange,
+  MEMBERSHIP_COLUMNS,
+  MEMBERSHIPS,
+  type MembershipKind,
+  type ProficiencyItem,
+  type RoleGrantItem,
+  type RoutingChanges,
+  type RoutingKind,
+} from '../input/index.js';
+import type { RoutingResolvers } from './catalogue.js';
+import { PlanError, UnresolvedRoutingNameError } from './errors.js';
 import { chunk } from './read-strategy.js';
+import { type CurrentRouting, fieldName, GRANTED, MEMBER, sameProficiency, showProficiency } from './routing-fields.js';
 import type { FieldDiff } from './user-change.js';
+
+export type { CurrentRouting } from './routing-fields.js';
 
 /** `PATCH|PUT /api/v2/users/{id}/routingskills/bulk`: skills per call. */
 export const SKILLS_PER_CALL = 50;
 /** `PATCH /api/v2/users/{id}/routinglanguages/bulk`: languages per call. */
 export const LANGUAGES_PER_CALL = 50;
-/** `POST /api/v2/routing/queues/{id}/members`: users per call. */
-export const QUEUE_MEMBERS_PER_CALL = 100;
-/** `POST /api/v2/authorization/divisions/{id}/objects/USER`: users per call. */
-export const DIVISION_MOVES_PER_CALL = 50;
-
-/** Diff values: a queue membership and a grant have no value beyond being there. */
-export const MEMBER = 'member';
-export const GRANTED = 'granted';
-
-export type RoutingKind = 'skill' | 'language' | 'queue' | 'role' | 'division';
-
-/** What a user has now, as read from the platform. */
-export interface CurrentRouting {
-  skills: readonly UserRoutingSkill[];
-  languages: readonly UserRoutingLanguage[];
-  /** The user's memberships among the queues the file names; other queues are never planned, so never read. */
-  queueIds: ReadonlySet<string>;
-  grants: readonly Grant[];
-  divisionId?: string;
-}
-
-/**
- * Name → id, case-insensitive; the run layer checks every name resolves before planning, so an unresolved one here
- * is a bug. `nameOf` gives the catalogue's spelling for diffs; without it (or when it does not know an id) a diff
- * names an item as the assignment or the row does, or by its id.
- */
-export interface RoutingResolvers {
-  skillId(name: string): string | undefined;
-  languageId(name: string): string | undefined;
-  queueId(name: string): string | undefined;
-  roleId(name: string): string | undefined;
-  divisionId(name: string): string | undefined;
-  nameOf?(kind: RoutingKind, id: string): string | undefined;
-}
 
 export interface PlanRoutingOptions {
   /**
@@ -68,8 +41,10 @@ export type UserRoutingWrite =
   | { kind: 'language-delete'; languageId: string; diffs: FieldDiff[] }
   | { kind: 'grants-add' | 'grants-remove' | 'grants-replace'; body: { grants: GrantRef[] }; diffs: FieldDiff[] };
 
-export interface QueueMembershipChange {
-  queueId: string;
+/** Adding the user to an entity's members (`remove`: taking them out); grouped with other users' into calls. */
+export interface MembershipChange {
+  kind: MembershipKind;
+  entityId: string;
   remove: boolean;
   diff: FieldDiff;
 }
@@ -85,52 +60,8 @@ export interface RoutingPlan {
   diffs: FieldDiff[];
   writes: UserRoutingWrite[];
   /** Grouped with other users' by planRoutingCalls. */
-  queues: QueueMembershipChange[];
+  memberships: MembershipChange[];
   division?: DivisionMove;
-}
-
-/** Which users a call changes and which of each user's diffs it realises (several calls may share a diff: none do). */
-export interface CallRealises {
-  userId: string;
-  diffs: FieldDiff[];
-}
-
-type UserCall<W> = W extends { diffs: FieldDiff[] }
-  ? Omit<W, 'diffs'> & { userId: string; realises: CallRealises[] }
-  : never;
-
-/** A platform call, serialisable. `realises` names every user the call changes. */
-export type RoutingCall =
-  | UserCall<UserRoutingWrite>
-  /** `POST /api/v2/routing/queues/{queueId}/members` with `[{id}]`, and `?delete=true` when `remove`. */
-  | { kind: 'queue-members'; queueId: string; userIds: string[]; remove: boolean; realises: CallRealises[] }
-  /** `POST /api/v2/authorization/divisions/{divisionId}/objects/USER` with the user ids. */
-  | { kind: 'division-move'; divisionId: string; userIds: string[]; realises: CallRealises[] };
-
-/** Thrown when a name the run layer should have resolved has no id: a bug, not bad input. */
-export class UnresolvedRoutingNameError extends Error {
-  readonly kind: RoutingKind;
-  readonly itemName: string;
-  constructor(kind: RoutingKind, itemName: string) {
-    super(`The ${kind} ${JSON.stringify(itemName)} was not resolved before planning.`);
-    this.name = new.target.name;
-    this.kind = kind;
-    this.itemName = itemName;
-  }
-}
-
-const KIND_ORDER: readonly RoutingKind[] = ['skill', 'language', 'queue', 'role', 'division'];
-const COLUMN_OF: Record<RoutingKind, string> = {
-  skill: 'skills',
-  language: 'languages',
-  queue: 'queues',
-  role: 'roles',
-  division: 'division',
-};
-
-/** Whether a diff's field is one of the routing fields (`skill:…`, `language:…`, `queue:…`, `role:…`, `division`). */
-export function isRoutingField(field: string): boolean {
-  return field === 'division' || /^(skill|language|queue|role):./.test(field);
 }
 
 /**
@@ -159,20 +90,18 @@ export function planRouting(
     writes.push(...languageWrites(p));
   }
 
-  const queues: QueueMembershipChange[] = [];
-  if (changes.queues !== undefined) {
-    const touched = new Set<string>();
-    const visit = (name: string, remove: boolean) => {
-      const queueId = naming.id('queue', name);
-      claim(touched, queueId, 'queue', name);
-      if (current.queueIds.has(queueId) !== remove) return;
-      const field = `queue:${naming.display('queue', queueId, name)}`;
-      queues.push({ queueId, remove, diff: remove ? diff(field, MEMBER, null) : diff(field, null, MEMBER) });
-    };
-    for (const name of changes.queues.add) visit(name, false);
-    for (const name of changes.queues.remove) visit(name, true);
-    queues.sort((a, b) => compareText(a.diff.field, b.diff.field));
-    diffs.push(...queues.map((q) => q.diff));
+  const memberships: MembershipChange[] = [];
+  for (const column of MEMBERSHIP_COLUMNS) {
+    const change = changes[column];
+    if (change === undefined) continue;
+    const planned = planMemberships(
+      MEMBERSHIPS[column].kind,
+      current.memberOf[MEMBERSHIPS[column].kind],
+      change,
+      naming,
+    );
+    memberships.push(...planned);
+    diffs.push(...planned.map((m) => m.diff));
   }
 
   if (changes.roles !== undefined) {
@@ -192,22 +121,14 @@ export function planRouting(
     }
   }
 
-  return { diffs, writes, queues, ...(division !== undefined ? { division } : {}) };
+  return { diffs, writes, memberships, ...(division !== undefined ? { division } : {}) };
 }
 
 class Naming {
   constructor(private readonly resolvers: RoutingResolvers) {}
 
   id(kind: RoutingKind, name: string): string {
-    const r = this.resolvers;
-    const lookup = {
-      skill: r.skillId,
-      language: r.languageId,
-      queue: r.queueId,
-      role: r.roleId,
-      division: r.divisionId,
-    };
-    const id = lookup[kind].call(r, name);
+    const id = this.resolvers.id(kind, name);
     if (id === undefined) throw new UnresolvedRoutingNameError(kind, name);
     return id;
   }
@@ -231,22 +152,14 @@ function compareText(a: string, b: string): number {
 /** Two names of one row that resolve to one id would make the outcome depend on their order. */
 function claim(touched: Set<string>, id: string, kind: RoutingKind, name: string): void {
   if (touched.has(id)) {
+    const column = COLUMN_OF[kind];
     throw new PlanError(
       'invalid_value',
-      COLUMN_OF[kind],
-      `${COLUMN_OF[kind]}: ${JSON.stringify(name)} names the same ${kind} as another item of the row.`,
+      column,
+      `${column}: ${JSON.stringify(name)} names the same ${kind} as another item of the row.`,
     );
   }
   touched.add(id);
-}
-
-/** Proficiencies are 0–5 with one decimal; the platform may return 4 as 4.0, or with float noise. */
-function sameProficiency(a: number, b: number): boolean {
-  return Math.abs(a - b) < 1e-6;
-}
-
-function showProficiency(p: number): string {
-  return String(Math.round(p * 10) / 10);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -381,6 +294,41 @@ function languageWrites(plan: ProficiencyPlan): UserRoutingWrite[] {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// memberships
+
+/**
+ * A user's memberships of one kind: changes touch only the entities they name; an exact list also takes the user
+ * out of every entity it leaves out (then `current` is the user's whole list).
+ */
+function planMemberships(
+  kind: MembershipKind,
+  current: ReadonlySet<string> = new Set(),
+  change: ListChange<string>,
+  naming: Naming,
+): MembershipChange[] {
+  const out: MembershipChange[] = [];
+  const touched = new Set<string>();
+  const visit = (name: string | undefined, entityId: string, remove: boolean) => {
+    if (current.has(entityId) !== remove) return;
+    const field = fieldName({ kind, name: naming.display(kind, entityId, name) });
+    out.push({ kind, entityId, remove, diff: remove ? diff(field, MEMBER, null) : diff(field, null, MEMBER) });
+  };
+  const resolve = (name: string) => {
+    const id = naming.id(kind, name);
+    claim(touched, id, kind, name);
+    return id;
+  };
+  if (change.mode === 'replace') {
+    for (const name of change.items) visit(name, resolve(name), false);
+    for (const id of current) if (!touched.has(id)) visit(undefined, id, true);
+  } else {
+    for (const name of change.add) visit(name, resolve(name), false);
+    for (const name of change.remove) visit(name, resolve(name), true);
+  }
+  return out.sort((a, b) => compareText(a.diff.field, b.diff.field));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // roles
 
 function grantKey(g: GrantRef): string {
@@ -456,151 +404,4 @@ function planGrants(
     writes.push({ kind: 'grants-remove', body: { grants: removed.map((k) => before.get(k)!) }, diffs: removeDiffs });
   }
   return { diffs, writes };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// calls across users
-
-/**
- * The calls that apply every user's plan: each user's own writes in input order, then queue memberships grouped per
- * queue (additions before removals, 100 users a call), then division moves grouped per division (50 a call), each
- * group ordered by id. Deterministic for the same input. Throws when a user appears twice.
- */
-export function planRoutingCalls(perUser: readonly { userId: string; plan: RoutingPlan }[]): RoutingCall[] {
-  const seen = new Set<string>();
-  const calls: RoutingCall[] = [];
-  const queues = new Map<string, { queueId: string; remove: boolean; members: CallRealises[] }>();
-  const divisions = new Map<string, CallRealises[]>();
-
-  for (const { userId, plan } of perUser) {
-    if (seen.has(userId)) throw new Error(`User ${userId} appears twice in the routing plan input.`);
-    seen.add(userId);
-    for (const write of plan.writes) {
-      const { diffs, ...call } = write;
-      calls.push({ ...call, userId, realises: [{ userId, diffs }] } as RoutingCall);
-    }
-    for (const q of plan.queues) {
-      const key = `${q.queueId}\u0000${q.remove ? 1 : 0}`;
-      let group = queues.get(key);
-      if (group === undefined) {
-        group = { queueId: q.queueId, remove: q.remove, members: [] };
-        queues.set(key, group);
-      }
-      group.members.push({ userId, diffs: [q.diff] });
-    }
-    if (plan.division !== undefined) {
-      const group = divisions.get(plan.division.divisionId);
-      const member = { userId, diffs: [plan.division.diff] };
-      if (group === undefined) divisions.set(plan.division.divisionId, [member]);
-      else group.push(member);
-    }
-  }
-
-  const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  for (const key of [...queues.keys()].sort(byId)) {
-    const { queueId, remove, members } = queues.get(key)!;
-    for (const realises of chunk(members, QUEUE_MEMBERS_PER_CALL)) {
-      calls.push({ kind: 'queue-members', queueId, userIds: realises.map((r) => r.userId), remove, realises });
-    }
-  }
-  for (const divisionId of [...divisions.keys()].sort(byId)) {
-    for (const realises of chunk(divisions.get(divisionId)!, DIVISION_MOVES_PER_CALL)) {
-      calls.push({ kind: 'division-move', divisionId, userIds: realises.map((r) => r.userId), realises });
-    }
-  }
-  return calls;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// rollback
-
-/**
- * The changes (delta mode) that set every routing diff back to its before-value: what a rollback plans against the
- * user's state at that time. Names are the names in the diffs, so they resolve against the catalogue again; a role
- * field splits at its last `@`, as the input does. Throws RangeError on a field that is not a routing field.
- */
-export function inverseRoutingChanges(diffs: readonly FieldDiff[]): RoutingChanges {
-  const skills = { add: [] as ProficiencyItem[], remove: [] as string[] };
-  const languages = { add: [] as ProficiencyItem[], remove: [] as string[] };
-  const queues = { add: [] as string[], remove: [] as string[] };
-  const roles = { add: [] as RoleGrantItem[], remove: [] as RoleGrantItem[] };
-  let division: string | undefined;
-  const used = new Set<RoutingKind>();
-
-  for (const d of diffs) {
-    if (d.field === 'division') {
-      if (d.before === null) {
-        throw new PlanError('not_invertible', d.field, 'division cannot be rolled back: the user had no division.');
-      }
-      division = d.before;
-      used.add('division');
-      continue;
-    }
-    const colon = d.field.indexOf(':');
-    const kind = d.field.slice(0, colon) as RoutingKind;
-    const name = d.field.slice(colon + 1);
-    if (colon === -1 || !isRoutingField(d.field)) throw new RangeError(`Not a routing field: ${d.field}`);
-    used.add(kind);
-    switch (kind) {
-      case 'skill':
-      case 'language': {
-        const target = kind === 'skill' ? skills : languages;
-        if (d.before === null) target.remove.push(name);
-        else target.add.push({ name, proficiency: Number(d.before) });
-        break;
-      }
-      case 'queue':
-        (d.before === null ? queues.remove : queues.add).push(name);
-        break;
-      case 'role': {
-        const at = name.lastIndexOf('@');
-        if (at === -1) throw new RangeError(`Not a role@division field: ${d.field}`);
-        const grant = { role: name.slice(0, at), division: name.slice(at + 1) };
-        (d.before === null ? roles.remove : roles.add).push(grant);
-        break;
-      }
-    }
-  }
-
-  const out: RoutingChanges = {};
-  if (used.has('skill')) out.skills = { mode: 'delta', ...skills };
-  if (used.has('language')) out.languages = { mode: 'delta', ...languages };
-  if (used.has('queue')) out.queues = queues;
-  if (used.has('role')) out.roles = { mode: 'delta', ...roles };
-  if (division !== undefined) out.division = division;
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// resolvers from catalogues
-
-/**
- * Resolvers over the platform's catalogues (`GET /api/v2/routing/skills`, `…/languages`, `…/queues`,
- * `/api/v2/authorization/roles`, `…/divisions`). A name two entities share (ignoring case) resolves to nothing, as
- * does a deleted entity's; `nameOf` knows every id listed.
- */
-export function catalogueResolvers(catalogue: Partial<Record<RoutingKind, readonly NamedEntity[]>>): RoutingResolvers {
-  const byName = new Map<RoutingKind, Map<string, string | null>>();
-  const byId = new Map<RoutingKind, Map<string, string>>();
-  for (const kind of KIND_ORDER) {
-    const names = new Map<string, string | null>();
-    const ids = new Map<string, string>();
-    for (const e of catalogue[kind] ?? []) {
-      ids.set(e.id, e.name);
-      if (e.state?.toLowerCase() === 'deleted') continue;
-      const key = e.name.trim().toLowerCase();
-      names.set(key, names.has(key) && names.get(key) !== e.id ? null : e.id);
-    }
-    byName.set(kind, names);
-    byId.set(kind, ids);
-  }
-  const find = (kind: RoutingKind) => (name: string) => byName.get(kind)!.get(name.trim().toLowerCase()) ?? undefined;
-  return {
-    skillId: find('skill'),
-    languageId: find('language'),
-    queueId: find('queue'),
-    roleId: find('role'),
-    divisionId: find('division'),
-    nameOf: (kind, id) => byId.get(kind)!.get(id),
-  };
 }

@@ -5,11 +5,16 @@
  */
 import type { InputRow, ManagerRef } from '../input/index.js';
 import { planCreate } from '../plan/create.js';
-import { type EncodedPlan, planRoutingCalls, type RoutingCall } from '../plan/index.js';
+import {
+  type Catalogue,
+  catalogueResolvers,
+  type EncodedPlan,
+  planRoutingCalls,
+  type RoutingCall,
+} from '../plan/index.js';
 import { decodePlannedRow, encodePlannedRow, type PlannedRow, summarise } from '../plan/plan.js';
 import { type RowProblem, rowProblem } from './checks.js';
 import type { SavedCreate } from './lifecycle-journal.js';
-import { type Catalogue, runResolvers } from './routing.js';
 
 /** The division a row names none: the organisation's default, as the `roles` column's is. */
 export const DEFAULT_DIVISION = 'Home';
@@ -90,7 +95,7 @@ export function planCreations(
   catalogue: Catalogue,
   managerId: (ref: ManagerRef) => string | undefined,
 ): Creations {
-  const resolvers = runResolvers(catalogue);
+  const resolvers = catalogueResolvers(catalogue);
   const planned = new Map<number, PlannedRow>();
   const specs: SavedCreate[] = [];
   const routing: { userId: string; plan: NonNullable<ReturnType<typeof planCreate>['routing']> }[] = [];

@@ -1,11 +1,12 @@
 import { GenesysBulkError, ValidationError } from '../errors.js';
 import type { InputProblem, InputRow, InvalidRow, ManagerRef } from '../input/index.js';
+import { CatalogueIndex, cataloguesNeeded } from '../plan/index.js';
 import type { ReportRecord } from '../report.js';
 import { writeReport } from '../report.js';
 import { checkManagers, invalidInputMessage, type RowProblem, rowProblem, sortProblems } from './checks.js';
 import type { RunContext } from './context.js';
 import { resolveUsers, UserIndex } from './resolve.js';
-import { CatalogueIndex, cataloguesNeeded, checkRoutingNames, emptyRoutingCost, loadCatalogue } from './routing.js';
+import { checkRoutingNames, emptyRoutingCost, loadCatalogue } from './routing.js';
 
 /** A row with problems, as the --json document and the report list it. */
 export interface InvalidEntry {

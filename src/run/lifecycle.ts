@@ -9,7 +9,14 @@
 import { join } from 'node:path';
 import type { ApiFailure, GenesysUser } from '../genesys/types.js';
 import type { ManagerRef } from '../input/index.js';
-import { isRowProblem, planRouting, planUserChange } from '../plan/index.js';
+import {
+  type Catalogue,
+  catalogueResolvers,
+  isRowProblem,
+  needsOf,
+  planRouting,
+  planUserChange,
+} from '../plan/index.js';
 import type { RunContext } from './context.js';
 import type { WorkItem, WorkOutcome } from './engine.js';
 import { Journal } from './journal.js';
@@ -22,7 +29,7 @@ import {
 import type { LifecycleWork, Part } from './outcome.js';
 import { forEachPooled, poolSize } from './pool.js';
 import { resolveUsers, UserIndex } from './resolve.js';
-import { type Catalogue, emptyRoutingCost, needsOf, readCurrentRouting, runResolvers } from './routing.js';
+import { emptyRoutingCost, readCurrentRouting } from './routing.js';
 import type { RoutingOutcome, RoutingWork } from './routing-engine.js';
 
 export interface CreateItem {
@@ -218,7 +225,7 @@ async function runCreates(
   // languages or queues yet; its grants are read, since an organisation may give new users default roles.
   const items: WorkItem[] = [];
   const routing: RoutingWork[] = [];
-  const resolvers = work.catalogue ? runResolvers(work.catalogue) : undefined;
+  const resolvers = work.catalogue ? catalogueResolvers(work.catalogue) : undefined;
   const withRouting = existing.filter((e) => e.item.spec.changes.routing !== undefined && resolvers);
   const read = await readCurrentRouting(
     ctx.routingReads(emptyRoutingCost()),

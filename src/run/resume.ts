@@ -1,5 +1,7 @@
 import {
+  catalogueResolvers,
   isRowProblem,
+  needsOf,
   type PlannedRow,
   planRouting,
   planRoutingCalls,
@@ -15,14 +17,7 @@ import { lockRun, type RunLock } from './lock.js';
 import { combine, GONE, lazyMap, type Part, recordFromPlan, type Work, withSkipped } from './outcome.js';
 import { type CommandOptions, managerLookup, type Proposal, runPipeline } from './pipeline.js';
 import { resolveUsers, UserIndex } from './resolve.js';
-import {
-  emptyRoutingCost,
-  hasProfileWork,
-  needsOf,
-  profileDiffs,
-  readCurrentRouting,
-  runResolvers,
-} from './routing.js';
+import { emptyRoutingCost, hasProfileWork, profileDiffs, readCurrentRouting } from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
 import type { UpdateResult } from './summary.js';
 
@@ -115,7 +110,7 @@ export async function runResume(opts: CommandOptions, runId: string): Promise<Up
     const resumable = pendingRouting.filter((p) => index.byId.has(p.userId!));
     for (const p of pendingRouting) if (!index.byId.has(p.userId!)) priorRouting.set(p.rowNumber, GONE);
     if (resumable.length > 0 && saved.routing) {
-      const resolvers = runResolvers(saved.routing.catalogue);
+      const resolvers = catalogueResolvers(saved.routing.catalogue);
       const changesOf = (p: PlannedRow) => saved.changes[String(p.rowNumber)]?.routing ?? {};
       const read = await readCurrentRouting(
         ctx.routingReads(routingCost),

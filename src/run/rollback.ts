@@ -3,18 +3,23 @@ import type { GenesysUser } from '../genesys/types.js';
 import type { ProfileChanges, RoutingChanges } from '../input/index.js';
 import { sameValue } from '../plan/fields.js';
 import {
+  type Catalogue,
   type CurrentRouting,
+  catalogueResolvers,
   type FieldDiff,
   inverseRoutingChanges,
   isRoutingField,
   isRowProblem,
+  kindsOfFields,
+  needsOfFields,
   type Plan,
   type PlannedRow,
   planRoutingCalls,
   planUserChange,
-  type RoutingKind,
   type RoutingPlan,
   readField,
+  readRoutingField,
+  sameRoutingValue,
   summarise,
   UnresolvedRoutingNameError,
 } from '../plan/index.js';
@@ -29,18 +34,7 @@ import { type Part, unexecutedRecords } from './outcome.js';
 import { type CommandOptions, type Proposal, runPipeline } from './pipeline.js';
 import { resolveUsers, UserIndex } from './resolve.js';
 import { inverseOf } from './restore.js';
-import {
-  type Catalogue,
-  emptyRoutingCost,
-  hasProfileWork,
-  loadCatalogue,
-  needsOfFields,
-  readCurrentRouting,
-  readRoutingField,
-  runResolvers,
-  sameRoutingValue,
-  withRouting,
-} from './routing.js';
+import { emptyRoutingCost, hasProfileWork, loadCatalogue, readCurrentRouting, withRouting } from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
 import type { UpdateResult } from './summary.js';
 
@@ -169,7 +163,7 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
     catalogue =
       (await readSavedPlan(dir)).routing?.catalogue ??
       (await loadCatalogue(routingDeps, kindsOfFields(withRoutingFields.flatMap(routingFields))));
-    const resolvers = runResolvers(catalogue);
+    const resolvers = catalogueResolvers(catalogue);
     currentRouting = (
       await readCurrentRouting(
         routingDeps,
@@ -180,7 +174,7 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
       )
     ).current;
   }
-  const resolvers = catalogue ? runResolvers(catalogue) : undefined;
+  const resolvers = catalogue ? catalogueResolvers(catalogue) : undefined;
 
   const rows: PlannedRow[] = [];
   const changes: Record<string, ProfileChanges> = {};
@@ -362,18 +356,4 @@ export function leftClosing(
   if (all.length > 10) listed.push(`… ${all.length - 10} more`);
   const applying = whileApplying.length > 0 ? ` (${whileApplying.length} found while applying)` : '';
   return `Left as is because someone changed them since the run: ${all.length} field(s)${applying}: ${listed.join(', ')}. See the report.\n`;
-}
-
-/** The catalogues the routing fields of a run name. */
-function kindsOfFields(fields: readonly string[]): Set<RoutingKind> {
-  const kinds = new Set<RoutingKind>();
-  for (const f of fields) {
-    if (f === 'division') kinds.add('division');
-    else {
-      const kind = f.slice(0, f.indexOf(':')) as RoutingKind;
-      kinds.add(kind);
-      if (kind === 'role') kinds.add('division');
-    }
-  }
-  return kinds;
 }

@@ -7,7 +7,7 @@ import { type EngineCounters, type Interrupted, untilDrained } from './engine.js
 import type { Journal, JournaledCall, RoutingJournalRecord } from './journal.js';
 import { forEachPooled, poolSize } from './pool.js';
 import type { RoutingPort } from './ports.js';
-import { ROUTING_PAGE_SIZE } from './routing.js';
+import { MEMBERSHIP_ADAPTERS, ROUTING_PAGE_SIZE } from './routing-adapters.js';
 
 /** One row's routing, to apply: the plan made against the user's current assignments. */
 export interface RoutingWork {
@@ -228,8 +228,8 @@ function sendCall(port: RoutingPort, call: RoutingCall): Promise<ApiOutcome<unkn
       return port.grantsBulk(call.userId, 'remove', call.body.grants);
     case 'grants-replace':
       return port.grantsBulk(call.userId, 'replace', call.body.grants);
-    case 'queue-members':
-      return port.postQueueMembers(call.queueId, call.userIds, { remove: call.remove });
+    case 'members':
+      return MEMBERSHIP_ADAPTERS[call.of].write.send(port, call.entityId, call.userIds, call.remove);
     case 'division-move':
       return port.moveUsersToDivision(call.divisionId, call.userIds);
   }
@@ -252,8 +252,8 @@ function callLabel(call: RoutingCall): string {
       return 'POST /api/v2/authorization/subjects/{userId}/bulkremove';
     case 'grants-replace':
       return 'POST /api/v2/authorization/subjects/{userId}/bulkreplace';
-    case 'queue-members':
-      return `POST /api/v2/routing/queues/{queueId}/members${call.remove ? '?delete=true' : ''}`;
+    case 'members':
+      return MEMBERSHIP_ADAPTERS[call.of].write.route(call.remove);
     case 'division-move':
       return 'POST /api/v2/authorization/divisions/{divisionId}/objects/USER';
   }

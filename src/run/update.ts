@@ -8,8 +8,13 @@ import {
   readInput,
 } from '../input/index.js';
 import {
+  type Catalogue,
+  CatalogueIndex,
+  catalogueResolvers,
+  cataloguesNeeded,
   decodePlan,
   IncrementalPlanner,
+  needsOf,
   type Plan,
   type PlannedRow,
   type PlanView,
@@ -32,17 +37,12 @@ import { lazyMap, recordFromPlan, unexecutedRecords, withSkipped } from './outco
 import { type CommandOptions, type Proposal, refKey, runPipeline } from './pipeline.js';
 import { projectionFor, resolveUsers } from './resolve.js';
 import {
-  type Catalogue,
-  CatalogueIndex,
-  cataloguesNeeded,
   checkRoutingNames,
   emptyRoutingCost,
   hasProfileWork,
   loadCatalogue,
-  needsOf,
   type RoutingReadDeps,
   readCurrentRouting,
-  runResolvers,
   withRouting,
 } from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
@@ -333,7 +333,7 @@ async function planRoutingRows(
     plans: Record<string, RoutingPlan>;
   },
 ): Promise<Plan> {
-  const resolvers = runResolvers(catalogue);
+  const resolvers = catalogueResolvers(catalogue);
   const targets = plan.rows.filter(
     (p) =>
       p.userId !== undefined &&

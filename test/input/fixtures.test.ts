@@ -187,7 +187,7 @@ describe('good fixtures', () => {
               { name: 'Spanish', proficiency: 3.5 },
             ],
           },
-          queues: { add: ['Sales'], remove: ['Billing'] },
+          queues: { mode: 'delta', add: ['Sales'], remove: ['Billing'] },
           roles: {
             mode: 'replace',
             items: [

@@ -133,7 +133,7 @@ describe('skills and languages', () => {
 describe('queues', () => {
   it('adds with + and removes with -', async () => {
     expect(await routingOf('queues', '+Sales; +Support ;-Billing')).toEqual({
-      queues: { add: ['Sales', 'Support'], remove: ['Billing'] },
+      queues: { mode: 'delta', add: ['Sales', 'Support'], remove: ['Billing'] },
     });
   });
 
@@ -294,7 +294,7 @@ describe('JSON', () => {
     expect(parsed.rows[0]!.changes).toEqual({
       routing: {
         skills: { mode: 'replace', items: [{ name: 'Billing', proficiency: 4 }] },
-        queues: { add: ['Sales'], remove: [] },
+        queues: { mode: 'delta', add: ['Sales'], remove: [] },
         roles: { mode: 'replace', items: [{ role: 'Agent', division: 'Support' }] },
         division: 'Support',
       },
@@ -320,7 +320,7 @@ describe('JSON', () => {
       {
         skills: { mode: 'replace', items: [{ name: 'Billing', proficiency: 4 }, { name: 'Sales' }] },
         languages: { mode: 'delta', add: [{ name: 'Spanish', proficiency: 3.5 }], remove: ['French'] },
-        queues: { add: ['Sales'], remove: ['Billing'] },
+        queues: { mode: 'delta', add: ['Sales'], remove: ['Billing'] },
         roles: {
           mode: 'delta',
           add: [{ role: 'Agent', division: 'Support' }],

@@ -9,8 +9,8 @@ import {
   planRouting,
   planRoutingCalls,
   type RoutingPlan,
-} from '../../src/plan/routing.js';
-import { applyRoutingCalls } from '../../src/plan/routing-apply.js';
+} from '../../src/plan/index.js';
+import { applyRoutingCalls } from '../models/routing-model.js';
 import { rng } from './fixtures.js';
 
 const RUNS = 400;
@@ -54,7 +54,7 @@ function randomState(r: Rand): CurrentRouting {
   return {
     skills: subset(r, SKILLS, many ? 0.8 : 0.05).map((s) => ({ id: s.id, proficiency: proficiency(r) })),
     languages: subset(r, LANGUAGES, many ? 0.8 : 0.05).map((l) => ({ id: l.id, proficiency: proficiency(r) })),
-    queueIds: new Set(subset(r, QUEUES, 0.4).map((q) => q.id)),
+    memberOf: { queue: new Set(subset(r, QUEUES, 0.4).map((q) => q.id)) },
     grants: ROLES.flatMap((role) =>
       subset(r, DIVISIONS, 0.15).map((d) => ({ role: { id: role.id }, division: { id: d.id } })),
     ),
@@ -83,10 +83,15 @@ function randomChanges(r: Rand): RoutingChanges {
   if (maybe(r, 0.5)) {
     const chosen = shuffle(r, subset(r, QUEUES, 0.5));
     const split = int(r, chosen.length);
-    c.queues = {
-      add: chosen.slice(0, split).map((q) => spell(r, q.name)),
-      remove: chosen.slice(split).map((q) => spell(r, q.name)),
-    };
+    // The input refuses an exact list of queues; the planner takes one for any membership kind (a kind that can
+    // read a user's whole list).
+    c.queues = maybe(r, 0.3)
+      ? { mode: 'replace', items: chosen.map((q) => spell(r, q.name)) }
+      : {
+          mode: 'delta',
+          add: chosen.slice(0, split).map((q) => spell(r, q.name)),
+          remove: chosen.slice(split).map((q) => spell(r, q.name)),
+        };
   }
   if (maybe(r, 0.5)) {
     const grants = shuffle(
@@ -123,9 +128,12 @@ function expectedState(s: CurrentRouting, c: RoutingChanges): ReturnType<typeof 
     if (change.mode === 'delta') for (const name of change.remove) now.delete(id(list, name));
     return now;
   };
-  const queueIds = new Set(s.queueIds);
-  for (const name of c.queues?.add ?? []) queueIds.add(id(QUEUES, name));
-  for (const name of c.queues?.remove ?? []) queueIds.delete(id(QUEUES, name));
+  let queueIds = new Set(s.memberOf.queue);
+  if (c.queues?.mode === 'replace') queueIds = new Set(c.queues.items.map((name) => id(QUEUES, name)));
+  else {
+    for (const name of c.queues?.add ?? []) queueIds.add(id(QUEUES, name));
+    for (const name of c.queues?.remove ?? []) queueIds.delete(id(QUEUES, name));
+  }
   const key = (g: RoleGrantItem) => `${id(ROLES, g.role)}|${id(DIVISIONS, g.division)}`;
   let grants = new Set(s.grants.map((g) => `${g.role.id}|${g.division.id}`));
   if (c.roles?.mode === 'replace') grants = new Set(c.roles.items.map(key));
@@ -137,7 +145,7 @@ function expectedState(s: CurrentRouting, c: RoutingChanges): ReturnType<typeof 
   return canonical({
     skills: [...proficiencies(s.skills, c.skills, SKILLS)].map(([i, p]) => ({ id: i, proficiency: p })),
     languages: [...proficiencies(s.languages, c.languages, LANGUAGES)].map(([i, p]) => ({ id: i, proficiency: p })),
-    queueIds,
+    memberOf: { queue: queueIds },
     grants: [...grants].map((g) => ({ role: { id: g.split('|')[0]! }, division: { id: g.split('|')[1]! } })),
     ...(divisionId !== undefined ? { divisionId } : {}),
   });
@@ -149,7 +157,7 @@ function canonical(s: CurrentRouting) {
   return {
     skills: [...s.skills].sort(byId).map((x) => [x.id, Math.round(x.proficiency * 10) / 10]),
     languages: [...s.languages].sort(byId).map((x) => [x.id, Math.round(x.proficiency * 10) / 10]),
-    queueIds: [...s.queueIds].sort(),
+    queues: [...(s.memberOf.queue ?? [])].sort(),
     grants: s.grants.map((g) => `${g.role.id}|${g.division.id}`).sort(),
     divisionId: s.divisionId ?? null,
   };

@@ -2,8 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { Grant, NamedEntity, UserRoutingSkill } from '../../src/genesys/routing-types.js';
 import type { RoutingChanges } from '../../src/input/index.js';
 import { PlanError } from '../../src/plan/errors.js';
-import { summarise } from '../../src/plan/plan.js';
-import { renderPlanText } from '../../src/plan/render.js';
 import {
   type CurrentRouting,
   catalogueResolvers,
@@ -16,8 +14,10 @@ import {
   type RoutingResolvers,
   UnresolvedRoutingNameError,
   type UserRoutingWrite,
-} from '../../src/plan/routing.js';
-import { applyRoutingCalls } from '../../src/plan/routing-apply.js';
+} from '../../src/plan/index.js';
+import { summarise } from '../../src/plan/plan.js';
+import { renderPlanText } from '../../src/plan/render.js';
+import { applyRoutingCalls } from '../models/routing-model.js';
 
 const entities = (prefix: string, names: string[]): NamedEntity[] =>
   names.map((name, i) => ({ id: `${prefix}-${i + 1}`, name }));
@@ -56,7 +56,7 @@ function state(overrides: Partial<CurrentRouting> = {}): CurrentRouting {
   return {
     skills: [],
     languages: [],
-    queueIds: new Set(),
+    memberOf: { queue: new Set() },
     grants: [grant('Employee', 'Home')],
     divisionId: id(DIVISIONS, 'Home'),
     ...overrides,
@@ -167,7 +167,7 @@ describe('skills', () => {
         ],
       },
     });
-    expect(p).toEqual({ diffs: [], writes: [], queues: [] });
+    expect(p).toEqual({ diffs: [], writes: [], memberships: [] });
     expect(plan(current, { skills: { mode: 'delta', add: [], remove: ['Retention'] } }).writes).toEqual([]);
   });
 
@@ -261,13 +261,13 @@ describe('queues', () => {
   const billing = id(QUEUES, 'Billing');
 
   it('adds where the user is not a member and removes where they are, nothing else', () => {
-    const current = state({ queueIds: new Set([billing, id(QUEUES, 'Support')]) });
-    const p = plan(current, { queues: { add: ['sales', 'Support'], remove: ['Billing'] } });
+    const current = state({ memberOf: { queue: new Set([billing, id(QUEUES, 'Support')]) } });
+    const p = plan(current, { queues: { mode: 'delta', add: ['sales', 'Support'], remove: ['Billing'] } });
     expect(p.diffs).toEqual([
       { field: 'queue:Billing', before: 'member', after: null },
       { field: 'queue:Sales', before: null, after: 'member' },
     ]);
-    expect(p.queues.map((q) => [q.queueId, q.remove])).toEqual([
+    expect(p.memberships.map((q) => [q.entityId, q.remove])).toEqual([
       [billing, true],
       [sales, false],
     ]);
@@ -277,10 +277,10 @@ describe('queues', () => {
   it('adds 250 users to one queue in 3 calls of 100, 100 and 50, in input order', () => {
     const perUser = Array.from({ length: 250 }, (_, i) => ({
       userId: `u-${String(i).padStart(3, '0')}`,
-      plan: plan(state(), { queues: { add: ['Sales'], remove: [] } }),
+      plan: plan(state(), { queues: { mode: 'delta', add: ['Sales'], remove: [] } }),
     }));
     const calls = planRoutingCalls(perUser);
-    expect(calls.map((c) => (c.kind === 'queue-members' ? [c.queueId, c.remove, c.userIds.length] : c.kind))).toEqual([
+    expect(calls.map((c) => (c.kind === 'members' ? [c.entityId, c.remove, c.userIds.length] : c.kind))).toEqual([
       [sales, false, 100],
       [sales, false, 100],
       [sales, false, 50],
@@ -294,14 +294,20 @@ describe('queues', () => {
 
   it('groups users per queue and direction', () => {
     const support = id(QUEUES, 'Support');
-    const member = (...ids: string[]) => state({ queueIds: new Set(ids) });
+    const member = (...ids: string[]) => state({ memberOf: { queue: new Set(ids) } });
     const calls = planRoutingCalls([
-      { userId: 'a', plan: plan(member(billing), { queues: { add: ['Sales'], remove: ['Billing'] } }) },
-      { userId: 'b', plan: plan(member(), { queues: { add: ['Sales', 'Support'], remove: [] } }) },
-      { userId: 'c', plan: plan(member(billing), { queues: { add: ['Support'], remove: ['Billing'] } }) },
-      { userId: 'd', plan: plan(member(sales, billing), { queues: { add: [], remove: ['Sales', 'Billing'] } }) },
+      { userId: 'a', plan: plan(member(billing), { queues: { mode: 'delta', add: ['Sales'], remove: ['Billing'] } }) },
+      { userId: 'b', plan: plan(member(), { queues: { mode: 'delta', add: ['Sales', 'Support'], remove: [] } }) },
+      {
+        userId: 'c',
+        plan: plan(member(billing), { queues: { mode: 'delta', add: ['Support'], remove: ['Billing'] } }),
+      },
+      {
+        userId: 'd',
+        plan: plan(member(sales, billing), { queues: { mode: 'delta', add: [], remove: ['Sales', 'Billing'] } }),
+      },
     ]);
-    expect(calls.map((c) => (c.kind === 'queue-members' ? [c.queueId, c.remove, c.userIds] : c.kind))).toEqual([
+    expect(calls.map((c) => (c.kind === 'members' ? [c.entityId, c.remove, c.userIds] : c.kind))).toEqual([
       [sales, false, ['a', 'b']],
       [sales, true, ['d']],
       [support, false, ['b', 'c']],
@@ -412,7 +418,7 @@ describe('roles', () => {
 
 describe('division', () => {
   it('moves only users not already there, with names in the diff', () => {
-    expect(plan(state(), { division: 'home' })).toEqual({ diffs: [], writes: [], queues: [] });
+    expect(plan(state(), { division: 'home' })).toEqual({ diffs: [], writes: [], memberships: [] });
     const p = plan(state(), { division: 'support' });
     expect(p.diffs).toEqual([{ field: 'division', before: 'Home', after: 'Support' }]);
     expect(p.division).toEqual({ divisionId: 'div-2', diff: p.diffs[0] });
@@ -441,12 +447,12 @@ describe('planRoutingCalls', () => {
   it("keeps each user's writes in input order, then queues by id, then divisions by id; serialisable", () => {
     const a = plan(state({ languages: [lang('French', 1)] }), {
       languages: { mode: 'delta', add: [], remove: ['French'] },
-      queues: { add: ['Support'], remove: [] },
+      queues: { mode: 'delta', add: ['Support'], remove: [] },
       division: 'Sales',
     });
     const b = plan(state(), {
       skills: { mode: 'delta', add: [{ name: 'Sales', proficiency: 1 }], remove: [] },
-      queues: { add: ['Sales'], remove: [] },
+      queues: { mode: 'delta', add: ['Sales'], remove: [] },
     });
     const calls = planRoutingCalls([
       { userId: 'b', plan: b },
@@ -454,14 +460,14 @@ describe('planRoutingCalls', () => {
     ]);
     expect(
       calls.map((c) => `${c.kind}:${'userId' in c ? c.userId : 'userIds' in c ? c.userIds.join('+') : ''}`),
-    ).toEqual(['skills-patch:b', 'language-delete:a', 'queue-members:b', 'queue-members:a', 'division-move:a']);
+    ).toEqual(['skills-patch:b', 'language-delete:a', 'members:b', 'members:a', 'division-move:a']);
     expect(JSON.parse(JSON.stringify(calls))).toEqual(calls);
     expect(
       planRoutingCalls([
         { userId: 'a', plan: a },
         { userId: 'b', plan: b },
       ]).map((c) => c.kind),
-    ).toEqual(['language-delete', 'skills-patch', 'queue-members', 'queue-members', 'division-move']);
+    ).toEqual(['language-delete', 'skills-patch', 'members', 'members', 'division-move']);
   });
 
   it('refuses a user listed twice', () => {
@@ -477,11 +483,16 @@ describe('planRoutingCalls', () => {
 
 describe('resolution', () => {
   it('throws UnresolvedRoutingNameError for a name the run layer did not resolve', () => {
-    expect(() => plan(state(), { queues: { add: ['Nowhere'], remove: [] } })).toThrow(UnresolvedRoutingNameError);
+    expect(() => plan(state(), { queues: { mode: 'delta', add: ['Nowhere'], remove: [] } })).toThrow(
+      UnresolvedRoutingNameError,
+    );
   });
 
   it('rejects a row whose two names resolve to one item', () => {
-    const aliasing: RoutingResolvers = { ...resolvers, skillId: () => 'sk-1' };
+    const aliasing: RoutingResolvers = {
+      ...resolvers,
+      id: (kind, name) => (kind === 'skill' ? 'sk-1' : resolvers.id(kind, name)),
+    };
     expect(() =>
       plan(state(), { skills: { mode: 'delta', add: [{ name: 'Billing' }], remove: ['Invoices'] } }, aliasing),
     ).toThrow(expect.objectContaining({ code: 'invalid_value', field: 'skills' }));
@@ -496,9 +507,13 @@ describe('resolution', () => {
         { id: 'q4', name: 'Support' },
       ],
     });
-    expect([r.queueId('sales'), r.queueId('Old'), r.queueId(' support ')]).toEqual([undefined, undefined, 'q4']);
+    expect([r.id('queue', 'sales'), r.id('queue', 'Old'), r.id('queue', ' support ')]).toEqual([
+      undefined,
+      undefined,
+      'q4',
+    ]);
     expect(r.nameOf?.('queue', 'q3')).toBe('Old');
-    expect(r.skillId('Sales')).toBeUndefined();
+    expect(r.id('skill', 'Sales')).toBeUndefined();
   });
 
   it('names items by id when nothing else names them', () => {
@@ -528,7 +543,7 @@ describe('inverseRoutingChanges', () => {
     ).toEqual({
       skills: { mode: 'delta', add: [{ name: 'Billing', proficiency: 2 }], remove: ['Tier:1'] },
       languages: { mode: 'delta', add: [{ name: 'French', proficiency: 2.5 }], remove: [] },
-      queues: { add: ['Billing'], remove: ['Sales'] },
+      queues: { mode: 'delta', add: ['Billing'], remove: ['Sales'] },
       roles: {
         mode: 'delta',
         add: [{ role: 'Supervisor', division: 'Home' }],
@@ -551,9 +566,9 @@ describe('inverseRoutingChanges', () => {
 
 describe('rendering', () => {
   it('shows routing diffs through the generic plan rendering', () => {
-    const p = plan(state({ skills: [skill('Billing', 2)], queueIds: new Set() }), {
+    const p = plan(state({ skills: [skill('Billing', 2)], memberOf: { queue: new Set() } }), {
       skills: { mode: 'delta', add: [{ name: 'Billing', proficiency: 4 }], remove: [] },
-      queues: { add: ['Sales'], remove: [] },
+      queues: { mode: 'delta', add: ['Sales'], remove: [] },
       roles: { mode: 'delta', add: [{ role: 'Agent', division: 'Support' }], remove: [] },
       division: 'Support',
     });

@@ -19,7 +19,15 @@ import type { ApiOutcome } from '../../src/genesys/types.js';
 import { createGovernor } from '../../src/governor/index.js';
 import type { InputRow, RoutingChanges } from '../../src/input/index.js';
 import { createLogger } from '../../src/log.js';
-import { type CurrentRouting, type PlannedRow, planRouting, type RoutingPlan } from '../../src/plan/index.js';
+import {
+  CatalogueIndex,
+  type CurrentRouting,
+  catalogueResolvers,
+  type PlannedRow,
+  planRouting,
+  type RoutingPlan,
+  readRoutingField,
+} from '../../src/plan/index.js';
 import {
   type CallRecord,
   Journal,
@@ -30,13 +38,7 @@ import {
 import { combine, type Part } from '../../src/run/outcome.js';
 import type { RoutingPort } from '../../src/run/ports.js';
 import { rollbackFields, writtenByRun } from '../../src/run/rollback.js';
-import {
-  CatalogueIndex,
-  checkRoutingNames,
-  readRoutingField,
-  runResolvers,
-  withRouting,
-} from '../../src/run/routing.js';
+import { checkRoutingNames, withRouting } from '../../src/run/routing.js';
 import { applyRouting, type RoutingOutcome, type RoutingWork } from '../../src/run/routing-engine.js';
 import { fail, ok, user } from './fakes.js';
 
@@ -53,7 +55,7 @@ const QUEUES = entities('q', ['Sales', 'Support']);
 const ROLES = entities('role', ['Agent', 'Employee', 'Supervisor']);
 const DIVISIONS = entities('div', ['Home', 'Support']);
 const catalogue = { skill: SKILLS, language: LANGUAGES, queue: QUEUES, role: ROLES, division: DIVISIONS };
-const resolvers = runResolvers(catalogue);
+const resolvers = catalogueResolvers(catalogue);
 const idOf = (list: NamedEntity[], name: string) => list.find((e) => e.name === name)!.id;
 
 const grant = (role: string, division: string): Grant => ({
@@ -61,7 +63,13 @@ const grant = (role: string, division: string): Grant => ({
   division: { id: idOf(DIVISIONS, division), name: division },
 });
 function routing(overrides: Partial<CurrentRouting> = {}): CurrentRouting {
-  return { skills: [], languages: [], queueIds: new Set(), grants: [grant('Employee', 'Home')], ...overrides };
+  return {
+    skills: [],
+    languages: [],
+    memberOf: { queue: new Set() },
+    grants: [grant('Employee', 'Home')],
+    ...overrides,
+  };
 }
 
 type Sent = { kind: string; target: string; items: number };
@@ -220,7 +228,7 @@ describe('applyRouting', () => {
     const work: RoutingWork[] = [1, 2, 3].map((n) => ({
       rowNumber: n,
       userId: `u-${n}`,
-      plan: plan(routing(), { queues: { add: ['Sales'], remove: [] } }),
+      plan: plan(routing(), { queues: { mode: 'delta', add: ['Sales'], remove: [] } }),
     }));
     work.push({
       rowNumber: 4,
@@ -353,7 +361,10 @@ describe('checkRoutingNames', () => {
   });
 
   it("refuses a name two entities share, and a deleted entity's", () => {
-    const problems = checkRoutingNames([row(1, { queues: { add: ['SUPPORT', 'Archive'], remove: [] } })], index);
+    const problems = checkRoutingNames(
+      [row(1, { queues: { mode: 'delta', add: ['SUPPORT', 'Archive'], remove: [] } })],
+      index,
+    );
     expect(problems.map((p) => p.code)).toEqual(['ambiguous_queue', 'unknown_queue']);
     expect(problems[0]!.message).toMatch(/^2 queues are named "SUPPORT" \(ids q-2, q-9\)/);
     expect(problems[1]!.message).toContain('no queue named "Archive"');
@@ -470,7 +481,7 @@ describe('rollback of routing fields', () => {
     t: 'call',
     at: '2026-11-29T10:00:00.000Z',
     seq: row,
-    call: { kind: 'queue-members', queueId: 'q-1', userIds, remove: false },
+    call: { kind: 'members', of: 'queue', entityId: 'q-1', userIds, remove: false },
     realises: userIds.map((userId) => ({
       row,
       userId,
@@ -504,7 +515,7 @@ describe('rollback of routing fields', () => {
     const now = routing({
       skills: skills(['Billing', 1]),
       languages: [],
-      queueIds: new Set(['q-1']),
+      memberOf: { queue: new Set(['q-1']) },
       grants: [grant('Employee', 'Home'), grant('Agent', 'Support')],
       divisionId: 'div-2',
     });
@@ -518,7 +529,7 @@ describe('rollback of routing fields', () => {
   it('reads a routing field the way its diffs write it', () => {
     const now = routing({
       skills: skills(['Billing', 4.5]),
-      queueIds: new Set(['q-2']),
+      memberOf: { queue: new Set(['q-2']) },
       grants: [grant('Agent', 'Support')],
       divisionId: 'div-1',
     });

@@ -15,7 +15,7 @@ import {
   liveUser,
   notFound,
   pageParams,
-} from './routing.js';
+} from './params.js';
 
 /**
  * Most member ids one add or remove may carry. The platform documents none for adding; 50 is the emulator's

@@ -1,20 +1,23 @@
-import type { Grant } from '../genesys/routing-types.js';
+import type { Grant } from '../../src/genesys/routing-types.js';
+import { type MembershipKind, membershipOf } from '../../src/input/index.js';
 import {
   type CurrentRouting,
   DIVISION_MOVES_PER_CALL,
   LANGUAGES_PER_CALL,
-  QUEUE_MEMBERS_PER_CALL,
   type RoutingCall,
   SKILLS_PER_CALL,
-} from './routing.js';
+} from '../../src/plan/index.js';
 
-/** A user's whole routing state, as the simulator keeps it. */
-export interface RoutingState extends CurrentRouting {
-  queueIds: Set<string>;
+/** A user's routing as the model keeps it: CurrentRouting, writable. */
+interface ModelUser extends CurrentRouting {
+  skills: CurrentRouting['skills'][number][];
+  languages: CurrentRouting['languages'][number][];
+  memberOf: Partial<Record<MembershipKind, Set<string>>>;
+  grants: Grant[];
 }
 
 /**
- * What the platform would hold after `calls`, for tests and dry runs: a pure model of the routing endpoints. Strict
+ * What the platform would hold after `calls`: a pure model of the routing endpoints. Strict
  * where the platform may be lenient, so that a plan that is not minimal or not well formed fails a test: it throws
  * on an unknown user, an oversized call, a proficiency outside 0–5, and on a write that changes nothing (adding
  * what is there, removing what is not). The input is not modified.
@@ -22,18 +25,18 @@ export interface RoutingState extends CurrentRouting {
 export function applyRoutingCalls(
   state: ReadonlyMap<string, CurrentRouting>,
   calls: readonly RoutingCall[],
-): Map<string, RoutingState> {
-  const out = new Map<string, RoutingState>();
+): Map<string, ModelUser> {
+  const out = new Map<string, ModelUser>();
   for (const [id, s] of state) {
     out.set(id, {
       skills: s.skills.map((x) => ({ ...x })),
       languages: s.languages.map((x) => ({ ...x })),
-      queueIds: new Set(s.queueIds),
+      memberOf: Object.fromEntries(Object.entries(s.memberOf).map(([k, v]) => [k, new Set(v)])),
       grants: s.grants.map((g) => ({ ...g, role: { ...g.role }, division: { ...g.division } })),
       ...(s.divisionId !== undefined ? { divisionId: s.divisionId } : {}),
     });
   }
-  const user = (id: string): RoutingState => {
+  const user = (id: string): ModelUser => {
     const u = out.get(id);
     if (u === undefined) throw new Error(`${id}: no such user`);
     return u;
@@ -96,15 +99,19 @@ export function applyRoutingCalls(
         u.grants = [...has.values()];
         break;
       }
-      case 'queue-members': {
-        limit(call, call.userIds.length, QUEUE_MEMBERS_PER_CALL);
+      case 'members': {
+        limit(call, call.userIds.length, membershipOf(call.of).membersPerCall);
         for (const id of call.userIds) {
           const u = user(id);
-          if (u.queueIds.has(call.queueId) !== call.remove) {
-            throw new Error(`queue-members: ${id} is ${call.remove ? 'not' : 'already'} a member of ${call.queueId}`);
+          const members = u.memberOf[call.of] ?? new Set<string>();
+          u.memberOf[call.of] = members;
+          if (members.has(call.entityId) !== call.remove) {
+            throw new Error(
+              `members: ${id} is ${call.remove ? 'not' : 'already'} a member of ${call.of} ${call.entityId}`,
+            );
           }
-          if (call.remove) u.queueIds.delete(call.queueId);
-          else u.queueIds.add(call.queueId);
+          if (call.remove) members.delete(call.entityId);
+          else members.add(call.entityId);
         }
         break;
       }
