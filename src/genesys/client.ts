@@ -18,7 +18,7 @@ import {
   parseRetryAfter,
 } from './classify.js';
 import { type Gateway, isLoopbackHost, parseBaseUrl } from './endpoint.js';
-import { type GroupsCalls, groupsCalls, type SdkGroupsApi } from './groups-client.js';
+import { type GroupsCalls, groupsCalls, type SdkGroupsApi, type SdkUserGroupsApi } from './groups-client.js';
 import { resolveRegion } from './regions.js';
 import type {
   AuthzSubject,
@@ -446,7 +446,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
 
   return {
     target,
-    ...groupsCalls({ context, call, callVoid, invalid: invalidCall }, groups),
+    ...groupsCalls({ context, call, callVoid, invalid: invalidCall }, groups, users as unknown as SdkUserGroupsApi),
 
     authenticate(options) {
       return logins.run(() => login(options?.lane ?? 0, options));

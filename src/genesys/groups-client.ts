@@ -52,6 +52,11 @@ export interface GroupsCalls {
     version: number,
     opts?: { signal?: AbortSignal },
   ): Promise<ApiOutcome<void>>;
+  /**
+   * GET /api/v2/users/{userId}?expand=groups: the groups a user is a member of, as one page (`entities` the groups).
+   * The platform calls expansions best effort: a user returned without `groups` is a failure here, never "none".
+   */
+  getUserGroups(userId: string, opts?: { signal?: AbortSignal }): Promise<ApiOutcome<EntityListing<{ id: string }>>>;
   /** DELETE /api/v2/groups/{groupId}/members?ids=a,b,c: takes no version. */
   removeGroupMembers(groupId: string, userIds: string[], opts?: { signal?: AbortSignal }): Promise<ApiOutcome<void>>;
 }
@@ -63,6 +68,11 @@ export interface SdkGroupsApi {
   getGroupMembers(groupId: string, opts: { pageNumber: number; pageSize: number }): Promise<unknown>;
   postGroupMembers(groupId: string, body: { memberIds: string[]; version?: number }): Promise<unknown>;
   deleteGroupMembers(groupId: string, ids: string): Promise<unknown>;
+}
+
+/** The SDK's UsersApi call that expands a user's groups. */
+export interface SdkUserGroupsApi {
+  getUser(userId: string, opts: { expand: string[] }): Promise<unknown>;
 }
 
 export interface AdapterHelpers {
@@ -112,7 +122,15 @@ const badIds = (ids: readonly string[]): string | undefined => {
   return undefined;
 };
 
-export function groupsCalls(h: AdapterHelpers, groups: SdkGroupsApi): GroupsCalls {
+/** A user expanded with its groups, as one page of group refs; undefined when the expansion is missing. */
+function acceptUserGroups(body: unknown): EntityListing<{ id: string }> | undefined {
+  if (!isRecord(body) || typeof body.id !== 'string' || !Array.isArray(body.groups)) return undefined;
+  if (!body.groups.every(hasId)) return undefined;
+  const entities = (body.groups as { id: string }[]).map((g) => ({ id: g.id }));
+  return { entities, pageSize: Math.max(1, entities.length), pageNumber: 1, total: entities.length, pageCount: 1 };
+}
+
+export function groupsCalls(h: AdapterHelpers, groups: SdkGroupsApi, users: SdkUserGroupsApi): GroupsCalls {
   const path = (id: string) => encodeURIComponent(id);
   return {
     listGroups(options) {
@@ -146,6 +164,14 @@ export function groupsCalls(h: AdapterHelpers, groups: SdkGroupsApi): GroupsCall
       const bad = badIds(userIds) ?? (Number.isInteger(version) ? undefined : `version ${version}`);
       if (bad !== undefined) return Promise.resolve(h.invalid(ctx, bad));
       return h.callVoid(ctx, options, () => groups.postGroupMembers(groupId, { memberIds: [...userIds], version }));
+    },
+    getUserGroups(userId, options) {
+      return h.call(
+        h.context(`GET /api/v2/users/${path(userId)}?expand=groups`, 'directory:group:view'),
+        options,
+        () => users.getUser(userId, { expand: ['groups'] }),
+        acceptUserGroups,
+      );
     },
     removeGroupMembers(groupId, userIds, options) {
       const ctx = h.context(`DELETE /api/v2/groups/${path(groupId)}/members`, 'directory:group:edit');

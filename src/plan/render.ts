@@ -26,12 +26,13 @@ export function* planTextChunks(plan: PlanView, opts: RenderOptions): Generator<
   const color = opts.color && !colorVetoed();
   const paint = (style: Paint, text: string) => (color ? `${ANSI[style]}${text}${ANSI.reset}` : text);
   let shown = 0;
-  for (const row of plan.rows) if (row.status !== 'unchanged') shown++;
+  const listedRow = (row: PlannedRow) => row.status !== 'unchanged' || row.note !== undefined;
+  for (const row of plan.rows) if (listedRow(row)) shown++;
   const limit = opts.maxRows === undefined ? shown : Math.max(0, Math.floor(opts.maxRows));
   let listed = 0;
   for (const row of plan.rows) {
     if (listed >= limit) break;
-    if (row.status === 'unchanged') continue;
+    if (!listedRow(row)) continue;
     listed++;
     yield `${renderRow(row, paint).join('\n')}\n`;
   }
@@ -71,6 +72,7 @@ function renderRow(row: PlannedRow, paint: (style: Paint, text: string) => strin
           (d) =>
             `    ${escapeControls(d.field)}: ${paint('red', formatValue(d.before))} → ${paint('green', formatValue(d.after))}`,
         ),
+        ...(row.note ? [`    note: ${escapeControls(row.note)}`] : []),
       ];
     case 'create':
       return [
@@ -84,7 +86,8 @@ function renderRow(row: PlannedRow, paint: (style: Paint, text: string) => strin
     case 'invalid':
       return [`${paint('red', '!')} ${label}: invalid${row.note ? `: ${escapeControls(row.note)}` : ''}`];
     case 'unchanged':
-      return [];
+      // A note on an unchanged row says why something it names stays (a membership held through a group).
+      return row.note ? [`= ${label}: no change (${escapeControls(row.note)})`] : [];
   }
 }
 

@@ -186,3 +186,43 @@ export async function writeGroupMembers(deps: GroupWriteDeps, call: GroupMembers
     if (sent !== undefined) conflicts.push({ groupId: call.groupId, sent, found });
   }
 }
+
+/**
+ * Group memberships read on demand and kept for the run: a group's member listing is read at most once, whether a
+ * row names the group (`+Sales`) or gives a user's exact list (which needs every group's listing once: the platform
+ * has no call that lists one user's groups with their versions). Shared by every row.
+ */
+export class GroupMemberships {
+  private readonly read = new Map<string, Promise<Set<string>>>();
+
+  constructor(
+    private readonly deps: GroupReadDeps,
+    /** Every group of the catalogue. */
+    private readonly allGroupIds: readonly string[],
+  ) {}
+
+  /** The members (lower-cased user ids) of each group asked for. */
+  async of(groupIds: Iterable<string>): Promise<Map<string, Set<string>>> {
+    const wanted = [...new Set(groupIds)];
+    const missing = wanted.filter((id) => !this.read.has(id));
+    if (missing.length > 0) {
+      const loaded = readGroupMembers(this.deps, missing);
+      for (const id of missing) {
+        const members = loaded.then((m) => m.get(id) ?? new Set<string>());
+        // Awaited below, one at a time: the others' copies of a failure must not go unhandled meanwhile.
+        members.catch(() => {});
+        this.read.set(id, members);
+      }
+    }
+    const out = new Map<string, Set<string>>();
+    for (const id of wanted) out.set(id, await this.read.get(id)!);
+    return out;
+  }
+
+  /** The groups a user is a member of, among all of the catalogue's. */
+  async groupsOf(userId: string): Promise<Set<string>> {
+    const all = await this.of(this.allGroupIds);
+    const id = userId.toLowerCase();
+    return new Set([...all].filter(([, members]) => members.has(id)).map(([groupId]) => groupId));
+  }
+}

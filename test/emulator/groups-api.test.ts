@@ -48,6 +48,7 @@ describe('groups', () => {
     expect(ok(await client.getGroup(G1))).toMatchObject({ id: G1, version: 1 });
     const members = ok(await client.getGroupMembers(G1, { pageNumber: 1, pageSize: 100 }));
     expect(members.entities.map((m) => m.id).sort()).toEqual([a.id, b.id].sort());
+    expect(ok(await client.getUserGroups(a.id)).entities).toEqual([{ id: G1 }]);
     const missing = await client.getGroup('nope');
     expect(missing.ok ? 0 : missing.status).toBe(404);
   });

@@ -231,3 +231,28 @@ describe('renderPlanText: routing fields', () => {
     expect(text).toContain('    skill:Billing: (none) → "4"');
   });
 });
+
+describe('notes', () => {
+  it("lists an unchanged row that has a note, and a changed row's note under its diffs", () => {
+    const noted: Plan = {
+      schemaVersion: 1,
+      summary: summarise([]),
+      rows: [
+        { rowNumber: 1, line: 2, key: 'a@x.org', status: 'unchanged', diffs: [], note: 'held through group "Sales"' },
+        { rowNumber: 2, line: 3, key: 'b@x.org', status: 'unchanged', diffs: [] },
+        {
+          rowNumber: 3,
+          line: 4,
+          key: 'c@x.org',
+          status: 'change',
+          diffs: [{ field: 'title', before: null, after: 'Lead' }],
+          note: 'kept',
+        },
+      ],
+    };
+    const text = renderPlanText(noted, { color: false });
+    expect(text).toContain('= a@x.org (row 1): no change (held through group "Sales")\n');
+    expect(text).not.toContain('b@x.org');
+    expect(text).toContain('    title: (none) → "Lead"\n    note: kept\n');
+  });
+});

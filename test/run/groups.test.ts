@@ -1,7 +1,13 @@
 /** The groups run layer over real HTTP: the SDK adapter against the emulator, through a governor. */
 import { describe, expect, it } from 'vitest';
 import { createGovernor } from '../../src/governor/index.js';
-import { GroupVersions, loadGroups, readGroupMembers, writeGroupMembers } from '../../src/run/groups.js';
+import {
+  GroupMemberships,
+  GroupVersions,
+  loadGroups,
+  readGroupMembers,
+  writeGroupMembers,
+} from '../../src/run/groups.js';
 import { emulator, loggedIn } from '../emulator/helpers.js';
 
 const G1 = '22222222-0000-4000-8000-000000000001';
@@ -98,5 +104,16 @@ describe('groups run layer', () => {
       { groupId: '22222222-0000-4000-8000-00000000dead', userIds: [ids[3]!], remove: false },
     );
     expect(gone.outcome.ok).toBe(false);
+  });
+});
+
+describe('GroupMemberships', () => {
+  it("reads each group once, whether named or needed for a user's exact list", async () => {
+    const { deps, ids, cost } = await setup();
+    const memberships = new GroupMemberships(deps, [G1, G2]);
+    expect([...((await memberships.of([G1])).get(G1) ?? [])].length).toBe(2);
+    expect(await memberships.groupsOf(ids[0]!.toUpperCase())).toEqual(new Set([G1]));
+    expect(await memberships.groupsOf(ids[5]!)).toEqual(new Set());
+    expect(cost.groupMembers).toBe(2);
   });
 });

@@ -131,18 +131,26 @@ function listUsers(ctx: RouteContext): Reply {
 }
 
 /**
- * `expand=skills,languages` (repeated or comma-separated): each user's routing skills and languages inline, as the
- * platform's User has them. Other expansions are ignored, as the platform says expansions are best effort.
+ * `expand=skills,languages,groups` (repeated or comma-separated): each user's routing skills and languages, and the
+ * groups it is a member of (`[{id, name, selfUri}]`), inline as the platform's User has them. Other expansions are
+ * ignored, as the platform says expansions are best effort.
  */
 function expandUsers(ctx: RouteContext, users: StoredUser[]): GenesysUser[] {
   const expand = new Set(ctx.query.getAll('expand').flatMap((v) => v.split(',').map((x) => x.trim())));
-  if (!expand.has('skills') && !expand.has('languages')) return users;
+  if (!expand.has('skills') && !expand.has('languages') && !expand.has('groups')) return users;
+  const groups = (id: string) =>
+    ctx.core.groups.groupsOf(id).map((g) => ({
+      id: g,
+      name: ctx.core.groups.byId.get(g)?.name,
+      selfUri: `/api/v2/groups/${g}`,
+    }));
   const inline = (id: string, kind: 'skill' | 'language') =>
     userProficiencies(ctx.core, id, kind).map(({ id, name, proficiency, state }) => ({ id, name, proficiency, state }));
   return users.map((u) => ({
     ...u,
     ...(expand.has('skills') ? { skills: inline(u.id, 'skill') } : {}),
     ...(expand.has('languages') ? { languages: inline(u.id, 'language') } : {}),
+    ...(expand.has('groups') ? { groups: groups(u.id) } : {}),
   }));
 }
 
@@ -158,7 +166,7 @@ function getUser(ctx: RouteContext): Reply {
   const user = ctx.core.store.get(id);
   // A deleted user is only found when asked for by state.
   if (!user || (user.state === 'deleted' && state !== 'deleted') || !inState(user, state)) return notFound(id);
-  return { status: 200, body: user };
+  return { status: 200, body: expandUsers(ctx, [user])[0] };
 }
 
 function search(core: RouteContext['core'], body: unknown): Reply {
