@@ -4,8 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GenesysUser } from '../../src/genesys/types.js';
-import { applyUpdate } from '../../src/index.js';
-import { csv, type ReportRecordJson, readJsonlReport, routeCount, writeInput } from './helpers.js';
+import { applyUpdate, rollback } from '../../src/index.js';
+import { asAnotherAdmin, csv, type ReportRecordJson, readJsonlReport, routeCount, writeInput } from './helpers.js';
 import { grantsOf, queuesOf, type RoutingOrg, routingOrg, SUPPORT, skillsOf } from './routing-helpers.js';
 
 const CREATE_ROUTE = 'POST /api/v2/users';
@@ -152,6 +152,50 @@ describe('update --create', () => {
     const [user] = byEmail(emu, 'lib.user@newco.example');
     expect(user).toMatchObject({ division: { id: SUPPORT.id }, preferredName: 'Lib' });
     expect(routeCount(emu.stats(), DELETE_ROUTE)).toBe(0);
+  });
+});
+
+describe('rollback of a run that created users', () => {
+  it('deletes exactly the users unchanged since, leaves the one another admin edited, and says so first', async () => {
+    org = await routingOrg({ users: 30 });
+    const { box, emu, people } = org;
+    const existing = people[0]!;
+    const rows = [...newHires(5), [existing.email!, '', 'Lead', '', '', '', '']];
+    const file = await writeInput(box, 'hires.csv', csv(rows));
+    const up = await box.cli(['update', file, '--create', '--yes']);
+    expect(up.code).toBe(0);
+    const runId = /\(run (\d{8}-\d{6}-[0-9a-f]{6})\)/.exec(up.stderr)![1]!;
+    const ids = Array.from({ length: 5 }, (_, i) => byEmail(emu, newEmail(i))[0]!.id);
+    const edited = ids[2]!;
+    await asAnotherAdmin(emu, 'PATCH', `/api/v2/users/${edited}`, {
+      version: emu.user(edited)!.version,
+      title: 'Edited by another admin',
+    });
+
+    const dry = await box.cli(['rollback', runId, '--dry-run', '--json']);
+    expect(JSON.parse(dry.stdout).summary).toMatchObject({ to_delete: 4, planned: 1, skipped: 1 });
+    expect(routeCount(emu.stats(), DELETE_ROUTE)).toBe(0);
+
+    let question = '';
+    const result = await rollback(runId, {
+      cwd: box.dir,
+      connection: connection(box.env),
+      confirm: (q) => {
+        question = q;
+        return true;
+      },
+    });
+    expect(question).toContain('delete 4 user(s) that run');
+    expect(question).toContain('leaving 1 user(s) it created that changed since');
+    expect(result.summary).toMatchObject({ deleted: 4, updated: 1, skipped: 1 });
+    expect(result.exitCode).toBe(0);
+    for (const id of ids) expect(emu.user(id)!.state).toBe(id === edited ? 'active' : 'deleted');
+    expect(emu.user(edited)!.title).toBe('Edited by another admin');
+    expect(emu.user(existing.id)!.title).toBe(existing.title);
+    expect(routeCount(emu.stats(), DELETE_ROUTE)).toBe(4);
+    const left = result.records.find((r) => r.userId === edited)!;
+    expect(left).toMatchObject({ status: 'skipped', errorCode: 'changed_since' });
+    expect(left.message).toContain('changed since run');
   });
 });
 
