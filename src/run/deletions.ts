@@ -17,10 +17,16 @@ export interface CreatedUser {
   version?: number;
 }
 
-/** The users a run created, by id, from its lifecycle journal. */
-export async function createdByRun(dir: string): Promise<Map<string, CreatedUser>> {
+/**
+ * The users a run created, by id, from its lifecycle journal: each row's latest, and `ever` every id a row of the run
+ * created at some point (a resumed row may have created a second user after the first was deleted): the rollback
+ * restores none of their fields.
+ */
+export async function createdByRun(dir: string): Promise<{ created: Map<string, CreatedUser>; ever: Set<string> }> {
   const created = new Map<string, CreatedUser>();
-  for (const [row, state] of createStates(await readLifecycleJournal(dir))) {
+  const records = await readLifecycleJournal(dir);
+  const ever = new Set(records.flatMap((r) => (r.t === 'created' || r.t === 'complete' ? [r.userId] : [])));
+  for (const [row, state] of createStates(records)) {
     if (state.userId === undefined) continue;
     created.set(state.userId, {
       userId: state.userId,
@@ -28,7 +34,7 @@ export async function createdByRun(dir: string): Promise<Map<string, CreatedUser
       ...(state.completeVersion !== undefined ? { version: state.completeVersion } : {}),
     });
   }
-  return created;
+  return { created, ever };
 }
 
 export interface Deletions {

@@ -148,8 +148,8 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   const intents = (await readJournal(dir)).filter((r): r is IntentRecord => r.t === 'intent');
   const calls = (await readRoutingJournal(dir)).filter((r): r is CallRecord => r.t === 'call');
   // Users the run created are deleted (where unchanged since), not restored field by field.
-  const created = await createdByRun(dir);
-  const written = writtenByRun([...intents, ...calls]).filter((w) => !created.has(w.userId));
+  const { created, ever } = await createdByRun(dir);
+  const written = writtenByRun([...intents, ...calls]).filter((w) => !ever.has(w.userId));
   opts.log.info({ runId, users: written.length }, 'Rolling back');
 
   const ctx = await openContext(opts);
