@@ -26,6 +26,7 @@ export interface EmulatorCliOptions {
   fault503: string;
   fault503RetryAfter: string;
   dropAfterWrite: string;
+  dropAfterCreate?: string;
   concurrentEdits: string;
   tokenLifetime: string;
   tokenFaults: boolean;
@@ -112,6 +113,9 @@ export function parseEmulatorCliOptions(opts: EmulatorCliOptions): EmulatorOptio
     error503Rate: share('--fault-503', opts.fault503),
     error503RetryAfterRate: share('--fault-503-retry-after', opts.fault503RetryAfter),
     dropAfterWriteRate: share('--drop-after-write', opts.dropAfterWrite),
+    ...(opts.dropAfterCreate !== undefined && {
+      dropAfterCreateRate: share('--drop-after-create', opts.dropAfterCreate),
+    }),
     concurrentEditRate: share('--concurrent-edits', opts.concurrentEdits),
     tokenLifetimeSeconds: positiveInt('--token-lifetime', opts.tokenLifetime),
     tokenFaults: opts.tokenFaults,
@@ -174,6 +178,11 @@ export function emulatorCommand(io: Io = { stdout: process.stdout, stderr: proce
     .option(
       '--drop-after-write <share>',
       'share of applied PATCHes whose connection is dropped before the response',
+      '0',
+    )
+    .option(
+      '--drop-after-create <share>',
+      'share of user creations (POST /api/v2/users) whose connection is dropped once the user exists',
       '0',
     )
     .option('--concurrent-edits <share>', 'share of PATCHes preceded by another admin editing the user', '0')

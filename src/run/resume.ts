@@ -13,6 +13,7 @@ import { openContext } from './context.js';
 import type { WorkItem } from './engine.js';
 import { checkSameTarget, openRunFolder, readSavedPlan, type SavedPlan } from './folder.js';
 import { type RoutedRecord, readJournal, readRoutingJournal } from './journal.js';
+import { resumeLifecycle } from './lifecycle-resume.js';
 import { lockRun, type RunLock } from './lock.js';
 import { combine, GONE, lazyMap, type Part, recordFromPlan, type Work, withSkipped } from './outcome.js';
 import { type CommandOptions, managerLookup, type Proposal, runPipeline } from './pipeline.js';
@@ -135,25 +136,42 @@ export async function runResume(opts: CommandOptions, runId: string): Promise<Up
         }
       }
     }
-    const work: Work = { items, routing, priorProfile, priorRouting, firstSeq: lastSeq + 1 };
+    // Users to create or delete: settled from their own journal (a lost creation by a search of its email).
+    const life = await resumeLifecycle(dir, saved);
+    const work: Work = {
+      items,
+      routing,
+      priorProfile,
+      priorRouting,
+      firstSeq: lastSeq + 1,
+      priorLifecycle: life.prior,
+      ...(life.work ? { lifecycle: life.work } : {}),
+    };
     const left = whatIsLeft(saved, work);
+    for (const row of life.left) left.set(row.rowNumber, row);
     const shown = [...left.values()].sort((a, b) => a.rowNumber - b.rowNumber);
     const calls = planRoutingCalls(routing.map((w) => ({ userId: w.userId, plan: w.plan })));
     const summary = summarise(shown);
     const users = summary.byStatus.change;
+    const lifecycle = summary.byStatus.create + summary.byStatus.delete;
     const writes = summary.requests + calls.length;
-    const prior = (n: number) => [priorProfile.get(n), priorRouting.get(n)].filter((x): x is Part => x !== undefined);
+    const prior = (n: number) =>
+      [priorProfile.get(n), priorRouting.get(n), life.prior.get(n)].filter((x): x is Part => x !== undefined);
     const proposal: Proposal = {
       plan: { schemaVersion: 1, summary, rows: shown },
       calls,
-      users,
-      question: (host) => `Apply the ${writes} write(s) left of run ${runId} to ${users} user(s) on ${host}?`,
+      users: users + lifecycle,
+      question: (host) =>
+        `Apply the ${writes} write(s) left of run ${runId} to ${users} user(s)` +
+        `${summary.byStatus.create > 0 ? `, and create (or find) ${summary.byStatus.create} user(s) and apply their rows` : ''}` +
+        `${summary.byStatus.delete > 0 ? `, and delete ${summary.byStatus.delete} user(s) it created` : ''} on ${host}?`,
       // A row with something left is reported as planned now; the others as the earlier attempts left them.
       records: (declined) => () =>
         withSkipped(
           lazyMap(saved.plan.rows, (p) => {
             const fresh = left.get(p.rowNumber);
-            if (fresh) return recordFromPlan(fresh, declined && fresh.status === 'change' ? 'skipped' : fresh.status);
+            const pending = fresh && ['change', 'create', 'delete'].includes(fresh.status);
+            if (fresh) return recordFromPlan(fresh, declined && pending ? 'skipped' : fresh.status);
             const parts = prior(p.rowNumber);
             return parts.length > 0 ? combine(p, parts) : recordFromPlan(p, p.status);
           }),

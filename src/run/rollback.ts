@@ -26,9 +26,11 @@ import {
 import { checkReportPath, type ReportRecord } from '../report.js';
 import { escapeControls } from '../text.js';
 import { openContext } from './context.js';
+import { createdByRun, planDeletions } from './deletions.js';
 import type { WorkItem } from './engine.js';
 import { checkSameTarget, openRunFolder, type RunMeta, readSavedPlan, type SavedPlan } from './folder.js';
 import { type CallRecord, type IntentRecord, readJournal, readRoutingJournal } from './journal.js';
+import { deleteWork } from './lifecycle.js';
 import { lockRun } from './lock.js';
 import { type Part, unexecutedRecords } from './outcome.js';
 import { type CommandOptions, type Proposal, runPipeline } from './pipeline.js';
@@ -139,14 +141,16 @@ export async function runRollback(opts: CommandOptions, runId: string): Promise<
 async function rollback(opts: CommandOptions, runId: string, dir: string, undone: RunMeta): Promise<UpdateResult> {
   const intents = (await readJournal(dir)).filter((r): r is IntentRecord => r.t === 'intent');
   const calls = (await readRoutingJournal(dir)).filter((r): r is CallRecord => r.t === 'call');
-  const written = writtenByRun([...intents, ...calls]);
+  // Users the run created are deleted (where unchanged since), not restored field by field.
+  const { created, ever } = await createdByRun(dir);
+  const written = writtenByRun([...intents, ...calls]).filter((w) => !ever.has(w.userId));
   opts.log.info({ runId, users: written.length }, 'Rolling back');
 
   const ctx = await openContext(opts);
   checkSameTarget(undone, ctx.target, 'rollback');
   const { index } = await resolveUsers(
     ctx.userReads(),
-    new Set(written.map((w) => w.userId)),
+    new Set([...written.map((w) => w.userId), ...created.keys()]),
     new Set(),
     new UserIndex(),
   );
@@ -260,15 +264,19 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
       prior.set(rowNumber, { status: 'skipped', attempts: 0 });
   }
   if (legacy.length > 0) opts.log.warn({ runId, users: legacy.length }, 'journal without whole phone entries');
+  const deletions = planDeletions(runId, created, index, rows.length + 1);
+  rows.push(...deletions.rows);
+  for (const [n, part] of deletions.prior) prior.set(n, part);
   const plan: Plan = { schemaVersion: 1, summary: summarise(rows), rows };
   const routingCalls = planRoutingCalls(routing.map((r) => ({ userId: r.userId, plan: r.plan })));
   const restoring = rows.filter((r) => r.status === 'change').length;
   const proposal: Proposal = {
     plan,
     calls: routingCalls,
-    users: restoring,
-    question: (host) => rollbackQuestion(runId, host, restoring, left.length),
-    notice: leftNotice(runId, left) + legacyNotice(runId, legacy) || undefined,
+    users: restoring + deletions.items.length,
+    question: (host) =>
+      rollbackQuestion(runId, host, restoring, left.length, deletions.items.length, deletions.left.length),
+    notice: leftNotice(runId, left) + legacyNotice(runId, legacy) + deletions.notice || undefined,
     closing: (done) => {
       const found: { key: string; field: string }[] = [];
       for (const [n, r] of done.profile) {
@@ -293,8 +301,21 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
         changes,
         managers,
         ...(catalogue ? { routing: { catalogue, plans, allowNoRoles: true } } : {}),
+        ...(deletions.items.length > 0
+          ? {
+              lifecycle: {
+                kind: 'delete' as const,
+                rows: Object.fromEntries(deletions.items.map((d) => [String(d.rowNumber), d])),
+                rollbackOf: runId,
+              },
+            }
+          : {}),
       };
-      return { saved, work: { items, routing, priorProfile: prior, priorRouting: new Map() } };
+      const lifecycle = deletions.items.length > 0 ? deleteWork(deletions.items, runId) : undefined;
+      return {
+        saved,
+        work: { items, routing, priorProfile: prior, priorRouting: new Map(), ...(lifecycle ? { lifecycle } : {}) },
+      };
     },
     destination: { kind: 'new', command: 'rollback', source: runId, rollbackOf: runId },
     readCost: catalogue ? { routing: routingCost } : undefined,
@@ -340,9 +361,24 @@ function legacyNotice(runId: string, legacy: readonly string[]): string {
   );
 }
 
-export function rollbackQuestion(runId: string, host: string, restoring: number, left: number): string {
-  const leaving = left > 0 ? `, leaving ${left} field(s) someone changed since (listed above)` : '';
-  return `Restore ${restoring} user(s) on ${host} as they were before run ${runId}${leaving}?`;
+export function rollbackQuestion(
+  runId: string,
+  host: string,
+  restoring: number,
+  left: number,
+  deleting = 0,
+  leftUsers = 0,
+): string {
+  const leaving = [
+    ...(left > 0 ? [`${left} field(s) someone changed since`] : []),
+    ...(leftUsers > 0 ? [`${leftUsers} user(s) it created that changed since`] : []),
+  ];
+  const leave = leaving.length > 0 ? `, leaving ${leaving.join(' and ')} (listed above)` : '';
+  if (deleting === 0) return `Restore ${restoring} user(s) on ${host} as they were before run ${runId}${leave}?`;
+  const deletes = `delete ${deleting} user(s) that run ${runId} created`;
+  return restoring > 0
+    ? `Restore ${restoring} user(s) as they were before run ${runId} and ${deletes}, on ${host}${leave}?`
+    : `D${deletes.slice(1)}, on ${host}${leave}?`;
 }
 
 /** The closing line: the fields left at plan time and those found changed while applying. */

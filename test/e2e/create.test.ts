@@ -2,10 +2,12 @@
  * update --create (issue #11, item 2): users created over real HTTP through the SDK against the emulator, each
  * expectation checked on the emulator's state and its per-route counters.
  */
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GenesysUser } from '../../src/genesys/types.js';
-import { applyUpdate } from '../../src/index.js';
-import { csv, type ReportRecordJson, readJsonlReport, routeCount, writeInput } from './helpers.js';
+import { applyUpdate, rollback } from '../../src/index.js';
+import { asAnotherAdmin, csv, type ReportRecordJson, readJsonlReport, routeCount, writeInput } from './helpers.js';
 import { grantsOf, queuesOf, type RoutingOrg, routingOrg, SUPPORT, skillsOf } from './routing-helpers.js';
 
 const CREATE_ROUTE = 'POST /api/v2/users';
@@ -152,6 +154,91 @@ describe('update --create', () => {
     const [user] = byEmail(emu, 'lib.user@newco.example');
     expect(user).toMatchObject({ division: { id: SUPPORT.id }, preferredName: 'Lib' });
     expect(routeCount(emu.stats(), DELETE_ROUTE)).toBe(0);
+  });
+});
+
+describe('resume after a crash between a creation and its answer', () => {
+  it('settles each unanswered creation by searching its email: the one that landed is not created again', async () => {
+    org = await routingOrg({ users: 20 });
+    const { box, emu } = org;
+    const file = await writeInput(box, 'hires.csv', csv(newHires(3)));
+    const up = await box.cli(['update', file, '--create', '--yes']);
+    expect(up.code).toBe(0);
+    const runId = /\(run (\d{8}-\d{6}-[0-9a-f]{6})\)/.exec(up.stderr)![1]!;
+    const ids = [0, 1, 2].map((i) => byEmail(emu, newEmail(i))[0]!.id);
+    // The state a crash leaves: rows 1 and 2 have their POST journaled and no answer. Row 1's user exists (its POST
+    // landed); row 2's does not (its POST never reached the platform: the deleted user frees its email). Row 3 was
+    // finished before the crash.
+    await asAnotherAdmin(emu, 'DELETE', `/api/v2/users/${ids[1]}`, undefined);
+    const runDir = join(box.dir, '.genesys-bulk', 'runs', runId);
+    const journal = join(runDir, 'lifecycle.jsonl');
+    const intents = (await readFile(journal, 'utf8'))
+      .split('\n')
+      .filter((line) => line.includes('"t":"create"') || line.includes('"row":3,'));
+    await writeFile(journal, `${intents.join('\n')}\n`);
+    // Nor any write of the rest of their rows, which only follows an answer.
+    await rm(join(runDir, 'routing.jsonl'), { force: true });
+    await rm(join(runDir, 'journal.jsonl'), { force: true });
+    const before = routeCount(emu.stats(), CREATE_ROUTE);
+
+    const resumed = await box.cli(['update', '--resume', runId, '--yes', '--report', 'resumed.jsonl']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(routeCount(emu.stats(), CREATE_ROUTE) - before).toBe(1);
+    expect(byEmail(emu, newEmail(0)).map((u) => u.id)).toEqual([ids[0]]);
+    const [recreated] = byEmail(emu, newEmail(1));
+    expect(recreated!.id).not.toBe(ids[1]);
+    expect(skillsOf(emu, recreated!.id)).toEqual({ Billing: 4, Spanish: 3 });
+    expect(queuesOf(emu, recreated!.id)).toEqual(['Sales Inbound']);
+    const report = await readJsonlReport(box, 'resumed.jsonl');
+    expect(report.map((r) => r.status)).toEqual(['created', 'created', 'created']);
+    // The rollback deletes all three: each has the version journaled once its row was applied.
+    const rb = await box.cli(['rollback', runId, '--yes']);
+    expect(rb.code, rb.stderr).toBe(0);
+    for (const id of [ids[0]!, recreated!.id, ids[2]!]) expect(emu.user(id)!.state).toBe('deleted');
+  });
+});
+
+describe('rollback of a run that created users', () => {
+  it('deletes exactly the users unchanged since, leaves the one another admin edited, and says so first', async () => {
+    org = await routingOrg({ users: 30 });
+    const { box, emu, people } = org;
+    const existing = people[0]!;
+    const rows = [...newHires(5), [existing.email!, '', 'Lead', '', '', '', '']];
+    const file = await writeInput(box, 'hires.csv', csv(rows));
+    const up = await box.cli(['update', file, '--create', '--yes']);
+    expect(up.code).toBe(0);
+    const runId = /\(run (\d{8}-\d{6}-[0-9a-f]{6})\)/.exec(up.stderr)![1]!;
+    const ids = Array.from({ length: 5 }, (_, i) => byEmail(emu, newEmail(i))[0]!.id);
+    const edited = ids[2]!;
+    await asAnotherAdmin(emu, 'PATCH', `/api/v2/users/${edited}`, {
+      version: emu.user(edited)!.version,
+      title: 'Edited by another admin',
+    });
+
+    const dry = await box.cli(['rollback', runId, '--dry-run', '--json']);
+    expect(JSON.parse(dry.stdout).summary).toMatchObject({ to_delete: 4, planned: 1, skipped: 1 });
+    expect(routeCount(emu.stats(), DELETE_ROUTE)).toBe(0);
+
+    let question = '';
+    const result = await rollback(runId, {
+      cwd: box.dir,
+      connection: connection(box.env),
+      confirm: (q) => {
+        question = q;
+        return true;
+      },
+    });
+    expect(question).toContain('delete 4 user(s) that run');
+    expect(question).toContain('leaving 1 user(s) it created that changed since');
+    expect(result.summary).toMatchObject({ deleted: 4, updated: 1, skipped: 1 });
+    expect(result.exitCode).toBe(0);
+    for (const id of ids) expect(emu.user(id)!.state).toBe(id === edited ? 'active' : 'deleted');
+    expect(emu.user(edited)!.title).toBe('Edited by another admin');
+    expect(emu.user(existing.id)!.title).toBe(existing.title);
+    expect(routeCount(emu.stats(), DELETE_ROUTE)).toBe(4);
+    const left = result.records.find((r) => r.userId === edited)!;
+    expect(left).toMatchObject({ status: 'skipped', errorCode: 'changed_since' });
+    expect(left.message).toContain('changed since run');
   });
 });
 
