@@ -7,6 +7,7 @@
  */
 
 import {
+  type EmulatorOptions,
   type EmulatorStats,
   type RateLimitAlgorithm,
   type RoutingCatalogue,
@@ -29,6 +30,8 @@ export interface BenchEmulatorOptions {
   rateLimitHeaders: boolean;
   latencyMs: [number, number];
   recordRequests: boolean;
+  /** Family members (issue #12): burst, header model and lag, window origin. */
+  limiter?: Partial<Pick<EmulatorOptions, 'burst' | 'headerModel' | 'headerLagMs' | 'windowOriginMs'>>;
   /** Routing catalogue sizes (the emulator's defaults when left out: 40 skills, 20 queues). */
   skills?: number;
   queues?: number;
@@ -89,6 +92,7 @@ export async function startBenchEmulator(options: BenchEmulatorOptions): Promise
     algorithm: options.algorithm,
     rateLimitHeaders: options.rateLimitHeaders,
     latencyMs: options.latencyMs,
+    ...options.limiter,
     ...(options.skills !== undefined && { skills: options.skills }),
     ...(options.queues !== undefined && { queues: options.queues }),
   });

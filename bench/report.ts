@@ -1,4 +1,7 @@
 /** Targets (computed from the results, never typed by hand) and the markdown views of a results file. */
+import { chartsMarkdown } from './charts.js';
+import { beforeAfterTable, readBefore } from './compare.js';
+import { familyTable, familyTargets } from './family.js';
 import type { BenchResults, MixedCalls, PlanningRecord, RunRecord, Target } from './types.js';
 
 const fmt = (n: number | undefined, digits = 2): string =>
@@ -121,6 +124,7 @@ export function computeTargets(results: BenchResults): Target[] {
     measured: large?.maxRssKb !== undefined ? `${mb(large.maxRssKb)} MB` : 'no run',
     pass: large?.maxRssKb !== undefined ? large.finished && large.maxRssKb / 1024 < 200 : null,
   });
+  targets.push(...familyTargets(results));
   return targets;
 }
 
@@ -289,6 +293,10 @@ export function summaryMarkdown(results: BenchResults): string {
     '',
     planningTable(results),
     '',
+    '### Limiter family (genesys-bulk)',
+    '',
+    familyTable(results),
+    '',
     '### Targets',
     '',
     targetsTable(results.targets),
@@ -333,7 +341,7 @@ held before plus the one it adds. Failures are rows not right (unchanged rows in
 file whose other profile fields changed and users outside it whose profile, skills or queue memberships changed.`;
 }
 
-export function docsMarkdown(results: BenchResults, resultsFile: string): string {
+export function docsMarkdown(results: BenchResults, resultsFile: string, root = '.'): string {
   const s = results.settings;
   const e = results.environment;
   const rate = s.limit / s.windowSeconds;
@@ -396,7 +404,9 @@ emulator's directory), and its ratio as a lower bound.
 - \`npm run bench -- --quick\`: a reduced workload (about a minute); does not rewrite this page unless \`--docs\`.
 - Options: \`--clients genesys-bulk,baseline-naive\`, \`--limiters fixed,sliding,bucket\`, \`--no-limit-change\`,
   \`--no-planning\`, \`--no-mixed\` (skip the mixed profile + routing file), \`--mixed-only\` (only that),
-  \`--cap-factor N\`, \`--keep\` (keep the scratch directory with inputs, reports and logs).
+  \`--no-family\`, \`--only main,limit-change,mixed,planning,family\` (only those parts: \`--only family\` runs the
+  limiter family alone, about 7 minutes), \`--cap-factor N\`, \`--keep\` (keep the scratch directory with inputs,
+  reports and logs). Every run also writes SVG charts to \`bench/results/charts/\`.
 
 ## Environment
 
@@ -446,7 +456,30 @@ ${mixedIntro(results)}
 
 ${mixedTable(results)}
 
-## Targets (issues #4 and #6)
+### Limiter family
+
+Issue #12: genesys-bulk against a seeded sample of the emulator's limiter family (\`src/emulator/family.ts\`, see
+docs/emulator.md): token buckets and GCRA with a burst from 1% to 100% of the window's quota, fixed windows aligned
+to the clock or to the first request, a sliding log and a sliding-window counter; headers truthful, absent, scaled to
+the quota, or stale. The same sample runs on the fake clock in \`test/governor/family.test.ts\`. Each member gets a
+fresh emulator; the baselines are not run. Ratio = the client's wall time (start-up included) ÷ the bound; the request
+span ÷ bound is the pacing alone.
+
+${familyTable(results)}
+
+### Charts
+
+Allowed requests per second (line) against the allowed rate (dashed), and 429s per second (bars), from the client's
+start; the dotted line is the bound. Read from the emulator's counts sampled every 25 ms, so a second's figure can
+carry a few requests of the next.
+
+${chartsMarkdown(results)}
+
+## Before/after (issue #13)
+
+${beforeAfterTable(readBefore(root), results, resultsFile)}
+
+## Targets (issues #4, #6 and #12)
 
 Computed from the results by \`bench/report.ts\`. Issue #6 sets no goal for the mixed file's calls per changed
 user or its ratio: they are reported.

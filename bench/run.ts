@@ -6,6 +6,7 @@
  *   tsx bench/run.ts            full run (~16 min)
  *   tsx bench/run.ts --quick    reduced workload (~1–2 min)
  *   options: --clients a,b  --limiters fixed+headers,...  --no-limit-change  --no-planning  --no-mixed  --mixed-only
+ *            --no-family  --only main,limit-change,mixed,planning,family (e.g. `--only family`: the limiter family)
  *            --cap-factor N  --docs / --no-docs (default: docs for a full run only)  --report-only <results.json>
  */
 import { execFileSync } from 'node:child_process';
@@ -15,7 +16,9 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Baseline, buildBaselines } from './build-clients.js';
+import { writeCharts } from './charts.js';
 import { type EmulatorHandle, startBenchEmulator } from './emulator.js';
+import { FAMILY_PROFILES, runFamily } from './family.js';
 import { analyseLimitChange, pacing, type RequestEvent } from './limit-change.js';
 import { callsMade, generateMixedWorkload, verifyMixed, writeMixedCsv } from './mixed.js';
 import { computeTargets, docsMarkdown, summaryMarkdown } from './report.js';
@@ -165,7 +168,7 @@ function clientCommand(client: ClientName, csv: string, dir: string, bundles: Re
   return { args: [bundles[client], csv] };
 }
 
-function clientEnv(emu: EmulatorHandle): NodeJS.ProcessEnv {
+function clientEnv(emu: Pick<EmulatorHandle, 'url' | 'clientId' | 'clientSecret'>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -547,6 +550,8 @@ async function runPlanning(ctx: RunContext, size: { rows: number; users: number 
 function writeOutputs(results: BenchResults, writeDocs: boolean, resultsFile?: string): void {
   const dir = join(root, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
+  results.charts = writeCharts(results, root);
+  log(`charts: ${results.charts.length} in bench/results/charts/`);
   let file = resultsFile;
   if (!file) {
     file = join(dir, `${results.startedAt.replace(/[:.]/g, '-')}.json`);
@@ -558,7 +563,7 @@ function writeOutputs(results: BenchResults, writeDocs: boolean, resultsFile?: s
   process.stdout.write(`${summaryMarkdown(results)}\n`);
   if (writeDocs) {
     mkdirSync(join(root, 'docs'), { recursive: true });
-    writeFileSync(join(root, 'docs', 'benchmarks.md'), docsMarkdown(results, relative(root, file)));
+    writeFileSync(join(root, 'docs', 'benchmarks.md'), docsMarkdown(results, relative(root, file), root));
     log('wrote docs/benchmarks.md');
   }
 }
@@ -600,6 +605,8 @@ async function main(): Promise<void> {
       'no-planning': { type: 'boolean', default: false },
       'no-mixed': { type: 'boolean', default: false },
       'mixed-only': { type: 'boolean', default: false },
+      'no-family': { type: 'boolean', default: false },
+      only: { type: 'string' },
       'cap-factor': { type: 'string' },
       docs: { type: 'boolean' },
       'no-docs': { type: 'boolean', default: false },
@@ -632,7 +639,15 @@ async function main(): Promise<void> {
     : LIMITERS;
   const writeDocs = values['no-docs'] ? false : (values.docs ?? profile.name === 'full');
   if (values['mixed-only'] && values['no-mixed']) throw new Error('--mixed-only and --no-mixed exclude each other');
+  const PARTS = ['main', 'limit-change', 'mixed', 'planning', 'family'] as const;
+  type Part = (typeof PARTS)[number];
+  const only = values.only?.split(',').map((p) => p.trim());
+  for (const p of only ?? []) {
+    if (!PARTS.includes(p as Part)) throw new Error(`unknown part ${p} in --only; one of ${PARTS.join(', ')}`);
+  }
   const mixedOnly = values['mixed-only'];
+  const wants = (part: Part): boolean =>
+    only ? only.includes(part) : mixedOnly ? part === 'mixed' : part !== 'family' || !values['no-family'];
 
   const startedAt = new Date();
   const notes: string[] = [];
@@ -649,23 +664,38 @@ async function main(): Promise<void> {
 
   const runs: RunRecord[] = [];
   const planning: BenchResults['planning'] = {};
+  let family: BenchResults['family'];
   try {
-    for (const limiter of mixedOnly ? [] : limiters) {
+    for (const limiter of wants('main') ? limiters : []) {
       for (const client of clients) {
         if (client === 'genesys-bulk' && !gbWorks) continue;
         runs.push(await runClient(ctx, client, limiter, 'main'));
       }
     }
     const gbRuns = gbWorks && clients.includes('genesys-bulk');
-    if (gbRuns && !mixedOnly && !values['no-limit-change']) {
+    if (gbRuns && wants('limit-change') && !values['no-limit-change']) {
       runs.push(await runClient(ctx, 'genesys-bulk', LIMITERS[0]!, 'limit-change'));
     }
-    if (gbRuns && !values['no-mixed']) {
+    if (gbRuns && wants('mixed') && !values['no-mixed']) {
       runs.push(await runMixed(ctx, LIMITERS[0]!));
     }
-    if (gbRuns && !mixedOnly && !values['no-planning']) {
+    if (gbRuns && wants('planning') && !values['no-planning']) {
       planning.small = await runPlanning(ctx, profile.planningSmall);
       planning.large = await runPlanning(ctx, profile.planningLarge);
+    }
+    if (gbRuns && wants('family')) {
+      family = await runFamily(
+        {
+          cli: CLI,
+          scratch,
+          latencyMs: profile.latencyMs,
+          capFactor: profile.capFactor,
+          capSlackSeconds: profile.capSlackSeconds,
+          env: clientEnv,
+          log,
+        },
+        FAMILY_PROFILES[profile.name],
+      );
     }
   } finally {
     if (!values.keep) rmSync(scratch, { recursive: true, force: true });
@@ -692,6 +722,7 @@ async function main(): Promise<void> {
     },
     runs,
     planning,
+    ...(family && { family }),
     targets: [],
     notes,
   };

@@ -1,4 +1,5 @@
 /** The shape of a benchmark results file (bench/results/*.json). */
+import type { FamilyMember } from '../src/emulator/family.js';
 import type { RateLimitAlgorithm } from '../src/emulator/limiter.js';
 
 export type ClientName = 'genesys-bulk' | 'baseline-naive' | 'baseline-tutorial';
@@ -161,6 +162,44 @@ export interface Target {
   pass: boolean | null | 'reported';
 }
 
+/** One member of the limiter family (issue #12), run by genesys-bulk over real HTTP. */
+export interface FamilyRecord {
+  label: string;
+  member: FamilyMember;
+  limit: number;
+  windowSeconds: number;
+  rows: number;
+  changes: number;
+  minCalls: number;
+  boundSeconds: number;
+  finished: boolean;
+  exitCode: number | null;
+  /** Wall time of the client process, start-up included (as in the main table). */
+  makespanSeconds: number;
+  ratio: number;
+  /** First to last request the emulator saw, over the bound: the pacing alone. */
+  apiSpanSeconds?: number;
+  requests: number;
+  rateLimited: number;
+  rateLimitedPct: number;
+  failures: number;
+  collateral: number;
+  startupSeconds?: number;
+  perSecond?: { allowed: number[]; limited: number[] };
+  stderrTail?: string;
+}
+
+export interface FamilySettings {
+  seed: number;
+  members: number;
+  limit: number;
+  windowSeconds: number;
+  directoryUsers: number;
+  changes: number;
+  unchanged: number;
+  unknown: number;
+}
+
 export interface BenchResults {
   profile: 'full' | 'quick';
   startedAt: string;
@@ -182,6 +221,10 @@ export interface BenchResults {
   };
   runs: RunRecord[];
   planning: { small?: PlanningRecord; large?: PlanningRecord };
+  /** The limiter family (issue #12), when it ran. */
+  family?: { settings: FamilySettings; runs: FamilyRecord[] };
+  /** SVG charts written with these results, relative to the repository root. */
+  charts?: { name: string; file: string }[];
   targets: Target[];
   notes: string[];
 }

@@ -3,8 +3,10 @@
  * them), the in-flight figure by Little's law, and the pause a 429 puts on every start. Policy is in pacing.ts.
  */
 import type { ApiFailure, ApiOutcome } from '../genesys/types.js';
+import { boostAt, checkRateLimited, type HeadroomCheck, observeCheck, startCheck } from './check.js';
 import type { ResolvedOptions } from './options.js';
 import {
+  BETA,
   type Discovery,
   discoveryRate,
   FIXED_WINDOW_MARGIN,
@@ -36,6 +38,8 @@ const LATE_TOLERANCE_MS = 20;
 const MEASURE_SPAN_MS = 2000;
 /** A rate event is emitted when the rate moves by more than this fraction, or concurrency or source changes. */
 const RATE_EVENT_STEP = 0.05;
+/** Accepted starts are counted over this span, or the headers' window when longer, to fall back to. */
+const ACCEPTED_SPAN_MS = 3000;
 
 export class RateModel {
   source: RateSource = 'initial';
@@ -56,6 +60,17 @@ export class RateModel {
   private lastSlot = Number.NEGATIVE_INFINITY;
   private rateLimitStreak = 0;
   private pausedTotalMs = 0;
+  /** Whether the headers' pace is checked against what the server does (check.ts). */
+  private check: HeadroomCheck | undefined;
+  /** Start times of accepted requests, for the rate actually accepted. */
+  private readonly acceptedStarts: number[] = [];
+  private firstStartAt: number | undefined;
+  private lastHoldAt = Number.NEGATIVE_INFINITY;
+  /**
+   * The count the first answer with headers showed: one request's worth, the unit of the count (`headerPace`). A
+   * fresh limiter counts the first request as 1; one that scales its count to a larger quota, as more.
+   */
+  private firstCount: number | undefined;
 
   constructor(
     private readonly o: ResolvedOptions,
@@ -65,12 +80,38 @@ export class RateModel {
   pace(now: number): Pace {
     const { headers, discovery, o } = this;
     if (headers) {
-      const fromHeaders = headerPace(headers, now, this.starts, headers.fixed ? FIXED_WINDOW_MARGIN : o.safetyMargin);
-      if (!discovery) return fromHeaders;
-      return { ...fromHeaders, ratePerSecond: Math.min(fromHeaders.ratePerSecond, discoveryRate(discovery, now)) };
+      const fromHeaders = this.headerPace(now);
+      const boost = this.check ? boostAt(this.check, now) : 1;
+      // A pace raised above the headers' has shown their model too slow; their hold is part of that model.
+      const paced = boost > 1 ? { ratePerSecond: fromHeaders.ratePerSecond * boost } : fromHeaders;
+      if (!discovery) return paced;
+      return { ...paced, ratePerSecond: Math.min(paced.ratePerSecond, discoveryRate(discovery, now)) };
     }
     if (discovery) return { ratePerSecond: discoveryRate(discovery, now) };
     return { ratePerSecond: o.initialRatePerSecond };
+  }
+
+  /**
+   * The headers' pace, in requests: a count that never went below `unit` counts in units of that many requests (a
+   * limiter that scales its count to a larger quota), so `allowed` and the count are divided by it.
+   */
+  private headerPace(now: number): Pace {
+    const headers = this.headers as HeaderModel;
+    const unit = this.countUnit(headers);
+    const inRequests =
+      unit === 1
+        ? headers
+        : {
+            ...headers,
+            allowed: headers.allowed / unit,
+            ...(headers.quota && { quota: { ...headers.quota, count: headers.quota.count / unit } }),
+          };
+    return headerPace(inRequests, now, this.starts, headers.fixed ? FIXED_WINDOW_MARGIN : this.o.safetyMargin);
+  }
+
+  private countUnit(headers: HeaderModel): number {
+    const unit = this.firstCount;
+    return unit !== undefined && unit > 1 && unit <= headers.allowed / 2 ? unit : 1;
   }
 
   updateRate(now: number): void {
@@ -97,7 +138,9 @@ export class RateModel {
     const interval = 1000 / ratePerSecond;
     const due = this.lastSlot + interval;
     const at = Math.max(due, this.pausedUntil, holdUntil);
+    if (holdUntil > now) this.lastHoldAt = now;
     if (now < at) return { notBefore: at };
+    this.firstStartAt ??= now;
     // Keep the ideal slot when the pace alone held this start and the wake-up was only a little late;
     // otherwise (after idling, a pause or a hold) start a fresh schedule now, so no backlog bursts out.
     const keepSlot =
@@ -106,7 +149,8 @@ export class RateModel {
     const index = this.starts++;
     const recent = this.recentStarts;
     recent.push(now);
-    while ((recent[0] as number) <= now - MEASURE_SPAN_MS) recent.shift();
+    const keep = Math.max(MEASURE_SPAN_MS, this.headers?.windowMs ?? 0);
+    while ((recent[0] as number) <= now - keep) recent.shift();
     return { index };
   }
 
@@ -118,12 +162,21 @@ export class RateModel {
     if (Number.isFinite(held) && held >= 0) {
       this.latencyMs = latencyEwma(this.latencyMs, Math.max(held, outcome.latencyMs || 0));
     }
+    if (outcome.ok) {
+      this.acceptedStarts.push(permit.startedAt);
+      const span = Math.max(ACCEPTED_SPAN_MS, this.headers?.windowMs ?? 0);
+      while ((this.acceptedStarts[0] as number) <= now - span) this.acceptedStarts.shift();
+    }
     const previousAllowed = this.headers?.allowed;
     this.headers = observeHeaders(this.headers, outcome.rateLimit ?? {}, now, permit.index);
     if (this.headers) {
       // The slow start is no ceiling, and a new `allowed` makes any ceiling learned from 429s obsolete.
-      if (this.source !== 'headers' || this.headers.allowed !== previousAllowed) this.discovery = undefined;
+      if (this.source !== 'headers' || this.headers.allowed !== previousAllowed) {
+        this.discovery = undefined;
+        this.check = startCheck(now);
+      }
       this.source = 'headers';
+      this.checkHeaders(outcome, permit, now);
     } else if (this.source === 'initial') {
       this.source = 'discovered';
       this.discovery = startDiscovery(this.o.initialRatePerSecond, now);
@@ -131,6 +184,37 @@ export class RateModel {
     if (outcome.ok) this.rateLimitStreak = 0;
     else if (outcome.kind === 'rate_limited') this.rateLimited(outcome, permit, now);
     this.updateRate(now);
+  }
+
+  /** Whether the headers' pace holds up: raises it while they show headroom (check.ts). */
+  private checkHeaders(outcome: ApiOutcome<unknown>, permit: Permit, now: number): void {
+    const { headers, check } = this;
+    const count = outcome.rateLimit?.count;
+    if (!headers || !check || count === undefined || !Number.isFinite(count)) return;
+    // Only the run's first answer: later ones count other requests too, and stale headers start from zero.
+    if (this.firstCount === undefined) this.firstCount = permit.index === 0 && outcome.ok ? count : 1;
+    const unit = this.countUnit(headers);
+    this.check = observeCheck(check, {
+      now,
+      count: count / unit,
+      allowed: headers.allowed / unit,
+      index: permit.index,
+      busy: !outcome.ok || this.lastHoldAt > check.busyAt,
+      windowMs: headers.windowMs,
+      headerRate: this.headerPace(now).ratePerSecond,
+      sentRate: measuredRate(this.recentStarts, now, MEASURE_SPAN_MS),
+      startedInWindow: this.recentStarts.filter((t) => t > now - headers.windowMs).length,
+    });
+  }
+
+  /** Requests per second accepted over the last span, counted by their starts. */
+  private acceptedRate(now: number): number | undefined {
+    const span = Math.max(ACCEPTED_SPAN_MS, this.headers?.windowMs ?? 0);
+    const paced = this.pace(now).ratePerSecond;
+    // Back to the first long gap: a pause is no measure of what the server takes.
+    const accepted = measuredRate(this.acceptedStarts, now, span, Math.max(250, 3000 / paced));
+    const from = this.acceptedStarts[0];
+    return from !== undefined && now - from >= 1000 ? accepted : undefined;
   }
 
   /** Time paused so far, up to `now`. */
@@ -163,8 +247,15 @@ export class RateModel {
       this.discovery?.phase === 'slow_start'
         ? undefined
         : measuredRate(this.recentStarts, now, MEASURE_SPAN_MS, Math.max(250, 3000 / paced));
-    const failedAt = measured === undefined ? paced : Math.min(paced, measured);
-    this.discovery = throttled(this.discovery, failedAt, Math.max(now, this.pausedUntil));
+    let failedAt = measured === undefined ? paced : Math.min(paced, measured);
+    const resumeAt = Math.max(now, this.pausedUntil);
+    if (this.headers && this.check) {
+      // The headers did not see this coming: their model is wrong for this server. Fall back to what it accepted.
+      this.check = checkRateLimited(this.check, now);
+      const accepted = this.acceptedRate(now);
+      if (accepted !== undefined) failedAt = Math.min(failedAt, accepted / BETA);
+    }
+    this.discovery = throttled(this.discovery, failedAt, resumeAt);
     this.decreasedAtStart = this.starts;
   }
 }

@@ -120,7 +120,9 @@ describe('with rate-limit headers', () => {
       (RATE / 2) * (name === 'fixed' ? FIXED_WINDOW_MARGIN : 0.97) + 0.05,
     );
     expect(r.settledShare).toBeGreaterThanOrEqual(0.95);
-    expect(r.settledShare).toBeLessThanOrEqual(1);
+    // A bucket may add what it holds: the governor uses its burst when the headers show headroom (check.ts).
+    const burst = name === 'bucket' ? LIMIT / 2 / (60 * (RATE / 2)) : 0;
+    expect(r.settledShare).toBeLessThanOrEqual(1 + burst);
   });
 });
 

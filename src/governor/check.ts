@@ -1,0 +1,141 @@
+/**
+ * The governor checking its own model (issue #12): pure policy, times in `clock.now()` ms, rates in requests per second.
+ *
+ * The headers describe a limiter the tool cannot see, and a model built on them can be wrong either way:
+ * - too fast: following them still draws 429s (a bucket whose burst is a small part of the quota, with `allowed` the
+ *   quota, looks like a short window holding the whole quota). Then the rate actually accepted is what the server
+ *   takes, whatever the headers say: model.ts falls back to it (`acceptedRate`) and probes back up along the cubic.
+ * - too slow: whole-second resets make a bucket that refills in a fraction of a second look like a one-second window,
+ *   and a sliding-window counter's "back to zero" is two windows away. Then the headers themselves show headroom: the
+ *   count stays well below `allowed`, and well below what was started within their window (the server forgets
+ *   requests sooner than the model says), for a span with no 429 and no hold. The check then raises the pace above the
+ *   headers' (`boost`), doubling like a slow start, until the count shows pressure; it settles at the rate the
+ *   server drained requests at while the count rose (`drainRate`), and never above what was sent.
+ */
+
+/** The count is "well below" `allowed` under this share: room for a pace that is too slow. */
+export const HEADROOM_SHARE = 0.6;
+/** The count shows pressure at this share: stop raising the pace. */
+export const PRESSURE_SHARE = 0.8;
+/**
+ * How long the headers must show headroom before the pace is raised: three quarters of their window (a fixed window
+ * paced right is over `HEADROOM_SHARE` for the last 40% of each), within these bounds. The upper bound keeps a model
+ * whose window is overstated from wasting a long one; a fixed window raised early meets pressure, then its hold.
+ */
+export const HEADROOM_SPAN_MS: readonly [number, number] = [1000, 6000];
+/** While probing, the boost doubles this often. */
+export const BOOST_DOUBLING_MS = 1000;
+/** Headroom is not judged before the headers' first window has passed, or this long. */
+export const FIRST_WINDOW_CAP_MS = 10_000;
+/** Count samples kept for the drain estimate. */
+const DRAIN_SPAN_MS = 2000;
+
+export interface CountSample {
+  at: number;
+  /** The header count, in requests. */
+  count: number;
+  /** Start index of the request it answered. */
+  index: number;
+}
+
+export interface HeadroomCheck {
+  /** Multiplier on the header pace, ≥ 1. */
+  boost: number;
+  /** Probing: the boost grows from `base` since `since`. */
+  growing: boolean;
+  base: number;
+  since: number;
+  /** Last time the headers, a hold or a 429 showed the limit near: headroom is measured from here. */
+  busyAt: number;
+  samples: CountSample[];
+  /** When the headers were first seen. */
+  startedAt: number;
+}
+
+export function startCheck(now: number): HeadroomCheck {
+  return { boost: 1, growing: false, base: 1, since: now, busyAt: now, samples: [], startedAt: now };
+}
+
+/** The boost at `now`. */
+export function boostAt(check: HeadroomCheck, now: number): number {
+  if (!check.growing) return check.boost;
+  return check.base * 2 ** (Math.max(0, now - check.since) / BOOST_DOUBLING_MS);
+}
+
+/**
+ * The rate the server drained requests at over the samples: what was started between the oldest and newest sample,
+ * less how much the count rose, over the time between. Undefined over less than half a second or a count that fell
+ * by more than was sent (a window turned: nothing drains a fixed window but its end).
+ */
+export function drainRate(samples: readonly CountSample[]): number | undefined {
+  const first = samples[0];
+  const last = samples.at(-1);
+  if (!first || !last || last.at - first.at < 500) return undefined;
+  const started = last.index - first.index;
+  const drained = started - (last.count - first.count);
+  if (drained < 0 || drained > started * 1.5 + 1) return undefined;
+  return (drained * 1000) / (last.at - first.at);
+}
+
+/**
+ * Folds one answer with headers into the check. `sentRate` is the rate requests were started at lately; `headerRate`
+ * the pace the headers give. A hold or a 429 is `busy`.
+ */
+export function observeCheck(
+  check: HeadroomCheck,
+  o: {
+    now: number;
+    count: number;
+    allowed: number;
+    index: number;
+    busy: boolean;
+    windowMs: number;
+    headerRate: number;
+    sentRate: number | undefined;
+    /** Requests started within the headers' window up to now. */
+    startedInWindow: number;
+  },
+): HeadroomCheck {
+  const { now } = o;
+  const samples = [...check.samples, { at: now, count: o.count, index: o.index }].filter(
+    (s) => s.at > now - DRAIN_SPAN_MS,
+  );
+  const share = o.count / o.allowed;
+  const next: HeadroomCheck = { ...check, samples };
+  if (o.busy || share >= PRESSURE_SHARE) {
+    if (check.growing || check.boost > 1) {
+      // Settle where the server drains, never above what was sent, never below the headers' own pace.
+      const current = boostAt(check, now) * o.headerRate;
+      const drained = drainRate(samples);
+      const sent = o.sentRate ?? current;
+      const settle = Math.min(current, sent, drained ?? sent * 0.8) * (o.busy ? 0.9 : 0.97);
+      next.boost = Math.max(1, settle / o.headerRate);
+    }
+    next.growing = false;
+    next.busyAt = now;
+    return next;
+  }
+  // A count that still holds most of what was started within the window agrees with the window: a sliding log, or a
+  // fixed window late in its turn. Only a server that forgets requests sooner than the window has room to spare.
+  if (share > HEADROOM_SHARE || o.count >= HEADROOM_SHARE * o.startedInWindow) {
+    // Near the limit but not at it: keep the pace (a boost stays), and wait for headroom again.
+    if (check.growing) next.boost = boostAt(check, now);
+    next.growing = false;
+    next.busyAt = now;
+    return next;
+  }
+  const [minSpan, maxSpan] = HEADROOM_SPAN_MS;
+  // Not within the first window: its count has not had time to show what the server forgets (stale headers least).
+  const quiet = now - check.busyAt >= Math.min(maxSpan, Math.max(minSpan, 0.75 * o.windowMs));
+  if (!check.growing && quiet && now - check.startedAt >= Math.min(FIRST_WINDOW_CAP_MS, o.windowMs)) {
+    next.growing = true;
+    next.base = check.boost;
+    next.since = now;
+  }
+  return next;
+}
+
+/** A 429: the headers missed it; stop raising the pace (model.ts caps it at the rate accepted). */
+export function checkRateLimited(check: HeadroomCheck, now: number): HeadroomCheck {
+  return { ...check, boost: boostAt(check, now), growing: false, busyAt: now };
+}

@@ -1,0 +1,81 @@
+/** The model check's policy (src/governor/check.ts), pure. */
+import { describe, expect, test } from 'vitest';
+import {
+  BOOST_DOUBLING_MS,
+  boostAt,
+  checkRateLimited,
+  drainRate,
+  type HeadroomCheck,
+  observeCheck,
+  startCheck,
+} from '../../src/governor/check.js';
+
+const base = { allowed: 10, busy: false, windowMs: 1000, headerRate: 9.7, sentRate: 9.7 };
+
+/** Feeds answers every 100 ms from `from` for `ms`, a request each, with `count(i)`. */
+function feed(check: HeadroomCheck, from: number, ms: number, count: (i: number) => number, extra = {}) {
+  let c = check;
+  for (let i = 0; i * 100 < ms; i++) {
+    c = observeCheck(c, { ...base, now: from + i * 100, count: count(i), index: i, startedInWindow: 10, ...extra });
+  }
+  return c;
+}
+
+describe('drainRate', () => {
+  test('what was started less the rise of the count, over the time between', () => {
+    const samples = [
+      { at: 0, count: 2, index: 0 },
+      { at: 1000, count: 7, index: 25 },
+    ];
+    expect(drainRate(samples)).toBe(20);
+  });
+
+  test('undefined over less than half a second, or when the count fell by more than was sent (a window turned)', () => {
+    expect(
+      drainRate([
+        { at: 0, count: 1, index: 0 },
+        { at: 400, count: 1, index: 8 },
+      ]),
+    ).toBeUndefined();
+    expect(
+      drainRate([
+        { at: 0, count: 90, index: 0 },
+        { at: 1000, count: 5, index: 20 },
+      ]),
+    ).toBeUndefined();
+  });
+});
+
+describe('observeCheck', () => {
+  test('a count well below allowed and below what was started raises the pace once the span has passed', () => {
+    const quiet = feed(startCheck(0), 0, 1500, () => 1);
+    expect(quiet.growing).toBe(true);
+    expect(boostAt(quiet, quiet.since + BOOST_DOUBLING_MS)).toBeCloseTo(2 * quiet.base, 9);
+  });
+
+  test('no raise while the count holds most of what was started within the window (a sliding log, a fixed window late on)', () => {
+    const c = feed(startCheck(0), 0, 5000, () => 5, { startedInWindow: 6 });
+    expect(c.growing).toBe(false);
+    expect(c.boost).toBe(1);
+  });
+
+  test('pressure settles the boost at the drain rate, never above what was sent', () => {
+    let c: HeadroomCheck = { ...startCheck(0), growing: true, base: 2, since: 0, startedAt: -10_000 };
+    // Sent at 25/s while the count rose 7 in 0.8 s: the server drained about 16/s.
+    for (let i = 0; i <= 20; i++) {
+      const count = Math.min(8, 1 + i * 0.35);
+      c = observeCheck(c, { ...base, now: i * 40, count, index: i, sentRate: 25, startedInWindow: 25 });
+    }
+    expect(c.growing).toBe(false);
+    const settled = c.boost * base.headerRate;
+    expect(settled).toBeGreaterThan(15);
+    expect(settled).toBeLessThanOrEqual(25 * 0.97);
+  });
+
+  test('a 429 stops the raise where it was', () => {
+    const growing: HeadroomCheck = { ...startCheck(0), growing: true, base: 1, since: 0 };
+    const stopped = checkRateLimited(growing, BOOST_DOUBLING_MS);
+    expect(stopped).toMatchObject({ growing: false, busyAt: BOOST_DOUBLING_MS });
+    expect(stopped.boost).toBeCloseTo(2, 9);
+  });
+});
