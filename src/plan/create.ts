@@ -74,7 +74,6 @@ export function planCreate(
       // The division is set by the creation itself; what is left is a new user's skills, queues, roles…
       const { division: _set, ...rest } = routingChanges;
       routing = planRouting(blankRouting(division.id), rest, ctx.resolvers);
-      diffs.push(...routing.diffs);
     }
   } catch (err) {
     if (!isRowProblem(err)) throw err;
@@ -90,7 +89,7 @@ export function planCreate(
   }
   if (state === 'inactive') body.state = 'inactive';
   return {
-    row: { ...base, status: 'create', diffs },
+    row: { ...base, status: 'create', diffs, ...(routing && routing.diffs.length > 0 ? { routing } : {}) },
     spec: { rowNumber: row.rowNumber, email, body, division: division.name },
     ...(routing && routing.diffs.length > 0 ? { routing } : {}),
   };

@@ -3,6 +3,7 @@ import type { InputRow, InvalidRow, ManagerRef } from '../input/index.js';
 import {
   decodePlannedRow,
   encodePlannedRow,
+  PLAN_SCHEMA_VERSION,
   type Plan,
   type PlannedRow,
   type PlanSummary,
@@ -21,12 +22,12 @@ export interface EncodedPlan {
 
 /** The plan's rows decoded one at a time, each time they are read. */
 export function viewOf(plan: EncodedPlan): PlanView {
-  return { schemaVersion: 1, summary: plan.summary, rows: decodedRows(plan.rows) };
+  return { schemaVersion: PLAN_SCHEMA_VERSION, summary: plan.summary, rows: decodedRows(plan.rows) };
 }
 
 /** The whole plan as objects: for the stages that need every row at once (routing, apply). */
 export function decodePlan(plan: EncodedPlan): Plan {
-  return { schemaVersion: 1, summary: plan.summary, rows: plan.rows.map(decodePlannedRow) };
+  return { schemaVersion: PLAN_SCHEMA_VERSION, summary: plan.summary, rows: plan.rows.map(decodePlannedRow) };
 }
 
 function decodedRows(rows: readonly string[]): Iterable<PlannedRow> {

@@ -16,11 +16,15 @@ export {
   viewOf,
 } from './incremental.js';
 export {
+  hasProfileWork,
+  hasRoutingWork,
+  PLAN_SCHEMA_VERSION,
   type Plan,
   type PlannedRow,
   type PlannedStatus,
   type PlanSummary,
   type PlanView,
+  rowDiffs,
   rowKeyString,
   summarise,
 } from './plan.js';

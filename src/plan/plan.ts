@@ -1,6 +1,7 @@
 import type { GenesysUser, UserPatch } from '../genesys/types.js';
-import type { InputRow, InvalidRow, ManagerRef, RowKey } from '../input/index.js';
+import type { InputRow, InvalidRow, ManagerRef, ProfileChanges, RowKey } from '../input/index.js';
 import { isRowProblem } from './errors.js';
+import type { RoutingPlan } from './routing.js';
 import { type FieldDiff, planUserChange } from './user-change.js';
 
 /** `create`: a user to create (update --create); `delete`: a user a rollback deletes (one its run created). */
@@ -13,12 +14,35 @@ export interface PlannedRow {
   key: string;
   userId?: string;
   status: PlannedStatus;
+  /** The profile part: its diffs, realised by `patch` and `state`, against the user at `baseVersion`. */
   diffs: FieldDiff[];
   patch?: Omit<UserPatch, 'version'>;
   state?: 'active' | 'inactive';
   /** The user's version the plan was computed against. */
   baseVersion?: number;
+  /** The routing part: present when the row's routing columns change something. */
+  routing?: RoutingPlan;
+  /** What the row asked for, kept in a run folder so that a resume plans it again against the user as it is then. */
+  changes?: ProfileChanges;
   note?: string;
+}
+
+/** The schema version of a plan (and of a run folder's plan.json): 2 since a row holds its routing part. */
+export const PLAN_SCHEMA_VERSION = 2;
+
+/** Every diff of a row: the profile part's, then the routing part's. */
+export function rowDiffs(p: PlannedRow): FieldDiff[] {
+  return p.routing === undefined || p.routing.diffs.length === 0 ? p.diffs : [...p.diffs, ...p.routing.diffs];
+}
+
+/** Whether a row has profile writes (a PATCH of fields, or of `state`). */
+export function hasProfileWork(p: PlannedRow): boolean {
+  return p.patch !== undefined || p.state !== undefined;
+}
+
+/** Whether a row has routing writes. */
+export function hasRoutingWork(p: PlannedRow): boolean {
+  return p.routing !== undefined && p.routing.diffs.length > 0;
 }
 
 export interface PlanSummary {
@@ -31,7 +55,7 @@ export interface PlanSummary {
 }
 
 export interface Plan {
-  schemaVersion: 1;
+  schemaVersion: typeof PLAN_SCHEMA_VERSION;
   summary: PlanSummary;
   /** In row order. */
   rows: PlannedRow[];
@@ -42,7 +66,7 @@ export interface Plan {
  * is one; so is the plan of a 100,000-row file, whose rows are held encoded (see encodePlannedRow).
  */
 export interface PlanView {
-  schemaVersion: 1;
+  schemaVersion: typeof PLAN_SCHEMA_VERSION;
   summary: PlanSummary;
   rows: Iterable<PlannedRow>;
 }
@@ -58,6 +82,8 @@ type EncodedRow = [
   patch: PlannedRow['patch'] | null,
   state: PlannedRow['state'] | null,
   note: string | null,
+  routing?: RoutingPlan | null,
+  changes?: ProfileChanges | null,
 ];
 
 /**
@@ -77,11 +103,14 @@ export function encodePlannedRow(p: PlannedRow): string {
     p.state ?? null,
     p.note ?? null,
   ];
+  if (p.routing !== undefined || p.changes !== undefined) encoded.push(p.routing ?? null, p.changes ?? null);
   return JSON.stringify(encoded);
 }
 
 export function decodePlannedRow(text: string): PlannedRow {
-  const [rowNumber, line, key, status, userId, baseVersion, diffs, patch, state, note] = JSON.parse(text) as EncodedRow;
+  const [rowNumber, line, key, status, userId, baseVersion, diffs, patch, state, note, routing, changes] = JSON.parse(
+    text,
+  ) as EncodedRow;
   const row: PlannedRow = {
     rowNumber,
     line,
@@ -94,6 +123,8 @@ export function decodePlannedRow(text: string): PlannedRow {
   if (state !== null) row.state = state;
   if (baseVersion !== null) row.baseVersion = baseVersion;
   if (note !== null) row.note = note;
+  if (routing != null) row.routing = routing;
+  if (changes != null) row.changes = changes;
   return row;
 }
 
@@ -165,7 +196,7 @@ export function summarise(rows: Iterable<PlannedRow>): PlanSummary {
   for (const row of rows) {
     total++;
     byStatus[row.status]++;
-    for (const d of row.diffs) counts.set(d.field, (counts.get(d.field) ?? 0) + 1);
+    for (const d of rowDiffs(row)) counts.set(d.field, (counts.get(d.field) ?? 0) + 1);
     if (row.patch !== undefined) requests++;
     if (row.state !== undefined) requests++;
   }

@@ -1,6 +1,6 @@
 import { colorVetoed } from '../colors.js';
 import { escapeControls, escapeJsonText } from '../text.js';
-import type { PlannedRow, PlanView } from './plan.js';
+import { type PlannedRow, type PlanView, rowDiffs } from './plan.js';
 import { fieldGroup } from './routing-fields.js';
 
 export interface RenderOptions {
@@ -68,7 +68,7 @@ function renderRow(row: PlannedRow, paint: (style: Paint, text: string) => strin
     case 'change':
       return [
         `${paint('yellow', '~')} ${label}`,
-        ...row.diffs.map(
+        ...rowDiffs(row).map(
           (d) =>
             `    ${escapeControls(d.field)}: ${paint('red', formatValue(d.before))} → ${paint('green', formatValue(d.after))}`,
         ),
@@ -77,7 +77,7 @@ function renderRow(row: PlannedRow, paint: (style: Paint, text: string) => strin
     case 'create':
       return [
         `${paint('green', '+')} ${label}: create`,
-        ...row.diffs.map((d) => `    ${escapeControls(d.field)}: ${paint('green', formatValue(d.after))}`),
+        ...rowDiffs(row).map((d) => `    ${escapeControls(d.field)}: ${paint('green', formatValue(d.after))}`),
       ];
     case 'delete':
       return [`${paint('red', '-')} ${label}: delete${row.note ? ` (${escapeControls(row.note)})` : ''}`];
@@ -154,11 +154,18 @@ export function* planJsonChunks(plan: PlanView): Generator<string> {
     first = false;
     if (key === 'rows') {
       let i = 0;
-      for (const row of value as Iterable<PlannedRow>) yield `${i++ === 0 ? '[' : ','}\n    ${pretty(row, '    ')}`;
+      for (const row of value as Iterable<PlannedRow>)
+        yield `${i++ === 0 ? '[' : ','}\n    ${pretty(shownRow(row), '    ')}`;
       yield i === 0 ? '[]' : '\n  ]';
     } else yield pretty(value, '  ');
   }
   yield '\n}';
+}
+
+/** A row as `--json` shows it: every diff in one list; the calls and the request are the run's business. */
+function shownRow(row: PlannedRow): Omit<PlannedRow, 'routing' | 'changes'> {
+  const { routing: _routing, changes: _changes, ...shown } = row;
+  return { ...shown, diffs: rowDiffs(row) };
 }
 
 /** A value as JSON.stringify(…, null, 2) prints it nested at `indent`: string values hold no raw newline. */

@@ -3,11 +3,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, ValidationError } from '../errors.js';
 import { assertRunFolder, ensurePrivateDir, writePrivateFileAtomic } from '../fsutil.js';
-import type { ProfileChanges } from '../input/index.js';
-import type { Plan, RoutingPlan } from '../plan/index.js';
+import { PLAN_SCHEMA_VERSION, type Plan } from '../plan/index.js';
 import type { ReportRecord } from '../report.js';
 import type { SavedLifecycle } from './lifecycle-journal.js';
 import type { Catalogue } from './routing.js';
+import { type SavedPlanV1, upgradeSavedPlan } from './saved-plan-v1.js';
 
 /**
  * A run folder: one per run under the state directory (mode 0700), holding
@@ -46,11 +46,14 @@ export interface RunTarget {
   clientId: string;
 }
 
-/** What a run folder's plan.json holds: enough to resume without the input file. */
+/**
+ * What a run folder's plan.json holds: enough to resume without the input file. Each row holds its profile part,
+ * its routing part and what it asked for (`changes`, on every row that had a user). `plan.schemaVersion` is
+ * PLAN_SCHEMA_VERSION; a version 1 file (the routing parts and the requests in maps beside the rows) is converted as
+ * it is read (saved-plan-v1.ts).
+ */
 export interface SavedPlan {
   plan: Plan;
-  /** The requested changes of every row that had a user, by row number. */
-  changes: Record<string, ProfileChanges>;
   /** Manager references resolved at plan time: `id:<uuid>` or `email:<address>` → user id. */
   managers: Record<string, string>;
   /** Rows that need no work (repeats, key-only rows): in the report, never written. */
@@ -64,8 +67,6 @@ export interface SavedPlan {
 export interface SavedRouting {
   /** The catalogues the names were resolved against; a resume and a rollback resolve against them again. */
   catalogue: Catalogue;
-  /** Each changing row's routing plan, by row number. */
-  plans: Record<string, RoutingPlan>;
   /** A rollback restores users who had no role: see PlanRoutingOptions. */
   allowNoRoles?: boolean;
 }
@@ -120,20 +121,25 @@ export async function readRunMeta(dir: string): Promise<RunMeta> {
 
 export async function readSavedPlan(dir: string): Promise<SavedPlan> {
   const path = join(dir, 'plan.json');
-  let saved: SavedPlan;
+  let saved: unknown;
   try {
-    saved = JSON.parse(await readFile(path, 'utf8')) as SavedPlan;
+    saved = JSON.parse(await readFile(path, 'utf8'));
   } catch (err) {
     throw new ValidationError(
       `${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'not JSON'}); the run cannot be continued or rolled back from it.`,
     );
   }
-  if (saved?.plan?.schemaVersion !== 1 || !Array.isArray(saved.plan.rows)) {
-    throw new ValidationError(
-      `${path} is not a plan this version of genesys-bulk can read (schema version ${JSON.stringify(saved?.plan?.schemaVersion)}).`,
-    );
+  const plan = (saved as { plan?: { schemaVersion?: unknown; rows?: unknown } } | null)?.plan;
+  const version = plan?.schemaVersion;
+  if (typeof plan !== 'object' || plan === null || !Array.isArray(plan.rows)) {
+    throw new ValidationError(`${path} holds no plan; the run cannot be continued or rolled back from it.`);
   }
-  return saved;
+  if (version === PLAN_SCHEMA_VERSION) return saved as SavedPlan;
+  if (version === 1 || version === undefined) return upgradeSavedPlan(saved as SavedPlanV1);
+  throw new ValidationError(
+    `${path} has plan schema version ${JSON.stringify(version)}; this version of genesys-bulk reads versions 1 to ` +
+      `${PLAN_SCHEMA_VERSION}. Continue or roll back the run with the version of genesys-bulk that made it (see its run.json).`,
+  );
 }
 
 /** A run folder as a resume or a rollback reads it. */

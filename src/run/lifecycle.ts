@@ -231,7 +231,7 @@ async function runCreates(
     ctx.routingReads(emptyRoutingCost()),
     withRouting.map((e) => {
       const needs = needsOf(e.item.spec.changes.routing!, resolvers!);
-      return { user: e.user, needs: e.fresh ? { ...needs, skills: false, languages: false, queueIds: [] } : needs };
+      return { user: e.user, needs: e.fresh ? { ...needs, skills: false, languages: false, members: {} } : needs };
     }),
   );
   for (const e of existing) {

@@ -1,4 +1,4 @@
-import type { PlannedRow, PlannedStatus } from '../plan/index.js';
+import { type PlannedRow, type PlannedStatus, rowDiffs } from '../plan/index.js';
 import type { ReportRecord, RowStatus } from '../report.js';
 import type { ApplyResult } from './apply.js';
 import type { WorkItem, WorkOutcome } from './engine.js';
@@ -116,7 +116,7 @@ export function combine(p: PlannedRow, parts: readonly Part[]): ReportRecord {
     key: p.key,
     ...(p.userId ? { userId: p.userId } : {}),
     status: top.status,
-    changes: p.diffs.map((d) => ({ field: d.field, before: d.before, after: d.after })),
+    changes: rowDiffs(p).map((d) => ({ field: d.field, before: d.before, after: d.after })),
     ...(errored.length > 0 ? { errorCode: errored[0]!.errorCode } : {}),
     ...(message ? { message } : {}),
     attempts: parts.reduce((n, x) => n + x.attempts, 0),
@@ -137,7 +137,7 @@ export function recordFromPlan(p: PlannedRow, status: RowStatus | PlannedStatus)
     key: p.key,
     ...(p.userId ? { userId: p.userId } : {}),
     status: PLANNED_AS[status as PlannedStatus] ?? (status as RowStatus),
-    changes: p.diffs.map((d) => ({ field: d.field, before: d.before, after: d.after })),
+    changes: rowDiffs(p).map((d) => ({ field: d.field, before: d.before, after: d.after })),
     ...(p.note ? { message: p.note } : {}),
     attempts: 0,
   };

@@ -1,7 +1,10 @@
 import {
   catalogueResolvers,
+  hasProfileWork,
+  hasRoutingWork,
   isRowProblem,
   needsOf,
+  PLAN_SCHEMA_VERSION,
   type PlannedRow,
   planRouting,
   planRoutingCalls,
@@ -18,7 +21,7 @@ import { lockRun, type RunLock } from './lock.js';
 import { combine, GONE, lazyMap, type Part, recordFromPlan, type Work, withSkipped } from './outcome.js';
 import { type CommandOptions, managerLookup, type Proposal, runPipeline } from './pipeline.js';
 import { resolveUsers, UserIndex } from './resolve.js';
-import { emptyRoutingCost, hasProfileWork, profileDiffs, readCurrentRouting } from './routing.js';
+import { emptyRoutingCost, readCurrentRouting } from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
 import type { UpdateResult } from './summary.js';
 
@@ -59,10 +62,9 @@ export async function runResume(opts: CommandOptions, runId: string): Promise<Up
         else routed.set(rec.row, rec);
       }
     }
-    const routingPlans = saved.routing?.plans ?? {};
     const changing = saved.plan.rows.filter((r) => r.status === 'change');
     const pending = changing.filter((r) => hasProfileWork(r) && !settled.has(r.rowNumber));
-    const pendingRouting = changing.filter((r) => routingPlans[r.rowNumber] !== undefined && !routed.has(r.rowNumber));
+    const pendingRouting = changing.filter((r) => hasRoutingWork(r) && !routed.has(r.rowNumber));
     opts.log.info(
       { runId, settled: settled.size, pending: pending.length, routingPending: pendingRouting.length },
       'Resuming',
@@ -76,7 +78,7 @@ export async function runResume(opts: CommandOptions, runId: string): Promise<Up
     const priorProfile = new Map<number, Part>();
     for (const p of pending) {
       const user = index.byId.get(p.userId!);
-      const changes = saved.changes[String(p.rowNumber)];
+      const changes = p.changes;
       // Judged against the original plan, so that an edit made by someone else while the run was stopped is
       // still reported as a conflict, and the report shows what the run changes rather than what was left.
       if (user && changes)
@@ -84,7 +86,7 @@ export async function runResume(opts: CommandOptions, runId: string): Promise<Up
           rowNumber: p.rowNumber,
           user,
           changes,
-          baseline: profileDiffs(p.diffs),
+          baseline: p.diffs,
           wroteBefore: wrote.has(p.rowNumber),
         });
       else priorProfile.set(p.rowNumber, GONE);
@@ -112,7 +114,7 @@ export async function runResume(opts: CommandOptions, runId: string): Promise<Up
     for (const p of pendingRouting) if (!index.byId.has(p.userId!)) priorRouting.set(p.rowNumber, GONE);
     if (resumable.length > 0 && saved.routing) {
       const resolvers = catalogueResolvers(saved.routing.catalogue);
-      const changesOf = (p: PlannedRow) => saved.changes[String(p.rowNumber)]?.routing ?? {};
+      const changesOf = (p: PlannedRow) => p.changes?.routing ?? {};
       const read = await readCurrentRouting(
         ctx.routingReads(routingCost),
         resumable.map((p) => ({ user: index.byId.get(p.userId!)!, needs: needsOf(changesOf(p), resolvers) })),
@@ -158,7 +160,7 @@ export async function runResume(opts: CommandOptions, runId: string): Promise<Up
     const prior = (n: number) =>
       [priorProfile.get(n), priorRouting.get(n), life.prior.get(n)].filter((x): x is Part => x !== undefined);
     const proposal: Proposal = {
-      plan: { schemaVersion: 1, summary, rows: shown },
+      plan: { schemaVersion: PLAN_SCHEMA_VERSION, summary, rows: shown },
       calls,
       users: users + lifecycle,
       question: (host) =>
@@ -191,7 +193,8 @@ export async function runResume(opts: CommandOptions, runId: string): Promise<Up
 function whatIsLeft(saved: SavedPlan, work: Work): Map<number, PlannedRow> {
   const managerId = managerLookup(saved);
   const left = new Map<number, PlannedRow>();
-  const byRow = new Map(saved.plan.rows.map((p) => [p.rowNumber, p]));
+  // Each part is planned again on its own: a row's parts left are what this attempt shows.
+  const byRow = new Map(saved.plan.rows.map(({ routing: _done, ...p }) => [p.rowNumber, p]));
   for (const item of work.items) {
     const p = byRow.get(item.rowNumber)!;
     try {
@@ -213,7 +216,7 @@ function whatIsLeft(saved: SavedPlan, work: Work): Map<number, PlannedRow> {
     const p = byRow.get(w.rowNumber)!;
     const row = left.get(w.rowNumber) ?? { ...p, status: 'unchanged', diffs: [] };
     if (row.status === 'invalid') continue;
-    left.set(w.rowNumber, { ...row, status: 'change', diffs: [...row.diffs, ...w.plan.diffs] });
+    left.set(w.rowNumber, { ...row, status: 'change', routing: w.plan });
   }
   return left;
 }

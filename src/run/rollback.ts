@@ -7,16 +7,18 @@ import {
   type CurrentRouting,
   catalogueResolvers,
   type FieldDiff,
+  hasProfileWork,
+  hasRoutingWork,
   inverseRoutingChanges,
   isRoutingField,
   isRowProblem,
   kindsOfFields,
   needsOfFields,
+  PLAN_SCHEMA_VERSION,
   type Plan,
   type PlannedRow,
   planRoutingCalls,
   planUserChange,
-  type RoutingPlan,
   readField,
   readRoutingField,
   sameRoutingValue,
@@ -36,7 +38,7 @@ import { type Part, unexecutedRecords } from './outcome.js';
 import { type CommandOptions, type Proposal, runPipeline } from './pipeline.js';
 import { resolveUsers, UserIndex } from './resolve.js';
 import { inverseOf } from './restore.js';
-import { emptyRoutingCost, hasProfileWork, loadCatalogue, readCurrentRouting, withRouting } from './routing.js';
+import { emptyRoutingCost, loadCatalogue, readCurrentRouting, withRouting } from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
 import type { UpdateResult } from './summary.js';
 
@@ -181,9 +183,7 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   const resolvers = catalogue ? catalogueResolvers(catalogue) : undefined;
 
   const rows: PlannedRow[] = [];
-  const changes: Record<string, ProfileChanges> = {};
   const managers: Record<string, string> = {};
-  const plans: Record<string, RoutingPlan> = {};
   const items: WorkItem[] = [];
   const routing: RoutingWork[] = [];
   const prior = new Map<number, Part>();
@@ -239,12 +239,9 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
       baseVersion: user.version,
       ...(note ? { note } : {}),
     };
-    let routingPlan: RoutingPlan | undefined;
     if (routingInverse && routingNow && resolvers) {
       try {
-        const merged = withRouting(row, routingNow, routingInverse, resolvers, { allowNoRoles: true });
-        row = merged.row;
-        routingPlan = merged.plan;
+        row = withRouting(row, routingNow, routingInverse, resolvers, { allowNoRoles: true });
       } catch (err) {
         if (!(err instanceof UnresolvedRoutingNameError)) throw err;
         // The diff names an item the catalogue no longer has by that name (deleted since the run).
@@ -252,13 +249,12 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
         continue;
       }
     }
+    row.changes = { ...inverse, ...(routingInverse ? { routing: routingInverse } : {}) };
     rows.push(row);
-    changes[String(rowNumber)] = { ...inverse, ...(routingInverse ? { routing: routingInverse } : {}) };
     if (row.status === 'change') {
       if (hasProfileWork(row)) items.push({ rowNumber, user, changes: inverse });
-      if (routingPlan) {
-        plans[rowNumber] = routingPlan;
-        routing.push({ rowNumber, userId: w.userId, plan: routingPlan });
+      if (row.routing !== undefined && hasRoutingWork(row)) {
+        routing.push({ rowNumber, userId: w.userId, plan: row.routing });
       }
     } else if (row.status === 'unchanged' && changedSince.length > 0)
       prior.set(rowNumber, { status: 'skipped', attempts: 0 });
@@ -267,7 +263,7 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   const deletions = planDeletions(runId, created, index, rows.length + 1);
   rows.push(...deletions.rows);
   for (const [n, part] of deletions.prior) prior.set(n, part);
-  const plan: Plan = { schemaVersion: 1, summary: summarise(rows), rows };
+  const plan: Plan = { schemaVersion: PLAN_SCHEMA_VERSION, summary: summarise(rows), rows };
   const routingCalls = planRoutingCalls(routing.map((r) => ({ userId: r.userId, plan: r.plan })));
   const restoring = rows.filter((r) => r.status === 'change').length;
   const proposal: Proposal = {
@@ -298,9 +294,8 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
     prepare: () => {
       const saved: SavedPlan = {
         plan,
-        changes,
         managers,
-        ...(catalogue ? { routing: { catalogue, plans, allowNoRoles: true } } : {}),
+        ...(catalogue ? { routing: { catalogue, allowNoRoles: true } } : {}),
         ...(deletions.items.length > 0
           ? {
               lifecycle: {

@@ -16,8 +16,6 @@ import {
   type Catalogue,
   type CatalogueIndex,
   type CurrentRouting,
-  type FieldDiff,
-  isRoutingField,
   isRowProblem,
   type PlannedRow,
   type PlanRoutingOptions,
@@ -282,17 +280,9 @@ export async function readCurrentRouting(
 // ---------------------------------------------------------------------------------------------------------------
 // planning
 
-/** Whether a planned row has profile writes (a PATCH of fields, or of `state`). */
-export function hasProfileWork(p: PlannedRow): boolean {
-  return p.patch !== undefined || p.state !== undefined;
-}
-
-export const profileDiffs = (diffs: readonly FieldDiff[]): FieldDiff[] => diffs.filter((d) => !isRoutingField(d.field));
-
 /**
- * A planned row with its routing diffs merged in (after the profile's, so that the report reads profile first), and
- * its status set from all of them. A change that the platform could not take (it would leave a user without a role)
- * makes the whole row invalid: a row is applied whole or not at all.
+ * A planned row with its routing part, and its status set from both parts. A change that the platform could not
+ * take (it would leave a user without a role) makes the whole row invalid: a row is applied whole or not at all.
  */
 export function withRouting(
   row: PlannedRow,
@@ -300,7 +290,7 @@ export function withRouting(
   routing: RoutingChanges,
   resolvers: RoutingResolvers,
   options: PlanRoutingOptions = {},
-): { row: PlannedRow; plan?: RoutingPlan } {
+): PlannedRow {
   let plan: RoutingPlan;
   try {
     plan = planRouting(current, routing, resolvers, options);
@@ -308,17 +298,15 @@ export function withRouting(
     if (!isRowProblem(err)) throw err;
     const { rowNumber, line, key, userId } = row;
     return {
-      row: {
-        rowNumber,
-        line,
-        key,
-        ...(userId !== undefined ? { userId } : {}),
-        status: 'invalid',
-        diffs: [],
-        note: err.message,
-      },
+      rowNumber,
+      line,
+      key,
+      ...(userId !== undefined ? { userId } : {}),
+      status: 'invalid',
+      diffs: [],
+      note: err.message,
     };
   }
-  if (plan.diffs.length === 0) return { row };
-  return { row: { ...row, status: 'change', diffs: [...row.diffs, ...plan.diffs] }, plan };
+  if (plan.diffs.length === 0) return row;
+  return { ...row, status: 'change', routing: plan };
 }

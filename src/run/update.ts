@@ -13,14 +13,16 @@ import {
   catalogueResolvers,
   cataloguesNeeded,
   decodePlan,
+  hasProfileWork,
+  hasRoutingWork,
   IncrementalPlanner,
   needsOf,
+  PLAN_SCHEMA_VERSION,
   type Plan,
   type PlannedRow,
   type PlanView,
   planRoutingCalls,
   type RoutingCall,
-  type RoutingPlan,
   summarise,
   viewOf,
 } from '../plan/index.js';
@@ -39,7 +41,6 @@ import { projectionFor, resolveUsers } from './resolve.js';
 import {
   checkRoutingNames,
   emptyRoutingCost,
-  hasProfileWork,
   loadCatalogue,
   type RoutingReadDeps,
   readCurrentRouting,
@@ -208,7 +209,6 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   );
 
   const rowByNumber = new Map(rows.map((r) => [r.rowNumber, r]));
-  const routingPlans: Record<string, RoutingPlan> = {};
   let routingCalls: RoutingCall[] = [];
   // A dry run without routing columns reads its rows one at a time from the encoded plan; the rest need them all.
   let plan: Plan | undefined;
@@ -216,14 +216,9 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     plan = await planRoutingRows(decodePlan(encoded), catalogue, routingDeps, {
       changesOf: (n) => rowByNumber.get(n)?.changes.routing,
       user: (id) => planner.user(id),
-      plans: routingPlans,
     });
     log.info({ ...routingCost, requests: governor.stats().requests }, 'Read current routing');
-    routingCalls = planRoutingCalls(
-      plan.rows.flatMap((p) =>
-        routingPlans[p.rowNumber] ? [{ userId: p.userId!, plan: routingPlans[p.rowNumber]! }] : [],
-      ),
-    );
+    routingCalls = planRoutingCalls(routingWork(plan.rows));
   }
   const view: PlanView = plan ?? viewOf(encoded);
   if (creations) routingCalls = [...routingCalls, ...creations.calls];
@@ -265,14 +260,18 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
         const m = row.changes.manager;
         if (m) managers[refKey(m)] = managerId(m)!;
       }
+      // The saved plan's rows carry what they asked for, so that a resume can plan them again.
       const saved: SavedPlan = {
-        plan: whole,
-        changes: Object.fromEntries(
-          whole.rows.filter((r) => r.userId).map((r) => [String(r.rowNumber), rowByNumber.get(r.rowNumber)!.changes]),
-        ),
+        plan: {
+          ...whole,
+          rows: whole.rows.map((r) => {
+            const asked = r.userId !== undefined ? rowByNumber.get(r.rowNumber)?.changes : undefined;
+            return asked ? { ...r, changes: asked } : r;
+          }),
+        },
         managers,
         skipped,
-        ...(catalogue ? { routing: { catalogue, plans: routingPlans } } : {}),
+        ...(catalogue ? { routing: { catalogue } } : {}),
         ...(creations && creating > 0
           ? {
               lifecycle: {
@@ -289,11 +288,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
         user: planner.user(p.userId!)!,
         changes: rowByNumber.get(p.rowNumber)!.changes,
       }));
-      const routing: RoutingWork[] = now.flatMap((p) =>
-        routingPlans[p.rowNumber]
-          ? [{ rowNumber: p.rowNumber, userId: p.userId!, plan: routingPlans[p.rowNumber]! }]
-          : [],
-      );
+      const routing = routingWork(now);
       const lifecycle =
         creations && creating > 0
           ? createWork(
@@ -319,10 +314,7 @@ function inRowOrder(problems: readonly InputProblem[]): InputProblem[] {
   return [...problems].sort((a, b) => (a.rowNumber ?? 0) - (b.rowNumber ?? 0));
 }
 
-/**
- * Reads the current routing of the rows that have routing columns and a user, and merges each one's routing diffs
- * into its planned row; `plans` receives the routing plan of every row that changes something.
- */
+/** Reads the current routing of the rows that have routing columns and a user, and plans each one's routing part. */
 async function planRoutingRows(
   plan: Plan,
   catalogue: Catalogue,
@@ -330,7 +322,6 @@ async function planRoutingRows(
   ctx: {
     changesOf: (rowNumber: number) => RoutingChanges | undefined;
     user: (id: string) => GenesysUser | undefined;
-    plans: Record<string, RoutingPlan>;
   },
 ): Promise<Plan> {
   const resolvers = catalogueResolvers(catalogue);
@@ -358,9 +349,16 @@ async function planRoutingRows(
         note: 'the user no longer exists',
       };
     }
-    const merged = withRouting(p, current, ctx.changesOf(p.rowNumber)!, resolvers);
-    if (merged.plan) ctx.plans[p.rowNumber] = merged.plan;
-    return merged.row;
+    return withRouting(p, current, ctx.changesOf(p.rowNumber)!, resolvers);
   });
-  return { schemaVersion: 1, summary: summarise(rows), rows };
+  return { schemaVersion: PLAN_SCHEMA_VERSION, summary: summarise(rows), rows };
+}
+
+/** The routing part of each row that changes something, as the routing engine takes it. */
+function routingWork(rows: readonly PlannedRow[]): RoutingWork[] {
+  return rows.flatMap((p) =>
+    p.status === 'change' && p.routing !== undefined && hasRoutingWork(p)
+      ? [{ rowNumber: p.rowNumber, userId: p.userId!, plan: p.routing }]
+      : [],
+  );
 }

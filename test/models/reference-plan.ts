@@ -80,7 +80,7 @@ export function buildPlan(input: BuildPlanInput): Plan {
   }
 
   planned.sort((a, b) => a.rowNumber - b.rowNumber);
-  return { schemaVersion: 1, summary: summarise(planned), rows: planned };
+  return { schemaVersion: 2, summary: summarise(planned), rows: planned };
 }
 
 type Lookup =

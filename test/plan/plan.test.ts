@@ -125,7 +125,7 @@ describe('buildPlan', () => {
   });
 
   it('summarises counts by status, fields changed and the PATCH requests to send', () => {
-    expect(plan.schemaVersion).toBe(1);
+    expect(plan.schemaVersion).toBe(2);
     expect(plan.summary).toEqual({
       rows: 9,
       byStatus: { change: 2, unchanged: 1, not_found: 2, invalid: 4, create: 0, delete: 0 },

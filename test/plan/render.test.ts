@@ -188,7 +188,7 @@ describe('planToJson', () => {
   });
 
   it('prints an empty plan as the same document', () => {
-    const empty: Plan = { schemaVersion: 1, summary: summarise([]), rows: [] };
+    const empty: Plan = { schemaVersion: 2, summary: summarise([]), rows: [] };
     const json = planToJson(empty);
     expect(json).toBe(JSON.stringify(JSON.parse(json), null, 2));
     expect(JSON.parse(json)).toEqual(empty);
@@ -235,7 +235,7 @@ describe('renderPlanText: routing fields', () => {
 describe('notes', () => {
   it("lists an unchanged row that has a note, and a changed row's note under its diffs", () => {
     const noted: Plan = {
-      schemaVersion: 1,
+      schemaVersion: 2,
       summary: summarise([]),
       rows: [
         { rowNumber: 1, line: 2, key: 'a@x.org', status: 'unchanged', diffs: [], note: 'held through group "Sales"' },

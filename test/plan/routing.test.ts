@@ -575,7 +575,7 @@ describe('rendering', () => {
     const rows = [
       { rowNumber: 1, line: 2, key: 'ana@example.com', userId: 'u-1', status: 'change' as const, diffs: p.diffs },
     ];
-    expect(renderPlanText({ schemaVersion: 1, summary: summarise(rows), rows }, { color: false })).toBe(
+    expect(renderPlanText({ schemaVersion: 2, summary: summarise(rows), rows }, { color: false })).toBe(
       [
         '~ ana@example.com (row 1)',
         '    skill:Billing: "2" → "4"',

@@ -23,10 +23,12 @@ import {
   CatalogueIndex,
   type CurrentRouting,
   catalogueResolvers,
+  hasProfileWork,
   type PlannedRow,
   planRouting,
   type RoutingPlan,
   readRoutingField,
+  rowDiffs,
 } from '../../src/plan/index.js';
 import {
   type CallRecord,
@@ -396,29 +398,31 @@ describe('withRouting', () => {
     baseVersion: 2,
   };
 
-  it('turns an unchanged profile row into a change when its routing changes, diffs after the profile ones', () => {
+  it('gives a row its routing part, whose diffs come after the profile ones', () => {
     const withTitle: PlannedRow = {
       ...planned,
       status: 'change',
       diffs: [{ field: 'title', before: 'A', after: 'B' }],
       patch: { title: 'B' },
     };
-    const { row, plan } = withRouting(withTitle, routing(), { division: 'Support' }, resolvers);
-    expect(row.diffs.map((d) => d.field)).toEqual(['title', 'division']);
-    expect(plan?.division?.divisionId).toBe('div-2');
-    expect(withRouting(planned, routing({ divisionId: 'div-2' }), { division: 'support' }, resolvers)).toEqual({
-      row: planned,
-    });
+    const row = withRouting(withTitle, routing(), { division: 'Support' }, resolvers);
+    expect(row.diffs.map((d) => d.field)).toEqual(['title']);
+    expect(rowDiffs(row).map((d) => d.field)).toEqual(['title', 'division']);
+    expect(row.routing?.division?.divisionId).toBe('div-2');
+    expect(withRouting(planned, routing({ divisionId: 'div-2' }), { division: 'support' }, resolvers)).toEqual(planned);
+    const routingOnly = withRouting(planned, routing(), { division: 'Support' }, resolvers);
+    expect(routingOnly.status).toBe('change');
+    expect(hasProfileWork(routingOnly)).toBe(false);
   });
 
   it('makes the whole row invalid when its routing cannot be applied', () => {
-    const { row, plan } = withRouting(
+    const row = withRouting(
       { ...planned, status: 'change', diffs: [{ field: 'title', before: 'A', after: 'B' }], patch: { title: 'B' } },
       routing(),
       { roles: { mode: 'delta', add: [], remove: [{ role: 'Employee', division: 'Home' }] } },
       resolvers,
     );
-    expect(plan).toBeUndefined();
+    expect(row.routing).toBeUndefined();
     expect(row).toMatchObject({ status: 'invalid', diffs: [] });
     expect(row.patch).toBeUndefined();
     expect(row.note).toMatch(/no role at all/);
