@@ -6,7 +6,8 @@
 import type { EntityListing, NamedEntity } from '../genesys/routing-types.js';
 import type { ApiOutcome } from '../genesys/types.js';
 import type { MembershipKind, RoutingKind } from '../input/index.js';
-import type { RoutingPort } from './ports.js';
+import { GroupVersions, type GroupWriteResult, writeGroupMembers } from './groups.js';
+import type { Executor, RoutingPort } from './ports.js';
 
 /** The most the platform gives per page on the routing and authorization lists. */
 export const ROUTING_PAGE_SIZE = 100;
@@ -37,7 +38,30 @@ export interface MembershipAdapter {
   write: {
     route(remove: boolean): string;
     send(port: RoutingPort, entityId: string, userIds: string[], remove: boolean): Promise<ApiOutcome<unknown>>;
+    /**
+     * A write that takes more than one request (a group's: its version, re-read on a conflict), run instead of
+     * `send` through the executor; the entity's calls then run one after another. `beforeAttempt` journals the call.
+     */
+    apply?(ctx: VersionedWriteContext, entityId: string, userIds: string[], remove: boolean): Promise<GroupWriteResult>;
   };
+}
+
+export interface VersionedWriteContext {
+  port: RoutingPort;
+  executor: Executor;
+  signal?: AbortSignal;
+  beforeAttempt: () => Promise<void>;
+}
+
+/** The versions of the groups a port has listed: what a member add carries (see run/groups.ts). */
+const groupVersions = new WeakMap<object, GroupVersions>();
+export function versionsOf(port: RoutingPort): GroupVersions {
+  let versions = groupVersions.get(port);
+  if (versions === undefined) {
+    versions = new GroupVersions();
+    groupVersions.set(port, versions);
+  }
+  return versions;
 }
 
 const page = (pageNumber: number) => ({ pageNumber, pageSize: ROUTING_PAGE_SIZE });
@@ -48,6 +72,14 @@ export const CATALOGUES: Record<RoutingKind, CatalogueAdapter> = {
   queue: { route: 'GET /api/v2/routing/queues', list: (port, n) => port.listQueues(page(n)) },
   role: { route: 'GET /api/v2/authorization/roles', list: (port, n) => port.listRoles(page(n)) },
   division: { route: 'GET /api/v2/authorization/divisions', list: (port, n) => port.listDivisions(page(n)) },
+  group: {
+    route: 'GET /api/v2/groups',
+    list: async (port, n) => {
+      const outcome = await port.listGroups(page(n));
+      if (outcome.ok) for (const g of outcome.body.entities) versionsOf(port).set(g.id, g.version);
+      return outcome;
+    },
+  },
 };
 
 export const MEMBERSHIP_ADAPTERS: Record<MembershipKind, MembershipAdapter> = {
@@ -64,6 +96,47 @@ export const MEMBERSHIP_ADAPTERS: Record<MembershipKind, MembershipAdapter> = {
     write: {
       route: (remove) => `POST /api/v2/routing/queues/{queueId}/members${remove ? '?delete=true' : ''}`,
       send: (port, queueId, userIds, remove) => port.postQueueMembers(queueId, userIds, { remove }),
+    },
+  },
+  group: {
+    members: {
+      route: 'GET /api/v2/groups/{groupId}/members',
+      read: async (port, groupId, n) => {
+        const outcome = await port.getGroupMembers(groupId, page(n));
+        if (!outcome.ok) return outcome;
+        const entities = outcome.body.entities.map((m) => ({ userId: m.id }));
+        return { ...outcome, body: { ...outcome.body, entities } };
+      },
+    },
+    ofUser: {
+      route: 'GET /api/v2/users/{userId}?expand=groups',
+      // One page: the expansion carries every group of the user.
+      read: async (port, userId) => {
+        const outcome = await port.getUserGroups(userId);
+        if (!outcome.ok) return outcome;
+        const entities = outcome.body.entities.map((g) => ({ entityId: g.id }));
+        return { ...outcome, body: { ...outcome.body, entities } };
+      },
+    },
+    write: {
+      route: (remove) => `${remove ? 'DELETE' : 'POST'} /api/v2/groups/{groupId}/members`,
+      send: (port, groupId, userIds, remove) => {
+        const version = versionsOf(port).get(groupId);
+        return remove || version === undefined
+          ? port.removeGroupMembers(groupId, userIds)
+          : port.addGroupMembers(groupId, userIds, version);
+      },
+      apply: (ctx, groupId, userIds, remove) =>
+        writeGroupMembers(
+          {
+            port: ctx.port,
+            executor: ctx.executor,
+            versions: versionsOf(ctx.port),
+            beforeAttempt: ctx.beforeAttempt,
+            ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}),
+          },
+          { groupId, userIds, remove },
+        ),
     },
   },
 };
