@@ -21,10 +21,14 @@ export interface CatalogueAdapter {
 }
 
 export interface MembershipAdapter {
-  /** An entity's members, a page at a time: the user ids on it. */
+  /** An entity's members, a page at a time: the user ids on it; `byGroup` when only a group makes them one. */
   members: {
     route: string;
-    read(port: RoutingPort, entityId: string, pageNumber: number): Promise<Listing<{ userId: string }>>;
+    read(
+      port: RoutingPort,
+      entityId: string,
+      pageNumber: number,
+    ): Promise<Listing<{ userId: string; byGroup?: boolean }>>;
   };
   /**
    * The entities one user is a member of, a page at a time: needed only by a kind whose cells take an exact list
@@ -89,7 +93,10 @@ export const MEMBERSHIP_ADAPTERS: Record<MembershipKind, MembershipAdapter> = {
       read: async (port, queueId, n) => {
         const outcome = await port.getQueueMembers(queueId, page(n));
         if (!outcome.ok) return outcome;
-        const entities = outcome.body.entities.map((m) => ({ userId: m.user?.id ?? m.id }));
+        const entities = outcome.body.entities.map((m) => ({
+          userId: m.user?.id ?? m.id,
+          ...(m.memberBy?.toLowerCase() === 'group' ? { byGroup: true } : {}),
+        }));
         return { ...outcome, body: { ...outcome.body, entities } };
       },
     },
