@@ -127,11 +127,18 @@ export const MEMBERSHIP_ADAPTERS: Record<MembershipKind, MembershipAdapter> = {
     },
     write: {
       route: (remove) => `${remove ? 'DELETE' : 'POST'} /api/v2/groups/{groupId}/members`,
+      // The engine uses `apply`; a lone add without a known version cannot be sent.
       send: (port, groupId, userIds, remove) => {
+        if (remove) return port.removeGroupMembers(groupId, userIds);
         const version = versionsOf(port).get(groupId);
-        return remove || version === undefined
-          ? port.removeGroupMembers(groupId, userIds)
-          : port.addGroupMembers(groupId, userIds, version);
+        if (version !== undefined) return port.addGroupMembers(groupId, userIds, version);
+        return Promise.resolve({
+          ok: false as const,
+          kind: 'invalid' as const,
+          rateLimit: {},
+          message: `the version of group ${groupId} is not known: read the group first`,
+          latencyMs: 0,
+        });
       },
       apply: (ctx, groupId, userIds, remove) =>
         writeGroupMembers(
