@@ -195,6 +195,23 @@ describe('groups column', () => {
     expect(grantsOf(emu, p[0]!.id)).toEqual(['Employee@Home']);
   });
 
+  it('a user created in the run joins the groups of its row in the same run', async () => {
+    const o = await start();
+    const email = 'new.hire@nowhere.example.org';
+    const file = await writeInput(
+      o.box,
+      'new.csv',
+      csv([
+        ['email', 'name', 'groups'],
+        [email, 'New Hire', 'Sales Team;Night Shift'],
+      ]),
+    );
+    const r = await o.box.cli(['update', file, '--create', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    const created = o.emu.users().find((u) => u.email === email);
+    expect(new Set(o.emu.userGroups(created!.id))).toEqual(new Set([SALES, NIGHT]));
+  });
+
   it('export → update of the same file makes no write, groups, group queues and group roles included', async () => {
     const { box, emu } = await start();
     const r = await box.cli(['export', 'all.csv', '--columns', 'id,email,queues,roles,groups']);
