@@ -15,12 +15,10 @@ import type { RoutingCatalogue } from '../routing.js';
 import type { StoredUser } from '../store.js';
 import {
   BadRequest,
-  badRequest,
   byName,
   catalogueList,
   descending,
   guarded,
-  idsParam,
   listing,
   liveUser,
   noContent,
