@@ -162,7 +162,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
       : undefined;
   const catalogue = await loadCatalogue(deps, kinds);
   const index = new CatalogueIndex(catalogue);
-  const groupIndex = new CatalogueIndex({ queue: groupList ?? [] });
+  const groupIndex = new CatalogueIndex({ group: groupList ?? [] });
   const nameMap = (list: NamedEntity[] | undefined) => new Map((list ?? []).map((e) => [e.id, e.name]));
   const byId = {
     skill: nameMap(catalogue.skill),
@@ -191,8 +191,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   const queueId = opts.queue !== undefined ? resolve('queue', opts.queue) : undefined;
   let groupId: string | undefined;
   if (opts.group !== undefined) {
-    // The group catalogue is kept apart from the routing kinds; its index is the same kind of lookup.
-    const found = groupIndex.lookup('queue', opts.group);
+    const found = groupIndex.lookup('group', opts.group);
     const shown = JSON.stringify(escapeControls(opts.group));
     if ('ambiguous' in found)
       throw new ValidationError(`--group: ${found.ambiguous.length} groups are named ${shown}.`);

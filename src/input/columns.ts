@@ -116,6 +116,17 @@ export const COLUMNS: readonly ColumnSpec[] = [
     example: '+Sales;+Support;-Billing',
   },
   {
+    name: 'groups',
+    description:
+      'Group memberships by group name, separated by `;`. A list without prefixes is the whole set (the user leaves ' +
+      'the groups not listed); `+Name` joins and `-Name` leaves only the named ones; no mixing. `<clear>` leaves ' +
+      "every group. Members are added and removed per group, up to 50 users a call, carrying the group's version. " +
+      "Queue memberships and roles a group gives its members are the group's: the `queues` and `roles` columns " +
+      'never remove them. JSON may also give `{"replace": ["Sales"]}` or `{"add": ["Sales"], "remove": ["Billing"]}`.',
+    clearable: true,
+    example: '+Sales Team;-Night Shift',
+  },
+  {
     name: 'roles',
     description:
       "Roles granted in divisions: `Role@Division`, or `Role` alone for the division named `Home` (the organisation's " +

@@ -5,7 +5,7 @@
 import { CLEAR_TOKEN } from './columns.js';
 import { quote } from './problems.js';
 import type { ItemOp } from './routing-items.js';
-import { isMembershipColumn, MEMBERSHIPS, type RoutingColumn } from './routing-kinds.js';
+import { isMembershipColumn, MEMBERSHIPS, noExactList, type RoutingColumn } from './routing-kinds.js';
 import type { ListChange, ProficiencyItem, RoleGrantItem } from './types.js';
 import { checkText } from './values.js';
 
@@ -175,7 +175,7 @@ export function assemble<T, R>(
   const plain = drafts.find((d) => d.op === '');
   const prefixed = drafts.find((d) => d.op !== '');
   // A membership without exact lists reported its unprefixed items already.
-  const exactLists = !isMembershipColumn(column) || MEMBERSHIPS[column].noExactList === undefined;
+  const exactLists = !isMembershipColumn(column) || noExactList(column) === undefined;
   if (plain !== undefined && prefixed !== undefined && exactLists) {
     issues.push(
       `mixes an item without a prefix (${quote(plain.shown)}) with a prefixed one (${quote(prefixed.shown)}): either list the whole set without prefixes (it replaces the user's ${column}), or prefix every item with + (add or update) or - (remove)`,

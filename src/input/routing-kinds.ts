@@ -5,6 +5,7 @@
  * A membership kind (a queue's members) is a list of names resolved against its catalogue and written through the
  * entity's member endpoint: add one here, its adapter calls in run/routing-adapters.ts, and every layer takes it.
  */
+import { GROUP_MEMBERS_PER_CALL } from '../genesys/groups-client.js';
 import { BULK_LIMITS } from '../genesys/routing-types.js';
 
 export interface MembershipSpec {
@@ -29,9 +30,18 @@ export const MEMBERSHIPS = {
     membersPerCall: BULK_LIMITS.queueMembers,
     noExactList: "would mean reading every queue's members",
   },
+  groups: {
+    kind: 'group',
+    noun: 'group',
+    membersPerCall: GROUP_MEMBERS_PER_CALL,
+  },
 } as const satisfies Record<string, MembershipSpec>;
 
 export type MembershipColumn = keyof typeof MEMBERSHIPS;
+
+/** Why a membership column takes no exact list, or undefined when it takes one. */
+export const noExactList = (column: MembershipColumn): string | undefined =>
+  (MEMBERSHIPS[column] as MembershipSpec).noExactList;
 export type MembershipKind = (typeof MEMBERSHIPS)[MembershipColumn]['kind'];
 export const MEMBERSHIP_COLUMNS = Object.keys(MEMBERSHIPS) as MembershipColumn[];
 

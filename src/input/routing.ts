@@ -15,7 +15,13 @@ import {
   wrongType,
 } from './routing-cells.js';
 import type { ItemOp } from './routing-items.js';
-import { isMembershipColumn, MEMBERSHIPS, type MembershipColumn, ROUTING_COLUMNS } from './routing-kinds.js';
+import {
+  isMembershipColumn,
+  MEMBERSHIPS,
+  type MembershipColumn,
+  noExactList,
+  ROUTING_COLUMNS,
+} from './routing-kinds.js';
 import type { ListChange, ProficiencyItem, RoleGrantItem, RoutingChanges } from './types.js';
 import { checkText } from './values.js';
 
@@ -242,7 +248,7 @@ function membershipChange(
   drafts: Draft<string>[],
   issues: string[],
 ): ListChange<string> | undefined {
-  if (MEMBERSHIPS[column].noExactList !== undefined) {
+  if (noExactList(column) !== undefined) {
     for (const d of drafts) {
       if (d.op === '') {
         issues.push(

@@ -31,6 +31,15 @@ export interface CurrentRouting {
   memberOf: Partial<Record<MembershipKind, ReadonlySet<string>>>;
   grants: readonly Grant[];
   divisionId?: string;
+  /**
+   * What the user holds through groups (queue memberships `memberBy: group`, grants whose subject is a group): never
+   * in `memberOf` or `grants`, so never planned; a row that would remove one gets a note saying it stays.
+   */
+  held?: {
+    memberOf: Partial<Record<MembershipKind, ReadonlySet<string>>>;
+    /** With the group's id as `subjectId`. */
+    grants: readonly Grant[];
+  };
 }
 
 export type RoutingField =

@@ -62,6 +62,7 @@ export function partFromRouting(r: RoutingRowResult): Part {
     status: r.status,
     attempts: r.attempts,
     ...(r.failure ? { errorCode: r.failure.code, message: r.failure.message } : {}),
+    ...(r.conflict ? { conflict: r.conflict } : {}),
   };
 }
 

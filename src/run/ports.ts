@@ -60,7 +60,7 @@ export interface LifecyclePort {
  * What the runner needs of the SDK adapter for the routing and access columns. Kept apart from UsersPort so that a
  * profile-only fake need not implement it.
  */
-export interface RoutingPort {
+export interface RoutingPort extends GroupsPort {
   listRoutingSkills(opts: NamedListOptions): Promise<ApiOutcome<EntityListing<NamedEntity>>>;
   listRoutingLanguages(opts: NamedListOptions): Promise<ApiOutcome<EntityListing<NamedEntity>>>;
   listQueues(opts: NamedListOptions): Promise<ApiOutcome<EntityListing<NamedEntity>>>;

@@ -3,6 +3,7 @@ import type { ApiFailure, ApiOutcome } from '../genesys/types.js';
 import { type Governor, GovernorStoppedError } from '../governor/index.js';
 import { planRoutingCalls, type RoutingCall, type RoutingPlan } from '../plan/index.js';
 import type { Progress } from '../progress.js';
+import { escapeControls } from '../text.js';
 import { type EngineCounters, type Interrupted, untilDrained } from './engine.js';
 import type { Journal, JournaledCall, RoutingJournalRecord } from './journal.js';
 import { forEachPooled, poolSize } from './pool.js';
@@ -21,6 +22,8 @@ export interface RoutingRowResult {
   /** HTTP attempts of the calls that realise this row (a call shared by many rows counts for each). */
   attempts: number;
   failure?: { code: string; message: string };
+  /** A group's version conflict met and handled (the change re-applied after a re-read). */
+  conflict?: string;
 }
 
 export type RoutingOutcome = RoutingRowResult | Interrupted;
@@ -45,6 +48,7 @@ interface RowState {
   remaining: number;
   attempts: number;
   failure?: { code: string; message: string };
+  conflict?: string;
   /** Calls journaled and not settled: one may have reached the platform. */
   open: number;
   settled: boolean;
@@ -74,7 +78,13 @@ export async function applyRouting(
   const lanes = new Map<string, RoutingCall[]>();
   for (const [i, call] of calls.entries()) {
     for (const userId of participants(call)) rows.get(rowOf.get(userId)!)!.remaining++;
-    const lane = 'userId' in call ? `user:${call.userId}` : `call:${i}`;
+    // A versioned entity's calls (a group's) run in turn, each with the version the one before left.
+    const lane =
+      'userId' in call
+        ? `user:${call.userId}`
+        : call.kind === 'members' && MEMBERSHIP_ADAPTERS[call.of].write.apply !== undefined
+          ? `${call.of}:${call.entityId}`
+          : `call:${i}`;
     lanes.set(lane, [...(lanes.get(lane) ?? []), call]);
   }
   const results = new Map<number, RoutingOutcome>();
@@ -110,25 +120,49 @@ export async function applyRouting(
     let journaled = false;
     let attempts = 0;
     let outcome: ApiOutcome<unknown>;
+    let conflict: string | undefined;
+    const journalOnce = async () => {
+      // The governor calls this for every attempt; the call is journaled once, before the first.
+      if (!journaled) {
+        const { realises, ...body } = call;
+        await journal.append({
+          t: 'call',
+          at: new Date().toISOString(),
+          seq: mySeq,
+          call: body as JournaledCall,
+          realises: realises.map((r) => ({ row: rowOf.get(r.userId)!, userId: r.userId, diffs: r.diffs })),
+        });
+        journaled = true;
+        for (const u of users) rows.get(rowOf.get(u)!)!.open++;
+      }
+    };
     try {
-      const r = await deps.governor.execute(async () => {
-        // The governor calls this for every attempt; the call is journaled once, before the first.
-        if (!journaled) {
-          const { realises, ...body } = call;
-          await journal.append({
-            t: 'call',
-            at: new Date().toISOString(),
-            seq: mySeq,
-            call: body as JournaledCall,
-            realises: realises.map((r) => ({ row: rowOf.get(r.userId)!, userId: r.userId, diffs: r.diffs })),
-          });
-          journaled = true;
-          for (const u of users) rows.get(rowOf.get(u)!)!.open++;
+      const apply = call.kind === 'members' ? MEMBERSHIP_ADAPTERS[call.of].write.apply : undefined;
+      if (call.kind === 'members' && apply !== undefined) {
+        const r = await apply(
+          { port: deps.port, executor: deps.governor, beforeAttempt: journalOnce },
+          call.entityId,
+          call.userIds,
+          call.remove,
+        );
+        outcome = r.outcome;
+        attempts = r.attempts;
+        if (r.conflicts.length > 0) {
+          const last = r.conflicts[r.conflicts.length - 1]!;
+          // The diffs name the entity as the catalogue does (`group:Sales Team`).
+          const field = call.realises[0]?.diffs[0]?.field ?? '';
+          const name = field.includes(':') ? field.slice(field.indexOf(':') + 1) : call.entityId;
+          conflict = `${call.of} ${JSON.stringify(name)} changed after it was read (version ${r.conflicts[0]!.sent} → ${last.found}: another admin, or a write of this run whose answer was lost); it was read again and the change re-applied, keeping the other members`;
+          deps.log.warn({ [call.of]: call.entityId, conflicts: r.conflicts.length }, escapeControls(conflict));
         }
-        return sendCall(deps.port, call);
-      });
-      outcome = r.outcome;
-      attempts = r.attempts;
+      } else {
+        const r = await deps.governor.execute(async () => {
+          await journalOnce();
+          return sendCall(deps.port, call);
+        });
+        outcome = r.outcome;
+        attempts = r.attempts;
+      }
     } catch (err) {
       // Stopped before an attempt could start: the call stays open (journaled or not) and a resume settles it.
       if (err instanceof GovernorStoppedError && stopSignal?.aborted) return false;
@@ -159,10 +193,21 @@ export async function applyRouting(
       state.open--;
       state.remaining--;
       state.attempts += attempts;
+      if (conflict !== undefined) state.conflict ??= conflict;
       if (failure) {
         state.failure ??= failure;
-        settle(rowNumber, { status: 'failed', attempts: state.attempts, failure: state.failure });
-      } else if (state.remaining === 0) settle(rowNumber, { status: 'updated', attempts: state.attempts });
+        settle(rowNumber, {
+          status: 'failed',
+          attempts: state.attempts,
+          failure: state.failure,
+          ...(state.conflict !== undefined ? { conflict: state.conflict } : {}),
+        });
+      } else if (state.remaining === 0)
+        settle(rowNumber, {
+          status: 'updated',
+          attempts: state.attempts,
+          ...(state.conflict !== undefined ? { conflict: state.conflict } : {}),
+        });
     }
     return failure === undefined;
   };

@@ -2,7 +2,7 @@
  * Routing and access columns in the run layer: the check that every name a file uses exists, the reads of the
  * catalogues and of what the rows touch, and each row's routing plan merged into its planned row.
  */
-import type { NamedEntity } from '../genesys/routing-types.js';
+import type { Grant, NamedEntity } from '../genesys/routing-types.js';
 import type { ApiOutcome, GenesysUser } from '../genesys/types.js';
 import {
   type InputRow,
@@ -12,6 +12,7 @@ import {
   type RoutingColumn,
   type RoutingKind,
 } from '../input/index.js';
+import { heldItems, heldNote } from '../plan/held.js';
 import {
   type Catalogue,
   type CatalogueIndex,
@@ -191,6 +192,7 @@ export async function readCurrentRouting(
     for (const entityId of [...ids].sort()) entities.push({ kind, entityId });
   }
   const members = new Map<string, Set<string>>();
+  const heldMembers = new Map<string, Set<string>>();
   const memberKey = (kind: string, entityId: string) => `${kind}\u0000${entityId}`;
   await forEachPooled(entities, poolSize(deps.executor, deps.concurrency), async ({ kind, entityId }) => {
     const adapter = MEMBERSHIP_ADAPTERS[kind].members;
@@ -210,7 +212,12 @@ export async function readCurrentRouting(
         latencyMs: 0,
       });
     }
-    members.set(memberKey(kind, entityId), new Set(list.map((m) => m.userId)));
+    const own = new Set(list.filter((m) => !m.byGroup).map((m) => m.userId));
+    members.set(memberKey(kind, entityId), own);
+    heldMembers.set(
+      memberKey(kind, entityId),
+      new Set(list.filter((m) => m.byGroup && !own.has(m.userId)).map((m) => m.userId)),
+    );
   });
 
   const current = new Map<string, CurrentRouting>();
@@ -222,6 +229,7 @@ export async function readCurrentRouting(
       languages: CurrentRouting['languages'];
       grants: CurrentRouting['grants'];
     } = { skills: [], languages: [], grants: [] };
+    let heldGrants: Grant[] = [];
     if (needs.skills) {
       const skills = await readAllPages(
         deps,
@@ -249,12 +257,18 @@ export async function readCurrentRouting(
         if (outcome.kind === 'not_found') return void gone.add(userId);
         throw fatalApiError(`Reading the roles of user ${userId} (GET /api/v2/authorization/subjects/{id})`, outcome);
       }
-      routing.grants = outcome.body.grants;
+      // A grant whose subject is not the user is a group's: held, never planned.
+      const mine = (g: Grant) => g.subjectId === undefined || g.subjectId.toLowerCase() === userId.toLowerCase();
+      routing.grants = outcome.body.grants.filter(mine);
+      heldGrants = outcome.body.grants.filter((g) => !mine(g));
     }
     const memberOf: CurrentRouting['memberOf'] = {};
+    const heldOf: CurrentRouting['memberOf'] = {};
     for (const [kind, wanted] of Object.entries(needs.members) as [MembershipKind, string[] | 'all'][]) {
       if (wanted !== 'all') {
         memberOf[kind] = new Set(wanted.filter((id) => members.get(memberKey(kind, id))?.has(userId)));
+        const held = wanted.filter((id) => heldMembers.get(memberKey(kind, id))?.has(userId));
+        if (held.length > 0) heldOf[kind] = new Set(held);
         continue;
       }
       const ofUser = MEMBERSHIP_ADAPTERS[kind].ofUser;
@@ -271,6 +285,9 @@ export async function readCurrentRouting(
     current.set(userId, {
       ...routing,
       memberOf,
+      ...(heldGrants.length > 0 || Object.keys(heldOf).length > 0
+        ? { held: { memberOf: heldOf, grants: heldGrants } }
+        : {}),
       ...(user.division?.id !== undefined ? { divisionId: user.division.id } : {}),
     });
   });
@@ -307,6 +324,9 @@ export function withRouting(
       note: err.message,
     };
   }
-  if (plan.diffs.length === 0) return row;
-  return { ...row, status: 'change', routing: plan };
+  const held = current.held === undefined ? [] : heldItems(current.held, routing, resolvers);
+  const note = held.length > 0 ? heldNote(held) : undefined;
+  const noted = note === undefined ? row : { ...row, note: row.note ? `${row.note}; ${note}` : note };
+  if (plan.diffs.length === 0) return noted;
+  return { ...noted, status: 'change', routing: plan };
 }

@@ -415,7 +415,14 @@ describe('routing columns: plan, rerun and economy', () => {
     });
     expect(skillsOf(emu, p[1]!.id)).toEqual({ Billing: 3, Sales: 1 });
     const result = JSON.parse(r.stdout) as { api: { reads: { routing: Record<string, number> } } };
-    expect(result.api.reads.routing).toEqual({ catalogue: 5, skills: 1, languages: 0, grants: 1, queueMembers: 1 });
+    expect(result.api.reads.routing).toEqual({
+      catalogue: 5,
+      skills: 1,
+      languages: 0,
+      grants: 1,
+      queueMembers: 1,
+      groupMembers: 0,
+    });
   });
 
   it('a file without routing columns reads no catalogue and no assignment', async () => {

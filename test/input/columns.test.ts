@@ -28,6 +28,7 @@ describe('COLUMNS', () => {
       'skills',
       'languages',
       'queues',
+      'groups',
       'roles',
       'division',
     ]);
@@ -78,7 +79,7 @@ describe('suggestColumn', () => {
   ])('maps %j to %j', (unknown, expected) => {
     expect(suggestColumn(unknown)).toBe(expected);
   });
-  it.each(['location', 'groups', 'x', ''])('suggests nothing for %j', (unknown) => {
+  it.each(['location', 'teams', 'x', ''])('suggests nothing for %j', (unknown) => {
     expect(suggestColumn(unknown)).toBeUndefined();
   });
 });

@@ -128,6 +128,24 @@ class FakeRouting implements RoutingPort {
   listDivisions(): never {
     throw new Error('not scripted');
   }
+  listGroups(): never {
+    throw new Error('not scripted');
+  }
+  getGroup(): never {
+    throw new Error('not scripted');
+  }
+  getGroupMembers(): never {
+    throw new Error('not scripted');
+  }
+  getUserGroups(): never {
+    throw new Error('not scripted');
+  }
+  addGroupMembers(groupId: string, userIds: string[]) {
+    return this.write('group-add', groupId, userIds.length) as Promise<ApiOutcome<void>>;
+  }
+  removeGroupMembers(groupId: string, userIds: string[]) {
+    return this.write('group-remove', groupId, userIds.length) as Promise<ApiOutcome<void>>;
+  }
   getUserRoutingSkills(): never {
     throw new Error('not scripted');
   }
