@@ -51,6 +51,11 @@ describe('update --create', () => {
     expect(r.code).toBe(0);
     const stats = emu.stats();
     expect(routeCount(stats, CREATE_ROUTE)).toBe(200);
+    // Per created user: the POST, its grants read, its skills PATCH, its grants write; the queue adds (100 users a
+    // call) and the read-back by id (100 a call) are shared. Plus the plan's reads: login, catalogues, the search.
+    expect(routeCount(stats, 'GET /api/v2/authorization/subjects/{subjectId}')).toBe(200);
+    expect(routeCount(stats, 'GET /api/v2/users')).toBe(2);
+    expect(stats.requests).toBeLessThanOrEqual(200 * 4 + 2 + 2 + 12);
     for (let i = 0; i < 200; i++) {
       const [user, ...others] = byEmail(emu, newEmail(i));
       expect(others).toEqual([]);
