@@ -7,7 +7,15 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GenesysUser } from '../../src/genesys/types.js';
 import { applyUpdate, rollback } from '../../src/index.js';
-import { asAnotherAdmin, csv, type ReportRecordJson, readJsonlReport, routeCount, writeInput } from './helpers.js';
+import {
+  asAnotherAdmin,
+  csv,
+  expectNoWrites,
+  type ReportRecordJson,
+  readJsonlReport,
+  routeCount,
+  writeInput,
+} from './helpers.js';
 import { grantsOf, queuesOf, type RoutingOrg, routingOrg, SUPPORT, skillsOf } from './routing-helpers.js';
 
 const CREATE_ROUTE = 'POST /api/v2/users';
@@ -51,6 +59,11 @@ describe('update --create', () => {
     expect(r.code).toBe(0);
     const stats = emu.stats();
     expect(routeCount(stats, CREATE_ROUTE)).toBe(200);
+    // Per created user: the POST, its grants read, its skills PATCH, its grants write; the queue adds (100 users a
+    // call) and the read-back by id (100 a call) are shared. Plus the plan's reads: login, catalogues, the search.
+    expect(routeCount(stats, 'GET /api/v2/authorization/subjects/{subjectId}')).toBe(200);
+    expect(routeCount(stats, 'GET /api/v2/users')).toBe(2);
+    expect(stats.requests).toBeLessThanOrEqual(200 * 4 + 2 + 2 + 12);
     for (let i = 0; i < 200; i++) {
       const [user, ...others] = byEmail(emu, newEmail(i));
       expect(others).toEqual([]);
@@ -93,6 +106,7 @@ describe('update --create', () => {
     const text = await box.cli(['update', file, '--create', '--dry-run']);
     expect(text.stdout).toContain(`+ ${newEmail(0)} (row 1): create`);
     expect(text.stdout).toContain('3 to create');
+    expectNoWrites(emu.stats());
     for (const route of [CREATE_ROUTE, 'PATCH /api/v2/users/{userId}', INVITE_ROUTE])
       expect(routeCount(emu.stats(), route)).toBe(0);
     expect(byEmail(emu, newEmail(0))).toEqual([]);
@@ -140,6 +154,53 @@ describe('update --create', () => {
     expect(Object.keys(invites)).toHaveLength(20);
     const report: ReportRecordJson[] = await readJsonlReport(box, 'report.jsonl');
     expect(report.every((x) => x.status === 'created')).toBe(true);
+  });
+
+  it.each([409, 400] as const)(
+    'an email another admin takes between the plan and the POST (%s) fails that row, naming the user; no retry',
+    async (duplicateEmailStatus) => {
+      org = await routingOrg({ users: 20, duplicateEmailStatus });
+      const { box, emu } = org;
+      const home = emu.catalogue().divisions[0]!.id;
+      const result = await applyUpdate(
+        {
+          rows: [
+            { email: 'taken@newco.example', name: 'Taken Later' },
+            { email: 'free@newco.example', name: 'Free' },
+          ],
+        },
+        {
+          create: true,
+          cwd: box.dir,
+          connection: connection(box.env),
+          confirm: async () => {
+            await asAnotherAdmin(emu, 'POST', '/api/v2/users', {
+              name: 'Other Admin Made Me',
+              email: 'taken@newco.example',
+              divisionId: home,
+            });
+            return true;
+          },
+        },
+      );
+      expect(result.exitCode).toBe(1);
+      const [taken, free] = result.records;
+      expect(taken).toMatchObject({ status: 'failed', errorCode: 'email_taken' });
+      expect(taken!.message).toContain(byEmail(emu, 'taken@newco.example')[0]!.id);
+      expect(free!.status).toBe('created');
+      expect(byEmail(emu, 'taken@newco.example')).toHaveLength(1);
+      expect(routeCount(emu.stats(), CREATE_ROUTE)).toBe(3);
+    },
+  );
+
+  it('--invite needs --create (exit 2, nothing read or written)', async () => {
+    org = await routingOrg({ users: 5 });
+    const { box, emu } = org;
+    const file = await writeInput(box, 'hires.csv', csv(newHires(1)));
+    const r = await box.cli(['update', file, '--invite', '--yes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--invite');
+    expect(emu.stats().requests).toBe(0);
   });
 
   it('a division column puts the user there; the library API creates too', async () => {
