@@ -114,6 +114,10 @@ function finish(column: NameListColumn, change: ListChange<string>, issues: stri
       issues.push('an item is empty');
       continue;
     }
+    if (name.includes(';')) {
+      issues.push(`${quote(name)} contains ";", which separates the items of a cell`);
+      continue;
+    }
     const checked = checkText(name, MAX_TEXT_LENGTH);
     if (!checked.ok) {
       issues.push(`${quote(name)}: ${checked.message}`);
