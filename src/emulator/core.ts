@@ -3,7 +3,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { GenesysUser } from '../genesys/types.js';
+import type { GenesysUser, LocationDefinition } from '../genesys/types.js';
 import { ClientLimits } from './client-limits.js';
 import { generateDirectory } from './directory.js';
 import { GroupsStore } from './groups.js';
@@ -18,6 +18,7 @@ import {
   mergeConfig,
 } from './options.js';
 import { createPrng, deriveSeed, type Prng } from './prng.js';
+import { generateLocations, withProfileExtras } from './profile.js';
 import { type PresentedLimiter, presentLimiter } from './rate-headers.js';
 import {
   applyAssignments,
@@ -52,6 +53,8 @@ export class EmulatorCore {
   readonly store: UserStore;
   readonly routing: RoutingStore;
   readonly groups: GroupsStore;
+  /** The locations catalogue (`GET /api/v2/locations`). */
+  readonly locations: LocationDefinition[];
   readonly stats = new StatsRecorder();
   readonly clientId: string;
   readonly clientSecret: string;
@@ -91,6 +94,7 @@ export class EmulatorCore {
       assignments,
       groups,
       hostileNames,
+      locations,
       ...config
     } = options;
     this.hostileNames = hostileNames === true;
@@ -108,6 +112,8 @@ export class EmulatorCore {
     const initial: StoredUser[] = Array.isArray(users)
       ? structuredClone(users)
       : generateDirectory({ users: users ?? DEFAULT_USERS, seed: this.seed, ...(emailDomain ? { emailDomain } : {}) });
+    this.locations = generateLocations(this.seed, locations);
+    if (!Array.isArray(users)) withProfileExtras(initial, this.locations, this.seed);
     this.store = new UserStore(initial);
     const catalogue = generateCatalogue({
       seed: this.seed,
@@ -240,6 +246,8 @@ export class EmulatorCore {
       'concurrentEditRate',
       'concurrentEditFields',
       'tokenFaults',
+      'deniedPermissions',
+      'namePermissions',
     ];
     const extra = Object.keys(partial).filter((k) => !allowed.includes(k as keyof FaultOptions));
     if (extra.length > 0) throw new RangeError(`not a fault option: ${extra.join(', ')}`);

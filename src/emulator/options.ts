@@ -30,6 +30,13 @@ export interface FaultOptions {
   concurrentEditFields: ConcurrentEditField[];
   /** Whether latency and 502/503 faults also apply to the token endpoint. */
   tokenFaults: boolean;
+  /**
+   * Permissions the OAuth client lacks. `telephony:extension:assign`: a PATCH that sets or changes a phone entry's
+   * extension is refused with 403 (other PATCHes pass). Default none.
+   */
+  deniedPermissions: string[];
+  /** Whether a 403 names the missing permission (`missing.permissions`), as the platform's usually do. Default true. */
+  namePermissions: boolean;
 }
 
 /** Everything that can change while the emulator runs. */
@@ -115,6 +122,8 @@ export interface EmulatorOptions extends Partial<EmulatorConfig> {
    * and so does the message of every error the emulator answers. Default false.
    */
   hostileNames?: boolean;
+  /** Locations (`GET /api/v2/locations`): a count to generate (default 6) or the locations (`{id, name}`). */
+  locations?: number | CatalogueEntry[];
 }
 
 export const DEFAULT_CONFIG: EmulatorConfig = {
@@ -134,6 +143,8 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   orgWindowSeconds: 60,
   duplicateEmailStatus: 409,
   addressesPatch: 'replace',
+  deniedPermissions: [],
+  namePermissions: true,
   error502Rate: 0,
   error503Rate: 0,
   error503RetryAfterRate: 0.5,
@@ -171,6 +182,8 @@ export const configSchema = z
     orgWindowSeconds: z.number().positive(),
     duplicateEmailStatus: z.union([z.literal(400), z.literal(409)]),
     addressesPatch: z.enum(['replace', 'merge']),
+    deniedPermissions: z.array(z.string().regex(/^[a-zA-Z]+:[a-zA-Z*]+:[a-zA-Z*]+$/)),
+    namePermissions: z.boolean(),
     error502Rate: rate,
     error503Rate: rate,
     error503RetryAfterRate: rate,

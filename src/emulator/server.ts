@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GrantRef, UserRoutingLanguage, UserRoutingSkill } from '../genesys/routing-types.js';
-import type { GenesysUser } from '../genesys/types.js';
+import type { GenesysUser, LocationDefinition } from '../genesys/types.js';
 import { ORG_LIMIT_CODE, orgLimitMessage } from './client-limits.js';
 import { EmulatorCore, type Fault } from './core.js';
 import { platformError, rateLimitMessage } from './errors.js';
@@ -19,6 +19,7 @@ import { adminRoutes } from './routes/admin.js';
 import { groupRoutes } from './routes/groups.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
 import { oauthRoutes } from './routes/oauth.js';
+import { profileRoutes } from './routes/profile.js';
 import { queueMemberUsers, type RoutingDump, routingDump, routingRoutes, userProficiencies } from './routes/routing.js';
 import { userRoutes } from './routes/users.js';
 import type { RoutingCatalogue } from './routing.js';
@@ -33,6 +34,7 @@ export const ROUTES: readonly Route[] = [
   ...adminRoutes,
   ...userRoutes,
   ...lifecycleRoutes,
+  ...profileRoutes,
   ...routingRoutes,
   ...groupRoutes,
 ];
@@ -50,6 +52,8 @@ export interface RunningEmulator {
   user(id: string): GenesysUser | undefined;
   /** A copy of the routing catalogue: skills, languages, queues, roles and divisions (`Home` first). */
   catalogue(): RoutingCatalogue;
+  /** A copy of the locations catalogue (`GET /api/v2/locations`). */
+  locations(): LocationDefinition[];
   /** A user's routing skills `{id, name, proficiency}`, by name; undefined for an unknown user. */
   userSkills(userId: string): UserRoutingSkill[] | undefined;
   /** A user's routing languages, by name; undefined for an unknown user. */
@@ -320,6 +324,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     users: () => structuredClone(core.store.inDirectoryOrder()),
     user: (id) => core.publicUser(core.store.get(id)),
     catalogue: () => structuredClone(core.routing.catalogue),
+    locations: () => structuredClone(core.locations),
     userSkills: (id) => (core.store.has(id) ? named(userProficiencies(core, id, 'skill')) : undefined),
     userLanguages: (id) => (core.store.has(id) ? named(userProficiencies(core, id, 'language')) : undefined),
     userQueues: (id) => (core.store.has(id) ? core.routing.queuesOf(id) : undefined),

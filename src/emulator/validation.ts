@@ -2,14 +2,14 @@
  * Validation of an `UpdateUser` body (PATCH /api/v2/users/{id}), pure: what it needs to know about the directory
  * comes in through `PatchContext`. The first problem found is reported, with a message naming the field.
  */
-import type { Contact, ContactMediaType, ContactType, EmployerInfo } from '../genesys/types.js';
+import type { Contact, ContactMediaType, ContactType, EmployerInfo, UserLocation } from '../genesys/types.js';
 
 /** Fields of `UpdateUser` the emulator stores beyond those the project's `GenesysUser` names. */
 export interface ExtraUserFields {
   images?: Record<string, unknown>[];
   profileSkills?: string[];
   certifications?: string[];
-  locations?: Record<string, unknown>[];
+  locations?: UserLocation[];
   groups?: { id: string; [key: string]: unknown }[];
   biography?: Record<string, unknown>;
 }
@@ -37,6 +37,8 @@ export interface PatchContext {
   /** The id in the request path. */
   userId: string;
   userExists(id: string): boolean;
+  /** Whether a location with this id is in the catalogue (undefined: any id is taken). */
+  locationExists?(id: string): boolean;
 }
 
 export type PatchValidation = { ok: true; patch: ValidPatch } | { ok: false; message: string };
@@ -167,6 +169,21 @@ function contacts(field: string, value: unknown): Contact[] {
   });
 }
 
+/** `[{id, notes?}]`: every id a location of the catalogue, each once (assumed: the platform's rule is unconfirmed). */
+function locations(value: unknown, ctx: PatchContext): UserLocation[] {
+  const seen = new Set<string>();
+  return objectArray('locations', value).map((raw, i) => {
+    const at = `locations[${i}]`;
+    const id = nonEmptyString(`${at}.id`, raw.id);
+    if (ctx.locationExists && !ctx.locationExists(id)) fail(`${at}.id`, `no location with id "${id}"`);
+    if (seen.has(id)) fail(`${at}.id`, `location "${id}" is listed twice`);
+    seen.add(id);
+    const location: UserLocation = { id };
+    if (raw.notes !== undefined) location.notes = string(`${at}.notes`, raw.notes);
+    return location;
+  });
+}
+
 const EMPLOYER_KEYS = ['officialName', 'employeeId', 'employeeType', 'dateHire'] as const;
 
 function employerInfo(value: unknown): EmployerInfo {
@@ -267,7 +284,7 @@ function parse(body: unknown, ctx: PatchContext): ValidPatch {
   if (body.profileSkills !== undefined) patch.profileSkills = stringArray('profileSkills', body.profileSkills);
   if (body.certifications !== undefined) patch.certifications = stringArray('certifications', body.certifications);
   if (body.images !== undefined) patch.images = objectArray('images', body.images);
-  if (body.locations !== undefined) patch.locations = objectArray('locations', body.locations);
+  if (body.locations !== undefined) patch.locations = locations(body.locations, ctx);
   if (body.groups !== undefined) {
     patch.groups = objectArray('groups', body.groups).map((group, i) => ({
       ...group,

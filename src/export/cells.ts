@@ -7,7 +7,7 @@ import type { Grant, UserRoutingLanguage, UserRoutingSkill } from '../genesys/ro
 import type { GenesysUser } from '../genesys/types.js';
 import { COLUMNS } from '../input/columns.js';
 import { checkText } from '../input/values.js';
-import { EXTENSION_PREFIX, readField } from '../plan/fields.js';
+import { EXTENSION_PREFIX, listValue, readField } from '../plan/fields.js';
 import { neutraliseFormula } from '../text.js';
 
 /** What a user's row needs besides the user itself; each part only when its column is asked. */
@@ -29,6 +29,7 @@ export interface Names {
   language(id: string): string | undefined;
   role(id: string): string | undefined;
   division(id: string): string | undefined;
+  location?(id: string): string | undefined;
 }
 
 /** Columns exported by default: every column `update` reads, but `newEmail` (a row keyed by id carries the email). */
@@ -140,11 +141,37 @@ export function userCells(
       case 'division':
         value = extras.division ?? (user.division ? (user.division.name ?? names.division(user.division.id)) : '');
         break;
+      case 'locations':
+      case 'profileSkills':
+      case 'certifications': {
+        const items =
+          column === 'locations'
+            ? (user.locations ?? []).map((l) => names.location?.(l.id) ?? l.id)
+            : (user[column] ?? []);
+        const bad = items.find(unsafeName);
+        const unnamed =
+          column === 'locations' ? (user.locations ?? []).find((l) => !names.location?.(l.id)) : undefined;
+        if (unnamed !== undefined) {
+          fail(column, 'a location the locations catalogue does not name', unnamed.id);
+          value = '';
+        } else if (bad !== undefined) {
+          fail(column, 'an item with `;`, a leading + or -, or surrounding spaces', bad);
+          value = '';
+        } else value = listValue(items) ?? '';
+        break;
+      }
       default: {
+        const extension = /^phone\.([a-z0-9]+)\.extension$/.exec(column);
+        if (extension) {
+          const v = readField(user, `phone.${extension[1]}`);
+          value = v?.startsWith(EXTENSION_PREFIX) ? v.slice(EXTENSION_PREFIX.length) : '';
+          break;
+        }
         const v = readField(user, column);
-        // An extension-only phone has no `+digits` form the input accepts.
+        // An extension-only phone has no `+digits` form the phone column accepts: its extension column carries it.
         if (v?.startsWith(EXTENSION_PREFIX) && column.startsWith('phone.')) {
-          fail(column, 'an extension without a number, which the phone columns cannot carry');
+          if (!columns.includes(`${column}.extension`))
+            fail(column, `an extension without a number, which only the ${column}.extension column carries`);
           value = '';
         } else value = v ?? '';
       }

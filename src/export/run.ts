@@ -14,6 +14,7 @@ import type { Progress } from '../progress.js';
 import { fatalApiError } from '../run/api-errors.js';
 import { openContext } from '../run/context.js';
 import { GROUPS_PAGE_SIZE, loadGroups } from '../run/groups.js';
+import { expansionsFor, loadLocations, nameMapOf } from '../run/profile-fields.js';
 import {
   emptyRoutingCost,
   loadCatalogue,
@@ -171,11 +172,16 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     division: nameMap(catalogue.division),
     queue: nameMap(catalogue.queue),
   };
+  // Locations come with the user (`expand=locations`) as ids: the catalogue names them.
+  const locationNames = wants('locations')
+    ? nameMapOf(await loadLocations(context.userReads(), () => cost.catalogue++))
+    : {};
   const names: Names = {
     skill: (id) => byId.skill.get(id),
     language: (id) => byId.language.get(id),
     role: (id) => byId.role.get(id),
     division: (id) => byId.division.get(id),
+    location: (id) => locationNames[id],
   };
   const resolve = (kind: RoutingKind, name: string): string => {
     const found = index.lookup(kind, name);
@@ -286,7 +292,11 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   };
   // Skills and languages come with the listing (`expand`); the platform calls expansions best effort, so a user
   // whose listing lacks them is read one by one. Grants have no expansion that carries their divisions.
-  const expand = [...(wants('skills') ? ['skills'] : []), ...(wants('languages') ? ['languages'] : [])];
+  const expand = [
+    ...(wants('skills') ? ['skills'] : []),
+    ...(wants('languages') ? ['languages'] : []),
+    ...expansionsFor(columns),
+  ];
   const needsOf = (u: ExpandedUser) => ({
     skills: wants('skills') && !Array.isArray(u.skills),
     languages: wants('languages') && !Array.isArray(u.languages),

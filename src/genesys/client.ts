@@ -34,8 +34,10 @@ import { currentLane, LaneTokens, LoginQueue, onLane } from './tokens.js';
 import type {
   ApiFailure,
   ApiOutcome,
+  AutoAnswerPatch,
   CreateUserBody,
   GenesysUser,
+  LocationEntityListing,
   UserEntityListing,
   UserPatch,
   UserSearchRequest,
@@ -105,7 +107,8 @@ export interface GenesysClient extends GroupsCalls {
   ): Promise<ApiOutcome<UserEntityListing>>;
   /** POST /api/v2/users/search. `results` is always an array (the platform omits it when nothing matched). */
   searchUsers(body: UserSearchRequest, opts?: CallOptions): Promise<ApiOutcome<UsersSearchResponse>>;
-  getUser(id: string, opts?: CallOptions): Promise<ApiOutcome<GenesysUser>>;
+  /** `expand` as for listUsers (e.g. locations, profileSkills, certifications, which a user lacks without it). */
+  getUser(id: string, opts?: { expand?: string[] } & CallOptions): Promise<ApiOutcome<GenesysUser>>;
   patchUser(id: string, patch: UserPatch, opts?: CallOptions): Promise<ApiOutcome<GenesysUser>>;
   /** POST /api/v2/users: the new user (with its id and version). Not idempotent: a lost answer needs a search. */
   createUser(body: CreateUserBody, opts?: CallOptions): Promise<ApiOutcome<GenesysUser>>;
@@ -113,6 +116,10 @@ export interface GenesysClient extends GroupsCalls {
   deleteUser(id: string, opts?: CallOptions): Promise<ApiOutcome<void>>;
   /** POST /api/v2/users/{userId}/invite: sends the user the platform's invitation email. */
   inviteUser(id: string, opts?: { force?: boolean } & CallOptions): Promise<ApiOutcome<void>>;
+  /** PATCH /api/v2/users/bulk: sets `acdAutoAnswer` of up to 50 users at once (it takes no version and no other field). */
+  patchUsersAutoAnswer(items: AutoAnswerPatch[], opts?: CallOptions): Promise<ApiOutcome<UserEntityListing>>;
+  /** GET /api/v2/locations: the organisation's locations. */
+  listLocations(opts: PageOptions): Promise<ApiOutcome<LocationEntityListing>>;
 
   /** GET /api/v2/routing/skills. */
   listRoutingSkills(opts: NamedListOptions): Promise<ApiOutcome<EntityListing<NamedEntity>>>;
@@ -310,6 +317,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
   const routing = new platform.RoutingApi(api);
   const authorization = new platform.AuthorizationApi(api);
   const groups = new platform.GroupsApi(api) as unknown as SdkGroupsApi;
+  const locations = new platform.LocationsApi(api);
 
   const tokens = new LaneTokens();
   const logins = new LoginQueue();
@@ -510,7 +518,30 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
     },
 
     getUser(id, options) {
-      return call(context(`GET /api/v2/users/${encodeURIComponent(id)}`), options, () => users.getUser(id), acceptUser);
+      return call(
+        context(`GET /api/v2/users/${encodeURIComponent(id)}`),
+        options,
+        () => users.getUser(id, options?.expand !== undefined ? { expand: options.expand } : {}),
+        acceptUser,
+      );
+    },
+
+    patchUsersAutoAnswer(items, options) {
+      return call(
+        context('PATCH /api/v2/users/bulk', 'directory:user:edit'),
+        options,
+        () => users.patchUsersBulk(items),
+        acceptListing,
+      );
+    },
+
+    listLocations(options) {
+      return call(
+        context('GET /api/v2/locations'),
+        options,
+        () => locations.getLocations({ pageNumber: options.pageNumber, pageSize: options.pageSize }),
+        acceptEntities<LocationEntityListing>,
+      );
     },
 
     patchUser(id, patch, options) {

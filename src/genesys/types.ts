@@ -24,6 +24,35 @@ export interface EmployerInfo {
   dateHire?: string;
 }
 
+/** An entry of a user's `locations` (the SDK's `Location`): `id` is the location's id (the catalogue's). */
+export interface UserLocation {
+  id: string;
+  notes?: string;
+  locationDefinition?: { id?: string; name?: string };
+}
+
+/** A location of the organisation (`GET /api/v2/locations`, the SDK's `LocationDefinition`). */
+export interface LocationDefinition {
+  id: string;
+  name?: string;
+  state?: string;
+}
+
+export interface LocationEntityListing {
+  entities: LocationDefinition[];
+  pageSize?: number;
+  pageNumber?: number;
+  total?: number;
+  pageCount?: number;
+  nextUri?: string;
+}
+
+/** An item of `PATCH /api/v2/users/bulk` (the SDK's `PatchUser`): that endpoint sets nothing else. */
+export interface AutoAnswerPatch {
+  id: string;
+  acdAutoAnswer: boolean;
+}
+
 export type UserState = 'active' | 'inactive' | 'deleted';
 
 export interface UserRef {
@@ -55,6 +84,12 @@ export interface GenesysUser {
   preferredName?: string;
   employerInfo?: EmployerInfo;
   acdAutoAnswer?: boolean;
+  /** An expansion (`expand=locations`): absent from a read that did not ask for it. */
+  locations?: UserLocation[];
+  /** An expansion (`expand=profileSkills`). */
+  profileSkills?: string[];
+  /** An expansion (`expand=certifications`). */
+  certifications?: string[];
   selfUri?: string;
 }
 
@@ -75,6 +110,11 @@ export interface UserPatch {
   manager?: string;
   state?: 'active' | 'inactive';
   employerInfo?: EmployerInfo;
+  acdAutoAnswer?: boolean;
+  /** Replaces the user's whole list, like `addresses`. */
+  locations?: { id: string; notes?: string }[];
+  profileSkills?: string[];
+  certifications?: string[];
 }
 
 /**

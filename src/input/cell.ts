@@ -7,7 +7,8 @@ import { CLEAR_TOKEN } from './columns.js';
 export type Cell =
   | { kind: 'value'; text: string }
   | { kind: 'clear'; spelledAs: string }
-  | { kind: 'wrongType'; got: string }
+  /** `bool`: the JSON boolean it was, for the one column that takes one (`acdAutoAnswer`). */
+  | { kind: 'wrongType'; got: string; bool?: boolean }
   /** A JSON object or array: only the routing list columns accept one; elsewhere it is a wrong type. */
   | { kind: 'structured'; value: unknown; got: string };
 
@@ -37,6 +38,7 @@ export function cellFromJson(value: unknown): Cell | undefined {
   if (value === undefined) return undefined;
   if (value === null) return { kind: 'clear', spelledAs: 'null' };
   if (typeof value === 'object') return { kind: 'structured', value, got: jsonTypeName(value) };
+  if (typeof value === 'boolean') return { kind: 'wrongType', got: 'boolean', bool: value };
   if (typeof value !== 'string') return { kind: 'wrongType', got: jsonTypeName(value) };
   return cellFromCsv(value);
 }

@@ -78,6 +78,48 @@ export const COLUMNS: readonly ColumnSpec[] = [
       example: '+1 317 555 0100',
     }),
   ),
+  ...PHONE_TYPES.map(
+    (type): ColumnSpec => ({
+      name: `phone.${type}.extension`,
+      description:
+        `${phoneLabels[type]} phone as an extension (digits only) instead of a number: the platform's phone entry has a ` +
+        `number or an extension, not both, so a row gives \`phone.${type}\` or this column, and setting one replaces the ` +
+        'other. `<clear>` removes an extension (a number is left alone). Needs `telephony:extension:assign`.',
+      clearable: true,
+      example: '4021',
+    }),
+  ),
+  {
+    name: 'acdAutoAnswer',
+    description: '`true` or `false` (case-insensitive): whether ACD interactions are answered automatically.',
+    clearable: false,
+    example: 'true',
+  },
+  {
+    name: 'locations',
+    description:
+      'Work locations by name, separated by `;`, matched case-insensitively against the locations catalogue. ' +
+      'A plain list is the whole set (`Indianapolis;Remote`); `+Name` adds and `-Name` removes only those; no mixing. ' +
+      '`<clear>` removes every location. A location the user keeps keeps its notes.',
+    clearable: true,
+    example: '+Indianapolis HQ',
+  },
+  {
+    name: 'profileSkills',
+    description:
+      "Profile skills (the directory's, not routing skills), separated by `;`, compared exactly. A plain list is the " +
+      'whole set; `+Name`/`-Name` add and remove; `<clear>` removes every one.',
+    clearable: true,
+    example: 'Java;Spanish',
+  },
+  {
+    name: 'certifications',
+    description:
+      'Certifications, separated by `;`, compared exactly; a plain list is the whole set, `+`/`-` add and remove, ' +
+      '`<clear>` removes every one.',
+    clearable: true,
+    example: '+ITIL Foundation',
+  },
   {
     name: 'state',
     description: '`active` or `inactive` (case-insensitive).',
@@ -146,6 +188,10 @@ export const COLUMNS: readonly ColumnSpec[] = [
     example: 'Support',
   },
 ];
+
+/** The list columns that take names separated by `;`, exact or with `+`/`-`. */
+export const NAME_LIST_COLUMNS = ['locations', 'profileSkills', 'certifications'] as const;
+export type NameListColumn = (typeof NAME_LIST_COLUMNS)[number];
 
 export const COLUMN_NAMES: ReadonlySet<string> = new Set(COLUMNS.map((c) => c.name));
 

@@ -1,5 +1,6 @@
 import type { Cell } from './cell.js';
-import { EMPLOYER_INFO_FIELDS, isClearable, PHONE_TYPES } from './columns.js';
+import { EMPLOYER_INFO_FIELDS, isClearable, NAME_LIST_COLUMNS, PHONE_TYPES } from './columns.js';
+import { booleanCell, extensionValue, nameListCell } from './lists.js';
 import { type Location, problem, quote } from './problems.js';
 import { normaliseRouting } from './routing.js';
 import type { InputProblem, ManagerRef, ProfileChanges, RowKey } from './types.js';
@@ -183,6 +184,50 @@ export function normaliseRecord(
         changes.phones[type] = value;
       }
     }
+  }
+
+  for (const type of PHONE_TYPES) {
+    const column = `phone.${type}.extension`;
+    const cell = cells.get(column);
+    if (cell === undefined) continue;
+    if (changes.phones?.[type] !== undefined || cells.get(`phone.${type}`)?.kind === 'clear') {
+      error(
+        column,
+        `a phone entry holds a number or an extension, not both: give phone.${type} or ${column}, not the two`,
+        'phone_and_extension',
+      );
+      continue;
+    }
+    const t = take(column);
+    if (t.state === 'clear') {
+      changes.clearExtensions ??= [];
+      changes.clearExtensions.push(type);
+    } else if (t.state === 'value') {
+      const issues: string[] = [];
+      const value = extensionValue(t.text, issues);
+      if (value === undefined) error(column, issues.join('; '), 'invalid_extension');
+      else {
+        changes.phones ??= {};
+        changes.phones[type] = value;
+      }
+    }
+  }
+
+  const autoAnswer = cells.get('acdAutoAnswer');
+  if (autoAnswer !== undefined) {
+    const issues: string[] = [];
+    const value = booleanCell(autoAnswer, issues);
+    if (value === undefined) error('acdAutoAnswer', issues.join('; '), 'invalid_boolean');
+    else changes.acdAutoAnswer = value;
+  }
+
+  for (const column of NAME_LIST_COLUMNS) {
+    const cell = cells.get(column);
+    if (cell === undefined) continue;
+    const issues: string[] = [];
+    const value = nameListCell(column, cell, issues);
+    if (value === undefined) error(column, issues.join('; '), 'invalid_list');
+    else changes[column] = value;
   }
 
   const state = take('state');

@@ -1,4 +1,4 @@
-import type { Contact } from '../genesys/types.js';
+import type { Contact, UserLocation } from '../genesys/types.js';
 import type { MembershipColumn } from './routing-kinds.js';
 
 export type InputFormat = 'csv' | 'json' | 'jsonl';
@@ -24,8 +24,26 @@ export interface ProfileChanges {
     /** yyyy-MM-dd, a real calendar date. */
     dateHire?: string | null;
   };
-  /** E.164, normalised to '+<digits>'. */
+  /**
+   * E.164, normalised to '+<digits>'; or `ext <digits>` for an extension-only entry (the platform's contact has an
+   * address or an extension, not both): the `phone.<type>.extension` columns.
+   */
   phones?: Partial<Record<PhoneType, string | null>>;
+  /** `<clear>` in a `phone.<type>.extension` column: remove the type's entry if it holds an extension (not a number). */
+  clearExtensions?: PhoneType[];
+  /** ACD auto-answer. */
+  acdAutoAnswer?: boolean;
+  /** Location names as written; resolved against the locations catalogue before planning. */
+  locations?: ListChange<string>;
+  /** Profile skills (free text, compared exactly). */
+  profileSkills?: ListChange<string>;
+  /** Certifications (free text, compared exactly). */
+  certifications?: ListChange<string>;
+  /**
+   * Made by a rollback, never read from input: the user's `locations` before the run, whole (ids and notes), put
+   * back in place of `locations`.
+   */
+  restoreLocations?: UserLocation[];
   /**
    * Made by a rollback, never read from input: for each of `types`, the phone entries of that type in `from` (the
    * user's addresses before the run) are put back whole (display, countryCode, extension and all) in place of the

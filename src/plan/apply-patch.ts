@@ -27,6 +27,9 @@ export function applyPatch(user: GenesysUser, patch: Partial<UserPatch>): Genesy
   }
   if (patch.employerInfo !== undefined) next.employerInfo = structuredClone(patch.employerInfo);
   if (patch.addresses !== undefined) next.addresses = structuredClone(patch.addresses);
+  if (patch.acdAutoAnswer !== undefined) next.acdAutoAnswer = patch.acdAutoAnswer;
+  for (const field of ['locations', 'profileSkills', 'certifications'] as const)
+    if (patch[field] !== undefined) Object.assign(next, { [field]: structuredClone(patch[field]) });
   if (patch.state !== undefined) next.state = patch.state;
   next.version = user.version + 1;
   return next;

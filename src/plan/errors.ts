@@ -6,10 +6,13 @@ import type { ManagerRef, RoutingKind } from '../input/index.js';
  * - required_field: the row clears a field the platform requires (name, email).
  * - invalid_value: a value the platform cannot store (a phone number without digits).
  * - self_manager: the row makes a user their own manager.
+ * - unresolved_location: a location name with no id. The runner checks every name first and leaves out the rows
+ *   with an unknown one, which a planner that plans as users arrive may still meet: the row is invalid.
  * - not_invertible: a before-value that a ProfileChanges cannot express (an extension, a missing name).
  */
 export type PlanErrorCode =
   | 'unresolved_manager'
+  | 'unresolved_location'
   | 'required_field'
   | 'invalid_value'
   | 'self_manager'

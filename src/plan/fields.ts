@@ -1,5 +1,6 @@
 import type { Contact, ContactType, EmployerInfo, GenesysUser } from '../genesys/types.js';
 import type { PhoneType } from '../input/index.js';
+import { EXTENSION_MARK } from '../input/lists.js';
 import { PlanError } from './errors.js';
 
 export const TEXT_FIELDS = ['name', 'email', 'title', 'department', 'preferredName'] as const;
@@ -24,13 +25,24 @@ export const CONTACT_TYPE_OF: Record<PhoneType, ContactType> = {
 };
 
 /** Prefix of a phone diff value that holds an extension rather than a number. */
-export const EXTENSION_PREFIX = 'ext ';
+export const EXTENSION_PREFIX = EXTENSION_MARK;
+
+/** The profile's lists: each one field whose value is its items, sorted, joined by `;`. */
+export const LIST_FIELDS = ['locations', 'profileSkills', 'certifications'] as const;
+export type ListField = (typeof LIST_FIELDS)[number];
+
+/** Names of the locations catalogue, by id: how a user's `locations` (ids) are shown. */
+export interface LocationNames {
+  locationName?: (id: string) => string | undefined;
+}
 
 export type FieldRef =
   | { kind: 'text'; name: TextField }
   | { kind: 'manager' }
   | { kind: 'employer'; name: EmployerField }
   | { kind: 'phone'; name: PhoneType }
+  | { kind: 'autoAnswer' }
+  | { kind: 'list'; name: ListField }
   | { kind: 'state' };
 
 /** The order of diffs within a row: stable, so plans and renderings are deterministic. */
@@ -39,6 +51,8 @@ export const FIELD_ORDER: readonly string[] = [
   'manager',
   ...EMPLOYER_FIELDS.map((f) => `employerInfo.${f}`),
   ...PHONE_TYPES.map((t) => `phone.${t}`),
+  'acdAutoAnswer',
+  ...LIST_FIELDS,
   'state',
 ];
 
@@ -46,6 +60,8 @@ export function parseField(field: string): FieldRef {
   if ((TEXT_FIELDS as readonly string[]).includes(field)) return { kind: 'text', name: field as TextField };
   if (field === 'manager') return { kind: 'manager' };
   if (field === 'state') return { kind: 'state' };
+  if (field === 'acdAutoAnswer') return { kind: 'autoAnswer' };
+  if ((LIST_FIELDS as readonly string[]).includes(field)) return { kind: 'list', name: field as ListField };
   const [head, tail, ...rest] = field.split('.');
   if (rest.length === 0 && tail !== undefined) {
     if (head === 'employerInfo' && (EMPLOYER_FIELDS as readonly string[]).includes(tail)) {
@@ -70,10 +86,16 @@ export function phoneDigits(value: string | null | undefined): string | null {
   return digits === '' ? null : digits;
 }
 
-/** A phone number as a row asks for it, canonical E.164 (`+<digits>`); null clears. */
+/** A phone number as a row asks for it, canonical E.164 (`+<digits>`), or `ext <digits>`; null clears. */
 export function desiredPhone(type: PhoneType, value: string | null): string | null {
   const text = normText(value);
   if (text === null) return null;
+  if (text.startsWith(EXTENSION_PREFIX)) {
+    const ext = text.slice(EXTENSION_PREFIX.length).trim();
+    if (!/^\d+$/.test(ext))
+      throw new PlanError('invalid_value', `phone.${type}`, `phone.${type}: extension "${ext}" is not digits.`);
+    return `${EXTENSION_PREFIX}${ext}`;
+  }
   const digits = phoneDigits(text);
   if (digits === null) throw new PlanError('invalid_value', `phone.${type}`, `phone.${type}: "${text}" has no digits.`);
   return `+${digits}`;
@@ -105,8 +127,24 @@ function employerValue(info: EmployerInfo | undefined, name: EmployerField): str
   return normText(info?.[name]);
 }
 
+/** A list as diffs show it: its items sorted (by code unit, so the same everywhere), `;`-joined; null when empty. */
+export function listValue(items: readonly string[]): string | null {
+  return items.length === 0 ? null : [...items].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).join(';');
+}
+
+/** A user's list as diffs show it: locations by name (their id when the catalogue does not name them). */
+export function readList(user: GenesysUser, name: ListField, names: LocationNames = {}): string | null {
+  if (name !== 'locations') return listValue(user[name] ?? []);
+  return listValue((user.locations ?? []).map((l) => names.locationName?.(l.id) ?? l.id));
+}
+
+/** ACD auto-answer as diffs show it; a user without the field has it off (the platform's default). */
+export function autoAnswerValue(user: GenesysUser): string {
+  return user.acdAutoAnswer === true ? 'true' : 'false';
+}
+
 /** A field's current value on a user, in the form diffs use. */
-export function readField(user: GenesysUser, field: string): string | null {
+export function readField(user: GenesysUser, field: string, names: LocationNames = {}): string | null {
   const ref = parseField(field);
   switch (ref.kind) {
     case 'text':
@@ -117,6 +155,10 @@ export function readField(user: GenesysUser, field: string): string | null {
       return employerValue(user.employerInfo, ref.name);
     case 'phone':
       return contactValue(findPhone(user.addresses, CONTACT_TYPE_OF[ref.name]));
+    case 'autoAnswer':
+      return autoAnswerValue(user);
+    case 'list':
+      return readList(user, ref.name, names);
     case 'state':
       return user.state;
   }

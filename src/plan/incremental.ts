@@ -13,6 +13,7 @@ import {
   rowKeyString,
   summarise,
 } from './plan.js';
+import type { LocationContext } from './profile-lists.js';
 
 /** A plan with its rows held encoded, in row order: see encodePlannedRow. */
 export interface EncodedPlan {
@@ -53,6 +54,8 @@ export interface IncrementalPlannerOptions {
    * emails: two such rows may name one user, and comparing their changes needs both rows.
    */
   release?: boolean;
+  /** Location names and ids, for rows with a `locations` column. */
+  locations?: LocationContext;
 }
 
 /**
@@ -86,6 +89,7 @@ export class IncrementalPlanner {
   private readonly keep: (row: InputRow, planned: PlannedRow | undefined) => boolean;
   private readonly project: (user: GenesysUser) => GenesysUser;
   private readonly release: boolean;
+  private readonly locations: LocationContext;
   private users = 0;
 
   constructor(rows: readonly InputRow[], opts: IncrementalPlannerOptions = {}) {
@@ -103,6 +107,7 @@ export class IncrementalPlanner {
     }
     this.keep = opts.keep ?? (() => false);
     this.project = opts.project ?? ((u) => u);
+    this.locations = opts.locations ?? {};
     this.release = opts.release === true && (this.rowById.size === 0 || this.rowByEmail.size === 0);
   }
 
@@ -141,7 +146,7 @@ export class IncrementalPlanner {
     this.userOf[n] = user.id;
     this.versionOf[n] = user.version;
     const waits = row.changes.manager !== undefined && row.changes.manager !== null;
-    const planned = waits ? undefined : planRowAgainst(row, user, () => undefined);
+    const planned = waits ? undefined : planRowAgainst(row, user, () => undefined, this.locations);
     this.planned[n] = planned && encodePlannedRow(planned);
     const wanted = this.keep(row, planned);
     if (waits || wanted) this.kept.set(user.id, this.project(user));
@@ -244,7 +249,7 @@ export class IncrementalPlanner {
       else {
         const user = this.kept.get(userId);
         if (!user) throw new Error(`Row ${n} was neither planned nor kept for planning.`);
-        push(planRowAgainst(row, user, this.managerId));
+        push(planRowAgainst(row, user, this.managerId, this.locations));
       }
     }
     out.sort((a, b) => a.rowNumber - b.rowNumber);

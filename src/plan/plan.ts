@@ -1,6 +1,7 @@
 import type { GenesysUser, UserPatch } from '../genesys/types.js';
 import type { InputRow, InvalidRow, ManagerRef, ProfileChanges, RowKey } from '../input/index.js';
 import { isRowProblem } from './errors.js';
+import type { LocationContext } from './profile-lists.js';
 import type { RoutingPlan } from './routing.js';
 import { type FieldDiff, planUserChange } from './user-change.js';
 
@@ -147,11 +148,12 @@ export function planRowAgainst(
   row: InputRow,
   user: GenesysUser,
   managerId: (ref: ManagerRef) => string | undefined,
+  locations: LocationContext = {},
 ): PlannedRow {
   const key = rowKeyString(row.key);
   let change: ReturnType<typeof planUserChange>;
   try {
-    change = planUserChange(user, row.changes, { managerId });
+    change = planUserChange(user, row.changes, { ...locations, managerId });
   } catch (err) {
     if (!isRowProblem(err)) throw err;
     return {

@@ -8,6 +8,7 @@ import {
   EMPLOYER_FIELDS,
   EXTENSION_PREFIX,
   isPhoneOfType,
+  type LocationNames,
   normText,
   PHONE_TYPES,
   parseField,
@@ -16,6 +17,7 @@ import {
   sameValue,
   TEXT_FIELDS,
 } from './fields.js';
+import { type LocationContext, planProfileExtras } from './profile-lists.js';
 
 export interface FieldDiff {
   /** e.g. `title`, `employerInfo.employeeId`, `phone.mobile`, `manager` (a user id), `state`. */
@@ -33,7 +35,7 @@ export interface UserChangePlan {
   state?: 'active' | 'inactive';
 }
 
-export interface PlanContext {
+export interface PlanContext extends LocationContext {
   /** The id of a manager reference; the runner resolves every reference before planning. */
   managerId: (ref: ManagerRef) => string | undefined;
 }
@@ -77,10 +79,12 @@ export function planUserChange(current: GenesysUser, changes: ProfileChanges, ct
     if (employerInfo !== undefined) patch.employerInfo = employerInfo;
   }
 
-  if (changes.phones !== undefined || changes.restorePhones !== undefined) {
-    const addresses = planPhones(current.addresses ?? [], changes.phones ?? {}, changes.restorePhones, diffs);
+  if (changes.phones !== undefined || changes.restorePhones !== undefined || changes.clearExtensions !== undefined) {
+    const addresses = planPhones(current.addresses ?? [], changes, diffs);
     if (addresses !== undefined) patch.addresses = addresses;
   }
+
+  planProfileExtras(current, changes, ctx, diffs, patch);
 
   let state: UserChangePlan['state'];
   if (changes.state !== undefined && changes.state !== current.state) {
@@ -135,23 +139,23 @@ function planEmployerInfo(
  * so every contact the row does not name (other types, EMAIL and SMS entries, extensions) is kept as it was and
  * where it was.
  */
-function planPhones(
-  current: readonly Contact[],
-  wanted: NonNullable<ProfileChanges['phones']>,
-  restore: ProfileChanges['restorePhones'],
-  diffs: FieldDiff[],
-): Contact[] | undefined {
+function planPhones(current: readonly Contact[], changes: ProfileChanges, diffs: FieldDiff[]): Contact[] | undefined {
+  const wanted = changes.phones ?? {};
+  const restore = changes.restorePhones;
   let addresses: readonly Contact[] = current;
   for (const phoneType of PHONE_TYPES) {
     const whole = restore?.types.includes(phoneType) === true;
-    const value = wanted[phoneType];
-    if (!whole && value === undefined) continue;
     const type = CONTACT_TYPE_OF[phoneType];
     const isTarget = (c: Contact) => isPhoneOfType(c, type);
-    const entries = whole ? restore!.from.filter(isTarget) : undefined;
-    const after = entries ? contactValue(entries[0]) : desiredPhone(phoneType, value ?? null);
     const index = addresses.findIndex(isTarget);
     const before = contactValue(addresses[index]);
+    let value = wanted[phoneType];
+    // Clearing an extension leaves a number alone.
+    if (value === undefined && changes.clearExtensions?.includes(phoneType) && before?.startsWith(EXTENSION_PREFIX))
+      value = null;
+    if (!whole && value === undefined) continue;
+    const entries = whole ? restore!.from.filter(isTarget) : undefined;
+    const after = entries ? contactValue(entries[0]) : desiredPhone(phoneType, value ?? null);
     // Judged by value, like every other field, so that planning again after the write finds nothing to do even
     // if the platform reformats what it stores.
     if (before === after) continue;
@@ -163,7 +167,9 @@ function planPhones(
       ? entries.map((c) => ({ ...c }))
       : after === null
         ? []
-        : [{ address: after, mediaType: 'PHONE', type }];
+        : after.startsWith(EXTENSION_PREFIX)
+          ? [{ extension: after.slice(EXTENSION_PREFIX.length), mediaType: 'PHONE', type }]
+          : [{ address: after, mediaType: 'PHONE', type }];
     addresses =
       index === -1
         ? insertAt(addresses, replacement, entries ? whereItWas(addresses, restore!.from, type) : addresses.length)
@@ -193,9 +199,13 @@ function whereItWas(list: readonly Contact[], from: readonly Contact[], type: Co
 }
 
 /** The current values of the diffed fields, in the form diffs use: what a rollback must restore. */
-export function beforeValues(current: GenesysUser, diffs: readonly FieldDiff[]): Record<string, string | null> {
+export function beforeValues(
+  current: GenesysUser,
+  diffs: readonly FieldDiff[],
+  names: LocationNames = {},
+): Record<string, string | null> {
   const values: Record<string, string | null> = {};
-  for (const d of diffs) values[d.field] = readField(current, d.field);
+  for (const d of diffs) values[d.field] = readField(current, d.field, names);
   return values;
 }
 
@@ -224,9 +234,17 @@ export function inverseChanges(diffs: readonly FieldDiff[]): ProfileChanges {
         changes.employerInfo = { ...changes.employerInfo, [ref.name]: before };
         break;
       case 'phone':
-        if (before?.startsWith(EXTENSION_PREFIX))
-          throw notInvertible(d, `it was extension ${before.slice(EXTENSION_PREFIX.length)}`);
+        // An extension goes back as an extension (`ext N` is a value phones take).
         changes.phones = { ...changes.phones, [ref.name]: before };
+        break;
+      case 'autoAnswer':
+        changes.acdAutoAnswer = before === 'true';
+        break;
+      case 'list':
+        if (ref.name === 'locations')
+          // Names alone could resolve to other locations by now: the rollback restores the journal's whole list.
+          throw notInvertible(d, 'the journal does not hold the locations as they were');
+        changes[ref.name] = { mode: 'replace', items: before === null ? [] : before.split(';') };
         break;
       case 'state':
         if (before !== 'active' && before !== 'inactive') throw notInvertible(d, `its state was ${before}`);

@@ -2,7 +2,9 @@ import type { ApiFailure, GenesysUser, UserPatch } from '../genesys/types.js';
 import type { ManagerRef, ProfileChanges } from '../input/index.js';
 import { parseField, sameValue } from '../plan/fields.js';
 import { type FieldDiff, planUserChange } from '../plan/index.js';
+import type { LocationContext } from '../plan/profile-lists.js';
 import type { Executor, UsersPort } from './ports.js';
+import { afterWrite, EXTENSION_PERMISSION, setsExtension } from './profile-fields.js';
 
 /** Genesys's own Terraform provider re-reads and re-applies up to 10 times on a version conflict. */
 export const MAX_CONFLICT_ROUNDS = 10;
@@ -11,6 +13,8 @@ export interface ApplyDeps {
   users: UsersPort;
   executor: Executor;
   managerId: (ref: ManagerRef) => string | undefined;
+  /** Location names and ids, for rows with a `locations` column. */
+  locations?: LocationContext;
   signal?: AbortSignal;
   /**
    * Called once per write, when the governor lets it start and just before it is sent, with the user as last
@@ -70,7 +74,7 @@ export async function applyUserChange(
   changes: ProfileChanges,
   options: ApplyOptions = {},
 ): Promise<ApplyResult> {
-  const plan = (user: GenesysUser) => planUserChange(user, changes, { managerId: deps.managerId });
+  const plan = (user: GenesysUser) => planUserChange(user, changes, { ...deps.locations, managerId: deps.managerId });
   const plannedDiffs = options.baseline ?? plan(planned).diffs;
   let current = planned;
   let attempts = 0;
@@ -145,7 +149,7 @@ export async function applyUserChange(
     if (outcome.ok) {
       writes++;
       landed = true;
-      current = outcome.body;
+      current = afterWrite(readAs, outcome.body, body);
       const sentFields = new Set(sentDiffs.map((d) => d.field));
       const stuck = plan(current).diffs.filter((d) => sentFields.has(d.field));
       if (stuck.length > 0) {
@@ -164,7 +168,7 @@ export async function applyUserChange(
     }
     const fateUnknown = outcome.kind === 'network' || outcome.kind === 'timeout';
     if (outcome.kind !== 'conflict' && !fateUnknown) {
-      return result(outcome.kind === 'not_found' ? 'not_found' : 'failed', outcome);
+      return result(outcome.kind === 'not_found' ? 'not_found' : 'failed', withPermissionHint(outcome, sentDiffs));
     }
     // A version conflict, or a write whose response never came (the governor's retries are spent): the truth
     // is on the server, so read it and plan again.
@@ -198,6 +202,19 @@ export async function applyUserChange(
   }
 }
 
+/** A refused write that sets an extension says which permission that takes, whether or not the platform named it. */
+function withPermissionHint(failure: ApiFailure, sent: readonly FieldDiff[]): ApiFailure {
+  if (failure.kind !== 'permission' || !setsExtension(sent) || failure.message.includes(EXTENSION_PERMISSION))
+    return failure;
+  return {
+    ...failure,
+    message: `${failure.message} Setting an extension (${sent
+      .filter((d) => d.after?.startsWith('ext '))
+      .map((d) => d.field)
+      .join(', ')}) needs ${EXTENSION_PERMISSION} besides directory:user:edit.`,
+  };
+}
+
 const describe = (value: string | null) => (value === null ? 'cleared' : `set to ${JSON.stringify(value)}`);
 
 /**
@@ -228,6 +245,13 @@ export function withoutField(changes: ProfileChanges, field: string): ProfileCha
     case 'state':
       delete next.state;
       break;
+    case 'autoAnswer':
+      delete next.acdAutoAnswer;
+      break;
+    case 'list':
+      delete next[ref.name];
+      if (ref.name === 'locations') delete next.restoreLocations;
+      break;
     case 'employer': {
       const { [ref.name]: _gone, ...rest } = next.employerInfo ?? {};
       next.employerInfo = rest;
@@ -236,6 +260,7 @@ export function withoutField(changes: ProfileChanges, field: string): ProfileCha
     case 'phone': {
       const { [ref.name]: _gone, ...rest } = next.phones ?? {};
       next.phones = rest;
+      if (next.clearExtensions) next.clearExtensions = next.clearExtensions.filter((t) => t !== ref.name);
       if (next.restorePhones) {
         next.restorePhones = { ...next.restorePhones, types: next.restorePhones.types.filter((t) => t !== ref.name) };
       }

@@ -3,8 +3,10 @@ import type { GenesysUser, UserPatch } from '../genesys/types.js';
 import type { Governor } from '../governor/index.js';
 import type { ManagerRef, ProfileChanges } from '../input/index.js';
 import type { FieldDiff } from '../plan/index.js';
+import type { LocationContext } from '../plan/profile-lists.js';
 import type { Progress } from '../progress.js';
 import { type ApplyResult, applyUserChange } from './apply.js';
+import { applyAutoAnswerInBulk } from './auto-answer.js';
 import type { Journal } from './journal.js';
 import { forEachPooled, poolSize } from './pool.js';
 import type { UsersPort } from './ports.js';
@@ -33,6 +35,8 @@ export interface EngineDeps {
   governor: Governor;
   journal: Journal;
   managerId: (ref: ManagerRef) => string | undefined;
+  /** Location names and ids, for rows with a `locations` column. */
+  locations?: LocationContext;
   progress: Progress;
   log: Logger;
   /** Aborted: start no new write; those in flight finish (bounded by `drainTimeoutMs`). */
@@ -74,6 +78,7 @@ export async function applyAll(
           users: deps.users,
           executor: deps.governor,
           managerId: deps.managerId,
+          ...(deps.locations ? { locations: deps.locations } : {}),
           // No per-request signal: stopping must not abandon a write already sent, whose outcome the journal
           // needs. The governor's stopStarting() refuses every later start instead.
           beforeWrite: async (user, patch, diffs) => {
@@ -94,33 +99,63 @@ export async function applyAll(
         item.changes,
         { baseline: item.baseline, wroteBefore: item.wroteBefore, keepForeignEdits: deps.keepForeignEdits },
       );
-      results.set(item.rowNumber, r);
-      unsettled.delete(item.rowNumber);
-      if (r.status === 'failed' || r.status === 'not_found') failed++;
-      void journal
-        .append({
-          t: 'outcome',
-          at: new Date().toISOString(),
-          row: item.rowNumber,
-          userId: item.user.id,
-          status: r.status,
-          version: r.user.version,
-          ...(r.conflict ? { conflict: r.conflict } : {}),
-          ...(r.kept ? { message: r.kept } : {}),
-          ...(r.failure ? { errorCode: r.failure.code ?? r.failure.kind } : {}),
-        })
-        .catch((err) => deps.log.error({ err: String(err) }, 'could not write the journal'));
+      settle(item, r);
     } catch (err) {
       // Stopped mid-row (the governor refused a start): the journal has an intent without an outcome if a
       // write was sent, and a resume re-reads this user and settles it.
       if (!stopSignal?.aborted) throw err;
       return;
     }
+  };
+  const settle = (item: WorkItem, r: ApplyResult) => {
+    results.set(item.rowNumber, r);
+    unsettled.delete(item.rowNumber);
+    if (r.status === 'failed' || r.status === 'not_found') failed++;
+    void journal
+      .append({
+        t: 'outcome',
+        at: new Date().toISOString(),
+        row: item.rowNumber,
+        userId: item.user.id,
+        status: r.status,
+        version: r.user.version,
+        ...(r.conflict ? { conflict: r.conflict } : {}),
+        ...(r.kept ? { message: r.kept } : {}),
+        ...(r.failure ? { errorCode: r.failure.code ?? r.failure.kind } : {}),
+      })
+      .catch((err) => deps.log.error({ err: String(err) }, 'could not write the journal'));
     done++;
+  };
+  // Rows whose only change is auto-answer go in bulk calls first (not in a rollback: the bulk call carries no
+  // version, and a rollback must not write over an edit made since its plan).
+  const bulkThenEach = async () => {
+    let rest = items;
+    if (!deps.keepForeignEdits) {
+      try {
+        const bulk = await applyAutoAnswerInBulk(
+          {
+            users: deps.users,
+            executor: deps.governor,
+            journal,
+            managerId: deps.managerId,
+            ...(deps.locations ? { locations: deps.locations } : {}),
+            sent: (row) => unsettled.add(row),
+          },
+          items,
+        );
+        const byRow = new Map(items.map((i) => [i.rowNumber, i]));
+        for (const [row, r] of bulk.results) settle(byRow.get(row)!, r);
+        rest = bulk.rest;
+      } catch (err) {
+        if (!stopSignal?.aborted) throw err;
+        return;
+      }
+    }
+    await forEachPooled(rest, poolSize(deps.governor, deps.maxConcurrency * 2), applyOne, stopSignal);
   };
 
   try {
-    await untilDrained(forEachPooled(items, poolSize(deps.governor, deps.maxConcurrency * 2), applyOne, stopSignal), {
+    await untilDrained(bulkThenEach(), {
       governor: deps.governor,
       stopSignal,
       drainTimeoutMs: deps.drainTimeoutMs,

@@ -62,6 +62,8 @@ export interface SavedPlan {
   routing?: SavedRouting;
   /** Users to create (update --create) or delete (a rollback of a run that created some). */
   lifecycle?: SavedLifecycle;
+  /** The locations catalogue's names by id, when rows have a `locations` column: a resume and a rollback use them. */
+  locations?: Record<string, string>;
 }
 
 export interface SavedRouting {

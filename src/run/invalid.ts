@@ -5,6 +5,7 @@ import type { ReportRecord } from '../report.js';
 import { writeReport } from '../report.js';
 import { checkManagers, invalidInputMessage, type RowProblem, rowProblem, sortProblems } from './checks.js';
 import type { RunContext } from './context.js';
+import { checkLocationNames, loadLocations } from './profile-fields.js';
 import { resolveUsers, UserIndex } from './resolve.js';
 import { checkRoutingNames, emptyRoutingCost, loadCatalogue } from './routing.js';
 
@@ -120,7 +121,8 @@ export async function nameProblems(
 ): Promise<{ problems: RowProblem[]; target?: string }> {
   const withRouting = rows.filter((r) => r.changes.routing !== undefined);
   const managers: ManagerRef[] = rows.flatMap((r) => (r.changes.manager ? [r.changes.manager] : []));
-  if (withRouting.length === 0 && managers.length === 0) return { problems: [] };
+  const withLocations = rows.filter((r) => r.changes.locations !== undefined);
+  if (withRouting.length === 0 && managers.length === 0 && withLocations.length === 0) return { problems: [] };
   let ctx: RunContext | undefined;
   try {
     ctx = await open();
@@ -139,6 +141,8 @@ export async function nameProblems(
         );
       }
     }
+    if (withLocations.length > 0)
+      problems.push(...checkLocationNames(withLocations, await loadLocations(ctx.userReads())));
     if (managers.length > 0) {
       const ids = new Set(managers.flatMap((m) => (m.kind === 'id' ? [m.id] : [])));
       const emails = new Set(managers.flatMap((m) => (m.kind === 'email' ? [m.email] : [])));
@@ -149,7 +153,7 @@ export async function nameProblems(
     return { problems: sortProblems(problems), target: ctx.target.host };
   } catch (err) {
     if (!(err instanceof GenesysBulkError)) throw err;
-    log.warn(`Names (routing, managers) were not checked: ${err.message}`);
+    log.warn(`Names (routing, locations, managers) were not checked: ${err.message}`);
     return { problems: [], ...(ctx ? { target: ctx.target.host } : {}) };
   }
 }

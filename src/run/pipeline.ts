@@ -14,6 +14,7 @@ import { JOURNAL_FILE, Journal, ROUTING_JOURNAL_FILE, type RoutingJournalRecord 
 import { type LifecycleExecution, startLifecycle } from './lifecycle.js';
 import { lockRun, type RunLock } from './lock.js';
 import { type Executed, foldOutcomes, type Work, withSkipped } from './outcome.js';
+import { expansionsOfChanges, locationContext, savedChanges, withExpansions } from './profile-fields.js';
 import { applyRouting, type RoutingOutcome } from './routing-engine.js';
 import { writePlan } from './show.js';
 import { type DocumentInfo, type FinishOptions, finish, type UpdateResult } from './summary.js';
@@ -212,10 +213,11 @@ async function execute(ctx: RunContext, dir: string, meta: RunMeta, saved: Saved
     if (items.length > 0 || routingWork.length === 0) {
       profile = await applyAll(
         {
-          users: ctx.client,
+          users: withExpansions(ctx.client, expansionsOfChanges(savedChanges(saved))),
           governor: ctx.governor,
           journal,
           managerId: managerLookup(saved),
+          locations: locationContext(saved.locations),
           progress: ctx.progress,
           log: ctx.log,
           stopSignal: ctx.stopSignal,

@@ -13,8 +13,10 @@ import type {
 import type {
   ApiCall,
   ApiOutcome,
+  AutoAnswerPatch,
   CreateUserBody,
   GenesysUser,
+  LocationEntityListing,
   UserEntityListing,
   UserPatch,
   UserSearchRequest,
@@ -35,16 +37,20 @@ export interface Executor {
 export interface UsersPort {
   getUsersByIds(
     ids: string[],
-    opts?: { state?: 'active' | 'inactive' | 'deleted' | 'any' },
+    opts?: { state?: 'active' | 'inactive' | 'deleted' | 'any'; expand?: string[] },
   ): Promise<ApiOutcome<UserEntityListing>>;
   listUsers(opts: {
     pageNumber: number;
     pageSize: number;
     state?: 'active' | 'inactive' | 'deleted' | 'any';
+    expand?: string[];
   }): Promise<ApiOutcome<UserEntityListing>>;
   searchUsers(body: UserSearchRequest): Promise<ApiOutcome<UsersSearchResponse>>;
-  getUser(id: string): Promise<ApiOutcome<GenesysUser>>;
+  getUser(id: string, opts?: { expand?: string[] }): Promise<ApiOutcome<GenesysUser>>;
   patchUser(id: string, patch: UserPatch): Promise<ApiOutcome<GenesysUser>>;
+  /** Optional so that a profile-only fake need not have them: the runs that need them are given the client. */
+  patchUsersAutoAnswer?(items: AutoAnswerPatch[]): Promise<ApiOutcome<UserEntityListing>>;
+  listLocations?(opts: { pageNumber: number; pageSize: number }): Promise<ApiOutcome<LocationEntityListing>>;
 }
 
 /** What creating users (update --create) and deleting them (its rollback) need of the SDK adapter. */

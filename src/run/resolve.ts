@@ -178,6 +178,12 @@ const FIELDS_FOR_CHANGE: Record<string, (keyof GenesysUser)[]> = {
   manager: ['manager'],
   employerInfo: ['employerInfo'],
   phones: ['addresses'],
+  clearExtensions: ['addresses'],
+  acdAutoAnswer: ['acdAutoAnswer'],
+  locations: ['locations'],
+  restoreLocations: ['locations'],
+  profileSkills: ['profileSkills'],
+  certifications: ['certifications'],
   state: ['state'],
 };
 

@@ -1,4 +1,4 @@
-import type { Contact } from '../genesys/types.js';
+import type { Contact, UserLocation } from '../genesys/types.js';
 import type { PhoneType, ProfileChanges } from '../input/index.js';
 import { CONTACT_TYPE_OF, contactValue, isPhoneOfType, parseField } from '../plan/fields.js';
 import { type FieldDiff, inverseChanges } from '../plan/index.js';
@@ -40,7 +40,19 @@ export function inverseOf(diffs: readonly FieldDiff[], originals: ReadonlyMap<st
       byValueOnly.push(d.field);
     }
   }
-  const changes = inverseChanges(rest);
+  // The lists go back whole, as the journal kept them (locations with their notes), not rebuilt from a diff's text.
+  const lists: ProfileChanges = {};
+  const others: FieldDiff[] = [];
+  for (const d of rest) {
+    const kept = originals.get(d.field);
+    const whole = Array.isArray(kept) ? kept : kept === null ? [] : undefined;
+    if (d.field === 'locations' && whole !== undefined)
+      lists.restoreLocations = structuredClone(whole as UserLocation[]);
+    else if ((d.field === 'profileSkills' || d.field === 'certifications') && whole !== undefined)
+      lists[d.field] = { mode: 'replace', items: [...(whole as string[])] };
+    else others.push(d);
+  }
+  const changes = { ...inverseChanges(others), ...lists };
   if (types.length > 0) changes.restorePhones = { from: structuredClone(before!), types };
   return { changes, byValueOnly };
 }

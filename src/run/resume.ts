@@ -20,6 +20,7 @@ import { resumeLifecycle } from './lifecycle-resume.js';
 import { lockRun, type RunLock } from './lock.js';
 import { combine, GONE, lazyMap, type Part, recordFromPlan, type Work, withSkipped } from './outcome.js';
 import { type CommandOptions, managerLookup, type Proposal, runPipeline } from './pipeline.js';
+import { expansionsOfChanges, locationContext, savedChanges, withExpansions } from './profile-fields.js';
 import { resolveUsers, UserIndex } from './resolve.js';
 import { emptyRoutingCost, readCurrentRouting } from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
@@ -73,7 +74,12 @@ export async function runResume(opts: CommandOptions, runId: string): Promise<Up
     const ctx = await openContext(opts);
     checkSameTarget(meta, ctx.target, 'resume');
     const userIds = new Set([...pending, ...pendingRouting].map((r) => r.userId!));
-    const { index, cost } = await resolveUsers(ctx.userReads(), userIds, new Set(), new UserIndex());
+    const { index, cost } = await resolveUsers(
+      { ...ctx.userReads(), users: withExpansions(ctx.client, expansionsOfChanges(savedChanges(saved))) },
+      userIds,
+      new Set(),
+      new UserIndex(),
+    );
     const items: WorkItem[] = [];
     const priorProfile = new Map<number, Part>();
     for (const p of pending) {
@@ -198,7 +204,7 @@ function whatIsLeft(saved: SavedPlan, work: Work): Map<number, PlannedRow> {
   for (const item of work.items) {
     const p = byRow.get(item.rowNumber)!;
     try {
-      const change = planUserChange(item.user, item.changes, { managerId });
+      const change = planUserChange(item.user, item.changes, { ...locationContext(saved.locations), managerId });
       left.set(p.rowNumber, {
         ...p,
         status: change.diffs.length > 0 ? 'change' : 'unchanged',

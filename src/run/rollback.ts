@@ -1,7 +1,7 @@
 import { ValidationError } from '../errors.js';
 import type { GenesysUser } from '../genesys/types.js';
 import type { ProfileChanges, RoutingChanges } from '../input/index.js';
-import { sameValue } from '../plan/fields.js';
+import { type LocationNames, sameValue } from '../plan/fields.js';
 import {
   type Catalogue,
   type CurrentRouting,
@@ -36,6 +36,7 @@ import { deleteWork } from './lifecycle.js';
 import { lockRun } from './lock.js';
 import { type Part, unexecutedRecords } from './outcome.js';
 import { type CommandOptions, type Proposal, runPipeline } from './pipeline.js';
+import { expansionsFor, locationContext, withExpansions } from './profile-fields.js';
 import { resolveUsers, UserIndex } from './resolve.js';
 import { inverseOf } from './restore.js';
 import { emptyRoutingCost, loadCatalogue, readCurrentRouting, withRouting } from './routing.js';
@@ -105,6 +106,7 @@ export function rollbackFields(
   w: Written,
   current: GenesysUser,
   routingNow?: (field: string) => string | null,
+  names: LocationNames = {},
 ): { restore: FieldDiff[]; changedSince: { field: string; now: string | null; runSet: string | null }[] } {
   const restore: FieldDiff[] = [];
   const changedSince: { field: string; now: string | null; runSet: string | null }[] = [];
@@ -112,7 +114,7 @@ export function rollbackFields(
     const before = w.before.get(field) ?? null;
     const routing = isRoutingField(field);
     if (routing && !routingNow) throw new Error(`rollbackFields: ${field} needs the user's current routing`);
-    const now = routing ? routingNow!(field) : readField(current, field);
+    const now = routing ? routingNow!(field) : readField(current, field, names);
     const same = (a: string | null, b: string | null) =>
       routing ? sameRoutingValue(field, a, b) : sameValue(field, a, b);
     if (same(now, before)) continue;
@@ -150,8 +152,12 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
 
   const ctx = await openContext(opts);
   checkSameTarget(undone, ctx.target, 'rollback');
+  // Location names as the run showed them (its diffs hold names); a run that set none has none.
+  const fieldsWritten = new Set(written.flatMap((w) => [...w.after.keys()]));
+  const locationNames = fieldsWritten.has('locations') ? (await readSavedPlan(dir)).locations : undefined;
+  const locations = locationContext(locationNames);
   const { index } = await resolveUsers(
-    ctx.userReads(),
+    { ...ctx.userReads(), users: withExpansions(ctx.client, expansionsFor(fieldsWritten)) },
     new Set([...written.map((w) => w.userId), ...created.keys()]),
     new Set(),
     new UserIndex(),
@@ -202,6 +208,7 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
       w,
       user,
       routingNow && resolvers ? (field) => readRoutingField(routingNow, field, resolvers) : undefined,
+      locations,
     );
     const note = changedSince.length
       ? `changed again since the run, left as is: ${changedSince
@@ -229,7 +236,10 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
     }
     if (byValueOnly.length > 0) legacy.push(`${key}: ${byValueOnly.join(', ')}`);
     if (inverse.manager?.kind === 'id') managers[`id:${inverse.manager.id}`] = inverse.manager.id;
-    const change = planUserChange(user, inverse, { managerId: (ref) => (ref.kind === 'id' ? ref.id : undefined) });
+    const change = planUserChange(user, inverse, {
+      ...locations,
+      managerId: (ref) => (ref.kind === 'id' ? ref.id : undefined),
+    });
     let row: PlannedRow = {
       ...base,
       status: change.diffs.length > 0 ? 'change' : 'unchanged',
@@ -296,6 +306,7 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
         plan,
         managers,
         ...(catalogue ? { routing: { catalogue, allowNoRoles: true } } : {}),
+        ...(locationNames ? { locations: locationNames } : {}),
         ...(deletions.items.length > 0
           ? {
               lifecycle: {

@@ -37,6 +37,15 @@ import { asRows, nameProblems, refuseInput } from './invalid.js';
 import { createWork } from './lifecycle.js';
 import { lazyMap, recordFromPlan, unexecutedRecords, withSkipped } from './outcome.js';
 import { type CommandOptions, type Proposal, refKey, runPipeline } from './pipeline.js';
+import {
+  checkLocationNames,
+  expansionsFor,
+  type LocationNameMap,
+  loadLocations,
+  locationContext,
+  nameMapOf,
+  withExpansions,
+} from './profile-fields.js';
 import { projectionFor, resolveUsers } from './resolve.js';
 import {
   checkRoutingNames,
@@ -131,6 +140,15 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     log.info({ kinds: Object.keys(catalogue), requests: routingCost.catalogue }, 'Read routing catalogues');
   }
 
+  // Locations by name, the same way: the catalogue once, an unknown name stops the run before any write.
+  const withLocations = parsed.rows.filter((r) => r.changes.locations !== undefined);
+  let locationNames: LocationNameMap | undefined;
+  if (withLocations.length > 0) {
+    const locations = await loadLocations(ctx.userReads(), () => routingCost.catalogue++);
+    locationNames = nameMapOf(locations);
+    badNameProblems = [...badNameProblems, ...checkLocationNames(withLocations, locations)];
+  }
+
   // Reads: the users the rows name, then the managers they name that were not among them.
   const ids = new Set<string>();
   const emails = new Set<string>();
@@ -138,8 +156,8 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     if (row.key.kind === 'id') ids.add(row.key.id);
     else emails.add(row.key.email);
   }
-  const deps = ctx.userReads();
   const changeKeys = new Set(parsed.rows.flatMap((r) => Object.keys(r.changes)));
+  const deps = { ...ctx.userReads(), users: withExpansions(ctx.client, expansionsFor(changeKeys)) };
   const managerRefs: ManagerRef[] = [];
   for (const row of parsed.rows) if (row.changes.manager) managerRefs.push(row.changes.manager);
   // Rows are planned as their users are read; a user is kept only if its routing is read or its PATCH is sent.
@@ -150,6 +168,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     keep: (row, planned) =>
       row.changes.routing !== undefined || (!opts.dryRun && (planned === undefined || planned.status === 'change')),
     release: opts.dryRun && withRoutingColumns.length === 0,
+    locations: locationContext(locationNames),
   });
   parsed.rows = [];
   const { cost } = await resolveUsers(deps, ids, emails, planner);
@@ -281,6 +300,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
               },
             }
           : {}),
+        ...(locationNames ? { locations: locationNames } : {}),
       };
       const now = changing();
       const items: WorkItem[] = now.filter(hasProfileWork).map((p) => ({

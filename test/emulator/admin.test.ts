@@ -1,6 +1,7 @@
 /** The /__emulator endpoints, the in-process API and option validation. */
 import { describe, expect, it } from 'vitest';
 import { type EmulatorStats, startEmulator } from '../../src/emulator/index.js';
+import { unexpanded } from '../../src/emulator/profile.js';
 import type { GenesysUser } from '../../src/genesys/types.js';
 import { defined, emulator, loggedIn } from './helpers.js';
 
@@ -64,7 +65,11 @@ describe('/__emulator endpoints', () => {
     expect(emu.users()).toEqual(initial);
     expect(emu.stats()).toMatchObject({ requests: 0, patchesApplied: 0, byRoute: {} });
     // Fresh rate-limit windows, same token.
-    expect(await client.getUser(id)).toMatchObject({ ok: true, body: initial[3], rateLimit: { count: 1 } });
+    expect(await client.getUser(id)).toMatchObject({
+      ok: true,
+      body: unexpanded(defined(initial[3])),
+      rateLimit: { count: 1 },
+    });
 
     emu.reset();
     expect(emu.stats().requests).toBe(0);

@@ -43,9 +43,41 @@ describe('userCells', () => {
     expect(out.get('employerInfo.officialName')).toBe('');
     expect(out.get('state')).toBe('inactive');
     expect(out.get('division')).toBe('Support');
-    // An extension-only phone has no form the input reads: blank ("no change"), and said so.
+    // An extension-only phone goes in its extension column; the number column is blank ("no change").
     expect(out.get('phone.home')).toBe('');
-    expect(problems).toEqual([expect.objectContaining({ column: 'phone.home' })]);
+    expect(out.get('phone.home.extension')).toBe('1234');
+    expect(out.get('phone.work.extension')).toBe('');
+    expect(out.get('acdAutoAnswer')).toBe('false');
+    expect(problems).toEqual([]);
+  });
+
+  it('says an extension-only phone was left blank when its extension column is not exported', () => {
+    const problems: string[] = [];
+    const out = userCells(user, {}, ['id', 'phone.home'], names, (p) => problems.push(p.column));
+    expect(out.get('phone.home')).toBe('');
+    expect(problems).toEqual(['phone.home']);
+  });
+
+  it('writes the profile lists sorted, locations by name, and blanks a list an item of which cannot be written', () => {
+    const problems: string[] = [];
+    const located = {
+      ...user,
+      locations: [{ id: 'loc2', notes: 'x' }, { id: 'loc1' }],
+      profileSkills: ['Spanish', 'Java'],
+      certifications: ['+Weird'],
+    };
+    const withLocations = { ...names, location: (id: string) => ({ loc1: 'HQ', loc2: 'Annex' })[id] };
+    const out = userCells(located, {}, ['id', 'locations', 'profileSkills', 'certifications'], withLocations, (p) =>
+      problems.push(p.column),
+    );
+    expect(out.get('locations')).toBe('Annex;HQ');
+    expect(out.get('profileSkills')).toBe('Java;Spanish');
+    expect(out.get('certifications')).toBe('');
+    expect(problems).toEqual(['certifications']);
+    const unnamed = userCells({ ...user, locations: [{ id: 'gone' }] }, {}, ['id', 'locations'], names, (p) =>
+      problems.push(p.column),
+    );
+    expect(unnamed.get('locations')).toBe('');
   });
 
   it('writes routing and access as exact lists, sorted, and queues as + items', () => {
@@ -78,7 +110,7 @@ describe('userCells', () => {
     });
     expect(out.get('skills')).toBe('');
     expect(out.get('roles')).toBe('');
-    expect(problems.map((p) => p.column).sort()).toEqual(['phone.home', 'roles', 'skills']);
+    expect(problems.map((p) => p.column).sort()).toEqual(['roles', 'skills']);
   });
 
   it('leaves blank a value with a control character, which update would refuse', () => {

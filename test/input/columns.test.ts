@@ -24,6 +24,18 @@ describe('COLUMNS', () => {
       'phone.mobile',
       'phone.main',
       'phone.other',
+      'phone.work.extension',
+      'phone.work2.extension',
+      'phone.work3.extension',
+      'phone.work4.extension',
+      'phone.home.extension',
+      'phone.mobile.extension',
+      'phone.main.extension',
+      'phone.other.extension',
+      'acdAutoAnswer',
+      'locations',
+      'profileSkills',
+      'certifications',
       'state',
       'skills',
       'languages',
@@ -33,12 +45,13 @@ describe('COLUMNS', () => {
       'division',
     ]);
   });
-  it('marks exactly the key, name, state, queues, roles and division columns as not clearable', () => {
+  it('marks exactly the key, name, auto-answer, state, queues, roles and division columns as not clearable', () => {
     expect(COLUMNS.filter((c) => !c.clearable).map((c) => c.name)).toEqual([
       'id',
       'email',
       'newEmail',
       'name',
+      'acdAutoAnswer',
       'state',
       'queues',
       'roles',
@@ -76,10 +89,13 @@ describe('suggestColumn', () => {
     ['queue', 'queues'],
     ['role', 'roles'],
     ['divison', 'division'],
+    ['location', 'locations'],
+    ['certification', 'certifications'],
+    ['acd auto answer', 'acdAutoAnswer'],
   ])('maps %j to %j', (unknown, expected) => {
     expect(suggestColumn(unknown)).toBe(expected);
   });
-  it.each(['location', 'teams', 'x', ''])('suggests nothing for %j', (unknown) => {
+  it.each(['building', 'teams', 'x', ''])('suggests nothing for %j', (unknown) => {
     expect(suggestColumn(unknown)).toBeUndefined();
   });
 });

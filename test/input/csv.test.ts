@@ -142,8 +142,8 @@ describe('CSV', () => {
   });
 
   it('lists the known columns when nothing is close to an unknown one', async () => {
-    const parsed = await parseText('email,location\na@example.com,HQ\n', 'csv');
-    expect(errors(parsed)[0]!.message).toContain('unknown column "location": known columns are id, email, newEmail');
+    const parsed = await parseText('email,building\na@example.com,HQ\n', 'csv');
+    expect(errors(parsed)[0]!.message).toContain('unknown column "building": known columns are id, email, newEmail');
   });
 
   it('reports a column given twice in the header', async () => {

@@ -168,7 +168,6 @@ describe('planUserChange properties (seeded)', () => {
   it('rolls back: the inverse changes restore every diffed field', () => {
     const r = rng(7);
     let restoredCount = 0;
-    let refused = 0;
     for (let n = 0; n < RUNS; n++) {
       const original = randomUser(r, n);
       const changes = randomChanges(r);
@@ -176,17 +175,8 @@ describe('planUserChange properties (seeded)', () => {
       const forward = planUserChange(original, changes, ctx);
       const changed = apply(original, forward);
 
-      let inverse: ProfileChanges;
-      try {
-        inverse = inverseChanges(forward.diffs);
-      } catch (err) {
-        expect(err, context).toBeInstanceOf(PlanError);
-        expect((err as PlanError).code, context).toBe('not_invertible');
-        expect((err as PlanError).field.startsWith('phone.'), context).toBe(true);
-        expect(readField(original, (err as PlanError).field)?.startsWith('ext '), context).toBe(true);
-        refused++;
-        continue;
-      }
+      // An extension-only phone goes back as an extension too: nothing a forward plan makes is refused.
+      const inverse: ProfileChanges = inverseChanges(forward.diffs);
       const restored = apply(changed, planUserChange(changed, inverse, ctx));
       expect(beforeValues(restored, forward.diffs), context).toEqual(beforeValues(original, forward.diffs));
       for (const field of FIELD_ORDER)
@@ -194,6 +184,5 @@ describe('planUserChange properties (seeded)', () => {
       if (forward.diffs.length > 0) restoredCount++;
     }
     expect(restoredCount).toBeGreaterThan(RUNS / 3);
-    expect(refused).toBeGreaterThan(0);
   });
 });

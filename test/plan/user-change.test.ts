@@ -365,11 +365,16 @@ describe('rollback', () => {
     expect(planUserChange(restored, inverseChanges(forward.diffs), ctx)).toEqual({ diffs: [] });
   });
 
+  it('inverts an extension-only phone to its extension', () => {
+    expect(inverseChanges([{ field: 'phone.work', before: 'ext 4410', after: '+1555' }])).toEqual({
+      phones: { work: 'ext 4410' },
+    });
+  });
+
   it('refuses to invert what a row cannot express', () => {
-    const extension = planError(() => inverseChanges([{ field: 'phone.work', before: 'ext 4410', after: '+1555' }]));
-    expect(extension.code).toBe('not_invertible');
-    expect(extension.message).toBe('phone.work cannot be rolled back: it was extension 4410.');
-    expect(isRowProblem(extension)).toBe(true);
+    const locations = planError(() => inverseChanges([{ field: 'locations', before: 'HQ', after: null }]));
+    expect(locations.code).toBe('not_invertible');
+    expect(isRowProblem(locations)).toBe(true);
     expect(planError(() => inverseChanges([{ field: 'name', before: null, after: 'Jane' }])).code).toBe(
       'not_invertible',
     );

@@ -1,10 +1,12 @@
 /** The Users API: list, get, search and patch. */
 import type { GenesysUser, UserEntityListing } from '../../genesys/types.js';
 import { platformError, VERSION_CONFLICT_MESSAGE } from '../errors.js';
+import { EXTENSION_PERMISSION, expandOf, setsExtension, visibleUser } from '../profile.js';
 import type { Reply, Route, RouteContext } from '../router.js';
 import { compileSearch, decodeQ64, runSearch } from '../search.js';
 import type { StoredUser } from '../store.js';
 import { validatePatch } from '../validation.js';
+import { permissionDenied } from './profile.js';
 import { userProficiencies } from './routing.js';
 
 export const LIST_DEFAULT_PAGE_SIZE = 25;
@@ -136,8 +138,9 @@ function listUsers(ctx: RouteContext): Reply {
  * ignored, as the platform says expansions are best effort.
  */
 function expandUsers(ctx: RouteContext, users: StoredUser[]): GenesysUser[] {
-  const expand = new Set(ctx.query.getAll('expand').flatMap((v) => v.split(',').map((x) => x.trim())));
-  if (!expand.has('skills') && !expand.has('languages') && !expand.has('groups')) return users;
+  const expand = expandOf(ctx.query);
+  const shown = users.map((u) => visibleUser(u, expand));
+  if (!expand.has('skills') && !expand.has('languages') && !expand.has('groups')) return shown;
   const groups = (id: string) =>
     ctx.core.groups.groupsOf(id).map((g) => ({
       id: g,
@@ -146,7 +149,7 @@ function expandUsers(ctx: RouteContext, users: StoredUser[]): GenesysUser[] {
     }));
   const inline = (id: string, kind: 'skill' | 'language') =>
     userProficiencies(ctx.core, id, kind).map(({ id, name, proficiency, state }) => ({ id, name, proficiency, state }));
-  return users.map((u) => ({
+  return shown.map((u) => ({
     ...u,
     ...(expand.has('skills') ? { skills: inline(u.id, 'skill') } : {}),
     ...(expand.has('languages') ? { languages: inline(u.id, 'language') } : {}),
@@ -172,7 +175,10 @@ function getUser(ctx: RouteContext): Reply {
 function search(core: RouteContext['core'], body: unknown): Reply {
   const compiled = compileSearch(body);
   if (!compiled.ok) return badRequest(compiled.message);
-  return { status: 200, body: runSearch(core.store.inNameOrder(), compiled.search) };
+  const response = runSearch(core.store.inNameOrder(), compiled.search);
+  const expand = expandOf(new URLSearchParams(), body);
+  if (response.results) response.results = response.results.map((u) => visibleUser(u as StoredUser, expand));
+  return { status: 200, body: response };
 }
 
 function postSearch(ctx: RouteContext): Reply {
@@ -200,8 +206,16 @@ function patchUser(ctx: RouteContext): Reply {
       const user = core.store.get(other);
       return user !== undefined && user.state !== 'deleted';
     },
+    locationExists: (locationId) => core.locations.some((l) => l.id === locationId),
   });
   if (!validation.ok) return badRequest(validation.message);
+  const { addresses } = validation.patch;
+  if (
+    addresses !== undefined &&
+    core.config.deniedPermissions.includes(EXTENSION_PERMISSION) &&
+    setsExtension(existing.addresses, addresses)
+  )
+    return permissionDenied(ctx, EXTENSION_PERMISSION);
 
   const result = core.store.applyPatch(id, validation.patch, core.config.addressesPatch);
   if (!result.ok) {
@@ -213,7 +227,8 @@ function patchUser(ctx: RouteContext): Reply {
     return { status, body: platformError(status, status === 409 ? 'general.conflict' : 'bad.request', message) };
   }
   core.stats.patchApplied(id);
-  return { status: 200, body: result.user, wrote: true };
+  // Assumed: the answer to a PATCH carries no expansion, like a GET without `expand`.
+  return { status: 200, body: visibleUser(result.user, new Set()), wrote: true };
 }
 
 export const userRoutes: Route[] = [
