@@ -87,7 +87,7 @@ export function tokenScenarios(quick: boolean): TokenScenario[] {
       name: 'tokens-10',
       tokens: 10,
       algorithm: 'fixed',
-      directoryUsers: 25_000,
+      directoryUsers: 32_000,
       changes: 19_000,
       unchanged: 800,
       unknown: 200,
