@@ -35,6 +35,9 @@ export interface BenchEmulatorOptions {
   /** Routing catalogue sizes (the emulator's defaults when left out: 40 skills, 20 queues). */
   skills?: number;
   queues?: number;
+  /** A limit on all the tokens together (issue #12), per `orgWindowSeconds`. */
+  orgLimit?: number;
+  orgWindowSeconds?: number;
 }
 
 export interface RunStats {
@@ -48,6 +51,10 @@ export interface RunStats {
   patchesApplied: number;
   maxInFlight: number;
   apiSpanSeconds?: number;
+  /** 429s from the limit above the tokens, tokens issued, and requests per token (keyed by issue order). */
+  orgRateLimited: number;
+  tokensIssued: number;
+  byToken: EmulatorStats['byToken'];
   /** Routing writes the emulator applied, by kind. */
   routingWrites: EmulatorStats['routingWrites'];
 }
@@ -95,6 +102,8 @@ export async function startBenchEmulator(options: BenchEmulatorOptions): Promise
     ...options.limiter,
     ...(options.skills !== undefined && { skills: options.skills }),
     ...(options.queues !== undefined && { queues: options.queues }),
+    ...(options.orgLimit !== undefined && { orgLimit: options.orgLimit }),
+    ...(options.orgWindowSeconds !== undefined && { orgWindowSeconds: options.orgWindowSeconds }),
   });
   const events: RequestEvent[] = [];
   let seen = { allowed: 0, limited: 0 };
@@ -133,6 +142,9 @@ export async function startBenchEmulator(options: BenchEmulatorOptions): Promise
         patchesApplied: s.patchesApplied,
         maxInFlight: s.maxInFlight,
         routingWrites: s.routingWrites,
+        orgRateLimited: s.orgRateLimited,
+        tokensIssued: s.tokensIssued,
+        byToken: s.byToken,
       };
       if (s.firstRequestAt && s.lastRequestAt) {
         stats.apiSpanSeconds = (Date.parse(s.lastRequestAt) - Date.parse(s.firstRequestAt)) / 1000;

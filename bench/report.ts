@@ -2,6 +2,7 @@
 import { chartsMarkdown } from './charts.js';
 import { beforeAfterTable, readBefore } from './compare.js';
 import { familyTable, familyTargets } from './family.js';
+import { tokensSection, tokenTargets } from './tokens.js';
 import type { BenchResults, MixedCalls, PlanningRecord, RunRecord, Target } from './types.js';
 
 const fmt = (n: number | undefined, digits = 2): string =>
@@ -125,6 +126,7 @@ export function computeTargets(results: BenchResults): Target[] {
     pass: large?.maxRssKb !== undefined ? large.finished && large.maxRssKb / 1024 < 200 : null,
   });
   targets.push(...familyTargets(results));
+  if (results.tokens) targets.push(...tokenTargets(results.tokens));
   return targets;
 }
 
@@ -297,6 +299,7 @@ export function summaryMarkdown(results: BenchResults): string {
     '',
     familyTable(results),
     '',
+    ...tokensSection(results.tokens, '###'),
     '### Targets',
     '',
     targetsTable(results.targets),
@@ -479,6 +482,7 @@ ${chartsMarkdown(results)}
 
 ${beforeAfterTable(readBefore(root), results, resultsFile)}
 
+${tokensSection(results.tokens, '##').join('\n')}
 ## Targets (issues #4, #6 and #12)
 
 Computed from the results by \`bench/report.ts\`. Issue #6 sets no goal for the mixed file's calls per changed

@@ -8,11 +8,12 @@
  *   options: --clients a,b  --limiters fixed+headers,...  --no-limit-change  --no-planning  --no-mixed  --mixed-only
  *            --no-family  --only main,limit-change,mixed,planning,family (e.g. `--only family`: the limiter family)
  *            --cap-factor N  --docs / --no-docs (default: docs for a full run only)  --report-only <results.json>
+ *            --only tokens (the token-pool scenarios alone, bench/tokens.ts, into a results file of their own)  --no-tokens
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem, type } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Baseline, buildBaselines } from './build-clients.js';
@@ -23,6 +24,7 @@ import { analyseLimitChange, pacing, type RequestEvent } from './limit-change.js
 import { callsMade, generateMixedWorkload, verifyMixed, writeMixedCsv } from './mixed.js';
 import { computeTargets, docsMarkdown, summaryMarkdown } from './report.js';
 import { checkGnuTime, GNU_TIME, parseJsonOutput, runMeasured, type SpawnResult } from './spawn.js';
+import { runTokenScenario, tokenScenarios } from './tokens.js';
 import type {
   BenchResults,
   ClientName,
@@ -31,6 +33,7 @@ import type {
   MixedSettings,
   PlanningRecord,
   RunRecord,
+  TokenRecord,
 } from './types.js';
 import { generateWorkload, type PlannedRow, verify, type Workload, writeCsv } from './workload.js';
 
@@ -611,6 +614,7 @@ async function main(): Promise<void> {
       docs: { type: 'boolean' },
       'no-docs': { type: 'boolean', default: false },
       'report-only': { type: 'string' },
+      'no-tokens': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
     },
     strict: true,
@@ -637,9 +641,8 @@ async function main(): Promise<void> {
         return found;
       })
     : LIMITERS;
-  const writeDocs = values['no-docs'] ? false : (values.docs ?? profile.name === 'full');
   if (values['mixed-only'] && values['no-mixed']) throw new Error('--mixed-only and --no-mixed exclude each other');
-  const PARTS = ['main', 'limit-change', 'mixed', 'planning', 'family'] as const;
+  const PARTS = ['main', 'limit-change', 'mixed', 'planning', 'family', 'tokens'] as const;
   type Part = (typeof PARTS)[number];
   const only = values.only?.split(',').map((p) => p.trim());
   for (const p of only ?? []) {
@@ -647,7 +650,14 @@ async function main(): Promise<void> {
   }
   const mixedOnly = values['mixed-only'];
   const wants = (part: Part): boolean =>
-    only ? only.includes(part) : mixedOnly ? part === 'mixed' : part !== 'family' || !values['no-family'];
+    only
+      ? only.includes(part)
+      : mixedOnly
+        ? part === 'mixed'
+        : (part !== 'family' || !values['no-family']) && (part !== 'tokens' || !values['no-tokens']);
+  // A focused run (--only) keeps its own results file: latest.json and docs/benchmarks.md stay the full run's.
+  const onlyOwn = only !== undefined;
+  const writeDocs = values['no-docs'] || onlyOwn ? false : (values.docs ?? profile.name === 'full');
 
   const startedAt = new Date();
   const notes: string[] = [];
@@ -665,6 +675,7 @@ async function main(): Promise<void> {
   const runs: RunRecord[] = [];
   const planning: BenchResults['planning'] = {};
   let family: BenchResults['family'];
+  let tokens: TokenRecord[] | undefined;
   try {
     for (const limiter of wants('main') ? limiters : []) {
       for (const client of clients) {
@@ -697,6 +708,13 @@ async function main(): Promise<void> {
         FAMILY_PROFILES[profile.name],
       );
     }
+    if (gbWorks && wants('tokens')) {
+      tokens = [];
+      const tokenCtx = { cli: CLI, scratch, capFactor: profile.capFactor, log };
+      for (const scenario of tokenScenarios(profile.name === 'quick')) {
+        tokens.push(await runTokenScenario(scenario, tokenCtx));
+      }
+    }
   } finally {
     if (!values.keep) rmSync(scratch, { recursive: true, force: true });
     else log(`kept scratch files in ${scratch}`);
@@ -723,10 +741,20 @@ async function main(): Promise<void> {
     runs,
     planning,
     ...(family && { family }),
+    ...(tokens && { tokens }),
     targets: [],
     notes,
   };
   results.targets = computeTargets(results);
+  if (onlyOwn && only?.length === 1 && only[0] === 'tokens') {
+    // A focused run keeps its own file: latest.json and docs/benchmarks.md stay those of the last full run.
+    const file = join(root, 'bench', 'results', `tokens-${results.startedAt.replace(/[:.]/g, '-')}.json`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+    log(`results: ${relative(root, file)}`);
+    writeOutputs(results, false, relative(root, file));
+    return;
+  }
   writeOutputs(results, writeDocs);
 }
 

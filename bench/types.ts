@@ -225,6 +225,54 @@ export interface BenchResults {
   family?: { settings: FamilySettings; runs: FamilyRecord[] };
   /** SVG charts written with these results, relative to the repository root. */
   charts?: { name: string; file: string }[];
+  /** The token-pool scenarios (issue #12, bench/tokens.ts), when they ran. */
+  tokens?: TokenRecord[];
   targets: Target[];
   notes: string[];
+}
+
+/** A token-pool scenario (issue #12, bench/tokens.ts). */
+export interface TokenScenario {
+  name: string;
+  tokens: number;
+  algorithm: RateLimitAlgorithm;
+  directoryUsers: number;
+  changes: number;
+  unchanged: number;
+  unknown: number;
+  /** Per token. */
+  limit: number;
+  windowSeconds: number;
+  /** Requests per window of every token together; undefined: no such limit. */
+  orgLimit?: number;
+}
+
+export interface TokenRecord {
+  scenario: TokenScenario;
+  rows: number;
+  minCalls: number;
+  /** Requests per second the bound assumes: the lanes' sum, or the organisation's limit below it. */
+  boundRate: number;
+  boundSeconds: number;
+  makespanSeconds: number;
+  apiSpanSeconds?: number;
+  ratio: number;
+  finished: boolean;
+  exitCode: number | null;
+  requests: number;
+  rateLimited: number;
+  rateLimitedPct: number;
+  orgRateLimited: number;
+  tokensIssued: number;
+  /** Requests per token, in the order tokens were issued. */
+  requestsPerToken: number[];
+  /** org-limit only: accepted requests per second over the second half of the run, over the organisation's rate. */
+  settledShare?: number;
+  changedCorrect: number;
+  unchangedCorrect: number;
+  failures: number;
+  collateral: number;
+  maxRssKb?: number;
+  cpuMs?: number;
+  stderrTail?: string;
 }

@@ -57,6 +57,9 @@ function positiveInt(name: string) {
   };
 }
 
+/** The default in-flight bound, per token: each token's lane keeps its own requests in flight. */
+const CONCURRENCY_PER_TOKEN = 16;
+
 interface GlobalOptions {
   logLevel: LogLevel;
   logFormat?: LogFormat;
@@ -97,6 +100,10 @@ export async function main(
       .option('--region <region>', 'Genesys Cloud region, e.g. eu_west_1 or mypurecloud.ie (env GENESYS_REGION)')
       .option('--base-url <url>', 'API base URL, e.g. the emulator http://127.0.0.1:PORT (env GENESYS_BASE_URL)')
       .option('--env-file <path>', 'dotenv file to read instead of ./.env; flags, then the environment, win over it')
+      .option(
+        '--tokens <n>',
+        'spread requests over n client-credentials tokens, each with its own rate limit (1-20, default 1; env GENESYS_TOKENS; see README)',
+      )
       .option('--state-dir <dir>', 'where run journals are kept', '.genesys-bulk');
   const runOptions = (cmd: Command) =>
     connectionOptions(cmd)
@@ -109,7 +116,11 @@ export async function main(
         'with --dry-run: exit 4 when changes are pending, 0 when there is nothing to do (errors as usual)',
         false,
       )
-      .option('--max-concurrency <n>', 'upper bound on requests in flight', positiveInt('--max-concurrency'), 16)
+      .option(
+        '--max-concurrency <n>',
+        'upper bound on requests in flight (default 16 per token)',
+        positiveInt('--max-concurrency'),
+      )
       .option('--no-progress', 'no progress bar');
 
   /** Common set-up of a command that writes: logger, credentials, Ctrl-C handling. */
@@ -162,6 +173,7 @@ export async function main(
         region: opts.region as string | undefined,
         baseUrl: opts.baseUrl as string | undefined,
         envFile: opts.envFile as string | undefined,
+        tokens: opts.tokens as string | undefined,
       },
       io.env ?? process.env,
       io.cwd ?? process.cwd(),
@@ -193,7 +205,7 @@ export async function main(
         detailedExitcode: opts.detailedExitcode === true,
         reportPath: at(opts.report as string | undefined),
         stateDir: at(opts.stateDir as string),
-        maxConcurrency: opts.maxConcurrency as number,
+        maxConcurrency: (opts.maxConcurrency as number | undefined) ?? CONCURRENCY_PER_TOKEN * connection.tokens,
         log,
         stdout: io.stdout,
         stderr: io.stderr,
@@ -329,7 +341,11 @@ export async function main(
     .option('--group <name>', 'only members of this group')
     .option('--keys <file>', "only the users a file's id or email column names")
     .option('--force', 'replace the output file if it exists', false)
-    .option('--max-concurrency <n>', 'upper bound on requests in flight', positiveInt('--max-concurrency'), 16)
+    .option(
+      '--max-concurrency <n>',
+      'upper bound on requests in flight (default 16 per token)',
+      positiveInt('--max-concurrency'),
+    )
     .option('--no-progress', 'no progress bar')
     .action(async (path: string | undefined, opts) => {
       await runWriting(opts, (common) =>

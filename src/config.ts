@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
-import { ConfigError, fileSystemError } from './errors.js';
+import { ConfigError, fileSystemError, ValidationError } from './errors.js';
 import { checkTrustedFile } from './fsutil.js';
 import { platformRegionHosts } from './genesys/client.js';
 import { parseBaseUrl } from './genesys/endpoint.js';
@@ -12,7 +12,12 @@ export interface ConnectionFlags {
   region?: string;
   baseUrl?: string;
   envFile?: string;
+  /** `--tokens`, as typed (or a number from the library). */
+  tokens?: string | number;
 }
+
+/** Most access tokens a run may use at once (`--tokens`, GENESYS_TOKENS). */
+export const MAX_TOKENS = 20;
 
 export interface ConnectionConfig {
   clientId: string;
@@ -21,6 +26,8 @@ export interface ConnectionConfig {
   region?: string;
   /** Set when the target is a base URL; then region is unset. */
   baseUrl?: string;
+  /** Client-credentials tokens to spread the requests over, each with a rate limit of its own: 1..MAX_TOKENS. */
+  tokens: number;
   /**
    * The host calls go to and where that came from, for the plan header and the prompt, e.g.
    * `api.mypurecloud.com (from GENESYS_REGION in the environment)`.
@@ -38,9 +45,17 @@ interface Setting {
   from: string;
 }
 
-const VARIABLES = ['GENESYS_CLIENT_ID', 'GENESYS_CLIENT_SECRET', 'GENESYS_REGION', 'GENESYS_BASE_URL'] as const;
+const VARIABLES = [
+  'GENESYS_CLIENT_ID',
+  'GENESYS_CLIENT_SECRET',
+  'GENESYS_REGION',
+  'GENESYS_BASE_URL',
+  'GENESYS_TOKENS',
+] as const;
 
 const nonEmpty = z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined), z.string());
+
+const tokensSchema = z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(1).max(MAX_TOKENS));
 
 /** What a usable configuration has: both credentials, and at least one of a region and a base URL. */
 const connectionSchema = z.object({
@@ -79,6 +94,13 @@ export function loadConnectionConfig(
     }
     return undefined;
   };
+  // First: a bad count is a usage error (exit 2), whatever else is wrong with the configuration.
+  const tokensFlag = flags.tokens === undefined ? undefined : String(flags.tokens);
+  const tokens = tokenCount(
+    tokensFlag?.trim() === ''
+      ? { value: tokensFlag, level: 'flag', from: '--tokens' }
+      : pick('GENESYS_TOKENS', { value: tokensFlag, name: '--tokens' }),
+  );
   const clientId = pick('GENESYS_CLIENT_ID');
   const clientSecret = pick('GENESYS_CLIENT_SECRET');
   const region = pick('GENESYS_REGION', { value: flags.region, name: '--region' });
@@ -102,7 +124,7 @@ export function loadConnectionConfig(
       'No region: set GENESYS_REGION (a region such as eu_west_1, or its domain such as mypurecloud.ie) or pass --region.',
     );
   }
-  const credentials = { clientId: clientId!.value, clientSecret: clientSecret!.value };
+  const credentials = { clientId: clientId!.value, clientSecret: clientSecret!.value, tokens };
 
   const resolved = region ? withSource(region, () => resolveRegion(region.value, hosts())) : undefined;
   const gateway = baseUrl ? withSource(baseUrl, () => parseBaseUrl(baseUrl.value)) : undefined;
@@ -135,6 +157,18 @@ export function loadConnectionConfig(
     }
   }
   return { ...credentials, baseUrl: url.value, targetLabel: `${gateway!.target} (from ${url.from})` };
+}
+
+/** The number of tokens, 1 when unset; anything but a whole number from 1 to MAX_TOKENS is a usage error. */
+function tokenCount(setting: Setting | undefined): number {
+  if (!setting) return 1;
+  const parsed = tokensSchema.safeParse(setting.value);
+  if (parsed.success) return parsed.data;
+  const from = setting.level === 'flag' ? '--tokens' : setting.from;
+  throw new ValidationError(
+    `Invalid number of tokens ${JSON.stringify(setting.value)} (${from}): give a whole number from 1 to ${MAX_TOKENS}. ` +
+      'Each token of the OAuth client has a rate limit of its own; 1, the default, uses one. Nothing was sent.',
+  );
 }
 
 interface DotenvFile {

@@ -37,6 +37,8 @@ export interface Connection {
   region?: string;
   /** Where login and API calls go, e.g. the emulator's `url`. */
   baseUrl?: string;
+  /** Client-credentials tokens to spread the requests over, 1-20 (default 1): see the README's "Several tokens". */
+  tokens?: number;
 }
 
 export interface RunOptions {
@@ -49,7 +51,7 @@ export interface RunOptions {
   stateDir?: string;
   /** A per-row report, `.csv` or `.jsonl`. */
   reportPath?: string;
-  /** Upper bound on requests in flight (default 16). */
+  /** Upper bound on requests in flight (default 16 per token). */
   maxConcurrency?: number;
   /** A pino logger; default silent. */
   logger?: Logger;
@@ -92,7 +94,7 @@ function connectionOf(options: RunOptions, cwd: string): ConnectionConfig {
   if (!options.connection) return loadConnectionConfig({}, options.env ?? process.env, cwd);
   const c = options.connection;
   return loadConnectionConfig(
-    { region: c.region, baseUrl: c.baseUrl },
+    { region: c.region, baseUrl: c.baseUrl, ...(c.tokens !== undefined && { tokens: c.tokens }) },
     { GENESYS_CLIENT_ID: c.clientId, GENESYS_CLIENT_SECRET: c.clientSecret },
     cwd,
   );
@@ -106,13 +108,14 @@ function commandOptions(options: RunOptions, dryRun: boolean): CommandOptions {
     openTerminal: () =>
       confirm ? { ask: async (question) => (await confirm(question)) === true, close() {} } : undefined,
   };
+  const connection = connectionOf(options, cwd);
   return {
-    connection: connectionOf(options, cwd),
+    connection,
     dryRun,
     json: false,
     reportPath: options.reportPath === undefined ? undefined : resolve(cwd, options.reportPath),
     stateDir: resolve(cwd, options.stateDir ?? '.genesys-bulk'),
-    maxConcurrency: options.maxConcurrency ?? 16,
+    maxConcurrency: options.maxConcurrency ?? 16 * connection.tokens,
     log: options.logger ?? createLogger({ level: 'silent', destination: nowhere() }),
     stdout: options.planOutput ?? nowhere(),
     stderr: nowhere(),

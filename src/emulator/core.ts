@@ -39,6 +39,8 @@ export interface IssuedToken {
   expiresAt: number;
   /** Created at the token's first /api request. */
   limiter?: PresentedLimiter;
+  /** A limit of this token's own (`setTokenLimit`), instead of the configured one. */
+  limit?: { limit: number; windowMs: number };
 }
 
 export type AuthResult = { ok: true; token: IssuedToken } | { ok: false; code: string; message: string };
@@ -197,13 +199,27 @@ export class EmulatorCore {
 
   limiterFor(token: IssuedToken): PresentedLimiter {
     const { algorithm, headerModel, headerLagMs } = this.config;
-    token.limiter ??= presentLimiter(algorithm, this.limiterConfig(), { model: headerModel, lagMs: headerLagMs });
+    token.limiter ??= presentLimiter(algorithm, this.limiterConfig(token), { model: headerModel, lagMs: headerLagMs });
     return token.limiter;
   }
 
-  private limiterConfig(): RateLimitConfig {
+  /**
+   * Gives one token (by serial) a limit of its own from now on, keeping what it has used: as if another program
+   * spent the same token's quota. The configured limit no longer applies to it.
+   */
+  setTokenLimit(serial: number, limit: number, windowSeconds?: number): void {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
+    if (windowSeconds !== undefined && !(windowSeconds > 0))
+      throw new RangeError(`window must be positive, got ${windowSeconds}`);
+    const token = [...this.tokens.values()].find((t) => t.serial === serial);
+    if (!token) throw new RangeError(`no live token with serial ${serial}`);
+    token.limit = { limit, windowMs: (windowSeconds ?? this.config.windowSeconds) * 1000 };
+    token.limiter?.configure(this.limiterConfig(token), this.now());
+  }
+
+  private limiterConfig(token?: IssuedToken): RateLimitConfig {
     const { limit, windowSeconds, burst, windowOriginMs } = this.config;
-    return { limit, windowMs: windowSeconds * 1000, burst, originMs: windowOriginMs };
+    return { limit, windowMs: windowSeconds * 1000, burst, originMs: windowOriginMs, ...token?.limit };
   }
 
   /**
@@ -224,7 +240,7 @@ export class EmulatorCore {
       before.burst !== this.config.burst
     ) {
       const now = this.now();
-      for (const token of this.tokens.values()) token.limiter?.configure(this.limiterConfig(), now);
+      for (const token of this.tokens.values()) token.limiter?.configure(this.limiterConfig(token), now);
     }
     this.limits.configure(this.config, this.now());
     return merged;

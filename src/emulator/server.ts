@@ -78,6 +78,8 @@ export interface RunningEmulator {
   /** The catalogue and every user's assignments, as `GET /__emulator/routing` serves them. */
   routing(): RoutingDump;
   setLimit(limit: number, windowSeconds?: number): void;
+  /** One token's own limit (by serial, as in `stats().byToken`), as if another program spent its quota too. */
+  setTokenLimit(serial: number, limit: number, windowSeconds?: number): void;
   setFaults(partial: Partial<FaultOptions>): void;
   reset(): void;
   /** Stops listening and closes every connection at once; requests being handled get no response. Idempotent. */
@@ -348,6 +350,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     routing: () => routingDump(core),
     invites: () => Object.fromEntries(core.invites),
     setLimit: (limit, windowSeconds) => core.setLimit(limit, windowSeconds),
+    setTokenLimit: (serial, limit, windowSeconds) => core.setTokenLimit(serial, limit, windowSeconds),
     setFaults: (partial) => core.setFaults(partial),
     reset: () => core.reset(),
     stop: () => {

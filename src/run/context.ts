@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { ConnectionConfig } from '../config.js';
 import { createGenesysClient, type GenesysClient } from '../genesys/client.js';
-import { createGovernor, type Governor } from '../governor/index.js';
+import { acquireTokens } from '../governor/acquire.js';
+import { createGovernor, type Governor, systemClock } from '../governor/index.js';
 import type { Progress } from '../progress.js';
 import { fatalApiError } from './api-errors.js';
 import type { EngineCounters } from './engine.js';
@@ -39,14 +40,43 @@ export interface RunContext {
   routingReads(cost: RoutingReadCost): RoutingReadDeps;
 }
 
-/** Logs in; a failed login is fatal: exit 3 with what to check. */
+/**
+ * Logs in, once per token (`connection.tokens`, default 1); a failed first login is fatal: exit 3 with what to check.
+ * A later token the token endpoint keeps refusing is given up with a warning, and the run uses the tokens it has.
+ */
 export async function openContext(settings: RunSettings): Promise<RunContext> {
   const { log } = settings;
   const client = createGenesysClient(settings.connection);
+  const wanted = settings.connection.tokens ?? 1;
+  const acquired = await acquireTokens(wanted, (lane, signal) => client.authenticate({ lane, signal }), {
+    clock: systemClock,
+    signal: settings.stopSignal,
+  });
+  if (acquired.obtained === 0) throw fatalApiError(`Logging in to ${client.target}`, acquired.failure!);
+  if (acquired.obtained < wanted) {
+    log.warn(
+      { tokens: acquired.obtained, wanted, status: acquired.failure?.status, code: acquired.failure?.code },
+      `Got ${acquired.obtained} of ${wanted} tokens (the token endpoint refused more); going on with ${acquired.obtained}`,
+    );
+  } else if (wanted > 1) {
+    log.info({ tokens: wanted }, `Logged in with ${wanted} tokens, each paced on its own`);
+  }
+  const lanes = acquired.obtained;
   const governor = createGovernor({
     maxConcurrency: settings.maxConcurrency,
-    reauthenticate: () => client.authenticate(),
-    tokenExpiresAt: () => client.tokenExpiresAt(),
+    ...(lanes > 1
+      ? {
+          tokens: {
+            count: lanes,
+            reauthenticate: (lane: number) => client.authenticate({ lane }),
+            tokenExpiresAt: (lane: number) => client.tokenExpiresAt(lane),
+            run: <T>(lane: number, attempt: () => Promise<T>) => client.onLane(lane, attempt),
+          },
+        }
+      : {
+          reauthenticate: () => client.authenticate(),
+          tokenExpiresAt: () => client.tokenExpiresAt(),
+        }),
     onEvent: (e) => {
       if (e.type === 'pause')
         log.debug({ untilMs: e.untilMs, retryAfter: e.retryAfterSeconds }, 'rate limited: every request waits');
@@ -57,8 +87,6 @@ export async function openContext(settings: RunSettings): Promise<RunContext> {
         log.debug({ reason: e.reason, kind: e.kind, attempt: e.attempt }, 'gave up on a request');
     },
   });
-  const login = await client.authenticate();
-  if (!login.ok) throw fatalApiError(`Logging in to ${client.target}`, login);
   const signal = settings.stopSignal;
   return {
     client,
