@@ -402,7 +402,7 @@ emulator's directory), and its ratio as a lower bound.
 
 \`npm run build\` first (the bench runs genesys-bulk from \`dist/\`), then:
 
-- \`npm run bench\`: the full run (about 16 minutes on 2 cores); writes \`bench/results/<timestamp>.json\`,
+- \`npm run bench\`: the full run (about 23 minutes on 2 cores, 7 of them the limiter family); writes \`bench/results/<timestamp>.json\`,
   \`bench/results/latest.json\` and this page, and prints the tables.
 - \`npm run bench -- --quick\`: a reduced workload (about a minute); does not rewrite this page unless \`--docs\`.
 - Options: \`--clients genesys-bulk,baseline-naive\`, \`--limiters fixed,sliding,bucket\`, \`--no-limit-change\`,

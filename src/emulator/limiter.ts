@@ -286,7 +286,6 @@ export class ClockFixedWindowLimiter implements RateLimiter {
   configure(config: RateLimitConfig): void {
     checkConfig(config);
     this.config = { ...config };
-    this.index = Number.NaN;
   }
 }
 
