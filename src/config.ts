@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
-import { z } from 'zod';
 import { ConfigError, fileSystemError } from './errors.js';
 import { checkTrustedFile } from './fsutil.js';
 import { platformRegionHosts } from './genesys/client.js';
@@ -40,16 +39,6 @@ interface Setting {
 
 const VARIABLES = ['GENESYS_CLIENT_ID', 'GENESYS_CLIENT_SECRET', 'GENESYS_REGION', 'GENESYS_BASE_URL'] as const;
 
-const nonEmpty = z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined), z.string());
-
-/** What a usable configuration has: both credentials, and at least one of a region and a base URL. */
-const connectionSchema = z.object({
-  GENESYS_CLIENT_ID: nonEmpty,
-  GENESYS_CLIENT_SECRET: nonEmpty,
-  GENESYS_REGION: nonEmpty.optional(),
-  GENESYS_BASE_URL: nonEmpty.optional(),
-});
-
 /**
  * Decides the credentials and the one target, once. Each setting is taken from the command line, else the process
  * environment, else the dotenv file (`--env-file`, or ./.env when there is one). The dotenv file is parsed into a map
@@ -84,14 +73,9 @@ export function loadConnectionConfig(
   const region = pick('GENESYS_REGION', { value: flags.region, name: '--region' });
   const baseUrl = pick('GENESYS_BASE_URL', { value: flags.baseUrl, name: '--base-url' });
 
-  const checked = connectionSchema.safeParse({
-    GENESYS_CLIENT_ID: clientId?.value,
-    GENESYS_CLIENT_SECRET: clientSecret?.value,
-    GENESYS_REGION: region?.value,
-    GENESYS_BASE_URL: baseUrl?.value,
-  });
-  if (!checked.success) {
-    const missing = [...new Set(checked.error.issues.map((i) => String(i.path[0])))];
+  // A usable configuration has both credentials (`pick` gives only non-blank values), and a region or a base URL.
+  const missing = [...(clientId ? [] : ['GENESYS_CLIENT_ID']), ...(clientSecret ? [] : ['GENESYS_CLIENT_SECRET'])];
+  if (missing.length > 0) {
     throw new ConfigError(
       `Missing ${missing.join(' and ')}: set ${missing.length > 1 ? 'them' : 'it'} in the environment or in a .env file ` +
         '(see .env.example). Use the id and secret of a Client Credentials OAuth client.',
