@@ -24,6 +24,8 @@ export interface SpawnOptions {
   timeoutMs: number;
   /** Prefix of the files that keep the child's output and measurements. */
   name: string;
+  /** Aborting it interrupts the client as an admin would, once (Ctrl-C); not counted as a timeout. */
+  interrupt?: AbortSignal;
 }
 
 export interface SpawnResult {
@@ -82,6 +84,7 @@ export function runMeasured(options: SpawnOptions): Promise<SpawnResult> {
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     if (timePid === undefined) return;
+    options.interrupt?.addEventListener('abort', () => signal(-timePid, 'SIGINT'), { once: true });
     timers.push(
       setTimeout(() => {
         timedOut = true;

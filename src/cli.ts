@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { wantsColor } from './colors.js';
-import { loadConnectionConfig } from './config.js';
 import { demoCommand } from './demo.js';
 import { emulatorCommand } from './emulator/command.js';
 import {
@@ -15,18 +14,14 @@ import {
   InterruptedError,
   ValidationError,
 } from './errors.js';
-import { runExport } from './export/run.js';
-import { createLogger, type LogFormat, type LogLevel } from './log.js';
-import { createProgress } from './progress.js';
-import { type OpenTerminal, openControllingTerminal } from './run/consent.js';
-import { invalidDocumentRow, isDocumented, refusedHead, writeDocument } from './run/document.js';
-import { listRuns } from './run/folder.js';
-import { InvalidInputError } from './run/invalid.js';
+import type { LogFormat, LogLevel } from './log.js';
+import type { OpenTerminal } from './run/consent.js';
 import type { CommandOptions } from './run/pipeline.js';
-import { runResume } from './run/resume.js';
-import { runRollback } from './run/rollback.js';
-import { runUpdate } from './run/update.js';
 import { escapeControlsKeepLines } from './text.js';
+
+// Start-up (issue #12): a command loads what it runs when it runs, by `import()` in its action, so that no command
+// pays for the others' modules (the emulator, export, rollback, the report writers, zod, pino-pretty) before its
+// first request. Only commander, the errors and the commands' option lists are loaded up front.
 
 /**
  * Where the CLI reads and writes; `openTerminal` is where it asks for consent. The rest is the process's own by
@@ -135,6 +130,8 @@ export async function main(
       check();
       await runWriting(opts, run);
     } catch (err) {
+      const [{ invalidDocumentRow, isDocumented, refusedHead, writeDocument }, { InvalidInputError }] =
+        await Promise.all([import('./run/document.js'), import('./run/invalid.js')]);
       // With --json, stdout carries a document however the run ended: a refused one says why.
       if (opts.json === true && !isDocumented(err)) {
         const mode = opts.dryRun ? 'dry-run' : opts.resume ? 'resume' : command === 'rollback' ? 'rollback' : 'apply';
@@ -160,6 +157,13 @@ export async function main(
       throw new ValidationError(
         '--detailed-exitcode only applies to --dry-run (it tells "changes pending" from "nothing to do"); add --dry-run or drop it.',
       );
+    const [{ loadConnectionConfig }, { createLogger }, { createProgress }, { openControllingTerminal }] =
+      await Promise.all([
+        import('./config.js'),
+        import('./log.js'),
+        import('./progress.js'),
+        import('./run/consent.js'),
+      ]);
     const global = program.opts<GlobalOptions>();
     const env = io.env ?? process.env;
     const log = createLogger({
@@ -281,10 +285,10 @@ export async function main(
       await writing(
         'update',
         opts,
-        (common) =>
+        async (common) =>
           opts.resume
-            ? runResume(common, opts.resume)
-            : runUpdate({
+            ? (await import('./run/resume.js')).runResume(common, opts.resume)
+            : (await import('./run/update.js')).runUpdate({
                 ...common,
                 source:
                   file === '-'
@@ -318,7 +322,10 @@ export async function main(
       await writing(
         'rollback',
         opts,
-        (common) => (opts.resume ? runResume(common, opts.resume) : runRollback(common, runId!)),
+        async (common) =>
+          opts.resume
+            ? (await import('./run/resume.js')).runResume(common, opts.resume)
+            : (await import('./run/rollback.js')).runRollback(common, runId!),
         check,
       );
     });
@@ -348,6 +355,7 @@ export async function main(
     )
     .option('--no-progress', 'no progress bar')
     .action(async (path: string | undefined, opts) => {
+      const { runExport } = await import('./export/run.js');
       await runWriting(opts, (common) =>
         runExport({
           ...common,
@@ -370,6 +378,7 @@ export async function main(
     .option('--state-dir <dir>', 'where run journals are kept', '.genesys-bulk')
     .option('--json', 'print JSON', false)
     .action(async (opts: { stateDir: string; json: boolean }) => {
+      const { listRuns } = await import('./run/folder.js');
       const runs = await listRuns(at(opts.stateDir));
       if (opts.json) {
         io.stdout.write(`${JSON.stringify(runs)}\n`);

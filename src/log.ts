@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { type DestinationStream, type Logger, pino } from 'pino';
-import pretty from 'pino-pretty';
+import type Pretty from 'pino-pretty';
 import { wantsColor } from './colors.js';
 import { escapeControls, escapeJsonTextAsText } from './text.js';
 
@@ -38,13 +39,18 @@ const REDACT = [
   'headers.authorization',
 ];
 
+/** pino-pretty and its dependencies load only for a pretty log (a terminal): a JSON log never needs them. */
+function loadPretty(): typeof Pretty {
+  return createRequire(import.meta.url)('pino-pretty') as typeof Pretty;
+}
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   const destination = options.destination ?? process.stderr;
   const isTty = (destination as NodeJS.WriteStream).isTTY === true;
   const format = options.format ?? (isTty ? 'pretty' : 'json');
   const sink: NodeJS.WritableStream =
     format === 'pretty'
-      ? pretty({
+      ? loadPretty()({
           destination,
           colorize: options.color ?? wantsColor(destination),
           ignore: 'pid,hostname',

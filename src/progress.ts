@@ -1,4 +1,5 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type CliProgress from 'cli-progress';
 import { wantsColor } from './colors.js';
 
 export interface ProgressCounters {
@@ -25,6 +26,8 @@ export function createProgress(
   // The bar moves the cursor and hides it with escape codes; where colour is not wanted (NO_COLOR, TERM=dumb) the
   // same figures are redrawn with a carriage return alone.
   if (!wantsColor(stream, env)) return plainProgress(stream);
+  // Loaded only for a bar on a terminal: a run without one never needs it.
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
   const bar = new cliProgress.SingleBar(
     {
       stream,

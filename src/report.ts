@@ -1,10 +1,18 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, extname, resolve } from 'node:path';
-import { stringify } from 'csv-stringify/sync';
+import type { stringify as Stringify } from 'csv-stringify/sync';
 import { ValidationError } from './errors.js';
 import { writePrivateFileAtomic } from './fsutil.js';
 import { escapeControls, neutraliseFormula, safeJson } from './text.js';
+
+let loaded: typeof Stringify | undefined;
+/** csv-stringify loads on the first CSV line written (its one-file CommonJS build): most runs write none (issue #12). */
+function stringify(...args: Parameters<typeof Stringify>): string {
+  loaded ??= (createRequire(import.meta.url)('csv-stringify/sync') as { stringify: typeof Stringify }).stringify;
+  return loaded(...args);
+}
 
 export type RowStatus =
   | 'updated'

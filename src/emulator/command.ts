@@ -6,7 +6,7 @@ import { ConfigError, ValidationError } from '../errors.js';
 import { RATE_LIMIT_ALGORITHMS, type RateLimitAlgorithm } from './limiter.js';
 import type { EmulatorOptions } from './options.js';
 import { HEADER_MODELS, type HeaderModel } from './rate-headers.js';
-import { type RunningEmulator, startEmulator } from './server.js';
+import type { RunningEmulator } from './server.js';
 
 /** The options as commander hands them over: strings, except the boolean flags. */
 export interface EmulatorCliOptions {
@@ -244,6 +244,8 @@ export function emulatorCommand(io: Io = { stdout: process.stdout, stderr: proce
 
 async function listen(options: EmulatorOptions): Promise<RunningEmulator> {
   try {
+    // Loaded here, not at the top: every other command of the CLI builds this one's options and never starts it.
+    const { startEmulator } = await import('./server.js');
     return await startEmulator(options);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { pipeline } from 'node:stream/promises';
-import { CsvError, type Options, parse } from 'csv-parse';
+import type { CsvError as CsvErrorClass, Options, parse as Parse } from 'csv-parse';
 import { ValidationError } from '../errors.js';
 import { type Cell, cellFromCsv } from './cell.js';
 import { Collector } from './collect.js';
@@ -115,7 +116,16 @@ interface ParseState {
   delimiter: Delimiter;
 }
 
-function describeCsvError(err: CsvError, name: string, state: ParseState): string {
+/**
+ * csv-parse's CommonJS build: one file, where its ES module build is nine, and Node's ES module loader pays for each
+ * at start-up (issue #12). The same package and version, so the same parser.
+ */
+const { CsvError, parse } = createRequire(import.meta.url)('csv-parse') as {
+  CsvError: typeof CsvErrorClass;
+  parse: typeof Parse;
+};
+
+function describeCsvError(err: CsvErrorClass, name: string, state: ParseState): string {
   const raw = typeof err.raw === 'string' ? err.raw : '';
   const located = locateInRaw(raw, state.delimiter);
   const pointAt =

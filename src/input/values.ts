@@ -1,10 +1,13 @@
-import { z } from 'zod';
 import { quote } from './problems.js';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
 
-const emailSchema = z.email();
-const dateSchema = z.iso.date();
+// zod's own patterns for `z.email()` and `z.iso.date()` (zod 4.x, v4/core/regexes.js), copied so that reading a file
+// does not load zod's ~95 modules at start-up (issue #12); test/input/value-patterns.test.ts holds them equal.
+export const EMAIL_PATTERN =
+  /^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/;
+export const DATE_PATTERN =
+  /^(?:(?:\d\d[2468][048]|\d\d[13579][26]|\d\d0[48]|[02468][048]00|[13579][26]00)-02-29|\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)|(?:02)-(?:0[1-9]|1\d|2[0-8])))$/;
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Line breaks, tabs and other C0/C1 controls: in a profile field they are always a mistake (a stray multi-line cell).
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
@@ -26,7 +29,7 @@ export function isUuid(value: string): boolean {
 }
 
 export function isEmail(value: string): boolean {
-  return value.length <= MAX_EMAIL_LENGTH && emailSchema.safeParse(value).success;
+  return value.length <= MAX_EMAIL_LENGTH && EMAIL_PATTERN.test(value);
 }
 
 export function checkText(value: string, maxLength?: number): Checked<string> {
@@ -75,7 +78,7 @@ export function spreadsheetHint(value: string, expectsDate = false): string {
 }
 
 export function checkDate(value: string): Checked<string> {
-  if (!dateSchema.safeParse(value).success) {
+  if (!DATE_PATTERN.test(value)) {
     return {
       ok: false,
       message: /^\d{4}-\d{2}-\d{2}$/.test(value)

@@ -81,7 +81,11 @@ export class IncrementalPlanner {
   private readonly otherUsers = new Map<number, string[]>();
   /** Rows by id whose user was read as deleted. */
   private readonly deleted = new Set<number>();
-  private readonly kept = new Map<string, GenesysUser>();
+  /**
+   * Kept users as JSON text: a string of one-byte characters is a few times smaller than the objects it decodes to,
+   * and a 100,000-row apply keeps every user it writes until its write (issue #12). Each `user()` decodes a copy.
+   */
+  private readonly kept = new Map<string, string>();
   private readonly wantedManagerIds = new Set<string>();
   private readonly wantedManagerEmails = new Set<string>();
   private readonly managerById = new Map<string, string>();
@@ -149,7 +153,7 @@ export class IncrementalPlanner {
     const planned = waits ? undefined : planRowAgainst(row, user, () => undefined, this.locations);
     this.planned[n] = planned && encodePlannedRow(planned);
     const wanted = this.keep(row, planned);
-    if (waits || wanted) this.kept.set(user.id, this.project(user));
+    if (waits || wanted) this.kept.set(user.id, JSON.stringify(this.project(user)));
     else if (this.release && planned) this.rowAt[n] = undefined;
   }
 
@@ -194,7 +198,8 @@ export class IncrementalPlanner {
 
   /** A user kept for a later stage (see `keep`). */
   user(id: string): GenesysUser | undefined {
-    return this.kept.get(id);
+    const text = this.kept.get(id);
+    return text === undefined ? undefined : (JSON.parse(text) as GenesysUser);
   }
 
   /**
@@ -247,7 +252,7 @@ export class IncrementalPlanner {
       claimedBy.set(userId, n);
       if (planned !== undefined) out.push({ rowNumber: n, text: planned });
       else {
-        const user = this.kept.get(userId);
+        const user = this.user(userId);
         if (!user) throw new Error(`Row ${n} was neither planned nor kept for planning.`);
         push(planRowAgainst(row, user, this.managerId, this.locations));
       }

@@ -28,7 +28,13 @@ export interface Interrupted {
   inFlight: boolean;
 }
 
-export type WorkOutcome = ApplyResult | Interrupted;
+/**
+ * A settled row as the run keeps it until the end: the result without the user the last response carried (a whole
+ * user, about a kilobyte, times every row of a large run), of which only the id and version are needed after.
+ */
+export type SettledRow = Omit<ApplyResult, 'user'> & { user: Pick<GenesysUser, 'id' | 'version'> };
+
+export type WorkOutcome = SettledRow | Interrupted;
 
 export interface EngineDeps {
   users: UsersPort;
@@ -108,7 +114,7 @@ export async function applyAll(
     }
   };
   const settle = (item: WorkItem, r: ApplyResult) => {
-    results.set(item.rowNumber, r);
+    results.set(item.rowNumber, { ...r, user: { id: r.user.id, version: r.user.version } });
     unsettled.delete(item.rowNumber);
     if (r.status === 'failed' || r.status === 'not_found') failed++;
     void journal

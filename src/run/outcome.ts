@@ -44,7 +44,7 @@ export interface Executed {
   lifecycle?: Map<number, Part | { interrupted: true; inFlight: boolean }>;
 }
 
-export function partFromApply(r: ApplyResult): Part {
+export function partFromApply(r: Omit<ApplyResult, 'user'>): Part {
   return {
     status: r.status,
     attempts: r.attempts,

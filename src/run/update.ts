@@ -303,9 +303,12 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
         ...(locationNames ? { locations: locationNames } : {}),
       };
       const now = changing();
+      // Each item decodes its user when its write starts (the planner holds users as text): never all at once.
       const items: WorkItem[] = now.filter(hasProfileWork).map((p) => ({
         rowNumber: p.rowNumber,
-        user: planner.user(p.userId!)!,
+        get user() {
+          return planner.user(p.userId!)!;
+        },
         changes: rowByNumber.get(p.rowNumber)!.changes,
       }));
       const routing = routingWork(now);

@@ -1,0 +1,225 @@
+/**
+ * Memory at scale (issue #12, item 2): one file that changes every user of a 100,000-user directory, taken through
+ * the whole life of a run, each step a separate process measured by GNU time (peak RSS from the kernel):
+ *
+ *   dry run with --report → apply → rollback dry run → rollback → apply interrupted half-way (Ctrl-C) → its resume
+ *
+ * against one emulator with a limit that never binds and no latency, so the figures are the tool's own. Every
+ * step that writes is checked against the emulator's directory (the apply's titles are there; the rollback put every
+ * one back), so a smaller figure cannot come from doing less.
+ *
+ *   tsx bench/memory.ts [--rows N] [--cli path/to/bin.js] [--keep]   standalone: a table, then the raw figures
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type EmulatorHandle, startBenchEmulator } from './emulator.js';
+import { parseJsonOutput, runMeasured, type SpawnResult } from './spawn.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const CLI = join(root, 'bin', 'genesys-bulk.js');
+/** The goals the issue sets (MB of peak RSS). */
+export const MEMORY_GOALS = { write: 250, dryRun: 200 } as const;
+
+export type MemoryStepName =
+  | 'dry-run --report'
+  | 'apply'
+  | 'rollback dry run'
+  | 'rollback'
+  | 'apply (interrupted)'
+  | 'resume';
+
+export interface MemoryStep {
+  step: MemoryStepName;
+  command: string;
+  exitCode: number | null;
+  wallSeconds: number;
+  cpuMs?: number;
+  maxRssKb?: number;
+  /** Requests the emulator counted during the step. */
+  requests: number;
+  /** Writes the emulator applied during the step. */
+  writes: number;
+  /** The step's check against the emulator's directory: rows (or users) not as they should be. */
+  wrong?: number;
+  stderrTail?: string;
+}
+
+export interface MemoryRecord {
+  rows: number;
+  directoryUsers: number;
+  steps: MemoryStep[];
+  loadBefore: number;
+  loadAfter: number;
+}
+
+interface Wanted {
+  email: string;
+  id: string;
+  before: string | undefined;
+  after: string;
+}
+
+/** One row per user with an email, each a title change. */
+function wantedRows(emu: EmulatorHandle, rows: number): Wanted[] {
+  const out: Wanted[] = [];
+  for (const u of emu.users()) {
+    if (out.length >= rows) break;
+    if (!u.email) continue;
+    out.push({
+      email: u.email,
+      id: u.id,
+      before: u.title,
+      after: u.title === 'Team Lead' ? 'Supervisor' : 'Team Lead',
+    });
+  }
+  return out;
+}
+
+function wrongTitles(emu: EmulatorHandle, rows: Wanted[], want: 'before' | 'after'): number {
+  const titles = new Map(emu.users().map((u) => [u.id, u.title]));
+  return rows.filter((r) => titles.get(r.id) !== r[want]).length;
+}
+
+export async function runMemory(options: {
+  rows: number;
+  cli?: string;
+  keep?: boolean;
+  timeoutSeconds?: number;
+  log?: (m: string) => void;
+}): Promise<MemoryRecord> {
+  const log = options.log ?? (() => {});
+  const dir = mkdtempSync(join(tmpdir(), 'genesys-bulk-memory-'));
+  const emu = await startBenchEmulator({
+    users: options.rows,
+    seed: 4,
+    limit: 1_000_000,
+    windowSeconds: 1,
+    algorithm: 'fixed',
+    rateLimitHeaders: true,
+    latencyMs: [0, 0],
+    recordRequests: false,
+  });
+  const cli = options.cli ?? CLI;
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    GENESYS_BASE_URL: emu.url,
+    GENESYS_CLIENT_ID: emu.clientId,
+    GENESYS_CLIENT_SECRET: emu.clientSecret,
+    NO_COLOR: '1',
+  };
+  const loadBefore = loadavg()[0]!;
+  const steps: MemoryStep[] = [];
+  try {
+    const rows = wantedRows(emu, options.rows);
+    const csv = join(dir, 'input.csv');
+    writeFileSync(csv, `email,title\n${rows.map((r) => `${r.email},${r.after}`).join('\n')}\n`);
+    const common = ['--json', '--no-progress', '--state-dir', join(dir, 'state')];
+
+    const step = async (
+      name: MemoryStepName,
+      args: string[],
+      interruptAt?: number,
+    ): Promise<{ step: MemoryStep; output: unknown }> => {
+      const before = emu.stats();
+      const stop = new AbortController();
+      const watch =
+        interruptAt === undefined
+          ? undefined
+          : setInterval(() => {
+              if (emu.patchesApplied() - before.patchesApplied >= interruptAt) stop.abort();
+            }, 20);
+      log(`memory: ${name}: genesys-bulk ${args.join(' ')}`);
+      let result: SpawnResult;
+      try {
+        result = await runMeasured({
+          args: [cli, ...args, ...common],
+          cwd: dir,
+          env,
+          timeoutMs: (options.timeoutSeconds ?? 1800) * 1000,
+          name: name.replace(/\W+/g, '-'),
+          interrupt: stop.signal,
+        });
+      } finally {
+        if (watch) clearInterval(watch);
+      }
+      const after = emu.stats();
+      const s: MemoryStep = {
+        step: name,
+        command: `genesys-bulk ${args.map((a) => (a.startsWith('/') ? a.slice(dir.length + 1) : a)).join(' ')}`,
+        exitCode: result.exitCode,
+        wallSeconds: result.wallMs / 1000,
+        requests: after.requests - before.requests,
+        writes: after.patchesApplied - before.patchesApplied,
+      };
+      if (result.cpuMs !== undefined) s.cpuMs = result.cpuMs;
+      if (result.maxRssKb !== undefined) s.maxRssKb = result.maxRssKb;
+      if (result.exitCode !== 0 && result.exitCode !== 1 && result.exitCode !== 130) s.stderrTail = result.stderrTail;
+      steps.push(s);
+      log(
+        `  exit ${result.exitCode}, ${s.wallSeconds.toFixed(1)} s, peak RSS ${((s.maxRssKb ?? 0) / 1024).toFixed(0)} MB, ${s.requests} requests, ${s.writes} writes`,
+      );
+      return { step: s, output: parseJsonOutput(result.stdout) };
+    };
+    const runIdOf = (output: unknown): string => {
+      const id = (output as { runId?: unknown } | undefined)?.runId;
+      if (typeof id !== 'string') throw new Error('the run printed no runId');
+      return id;
+    };
+
+    await step('dry-run --report', ['update', csv, '--dry-run', '--report', join(dir, 'dry-run.csv')]);
+    const apply = await step('apply', ['update', csv, '--yes', '--report', join(dir, 'apply.csv')]);
+    apply.step.wrong = wrongTitles(emu, rows, 'after');
+    const applied = runIdOf(apply.output);
+    await step('rollback dry run', ['rollback', applied, '--dry-run']);
+    const rollback = await step('rollback', ['rollback', applied, '--yes', '--report', join(dir, 'rollback.csv')]);
+    rollback.step.wrong = wrongTitles(emu, rows, 'before');
+    // The directory is back as it was: the same file changes every row again.
+    const cut = await step('apply (interrupted)', ['update', csv, '--yes'], Math.floor(rows.length / 2));
+    const resumed = await step('resume', ['update', '--resume', runIdOf(cut.output), '--yes']);
+    resumed.step.wrong = wrongTitles(emu, rows, 'after');
+    return { rows: rows.length, directoryUsers: options.rows, steps, loadBefore, loadAfter: loadavg()[0]! };
+  } finally {
+    await emu.stop();
+    if (options.keep) log(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const mb = (kb: number | undefined): string => (kb === undefined ? '–' : (kb / 1024).toFixed(0));
+
+export function memoryTable(m: MemoryRecord | undefined): string {
+  if (!m) return '_Not run._';
+  const goal = (s: MemoryStep): string =>
+    s.step === 'dry-run --report' || s.step === 'rollback dry run'
+      ? `< ${MEMORY_GOALS.dryRun}`
+      : s.step === 'apply (interrupted)'
+        ? ''
+        : `< ${MEMORY_GOALS.write}`;
+  return [
+    '| Step | Peak RSS (MB) | Goal (MB) | Wall (s) | CPU (s) | Requests | Writes | Wrong after | Exit |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+    ...m.steps.map(
+      (s) =>
+        `| ${s.step} | ${mb(s.maxRssKb)} | ${goal(s)} | ${s.wallSeconds.toFixed(1)} | ${s.cpuMs === undefined ? '–' : (s.cpuMs / 1000).toFixed(1)} | ${s.requests} | ${s.writes} | ${s.wrong ?? ''} | ${s.exitCode} |`,
+    ),
+    '',
+    `${m.rows} rows (a title change each) against ${m.directoryUsers} users; load average ${m.loadBefore.toFixed(2)} before, ${m.loadAfter.toFixed(2)} after.`,
+  ].join('\n');
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { values } = parseArgs({
+    options: { rows: { type: 'string', default: '100000' }, cli: { type: 'string' }, keep: { type: 'boolean' } },
+  });
+  const record = await runMemory({
+    rows: Number(values.rows),
+    ...(values.cli !== undefined && { cli: values.cli }),
+    keep: values.keep === true,
+    log: (m) => process.stderr.write(`${m}\n`),
+  });
+  process.stdout.write(`${memoryTable(record)}\n\n${JSON.stringify(record)}\n`);
+}
