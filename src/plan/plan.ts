@@ -12,6 +12,8 @@ export interface PlannedRow {
   /** The row's key as written: the user id, or the lower-cased email. */
   key: string;
   userId?: string;
+  /** The user's name, beside a row keyed by id (whose key alone says nothing to a reader). */
+  name?: string;
   status: PlannedStatus;
   diffs: FieldDiff[];
   patch?: Omit<UserPatch, 'version'>;
@@ -58,6 +60,7 @@ type EncodedRow = [
   patch: PlannedRow['patch'] | null,
   state: PlannedRow['state'] | null,
   note: string | null,
+  name?: string | null,
 ];
 
 /**
@@ -76,12 +79,15 @@ export function encodePlannedRow(p: PlannedRow): string {
     p.patch ?? null,
     p.state ?? null,
     p.note ?? null,
+    p.name ?? null,
   ];
   return JSON.stringify(encoded);
 }
 
 export function decodePlannedRow(text: string): PlannedRow {
-  const [rowNumber, line, key, status, userId, baseVersion, diffs, patch, state, note] = JSON.parse(text) as EncodedRow;
+  const [rowNumber, line, key, status, userId, baseVersion, diffs, patch, state, note, name] = JSON.parse(
+    text,
+  ) as EncodedRow;
   const row: PlannedRow = {
     rowNumber,
     line,
@@ -94,6 +100,7 @@ export function decodePlannedRow(text: string): PlannedRow {
   if (state !== null) row.state = state;
   if (baseVersion !== null) row.baseVersion = baseVersion;
   if (note !== null) row.note = note;
+  if (name !== null && name !== undefined) row.name = name;
   return row;
 }
 
@@ -146,6 +153,7 @@ export function planRowAgainst(
   if (change.patch !== undefined) planned.patch = change.patch;
   if (change.state !== undefined) planned.state = change.state;
   planned.baseVersion = user.version;
+  if (row.key.kind === 'id' && typeof user.name === 'string' && user.name !== '') planned.name = user.name;
   return planned;
 }
 
