@@ -25,6 +25,7 @@ import { InvalidInputError } from './run/invalid.js';
 import type { CommandOptions } from './run/pipeline.js';
 import { runResume } from './run/resume.js';
 import { runRollback } from './run/rollback.js';
+import { formatRuns, runRollbackLast } from './run/runs.js';
 import { runUpdate } from './run/update.js';
 import { escapeControlsKeepLines } from './text.js';
 
@@ -295,18 +296,28 @@ export async function main(
       .argument('[run-id]', 'the update run to undo (see `genesys-bulk runs`)'),
   )
     .option('--resume <run-id>', 'continue an interrupted rollback')
+    .option('--last', 'undo the newest update run against the current target (see `genesys-bulk runs`)', false)
     .action(async (runId: string | undefined, opts) => {
       const check = () => {
-        if (!runId && !opts.resume) throw new ValidationError('rollback needs a run id (see `genesys-bulk runs`).');
-        if (runId && opts.resume)
-          throw new ValidationError(
-            `rollback was given both a run to undo (${runId}) and --resume ${opts.resume}. Give one of them.`,
-          );
+        const given = [
+          runId && `a run to undo (${runId})`,
+          opts.resume && `--resume ${opts.resume}`,
+          opts.last && '--last',
+        ];
+        const named = given.filter(Boolean);
+        if (named.length === 0)
+          throw new ValidationError('rollback needs a run id, or --last (see `genesys-bulk runs`).');
+        if (named.length > 1) throw new ValidationError(`rollback was given ${named.join(' and ')}. Give one of them.`);
       };
       await writing(
         'rollback',
         opts,
-        (common) => (opts.resume ? runResume(common, opts.resume) : runRollback(common, runId!)),
+        (common) =>
+          opts.resume
+            ? runResume(common, opts.resume)
+            : opts.last
+              ? runRollbackLast(common)
+              : runRollback(common, runId!),
         check,
       );
     });
@@ -350,7 +361,9 @@ export async function main(
 
   program
     .command('runs')
-    .description('List runs in the state directory, newest last, with their status and counts.')
+    .description(
+      'List the runs in the state directory, newest last: status, start (local time), target host, source and counts.',
+    )
     .option('--state-dir <dir>', 'where run journals are kept', '.genesys-bulk')
     .option('--json', 'print JSON', false)
     .action(async (opts: { stateDir: string; json: boolean }) => {
@@ -363,13 +376,7 @@ export async function main(
         io.stderr.write(`No runs in ${opts.stateDir}.\n`);
         return;
       }
-      for (const r of runs) {
-        const counts = Object.entries(r.counts ?? {})
-          .filter(([k, v]) => k !== 'rows' && v > 0)
-          .map(([k, v]) => `${v} ${k}`)
-          .join(', ');
-        io.stdout.write(`${r.runId}  ${r.command.padEnd(8)}  ${r.status.padEnd(11)}  ${r.source}  ${counts}\n`);
-      }
+      io.stdout.write(formatRuns(runs));
     });
 
   program.addCommand(emulatorCommand());

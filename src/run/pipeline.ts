@@ -45,7 +45,7 @@ export interface Execution {
 
 export type Destination =
   /** A new run folder, made once the user agrees. */
-  | { kind: 'new'; command: RunCommand; source: string; rollbackOf?: string }
+  | { kind: 'new'; command: RunCommand; source: string; rollbackOf?: string; inputDigest?: string }
   /** The folder of the run being continued; its lock is already held. */
   | { kind: 'existing'; dir: string; meta: RunMeta };
 
@@ -131,6 +131,7 @@ export async function runPipeline(ctx: RunContext, opts: PipelineOptions, propos
       target: ctx.target.host,
       clientId: ctx.target.clientId,
       ...(dest.rollbackOf ? { rollbackOf: dest.rollbackOf } : {}),
+      ...(dest.inputDigest ? { inputDigest: dest.inputDigest } : {}),
     };
     dir = await createRunFolder(opts.stateDir, meta, saved);
     lock = await lockRun(dir, meta.runId);

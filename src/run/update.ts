@@ -20,6 +20,7 @@ import {
   viewOf,
 } from '../plan/index.js';
 import { checkReportPath, type ReportRecord } from '../report.js';
+import { escapeControls } from '../text.js';
 import { checkManagers, checkSameUser, type RowProblem, rejectedRows, rowProblem, sortProblems } from './checks.js';
 import { openContext } from './context.js';
 import { type CreateOptions, checkCreations, createQuestion, planCreations, withCreations } from './create.js';
@@ -31,6 +32,7 @@ import { createWork } from './lifecycle.js';
 import { lazyMap, recordFromPlan, unexecutedRecords, withSkipped } from './outcome.js';
 import { type CommandOptions, type Proposal, refKey, runPipeline } from './pipeline.js';
 import { projectionFor, resolveUsers } from './resolve.js';
+import { runResume } from './resume.js';
 import {
   type Catalogue,
   CatalogueIndex,
@@ -46,6 +48,7 @@ import {
   withRouting,
 } from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
+import { fileDigest, unfinishedRunOf } from './runs.js';
 import type { UpdateResult } from './summary.js';
 
 export interface UpdateOptions extends CommandOptions, CreateOptions {
@@ -74,6 +77,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     });
   }
   for (const w of parsed.problems.filter((p) => p.severity === 'warning')) log.warn(w.message);
+  const digest = opts.source.path && opts.source.path !== '-' ? await fileDigest(opts.source.path) : undefined;
   const errors = parsed.problems.filter((p) => p.severity === 'error');
   // A problem with the file itself (an unknown column, a header named twice) is in no row: skipping invalid
   // rows would silently drop a whole column, so it stops the run even with --skip-invalid.
@@ -108,6 +112,16 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
 
   const ctx = await openContext(opts);
   const { governor } = ctx;
+  // A rerun of a file whose run against this target was interrupted finishes that run (one run id to roll back),
+  // rather than starting a second one.
+  const unfinished = digest ? await unfinishedRunOf(opts.stateDir, digest, ctx.target) : undefined;
+  if (unfinished) {
+    opts.stderr.write(
+      `Run ${unfinished.runId} of this file against ${escapeControls(ctx.target.host)} did not finish ` +
+        `(${unfinished.status}); finishing it, as \`genesys-bulk update --resume ${unfinished.runId}\` does.\n`,
+    );
+    return runResume(opts, unfinished.runId);
+  }
 
   // Routing names: the catalogues the file needs are read once for the whole run; a name that does not resolve
   // stops the run (with the manager problems, found once the users are read) before any assignment is read.
@@ -307,7 +321,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
         work: { items, routing, priorProfile: new Map(), priorRouting: new Map(), ...(lifecycle ? { lifecycle } : {}) },
       };
     },
-    destination: { kind: 'new', command: 'update', source: inputName },
+    destination: { kind: 'new', command: 'update', source: inputName, ...(digest ? { inputDigest: digest } : {}) },
     problemsOf: (row) => problemsOf.get(row),
     readCost: catalogue ? { ...cost, routing: routingCost } : cost,
   };
