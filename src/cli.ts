@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { wantsColor } from './colors.js';
 import { loadConnectionConfig } from './config.js';
 import { demoCommand } from './demo.js';
@@ -228,7 +228,13 @@ export async function main(
       .description(
         'Validate, plan and apply profile, routing and access changes from a CSV, JSON or JSON Lines file (or - for stdin).',
       )
-      .argument('[file]', 'input file, or - to read stdin'),
+      .argument('[file]', 'input file, or - to read stdin')
+      .addHelpText(
+        'after',
+        '\nCells: empty leaves a field as it is; <clear> clears it; skills/languages/roles take an exact list ' +
+          '(Billing:4;Spanish:3) or changes (+Billing:4;-Spanish); queues only changes (+Sales;-Billing).\n' +
+          'Every column, its meaning and notation: genesys-bulk columns',
+      ),
   )
     .addOption(
       new Option('--format <format>', 'input format (default: from the extension; stdin: JSON or JSON Lines)').choices([
@@ -377,6 +383,26 @@ export async function main(
         return;
       }
       io.stdout.write(formatRuns(runs));
+    });
+
+  program
+    .command('columns')
+    .description(
+      'Print every column update reads: its meaning, whether <clear> clears it, an example, and the cell notation.',
+    )
+    .option('--json', 'print the columns as JSON', false)
+    .action(async (opts: { json: boolean }) => {
+      const { columnsJson, columnsText } = await import('./columns-help.js');
+      io.stdout.write(opts.json ? columnsJson() : columnsText());
+    });
+
+  program
+    .command('completion')
+    .description('Print a shell completion script: eval "$(genesys-bulk completion bash)", or source <(… zsh).')
+    .addArgument(new Argument('<shell>', 'bash or zsh').choices(['bash', 'zsh']))
+    .action(async (shell: 'bash' | 'zsh') => {
+      const { completionScript } = await import('./completion.js');
+      io.stdout.write(completionScript(program, shell));
     });
 
   program.addCommand(emulatorCommand());
