@@ -53,6 +53,7 @@ async function bashCompletes(script: string, words: string[]): Promise<string[]>
     `COMP_WORDS=(${words.map((w) => JSON.stringify(w)).join(' ')})`,
     `COMP_CWORD=${words.length - 1}`,
     '_genesys_bulk',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash expansion, not a template.
     'printf "%s\\n" "${COMPREPLY[@]}"',
   ].join('\n');
   const { stdout } = await run('bash', ['-c', line]);

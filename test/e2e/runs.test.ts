@@ -61,7 +61,7 @@ describe('rollback --last', () => {
     expect(undoSecond.code).toBe(0);
     expect(undoSecond.stderr).toContain(`the last update run against`);
     expect(undoSecond.stderr).toContain(secondRun);
-    users.forEach((u, i) => expect(box!.emulator.user(u.id)!.title).toBe(`First ${i + 1}`));
+    for (const [i, u] of users.entries()) expect(box.emulator.user(u.id)!.title).toBe(`First ${i + 1}`);
 
     const undoFirst = await box.cli(['rollback', '--last', '--yes']);
     expect(undoFirst.code).toBe(0);

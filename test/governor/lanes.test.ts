@@ -163,7 +163,10 @@ function lying(inner: Limiter, allowed: number): Limiter {
     setLimit: (limit) => inner.setLimit(limit),
     admit: (now) => {
       const admission = inner.admit(now);
-      return { ...admission, headers: { ...admission.headers, allowed, count: Math.min(admission.headers.count ?? 0, 1) } };
+      return {
+        ...admission,
+        headers: { ...admission.headers, allowed, count: Math.min(admission.headers.count ?? 0, 1) },
+      };
     },
   };
 }

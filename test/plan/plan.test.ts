@@ -130,7 +130,7 @@ describe('buildPlan', () => {
     expect(plan.schemaVersion).toBe(1);
     expect(plan.summary).toEqual({
       rows: 9,
-      byStatus: { change: 2, unchanged: 1, not_found: 2, invalid: 4 },
+      byStatus: { change: 2, unchanged: 1, not_found: 2, invalid: 4, create: 0, delete: 0 },
       fields: { manager: 1, 'phone.mobile': 1, state: 1, title: 1 },
       requests: 3,
     });
