@@ -77,7 +77,11 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     });
   }
   for (const w of parsed.problems.filter((p) => p.severity === 'warning')) log.warn(w.message);
-  const digest = opts.source.path && opts.source.path !== '-' ? await fileDigest(opts.source.path) : undefined;
+  // Only a file read from its path can be read again as the same input; a stream (stdin, library rows) cannot.
+  const digest =
+    opts.source.stream === undefined && opts.source.path && opts.source.path !== '-'
+      ? await fileDigest(opts.source.path)
+      : undefined;
   const errors = parsed.problems.filter((p) => p.severity === 'error');
   // A problem with the file itself (an unknown column, a header named twice) is in no row: skipping invalid
   // rows would silently drop a whole column, so it stops the run even with --skip-invalid.
