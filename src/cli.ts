@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { wantsColor } from './colors.js';
 import { demoCommand } from './demo.js';
 import { emulatorCommand } from './emulator/command.js';
@@ -243,7 +243,13 @@ export async function main(
       .description(
         'Validate, plan and apply profile, routing and access changes from a CSV, JSON or JSON Lines file (or - for stdin).',
       )
-      .argument('[file]', 'input file, or - to read stdin'),
+      .argument('[file]', 'input file, or - to read stdin')
+      .addHelpText(
+        'after',
+        '\nCells: empty leaves a field as it is; <clear> clears it; skills/languages/roles take an exact list ' +
+          '(Billing:4;Spanish:3) or changes (+Billing:4;-Spanish); queues only changes (+Sales;-Billing).\n' +
+          'Every column, its meaning and notation: genesys-bulk columns',
+      ),
   )
     .addOption(
       new Option('--format <format>', 'input format (default: from the extension; stdin: JSON or JSON Lines)').choices([
@@ -311,13 +317,18 @@ export async function main(
       .argument('[run-id]', 'the update run to undo (see `genesys-bulk runs`)'),
   )
     .option('--resume <run-id>', 'continue an interrupted rollback')
+    .option('--last', 'undo the newest update run against the current target (see `genesys-bulk runs`)', false)
     .action(async (runId: string | undefined, opts) => {
       const check = () => {
-        if (!runId && !opts.resume) throw new ValidationError('rollback needs a run id (see `genesys-bulk runs`).');
-        if (runId && opts.resume)
-          throw new ValidationError(
-            `rollback was given both a run to undo (${runId}) and --resume ${opts.resume}. Give one of them.`,
-          );
+        const given = [
+          runId && `a run to undo (${runId})`,
+          opts.resume && `--resume ${opts.resume}`,
+          opts.last && '--last',
+        ];
+        const named = given.filter(Boolean);
+        if (named.length === 0)
+          throw new ValidationError('rollback needs a run id, or --last (see `genesys-bulk runs`).');
+        if (named.length > 1) throw new ValidationError(`rollback was given ${named.join(' and ')}. Give one of them.`);
       };
       await writing(
         'rollback',
@@ -325,7 +336,9 @@ export async function main(
         async (common) =>
           opts.resume
             ? (await import('./run/resume.js')).runResume(common, opts.resume)
-            : (await import('./run/rollback.js')).runRollback(common, runId!),
+            : opts.last
+              ? (await import('./run/runs.js')).runRollbackLast(common)
+              : (await import('./run/rollback.js')).runRollback(common, runId!),
         check,
       );
     });
@@ -374,7 +387,9 @@ export async function main(
 
   program
     .command('runs')
-    .description('List runs in the state directory, newest last, with their status and counts.')
+    .description(
+      'List the runs in the state directory, newest last: status, start (local time), target host, source and counts.',
+    )
     .option('--state-dir <dir>', 'where run journals are kept', '.genesys-bulk')
     .option('--json', 'print JSON', false)
     .action(async (opts: { stateDir: string; json: boolean }) => {
@@ -388,13 +403,27 @@ export async function main(
         io.stderr.write(`No runs in ${opts.stateDir}.\n`);
         return;
       }
-      for (const r of runs) {
-        const counts = Object.entries(r.counts ?? {})
-          .filter(([k, v]) => k !== 'rows' && v > 0)
-          .map(([k, v]) => `${v} ${k}`)
-          .join(', ');
-        io.stdout.write(`${r.runId}  ${r.command.padEnd(8)}  ${r.status.padEnd(11)}  ${r.source}  ${counts}\n`);
-      }
+      io.stdout.write((await import('./run/runs.js')).formatRuns(runs));
+    });
+
+  program
+    .command('columns')
+    .description(
+      'Print every column update reads: its meaning, whether <clear> clears it, an example, and the cell notation.',
+    )
+    .option('--json', 'print the columns as JSON', false)
+    .action(async (opts: { json: boolean }) => {
+      const { columnsJson, columnsText } = await import('./columns-help.js');
+      io.stdout.write(opts.json ? columnsJson() : columnsText());
+    });
+
+  program
+    .command('completion')
+    .description('Print a shell completion script: eval "$(genesys-bulk completion bash)", or source <(… zsh).')
+    .addArgument(new Argument('<shell>', 'bash or zsh').choices(['bash', 'zsh']))
+    .action(async (shell: 'bash' | 'zsh') => {
+      const { completionScript } = await import('./completion.js');
+      io.stdout.write(completionScript(program, shell));
     });
 
   program.addCommand(emulatorCommand());

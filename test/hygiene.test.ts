@@ -124,10 +124,10 @@ describe('progress', () => {
       text += String(d);
     });
     const p = createProgress(out, true, { NO_COLOR: '1' });
-    p.start(2);
+    p.start(2, 'Applying profile changes');
     p.update({ done: 2, total: 2, rateLimited: 0, retries: 0, failed: 0 });
     p.stop();
-    expect(text).toContain('Applying 2/2');
+    expect(text).toContain('Applying profile changes 2/2');
     expect(text).not.toContain('\u001b');
   });
 });

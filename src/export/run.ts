@@ -336,7 +336,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     if (onlyIds !== undefined) {
       const ids = [...onlyIds];
       total = ids.length;
-      opts.progress.start(total);
+      opts.progress.start(total, 'Reading users');
       for (let i = 0; i < ids.length; i += IDS_PER_CALL) {
         const batch = ids.slice(i, i + IDS_PER_CALL);
         const listing = await one(
@@ -366,7 +366,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
         );
         if (page === 1) {
           total = listing.total;
-          opts.progress.start(total);
+          opts.progress.start(total, 'Reading users');
         }
         await writePage(listing.entities);
         opts.progress.update({

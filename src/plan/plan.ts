@@ -14,6 +14,8 @@ export interface PlannedRow {
   /** The row's key as written: the user id, or the lower-cased email. */
   key: string;
   userId?: string;
+  /** The user's name, beside a row keyed by id (whose key alone says nothing to a reader). */
+  name?: string;
   status: PlannedStatus;
   /** The profile part: its diffs, realised by `patch` and `state`, against the user at `baseVersion`. */
   diffs: FieldDiff[];
@@ -83,6 +85,7 @@ type EncodedRow = [
   patch: PlannedRow['patch'] | null,
   state: PlannedRow['state'] | null,
   note: string | null,
+  name?: string | null,
   routing?: RoutingPlan | null,
   changes?: ProfileChanges | null,
 ];
@@ -103,15 +106,15 @@ export function encodePlannedRow(p: PlannedRow): string {
     p.patch ?? null,
     p.state ?? null,
     p.note ?? null,
+    p.name ?? null,
   ];
   if (p.routing !== undefined || p.changes !== undefined) encoded.push(p.routing ?? null, p.changes ?? null);
   return JSON.stringify(encoded);
 }
 
 export function decodePlannedRow(text: string): PlannedRow {
-  const [rowNumber, line, key, status, userId, baseVersion, diffs, patch, state, note, routing, changes] = JSON.parse(
-    text,
-  ) as EncodedRow;
+  const [rowNumber, line, key, status, userId, baseVersion, diffs, patch, state, note, name, routing, changes] =
+    JSON.parse(text) as EncodedRow;
   const row: PlannedRow = {
     rowNumber,
     line,
@@ -126,6 +129,7 @@ export function decodePlannedRow(text: string): PlannedRow {
   if (note !== null) row.note = note;
   if (routing != null) row.routing = routing;
   if (changes != null) row.changes = changes;
+  if (name !== null && name !== undefined) row.name = name;
   return row;
 }
 
@@ -179,6 +183,7 @@ export function planRowAgainst(
   if (change.patch !== undefined) planned.patch = change.patch;
   if (change.state !== undefined) planned.state = change.state;
   planned.baseVersion = user.version;
+  if (row.key.kind === 'id' && typeof user.name === 'string' && user.name !== '') planned.name = user.name;
   return planned;
 }
 

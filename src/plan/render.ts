@@ -1,5 +1,6 @@
 import { colorVetoed } from '../colors.js';
 import { escapeControls, escapeJsonText } from '../text.js';
+import { countChanges, describeChanges, noChanges } from './kinds.js';
 import { type PlannedRow, type PlanView, rowDiffs } from './plan.js';
 import { fieldGroup } from './routing-fields.js';
 
@@ -27,7 +28,12 @@ export function* planTextChunks(plan: PlanView, opts: RenderOptions): Generator<
   const paint = (style: Paint, text: string) => (color ? `${ANSI[style]}${text}${ANSI.reset}` : text);
   let shown = 0;
   const listedRow = (row: PlannedRow) => row.status !== 'unchanged' || row.note !== undefined;
-  for (const row of plan.rows) if (listedRow(row)) shown++;
+  const kinds = noChanges();
+  for (const row of plan.rows) {
+    if (!listedRow(row)) continue;
+    shown++;
+    if (row.status === 'change') countChanges(rowDiffs(row), kinds);
+  }
   const limit = opts.maxRows === undefined ? shown : Math.max(0, Math.floor(opts.maxRows));
   let listed = 0;
   for (const row of plan.rows) {
@@ -50,6 +56,8 @@ export function* planTextChunks(plan: PlanView, opts: RenderOptions): Generator<
   }
   const byCount = [...grouped].sort(([a, m], [b, n]) => n - m || (a < b ? -1 : a > b ? 1 : 0));
   if (byCount.length > 0) lines.push(`Fields: ${byCount.map(([f, n]) => `${escapeControls(f)} ${n}`).join(', ')}.`);
+  const described = describeChanges(kinds);
+  if (described) lines.push(`Changes: ${described}.`);
   const parts = [
     ...(byStatus.create > 0 ? [`${byStatus.create} to create`] : []),
     ...(byStatus.delete > 0 ? [`${byStatus.delete} to delete`] : []),
@@ -63,7 +71,8 @@ export function* planTextChunks(plan: PlanView, opts: RenderOptions): Generator<
 }
 
 function renderRow(row: PlannedRow, paint: (style: Paint, text: string) => string): string[] {
-  const label = `${escapeControls(row.key || '(no key)')} (row ${row.rowNumber})`;
+  const name = row.name ? ` ${formatValue(row.name)}` : '';
+  const label = `${escapeControls(row.key || '(no key)')}${name} (row ${row.rowNumber})`;
   switch (row.status) {
     case 'change':
       return [
@@ -112,6 +121,7 @@ const KEY_ORDER = [
   'line',
   'key',
   'userId',
+  'name',
   'status',
   'note',
   'baseVersion',

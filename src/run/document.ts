@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { GovernorStats } from '../governor/index.js';
 import type { InputProblem } from '../input/index.js';
 import { writeChunks } from '../output.js';
+import { CHANGE_KINDS, noChanges } from '../plan/kinds.js';
 import type { ReportRecord } from '../report.js';
 import { safeJson } from '../text.js';
 
@@ -70,6 +71,20 @@ export const Row = z
   })
   .strict();
 
+/** One count per kind of change (src/plan/kinds.ts): removals, revocations and division moves apart from updates. */
+export const ChangeCounts = z
+  .object(
+    Object.fromEntries(CHANGE_KINDS.map((k) => [k.key, count.describe(k.many)])) as Record<
+      (typeof CHANGE_KINDS)[number]['key'],
+      typeof count
+    >,
+  )
+  .strict()
+  .describe(
+    'field changes by kind: removals (skills, languages, queues left), revocations (roles), division moves, ' +
+      'and updates (every other change); kinds may be added',
+  );
+
 export const Summary = z
   .object({
     rows: count,
@@ -84,6 +99,9 @@ export const Summary = z
     created: count.describe('users created, with the rest of their row applied'),
     to_delete: count.describe('users a dry run of a rollback would delete (created by the run rolled back)'),
     deleted: count.describe('users the rollback deleted'),
+    changes: ChangeCounts.describe(
+      'the field changes of the rows updated (a dry run: planned), by kind; rows that failed are not counted',
+    ),
   })
   .strict();
 
@@ -92,6 +110,7 @@ export const PlanFigures = z
     fields: z.record(z.string(), count).describe('how many rows change each field'),
     requests: count.describe('profile PATCH requests the plan takes'),
     routingRequests: count.describe('routing and access calls the plan takes'),
+    changes: ChangeCounts.describe('the field changes the plan shows, by kind'),
   })
   .strict();
 
@@ -254,6 +273,7 @@ export function emptySummary(): z.infer<typeof Summary> {
     created: 0,
     to_delete: 0,
     deleted: 0,
+    changes: noChanges(),
   };
 }
 

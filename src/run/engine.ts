@@ -73,7 +73,7 @@ export async function applyAll(
   /** Rows with a write sent (its intent journaled) and no result yet. */
   const unsettled = new Set<number>();
   const { journal, stopSignal } = deps;
-  deps.progress.start(items.length);
+  deps.progress.start(items.length, 'Applying profile changes');
   const tick = () => deps.progress.update({ done, total: items.length, failed, ...counters });
   const ticker = setInterval(tick, 500);
 

@@ -38,6 +38,8 @@ export interface RunMeta {
   counts?: Record<string, number>;
   /** For a rollback: the run it undoes. */
   rollbackOf?: string;
+  /** For an update from a file: `sha256:<hex>` of its bytes, so that a rerun of the same file finishes this run. */
+  inputDigest?: string;
 }
 
 /** Where a run writes: the host and the OAuth client id. */

@@ -3,6 +3,7 @@ import { wantsColor } from '../colors.js';
 import { ValidationError } from '../errors.js';
 import type { InputProblem, ManagerRef } from '../input/index.js';
 import type { PlanView, RoutingCall } from '../plan/index.js';
+import { countChanges, describeNotable, noChanges } from '../plan/kinds.js';
 import type { ReportRecord } from '../report.js';
 import { escapeControls } from '../text.js';
 import { askConsent, type Consent, NO_TERMINAL_MESSAGE } from './consent.js';
@@ -45,7 +46,7 @@ export interface Execution {
 
 export type Destination =
   /** A new run folder, made once the user agrees. */
-  | { kind: 'new'; command: RunCommand; source: string; rollbackOf?: string }
+  | { kind: 'new'; command: RunCommand; source: string; rollbackOf?: string; inputDigest?: string }
   /** The folder of the run being continued; its lock is already held. */
   | { kind: 'existing'; dir: string; meta: RunMeta };
 
@@ -88,11 +89,11 @@ export async function runPipeline(ctx: RunContext, opts: PipelineOptions, propos
   }
   if (!opts.json) {
     opts.stdout.write(`Target: ${where}\n`);
-    await writePlan(opts.stdout, proposal.plan, proposal.calls, { json: false, color, maxRows: 50 });
+    await writePlan(opts.stdout, proposal.plan, proposal.calls, { json: false, color });
     if (proposal.notice) opts.stdout.write(proposal.notice);
   }
   if (proposal.users > 0) {
-    const answer = await askConsent(opts.consent, proposal.question(where), ctx.stopSignal);
+    const answer = await askConsent(opts.consent, withNotable(proposal.question(where), doc.plan), ctx.stopSignal);
     if (answer === 'none') {
       const refusal = new ValidationError(NO_TERMINAL_MESSAGE);
       // A caller that reads JSON still sees what would have been done, and why nothing was.
@@ -131,6 +132,7 @@ export async function runPipeline(ctx: RunContext, opts: PipelineOptions, propos
       target: ctx.target.host,
       clientId: ctx.target.clientId,
       ...(dest.rollbackOf ? { rollbackOf: dest.rollbackOf } : {}),
+      ...(dest.inputDigest ? { inputDigest: dest.inputDigest } : {}),
     };
     dir = await createRunFolder(opts.stateDir, meta, saved);
     lock = await lockRun(dir, meta.runId);
@@ -184,9 +186,26 @@ function documentInfo(ctx: RunContext, opts: PipelineOptions, proposal: Proposal
     target: ctx.target.host,
     source: dest.kind === 'new' ? dest.source : dest.meta.source,
     rollbackOf: (dest.kind === 'new' ? dest.rollbackOf : dest.meta.rollbackOf) ?? null,
-    plan: { fields: s.fields, requests: s.requests, routingRequests: proposal.calls.length },
+    plan: {
+      fields: s.fields,
+      requests: s.requests,
+      routingRequests: proposal.calls.length,
+      changes: planChanges(proposal.plan),
+    },
     ...(proposal.problemsOf ? { problemsOf: proposal.problemsOf } : {}),
   };
+}
+
+function planChanges(plan: PlanView) {
+  const counts = noChanges();
+  for (const row of plan.rows) if (row.status === 'change') countChanges(row.diffs, counts);
+  return counts;
+}
+
+/** The question, with what a reader must not miss: `Apply … (3 removals, 1 division move among them)?` */
+function withNotable(question: string, plan: DocumentInfo['plan']): string {
+  const notable = plan ? describeNotable(plan.changes) : '';
+  return notable && question.endsWith('?') ? `${question.slice(0, -1)} (${notable} among them)?` : question;
 }
 
 export const refKey = (ref: ManagerRef): string => (ref.kind === 'id' ? `id:${ref.id}` : `email:${ref.email}`);

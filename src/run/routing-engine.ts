@@ -92,7 +92,7 @@ export async function applyRouting(
   let seq = deps.firstSeq;
   let done = 0;
   let failed = 0;
-  deps.progress.start(calls.length);
+  deps.progress.start(calls.length, 'Applying routing and access');
   const tick = () => deps.progress.update({ done, total: calls.length, failed, ...counters });
   const ticker = setInterval(tick, 500);
 

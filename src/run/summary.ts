@@ -1,6 +1,7 @@
 import { ExitCode, type ExitCodeValue } from '../errors.js';
 import type { GovernorStats } from '../governor/index.js';
 import type { InputProblem } from '../input/index.js';
+import { type ChangeCounts, countChanges, describeChanges, noChanges } from '../plan/kinds.js';
 import { type ReportRecord, writeReport } from '../report.js';
 import {
   apiFigures,
@@ -31,6 +32,8 @@ export interface UpdateResult {
   exitCode: ExitCodeValue;
   runId?: string;
   summary: UpdateSummary;
+  /** The field changes of the rows updated (a dry run: planned), by kind. */
+  changes: ChangeCounts;
   records: ReportRecord[];
   api?: GovernorStats;
 }
@@ -93,9 +96,11 @@ export async function finish(
     to_delete: 0,
     deleted: 0,
   };
+  const changes = noChanges();
   for (const r of each()) {
     summary.rows++;
     summary[r.status]++;
+    if (r.status === 'updated' || r.status === 'planned') countChanges(r.changes, changes);
   }
   if (opts.reportPath && !doc?.refused) await writeReport(opts.reportPath, each());
   const exitCode: ExitCodeValue = doc?.refused
@@ -114,6 +119,7 @@ export async function finish(
   if (!doc?.refused)
     opts.stderr.write(
       `${opts.dryRun ? 'Dry run' : interrupted ? 'Interrupted' : 'Done'}${runId ? ` (run ${runId})` : ''}: ${summary.rows} row(s): ${counts || 'nothing to do'}. ` +
+        `${describeChanges(changes) ? `${opts.dryRun ? 'Changes planned' : 'Changes made'}: ${describeChanges(changes)}. ` : ''}` +
         `API: ${api.requests} request(s), ${api.rateLimited} rate-limited (429), ${api.retries} retried.` +
         `${opts.reportPath ? ` Report: ${opts.reportPath}` : ''}\n`,
     );
@@ -134,7 +140,7 @@ export async function finish(
       source: doc.source,
       runId: runId ?? null,
       rollbackOf: doc.rollbackOf,
-      summary: { ...summary },
+      summary: { ...summary, changes },
       plan: doc.plan,
       api: apiFigures(api, readCost),
       problems: doc.refused
@@ -163,6 +169,7 @@ export async function finish(
     exitCode,
     runId,
     summary,
+    changes,
     get records() {
       held ??= [...each()];
       return held;

@@ -27,6 +27,7 @@ import {
   viewOf,
 } from '../plan/index.js';
 import { checkReportPath, type ReportRecord } from '../report.js';
+import { escapeControls } from '../text.js';
 import { checkManagers, checkSameUser, type RowProblem, rejectedRows, rowProblem, sortProblems } from './checks.js';
 import { openContext } from './context.js';
 import { type CreateOptions, checkCreations, createQuestion, planCreations, withCreations } from './create.js';
@@ -47,6 +48,7 @@ import {
   withExpansions,
 } from './profile-fields.js';
 import { projectionFor, resolveUsers } from './resolve.js';
+import { runResume } from './resume.js';
 import {
   checkRoutingNames,
   emptyRoutingCost,
@@ -56,6 +58,7 @@ import {
   withRouting,
 } from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
+import { fileDigest, unfinishedRunOf } from './runs.js';
 import type { UpdateResult } from './summary.js';
 
 export interface UpdateOptions extends CommandOptions, CreateOptions {
@@ -84,6 +87,11 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     });
   }
   for (const w of parsed.problems.filter((p) => p.severity === 'warning')) log.warn(w.message);
+  // Only a file read from its path can be read again as the same input; a stream (stdin, library rows) cannot.
+  const digest =
+    opts.source.stream === undefined && opts.source.path && opts.source.path !== '-'
+      ? await fileDigest(opts.source.path)
+      : undefined;
   const errors = parsed.problems.filter((p) => p.severity === 'error');
   // A problem with the file itself (an unknown column, a header named twice) is in no row: skipping invalid
   // rows would silently drop a whole column, so it stops the run even with --skip-invalid.
@@ -118,6 +126,16 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
 
   const ctx = await openContext(opts);
   const { governor } = ctx;
+  // A rerun of a file whose run against this target was interrupted finishes that run (one run id to roll back),
+  // rather than starting a second one.
+  const unfinished = digest ? await unfinishedRunOf(opts.stateDir, digest, ctx.target) : undefined;
+  if (unfinished) {
+    opts.stderr.write(
+      `Run ${unfinished.runId} of this file against ${escapeControls(ctx.target.host)} did not finish ` +
+        `(${unfinished.status}); finishing it, as \`genesys-bulk update --resume ${unfinished.runId}\` does.\n`,
+    );
+    return runResume(opts, unfinished.runId);
+  }
 
   // Routing names: the catalogues the file needs are read once for the whole run; a name that does not resolve
   // stops the run (with the manager problems, found once the users are read) before any assignment is read.
@@ -325,7 +343,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
         work: { items, routing, priorProfile: new Map(), priorRouting: new Map(), ...(lifecycle ? { lifecycle } : {}) },
       };
     },
-    destination: { kind: 'new', command: 'update', source: inputName },
+    destination: { kind: 'new', command: 'update', source: inputName, ...(digest ? { inputDigest: digest } : {}) },
     problemsOf: (row) => problemsOf.get(row),
     readCost: catalogue ? { ...cost, routing: routingCost } : cost,
   };

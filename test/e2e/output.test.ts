@@ -66,6 +66,7 @@ describe('docs/output.schema.json', () => {
         created: 0,
         to_delete: 0,
         deleted: 0,
+        changes: { updates: 0, removals: 0, revocations: 0, divisionMoves: 0 },
       },
       plan: null,
       api: null,

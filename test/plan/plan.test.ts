@@ -55,6 +55,7 @@ describe('buildPlan', () => {
         line: 2,
         key: 'u-1',
         userId: 'u-1',
+        name: 'Jane Doe',
         status: 'change',
         diffs: [
           { field: 'title', before: 'Agent', after: 'Senior Agent' },
@@ -64,7 +65,7 @@ describe('buildPlan', () => {
         state: 'inactive',
         baseVersion: 3,
       },
-      { rowNumber: 2, line: 3, key: 'u-2', userId: 'u-2', status: 'unchanged', diffs: [], baseVersion: 9 },
+      { rowNumber: 2, line: 3, key: 'u-2', userId: 'u-2', name: 'Bob', status: 'unchanged', diffs: [], baseVersion: 9 },
       {
         rowNumber: 3,
         line: 4,
@@ -96,6 +97,7 @@ describe('buildPlan', () => {
         line: 8,
         key: 'U-6',
         userId: 'u-6',
+        name: 'Dan',
         status: 'change',
         diffs: [
           { field: 'manager', before: 'm-old', after: 'm-boss' },

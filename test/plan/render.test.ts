@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InputRow } from '../../src/input/index.js';
+import { CHANGE_KINDS, countChanges, describeNotable, kindOf } from '../../src/plan/kinds.js';
 import { type Plan, summarise } from '../../src/plan/plan.js';
 import { planJsonChunks, planTextChunks, planToJson, renderPlanText } from '../../src/plan/render.js';
 import { buildPlan } from '../models/reference-plan.js';
@@ -38,6 +39,7 @@ describe('renderPlanText', () => {
         '! u-1 (row 6): invalid: duplicate of row 4',
         '',
         'Fields: department 1, phone.mobile 1, state 1, title 1.',
+        'Changes: 4 updates.',
         'Plan: 1 to change, 1 unchanged, 1 not found, 1 invalid.',
         '',
       ].join('\n'),
@@ -73,6 +75,7 @@ describe('renderPlanText', () => {
         '… 2 more rows not shown.',
         '',
         'Fields: department 1, phone.mobile 1, state 1, title 1.',
+        'Changes: 4 updates.',
         'Plan: 1 to change, 1 unchanged, 1 not found, 1 invalid.',
         '',
       ].join('\n'),
@@ -96,6 +99,7 @@ describe('renderPlanText', () => {
         '… 3 more rows not shown.',
         '',
         'Fields: title 3, preferredName 1.',
+        'Changes: 4 updates.',
         'Plan: 3 to change, 0 unchanged, 0 not found.',
         '',
       ].join('\n'),
@@ -254,5 +258,58 @@ describe('notes', () => {
     expect(text).toContain('= a@x.org (row 1): no change (held through group "Sales")\n');
     expect(text).not.toContain('b@x.org');
     expect(text).toContain('    title: (none) → "Lead"\n    note: kept\n');
+  });
+});
+
+describe('renderPlanText: kinds of change and names', () => {
+  it('counts removals, revocations and division moves apart from updates, and names id-keyed rows', () => {
+    const plan = buildPlan({ rows: [], users: [], managerId: () => undefined });
+    plan.rows.push(
+      {
+        rowNumber: 1,
+        line: 2,
+        key: '0b6f4f2e-1111-4a4a-9999-000000000001',
+        name: 'Ana Álvarez',
+        userId: '0b6f4f2e-1111-4a4a-9999-000000000001',
+        status: 'change',
+        diffs: [
+          { field: 'title', before: 'A', after: null },
+          { field: 'skill:Billing', before: '3', after: null },
+          { field: 'language:French', before: '2', after: null },
+          { field: 'queue:Sales', before: 'member', after: null },
+          { field: 'queue:Support', before: null, after: 'member' },
+          { field: 'role:Agent@Home', before: 'granted', after: null },
+          { field: 'division', before: 'Home', after: 'Support' },
+        ],
+      },
+      {
+        rowNumber: 2,
+        line: 3,
+        key: 'bo@example.com',
+        userId: 'u2',
+        status: 'change',
+        diffs: [{ field: 'role:Supervisor@Home', before: null, after: 'granted' }],
+      },
+    );
+    plan.summary = summarise(plan.rows);
+    const text = renderPlanText(plan, { color: false });
+    expect(text).toContain('~ 0b6f4f2e-1111-4a4a-9999-000000000001 "Ana Álvarez" (row 1)');
+    expect(text).toContain('~ bo@example.com (row 2)');
+    expect(text).toContain('Changes: 3 updates, 3 removals, 1 revocation, 1 division move.');
+  });
+
+  it('kindOf: one entry per kind; every change has exactly one kind', () => {
+    expect(kindOf({ field: 'skill:X', before: '1', after: '2' })).toBe('updates');
+    expect(kindOf({ field: 'skill:X', before: '1', after: null })).toBe('removals');
+    expect(kindOf({ field: 'role:R@D', before: 'granted', after: null })).toBe('revocations');
+    expect(kindOf({ field: 'division', before: 'A', after: 'B' })).toBe('divisionMoves');
+    expect(kindOf({ field: 'title', before: 'A', after: null })).toBe('updates');
+    const counts = countChanges([
+      { field: 'queue:Q', before: 'member', after: null },
+      { field: 'phone.work', before: null, after: '+1' },
+    ]);
+    expect(counts).toEqual({ updates: 1, removals: 1, revocations: 0, divisionMoves: 0 });
+    expect(describeNotable(counts)).toBe('1 removal');
+    expect(Object.keys(counts)).toEqual(CHANGE_KINDS.map((k) => k.key));
   });
 });

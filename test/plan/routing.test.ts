@@ -584,6 +584,7 @@ describe('rendering', () => {
         '    division: "Home" → "Support"',
         '',
         'Fields: division 1, queue:* 1, role:* 1, skill:* 1.',
+        'Changes: 3 updates, 1 division move.',
         'Plan: 1 to change, 0 unchanged, 0 not found.',
         '',
       ].join('\n'),

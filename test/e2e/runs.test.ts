@@ -1,0 +1,135 @@
+/**
+ * Runs as people look for them (#14.7): `runs` with a header, target, local start time and counts; `rollback --last`;
+ * a rerun of the same file after an interrupted run finishes that run (one run id to roll back); `--resume` beside a
+ * file or a run id is a usage error.
+ */
+import { cp } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Sandbox, sandbox } from './harness.js';
+import { activeUsers, runIds, runMeta, STATE, spawnCli, titleCsv, waitFor } from './resilience/helpers.js';
+
+let box: Sandbox | undefined;
+let other: Sandbox | undefined;
+afterEach(async () => {
+  await box?.close();
+  await other?.close();
+  box = other = undefined;
+});
+
+const LOCAL_ISO = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d/;
+
+describe('runs', () => {
+  it('lists with a header: id, command, status, local start, target host, source, rows, counts', async () => {
+    box = await sandbox();
+    const users = activeUsers(box.emulator, 4);
+    await titleCsv(join(box.dir, 'a.csv'), users, 'Listed');
+    expect((await box.cli(['update', 'a.csv', '--yes'])).code).toBe(0);
+    const [runId] = await runIds(join(box.dir, STATE));
+    expect((await box.cli(['rollback', runId!, '--yes'])).code).toBe(0);
+
+    const r = await box.cli(['runs']);
+    expect(r.code).toBe(0);
+    const [header, first, second, ...rest] = r.stdout.trimEnd().split('\n');
+    expect(rest).toEqual([]);
+    expect(header).toMatch(/^RUN\s+COMMAND\s+STATUS\s+STARTED\s+TARGET\s+SOURCE\s+ROWS\s+COUNTS$/);
+    const host = (await runMeta(join(box.dir, STATE), runId!)).target;
+    expect(host).toContain('127.0.0.1');
+    expect(first).toMatch(new RegExp(`^${runId}\\s+update\\s+completed\\s+${LOCAL_ISO.source}\\s+`));
+    expect(first).toContain(host);
+    expect(first).toMatch(/a\.csv\s+4\s+4 updated$/);
+    expect(second).toMatch(/rollback\s+completed/);
+    expect(second).toContain(`rollback of ${runId}`);
+  }, 60_000);
+});
+
+describe('rollback --last', () => {
+  it('undoes the newest update run against this target, then the one before; none left: exit 2', async () => {
+    box = await sandbox();
+    const users = activeUsers(box.emulator, 3);
+    const original = new Map(users.map((u) => [u.id, u.title]));
+    await titleCsv(join(box.dir, 'first.csv'), users, 'First');
+    await titleCsv(join(box.dir, 'second.csv'), users, 'Second');
+    expect((await box.cli(['update', 'first.csv', '--yes'])).code).toBe(0);
+    expect((await box.cli(['update', 'second.csv', '--yes'])).code).toBe(0);
+    // In the order they began (ids within one second sort by their random tail).
+    const [firstRun, secondRun] = (JSON.parse((await box.cli(['runs', '--json'])).stdout) as { runId: string }[]).map(
+      (r) => r.runId,
+    );
+
+    const undoSecond = await box.cli(['rollback', '--last', '--yes']);
+    expect(undoSecond.code).toBe(0);
+    expect(undoSecond.stderr).toContain(`the last update run against`);
+    expect(undoSecond.stderr).toContain(secondRun);
+    for (const [i, u] of users.entries()) expect(box.emulator.user(u.id)!.title).toBe(`First ${i + 1}`);
+
+    const undoFirst = await box.cli(['rollback', '--last', '--yes']);
+    expect(undoFirst.code).toBe(0);
+    expect(undoFirst.stderr).toContain(firstRun);
+    for (const u of users) expect(box.emulator.user(u.id)!.title).toBe(original.get(u.id));
+
+    const none = await box.cli(['rollback', '--last', '--yes']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('No update run against');
+  }, 60_000);
+
+  it('only looks at runs against the current target; a run id with --last is a usage error', async () => {
+    box = await sandbox();
+    other = await sandbox({ seed: 12 });
+    await titleCsv(join(box.dir, 'a.csv'), activeUsers(box.emulator, 2), 'Here');
+    expect((await box.cli(['update', 'a.csv', '--yes'])).code).toBe(0);
+    // The same state folder, another organisation.
+    const elsewhere = await box.cli(['rollback', '--last', '--yes'], { env: other.env });
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toContain('1 run(s) there wrote to another target or client');
+    expect(other.emulator.stats().patchesApplied).toBe(0);
+
+    const [runId] = await runIds(join(box.dir, STATE));
+    const both = await box.cli(['rollback', runId!, '--last', '--yes']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('Give one of them');
+  }, 60_000);
+});
+
+describe('--resume with a file', () => {
+  it('update FILE --resume ID is a usage error, nothing written', async () => {
+    box = await sandbox();
+    await titleCsv(join(box.dir, 'a.csv'), activeUsers(box.emulator, 2), 'X');
+    const r = await box.cli(['update', 'a.csv', '--resume', '20260101-000000-abcdef', '--yes']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Give one of them');
+    expect(box.emulator.stats().patchesApplied).toBe(0);
+  });
+});
+
+describe('a rerun after an interrupted run', () => {
+  it('finishes that run (same file, same target): one run id, completed, and rollback --last undoes it all', async () => {
+    box = await sandbox({ users: 150, seed: 33, limit: 300, windowSeconds: 10, latencyMs: [100, 200] });
+    const emu = box.emulator;
+    const users = activeUsers(emu, 80);
+    const original = new Map(users.map((u) => [u.id, u.title]));
+    const wanted = await titleCsv(join(box.dir, 'titles.csv'), users, 'Rerun');
+    const cli = spawnCli(['update', 'titles.csv', '--yes'], { cwd: box.dir, env: box.env });
+    await waitFor('some writes', () => emu.stats().patchesApplied >= 10, 30_000, 5);
+    cli.child.kill('SIGINT');
+    expect((await cli.done).code).toBe(130);
+    const stateDir = join(box.dir, STATE);
+    const [runId] = await runIds(stateDir);
+    expect((await runMeta(stateDir, runId!)).status).toBe('interrupted');
+    expect(emu.stats().patchesApplied).toBeLessThan(users.length);
+
+    // The same bytes under another name are the same input.
+    await cp(join(box.dir, 'titles.csv'), join(box.dir, 'copy.csv'));
+    const rerun = await box.cli(['update', 'copy.csv', '--yes']);
+    expect(rerun.code).toBe(0);
+    expect(rerun.stderr).toContain(`Run ${runId} of this file against`);
+    expect(rerun.stderr).toContain(`genesys-bulk update --resume ${runId}`);
+    expect(await runIds(stateDir)).toEqual([runId]);
+    expect((await runMeta(stateDir, runId!)).status).toBe('completed');
+    for (const [id, title] of wanted) expect(emu.user(id)!.title).toBe(title);
+
+    // One rollback undoes the whole of it.
+    expect((await box.cli(['rollback', '--last', '--yes'])).code).toBe(0);
+    for (const u of users) expect(emu.user(u.id)!.title).toBe(original.get(u.id));
+  }, 120_000);
+});
