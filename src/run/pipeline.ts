@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { wantsColor } from '../colors.js';
 import { ValidationError } from '../errors.js';
 import type { InputProblem, ManagerRef } from '../input/index.js';
-import type { PlanView, RoutingCall } from '../plan/index.js';
+import { type PlanView, type RoutingCall, rowDiffs } from '../plan/index.js';
 import { countChanges, describeNotable, noChanges } from '../plan/kinds.js';
 import type { ReportRecord } from '../report.js';
 import { escapeControls } from '../text.js';
@@ -198,7 +198,7 @@ function documentInfo(ctx: RunContext, opts: PipelineOptions, proposal: Proposal
 
 function planChanges(plan: PlanView) {
   const counts = noChanges();
-  for (const row of plan.rows) if (row.status === 'change') countChanges(row.diffs, counts);
+  for (const row of plan.rows) if (row.status === 'change') countChanges(rowDiffs(row), counts);
   return counts;
 }
 

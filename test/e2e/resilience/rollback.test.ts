@@ -87,7 +87,8 @@ describe('rollback', () => {
 
     const runs = await box.cli(['runs']);
     expect(runs.code).toBe(0);
-    const lines = runs.stdout.trim().split('\n');
+    const [header, ...lines] = runs.stdout.trim().split('\n');
+    expect(header).toMatch(/^RUN\s+COMMAND\s+STATUS/);
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(new RegExp(`^${updateId}\\s+update\\s+completed\\s+.*40 updated`));
     expect(lines[1]).toMatch(/^\S+\s+rollback\s+completed\s+.*35 updated, 5 skipped/);
