@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { Contact, ContactType, GenesysUser } from '../../src/genesys/types.js';
 import type { ProfileChanges } from '../../src/input/index.js';
 import { applyPatch } from '../../src/plan/apply-patch.js';
-import { PlanError } from '../../src/plan/errors.js';
 import { FIELD_ORDER, isPhoneOfType, PHONE_TYPES, readField } from '../../src/plan/fields.js';
 import { beforeValues, inverseChanges, planUserChange, type UserChangePlan } from '../../src/plan/user-change.js';
 import { managers, rng } from './fixtures.js';
