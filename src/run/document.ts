@@ -259,7 +259,8 @@ export function apiFigures(api: GovernorStats | undefined, reads: unknown): Outp
   };
 }
 
-export function emptySummary(): z.infer<typeof Summary> {
+/** Every row status at 0: the one list of them a summary starts from. */
+export function emptyStatusCounts(): Omit<z.infer<typeof Summary>, 'changes'> {
   return {
     rows: 0,
     planned: 0,
@@ -273,8 +274,11 @@ export function emptySummary(): z.infer<typeof Summary> {
     created: 0,
     to_delete: 0,
     deleted: 0,
-    changes: noChanges(),
   };
+}
+
+export function emptySummary(): z.infer<typeof Summary> {
+  return { ...emptyStatusCounts(), changes: noChanges() };
 }
 
 const CODE_OF_EXIT: Readonly<Record<number, string>> = { 2: 'usage', 3: 'config', 130: 'interrupted' };
