@@ -68,12 +68,28 @@ export function burstCapacity({ limit, burst = 1 }: RateLimitConfig): number {
   return Math.max(1, Math.round(burst * limit));
 }
 
+/**
+ * A fixed window's answer, whichever way its windows are placed: admitted while fewer than `limit` were admitted in
+ * it; the reset and the Retry-After are the window's end.
+ */
+function admitInWindow(window: { count: number }, limit: number, remainingMs: number): RateDecision {
+  const allowed = window.count < limit;
+  if (allowed) window.count++;
+  return {
+    allowed,
+    limit,
+    count: window.count,
+    resetSeconds: wholeSeconds(remainingMs),
+    retryAfterSeconds: allowed ? 0 : wholeSeconds(remainingMs),
+  };
+}
+
 /** A window that opens at the first request after the previous one closed and counts up to `limit`. */
 export class FixedWindowLimiter implements RateLimiter {
   readonly algorithm = 'fixed';
   private config: RateLimitConfig;
   private windowStart: number | undefined;
-  private count = 0;
+  private readonly window = { count: 0 };
 
   constructor(config: RateLimitConfig) {
     checkConfig(config);
@@ -84,18 +100,9 @@ export class FixedWindowLimiter implements RateLimiter {
     const { limit, windowMs } = this.config;
     if (this.windowStart === undefined || now >= this.windowStart + windowMs) {
       this.windowStart = now;
-      this.count = 0;
+      this.window.count = 0;
     }
-    const remainingMs = this.windowStart + windowMs - now;
-    const allowed = this.count < limit;
-    if (allowed) this.count++;
-    return {
-      allowed,
-      limit,
-      count: this.count,
-      resetSeconds: wholeSeconds(remainingMs),
-      retryAfterSeconds: allowed ? 0 : wholeSeconds(remainingMs),
-    };
+    return admitInWindow(this.window, limit, this.windowStart + windowMs - now);
   }
 
   configure(config: RateLimitConfig): void {
@@ -257,7 +264,7 @@ export class ClockFixedWindowLimiter implements RateLimiter {
   readonly algorithm = 'fixed-clock';
   private config: RateLimitConfig;
   private index = Number.NaN;
-  private count = 0;
+  private readonly window = { count: 0 };
 
   constructor(config: RateLimitConfig) {
     checkConfig(config);
@@ -269,18 +276,9 @@ export class ClockFixedWindowLimiter implements RateLimiter {
     const index = Math.floor((now - originMs) / windowMs);
     if (index !== this.index) {
       this.index = index;
-      this.count = 0;
+      this.window.count = 0;
     }
-    const remainingMs = originMs + (index + 1) * windowMs - now;
-    const allowed = this.count < limit;
-    if (allowed) this.count++;
-    return {
-      allowed,
-      limit,
-      count: this.count,
-      resetSeconds: wholeSeconds(remainingMs),
-      retryAfterSeconds: allowed ? 0 : wholeSeconds(remainingMs),
-    };
+    return admitInWindow(this.window, limit, originMs + (index + 1) * windowMs - now);
   }
 
   configure(config: RateLimitConfig): void {
