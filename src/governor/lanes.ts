@@ -15,7 +15,7 @@ import type { ApiFailure, ApiOutcome } from '../genesys/types.js';
 import { LoginGate, type LoginTotals } from './login.js';
 import { type Permit, RateModel } from './model.js';
 import type { ResolvedOptions } from './options.js';
-import { type Discovery, discoveryRate, measuredRate, throttled } from './pacing.js';
+import { type Discovery, discoveryRate, MEASURE_SPAN_MS, measuredRate, slotFor, throttled } from './pacing.js';
 import { fullJitterDelay } from './retry.js';
 import type { GovernorEvent } from './types.js';
 
@@ -42,12 +42,8 @@ export interface LaneStats {
   inFlight: number;
 }
 
-/** Starts kept to measure the lanes' combined rate when a limit above them answers. */
-const MEASURE_SPAN_MS = 2000;
 /** Without headers to say how long a window is, 429s this close together count as one window's. */
 const DEFAULT_WINDOW_MS = 60_000;
-/** A timer that fires this late still keeps the combined slot (as the lanes' own, model.ts). */
-const LATE_TOLERANCE_MS = 20;
 
 class Lane {
   inFlight = 0;
@@ -240,8 +236,7 @@ export class LanePool {
     if (this.ceiling) {
       const interval = 1000 / discoveryRate(this.ceiling, now);
       const due = this.lastSlot + interval;
-      const keepSlot = due >= this.sharedPauseUntil && now - due <= Math.min(interval / 2, LATE_TOLERANCE_MS);
-      this.lastSlot = keepSlot ? due : now;
+      this.lastSlot = slotFor(now, due, interval, this.sharedPauseUntil);
     }
     const recent = this.recentStarts;
     recent.push(now);

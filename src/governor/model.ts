@@ -14,9 +14,11 @@ import {
   headerPace,
   latencyEwma,
   littleConcurrency,
+  MEASURE_SPAN_MS,
   measuredRate,
   observeHeaders,
   type Pace,
+  slotFor,
   startDiscovery,
   throttled,
 } from './pacing.js';
@@ -32,10 +34,6 @@ export interface Permit {
   index: number;
 }
 
-/** A timer that fires this late still keeps its pace slot, so timer lag does not slow the average rate. */
-const LATE_TOLERANCE_MS = 20;
-/** Starts kept to measure the rate actually achieved when a 429 arrives. */
-const MEASURE_SPAN_MS = 2000;
 /** A rate event is emitted when the rate moves by more than this fraction, or concurrency or source changes. */
 const RATE_EVENT_STEP = 0.05;
 /** Accepted starts are counted over this span, or the headers' window when longer, to fall back to. */
@@ -141,11 +139,7 @@ export class RateModel {
     if (holdUntil > now) this.lastHoldAt = now;
     if (now < at) return { notBefore: at };
     this.firstStartAt ??= now;
-    // Keep the ideal slot when the pace alone held this start and the wake-up was only a little late;
-    // otherwise (after idling, a pause or a hold) start a fresh schedule now, so no backlog bursts out.
-    const keepSlot =
-      due >= Math.max(this.pausedUntil, holdUntil) && now - due <= Math.min(interval / 2, LATE_TOLERANCE_MS);
-    this.lastSlot = keepSlot ? due : now;
+    this.lastSlot = slotFor(now, due, interval, Math.max(this.pausedUntil, holdUntil));
     const index = this.starts++;
     const recent = this.recentStarts;
     recent.push(now);

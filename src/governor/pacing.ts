@@ -201,6 +201,20 @@ export function latencyEwma(previous: number | undefined, sample: number, up = 0
   return previous + (sample > previous ? up : down) * (sample - previous);
 }
 
+/** Starts kept to measure the rate actually achieved (by a token's model, and by the lanes together). */
+export const MEASURE_SPAN_MS = 2000;
+/** A timer that fires this late still keeps its pace slot, so timer lag does not slow the average rate. */
+const LATE_TOLERANCE_MS = 20;
+
+/**
+ * The slot a start takes: the ideal one (`due`) when only the pace held it back (`due` not before `heldUntil`) and
+ * the wake-up was only a little late; otherwise `now`, a fresh schedule, so that after idling, a pause or a hold no
+ * backlog bursts out.
+ */
+export function slotFor(now: number, due: number, interval: number, heldUntil: number): number {
+  return due >= heldUntil && now - due <= Math.min(interval / 2, LATE_TOLERANCE_MS) ? due : now;
+}
+
 /**
  * The rate requests actually started at, from their start times (oldest first): over the last `spanMs`, counting
  * back from the newest start only as far as the first gap longer than `maxGapMs` (a pause or idle time is not a
