@@ -27,7 +27,7 @@ import {
   type SavedDelete,
 } from './lifecycle-journal.js';
 import type { LifecycleWork, Part } from './outcome.js';
-import { forEachPooled, poolSize } from './pool.js';
+import { forEachPooled, type PoolSizing, poolSize } from './pool.js';
 import { resolveUsers, UserIndex } from './resolve.js';
 import { emptyRoutingCost, readCurrentRouting } from './routing.js';
 import type { RoutingOutcome, RoutingWork } from './routing-engine.js';
@@ -207,18 +207,7 @@ async function runCreates(
 
   const toCreate = work.items.filter((i) => !i.complete);
   if (toCreate.length > 0) ctx.log.info({ users: toCreate.length }, 'Creating users');
-  await forEachPooled(
-    toCreate,
-    poolSize(ctx.governor, ctx.maxConcurrency * 2),
-    async (item) => {
-      try {
-        await createOne(item);
-      } catch (err) {
-        if (!ctx.stopSignal?.aborted) throw err;
-      }
-    },
-    ctx.stopSignal,
-  );
+  await eachUntilStopped(ctx, toCreate, createOne);
   await journal.flush();
 
   // The rest of each row, planned against the user as it is now. A user this attempt created has no skills,
@@ -317,12 +306,13 @@ async function sendInvites(
       part.status === 'created'
     );
   };
+  const itemOfRow = new Map(work.items.map((i) => [i.rowNumber, i]));
   const targets = [
     ...settled.map((e) => ({ row: e.item.rowNumber, userId: e.user.id })),
     // Rows an earlier attempt completed but did not invite.
     ...work.items.filter((i) => i.complete && i.userId).map((i) => ({ row: i.rowNumber, userId: i.userId! })),
   ].filter((t) => {
-    const item = work.items.find((i) => i.rowNumber === t.row);
+    const item = itemOfRow.get(t.row);
     return item?.invited !== true && (whole(t.row) || item?.complete === true);
   });
   await forEachPooled(
@@ -397,18 +387,7 @@ async function runDeletes(
     return settle(item, { status: 'failed', attempts, errorCode: code ?? kind, message }, 'failed');
   };
   if (work.items.length > 0) ctx.log.info({ users: work.items.length }, 'Deleting users the rolled-back run created');
-  await forEachPooled(
-    work.items,
-    poolSize(ctx.governor, ctx.maxConcurrency * 2),
-    async (item) => {
-      try {
-        await deleteOne(item);
-      } catch (err) {
-        if (!ctx.stopSignal?.aborted) throw err;
-      }
-    },
-    ctx.stopSignal,
-  );
+  await eachUntilStopped(ctx, work.items, deleteOne);
   await journal.flush();
   return {
     items: [],
@@ -420,4 +399,27 @@ async function runDeletes(
       return results;
     },
   };
+}
+
+/**
+ * Each item through the pool at the governor's pace. A call the stop signal cut short ends its item quietly: what it
+ * did is in the journal, and a resume settles it.
+ */
+function eachUntilStopped<T>(
+  ctx: { governor: PoolSizing; maxConcurrency: number; stopSignal?: AbortSignal },
+  items: readonly T[],
+  one: (item: T) => Promise<unknown>,
+): Promise<void> {
+  return forEachPooled(
+    items,
+    poolSize(ctx.governor, ctx.maxConcurrency * 2),
+    async (item) => {
+      try {
+        await one(item);
+      } catch (err) {
+        if (!ctx.stopSignal?.aborted) throw err;
+      }
+    },
+    ctx.stopSignal,
+  );
 }
