@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type EmulatorHandle, startBenchEmulator } from './emulator.js';
-import { parseJsonOutput, runMeasured, type SpawnResult } from './spawn.js';
+import { clientEnv, parseJsonOutput, runMeasured, type SpawnResult } from './spawn.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(root, 'bin', 'genesys-bulk.js');
@@ -103,14 +103,7 @@ export async function runMemory(options: {
     recordRequests: false,
   });
   const cli = options.cli ?? CLI;
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    GENESYS_BASE_URL: emu.url,
-    GENESYS_CLIENT_ID: emu.clientId,
-    GENESYS_CLIENT_SECRET: emu.clientSecret,
-    NO_COLOR: '1',
-  };
+  const env = clientEnv(emu);
   const loadBefore = loadavg()[0]!;
   const steps: MemoryStep[] = [];
   try {

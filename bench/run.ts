@@ -23,7 +23,7 @@ import { FAMILY_PROFILES, runFamily } from './family.js';
 import { analyseLimitChange, pacing, type RequestEvent } from './limit-change.js';
 import { callsMade, generateMixedWorkload, verifyMixed, writeMixedCsv } from './mixed.js';
 import { computeTargets, docsMarkdown, summaryMarkdown } from './report.js';
-import { checkGnuTime, GNU_TIME, parseJsonOutput, runMeasured, type SpawnResult } from './spawn.js';
+import { checkGnuTime, clientEnv, GNU_TIME, parseJsonOutput, runMeasured, type SpawnResult } from './spawn.js';
 import { runTokenScenario, tokenScenarios } from './tokens.js';
 import type {
   BenchResults,
@@ -169,19 +169,6 @@ function clientCommand(client: ClientName, csv: string, dir: string, bundles: Re
     };
   }
   return { args: [bundles[client], csv] };
-}
-
-function clientEnv(emu: Pick<EmulatorHandle, 'url' | 'clientId' | 'clientSecret'>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    LANG: process.env.LANG,
-    GENESYS_BASE_URL: emu.url,
-    GENESYS_CLIENT_ID: emu.clientId,
-    GENESYS_CLIENT_SECRET: emu.clientSecret,
-    NO_COLOR: '1',
-  };
-  return env;
 }
 
 function retriesOf(client: ClientName, output: unknown): number | undefined {

@@ -12,6 +12,19 @@ import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const GNU_TIME = '/usr/bin/time';
+
+/** A client's whole environment: the emulator's settings and no more, so the bench machine's own never leak in. */
+export function clientEnv(emu: { url: string; clientId: string; clientSecret: string }): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LANG: process.env.LANG,
+    GENESYS_BASE_URL: emu.url,
+    GENESYS_CLIENT_ID: emu.clientId,
+    GENESYS_CLIENT_SECRET: emu.clientSecret,
+    NO_COLOR: '1',
+  };
+}
 const GRACE_MS = 10_000;
 /** After SIGKILL to the group a process cannot linger; this only bounds the wait if something is very wrong. */
 const HARD_EXIT_MS = 5_000;

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startEmulator } from '../src/emulator/index.js';
+import { clientEnv } from './spawn.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(root, 'bin', 'genesys-bulk.js');
@@ -156,14 +157,7 @@ export async function runStartup(options: {
       const { at, run } = await spawnTimed(
         [options.cli ?? CLI, 'update', csv, '--yes', '--json', '--no-progress', '--state-dir', join(dir, 'state')],
         dir,
-        {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          GENESYS_BASE_URL: relay.url,
-          GENESYS_CLIENT_ID: emu.clientId,
-          GENESYS_CLIENT_SECRET: emu.clientSecret,
-          NO_COLOR: '1',
-        },
+        clientEnv({ url: relay.url, clientId: emu.clientId, clientSecret: emu.clientSecret }),
         relay,
       );
       const first = relay.arrivals[0];

@@ -15,7 +15,7 @@
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { type EmulatorHandle, startBenchEmulator } from './emulator.js';
-import { parseJsonOutput, runMeasured } from './spawn.js';
+import { clientEnv, parseJsonOutput, runMeasured } from './spawn.js';
 import type { Target, TokenRecord, TokenScenario } from './types.js';
 import { generateWorkload, verify, writeCsv } from './workload.js';
 
@@ -108,18 +108,6 @@ export function tokenScenarios(quick: boolean): TokenScenario[] {
   ];
 }
 
-function env(emu: EmulatorHandle): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    LANG: process.env.LANG,
-    GENESYS_BASE_URL: emu.url,
-    GENESYS_CLIENT_ID: emu.clientId,
-    GENESYS_CLIENT_SECRET: emu.clientSecret,
-    NO_COLOR: '1',
-  };
-}
-
 export async function runTokenScenario(
   s: TokenScenario,
   ctx: { cli: string; scratch: string; capFactor: number; log: (message: string) => void },
@@ -158,7 +146,7 @@ export async function runTokenScenario(
     const result = await runMeasured({
       args: [ctx.cli, 'update', csv, '--yes', '--json', '--no-progress', '--tokens', String(s.tokens)],
       cwd: dir,
-      env: env(emu),
+      env: clientEnv(emu),
       timeoutMs: timeoutSeconds * 1000,
       name: 'tokens',
     });
