@@ -259,8 +259,7 @@ export function apiFigures(api: GovernorStats | undefined, reads: unknown): Outp
   };
 }
 
-/** Every row status at 0: the one list of them a summary starts from. */
-export function emptyStatusCounts(): Omit<z.infer<typeof Summary>, 'changes'> {
+export function emptySummary(): z.infer<typeof Summary> {
   return {
     rows: 0,
     planned: 0,
@@ -274,11 +273,8 @@ export function emptyStatusCounts(): Omit<z.infer<typeof Summary>, 'changes'> {
     created: 0,
     to_delete: 0,
     deleted: 0,
+    changes: noChanges(),
   };
-}
-
-export function emptySummary(): z.infer<typeof Summary> {
-  return { ...emptyStatusCounts(), changes: noChanges() };
 }
 
 const CODE_OF_EXIT: Readonly<Record<number, string>> = { 2: 'usage', 3: 'config', 130: 'interrupted' };

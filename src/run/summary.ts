@@ -7,7 +7,6 @@ import {
   apiFigures,
   type DocumentHead,
   documentRow,
-  emptyStatusCounts,
   lazyRows,
   OUTPUT_SCHEMA_VERSION,
   type OutputDocument,
@@ -83,7 +82,20 @@ export async function finish(
   doc?: DocumentInfo,
 ): Promise<UpdateResult> {
   const each = typeof records === 'function' ? records : () => records;
-  const summary: UpdateSummary = emptyStatusCounts();
+  const summary: UpdateSummary = {
+    rows: 0,
+    updated: 0,
+    unchanged: 0,
+    not_found: 0,
+    invalid: 0,
+    failed: 0,
+    skipped: 0,
+    planned: 0,
+    to_create: 0,
+    created: 0,
+    to_delete: 0,
+    deleted: 0,
+  };
   const changes = noChanges();
   for (const r of each()) {
     summary.rows++;
