@@ -2,6 +2,14 @@ import { createRequire } from 'node:module';
 import { pipeline } from 'node:stream/promises';
 import type { CsvError as CsvErrorClass, Options, parse as Parse } from 'csv-parse';
 import { ValidationError } from '../errors.js';
+import {
+  type AdminUiColumn,
+  adminUiColumn,
+  adminUiRecord,
+  isAdminUiHeader,
+  partialLayoutMessage,
+  planAdminHeader,
+} from './admin-ui.js';
 import { type Cell, cellFromCsv } from './cell.js';
 import { Collector } from './collect.js';
 import { canonicalColumn, suggestColumn, unknownColumn, unknownColumnMessage } from './columns.js';
@@ -223,8 +231,10 @@ function planHeader(header: string[], line: number, collector: Collector): Heade
     }
     firstPosition.set(column, i);
     if (canonical === undefined) {
+      const admin = adminUiColumn(name);
+      const partial = admin === undefined ? undefined : partialLayoutMessage(admin, header);
       collector.addFileProblem(
-        problem('error', { line, column: name }, unknownColumnMessage(name, false), unknownColumn(name)),
+        problem('error', { line, column: name }, partial ?? unknownColumnMessage(name, false), unknownColumn(name)),
       );
       return;
     }
@@ -247,6 +257,8 @@ export async function readCsv(text: AsyncIterable<string>, name: string): Promis
   const delimiter = headerDelimiter(firstLine(peeked.head) ?? peeked.head);
   const state: ParseState = { nextLine: 1, rows: 0, delimiter };
   let plan: HeaderPlan | undefined;
+  /** Set when the header is the admin UI's import layout (admin-ui.ts): its rows are read with that meaning. */
+  let adminPlan: ReturnType<typeof planAdminHeader> | undefined;
   let headerWidth = 0;
 
   // Runs synchronously as each record is parsed, so `state` always describes the record after the last one
@@ -279,12 +291,16 @@ export async function readCsv(text: AsyncIterable<string>, name: string): Promis
   const consume = async (records: AsyncIterable<CsvRecord>) => {
     for await (const rec of records) {
       if (rec.kind === 'header') {
+        headerWidth = rec.fields.length;
+        if (isAdminUiHeader(rec.fields)) {
+          adminPlan = planAdminHeader(rec.fields, rec.line, (p) => collector.addFileProblem(p));
+          continue;
+        }
         const named = new Set(rec.fields.map((f) => canonicalColumn(f.trim())));
         if (!named.has('id') && !named.has('email')) {
           throw new ValidationError(noKeyColumnMessage(name, rec.fields, delimiter));
         }
         plan = planHeader(rec.fields, rec.line, collector);
-        headerWidth = rec.fields.length;
         continue;
       }
       const at = { rowNumber: rec.rowNumber, line: rec.line };
@@ -301,9 +317,11 @@ export async function readCsv(text: AsyncIterable<string>, name: string): Promis
         );
       }
       const cells = new Map<string, Cell>();
+      const adminValues = new Map<AdminUiColumn, string>();
+      const header = adminPlan ?? plan!;
       for (let i = 0; i < Math.min(rec.fields.length, headerWidth); i++) {
         const value = rec.fields[i]!;
-        if (plan!.unnamed.has(i) && value.trim() !== '') {
+        if (header.unnamed.has(i) && value.trim() !== '') {
           extra.push(
             problem(
               'error',
@@ -313,12 +331,18 @@ export async function readCsv(text: AsyncIterable<string>, name: string): Promis
           );
           continue;
         }
+        if (adminPlan !== undefined) {
+          const column = adminPlan.columns[i];
+          if (column !== undefined && value.trim() !== '') adminValues.set(column, value.trim());
+          continue;
+        }
         const column = plan!.columns[i];
         if (column === undefined) continue;
         const cell = cellFromCsv(value);
         if (cell !== undefined) cells.set(column, cell);
       }
-      collector.addRecord(at, normaliseRecord(cells, at), extra);
+      const record = adminPlan !== undefined ? adminUiRecord(adminValues, at) : normaliseRecord(cells, at);
+      collector.addRecord(at, record, extra);
     }
   };
 
@@ -333,5 +357,7 @@ export async function readCsv(text: AsyncIterable<string>, name: string): Promis
   if (state.rows === 0) {
     throw new ValidationError(`${name} has a header but no data rows: add one row per user to change.`);
   }
-  return collector.finish();
+  const parsed = collector.finish();
+  if (adminPlan !== undefined) parsed.layout = 'admin-ui';
+  return parsed;
 }

@@ -2,6 +2,7 @@
  * The input layer: streaming parse and validation of CSV, a JSON array, or JSON Lines into normalised rows.
  * Pure: it reads the input and nothing else, and never calls the platform.
  */
+export { ADMIN_UI_LAYOUT, inAdminColumns } from './admin-ui.js';
 export { sameChanges } from './collect.js';
 export { CLEAR_TOKEN, COLUMNS, type ColumnSpec, suggestColumn } from './columns.js';
 export { detectFormat } from './format.js';

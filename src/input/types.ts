@@ -135,4 +135,6 @@ export interface ParsedInput {
   skippedRows: SkippedRow[];
   /** Records read, valid or not (blank lines are not records). */
   totalRecords: number;
+  /** The header was the Genesys admin UI's import layout, and the rows were read with its meaning (admin-ui.ts). */
+  layout?: 'admin-ui';
 }

@@ -127,6 +127,15 @@ export const ApiFigures = z
   })
   .strict();
 
+export const InputLayout = z
+  .object({
+    name: z.enum(['admin-ui']).describe("admin-ui: the Genesys admin UI's CSV import layout"),
+    meaning: z.string().describe('what the layout makes of the file, as the plan says it'),
+  })
+  .strict();
+
+export type InputLayout = z.infer<typeof InputLayout>;
+
 export const OutputDocument = z
   .object({
     schemaVersion: z.literal(OUTPUT_SCHEMA_VERSION),
@@ -148,6 +157,9 @@ export const OutputDocument = z
     rollbackOf: z.string().nullable(),
     summary: Summary,
     plan: PlanFigures.nullable(),
+    layout: InputLayout.optional().describe(
+      "present when the input was read in another layout than the tool's own columns (docs/admin-ui-layout.md)",
+    ),
     api: ApiFigures.nullable(),
     problems: z.array(Problem).describe('problems in no row: with the file itself, or why the run was refused'),
     rows: z.array(Row).describe('one per input row (a rollback: one per user the run wrote), in row order'),
@@ -355,6 +367,7 @@ function* documentChunks(head: DocumentHead, rows: Iterable<DocumentRow>): Gener
     rollbackOf: head.rollbackOf,
     summary: head.summary,
     plan: head.plan,
+    ...(head.layout ? { layout: head.layout } : {}),
     api: head.api,
     problems: head.problems,
   };

@@ -8,7 +8,7 @@ import type { ReportRecord } from '../report.js';
 import { escapeControls } from '../text.js';
 import { askConsent, type Consent, NO_TERMINAL_MESSAGE } from './consent.js';
 import type { RunContext, RunSettings } from './context.js';
-import { markDocumented } from './document.js';
+import { type InputLayout, markDocumented } from './document.js';
 import { applyAll, type WorkOutcome } from './engine.js';
 import { createRunFolder, newRunId, type RunCommand, type RunMeta, type SavedPlan, writeRunMeta } from './folder.js';
 import { JOURNAL_FILE, Journal, ROUTING_JOURNAL_FILE, type RoutingJournalRecord } from './journal.js';
@@ -66,6 +66,8 @@ export interface Proposal {
   readCost?: unknown;
   /** Said after the plan's text (a rollback: the fields it leaves because they changed since). */
   notice?: string;
+  /** The input was read in another layout than the tool's own (the admin UI's): said before the plan, and in --json. */
+  layout?: InputLayout;
   /** Said after the summary line, given what was executed. */
   closing?: (done: Executed) => string | undefined;
   /** The problems of an invalid (or warned-about) row, for the --json document. */
@@ -77,9 +79,10 @@ export async function runPipeline(ctx: RunContext, opts: PipelineOptions, propos
   const stats = () => ctx.governor.stats();
   const doc = documentInfo(ctx, opts, proposal);
   const where = escapeControls(ctx.targetLabel ?? ctx.target.host);
+  const heading = `Target: ${where}\n${proposal.layout ? `Input: ${proposal.layout.meaning}.\n` : ''}`;
   if (opts.dryRun) {
     if (!opts.json) {
-      opts.stdout.write(`Target: ${where}\n`);
+      opts.stdout.write(heading);
       await writePlan(opts.stdout, proposal.plan, proposal.calls, { json: false, color });
       if (proposal.notice) opts.stdout.write(proposal.notice);
     }
@@ -88,7 +91,7 @@ export async function runPipeline(ctx: RunContext, opts: PipelineOptions, propos
     return finish(opts, runId, proposal.records(false), false, stats(), proposal.readCost, doc);
   }
   if (!opts.json) {
-    opts.stdout.write(`Target: ${where}\n`);
+    opts.stdout.write(heading);
     await writePlan(opts.stdout, proposal.plan, proposal.calls, { json: false, color });
     if (proposal.notice) opts.stdout.write(proposal.notice);
   }
@@ -193,6 +196,7 @@ function documentInfo(ctx: RunContext, opts: PipelineOptions, proposal: Proposal
       changes: planChanges(proposal.plan),
     },
     ...(proposal.problemsOf ? { problemsOf: proposal.problemsOf } : {}),
+    ...(proposal.layout ? { layout: proposal.layout } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import {
   apiFigures,
   type DocumentHead,
   documentRow,
+  type InputLayout,
   lazyRows,
   OUTPUT_SCHEMA_VERSION,
   type OutputDocument,
@@ -65,6 +66,7 @@ export interface DocumentInfo {
    */
   refused?: { exitCode: ExitCodeValue; code: string; message: string };
   problemsOf?: (row: number) => readonly InputProblem[] | undefined;
+  layout?: InputLayout;
 }
 
 /**
@@ -142,6 +144,7 @@ export async function finish(
       rollbackOf: doc.rollbackOf,
       summary: { ...summary, changes },
       plan: doc.plan,
+      ...(doc.layout ? { layout: doc.layout } : {}),
       api: apiFigures(api, readCost),
       problems: doc.refused
         ? [

@@ -1,8 +1,10 @@
 import { ValidationError } from '../errors.js';
 import type { GenesysUser } from '../genesys/types.js';
 import {
+  ADMIN_UI_LAYOUT,
   type InputFormat,
   type InputProblem,
+  inAdminColumns,
   type ManagerRef,
   type RoutingChanges,
   readInput,
@@ -87,6 +89,8 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     });
   }
   for (const w of parsed.problems.filter((p) => p.severity === 'warning')) log.warn(w.message);
+  // A file in the admin UI's layout hears about its own columns (email_manager, not manager) from the later checks too.
+  const restate = parsed.layout === 'admin-ui' ? inAdminColumns : <P>(p: P) => p;
   // Only a file read from its path can be read again as the same input; a stream (stdin, library rows) cannot.
   const digest =
     opts.source.stream === undefined && opts.source.path && opts.source.path !== '-'
@@ -110,7 +114,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   if (errors.length > 0 && !opts.skipInvalid) {
     // The names the rows use are checked in the same run, so that the user sees every problem at once.
     const names = await nameProblems(() => openContext(opts), [...parsed.rows, ...asRows(parsed.invalidRows)], log);
-    const all = inRowOrder([...parsed.problems, ...names.problems]);
+    const all = inRowOrder([...parsed.problems, ...names.problems.map(restate)]);
     throw await refuseInput(inputName, all, keysOf(names.problems), opts.reportPath, names.target);
   }
   const skipped: ReportRecord[] = parsed.skippedRows.map((r) => ({
@@ -122,7 +126,15 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     message: r.reason,
     attempts: 0,
   }));
-  log.info({ rows: parsed.totalRecords, valid: parsed.rows.length, format: parsed.format }, `Read ${inputName}`);
+  log.info(
+    {
+      rows: parsed.totalRecords,
+      valid: parsed.rows.length,
+      format: parsed.format,
+      ...(parsed.layout ? { layout: parsed.layout } : {}),
+    },
+    `Read ${inputName}`,
+  );
 
   const ctx = await openContext(opts);
   const { governor } = ctx;
@@ -220,7 +232,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     ...sameUser.problems,
     ...badNameProblems,
     ...(creation?.problems ?? []),
-  ];
+  ].map(restate);
   if (rowProblems.length > 0 && !opts.skipInvalid) {
     throw await refuseInput(
       inputName,
@@ -344,6 +356,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
       };
     },
     destination: { kind: 'new', command: 'update', source: inputName, ...(digest ? { inputDigest: digest } : {}) },
+    ...(parsed.layout === 'admin-ui' ? { layout: ADMIN_UI_LAYOUT } : {}),
     problemsOf: (row) => problemsOf.get(row),
     readCost: catalogue ? { ...cost, routing: routingCost } : cost,
   };
