@@ -1,0 +1,179 @@
+/**
+ * The admin UI's import layout (issue #11 item 5), end to end in-process against the emulator: a file in the layout
+ * is recognised, the plan says so, and applying it leaves the organisation as the layout documents: queues and skills
+ * added (none removed), roles untouched, empty title/department/extension cleared, every other empty cell left alone.
+ * A column whose format Genesys does not document is refused before anything is written.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { GenesysUser } from '../../src/genesys/types.js';
+import { csv, expectNoWrites, messages, writeInput } from './helpers.js';
+import { grantsOf, queue, queuesOf, type RoutingOrg, role, routingOrg, skill, skillsOf } from './routing-helpers.js';
+
+const HEADER = [
+  'name',
+  'email',
+  'phone_work',
+  'extension',
+  'title',
+  'department',
+  'email_manager',
+  'location_work',
+  'roles_divisions',
+  'queues',
+  'division',
+  'skills',
+];
+
+let org: RoutingOrg | undefined;
+afterEach(async () => {
+  await org?.box.close();
+  org = undefined;
+});
+
+const work = (u: GenesysUser | undefined) => u?.addresses?.find((c) => c.mediaType === 'PHONE' && c.type === 'WORK');
+
+/** A row of the layout from the cells given by column, the rest empty. */
+function row(cells: Record<string, string>): string[] {
+  return HEADER.map((c) => cells[c] ?? '');
+}
+
+describe("the admin UI's import layout", () => {
+  it('adds queues and skills without removing any, clears what empty cells clear, and leaves the rest', async () => {
+    org = await routingOrg({
+      users: 60,
+      assign: (people, home) => ({
+        [people[0]!.id]: {
+          skills: [
+            { id: skill('Billing'), proficiency: 2 },
+            { id: skill('Retention'), proficiency: 5 },
+          ],
+          queues: [queue('Sales Inbound')],
+          grants: [{ roleId: role('Agent'), divisionId: home }],
+        },
+        [people[1]!.id]: {
+          queues: [queue('Billing Inquiries')],
+          grants: [{ roleId: role('Employee'), divisionId: home }],
+        },
+      }),
+    });
+    const { emu, box, people } = org;
+    // Subjects: `a` has a work number (kept: its cell is empty), `c` an extension only (cleared: its cell is empty).
+    const a = people[0]!;
+    const withNumber = people.filter((u) => u !== a && work(emu.user(u.id))?.address);
+    const c = people.find((u) => u !== a && work(emu.user(u.id))?.extension && !work(emu.user(u.id))?.address)!;
+    const d = withNumber.find((u) => u !== people[1])!;
+    const boss = people[1]!;
+    expect(c, 'the directory has a user whose work phone is an extension').toBeDefined();
+    const beforeA = emu.user(a.id)!;
+    const beforeC = emu.user(c.id)!;
+    // What the checks below rely on: otherwise "kept" and "cleared" would hold whatever the tool did.
+    expect(work(beforeA)?.address).toBeDefined();
+    expect(beforeA.department).toBeDefined();
+    expect(beforeC.manager ?? beforeC.locations).toBeDefined();
+    const locations = emu.locations();
+    const newLocation = locations.find((l) => !(beforeA.locations ?? []).some((x) => x.id === l.id))!;
+
+    const file = await writeInput(
+      box,
+      'people.csv',
+      csv([
+        HEADER,
+        row({
+          name: beforeA.name!,
+          email: beforeA.email!.toUpperCase(),
+          title: 'Team Lead',
+          email_manager: boss.email!,
+          location_work: newLocation.name!,
+          queues: 'Retention Desk, VIP Customers',
+          division: 'Support',
+          skills: 'Billing:4,Spanish:3',
+        }),
+        row({ name: beforeC.name!, email: beforeC.email!, title: 'Agent II', department: 'Care' }),
+        row({ name: d.name!, email: d.email!, extension: '4999', title: d.title ?? 'Agent', department: 'Care' }),
+      ]),
+    );
+
+    const dry = await box.cli(['update', file, '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain("Input: read as the Genesys admin UI's import layout: an empty title, department");
+    expect(emu.stats().patchesApplied).toBe(0);
+    const json = await box.cli(['update', file, '--dry-run', '--json']);
+    expect(JSON.parse(json.stdout).layout).toMatchObject({ name: 'admin-ui' });
+
+    const r = await box.cli(['update', file, '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+
+    const afterA = emu.user(a.id)!;
+    expect(afterA.title).toBe('Team Lead');
+    expect(afterA.department).toBeUndefined();
+    expect(afterA.manager?.id).toBe(boss.id);
+    expect(afterA.division?.name).toBe('Support');
+    expect(work(afterA)).toEqual(work(beforeA));
+    expect((afterA.locations ?? []).map((l) => l.id).sort()).toEqual(
+      [...(beforeA.locations ?? []).map((l) => l.id), newLocation.id].sort(),
+    );
+    // Added, updated, never removed: Retention stays, Sales Inbound stays, the grants are as they were.
+    expect(skillsOf(emu, a.id)).toEqual({ Billing: 4, Retention: 5, Spanish: 3 });
+    expect(queuesOf(emu, a.id)).toEqual(['Retention Desk', 'Sales Inbound', 'VIP Customers']);
+    expect(grantsOf(emu, a.id)).toEqual(['Agent@Home']);
+
+    const afterC = emu.user(c.id)!;
+    expect(afterC.title).toBe('Agent II');
+    expect(afterC.department).toBe('Care');
+    expect(work(afterC)).toBeUndefined();
+    for (const field of ['manager', 'division', 'locations'] as const) expect(afterC[field]).toEqual(beforeC[field]);
+
+    expect(work(emu.user(d.id))).toMatchObject({ extension: '4999' });
+    expect(work(emu.user(d.id))?.address).toBeUndefined();
+    // The manager named by email was only read.
+    expect(queuesOf(emu, boss.id)).toEqual(['Billing Inquiries']);
+  });
+
+  it('refuses a roles_divisions value (format not documented), naming the column, and writes nothing', async () => {
+    org = await routingOrg({ users: 20 });
+    const { box, emu, people } = org;
+    const u = people[0]!;
+    const file = await writeInput(
+      box,
+      'people.csv',
+      csv([
+        HEADER,
+        row({ name: u.name!, email: u.email!, title: 'X', department: 'Y', roles_divisions: 'Agent:Home' }),
+      ]),
+    );
+    const r = await box.cli(['update', file, '--yes']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(messages(r.stderr)).toMatch(
+      /row 1 \(line 2\), column "roles_divisions": "Agent:Home" is refused: Genesys does not document/,
+    );
+    expectNoWrites(emu.stats());
+  });
+
+  it('names the layout column when a name in it is not in the organisation (email_manager, location_work)', async () => {
+    org = await routingOrg({ users: 20 });
+    const { box, emu, people } = org;
+    const u = people[0]!;
+    const file = await writeInput(
+      box,
+      'people.csv',
+      csv([
+        HEADER,
+        row({
+          name: u.name!,
+          email: u.email!,
+          title: 'X',
+          department: 'Y',
+          email_manager: 'nobody.at.all@example.invalid',
+          location_work: 'Atlantis Office',
+        }),
+      ]),
+    );
+    const r = await box.cli(['update', file, '--yes']);
+    expect(r.code, r.stderr).toBe(2);
+    const said = messages(r.stderr);
+    expect(said).toContain('column "email_manager"');
+    expect(said).toContain('column "location_work"');
+    expect(said).not.toContain('column "manager"');
+    expectNoWrites(emu.stats());
+  });
+});
