@@ -7,7 +7,7 @@ import { CLEAR_TOKEN, COLUMNS } from './input/columns.js';
 
 const NOTATION = [
   'Cells',
-  `  (empty)          leaves the field as it is (unlike the admin UI's import, which wipes it)`,
+  `  (empty)          leaves the field as it is (the admin UI's import wipes an empty title, department, extension)`,
   `  ${CLEAR_TOKEN.padEnd(16)} clears the field (columns marked "clearable"); in JSON, null also clears`,
   '  Billing:4;Spanish:3   an exact list (skills, languages, roles): the user gets exactly these, the rest are removed',
   '  +Billing:4;-Spanish   changes only the named items: + adds (or sets the proficiency), - removes; others stay',
@@ -18,6 +18,10 @@ const NOTATION = [
   '',
   'Headers match regardless of case, spaces, "_", "-" and "." (Phone Work is phone.work). A row names its user by id',
   'when the id cell is non-empty, else by email.',
+  '',
+  "A CSV whose header is the admin UI's import layout (name,email,phone_work,extension,title,department,",
+  "email_manager,location_work,roles_divisions,queues,division,skills) is read with that layout's meaning instead:",
+  'empty title/department/extension clear, queues and skills are only added (docs/admin-ui-layout.md).',
 ];
 
 /** The text of `genesys-bulk columns`, wrapped at `width` characters. */
