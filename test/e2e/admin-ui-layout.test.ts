@@ -177,3 +177,36 @@ describe("the admin UI's import layout", () => {
     expectNoWrites(emu.stats());
   });
 });
+
+describe("the admin UI's import layout with --create", () => {
+  it('creates the people the file adds, with their queues and skills, and updates those who exist', async () => {
+    org = await routingOrg({ users: 20 });
+    const { box, emu, people } = org;
+    const existing = people[0]!;
+    const file = await writeInput(
+      box,
+      'new-people.csv',
+      csv([
+        HEADER,
+        row({
+          name: 'Nia New',
+          email: 'nia.new@example.com',
+          title: 'Agent',
+          department: '',
+          queues: 'Sales Inbound',
+          skills: 'Billing:3',
+        }),
+        row({ name: existing.name!, email: existing.email!, title: 'Supervisor', department: 'Care' }),
+      ]),
+    );
+    const r = await box.cli(['update', file, '--create', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    const nia = emu.users().find((u) => u.email === 'nia.new@example.com');
+    expect(nia).toMatchObject({ name: 'Nia New', title: 'Agent' });
+    expect(nia!.department).toBeUndefined();
+    expect(nia!.division?.name).toBe('Home');
+    expect(queuesOf(emu, nia!.id)).toEqual(['Sales Inbound']);
+    expect(skillsOf(emu, nia!.id)).toEqual({ Billing: 3 });
+    expect(emu.user(existing.id)).toMatchObject({ title: 'Supervisor', department: 'Care' });
+  });
+});
