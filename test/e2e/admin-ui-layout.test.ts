@@ -7,7 +7,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GenesysUser } from '../../src/genesys/types.js';
 import { csv, expectNoWrites, messages, writeInput } from './helpers.js';
-import { grantsOf, queue, queuesOf, type RoutingOrg, role, routingOrg, skill, skillsOf } from './routing-helpers.js';
+import {
+  grantsOf,
+  queue,
+  queuesOf,
+  type RoutingOrg,
+  role,
+  routingOrg,
+  routingSnapshot,
+  skill,
+  skillsOf,
+  writeRequests,
+} from './routing-helpers.js';
 
 const HEADER = [
   'name',
@@ -100,8 +111,12 @@ describe("the admin UI's import layout", () => {
     const json = await box.cli(['update', file, '--dry-run', '--json']);
     expect(JSON.parse(json.stdout).layout).toMatchObject({ name: 'admin-ui' });
 
-    const r = await box.cli(['update', file, '--yes']);
+    const before = new Map(
+      [a, c, d].map((u) => [u.id, { user: emu.user(u.id)!, routing: routingSnapshot(emu, u.id) }]),
+    );
+    const r = await box.cli(['update', file, '--yes', '--json']);
     expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).layout).toMatchObject({ name: 'admin-ui' });
 
     const afterA = emu.user(a.id)!;
     expect(afterA.title).toBe('Team Lead');
@@ -127,7 +142,26 @@ describe("the admin UI's import layout", () => {
     expect(work(emu.user(d.id))?.address).toBeUndefined();
     // The manager named by email was only read.
     expect(queuesOf(emu, boss.id)).toEqual(['Billing Inquiries']);
-  });
+
+    // The same file again asks for nothing new; the rollback puts every user back as they were.
+    const writes = writeRequests(emu.stats());
+    const again = await box.cli(['update', file, '--yes']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(writeRequests(emu.stats())).toBe(writes);
+    const rb = await box.cli(['rollback', JSON.parse(r.stdout).runId, '--yes']);
+    expect(rb.code, rb.stderr).toBe(0);
+    // As any read shows a user: no version, and an empty list the same as none.
+    const shown = (u: GenesysUser) => {
+      const { version: _v, ...rest } = structuredClone(u);
+      for (const f of ['locations', 'profileSkills', 'certifications'] as const)
+        if (rest[f]?.length === 0) delete rest[f];
+      return rest;
+    };
+    for (const [id, was] of before) {
+      expect(shown(emu.user(id)!)).toEqual(shown(was.user));
+      expect(routingSnapshot(emu, id)).toEqual(was.routing);
+    }
+  }, 120_000);
 
   it('refuses a roles_divisions value (format not documented), naming the column, and writes nothing', async () => {
     org = await routingOrg({ users: 20 });
