@@ -83,7 +83,7 @@ function sameFlat(a: FlatValue[], b: FlatValue[]): boolean {
   return a.length === b.length && a.every((v, i) => v.column === b[i]!.column && v.key === b[i]!.key);
 }
 
-function differences(a: FlatValue[], b: FlatValue[]): string {
+function differences(a: FlatValue[], b: FlatValue[], label: (column: string) => string): string {
   const ma = new Map(a.map((v) => [v.column, v]));
   const mb = new Map(b.map((v) => [v.column, v]));
   const columns = [...new Set([...ma.keys(), ...mb.keys()])]
@@ -91,7 +91,7 @@ function differences(a: FlatValue[], b: FlatValue[]): string {
     .sort((x, y) => columnOrder.get(x)! - columnOrder.get(y)!);
   const shown = columns
     .slice(0, 3)
-    .map((c) => `${c}: ${ma.get(c)?.shown ?? 'unchanged'} here, ${mb.get(c)?.shown ?? 'unchanged'} there`);
+    .map((c) => `${label(c)}: ${ma.get(c)?.shown ?? 'unchanged'} here, ${mb.get(c)?.shown ?? 'unchanged'} there`);
   if (columns.length > 3) shown.push(`${columns.length - 3} more`);
   return shown.join('; ');
 }
@@ -109,7 +109,14 @@ export class Collector {
   private total = 0;
   private readonly interned = new Map<string, string>();
 
+  /** How messages name a column: the file's own name for it when the file is in another layout (admin-ui.ts). */
+  private label: (column: string) => string = (column) => column;
+
   constructor(private readonly format: InputFormat) {}
+
+  labelColumns(label: (column: string) => string): void {
+    this.label = label;
+  }
 
   /**
    * One string per distinct short value: a 100,000-row file that sets the same few titles and departments
@@ -221,7 +228,7 @@ export class Collector {
           problem(
             'error',
             a.row,
-            `the same user (${quote(a.keyLabel)}) is also in ${others.map((o) => rowRef(o.row)).join(', ')} with different changes (${differences(flat[i]!, flat[j]!)}); give each user one row`,
+            `the same user (${quote(a.keyLabel)}) is also in ${others.map((o) => rowRef(o.row)).join(', ')} with different changes (${differences(flat[i]!, flat[j]!, this.label)}); give each user one row`,
             { code: 'conflicting_rows' },
           ),
         );

@@ -4,6 +4,7 @@ import type { CsvError as CsvErrorClass, Options, parse as Parse } from 'csv-par
 import { ValidationError } from '../errors.js';
 import {
   type AdminUiColumn,
+  adminColumnOf,
   adminUiColumn,
   adminUiRecord,
   isAdminUiHeader,
@@ -294,6 +295,7 @@ export async function readCsv(text: AsyncIterable<string>, name: string): Promis
         headerWidth = rec.fields.length;
         if (isAdminUiHeader(rec.fields)) {
           adminPlan = planAdminHeader(rec.fields, rec.line, (p) => collector.addFileProblem(p));
+          collector.labelColumns(adminColumnOf);
           continue;
         }
         const named = new Set(rec.fields.map((f) => canonicalColumn(f.trim())));

@@ -179,6 +179,12 @@ describe('problems name the layout’s columns', () => {
     expect(both).toMatchObject({ column: 'extension', code: 'phone_and_extension' });
   });
 
+  it('names the layout’s column when two rows for one user differ', async () => {
+    const text = `${HEADER}\n${row({ ...base, email_manager: 'a@example.com' })}\n${row({ ...base, email_manager: 'b@example.com' })}\n`;
+    const [p] = errors(await parseText(text, 'csv'));
+    expect(p?.message).toContain('(email_manager: "a@example.com" here, "b@example.com" there)');
+  });
+
   it('reports a row’s problems in the layout’s column order', () => {
     const result = adminUiRecord(
       new Map([
