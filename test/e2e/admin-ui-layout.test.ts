@@ -4,8 +4,13 @@
  * added (none removed), roles untouched, empty title/department/extension cleared, every other empty cell left alone.
  * A column whose format Genesys does not document is refused before anything is written.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GenesysUser } from '../../src/genesys/types.js';
+import { OutputDocument } from '../../src/run/document.js';
+import { ROOT } from './harness.js';
 import { csv, expectNoWrites, messages, writeInput } from './helpers.js';
 import {
   grantsOf,
@@ -19,6 +24,17 @@ import {
   skillsOf,
   writeRequests,
 } from './routing-helpers.js';
+
+const schema = JSON.parse(await readFile(join(ROOT, 'docs', 'output.schema.json'), 'utf8')) as Record<string, unknown>;
+const validate = new Ajv2020({ strict: true, allErrors: true }).compile(schema);
+
+/** The --json document, held to the published schema and the zod definition alike. */
+function documentOf(stdout: string): OutputDocument {
+  const value: unknown = JSON.parse(stdout);
+  validate(value);
+  expect(validate.errors ?? []).toEqual([]);
+  return OutputDocument.parse(value);
+}
 
 const HEADER = [
   'name',
@@ -109,14 +125,14 @@ describe("the admin UI's import layout", () => {
     expect(dry.stdout).toContain("Input: read as the Genesys admin UI's import layout: an empty title, department");
     expect(emu.stats().patchesApplied).toBe(0);
     const json = await box.cli(['update', file, '--dry-run', '--json']);
-    expect(JSON.parse(json.stdout).layout).toMatchObject({ name: 'admin-ui' });
+    expect(documentOf(json.stdout).layout).toMatchObject({ name: 'admin-ui' });
 
     const before = new Map(
       [a, c, d].map((u) => [u.id, { user: emu.user(u.id)!, routing: routingSnapshot(emu, u.id) }]),
     );
     const r = await box.cli(['update', file, '--yes', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).layout).toMatchObject({ name: 'admin-ui' });
+    expect(documentOf(r.stdout).layout?.meaning).toContain("admin UI's import layout");
 
     const afterA = emu.user(a.id)!;
     expect(afterA.title).toBe('Team Lead');
