@@ -157,8 +157,8 @@ export const OutputDocument = z
     rollbackOf: z.string().nullable(),
     summary: Summary,
     plan: PlanFigures.nullable(),
-    layout: InputLayout.optional().describe(
-      "present when the input was read in another layout than the tool's own columns (docs/admin-ui-layout.md)",
+    layout: InputLayout.nullable().describe(
+      "how the input was read when not in the tool's own columns (docs/admin-ui-layout.md); else null",
     ),
     api: ApiFigures.nullable(),
     problems: z.array(Problem).describe('problems in no row: with the file itself, or why the run was refused'),
@@ -324,6 +324,7 @@ export function refusedHead(
     rollbackOf: null,
     summary,
     plan: null,
+    layout: null,
     api: null,
     problems:
       refused.kind === 'invalid'
@@ -367,7 +368,7 @@ function* documentChunks(head: DocumentHead, rows: Iterable<DocumentRow>): Gener
     rollbackOf: head.rollbackOf,
     summary: head.summary,
     plan: head.plan,
-    ...(head.layout ? { layout: head.layout } : {}),
+    layout: head.layout,
     api: head.api,
     problems: head.problems,
   };

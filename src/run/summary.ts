@@ -144,7 +144,7 @@ export async function finish(
       rollbackOf: doc.rollbackOf,
       summary: { ...summary, changes },
       plan: doc.plan,
-      ...(doc.layout ? { layout: doc.layout } : {}),
+      layout: doc.layout ?? null,
       api: apiFigures(api, readCost),
       problems: doc.refused
         ? [

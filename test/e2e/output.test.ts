@@ -69,6 +69,7 @@ describe('docs/output.schema.json', () => {
         changes: { updates: 0, removals: 0, revocations: 0, divisionMoves: 0 },
       },
       plan: null,
+      layout: null,
       api: null,
       problems: [],
       rows: [],
