@@ -139,7 +139,7 @@ export async function main(
         const head =
           err instanceof InvalidInputError
             ? refusedHead(
-                { ...what, source: err.source, target: err.target },
+                { ...what, source: err.source, target: err.target, layout: err.layout },
                 { kind: 'invalid', fileProblems: err.fileProblems, rows: err.rows.length },
               )
             : refusedHead(what, { kind: 'error', message: err instanceof Error ? err.message : String(err) });

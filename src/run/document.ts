@@ -302,6 +302,7 @@ export function refusedHead(
     exitCode: number;
     source: string | null;
     target?: string | null;
+    layout?: InputLayout | null;
   },
   refused:
     | { kind: 'invalid'; fileProblems: readonly InputProblem[]; rows: number }
@@ -324,7 +325,7 @@ export function refusedHead(
     rollbackOf: null,
     summary,
     plan: null,
-    layout: null,
+    layout: what.layout ?? null,
     api: null,
     problems:
       refused.kind === 'invalid'

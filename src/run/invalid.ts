@@ -5,6 +5,7 @@ import type { ReportRecord } from '../report.js';
 import { writeReport } from '../report.js';
 import { checkManagers, invalidInputMessage, type RowProblem, rowProblem, sortProblems } from './checks.js';
 import type { RunContext } from './context.js';
+import type { InputLayout } from './document.js';
 import { checkLocationNames, loadLocations } from './profile-fields.js';
 import { resolveUsers, UserIndex } from './resolve.js';
 import { checkRoutingNames, emptyRoutingCost, loadCatalogue } from './routing.js';
@@ -33,6 +34,9 @@ export class InvalidInputError extends ValidationError {
   ) {
     super(message);
   }
+
+  /** How the input was read, when not in the tool's own columns: the --json document says so even when refused. */
+  layout: InputLayout | null = null;
 }
 
 /** Problems grouped by row, in row order; those in no row apart. */

@@ -91,6 +91,10 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   for (const w of parsed.problems.filter((p) => p.severity === 'warning')) log.warn(w.message);
   // A file in the admin UI's layout hears about its own columns (email_manager, not manager) from the later checks too.
   const restate = parsed.layout === 'admin-ui' ? inAdminColumns : <P>(p: P) => p;
+  const layout = parsed.layout === 'admin-ui' ? ADMIN_UI_LAYOUT : undefined;
+  /** A refusal of the input, saying (with --json) how the input was read. */
+  const refuse = async (...args: Parameters<typeof refuseInput>) =>
+    Object.assign(await refuseInput(...args), layout ? { layout } : {});
   // Only a file read from its path can be read again as the same input; a stream (stdin, library rows) cannot.
   const digest =
     opts.source.stream === undefined && opts.source.path && opts.source.path !== '-'
@@ -109,13 +113,13 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     return keys;
   };
   if (opts.skipInvalid && fileLevel.length > 0) {
-    throw await refuseInput(inputName, fileLevel, keysOf([]), opts.reportPath);
+    throw await refuse(inputName, fileLevel, keysOf([]), opts.reportPath);
   }
   if (errors.length > 0 && !opts.skipInvalid) {
     // The names the rows use are checked in the same run, so that the user sees every problem at once.
     const names = await nameProblems(() => openContext(opts), [...parsed.rows, ...asRows(parsed.invalidRows)], log);
     const all = inRowOrder([...parsed.problems, ...names.problems.map(restate)]);
-    throw await refuseInput(inputName, all, keysOf(names.problems), opts.reportPath, names.target);
+    throw await refuse(inputName, all, keysOf(names.problems), opts.reportPath, names.target);
   }
   const skipped: ReportRecord[] = parsed.skippedRows.map((r) => ({
     row: r.rowNumber,
@@ -234,13 +238,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     ...(creation?.problems ?? []),
   ].map(restate);
   if (rowProblems.length > 0 && !opts.skipInvalid) {
-    throw await refuseInput(
-      inputName,
-      sortProblems(rowProblems),
-      keysOf(rowProblems),
-      opts.reportPath,
-      ctx.target.host,
-    );
+    throw await refuse(inputName, sortProblems(rowProblems), keysOf(rowProblems), opts.reportPath, ctx.target.host);
   }
   /** The problems of each invalid row, for the --json document. */
   const problemsOf = new Map<number, InputProblem[]>();
@@ -356,7 +354,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
       };
     },
     destination: { kind: 'new', command: 'update', source: inputName, ...(digest ? { inputDigest: digest } : {}) },
-    ...(parsed.layout === 'admin-ui' ? { layout: ADMIN_UI_LAYOUT } : {}),
+    ...(layout ? { layout } : {}),
     problemsOf: (row) => problemsOf.get(row),
     readCost: catalogue ? { ...cost, routing: routingCost } : cost,
   };

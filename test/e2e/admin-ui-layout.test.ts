@@ -193,6 +193,10 @@ describe("the admin UI's import layout", () => {
     );
     const r = await box.cli(['update', file, '--yes']);
     expect(r.code, r.stderr).toBe(2);
+    const json = await box.cli(['update', file, '--yes', '--json']);
+    const doc = documentOf(json.stdout);
+    expect(doc).toMatchObject({ outcome: 'invalid', exitCode: 2, layout: { name: 'admin-ui' } });
+    expect(doc.rows[0]!.problems[0]).toMatchObject({ column: 'roles_divisions', code: 'undocumented_format' });
     expect(messages(r.stderr)).toMatch(
       /row 1 \(line 2\), column "roles_divisions": "Agent:Home" is refused: Genesys does not document/,
     );
