@@ -34,6 +34,18 @@ describe('recognising the layout', () => {
     expect(errors(parsed)).toEqual([]);
   });
 
+  it('reads a semicolon-separated export (a spreadsheet in a decimal-comma locale), commas inside cells kept', async () => {
+    const header = HEADER.replace(/,/g, ';');
+    const parsed = await parseText(
+      `${header}\nAna;ana@example.com;;;Lead;Care;;;;Sales,Support;;Billing:4,Spanish:3\n`,
+      'csv',
+    );
+    expect(parsed.layout).toBe('admin-ui');
+    expect(errors(parsed)).toEqual([]);
+    expect(parsed.rows[0]!.changes.routing?.queues).toEqual({ mode: 'delta', add: ['Sales', 'Support'], remove: [] });
+    expect(parsed.rows[0]!.changes.routing?.skills).toMatchObject({ add: [{ name: 'Billing' }, { name: 'Spanish' }] });
+  });
+
   it("does not take the tool's own header, or one missing a layout column, for the layout", async () => {
     expect(isAdminUiHeader(HEADER.split(',').filter((c) => c !== 'skills'))).toBe(false);
     const own = await parseText('email,title\nana@example.com,Lead\n', 'csv');
