@@ -40,6 +40,8 @@ export interface RunMeta {
   rollbackOf?: string;
   /** For an update from a file: `sha256:<hex>` of its bytes, so that a rerun of the same file finishes this run. */
   inputDigest?: string;
+  /** The file was read in the admin UI's import layout: a resume's plan says so too. */
+  layout?: 'admin-ui';
 }
 
 /** Where a run writes: the host and the OAuth client id. */

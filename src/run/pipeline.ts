@@ -136,6 +136,7 @@ export async function runPipeline(ctx: RunContext, opts: PipelineOptions, propos
       clientId: ctx.target.clientId,
       ...(dest.rollbackOf ? { rollbackOf: dest.rollbackOf } : {}),
       ...(dest.inputDigest ? { inputDigest: dest.inputDigest } : {}),
+      ...(proposal.layout ? { layout: proposal.layout.name } : {}),
     };
     dir = await createRunFolder(opts.stateDir, meta, saved);
     lock = await lockRun(dir, meta.runId);

@@ -1,3 +1,4 @@
+import { ADMIN_UI_LAYOUT } from '../input/index.js';
 import {
   catalogueResolvers,
   hasProfileWork,
@@ -187,6 +188,7 @@ export async function runResume(opts: CommandOptions, runId: string): Promise<Up
         ),
       prepare: () => ({ saved, work }),
       destination: { kind: 'existing', dir, meta },
+      ...(meta.layout === 'admin-ui' ? { layout: ADMIN_UI_LAYOUT } : {}),
       readCost: saved.routing ? { ...cost, routing: routingCost } : cost,
     };
     return await runPipeline(ctx, opts, proposal);

@@ -159,6 +159,11 @@ describe("the admin UI's import layout", () => {
     // The manager named by email was only read.
     expect(queuesOf(emu, boss.id)).toEqual(['Billing Inquiries']);
 
+    // A resume of the run (nothing left to do) says how its file was read, as the run did.
+    const resumed = await box.cli(['update', '--resume', documentOf(r.stdout).runId!, '--yes', '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(documentOf(resumed.stdout)).toMatchObject({ mode: 'resume', layout: { name: 'admin-ui' } });
+
     // The same file again asks for nothing new; the rollback puts every user back as they were.
     const writes = writeRequests(emu.stats());
     const again = await box.cli(['update', file, '--yes']);
