@@ -330,3 +330,23 @@ export function planAdminHeader(
   });
   return { columns, unnamed };
 }
+
+/** The columns an empty cell clears: a row too short to reach them clears them too, which is worth saying. */
+const CLEARED_WHEN_EMPTY: readonly AdminUiColumn[] = ['extension', 'title', 'department'];
+
+/** A warning for a row with fewer values than the header, when the cells it lacks are ones an empty cell clears. */
+export function shortRowWarning(
+  values: number,
+  columns: readonly (AdminUiColumn | undefined)[],
+  at: { rowNumber: number; line: number },
+): InputProblem | undefined {
+  const missing = CLEARED_WHEN_EMPTY.filter((c) => columns.indexOf(c) >= values);
+  if (missing.length === 0) return undefined;
+  return problem(
+    'warning',
+    at,
+    `has ${values} values but the header has ${columns.length} columns, so ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} ` +
+      "read as empty, which in the admin UI's import layout clears them; write the cells out if that is not meant",
+    { code: 'short_row' },
+  );
+}

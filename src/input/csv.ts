@@ -10,6 +10,7 @@ import {
   isAdminUiHeader,
   partialLayoutMessage,
   planAdminHeader,
+  shortRowWarning,
 } from './admin-ui.js';
 import { type Cell, cellFromCsv } from './cell.js';
 import { Collector } from './collect.js';
@@ -317,6 +318,10 @@ export async function readCsv(text: AsyncIterable<string>, name: string): Promis
             { code: 'csv_field_count' },
           ),
         );
+      }
+      if (adminPlan !== undefined && rec.fields.length < headerWidth) {
+        const warning = shortRowWarning(rec.fields.length, adminPlan.columns, at);
+        if (warning) extra.push(warning);
       }
       const cells = new Map<string, Cell>();
       const adminValues = new Map<AdminUiColumn, string>();

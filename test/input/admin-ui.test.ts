@@ -123,6 +123,17 @@ describe('each column', () => {
     });
   });
 
+  it('warns when a row is too short to reach cells whose emptiness clears (and clears them, as empty cells do)', async () => {
+    const parsed = await parseText(`${HEADER}\nAna,ana@example.com,,,Lead\n`, 'csv');
+    expect(errors(parsed)).toEqual([]);
+    const [w] = parsed.problems;
+    expect(w).toMatchObject({ severity: 'warning', code: 'short_row', rowNumber: 1 });
+    expect(w?.message).toContain('so department is read as empty');
+    expect(parsed.rows[0]!.changes).toMatchObject({ title: 'Lead', department: null });
+    const reaching = await parseText(`${HEADER}\nAna,ana@example.com,,,Lead,Care\n`, 'csv');
+    expect(reaching.problems).toEqual([]);
+  });
+
   it('does not clear the extension when phone_work gives a number (the number replaces the entry)', async () => {
     const parsed = await one({ phone_work: '+13175550100', title: 'T', department: 'D' });
     expect(parsed.rows[0]!.changes.clearExtensions).toBeUndefined();
