@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { outputJsonSchema } from '../src/run/document.js';
+import { outputJsonSchema } from '../src/run/document-schema.js';
 
 const path = fileURLToPath(new URL('../docs/output.schema.json', import.meta.url));
 writeFileSync(path, `${JSON.stringify(outputJsonSchema(), null, 2)}\n`);

@@ -41,6 +41,11 @@ export interface CliIo {
   signals?: Pick<NodeJS.EventEmitter, 'on' | 'off'>;
   /** Exits at once, on a second Ctrl-C (default `process.exit`). */
   exit?: (code: number) => void;
+  /**
+   * Called once a command that talks to the platform has loaded its modules and the platform SDK, before it reads
+   * its input or sends anything: bin/ asks V8 to favour memory over speed here, not before start-up (issue #12).
+   */
+  afterLoad?: () => void;
 }
 
 function positiveInt(name: string) {
@@ -54,6 +59,9 @@ function positiveInt(name: string) {
 
 /** The default in-flight bound, per token: each token's lane keeps its own requests in flight. */
 const CONCURRENCY_PER_TOKEN = 16;
+
+/** What runs a command that talks to the platform, once its modules are loaded. */
+type Runner = (common: CommandOptions) => Promise<{ exitCode: ExitCodeValue }>;
 
 interface GlobalOptions {
   logLevel: LogLevel;
@@ -122,13 +130,13 @@ export async function main(
   const writing = async (
     command: 'update' | 'rollback',
     opts: Record<string, unknown>,
-    run: (common: CommandOptions) => Promise<{ exitCode: ExitCodeValue }>,
+    load: () => Promise<Runner>,
     /** The command's own usage checks: a refusal by them is reported in the document too. */
     check: () => void,
   ) => {
     try {
       check();
-      await runWriting(opts, run);
+      await runWriting(opts, load);
     } catch (err) {
       const [{ invalidDocumentRow, isDocumented, refusedHead, writeDocument }, { InvalidInputError }] =
         await Promise.all([import('./run/document.js'), import('./run/invalid.js')]);
@@ -149,20 +157,19 @@ export async function main(
       throw err;
     }
   };
-  const runWriting = async (
-    opts: Record<string, unknown>,
-    run: (common: CommandOptions) => Promise<{ exitCode: ExitCodeValue }>,
-  ) => {
+  /** `load` imports the command's modules and gives what runs it: loaded with the rest, before `afterLoad`. */
+  const runWriting = async (opts: Record<string, unknown>, load: () => Promise<Runner>) => {
     if (opts.detailedExitcode === true && opts.dryRun !== true)
       throw new ValidationError(
         '--detailed-exitcode only applies to --dry-run (it tells "changes pending" from "nothing to do"); add --dry-run or drop it.',
       );
-    const [{ loadConnectionConfig }, { createLogger }, { createProgress }, { openControllingTerminal }] =
+    const [{ loadConnectionConfig }, { createLogger }, { createProgress }, { openControllingTerminal }, run] =
       await Promise.all([
         import('./config.js'),
         import('./log.js'),
         import('./progress.js'),
         import('./run/consent.js'),
+        load(),
       ]);
     const global = program.opts<GlobalOptions>();
     const env = io.env ?? process.env;
@@ -182,6 +189,12 @@ export async function main(
       io.env ?? process.env,
       io.cwd ?? process.cwd(),
     );
+    if (io.afterLoad) {
+      // The SDK is loaded here rather than at the login so that its load, the largest of start-up, comes before
+      // whatever the hook changes.
+      (await import('./genesys/client.js')).loadPlatformSdk();
+      io.afterLoad();
+    }
     const stop = new AbortController();
     // Every request waiting in the governor listens for the stop; hundreds may wait at once, and that is no leak.
     setMaxListeners(0, stop.signal);
@@ -291,19 +304,24 @@ export async function main(
       await writing(
         'update',
         opts,
-        async (common) =>
-          opts.resume
-            ? (await import('./run/resume.js')).runResume(common, opts.resume)
-            : (await import('./run/update.js')).runUpdate({
-                ...common,
-                source:
-                  file === '-'
-                    ? { stream: io.stdin, format: opts.format, ...(opts.encoding ? { encoding: opts.encoding } : {}) }
-                    : { path: at(file), format: opts.format, ...(opts.encoding ? { encoding: opts.encoding } : {}) },
-                skipInvalid: opts.skipInvalid,
-                create: opts.create === true,
-                invite: opts.invite === true,
-              }),
+        async (): Promise<Runner> => {
+          if (opts.resume) {
+            const { runResume } = await import('./run/resume.js');
+            return (common) => runResume(common, opts.resume);
+          }
+          const { runUpdate } = await import('./run/update.js');
+          return (common) =>
+            runUpdate({
+              ...common,
+              source:
+                file === '-'
+                  ? { stream: io.stdin, format: opts.format, ...(opts.encoding ? { encoding: opts.encoding } : {}) }
+                  : { path: at(file), format: opts.format, ...(opts.encoding ? { encoding: opts.encoding } : {}) },
+              skipInvalid: opts.skipInvalid,
+              create: opts.create === true,
+              invite: opts.invite === true,
+            });
+        },
         check,
       );
     });
@@ -333,12 +351,15 @@ export async function main(
       await writing(
         'rollback',
         opts,
-        async (common) =>
-          opts.resume
-            ? (await import('./run/resume.js')).runResume(common, opts.resume)
-            : opts.last
-              ? (await import('./run/runs.js')).runRollbackLast(common)
-              : (await import('./run/rollback.js')).runRollback(common, runId!),
+        async (): Promise<Runner> => {
+          if (opts.resume) {
+            const { runResume } = await import('./run/resume.js');
+            return (common) => runResume(common, opts.resume);
+          }
+          if (opts.last) return (await import('./run/runs.js')).runRollbackLast;
+          const { runRollback } = await import('./run/rollback.js');
+          return (common) => runRollback(common, runId!);
+        },
         check,
       );
     });
@@ -368,21 +389,22 @@ export async function main(
     )
     .option('--no-progress', 'no progress bar')
     .action(async (path: string | undefined, opts) => {
-      const { runExport } = await import('./export/run.js');
-      await runWriting(opts, (common) =>
-        runExport({
-          ...common,
-          path: path === undefined || path === '-' ? path : at(path),
-          format: opts.format,
-          columns: opts.columns,
-          state: opts.state,
-          division: opts.division,
-          queue: opts.queue,
-          group: opts.group,
-          keysPath: at(opts.keys as string | undefined),
-          force: opts.force,
-        }),
-      );
+      await runWriting(opts, async () => {
+        const { runExport } = await import('./export/run.js');
+        return (common) =>
+          runExport({
+            ...common,
+            path: path === undefined || path === '-' ? path : at(path),
+            format: opts.format,
+            columns: opts.columns,
+            state: opts.state,
+            division: opts.division,
+            queue: opts.queue,
+            group: opts.group,
+            keysPath: at(opts.keys as string | undefined),
+            force: opts.force,
+          });
+      });
     });
 
   program

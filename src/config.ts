@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
-import { z } from 'zod';
 import { ConfigError, fileSystemError, ValidationError } from './errors.js';
 import { checkTrustedFile } from './fsutil.js';
 import { platformRegionHosts } from './genesys/client.js';
@@ -53,18 +52,6 @@ const VARIABLES = [
   'GENESYS_TOKENS',
 ] as const;
 
-const nonEmpty = z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined), z.string());
-
-const tokensSchema = z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(1).max(MAX_TOKENS));
-
-/** What a usable configuration has: both credentials, and at least one of a region and a base URL. */
-const connectionSchema = z.object({
-  GENESYS_CLIENT_ID: nonEmpty,
-  GENESYS_CLIENT_SECRET: nonEmpty,
-  GENESYS_REGION: nonEmpty.optional(),
-  GENESYS_BASE_URL: nonEmpty.optional(),
-});
-
 /**
  * Decides the credentials and the one target, once. Each setting is taken from the command line, else the process
  * environment, else the dotenv file (`--env-file`, or ./.env when there is one). The dotenv file is parsed into a map
@@ -106,14 +93,10 @@ export function loadConnectionConfig(
   const region = pick('GENESYS_REGION', { value: flags.region, name: '--region' });
   const baseUrl = pick('GENESYS_BASE_URL', { value: flags.baseUrl, name: '--base-url' });
 
-  const checked = connectionSchema.safeParse({
-    GENESYS_CLIENT_ID: clientId?.value,
-    GENESYS_CLIENT_SECRET: clientSecret?.value,
-    GENESYS_REGION: region?.value,
-    GENESYS_BASE_URL: baseUrl?.value,
-  });
-  if (!checked.success) {
-    const missing = [...new Set(checked.error.issues.map((i) => String(i.path[0])))];
+  // Checked by hand, not with zod, which would be loaded by every command before its first request (issue #12).
+  // A usable configuration has both credentials (`pick` gives only non-blank values), and a region or a base URL.
+  const missing = [...(clientId ? [] : ['GENESYS_CLIENT_ID']), ...(clientSecret ? [] : ['GENESYS_CLIENT_SECRET'])];
+  if (missing.length > 0) {
     throw new ConfigError(
       `Missing ${missing.join(' and ')}: set ${missing.length > 1 ? 'them' : 'it'} in the environment or in a .env file ` +
         '(see .env.example). Use the id and secret of a Client Credentials OAuth client.',
@@ -162,8 +145,8 @@ export function loadConnectionConfig(
 /** The number of tokens, 1 when unset; anything but a whole number from 1 to MAX_TOKENS is a usage error. */
 function tokenCount(setting: Setting | undefined): number {
   if (!setting) return 1;
-  const parsed = tokensSchema.safeParse(setting.value);
-  if (parsed.success) return parsed.data;
+  const n = Number(setting.value);
+  if (/^\d+$/.test(setting.value) && n >= 1 && n <= MAX_TOKENS) return n;
   const from = setting.level === 'flag' ? '--tokens' : setting.from;
   throw new ValidationError(
     `Invalid number of tokens ${JSON.stringify(setting.value)} (${from}): give a whole number from 1 to ${MAX_TOKENS}. ` +

@@ -1,13 +1,15 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { parse } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify/sync';
+import type { parse as Parse } from 'csv-parse/sync';
+import type { stringify as Stringify } from 'csv-stringify/sync';
 import { wantsColor } from './colors.js';
-import { startEmulator } from './emulator/index.js';
 import type { ExitCodeValue } from './errors.js';
-import { listRuns } from './run/folder.js';
+
+// Every command of the CLI builds this one's options; only `demo` itself loads the emulator, the run folder and the
+// CSV libraries (issue #12, start-up), when it runs.
 
 export const DEMO_MAX_USERS = 100_000;
 
@@ -30,6 +32,9 @@ export const DEMO_COLUMNS = 'id,email,name,title,department,manager,phone.mobile
  * update skips them).
  */
 export function editExport(csv: string): { csv: string; summary: string } {
+  const require = createRequire(import.meta.url);
+  const { parse } = require('csv-parse/sync') as { parse: typeof Parse };
+  const { stringify } = require('csv-stringify/sync') as { stringify: typeof Stringify };
   const rows = parse(csv, { bom: true, columns: true, skip_empty_lines: true }) as Record<string, string>[];
   const columns = csv
     .replace(/^\ufeff/, '')
@@ -73,6 +78,10 @@ export function demoCommand(
         const finish = (code: number) => {
           done(code as ExitCodeValue);
         };
+        const [{ startEmulator }, { listRuns }] = await Promise.all([
+          import('./emulator/index.js'),
+          import('./run/folder.js'),
+        ]);
         const emulator = await startEmulator({
           users: opts.users,
           seed: 7,

@@ -126,14 +126,20 @@ interface ParseState {
   delimiter: Delimiter;
 }
 
-/**
- * csv-parse's CommonJS build: one file, where its ES module build is nine, and Node's ES module loader pays for each
- * at start-up (issue #12). The same package and version, so the same parser.
- */
-const { CsvError, parse } = createRequire(import.meta.url)('csv-parse') as {
+interface CsvParse {
   CsvError: typeof CsvErrorClass;
   parse: typeof Parse;
-};
+}
+let csvParse: CsvParse | undefined;
+/**
+ * csv-parse's CommonJS build: one file, where its ES module build is nine, and Node's ES module loader pays for each
+ * at start-up (issue #12). The same package and version, so the same parser. Loaded on the first CSV read: a JSON
+ * input, or a command that reads none, never needs it.
+ */
+function loadCsvParse(): CsvParse {
+  csvParse ??= createRequire(import.meta.url)('csv-parse') as CsvParse;
+  return csvParse;
+}
 
 function describeCsvError(err: CsvErrorClass, name: string, state: ParseState): string {
   const raw = typeof err.raw === 'string' ? err.raw : '';
@@ -277,6 +283,7 @@ export async function readCsv(text: AsyncIterable<string>, name: string): Promis
     return { kind: 'data', fields: record, line, rowNumber: state.rows };
   };
 
+  const { CsvError, parse } = loadCsvParse();
   const parser = parse({
     bom: true,
     delimiter,

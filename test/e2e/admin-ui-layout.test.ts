@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GenesysUser } from '../../src/genesys/types.js';
-import { OutputDocument } from '../../src/run/document.js';
+import { OutputDocument } from '../../src/run/document-schema.js';
 import { ROOT } from './harness.js';
 import { csv, expectNoWrites, messages, writeInput } from './helpers.js';
 import {

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OutputDocument, outputJsonSchema } from '../../src/run/document.js';
+import { OutputDocument, outputJsonSchema } from '../../src/run/document-schema.js';
 import { ROOT, type Sandbox, sandbox } from './harness.js';
 import { csv, expectNoWrites, patchRequests, readJsonlReport, writeInput } from './helpers.js';
 import { spawnCli, waitFor } from './resilience/helpers.js';

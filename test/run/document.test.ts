@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { documentRow, OutputDocument, refusedHead, writeDocument } from '../../src/run/document.js';
+import { documentRow, refusedHead, writeDocument } from '../../src/run/document.js';
+import { OutputDocument } from '../../src/run/document-schema.js';
 
 async function written(head: Parameters<typeof writeDocument>[1], rows: Parameters<typeof writeDocument>[2]) {
   const out = new PassThrough();
