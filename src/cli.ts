@@ -415,8 +415,8 @@ export async function main(
     .option('--state-dir <dir>', 'where run journals are kept', '.genesys-bulk')
     .option('--json', 'print JSON', false)
     .action(async (opts: { stateDir: string; json: boolean }) => {
-      const { listRuns } = await import('./run/folder.js');
-      const runs = await listRuns(at(opts.stateDir));
+      const { listRunFolders } = await import('./run/folder.js');
+      const runs = await listRunFolders(at(opts.stateDir));
       if (opts.json) {
         io.stdout.write(`${JSON.stringify(runs)}\n`);
         return;

@@ -9,6 +9,8 @@ import { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { type ConnectionConfig, loadConnectionConfig } from './config.js';
 import { ValidationError } from './errors.js';
+import { type ExportCalls, type ExportState, runExport } from './export/run.js';
+import type { ExportFormat } from './export/sink.js';
 import { readInput } from './input/read.js';
 import type { InputFormat, ParsedInput } from './input/types.js';
 import { createLogger } from './log.js';
@@ -24,6 +26,8 @@ export type { ConnectionConfig } from './config.js';
 export type { EmulatorOptions, RunningEmulator } from './emulator/index.js';
 export { startEmulator } from './emulator/index.js';
 export { ConfigError, ExitCode, type ExitCodeValue, GenesysBulkError, ValidationError } from './errors.js';
+export type { ExportCalls, ExportState } from './export/run.js';
+export type { ExportFormat } from './export/sink.js';
 export type { InputFormat, InputProblem, InputRow, InvalidRow, ParsedInput } from './input/types.js';
 export type { ReportRecord } from './report.js';
 export type { UpdateResult, UpdateSummary } from './run/summary.js';
@@ -41,20 +45,26 @@ export interface Connection {
   tokens?: number;
 }
 
-export interface RunOptions {
+/** What every call that reaches the platform takes. */
+export interface ConnectOptions {
   connection?: Connection;
   /** Settings read when `connection` is not given (default `process.env`). */
   env?: NodeJS.ProcessEnv;
-  /** Where relative paths (input, state folder, report, ./.env) are resolved (default `process.cwd()`). */
+  /** Where relative paths (input, output, state folder, report, ./.env) are resolved (default `process.cwd()`). */
   cwd?: string;
-  /** Where run folders are kept (default `.genesys-bulk` in `cwd`). */
-  stateDir?: string;
-  /** A per-row report, `.csv` or `.jsonl`. */
-  reportPath?: string;
   /** Upper bound on requests in flight (default 16 per token). */
   maxConcurrency?: number;
   /** A pino logger; default silent. */
   logger?: Logger;
+  /** Aborting it stops the work as Ctrl-C does (an export's half-written file is removed). */
+  signal?: AbortSignal;
+}
+
+export interface RunOptions extends ConnectOptions {
+  /** Where run folders are kept (default `.genesys-bulk` in `cwd`). */
+  stateDir?: string;
+  /** A per-row report, `.csv` or `.jsonl`. */
+  reportPath?: string;
   /** Receives the plan as text (what the CLI prints); default nowhere. */
   planOutput?: NodeJS.WritableStream;
   /** Apply without asking. */
@@ -90,7 +100,7 @@ const nowhere = () =>
     },
   });
 
-function connectionOf(options: RunOptions, cwd: string): ConnectionConfig {
+function connectionOf(options: ConnectOptions, cwd: string): ConnectionConfig {
   if (!options.connection) return loadConnectionConfig({}, options.env ?? process.env, cwd);
   const c = options.connection;
   return loadConnectionConfig(
@@ -98,6 +108,19 @@ function connectionOf(options: RunOptions, cwd: string): ConnectionConfig {
     { GENESYS_CLIENT_ID: c.clientId, GENESYS_CLIENT_SECRET: c.clientSecret },
     cwd,
   );
+}
+
+/** What every command takes alike: the connection, the pool's bound, a quiet log and no progress bar. */
+function quietBase(options: ConnectOptions) {
+  const connection = connectionOf(options, options.cwd ?? process.cwd());
+  return {
+    connection,
+    maxConcurrency: options.maxConcurrency ?? 16 * connection.tokens,
+    log: options.logger ?? createLogger({ level: 'silent', destination: nowhere() }),
+    stderr: nowhere(),
+    progress: createProgress(process.stderr, false),
+    stopSignal: options.signal,
+  };
 }
 
 function commandOptions(options: RunOptions, dryRun: boolean): CommandOptions {
@@ -108,20 +131,14 @@ function commandOptions(options: RunOptions, dryRun: boolean): CommandOptions {
     openTerminal: () =>
       confirm ? { ask: async (question) => (await confirm(question)) === true, close() {} } : undefined,
   };
-  const connection = connectionOf(options, cwd);
   return {
-    connection,
+    ...quietBase(options),
     dryRun,
     json: false,
     reportPath: options.reportPath === undefined ? undefined : resolve(cwd, options.reportPath),
     stateDir: resolve(cwd, options.stateDir ?? '.genesys-bulk'),
-    maxConcurrency: options.maxConcurrency ?? 16 * connection.tokens,
-    log: options.logger ?? createLogger({ level: 'silent', destination: nowhere() }),
     stdout: options.planOutput ?? nowhere(),
-    stderr: nowhere(),
-    progress: createProgress(process.stderr, false),
     consent,
-    stopSignal: options.signal,
   };
 }
 
@@ -178,4 +195,71 @@ export function readInputFile(
   options: { format?: InputFormat; cwd?: string } = {},
 ): Promise<ParsedInput> {
   return readInput({ path: resolve(options.cwd ?? process.cwd(), path), format: options.format });
+}
+
+/** The CLI's `export` options. */
+export interface ExportOptions extends ConnectOptions {
+  /** Default: from the file's extension (`.csv`, `.json`, `.jsonl`); JSON Lines to a stream. */
+  format?: ExportFormat;
+  /** Which columns, among those `update` reads; must include `id` or `email`. Default: all of them. */
+  columns?: readonly string[];
+  /** Which users by state (default `any`). */
+  state?: ExportState;
+  /** Only the users in the division of this name. */
+  division?: string;
+  /** Only the members of the queue of this name. */
+  queue?: string;
+  /** Only the members of the group of this name. */
+  group?: string;
+  /** Only the users a file's `id` or `email` column names (CSV, JSON or JSON Lines). */
+  keysPath?: string;
+  /** Replace the output file if it exists (default: refuse). */
+  force?: boolean;
+}
+
+export interface ExportSummary {
+  format: ExportFormat;
+  /** Users written, one row each. */
+  rows: number;
+  /** API calls made, by what they were for. */
+  calls: ExportCalls;
+  /** Cells left blank because the notation cannot carry their value (logged as warnings). */
+  blanked: number;
+  /** Cells written with a leading `'` because a spreadsheet would read them as a formula. */
+  neutralised: number;
+}
+
+/**
+ * The current users in the columns `update` reads: the CLI's `export`. `to` is a file path (created owner-only; an
+ * existing file is refused unless `force`) or a writable stream, which is written but not ended. An unedited export
+ * given to `planUpdate` plans no change.
+ */
+export async function exportUsers(
+  to: string | NodeJS.WritableStream,
+  options: ExportOptions = {},
+): Promise<ExportSummary> {
+  const cwd = options.cwd ?? process.cwd();
+  const path = typeof to === 'string' ? resolve(cwd, to) : undefined;
+  if (options.columns?.some((c) => c.includes(',')))
+    throw new ValidationError('columns: give each column name as its own item, without commas.');
+  const result = await runExport({
+    ...quietBase(options),
+    path,
+    stdout: typeof to === 'string' ? nowhere() : to,
+    format: options.format,
+    columns: options.columns?.join(','),
+    state: options.state ?? 'any',
+    division: options.division,
+    queue: options.queue,
+    group: options.group,
+    keysPath: options.keysPath === undefined ? undefined : resolve(cwd, options.keysPath),
+    force: options.force === true,
+  });
+  return {
+    format: result.format,
+    rows: result.users,
+    calls: result.calls,
+    blanked: result.blanked,
+    neutralised: result.neutralised,
+  };
 }

@@ -1,10 +1,12 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   applyUpdate,
   type Connection,
+  exportUsers,
   planUpdate,
   type RunningEmulator,
   readInputFile,
@@ -81,5 +83,45 @@ describe('library API', () => {
     const errors = parsed.problems.filter((p) => p.severity === 'error');
     expect(errors.length).toBe(1);
     expect(errors[0]!.message).toMatch(/row 1/);
+  });
+
+  it('exports to a file that an update plans no change from, and to a stream with the CLI filters', async () => {
+    const { emulator, dir, connection } = await setUp();
+    const live = emulator.users().filter((u) => u.state !== 'deleted');
+    const summary = await exportUsers('users.csv', { connection, cwd: dir });
+    expect(summary.format).toBe('csv');
+    expect(summary.rows).toBe(live.length);
+    expect(summary.calls.userPages).toBe(1);
+    expect(summary.calls.grants).toBe(live.length);
+    expect((await stat(join(dir, 'users.csv'))).mode & 0o777).toBe(0o600);
+    await expect(exportUsers('users.csv', { connection, cwd: dir })).rejects.toThrow(/already exists/);
+
+    const plan = await planUpdate({ path: 'users.csv' }, { connection, cwd: dir });
+    expect(plan.summary.planned).toBe(0);
+    expect(plan.summary.unchanged).toBe(live.length);
+    expect(plan.records.every((r) => r.status === 'unchanged')).toBe(true);
+
+    const active = live.filter((u) => u.state === 'active');
+    expect(active.length).toBeLessThan(live.length);
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d) => {
+      text += String(d);
+    });
+    const streamed = await exportUsers(out, { connection, cwd: dir, columns: ['id', 'title'], state: 'active' });
+    expect(streamed.format).toBe('jsonl');
+    expect(streamed.calls.grants).toBe(0);
+    const rows = text
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, string>);
+    expect(rows.map((r) => r.id).sort()).toEqual(active.map((u) => u.id).sort());
+    expect(Object.keys(rows[0]!)).toEqual(['id', 'title']);
+    expect(streamed.rows).toBe(active.length);
+
+    await writeFile(join(dir, 'keys.csv'), `email\n${active[0]!.email}\n`);
+    const one = await exportUsers('one.json', { connection, cwd: dir, keysPath: 'keys.csv', columns: ['email'] });
+    expect(one.rows).toBe(1);
+    expect(JSON.parse(await readFile(join(dir, 'one.json'), 'utf8'))).toEqual([{ email: active[0]!.email }]);
   });
 });

@@ -67,6 +67,7 @@ export interface ExportCalls {
 
 export interface ExportResult {
   exitCode: ExitCodeValue;
+  format: ExportFormat;
   users: number;
   calls: ExportCalls;
   /** Cells left blank because the notation cannot carry their value. */
@@ -397,7 +398,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   const where = opts.path === undefined || opts.path === '-' ? 'stdout' : JSON.stringify(escapeControls(opts.path));
   const spent = Object.values(calls).reduce((a, b) => a + b, 0);
   log.info({ users, calls, format }, `Exported ${users} users to ${where} in ${spent} calls`);
-  return { exitCode: ExitCode.Ok, users, calls, blanked, neutralised: sink.neutralised };
+  return { exitCode: ExitCode.Ok, format, users, calls, blanked, neutralised: sink.neutralised };
 }
 
 /** A listed user with the expansions asked for, when the platform gave them. */

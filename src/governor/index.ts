@@ -1,6 +1,5 @@
 export { type Clock, systemClock } from './clock.js';
 export { createGovernor } from './governor.js';
-export type { LaneStats, TokenLanes } from './lanes.js';
 export type {
   ExecuteResult,
   GiveUpReason,
@@ -8,7 +7,9 @@ export type {
   GovernorEvent,
   GovernorOptions,
   GovernorStats,
+  LaneStats,
   RateSource,
   RetryBudgetOptions,
+  TokenLanes,
 } from './types.js';
 export { GovernorStoppedError } from './types.js';

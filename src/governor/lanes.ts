@@ -17,30 +17,10 @@ import { type Permit, RateModel } from './model.js';
 import type { ResolvedOptions } from './options.js';
 import { type Discovery, discoveryRate, MEASURE_SPAN_MS, measuredRate, slotFor, throttled } from './pacing.js';
 import { fullJitterDelay } from './retry.js';
-import type { GovernorEvent } from './types.js';
+import type { GovernorEvent, LaneStats, TokenLanes } from './types.js';
 
 /** The per-token 429 code: any other code on a 429 is a limit above the token. */
 export const PER_TOKEN_429_CODE = 'too.many.requests.retry.after';
-
-/** What the governor needs of several tokens; the SDK adapter provides it (src/genesys/tokens.ts). */
-export interface TokenLanes {
-  /** Lanes, numbered 0..count-1, each already holding a token. */
-  count: number;
-  /** Logs lane `lane` in again; its calls must use the new token once this resolves ok. */
-  reauthenticate(lane: number): Promise<ApiOutcome<unknown>>;
-  /** When lane `lane`'s token expires, in `clock.now()` terms. */
-  tokenExpiresAt(lane: number): number | undefined;
-  /** Runs one attempt on lane `lane`'s token. */
-  run<T>(lane: number, attempt: () => Promise<T>): Promise<T>;
-}
-
-export interface LaneStats {
-  lane: number;
-  requests: number;
-  rateLimited: number;
-  requestsPerSecond: number;
-  inFlight: number;
-}
 
 /** Without headers to say how long a window is, 429s this close together count as one window's. */
 const DEFAULT_WINDOW_MS = 60_000;

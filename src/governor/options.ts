@@ -1,7 +1,6 @@
 import type { ApiOutcome } from '../genesys/types.js';
 import { type Clock, systemClock } from './clock.js';
-import type { TokenLanes } from './lanes.js';
-import type { GovernorEvent, GovernorOptions, RetryBudgetOptions } from './types.js';
+import type { GovernorEvent, GovernorOptions, RetryBudgetOptions, TokenLanes } from './types.js';
 
 export interface ResolvedOptions {
   clock: Clock;

@@ -1,12 +1,31 @@
 import type { ApiCall, ApiFailure, ApiOutcome, ErrorKind } from '../genesys/types.js';
 import type { Clock } from './clock.js';
-import type { LaneStats, TokenLanes } from './lanes.js';
 
 export interface RetryBudgetOptions {
   /** Tokens each successful response deposits; a retry costs one. 0.1 keeps retries to about 10% of requests. */
   ratio: number;
   /** Tokens at the start, so a short run can still retry a few times. The bank holds at most ten times this. */
   minRetries: number;
+}
+
+/** What the governor needs of several tokens (lanes.ts); the SDK adapter provides it (src/genesys/tokens.ts). */
+export interface TokenLanes {
+  /** Lanes, numbered 0..count-1, each already holding a token. */
+  count: number;
+  /** Logs lane `lane` in again; its calls must use the new token once this resolves ok. */
+  reauthenticate(lane: number): Promise<ApiOutcome<unknown>>;
+  /** When lane `lane`'s token expires, in `clock.now()` terms. */
+  tokenExpiresAt(lane: number): number | undefined;
+  /** Runs one attempt on lane `lane`'s token. */
+  run<T>(lane: number, attempt: () => Promise<T>): Promise<T>;
+}
+
+export interface LaneStats {
+  lane: number;
+  requests: number;
+  rateLimited: number;
+  requestsPerSecond: number;
+  inFlight: number;
 }
 
 export interface GovernorOptions {

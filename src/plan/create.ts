@@ -7,9 +7,10 @@ import type { CreateUserBody, GenesysUser } from '../genesys/types.js';
 import type { InputRow, ManagerRef } from '../input/index.js';
 import type { RoutingResolvers } from './catalogue.js';
 import { isRowProblem, PlanError } from './errors.js';
+import type { FieldDiff } from './fields.js';
 import type { PlannedRow } from './plan.js';
 import { type CurrentRouting, planRouting, type RoutingPlan } from './routing.js';
-import { type FieldDiff, planUserChange } from './user-change.js';
+import { planUserChange } from './user-change.js';
 
 /** What creating one row's user takes: saved with the run, so that a resume creates (or finds) the same user. */
 export interface CreateSpec {

@@ -3,6 +3,14 @@ import type { PhoneType } from '../input/index.js';
 import { EXTENSION_MARK } from '../input/lists.js';
 import { PlanError } from './errors.js';
 
+/** One field's value before and after, as the plan shows it (profile and routing fields alike). */
+export interface FieldDiff {
+  /** e.g. `title`, `employerInfo.employeeId`, `phone.mobile`, `manager` (a user id), `state`, `skill:Billing`. */
+  field: string;
+  before: string | null;
+  after: string | null;
+}
+
 export const TEXT_FIELDS = ['name', 'email', 'title', 'department', 'preferredName'] as const;
 export type TextField = (typeof TEXT_FIELDS)[number];
 /** The platform rejects a user without these. */

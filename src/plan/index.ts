@@ -7,7 +7,7 @@ export {
   UnresolvedManagerError,
   UnresolvedRoutingNameError,
 } from './errors.js';
-export { FIELD_ORDER, readField, sameValue } from './fields.js';
+export { FIELD_ORDER, type FieldDiff, readField, sameValue } from './fields.js';
 export {
   decodePlan,
   type EncodedPlan,
@@ -66,7 +66,6 @@ export {
 } from './routing-needs.js';
 export {
   beforeValues,
-  type FieldDiff,
   inverseChanges,
   type PlanContext,
   planUserChange,

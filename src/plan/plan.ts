@@ -1,9 +1,10 @@
 import type { GenesysUser, UserPatch } from '../genesys/types.js';
 import type { InputRow, InvalidRow, ManagerRef, ProfileChanges, RowKey } from '../input/index.js';
 import { isRowProblem } from './errors.js';
+import type { FieldDiff } from './fields.js';
 import type { LocationContext } from './profile-lists.js';
 import type { RoutingPlan } from './routing.js';
-import { type FieldDiff, planUserChange } from './user-change.js';
+import { planUserChange } from './user-change.js';
 
 /** `create`: a user to create (update --create); `delete`: a user a rollback deletes (one its run created). */
 export type PlannedStatus = 'change' | 'unchanged' | 'not_found' | 'invalid' | 'create' | 'delete';

@@ -5,8 +5,7 @@
 import type { GenesysUser, UserLocation, UserPatch } from '../genesys/types.js';
 import type { ListChange, ProfileChanges } from '../input/index.js';
 import { PlanError } from './errors.js';
-import { autoAnswerValue, LIST_FIELDS, type LocationNames, listValue, readList } from './fields.js';
-import type { FieldDiff } from './user-change.js';
+import { autoAnswerValue, type FieldDiff, LIST_FIELDS, type LocationNames, listValue, readList } from './fields.js';
 
 export interface LocationContext extends LocationNames {
   /** The id of a location name (matched case-insensitively); the runner resolves every name before planning. */

@@ -3,9 +3,9 @@
  * moves grouped across users.
  */
 import { type MembershipKind, membershipOf } from '../input/index.js';
+import type { FieldDiff } from './fields.js';
 import { chunk } from './read-strategy.js';
 import type { RoutingPlan, UserRoutingWrite } from './routing.js';
-import type { FieldDiff } from './user-change.js';
 
 /** `POST /api/v2/authorization/divisions/{id}/objects/USER`: users per call. */
 export const DIVISION_MOVES_PER_CALL = 50;

@@ -14,7 +14,7 @@ import {
 } from '../input/index.js';
 import type { RoutingResolvers } from './catalogue.js';
 import { PlanError } from './errors.js';
-import type { FieldDiff } from './user-change.js';
+import type { FieldDiff } from './fields.js';
 
 /** Diff values: a membership and a grant have no value beyond being there. */
 export const MEMBER = 'member';

@@ -12,9 +12,9 @@ import {
 } from '../input/index.js';
 import type { RoutingResolvers } from './catalogue.js';
 import { PlanError, UnresolvedRoutingNameError } from './errors.js';
+import type { FieldDiff } from './fields.js';
 import { chunk } from './read-strategy.js';
 import { type CurrentRouting, fieldName, GRANTED, MEMBER, sameProficiency, showProficiency } from './routing-fields.js';
-import type { FieldDiff } from './user-change.js';
 
 export type { CurrentRouting } from './routing-fields.js';
 

@@ -7,6 +7,7 @@ import {
   desiredPhone,
   EMPLOYER_FIELDS,
   EXTENSION_PREFIX,
+  type FieldDiff,
   isPhoneOfType,
   type LocationNames,
   normText,
@@ -18,13 +19,6 @@ import {
   TEXT_FIELDS,
 } from './fields.js';
 import { type LocationContext, planProfileExtras } from './profile-lists.js';
-
-export interface FieldDiff {
-  /** e.g. `title`, `employerInfo.employeeId`, `phone.mobile`, `manager` (a user id), `state`. */
-  field: string;
-  before: string | null;
-  after: string | null;
-}
 
 export interface UserChangePlan {
   /** Empty when the user already has every value the row asks for. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CHANGE_KINDS } from '../plan/kinds.js';
-import { OUTPUT_SCHEMA_VERSION, ROW_STATUSES } from './document.js';
+import { OUTPUT_SCHEMA_VERSION, ROW_STATUSES } from './document-version.js';
 
 /**
  * The schema of the `--json` document (document.ts writes it): for its JSON Schema, docs/output.schema.json

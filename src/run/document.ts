@@ -5,30 +5,14 @@ import { noChanges } from '../plan/kinds.js';
 import type { ReportRecord } from '../report.js';
 import { safeJson } from '../text.js';
 import type { DocumentProblem, DocumentRow, InputLayout, OutputDocument, SummaryCounts } from './document-schema.js';
+import { OUTPUT_SCHEMA_VERSION } from './document-version.js';
 
 /**
  * The one document `--json` prints on stdout, for every command that plans or writes (update, rollback, resume;
  * dry run or not) and for a run refused before it started (invalid input, usage, configuration). Its schema is in
  * document-schema.ts; its JSON Schema, docs/output.schema.json, is generated from it (`npm run schema`), and a test
- * fails when the two differ. A change that removes or renames a key, or narrows a value, needs a new `schemaVersion`; adding a key,
- * a status or a problem code does not.
+ * fails when the two differ.
  */
-export const OUTPUT_SCHEMA_VERSION = 1;
-
-export const ROW_STATUSES = [
-  'planned',
-  'updated',
-  'unchanged',
-  'not_found',
-  'invalid',
-  'failed',
-  'skipped',
-  'to_create',
-  'created',
-  'to_delete',
-  'deleted',
-] as const;
-
 export type { DocumentProblem, DocumentRow, InputLayout, OutputDocument };
 
 const documented = new WeakSet<object>();

@@ -3,10 +3,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, ValidationError } from '../errors.js';
 import { assertRunFolder, ensurePrivateDir, writePrivateFileAtomic } from '../fsutil.js';
-import { PLAN_SCHEMA_VERSION, type Plan } from '../plan/index.js';
-import type { ReportRecord } from '../report.js';
-import type { SavedLifecycle } from './lifecycle-journal.js';
-import type { Catalogue } from './routing.js';
+import { PLAN_SCHEMA_VERSION } from '../plan/index.js';
+import type { SavedPlan } from './saved-plan.js';
 import { type SavedPlanV1, upgradeSavedPlan } from './saved-plan-v1.js';
 
 /**
@@ -50,33 +48,6 @@ export interface RunTarget {
   clientId: string;
 }
 
-/**
- * What a run folder's plan.json holds: enough to resume without the input file. Each row holds its profile part,
- * its routing part and what it asked for (`changes`, on every row that had a user). `plan.schemaVersion` is
- * PLAN_SCHEMA_VERSION; a version 1 file (the routing parts and the requests in maps beside the rows) is converted as
- * it is read (saved-plan-v1.ts).
- */
-export interface SavedPlan {
-  plan: Plan;
-  /** Manager references resolved at plan time: `id:<uuid>` or `email:<address>` → user id. */
-  managers: Record<string, string>;
-  /** Rows that need no work (repeats, key-only rows): in the report, never written. */
-  skipped?: ReportRecord[];
-  /** Present when rows have routing columns. */
-  routing?: SavedRouting;
-  /** Users to create (update --create) or delete (a rollback of a run that created some). */
-  lifecycle?: SavedLifecycle;
-  /** The locations catalogue's names by id, when rows have a `locations` column: a resume and a rollback use them. */
-  locations?: Record<string, string>;
-}
-
-export interface SavedRouting {
-  /** The catalogues the names were resolved against; a resume and a rollback resolve against them again. */
-  catalogue: Catalogue;
-  /** A rollback restores users who had no role: see PlanRoutingOptions. */
-  allowNoRoles?: boolean;
-}
-
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${stamp}-${randomBytes(3).toString('hex')}`;
@@ -107,22 +78,43 @@ export async function writeRunMeta(dir: string, meta: RunMeta): Promise<void> {
   );
 }
 
-export async function readRunMeta(dir: string): Promise<RunMeta> {
-  let meta: RunMeta;
+type MetaRead =
+  | { meta: RunMeta }
+  | { missing: string }
+  | { corrupt: string }
+  | { version: unknown; createdAt?: string };
+
+async function tryRunMeta(dir: string): Promise<MetaRead> {
+  let text: string;
   try {
-    meta = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as RunMeta;
+    text = await readFile(join(dir, 'run.json'), 'utf8');
   } catch (err) {
-    throw new ValidationError(
-      `No run at ${dir} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}); see \`genesys-bulk runs\`.`,
-    );
+    return { missing: (err as NodeJS.ErrnoException).code ?? 'unreadable' };
   }
-  if (meta.schemaVersion !== RUN_SCHEMA_VERSION) {
-    throw new ValidationError(
-      `${join(dir, 'run.json')} has schema version ${JSON.stringify(meta.schemaVersion)}; this version of genesys-bulk ` +
-        `reads version ${RUN_SCHEMA_VERSION} only. Use the version that made the run.`,
-    );
+  let meta: unknown;
+  try {
+    meta = JSON.parse(text);
+  } catch {
+    return { corrupt: 'not JSON' };
   }
-  return meta;
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return { corrupt: 'not a JSON object' };
+  const { schemaVersion: version, createdAt } = meta as { schemaVersion?: unknown; createdAt?: unknown };
+  if (version !== RUN_SCHEMA_VERSION) return typeof createdAt === 'string' ? { version, createdAt } : { version };
+  return { meta: meta as RunMeta };
+}
+
+const versionText = (version: unknown) => JSON.stringify(version ?? null);
+
+export async function readRunMeta(dir: string): Promise<RunMeta> {
+  const read = await tryRunMeta(dir);
+  if ('meta' in read) return read.meta;
+  if ('missing' in read) throw new ValidationError(`No run at ${dir} (${read.missing}); see \`genesys-bulk runs\`.`);
+  if ('corrupt' in read)
+    throw new ValidationError(`${join(dir, 'run.json')} is ${read.corrupt}; the run cannot be read from it.`);
+  throw new ValidationError(
+    `${join(dir, 'run.json')} has schema version ${versionText(read.version)}; this version of genesys-bulk ` +
+      `reads version ${RUN_SCHEMA_VERSION} only. Use the version that made the run.`,
+  );
 }
 
 export async function readSavedPlan(dir: string): Promise<SavedPlan> {
@@ -176,7 +168,29 @@ export function checkSameTarget(meta: RunMeta, target: RunTarget, what: string):
   );
 }
 
-export async function listRuns(stateDir: string): Promise<RunMeta[]> {
+/** A run folder this version cannot read (another schema version, a damaged run.json): listed, never acted on. */
+export interface UnreadableRun {
+  runId: string;
+  status: 'unreadable';
+  /** Why, e.g. `run.json has schema version 2; this version reads 1`. */
+  problem: string;
+  /** As its run.json says, when it says. */
+  createdAt?: string;
+}
+
+export type ListedRun = RunMeta | UnreadableRun;
+
+export const isReadable = (r: ListedRun): r is RunMeta => r.status !== 'unreadable';
+
+/** When a run began, as its run.json says; else the UTC time its id was made at. */
+function startedAt(r: ListedRun): string {
+  if (r.createdAt !== undefined) return r.createdAt;
+  const [, d, t] = /^(\d{8})-(\d{6})/.exec(r.runId) ?? [];
+  return `${d!.slice(0, 4)}-${d!.slice(4, 6)}-${d!.slice(6)}T${t!.slice(0, 2)}:${t!.slice(2, 4)}:${t!.slice(4)}.000Z`;
+}
+
+/** Every run folder in the state directory, oldest first, those this version cannot read among them. */
+export async function listRunFolders(stateDir: string): Promise<ListedRun[]> {
   let names: string[];
   try {
     names = await readdir(join(stateDir, 'runs'));
@@ -184,14 +198,27 @@ export async function listRuns(stateDir: string): Promise<RunMeta[]> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-  const metas: RunMeta[] = [];
+  const runs: ListedRun[] = [];
   for (const name of names.filter((n) => RUN_ID.test(n)).sort()) {
-    try {
-      metas.push(await readRunMeta(join(stateDir, 'runs', name)));
-    } catch {
-      // A folder whose run.json was never written (killed at creation) is not a run.
-    }
+    const read = await tryRunMeta(join(stateDir, 'runs', name));
+    // A folder whose run.json was never written (killed at creation) is not a run.
+    if ('missing' in read) continue;
+    if ('meta' in read) runs.push(read.meta);
+    else if ('corrupt' in read)
+      runs.push({ runId: name, status: 'unreadable', problem: `run.json is ${read.corrupt}` });
+    else
+      runs.push({
+        runId: name,
+        status: 'unreadable',
+        problem: `run.json has schema version ${versionText(read.version)}; this version reads ${RUN_SCHEMA_VERSION}`,
+        ...(read.createdAt !== undefined ? { createdAt: read.createdAt } : {}),
+      });
   }
   // Ids within one second sort by their random tail; the creation time (ms) keeps runs in the order they began.
-  return metas.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.runId.localeCompare(b.runId));
+  return runs.sort((a, b) => startedAt(a).localeCompare(startedAt(b)) || a.runId.localeCompare(b.runId));
+}
+
+/** The runs this version can read, oldest first. */
+export async function listRuns(stateDir: string): Promise<RunMeta[]> {
+  return (await listRunFolders(stateDir)).filter(isReadable);
 }

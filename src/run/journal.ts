@@ -98,6 +98,21 @@ export const JOURNAL_FILE = 'journal.jsonl';
 export const ROUTING_JOURNAL_FILE = 'routing.jsonl';
 
 /**
+ * Every journal's first line names the version of its records: `{"t":"header","schemaVersion":1}`. Journals written
+ * before the header existed have none, and are version 1. A reader refuses another version, and a record of a kind
+ * it does not know: a newer genesys-bulk wrote them, and acting on part of a journal could write something twice.
+ */
+export const JOURNAL_SCHEMA_VERSION = 1;
+const HEADER = `${JSON.stringify({ t: 'header', schemaVersion: JOURNAL_SCHEMA_VERSION })}\n`;
+
+const JOURNAL_KINDS: ReadonlySet<string> = new Set<JournalRecord['t']>(['intent', 'outcome']);
+const ROUTING_JOURNAL_KINDS: ReadonlySet<string> = new Set<RoutingJournalRecord['t']>([
+  'call',
+  'call-outcome',
+  'routed',
+]);
+
+/**
  * Appends journal records with group commit: records handed in while a write is under way go out together in
  * the next write, followed by one fsync. `append` resolves once its record is on disk, which is what an intent
  * needs before its PATCH may be sent; outcomes need not wait.
@@ -120,6 +135,10 @@ export class Journal<R = JournalRecord> {
     await dropTornTail(path);
     const handle = await open(path, 'a', PRIVATE_FILE_MODE);
     await handle.chmod(PRIVATE_FILE_MODE);
+    if ((await handle.stat()).size === 0) {
+      await handle.appendFile(HEADER);
+      await handle.datasync();
+    }
     const journal = new Journal<R>(path, handle);
     // A second Ctrl-C exits at once through process.exit: what is pending still reaches the disk.
     process.once('exit', journal.onExit);
@@ -202,20 +221,16 @@ async function dropTornTail(path: string): Promise<void> {
 
 /** Reads a journal; a torn last line (the process was killed mid-write) is ignored, any other bad line is an error. */
 export function readJournal(dir: string): Promise<JournalRecord[]> {
-  return readRecords<JournalRecord>(join(dir, JOURNAL_FILE));
+  return readRecordsOf<JournalRecord>(join(dir, JOURNAL_FILE), JOURNAL_KINDS);
 }
 
 /** Reads the routing journal, as readJournal does the profile one. */
 export function readRoutingJournal(dir: string): Promise<RoutingJournalRecord[]> {
-  return readRecords<RoutingJournalRecord>(join(dir, ROUTING_JOURNAL_FILE));
+  return readRecordsOf<RoutingJournalRecord>(join(dir, ROUTING_JOURNAL_FILE), ROUTING_JOURNAL_KINDS);
 }
 
-/** Reads any journal of records, one JSON object a line, as readJournal does. */
-export function readRecordsOf<T>(path: string): Promise<T[]> {
-  return readRecords<T>(path);
-}
-
-async function readRecords<T>(path: string): Promise<T[]> {
+/** Reads any journal of records (one JSON object a line, of the kinds given), as readJournal does. */
+export async function readRecordsOf<T>(path: string, kinds: ReadonlySet<string>): Promise<T[]> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -225,14 +240,32 @@ async function readRecords<T>(path: string): Promise<T[]> {
   }
   const lines = text.split('\n');
   const records: T[] = [];
+  const refuse = (what: string) =>
+    new ValidationError(
+      `${path} ${what}; this version of genesys-bulk reads journal version ${JOURNAL_SCHEMA_VERSION}. Continue or ` +
+        'roll back the run with the version of genesys-bulk that made it.',
+    );
+  let first = true;
   for (const [i, line] of lines.entries()) {
     if (line.trim() === '') continue;
+    let record: { t?: unknown; schemaVersion?: unknown };
     try {
-      records.push(JSON.parse(line) as T);
+      record = JSON.parse(line) as typeof record;
     } catch {
       const isLast = lines.slice(i + 1).every((l) => l.trim() === '');
       if (!isLast) throw new ValidationError(`${path}: line ${i + 1} is corrupt.`);
+      continue;
     }
+    const isHeader = first && record?.t === 'header';
+    first = false;
+    if (isHeader) {
+      if (record.schemaVersion !== JOURNAL_SCHEMA_VERSION)
+        throw refuse(`has journal schema version ${JSON.stringify(record.schemaVersion ?? null)}`);
+      continue;
+    }
+    if (typeof record?.t !== 'string' || !kinds.has(record.t))
+      throw refuse(`line ${i + 1} holds a record of a kind it does not know (${JSON.stringify(record?.t ?? null)})`);
+    records.push(record as T);
   }
   return records;
 }

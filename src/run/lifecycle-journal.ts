@@ -112,8 +112,20 @@ export type LifecycleRecord =
   | DeleteIntent
   | DeletedRecord;
 
+const LIFECYCLE_KINDS: ReadonlySet<string> = new Set<LifecycleRecord['t']>([
+  'create',
+  'created',
+  'create-failed',
+  'complete',
+  'invite',
+  'invited',
+  'delete',
+  'deleted',
+]);
+
+/** Reads `lifecycle.jsonl`; its version and kinds are checked as for every journal (journal.ts). */
 export function readLifecycleJournal(dir: string): Promise<LifecycleRecord[]> {
-  return readRecordsOf<LifecycleRecord>(join(dir, LIFECYCLE_JOURNAL_FILE));
+  return readRecordsOf<LifecycleRecord>(join(dir, LIFECYCLE_JOURNAL_FILE), LIFECYCLE_KINDS);
 }
 
 /** Where one create row stands, from the journal. */

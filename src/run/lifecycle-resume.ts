@@ -4,10 +4,10 @@
  * user whose row was not finished has the rest planned again against what it holds now.
  */
 import type { PlannedRow } from '../plan/index.js';
-import type { SavedPlan } from './folder.js';
 import { type CreateItem, createWork, deleteWork } from './lifecycle.js';
 import { createStates, deleteOutcomes, readLifecycleJournal } from './lifecycle-journal.js';
 import type { LifecycleWork, Part } from './outcome.js';
+import type { SavedPlan } from './saved-plan.js';
 
 export interface LifecycleLeft {
   work?: LifecycleWork;

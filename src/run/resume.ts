@@ -15,7 +15,7 @@ import {
 import type { RowStatus } from '../report.js';
 import { openContext } from './context.js';
 import type { WorkItem } from './engine.js';
-import { checkSameTarget, openRunFolder, readSavedPlan, type SavedPlan } from './folder.js';
+import { checkSameTarget, openRunFolder, readSavedPlan } from './folder.js';
 import { type RoutedRecord, readJournal, readRoutingJournal } from './journal.js';
 import { resumeLifecycle } from './lifecycle-resume.js';
 import { lockRun, type RunLock } from './lock.js';
@@ -25,6 +25,7 @@ import { expansionsOfChanges, locationContext, savedChanges, withExpansions } fr
 import { resolveUsers, UserIndex } from './resolve.js';
 import { emptyRoutingCost, readCurrentRouting } from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
+import type { SavedPlan } from './saved-plan.js';
 import type { UpdateResult } from './summary.js';
 
 /**

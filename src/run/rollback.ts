@@ -30,7 +30,7 @@ import { escapeControls } from '../text.js';
 import { openContext } from './context.js';
 import { createdByRun, planDeletions } from './deletions.js';
 import type { WorkItem } from './engine.js';
-import { checkSameTarget, openRunFolder, type RunMeta, readSavedPlan, type SavedPlan } from './folder.js';
+import { checkSameTarget, openRunFolder, type RunMeta, readSavedPlan } from './folder.js';
 import { type CallRecord, type IntentRecord, readJournal, readRoutingJournal } from './journal.js';
 import { deleteWork } from './lifecycle.js';
 import { lockRun } from './lock.js';
@@ -41,6 +41,7 @@ import { resolveUsers, UserIndex } from './resolve.js';
 import { inverseOf } from './restore.js';
 import { emptyRoutingCost, loadCatalogue, readCurrentRouting, withRouting } from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
+import type { SavedPlan } from './saved-plan.js';
 import type { UpdateResult } from './summary.js';
 
 interface Written {

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { ValidationError } from '../errors.js';
 import { createGenesysClient } from '../genesys/client.js';
 import { escapeControls } from '../text.js';
-import { listRuns, type RunMeta, type RunTarget } from './folder.js';
+import { isReadable, type ListedRun, listRuns, type RunMeta, type RunTarget } from './folder.js';
 import type { CommandOptions } from './pipeline.js';
 import { runRollback } from './rollback.js';
 import type { UpdateResult } from './summary.js';
@@ -97,18 +97,21 @@ function countsText(r: RunMeta): string {
 const COLUMNS = ['RUN', 'COMMAND', 'STATUS', 'STARTED', 'TARGET', 'SOURCE', 'ROWS', 'COUNTS'] as const;
 
 /** The runs as a table with a header, oldest first; every cell escaped (a file name may hold anything). */
-export function formatRuns(runs: readonly RunMeta[]): string {
+export function formatRuns(runs: readonly ListedRun[]): string {
   const cells = runs.map((r) =>
-    [
-      r.runId,
-      r.command,
-      r.status,
-      localIso(r.createdAt),
-      r.target,
-      r.command === 'rollback' && r.rollbackOf ? `rollback of ${r.rollbackOf}` : r.source,
-      r.counts?.rows !== undefined ? String(r.counts.rows) : '-',
-      countsText(r),
-    ].map((c) => escapeControls(String(c))),
+    (isReadable(r)
+      ? [
+          r.runId,
+          r.command,
+          r.status,
+          localIso(r.createdAt),
+          r.target,
+          r.command === 'rollback' && r.rollbackOf ? `rollback of ${r.rollbackOf}` : r.source,
+          r.counts?.rows !== undefined ? String(r.counts.rows) : '-',
+          countsText(r),
+        ]
+      : [r.runId, '-', r.status, '-', '-', '-', '-', r.problem]
+    ).map((c) => escapeControls(String(c))),
   );
   const widths = COLUMNS.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]!.length)));
   const line = (row: readonly string[]) =>

@@ -12,7 +12,7 @@ import {
   type PlannedRow,
   type RoutingPlan,
 } from '../plan/index.js';
-import type { SavedPlan } from './folder.js';
+import type { SavedPlan } from './saved-plan.js';
 
 type V1Queues = { add: string[]; remove: string[] } | ListChange<string>;
 type V1Changes = Omit<ProfileChanges, 'routing'> & {

@@ -9,10 +9,10 @@ import {
   documentRow,
   type InputLayout,
   lazyRows,
-  OUTPUT_SCHEMA_VERSION,
   type OutputDocument,
   writeDocument,
 } from './document.js';
+import { OUTPUT_SCHEMA_VERSION } from './document-version.js';
 
 export interface UpdateSummary {
   rows: number;

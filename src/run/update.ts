@@ -35,7 +35,6 @@ import { openContext } from './context.js';
 import { type CreateOptions, checkCreations, createQuestion, planCreations, withCreations } from './create.js';
 import type { WorkItem } from './engine.js';
 import { checkReportNotInput } from './files.js';
-import type { SavedPlan } from './folder.js';
 import { asRows, nameProblems, refuseInput } from './invalid.js';
 import { createWork } from './lifecycle.js';
 import { lazyMap, recordFromPlan, unexecutedRecords, withSkipped } from './outcome.js';
@@ -61,6 +60,7 @@ import {
 } from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
 import { fileDigest, unfinishedRunOf } from './runs.js';
+import type { SavedPlan } from './saved-plan.js';
 import type { UpdateResult } from './summary.js';
 
 export interface UpdateOptions extends CommandOptions, CreateOptions {

@@ -102,4 +102,36 @@ describe('the run folder', () => {
     expect(rb.code).toBe(2);
     expect(box.emulator.stats().requests).toBe(requests);
   });
+
+  it('resume and rollback refuse a run.json or a journal of a version they do not know: exit 2, nothing written', async () => {
+    box = await sandbox();
+    const { dir, runId } = await runWithWorkLeft(box, 2);
+    const metaPath = join(dir, 'run.json');
+    const meta = await readFile(metaPath, 'utf8');
+    const before = patchRequests(box.emulator.stats());
+    const refused = async (said: RegExp) => {
+      for (const args of [
+        ['update', '--resume', runId, '--yes'],
+        ['rollback', runId, '--yes'],
+      ]) {
+        const r = await box!.cli(args);
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toMatch(said);
+      }
+    };
+
+    await writeFile(metaPath, JSON.stringify({ ...JSON.parse(meta), schemaVersion: 2 }));
+    await refused(/run\.json has schema version 2; this version of genesys-bulk reads version 1 only/);
+    await writeFile(metaPath, 'null');
+    await refused(/run\.json is not a JSON object/);
+    await writeFile(metaPath, meta);
+
+    await writeFile(join(dir, 'journal.jsonl'), '{"t":"header","schemaVersion":2}\n');
+    await refused(/journal\.jsonl has journal schema version 2; .*with the version of genesys-bulk that made it/);
+    await writeFile(join(dir, 'journal.jsonl'), '{"t":"header","schemaVersion":1}\n{"t":"intent-v2","row":1}\n');
+    await refused(/journal\.jsonl line 2 holds a record of a kind it does not know \("intent-v2"\)/);
+
+    expect(patchRequests(box.emulator.stats())).toBe(before);
+    await expect(readFile(join(dir, 'lock'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
 });

@@ -3,7 +3,7 @@
  * a rerun of the same file after an interrupted run finishes that run (one run id to roll back); `--resume` beside a
  * file or a run id is a usage error.
  */
-import { cp } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Sandbox, sandbox } from './harness.js';
@@ -40,6 +40,49 @@ describe('runs', () => {
     expect(first).toMatch(/a\.csv\s+4\s+4 updated$/);
     expect(second).toMatch(/rollback\s+completed/);
     expect(second).toContain(`rollback of ${runId}`);
+  }, 60_000);
+});
+
+describe('runs of a version this one cannot read', () => {
+  it('are listed as unreadable, with why, in the table and in --json; rollback --last passes over them', async () => {
+    box = await sandbox();
+    const [a1, a2, b1, b2] = activeUsers(box.emulator, 4);
+    await titleCsv(join(box.dir, 'a.csv'), [a1!, a2!], 'Older');
+    await titleCsv(join(box.dir, 'b.csv'), [b1!, b2!], 'Newer');
+    expect((await box.cli(['update', 'a.csv', '--yes'])).code).toBe(0);
+    expect((await box.cli(['update', 'b.csv', '--yes'])).code).toBe(0);
+    const [older, newer] = (JSON.parse((await box.cli(['runs', '--json'])).stdout) as { runId: string }[]).map(
+      (r) => r.runId,
+    );
+    const metaPath = join(box.dir, STATE, 'runs', newer!, 'run.json');
+    const meta = JSON.parse(await readFile(metaPath, 'utf8')) as Record<string, unknown>;
+    await writeFile(metaPath, JSON.stringify({ ...meta, schemaVersion: 2, status: 'something new' }));
+
+    const r = await box.cli(['runs']);
+    expect(r.code).toBe(0);
+    const [, first, second, ...rest] = r.stdout.trimEnd().split('\n');
+    expect(rest).toEqual([]);
+    expect(first).toMatch(new RegExp(`^${older}\\s+update\\s+completed`));
+    expect(second).toMatch(
+      new RegExp(`^${newer}\\s+-\\s+unreadable\\s+.*run\\.json has schema version 2; this version reads 1$`),
+    );
+    const listed = JSON.parse((await box.cli(['runs', '--json'])).stdout) as Record<string, unknown>[];
+    expect(listed.map((l) => [l.runId, l.status])).toEqual([
+      [older, 'completed'],
+      [newer, 'unreadable'],
+    ]);
+    expect(listed[1]).toEqual({
+      runId: newer,
+      status: 'unreadable',
+      problem: 'run.json has schema version 2; this version reads 1',
+      createdAt: meta.createdAt,
+    });
+
+    const last = await box.cli(['rollback', '--last', '--yes']);
+    expect(last.code, last.stderr).toBe(0);
+    expect(last.stderr).toContain(older);
+    for (const u of [a1!, a2!]) expect(box.emulator.user(u.id)!.title).toBe(u.title);
+    expect([b1!, b2!].map((u) => box!.emulator.user(u.id)!.title)).toEqual(['Newer 1', 'Newer 2']);
   }, 60_000);
 });
 

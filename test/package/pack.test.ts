@@ -107,7 +107,7 @@ describe('the packed package, installed', () => {
     }
   }, 120_000);
 
-  it('imports as genesys-bulk (and genesys-bulk/emulator) and plans a dry run against the emulator', async () => {
+  it('imports as genesys-bulk (and genesys-bulk/emulator), plans a dry run and exports against the emulator', async () => {
     const consumer = join(dir, 'consumer');
     await mkdir(join(consumer, 'node_modules'), { recursive: true });
     await symlink(installed, join(consumer, 'node_modules', 'genesys-bulk'), 'dir');
@@ -118,7 +118,7 @@ describe('the packed package, installed', () => {
     await writeFile(
       join(consumer, 'check.mjs'),
       `
-import { planUpdate, readInputFile, startEmulator, ExitCode } from 'genesys-bulk';
+import { exportUsers, planUpdate, readInputFile, startEmulator, ExitCode } from 'genesys-bulk';
 import { startEmulator as fromSubpath } from 'genesys-bulk/emulator';
 const emulator = await startEmulator({ users: 20, seed: 3 });
 try {
@@ -129,10 +129,12 @@ try {
     { connection, cwd: process.cwd() },
   );
   const after = emulator.user(user.id);
+  const exported = await exportUsers('users.jsonl', { connection, columns: ['email', 'title'] });
   console.log(JSON.stringify({
     exitCode: result.exitCode, ok: ExitCode.Ok, summary: result.summary,
     statuses: result.records.map((r) => r.status), titleAfter: after.title, titleBefore: user.title,
     patches: emulator.stats().patchesApplied, subpath: typeof fromSubpath, reader: typeof readInputFile,
+    exported: exported.rows, live: emulator.users().filter((u) => u.state !== 'deleted').length,
   }));
 } finally {
   await emulator.stop();
@@ -148,5 +150,9 @@ try {
     expect(out.patches).toBe(0);
     expect(out.subpath).toBe('function');
     expect(out.reader).toBe('function');
+    expect(out.exported).toBe(out.live);
+    const lines = (await readFile(join(consumer, 'users.jsonl'), 'utf8')).trimEnd().split('\n');
+    expect(lines).toHaveLength(out.live);
+    expect(Object.keys(JSON.parse(lines[0]!))).toEqual(['email', 'title']);
   }, 120_000);
 });

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
-import { type IntentRecord, Journal, type OutcomeRecord, readJournal } from '../../src/run/journal.js';
+import {
+  type IntentRecord,
+  Journal,
+  type OutcomeRecord,
+  readJournal,
+  readRoutingJournal,
+} from '../../src/run/journal.js';
+import { readLifecycleJournal } from '../../src/run/lifecycle-journal.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -29,7 +36,13 @@ const outcome = (row: number): OutcomeRecord => ({
   row,
   status: 'updated',
 });
-const lines = async () => (await readFile(join(dir, 'journal.jsonl'), 'utf8')).split('\n').filter(Boolean);
+const HEADER = '{"t":"header","schemaVersion":1}';
+/** The journal's record lines, after the header line every journal starts with. */
+const lines = async () => {
+  const [header, ...rest] = (await readFile(join(dir, 'journal.jsonl'), 'utf8')).split('\n').filter(Boolean);
+  expect(header).toBe(HEADER);
+  return rest;
+};
 
 describe('readJournal', () => {
   it('reads every record, and a missing journal as none', async () => {
@@ -54,6 +67,55 @@ describe('readJournal', () => {
     const err = await readJournal(dir).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as Error).message).toMatch(/journal\.jsonl: line 2 is corrupt/);
+  });
+});
+
+describe('journal versions', () => {
+  const write = (...records: unknown[]) =>
+    writeFile(join(dir, 'journal.jsonl'), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+
+  it('reads a journal of version 1, with its header or from before headers', async () => {
+    await write({ t: 'header', schemaVersion: 1 }, intent(1), outcome(1));
+    expect(await readJournal(dir)).toEqual([intent(1), outcome(1)]);
+    await write(intent(1));
+    expect(await readJournal(dir)).toEqual([intent(1)]);
+  });
+
+  it('refuses another version, and a record of a kind it does not know: exit 2, saying what to do', async () => {
+    for (const [records, said] of [
+      [[{ t: 'header', schemaVersion: 2 }, intent(1)], /has journal schema version 2; .* reads journal version 1/],
+      [[{ t: 'header' }, intent(1)], /has journal schema version null/],
+      [[intent(1), { t: 'intent-v2', row: 2 }], /line 2 holds a record of a kind it does not know \("intent-v2"\)/],
+      [[intent(1), { t: 'header', schemaVersion: 1 }], /line 2 holds a record of a kind it does not know/],
+      [[{ t: 'call', seq: 1 }], /line 1 holds a record of a kind it does not know \("call"\)/],
+    ] as const) {
+      await write(...records);
+      const err = await readJournal(dir).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).exitCode).toBe(2);
+      expect((err as Error).message).toMatch(said);
+      expect((err as Error).message).toContain('with the version of genesys-bulk that made it');
+    }
+  });
+
+  it('the routing and lifecycle journals are checked alike', async () => {
+    await writeFile(join(dir, 'routing.jsonl'), '{"t":"header","schemaVersion":3}\n');
+    await expect(readRoutingJournal(dir)).rejects.toThrow(/routing\.jsonl has journal schema version 3/);
+    await writeFile(join(dir, 'routing.jsonl'), '{"t":"header","schemaVersion":1}\n{"t":"routed","row":1}\n');
+    expect(await readRoutingJournal(dir)).toEqual([{ t: 'routed', row: 1 }]);
+    await writeFile(join(dir, 'lifecycle.jsonl'), '{"t":"created","row":1}\n{"t":"undeleted","row":1}\n');
+    await expect(readLifecycleJournal(dir)).rejects.toThrow(/lifecycle\.jsonl line 2 holds a record of a kind/);
+    await writeFile(join(dir, 'lifecycle.jsonl'), '{"t":"header","schemaVersion":2}\n');
+    await expect(readLifecycleJournal(dir)).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('a new journal starts with its header, written before any record', async () => {
+    const journal = await Journal.open(join(dir, 'journal.jsonl'));
+    expect(await readFile(join(dir, 'journal.jsonl'), 'utf8')).toBe(`${HEADER}\n`);
+    await journal.append(intent(1));
+    await journal.close();
+    expect(await lines()).toEqual([JSON.stringify(intent(1))]);
+    expect(await readJournal(dir)).toEqual([intent(1)]);
   });
 });
 
@@ -89,7 +151,8 @@ describe('Journal', () => {
 
     const rows = (await lines()).map((l) => (JSON.parse(l) as IntentRecord).row);
     expect(rows).toEqual(Array.from({ length: 100 }, (_, i) => i));
-    expect(syncs.mock.calls.length).toBe(2);
+    // One for the header, written as the journal is created; then one per batch.
+    expect(syncs.mock.calls.length).toBe(3);
   });
 
   it('keeps order across batches: a record is never written before one appended earlier', async () => {
