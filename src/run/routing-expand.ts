@@ -66,7 +66,8 @@ export function carried(user: ExpandedUser): ExpandedRouting {
 /**
  * Each target's routing from expansions: what its user already carries, and what it lacks read by id with
  * `expand`, 100 users a call (targets that lack the same expansions share calls). A user missing from the answers,
- * or given without an expansion, has none for that kind: the caller reads it alone.
+ * given without an expansion or deleted since, or a call refused as invalid, leaves that kind to the caller's read
+ * of the user alone; any other failure is fatal, as every read before a write is.
  */
 export async function readExpansions(
   deps: ExpandReadDeps,
@@ -95,8 +96,11 @@ export async function readExpansions(
     const { outcome } = await deps.executor.execute(() => port.getUsersByIds(batch, { state: 'any', expand }), {
       signal: deps.signal,
     });
-    if (!outcome.ok)
+    if (!outcome.ok) {
+      // A platform that refuses the expansion on a list (400) is one that does not give it: read them alone.
+      if (outcome.kind === 'invalid') return;
       throw fatalApiError(`Reading users' ${expand.join(', ')} (GET /api/v2/users?id=…&expand=…)`, outcome);
+    }
     for (const user of outcome.body.entities as ExpandedUser[]) {
       // Deleted since it was read: its own reads find it gone.
       if (user.state === 'deleted') continue;
