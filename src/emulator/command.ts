@@ -28,6 +28,7 @@ export interface EmulatorCliOptions {
   dropAfterWrite: string;
   dropAfterCreate?: string;
   concurrentEdits: string;
+  expandOmit?: string;
   tokenLifetime: string;
   tokenFaults: boolean;
   tokenIssueLimit?: string;
@@ -117,6 +118,7 @@ export function parseEmulatorCliOptions(opts: EmulatorCliOptions): EmulatorOptio
       dropAfterCreateRate: share('--drop-after-create', opts.dropAfterCreate),
     }),
     concurrentEditRate: share('--concurrent-edits', opts.concurrentEdits),
+    ...(opts.expandOmit !== undefined && { expandOmitRate: share('--expand-omit', opts.expandOmit) }),
     tokenLifetimeSeconds: positiveInt('--token-lifetime', opts.tokenLifetime),
     tokenFaults: opts.tokenFaults,
     ...(opts.tokenIssueLimit !== undefined && {
@@ -186,6 +188,10 @@ export function emulatorCommand(io: Io = { stdout: process.stdout, stderr: proce
       '0',
     )
     .option('--concurrent-edits <share>', 'share of PATCHes preceded by another admin editing the user', '0')
+    .option(
+      '--expand-omit <share>',
+      'share of the skills, languages and groups expansions a user list leaves out of a user (default 0)',
+    )
     .option('--token-lifetime <seconds>', 'access-token lifetime (expires_in)', '86400')
     .option('--token-faults', 'apply latency and 502/503 faults to the token endpoint too', false)
     .option('--token-issue-limit <n>', 'tokens the token endpoint issues per minute; 0: no limit', '0')

@@ -73,6 +73,7 @@ export class EmulatorCore {
   private dropPrng!: Prng;
   private createDropPrng!: Prng;
   private editPrng!: Prng;
+  private expandPrng!: Prng;
   /** Draws the ids of created users, so that a seeded emulator gives the same ids run after run. */
   idPrng!: Prng;
   /** Invitations sent (POST /api/v2/users/{id}/invite), by user id, since the last reset. */
@@ -150,6 +151,7 @@ export class EmulatorCore {
     this.createDropPrng = createPrng(deriveSeed(this.seed, 'create-drops'));
     this.idPrng = createPrng(deriveSeed(this.seed, 'created-ids'));
     this.editPrng = createPrng(deriveSeed(this.seed, 'edits'));
+    this.expandPrng = createPrng(deriveSeed(this.seed, 'expand-omit'));
     this.editSerial = 0;
   }
 
@@ -264,6 +266,7 @@ export class EmulatorCore {
       'tokenFaults',
       'deniedPermissions',
       'namePermissions',
+      'expandOmitRate',
     ];
     const extra = Object.keys(partial).filter((k) => !allowed.includes(k as keyof FaultOptions));
     if (extra.length > 0) throw new RangeError(`not a fault option: ${extra.join(', ')}`);
@@ -310,6 +313,11 @@ export class EmulatorCore {
 
   drawCreateDrop(): boolean {
     return this.createDropPrng.chance(this.config.dropAfterCreateRate);
+  }
+
+  /** With `expandOmitRate`, whether a user list leaves this expansion out of one user's entry. */
+  drawExpandOmit(): boolean {
+    return this.expandPrng.chance(this.config.expandOmitRate);
   }
 
   /** With `concurrentEditRate`, "another admin" edits the user first. */

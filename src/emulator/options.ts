@@ -37,6 +37,12 @@ export interface FaultOptions {
   deniedPermissions: string[];
   /** Whether a 403 names the missing permission (`missing.permissions`), as the platform's usually do. Default true. */
   namePermissions: boolean;
+  /**
+   * Share of the `skills`, `languages` and `groups` expansions a user list (`GET /api/v2/users`, by id or not) leaves
+   * out of a user's entry though `expand` asked for them: one draw per user and expansion. The platform calls
+   * expansions best effort; a client must then read what is missing another way. Default 0.
+   */
+  expandOmitRate: number;
 }
 
 /** Everything that can change while the emulator runs. */
@@ -154,6 +160,7 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   concurrentEditRate: 0,
   concurrentEditFields: ['title'],
   tokenFaults: false,
+  expandOmitRate: 0,
 };
 
 export const DEFAULT_CLIENT_ID = 'emulator-client';
@@ -195,6 +202,7 @@ export const configSchema = z
       .array(z.enum(CONCURRENT_EDIT_FIELDS as unknown as [ConcurrentEditField, ...ConcurrentEditField[]]))
       .min(1),
     tokenFaults: z.boolean(),
+    expandOmitRate: rate,
   })
   .partial();
 

@@ -5,11 +5,11 @@
 import type { Logger } from 'pino';
 import type { ConnectionConfig } from '../config.js';
 import { ExitCode, type ExitCodeValue, ValidationError } from '../errors.js';
-import type { NamedEntity, UserRoutingLanguage, UserRoutingSkill } from '../genesys/routing-types.js';
+import type { NamedEntity } from '../genesys/routing-types.js';
 import type { ApiOutcome, GenesysUser } from '../genesys/types.js';
 import { COLUMN_NAMES, unknownColumnMessage } from '../input/columns.js';
 import { type RoutingKind, readInput } from '../input/index.js';
-import { CatalogueIndex } from '../plan/index.js';
+import { CatalogueIndex, type RoutingNeeds } from '../plan/index.js';
 import type { Progress } from '../progress.js';
 import { fatalApiError } from '../run/api-errors.js';
 import { openContext } from '../run/context.js';
@@ -22,6 +22,7 @@ import {
   type RoutingReadDeps,
   readCurrentRouting,
 } from '../run/routing.js';
+import { type ExpandedUser, routingExpansions } from '../run/routing-expand.js';
 import { escapeControls } from '../text.js';
 import { type CellProblem, DEFAULT_COLUMNS, type Names, userCells } from './cells.js';
 import { type ExportFormat, formatFor, openSink } from './sink.js';
@@ -57,6 +58,8 @@ export interface ExportOptions {
 /** Calls spent, by what they were for. */
 export interface ExportCalls {
   userPages: number;
+  /** Users whose listing lacked an expansion, read again by id with it (100 a call). */
+  expanded: number;
   catalogue: number;
   queueMembers: number;
   groupMembers: number;
@@ -141,6 +144,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   const deps: RoutingReadDeps = context.routingReads(cost);
   const calls: ExportCalls = {
     userPages: 0,
+    expanded: 0,
     catalogue: 0,
     queueMembers: 0,
     groupMembers: 0,
@@ -291,34 +295,33 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
       return false;
     return true;
   };
-  // Skills and languages come with the listing (`expand`); the platform calls expansions best effort, so a user
-  // whose listing lacks them is read one by one. Grants have no expansion that carries their divisions.
-  const expand = [
-    ...(wants('skills') ? ['skills'] : []),
-    ...(wants('languages') ? ['languages'] : []),
-    ...expansionsFor(columns),
-  ];
-  const needsOf = (u: ExpandedUser) => ({
-    skills: wants('skills') && !Array.isArray(u.skills),
-    languages: wants('languages') && !Array.isArray(u.languages),
+  // Skills and languages come with the listing (`expand`); a user it gives without them is read again (routing-expand.ts).
+  // Grants have no expansion that carries their divisions: they are read per user.
+  const needs: RoutingNeeds = {
+    skills: wants('skills'),
+    languages: wants('languages'),
     grants: wants('roles'),
     members: {},
-  });
+  };
+  const expand = [...routingExpansions(needs), ...expansionsFor(columns)];
   let total = 0;
   const writePage = async (entities: readonly ExpandedUser[]) => {
     const kept = entities.filter(keep);
-    const targets = kept
-      .map((user) => ({ user, needs: needsOf(user) }))
-      .filter(({ needs }) => needs.skills || needs.languages || needs.grants);
-    const routing = targets.length > 0 ? await readCurrentRouting(deps, targets) : undefined;
+    const routing =
+      kept.length > 0 && (needs.skills || needs.languages || needs.grants)
+        ? await readCurrentRouting(
+            deps,
+            kept.map((user) => ({ user, needs })),
+          )
+        : undefined;
     for (const user of kept) {
       if (routing?.gone.has(user.id)) continue;
       const current = routing?.current.get(user.id);
       const cells = userCells(
         user,
         {
-          skills: user.skills ?? current?.skills ?? [],
-          languages: user.languages ?? current?.languages ?? [],
+          skills: current?.skills ?? [],
+          languages: current?.languages ?? [],
           // Grants through a group name the group as their subject: the `roles` cell holds the user's own.
           grants: (current?.grants ?? []).filter((g) => g.subjectId === undefined || g.subjectId === user.id),
           queues: queuesOf.get(user.id.toLowerCase()) ?? [],
@@ -386,6 +389,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     opts.progress.stop();
   }
   calls.catalogue = cost.catalogue + groupCost.catalogue;
+  calls.expanded = cost.expanded;
   calls.skills = cost.skills;
   calls.languages = cost.languages;
   calls.grants = cost.grants;
@@ -400,9 +404,6 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   log.info({ users, calls, format }, `Exported ${users} users to ${where} in ${spent} calls`);
   return { exitCode: ExitCode.Ok, format, users, calls, blanked, neutralised: sink.neutralised };
 }
-
-/** A listed user with the expansions asked for, when the platform gave them. */
-type ExpandedUser = GenesysUser & { skills?: UserRoutingSkill[]; languages?: UserRoutingLanguage[] };
 
 const progressCounters = (c: { rateLimited: number; retries: number }) => ({
   rateLimited: c.rateLimited,

@@ -108,6 +108,7 @@ export async function openContext(settings: RunSettings): Promise<RunContext> {
     userReads: () => ({ users: client, executor: governor, signal }),
     routingReads: (cost) => ({
       port: client,
+      users: client,
       executor: governor,
       signal,
       concurrency: settings.maxConcurrency,

@@ -3,7 +3,7 @@
  * catalogues and of what the rows touch, and each row's routing plan merged into its planned row.
  */
 import type { Grant, NamedEntity } from '../genesys/routing-types.js';
-import type { ApiOutcome, GenesysUser } from '../genesys/types.js';
+import type { ApiOutcome } from '../genesys/types.js';
 import {
   type InputRow,
   type MembershipKind,
@@ -29,24 +29,31 @@ import { fatalApiError } from './api-errors.js';
 import { forEachPooled, poolSize } from './pool.js';
 import type { Executor, RoutingPort } from './ports.js';
 import { CATALOGUES, MEMBERSHIP_ADAPTERS, ROUTING_PAGE_SIZE } from './routing-adapters.js';
+import { type ExpandedUser, type ExpandReadDeps, MEMBERSHIP_EXPANSIONS, readExpansions } from './routing-expand.js';
 
 export type { Catalogue } from '../plan/index.js';
 export { ROUTING_PAGE_SIZE } from './routing-adapters.js';
 
-/** Calls spent reading for the routing columns, for logs and `--json`: `queueMembers` counts member listings. */
-export type RoutingReadCost = { catalogue: number; skills: number; languages: number; grants: number } & Record<
-  `${MembershipKind}Members`,
-  number
->;
+/**
+ * Calls spent reading for the routing columns, for logs and `--json`: `queueMembers` counts member listings,
+ * `expanded` the reads of users by id with their skills, languages or groups expanded.
+ */
+export type RoutingReadCost = {
+  catalogue: number;
+  expanded: number;
+  skills: number;
+  languages: number;
+  grants: number;
+} & Record<`${MembershipKind}Members`, number>;
 
 export const emptyRoutingCost = (): RoutingReadCost => {
   const members = Object.fromEntries(
     (Object.keys(MEMBERSHIP_ADAPTERS) as MembershipKind[]).map((kind) => [`${kind}Members`, 0]),
   ) as Record<`${MembershipKind}Members`, number>;
-  return { catalogue: 0, skills: 0, languages: 0, grants: 0, ...members };
+  return { catalogue: 0, expanded: 0, skills: 0, languages: 0, grants: 0, ...members };
 };
 
-export interface RoutingReadDeps {
+export interface RoutingReadDeps extends ExpandReadDeps {
   port: RoutingPort;
   executor: Executor;
   signal?: AbortSignal;
@@ -146,7 +153,8 @@ export async function loadCatalogue(deps: RoutingReadDeps, kinds: Iterable<Routi
 }
 
 export interface RoutingReadTarget {
-  user: GenesysUser;
+  /** With its skills, languages or groups when it was read with them expanded (export's listing). */
+  user: ExpandedUser;
   needs: RoutingNeeds;
 }
 
@@ -177,9 +185,11 @@ async function readAllPages<E>(
 }
 
 /**
- * The current routing of each target, reading only what its row touches: its skills, languages and grants (one
- * user each), and the members of every entity the rows name (once per entity, shared by all users), or a user's
- * whole list of a membership kind where its row gives an exact one. Users who were deleted meanwhile are in `gone`.
+ * The current routing of each target, reading only what its row touches: its skills, languages and groups from
+ * expanded user reads (routing-expand.ts: what the user carries, else 100 users a call), its grants (one user each),
+ * and the members of every entity the rows name (once per entity, shared by all users). What an expansion did not
+ * give is read per user: skills, languages, a user's whole list of a membership kind where its row gives an exact
+ * one. Users who were deleted meanwhile are in `gone`.
  */
 export async function readCurrentRouting(
   deps: RoutingReadDeps,
@@ -220,17 +230,20 @@ export async function readCurrentRouting(
     );
   });
 
+  const expanded = await readExpansions(deps, targets, () => deps.cost.expanded++);
   const current = new Map<string, CurrentRouting>();
   const gone = new Set<string>();
   await forEachPooled(targets, poolSize(deps.executor, deps.concurrency), async ({ user, needs }) => {
     const userId = user.id;
+    const given = expanded.get(userId) ?? {};
     const routing: {
       skills: CurrentRouting['skills'];
       languages: CurrentRouting['languages'];
       grants: CurrentRouting['grants'];
     } = { skills: [], languages: [], grants: [] };
     let heldGrants: Grant[] = [];
-    if (needs.skills) {
+    if (needs.skills && given.skills) routing.skills = given.skills;
+    else if (needs.skills) {
       const skills = await readAllPages(
         deps,
         `Reading the skills of user ${userId} (GET /api/v2/users/{userId}/routingskills)`,
@@ -240,7 +253,8 @@ export async function readCurrentRouting(
       if (skills === undefined) return void gone.add(userId);
       routing.skills = skills;
     }
-    if (needs.languages) {
+    if (needs.languages && given.languages) routing.languages = given.languages;
+    else if (needs.languages) {
       const languages = await readAllPages(
         deps,
         `Reading the languages of user ${userId} (GET /api/v2/users/{userId}/routinglanguages)`,
@@ -269,6 +283,12 @@ export async function readCurrentRouting(
         memberOf[kind] = new Set(wanted.filter((id) => members.get(memberKey(kind, id))?.has(userId)));
         const held = wanted.filter((id) => heldMembers.get(memberKey(kind, id))?.has(userId));
         if (held.length > 0) heldOf[kind] = new Set(held);
+        continue;
+      }
+      const expansion = MEMBERSHIP_EXPANSIONS[kind];
+      const whole = expansion !== undefined ? given[expansion] : undefined;
+      if (whole !== undefined) {
+        memberOf[kind] = new Set(whole);
         continue;
       }
       const ofUser = MEMBERSHIP_ADAPTERS[kind].ofUser;

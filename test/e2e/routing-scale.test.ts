@@ -94,12 +94,19 @@ describe('routing at scale', () => {
       ['updated', 120],
     ]);
 
-    // A rerun reads each user's 120 skills in two pages of 100, and writes nothing.
+    // A rerun reads both users' 120 skills in one read by id (expand=skills), and writes nothing.
     const before = emu.stats();
-    const again = await box.cli(['update', file, '--yes']);
+    const again = await box.cli(['update', file, '--yes', '--json']);
     expect(again.code, again.stderr).toBe(0);
     const after = routingCalls(emu.stats());
-    expect(after.userSkills - routingCalls(before).userSkills).toBe(4);
+    expect(after.userSkills - routingCalls(before).userSkills).toBe(0);
+    const reads = (JSON.parse(again.stdout) as { api: { reads: { routing: Record<string, number> } } }).api.reads;
+    expect(reads.routing).toMatchObject({ expanded: 1, skills: 0 });
+    // Given without the expansion, each user's 120 skills are read alone, in two pages of 100.
+    emu.setFaults({ expandOmitRate: 1 });
+    const alone = await box.cli(['update', file, '--yes']);
+    expect(alone.code, alone.stderr).toBe(0);
+    expect(routingCalls(emu.stats()).userSkills - after.userSkills).toBe(4);
     expect(writeRequests(emu.stats())).toBe(writeRequests(before));
   });
 

@@ -407,8 +407,8 @@ describe('routing columns: plan, rerun and economy', () => {
       queuesList: 1,
       rolesList: 1,
       divisionsList: 1,
-      // One user's skills, one queue's members, one user's grants; nobody's languages.
-      userSkills: 1,
+      // One user's skills come with a read by id (expand=skills); one queue's members, one user's grants.
+      userSkills: 0,
       userLanguages: 0,
       queueMembers: 1,
       subject: 1,
@@ -417,7 +417,8 @@ describe('routing columns: plan, rerun and economy', () => {
     const result = JSON.parse(r.stdout) as { api: { reads: { routing: Record<string, number> } } };
     expect(result.api.reads.routing).toEqual({
       catalogue: 5,
-      skills: 1,
+      expanded: 1,
+      skills: 0,
       languages: 0,
       grants: 1,
       queueMembers: 1,

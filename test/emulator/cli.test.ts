@@ -153,6 +153,8 @@ describe('parseEmulatorCliOptions', () => {
       clientSecret: 'secret',
     });
     expect(parseEmulatorCliOptions({ ...defaults, latency: '50' }).latencyMs).toEqual([50, 50]);
+    expect(parseEmulatorCliOptions({ ...defaults, expandOmit: '0.25' }).expandOmitRate).toBe(0.25);
+    expect(parseEmulatorCliOptions(defaults)).not.toHaveProperty('expandOmitRate');
   });
 
   it('sizes the routing catalogue only when asked', () => {
@@ -187,6 +189,7 @@ describe('parseEmulatorCliOptions', () => {
     [{ dropAfterWrite: 'x' }, '--drop-after-write must be a number from 0 to 1, got "x"'],
     [{ concurrentEdits: '-0.1' }, '--concurrent-edits must be a number from 0 to 1, got "-0.1"'],
     [{ tokenLifetime: '0' }, '--token-lifetime must be a positive integer, got "0"'],
+    [{ expandOmit: '2' }, '--expand-omit must be a number from 0 to 1, got "2"'],
     [{ fault502: '0.6', fault503: '0.6' }, '--fault-502 and --fault-503 together must not exceed 1, got 0.6 + 0.6'],
     [{ clientId: ' ' }, '--client-id must not be empty'],
   ])('rejects %j', (override, message) => {

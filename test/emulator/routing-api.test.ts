@@ -472,3 +472,41 @@ describe('state, reset and dump', () => {
     });
   });
 });
+
+describe('routing expansions of users', () => {
+  it('expand=skills,languages,groups puts them inline; expandOmitRate leaves them out of lists only', async () => {
+    const { emu, client } = await setup(40);
+    const users = emu.users().filter((u) => u.state !== 'deleted');
+    const some = users.slice(0, 30).map((u) => u.id);
+    const expand = ['skills', 'languages', 'groups'];
+    type Expanded = { id: string; skills?: { id: string }[]; languages?: { id: string }[]; groups?: { id: string }[] };
+    const full = ok(await client.getUsersByIds(some, { state: 'any', expand })).entities as Expanded[];
+    expect(full).toHaveLength(30);
+    for (const u of full) {
+      expect(ids(u.skills ?? [])).toEqual(ids(emu.userSkills(u.id) ?? []));
+      expect(ids(u.languages ?? [])).toEqual(ids(emu.userLanguages(u.id) ?? []));
+      expect(ids(u.groups ?? [])).toEqual(emu.userGroups(u.id));
+    }
+
+    emu.setFaults({ expandOmitRate: 0.5 });
+    const listed = ok(await client.getUsersByIds(some, { state: 'any', expand })).entities as Expanded[];
+    const given = (field: 'skills' | 'languages' | 'groups') => listed.filter((u) => Array.isArray(u[field])).length;
+    for (const field of ['skills', 'languages', 'groups'] as const) {
+      expect(given(field)).toBeGreaterThan(0);
+      expect(given(field)).toBeLessThan(30);
+    }
+    // An entry given is whole.
+    for (const u of listed.filter((x) => x.skills))
+      expect(ids(u.skills ?? [])).toEqual(ids(emu.userSkills(u.id) ?? []));
+
+    emu.setFaults({ expandOmitRate: 1 });
+    const none = ok(await client.listUsers({ pageNumber: 1, pageSize: 10, expand })).entities as Expanded[];
+    expect(none.every((u) => u.skills === undefined && u.languages === undefined && u.groups === undefined)).toBe(true);
+    const one = ok(await client.getUser(some[0]!, { expand })) as Expanded;
+    expect([Array.isArray(one.skills), Array.isArray(one.languages), Array.isArray(one.groups)]).toEqual([
+      true,
+      true,
+      true,
+    ]);
+  });
+});

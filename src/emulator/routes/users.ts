@@ -103,7 +103,7 @@ function listUsers(ctx: RouteContext): Reply {
       }
     }
 
-    const expanded = expandUsers(ctx, entities);
+    const expanded = expandUsers(ctx, entities, true);
     const pageCount = Math.ceil(total / pageSize);
     // The platform's form is /api/v2/users?pageSize=25&pageNumber=2; filters that were given follow, so that
     // following a link keeps them.
@@ -135,12 +135,14 @@ function listUsers(ctx: RouteContext): Reply {
 /**
  * `expand=skills,languages,groups` (repeated or comma-separated): each user's routing skills and languages, and the
  * groups it is a member of (`[{id, name, selfUri}]`), inline as the platform's User has them. Other expansions are
- * ignored, as the platform says expansions are best effort.
+ * ignored, as the platform says expansions are best effort. In a list (`list`), `expandOmitRate` leaves each of the
+ * three out of a user's entry by a draw of its own.
  */
-function expandUsers(ctx: RouteContext, users: StoredUser[]): GenesysUser[] {
+function expandUsers(ctx: RouteContext, users: StoredUser[], list = false): GenesysUser[] {
   const expand = expandOf(ctx.query);
   const shown = users.map((u) => visibleUser(u, expand));
   if (!expand.has('skills') && !expand.has('languages') && !expand.has('groups')) return shown;
+  const given = (name: string) => expand.has(name) && !(list && ctx.core.drawExpandOmit());
   const groups = (id: string) =>
     ctx.core.groups.groupsOf(id).map((g) => ({
       id: g,
@@ -151,9 +153,9 @@ function expandUsers(ctx: RouteContext, users: StoredUser[]): GenesysUser[] {
     userProficiencies(ctx.core, id, kind).map(({ id, name, proficiency, state }) => ({ id, name, proficiency, state }));
   return shown.map((u) => ({
     ...u,
-    ...(expand.has('skills') ? { skills: inline(u.id, 'skill') } : {}),
-    ...(expand.has('languages') ? { languages: inline(u.id, 'language') } : {}),
-    ...(expand.has('groups') ? { groups: groups(u.id) } : {}),
+    ...(given('skills') ? { skills: inline(u.id, 'skill') } : {}),
+    ...(given('languages') ? { languages: inline(u.id, 'language') } : {}),
+    ...(given('groups') ? { groups: groups(u.id) } : {}),
   }));
 }
 

@@ -1,0 +1,112 @@
+/**
+ * A user's skills, languages and groups from expanded user reads (`expand=skills,languages,groups`), many users a
+ * call, instead of one read per user and kind. `export` gets them with its listing pages; `update`, its resume, its
+ * rollback and `--create` read them by id, 100 users a call. The platform calls expansions best effort: a user whose
+ * answer lacks one (or who is not in the answer) is read alone, as before, so either answer gives the same plan.
+ */
+import type { UserRoutingLanguage, UserRoutingSkill } from '../genesys/routing-types.js';
+import type { GenesysUser } from '../genesys/types.js';
+import type { MembershipKind } from '../input/index.js';
+import { chunk, type RoutingNeeds } from '../plan/index.js';
+import { fatalApiError } from './api-errors.js';
+import { forEachPooled, poolSize } from './pool.js';
+import type { Executor, UsersPort } from './ports.js';
+
+/** Users per `GET /api/v2/users?id=…` (the platform's cap is unconfirmed; the other reads by id send 100 too). */
+export const EXPANDED_IDS_PER_CALL = 100;
+
+/** The expansions that carry routing: skills, languages, and the groups a user is a member of. */
+export type RoutingExpansion = 'skills' | 'languages' | 'groups';
+
+/** The membership kinds whose whole list of a user an expansion carries (as ids). */
+export const MEMBERSHIP_EXPANSIONS: Partial<Record<MembershipKind, 'groups'>> = { group: 'groups' };
+
+/** A user as an expanded read shows it. */
+export type ExpandedUser = GenesysUser & {
+  skills?: UserRoutingSkill[];
+  languages?: UserRoutingLanguage[];
+  groups?: { id: string; name?: string }[];
+};
+
+/** What the expansions gave of one user; a kind left out was not asked for or not given. */
+export interface ExpandedRouting {
+  skills?: UserRoutingSkill[];
+  languages?: UserRoutingLanguage[];
+  /** Ids of the groups the user is a member of. */
+  groups?: string[];
+}
+
+export interface ExpandReadDeps {
+  /** Undefined: no read by id; only what the users already carry is used (a test's fake port). */
+  users?: Pick<UsersPort, 'getUsersByIds'>;
+  executor: Executor;
+  signal?: AbortSignal;
+  concurrency: number;
+}
+
+/** The expansions that a user's needs would take from the read, in the order they are asked for. */
+export function routingExpansions(needs: RoutingNeeds): RoutingExpansion[] {
+  const out: RoutingExpansion[] = [];
+  if (needs.skills) out.push('skills');
+  if (needs.languages) out.push('languages');
+  for (const [kind, expansion] of Object.entries(MEMBERSHIP_EXPANSIONS) as [MembershipKind, 'groups'][])
+    if (needs.members[kind] === 'all') out.push(expansion);
+  return out;
+}
+
+/** What a user read with expansions carries: only the kinds whose field is a list (a missing one was not given). */
+export function carried(user: ExpandedUser): ExpandedRouting {
+  const out: ExpandedRouting = {};
+  if (Array.isArray(user.skills)) out.skills = user.skills;
+  if (Array.isArray(user.languages)) out.languages = user.languages;
+  if (Array.isArray(user.groups)) out.groups = user.groups.map((g) => g.id);
+  return out;
+}
+
+/**
+ * Each target's routing from expansions: what its user already carries, and what it lacks read by id with
+ * `expand`, 100 users a call (targets that lack the same expansions share calls). A user missing from the answers,
+ * given without an expansion or deleted since, or a call refused as invalid, leaves that kind to the caller's read
+ * of the user alone; any other failure is fatal, as every read before a write is.
+ */
+export async function readExpansions(
+  deps: ExpandReadDeps,
+  targets: readonly { user: ExpandedUser; needs: RoutingNeeds }[],
+  count: () => void,
+): Promise<Map<string, ExpandedRouting>> {
+  const found = new Map<string, ExpandedRouting>();
+  const lacking = new Map<string, string[]>();
+  for (const { user, needs } of targets) {
+    const have = carried(user);
+    found.set(user.id, have);
+    const missing = routingExpansions(needs).filter((e) => have[e] === undefined);
+    if (missing.length === 0 || deps.users === undefined) continue;
+    const key = missing.join(',');
+    const ids = lacking.get(key);
+    if (ids) ids.push(user.id);
+    else lacking.set(key, [user.id]);
+  }
+  const port = deps.users;
+  if (port === undefined || lacking.size === 0) return found;
+  const batches = [...lacking].flatMap(([key, ids]) =>
+    chunk(ids, EXPANDED_IDS_PER_CALL).map((batch) => ({ expand: key.split(','), batch })),
+  );
+  await forEachPooled(batches, poolSize(deps.executor, deps.concurrency), async ({ expand, batch }) => {
+    count();
+    const { outcome } = await deps.executor.execute(() => port.getUsersByIds(batch, { state: 'any', expand }), {
+      signal: deps.signal,
+    });
+    if (!outcome.ok) {
+      // A platform that refuses the expansion on a list (400) is one that does not give it: read them alone.
+      if (outcome.kind === 'invalid') return;
+      throw fatalApiError(`Reading users' ${expand.join(', ')} (GET /api/v2/users?id=…&expand=…)`, outcome);
+    }
+    for (const user of outcome.body.entities as ExpandedUser[]) {
+      // Deleted since it was read: its own reads find it gone.
+      if (user.state === 'deleted') continue;
+      const had = found.get(user.id);
+      if (had !== undefined) found.set(user.id, { ...carried(user), ...had });
+    }
+  });
+  return found;
+}
