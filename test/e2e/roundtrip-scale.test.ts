@@ -94,7 +94,13 @@ function plan50(rows: Row[], emu: RunningEmulator): Map<number, Edit> {
     (row, n) => {
       const column = ['title', 'department', 'preferredName'][n % 3]!;
       const value = `${row[column] || 'Round'} trip ${n}`;
-      return { column, value, apply: (s) => void (s.profile[column] = value) };
+      return {
+        column,
+        value,
+        apply: (s) => {
+          s.profile[column] = value;
+        },
+      };
     },
     (row, n) => {
       const have = split(row.skills);
@@ -104,12 +110,20 @@ function plan50(rows: Row[], emu: RunningEmulator): Map<number, Edit> {
         return {
           column: 'skills',
           value: [`${name}:${next}`, ...have.slice(1)].join(';'),
-          apply: (s) => void (s.skills[name] = next),
+          apply: (s) => {
+            s.skills[name] = next;
+          },
         };
       }
       const name = skills.find((k) => !have.some((h) => h.startsWith(`${k}:`)));
       if (!name) return undefined;
-      return { column: 'skills', value: [...have, `${name}:3`].join(';'), apply: (s) => void (s.skills[name] = 3) };
+      return {
+        column: 'skills',
+        value: [...have, `${name}:3`].join(';'),
+        apply: (s) => {
+          s.skills[name] = 3;
+        },
+      };
     },
     (row, n) => {
       const have = split(row.queues).map((q) => q.slice(1));
@@ -118,7 +132,9 @@ function plan50(rows: Row[], emu: RunningEmulator): Map<number, Edit> {
         return {
           column: 'queues',
           value: [`-${gone}`, ...have.slice(1).map((q) => `+${q}`)].join(';'),
-          apply: (s) => void (s.queues = s.queues.filter((q) => q !== gone)),
+          apply: (s) => {
+            s.queues = s.queues.filter((q) => q !== gone);
+          },
         };
       }
       const name = queues.find((q) => !have.includes(q));
@@ -126,7 +142,9 @@ function plan50(rows: Row[], emu: RunningEmulator): Map<number, Edit> {
       return {
         column: 'queues',
         value: [...have, name].map((q) => `+${q}`).join(';'),
-        apply: (s) => void (s.queues = [...s.queues, name].sort()),
+        apply: (s) => {
+          s.queues = [...s.queues, name].sort();
+        },
       };
     },
     (row, n) => {
@@ -136,7 +154,9 @@ function plan50(rows: Row[], emu: RunningEmulator): Map<number, Edit> {
         return {
           column: 'roles',
           value: have.slice(0, -1).join(';'),
-          apply: (s) => void (s.roles = s.roles.filter((r) => r !== gone)),
+          apply: (s) => {
+            s.roles = s.roles.filter((r) => r !== gone);
+          },
         };
       }
       const grant = roles.map((r) => `${r}@Home`).find((r) => !have.includes(r));
@@ -144,7 +164,9 @@ function plan50(rows: Row[], emu: RunningEmulator): Map<number, Edit> {
       return {
         column: 'roles',
         value: [...have, grant].join(';'),
-        apply: (s) => void (s.roles = [...s.roles, grant].sort()),
+        apply: (s) => {
+          s.roles = [...s.roles, grant].sort();
+        },
       };
     },
     (row, n) => {
@@ -156,11 +178,19 @@ function plan50(rows: Row[], emu: RunningEmulator): Map<number, Edit> {
         return {
           column: 'groups',
           value: n % 2 === 0 ? '<clear>' : `-${gone}`,
-          apply: (s) => void (s.groups = []),
+          apply: (s) => {
+            s.groups = [];
+          },
         };
       }
       const name = groups[n % groups.length]!;
-      return { column: 'groups', value: name, apply: (s) => void (s.groups = [name]) };
+      return {
+        column: 'groups',
+        value: name,
+        apply: (s) => {
+          s.groups = [name];
+        },
+      };
     },
   ];
   const edits = new Map<number, Edit>();
