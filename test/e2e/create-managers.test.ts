@@ -3,6 +3,8 @@
  * reference resolves once that user exists, whichever row comes first; a manager whose creation fails leaves the
  * rows that name it failed and unwritten. Over real HTTP through the SDK against the emulator.
  */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GenesysUser } from '../../src/genesys/types.js';
 import { applyUpdate } from '../../src/index.js';
@@ -73,6 +75,34 @@ describe('a manager created in the same file', () => {
     expect(back.code, back.stderr).toBe(0);
     expect(untouched(emu.user(subject.id))).toEqual(untouched(before));
     for (const u of [boss!, hire!]) expect(emu.user(u.id)!.state).toBe('deleted');
+  });
+
+  it('created by an earlier attempt of the run: a resume resolves it from the run journal', async () => {
+    org = await routingOrg({ users: 20 });
+    const o = org;
+    const { box, emu, people } = o;
+    const subject = people[0]!;
+    const file = await writeInput(box, 'team.csv', csv(rows(o)));
+    const up = await box.cli(['update', file, '--create', '--yes', '--json']);
+    expect(up.code, up.stderr).toBe(0);
+    const runId = (JSON.parse(up.stdout) as { runId: string }).runId;
+    const [boss] = byEmail(o, BOSS);
+    // The state a crash before the subject's PATCH leaves: both creations complete, row 1 never written (and its
+    // manager something else than the boss).
+    await asAnotherAdmin(emu, 'PATCH', `/api/v2/users/${subject.id}`, {
+      version: emu.user(subject.id)!.version,
+      manager: people[2]!.id,
+    });
+    const journal = join(box.dir, '.genesys-bulk', 'runs', runId, 'journal.jsonl');
+    const kept = (await readFile(journal, 'utf8')).split('\n').filter((l) => l !== '' && !l.includes('"row":1,'));
+    await writeFile(journal, kept.map((l) => `${l}\n`).join(''));
+
+    const resumed = await box.cli(['update', '--resume', runId, '--yes', '--report', 'resumed.jsonl']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(emu.user(subject.id)!.manager?.id).toBe(boss!.id);
+    const report = await readJsonlReport(box, 'resumed.jsonl');
+    expect(report.map((r) => r.status)).toEqual(['updated', 'created', 'created']);
+    expect(routeCount(emu.stats(), 'POST /api/v2/users')).toBe(2);
   });
 
   it('whose creation fails: the rows that name it fail, saying why, and write no manager', async () => {
