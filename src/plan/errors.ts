@@ -9,6 +9,7 @@ import type { ManagerRef, RoutingKind } from '../input/index.js';
  * - unresolved_location: a location name with no id. The runner checks every name first and leaves out the rows
  *   with an unknown one, which a planner that plans as users arrive may still meet: the row is invalid.
  * - not_invertible: a before-value that a ProfileChanges cannot express (an extension, a missing name).
+ * - manager_not_created: the manager is a user the same run was to create (update --create), and did not.
  */
 export type PlanErrorCode =
   | 'unresolved_manager'
@@ -16,7 +17,8 @@ export type PlanErrorCode =
   | 'required_field'
   | 'invalid_value'
   | 'self_manager'
-  | 'not_invertible';
+  | 'not_invertible'
+  | 'manager_not_created';
 
 export class PlanError extends Error {
   readonly code: PlanErrorCode;

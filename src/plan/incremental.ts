@@ -178,6 +178,15 @@ export class IncrementalPlanner {
   managerId = (ref: ManagerRef): string | undefined =>
     ref.kind === 'id' ? this.managerById.get(ref.id.toLowerCase()) : this.managerByEmail.get(ref.email.toLowerCase());
 
+  /**
+   * Resolves a manager reference by email that no user read has, as `id`: a user the run is to create (the id is a
+   * placeholder until then). A manager found among the users read keeps its id.
+   */
+  assumeManager(email: string, id: string): void {
+    const lower = email.toLowerCase();
+    if (this.wantedManagerEmails.has(lower) && !this.managerByEmail.has(lower)) this.managerByEmail.set(lower, id);
+  }
+
   /** The id of the user the row names, if read. */
   userIdOf(row: InputRow): string | undefined {
     return this.userOf[row.rowNumber];

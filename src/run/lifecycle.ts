@@ -26,6 +26,7 @@ import {
   type SavedCreate,
   type SavedDelete,
 } from './lifecycle-journal.js';
+import type { CreatedIds } from './new-managers.js';
 import type { LifecycleWork, Part } from './outcome.js';
 import { forEachPooled, type PoolSizing, poolSize } from './pool.js';
 import { resolveUsers, UserIndex } from './resolve.js';
@@ -89,13 +90,15 @@ export async function startLifecycle(
   dir: string,
   work: LifecycleWork,
   managerId: (ref: ManagerRef) => string | undefined,
+  /** Filled with each created user's id by email, before the rest of any row is planned (see new-managers.ts). */
+  created: CreatedIds = new Map(),
 ): Promise<LifecycleExecution> {
   const journal = await Journal.open<LifecycleRecord>(join(dir, LIFECYCLE_JOURNAL_FILE));
   const typed = work as CreateWork | DeleteWork;
   try {
     const run =
       typed.kind === 'create'
-        ? await runCreates(ctx, journal, typed, managerId)
+        ? await runCreates(ctx, journal, typed, managerId, created)
         : await runDeletes(ctx, journal, typed);
     return { ...run, close: () => journal.close() };
   } catch (err) {
@@ -119,6 +122,7 @@ async function runCreates(
   journal: Journal<LifecycleRecord>,
   work: CreateWork,
   managerId: (ref: ManagerRef) => string | undefined,
+  created: CreatedIds,
 ): Promise<Omit<LifecycleExecution, 'close'>> {
   const results = new Map<number, RowResult>();
   const unsettled = new Set<number>();
@@ -126,7 +130,7 @@ async function runCreates(
   const existing: { item: CreateItem; user: GenesysUser; fresh: boolean; attempts: number }[] = [];
   const failed = (item: CreateItem, attempts: number, errorCode: string, message: string, userId?: string) =>
     results.set(item.rowNumber, { status: 'failed', attempts, errorCode, message, ...(userId ? { userId } : {}) });
-  const created = async (item: CreateItem, user: GenesysUser, via: 'response' | 'search') =>
+  const journalCreated = async (item: CreateItem, user: GenesysUser, via: 'response' | 'search') =>
     journal.append({ t: 'created', at: now(), row: item.rowNumber, userId: user.id, version: user.version, via });
 
   const createOne = async (item: CreateItem) => {
@@ -152,7 +156,7 @@ async function runCreates(
       const found = await findByEmail(ctx, email);
       attempts += found.attempts;
       if (found.user) {
-        await created(item, found.user, 'search');
+        await journalCreated(item, found.user, 'search');
         existing.push({ item, user: found.user, fresh: false, attempts });
         return;
       }
@@ -163,7 +167,7 @@ async function runCreates(
     attempts += sent.attempts;
     const { outcome } = sent;
     if (outcome.ok) {
-      await created(item, outcome.body, 'response');
+      await journalCreated(item, outcome.body, 'response');
       unsettled.delete(item.rowNumber);
       existing.push({ item, user: outcome.body, fresh: true, attempts });
       return;
@@ -175,7 +179,7 @@ async function runCreates(
         const found = await findByEmail(ctx, email);
         attempts += found.attempts;
         if (found.user) {
-          await created(item, found.user, 'search');
+          await journalCreated(item, found.user, 'search');
           unsettled.delete(item.rowNumber);
           existing.push({ item, user: found.user, fresh: true, attempts });
           return;
@@ -209,6 +213,7 @@ async function runCreates(
   if (toCreate.length > 0) ctx.log.info({ users: toCreate.length }, 'Creating users');
   await eachUntilStopped(ctx, toCreate, createOne);
   await journal.flush();
+  for (const e of existing) created.set(e.item.spec.email.toLowerCase(), e.user.id);
 
   // The rest of each row, planned against the user as it is now. A user this attempt created has no skills,
   // languages or queues yet; its grants are read, since an organisation may give new users default roles.

@@ -42,6 +42,8 @@ export interface Executed {
   gone: Set<number>;
   /** The create or delete part of each lifecycle row executed; missing: the stop came first. */
   lifecycle?: Map<number, Part | { interrupted: true; inFlight: boolean }>;
+  /** Users created by the run so far, by email: the report names a manager created in the run by its id. */
+  created?: ReadonlyMap<string, string>;
 }
 
 export function partFromApply(r: Omit<ApplyResult, 'user'>): Part {

@@ -14,6 +14,12 @@ import { createRunFolder, newRunId, type RunCommand, type RunMeta, writeRunMeta 
 import { JOURNAL_FILE, Journal, ROUTING_JOURNAL_FILE, type RoutingJournalRecord } from './journal.js';
 import { type LifecycleExecution, startLifecycle } from './lifecycle.js';
 import { lockRun, type RunLock } from './lock.js';
+import {
+  createdBefore,
+  resolvingNewManagers,
+  withCreatedManagerIds,
+  withoutUncreatedManagers,
+} from './new-managers.js';
 import { type Executed, foldOutcomes, type Work, withSkipped } from './outcome.js';
 import { expansionsOfChanges, locationContext, savedChanges, withExpansions } from './profile-fields.js';
 import { applyRouting, type RoutingOutcome } from './routing-engine.js';
@@ -150,7 +156,9 @@ export async function runPipeline(ctx: RunContext, opts: PipelineOptions, propos
     opts.onRun?.(meta);
     const done = await execute(ctx, dir, meta, saved, work);
     const resume = `genesys-bulk ${meta.command} --resume ${meta.runId}`;
-    const { records, interrupted } = foldOutcomes(saved.plan.rows, work, done, resume);
+    const folded = foldOutcomes(saved.plan.rows, work, done, resume);
+    const { interrupted } = folded;
+    const records = done.created ? withCreatedManagerIds(folded.records, done.created) : folded.records;
     const result = await finish(
       opts,
       meta.runId,
@@ -231,9 +239,15 @@ async function execute(ctx: RunContext, dir: string, meta: RunMeta, saved: Saved
   // Users to create come first (their rows' other writes then go with everyone's), users to delete likewise.
   let life: LifecycleExecution | undefined;
   let lifecycle: Executed['lifecycle'];
+  // A manager this run creates resolves once created: the creations come before every PATCH.
+  const created = createdBefore(saved.lifecycle, work.priorLifecycle);
+  const managerId = resolvingNewManagers(managerLookup(saved), created);
   try {
-    if (work.lifecycle) life = await startLifecycle(ctx, dir, work.lifecycle, managerLookup(saved));
-    const items = life ? [...work.items, ...life.items] : work.items;
+    if (work.lifecycle) life = await startLifecycle(ctx, dir, work.lifecycle, managerId, created);
+    const { ready: items, failed } = withoutUncreatedManagers(
+      life ? [...work.items, ...life.items] : work.items,
+      managerId,
+    );
     const routingWork = life ? [...work.routing, ...life.routing] : work.routing;
     if (items.length > 0 || routingWork.length === 0) {
       profile = await applyAll(
@@ -241,7 +255,7 @@ async function execute(ctx: RunContext, dir: string, meta: RunMeta, saved: Saved
           users: withExpansions(ctx.client, expansionsOfChanges(savedChanges(saved))),
           governor: ctx.governor,
           journal,
-          managerId: managerLookup(saved),
+          managerId,
           locations: locationContext(saved.locations),
           progress: ctx.progress,
           log: ctx.log,
@@ -253,6 +267,7 @@ async function execute(ctx: RunContext, dir: string, meta: RunMeta, saved: Saved
         ctx.counters,
       );
     }
+    for (const [row, r] of failed) profile.set(row, r);
     for (const [row, r] of profile) if (!('interrupted' in r) && r.status === 'not_found') gone.add(row);
     const calls = routingWork.filter((w) => !gone.has(w.rowNumber));
     // Routing calls follow the profile PATCHes: a division move changes the user's version, which a PATCH sent
@@ -280,5 +295,5 @@ async function execute(ctx: RunContext, dir: string, meta: RunMeta, saved: Saved
     await routingJournal?.close();
     await life?.close();
   }
-  return { profile, routing, gone, ...(lifecycle ? { lifecycle } : {}) };
+  return { profile, routing, gone, created, ...(lifecycle ? { lifecycle } : {}) };
 }

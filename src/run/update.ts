@@ -37,6 +37,7 @@ import type { WorkItem } from './engine.js';
 import { checkReportNotInput } from './files.js';
 import { asRows, nameProblems, refuseInput } from './invalid.js';
 import { createWork } from './lifecycle.js';
+import { managersToCreate, newManagerPlaceholder } from './new-managers.js';
 import { lazyMap, recordFromPlan, unexecutedRecords, withSkipped } from './outcome.js';
 import { type CommandOptions, type Proposal, refKey, runPipeline } from './pipeline.js';
 import {
@@ -213,6 +214,12 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     else managerEmails.add(m.email);
   }
   await resolveUsers(deps, managerIds, managerEmails, planner);
+  if (opts.create && catalogue) {
+    // A manager named by the email of a user the file creates: resolved once that user exists (new-managers.ts).
+    const { candidates } = checkCreations(planner.rows(), (row) => planner.userIdOf(row), catalogue);
+    for (const email of managersToCreate(managerRefs, planner.managerId, candidates))
+      planner.assumeManager(email, newManagerPlaceholder(email));
+  }
   log.info({ users: planner.size, strategy: cost.strategy, requests: governor.stats().requests }, 'Read current users');
 
   const managerId = planner.managerId;

@@ -16,7 +16,17 @@ import {
   routeCount,
   writeInput,
 } from './helpers.js';
-import { grantsOf, queuesOf, type RoutingOrg, routingOrg, SUPPORT, skillsOf } from './routing-helpers.js';
+import {
+  activeWithEmail,
+  directory,
+  fixedId,
+  grantsOf,
+  queuesOf,
+  type RoutingOrg,
+  routingOrg,
+  SUPPORT,
+  skillsOf,
+} from './routing-helpers.js';
 
 const CREATE_ROUTE = 'POST /api/v2/users';
 const DELETE_ROUTE = 'DELETE /api/v2/users/{userId}';
@@ -215,6 +225,85 @@ describe('update --create', () => {
     const [user] = byEmail(emu, 'lib.user@newco.example');
     expect(user).toMatchObject({ division: { id: SUPPORT.id }, preferredName: 'Lib' });
     expect(routeCount(emu.stats(), DELETE_ROUTE)).toBe(0);
+  });
+});
+
+const TEAMS = [
+  { id: fixedId(9, 1), name: 'Sales Team' },
+  { id: fixedId(9, 2), name: 'Billing Team' },
+  { id: fixedId(9, 3), name: 'Night Shift' },
+];
+
+/** The hires' rows with a groups column: every hire in Sales Team, every third also in Night Shift. */
+function newHiresInGroups(n: number): string[][] {
+  return newHires(n).map((row, i) =>
+    i === 0 ? [...row, 'groups'] : [...row, (i - 1) % 3 === 0 ? 'Sales Team;Night Shift' : '+Sales Team'],
+  );
+}
+const groupsOfHire = (i: number) => (i % 3 === 0 ? ['Night Shift', 'Sales Team'] : ['Sales Team']);
+
+describe('update --create with groups, a lost answer, and its rollback', () => {
+  it('200 hires with skills, queues, roles and groups: each created once and complete; rollback deletes those unchanged since', async () => {
+    // Someone already in Sales Team, who must stay there through the run and its rollback.
+    const member = activeWithEmail(directory(50))[0]!;
+    org = await routingOrg({
+      users: 50,
+      groups: TEAMS.map((g, i) => ({ ...g, members: i === 0 ? [member.id] : [] })),
+      // Seeded: some of the 200 creations lose their answer (the user exists, the connection is cut).
+      dropAfterCreateRate: 0.03,
+    });
+    const { box, emu } = org;
+    const groupName = new Map(TEAMS.map((g) => [g.id, g.name]));
+    const file = await writeInput(box, 'hires.csv', csv(newHiresInGroups(200)));
+    const up = await box.cli(['update', file, '--create', '--yes', '--report', 'report.jsonl']);
+    expect(up.code, up.stderr).toBe(0);
+    const runId = /\(run (\d{8}-\d{6}-[0-9a-f]{6})\)/.exec(up.stderr)![1]!;
+    const stats = emu.stats();
+    expect(stats.byRoute[CREATE_ROUTE]?.dropped ?? 0).toBeGreaterThan(0);
+    expect(routeCount(stats, CREATE_ROUTE)).toBe(200);
+    const ids: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const users = byEmail(emu, newEmail(i));
+      expect(users, newEmail(i)).toHaveLength(1);
+      const id = users[0]!.id;
+      ids.push(id);
+      expect(skillsOf(emu, id)).toEqual({ Billing: 4, Spanish: 3 });
+      expect(queuesOf(emu, id)).toEqual(['Sales Inbound']);
+      expect(grantsOf(emu, id)).toEqual(['Agent@Support', 'Employee@Home']);
+      expect((emu.userGroups(id) ?? []).map((g) => groupName.get(g)).sort()).toEqual(groupsOfHire(i));
+    }
+    const report = await readJsonlReport(box, 'report.jsonl');
+    expect(report.map((x) => x.status)).toEqual(Array(200).fill('created'));
+    // 200 hires join Sales Team and 67 Night Shift, 50 a call; the member already there stays.
+    expect(routeCount(stats, 'POST /api/v2/groups/{groupId}/members')).toBe(4 + 2);
+    expect(emu.groups().find((g) => g.id === TEAMS[0]!.id)!.members).toContain(member.id);
+
+    // Another admin edits one hire after the run: the rollback leaves that one, with its groups.
+    const edited = ids[3]!;
+    await asAnotherAdmin(emu, 'PATCH', `/api/v2/users/${edited}`, {
+      version: emu.user(edited)!.version,
+      title: 'Edited by another admin',
+    });
+    const back = await box.cli(['rollback', runId, '--yes', '--json']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(JSON.parse(back.stdout).summary).toMatchObject({ deleted: 199, skipped: 1 });
+    expect(routeCount(emu.stats(), DELETE_ROUTE)).toBe(199);
+    for (const id of ids) expect(emu.user(id)!.state).toBe(id === edited ? 'active' : 'deleted');
+    expect(emu.user(edited)!.title).toBe('Edited by another admin');
+    // The deleted hires are no longer members of any group as the platform lists them (deleted users are left out
+    // of member listings); the one left and the member from before still are.
+    for (const g of TEAMS) {
+      const listed = new Set(
+        emu
+          .groups()
+          .find((x) => x.id === g.id)!
+          .members.filter((id) => emu.user(id)?.state !== 'deleted'),
+      );
+      for (const id of ids)
+        expect(listed.has(id), `${g.name} ${id}`).toBe(id === edited && groupsOfHire(3).includes(g.name));
+    }
+    expect((emu.userGroups(edited) ?? []).map((g) => groupName.get(g)).sort()).toEqual(groupsOfHire(3));
+    expect(emu.userGroups(member.id)).toEqual([TEAMS[0]!.id]);
   });
 });
 
