@@ -34,6 +34,8 @@ export interface ExportRecord {
   wallSeconds: number;
   cpuMs?: number;
   maxRssKb?: number;
+  /** CPU of the bench process while the export ran: the emulator's, serving it. */
+  emulatorCpuMs: number;
   fileBytes?: number;
   columns: string[];
   /** API calls the emulator answered or refused (the login's token request left out). */
@@ -74,6 +76,7 @@ export async function runExport(options: {
     const file = join(dir, 'users.csv');
     const args = ['export', file, '--no-progress', '--state-dir', join(dir, 'state')];
     log(`export: genesys-bulk ${args.join(' ')}`);
+    const cpuBefore = process.cpuUsage();
     const result = await runMeasured({
       args: [options.cli ?? CLI, ...args],
       cwd: dir,
@@ -81,6 +84,7 @@ export async function runExport(options: {
       timeoutMs: (options.timeoutSeconds ?? 3600) * 1000,
       name: 'export',
     });
+    const emulatorCpu = process.cpuUsage(cpuBefore);
     const stats = emu.stats();
     const callsByRoute: Record<string, number> = {};
     for (const [route, statuses] of Object.entries(stats.byRoute)) {
@@ -97,6 +101,7 @@ export async function runExport(options: {
       signal: result.signal,
       timedOut: result.timedOut,
       wallSeconds: result.wallMs / 1000,
+      emulatorCpuMs: (emulatorCpu.user + emulatorCpu.system) / 1000,
       columns: [],
       calls,
       callsByRoute,
@@ -168,9 +173,9 @@ export function exportTable(e: ExportRecord | undefined): string {
     `| grants, 1 per user (\`roles\`) | ${b.grants} | ${grants} |`,
     `| **Total** | **${b.total}** | **${e.calls}** (ratio ${e.ratio.toFixed(3)}) |`,
     '',
-    '| Peak RSS (MB) | Goal (MB) | Wall (s) | CPU (s) | Rows | Sampled rows | Differing | 429s | Exit |',
-    '|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
-    `| ${mb(e.maxRssKb)} | < ${EXPORT_GOALS.rssMb} | ${e.wallSeconds.toFixed(1)} | ${e.cpuMs === undefined ? '–' : (e.cpuMs / 1000).toFixed(1)} | ${c ? `${c.rows} of ${c.expectedRows}` : '–'} | ${c?.sampled ?? '–'} | ${c ? `${c.differingRows} rows (${c.differingCells} cells)` : '–'} | ${e.rateLimited} | ${e.exitCode ?? e.signal} |`,
+    '| Peak RSS (MB) | Goal (MB) | Wall (s) | CPU (s) | Emulator CPU (s) | Rows | Sampled rows | Differing | 429s | Exit |',
+    '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    `| ${mb(e.maxRssKb)} | < ${EXPORT_GOALS.rssMb} | ${e.wallSeconds.toFixed(1)} | ${e.cpuMs === undefined ? '–' : (e.cpuMs / 1000).toFixed(1)} | ${e.emulatorCpuMs === undefined ? '–' : (e.emulatorCpuMs / 1000).toFixed(1)} | ${c ? `${c.rows} of ${c.expectedRows}` : '–'} | ${c?.sampled ?? '–'} | ${c ? `${c.differingRows} rows (${c.differingCells} cells)` : '–'} | ${e.rateLimited} | ${e.exitCode ?? e.signal} |`,
     '',
     `\`${e.command}\` (${e.columns.length} columns${e.fileBytes ? `, ${(e.fileBytes / 1024 ** 2).toFixed(1)} MB written` : ''}) against ${e.users} generated users (seed ${e.seed}); "Other" catalogue calls are every call outside the four listings. Load average ${e.loadBefore.toFixed(2)} before, ${e.loadAfter.toFixed(2)} after.${c && c.duplicateIds + c.missingIds > 0 ? ` ${c.duplicateIds} ids written twice, ${c.missingIds} users missing.` : ''}${c?.examples.length ? ` Differing cells (user, column): ${c.examples.join('; ')}.` : ''}`,
   ].join('\n');

@@ -58,7 +58,8 @@ emulator's data: ⌈users ÷ 100⌉ listing pages (skills and languages expanded
 queue's and each group's member listing once (⌈members ÷ 100⌉ pages, at least 1), and one grants read per user for
 \`roles\`; **made** = every call the emulator counted but the login. **Rows**: every listed user written exactly once,
 and ${'500'} rows drawn with a seeded generator compared cell by cell with the emulator's state, read independently
-of the tool's code (\`bench/export-check.ts\`; lists compared as sets).`;
+of the tool's code (\`bench/export-check.ts\`; lists compared as sets). The wall time includes the emulator's own
+work, on the same cores (its CPU is the bench process's during the export).`;
 }
 
 export function startupIntro(): string {
