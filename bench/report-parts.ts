@@ -102,7 +102,7 @@ export function mergedNote(results: BenchResults): { text: string; args: string 
   const text = m
     .map(
       (x) =>
-        ` with the ${x.parts.join(', ')} part${x.parts.length > 1 ? 's' : ''} from \`${x.file}\` (run ${x.startedAt}${x.gitCommit ? ` at ${x.gitCommit}` : ''})`,
+        ` with the ${x.parts.length > 1 ? `${x.parts.slice(0, -1).join(', ')} and ${x.parts.at(-1)} parts` : `${x.parts[0]} part`} from \`${x.file}\` (run ${x.startedAt}${x.gitCommit ? ` at ${x.gitCommit}` : ''})`,
     )
     .join(' and');
   return { text, args: ` --with ${m.map((x) => x.file).join(',')}` };
