@@ -1,6 +1,9 @@
 /** The shape of a benchmark results file (bench/results/*.json). */
 import type { FamilyMember } from '../src/emulator/family.js';
 import type { RateLimitAlgorithm } from '../src/emulator/limiter.js';
+import type { ExportRecord } from './export.js';
+import type { Part } from './options.js';
+import type { StartupRecord } from './startup.js';
 
 export type ClientName = 'genesys-bulk' | 'baseline-naive' | 'baseline-tutorial';
 
@@ -227,6 +230,14 @@ export interface BenchResults {
   charts?: { name: string; file: string }[];
   /** The token-pool scenarios (issue #12, bench/tokens.ts), when they ran. */
   tokens?: TokenRecord[];
+  /** The 100,000-user export (issue #11, bench/export.ts), when it ran. */
+  export?: ExportRecord;
+  /** Spawn to first request of the built CLI (issue #12 item 4, bench/startup.ts), when it ran. */
+  startup?: StartupRecord;
+  /** The parts this run measured (left out by files older than the field). */
+  parts?: Part[];
+  /** Parts put in from other runs' files for the page (`--with`, or a partial run's `--docs`). */
+  mergedFrom?: { file: string; parts: Part[]; startedAt: string; gitCommit?: string }[];
   targets: Target[];
   notes: string[];
 }
