@@ -19,9 +19,6 @@ const SAMPLE = sampleFamily(SAMPLE_SEED, 16, 15_000);
 const SHORTFALLS: Record<string, { ratio: number; refusedPct: number }> = {
   // Without headers the counter punishes slow start's overshoot in the next window too.
   'sliding-counter headers=absent': { ratio: 3.1, refusedPct: 3.2 },
-  // Its "back to zero" is up to two windows away: the headers' window is twice the real one, and the check raises the
-  // pace only once a headroom span has passed.
-  'sliding-counter headers=truthful': { ratio: 1.8, refusedPct: 1 },
   // A count seconds old on a bucket of 3 or 13: the check cannot tell headroom from lag.
   'bucket burst=1.1% headers=stale lag=3314ms': { ratio: 1.65, refusedPct: 1 },
   'gcra burst=4.5% headers=stale lag=2610ms': { ratio: 1.5, refusedPct: 1.2 },
