@@ -85,6 +85,8 @@ export function observeCheck(
   check: HeadroomCheck,
   o: {
     now: number;
+    /** When the server was as the count says: `now`, or a lag before with stale headers. */
+    seenAt?: number;
     count: number;
     allowed: number;
     index: number;
@@ -97,8 +99,9 @@ export function observeCheck(
   },
 ): HeadroomCheck {
   const { now } = o;
-  const samples = [...check.samples, { at: now, count: o.count, index: o.index }].filter(
-    (s) => s.at > now - DRAIN_SPAN_MS,
+  const seenAt = o.seenAt ?? now;
+  const samples = [...check.samples, { at: seenAt, count: o.count, index: o.index }].filter(
+    (s) => s.at > seenAt - DRAIN_SPAN_MS,
   );
   const share = o.count / o.allowed;
   const next: HeadroomCheck = { ...check, samples };

@@ -69,6 +69,13 @@ export class RateModel {
    * fresh limiter counts the first request as 1; one that scales its count to a larger quota, as more.
    */
   private firstCount: number | undefined;
+  /**
+   * Stale headers: how far the count lags behind the server, once known (0: current). An accepted answer whose count
+   * is 0 cannot be current (a count includes the request it answers): the headers describe the server as it was, and
+   * the first count above 0 comes about a lag after the first start.
+   */
+  private lagMs: number | undefined;
+  private lagging = false;
 
   constructor(
     private readonly o: ResolvedOptions,
@@ -143,7 +150,7 @@ export class RateModel {
     const index = this.starts++;
     const recent = this.recentStarts;
     recent.push(now);
-    const keep = Math.max(MEASURE_SPAN_MS, this.headers?.windowMs ?? 0);
+    const keep = Math.max(MEASURE_SPAN_MS, this.headers?.windowMs ?? 0) + (this.lagMs ?? 0);
     while ((recent[0] as number) <= now - keep) recent.shift();
     return { index };
   }
@@ -162,6 +169,10 @@ export class RateModel {
       while ((this.acceptedStarts[0] as number) <= now - span) this.acceptedStarts.shift();
     }
     const previousAllowed = this.headers?.allowed;
+    this.measureLag(outcome, now);
+    // Stale headers describe the server a lag ago: the requests it had counted then, and its end from then.
+    const seenAt = now - (this.lagMs ?? 0);
+    const seenIndex = this.lagMs ? this.lastStartedBy(seenAt - (this.latencyMs ?? 0)) : permit.index;
     this.headers = observeHeaders(this.headers, outcome.rateLimit ?? {}, now, permit.index);
     if (this.headers) {
       // The slow start is no ceiling, and a new `allowed` makes any ceiling learned from 429s obsolete.
@@ -170,7 +181,7 @@ export class RateModel {
         this.check = startCheck(now);
       }
       this.source = 'headers';
-      this.checkHeaders(outcome, permit, now);
+      this.checkHeaders(outcome, now, seenAt, seenIndex);
     } else if (this.source === 'initial') {
       this.source = 'discovered';
       this.discovery = startDiscovery(this.o.initialRatePerSecond, now);
@@ -181,24 +192,40 @@ export class RateModel {
   }
 
   /** Whether the headers' pace holds up: raises it while they show headroom (check.ts). */
-  private checkHeaders(outcome: ApiOutcome<unknown>, permit: Permit, now: number): void {
+  private checkHeaders(outcome: ApiOutcome<unknown>, now: number, seenAt: number, seenIndex: number): void {
     const { headers, check } = this;
     const count = outcome.rateLimit?.count;
     if (!headers || !check || count === undefined || !Number.isFinite(count)) return;
     // Only the run's first answer: later ones count other requests too, and stale headers start from zero.
-    if (this.firstCount === undefined) this.firstCount = permit.index === 0 && outcome.ok ? count : 1;
+    if (this.firstCount === undefined) this.firstCount = seenIndex === 0 && outcome.ok ? count : 1;
     const unit = this.countUnit(headers);
     this.check = observeCheck(check, {
       now,
+      seenAt,
       count: count / unit,
       allowed: headers.allowed / unit,
-      index: permit.index,
+      index: seenIndex,
       busy: !outcome.ok || this.lastHoldAt > check.busyAt,
       windowMs: headers.windowMs,
       headerRate: this.headerPace(now).ratePerSecond,
       sentRate: measuredRate(this.recentStarts, now, MEASURE_SPAN_MS),
-      startedInWindow: this.recentStarts.filter((t) => t > now - headers.windowMs).length,
+      startedInWindow: this.recentStarts.filter((t) => t > seenAt - headers.windowMs && t <= seenAt).length,
     });
+  }
+
+  private measureLag(outcome: ApiOutcome<unknown>, now: number): void {
+    const count = outcome.rateLimit?.count;
+    if (this.lagMs !== undefined || !outcome.ok || count === undefined || !Number.isFinite(count)) return;
+    if (count <= 0) this.lagging = true;
+    else this.lagMs = this.lagging ? now - (this.firstStartAt ?? now) : 0;
+  }
+
+  /** The index of the last start at or before `at` (-1 before the first); starts older than those kept count as before. */
+  private lastStartedBy(at: number): number {
+    const recent = this.recentStarts;
+    let i = recent.length - 1;
+    while (i >= 0 && (recent[i] as number) > at) i--;
+    return this.starts - recent.length + i;
   }
 
   /** Requests per second accepted over the last span, counted by their starts. */

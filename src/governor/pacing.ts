@@ -18,8 +18,15 @@ export interface QuotaObservation {
 
 export interface HeaderModel {
   allowed: number;
-  /** The longest reset seen, rounded up to a whole second: the window, once a full one has been seen. */
+  /** The window: the longest reset seen, rounded up to a whole second, once a full one has been seen (half that for a counter). */
   windowMs: number;
+  /** The longest reset seen, rounded up to a whole second. */
+  longestResetMs: number;
+  /**
+   * The resets have shown a sliding-window counter: its "back to zero" is the end of the next window, so the longest
+   * reset is two windows. Its end jumped on by a window while still a window away, the reset doubling (`counterTurn`).
+   */
+  counter?: boolean;
   quota?: QuotaObservation;
   /**
    * The first answer of the current window: when it came, and the window end it implied. A fixed window's end
@@ -39,6 +46,10 @@ export interface HeaderModel {
  */
 export const FIXED_EVIDENCE_MS = 2500;
 const SAME_END_MS = 1500;
+/** Two whole-second roundings, either way: how far a counter's turn may be from its ideal figures. */
+const ROUNDING_MS = 2000;
+/** Below this a counter's turn cannot be told from whole-second rounding. */
+const COUNTER_MIN_WINDOW_MS = 2 * ROUNDING_MS;
 /**
  * The margin on a window known to be fixed. Not 1: a reset rounded down (unconfirmed) would meet a 429 at each
  * turn, and pacing a hair under the quota keeps every window-long span, not only the server's windows, within it.
@@ -67,10 +78,10 @@ export function observeHeaders(
   const hasAllowed = allowed !== undefined && Number.isFinite(allowed) && allowed > 0;
   const hasReset = isCount(resetSeconds);
   if (!model && !(hasAllowed && hasReset)) return model;
-  const next: HeaderModel = { ...(model ?? { allowed: allowed as number, windowMs: 0 }) };
+  const next: HeaderModel = { ...(model ?? { allowed: allowed as number, windowMs: 0, longestResetMs: 0 }) };
   if (hasAllowed) next.allowed = allowed;
   if (hasReset) {
-    next.windowMs = Math.max(next.windowMs, Math.ceil(resetSeconds) * 1000, 1000);
+    next.longestResetMs = Math.max(next.longestResetMs, Math.ceil(resetSeconds) * 1000, 1000);
     if (isCount(count)) {
       let endsAt = now + resetSeconds * 1000;
       const start = next.windowStart;
@@ -82,6 +93,7 @@ export function observeHeaders(
       } else if (!sameEnd) {
         // The end moved well before it came: not a fixed window.
         next.fixed = false;
+        if (counterTurn(model?.quota?.endsAt, endsAt, now)) next.counter = true;
         next.windowStart = { at: now, endsAt };
       }
       if (next.windowStart && next.fixed !== false && now - next.windowStart.at >= FIXED_EVIDENCE_MS) {
@@ -96,8 +108,26 @@ export function observeHeaders(
       }
       next.quota = { count, startIndex, endsAt };
     }
+    next.windowMs = next.counter ? next.longestResetMs / 2 : next.longestResetMs;
   }
   return next;
+}
+
+/**
+ * A sliding-window counter's turn: at the start of each window its "back to zero" moves from the end of this window
+ * (a window away) to the end of the next (two away). An end that jumps on by about the time it was still away, to
+ * about twice that, is such a turn; a sliding log's end moves on by the time it sent nothing, a fixed window's only
+ * once it has come. Whole-second resets put each end up to a second late.
+ */
+function counterTurn(previousEnd: number | undefined, endsAt: number, now: number): boolean {
+  if (previousEnd === undefined) return false;
+  const jump = endsAt - previousEnd;
+  const away = previousEnd - now;
+  return (
+    jump >= COUNTER_MIN_WINDOW_MS &&
+    Math.abs(away - jump) < ROUNDING_MS &&
+    Math.abs(endsAt - now - 2 * jump) < ROUNDING_MS
+  );
 }
 
 /**
@@ -112,7 +142,12 @@ export function observeHeaders(
  * turned are counted too, about `rate × latency` of them, which the margin absorbs while the latency is small against
  * the window (under 3% of it at the default margin).
  */
-export function headerPace(model: HeaderModel, now: number, startsSoFar: number, margin: number): Pace {
+export function headerPace(
+  model: Pick<HeaderModel, 'allowed' | 'windowMs' | 'quota'>,
+  now: number,
+  startsSoFar: number,
+  margin: number,
+): Pace {
   const ratePerSecond = (margin * model.allowed * 1000) / model.windowMs;
   const quota = model.quota;
   if (!quota || now >= quota.endsAt) return { ratePerSecond };

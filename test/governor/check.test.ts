@@ -72,6 +72,18 @@ describe('observeCheck', () => {
     expect(settled).toBeLessThanOrEqual(25 * 0.97);
   });
 
+  test('stale headers: a count is sampled when the server was as it says, so the drain compares like with like', () => {
+    // Headers 3 s behind: at 3000 + t the count is the server's at t, with the requests started by t.
+    let c = startCheck(0);
+    for (let i = 0; i <= 10; i++) {
+      const t = i * 100;
+      c = observeCheck(c, { ...base, now: 3000 + t, seenAt: t, count: 1, index: 2 * i, startedInWindow: 20 });
+    }
+    expect(c.samples.map((s) => s.at)).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
+    // 20 started in the second, the count flat: the server drained 20/s, not what was started by the answers' time.
+    expect(drainRate(c.samples)).toBeCloseTo(20, 9);
+  });
+
   test('a 429 stops the raise where it was', () => {
     const growing: HeadroomCheck = { ...startCheck(0), growing: true, base: 1, since: 0 };
     const stopped = checkRateLimited(growing, BOOST_DOUBLING_MS);

@@ -17,20 +17,18 @@ const SAMPLE = sampleFamily(SAMPLE_SEED, 16, 15_000);
  * does hold today, so a regression still fails. Each is an open item, not an accepted result.
  */
 const SHORTFALLS: Record<string, { ratio: number; refusedPct: number }> = {
-  // Without headers the counter punishes slow start's overshoot in the next window too.
-  'sliding-counter headers=absent': { ratio: 3.1, refusedPct: 3.2 },
-  // Its "back to zero" is up to two windows away: the headers' window is twice the real one, and the check raises the
-  // pace only once a headroom span has passed.
-  'sliding-counter headers=truthful': { ratio: 1.8, refusedPct: 1 },
-  // A count seconds old on a bucket of 3 or 13: the check cannot tell headroom from lag.
-  'bucket burst=1.1% headers=stale lag=3314ms': { ratio: 1.65, refusedPct: 1 },
-  'gcra burst=4.5% headers=stale lag=2610ms': { ratio: 1.5, refusedPct: 1.2 },
-  'fixed-clock headers=stale lag=2863ms': { ratio: 1.25, refusedPct: 1.2 },
-  // Without headers, a GCRA of 4 requests: after its first 429s discovery's cubic settles below the rate.
-  'gcra burst=1.4% headers=absent': { ratio: 1.25, refusedPct: 1 },
+  // Without headers the counter punishes slow start's overshoot in the next window too (measured 2.36, 3.07%).
+  'sliding-counter headers=absent': { ratio: 2.4, refusedPct: 3.1 },
+  // A count seconds old on a bucket of 3 or 14: the check sees pressure a lag late, after the 429 (1.55, 0.50%;
+  // 1.26, 0.50%; 1.16, 0.66%).
+  'bucket burst=1.1% headers=stale lag=3314ms': { ratio: 1.56, refusedPct: 0.55 },
+  'gcra burst=4.5% headers=stale lag=2610ms': { ratio: 1.28, refusedPct: 0.55 },
+  'fixed-clock headers=stale lag=2863ms': { ratio: 1.17, refusedPct: 0.7 },
+  // Without headers, a GCRA of 4 requests: after its first 429s discovery's cubic settles below the rate (1.165, 0.17%).
+  'gcra burst=1.4% headers=absent': { ratio: 1.17, refusedPct: 0.2 },
   // Without headers the ratio is fine (a fixed window gives a whole quota at once), but slow start's overshoot into
-  // the first window's end costs 1.0–1.2% 429s.
-  'fixed headers=absent': { ratio: 1.1, refusedPct: 1.3 },
+  // the first window's end costs 7 429s in 607 (1.15%).
+  'fixed headers=absent': { ratio: 0.7, refusedPct: 1.2 },
 };
 
 const run = (member: FamilyMember, limit: number, windowMs: number, seed: number): Promise<FamilyRun> =>

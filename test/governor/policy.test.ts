@@ -120,12 +120,31 @@ describe('header model', () => {
     expect(sliding?.quota?.endsAt).toBe(8000);
   });
 
+  test("a sliding-window counter's window is half its longest reset: its end jumps on by a window a window early", () => {
+    // A 15 s counter, 300 per window, first seen 12 s into a window: back to zero at the end of the next (18 s away).
+    let counter = observeHeaders(undefined, { allowed: 300, count: 1, resetSeconds: 18 }, 0, 0);
+    for (let t = 100; t < 3000; t += 100)
+      counter = observeHeaders(counter, { allowed: 300, count: t / 100, resetSeconds: Math.ceil(18 - t / 1000) }, t, t);
+    expect(counter?.windowMs).toBe(18_000);
+    // The window turns at 3 s: the end moves from 18 s to 33 s, the reset from 15 s to 30 s.
+    counter = observeHeaders(counter, { allowed: 300, count: 30, resetSeconds: 30 }, 3000, 30);
+    expect(counter).toMatchObject({ counter: true, fixed: false, longestResetMs: 30_000, windowMs: 15_000 });
+
+    // A sliding log that sent nothing for 6 s: its end moves on by 6 s, but it was a window (15 s) away, not 6.
+    let log = observeHeaders(undefined, { allowed: 300, count: 290, resetSeconds: 15 }, 0, 0);
+    log = observeHeaders(log, { allowed: 300, count: 290, resetSeconds: 15 }, 100, 1);
+    log = observeHeaders(log, { allowed: 300, count: 200, resetSeconds: 15 }, 6100, 2);
+    expect(log).toMatchObject({ fixed: false, windowMs: 15_000 });
+    expect(log?.counter).toBeUndefined();
+  });
+
   test('needs allowed and reset to start; the window is the longest reset, rounded up to a second', () => {
     expect(observeHeaders(undefined, { allowed: 300 }, 0, 0)).toBeUndefined();
     let model = observeHeaders(undefined, { allowed: 200, count: 5, resetSeconds: 2.2 }, 1000, 0);
     expect(model).toEqual({
       allowed: 200,
       windowMs: 3000,
+      longestResetMs: 3000,
       quota: { count: 5, startIndex: 0, endsAt: 3200 },
       windowStart: { at: 1000, endsAt: 3200 },
     });
