@@ -80,6 +80,7 @@ export interface MixedWorkload {
 /** Emails per search, skills or members per page, skills per bulk PATCH, users per queue-members call. */
 const SEARCH_PAGE = 100;
 const LIST_PAGE = 100;
+const IDS_PER_READ = 100;
 const SKILLS_PER_PATCH = 50;
 const MEMBERS_PER_CALL = 100;
 const PROFICIENCIES = [1, 2, 3, 4, 5, 2.5, 3.5];
@@ -118,9 +119,6 @@ function snapshot(view: RoutingView): Snapshot {
   for (const id of users.keys()) queues.set(id, (memberOf.get(id) ?? []).sort().join(','));
   return { users, skills, queues, queueSizes };
 }
-
-const heldSkills = (s: Snapshot, userId: string): number =>
-  (s.skills.get(userId) ?? '').split(',').filter(Boolean).length;
 
 const pages = (items: number, size: number): number => Math.max(1, Math.ceil(items / size));
 
@@ -242,7 +240,8 @@ export function generateMixedWorkload(view: RoutingView, spec: MixedSpec): Mixed
   const minimum: Omit<MinimumCalls, 'total'> = {
     searches: Math.ceil(rows.length / SEARCH_PAGE),
     cataloguePages: pages(catalogue.skills.length, LIST_PAGE) + pages(catalogue.queues.length, LIST_PAGE),
-    skillReads: withSkills.reduce((n, r) => n + pages(heldSkills(before, r.userId), LIST_PAGE), 0),
+    // Current skills come with the users, read by id with `expand=skills`, 100 users a call.
+    skillReads: withSkills.length === 0 ? 0 : Math.ceil(withSkills.length / IDS_PER_READ),
     memberPages: fileQueues.reduce((n, q) => n + pages(before.queueSizes.get(q.id) ?? 0, LIST_PAGE), 0),
     profilePatches: rows.filter((r) => r.changesTitle).length,
     skillPatches: rows.reduce((n, r) => n + Math.ceil(r.skillChanges / SKILLS_PER_PATCH), 0),
@@ -267,6 +266,7 @@ const PURPOSE: Record<string, Exclude<keyof MixedCalls, 'total'>> = {
   'GET /api/v2/users/search': 'searches',
   'GET /api/v2/routing/skills': 'cataloguePages',
   'GET /api/v2/routing/queues': 'cataloguePages',
+  'GET /api/v2/users': 'skillReads',
   'GET /api/v2/users/{userId}/routingskills': 'skillReads',
   'GET /api/v2/routing/queues/{queueId}/members': 'memberPages',
   'PATCH /api/v2/users/{userId}': 'profilePatches',

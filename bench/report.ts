@@ -194,7 +194,10 @@ function limitChangeTable(results: BenchResults): string {
 const PURPOSES: [Exclude<keyof MixedCalls, 'total'>, string][] = [
   ['searches', 'Email searches (`POST /api/v2/users/search`)'],
   ['cataloguePages', 'Catalogue pages (`GET /api/v2/routing/skills`, `…/queues`)'],
-  ['skillReads', "Users' current skills (`GET /api/v2/users/{id}/routingskills`)"],
+  [
+    'skillReads',
+    "Users' current skills (`GET /api/v2/users?id=…&expand=skills`, 100 a call; `…/{id}/routingskills` per user)",
+  ],
   ['memberPages', 'Members of the named queues (`GET /api/v2/routing/queues/{id}/members`)'],
   ['profilePatches', 'Profile PATCHes (`PATCH /api/v2/users/{id}`)'],
   ['skillPatches', 'Skills writes (`PATCH`/`PUT /api/v2/users/{id}/routingskills/bulk`)'],
