@@ -320,3 +320,39 @@ describe('a limit above the tokens', () => {
     expect(sim.orgRefused.length / 600).toBeLessThanOrEqual(0.03);
   });
 });
+
+describe('a limit above the tokens, whatever it is: the lanes settle at it', () => {
+  // Per token 100 per 5 s (20/s); the limit above all of them below the lanes' sum, of each algorithm.
+  const cases = [
+    { lanes: 10, org: 600, calls: 6000, kind: 'fixed' },
+    { lanes: 10, org: 300, calls: 4000, kind: 'fixed' },
+    { lanes: 10, org: 900, calls: 8000, kind: 'fixed' },
+    { lanes: 4, org: 250, calls: 3000, kind: 'fixed' },
+    { lanes: 10, org: 600, calls: 6000, kind: 'sliding' },
+    { lanes: 10, org: 600, calls: 6000, kind: 'bucket' },
+  ] as const;
+  test.each(cases)('$lanes lanes under $org per 5 s ($kind): ≥ 90% of it over the second half, 429s ≤ 2%', async (c) => {
+    const org =
+      c.kind === 'fixed'
+        ? new FixedWindowLimiter(c.org, 5000)
+        : c.kind === 'sliding'
+          ? new SlidingWindowLimiter(c.org, 5000)
+          : new TokenBucketLimiter(c.org, 5000);
+    const sim = simulate({ lanes: c.lanes, limiter: perToken.fixed, org: { limiter: org, code: 'too.many.requests' } });
+    const started = sim.clock.now();
+    const failed = await sim.drive(c.calls);
+    expect(failed).toEqual([]);
+    const all = sim.accepted.flat().sort((a, b) => a - b);
+    const end = all.at(-1) as number;
+    const middle = started + (end - started) / 2;
+    const lateRate = all.filter((t) => t >= middle).length / ((end - middle) / 1000);
+    const orgRate = c.org / 5;
+    if (process.env.DEBUG_SIM) {
+      console.log(`${c.lanes} lanes, ${c.org}/5 s ${c.kind}: ${((100 * lateRate) / orgRate).toFixed(1)}%`);
+    }
+    expect(lateRate).toBeGreaterThanOrEqual(0.9 * orgRate);
+    // The limiter's own bookkeeping, seen from outside: any 5 s holds at most the quota only for a sliding log.
+    if (c.kind === 'sliding') expect(maxInAnyWindow(all, 5000)).toBeLessThanOrEqual(c.org);
+    expect(sim.orgRefused.length / (all.length + sim.orgRefused.length)).toBeLessThanOrEqual(0.02);
+  });
+});
