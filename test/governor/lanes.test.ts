@@ -331,7 +331,7 @@ describe('a limit above the tokens, whatever it is: the lanes settle at it', () 
     { lanes: 10, org: 600, calls: 6000, kind: 'sliding' },
     { lanes: 10, org: 600, calls: 6000, kind: 'bucket' },
   ] as const;
-  test.each(cases)('$lanes lanes under $org per 5 s ($kind): ≥ 90% of it over the second half, 429s ≤ 2%', async (c) => {
+  test.each(cases)('$lanes lanes under $org per 5 s ($kind): ≥ 93% of it over the second half, 429s ≤ 2%', async (c) => {
     const org =
       c.kind === 'fixed'
         ? new FixedWindowLimiter(c.org, 5000)
@@ -350,7 +350,7 @@ describe('a limit above the tokens, whatever it is: the lanes settle at it', () 
     if (process.env.DEBUG_SIM) {
       console.log(`${c.lanes} lanes, ${c.org}/5 s ${c.kind}: ${((100 * lateRate) / orgRate).toFixed(1)}%`);
     }
-    expect(lateRate).toBeGreaterThanOrEqual(0.9 * orgRate);
+    expect(lateRate).toBeGreaterThanOrEqual(0.93 * orgRate);
     // The limiter's own bookkeeping, seen from outside: any 5 s holds at most the quota only for a sliding log.
     if (c.kind === 'sliding') expect(maxInAnyWindow(all, 5000)).toBeLessThanOrEqual(c.org);
     expect(sim.orgRefused.length / (all.length + sim.orgRefused.length)).toBeLessThanOrEqual(0.02);
