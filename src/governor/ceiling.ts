@@ -42,8 +42,14 @@ export function learnedLimit(accepted: number, windowMs: number, failedAt: numbe
   return Math.max(MIN_RATE, Math.min(failedAt, (accepted * 1000) / windowMs));
 }
 
-/** The ceiling after a refusal from above: `limit` learned, the probe slower if the last one found the same limit. */
-export function relearned(previous: Ceiling | undefined, limit: number, resumeAt: number): Ceiling {
+/**
+ * The ceiling after a refusal at `now` from above: `limit` learned, the probe slower if the last one found the same
+ * limit. A refusal met while probing above the last limit says the limit is still at least that: what was accepted
+ * in the window may be less when the run did not have a window's worth to send (reads between writes, a busy CPU).
+ */
+export function relearned(previous: Ceiling | undefined, learned: number, now: number, resumeAt: number): Ceiling {
+  const probing = previous !== undefined && ceilingRate(previous, now) > previous.limit;
+  const limit = probing ? Math.max(learned, previous.limit) : learned;
   const same = previous !== undefined && Math.abs(limit - previous.limit) <= SAME_LIMIT * previous.limit;
   const probeSeconds = same ? Math.min(MAX_PROBE_SECONDS, previous.probeSeconds * 2) : PROBE_SECONDS;
   return { limit, since: resumeAt, probeSeconds };

@@ -250,7 +250,7 @@ export class LanePool {
     // Without headers the window is a guess: a run younger than it has not had a whole one to count.
     const windowMs = this.windowMs ?? Math.min(DEFAULT_WINDOW_MS, Math.max(1000, now - (this.accepted.first ?? now)));
     const limit = learnedLimit(this.accepted.countAfter(now - windowMs), windowMs, failedAt);
-    this.ceiling = relearned(this.ceiling, limit, Math.max(now, this.sharedPauseUntil));
+    this.ceiling = relearned(this.ceiling, limit, now, Math.max(now, this.sharedPauseUntil));
     this.decreasedAtStart = this.starts;
     this.emit({
       type: 'rate',

@@ -18,19 +18,22 @@ describe('the ceiling under a limit above the tokens', () => {
   });
 
   test('keeps under the learned limit, then probes past it; a probe that finds it again waits twice as long', () => {
-    const first = relearned(undefined, 120, 0);
+    const first = relearned(undefined, 120, 0, 0);
     expect(first.probeSeconds).toBe(PROBE_SECONDS);
     expect(ceilingRate(first, 0)).toBeCloseTo(CEILING_MARGIN * 120);
     expect(ceilingRate(first, PROBE_SECONDS * 1000)).toBeCloseTo(120);
     expect(ceilingRate(first, 2 * PROBE_SECONDS * 1000)).toBeGreaterThan(120);
-    const same = relearned(first, 118, 30_000);
+    const same = relearned(first, 118, 30_000, 30_000);
     expect(same.probeSeconds).toBe(2 * PROBE_SECONDS);
-    expect(ceilingRate(same, 30_000 + PROBE_SECONDS * 1000)).toBeLessThan(118);
+    expect(ceilingRate(same, 30_000 + PROBE_SECONDS * 1000)).toBeLessThan(same.limit);
     let settled = same;
-    for (let i = 0; i < 10; i++) settled = relearned(settled, 118, 0);
+    for (let i = 0; i < 10; i++) settled = relearned(settled, 118, 0, 0);
     expect(settled.probeSeconds).toBe(MAX_PROBE_SECONDS);
     // A limit that moved is probed for quickly again.
-    expect(relearned(settled, 80, 0).probeSeconds).toBe(PROBE_SECONDS);
+    expect(relearned(settled, 80, 0, 0).probeSeconds).toBe(PROBE_SECONDS);
+    // A refusal while probing above the last limit does not take it lower, whatever little was accepted.
+    const probed = relearned(first, 90, 2 * PROBE_SECONDS * 1000, 2 * PROBE_SECONDS * 1000);
+    expect(probed.limit).toBe(120);
   });
 
   test('the accepted log counts one window back', () => {
