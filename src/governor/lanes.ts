@@ -7,16 +7,16 @@
  * Above the lanes, a limit the tokens do not show (an organisation's or a service's) is recognised in two ways: a 429
  * whose body code is not the per-token `too.many.requests.retry.after` (the platform's normalised per-token 429,
  * shared/genesys-platform.md), or per-token 429s on most lanes within one window. Either pauses every lane for the
- * 429's Retry-After and puts a ceiling on the lanes' combined rate: what that limit actually accepted over the last
- * window (whatever its algorithm, a saturated limit accepts its quota per window, so this is the limit, learnt
- * without headers), held for a window, then probed upward slowly until the next 429 measures it again. With one lane
- * none of this applies: the lane is the governor as it always was.
+ * 429's Retry-After and puts a ceiling on the lanes' combined rate: the rate that limit accepted, probed upward again
+ * after a while (ceiling.ts). With one lane none of this applies: the
+ * lane is the governor as it always was.
  */
 import type { ApiFailure, ApiOutcome } from '../genesys/types.js';
+import { AcceptedLog, type Ceiling, ceilingRate, learnedLimit, relearned } from './ceiling.js';
 import { LoginGate, type LoginTotals } from './login.js';
 import { type Permit, RateModel } from './model.js';
 import type { ResolvedOptions } from './options.js';
-import { MIN_RATE, slotFor } from './pacing.js';
+import { MEASURE_SPAN_MS, measuredRate, slotFor } from './pacing.js';
 import { fullJitterDelay } from './retry.js';
 import type { GovernorEvent, LaneStats, TokenLanes } from './types.js';
 
@@ -25,29 +25,6 @@ export const PER_TOKEN_429_CODE = 'too.many.requests.retry.after';
 
 /** Without headers to say how long a window is, 429s this close together count as one window's. */
 const DEFAULT_WINDOW_MS = 60_000;
-/** The ceiling sits this far under the rate measured, so that pacing jitter does not fill a window early. */
-const CEILING_MARGIN = 0.98;
-/** Windows over which what was accepted is measured (see `acceptedRate`). */
-const ACCEPTED_SPAN_WINDOWS = 2;
-/**
- * After its first window, the ceiling rises by this share of itself per window until a 429 measures it again; each
- * 429 that finds the limit where the last one did (within `SAME_LIMIT`) halves it, down to `MIN_PROBE`: a stable
- * limit is probed rarely, since every probe that finds it costs a pause.
- */
-const PROBE_PER_WINDOW = 0.05;
-const MIN_PROBE = 0.005;
-const SAME_LIMIT = 0.05;
-
-/** The lanes' combined rate once a limit above them has answered: `base` from `since + windowMs`, then rising. */
-interface Ceiling {
-  base: number;
-  since: number;
-  windowMs: number;
-  probe: number;
-}
-
-const ceilingRate = (c: Ceiling, now: number): number =>
-  c.base * (1 + (c.probe * Math.max(0, now - c.since - c.windowMs)) / c.windowMs);
 
 class Lane {
   inFlight = 0;
@@ -74,14 +51,13 @@ export class LanePool {
   private sharedPausedMs = 0;
   /** The lanes' combined rate after a limit above them answered; undefined while none has. */
   private ceiling: Ceiling | undefined;
-  /** When accepted answers arrived, over the last window at most: what a limit above the lanes let through. */
-  private readonly accepted: number[] = [];
-  private acceptedHead = 0;
-  private firstAccepted: number | undefined;
+  /** Accepted answers over the last window: what a limit above the lanes let through. */
+  private readonly accepted = new AcceptedLog();
   private lastSlot = Number.NEGATIVE_INFINITY;
   private starts = 0;
   private decreasedAtStart = 0;
   private aboveStreak = 0;
+  private readonly recentStarts: number[] = [];
   /** The longest `inin-ratelimit-reset` seen: the window, for "429s on most lanes within one window". */
   private windowMs: number | undefined;
 
@@ -182,7 +158,7 @@ export class LanePool {
     }
     if (outcome.ok) {
       this.aboveStreak = 0;
-      this.noteAccepted(now);
+      if (this.lanes.length > 1) this.accepted.add(now, this.windowMs ?? DEFAULT_WINDOW_MS);
     }
     if (outcome.ok || outcome.kind !== 'rate_limited' || this.lanes.length === 1) {
       lane.model.observe(outcome, permit, now);
@@ -248,57 +224,10 @@ export class LanePool {
       const due = this.lastSlot + interval;
       this.lastSlot = slotFor(now, due, interval, this.sharedPauseUntil);
     }
+    const recent = this.recentStarts;
+    recent.push(now);
+    while ((recent[0] as number) <= now - MEASURE_SPAN_MS) recent.shift();
     return this.starts++;
-  }
-
-  private get window(): number {
-    return this.windowMs ?? DEFAULT_WINDOW_MS;
-  }
-
-  private noteAccepted(now: number): void {
-    this.firstAccepted ??= now;
-    this.accepted.push(now);
-    const from = now - ACCEPTED_SPAN_WINDOWS * this.window;
-    while (this.acceptedHead < this.accepted.length && (this.accepted[this.acceptedHead] as number) <= from) {
-      this.acceptedHead++;
-    }
-    if (this.acceptedHead > 4096 && this.acceptedHead * 2 > this.accepted.length) {
-      this.accepted.splice(0, this.acceptedHead);
-      this.acceptedHead = 0;
-    }
-  }
-
-  /**
-   * Requests per second accepted over the last `windows` windows. Over one, a window that does not start where the
-   * count does (a fixed window) can show up to twice its quota; over two, the excess is at most half a quota, but a
-   * pause in them shows less than the limit. A run younger than one window has had at most one window's quota: it
-   * is divided by the window when headers gave one, else by the time since the first answer.
-   */
-  private acceptedRate(now: number, windows: number): number | undefined {
-    if (this.firstAccepted === undefined) return undefined;
-    const age = now - this.firstAccepted;
-    const span =
-      this.windowMs === undefined
-        ? Math.min(DEFAULT_WINDOW_MS, age)
-        : Math.max(this.windowMs, Math.min(windows * this.windowMs, age));
-    if (span < 1000) return undefined;
-    const from = now - span;
-    let n = 0;
-    for (let i = this.accepted.length - 1; i >= this.acceptedHead && (this.accepted[i] as number) > from; i--) n++;
-    return (n * 1000) / span;
-  }
-
-  /**
-   * The limit above the lanes, from what it accepted: at most the last window's rate (exact for a sliding limit,
-   * high for a fixed one), at least the lower of the two-window rate and the ceiling that held before this 429.
-   */
-  private limitEstimate(now: number, previous: Ceiling | undefined): number {
-    const current = this.ratePerSecond(now);
-    const one = this.acceptedRate(now, 1);
-    if (one === undefined) return CEILING_MARGIN * current;
-    const two = this.acceptedRate(now, ACCEPTED_SPAN_WINDOWS) ?? one;
-    const floor = Math.max(CEILING_MARGIN * two, previous?.base ?? 0);
-    return Math.min(CEILING_MARGIN * Math.min(current, one), floor);
   }
 
   private aboveTheTokens(outcome: ApiFailure, start: number, now: number): void {
@@ -315,11 +244,13 @@ export class LanePool {
     }
     // Requests started before the last decrease report the old rate: one congestion event, one decrease.
     if (start < this.decreasedAtStart) return;
-    const previous = this.ceiling;
-    const base = Math.max(MIN_RATE, this.limitEstimate(now, previous));
-    const same = previous !== undefined && Math.abs(base - previous.base) <= SAME_LIMIT * previous.base;
-    const probe = same ? Math.max(MIN_PROBE, previous.probe / 2) : PROBE_PER_WINDOW;
-    this.ceiling = { base, since: Math.max(now, this.sharedPauseUntil), windowMs: this.window, probe };
+    const measured = measuredRate(this.recentStarts, now, MEASURE_SPAN_MS, 1000);
+    const current = this.ratePerSecond(now);
+    const failedAt = measured === undefined ? current : Math.min(current, measured);
+    // Without headers the window is a guess: a run younger than it has not had a whole one to count.
+    const windowMs = this.windowMs ?? Math.min(DEFAULT_WINDOW_MS, Math.max(1000, now - (this.accepted.first ?? now)));
+    const limit = learnedLimit(this.accepted.countAfter(now - windowMs), windowMs, failedAt);
+    this.ceiling = relearned(this.ceiling, limit, now, Math.max(now, this.sharedPauseUntil));
     this.decreasedAtStart = this.starts;
     this.emit({
       type: 'rate',

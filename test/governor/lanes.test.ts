@@ -35,8 +35,8 @@ interface Sim {
 interface SimOptions {
   lanes: number;
   limiter: (lane: number) => Limiter;
-  /** A limiter above the tokens, and the code of its 429. */
-  org?: { limiter: Limiter; code: string };
+  /** A limiter above the tokens, the code of its 429, and whether that 429 carries its own quota in the headers. */
+  org?: { limiter: Limiter; code: string; ownHeaders?: boolean };
   /** Token lifetime per lane (ms), from the start; renewal gives the same lifetime again. */
   lifetimeMs?: number;
   /** The governor is not told when tokens expire: a 401 is the only sign. */
@@ -95,7 +95,7 @@ function simulate(o: SimOptions): Sim {
           status: 429,
           code: o.org.code,
           message: 'Rate limit exceeded.',
-          rateLimit: own.headers,
+          rateLimit: o.org.ownHeaders ? above.headers : own.headers,
           retryAfterSeconds: above.retryAfterSeconds,
           latencyMs,
         };
@@ -331,28 +331,54 @@ describe('a limit above the tokens, whatever it is: the lanes settle at it', () 
     { lanes: 10, org: 600, calls: 6000, kind: 'sliding' },
     { lanes: 10, org: 600, calls: 6000, kind: 'bucket' },
   ] as const;
-  test.each(cases)('$lanes lanes under $org per 5 s ($kind): ≥ 90% of it over the second half, 429s ≤ 2%', async (c) => {
-    const org =
-      c.kind === 'fixed'
-        ? new FixedWindowLimiter(c.org, 5000)
-        : c.kind === 'sliding'
-          ? new SlidingWindowLimiter(c.org, 5000)
-          : new TokenBucketLimiter(c.org, 5000);
-    const sim = simulate({ lanes: c.lanes, limiter: perToken.fixed, org: { limiter: org, code: 'too.many.requests' } });
-    const started = sim.clock.now();
-    const failed = await sim.drive(c.calls);
-    expect(failed).toEqual([]);
-    const all = sim.accepted.flat().sort((a, b) => a - b);
-    const end = all.at(-1) as number;
-    const middle = started + (end - started) / 2;
-    const lateRate = all.filter((t) => t >= middle).length / ((end - middle) / 1000);
-    const orgRate = c.org / 5;
-    if (process.env.DEBUG_SIM) {
-      console.log(`${c.lanes} lanes, ${c.org}/5 s ${c.kind}: ${((100 * lateRate) / orgRate).toFixed(1)}%`);
-    }
-    expect(lateRate).toBeGreaterThanOrEqual(0.9 * orgRate);
-    // The limiter's own bookkeeping, seen from outside: any 5 s holds at most the quota only for a sliding log.
-    if (c.kind === 'sliding') expect(maxInAnyWindow(all, 5000)).toBeLessThanOrEqual(c.org);
-    expect(sim.orgRefused.length / (all.length + sim.orgRefused.length)).toBeLessThanOrEqual(0.02);
+  test.each(cases)(
+    '$lanes lanes under $org per 5 s ($kind): ≥ 93% of it over the second half, 429s ≤ 2%',
+    async (c) => {
+      const org =
+        c.kind === 'fixed'
+          ? new FixedWindowLimiter(c.org, 5000)
+          : c.kind === 'sliding'
+            ? new SlidingWindowLimiter(c.org, 5000)
+            : new TokenBucketLimiter(c.org, 5000);
+      const sim = simulate({
+        lanes: c.lanes,
+        limiter: perToken.fixed,
+        org: { limiter: org, code: 'too.many.requests' },
+      });
+      const started = sim.clock.now();
+      const failed = await sim.drive(c.calls);
+      expect(failed).toEqual([]);
+      const all = sim.accepted.flat().sort((a, b) => a - b);
+      const end = all.at(-1) as number;
+      const middle = started + (end - started) / 2;
+      const lateRate = all.filter((t) => t >= middle).length / ((end - middle) / 1000);
+      const orgRate = c.org / 5;
+      if (process.env.DEBUG_SIM) {
+        console.log(`${c.lanes} lanes, ${c.org}/5 s ${c.kind}: ${((100 * lateRate) / orgRate).toFixed(1)}%`);
+      }
+      expect(lateRate).toBeGreaterThanOrEqual(0.93 * orgRate);
+      // The limiter's own bookkeeping, seen from outside: any 5 s holds at most the quota only for a sliding log.
+      if (c.kind === 'sliding') expect(maxInAnyWindow(all, 5000)).toBeLessThanOrEqual(c.org);
+      expect(sim.orgRefused.length / (all.length + sim.orgRefused.length)).toBeLessThanOrEqual(0.02);
+    },
+  );
+});
+
+test('a 429 from above that carries its own quota in the headers does not pace the token lanes by it', async () => {
+  // Unconfirmed whether the platform's would: either way the lanes keep to their tokens and settle at the limit above.
+  const org = new FixedWindowLimiter(600, 5000);
+  const sim = simulate({
+    lanes: 10,
+    limiter: perToken.fixed,
+    org: { limiter: org, code: 'too.many.requests', ownHeaders: true },
   });
+  const failed = await sim.drive(6000);
+  expect(failed).toEqual([]);
+  expect(sim.refused.flat()).toEqual([]);
+  const all = sim.accepted.flat().sort((a, b) => a - b);
+  expect(sim.orgRefused.length / (all.length + sim.orgRefused.length)).toBeLessThanOrEqual(0.02);
+  for (const lane of sim.accepted) expect(maxInAnyWindow(lane, 5000)).toBeLessThanOrEqual(100);
+  const end = all.at(-1) as number;
+  const middle = ((all[0] as number) + end) / 2;
+  expect(all.filter((t) => t >= middle).length / ((end - middle) / 1000)).toBeGreaterThanOrEqual(0.93 * 120);
 });
