@@ -111,7 +111,6 @@ async function measure(
     if (gbWorks && wants('memory')) {
       out.memory = await runMemory({
         rows: options.memoryRows ?? profile.memoryRows,
-        cli: CLI,
         keep: options.keep,
         log,
       });
