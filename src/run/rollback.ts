@@ -144,7 +144,8 @@ export async function runRollback(opts: CommandOptions, runId: string): Promise<
 }
 
 async function rollback(opts: CommandOptions, runId: string, dir: string, undone: RunMeta): Promise<UpdateResult> {
-  const intents = (await readJournal(dir)).filter((r): r is IntentRecord => r.t === 'intent');
+  // Only the intents: what the run may have written (a line at a time; its outcomes are not kept).
+  const intents = (await readJournal(dir, (r) => r.t === 'intent')) as IntentRecord[];
   const calls = (await readRoutingJournal(dir)).filter((r): r is CallRecord => r.t === 'call');
   // Users the run created are deleted (where unchanged since), not restored field by field.
   const { created, ever } = await createdByRun(dir);
