@@ -8,18 +8,22 @@
  * step that writes is checked against the emulator's directory (the apply's titles are there; the rollback put every
  * one back), so a smaller figure cannot come from doing less.
  *
- *   tsx bench/memory.ts [--rows N] [--cli path/to/bin.js] [--keep]   standalone: a table, then the raw figures
+ *   tsx bench/memory.ts [--rows N] [--cli /abs/path/to/bin.js] [--keep]   standalone: a table, then the raw figures
+ *
+ * By default it runs bench/library-cli.js, the CLI without bin/genesys-bulk.js's `--optimize-for-size`: what a program
+ * that calls the library gets.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type EmulatorHandle, startBenchEmulator } from './emulator.js';
 import { clientEnv, parseJsonOutput, runMeasured, type SpawnResult } from './spawn.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(root, 'bin', 'genesys-bulk.js');
+/** The CLI without the V8 flag bin/genesys-bulk.js sets: the bound is the library's (bench/library-cli.js). */
+export const LIBRARY_CLI = join(root, 'bench', 'library-cli.js');
 /** The goals the issue sets (MB of peak RSS). */
 export const MEMORY_GOALS = { write: 250, dryRun: 200 } as const;
 
@@ -49,6 +53,8 @@ export interface MemoryStep {
 
 export interface MemoryRecord {
   rows: number;
+  /** What ran, relative to the repository: bench/library-cli.js (no V8 flag) unless told otherwise. */
+  cli?: string;
   directoryUsers: number;
   steps: MemoryStep[];
   loadBefore: number;
@@ -102,7 +108,7 @@ export async function runMemory(options: {
     latencyMs: [0, 0],
     recordRequests: false,
   });
-  const cli = options.cli ?? CLI;
+  const cli = options.cli ?? LIBRARY_CLI;
   const env = clientEnv(emu);
   const loadBefore = loadavg()[0]!;
   const steps: MemoryStep[] = [];
@@ -174,7 +180,14 @@ export async function runMemory(options: {
     const cut = await step('apply (interrupted)', ['update', csv, '--yes'], Math.floor(rows.length / 2));
     const resumed = await step('resume', ['update', '--resume', runIdOf(cut.output), '--yes']);
     resumed.step.wrong = wrongTitles(emu, rows, 'after');
-    return { rows: rows.length, directoryUsers: options.rows, steps, loadBefore, loadAfter: loadavg()[0]! };
+    return {
+      rows: rows.length,
+      cli: relative(root, cli),
+      directoryUsers: options.rows,
+      steps,
+      loadBefore,
+      loadAfter: loadavg()[0]!,
+    };
   } finally {
     await emu.stop();
     if (options.keep) log(`kept ${dir}`);
@@ -200,7 +213,7 @@ export function memoryTable(m: MemoryRecord | undefined): string {
         `| ${s.step} | ${mb(s.maxRssKb)} | ${goal(s)} | ${s.wallSeconds.toFixed(1)} | ${s.cpuMs === undefined ? '–' : (s.cpuMs / 1000).toFixed(1)} | ${s.requests} | ${s.writes} | ${s.wrong ?? ''} | ${s.exitCode} |`,
     ),
     '',
-    `${m.rows} rows (a title change each) against ${m.directoryUsers} users; load average ${m.loadBefore.toFixed(2)} before, ${m.loadAfter.toFixed(2)} after.`,
+    `${m.rows} rows (a title change each) against ${m.directoryUsers} users, run by \`${m.cli ?? 'bin/genesys-bulk.js'}\`; load average ${m.loadBefore.toFixed(2)} before, ${m.loadAfter.toFixed(2)} after.`,
   ].join('\n');
 }
 

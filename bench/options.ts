@@ -7,7 +7,17 @@
  */
 import { parseArgs } from 'node:util';
 
-export const PARTS = ['main', 'limit-change', 'mixed', 'planning', 'family', 'tokens', 'export', 'startup'] as const;
+export const PARTS = [
+  'main',
+  'limit-change',
+  'mixed',
+  'planning',
+  'family',
+  'tokens',
+  'export',
+  'startup',
+  'memory',
+] as const;
 export type Part = (typeof PARTS)[number];
 export const CLIENTS = ['genesys-bulk', 'baseline-naive', 'baseline-tutorial'] as const;
 export const LIMITER_NAMES = ['fixed', 'sliding', 'bucket'] as const;
@@ -33,6 +43,8 @@ export interface BenchOptions {
   exportUsers?: number;
   /** Start-up part: runs (at least 10 for the figure the issue asks for). */
   startupRuns?: number;
+  /** Memory part: rows of the file (and users of the directory). */
+  memoryRows?: number;
 }
 
 const list = (v: string | undefined): string[] | undefined =>
@@ -64,6 +76,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       'no-tokens': { type: 'boolean', default: false },
       'no-export': { type: 'boolean', default: false },
       'no-startup': { type: 'boolean', default: false },
+      'no-memory': { type: 'boolean', default: false },
       only: { type: 'string' },
       'cap-factor': { type: 'string' },
       docs: { type: 'boolean' },
@@ -72,6 +85,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       with: { type: 'string' },
       'export-users': { type: 'string' },
       'startup-runs': { type: 'string' },
+      'memory-rows': { type: 'string' },
       keep: { type: 'boolean', default: false },
     },
     strict: true,
@@ -86,7 +100,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     if (!PARTS.includes(p as Part)) throw new Error(`unknown part ${p} in --only; one of ${PARTS.join(', ')}`);
   }
   const skipped = new Set<Part>(
-    (['limit-change', 'planning', 'mixed', 'family', 'tokens', 'export', 'startup'] as const).filter(
+    (['limit-change', 'planning', 'mixed', 'family', 'tokens', 'export', 'startup', 'memory'] as const).filter(
       (p) => values[`no-${p}`],
     ),
   );
@@ -131,6 +145,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
   if (exportUsers !== undefined) options.exportUsers = Math.round(exportUsers);
   const startupRuns = positive('startup-runs', values['startup-runs']);
   if (startupRuns !== undefined) options.startupRuns = Math.round(startupRuns);
+  const memoryRows = positive('memory-rows', values['memory-rows']);
+  if (memoryRows !== undefined) options.memoryRows = Math.round(memoryRows);
   return options;
 }
 

@@ -54,6 +54,7 @@ export function partsOf(r: BenchResults): Part[] {
   if (r.tokens) parts.push('tokens');
   if (r.export) parts.push('export');
   if (r.startup) parts.push('startup');
+  if (r.memory) parts.push('memory');
   return parts;
 }
 
@@ -79,7 +80,7 @@ export function mergeParts(base: BenchResults, from: BenchResults, file: string,
   if (parts.includes('planning')) merged.planning = from.planning;
   if (parts.includes('mixed') && from.settings.mixed)
     merged.settings = { ...base.settings, mixed: from.settings.mixed };
-  for (const key of ['family', 'tokens', 'export', 'startup'] as const) {
+  for (const key of ['family', 'tokens', 'export', 'startup', 'memory'] as const) {
     if (!parts.includes(key)) continue;
     if (from[key] === undefined) delete merged[key];
     else Object.assign(merged, { [key]: from[key] });

@@ -28,6 +28,8 @@ export interface Profile {
   export: { users: number; sample: number };
   /** Start-up part (issue #12): runs whose median is the figure. */
   startupRuns: number;
+  /** Memory part (issue #12 item 2): rows of the file, each changing one user of a directory that size. */
+  memoryRows: number;
 }
 
 export const PROFILES: Record<'full' | 'quick', Profile> = {
@@ -60,6 +62,7 @@ export const PROFILES: Record<'full' | 'quick', Profile> = {
     },
     export: { users: 100_000, sample: 500 },
     startupRuns: 11,
+    memoryRows: 100_000,
   },
   // 40 per 1 s: bound (1 + 90) / 40 ≈ 2.3 s; about a minute in all.
   quick: {
@@ -89,6 +92,7 @@ export const PROFILES: Record<'full' | 'quick', Profile> = {
     },
     export: { users: 5000, sample: 500 },
     startupRuns: 11,
+    memoryRows: 5000,
   },
 };
 

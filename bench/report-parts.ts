@@ -1,8 +1,9 @@
 /**
- * The page's and the summary's text for the parts measured by their own modules: the 100,000-user export (issue #11)
- * and start-up (issue #12 item 4), their targets, where parts came from, and "How to run".
+ * The page's and the summary's text for the parts measured by their own modules: the 100,000-user export (issue #11),
+ * start-up (issue #12 item 4) and memory (issue #12 item 2), their targets, where parts came from, and "How to run".
  */
 import { EXPORT_GOALS, exportPasses, exportTable } from './export.js';
+import { MEMORY_GOALS, type MemoryRecord, memoryTable } from './memory.js';
 import { STARTUP_GOAL_MS, startupTable } from './startup.js';
 import type { BenchResults, Target } from './types.js';
 
@@ -45,7 +46,48 @@ export function partTargets(results: BenchResults): Target[] {
       : 'no run',
     pass: s ? median !== undefined && median < STARTUP_GOAL_MS && s.runs.length >= 10 : null,
   });
+  targets.push(...memoryTargets(results.memory));
   return targets;
+}
+
+/** Issue #12 item 2: apply, resume and rollback under one goal, the dry run with --report under another. */
+function memoryTargets(m: MemoryRecord | undefined): Target[] {
+  const rows = m ? `${m.rows.toLocaleString('en')}-row` : '100,000-row';
+  const judge = (names: readonly string[], goalMb: number): Pick<Target, 'measured' | 'pass'> => {
+    const steps = m?.steps.filter((s) => names.includes(s.step)) ?? [];
+    if (!m || steps.length < names.length) return { measured: 'no run', pass: null };
+    const measured = steps
+      .map(
+        (s) =>
+          `${s.step} ${s.maxRssKb === undefined ? '–' : (s.maxRssKb / 1024).toFixed(0)} MB${s.exitCode === 0 ? '' : `, exit ${s.exitCode}`}${s.wrong ? `, ${s.wrong} wrong` : ''}`,
+      )
+      .join('; ');
+    const pass = steps.every(
+      (s) => s.exitCode === 0 && !s.wrong && s.maxRssKb !== undefined && s.maxRssKb / 1024 < goalMb,
+    );
+    return { measured, pass };
+  };
+  return [
+    {
+      name: `${rows} apply/resume/rollback: peak RSS, no V8 flag`,
+      target: `< ${MEMORY_GOALS.write} MB each`,
+      ...judge(['apply', 'resume', 'rollback'], MEMORY_GOALS.write),
+    },
+    {
+      name: `${rows} dry run --report: peak RSS, no V8 flag`,
+      target: `< ${MEMORY_GOALS.dryRun} MB`,
+      ...judge(['dry-run --report'], MEMORY_GOALS.dryRun),
+    },
+  ];
+}
+
+export function memoryIntro(): string {
+  return `Issue #12 item 2: one file that changes the title of every user of a 100,000-user directory, taken through the
+life of a run by the built CLI without the V8 flag \`bin/genesys-bulk.js\` sets, as a program calling the library runs it
+(\`bench/library-cli.js\`, \`bench/memory.ts\`), each step a separate process under GNU time (peak
+RSS from the kernel): dry run with \`--report\`, apply, rollback dry run, rollback, an apply interrupted (Ctrl-C)
+half-way, its resume. The limit never binds and there is no latency, so the figures are the tool's own; each step
+that writes is checked against the emulator's directory (**wrong after**: rows not as they should be).`;
 }
 
 export function exportIntro(): string {
@@ -75,6 +117,7 @@ export function partsSummary(results: BenchResults): string[] {
   const out: string[] = [];
   if (results.export) out.push('### Export at scale (issue #11)', '', exportTable(results.export), '');
   if (results.startup) out.push('### Start-up (issue #12)', '', startupTable(results.startup), '');
+  if (results.memory) out.push('### Memory at scale (issue #12)', '', memoryTable(results.memory), '');
   return out;
 }
 
@@ -92,6 +135,12 @@ export function partsSections(results: BenchResults): string {
     startupIntro(),
     '',
     startupTable(results.startup),
+    '',
+    '### Memory at scale',
+    '',
+    memoryIntro(),
+    '',
+    memoryTable(results.memory),
   ].join('\n');
 }
 
@@ -113,7 +162,7 @@ export function howToRun(): string {
 
 - \`npm run bench\`: the full run, every part (about 30 minutes on 2 cores: 7 of them the limiter family, a few the
   export); writes \`bench/results/<timestamp>.json\`, \`bench/results/latest.json\` and this page, and prints the tables.
-- \`npm run bench -- --only export\` (or \`--only startup\`, \`--only main,limit-change,mixed,planning,family,tokens\`): only
+- \`npm run bench -- --only export\` (or \`--only startup\`, \`--only memory\`, \`--only main,limit-change,mixed,planning,family,tokens\`): only
   those parts. Any run that is not the complete full run (\`--only\`, \`--no-<part>\`, \`--quick\`, \`--clients\`,
   \`--limiters\`) is partial: it writes \`bench/results/<parts>-<timestamp>.json\` and never \`latest.json\` or this
   page, unless \`--docs\`, which regenerates this page from \`latest.json\` with the parts it measured put in (the header
@@ -121,6 +170,6 @@ export function howToRun(): string {
 - \`npm run bench -- --quick\`: a reduced workload (about two minutes).
 - Options: \`--clients genesys-bulk,baseline-naive\`, \`--limiters fixed,sliding,bucket\`, \`--no-limit-change\`,
   \`--no-planning\`, \`--no-mixed\`, \`--mixed-only\`, \`--no-family\`, \`--no-tokens\`, \`--no-export\`, \`--no-startup\`,
-  \`--export-users N\`, \`--startup-runs N\`, \`--cap-factor N\`, \`--keep\` (keep the scratch directory with inputs,
+  \`--no-memory\`, \`--export-users N\`, \`--startup-runs N\`, \`--memory-rows N\`, \`--cap-factor N\`, \`--keep\` (keep the scratch directory with inputs,
   reports and logs). A run that writes this page also writes its SVG charts to \`bench/results/charts/\`.`;
 }

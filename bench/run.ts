@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { buildBaselines } from './build-clients.js';
 import { runExport } from './export.js';
 import { FAMILY_PROFILES, runFamily } from './family.js';
+import { runMemory } from './memory.js';
 import { type BenchOptions, type Part, parseBenchOptions, partialResultsName } from './options.js';
 import { cliAvailable, distLooksStale, environment, RESULTS_DIR, reportOnly, writeOutputs } from './outputs.js';
 import { CLI, LIMITERS, log, PROFILES, type Profile } from './profiles.js';
@@ -39,7 +40,7 @@ async function measure(
   options: BenchOptions,
   profile: Profile,
   notes: string[],
-): Promise<Pick<BenchResults, 'runs' | 'planning' | 'family' | 'tokens' | 'export' | 'startup'>> {
+): Promise<Pick<BenchResults, 'runs' | 'planning' | 'family' | 'tokens' | 'export' | 'startup' | 'memory'>> {
   const wants = (part: Part): boolean => options.parts.includes(part);
   const clients: ClientName[] = options.clients;
   const scratch = mkdtempSync(join(tmpdir(), 'genesys-bulk-bench-'));
@@ -106,6 +107,13 @@ async function measure(
       log(`start-up: ${runsWanted} runs of a 5-row apply, then the floors`);
       out.startup = await runStartup({ runs: runsWanted, cli: CLI, log });
       log(`  median spawn to first /api request ${out.startup.medianFirstApiRequestMs?.toFixed(0)} ms`);
+    }
+    if (gbWorks && wants('memory')) {
+      out.memory = await runMemory({
+        rows: options.memoryRows ?? profile.memoryRows,
+        keep: options.keep,
+        log,
+      });
     }
   } finally {
     if (!options.keep) rmSync(scratch, { recursive: true, force: true });

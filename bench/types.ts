@@ -2,6 +2,7 @@
 import type { FamilyMember } from '../src/emulator/family.js';
 import type { RateLimitAlgorithm } from '../src/emulator/limiter.js';
 import type { ExportRecord } from './export.js';
+import type { MemoryRecord } from './memory.js';
 import type { Part } from './options.js';
 import type { StartupRecord } from './startup.js';
 
@@ -234,6 +235,8 @@ export interface BenchResults {
   export?: ExportRecord;
   /** Spawn to first request of the built CLI (issue #12 item 4, bench/startup.ts), when it ran. */
   startup?: StartupRecord;
+  /** Peak RSS of a 100,000-row run through its life (issue #12 item 2, bench/memory.ts), when it ran. */
+  memory?: MemoryRecord;
   /** The parts this run measured (left out by files older than the field). */
   parts?: Part[];
   /** Parts put in from other runs' files for the page (`--with`, or a partial run's `--docs`). */

@@ -51,8 +51,8 @@ describe('bench options', () => {
     ].map(fileOf);
     expect(names).toEqual([
       'quick-2026-12-05T17-00-00-000Z.json',
-      'main+limit-change+mixed+planning+family+tokens+startup-2026-12-05T17-00-00-000Z.json',
-      'main+limit-change+mixed+planning+export+startup-2026-12-05T17-00-00-000Z.json',
+      'main+limit-change+mixed+planning+family+tokens+startup+memory-2026-12-05T17-00-00-000Z.json',
+      'main+limit-change+mixed+planning+export+startup+memory-2026-12-05T17-00-00-000Z.json',
       'mixed-2026-12-05T17-00-00-000Z.json',
       'subset-2026-12-05T17-00-00-000Z.json',
       'subset-2026-12-05T17-00-00-000Z.json',
@@ -68,10 +68,11 @@ describe('bench options', () => {
   it('the part options are read as numbers', () => {
     expect(parseBenchOptions(['--only', 'export', '--export-users', '20000'])).toMatchObject({ exportUsers: 20_000 });
     expect(parseBenchOptions(['--startup-runs', '12'])).toMatchObject({ startupRuns: 12 });
+    expect(parseBenchOptions(['--only', 'memory', '--memory-rows', '20000'])).toMatchObject({ memoryRows: 20_000 });
   });
 
   it.each([
-    [['--only', 'exports'], /unknown part exports in --only; one of main, .*export, startup/],
+    [['--only', 'exports'], /unknown part exports in --only; one of main, .*export, startup, memory/],
     [['--only', ','], /--only needs a part/],
     [['--mixed-only', '--no-mixed'], /exclude each other/],
     [['--mixed-only', '--only', 'export'], /exclude each other/],
@@ -148,5 +149,43 @@ describe('a partial run on the page', () => {
     expect(slow.targets.find((t) => t.name.startsWith('start-up'))?.pass).toBe(false);
     const few = mergeParts(results({}), results({ startup: { ...startup, runs: startup.runs.slice(0, 9) } }), 'f');
     expect(few.targets.find((t) => t.name.startsWith('start-up'))?.pass).toBe(false);
+  });
+
+  it('a memory part takes both of its targets in, each passing only under its goal and with every step right', () => {
+    const step = (name: string, mb: number, over = {}) => ({
+      step: name,
+      command: 'c',
+      exitCode: 0,
+      wallSeconds: 1,
+      maxRssKb: mb * 1024,
+      requests: 1,
+      writes: 0,
+      ...over,
+    });
+    const memory = (applyMb: number, dryRunMb: number, wrong = 0) => ({
+      rows: 100_000,
+      directoryUsers: 100_000,
+      steps: [
+        step('dry-run --report', dryRunMb),
+        step('apply', applyMb, { wrong }),
+        step('rollback dry run', 100),
+        step('rollback', 240),
+        step('apply (interrupted)', 240, { exitCode: 130 }),
+        step('resume', 240),
+      ],
+      loadBefore: 0,
+      loadAfter: 0,
+    });
+    const targetsOf = (m: ReturnType<typeof memory>) => {
+      const merged = mergeParts(results({}), results({ parts: ['memory'], memory: m as never }), 'f');
+      const write = merged.targets.find((t) => t.name.includes('apply/resume/rollback'));
+      const dry = merged.targets.find((t) => t.name.includes('dry run --report'));
+      return [write?.pass, dry?.pass];
+    };
+    expect(targetsOf(memory(240, 190))).toEqual([true, true]);
+    expect(targetsOf(memory(250, 200))).toEqual([false, false]);
+    expect(targetsOf(memory(200, 150, 3))).toEqual([false, true]);
+    const merged = mergeParts(results({}), results({ parts: ['memory'], memory: memory(240, 190) as never }), 'f');
+    expect(docsMarkdown(merged, 'full.json')).toContain('| apply | 240 | < 250 |');
   });
 });

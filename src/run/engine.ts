@@ -30,9 +30,10 @@ export interface Interrupted {
 
 /**
  * A settled row as the run keeps it until the end: the result without the user the last response carried (a whole
- * user, about a kilobyte, times every row of a large run), of which only the id and version are needed after.
+ * user, about a kilobyte, times every row of a large run), of which only the id and version are needed after, and
+ * without its diffs (the report takes a row's changes from the plan).
  */
-export type SettledRow = Omit<ApplyResult, 'user'> & { user: Pick<GenesysUser, 'id' | 'version'> };
+export type SettledRow = Omit<ApplyResult, 'user' | 'diffs'> & { user: Pick<GenesysUser, 'id' | 'version'> };
 
 export type WorkOutcome = SettledRow | Interrupted;
 
@@ -114,7 +115,8 @@ export async function applyAll(
     }
   };
   const settle = (item: WorkItem, r: ApplyResult) => {
-    results.set(item.rowNumber, { ...r, user: { id: r.user.id, version: r.user.version } });
+    const { diffs: _planned, user, ...kept } = r;
+    results.set(item.rowNumber, { ...kept, user: { id: user.id, version: user.version } });
     unsettled.delete(item.rowNumber);
     if (r.status === 'failed' || r.status === 'not_found') failed++;
     void journal

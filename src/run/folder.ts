@@ -66,9 +66,26 @@ export async function createRunFolder(stateDir: string, meta: RunMeta, saved: Sa
   await ensurePrivateDir(join(stateDir, 'runs'));
   const dir = runDir(stateDir, meta.runId);
   await ensurePrivateDir(dir, 'run folder');
-  await writePrivateFileAtomic(join(dir, 'plan.json'), JSON.stringify(saved));
+  await writePrivateFileAtomic(join(dir, 'plan.json'), savedPlanText(saved));
   await writeRunMeta(dir, meta);
   return dir;
+}
+
+/**
+ * `JSON.stringify(saved)` a row at a time: the text of a 100,000-row plan is tens of megabytes, never held whole
+ * (writePrivateFileAtomic writes it in batches of about 64 KiB).
+ */
+export function* savedPlanText(saved: SavedPlan): Generator<string> {
+  const { plan, ...rest } = saved;
+  const { rows, ...head } = plan;
+  yield `{"plan":${JSON.stringify(head).slice(0, -1)},"rows":[`;
+  let first = true;
+  for (const row of rows) {
+    yield `${first ? '' : ','}${JSON.stringify(row)}`;
+    first = false;
+  }
+  const tail = JSON.stringify(rest);
+  yield tail === '{}' ? ']}}' : `]},${tail.slice(1)}`;
 }
 
 export async function writeRunMeta(dir: string, meta: RunMeta): Promise<void> {

@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { type FileHandle, open, readFile, truncate } from 'node:fs/promises';
+import { type FileHandle, open, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { ValidationError } from '../errors.js';
 import { PRIVATE_FILE_MODE } from '../fsutil.js';
 import type { FieldDiff, RoutingCall } from '../plan/index.js';
@@ -208,20 +209,40 @@ export class Journal<R = JournalRecord> {
  * turn it into a corrupt line in the middle, and the journal could no longer be read: cut it off first.
  */
 async function dropTornTail(path: string): Promise<void> {
-  let text: Buffer;
+  let handle: FileHandle;
   try {
-    text = await readFile(path);
+    handle = await open(path, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
   }
-  if (text.length === 0 || text[text.length - 1] === 0x0a) return;
-  await truncate(path, text.lastIndexOf(0x0a) + 1);
+  // Only the end is read, backwards a block at a time: a 100,000-row journal is tens of megabytes.
+  let keep = 0;
+  try {
+    const size = (await handle.stat()).size;
+    const block = Buffer.alloc(64 * 1024);
+    let end = size;
+    for (;;) {
+      const start = Math.max(0, end - block.length);
+      const { bytesRead } = await handle.read(block, 0, end - start, start);
+      const at = block.subarray(0, bytesRead).lastIndexOf(0x0a);
+      if (end === size && at === bytesRead - 1) return;
+      if (at >= 0) {
+        keep = start + at + 1;
+        break;
+      }
+      if (start === 0) break;
+      end = start;
+    }
+  } finally {
+    await handle.close();
+  }
+  await truncate(path, keep);
 }
 
 /** Reads a journal; a torn last line (the process was killed mid-write) is ignored, any other bad line is an error. */
-export function readJournal(dir: string): Promise<JournalRecord[]> {
-  return readRecordsOf<JournalRecord>(join(dir, JOURNAL_FILE), JOURNAL_KINDS);
+export function readJournal(dir: string, keep?: (record: JournalRecord) => boolean): Promise<JournalRecord[]> {
+  return readRecordsOf<JournalRecord>(join(dir, JOURNAL_FILE), JOURNAL_KINDS, keep);
 }
 
 /** Reads the routing journal, as readJournal does the profile one. */
@@ -229,16 +250,22 @@ export function readRoutingJournal(dir: string): Promise<RoutingJournalRecord[]>
   return readRecordsOf<RoutingJournalRecord>(join(dir, ROUTING_JOURNAL_FILE), ROUTING_JOURNAL_KINDS);
 }
 
-/** Reads any journal of records (one JSON object a line, of the kinds given), as readJournal does. */
-export async function readRecordsOf<T>(path: string, kinds: ReadonlySet<string>): Promise<T[]> {
-  let text: string;
+/**
+ * Reads any journal of records (one JSON object a line, of the kinds given), as readJournal does: a line at a time,
+ * never the whole file as one string, keeping only the records `keep` wants (all by default).
+ */
+export async function readRecordsOf<T>(
+  path: string,
+  kinds: ReadonlySet<string>,
+  keep: (record: T) => boolean = () => true,
+): Promise<T[]> {
+  let handle: FileHandle;
   try {
-    text = await readFile(path, 'utf8');
+    handle = await open(path, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-  const lines = text.split('\n');
   const records: T[] = [];
   const refuse = (what: string) =>
     new ValidationError(
@@ -246,26 +273,37 @@ export async function readRecordsOf<T>(path: string, kinds: ReadonlySet<string>)
         'roll back the run with the version of genesys-bulk that made it.',
     );
   let first = true;
-  for (const [i, line] of lines.entries()) {
-    if (line.trim() === '') continue;
-    let record: { t?: unknown; schemaVersion?: unknown };
-    try {
-      record = JSON.parse(line) as typeof record;
-    } catch {
-      const isLast = lines.slice(i + 1).every((l) => l.trim() === '');
-      if (!isLast) throw new ValidationError(`${path}: line ${i + 1} is corrupt.`);
-      continue;
+  /** A line that is not JSON: only the last non-blank line may be (torn by a kill mid-write). */
+  let corrupt: number | undefined;
+  let i = 0;
+  try {
+    for await (const line of createInterface({
+      input: handle.createReadStream({ encoding: 'utf8' }),
+      crlfDelay: Infinity,
+    })) {
+      i++;
+      if (line.trim() === '') continue;
+      if (corrupt !== undefined) throw new ValidationError(`${path}: line ${corrupt} is corrupt.`);
+      let record: { t?: unknown; schemaVersion?: unknown };
+      try {
+        record = JSON.parse(line) as typeof record;
+      } catch {
+        corrupt = i;
+        continue;
+      }
+      const isHeader = first && record?.t === 'header';
+      first = false;
+      if (isHeader) {
+        if (record.schemaVersion !== JOURNAL_SCHEMA_VERSION)
+          throw refuse(`has journal schema version ${JSON.stringify(record.schemaVersion ?? null)}`);
+        continue;
+      }
+      if (typeof record?.t !== 'string' || !kinds.has(record.t))
+        throw refuse(`line ${i} holds a record of a kind it does not know (${JSON.stringify(record?.t ?? null)})`);
+      if (keep(record as T)) records.push(record as T);
     }
-    const isHeader = first && record?.t === 'header';
-    first = false;
-    if (isHeader) {
-      if (record.schemaVersion !== JOURNAL_SCHEMA_VERSION)
-        throw refuse(`has journal schema version ${JSON.stringify(record.schemaVersion ?? null)}`);
-      continue;
-    }
-    if (typeof record?.t !== 'string' || !kinds.has(record.t))
-      throw refuse(`line ${i + 1} holds a record of a kind it does not know (${JSON.stringify(record?.t ?? null)})`);
-    records.push(record as T);
+  } finally {
+    await handle.close();
   }
   return records;
 }

@@ -103,7 +103,6 @@ export function withoutUncreatedManagers(
       failed.set(item.rowNumber, {
         status: 'failed',
         user: { id, version },
-        diffs: [],
         attempts: 0,
         writes: 0,
         conflictRounds: 0,

@@ -46,7 +46,7 @@ export interface Executed {
   created?: ReadonlyMap<string, string>;
 }
 
-export function partFromApply(r: Omit<ApplyResult, 'user'>): Part {
+export function partFromApply(r: Omit<ApplyResult, 'user' | 'diffs'>): Part {
   return {
     status: r.status,
     attempts: r.attempts,

@@ -1,7 +1,7 @@
 import { ValidationError } from '../errors.js';
 import type { GenesysUser } from '../genesys/types.js';
 import type { ProfileChanges, RoutingChanges } from '../input/index.js';
-import { type LocationNames, sameValue } from '../plan/fields.js';
+import { type LocationNames, parseField, sameValue } from '../plan/fields.js';
 import {
   type Catalogue,
   type CurrentRouting,
@@ -37,7 +37,7 @@ import { lockRun } from './lock.js';
 import { type Part, unexecutedRecords } from './outcome.js';
 import { type CommandOptions, type Proposal, runPipeline } from './pipeline.js';
 import { expansionsFor, locationContext, withExpansions } from './profile-fields.js';
-import { resolveUsers, UserIndex } from './resolve.js';
+import { projectionFor, resolveUsers, UserIndex } from './resolve.js';
 import { inverseOf } from './restore.js';
 import { emptyRoutingCost, loadCatalogue, readCurrentRouting, withRouting } from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
@@ -98,6 +98,29 @@ export function writtenByRun(records: readonly (IntentRecord | CallRecord)[]): W
   return [...byUser.values()].sort((a, b) => a.row - b.row);
 }
 
+/** The update column (change key) a journaled field belongs to; one it does not know keeps the whole user. */
+function changeKeyOf(field: string): string {
+  if (isRoutingField(field)) return 'routing';
+  try {
+    const ref = parseField(field);
+    switch (ref.kind) {
+      case 'text':
+      case 'list':
+        return ref.name;
+      case 'autoAnswer':
+        return 'acdAutoAnswer';
+      case 'employer':
+        return 'employerInfo';
+      case 'phone':
+        return 'phones';
+      default:
+        return ref.kind;
+    }
+  } catch {
+    return field;
+  }
+}
+
 /**
  * Decides, field by field, what a rollback restores: a field that still holds the value the run set goes back
  * to its before-value; one that already holds its before-value needs nothing; one that holds anything else was
@@ -144,7 +167,8 @@ export async function runRollback(opts: CommandOptions, runId: string): Promise<
 }
 
 async function rollback(opts: CommandOptions, runId: string, dir: string, undone: RunMeta): Promise<UpdateResult> {
-  const intents = (await readJournal(dir)).filter((r): r is IntentRecord => r.t === 'intent');
+  // Only the intents: what the run may have written (a line at a time; its outcomes are not kept).
+  const intents = (await readJournal(dir, (r) => r.t === 'intent')) as IntentRecord[];
   const calls = (await readRoutingJournal(dir)).filter((r): r is CallRecord => r.t === 'call');
   // Users the run created are deleted (where unchanged since), not restored field by field.
   const { created, ever } = await createdByRun(dir);
@@ -157,11 +181,14 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   const fieldsWritten = new Set(written.flatMap((w) => [...w.after.keys()]));
   const locationNames = fieldsWritten.has('locations') ? (await readSavedPlan(dir)).locations : undefined;
   const locations = locationContext(locationNames);
+  // Each user is held until its write: only the fields the run wrote (and identity, version, state, division), as an
+  // update holds them. Users the run created are compared whole before they are deleted: then every field is kept.
+  const project = created.size === 0 ? projectionFor([...fieldsWritten].map(changeKeyOf)) : undefined;
   const { index } = await resolveUsers(
     { ...ctx.userReads(), users: withExpansions(ctx.client, expansionsFor(fieldsWritten)) },
     new Set([...written.map((w) => w.userId), ...created.keys()]),
     new Set(),
-    new UserIndex(),
+    new UserIndex(project),
   );
 
   // Routing: names in the diffs resolve against the catalogues the run used (ids do not change when a skill is

@@ -282,7 +282,6 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     decoded ??= decodePlan(encoded);
     return decoded;
   };
-  const changing = () => full().rows.filter((r) => r.status === 'change');
   const writes = view.summary.requests + routingCalls.length;
   const users = view.summary.byStatus.change;
   const proposal: Proposal = {
@@ -308,7 +307,8 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
               skipped,
             ),
     prepare: () => {
-      const whole = full();
+      // Decoded for the saved plan only, not kept: the saved plan's rows are the ones executed.
+      const whole = decoded ?? decodePlan(encoded);
       const managers: Record<string, string> = {};
       for (const row of rows) {
         const m = row.changes.manager;
@@ -337,7 +337,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
           : {}),
         ...(locationNames ? { locations: locationNames } : {}),
       };
-      const now = changing();
+      const now = saved.plan.rows.filter((r) => r.status === 'change');
       // Each item decodes its user when its write starts (the planner holds users as text): never all at once.
       const items: WorkItem[] = now.filter(hasProfileWork).map((p) => ({
         rowNumber: p.rowNumber,

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
-import { listRunFolders, listRuns, readRunMeta, readSavedPlan } from '../../src/run/folder.js';
+import { listRunFolders, listRuns, readRunMeta, readSavedPlan, savedPlanText } from '../../src/run/folder.js';
+import type { SavedPlan } from '../../src/run/saved-plan.js';
 
 let state: string;
 beforeEach(async () => {
@@ -97,5 +98,35 @@ describe('listRunFolders', () => {
     ]);
     expect(await listRuns(state)).toEqual([a, c]);
     expect(await listRunFolders(join(state, 'none'))).toEqual([]);
+  });
+});
+
+describe('savedPlanText', () => {
+  const row = (n: number) => ({
+    rowNumber: n,
+    line: n + 1,
+    key: `u${n}@example.com`,
+    status: 'change' as const,
+    diffs: [{ field: 'title', before: 'A "quoted" one', after: 'B\u2028' }],
+    userId: `id-${n}`,
+    changes: { title: 'B\u2028' },
+  });
+  const plan = (rows: number) =>
+    ({
+      plan: { schemaVersion: 2, summary: { rows }, rows: Array.from({ length: rows }, (_, i) => row(i + 1)) },
+      managers: { 'email:m@example.com': 'm-id' },
+      skipped: [],
+      locations: { byName: {} },
+    }) as unknown as SavedPlan;
+
+  it.each([0, 1, 3])('is JSON.stringify of the plan, a row at a time (%i rows)', (rows) => {
+    const pieces = [...savedPlanText(plan(rows))];
+    expect(pieces.join('')).toBe(JSON.stringify(plan(rows)));
+    expect(pieces.length).toBe(rows + 2);
+  });
+
+  it('closes a plan with nothing besides its rows', () => {
+    const only = { plan: plan(2).plan } as unknown as SavedPlan;
+    expect(JSON.parse([...savedPlanText(only)].join(''))).toEqual(only);
   });
 });
