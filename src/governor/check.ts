@@ -50,6 +50,11 @@ export interface HeadroomCheck {
   samples: CountSample[];
   /** When the headers were first seen. */
   startedAt: number;
+  /**
+   * When the boost was last lowered: counts from before it describe the old pace (stale headers show the pressure
+   * that caused it for a lag after), one congestion event, one decrease.
+   */
+  settledAt?: number;
 }
 
 export function startCheck(now: number): HeadroomCheck {
@@ -106,13 +111,15 @@ export function observeCheck(
   const share = o.count / o.allowed;
   const next: HeadroomCheck = { ...check, samples };
   if (o.busy || share >= PRESSURE_SHARE) {
-    if (check.growing || check.boost > 1) {
+    const seenBefore = check.settledAt !== undefined && seenAt < check.settledAt;
+    if ((check.growing || check.boost > 1) && !seenBefore) {
       // Settle where the server drains, never above what was sent, never below the headers' own pace.
       const current = boostAt(check, now) * o.headerRate;
       const drained = drainRate(samples);
       const sent = o.sentRate ?? current;
       const settle = Math.min(current, sent, drained ?? sent * 0.8) * (o.busy ? 0.9 : 0.97);
       next.boost = Math.max(1, settle / o.headerRate);
+      if (next.boost < boostAt(check, now)) next.settledAt = now;
     }
     next.growing = false;
     next.busyAt = now;

@@ -84,6 +84,21 @@ describe('observeCheck', () => {
     expect(drainRate(c.samples)).toBeCloseTo(20, 9);
   });
 
+  test('stale pressure from before a decrease does not lower the boost again: one congestion event, one decrease', () => {
+    // Boost 2 settles on pressure at 1000; the headers, 3 s stale, keep showing that pressure until 4000.
+    let c: HeadroomCheck = { ...startCheck(-10_000), boost: 2 };
+    const pressed = { ...base, count: 9, sentRate: 19.4, startedInWindow: 20 };
+    c = observeCheck(c, { ...pressed, now: 1000, seenAt: -2000, index: 10 });
+    const settled = c.boost;
+    expect(settled).toBeLessThan(2);
+    expect(c.settledAt).toBe(1000);
+    for (let t = 1100; t < 4000; t += 100) c = observeCheck(c, { ...pressed, now: t, seenAt: t - 3000, index: t / 50 });
+    expect(c.boost).toBe(settled);
+    // Pressure seen after the decrease is news: it lowers the boost again.
+    c = observeCheck(c, { ...pressed, now: 4100, seenAt: 1100, index: 90 });
+    expect(c.boost).toBeLessThan(settled);
+  });
+
   test('a 429 stops the raise where it was', () => {
     const growing: HeadroomCheck = { ...startCheck(0), growing: true, base: 1, since: 0 };
     const stopped = checkRateLimited(growing, BOOST_DOUBLING_MS);
