@@ -145,7 +145,17 @@ export function observeCheck(
   return next;
 }
 
-/** A 429: the headers missed it; stop raising the pace (model.ts caps it at the rate accepted). */
-export function checkRateLimited(check: HeadroomCheck, now: number): HeadroomCheck {
-  return { ...check, boost: boostAt(check, now), growing: false, busyAt: now };
+/**
+ * A 429: the headers missed it. Stop raising the pace; the rate accepted, as the ceiling model.ts sets from it
+ * (`ceiling`, requests per second), takes over, so the boost stands aside at least that high (a boost below it would
+ * pull the pace under what the server took), and the pressure the headers still show from before is not news.
+ */
+export function checkRateLimited(
+  check: HeadroomCheck,
+  now: number,
+  ceiling?: { rate: number; headerRate: number },
+): HeadroomCheck {
+  const boost = boostAt(check, now);
+  const floor = ceiling ? ceiling.rate / ceiling.headerRate : 1;
+  return { ...check, boost: Math.max(1, boost, floor), growing: false, busyAt: now, settledAt: now };
 }

@@ -272,11 +272,14 @@ export class RateModel {
     const resumeAt = Math.max(now, this.pausedUntil);
     if (this.headers && this.check) {
       // The headers did not see this coming: their model is wrong for this server. Fall back to what it accepted.
-      this.check = checkRateLimited(this.check, now);
       const accepted = this.acceptedRate(now);
       if (accepted !== undefined) failedAt = Math.min(failedAt, accepted / BETA);
+      this.discovery = throttled(this.discovery, failedAt, resumeAt);
+      const headerRate = this.headerPace(now).ratePerSecond;
+      this.check = checkRateLimited(this.check, now, { rate: this.discovery.base, headerRate });
+    } else {
+      this.discovery = throttled(this.discovery, failedAt, resumeAt);
     }
-    this.discovery = throttled(this.discovery, failedAt, resumeAt);
     this.decreasedAtStart = this.starts;
   }
 }

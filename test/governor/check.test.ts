@@ -105,4 +105,13 @@ describe('observeCheck', () => {
     expect(stopped).toMatchObject({ growing: false, busyAt: BOOST_DOUBLING_MS });
     expect(stopped.boost).toBeCloseTo(2, 9);
   });
+
+  test('a 429 lifts the boost to the ceiling learned from the rate accepted, so stale pressure cannot pull it under', () => {
+    const check: HeadroomCheck = { ...startCheck(0), boost: 1.5 };
+    const lifted = checkRateLimited(check, 500, { rate: 20, headerRate: 4 });
+    expect(lifted).toMatchObject({ boost: 5, growing: false, settledAt: 500 });
+    // Later pressure from before the 429 is not news.
+    const after = observeCheck(lifted, { ...base, now: 2000, seenAt: 400, count: 10, index: 30, startedInWindow: 20 });
+    expect(after.boost).toBe(5);
+  });
 });
