@@ -25,6 +25,8 @@ export const PRESSURE_SHARE = 0.8;
 export const HEADROOM_SPAN_MS: readonly [number, number] = [1000, 6000];
 /** While probing, the boost doubles this often. */
 export const BOOST_DOUBLING_MS = 1000;
+/** No start for this long stops a raise (`checkIdle`). */
+export const IDLE_MS = 1000;
 /** Headroom is not judged before the headers' first window has passed, or this long. */
 export const FIRST_WINDOW_CAP_MS = 10_000;
 /** Count samples kept for the drain estimate. */
@@ -158,4 +160,14 @@ export function checkRateLimited(
   const boost = boostAt(check, now);
   const floor = ceiling ? ceiling.rate / ceiling.headerRate : 1;
   return { ...check, boost: Math.max(1, boost, floor), growing: false, busyAt: now, settledAt: now };
+}
+
+/**
+ * No request started since `lastStartAt`, longer than an idle span: the boost grows with evidence, not with time, so
+ * it stops where it was at the last start (a CLI that reads, then plans for seconds, would come back at many times
+ * the rate) and waits for headroom again.
+ */
+export function checkIdle(check: HeadroomCheck, lastStartAt: number, now: number): HeadroomCheck {
+  if (!check.growing || now - lastStartAt <= IDLE_MS) return check;
+  return { ...check, boost: boostAt(check, lastStartAt), growing: false, busyAt: now };
 }

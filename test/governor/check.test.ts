@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import {
   BOOST_DOUBLING_MS,
   boostAt,
+  checkIdle,
   checkRateLimited,
   drainRate,
   type HeadroomCheck,
@@ -97,6 +98,14 @@ describe('observeCheck', () => {
     // Pressure seen after the decrease is news: it lowers the boost again.
     c = observeCheck(c, { ...pressed, now: 4100, seenAt: 1100, index: 90 });
     expect(c.boost).toBeLessThan(settled);
+  });
+
+  test('a raise stops where it was at the last start when no request has started for an idle span', () => {
+    const growing: HeadroomCheck = { ...startCheck(0), growing: true, base: 1, since: 0 };
+    expect(checkIdle(growing, 900, 1500)).toBe(growing);
+    const idle = checkIdle(growing, 1000, 9000);
+    expect(idle).toMatchObject({ growing: false, busyAt: 9000 });
+    expect(idle.boost).toBeCloseTo(2, 9);
   });
 
   test('a 429 stops the raise where it was', () => {
