@@ -25,6 +25,8 @@ export const PRESSURE_SHARE = 0.8;
 export const HEADROOM_SPAN_MS: readonly [number, number] = [1000, 6000];
 /** While probing, the boost doubles this often. */
 export const BOOST_DOUBLING_MS = 1000;
+/** No start for this long stops a raise (`checkIdle`). */
+export const IDLE_MS = 1000;
 /** Headroom is not judged before the headers' first window has passed, or this long. */
 export const FIRST_WINDOW_CAP_MS = 10_000;
 /** Count samples kept for the drain estimate. */
@@ -50,6 +52,11 @@ export interface HeadroomCheck {
   samples: CountSample[];
   /** When the headers were first seen. */
   startedAt: number;
+  /**
+   * When the boost was last lowered: counts from before it describe the old pace (stale headers show the pressure
+   * that caused it for a lag after), one congestion event, one decrease.
+   */
+  settledAt?: number;
 }
 
 export function startCheck(now: number): HeadroomCheck {
@@ -106,13 +113,15 @@ export function observeCheck(
   const share = o.count / o.allowed;
   const next: HeadroomCheck = { ...check, samples };
   if (o.busy || share >= PRESSURE_SHARE) {
-    if (check.growing || check.boost > 1) {
+    const seenBefore = check.settledAt !== undefined && seenAt < check.settledAt;
+    if ((check.growing || check.boost > 1) && !seenBefore) {
       // Settle where the server drains, never above what was sent, never below the headers' own pace.
       const current = boostAt(check, now) * o.headerRate;
       const drained = drainRate(samples);
       const sent = o.sentRate ?? current;
       const settle = Math.min(current, sent, drained ?? sent * 0.8) * (o.busy ? 0.9 : 0.97);
       next.boost = Math.max(1, settle / o.headerRate);
+      if (next.boost < boostAt(check, now)) next.settledAt = now;
     }
     next.growing = false;
     next.busyAt = now;
@@ -138,7 +147,27 @@ export function observeCheck(
   return next;
 }
 
-/** A 429: the headers missed it; stop raising the pace (model.ts caps it at the rate accepted). */
-export function checkRateLimited(check: HeadroomCheck, now: number): HeadroomCheck {
-  return { ...check, boost: boostAt(check, now), growing: false, busyAt: now };
+/**
+ * A 429: the headers missed it. Stop raising the pace; the rate accepted, as the ceiling model.ts sets from it
+ * (`ceiling`, requests per second), takes over, so the boost stands aside at least that high (a boost below it would
+ * pull the pace under what the server took), and the pressure the headers still show from before is not news.
+ */
+export function checkRateLimited(
+  check: HeadroomCheck,
+  now: number,
+  ceiling?: { rate: number; headerRate: number },
+): HeadroomCheck {
+  const boost = boostAt(check, now);
+  const floor = ceiling ? ceiling.rate / ceiling.headerRate : 1;
+  return { ...check, boost: Math.max(1, boost, floor), growing: false, busyAt: now, settledAt: now };
+}
+
+/**
+ * No request started since `lastStartAt`, longer than an idle span: the boost grows with evidence, not with time, so
+ * it stops where it was at the last start (a CLI that reads, then plans for seconds, would come back at many times
+ * the rate) and waits for headroom again.
+ */
+export function checkIdle(check: HeadroomCheck, lastStartAt: number, now: number): HeadroomCheck {
+  if (!check.growing || now - lastStartAt <= IDLE_MS) return check;
+  return { ...check, boost: boostAt(check, lastStartAt), growing: false, busyAt: now };
 }

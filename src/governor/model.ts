@@ -3,7 +3,7 @@
  * them), the in-flight figure by Little's law, and the pause a 429 puts on every start. Policy is in pacing.ts.
  */
 import type { ApiFailure, ApiOutcome } from '../genesys/types.js';
-import { boostAt, checkRateLimited, type HeadroomCheck, observeCheck, startCheck } from './check.js';
+import { boostAt, checkIdle, checkRateLimited, type HeadroomCheck, observeCheck, startCheck } from './check.js';
 import type { ResolvedOptions } from './options.js';
 import {
   BETA,
@@ -36,6 +36,8 @@ export interface Permit {
 
 /** A rate event is emitted when the rate moves by more than this fraction, or concurrency or source changes. */
 const RATE_EVENT_STEP = 0.05;
+/** A pause between starts this long restarts the measure of stale headers' lag. */
+const LAG_IDLE_MS = 1000;
 /** Accepted starts are counted over this span, or the headers' window when longer, to fall back to. */
 const ACCEPTED_SPAN_MS = 3000;
 
@@ -139,13 +141,17 @@ export class RateModel {
 
   /** Takes the next start at `now` when the pace, the pause and any hold allow it (its index); else when to ask again. */
   tryStart(now: number): { index: number } | { notBefore: number } {
+    const lastStart = this.recentStarts.at(-1);
+    if (this.check && lastStart !== undefined) this.check = checkIdle(this.check, lastStart, now);
     const { ratePerSecond, holdUntil = Number.NEGATIVE_INFINITY } = this.pace(now);
     const interval = 1000 / ratePerSecond;
     const due = this.lastSlot + interval;
     const at = Math.max(due, this.pausedUntil, holdUntil);
     if (holdUntil > now) this.lastHoldAt = now;
     if (now < at) return { notBefore: at };
-    this.firstStartAt ??= now;
+    // While the lag is unknown it is measured from the first start after the last idle span: requests before it
+    // (a CLI's reads before its writes) may have left the server's count long before the first count above 0.
+    if (this.lagMs === undefined && (lastStart === undefined || now - lastStart > LAG_IDLE_MS)) this.firstStartAt = now;
     this.lastSlot = slotFor(now, due, interval, Math.max(this.pausedUntil, holdUntil));
     const index = this.starts++;
     const recent = this.recentStarts;
@@ -272,11 +278,14 @@ export class RateModel {
     const resumeAt = Math.max(now, this.pausedUntil);
     if (this.headers && this.check) {
       // The headers did not see this coming: their model is wrong for this server. Fall back to what it accepted.
-      this.check = checkRateLimited(this.check, now);
       const accepted = this.acceptedRate(now);
       if (accepted !== undefined) failedAt = Math.min(failedAt, accepted / BETA);
+      this.discovery = throttled(this.discovery, failedAt, resumeAt);
+      const headerRate = this.headerPace(now).ratePerSecond;
+      this.check = checkRateLimited(this.check, now, { rate: this.discovery.base, headerRate });
+    } else {
+      this.discovery = throttled(this.discovery, failedAt, resumeAt);
     }
-    this.discovery = throttled(this.discovery, failedAt, resumeAt);
     this.decreasedAtStart = this.starts;
   }
 }

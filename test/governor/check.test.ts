@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import {
   BOOST_DOUBLING_MS,
   boostAt,
+  checkIdle,
   checkRateLimited,
   drainRate,
   type HeadroomCheck,
@@ -84,10 +85,42 @@ describe('observeCheck', () => {
     expect(drainRate(c.samples)).toBeCloseTo(20, 9);
   });
 
+  test('stale pressure from before a decrease does not lower the boost again: one congestion event, one decrease', () => {
+    // Boost 2 settles on pressure at 1000; the headers, 3 s stale, keep showing that pressure until 4000.
+    let c: HeadroomCheck = { ...startCheck(-10_000), boost: 2 };
+    const pressed = { ...base, count: 9, sentRate: 19.4, startedInWindow: 20 };
+    c = observeCheck(c, { ...pressed, now: 1000, seenAt: -2000, index: 10 });
+    const settled = c.boost;
+    expect(settled).toBeLessThan(2);
+    expect(c.settledAt).toBe(1000);
+    for (let t = 1100; t < 4000; t += 100) c = observeCheck(c, { ...pressed, now: t, seenAt: t - 3000, index: t / 50 });
+    expect(c.boost).toBe(settled);
+    // Pressure seen after the decrease is news: it lowers the boost again.
+    c = observeCheck(c, { ...pressed, now: 4100, seenAt: 1100, index: 90 });
+    expect(c.boost).toBeLessThan(settled);
+  });
+
+  test('a raise stops where it was at the last start when no request has started for an idle span', () => {
+    const growing: HeadroomCheck = { ...startCheck(0), growing: true, base: 1, since: 0 };
+    expect(checkIdle(growing, 900, 1500)).toBe(growing);
+    const idle = checkIdle(growing, 1000, 9000);
+    expect(idle).toMatchObject({ growing: false, busyAt: 9000 });
+    expect(idle.boost).toBeCloseTo(2, 9);
+  });
+
   test('a 429 stops the raise where it was', () => {
     const growing: HeadroomCheck = { ...startCheck(0), growing: true, base: 1, since: 0 };
     const stopped = checkRateLimited(growing, BOOST_DOUBLING_MS);
     expect(stopped).toMatchObject({ growing: false, busyAt: BOOST_DOUBLING_MS });
     expect(stopped.boost).toBeCloseTo(2, 9);
+  });
+
+  test('a 429 lifts the boost to the ceiling learned from the rate accepted, so stale pressure cannot pull it under', () => {
+    const check: HeadroomCheck = { ...startCheck(0), boost: 1.5 };
+    const lifted = checkRateLimited(check, 500, { rate: 20, headerRate: 4 });
+    expect(lifted).toMatchObject({ boost: 5, growing: false, settledAt: 500 });
+    // Later pressure from before the 429 is not news.
+    const after = observeCheck(lifted, { ...base, now: 2000, seenAt: 400, count: 10, index: 30, startedInWindow: 20 });
+    expect(after.boost).toBe(5);
   });
 });

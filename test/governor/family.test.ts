@@ -19,11 +19,9 @@ const SAMPLE = sampleFamily(SAMPLE_SEED, 16, 15_000);
 const SHORTFALLS: Record<string, { ratio: number; refusedPct: number }> = {
   // Without headers the counter punishes slow start's overshoot in the next window too (measured 2.36, 3.07%).
   'sliding-counter headers=absent': { ratio: 2.4, refusedPct: 3.1 },
-  // A count seconds old on a bucket of 3 or 14: the check sees pressure a lag late, after the 429 (1.55, 0.50%;
-  // 1.26, 0.50%; 1.16, 0.66%).
-  'bucket burst=1.1% headers=stale lag=3314ms': { ratio: 1.56, refusedPct: 0.55 },
-  'gcra burst=4.5% headers=stale lag=2610ms': { ratio: 1.28, refusedPct: 0.55 },
-  'fixed-clock headers=stale lag=2863ms': { ratio: 1.17, refusedPct: 0.7 },
+  // A count seconds old on a bucket of 3: the headers' pace is a seventh of the rate, and the check raises it only
+  // as fast as the stale count can show pressure; most of the loss is that start-up (1.194, 0.17%).
+  'bucket burst=1.1% headers=stale lag=3314ms': { ratio: 1.2, refusedPct: 0.2 },
   // Without headers, a GCRA of 4 requests: after its first 429s discovery's cubic settles below the rate (1.165, 0.17%).
   'gcra burst=1.4% headers=absent': { ratio: 1.17, refusedPct: 0.2 },
   // Without headers the ratio is fine (a fixed window gives a whole quota at once), but slow start's overshoot into
