@@ -43,7 +43,10 @@ describe('one pipeline for update, resume and rollback', () => {
     stop = () => emulator.stop();
     dir = await mkdtemp(join(tmpdir(), 'genesys-bulk-pipeline-'));
     const connection = { clientId: emulator.clientId, clientSecret: emulator.clientSecret, baseUrl: emulator.url };
-    const users = emulator.users().filter((u) => u.state === 'active' && u.email).slice(0, 3);
+    const users = emulator
+      .users()
+      .filter((u) => u.state === 'active' && u.email)
+      .slice(0, 3);
     const rows = users.map((u, i) => ({ email: u.email, title: `Pipeline ${i}` }));
 
     // Stopped as soon as it is agreed to: the run folder exists, nothing is written, so the run is left to resume.
