@@ -172,6 +172,26 @@ export function readField(user: GenesysUser, field: string, names: LocationNames
   }
 }
 
+/** The user property `readField` reads a field from: what a user held in part must keep for the field. */
+export function userPropertyOf(field: string): keyof GenesysUser {
+  const ref = parseField(field);
+  switch (ref.kind) {
+    case 'text':
+    case 'list':
+      return ref.name;
+    case 'manager':
+      return 'manager';
+    case 'employer':
+      return 'employerInfo';
+    case 'phone':
+      return 'addresses';
+    case 'autoAnswer':
+      return 'acdAutoAnswer';
+    case 'state':
+      return 'state';
+  }
+}
+
 /** Whether two normalised values of a field are the same value to the platform. */
 export function sameValue(field: string, a: string | null, b: string | null): boolean {
   if (a === null || b === null) return a === b;

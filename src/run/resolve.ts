@@ -193,13 +193,19 @@ const FIELDS_FOR_CHANGE: Record<string, (keyof GenesysUser)[]> = {
  * keys keep the whole user, so a new column cannot silently plan against a missing field.
  */
 export function projectionFor(changeKeys: Iterable<string>): (user: GenesysUser) => GenesysUser {
-  const keep = new Set<keyof GenesysUser>(['id', 'version', 'state', 'email', 'name', 'division']);
+  const fields: (keyof GenesysUser)[] = [];
   for (const key of changeKeys) {
     if (key === 'routing') continue;
-    const fields = FIELDS_FOR_CHANGE[key];
-    if (!fields) return (u) => u;
-    for (const f of fields) keep.add(f);
+    const read = FIELDS_FOR_CHANGE[key];
+    if (!read) return (u) => u;
+    fields.push(...read);
   }
+  return projectionOf(fields);
+}
+
+/** The projection that keeps a user's identity, version, state and division, and `fields`. */
+export function projectionOf(fields: Iterable<keyof GenesysUser>): (user: GenesysUser) => GenesysUser {
+  const keep = new Set<keyof GenesysUser>(['id', 'version', 'state', 'email', 'name', 'division', ...fields]);
   return (user) => {
     const out: Record<string, unknown> = {};
     for (const f of keep) if (user[f] !== undefined) out[f] = user[f];

@@ -1,7 +1,7 @@
 import { ValidationError } from '../errors.js';
 import type { GenesysUser } from '../genesys/types.js';
 import type { ProfileChanges, RoutingChanges } from '../input/index.js';
-import { type LocationNames, parseField, sameValue } from '../plan/fields.js';
+import { type LocationNames, sameValue, userPropertyOf } from '../plan/fields.js';
 import {
   type Catalogue,
   type CurrentRouting,
@@ -37,7 +37,7 @@ import { lockRun } from './lock.js';
 import { type Part, unexecutedRecords } from './outcome.js';
 import { type CommandOptions, type Proposal, runPipeline } from './pipeline.js';
 import { expansionsFor, locationContext, withExpansions } from './profile-fields.js';
-import { projectionFor, resolveUsers, UserIndex } from './resolve.js';
+import { projectionOf, resolveUsers, UserIndex } from './resolve.js';
 import { inverseOf } from './restore.js';
 import { emptyRoutingCost, loadCatalogue, readCurrentRouting, withRouting } from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
@@ -98,27 +98,18 @@ export function writtenByRun(records: readonly (IntentRecord | CallRecord)[]): W
   return [...byUser.values()].sort((a, b) => a.row - b.row);
 }
 
-/** The update column (change key) a journaled field belongs to; one it does not know keeps the whole user. */
-function changeKeyOf(field: string): string {
-  if (isRoutingField(field)) return 'routing';
-  try {
-    const ref = parseField(field);
-    switch (ref.kind) {
-      case 'text':
-      case 'list':
-        return ref.name;
-      case 'autoAnswer':
-        return 'acdAutoAnswer';
-      case 'employer':
-        return 'employerInfo';
-      case 'phone':
-        return 'phones';
-      default:
-        return ref.kind;
+/** The projection keeping the profile fields a run wrote; a field this version cannot read keeps the whole user. */
+function projectionOfWritten(fields: Iterable<string>): ((user: GenesysUser) => GenesysUser) | undefined {
+  const properties: (keyof GenesysUser)[] = [];
+  for (const field of fields) {
+    if (isRoutingField(field)) continue;
+    try {
+      properties.push(userPropertyOf(field));
+    } catch {
+      return undefined;
     }
-  } catch {
-    return field;
   }
+  return projectionOf(properties);
 }
 
 /**
@@ -183,7 +174,7 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   const locations = locationContext(locationNames);
   // Each user is held until its write: only the fields the run wrote (and identity, version, state, division), as an
   // update holds them. Users the run created are compared whole before they are deleted: then every field is kept.
-  const project = created.size === 0 ? projectionFor([...fieldsWritten].map(changeKeyOf)) : undefined;
+  const project = created.size === 0 ? projectionOfWritten(fieldsWritten) : undefined;
   const { index } = await resolveUsers(
     { ...ctx.userReads(), users: withExpansions(ctx.client, expansionsFor(fieldsWritten)) },
     new Set([...written.map((w) => w.userId), ...created.keys()]),
