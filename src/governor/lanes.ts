@@ -8,8 +8,7 @@
  * whose body code is not the per-token `too.many.requests.retry.after` (the platform's normalised per-token 429,
  * shared/genesys-platform.md), or per-token 429s on most lanes within one window. Either pauses every lane for the
  * 429's Retry-After and puts a ceiling on the lanes' combined rate: the rate that limit accepted, probed upward again
- * after a while (ceiling.ts). With one lane none of this applies: the
- * lane is the governor as it always was.
+ * after a while (ceiling.ts). With one lane none of this applies: the lane is the governor as it always was.
  */
 import type { ApiFailure, ApiOutcome } from '../genesys/types.js';
 import { AcceptedLog, type Ceiling, ceilingRate, learnedLimit, relearned } from './ceiling.js';

@@ -276,15 +276,13 @@ export class RateModel {
         : measuredRate(this.recentStarts, now, MEASURE_SPAN_MS, Math.max(250, 3000 / paced));
     let failedAt = measured === undefined ? paced : Math.min(paced, measured);
     const resumeAt = Math.max(now, this.pausedUntil);
+    // The headers did not see this coming: their model is wrong for this server. Fall back to what it accepted.
+    const accepted = this.headers && this.check ? this.acceptedRate(now) : undefined;
+    if (accepted !== undefined) failedAt = Math.min(failedAt, accepted / BETA);
+    this.discovery = throttled(this.discovery, failedAt, resumeAt);
     if (this.headers && this.check) {
-      // The headers did not see this coming: their model is wrong for this server. Fall back to what it accepted.
-      const accepted = this.acceptedRate(now);
-      if (accepted !== undefined) failedAt = Math.min(failedAt, accepted / BETA);
-      this.discovery = throttled(this.discovery, failedAt, resumeAt);
       const headerRate = this.headerPace(now).ratePerSecond;
       this.check = checkRateLimited(this.check, now, { rate: this.discovery.base, headerRate });
-    } else {
-      this.discovery = throttled(this.discovery, failedAt, resumeAt);
     }
     this.decreasedAtStart = this.starts;
   }
