@@ -7,6 +7,7 @@
  */
 
 import {
+  type EmulatorCounters,
   type EmulatorOptions,
   type EmulatorStats,
   type RateLimitAlgorithm,
@@ -77,7 +78,7 @@ export interface EmulatorHandle {
   stop(): Promise<void>;
 }
 
-function apiCounts(s: EmulatorStats): { allowed: number; limited: number } {
+function apiCounts(s: EmulatorCounters): { allowed: number; limited: number } {
   let allowed = 0;
   let limited = 0;
   for (const [route, statuses] of Object.entries(s.byRoute)) {
@@ -109,7 +110,7 @@ export async function startBenchEmulator(options: BenchEmulatorOptions): Promise
   let seen = { allowed: 0, limited: 0 };
   const sample = (): void => {
     const now = performance.now();
-    const counts = apiCounts(emu.stats());
+    const counts = apiCounts(emu.counters());
     for (let i = seen.allowed; i < counts.allowed; i++) events.push({ at: now, status: 200 });
     for (let i = seen.limited; i < counts.limited; i++) events.push({ at: now, status: 429 });
     seen = counts;
@@ -126,7 +127,7 @@ export async function startBenchEmulator(options: BenchEmulatorOptions): Promise
     userQueues: (id) => emu.userQueues(id),
     queueMembers: (queueId) => emu.queueMembers(queueId),
     stats: () => {
-      const s = emu.stats();
+      const s = emu.counters();
       const requestsByRoute: Record<string, number> = {};
       const answeredByRoute: Record<string, number> = {};
       for (const [route, statuses] of Object.entries(s.byRoute)) {
@@ -151,7 +152,7 @@ export async function startBenchEmulator(options: BenchEmulatorOptions): Promise
       }
       return stats;
     },
-    patchesApplied: () => emu.stats().patchesApplied,
+    patchesApplied: () => emu.counters().patchesApplied,
     setLimit: (limit, windowSeconds) => emu.setLimit(limit, windowSeconds),
     now: () => performance.now(),
     requestLog: () => {

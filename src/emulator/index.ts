@@ -30,6 +30,6 @@ export {
   type UserAssignments,
 } from './routing.js';
 export { type RunningEmulator, startEmulator } from './server.js';
-export type { ConcurrentEdit, EmulatorStats, RoutingWriteKind } from './stats.js';
+export type { ConcurrentEdit, EmulatorCounters, EmulatorStats, RoutingWriteKind } from './stats.js';
 export type { ConcurrentEditField } from './store.js';
 export { type ValidPatch, validatePatch } from './validation.js';

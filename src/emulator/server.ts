@@ -24,7 +24,7 @@ import { queueMemberUsers, type RoutingDump, routingDump, routingRoutes, userPro
 import { userRoutes } from './routes/users.js';
 import type { RoutingCatalogue } from './routing.js';
 import { HOSTILE_SUFFIXES } from './routing.js';
-import type { EmulatorStats } from './stats.js';
+import type { EmulatorCounters, EmulatorStats } from './stats.js';
 
 /** Largest request body the platform accepts. */
 export const MAX_BODY_BYTES = 512_000;
@@ -46,6 +46,8 @@ export interface RunningEmulator {
   clientId: string;
   clientSecret: string;
   stats(): EmulatorStats;
+  /** `stats()` without the per-user records: cheap enough to sample often. */
+  counters(): EmulatorCounters;
   /** A copy of the whole directory, in its initial order. */
   users(): GenesysUser[];
   /** A copy of one user. */
@@ -323,6 +325,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     clientId: core.clientId,
     clientSecret: core.clientSecret,
     stats: () => core.stats.snapshot(),
+    counters: () => core.stats.counters(),
     users: () => structuredClone(core.store.inDirectoryOrder()),
     user: (id) => core.publicUser(core.store.get(id)),
     catalogue: () => structuredClone(core.routing.catalogue),

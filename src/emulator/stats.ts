@@ -74,6 +74,8 @@ export interface EmulatorStats {
   maxInFlight: number;
 }
 
+export type EmulatorCounters = Omit<EmulatorStats, 'patchesByUser' | 'concurrentEdits'>;
+
 export function emptyStats(now: Date): EmulatorStats {
   return {
     since: now.toISOString(),
@@ -183,5 +185,15 @@ export class StatsRecorder {
 
   snapshot(): EmulatorStats {
     return structuredClone(this.stats);
+  }
+
+  /**
+   * The counts without the per-user records (`patchesByUser`, `concurrentEdits`), which grow with the directory: a
+   * caller that samples every few milliseconds (the bench) would otherwise copy 100,000 entries each time and slow the
+   * emulator it is measuring.
+   */
+  counters(): EmulatorCounters {
+    const { patchesByUser: _p, concurrentEdits: _c, ...rest } = this.stats;
+    return structuredClone(rest);
   }
 }

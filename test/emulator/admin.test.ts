@@ -46,6 +46,9 @@ describe('/__emulator endpoints', () => {
     });
     expect(Date.parse(defined(stats.firstRequestAt))).toBeLessThanOrEqual(Date.parse(defined(stats.lastRequestAt)));
     expect(emu.stats()).toEqual(stats);
+    const { patchesByUser: _p, concurrentEdits: _c, ...counts } = stats;
+    expect(emu.counters()).toEqual(counts);
+    expect(emu.counters()).not.toHaveProperty('patchesByUser');
   });
 
   it('serves the directory, and resets it and the stats while tokens stay valid', async () => {
