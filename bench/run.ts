@@ -134,6 +134,8 @@ async function main(): Promise<void> {
   log(`parts: ${options.parts.join(', ')}${options.complete ? '' : ` (partial run: ${options.label})`}`);
 
   const startedAt = new Date();
+  // Taken before measuring: a commit made while the bench runs is not what it measured.
+  const env = environment();
   const notes: string[] = [];
   const measured = await measure(options, profile, notes);
   const { runs } = measured;
@@ -141,7 +143,7 @@ async function main(): Promise<void> {
     profile: profile.name,
     startedAt: startedAt.toISOString(),
     durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
-    environment: environment(),
+    environment: env,
     settings: {
       directoryUsers: profile.directoryUsers,
       rows: profile.changes + profile.unchanged + profile.unknown,
