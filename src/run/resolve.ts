@@ -2,7 +2,7 @@ import type { GenesysUser } from '../genesys/types.js';
 import { chunk, DEFAULT_READ_LIMITS } from '../plan/index.js';
 import { fatalApiError } from './api-errors.js';
 import { forEachPooled, poolSize } from './pool.js';
-import type { Executor, UsersPort } from './ports.js';
+import type { Executor, Projection, UsersPort } from './ports.js';
 
 export const IDS_PER_GET = DEFAULT_READ_LIMITS.idsPerGet;
 export const EMAILS_PER_SEARCH = DEFAULT_READ_LIMITS.emailsPerSearch;
@@ -58,6 +58,11 @@ export interface ResolveDeps {
   signal?: AbortSignal;
   /** Called once per read call, for logs and tests. */
   onCall?: (what: string) => void;
+  /**
+   * What the store keeps of each user, passed to the reads so that a port that can applies it as it parses each
+   * page (the store must not need more, and may project again).
+   */
+  project?: Projection;
 }
 
 export interface ReadCost {
@@ -120,7 +125,13 @@ export async function resolveUsers<S extends UserStore>(
 async function listPage(deps: ResolveDeps, pageNumber: number) {
   deps.onCall?.('list');
   const { outcome } = await deps.executor.execute(
-    () => deps.users.listUsers({ pageNumber, pageSize: LIST_PAGE_SIZE, state: 'any' }),
+    () =>
+      deps.users.listUsers({
+        pageNumber,
+        pageSize: LIST_PAGE_SIZE,
+        state: 'any',
+        ...(deps.project && { project: deps.project }),
+      }),
     { signal: deps.signal },
   );
   if (!outcome.ok) throw fatalApiError(`Listing users (GET /api/v2/users, page ${pageNumber})`, outcome);
@@ -137,9 +148,10 @@ async function fetchByIds(deps: ResolveDeps, ids: string[], index: UserStore): P
 
 async function fetchIdBatch(deps: ResolveDeps, batch: string[], index: UserStore): Promise<void> {
   deps.onCall?.('get-by-ids');
-  const { outcome } = await deps.executor.execute(() => deps.users.getUsersByIds(batch, { state: 'any' }), {
-    signal: deps.signal,
-  });
+  const { outcome } = await deps.executor.execute(
+    () => deps.users.getUsersByIds(batch, { state: 'any', ...(deps.project && { project: deps.project }) }),
+    { signal: deps.signal },
+  );
   if (!outcome.ok) throw fatalApiError('Reading users by id (GET /api/v2/users?id=…)', outcome);
   for (const u of outcome.body.entities) index.add(u);
 }
@@ -155,11 +167,10 @@ async function searchEmailBatch(deps: ResolveDeps, batch: string[], index: UserS
     deps.onCall?.('search');
     const { outcome } = await deps.executor.execute(
       () =>
-        deps.users.searchUsers({
-          query: [{ type: 'EXACT', fields: ['email'], values: batch }],
-          pageSize: EMAILS_PER_SEARCH,
-          pageNumber,
-        }),
+        deps.users.searchUsers(
+          { query: [{ type: 'EXACT', fields: ['email'], values: batch }], pageSize: EMAILS_PER_SEARCH, pageNumber },
+          deps.project && { project: deps.project },
+        ),
       { signal: deps.signal },
     );
     if (!outcome.ok) throw fatalApiError('Searching users by email (POST /api/v2/users/search)', outcome);

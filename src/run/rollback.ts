@@ -176,7 +176,11 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   // update holds them. Users the run created are compared whole before they are deleted: then every field is kept.
   const project = created.size === 0 ? projectionOfWritten(fieldsWritten) : undefined;
   const { index } = await resolveUsers(
-    { ...ctx.userReads(), users: withExpansions(ctx.client, expansionsFor(fieldsWritten)) },
+    {
+      ...ctx.userReads(),
+      users: withExpansions(ctx.client, expansionsFor(fieldsWritten)),
+      ...(project && { project }),
+    },
     new Set([...written.map((w) => w.userId), ...created.keys()]),
     new Set(),
     new UserIndex(project),
