@@ -75,7 +75,8 @@ export interface ReadCost {
  * Loads the users named by `ids` and `emails` (lower-cased) in as few calls as possible: by key (100 ids per
  * GET, 100 emails per search) or, when the file covers most of the directory, by listing it whole. The size of
  * the directory is unknown until one listing page has been read, so that page is read only when listing could
- * win; the users on it are kept either way, so the probe is never wasted.
+ * win; the users on it are kept either way, so the probe is never wasted. `ids` and `emails` are read before the
+ * first await: the caller may empty them as soon as this returns its promise.
  */
 export async function resolveUsers<S extends UserStore>(
   deps: ResolveDeps,
@@ -98,6 +99,9 @@ export async function resolveUsers<S extends UserStore>(
       Math.ceil([...wantEmails].filter((e) => !index.hasEmail(e)).length / EMAILS_PER_SEARCH);
     if (pages - 1 < remainingByKey) {
       cost.strategy = 'full-listing';
+      // The keys are not looked up again: 100,000 of them would stay live through the whole listing.
+      wantIds.clear();
+      wantEmails.clear();
       // Together, up to LIST_PAGES_IN_FLIGHT: the governor paces them, and a sequence would wait out each one's latency.
       // Each page goes into the index as it comes, so that only the projection of it is kept.
       const rest = Array.from({ length: pages - 1 }, (_, i) => i + 2);

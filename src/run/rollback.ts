@@ -98,6 +98,16 @@ export function writtenByRun(records: readonly (IntentRecord | CallRecord)[]): W
   return [...byUser.values()].sort((a, b) => a.row - b.row);
 }
 
+/**
+ * What the run in `dir` wrote, from its journals' intents (a line at a time; its outcomes are not kept) and routing
+ * calls. The records are not kept either: a 100,000-row run's would stay live through the whole rollback.
+ */
+async function writtenIn(dir: string): Promise<Written[]> {
+  const intents = (await readJournal(dir, (r) => r.t === 'intent')) as IntentRecord[];
+  const calls = (await readRoutingJournal(dir)).filter((r): r is CallRecord => r.t === 'call');
+  return writtenByRun([...intents, ...calls]);
+}
+
 /** The projection keeping the profile fields a run wrote; a field this version cannot read keeps the whole user. */
 function projectionOfWritten(fields: Iterable<string>): ((user: GenesysUser) => GenesysUser) | undefined {
   const properties: (keyof GenesysUser)[] = [];
@@ -158,12 +168,9 @@ export async function runRollback(opts: CommandOptions, runId: string): Promise<
 }
 
 async function rollback(opts: CommandOptions, runId: string, dir: string, undone: RunMeta): Promise<UpdateResult> {
-  // Only the intents: what the run may have written (a line at a time; its outcomes are not kept).
-  const intents = (await readJournal(dir, (r) => r.t === 'intent')) as IntentRecord[];
-  const calls = (await readRoutingJournal(dir)).filter((r): r is CallRecord => r.t === 'call');
   // Users the run created are deleted (where unchanged since), not restored field by field.
   const { created, ever } = await createdByRun(dir);
-  const written = writtenByRun([...intents, ...calls]).filter((w) => !ever.has(w.userId));
+  const written = (await writtenIn(dir)).filter((w) => !ever.has(w.userId));
   opts.log.info({ runId, users: written.length }, 'Rolling back');
 
   const ctx = await openContext(opts);

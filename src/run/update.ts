@@ -207,7 +207,11 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     locations: locationContext(locationNames),
   });
   parsed.rows = [];
-  const { cost } = await resolveUsers(deps, ids, emails, planner);
+  const reading = resolveUsers(deps, ids, emails, planner);
+  // Read before its first await: a 100,000-row file's keys need not stay live while the users are read.
+  ids.clear();
+  emails.clear();
+  const { cost } = await reading;
   const managerIds = new Set<string>();
   const managerEmails = new Set<string>();
   for (const m of managerRefs) {
