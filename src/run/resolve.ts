@@ -221,9 +221,29 @@ export function projectionFor(changeKeys: Iterable<string>): (user: GenesysUser)
 /** The projection that keeps a user's identity, version, state and division, and `fields`. */
 export function projectionOf(fields: Iterable<keyof GenesysUser>): (user: GenesysUser) => GenesysUser {
   const keep = new Set<keyof GenesysUser>(['id', 'version', 'state', 'email', 'name', 'division', ...fields]);
+  /**
+   * One object per division, shared: each user read comes with its own copy (id, name, a link), and the users of an
+   * organisation share a few divisions. Never changed once read, so sharing is safe.
+   */
+  const divisions = new Map<string, NonNullable<GenesysUser['division']>>();
+  const shared = (d: NonNullable<GenesysUser['division']>) => {
+    const known = divisions.get(d.id);
+    if (
+      known &&
+      known.name === d.name &&
+      known.selfUri === d.selfUri &&
+      Object.keys(known).length === Object.keys(d).length
+    )
+      return known;
+    if (!known && divisions.size < MAX_SHARED_DIVISIONS) divisions.set(d.id, d);
+    return d;
+  };
   return (user) => {
     const out: Record<string, unknown> = {};
     for (const f of keep) if (user[f] !== undefined) out[f] = user[f];
+    if (user.division && typeof user.division.id === 'string') out.division = shared(user.division);
     return out as unknown as GenesysUser;
   };
 }
+
+const MAX_SHARED_DIVISIONS = 1000;
