@@ -278,7 +278,8 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
       key: base.key,
       userId: w.userId,
       status: change.diffs.length > 0 ? 'change' : 'unchanged',
-      diffs: change.diffs,
+      // Copied to its length: an array grown by push keeps room for 17 entries, 100,000 times over.
+      diffs: change.diffs.slice(),
     };
     if (change.patch) row.patch = change.patch;
     if (change.state) row.state = change.state;
@@ -294,7 +295,8 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
         continue;
       }
     }
-    row.changes = { ...inverse, ...(routingInverse ? { routing: routingInverse } : {}) };
+    // Not copied unless routing joins it: it is never changed, and a 100,000-row rollback holds every row's.
+    row.changes = routingInverse ? { ...inverse, routing: routingInverse } : inverse;
     rows.push(row);
     if (row.status === 'change') {
       if (hasProfileWork(row)) items.push({ rowNumber, user, changes: inverse });
