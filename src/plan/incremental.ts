@@ -86,10 +86,11 @@ export class IncrementalPlanner {
   /** Rows by id whose user was read as deleted. */
   private readonly deleted = new Set<number>();
   /**
-   * Kept users as JSON text: a string of one-byte characters is a few times smaller than the objects it decodes to,
-   * and a 100,000-row apply keeps every user it writes until its write (issue #12). Each `user()` decodes a copy.
+   * Kept users as JSON text in `texts`, by id: text is a few times smaller than the objects it decodes to, held
+   * outside the heap it is not multiplied by V8's heap growth, and a 100,000-row apply keeps every user it writes
+   * until its write (issue #12). Each `user()` decodes a copy.
    */
-  private readonly kept = new Map<string, string>();
+  private readonly kept = new Map<string, number>();
   private readonly wantedManagerIds = new Set<string>();
   private readonly wantedManagerEmails = new Set<string>();
   private readonly managerById = new Map<string, string>();
@@ -157,7 +158,7 @@ export class IncrementalPlanner {
     const planned = waits ? undefined : planRowAgainst(row, user, () => undefined, this.locations);
     this.planned[n] = planned && this.texts.add(encodePlannedRow(planned));
     const wanted = this.keep(row, planned);
-    if (waits || wanted) this.kept.set(user.id, JSON.stringify(this.project(user)));
+    if (waits || wanted) this.kept.set(user.id, this.texts.add(JSON.stringify(this.project(user))));
     else if (this.release && planned) this.rowAt[n] = undefined;
   }
 
@@ -211,8 +212,8 @@ export class IncrementalPlanner {
 
   /** A user kept for a later stage (see `keep`). */
   user(id: string): GenesysUser | undefined {
-    const text = this.kept.get(id);
-    return text === undefined ? undefined : (JSON.parse(text) as GenesysUser);
+    const entry = this.kept.get(id);
+    return entry === undefined ? undefined : (JSON.parse(this.texts.text(entry)) as GenesysUser);
   }
 
   /**
