@@ -8,7 +8,10 @@
  * step that writes is checked against the emulator's directory (the apply's titles are there; the rollback put every
  * one back), so a smaller figure cannot come from doing less.
  *
- *   tsx bench/memory.ts [--rows N] [--cli /abs/path/to/bin.js] [--keep]   standalone: a table, then the raw figures
+ *   tsx bench/memory.ts [--rows N] [--cli /abs/path/to/bin.js] [--keep] [--only dry-run|planning]
+ *
+ * standalone: a table, then the raw figures. `--only dry-run` runs the first step alone (seconds at 100,000 rows);
+ * `--only planning` stops after the rollback dry run (the apply it needs takes minutes).
  *
  * By default it runs bench/library-cli.js, the CLI without bin/genesys-bulk.js's `--optimize-for-size`: what a program
  * that calls the library gets.
@@ -89,8 +92,12 @@ function wrongTitles(emu: EmulatorHandle, rows: Wanted[], want: 'before' | 'afte
   return rows.filter((r) => titles.get(r.id) !== r[want]).length;
 }
 
+/** Where a partial run stops: after the dry run, or after the rollback dry run (the planning of every command). */
+export type MemoryOnly = 'dry-run' | 'planning';
+
 export async function runMemory(options: {
   rows: number;
+  only?: MemoryOnly;
   cli?: string;
   keep?: boolean;
   timeoutSeconds?: number;
@@ -169,25 +176,28 @@ export async function runMemory(options: {
       return id;
     };
 
-    await step('dry-run --report', ['update', csv, '--dry-run', '--report', join(dir, 'dry-run.csv')]);
-    const apply = await step('apply', ['update', csv, '--yes', '--report', join(dir, 'apply.csv')]);
-    apply.step.wrong = wrongTitles(emu, rows, 'after');
-    const applied = runIdOf(apply.output);
-    await step('rollback dry run', ['rollback', applied, '--dry-run']);
-    const rollback = await step('rollback', ['rollback', applied, '--yes', '--report', join(dir, 'rollback.csv')]);
-    rollback.step.wrong = wrongTitles(emu, rows, 'before');
-    // The directory is back as it was: the same file changes every row again.
-    const cut = await step('apply (interrupted)', ['update', csv, '--yes'], Math.floor(rows.length / 2));
-    const resumed = await step('resume', ['update', '--resume', runIdOf(cut.output), '--yes']);
-    resumed.step.wrong = wrongTitles(emu, rows, 'after');
-    return {
+    const record = (): MemoryRecord => ({
       rows: rows.length,
       cli: relative(root, cli),
       directoryUsers: options.rows,
       steps,
       loadBefore,
       loadAfter: loadavg()[0]!,
-    };
+    });
+    await step('dry-run --report', ['update', csv, '--dry-run', '--report', join(dir, 'dry-run.csv')]);
+    if (options.only === 'dry-run') return record();
+    const apply = await step('apply', ['update', csv, '--yes', '--report', join(dir, 'apply.csv')]);
+    apply.step.wrong = wrongTitles(emu, rows, 'after');
+    const applied = runIdOf(apply.output);
+    await step('rollback dry run', ['rollback', applied, '--dry-run']);
+    if (options.only === 'planning') return record();
+    const rollback = await step('rollback', ['rollback', applied, '--yes', '--report', join(dir, 'rollback.csv')]);
+    rollback.step.wrong = wrongTitles(emu, rows, 'before');
+    // The directory is back as it was: the same file changes every row again.
+    const cut = await step('apply (interrupted)', ['update', csv, '--yes'], Math.floor(rows.length / 2));
+    const resumed = await step('resume', ['update', '--resume', runIdOf(cut.output), '--yes']);
+    resumed.step.wrong = wrongTitles(emu, rows, 'after');
+    return record();
   } finally {
     await emu.stop();
     if (options.keep) log(`kept ${dir}`);
@@ -219,10 +229,19 @@ export function memoryTable(m: MemoryRecord | undefined): string {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { values } = parseArgs({
-    options: { rows: { type: 'string', default: '100000' }, cli: { type: 'string' }, keep: { type: 'boolean' } },
+    options: {
+      rows: { type: 'string', default: '100000' },
+      cli: { type: 'string' },
+      keep: { type: 'boolean' },
+      only: { type: 'string' },
+    },
   });
+  if (values.only !== undefined && values.only !== 'dry-run' && values.only !== 'planning') {
+    throw new Error(`--only must be dry-run or planning, got ${JSON.stringify(values.only)}`);
+  }
   const record = await runMemory({
     rows: Number(values.rows),
+    ...(values.only !== undefined && { only: values.only }),
     ...(values.cli !== undefined && { cli: values.cli }),
     keep: values.keep === true,
     log: (m) => process.stderr.write(`${m}\n`),

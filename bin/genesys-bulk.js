@@ -10,10 +10,11 @@ main(process.argv, {
   stderr: process.stderr,
   stdin: process.stdin,
   // V8 is told to favour memory over speed once the command's modules and the SDK are loaded. With its default
-  // heuristics the heap of a 100,000-row dry run grows to about 345 MB of mostly garbage (listing pages already
-  // planned and dropped); with this flag it peaks near 180 MB, for about twice the CPU, which a run paced by the
-  // platform's rate limit never notices (docs/benchmarks.md, "Planning"). Set before anything is loaded, it doubled
-  // start-up too (the SDK's load, and the collections while loading), which every command pays (issue #12).
+  // heuristics a 100,000-row dry run with --report peaks near 265 MB (the live set is some 50 MB; the rest is heap
+  // V8 lets grow before it collects, and listing answers' buffers not yet collected); with this flag it peaks near
+  // 175 MB, for about 1.5 times the CPU, which a run paced by the platform's rate limit never notices
+  // (docs/benchmarks.md, "Planning"). Set before anything is loaded, it doubled start-up too (the SDK's load, and
+  // the collections while loading), which every command pays (issue #12).
   afterLoad: () => setFlagsFromString('--optimize-for-size'),
 }).then(
   (code) => {

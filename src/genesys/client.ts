@@ -60,6 +60,15 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** Options of the calls that read many users. */
+export interface UserReadOptions extends CallOptions {
+  /**
+   * What of each user the caller keeps, applied as the answer is parsed: the rest of a page of 500 users (contact
+   * lists, chat, links) is then garbage before the page reaches the caller, instead of after (issue #12).
+   */
+  project?: (user: GenesysUser) => GenesysUser;
+}
+
 export type UserStateFilter = 'active' | 'inactive' | 'deleted' | 'any';
 
 /** One page of a list. The platform's page size is at most 100 for the routing and authorization lists. */
@@ -99,14 +108,14 @@ export interface GenesysClient extends GroupsCalls {
    */
   getUsersByIds(
     ids: string[],
-    opts?: { state?: UserStateFilter; expand?: string[] } & CallOptions,
+    opts?: { state?: UserStateFilter; expand?: string[] } & UserReadOptions,
   ): Promise<ApiOutcome<UserEntityListing>>;
   /** `expand` (e.g. skills, languages) is best effort on the platform: an expanded field may be missing. */
   listUsers(
-    opts: { pageNumber: number; pageSize: number; state?: UserStateFilter; expand?: string[] } & CallOptions,
+    opts: { pageNumber: number; pageSize: number; state?: UserStateFilter; expand?: string[] } & UserReadOptions,
   ): Promise<ApiOutcome<UserEntityListing>>;
   /** POST /api/v2/users/search. `results` is always an array (the platform omits it when nothing matched). */
-  searchUsers(body: UserSearchRequest, opts?: CallOptions): Promise<ApiOutcome<UsersSearchResponse>>;
+  searchUsers(body: UserSearchRequest, opts?: UserReadOptions): Promise<ApiOutcome<UsersSearchResponse>>;
   /** `expand` as for listUsers (e.g. locations, profileSkills, certifications, which a user lacks without it). */
   getUser(id: string, opts?: { expand?: string[] } & CallOptions): Promise<ApiOutcome<GenesysUser>>;
   patchUser(id: string, patch: UserPatch, opts?: CallOptions): Promise<ApiOutcome<GenesysUser>>;
@@ -242,6 +251,8 @@ interface CallScope {
   noProxy: boolean;
   /** The Authorization header of the call's lane; undefined for the login, which sends the client's credentials. */
   bearer?: string;
+  /** See UserReadOptions.project. */
+  project?: (user: GenesysUser) => GenesysUser;
 }
 const callScope = new AsyncLocalStorage<CallScope>();
 
@@ -318,6 +329,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
       config.signal = scope.signal;
       if (scope.noProxy) config.proxy = false;
       if (scope.bearer !== undefined) setAuthorization(config, scope.bearer);
+      if (scope.project) projectOnParse(config, scope.project);
     }
     return config;
   });
@@ -352,8 +364,12 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
     const timer = setTimeout(() => deadline.abort(), timeoutMs + DEADLINE_GRACE_MS);
     const signal = options?.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
     const bearer = ctx.login ? undefined : tokens.bearer(currentLane());
+    const project = (options as UserReadOptions | undefined)?.project;
     try {
-      const value = await callScope.run({ signal, noProxy, ...(bearer !== undefined && { bearer }) }, invoke);
+      const value = await callScope.run(
+        { signal, noProxy, ...(bearer !== undefined && { bearer }), ...(project && { project }) },
+        invoke,
+      );
       return { ok: true, value, latencyMs: performance.now() - started };
     } catch (error) {
       const cancelledByDeadline = deadline.signal.aborted && !options?.signal?.aborted;
@@ -824,6 +840,30 @@ interface PreHookConfig {
   proxy?: false;
   maxRedirects?: number;
   headers?: Record<string, unknown> & { set?: (name: string, value: string) => unknown };
+  transformResponse?: ResponseTransform | ResponseTransform[];
+}
+
+type ResponseTransform = (this: unknown, data: unknown, headers: unknown, status?: number) => unknown;
+
+/**
+ * Projects the users of a successful answer (`entities` of a listing, `results` of a search) right after axios's own
+ * transforms have parsed it, in the same turn: the whole users never outlive the parse.
+ */
+function projectOnParse(config: PreHookConfig, project: (user: GenesysUser) => GenesysUser): void {
+  const own = config.transformResponse;
+  const before = own === undefined ? [] : Array.isArray(own) ? own : [own];
+  config.transformResponse = [
+    ...before,
+    (data, _headers, status) => {
+      if (status === undefined || status < 200 || status > 299 || !isRecord(data)) return data;
+      for (const list of ['entities', 'results'] as const) {
+        const users = data[list];
+        if (Array.isArray(users))
+          data[list] = users.map((u) => (isRecord(u) ? project(u as unknown as GenesysUser) : u));
+      }
+      return data;
+    },
+  ];
 }
 
 /** Replaces the Authorization header the SDK set from its own (last login's) token by the lane's. */

@@ -14,11 +14,12 @@ import {
   summarise,
 } from './plan.js';
 import type { LocationContext } from './profile-lists.js';
+import { type TextList, TextStore, textList } from './text-store.js';
 
-/** A plan with its rows held encoded, in row order: see encodePlannedRow. */
+/** A plan with its rows held encoded (outside the heap), in row order: see encodePlannedRow. */
 export interface EncodedPlan {
   summary: PlanSummary;
-  rows: readonly string[];
+  rows: TextList;
 }
 
 /** The plan's rows decoded one at a time, each time they are read. */
@@ -28,10 +29,11 @@ export function viewOf(plan: EncodedPlan): PlanView {
 
 /** The whole plan as objects: for the stages that need every row at once (routing, apply). */
 export function decodePlan(plan: EncodedPlan): Plan {
-  return { schemaVersion: PLAN_SCHEMA_VERSION, summary: plan.summary, rows: plan.rows.map(decodePlannedRow) };
+  return { schemaVersion: PLAN_SCHEMA_VERSION, summary: plan.summary, rows: Array.from(plan.rows, decodePlannedRow) };
 }
 
-function decodedRows(rows: readonly string[]): Iterable<PlannedRow> {
+/** The rows of `rows`, decoded one at a time as they are read. */
+export function decodedRows(rows: Iterable<string>): Iterable<PlannedRow> {
   return {
     *[Symbol.iterator]() {
       for (const text of rows) yield decodePlannedRow(text);
@@ -76,16 +78,19 @@ export class IncrementalPlanner {
   private readonly rowAt: (InputRow | undefined)[] = [];
   private readonly userOf: (string | undefined)[] = [];
   private readonly versionOf: number[] = [];
-  private readonly planned: (string | undefined)[] = [];
+  /** By row number: the entry of its plan in `texts`, once planned. */
+  private readonly planned: (number | undefined)[] = [];
+  private readonly texts = new TextStore();
   /** Rows by email that more than one user has, with the other users' ids. */
   private readonly otherUsers = new Map<number, string[]>();
   /** Rows by id whose user was read as deleted. */
   private readonly deleted = new Set<number>();
   /**
-   * Kept users as JSON text: a string of one-byte characters is a few times smaller than the objects it decodes to,
-   * and a 100,000-row apply keeps every user it writes until its write (issue #12). Each `user()` decodes a copy.
+   * Kept users as JSON text in `texts`, by id: text is a few times smaller than the objects it decodes to, held
+   * outside the heap it is not multiplied by V8's heap growth, and a 100,000-row apply keeps every user it writes
+   * until its write (issue #12). Each `user()` decodes a copy.
    */
-  private readonly kept = new Map<string, string>();
+  private readonly kept = new Map<string, number>();
   private readonly wantedManagerIds = new Set<string>();
   private readonly wantedManagerEmails = new Set<string>();
   private readonly managerById = new Map<string, string>();
@@ -151,9 +156,9 @@ export class IncrementalPlanner {
     this.versionOf[n] = user.version;
     const waits = row.changes.manager !== undefined && row.changes.manager !== null;
     const planned = waits ? undefined : planRowAgainst(row, user, () => undefined, this.locations);
-    this.planned[n] = planned && encodePlannedRow(planned);
+    this.planned[n] = planned && this.texts.add(encodePlannedRow(planned));
     const wanted = this.keep(row, planned);
-    if (waits || wanted) this.kept.set(user.id, JSON.stringify(this.project(user)));
+    if (waits || wanted) this.kept.set(user.id, this.texts.add(JSON.stringify(this.project(user))));
     else if (this.release && planned) this.rowAt[n] = undefined;
   }
 
@@ -207,8 +212,8 @@ export class IncrementalPlanner {
 
   /** A user kept for a later stage (see `keep`). */
   user(id: string): GenesysUser | undefined {
-    const text = this.kept.get(id);
-    return text === undefined ? undefined : (JSON.parse(text) as GenesysUser);
+    const entry = this.kept.get(id);
+    return entry === undefined ? undefined : (JSON.parse(this.texts.text(entry)) as GenesysUser);
   }
 
   /**
@@ -216,22 +221,31 @@ export class IncrementalPlanner {
    * order. Throws on a programming error (an unresolved manager, a row both rejected and planned).
    */
   finish(excluded: ReadonlySet<number> = new Set(), rejected: readonly InvalidRow[] = []): EncodedPlan {
-    const out: { rowNumber: number; text: string }[] = [];
-    const push = (p: PlannedRow) => out.push({ rowNumber: p.rowNumber, text: encodePlannedRow(p) });
     for (const r of rejected) {
       if (this.rowAt[r.rowNumber] !== undefined && !excluded.has(r.rowNumber))
         throw new Error(`Row ${r.rowNumber} appears twice in the plan input.`);
-      push(rejectedRow(r));
     }
+    // The rows in row order, as entries of `texts`: a row planned as its user came is not decoded again.
+    const entries: number[] = [];
+    const push = (p: PlannedRow) => entries.push(this.texts.add(encodePlannedRow(p)));
+    const rejectedInOrder = [...rejected].sort((a, b) => a.rowNumber - b.rowNumber);
+    let next = 0;
+    const rejectedUpTo = (n: number) => {
+      while (next < rejectedInOrder.length && rejectedInOrder[next]!.rowNumber <= n)
+        push(rejectedRow(rejectedInOrder[next++]!));
+    };
     const claimedBy = new Map<string, number>();
     for (const n of this.order) {
+      rejectedUpTo(n);
       if (excluded.has(n)) continue;
       const planned = this.planned[n];
       const row = this.rowAt[n];
       const userId = this.userOf[n];
       const others = this.otherUsers.get(n);
       if (others && userId !== undefined) {
-        const { line, key } = row ? { line: row.line, key: rowKeyString(row.key) } : decodePlannedRow(planned!);
+        const { line, key } = row
+          ? { line: row.line, key: rowKeyString(row.key) }
+          : decodePlannedRow(this.texts.text(planned!));
         const ids = [userId, ...others].sort();
         const note = `${ids.length} users have this email: ${ids.join(', ')}`;
         push({ rowNumber: n, line, key, status: 'invalid', diffs: [], note });
@@ -239,7 +253,7 @@ export class IncrementalPlanner {
       }
       if (row === undefined) {
         // Released: planned, and the only row of its user.
-        out.push({ rowNumber: n, text: planned! });
+        entries.push(planned!);
         continue;
       }
       const base = { rowNumber: n, line: row.line, key: rowKeyString(row.key) };
@@ -259,15 +273,15 @@ export class IncrementalPlanner {
         continue;
       }
       claimedBy.set(userId, n);
-      if (planned !== undefined) out.push({ rowNumber: n, text: planned });
+      if (planned !== undefined) entries.push(planned);
       else {
         const user = this.user(userId);
         if (!user) throw new Error(`Row ${n} was neither planned nor kept for planning.`);
         push(planRowAgainst(row, user, this.managerId, this.locations));
       }
     }
-    out.sort((a, b) => a.rowNumber - b.rowNumber);
-    const encoded = out.map((e) => e.text);
-    return { summary: summarise(decodedRows(encoded)), rows: encoded };
+    rejectedUpTo(Number.POSITIVE_INFINITY);
+    const rows = textList(this.texts, Int32Array.from(entries));
+    return { summary: summarise(decodedRows(rows)), rows };
   }
 }

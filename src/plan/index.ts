@@ -9,6 +9,7 @@ export {
 } from './errors.js';
 export { FIELD_ORDER, type FieldDiff, readField, sameValue } from './fields.js';
 export {
+  decodedRows,
   decodePlan,
   type EncodedPlan,
   IncrementalPlanner,
@@ -64,6 +65,7 @@ export {
   noNeeds,
   type RoutingNeeds,
 } from './routing-needs.js';
+export { type TextList, TextStore, textList, textListOf } from './text-store.js';
 export {
   beforeValues,
   inverseChanges,

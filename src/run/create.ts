@@ -8,9 +8,11 @@ import { planCreate } from '../plan/create.js';
 import {
   type Catalogue,
   catalogueResolvers,
+  decodedRows,
   type EncodedPlan,
   planRoutingCalls,
   type RoutingCall,
+  textListOf,
 } from '../plan/index.js';
 import { decodePlannedRow, encodePlannedRow, type PlannedRow, summarise } from '../plan/plan.js';
 import { type RowProblem, rowProblem } from './checks.js';
@@ -118,7 +120,7 @@ const NOT_FOUND_HINT = 'with --create (and a name) the user would be created';
  */
 export function withCreations(plan: EncodedPlan, planned: ReadonlyMap<number, PlannedRow> | undefined): EncodedPlan {
   let changed = false;
-  const rows = plan.rows.map((text) => {
+  const rows = Array.from(plan.rows, (text) => {
     if (!text.includes('"not_found"')) return text;
     const row = decodePlannedRow(text);
     if (row.status !== 'not_found') return text;
@@ -134,14 +136,8 @@ export function withCreations(plan: EncodedPlan, planned: ReadonlyMap<number, Pl
     return text;
   });
   if (!changed) return plan;
-  return {
-    rows,
-    summary: summarise({
-      *[Symbol.iterator]() {
-        for (const text of rows) yield decodePlannedRow(text);
-      },
-    }),
-  };
+  const encoded = textListOf(rows);
+  return { rows: encoded, summary: summarise(decodedRows(encoded)) };
 }
 
 /** The question before an update that creates users. */

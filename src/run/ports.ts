@@ -33,19 +33,24 @@ export interface Executor {
   stats?(): { concurrency: number };
 }
 
+/** What of a user a reader keeps. */
+export type Projection = (user: GenesysUser) => GenesysUser;
+
 /** What the runner needs of the SDK adapter. */
 export interface UsersPort {
   getUsersByIds(
     ids: string[],
-    opts?: { state?: 'active' | 'inactive' | 'deleted' | 'any'; expand?: string[] },
+    opts?: { state?: 'active' | 'inactive' | 'deleted' | 'any'; expand?: string[]; project?: Projection },
   ): Promise<ApiOutcome<UserEntityListing>>;
+  /** `project`, where the port can, is applied to each user as the page is parsed (see GenesysClient). */
   listUsers(opts: {
     pageNumber: number;
     pageSize: number;
     state?: 'active' | 'inactive' | 'deleted' | 'any';
     expand?: string[];
+    project?: Projection;
   }): Promise<ApiOutcome<UserEntityListing>>;
-  searchUsers(body: UserSearchRequest): Promise<ApiOutcome<UsersSearchResponse>>;
+  searchUsers(body: UserSearchRequest, opts?: { project?: Projection }): Promise<ApiOutcome<UsersSearchResponse>>;
   getUser(id: string, opts?: { expand?: string[] }): Promise<ApiOutcome<GenesysUser>>;
   patchUser(id: string, patch: UserPatch): Promise<ApiOutcome<GenesysUser>>;
   /** Optional so that a profile-only fake need not have them: the runs that need them are given the client. */

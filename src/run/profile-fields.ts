@@ -46,7 +46,7 @@ export function withExpansions(port: UsersPort, expand: readonly string[]): User
   return {
     getUsersByIds: (ids, opts) => port.getUsersByIds(ids, { ...opts, expand: list }),
     listUsers: (opts) => port.listUsers({ ...opts, expand: list }),
-    searchUsers: (body) => port.searchUsers({ ...body, expand: [...(body.expand ?? []), ...list] }),
+    searchUsers: (body, opts) => port.searchUsers({ ...body, expand: [...(body.expand ?? []), ...list] }, opts),
     getUser: (id) => port.getUser(id, { expand: list }),
     patchUser: (id, patch) => port.patchUser(id, patch),
     ...(port.patchUsersAutoAnswer ? { patchUsersAutoAnswer: port.patchUsersAutoAnswer.bind(port) } : {}),

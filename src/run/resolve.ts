@@ -2,7 +2,7 @@ import type { GenesysUser } from '../genesys/types.js';
 import { chunk, DEFAULT_READ_LIMITS } from '../plan/index.js';
 import { fatalApiError } from './api-errors.js';
 import { forEachPooled, poolSize } from './pool.js';
-import type { Executor, UsersPort } from './ports.js';
+import type { Executor, Projection, UsersPort } from './ports.js';
 
 export const IDS_PER_GET = DEFAULT_READ_LIMITS.idsPerGet;
 export const EMAILS_PER_SEARCH = DEFAULT_READ_LIMITS.emailsPerSearch;
@@ -58,6 +58,11 @@ export interface ResolveDeps {
   signal?: AbortSignal;
   /** Called once per read call, for logs and tests. */
   onCall?: (what: string) => void;
+  /**
+   * What the store keeps of each user, passed to the reads so that a port that can applies it as it parses each
+   * page (the store must not need more, and may project again).
+   */
+  project?: Projection;
 }
 
 export interface ReadCost {
@@ -70,7 +75,8 @@ export interface ReadCost {
  * Loads the users named by `ids` and `emails` (lower-cased) in as few calls as possible: by key (100 ids per
  * GET, 100 emails per search) or, when the file covers most of the directory, by listing it whole. The size of
  * the directory is unknown until one listing page has been read, so that page is read only when listing could
- * win; the users on it are kept either way, so the probe is never wasted.
+ * win; the users on it are kept either way, so the probe is never wasted. `ids` and `emails` are read before the
+ * first await: the caller may empty them as soon as this returns its promise.
  */
 export async function resolveUsers<S extends UserStore>(
   deps: ResolveDeps,
@@ -93,6 +99,9 @@ export async function resolveUsers<S extends UserStore>(
       Math.ceil([...wantEmails].filter((e) => !index.hasEmail(e)).length / EMAILS_PER_SEARCH);
     if (pages - 1 < remainingByKey) {
       cost.strategy = 'full-listing';
+      // The keys are not looked up again: 100,000 of them would stay live through the whole listing.
+      wantIds.clear();
+      wantEmails.clear();
       // Together, up to LIST_PAGES_IN_FLIGHT: the governor paces them, and a sequence would wait out each one's latency.
       // Each page goes into the index as it comes, so that only the projection of it is kept.
       const rest = Array.from({ length: pages - 1 }, (_, i) => i + 2);
@@ -120,7 +129,13 @@ export async function resolveUsers<S extends UserStore>(
 async function listPage(deps: ResolveDeps, pageNumber: number) {
   deps.onCall?.('list');
   const { outcome } = await deps.executor.execute(
-    () => deps.users.listUsers({ pageNumber, pageSize: LIST_PAGE_SIZE, state: 'any' }),
+    () =>
+      deps.users.listUsers({
+        pageNumber,
+        pageSize: LIST_PAGE_SIZE,
+        state: 'any',
+        ...(deps.project && { project: deps.project }),
+      }),
     { signal: deps.signal },
   );
   if (!outcome.ok) throw fatalApiError(`Listing users (GET /api/v2/users, page ${pageNumber})`, outcome);
@@ -137,9 +152,10 @@ async function fetchByIds(deps: ResolveDeps, ids: string[], index: UserStore): P
 
 async function fetchIdBatch(deps: ResolveDeps, batch: string[], index: UserStore): Promise<void> {
   deps.onCall?.('get-by-ids');
-  const { outcome } = await deps.executor.execute(() => deps.users.getUsersByIds(batch, { state: 'any' }), {
-    signal: deps.signal,
-  });
+  const { outcome } = await deps.executor.execute(
+    () => deps.users.getUsersByIds(batch, { state: 'any', ...(deps.project && { project: deps.project }) }),
+    { signal: deps.signal },
+  );
   if (!outcome.ok) throw fatalApiError('Reading users by id (GET /api/v2/users?id=…)', outcome);
   for (const u of outcome.body.entities) index.add(u);
 }
@@ -155,11 +171,10 @@ async function searchEmailBatch(deps: ResolveDeps, batch: string[], index: UserS
     deps.onCall?.('search');
     const { outcome } = await deps.executor.execute(
       () =>
-        deps.users.searchUsers({
-          query: [{ type: 'EXACT', fields: ['email'], values: batch }],
-          pageSize: EMAILS_PER_SEARCH,
-          pageNumber,
-        }),
+        deps.users.searchUsers(
+          { query: [{ type: 'EXACT', fields: ['email'], values: batch }], pageSize: EMAILS_PER_SEARCH, pageNumber },
+          deps.project && { project: deps.project },
+        ),
       { signal: deps.signal },
     );
     if (!outcome.ok) throw fatalApiError('Searching users by email (POST /api/v2/users/search)', outcome);
@@ -206,9 +221,29 @@ export function projectionFor(changeKeys: Iterable<string>): (user: GenesysUser)
 /** The projection that keeps a user's identity, version, state and division, and `fields`. */
 export function projectionOf(fields: Iterable<keyof GenesysUser>): (user: GenesysUser) => GenesysUser {
   const keep = new Set<keyof GenesysUser>(['id', 'version', 'state', 'email', 'name', 'division', ...fields]);
+  /**
+   * One object per division, shared: each user read comes with its own copy (id, name, a link), and the users of an
+   * organisation share a few divisions. Never changed once read, so sharing is safe.
+   */
+  const divisions = new Map<string, NonNullable<GenesysUser['division']>>();
+  const shared = (d: NonNullable<GenesysUser['division']>) => {
+    const known = divisions.get(d.id);
+    if (
+      known &&
+      known.name === d.name &&
+      known.selfUri === d.selfUri &&
+      Object.keys(known).length === Object.keys(d).length
+    )
+      return known;
+    if (!known && divisions.size < MAX_SHARED_DIVISIONS) divisions.set(d.id, d);
+    return d;
+  };
   return (user) => {
     const out: Record<string, unknown> = {};
     for (const f of keep) if (user[f] !== undefined) out[f] = user[f];
+    if (user.division && typeof user.division.id === 'string') out.division = shared(user.division);
     return out as unknown as GenesysUser;
   };
 }
+
+const MAX_SHARED_DIVISIONS = 1000;

@@ -192,21 +192,26 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     else emails.add(row.key.email);
   }
   const changeKeys = new Set(parsed.rows.flatMap((r) => Object.keys(r.changes)));
-  const deps = { ...ctx.userReads(), users: withExpansions(ctx.client, expansionsFor(changeKeys)) };
+  const project = projectionFor(changeKeys);
+  const deps = { ...ctx.userReads(), users: withExpansions(ctx.client, expansionsFor(changeKeys)), project };
   const managerRefs: ManagerRef[] = [];
   for (const row of parsed.rows) if (row.changes.manager) managerRefs.push(row.changes.manager);
   // Rows are planned as their users are read; a user is kept only if its routing is read or its PATCH is sent.
   // A dry run needs only the plan, so the planner may let each row go once planned: from here on it holds the rows.
   const planner = new IncrementalPlanner(parsed.rows, {
     managers: managerRefs,
-    project: projectionFor(changeKeys),
+    project,
     keep: (row, planned) =>
       row.changes.routing !== undefined || (!opts.dryRun && (planned === undefined || planned.status === 'change')),
     release: opts.dryRun && withRoutingColumns.length === 0,
     locations: locationContext(locationNames),
   });
   parsed.rows = [];
-  const { cost } = await resolveUsers(deps, ids, emails, planner);
+  const reading = resolveUsers(deps, ids, emails, planner);
+  // Read before its first await: a 100,000-row file's keys need not stay live while the users are read.
+  ids.clear();
+  emails.clear();
+  const { cost } = await reading;
   const managerIds = new Set<string>();
   const managerEmails = new Set<string>();
   for (const m of managerRefs) {

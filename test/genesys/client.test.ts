@@ -9,7 +9,7 @@ import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { createGenesysClient, type GenesysClient } from '../../src/genesys/client.js';
-import type { ApiOutcome } from '../../src/genesys/types.js';
+import type { ApiOutcome, GenesysUser } from '../../src/genesys/types.js';
 import { hasControls } from '../../src/text.js';
 import { type FakeServer, json, startFakeServer, TOKEN_RESPONSE, withLogin } from './fake-server.js';
 
@@ -294,6 +294,35 @@ describe('reads and writes', () => {
     expect(outcome).toMatchObject({ ok: true, body: { entities: [], pageNumber: 3 } });
     const url = new URL(server.requests[1]!.url, server.url);
     expect(Object.fromEntries(url.searchParams)).toEqual({ pageNumber: '3', pageSize: '100', state: 'active' });
+  });
+
+  it('projects each user of a listing, a read by id and a search as the answer is parsed, and only those', async () => {
+    const full = { ...USER, email: 'ada@example.com', title: 'Engineer', chat: { jabberId: 'j' }, addresses: [] };
+    server.handle(
+      withLogin((req, res) =>
+        req.url === '/api/v2/users/search'
+          ? json(res, 200, { total: 1, pageCount: 1, pageSize: 25, pageNumber: 1, results: [full] })
+          : req.url?.startsWith('/api/v2/users/u-1')
+            ? json(res, 200, full)
+            : json(res, 200, { ...LISTING, entities: [full] }),
+      ),
+    );
+    const client = await loggedIn();
+    const project = ({ id, version, state, title }: GenesysUser): GenesysUser => ({ id, version, state, title });
+    const projected = { id: 'u-1', version: 3, state: 'active', title: 'Engineer' };
+    const listed = await client.listUsers({ pageNumber: 1, pageSize: 1, project });
+    expect(listed).toMatchObject({ ok: true, body: { total: 1 } });
+    expect(listed.ok && listed.body.entities).toEqual([projected]);
+    const byId = await client.getUsersByIds(['u-1'], { project });
+    expect(byId.ok && byId.body.entities).toEqual([projected]);
+    const query = { query: [{ type: 'EXACT' as const, fields: ['email'], value: 'ada@example.com' }] };
+    const found = await client.searchUsers(query, { project });
+    expect(found.ok && found.body.results).toEqual([projected]);
+    // Without `project`, and for a single user, the answer is whole.
+    const whole = await client.listUsers({ pageNumber: 1, pageSize: 1 });
+    expect(whole.ok && whole.body.entities).toEqual([full]);
+    const one = await client.getUser('u-1');
+    expect(one.ok && one.body).toEqual(full);
   });
 
   it('posts a search and gives an empty results array when the platform omits it', async () => {

@@ -34,6 +34,18 @@ describe('projectionFor', () => {
     expect(p.addresses).toEqual(full.addresses);
   });
 
+  it('shares one division object between users whose divisions are equal, and only those', () => {
+    const project = projectionFor(['title']);
+    const a = project({ ...full, division: { id: 'd1', name: 'Home', selfUri: '/d1' } });
+    const b = project({ ...full, id: 'u2', division: { id: 'd1', name: 'Home', selfUri: '/d1' } });
+    const renamed = project({ ...full, id: 'u3', division: { id: 'd1', name: 'House', selfUri: '/d1' } });
+    const other = project({ ...full, id: 'u4', division: { id: 'd2', name: 'Home', selfUri: '/d2' } });
+    expect(b.division).toBe(a.division);
+    expect(renamed.division).toEqual({ id: 'd1', name: 'House', selfUri: '/d1' });
+    expect(renamed.division).not.toBe(a.division);
+    expect(other.division).toEqual({ id: 'd2', name: 'Home', selfUri: '/d2' });
+  });
+
   it('keeps the whole user for a change key it does not know', () => {
     expect(projectionFor(['title', 'somethingNew'])(full)).toBe(full);
   });
