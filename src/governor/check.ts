@@ -103,6 +103,11 @@ export function observeCheck(
     sentRate: number | undefined;
     /** Requests started within the headers' window up to now. */
     startedInWindow: number;
+    /**
+     * The rate the server was seen to accept when a 429 showed these headers wrong (model.ts): pressure they show
+     * later does not settle the pace below it, or each count at the top of a small bucket would cut a little more.
+     */
+    acceptedFloor?: number;
   },
 ): HeadroomCheck {
   const { now } = o;
@@ -120,7 +125,7 @@ export function observeCheck(
       const drained = drainRate(samples);
       const sent = o.sentRate ?? current;
       const settle = Math.min(current, sent, drained ?? sent * 0.8) * (o.busy ? 0.9 : 0.97);
-      next.boost = Math.max(1, settle / o.headerRate);
+      next.boost = Math.max(1, settle / o.headerRate, Math.min(current, o.acceptedFloor ?? 0) / o.headerRate);
       if (next.boost < boostAt(check, now)) next.settledAt = now;
     }
     next.growing = false;
