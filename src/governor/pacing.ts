@@ -209,9 +209,9 @@ export const climbFrom = (state: Discovery): number => state.from ?? BETA * stat
  *
  * `acceptedRate`, when known, is what the server took just before: the limit is at least that. Below the step down
  * (a header model that ramped past the limit, whose 429 came only once a small burst was spent), the climb starts
- * there and still flattens at the rate that failed. Taking the accepted rate as the limit itself, as once done, left
- * a run at that lower bound: measured along a ramp it is about half the rate that failed, and the cubic probes past
- * its wMax only over tens of seconds (a 3-request bucket with stale headers paced at 16–18 of 20 req/s after its 429).
+ * there and still flattens at the rate that failed. Taking the accepted rate as the limit itself would hold a run at
+ * that lower bound: measured along a ramp it can be half the rate that failed, and the cubic probes past its wMax
+ * only over tens of seconds.
  */
 export function throttled(
   previous: Discovery | undefined,
