@@ -3,10 +3,17 @@
  * them), the in-flight figure by Little's law, and the pause a 429 puts on every start. Policy is in pacing.ts.
  */
 import type { ApiFailure, ApiOutcome } from '../genesys/types.js';
-import { boostAt, checkIdle, checkRateLimited, type HeadroomCheck, observeCheck, startCheck } from './check.js';
+import {
+  BOOST_DOUBLING_MS,
+  boostAt,
+  checkIdle,
+  checkRateLimited,
+  type HeadroomCheck,
+  observeCheck,
+  startCheck,
+} from './check.js';
 import type { ResolvedOptions } from './options.js';
 import {
-  climbFrom,
   type Discovery,
   discoveryRate,
   FIXED_WINDOW_MARGIN,
@@ -221,7 +228,7 @@ export class RateModel {
       headerRate: this.headerPace(now).ratePerSecond,
       sentRate: measuredRate(this.recentStarts, now, MEASURE_SPAN_MS),
       startedInWindow: this.recentStarts.filter((t) => t > seenAt - headers.windowMs && t <= seenAt).length,
-      ...(this.discovery && { acceptedFloor: climbFrom(this.discovery) }),
+      ...(this.discovery && { ceilingRate: discoveryRate(this.discovery, now) }),
     });
   }
 
@@ -241,8 +248,10 @@ export class RateModel {
   }
 
   /** Requests per second accepted over the last span, counted by their starts. */
-  private acceptedRate(now: number): number | undefined {
-    const span = Math.max(ACCEPTED_SPAN_MS, this.headers?.windowMs ?? 0);
+  private acceptedRate(
+    now: number,
+    span = Math.max(ACCEPTED_SPAN_MS, this.headers?.windowMs ?? 0),
+  ): number | undefined {
     const paced = this.pace(now).ratePerSecond;
     // Back to the first long gap: a pause is no measure of what the server takes.
     const accepted = measuredRate(this.acceptedStarts, now, span, Math.max(250, 3000 / paced));
@@ -276,16 +285,19 @@ export class RateModel {
     if (permit.index < this.decreasedAtStart) return;
     const paced = this.pace(permit.startedAt).ratePerSecond;
     // A slow-start ramp runs ahead of its own average: the pace at the refused start is the rate that failed. Not so
-    // the check's boost ramp: the small bucket behind such a 429 refused near the ramp's average, not its end (taken
-    // at the end, in real time: three 429s instead of one, ratio 1.37 against 1.30).
+    // the check's boost ramp, whose 429s come from small buckets, which refuse soon after the ramp passes their
+    // refill rate: the rates sent and accepted over its last doubling. (At the ramp's end, in real time: three 429s
+    // instead of one, ratio 1.37 against 1.30; over two or three seconds, the pace after the 429 was 12–16 of 20.)
+    const boosting = this.check?.growing === true;
+    const span = boosting ? BOOST_DOUBLING_MS : MEASURE_SPAN_MS;
     const measured =
       this.discovery?.phase === 'slow_start'
         ? undefined
-        : measuredRate(this.recentStarts, now, MEASURE_SPAN_MS, Math.max(250, 3000 / paced));
+        : measuredRate(this.recentStarts, now, span, Math.max(250, 3000 / paced));
     const failedAt = measured === undefined ? paced : Math.min(paced, measured);
     const resumeAt = Math.max(now, this.pausedUntil);
     // The headers did not see this coming: their model is wrong for this server. Fall back to what it accepted.
-    const accepted = this.headers && this.check ? this.acceptedRate(now) : undefined;
+    const accepted = this.headers && this.check ? this.acceptedRate(now, boosting ? span : undefined) : undefined;
     this.discovery = throttled(this.discovery, failedAt, resumeAt, accepted);
     if (this.headers && this.check) {
       const headerRate = this.headerPace(now).ratePerSecond;
