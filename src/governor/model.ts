@@ -14,6 +14,7 @@ import {
 } from './check.js';
 import type { ResolvedOptions } from './options.js';
 import {
+  climbFrom,
   type Discovery,
   discoveryRate,
   FIXED_WINDOW_MARGIN,
@@ -228,7 +229,7 @@ export class RateModel {
       headerRate: this.headerPace(now).ratePerSecond,
       sentRate: measuredRate(this.recentStarts, now, MEASURE_SPAN_MS),
       startedInWindow: this.recentStarts.filter((t) => t > seenAt - headers.windowMs && t <= seenAt).length,
-      ...(this.discovery && { ceilingRate: discoveryRate(this.discovery, now) }),
+      ...(this.discovery && { ceilingRate: climbFrom(this.discovery) }),
     });
   }
 

@@ -198,7 +198,7 @@ export function discoveryRate(state: Discovery, now: number): number {
   return Math.max(MIN_RATE, state.base + (state.base - climbFrom(state)) * x ** 3);
 }
 
-const climbFrom = (state: Discovery): number => state.from ?? BETA * state.base;
+export const climbFrom = (state: Discovery): number => state.from ?? BETA * state.base;
 
 /**
  * After a 429: `failedAtRate` is the rate the server refused; the climb starts when sending resumes.
