@@ -48,13 +48,19 @@ export interface FamilyContext {
   capSlackSeconds: number;
   env: (emu: { url: string; clientId: string; clientSecret: string }) => NodeJS.ProcessEnv;
   log: (message: string) => void;
+  /** More arguments for the CLI (`--log-level debug` to keep its pacing in `client.stderr`). */
+  cliArgs?: string[];
 }
 
 export function familySample(settings: FamilySettings): FamilyMember[] {
   return sampleFamily(settings.seed, settings.members, settings.windowSeconds * 1000);
 }
 
-async function runMember(ctx: FamilyContext, s: FamilySettings, member: FamilyMember): Promise<FamilyRecord> {
+export async function runFamilyMember(
+  ctx: FamilyContext,
+  s: FamilySettings,
+  member: FamilyMember,
+): Promise<FamilyRecord> {
   const label = memberLabel(member);
   const dir = mkdtempSync(join(ctx.scratch, 'family-'));
   const { algorithm, rateLimitHeaders, ...limiter } = memberOptions(member);
@@ -85,7 +91,7 @@ async function runMember(ctx: FamilyContext, s: FamilySettings, member: FamilyMe
     ctx.log(`family ${label}: ${rows} rows, bound ${boundSeconds.toFixed(1)} s`);
     const spawnedAt = emu.now();
     const result = await runMeasured({
-      args: [ctx.cli, 'update', csv, '--yes', '--json', '--no-progress'],
+      args: [ctx.cli, 'update', csv, '--yes', '--json', '--no-progress', ...(ctx.cliArgs ?? [])],
       cwd: dir,
       env: ctx.env(emu),
       timeoutMs: timeoutSeconds * 1000,
@@ -136,7 +142,7 @@ export async function runFamily(
   settings: FamilySettings,
 ): Promise<{ settings: FamilySettings; runs: FamilyRecord[] }> {
   const runs: FamilyRecord[] = [];
-  for (const member of familySample(settings)) runs.push(await runMember(ctx, settings, member));
+  for (const member of familySample(settings)) runs.push(await runFamilyMember(ctx, settings, member));
   return { settings, runs };
 }
 

@@ -167,6 +167,8 @@ export interface Discovery {
   /** slow_start: the rate at `since`; cubic: wMax. */
   base: number;
   since: number;
+  /** cubic: the rate the climb starts from, `BETA * base` unless the rate accepted said less (`throttled`). */
+  from?: number;
 }
 
 /** A 429 near the top of the climb steps down to this fraction of the rate that failed. */
@@ -193,8 +195,10 @@ export function discoveryRate(state: Discovery, now: number): number {
   const elapsed = Math.max(0, now - state.since);
   if (state.phase === 'slow_start') return state.base * 2 ** (elapsed / SLOW_START_DOUBLING_MS);
   const x = elapsed / 1000 / CUBIC_K_SECONDS - 1;
-  return Math.max(MIN_RATE, state.base * (1 + (1 - BETA) * x ** 3));
+  return Math.max(MIN_RATE, state.base + (state.base - climbFrom(state)) * x ** 3);
 }
+
+export const climbFrom = (state: Discovery): number => state.from ?? BETA * state.base;
 
 /**
  * After a 429: `failedAtRate` is the rate the server refused; the climb starts when sending resumes.
@@ -202,12 +206,28 @@ export function discoveryRate(state: Discovery, now: number): number {
  * towards `failedAtRate`. A 429 that ends slow start (whose ramp has overshot by the time a window fills), or that
  * comes before the climb has risen at all (the last decrease was not enough: the limit fell), first cuts the rate it
  * takes as the limit by `OVERSHOOT_FACTOR`.
+ *
+ * `acceptedRate`, when known, is what the server took just before: the limit is at least that. Below the step down
+ * (a header model that ramped past the limit, whose 429 came only once a small burst was spent), the climb starts
+ * there and still flattens at the rate that failed. Taking the accepted rate as the limit itself would hold a run at
+ * that lower bound: measured along a ramp it can be half the rate that failed, and the cubic probes past its wMax
+ * only over tens of seconds.
  */
-export function throttled(previous: Discovery | undefined, failedAtRate: number, resumeAt: number): Discovery {
+export function throttled(
+  previous: Discovery | undefined,
+  failedAtRate: number,
+  resumeAt: number,
+  acceptedRate?: number,
+): Discovery {
   const overshot =
-    previous !== undefined && (previous.phase === 'slow_start' || failedAtRate <= previous.base * BETA * NO_CLIMB);
-  const base = Math.max(MIN_RATE, overshot ? failedAtRate * OVERSHOOT_FACTOR : failedAtRate);
-  return { phase: 'cubic', base, since: resumeAt };
+    previous !== undefined && (previous.phase === 'slow_start' || failedAtRate <= climbFrom(previous) * NO_CLIMB);
+  // The server took `acceptedRate` just before: no cut goes below it (a climb from it is no evidence the limit fell).
+  const cut = overshot
+    ? Math.max(failedAtRate * OVERSHOOT_FACTOR, Math.min(acceptedRate ?? 0, failedAtRate))
+    : failedAtRate;
+  const base = Math.max(MIN_RATE, cut);
+  const from = acceptedRate !== undefined && acceptedRate < BETA * base ? Math.max(MIN_RATE, acceptedRate) : undefined;
+  return { phase: 'cubic', base, since: resumeAt, ...(from !== undefined && { from }) };
 }
 
 /**

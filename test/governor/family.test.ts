@@ -14,19 +14,23 @@ const SAMPLE = sampleFamily(SAMPLE_SEED, 16, 15_000);
 
 /**
  * Members the governor does not yet hold within issue #12's targets (ratio ≤ 1.10, 429s ≤ 1%), with the bounds it
- * does hold today, so a regression still fails. Each is an open item, not an accepted result.
+ * does hold today, so a regression still fails. Each is an open item, not an accepted result. Figures with the
+ * CLI's warm-up (family-sim.ts: reads, an idle gap, then writes) and 429s that carry headers, as the emulator's do.
  */
 const SHORTFALLS: Record<string, { ratio: number; refusedPct: number }> = {
-  // Without headers the counter punishes slow start's overshoot in the next window too (measured 2.36, 3.07%).
-  'sliding-counter headers=absent': { ratio: 2.4, refusedPct: 3.1 },
-  // A count seconds old on a bucket of 3: the headers' pace is a seventh of the rate, and the check raises it only
-  // as fast as the stale count can show pressure; most of the loss is that start-up (1.194, 0.17%).
-  'bucket burst=1.1% headers=stale lag=3314ms': { ratio: 1.2, refusedPct: 0.2 },
-  // Without headers, a GCRA of 4 requests: after its first 429s discovery's cubic settles below the rate (1.165, 0.17%).
-  'gcra burst=1.4% headers=absent': { ratio: 1.17, refusedPct: 0.2 },
-  // Without headers the ratio is fine (a fixed window gives a whole quota at once), but slow start's overshoot into
-  // the first window's end costs 7 429s in 607 (1.15%).
-  'fixed headers=absent': { ratio: 0.7, refusedPct: 1.2 },
+  // Without headers the counter punishes slow start's overshoot in the next window too (measured 2.965, 3.05%).
+  'sliding-counter headers=absent': { ratio: 3.0, refusedPct: 3.1 },
+  // A count seconds old on a bucket of 3: the headers' pace is a seventh of the rate, the check's ramp from it takes
+  // seconds, its 429 costs a second's pause, and the count's pressure after it holds the pace at 18.75 of 20 req/s
+  // (1.171, 0.17%). Before its 429 was judged once (model.ts, checkHeaders), the 429's own stale count cut the pace
+  // to a third: 1.54.
+  'bucket burst=1.1% headers=stale lag=3314ms': { ratio: 1.18, refusedPct: 0.2 },
+  // Without headers, a GCRA of 4 requests: after its first 429s discovery's cubic settles below the rate (1.150, 0.17%).
+  'gcra burst=1.4% headers=absent': { ratio: 1.16, refusedPct: 0.2 },
+  // Without headers the ratio is fine (a fixed window gives a whole quota at once), but what slow start has in flight
+  // when the window's quota runs out is refused with it: 9 429s in 613 (1.47%), and 10 in 614 (1.63%) clock-aligned.
+  'fixed headers=absent': { ratio: 1.05, refusedPct: 1.5 },
+  'fixed-clock headers=absent': { ratio: 0.9, refusedPct: 1.7 },
 };
 
 const run = (member: FamilyMember, limit: number, windowMs: number, seed: number): Promise<FamilyRun> =>
@@ -57,6 +61,31 @@ describe('the limiter family on the fake clock', () => {
       expect(r.refusedPct).toBeLessThanOrEqual(bound.refusedPct);
     },
   );
+
+  test('a 429 with a stale count does not pull the pace far under the limit (the count describes the server before it was pressed)', async () => {
+    const member = SAMPLE.find((m) => m.algorithm === 'bucket' && m.headers === 'stale') as FamilyMember;
+    const rates: { at: number; rate: number }[] = [];
+    let firstPause: number | undefined;
+    await runFamilyMember({
+      member,
+      limit: 300,
+      windowMs: 15_000,
+      calls: 600,
+      seed: 7,
+      createGovernor: (o) =>
+        createGovernor({
+          ...o,
+          onEvent: (e) => {
+            if (e.type === 'pause') firstPause ??= e.at;
+            if (e.type === 'rate') rates.push({ at: e.at, rate: e.requestsPerSecond });
+          },
+        }),
+    });
+    expect(firstPause).toBeDefined();
+    const after = rates.filter((r) => r.at >= (firstPause as number)).map((r) => r.rate);
+    // 20 req/s allowed: before the fix, 12 (6.4 in real time) for the rest of the run.
+    expect(Math.min(...after)).toBeGreaterThan(0.85 * 20);
+  });
 
   test('every recorded shortfall is in the sample (none is stale)', () => {
     const labels = new Set(SAMPLE.map(memberLabel));

@@ -203,6 +203,23 @@ describe('discovery without headers', () => {
     expect(noClimb.base).toBeCloseTo(36 * OVERSHOOT_FACTOR, 9);
     expect(throttled(undefined, 40, 0).base).toBe(40);
   });
+
+  test('a rate accepted below the step down starts the climb there, still flattening at the rate that failed', () => {
+    const state = throttled(undefined, 27, 1000, 17);
+    expect(state.base).toBe(27);
+    expect(discoveryRate(state, 1000)).toBeCloseTo(17, 9);
+    expect(discoveryRate(state, 1000 + CUBIC_K_SECONDS * 1000)).toBeCloseTo(27, 9);
+    // Accepted at or above the step down changes nothing.
+    expect(discoveryRate(throttled(undefined, 20, 0, 19.5), 0)).toBeCloseTo(BETA * 20, 9);
+  });
+
+  test('no cut goes below the rate accepted just before: a 429 just above a climb from it is no fallen limit', () => {
+    const fromAccepted = throttled(undefined, 27, 0, 20);
+    const next = throttled(fromAccepted, 20.8, 3000, 20.3);
+    expect(next.base).toBeCloseTo(20.3, 9);
+    // Without a rate accepted, the same 429 is the limit falling: cut by the overshoot factor.
+    expect(throttled(fromAccepted, 20.8, 3000).base).toBeCloseTo(20.8 * OVERSHOOT_FACTOR, 9);
+  });
 });
 
 describe('concurrency and measurement', () => {

@@ -288,6 +288,11 @@ export interface SimApiOptions {
   limiter: Limiter;
   /** Send `inin-ratelimit-*` on every response. Default true. */
   headers?: boolean;
+  /**
+   * Send them on a 429 too, as the emulator does (the platform does not promise them there). Default false: a 429's
+   * headers must not be needed, and must not mislead when they come.
+   */
+  headersOn429?: boolean;
   /** Uniform latency range, ms; half is spent before the server counts the request. Default [20, 80]. */
   latencyMs?: [number, number];
   seed?: number;
@@ -306,6 +311,7 @@ export class SimApi {
   inFlight = 0;
   maxInFlight = 0;
   private readonly headers: boolean;
+  private readonly headersOn429: boolean;
   private readonly latency: [number, number];
   private readonly random: () => number;
 
@@ -313,6 +319,7 @@ export class SimApi {
     this.clock = options.clock;
     this.limiter = options.limiter;
     this.headers = options.headers ?? true;
+    this.headersOn429 = options.headersOn429 ?? false;
     this.latency = options.latencyMs ?? [20, 80];
     this.random = seededRandom(options.seed ?? 1);
   }
@@ -329,9 +336,8 @@ export class SimApi {
       const admission = this.limiter.admit(this.clock.now());
       (admission.ok ? this.accepted : this.refused).push(this.clock.now());
       await this.clock.sleep(latencyMs / 2, signal);
-      // The platform does not promise rate-limit headers on a 429, so the simulation never sends them there.
+      const rateLimit = this.headers ? admission.headers : {};
       if (admission.ok) {
-        const rateLimit = this.headers ? admission.headers : {};
         return { ok: true, status: 200, body: { n: this.sent.length }, rateLimit, latencyMs };
       }
       return {
@@ -340,7 +346,7 @@ export class SimApi {
         kind: 'rate_limited',
         code: 'too.many.requests.retry.after',
         message: 'Rate limit exceeded the maximum.',
-        rateLimit: {},
+        rateLimit: this.headersOn429 ? rateLimit : {},
         retryAfterSeconds: admission.retryAfterSeconds,
         latencyMs,
       };
