@@ -8,7 +8,8 @@
  * step that writes is checked against the emulator's directory (the apply's titles are there; the rollback put every
  * one back), so a smaller figure cannot come from doing less.
  *
- *   tsx bench/memory.ts [--rows N] [--cli /abs/path/to/bin.js] [--keep]   standalone: a table, then the raw figures
+ *   tsx bench/memory.ts [--rows N] [--cli /abs/path/to/bin.js] [--keep] [--writes-only]   standalone: a table, then
+ *   the raw figures; `--writes-only` leaves out the two dry runs
  *
  * By default it runs bench/library-cli.js, the CLI without bin/genesys-bulk.js's `--optimize-for-size`: what a program
  * that calls the library gets.
@@ -93,6 +94,8 @@ export async function runMemory(options: {
   rows: number;
   cli?: string;
   keep?: boolean;
+  /** Leave out the two dry runs (the write side alone). */
+  writesOnly?: boolean;
   timeoutSeconds?: number;
   log?: (m: string) => void;
 }): Promise<MemoryRecord> {
@@ -169,11 +172,12 @@ export async function runMemory(options: {
       return id;
     };
 
-    await step('dry-run --report', ['update', csv, '--dry-run', '--report', join(dir, 'dry-run.csv')]);
+    if (!options.writesOnly)
+      await step('dry-run --report', ['update', csv, '--dry-run', '--report', join(dir, 'dry-run.csv')]);
     const apply = await step('apply', ['update', csv, '--yes', '--report', join(dir, 'apply.csv')]);
     apply.step.wrong = wrongTitles(emu, rows, 'after');
     const applied = runIdOf(apply.output);
-    await step('rollback dry run', ['rollback', applied, '--dry-run']);
+    if (!options.writesOnly) await step('rollback dry run', ['rollback', applied, '--dry-run']);
     const rollback = await step('rollback', ['rollback', applied, '--yes', '--report', join(dir, 'rollback.csv')]);
     rollback.step.wrong = wrongTitles(emu, rows, 'before');
     // The directory is back as it was: the same file changes every row again.
@@ -219,12 +223,18 @@ export function memoryTable(m: MemoryRecord | undefined): string {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { values } = parseArgs({
-    options: { rows: { type: 'string', default: '100000' }, cli: { type: 'string' }, keep: { type: 'boolean' } },
+    options: {
+      rows: { type: 'string', default: '100000' },
+      cli: { type: 'string' },
+      keep: { type: 'boolean' },
+      'writes-only': { type: 'boolean' },
+    },
   });
   const record = await runMemory({
     rows: Number(values.rows),
     ...(values.cli !== undefined && { cli: values.cli }),
     keep: values.keep === true,
+    writesOnly: values['writes-only'] === true,
     log: (m) => process.stderr.write(`${m}\n`),
   });
   process.stdout.write(`${memoryTable(record)}\n\n${JSON.stringify(record)}\n`);

@@ -7,6 +7,7 @@ import type { LocationContext } from '../plan/profile-lists.js';
 import type { Progress } from '../progress.js';
 import { type ApplyResult, applyUserChange } from './apply.js';
 import { applyAutoAnswerInBulk } from './auto-answer.js';
+import { countOf } from './iterables.js';
 import type { Journal } from './journal.js';
 import { forEachPooled, poolSize } from './pool.js';
 import type { UsersPort } from './ports.js';
@@ -65,7 +66,8 @@ export interface EngineCounters {
  */
 export async function applyAll(
   deps: EngineDeps,
-  items: WorkItem[],
+  /** Read once to count, once to apply, once for what a stop left: made afresh on each pass, never all held. */
+  items: Iterable<WorkItem>,
   counters: EngineCounters,
 ): Promise<Map<number, WorkOutcome>> {
   const results = new Map<number, WorkOutcome>();
@@ -74,11 +76,14 @@ export async function applyAll(
   /** Rows with a write sent (its intent journaled) and no result yet. */
   const unsettled = new Set<number>();
   const { journal, stopSignal } = deps;
-  deps.progress.start(items.length, 'Applying profile changes');
-  const tick = () => deps.progress.update({ done, total: items.length, failed, ...counters });
+  const total = countOf(items);
+  deps.progress.start(total, 'Applying profile changes');
+  const tick = () => deps.progress.update({ done, total, failed, ...counters });
   const ticker = setInterval(tick, 500);
 
   const applyOne = async (item: WorkItem) => {
+    // Read once: an item made from an encoded plan decodes its user on each read.
+    const planned = item.user;
     try {
       const r = await applyUserChange(
         {
@@ -102,11 +107,11 @@ export async function applyAll(
             unsettled.add(item.rowNumber);
           },
         },
-        item.user,
+        planned,
         item.changes,
         { baseline: item.baseline, wroteBefore: item.wroteBefore, keepForeignEdits: deps.keepForeignEdits },
       );
-      settle(item, r);
+      settle(item.rowNumber, planned.id, r);
     } catch (err) {
       // Stopped mid-row (the governor refused a start): the journal has an intent without an outcome if a
       // write was sent, and a resume re-reads this user and settles it.
@@ -114,17 +119,17 @@ export async function applyAll(
       return;
     }
   };
-  const settle = (item: WorkItem, r: ApplyResult) => {
+  const settle = (rowNumber: number, userId: string, r: ApplyResult) => {
     const { diffs: _planned, user, ...kept } = r;
-    results.set(item.rowNumber, { ...kept, user: { id: user.id, version: user.version } });
-    unsettled.delete(item.rowNumber);
+    results.set(rowNumber, { ...kept, user: { id: user.id, version: user.version } });
+    unsettled.delete(rowNumber);
     if (r.status === 'failed' || r.status === 'not_found') failed++;
     void journal
       .append({
         t: 'outcome',
         at: new Date().toISOString(),
-        row: item.rowNumber,
-        userId: item.user.id,
+        row: rowNumber,
+        userId,
         status: r.status,
         version: r.user.version,
         ...(r.conflict ? { conflict: r.conflict } : {}),
@@ -151,8 +156,11 @@ export async function applyAll(
           },
           items,
         );
-        const byRow = new Map(items.map((i) => [i.rowNumber, i]));
-        for (const [row, r] of bulk.results) settle(byRow.get(row)!, r);
+        if (bulk.results.size > 0)
+          for (const item of items) {
+            const r = bulk.results.get(item.rowNumber);
+            if (r) settle(item.rowNumber, item.user.id, r);
+          }
         rest = bulk.rest;
       } catch (err) {
         if (!stopSignal?.aborted) throw err;
