@@ -11,6 +11,7 @@ import { countOf } from './iterables.js';
 import type { Journal } from './journal.js';
 import { forEachPooled, poolSize } from './pool.js';
 import type { UsersPort } from './ports.js';
+import { OutcomeMap } from './settled.js';
 
 export interface WorkItem {
   rowNumber: number;
@@ -31,10 +32,10 @@ export interface Interrupted {
 
 /**
  * A settled row as the run keeps it until the end: the result without the user the last response carried (a whole
- * user, about a kilobyte, times every row of a large run), of which only the id and version are needed after, and
- * without its diffs (the report takes a row's changes from the plan).
+ * user, about a kilobyte, times every row of a large run; the journal has its version) and without its diffs (the
+ * report takes a row's changes from the plan).
  */
-export type SettledRow = Omit<ApplyResult, 'user' | 'diffs'> & { user: Pick<GenesysUser, 'id' | 'version'> };
+export type SettledRow = Omit<ApplyResult, 'user' | 'diffs'>;
 
 export type WorkOutcome = SettledRow | Interrupted;
 
@@ -70,7 +71,7 @@ export async function applyAll(
   items: Iterable<WorkItem>,
   counters: EngineCounters,
 ): Promise<Map<number, WorkOutcome>> {
-  const results = new Map<number, WorkOutcome>();
+  const results = new OutcomeMap();
   let done = 0;
   let failed = 0;
   /** Rows with a write sent (its intent journaled) and no result yet. */
@@ -120,8 +121,8 @@ export async function applyAll(
     }
   };
   const settle = (rowNumber: number, userId: string, r: ApplyResult) => {
-    const { diffs: _planned, user, ...kept } = r;
-    results.set(rowNumber, { ...kept, user: { id: user.id, version: user.version } });
+    const { diffs: _planned, user: _user, ...kept } = r;
+    results.set(rowNumber, kept);
     unsettled.delete(rowNumber);
     if (r.status === 'failed' || r.status === 'not_found') failed++;
     void journal

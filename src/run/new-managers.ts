@@ -99,10 +99,8 @@ export function withoutUncreatedManagers(
       managerId(ref);
     } catch (err) {
       if (!(err instanceof ManagerNotCreatedError)) throw err;
-      const { id, version } = item.user;
       failed.set(item.rowNumber, {
         status: 'failed',
-        user: { id, version },
         attempts: 0,
         writes: 0,
         conflictRounds: 0,

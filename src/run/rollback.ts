@@ -7,7 +7,6 @@ import {
   type CurrentRouting,
   catalogueResolvers,
   type FieldDiff,
-  hasProfileWork,
   hasRoutingWork,
   inverseRoutingChanges,
   isRoutingField,
@@ -27,21 +26,21 @@ import {
 } from '../plan/index.js';
 import { checkReportPath, type ReportRecord } from '../report.js';
 import { escapeControls } from '../text.js';
+import { compactRun } from './compact.js';
 import { openContext } from './context.js';
 import { createdByRun, planDeletions } from './deletions.js';
-import type { WorkItem } from './engine.js';
 import { checkSameTarget, openRunFolder, type RunMeta, readSavedPlan } from './folder.js';
 import { type CallRecord, type IntentRecord, readJournal, readRoutingJournal } from './journal.js';
 import { deleteWork } from './lifecycle.js';
 import { lockRun } from './lock.js';
-import { type Part, unexecutedRecords } from './outcome.js';
+import { type Executed, type Part, unexecutedRecords } from './outcome.js';
 import { type CommandOptions, type Proposal, runPipeline } from './pipeline.js';
 import { expansionsFor, locationContext, withExpansions } from './profile-fields.js';
 import { projectionOf, resolveUsers, UserIndex } from './resolve.js';
 import { inverseOf } from './restore.js';
 import { emptyRoutingCost, loadCatalogue, readCurrentRouting, withRouting } from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
-import type { SavedPlan } from './saved-plan.js';
+import type { PlanSource } from './saved-plan.js';
 import type { UpdateResult } from './summary.js';
 
 interface Written {
@@ -96,6 +95,14 @@ export function writtenByRun(records: readonly (IntentRecord | CallRecord)[]): W
     }
   }
   return [...byUser.values()].sort((a, b) => a.row - b.row);
+}
+
+/** What a run wrote, from its journals; the records themselves are not kept. */
+async function readWritten(dir: string): Promise<Written[]> {
+  // Only the intents: what the run may have written (a line at a time; its outcomes are not kept).
+  const intents = (await readJournal(dir, (r) => r.t === 'intent')) as IntentRecord[];
+  const calls = (await readRoutingJournal(dir)).filter((r): r is CallRecord => r.t === 'call');
+  return writtenByRun([...intents, ...calls]);
 }
 
 /** The projection keeping the profile fields a run wrote; a field this version cannot read keeps the whole user. */
@@ -158,12 +165,9 @@ export async function runRollback(opts: CommandOptions, runId: string): Promise<
 }
 
 async function rollback(opts: CommandOptions, runId: string, dir: string, undone: RunMeta): Promise<UpdateResult> {
-  // Only the intents: what the run may have written (a line at a time; its outcomes are not kept).
-  const intents = (await readJournal(dir, (r) => r.t === 'intent')) as IntentRecord[];
-  const calls = (await readRoutingJournal(dir)).filter((r): r is CallRecord => r.t === 'call');
   // Users the run created are deleted (where unchanged since), not restored field by field.
   const { created, ever } = await createdByRun(dir);
-  const written = writtenByRun([...intents, ...calls]).filter((w) => !ever.has(w.userId));
+  const written = (await readWritten(dir)).filter((w) => !ever.has(w.userId));
   opts.log.info({ runId, users: written.length }, 'Rolling back');
 
   const ctx = await openContext(opts);
@@ -209,7 +213,6 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
 
   const rows: PlannedRow[] = [];
   const managers: Record<string, string> = {};
-  const items: WorkItem[] = [];
   const routing: RoutingWork[] = [];
   const prior = new Map<number, Part>();
   const left: LeftField[] = [];
@@ -280,8 +283,8 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
     }
     row.changes = { ...inverse, ...(routingInverse ? { routing: routingInverse } : {}) };
     rows.push(row);
+    // The profile writes are made from the rows (compactRun); the routing calls are planned from these.
     if (row.status === 'change') {
-      if (hasProfileWork(row)) items.push({ rowNumber, user, changes: inverse });
       if (row.routing !== undefined && hasRoutingWork(row)) {
         routing.push({ rowNumber, userId: w.userId, plan: row.routing });
       }
@@ -302,15 +305,11 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
     question: (host) =>
       rollbackQuestion(runId, host, restoring, left.length, deletions.items.length, deletions.left.length),
     notice: leftNotice(runId, left) + legacyNotice(runId, legacy) + deletions.notice || undefined,
-    closing: (done) => {
-      const found: { key: string; field: string }[] = [];
-      for (const [n, r] of done.profile) {
-        if ('interrupted' in r) continue;
-        const key = rows[n - 1]?.key ?? r.user.id;
-        for (const k of r.keptFields ?? []) found.push({ key, field: k.field });
-      }
-      return leftClosing(left, found);
-    },
+    // Not a closure here: one would keep every user read and every planned row alive while the writes run.
+    closing: closingOf(
+      rows.map((r) => r.key),
+      left,
+    ),
     records: (declined): ReportRecord[] =>
       unexecutedRecords(
         rows,
@@ -321,8 +320,10 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
         declined,
       ),
     prepare: () => {
-      const saved: SavedPlan = {
-        plan,
+      // Held compact while the writes run (see run/compact.ts): each row's restore is what it asks for.
+      const run = compactRun(rows, (p) => index.byId.get(p.userId!)!);
+      const saved: PlanSource = {
+        plan: { schemaVersion: plan.schemaVersion, summary: plan.summary, rows: run.rows },
         managers,
         ...(catalogue ? { routing: { catalogue, allowNoRoles: true } } : {}),
         ...(locationNames ? { locations: locationNames } : {}),
@@ -339,13 +340,32 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
       const lifecycle = deletions.items.length > 0 ? deleteWork(deletions.items, runId) : undefined;
       return {
         saved,
-        work: { items, routing, priorProfile: prior, priorRouting: new Map(), ...(lifecycle ? { lifecycle } : {}) },
+        work: {
+          items: run.items,
+          routing: run.routing,
+          priorProfile: prior,
+          priorRouting: new Map(),
+          ...(lifecycle ? { lifecycle } : {}),
+        },
       };
     },
     destination: { kind: 'new', command: 'rollback', source: runId, rollbackOf: runId },
     readCost: catalogue ? { routing: routingCost } : undefined,
   };
   return runPipeline(ctx, opts, proposal);
+}
+
+/** The closing line's function, keeping only the rows' keys and the fields left. */
+function closingOf(keys: readonly string[], left: readonly LeftField[]): (done: Executed) => string | undefined {
+  return (done) => {
+    const found: { key: string; field: string }[] = [];
+    for (const [n, r] of done.profile) {
+      if ('interrupted' in r) continue;
+      const key = keys[n - 1] ?? String(n);
+      for (const k of r.keptFields ?? []) found.push({ key, field: k.field });
+    }
+    return leftClosing(left, found);
+  };
 }
 
 interface LeftField {
