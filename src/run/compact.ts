@@ -12,6 +12,9 @@ import type { RoutingWork } from './routing-engine.js';
  *
  * Made in a function of its own, so that what it keeps is only what these closures name, not the planner's state.
  */
+const BASELINE = 1;
+const WROTE_BEFORE = 2;
+
 export interface CompactRun {
   /** The plan's rows, decoded afresh on each pass: written to plan.json, then read for the report. */
   rows: Iterable<PlannedRow>;
@@ -21,25 +24,42 @@ export interface CompactRun {
   routing: RoutingWork[];
 }
 
+/** A row's profile write, as compactRun is told of it. */
+export interface CompactItem {
+  /** The user as last read. */
+  user: GenesysUser;
+  /** A resume's: judged against the row's planned diffs (WorkItem.baseline). */
+  baseline?: boolean;
+  wroteBefore?: boolean;
+}
+
+/** An update's and a rollback's: every changing row with a profile part is written, from its user as planned. */
+export function changingRows(userOf: (row: PlannedRow) => GenesysUser): (row: PlannedRow) => CompactItem | undefined {
+  return (p) => (p.status === 'change' && hasProfileWork(p) ? { user: userOf(p) } : undefined);
+}
+
 export function compactRun(
   rows: Iterable<PlannedRow>,
-  /** The user to write to, as last read; called once for each row with a PATCH to send. */
-  userOf: (row: PlannedRow) => GenesysUser,
+  /** The row's profile write, if it has one now; called once for each row. */
+  itemOf: (row: PlannedRow) => CompactItem | undefined,
 ): CompactRun {
   const texts: string[] = [];
   const itemAt: number[] = [];
   const users: string[] = [];
+  const flags: number[] = [];
   const routing: RoutingWork[] = [];
   for (const p of rows) {
     texts.push(encodePlannedRow(p));
-    if (p.status !== 'change') continue;
-    if (hasProfileWork(p)) {
+    const item = itemOf(p);
+    if (item) {
       itemAt.push(texts.length - 1);
-      users.push(JSON.stringify(userOf(p)));
+      users.push(JSON.stringify(item.user));
+      flags.push((item.baseline ? BASELINE : 0) | (item.wroteBefore ? WROTE_BEFORE : 0));
     }
-    if (p.routing !== undefined && hasRoutingWork(p))
+    if (p.status === 'change' && p.routing !== undefined && hasRoutingWork(p))
       routing.push({ rowNumber: p.rowNumber, userId: p.userId!, plan: p.routing });
   }
+  const flagged = Uint8Array.from(flags);
   const at = Int32Array.from(itemAt);
   const rowNumbers = Int32Array.from(itemAt, (i) => decodePlannedRow(texts[i]!).rowNumber);
   return {
@@ -53,7 +73,8 @@ export function compactRun(
         for (let k = 0; k < at.length; k++) {
           const text = texts[at[k]!]!;
           const user = users[k]!;
-          yield {
+          const flag = flagged[k]!;
+          const item: WorkItem = {
             rowNumber: rowNumbers[k]!,
             get user(): GenesysUser {
               return JSON.parse(user) as GenesysUser;
@@ -62,6 +83,13 @@ export function compactRun(
               return decodePlannedRow(text).changes!;
             },
           };
+          if (flag & BASELINE)
+            Object.defineProperty(item, 'baseline', {
+              get: () => decodePlannedRow(text).diffs,
+              enumerable: true,
+            });
+          if (flag & WROTE_BEFORE) item.wroteBefore = true;
+          yield item;
         }
       },
     },

@@ -11,7 +11,7 @@ import { countOf } from './iterables.js';
 import type { Journal } from './journal.js';
 import { forEachPooled, poolSize } from './pool.js';
 import type { UsersPort } from './ports.js';
-import { OutcomeMap } from './settled.js';
+import { OutcomeMap, type WorkOutcome } from './settled.js';
 
 export interface WorkItem {
   rowNumber: number;
@@ -24,20 +24,7 @@ export interface WorkItem {
   wroteBefore?: boolean;
 }
 
-/** Stopped before the row was settled; `inFlight` when one of its writes may have reached the platform. */
-export interface Interrupted {
-  interrupted: true;
-  inFlight: boolean;
-}
-
-/**
- * A settled row as the run keeps it until the end: the result without the user the last response carried (a whole
- * user, about a kilobyte, times every row of a large run; the journal has its version) and without its diffs (the
- * report takes a row's changes from the plan).
- */
-export type SettledRow = Omit<ApplyResult, 'user' | 'diffs'>;
-
-export type WorkOutcome = SettledRow | Interrupted;
+export type { Interrupted, SettledRow, WorkOutcome } from './settled.js';
 
 export interface EngineDeps {
   users: UsersPort;

@@ -26,7 +26,7 @@ import {
 } from '../plan/index.js';
 import { checkReportPath, type ReportRecord } from '../report.js';
 import { escapeControls } from '../text.js';
-import { compactRun } from './compact.js';
+import { changingRows, compactRun } from './compact.js';
 import { openContext } from './context.js';
 import { createdByRun, planDeletions } from './deletions.js';
 import { checkSameTarget, openRunFolder, type RunMeta, readSavedPlan } from './folder.js';
@@ -321,7 +321,10 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
       ),
     prepare: () => {
       // Held compact while the writes run (see run/compact.ts): each row's restore is what it asks for.
-      const run = compactRun(rows, (p) => index.byId.get(p.userId!)!);
+      const run = compactRun(
+        rows,
+        changingRows((p) => index.byId.get(p.userId!)!),
+      );
       const saved: PlanSource = {
         plan: { schemaVersion: plan.schemaVersion, summary: plan.summary, rows: run.rows },
         managers,

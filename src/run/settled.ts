@@ -1,5 +1,19 @@
-import type { ApplyStatus } from './apply.js';
-import type { SettledRow, WorkOutcome } from './engine.js';
+import type { ApplyResult, ApplyStatus } from './apply.js';
+
+/** Stopped before the row was settled; `inFlight` when one of its writes may have reached the platform. */
+export interface Interrupted {
+  interrupted: true;
+  inFlight: boolean;
+}
+
+/**
+ * A settled row as the run keeps it until the end: the result without the user the last response carried (a whole
+ * user, about a kilobyte, times every row of a large run; the journal has its version) and without its diffs (the
+ * report takes a row's changes from the plan).
+ */
+export type SettledRow = Omit<ApplyResult, 'user' | 'diffs'>;
+
+export type WorkOutcome = SettledRow | Interrupted;
 
 const STATUSES: readonly ApplyStatus[] = ['updated', 'unchanged', 'failed', 'not_found', 'skipped'];
 const MAX_ATTEMPTS = 4096;

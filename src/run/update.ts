@@ -30,7 +30,7 @@ import {
 import { checkReportPath, type ReportRecord } from '../report.js';
 import { escapeControls } from '../text.js';
 import { checkManagers, checkSameUser, type RowProblem, rejectedRows, rowProblem, sortProblems } from './checks.js';
-import { compactRun } from './compact.js';
+import { changingRows, compactRun } from './compact.js';
 import { openContext } from './context.js';
 import { type CreateOptions, checkCreations, createQuestion, planCreations, withCreations } from './create.js';
 import { checkReportNotInput } from './files.js';
@@ -319,7 +319,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
           const asked = r.userId !== undefined ? rowByNumber.get(r.rowNumber)?.changes : undefined;
           return asked ? { ...r, changes: asked } : r;
         }),
-        (p) => planner.user(p.userId!)!,
+        changingRows((p) => planner.user(p.userId!)!),
       );
       const saved: PlanSource = {
         plan: { schemaVersion: view.schemaVersion, summary: view.summary, rows: run.rows },
