@@ -43,22 +43,48 @@ export function compactRun(
   /** The row's profile write, if it has one now; called once for each row. */
   itemOf: (row: PlannedRow) => CompactItem | undefined,
 ): CompactRun {
-  const texts: string[] = [];
-  const itemAt: number[] = [];
-  const users: string[] = [];
-  const flags: number[] = [];
-  const routing: RoutingWork[] = [];
-  for (const p of rows) {
+  const builder = new CompactBuilder();
+  for (const p of rows) builder.add(p, itemOf(p));
+  return builder.build();
+}
+
+/** A CompactRun made a row at a time, as a command plans its rows: the rows are never all held as objects. */
+export class CompactBuilder {
+  private readonly texts: string[] = [];
+  private readonly itemAt: number[] = [];
+  private readonly users: string[] = [];
+  private readonly flags: number[] = [];
+  private readonly routing: RoutingWork[] = [];
+
+  /** Rows added so far. */
+  get length(): number {
+    return this.texts.length;
+  }
+
+  add(p: PlannedRow, item?: CompactItem): void {
+    const { texts } = this;
     texts.push(encodePlannedRow(p));
-    const item = itemOf(p);
     if (item) {
-      itemAt.push(texts.length - 1);
-      users.push(JSON.stringify(item.user));
-      flags.push((item.baseline ? BASELINE : 0) | (item.wroteBefore ? WROTE_BEFORE : 0));
+      this.itemAt.push(texts.length - 1);
+      this.users.push(JSON.stringify(item.user));
+      this.flags.push((item.baseline ? BASELINE : 0) | (item.wroteBefore ? WROTE_BEFORE : 0));
     }
     if (p.status === 'change' && p.routing !== undefined && hasRoutingWork(p))
-      routing.push({ rowNumber: p.rowNumber, userId: p.userId!, plan: p.routing });
+      this.routing.push({ rowNumber: p.rowNumber, userId: p.userId!, plan: p.routing });
   }
+
+  build(): CompactRun {
+    return compacted(this.texts, this.itemAt, this.users, this.flags, this.routing);
+  }
+}
+
+function compacted(
+  texts: readonly string[],
+  itemAt: readonly number[],
+  users: readonly string[],
+  flags: readonly number[],
+  routing: RoutingWork[],
+): CompactRun {
   const flagged = Uint8Array.from(flags);
   const at = Int32Array.from(itemAt);
   const rowNumbers = Int32Array.from(itemAt, (i) => decodePlannedRow(texts[i]!).rowNumber);

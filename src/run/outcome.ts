@@ -155,15 +155,16 @@ export function recordFromPlan(p: PlannedRow, status: RowStatus | PlannedStatus)
  * settled keeps what it came to; `declined` makes every planned change `skipped`.
  */
 export function unexecutedRecords(
-  rows: readonly PlannedRow[],
+  rows: Iterable<PlannedRow>,
   prior: (rowNumber: number) => Part[],
   declined: boolean,
 ): ReportRecord[] {
-  return rows.map((r) => {
+  const records: ReportRecord[] = [];
+  for (const r of rows) {
     const parts = prior(r.rowNumber);
-    if (parts.length > 0) return combine(r, parts);
-    return recordFromPlan(r, declined ? 'skipped' : r.status);
-  });
+    records.push(parts.length > 0 ? combine(r, parts) : recordFromPlan(r, declined ? 'skipped' : r.status));
+  }
+  return records;
 }
 
 /** What an execution came to, as records made afresh on each pass (a 100,000-row run never holds them all). */

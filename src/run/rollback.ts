@@ -7,6 +7,7 @@ import {
   type CurrentRouting,
   catalogueResolvers,
   type FieldDiff,
+  hasProfileWork,
   hasRoutingWork,
   inverseRoutingChanges,
   isRoutingField,
@@ -14,8 +15,8 @@ import {
   kindsOfFields,
   needsOfFields,
   PLAN_SCHEMA_VERSION,
-  type Plan,
   type PlannedRow,
+  type PlanView,
   planRoutingCalls,
   planUserChange,
   readField,
@@ -26,7 +27,7 @@ import {
 } from '../plan/index.js';
 import { checkReportPath, type ReportRecord } from '../report.js';
 import { escapeControls } from '../text.js';
-import { changingRows, compactRun } from './compact.js';
+import { CompactBuilder } from './compact.js';
 import { openContext } from './context.js';
 import { createdByRun, planDeletions } from './deletions.js';
 import { checkSameTarget, openRunFolder, type RunMeta, readSavedPlan } from './folder.js';
@@ -211,7 +212,17 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   }
   const resolvers = catalogue ? catalogueResolvers(catalogue) : undefined;
 
-  const rows: PlannedRow[] = [];
+  // Each row is held compact as soon as it is planned (run/compact.ts), its user as JSON text if it is written to:
+  // the planned rows are never all held as objects, and each user read is let go once its row is planned.
+  const rows = new CompactBuilder();
+  const keys: string[] = [];
+  let restoring = 0;
+  const push = (row: PlannedRow, user?: GenesysUser) => {
+    keys.push(row.key);
+    const writes = row.status === 'change' && hasProfileWork(row);
+    if (row.status === 'change') restoring++;
+    rows.add(row, writes && user ? { user } : undefined);
+  };
   const managers: Record<string, string> = {};
   const routing: RoutingWork[] = [];
   const prior = new Map<number, Part>();
@@ -220,10 +231,11 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   for (const [i, w] of written.entries()) {
     const rowNumber = i + 1;
     const user = index.byId.get(w.userId);
+    index.byId.delete(w.userId);
     const base = { rowNumber, line: w.row, key: user?.email ?? w.userId, userId: w.userId };
     const routingNow = currentRouting.get(w.userId);
     if (!user || (routingFields(w).length > 0 && !routingNow)) {
-      rows.push({ ...base, status: 'not_found', diffs: [], note: 'the user no longer exists' });
+      push({ ...base, status: 'not_found', diffs: [], note: 'the user no longer exists' });
       continue;
     }
     const { restore, changedSince } = rollbackFields(
@@ -253,7 +265,7 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
       if (routingRestore.length > 0) routingInverse = inverseRoutingChanges(routingRestore);
     } catch (err) {
       if (!isRowProblem(err)) throw err;
-      rows.push({ ...base, status: 'invalid', diffs: restore, note: err.message });
+      push({ ...base, status: 'invalid', diffs: restore, note: err.message });
       continue;
     }
     if (byValueOnly.length > 0) legacy.push(`${key}: ${byValueOnly.join(', ')}`);
@@ -277,13 +289,13 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
       } catch (err) {
         if (!(err instanceof UnresolvedRoutingNameError)) throw err;
         // The diff names an item the catalogue no longer has by that name (deleted since the run).
-        rows.push({ ...base, status: 'invalid', diffs: restore, note: `${err.message} It cannot be restored.` });
+        push({ ...base, status: 'invalid', diffs: restore, note: `${err.message} It cannot be restored.` });
         continue;
       }
     }
     row.changes = { ...inverse, ...(routingInverse ? { routing: routingInverse } : {}) };
-    rows.push(row);
-    // The profile writes are made from the rows (compactRun); the routing calls are planned from these.
+    push(row, user);
+    // The profile writes are made from the compact rows; the routing calls are planned from these.
     if (row.status === 'change') {
       if (row.routing !== undefined && hasRoutingWork(row)) {
         routing.push({ rowNumber, userId: w.userId, plan: row.routing });
@@ -293,11 +305,11 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   }
   if (legacy.length > 0) opts.log.warn({ runId, users: legacy.length }, 'journal without whole phone entries');
   const deletions = planDeletions(runId, created, index, rows.length + 1);
-  rows.push(...deletions.rows);
+  for (const row of deletions.rows) push(row);
+  const run = rows.build();
   for (const [n, part] of deletions.prior) prior.set(n, part);
-  const plan: Plan = { schemaVersion: PLAN_SCHEMA_VERSION, summary: summarise(rows), rows };
+  const plan: PlanView = { schemaVersion: PLAN_SCHEMA_VERSION, summary: summarise(run.rows), rows: run.rows };
   const routingCalls = planRoutingCalls(routing.map((r) => ({ userId: r.userId, plan: r.plan })));
-  const restoring = rows.filter((r) => r.status === 'change').length;
   const proposal: Proposal = {
     plan,
     calls: routingCalls,
@@ -306,13 +318,10 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
       rollbackQuestion(runId, host, restoring, left.length, deletions.items.length, deletions.left.length),
     notice: leftNotice(runId, left) + legacyNotice(runId, legacy) + deletions.notice || undefined,
     // Not a closure here: one would keep every user read and every planned row alive while the writes run.
-    closing: closingOf(
-      rows.map((r) => r.key),
-      left,
-    ),
+    closing: closingOf(keys, left),
     records: (declined): ReportRecord[] =>
       unexecutedRecords(
-        rows,
+        run.rows,
         (n) => {
           const p = prior.get(n);
           return p ? [p] : [];
@@ -321,10 +330,6 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
       ),
     prepare: () => {
       // Held compact while the writes run (see run/compact.ts): each row's restore is what it asks for.
-      const run = compactRun(
-        rows,
-        changingRows((p) => index.byId.get(p.userId!)!),
-      );
       const saved: PlanSource = {
         plan: { schemaVersion: plan.schemaVersion, summary: plan.summary, rows: run.rows },
         managers,
