@@ -232,6 +232,7 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
     const rowNumber = i + 1;
     const user = index.byId.get(w.userId);
     index.byId.delete(w.userId);
+    if (user?.email) index.byEmail.delete(user.email.toLowerCase());
     const base = { rowNumber, line: w.row, key: user?.email ?? w.userId, userId: w.userId };
     const routingNow = currentRouting.get(w.userId);
     if (!user || (routingFields(w).length > 0 && !routingNow)) {
