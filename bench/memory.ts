@@ -8,10 +8,11 @@
  * step that writes is checked against the emulator's directory (the apply's titles are there; the rollback put every
  * one back), so a smaller figure cannot come from doing less.
  *
- *   tsx bench/memory.ts [--rows N] [--cli /abs/path/to/bin.js] [--keep] [--only dry-run|planning]
+ *   tsx bench/memory.ts [--rows N] [--cli /abs/path/to/bin.js] [--keep] [--only dry-run|planning|writes]
  *
  * standalone: a table, then the raw figures. `--only dry-run` runs the first step alone (seconds at 100,000 rows);
- * `--only planning` stops after the rollback dry run (the apply it needs takes minutes).
+ * `--only planning` stops after the rollback dry run (the apply it needs takes minutes); `--only writes` leaves out
+ * the two dry runs (the write side alone).
  *
  * By default it runs bench/library-cli.js, the CLI without bin/genesys-bulk.js's `--optimize-for-size`: what a program
  * that calls the library gets.
@@ -92,8 +93,11 @@ function wrongTitles(emu: EmulatorHandle, rows: Wanted[], want: 'before' | 'afte
   return rows.filter((r) => titles.get(r.id) !== r[want]).length;
 }
 
-/** Where a partial run stops: after the dry run, or after the rollback dry run (the planning of every command). */
-export type MemoryOnly = 'dry-run' | 'planning';
+/**
+ * A partial run: stop after the dry run, or after the rollback dry run (the planning of every command), or leave out
+ * the two dry runs (`writes`).
+ */
+export type MemoryOnly = 'dry-run' | 'planning' | 'writes';
 
 export async function runMemory(options: {
   rows: number;
@@ -184,12 +188,13 @@ export async function runMemory(options: {
       loadBefore,
       loadAfter: loadavg()[0]!,
     });
-    await step('dry-run --report', ['update', csv, '--dry-run', '--report', join(dir, 'dry-run.csv')]);
+    const dryRuns = options.only !== 'writes';
+    if (dryRuns) await step('dry-run --report', ['update', csv, '--dry-run', '--report', join(dir, 'dry-run.csv')]);
     if (options.only === 'dry-run') return record();
     const apply = await step('apply', ['update', csv, '--yes', '--report', join(dir, 'apply.csv')]);
     apply.step.wrong = wrongTitles(emu, rows, 'after');
     const applied = runIdOf(apply.output);
-    await step('rollback dry run', ['rollback', applied, '--dry-run']);
+    if (dryRuns) await step('rollback dry run', ['rollback', applied, '--dry-run']);
     if (options.only === 'planning') return record();
     const rollback = await step('rollback', ['rollback', applied, '--yes', '--report', join(dir, 'rollback.csv')]);
     rollback.step.wrong = wrongTitles(emu, rows, 'before');
@@ -236,8 +241,13 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       only: { type: 'string' },
     },
   });
-  if (values.only !== undefined && values.only !== 'dry-run' && values.only !== 'planning') {
-    throw new Error(`--only must be dry-run or planning, got ${JSON.stringify(values.only)}`);
+  if (
+    values.only !== undefined &&
+    values.only !== 'dry-run' &&
+    values.only !== 'planning' &&
+    values.only !== 'writes'
+  ) {
+    throw new Error(`--only must be dry-run, planning or writes, got ${JSON.stringify(values.only)}`);
   }
   const record = await runMemory({
     rows: Number(values.rows),

@@ -8,6 +8,7 @@ import type { ManagerRef, ProfileChanges } from '../input/index.js';
 import { chunk, planUserChange } from '../plan/index.js';
 import type { LocationContext } from '../plan/profile-lists.js';
 import type { ApplyResult } from './apply.js';
+import { concatenated, filtered } from './iterables.js';
 import type { Journal } from './journal.js';
 import type { Executor, UsersPort } from './ports.js';
 
@@ -37,8 +38,11 @@ export interface AutoAnswerDeps {
 export interface BulkOutcome<I> {
   /** Rows settled by a bulk call. */
   results: Map<number, ApplyResult>;
-  /** Rows left for the PATCH of their own (a row a failed bulk call left, with `wroteBefore` when it may have landed). */
-  rest: I[];
+  /**
+   * Rows left for the PATCH of their own (a row a failed bulk call left, with `wroteBefore` when it may have landed),
+   * read from `items` afresh on each pass.
+   */
+  rest: Iterable<I>;
 }
 
 /** Whether the row's only write is auto-answer (planned against its user as read). */
@@ -60,14 +64,21 @@ function autoAnswerOnly(item: BulkItem, deps: AutoAnswerDeps): boolean {
 /** Sends the auto-answer-only rows in bulk calls; the others, and those a call could not settle, are left. */
 export async function applyAutoAnswerInBulk<I extends BulkItem>(
   deps: AutoAnswerDeps,
-  items: I[],
+  items: Iterable<I>,
 ): Promise<BulkOutcome<I>> {
   const results = new Map<number, ApplyResult>();
   if (!deps.users.patchUsersAutoAnswer) return { results, rest: items };
-  const bulk = items.filter((i) => i.changes.acdAutoAnswer !== undefined && autoAnswerOnly(i, deps));
+  const bulk: I[] = [];
+  for (const i of items) if (i.changes.acdAutoAnswer !== undefined && autoAnswerOnly(i, deps)) bulk.push(i);
   if (bulk.length < AUTO_ANSWER_BULK_MIN) return { results, rest: items };
-  const inBulk = new Set(bulk);
-  const rest: I[] = items.filter((i) => !inBulk.has(i));
+  // By row: the items of a large run are made afresh on each pass, so the same row is not the same object.
+  const inBulk = new Set(bulk.map((i) => i.rowNumber));
+  /** Rows a bulk call left: after the others, in the order met. */
+  const again: I[] = [];
+  const rest = concatenated(
+    filtered(items, (i) => !inBulk.has(i.rowNumber)),
+    again,
+  );
   for (const batch of chunk(bulk, AUTO_ANSWER_PER_CALL)) {
     let journaled = false;
     const { outcome, attempts } = await deps.executor.execute(async () => {
@@ -102,7 +113,7 @@ export async function applyAutoAnswerInBulk<I extends BulkItem>(
         continue;
       }
       const mayHaveLanded = outcome.kind === 'network' || outcome.kind === 'timeout' || outcome.kind === 'server';
-      for (const i of batch) rest.push(mayHaveLanded ? { ...i, wroteBefore: true } : i);
+      for (const i of batch) again.push(mayHaveLanded ? { ...i, wroteBefore: true } : i);
       continue;
     }
     const answered = new Map(outcome.body.entities.map((u) => [u.id.toLowerCase(), u]));
@@ -118,7 +129,7 @@ export async function applyAutoAnswerInBulk<I extends BulkItem>(
       ];
       if (now && now.acdAutoAnswer !== undefined && now.acdAutoAnswer !== i.changes.acdAutoAnswer) {
         // Answered with the old value: the row's own PATCH tries again (and fails the row if it sticks).
-        rest.push({ ...i, user: { ...user, version: now.version ?? i.user.version } });
+        again.push({ ...i, user: { ...user, version: now.version ?? i.user.version } });
         continue;
       }
       results.set(i.rowNumber, { status: 'updated', user, diffs, attempts, writes: 1, conflictRounds: 0 });

@@ -7,9 +7,11 @@ import type { LocationContext } from '../plan/profile-lists.js';
 import type { Progress } from '../progress.js';
 import { type ApplyResult, applyUserChange } from './apply.js';
 import { applyAutoAnswerInBulk } from './auto-answer.js';
+import { countOf } from './iterables.js';
 import type { Journal } from './journal.js';
 import { forEachPooled, poolSize } from './pool.js';
 import type { UsersPort } from './ports.js';
+import { OutcomeMap, type WorkOutcome } from './settled.js';
 
 export interface WorkItem {
   rowNumber: number;
@@ -22,20 +24,7 @@ export interface WorkItem {
   wroteBefore?: boolean;
 }
 
-/** Stopped before the row was settled; `inFlight` when one of its writes may have reached the platform. */
-export interface Interrupted {
-  interrupted: true;
-  inFlight: boolean;
-}
-
-/**
- * A settled row as the run keeps it until the end: the result without the user the last response carried (a whole
- * user, about a kilobyte, times every row of a large run), of which only the id and version are needed after, and
- * without its diffs (the report takes a row's changes from the plan).
- */
-export type SettledRow = Omit<ApplyResult, 'user' | 'diffs'> & { user: Pick<GenesysUser, 'id' | 'version'> };
-
-export type WorkOutcome = SettledRow | Interrupted;
+export type { Interrupted, SettledRow, WorkOutcome } from './settled.js';
 
 export interface EngineDeps {
   users: UsersPort;
@@ -65,20 +54,24 @@ export interface EngineCounters {
  */
 export async function applyAll(
   deps: EngineDeps,
-  items: WorkItem[],
+  /** Read once to count, once to apply, once for what a stop left: made afresh on each pass, never all held. */
+  items: Iterable<WorkItem>,
   counters: EngineCounters,
 ): Promise<Map<number, WorkOutcome>> {
-  const results = new Map<number, WorkOutcome>();
+  const results = new OutcomeMap();
   let done = 0;
   let failed = 0;
   /** Rows with a write sent (its intent journaled) and no result yet. */
   const unsettled = new Set<number>();
   const { journal, stopSignal } = deps;
-  deps.progress.start(items.length, 'Applying profile changes');
-  const tick = () => deps.progress.update({ done, total: items.length, failed, ...counters });
+  const total = countOf(items);
+  deps.progress.start(total, 'Applying profile changes');
+  const tick = () => deps.progress.update({ done, total, failed, ...counters });
   const ticker = setInterval(tick, 500);
 
   const applyOne = async (item: WorkItem) => {
+    // Read once: an item made from an encoded plan decodes its user on each read.
+    const planned = item.user;
     try {
       const r = await applyUserChange(
         {
@@ -102,11 +95,11 @@ export async function applyAll(
             unsettled.add(item.rowNumber);
           },
         },
-        item.user,
+        planned,
         item.changes,
         { baseline: item.baseline, wroteBefore: item.wroteBefore, keepForeignEdits: deps.keepForeignEdits },
       );
-      settle(item, r);
+      settle(item.rowNumber, planned.id, r);
     } catch (err) {
       // Stopped mid-row (the governor refused a start): the journal has an intent without an outcome if a
       // write was sent, and a resume re-reads this user and settles it.
@@ -114,17 +107,17 @@ export async function applyAll(
       return;
     }
   };
-  const settle = (item: WorkItem, r: ApplyResult) => {
-    const { diffs: _planned, user, ...kept } = r;
-    results.set(item.rowNumber, { ...kept, user: { id: user.id, version: user.version } });
-    unsettled.delete(item.rowNumber);
+  const settle = (rowNumber: number, userId: string, r: ApplyResult) => {
+    const { diffs: _planned, user: _user, ...kept } = r;
+    results.set(rowNumber, kept);
+    unsettled.delete(rowNumber);
     if (r.status === 'failed' || r.status === 'not_found') failed++;
     void journal
       .append({
         t: 'outcome',
         at: new Date().toISOString(),
-        row: item.rowNumber,
-        userId: item.user.id,
+        row: rowNumber,
+        userId,
         status: r.status,
         version: r.user.version,
         ...(r.conflict ? { conflict: r.conflict } : {}),
@@ -151,8 +144,11 @@ export async function applyAll(
           },
           items,
         );
-        const byRow = new Map(items.map((i) => [i.rowNumber, i]));
-        for (const [row, r] of bulk.results) settle(byRow.get(row)!, r);
+        if (bulk.results.size > 0)
+          for (const item of items) {
+            const r = bulk.results.get(item.rowNumber);
+            if (r) settle(item.rowNumber, item.user.id, r);
+          }
         rest = bulk.rest;
       } catch (err) {
         if (!stopSignal?.aborted) throw err;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConfigError, ValidationError } from '../errors.js';
 import { assertRunFolder, ensurePrivateDir, writePrivateFileAtomic } from '../fsutil.js';
 import { PLAN_SCHEMA_VERSION } from '../plan/index.js';
-import type { SavedPlan } from './saved-plan.js';
+import type { PlanSource, SavedPlan } from './saved-plan.js';
 import { type SavedPlanV1, upgradeSavedPlan } from './saved-plan-v1.js';
 
 /**
@@ -61,7 +61,7 @@ export function runDir(stateDir: string, runId: string): string {
   return join(stateDir, 'runs', runId);
 }
 
-export async function createRunFolder(stateDir: string, meta: RunMeta, saved: SavedPlan): Promise<string> {
+export async function createRunFolder(stateDir: string, meta: RunMeta, saved: PlanSource): Promise<string> {
   await ensurePrivateDir(stateDir);
   await ensurePrivateDir(join(stateDir, 'runs'));
   const dir = runDir(stateDir, meta.runId);
@@ -75,7 +75,7 @@ export async function createRunFolder(stateDir: string, meta: RunMeta, saved: Sa
  * `JSON.stringify(saved)` a row at a time: the text of a 100,000-row plan is tens of megabytes, never held whole
  * (writePrivateFileAtomic writes it in batches of about 64 KiB).
  */
-export function* savedPlanText(saved: SavedPlan): Generator<string> {
+export function* savedPlanText(saved: PlanSource): Generator<string> {
   const { plan, ...rest } = saved;
   const { rows, ...head } = plan;
   yield `{"plan":${JSON.stringify(head).slice(0, -1)},"rows":[`;

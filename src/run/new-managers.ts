@@ -8,6 +8,7 @@ import type { InputRow, ManagerRef } from '../input/index.js';
 import { PlanError } from '../plan/index.js';
 import type { ReportRecord } from '../report.js';
 import type { SettledRow, WorkItem } from './engine.js';
+import { filtered } from './iterables.js';
 import type { SavedLifecycle } from './lifecycle-journal.js';
 
 const PREFIX = 'new:';
@@ -87,22 +88,19 @@ export function resolvingNewManagers(
  * only rows it can plan). The others go on.
  */
 export function withoutUncreatedManagers(
-  items: readonly WorkItem[],
+  items: Iterable<WorkItem>,
   managerId: (ref: ManagerRef) => string | undefined,
-): { ready: WorkItem[]; failed: Map<number, SettledRow> } {
-  const ready: WorkItem[] = [];
+): { ready: Iterable<WorkItem>; failed: Map<number, SettledRow> } {
   const failed = new Map<number, SettledRow>();
   for (const item of items) {
     const ref = item.changes.manager;
+    if (!ref) continue;
     try {
-      if (ref) managerId(ref);
-      ready.push(item);
+      managerId(ref);
     } catch (err) {
       if (!(err instanceof ManagerNotCreatedError)) throw err;
-      const { id, version } = item.user;
       failed.set(item.rowNumber, {
         status: 'failed',
-        user: { id, version },
         attempts: 0,
         writes: 0,
         conflictRounds: 0,
@@ -117,19 +115,29 @@ export function withoutUncreatedManagers(
       });
     }
   }
+  // Re-read on each pass, as `items` is: a large run's items are made as they are needed, never held.
+  const ready = failed.size === 0 ? items : filtered(items, (i) => !failed.has(i.rowNumber));
   return { ready, failed };
 }
 
 /** The report's manager changes with each placeholder replaced by the id of the user created for it. */
-export function withCreatedManagerIds(records: ReportRecord[], created: ReadonlyMap<string, string>): ReportRecord[] {
-  if (created.size === 0) return records;
-  return records.map((r) => {
-    if (!r.changes.some((c) => c.field === 'manager' && emailOf(c.after ?? undefined) !== undefined)) return r;
+export function* withCreatedManagerIds(
+  records: Iterable<ReportRecord>,
+  created: ReadonlyMap<string, string>,
+): Generator<ReportRecord> {
+  for (const r of records) {
+    if (
+      created.size === 0 ||
+      !r.changes.some((c) => c.field === 'manager' && emailOf(c.after ?? undefined) !== undefined)
+    ) {
+      yield r;
+      continue;
+    }
     const changes = r.changes.map((c) => {
       const email = c.field === 'manager' ? emailOf(c.after ?? undefined) : undefined;
       const id = email === undefined ? undefined : created.get(email);
       return id === undefined ? c : { ...c, after: id };
     });
-    return { ...r, changes };
-  });
+    yield { ...r, changes };
+  }
 }

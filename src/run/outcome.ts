@@ -17,7 +17,11 @@ export interface Part {
 
 /** The writes of one execution, and the parts of rows that an earlier attempt of the run already settled. */
 export interface Work {
-  items: WorkItem[];
+  /**
+   * The profile writes, made afresh on each pass (an update's from its encoded plan: never all 100,000 at once); an
+   * array is one too.
+   */
+  items: Iterable<WorkItem>;
   routing: RoutingWork[];
   priorProfile: Map<number, Part>;
   priorRouting: Map<number, Part>;
@@ -151,30 +155,55 @@ export function recordFromPlan(p: PlannedRow, status: RowStatus | PlannedStatus)
  * settled keeps what it came to; `declined` makes every planned change `skipped`.
  */
 export function unexecutedRecords(
-  rows: readonly PlannedRow[],
+  rows: Iterable<PlannedRow>,
   prior: (rowNumber: number) => Part[],
   declined: boolean,
 ): ReportRecord[] {
-  return rows.map((r) => {
+  const records: ReportRecord[] = [];
+  for (const r of rows) {
     const parts = prior(r.rowNumber);
-    if (parts.length > 0) return combine(r, parts);
-    return recordFromPlan(r, declined ? 'skipped' : r.status);
-  });
+    records.push(parts.length > 0 ? combine(r, parts) : recordFromPlan(r, declined ? 'skipped' : r.status));
+  }
+  return records;
+}
+
+/** What an execution came to, as records made afresh on each pass (a 100,000-row run never holds them all). */
+export interface Folded {
+  /** One record per planned row, in row order. */
+  records: () => Iterable<ReportRecord>;
+  /** The stop caught a row before it settled. */
+  interrupted: boolean;
+  /** Rows the stop caught with a write in flight. */
+  unsettled: number;
 }
 
 /**
  * Folds what an execution came to, with what earlier attempts settled, into one record per planned row (in row
- * order). `interrupted` when the stop caught any row before it settled.
+ * order). `interrupted` when the stop caught any row before it settled. `rows` is read once to count, then once per
+ * pass over the records.
  */
-export function foldOutcomes(
-  rows: readonly PlannedRow[],
+export function foldOutcomes(rows: Iterable<PlannedRow>, work: Work, done: Executed, resumeCommand: string): Folded {
+  const profileRows = new Set<number>();
+  for (const i of work.items) profileRows.add(i.rowNumber);
+  const routingRows = new Set(work.routing.map((w) => w.rowNumber));
+  const stops = { count: 0 };
+  const records = () => foldedRecords(rows, work, done, resumeCommand, profileRows, routingRows, stops);
+  let unsettled = 0;
+  for (const r of records()) if (r.errorCode === 'in_flight') unsettled++;
+  return { records, interrupted: stops.count > 0, unsettled };
+}
+
+function* foldedRecords(
+  rows: Iterable<PlannedRow>,
   work: Work,
   done: Executed,
   resumeCommand: string,
-): { records: ReportRecord[]; interrupted: boolean } {
-  let interrupted = false;
+  profileRows: ReadonlySet<number>,
+  routingRows: ReadonlySet<number>,
+  stops: { count: number },
+): Generator<ReportRecord> {
   const stopped = (r: { inFlight: boolean }): Part => {
-    interrupted = true;
+    stops.count++;
     return r.inFlight
       ? {
           status: 'skipped',
@@ -189,9 +218,7 @@ export function foldOutcomes(
           message: `not applied: the run was interrupted first; resume with \`${resumeCommand}\``,
         };
   };
-  const profileRows = new Set(work.items.map((i) => i.rowNumber));
-  const routingRows = new Set(work.routing.map((w) => w.rowNumber));
-  const records = rows.map((p) => {
+  for (const p of rows) {
     if (p.status === 'create' || p.status === 'delete') {
       // Its user is created (or deleted) first; the rest of a created row then goes with the other rows' writes.
       const prior = work.priorLifecycle?.get(p.rowNumber);
@@ -204,12 +231,14 @@ export function foldOutcomes(
       if (routing) parts.push('interrupted' in routing ? stopped(routing) : partFromRouting(routing));
       const record = combine(p, parts);
       const userId = 'userId' in first && typeof first.userId === 'string' ? first.userId : undefined;
-      return userId && !record.userId ? { ...record, userId } : record;
+      yield userId && !record.userId ? { ...record, userId } : record;
+      continue;
     }
     if (p.status !== 'change') {
       // A rollback's row that restores nothing because someone changed every field again is `skipped`.
       const prior = work.priorProfile.get(p.rowNumber);
-      return prior ? combine(p, [prior]) : recordFromPlan(p, p.status);
+      yield prior ? combine(p, [prior]) : recordFromPlan(p, p.status);
+      continue;
     }
     const parts: Part[] = [];
     const profile = work.priorProfile.get(p.rowNumber);
@@ -224,9 +253,8 @@ export function foldOutcomes(
       const r = done.routing.get(p.rowNumber);
       parts.push(!r || 'interrupted' in r ? stopped(r ?? { inFlight: false }) : partFromRouting(r));
     }
-    return parts.length > 0 ? combine(p, parts) : recordFromPlan(p, p.status);
-  });
-  return { records, interrupted };
+    yield parts.length > 0 ? combine(p, parts) : recordFromPlan(p, p.status);
+  }
 }
 
 /**
@@ -246,6 +274,11 @@ export function* withSkipped(
   while (j < rest.length) yield rest[j++]!;
 }
 
-export function* lazyMap<T, U>(items: Iterable<T>, f: (item: T) => U): Generator<U> {
-  for (const item of items) yield f(item);
+/** `f` of each item, afresh on each pass (a generator could be read only once). */
+export function lazyMap<T, U>(items: Iterable<T>, f: (item: T) => U): Iterable<U> {
+  return {
+    *[Symbol.iterator]() {
+      for (const item of items) yield f(item);
+    },
+  };
 }

@@ -11,6 +11,7 @@ import type { RunContext, RunSettings } from './context.js';
 import { type InputLayout, markDocumented } from './document.js';
 import { applyAll, type WorkOutcome } from './engine.js';
 import { createRunFolder, newRunId, type RunCommand, type RunMeta, writeRunMeta } from './folder.js';
+import { concatenated, isEmpty } from './iterables.js';
 import { JOURNAL_FILE, Journal, ROUTING_JOURNAL_FILE, type RoutingJournalRecord } from './journal.js';
 import { type LifecycleExecution, startLifecycle } from './lifecycle.js';
 import { lockRun, type RunLock } from './lock.js';
@@ -23,7 +24,7 @@ import {
 import { type Executed, foldOutcomes, type Work, withSkipped } from './outcome.js';
 import { expansionsOfChanges, locationContext, savedChanges, withExpansions } from './profile-fields.js';
 import { applyRouting, type RoutingOutcome } from './routing-engine.js';
-import type { SavedPlan } from './saved-plan.js';
+import type { PlanSource } from './saved-plan.js';
 import { writePlan } from './show.js';
 import { type DocumentInfo, type FinishOptions, finish, type UpdateResult } from './summary.js';
 
@@ -47,7 +48,7 @@ export type CommandOptions = RunSettings & PipelineOptions;
 
 /** What executing needs: the plan as the run folder holds it, and the writes to make now. */
 export interface Execution {
-  saved: SavedPlan;
+  saved: PlanSource;
   work: Work;
 }
 
@@ -124,8 +125,27 @@ export async function runPipeline(ctx: RunContext, opts: PipelineOptions, propos
       });
     }
   }
-  const { saved, work } = proposal.prepare();
-  const dest = proposal.destination;
+  // From here on the proposal is let go (this function returns): what a command planned with is not kept while its
+  // writes run, only the execution (held compact) and what the end needs.
+  return proceed(ctx, opts, proposal.prepare(), {
+    destination: proposal.destination,
+    readCost: proposal.readCost,
+    ...(proposal.layout ? { layout: proposal.layout } : {}),
+    ...(proposal.closing ? { closing: proposal.closing } : {}),
+    doc,
+  });
+}
+
+/** Creates the run folder (or reopens it), executes, and finishes. */
+async function proceed(
+  ctx: RunContext,
+  opts: PipelineOptions,
+  { saved, work }: Execution,
+  end: Pick<Proposal, 'destination' | 'readCost' | 'layout' | 'closing'> & { doc: DocumentInfo },
+): Promise<UpdateResult> {
+  const stats = () => ctx.governor.stats();
+  const { doc } = end;
+  const dest = end.destination;
   let dir: string;
   let meta: RunMeta;
   let lock: RunLock | undefined;
@@ -143,7 +163,7 @@ export async function runPipeline(ctx: RunContext, opts: PipelineOptions, propos
       clientId: ctx.target.clientId,
       ...(dest.rollbackOf ? { rollbackOf: dest.rollbackOf } : {}),
       ...(dest.inputDigest ? { inputDigest: dest.inputDigest } : {}),
-      ...(proposal.layout ? { layout: proposal.layout.name } : {}),
+      ...(end.layout ? { layout: end.layout.name } : {}),
     };
     dir = await createRunFolder(opts.stateDir, meta, saved);
     lock = await lockRun(dir, meta.runId);
@@ -156,19 +176,12 @@ export async function runPipeline(ctx: RunContext, opts: PipelineOptions, propos
     opts.onRun?.(meta);
     const done = await execute(ctx, dir, meta, saved, work);
     const resume = `genesys-bulk ${meta.command} --resume ${meta.runId}`;
-    const folded = foldOutcomes(saved.plan.rows, work, done, resume);
-    const { interrupted } = folded;
-    const records = done.created ? withCreatedManagerIds(folded.records, done.created) : folded.records;
-    const result = await finish(
-      opts,
-      meta.runId,
-      [...withSkipped(records, saved.skipped)],
-      interrupted,
-      stats(),
-      proposal.readCost,
-      doc,
-    );
-    const closing = proposal.closing?.(done);
+    const { records: folded, interrupted, unsettled } = foldOutcomes(saved.plan.rows, work, done, resume);
+    const { created } = done;
+    // Made afresh on each of finish's passes (count, report, --json) from the plan and the outcomes: never held.
+    const records = () => withSkipped(created ? withCreatedManagerIds(folded(), created) : folded(), saved.skipped);
+    const result = await finish(opts, meta.runId, records, interrupted, stats(), end.readCost, doc);
+    const closing = end.closing?.(done);
     if (closing) opts.stderr.write(closing);
     await writeRunMeta(dir, {
       ...meta,
@@ -176,7 +189,6 @@ export async function runPipeline(ctx: RunContext, opts: PipelineOptions, propos
       counts: { ...result.summary },
     });
     if (interrupted) {
-      const unsettled = records.filter((r) => r.errorCode === 'in_flight').length;
       opts.stderr.write(
         `Interrupted${unsettled ? ` with ${unsettled} row(s) unsettled (a write in flight; see the report)` : ''}. ` +
           `To finish the run: ${resume}\n`,
@@ -225,12 +237,12 @@ function withNotable(question: string, plan: DocumentInfo['plan']): string {
 export const refKey = (ref: ManagerRef): string => (ref.kind === 'id' ? `id:${ref.id}` : `email:${ref.email}`);
 
 /** The manager references of a saved plan, as the engine asks for them. */
-export function managerLookup(saved: SavedPlan): (ref: ManagerRef) => string | undefined {
+export function managerLookup(saved: Pick<PlanSource, 'managers'>): (ref: ManagerRef) => string | undefined {
   return (ref) => saved.managers[refKey(ref)];
 }
 
 /** Profile PATCHes first, then the routing calls of the rows whose user still exists. */
-async function execute(ctx: RunContext, dir: string, meta: RunMeta, saved: SavedPlan, work: Work): Promise<Executed> {
+async function execute(ctx: RunContext, dir: string, meta: RunMeta, saved: PlanSource, work: Work): Promise<Executed> {
   const journal = await Journal.open(join(dir, JOURNAL_FILE));
   let routingJournal: Journal<RoutingJournalRecord> | undefined;
   let profile = new Map<number, WorkOutcome>();
@@ -245,11 +257,11 @@ async function execute(ctx: RunContext, dir: string, meta: RunMeta, saved: Saved
   try {
     if (work.lifecycle) life = await startLifecycle(ctx, dir, work.lifecycle, managerId, created);
     const { ready: items, failed } = withoutUncreatedManagers(
-      life ? [...work.items, ...life.items] : work.items,
+      life ? concatenated(work.items, life.items) : work.items,
       managerId,
     );
     const routingWork = life ? [...work.routing, ...life.routing] : work.routing;
-    if (items.length > 0 || routingWork.length === 0) {
+    if (!isEmpty(items) || routingWork.length === 0) {
       profile = await applyAll(
         {
           users: withExpansions(ctx.client, expansionsOfChanges(savedChanges(saved))),

@@ -35,8 +35,10 @@ export function expansionsOfChanges(changes: Iterable<ProfileChanges>): string[]
 }
 
 /** Every profile change a saved plan's rows asked for. */
-export function savedChanges(saved: { plan: { rows: readonly { changes?: ProfileChanges }[] } }): ProfileChanges[] {
-  return saved.plan.rows.flatMap((r) => (r.changes ? [r.changes] : []));
+export function* savedChanges(saved: {
+  plan: { rows: Iterable<{ changes?: ProfileChanges }> };
+}): Generator<ProfileChanges> {
+  for (const r of saved.plan.rows) if (r.changes) yield r.changes;
 }
 
 /** The users port with `expand` on every read. */

@@ -15,8 +15,8 @@ import {
   kindsOfFields,
   needsOfFields,
   PLAN_SCHEMA_VERSION,
-  type Plan,
   type PlannedRow,
+  type PlanView,
   planRoutingCalls,
   planUserChange,
   readField,
@@ -27,21 +27,21 @@ import {
 } from '../plan/index.js';
 import { checkReportPath } from '../report.js';
 import { escapeControls } from '../text.js';
+import { CompactBuilder } from './compact.js';
 import { openContext } from './context.js';
 import { createdByRun, planDeletions } from './deletions.js';
-import type { WorkItem } from './engine.js';
 import { checkSameTarget, openRunFolder, type RunMeta, readSavedPlan } from './folder.js';
 import { type CallRecord, type IntentRecord, readJournal, readRoutingJournal } from './journal.js';
 import { deleteWork } from './lifecycle.js';
 import { lockRun } from './lock.js';
-import { lazyMap, type Part, unexecutedRecords } from './outcome.js';
+import { type Executed, lazyMap, type Part, unexecutedRecords } from './outcome.js';
 import { type CommandOptions, type Proposal, runPipeline } from './pipeline.js';
 import { expansionsFor, locationContext, withExpansions } from './profile-fields.js';
 import { projectionOf, resolveUsers, UserIndex } from './resolve.js';
 import { inverseOf } from './restore.js';
 import { emptyRoutingCost, loadCatalogue, readCurrentRouting, withRouting } from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
-import type { SavedPlan } from './saved-plan.js';
+import type { PlanSource } from './saved-plan.js';
 import type { UpdateResult } from './summary.js';
 
 interface Written {
@@ -98,11 +98,9 @@ export function writtenByRun(records: readonly (IntentRecord | CallRecord)[]): W
   return [...byUser.values()].sort((a, b) => a.row - b.row);
 }
 
-/**
- * What the run in `dir` wrote, from its journals' intents (a line at a time; its outcomes are not kept) and routing
- * calls. The records are not kept either: a 100,000-row run's would stay live through the whole rollback.
- */
-async function writtenIn(dir: string): Promise<Written[]> {
+/** What a run wrote, from its journals; the records themselves are not kept. */
+async function readWritten(dir: string): Promise<Written[]> {
+  // Only the intents: what the run may have written (a line at a time; its outcomes are not kept).
   const intents = (await readJournal(dir, (r) => r.t === 'intent')) as IntentRecord[];
   const calls = (await readRoutingJournal(dir)).filter((r): r is CallRecord => r.t === 'call');
   return writtenByRun([...intents, ...calls]);
@@ -170,7 +168,7 @@ export async function runRollback(opts: CommandOptions, runId: string): Promise<
 async function rollback(opts: CommandOptions, runId: string, dir: string, undone: RunMeta): Promise<UpdateResult> {
   // Users the run created are deleted (where unchanged since), not restored field by field.
   const { created, ever } = await createdByRun(dir);
-  const written = (await writtenIn(dir)).filter((w) => !ever.has(w.userId));
+  const written = (await readWritten(dir)).filter((w) => !ever.has(w.userId));
   opts.log.info({ runId, users: written.length }, 'Rolling back');
 
   const ctx = await openContext(opts);
@@ -218,9 +216,18 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   }
   const resolvers = catalogue ? catalogueResolvers(catalogue) : undefined;
 
-  const rows: PlannedRow[] = [];
+  // Each row is held compact as soon as it is planned (run/compact.ts), its user as JSON text if it is written to:
+  // the planned rows are never all held as objects, and each user read is let go once its row is planned.
+  const rows = new CompactBuilder();
+  const keys: string[] = [];
+  let restoring = 0;
+  const push = (row: PlannedRow, user?: GenesysUser) => {
+    keys.push(row.key);
+    const writes = row.status === 'change' && hasProfileWork(row);
+    if (row.status === 'change') restoring++;
+    rows.add(row, writes && user ? { user } : undefined);
+  };
   const managers: Record<string, string> = {};
-  const items: WorkItem[] = [];
   const routing: RoutingWork[] = [];
   const prior = new Map<number, Part>();
   const left: LeftField[] = [];
@@ -228,10 +235,12 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   for (const [i, w] of written.entries()) {
     const rowNumber = i + 1;
     const user = index.byId.get(w.userId);
+    index.byId.delete(w.userId);
+    if (user?.email) index.byEmail.delete(user.email.toLowerCase());
     const base = { rowNumber, line: w.row, key: user?.email ?? w.userId, userId: w.userId };
     const routingNow = currentRouting.get(w.userId);
     if (!user || (routingFields(w).length > 0 && !routingNow)) {
-      rows.push({ ...base, status: 'not_found', diffs: [], note: 'the user no longer exists' });
+      push({ ...base, status: 'not_found', diffs: [], note: 'the user no longer exists' });
       continue;
     }
     const { restore, changedSince } = rollbackFields(
@@ -261,7 +270,7 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
       if (routingRestore.length > 0) routingInverse = inverseRoutingChanges(routingRestore);
     } catch (err) {
       if (!isRowProblem(err)) throw err;
-      rows.push({ ...base, status: 'invalid', diffs: restore, note: err.message });
+      push({ ...base, status: 'invalid', diffs: restore, note: err.message });
       continue;
     }
     if (byValueOnly.length > 0) legacy.push(`${key}: ${byValueOnly.join(', ')}`);
@@ -291,15 +300,15 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
       } catch (err) {
         if (!(err instanceof UnresolvedRoutingNameError)) throw err;
         // The diff names an item the catalogue no longer has by that name (deleted since the run).
-        rows.push({ ...base, status: 'invalid', diffs: restore, note: `${err.message} It cannot be restored.` });
+        push({ ...base, status: 'invalid', diffs: restore, note: `${err.message} It cannot be restored.` });
         continue;
       }
     }
-    // Not copied unless routing joins it: it is never changed, and a 100,000-row rollback holds every row's.
+    // Not copied unless routing joins it: it is never changed.
     row.changes = routingInverse ? { ...inverse, routing: routingInverse } : inverse;
-    rows.push(row);
+    push(row, user);
+    // The profile writes are made from the compact rows; the routing calls are planned from these.
     if (row.status === 'change') {
-      if (hasProfileWork(row)) items.push({ rowNumber, user, changes: inverse });
       if (row.routing !== undefined && hasRoutingWork(row)) {
         routing.push({ rowNumber, userId: w.userId, plan: row.routing });
       }
@@ -308,11 +317,11 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   }
   if (legacy.length > 0) opts.log.warn({ runId, users: legacy.length }, 'journal without whole phone entries');
   const deletions = planDeletions(runId, created, index, rows.length + 1);
-  rows.push(...deletions.rows);
+  for (const row of deletions.rows) push(row);
+  const run = rows.build();
   for (const [n, part] of deletions.prior) prior.set(n, part);
-  const plan: Plan = { schemaVersion: PLAN_SCHEMA_VERSION, summary: summarise(rows), rows };
+  const plan: PlanView = { schemaVersion: PLAN_SCHEMA_VERSION, summary: summarise(run.rows), rows: run.rows };
   const routingCalls = planRoutingCalls(routing.map((r) => ({ userId: r.userId, plan: r.plan })));
-  const restoring = rows.filter((r) => r.status === 'change').length;
   const proposal: Proposal = {
     plan,
     calls: routingCalls,
@@ -320,15 +329,8 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
     question: (host) =>
       rollbackQuestion(runId, host, restoring, left.length, deletions.items.length, deletions.left.length),
     notice: leftNotice(runId, left) + legacyNotice(runId, legacy) + deletions.notice || undefined,
-    closing: (done) => {
-      const found: { key: string; field: string }[] = [];
-      for (const [n, r] of done.profile) {
-        if ('interrupted' in r) continue;
-        const key = rows[n - 1]?.key ?? r.user.id;
-        for (const k of r.keptFields ?? []) found.push({ key, field: k.field });
-      }
-      return leftClosing(left, found);
-    },
+    // Not a closure here: one would keep every user read and every planned row alive while the writes run.
+    closing: closingOf(keys, left),
     records: (declined) => {
       const partsOf = (n: number): Part[] => {
         const p = prior.get(n);
@@ -336,12 +338,13 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
       };
       // Made as they are counted and written, not held: a dry run of 100,000 rows needs none of them afterwards.
       return declined
-        ? unexecutedRecords(rows, partsOf, true)
-        : () => lazyMap(rows, (r) => unexecutedRecords([r], partsOf, false)[0]!);
+        ? unexecutedRecords(run.rows, partsOf, true)
+        : () => lazyMap(run.rows, (r) => unexecutedRecords([r], partsOf, false)[0]!);
     },
     prepare: () => {
-      const saved: SavedPlan = {
-        plan,
+      // Held compact while the writes run (see run/compact.ts): each row's restore is what it asks for.
+      const saved: PlanSource = {
+        plan: { schemaVersion: plan.schemaVersion, summary: plan.summary, rows: run.rows },
         managers,
         ...(catalogue ? { routing: { catalogue, allowNoRoles: true } } : {}),
         ...(locationNames ? { locations: locationNames } : {}),
@@ -358,13 +361,32 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
       const lifecycle = deletions.items.length > 0 ? deleteWork(deletions.items, runId) : undefined;
       return {
         saved,
-        work: { items, routing, priorProfile: prior, priorRouting: new Map(), ...(lifecycle ? { lifecycle } : {}) },
+        work: {
+          items: run.items,
+          routing: run.routing,
+          priorProfile: prior,
+          priorRouting: new Map(),
+          ...(lifecycle ? { lifecycle } : {}),
+        },
       };
     },
     destination: { kind: 'new', command: 'rollback', source: runId, rollbackOf: runId },
     readCost: catalogue ? { routing: routingCost } : undefined,
   };
   return runPipeline(ctx, opts, proposal);
+}
+
+/** The closing line's function, keeping only the rows' keys and the fields left. */
+function closingOf(keys: readonly string[], left: readonly LeftField[]): (done: Executed) => string | undefined {
+  return (done) => {
+    const found: { key: string; field: string }[] = [];
+    for (const [n, r] of done.profile) {
+      if ('interrupted' in r) continue;
+      const key = keys[n - 1] ?? String(n);
+      for (const k of r.keptFields ?? []) found.push({ key, field: k.field });
+    }
+    return leftClosing(left, found);
+  };
 }
 
 interface LeftField {

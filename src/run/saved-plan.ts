@@ -1,4 +1,4 @@
-import type { Plan } from '../plan/index.js';
+import type { Plan, PlannedRow } from '../plan/index.js';
 import type { ReportRecord } from '../report.js';
 import type { SavedLifecycle } from './lifecycle-journal.js';
 import type { Catalogue } from './routing.js';
@@ -28,4 +28,12 @@ export interface SavedRouting {
   catalogue: Catalogue;
   /** A rollback restores users who had no role: see PlanRoutingOptions. */
   allowNoRoles?: boolean;
+}
+
+/**
+ * A saved plan as a run executes it: its rows read afresh on each pass (an update decodes them from their encoded
+ * text one at a time, so that 100,000 rows are never held as objects). A SavedPlan read from a run folder is one.
+ */
+export interface PlanSource extends Omit<SavedPlan, 'plan'> {
+  plan: Omit<Plan, 'rows'> & { rows: Iterable<PlannedRow> };
 }

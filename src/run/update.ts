@@ -15,7 +15,6 @@ import {
   catalogueResolvers,
   cataloguesNeeded,
   decodePlan,
-  hasProfileWork,
   hasRoutingWork,
   IncrementalPlanner,
   needsOf,
@@ -31,9 +30,9 @@ import {
 import { checkReportPath, type ReportRecord } from '../report.js';
 import { escapeControls } from '../text.js';
 import { checkManagers, checkSameUser, type RowProblem, rejectedRows, rowProblem, sortProblems } from './checks.js';
+import { changingRows, compactRun } from './compact.js';
 import { openContext } from './context.js';
 import { type CreateOptions, checkCreations, createQuestion, planCreations, withCreations } from './create.js';
-import type { WorkItem } from './engine.js';
 import { checkReportNotInput } from './files.js';
 import { asRows, nameProblems, refuseInput } from './invalid.js';
 import { createWork } from './lifecycle.js';
@@ -61,7 +60,7 @@ import {
 } from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
 import { fileDigest, unfinishedRunOf } from './runs.js';
-import type { SavedPlan } from './saved-plan.js';
+import type { PlanSource } from './saved-plan.js';
 import type { UpdateResult } from './summary.js';
 
 export interface UpdateOptions extends CommandOptions, CreateOptions {
@@ -312,22 +311,23 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
               skipped,
             ),
     prepare: () => {
-      // Decoded for the saved plan only, not kept: the saved plan's rows are the ones executed.
-      const whole = decoded ?? decodePlan(encoded);
       const managers: Record<string, string> = {};
       for (const row of rows) {
         const m = row.changes.manager;
         if (m) managers[refKey(m)] = managerId(m)!;
       }
-      // The saved plan's rows carry what they asked for, so that a resume can plan them again.
-      const saved: SavedPlan = {
-        plan: {
-          ...whole,
-          rows: whole.rows.map((r) => {
-            const asked = r.userId !== undefined ? rowByNumber.get(r.rowNumber)?.changes : undefined;
-            return asked ? { ...r, changes: asked } : r;
-          }),
-        },
+      // The saved plan's rows carry what they asked for, so that a resume can plan them again (and the engine takes
+      // each row's changes from there). Held compact from here on; the planner's state is let go.
+      const source: Iterable<PlannedRow> = decoded?.rows ?? viewOf(encoded).rows;
+      const run = compactRun(
+        lazyMap(source, (r) => {
+          const asked = r.userId !== undefined ? rowByNumber.get(r.rowNumber)?.changes : undefined;
+          return asked ? { ...r, changes: asked } : r;
+        }),
+        changingRows((p) => planner.user(p.userId!)!),
+      );
+      const saved: PlanSource = {
+        plan: { schemaVersion: view.schemaVersion, summary: view.summary, rows: run.rows },
         managers,
         skipped,
         ...(catalogue ? { routing: { catalogue } } : {}),
@@ -342,16 +342,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
           : {}),
         ...(locationNames ? { locations: locationNames } : {}),
       };
-      const now = saved.plan.rows.filter((r) => r.status === 'change');
-      // Each item decodes its user when its write starts (the planner holds users as text): never all at once.
-      const items: WorkItem[] = now.filter(hasProfileWork).map((p) => ({
-        rowNumber: p.rowNumber,
-        get user() {
-          return planner.user(p.userId!)!;
-        },
-        changes: rowByNumber.get(p.rowNumber)!.changes,
-      }));
-      const routing = routingWork(now);
+      const { items, routing } = run;
       const lifecycle =
         creations && creating > 0
           ? createWork(
@@ -367,10 +358,16 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     },
     destination: { kind: 'new', command: 'update', source: inputName, ...(digest ? { inputDigest: digest } : {}) },
     ...(layout ? { layout } : {}),
-    problemsOf: (row) => problemsOf.get(row),
+    // Not a closure here: one would keep this function's whole scope (the planner, every row) alive to the end.
+    problemsOf: lookupIn(problemsOf),
     readCost: catalogue ? { ...cost, routing: routingCost } : cost,
   };
   return runPipeline(ctx, opts, proposal);
+}
+
+/** A lookup in `map` that keeps nothing else alive. */
+function lookupIn<K, V>(map: ReadonlyMap<K, V>): (key: K) => V | undefined {
+  return (key) => map.get(key);
 }
 
 /** Problems of the file itself first, then by row; in the order found within each. */
