@@ -15,6 +15,7 @@ import {
 import type { ResolvedOptions } from './options.js';
 import {
   climbFrom,
+  countBetween,
   type Discovery,
   discoveryRate,
   FIXED_WINDOW_MARGIN,
@@ -228,7 +229,7 @@ export class RateModel {
       windowMs: headers.windowMs,
       headerRate: this.headerPace(now).ratePerSecond,
       sentRate: measuredRate(this.recentStarts, now, MEASURE_SPAN_MS),
-      startedInWindow: this.recentStarts.filter((t) => t > seenAt - headers.windowMs && t <= seenAt).length,
+      startedInWindow: countBetween(this.recentStarts, seenAt - headers.windowMs, seenAt),
       ...(this.discovery && { ceilingRate: climbFrom(this.discovery) }),
     });
   }

@@ -270,6 +270,23 @@ export function slotFor(now: number, due: number, interval: number, heldUntil: n
   return due >= heldUntil && now - due <= Math.min(interval / 2, LATE_TOLERANCE_MS) ? due : now;
 }
 
+/** How many of `sorted` (ascending) are after `after` and at or before `upTo`: counted without a copy, once per answer. */
+export function countBetween(sorted: readonly number[], after: number, upTo: number): number {
+  return Math.max(0, upperBound(sorted, upTo) - upperBound(sorted, after));
+}
+
+/** The index of the first element of `sorted` greater than `value`. */
+function upperBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * The rate requests actually started at, from their start times (oldest first): over the last `spanMs`, counting
  * back from the newest start only as far as the first gap longer than `maxGapMs` (a pause or idle time is not a

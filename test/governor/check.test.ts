@@ -85,6 +85,17 @@ describe('observeCheck', () => {
     expect(drainRate(c.samples)).toBeCloseTo(20, 9);
   });
 
+  test('answers closer together than 20 ms keep only the newest of them, but for the oldest, so a fast run holds few samples', () => {
+    let c = startCheck(0);
+    for (let i = 0; i < 2000; i++) c = observeCheck(c, { ...base, now: i, count: 1, index: i, startedInWindow: 20 });
+    // 1,000 answers a second for two seconds: about one sample per 20 ms (not 2,000), the newest exact.
+    expect(c.samples.length).toBeLessThanOrEqual(110);
+    expect(c.samples[0]!.at).toBe(0);
+    expect(c.samples.at(-1)).toEqual({ at: 1999, count: 1, index: 1999 });
+    // An index rising one per ms with a flat count: the drain is the rate sent, as with every sample kept.
+    expect(drainRate(c.samples)).toBeCloseTo(1000, 0);
+  });
+
   test('stale pressure from before a decrease does not lower the boost again: one congestion event, one decrease', () => {
     // Boost 2 settles on pressure at 1000; the headers, 3 s stale, keep showing that pressure until 4000.
     let c: HeadroomCheck = { ...startCheck(-10_000), boost: 2 };

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import {
   BETA,
   CUBIC_K_SECONDS,
+  countBetween,
   discoveryRate,
   headerPace,
   latencyEwma,
@@ -248,5 +249,22 @@ describe('concurrency and measurement', () => {
     // 1 s pause between 300 and 1300: only the starts after it count.
     expect(measuredRate([0, 100, 200, 300, 1300, 1350, 1400], 1400, 2000, 250)).toBe(20);
     expect(measuredRate([0, 100, 200, 300, 1300, 1350, 1400], 1400, 2000)).toBeCloseTo(6000 / 1400, 9);
+  });
+
+  test('countBetween counts the starts in (after, upTo], as a filter would, on any sorted list', () => {
+    const starts = [0, 100, 100, 200, 300, 300, 300, 1300];
+    const byFilter = (a: number, b: number) => starts.filter((t) => t > a && t <= b).length;
+    for (const [a, b] of [
+      [-1, 2000],
+      [100, 300],
+      [99, 100],
+      [300, 300],
+      [300, 299],
+      [1300, 5000],
+      [-5, -1],
+      [0, 0],
+    ])
+      expect(countBetween(starts, a!, b!), `(${a}, ${b}]`).toBe(byFilter(a!, b!));
+    expect(countBetween([], 0, 10)).toBe(0);
   });
 });
