@@ -1,206 +1,41 @@
 /**
- * The SDK adapter: the only module that touches `purecloud-platform-client-v2`. It turns every SDK outcome into an
- * `ApiOutcome` and does nothing else: no retries, no pacing, no re-authentication (the governor owns those).
+ * The SDK adapter: with its parts (answers.ts, groups-client.ts, routing-client.ts), the only code that touches
+ * `purecloud-platform-client-v2`. It turns every SDK outcome into an `ApiOutcome` and does nothing else: no retries,
+ * no pacing, no re-authentication (the governor owns those). What it offers is in api.ts.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import type PlatformClient from 'purecloud-platform-client-v2';
 import { ConfigError } from '../errors.js';
-import { escapeControls } from '../text.js';
+import {
+  acceptEntities,
+  acceptListing,
+  acceptSearch,
+  acceptUser,
+  invalidCall,
+  isExtended,
+  isRecord,
+  Secrets,
+  toFailure,
+} from './answers.js';
+import type { CallOptions, GenesysClient, GenesysClientOptions, UserReadOptions } from './api.js';
 import {
   type CallContext,
-  classifyHttpFailure,
   classifyTransportFailure,
-  type FailureDetails,
   headerValue,
   parseRateLimit,
   parseRetryAfter,
 } from './classify.js';
 import { type Gateway, isLoopbackHost, parseBaseUrl } from './endpoint.js';
-import { type GroupsCalls, groupsCalls, type SdkGroupsApi, type SdkUserGroupsApi } from './groups-client.js';
+import { groupsCalls, type SdkGroupsApi, type SdkUserGroupsApi } from './groups-client.js';
 import { resolveRegion } from './regions.js';
-import type {
-  AuthzSubject,
-  EntityListing,
-  GrantRef,
-  NamedEntity,
-  ProficiencyRef,
-  QueueMemberListing,
-  UserRoutingLanguage,
-  UserRoutingSkill,
-} from './routing-types.js';
+import { routingCalls } from './routing-client.js';
 import { currentLane, LaneTokens, LoginQueue, onLane } from './tokens.js';
-import type {
-  ApiFailure,
-  ApiOutcome,
-  AutoAnswerPatch,
-  CreateUserBody,
-  GenesysUser,
-  LocationEntityListing,
-  UserEntityListing,
-  UserPatch,
-  UserSearchRequest,
-  UsersSearchResponse,
-} from './types.js';
-
-export interface GenesysClientOptions {
-  clientId: string;
-  clientSecret: string;
-  /** A region key such as `eu_west_1` or a domain such as `mypurecloud.ie`. Ignored when baseUrl is set. */
-  region?: string;
-  /** e.g. `http://127.0.0.1:4010` (the emulator) or `https://api.example`; plain http only for loopback hosts. */
-  baseUrl?: string;
-  /** Per-request timeout in ms (default 30000). */
-  timeoutMs?: number;
-}
-
-/** Per-call options. Aborting the signal cancels the request: a `network` failure with code `ERR_CANCELED`. */
-export interface CallOptions {
-  signal?: AbortSignal;
-}
-
-/** Options of the calls that read many users. */
-export interface UserReadOptions extends CallOptions {
-  /**
-   * What of each user the caller keeps, applied as the answer is parsed: the rest of a page of 500 users (contact
-   * lists, chat, links) is then garbage before the page reaches the caller, instead of after (issue #12).
-   */
-  project?: (user: GenesysUser) => GenesysUser;
-}
-
-export type UserStateFilter = 'active' | 'inactive' | 'deleted' | 'any';
-
-/** One page of a list. The platform's page size is at most 100 for the routing and authorization lists. */
-export interface PageOptions extends CallOptions {
-  pageNumber: number;
-  pageSize: number;
-}
-
-/**
- * A catalogue list page. `name` is passed to the platform as is; what it matches differs by list (skills: names
- * starting with it; queues: the whole name, `*` allowed at either end), so compare names in the results.
- */
-export interface NamedListOptions extends PageOptions {
-  name?: string;
-}
-
-export type GrantOperation = 'add' | 'remove' | 'replace';
-
-export interface GenesysClient extends GroupsCalls {
-  /**
-   * Where calls go, for messages: e.g. `https://api.mypurecloud.ie` or `http://127.0.0.1:4010`. Never contains
-   * credentials.
-   */
-  readonly target: string;
-  /**
-   * Client-credentials login for one lane (default 0). On success, later calls on that lane use the new token; the
-   * other lanes keep theirs.
-   */
-  authenticate(opts?: CallOptions & { lane?: number }): Promise<ApiOutcome<{ expiresInSeconds: number }>>;
-  /** Epoch ms at which a lane's token (default lane 0) expires (from expires_in), undefined before its first login. */
-  tokenExpiresAt(lane?: number): number | undefined;
-  /** Runs `fn`, and every call it makes through this client, with `lane`'s token (see tokens.ts). */
-  onLane<T>(lane: number, fn: () => Promise<T>): Promise<T>;
-  /**
-   * GET /api/v2/users?id=…: the users with these ids, in one page (pageSize = ids.length). The platform's cap on ids
-   * per call is unconfirmed; callers send at most 100. An empty list is refused (it would list every user).
-   */
-  getUsersByIds(
-    ids: string[],
-    opts?: { state?: UserStateFilter; expand?: string[] } & UserReadOptions,
-  ): Promise<ApiOutcome<UserEntityListing>>;
-  /** `expand` (e.g. skills, languages) is best effort on the platform: an expanded field may be missing. */
-  listUsers(
-    opts: { pageNumber: number; pageSize: number; state?: UserStateFilter; expand?: string[] } & UserReadOptions,
-  ): Promise<ApiOutcome<UserEntityListing>>;
-  /** POST /api/v2/users/search. `results` is always an array (the platform omits it when nothing matched). */
-  searchUsers(body: UserSearchRequest, opts?: UserReadOptions): Promise<ApiOutcome<UsersSearchResponse>>;
-  /** `expand` as for listUsers (e.g. locations, profileSkills, certifications, which a user lacks without it). */
-  getUser(id: string, opts?: { expand?: string[] } & CallOptions): Promise<ApiOutcome<GenesysUser>>;
-  patchUser(id: string, patch: UserPatch, opts?: CallOptions): Promise<ApiOutcome<GenesysUser>>;
-  /** POST /api/v2/users: the new user (with its id and version). Not idempotent: a lost answer needs a search. */
-  createUser(body: CreateUserBody, opts?: CallOptions): Promise<ApiOutcome<GenesysUser>>;
-  /** DELETE /api/v2/users/{userId}: the user moves to the deleted state. */
-  deleteUser(id: string, opts?: CallOptions): Promise<ApiOutcome<void>>;
-  /** POST /api/v2/users/{userId}/invite: sends the user the platform's invitation email. */
-  inviteUser(id: string, opts?: { force?: boolean } & CallOptions): Promise<ApiOutcome<void>>;
-  /** PATCH /api/v2/users/bulk: sets `acdAutoAnswer` of up to 50 users at once (it takes no version and no other field). */
-  patchUsersAutoAnswer(items: AutoAnswerPatch[], opts?: CallOptions): Promise<ApiOutcome<UserEntityListing>>;
-  /** GET /api/v2/locations: the organisation's locations. */
-  listLocations(opts: PageOptions): Promise<ApiOutcome<LocationEntityListing>>;
-
-  /** GET /api/v2/routing/skills. */
-  listRoutingSkills(opts: NamedListOptions): Promise<ApiOutcome<EntityListing<NamedEntity>>>;
-  /** GET /api/v2/routing/languages. */
-  listRoutingLanguages(opts: NamedListOptions): Promise<ApiOutcome<EntityListing<NamedEntity>>>;
-  /** GET /api/v2/routing/queues. */
-  listQueues(opts: NamedListOptions): Promise<ApiOutcome<EntityListing<NamedEntity>>>;
-  /** GET /api/v2/authorization/roles. */
-  listRoles(opts: NamedListOptions): Promise<ApiOutcome<EntityListing<NamedEntity>>>;
-  /** GET /api/v2/authorization/divisions. */
-  listDivisions(opts: NamedListOptions): Promise<ApiOutcome<EntityListing<NamedEntity>>>;
-  /** GET /api/v2/users/{userId}/routingskills. */
-  getUserRoutingSkills(userId: string, opts: PageOptions): Promise<ApiOutcome<EntityListing<UserRoutingSkill>>>;
-  /** GET /api/v2/users/{userId}/routinglanguages. */
-  getUserRoutingLanguages(userId: string, opts: PageOptions): Promise<ApiOutcome<EntityListing<UserRoutingLanguage>>>;
-  /**
-   * GET /api/v2/routing/queues/{queueId}/members; each entity's `id` is the user's id. The platform's listing has no
-   * `total`: keep paging while a page has `nextUri`.
-   */
-  getQueueMembers(queueId: string, opts: PageOptions): Promise<ApiOutcome<QueueMemberListing>>;
-  /** GET /api/v2/authorization/subjects/{subjectId}: a user's role grants. `grants` is always an array. */
-  getSubject(subjectId: string, opts?: CallOptions): Promise<ApiOutcome<AuthzSubject>>;
-  /** PATCH /api/v2/users/{userId}/routingskills/bulk: adds skills or updates their proficiency (at most 50). */
-  patchUserRoutingSkills(
-    userId: string,
-    skills: ProficiencyRef[],
-    opts?: CallOptions,
-  ): Promise<ApiOutcome<EntityListing<UserRoutingSkill>>>;
-  /** PUT /api/v2/users/{userId}/routingskills/bulk: the user's skills become exactly these (at most 50). */
-  putUserRoutingSkills(
-    userId: string,
-    skills: ProficiencyRef[],
-    opts?: CallOptions,
-  ): Promise<ApiOutcome<EntityListing<UserRoutingSkill>>>;
-  /** PATCH /api/v2/users/{userId}/routinglanguages/bulk: adds languages or updates their proficiency (at most 50). */
-  patchUserRoutingLanguages(
-    userId: string,
-    languages: ProficiencyRef[],
-    opts?: CallOptions,
-  ): Promise<ApiOutcome<EntityListing<UserRoutingLanguage>>>;
-  /** DELETE /api/v2/users/{userId}/routinglanguages/{languageId}. */
-  deleteUserRoutingLanguage(userId: string, languageId: string, opts?: CallOptions): Promise<ApiOutcome<void>>;
-  /**
-   * POST /api/v2/routing/queues/{queueId}/members with body `[{id: userId}]` (at most 100): adds the users, or with
-   * `remove` removes them (`delete=true`).
-   */
-  postQueueMembers(
-    queueId: string,
-    userIds: string[],
-    opts: { remove: boolean } & CallOptions,
-  ): Promise<ApiOutcome<void>>;
-  /** POST /api/v2/authorization/subjects/{subjectId}/bulkadd | bulkremove | bulkreplace with `{grants}`. */
-  grantsBulk(
-    subjectId: string,
-    operation: GrantOperation,
-    grants: GrantRef[],
-    opts?: CallOptions,
-  ): Promise<ApiOutcome<void>>;
-  /** POST /api/v2/authorization/divisions/{divisionId}/objects/USER with the user ids as the body. */
-  moveUsersToDivision(divisionId: string, userIds: string[], opts?: CallOptions): Promise<ApiOutcome<void>>;
-}
+import type { ApiFailure, ApiOutcome, GenesysUser, LocationEntityListing } from './types.js';
 
 type Sdk = typeof PlatformClient;
 type SdkApiClient = InstanceType<Sdk['ApiClientClass']>;
-
-/** What `setReturnExtendedResponses(true)` makes the SDK resolve with, and reject with on an HTTP error status. */
-interface ExtendedResponse {
-  status: number;
-  headers?: Record<string, unknown>;
-  body?: unknown;
-  error?: unknown;
-}
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const LOGIN_OPERATION = 'POST /oauth/token';
@@ -444,13 +279,6 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
     };
   }
 
-  const page = (options: PageOptions) => ({ pageNumber: options.pageNumber, pageSize: options.pageSize });
-  const named = (options: NamedListOptions) => ({
-    ...page(options),
-    ...(options.name !== undefined && { name: options.name }),
-  });
-  const path = (...segments: string[]): string => segments.map(encodeURIComponent).join('/');
-
   async function login(
     lane: number,
     options: CallOptions | undefined,
@@ -479,9 +307,11 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
     return { ok: true, status: 200, body: { expiresInSeconds }, rateLimit: {}, latencyMs };
   }
 
+  const helpers = { context, call, callVoid, invalid: invalidCall };
   return {
     target,
-    ...groupsCalls({ context, call, callVoid, invalid: invalidCall }, groups, users as unknown as SdkUserGroupsApi),
+    ...groupsCalls(helpers, groups, users as unknown as SdkUserGroupsApi),
+    ...routingCalls(helpers, { routing, authorization, users }),
 
     authenticate(options) {
       return logins.run(() => login(options?.lane ?? 0, options));
@@ -602,238 +432,6 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
         () => users.postUserInvite(id, options?.force !== undefined ? { force: options.force } : {}),
       );
     },
-
-    listRoutingSkills(options) {
-      return call(
-        context('GET /api/v2/routing/skills'),
-        options,
-        () => routing.getRoutingSkills(named(options)),
-        acceptEntities<EntityListing<NamedEntity>>,
-      );
-    },
-
-    listRoutingLanguages(options) {
-      return call(
-        context('GET /api/v2/routing/languages'),
-        options,
-        () => routing.getRoutingLanguages(named(options)),
-        acceptEntities<EntityListing<NamedEntity>>,
-      );
-    },
-
-    listQueues(options) {
-      return call(
-        context('GET /api/v2/routing/queues', 'routing:queue:view'),
-        options,
-        () => routing.getRoutingQueues(named(options)),
-        acceptEntities<EntityListing<NamedEntity>>,
-      );
-    },
-
-    listRoles(options) {
-      return call(
-        context('GET /api/v2/authorization/roles', 'authorization:role:view'),
-        options,
-        () => authorization.getAuthorizationRoles(named(options)),
-        acceptEntities<EntityListing<NamedEntity>>,
-      );
-    },
-
-    listDivisions(options) {
-      return call(
-        context('GET /api/v2/authorization/divisions', 'authorization:division:view'),
-        options,
-        () => authorization.getAuthorizationDivisions(named(options)),
-        acceptEntities<EntityListing<NamedEntity>>,
-      );
-    },
-
-    getUserRoutingSkills(userId, options) {
-      return call(
-        context(`GET /api/v2/users/${path(userId)}/routingskills`),
-        options,
-        () => users.getUserRoutingskills(userId, page(options)),
-        acceptEntities<EntityListing<UserRoutingSkill>>,
-      );
-    },
-
-    getUserRoutingLanguages(userId, options) {
-      return call(
-        context(`GET /api/v2/users/${path(userId)}/routinglanguages`),
-        options,
-        () => users.getUserRoutinglanguages(userId, page(options)),
-        acceptEntities<EntityListing<UserRoutingLanguage>>,
-      );
-    },
-
-    getQueueMembers(queueId, options) {
-      return call(
-        context(`GET /api/v2/routing/queues/${path(queueId)}/members`, 'routing:queue:view'),
-        options,
-        () => routing.getRoutingQueueMembers(queueId, page(options)),
-        acceptEntities<QueueMemberListing>,
-      );
-    },
-
-    getSubject(subjectId, options) {
-      return call(
-        context(`GET /api/v2/authorization/subjects/${path(subjectId)}`, 'authorization:grant:view'),
-        options,
-        () => authorization.getAuthorizationSubject(subjectId),
-        acceptSubject,
-      );
-    },
-
-    patchUserRoutingSkills(userId, skills, options) {
-      return call(
-        context(`PATCH /api/v2/users/${path(userId)}/routingskills/bulk`, 'routing:skill:assign'),
-        options,
-        () => users.patchUserRoutingskillsBulk(userId, skills),
-        acceptEntities<EntityListing<UserRoutingSkill>>,
-      );
-    },
-
-    putUserRoutingSkills(userId, skills, options) {
-      return call(
-        context(`PUT /api/v2/users/${path(userId)}/routingskills/bulk`, 'routing:skill:assign'),
-        options,
-        () => users.putUserRoutingskillsBulk(userId, skills),
-        acceptEntities<EntityListing<UserRoutingSkill>>,
-      );
-    },
-
-    patchUserRoutingLanguages(userId, languages, options) {
-      return call(
-        context(
-          `PATCH /api/v2/users/${path(userId)}/routinglanguages/bulk`,
-          'routing:skill:assign or routing:language:assign',
-        ),
-        options,
-        () => users.patchUserRoutinglanguagesBulk(userId, languages),
-        acceptEntities<EntityListing<UserRoutingLanguage>>,
-      );
-    },
-
-    deleteUserRoutingLanguage(userId, languageId, options) {
-      return callVoid(
-        context(
-          `DELETE /api/v2/users/${path(userId)}/routinglanguages/${path(languageId)}`,
-          'routing:skill:assign or routing:language:assign',
-        ),
-        options,
-        () => users.deleteUserRoutinglanguage(userId, languageId),
-      );
-    },
-
-    postQueueMembers(queueId, userIds, options) {
-      return callVoid(
-        context(
-          `POST /api/v2/routing/queues/${path(queueId)}/members${options.remove ? '?delete=true' : ''}`,
-          'routing:queue:edit or routing:queueMember:manage',
-        ),
-        options,
-        () =>
-          routing.postRoutingQueueMembers(
-            queueId,
-            userIds.map((id) => ({ id })),
-            { _delete: options.remove },
-          ),
-      );
-    },
-
-    grantsBulk(subjectId, operation, grants, options) {
-      const body = { grants: grants.map(({ roleId, divisionId }) => ({ roleId, divisionId })) };
-      const endpoint = `POST /api/v2/authorization/subjects/${path(subjectId)}/bulk${operation}`;
-      const permission = {
-        add: 'authorization:grant:add',
-        remove: 'authorization:grant:delete',
-        replace: 'authorization:grant:add and authorization:grant:delete',
-      }[operation];
-      const invoke = {
-        add: () => authorization.postAuthorizationSubjectBulkadd(subjectId, body),
-        remove: () => authorization.postAuthorizationSubjectBulkremove(subjectId, body),
-        replace: () => authorization.postAuthorizationSubjectBulkreplace(subjectId, body),
-      }[operation];
-      return callVoid(context(endpoint, permission), options, invoke);
-    },
-
-    moveUsersToDivision(divisionId, userIds, options) {
-      return callVoid(
-        // Moving a user needs Directory > User > Edit in both divisions (Genesys's help centre).
-        context(`POST /api/v2/authorization/divisions/${path(divisionId)}/objects/USER`, 'directory:user:edit'),
-        options,
-        () => authorization.postAuthorizationDivisionObject(divisionId, 'USER', userIds),
-      );
-    },
-  };
-}
-
-function invalidCall(ctx: CallContext, why: string): ApiFailure {
-  return { ok: false, kind: 'invalid', rateLimit: {}, message: `invalid call ${ctx.operation}: ${why}.`, latencyMs: 0 };
-}
-
-/**
- * Maps whatever the SDK rejected with. Only status, headers, body fields and error codes are read: an axios error
- * also carries the request (its Authorization header, its body), which must never reach a message.
- */
-function toFailure(error: unknown, ctx: CallContext): FailureDetails {
-  if (isExtended(error)) return fromResponse(error.status, error.headers, error.body, errorCode(error.error), ctx);
-  if (isAxiosError(error)) {
-    const response = error.response;
-    if (response && typeof response.status === 'number') {
-      return fromResponse(response.status, response.headers, response.data, errorCode(error), ctx);
-    }
-    return classifyTransportFailure(
-      errorCode(error),
-      typeof error.message === 'string' ? error.message : undefined,
-      ctx,
-    );
-  }
-  // The SDK throws bare strings for a missing required parameter, e.g. 'Missing the required parameter "userId"…'.
-  const detail = typeof error === 'string' ? error : error instanceof Error ? error.message : 'unknown error';
-  return { ok: false, kind: 'invalid', rateLimit: {}, message: `invalid call ${ctx.operation}: ${detail}.` };
-}
-
-function fromResponse(
-  status: number,
-  headers: Record<string, unknown> | undefined,
-  body: unknown,
-  code: string | undefined,
-  ctx: CallContext,
-): FailureDetails {
-  if (status >= 300 && status < 400) return redirectFailure(status, headers, ctx);
-  // A status below 400 in a rejection means the body was cut off after the headers (axios ERR_BAD_RESPONSE).
-  if (status < 400 && code !== undefined && code !== 'ERR_BAD_REQUEST') {
-    return { ...classifyTransportFailure(code, undefined, ctx), status };
-  }
-  return classifyHttpFailure(status, headers, body, ctx);
-}
-
-/** A 3xx answer: not followed, not retried; the message names the status and where it pointed. */
-function redirectFailure(
-  status: number,
-  headers: Record<string, unknown> | undefined,
-  ctx: CallContext,
-): FailureDetails {
-  const location = headerValue(headers, 'location');
-  let to = 'no Location';
-  if (location) {
-    try {
-      to = new URL(location, 'http://relative.invalid').host;
-      if (to === 'relative.invalid') to = 'a path on the same host';
-    } catch {
-      to = 'an unparsable Location';
-    }
-  }
-  const on = ctx.login ? 'logging in' : `on ${ctx.operation}`;
-  return {
-    ok: false,
-    kind: 'redirect',
-    status,
-    rateLimit: {},
-    message:
-      `HTTP ${status} redirect to ${escapeControls(to)} ${on}: redirects are not followed, so nothing was sent there. ` +
-      `Check ${ctx.where}: it must be the Genesys Cloud API itself (or a gateway that forwards without redirecting).`,
   };
 }
 
@@ -879,91 +477,4 @@ function setAuthorization(config: PreHookConfig, value: string): void {
     headers.Authorization = value;
   }
   config.headers = headers;
-}
-
-interface AxiosLike {
-  isAxiosError: true;
-  code?: unknown;
-  message?: unknown;
-  response?: { status?: unknown; headers?: Record<string, unknown>; data?: unknown };
-}
-
-function isAxiosError(value: unknown): value is AxiosLike {
-  return typeof value === 'object' && value !== null && (value as { isAxiosError?: unknown }).isAxiosError === true;
-}
-
-function errorCode(value: unknown): string | undefined {
-  const code = typeof value === 'object' && value !== null ? (value as { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : undefined;
-}
-
-function isExtended(value: unknown): value is ExtendedResponse {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { status?: unknown }).status === 'number' &&
-    'body' in value &&
-    'headers' in value
-  );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function acceptListing(body: unknown): UserEntityListing | undefined {
-  if (!isRecord(body)) return undefined;
-  if (body.entities === undefined) return { ...(body as unknown as UserEntityListing), entities: [] };
-  return Array.isArray(body.entities) ? (body as unknown as UserEntityListing) : undefined;
-}
-
-/** A listing with `entities` (left out by the platform when there are none). */
-function acceptEntities<L extends { entities: unknown[] }>(body: unknown): L | undefined {
-  if (!isRecord(body)) return undefined;
-  if (body.entities === undefined) return { ...body, entities: [] } as unknown as L;
-  return Array.isArray(body.entities) ? (body as unknown as L) : undefined;
-}
-
-function acceptSubject(body: unknown): AuthzSubject | undefined {
-  if (!isRecord(body) || typeof body.id !== 'string') return undefined;
-  if (body.grants === undefined) return { ...(body as unknown as AuthzSubject), grants: [] };
-  return Array.isArray(body.grants) ? (body as unknown as AuthzSubject) : undefined;
-}
-
-function acceptSearch(body: unknown): UsersSearchResponse | undefined {
-  if (!isRecord(body)) return undefined;
-  if (body.results === undefined) return { ...(body as unknown as UsersSearchResponse), results: [] };
-  return Array.isArray(body.results) ? (body as unknown as UsersSearchResponse) : undefined;
-}
-
-function acceptUser(body: unknown): GenesysUser | undefined {
-  return isRecord(body) && typeof body.id === 'string' ? (body as unknown as GenesysUser) : undefined;
-}
-
-/**
- * The last line of defence: failures are built only from status, code and platform fields, but if a server ever
- * echoed a credential into one of those, it is blanked here. Values shorter than 8 characters are left alone: blanking
- * them would mangle ordinary words, and no real secret or token is that short.
- */
-class Secrets {
-  private readonly fixed: string[];
-  /** Per lane: the current token and the one before it (older ones can no longer appear in a fresh response). */
-  private readonly tokens = new Map<number, string[]>();
-  constructor(...values: string[]) {
-    this.fixed = values.filter((v) => v.length >= 8);
-  }
-  addToken(lane: number, token: string): void {
-    this.tokens.set(lane, [...(this.tokens.get(lane) ?? []).slice(-1), token]);
-  }
-  scrub(failure: ApiFailure): ApiFailure {
-    const values = [...this.fixed, ...[...this.tokens.values()].flat().filter((t) => t.length >= 8)];
-    const clean = (text: string): string =>
-      values.reduce((acc, secret) => (acc.includes(secret) ? acc.split(secret).join('[redacted]') : acc), text);
-    return {
-      ...failure,
-      message: clean(failure.message),
-      ...(failure.code !== undefined && { code: clean(failure.code) }),
-      ...(failure.contextId !== undefined && { contextId: clean(failure.contextId) }),
-    };
-  }
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ConnectionConfig } from '../config.js';
-import { createGenesysClient, type GenesysClient } from '../genesys/client.js';
+import type { GenesysClient } from '../genesys/api.js';
+import { createGenesysClient } from '../genesys/client.js';
 import { acquireTokens } from '../governor/acquire.js';
 import { createGovernor, type Governor, systemClock } from '../governor/index.js';
 import type { Progress } from '../progress.js';

@@ -1,4 +1,4 @@
-import type { GrantOperation, NamedListOptions, PageOptions } from '../genesys/client.js';
+import type { GrantOperation, NamedListOptions, PageOptions } from '../genesys/api.js';
 import type { GroupsCalls } from '../genesys/groups-client.js';
 import type {
   AuthzSubject,

@@ -1,6 +1,6 @@
 /** Latency and faults, through the SDK adapter. Rates are checked against a 3-sigma binomial tolerance. */
 import { describe, expect, it } from 'vitest';
-import type { GenesysClient } from '../../src/genesys/client.js';
+import type { GenesysClient } from '../../src/genesys/api.js';
 import type { ApiOutcome } from '../../src/genesys/types.js';
 import { clientFor, defined, emulator, loggedIn, token } from './helpers.js';
 

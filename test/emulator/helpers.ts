@@ -1,6 +1,7 @@
 import { afterEach } from 'vitest';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
-import { createGenesysClient, type GenesysClient } from '../../src/genesys/client.js';
+import type { GenesysClient } from '../../src/genesys/api.js';
+import { createGenesysClient } from '../../src/genesys/client.js';
 
 const running: RunningEmulator[] = [];
 

@@ -1,7 +1,7 @@
 /** Routing and authorization endpoints, driven through the SDK via the adapter. */
 import { describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/index.js';
-import type { GenesysClient } from '../../src/genesys/client.js';
+import type { GenesysClient } from '../../src/genesys/api.js';
 import type { ApiOutcome } from '../../src/genesys/types.js';
 import { defined, emulator, loggedIn, token } from './helpers.js';
 

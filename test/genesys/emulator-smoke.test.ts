@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
-import { createGenesysClient, type GenesysClient } from '../../src/genesys/client.js';
+import type { GenesysClient } from '../../src/genesys/api.js';
+import { createGenesysClient } from '../../src/genesys/client.js';
 
 /** The adapter through the emulator: what the SDK sends must be what the emulator understands. */
 describe('adapter against the emulator', () => {

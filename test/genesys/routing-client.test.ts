@@ -3,7 +3,8 @@
  * (method, path, query, body), how bodies are accepted, and how failures are classified.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createGenesysClient, type GenesysClient } from '../../src/genesys/client.js';
+import type { GenesysClient } from '../../src/genesys/api.js';
+import { createGenesysClient } from '../../src/genesys/client.js';
 import type { ApiOutcome } from '../../src/genesys/types.js';
 import { type FakeServer, json, type RecordedRequest, startFakeServer, withLogin } from './fake-server.js';
 

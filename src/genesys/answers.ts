@@ -1,0 +1,178 @@
+/**
+ * What the SDK answered, read: its rejections turned into failures (only status, headers, body fields and error codes
+ * are read), bodies checked for the shape each call returns, and secrets scrubbed from every failure.
+ */
+import { escapeControls } from '../text.js';
+import {
+  type CallContext,
+  classifyHttpFailure,
+  classifyTransportFailure,
+  type FailureDetails,
+  headerValue,
+} from './classify.js';
+import type { AuthzSubject } from './routing-types.js';
+import type { ApiFailure, GenesysUser, UserEntityListing, UsersSearchResponse } from './types.js';
+
+/** What `setReturnExtendedResponses(true)` makes the SDK resolve with, and reject with on an HTTP error status. */
+export interface ExtendedResponse {
+  status: number;
+  headers?: Record<string, unknown>;
+  body?: unknown;
+  error?: unknown;
+}
+
+export function invalidCall(ctx: CallContext, why: string): ApiFailure {
+  return { ok: false, kind: 'invalid', rateLimit: {}, message: `invalid call ${ctx.operation}: ${why}.`, latencyMs: 0 };
+}
+
+/**
+ * Maps whatever the SDK rejected with. Only status, headers, body fields and error codes are read: an axios error
+ * also carries the request (its Authorization header, its body), which must never reach a message.
+ */
+export function toFailure(error: unknown, ctx: CallContext): FailureDetails {
+  if (isExtended(error)) return fromResponse(error.status, error.headers, error.body, errorCode(error.error), ctx);
+  if (isAxiosError(error)) {
+    const response = error.response;
+    if (response && typeof response.status === 'number') {
+      return fromResponse(response.status, response.headers, response.data, errorCode(error), ctx);
+    }
+    return classifyTransportFailure(
+      errorCode(error),
+      typeof error.message === 'string' ? error.message : undefined,
+      ctx,
+    );
+  }
+  // The SDK throws bare strings for a missing required parameter, e.g. 'Missing the required parameter "userId"…'.
+  const detail = typeof error === 'string' ? error : error instanceof Error ? error.message : 'unknown error';
+  return { ok: false, kind: 'invalid', rateLimit: {}, message: `invalid call ${ctx.operation}: ${detail}.` };
+}
+
+function fromResponse(
+  status: number,
+  headers: Record<string, unknown> | undefined,
+  body: unknown,
+  code: string | undefined,
+  ctx: CallContext,
+): FailureDetails {
+  if (status >= 300 && status < 400) return redirectFailure(status, headers, ctx);
+  // A status below 400 in a rejection means the body was cut off after the headers (axios ERR_BAD_RESPONSE).
+  if (status < 400 && code !== undefined && code !== 'ERR_BAD_REQUEST') {
+    return { ...classifyTransportFailure(code, undefined, ctx), status };
+  }
+  return classifyHttpFailure(status, headers, body, ctx);
+}
+
+/** A 3xx answer: not followed, not retried; the message names the status and where it pointed. */
+function redirectFailure(
+  status: number,
+  headers: Record<string, unknown> | undefined,
+  ctx: CallContext,
+): FailureDetails {
+  const location = headerValue(headers, 'location');
+  let to = 'no Location';
+  if (location) {
+    try {
+      to = new URL(location, 'http://relative.invalid').host;
+      if (to === 'relative.invalid') to = 'a path on the same host';
+    } catch {
+      to = 'an unparsable Location';
+    }
+  }
+  const on = ctx.login ? 'logging in' : `on ${ctx.operation}`;
+  return {
+    ok: false,
+    kind: 'redirect',
+    status,
+    rateLimit: {},
+    message:
+      `HTTP ${status} redirect to ${escapeControls(to)} ${on}: redirects are not followed, so nothing was sent there. ` +
+      `Check ${ctx.where}: it must be the Genesys Cloud API itself (or a gateway that forwards without redirecting).`,
+  };
+}
+
+interface AxiosLike {
+  isAxiosError: true;
+  code?: unknown;
+  message?: unknown;
+  response?: { status?: unknown; headers?: Record<string, unknown>; data?: unknown };
+}
+
+function isAxiosError(value: unknown): value is AxiosLike {
+  return typeof value === 'object' && value !== null && (value as { isAxiosError?: unknown }).isAxiosError === true;
+}
+
+function errorCode(value: unknown): string | undefined {
+  const code = typeof value === 'object' && value !== null ? (value as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
+export function isExtended(value: unknown): value is ExtendedResponse {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { status?: unknown }).status === 'number' &&
+    'body' in value &&
+    'headers' in value
+  );
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function acceptListing(body: unknown): UserEntityListing | undefined {
+  if (!isRecord(body)) return undefined;
+  if (body.entities === undefined) return { ...(body as unknown as UserEntityListing), entities: [] };
+  return Array.isArray(body.entities) ? (body as unknown as UserEntityListing) : undefined;
+}
+
+/** A listing with `entities` (left out by the platform when there are none). */
+export function acceptEntities<L extends { entities: unknown[] }>(body: unknown): L | undefined {
+  if (!isRecord(body)) return undefined;
+  if (body.entities === undefined) return { ...body, entities: [] } as unknown as L;
+  return Array.isArray(body.entities) ? (body as unknown as L) : undefined;
+}
+
+export function acceptSubject(body: unknown): AuthzSubject | undefined {
+  if (!isRecord(body) || typeof body.id !== 'string') return undefined;
+  if (body.grants === undefined) return { ...(body as unknown as AuthzSubject), grants: [] };
+  return Array.isArray(body.grants) ? (body as unknown as AuthzSubject) : undefined;
+}
+
+export function acceptSearch(body: unknown): UsersSearchResponse | undefined {
+  if (!isRecord(body)) return undefined;
+  if (body.results === undefined) return { ...(body as unknown as UsersSearchResponse), results: [] };
+  return Array.isArray(body.results) ? (body as unknown as UsersSearchResponse) : undefined;
+}
+
+export function acceptUser(body: unknown): GenesysUser | undefined {
+  return isRecord(body) && typeof body.id === 'string' ? (body as unknown as GenesysUser) : undefined;
+}
+
+/**
+ * The last line of defence: failures are built only from status, code and platform fields, but if a server ever
+ * echoed a credential into one of those, it is blanked here. Values shorter than 8 characters are left alone: blanking
+ * them would mangle ordinary words, and no real secret or token is that short.
+ */
+export class Secrets {
+  private readonly fixed: string[];
+  /** Per lane: the current token and the one before it (older ones can no longer appear in a fresh response). */
+  private readonly tokens = new Map<number, string[]>();
+  constructor(...values: string[]) {
+    this.fixed = values.filter((v) => v.length >= 8);
+  }
+  addToken(lane: number, token: string): void {
+    this.tokens.set(lane, [...(this.tokens.get(lane) ?? []).slice(-1), token]);
+  }
+  scrub(failure: ApiFailure): ApiFailure {
+    const values = [...this.fixed, ...[...this.tokens.values()].flat().filter((t) => t.length >= 8)];
+    const clean = (text: string): string =>
+      values.reduce((acc, secret) => (acc.includes(secret) ? acc.split(secret).join('[redacted]') : acc), text);
+    return {
+      ...failure,
+      message: clean(failure.message),
+      ...(failure.code !== undefined && { code: clean(failure.code) }),
+      ...(failure.contextId !== undefined && { contextId: clean(failure.contextId) }),
+    };
+  }
+}
