@@ -54,7 +54,7 @@ const COUNTER_MIN_WINDOW_MS = 2 * ROUNDING_MS;
  * The margin on a window known to be fixed. Not 1: a reset rounded down (unconfirmed) would meet a 429 at each
  * turn, and pacing a hair under the quota keeps every window-long span, not only the server's windows, within it.
  */
-export const FIXED_WINDOW_MARGIN = 0.98;
+export const FIXED_WINDOW_MARGIN = 0.99;
 
 export interface Pace {
   ratePerSecond: number;
