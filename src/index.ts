@@ -248,6 +248,7 @@ export async function exportUsers(
     stdout: typeof to === 'string' ? nowhere() : to,
     format: options.format,
     columns: options.columns?.join(','),
+    columnsOption: 'columns',
     state: options.state ?? 'any',
     division: options.division,
     queue: options.queue,

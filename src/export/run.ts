@@ -39,6 +39,8 @@ export interface ExportOptions {
   format?: ExportFormat;
   /** `a,b,c` as given; undefined: every column `update` reads. */
   columns?: string;
+  /** What `columns` is called in messages; default `--columns`. */
+  columnsOption?: string;
   state: ExportState;
   division?: string;
   queue?: string;
@@ -78,22 +80,25 @@ export interface ExportResult {
   neutralised: number;
 }
 
-/** The columns asked for, checked against those `update` reads. */
-export function parseColumns(spec: string | undefined): string[] {
+/**
+ * The columns asked for, checked against those `update` reads. `option` names them in messages as the caller knows
+ * them: the CLI's `--columns`, the library's `columns`.
+ */
+export function parseColumns(spec: string | undefined, option = '--columns'): string[] {
   if (spec === undefined) return [...DEFAULT_COLUMNS];
   const columns = spec
     .split(',')
     .map((c) => c.trim())
     .filter((c) => c !== '');
   if (columns.length === 0)
-    throw new ValidationError('--columns is empty: name at least one column, e.g. id,email,title.');
+    throw new ValidationError(`${option} is empty: name at least one column, e.g. id,email,title.`);
   const unknown = columns.find((c) => !COLUMN_NAMES.has(c));
-  if (unknown !== undefined) throw new ValidationError(`--columns: ${escapeControls(unknownColumnMessage(unknown))}`);
+  if (unknown !== undefined) throw new ValidationError(`${option}: ${escapeControls(unknownColumnMessage(unknown))}`);
   const twice = columns.find((c, i) => columns.indexOf(c) !== i);
-  if (twice !== undefined) throw new ValidationError(`--columns names ${JSON.stringify(twice)} twice.`);
+  if (twice !== undefined) throw new ValidationError(`${option} names ${JSON.stringify(twice)} twice.`);
   if (!columns.includes('id') && !columns.includes('email'))
     throw new ValidationError(
-      '--columns must include id or email: without a key `update` cannot tell whose row it is.',
+      `${option} must include id or email: without a key \`update\` cannot tell whose row it is.`,
     );
   return columns;
 }
@@ -127,7 +132,7 @@ async function readKeys(path: string): Promise<Keys> {
 
 export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   const { log } = opts;
-  const columns = parseColumns(opts.columns);
+  const columns = parseColumns(opts.columns, opts.columnsOption);
   const format = formatFor(opts.path, opts.format);
   const keys = opts.keysPath !== undefined ? await readKeys(opts.keysPath) : undefined;
   const wants = (c: string) => columns.includes(c);

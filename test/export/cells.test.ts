@@ -176,6 +176,9 @@ describe('parseColumns and formatFor', () => {
     expect(() => parseColumns('id,employeeId')).toThrow(/employerInfo.employeeId/);
     expect(() => parseColumns('title')).toThrow(/must include id or email/);
     expect(() => parseColumns('id,id')).toThrow(/twice/);
+    expect(() => parseColumns('title')).toThrow(/^--columns must include/);
+    expect(() => parseColumns('title', 'columns')).toThrow(/^columns must include/);
+    expect(() => parseColumns('id,titel', 'columns')).toThrow(/^columns: /);
     expect(() => parseColumns(',')).toThrow(/empty/);
   });
   it('takes the format from the extension, stdout JSON Lines', () => {
