@@ -231,6 +231,15 @@ export function throttled(
 }
 
 /**
+ * A 429 while the server is still full from the last one (model.ts): the limit is where it was, so wMax stays; only
+ * the climb starts lower, so the next resume sends less into a server that is not draining yet.
+ */
+export function stillFull(previous: Discovery, failedAtRate: number, resumeAt: number): Discovery {
+  const from = Math.max(MIN_RATE, Math.min(climbFrom(previous), failedAtRate) * OVERSHOOT_FACTOR);
+  return { phase: 'cubic', base: previous.base, since: resumeAt, from };
+}
+
+/**
  * Little's law: in flight = arrival rate × time in system, times headroom for latency that varies, plus one spare
  * slot so a slow response does not delay the next paced start. It only grows at once: it shrinks when the need has
  * fallen by two or more, so latency noise does not make it flap.

@@ -18,8 +18,9 @@ const SAMPLE = sampleFamily(SAMPLE_SEED, 16, 15_000);
  * CLI's warm-up (family-sim.ts: reads, an idle gap, then writes) and 429s that carry headers, as the emulator's do.
  */
 const SHORTFALLS: Record<string, { ratio: number; refusedPct: number }> = {
-  // Without headers the counter punishes slow start's overshoot in the next window too (measured 2.965, 3.05%).
-  'sliding-counter headers=absent': { ratio: 3.0, refusedPct: 3.1 },
+  // Without headers the counter punishes slow start's overshoot in the next window too: each resume after a 429 meets
+  // another for seconds. Those no longer cut the rate (model.ts, stillFull): 2.965 -> 1.096, but 3.05% -> 3.36% 429s.
+  'sliding-counter headers=absent': { ratio: 1.1, refusedPct: 3.4 },
   // A count seconds old on a bucket of 3: the headers' pace is a seventh of the rate, the check's ramp from it takes
   // seconds, its 429 costs a second's pause, and the count's pressure after it holds the pace at 18.75 of 20 req/s
   // (1.171, 0.17%). Before its 429 was judged once (model.ts, checkHeaders), the 429's own stale count cut the pace

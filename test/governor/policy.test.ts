@@ -12,6 +12,7 @@ import {
   observeHeaders,
   SLOW_START_DOUBLING_MS,
   startDiscovery,
+  stillFull,
   throttled,
 } from '../../src/governor/pacing.js';
 import {
@@ -220,6 +221,15 @@ describe('discovery without headers', () => {
     expect(next.base).toBeCloseTo(20.3, 9);
     // Without a rate accepted, the same 429 is the limit falling: cut by the overshoot factor.
     expect(throttled(fromAccepted, 20.8, 3000).base).toBeCloseTo(20.8 * OVERSHOOT_FACTOR, 9);
+  });
+
+  test('a 429 from a server still full keeps wMax and only starts the climb lower, from the resume', () => {
+    const after = throttled(startDiscovery(5, 0), 100, 10_000);
+    const full = stillFull(after, 70, 11_000);
+    expect(full.base).toBe(after.base);
+    expect(full.since).toBe(11_000);
+    expect(discoveryRate(full, 11_000)).toBeCloseTo(Math.min(BETA * after.base, 70) * OVERSHOOT_FACTOR, 9);
+    expect(discoveryRate(full, 11_000 + 20_000)).toBeCloseTo(after.base, 9);
   });
 });
 
