@@ -281,11 +281,6 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   const view: PlanView = plan ?? viewOf(encoded);
   if (creations) routingCalls = [...routingCalls, ...creations.calls];
   const creating = creations?.specs.length ?? 0;
-  let decoded: Plan | undefined = plan;
-  const full = () => {
-    decoded ??= decodePlan(encoded);
-    return decoded;
-  };
   const writes = view.summary.requests + routingCalls.length;
   const users = view.summary.byStatus.change;
   const proposal: Proposal = {
@@ -296,20 +291,8 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
       creating > 0
         ? createQuestion(host, creating, opts.invite === true, writes - (creations?.calls.length ?? 0), users)
         : `Apply ${writes} write(s) to ${users} user(s) on ${host}?`,
-    // Made as they are counted and written, not held: a dry run of 100,000 rows needs none of them afterwards.
-    records: (declined) =>
-      declined
-        ? [
-            ...withSkipped(
-              unexecutedRecords(full().rows, () => [], true),
-              skipped,
-            ),
-          ]
-        : () =>
-            withSkipped(
-              lazyMap(view.rows, (r) => recordFromPlan(r, r.status)),
-              skipped,
-            ),
+    // Not a closure here: one would keep this function's whole scope (the planner, every row) alive to the end.
+    records: plannedRecords(view, skipped),
     prepare: () => {
       const managers: Record<string, string> = {};
       for (const row of rows) {
@@ -318,7 +301,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
       }
       // The saved plan's rows carry what they asked for, so that a resume can plan them again (and the engine takes
       // each row's changes from there). Held compact from here on; the planner's state is let go.
-      const source: Iterable<PlannedRow> = decoded?.rows ?? viewOf(encoded).rows;
+      const source: Iterable<PlannedRow> = plan?.rows ?? viewOf(encoded).rows;
       const run = compactRun(
         lazyMap(source, (r) => {
           const asked = r.userId !== undefined ? rowByNumber.get(r.rowNumber)?.changes : undefined;
@@ -363,6 +346,26 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     readCost: catalogue ? { ...cost, routing: routingCost } : cost,
   };
   return runPipeline(ctx, opts, proposal);
+}
+
+/**
+ * The report's records of a plan that is not executed, keeping alive only the plan and the skipped rows. Made as they
+ * are counted and written, not held: a dry run of 100,000 rows needs none of them afterwards.
+ */
+function plannedRecords(view: PlanView, skipped: readonly ReportRecord[]): Proposal['records'] {
+  return (declined) =>
+    declined
+      ? [
+          ...withSkipped(
+            unexecutedRecords(view.rows, () => [], true),
+            skipped,
+          ),
+        ]
+      : () =>
+          withSkipped(
+            lazyMap(view.rows, (r) => recordFromPlan(r, r.status)),
+            skipped,
+          );
 }
 
 /** A lookup in `map` that keeps nothing else alive. */
