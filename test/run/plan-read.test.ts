@@ -78,7 +78,11 @@ describe('readStoredPlan', () => {
   };
 
   it('reads what readSavedPlan reads, a row at a time', async () => {
-    const doc = { plan: { schemaVersion: 2, summary: {}, rows: [row(1), row(2)] }, managers: {}, locations: { a: 'b' } };
+    const doc = {
+      plan: { schemaVersion: 2, summary: {}, rows: [row(1), row(2)] },
+      managers: {},
+      locations: { a: 'b' },
+    };
     await write(JSON.stringify(doc));
     const stored = await readStoredPlan(dir);
     const whole = await readSavedPlan(dir);
