@@ -28,6 +28,13 @@ export class TextStore {
     return this.entry(chunk, start, bytes);
   }
 
+  /** Stores UTF-8 bytes as they are (a text read from a file, never decoded on the way in). */
+  addBytes(bytes: Uint8Array): number {
+    const { chunk, start } = this.room(bytes.length);
+    this.chunks[chunk]!.set(bytes, start);
+    return this.entry(chunk, start, bytes.length);
+  }
+
   /** Stores a copy of another store's entry without decoding it. */
   copy(from: TextStore, entry: number): number {
     const bytes = from.lengthOf[entry]!;

@@ -246,8 +246,11 @@ export function readJournal(dir: string, keep?: (record: JournalRecord) => boole
 }
 
 /** Reads the routing journal, as readJournal does the profile one. */
-export function readRoutingJournal(dir: string): Promise<RoutingJournalRecord[]> {
-  return readRecordsOf<RoutingJournalRecord>(join(dir, ROUTING_JOURNAL_FILE), ROUTING_JOURNAL_KINDS);
+export function readRoutingJournal(
+  dir: string,
+  keep?: (record: RoutingJournalRecord) => boolean,
+): Promise<RoutingJournalRecord[]> {
+  return readRecordsOf<RoutingJournalRecord>(join(dir, ROUTING_JOURNAL_FILE), ROUTING_JOURNAL_KINDS, keep);
 }
 
 /**

@@ -7,7 +7,7 @@ import type { PlannedRow } from '../plan/index.js';
 import { type CreateItem, createWork, deleteWork } from './lifecycle.js';
 import { createStates, deleteOutcomes, readLifecycleJournal } from './lifecycle-journal.js';
 import type { LifecycleWork, Part } from './outcome.js';
-import type { SavedPlan } from './saved-plan.js';
+import type { PlanSource } from './saved-plan.js';
 
 export interface LifecycleLeft {
   work?: LifecycleWork;
@@ -17,13 +17,22 @@ export interface LifecycleLeft {
   left: PlannedRow[];
 }
 
-export async function resumeLifecycle(dir: string, saved: SavedPlan): Promise<LifecycleLeft> {
+export async function resumeLifecycle(
+  dir: string,
+  saved: Pick<PlanSource, 'lifecycle' | 'routing' | 'plan'>,
+): Promise<LifecycleLeft> {
   const prior = new Map<number, Part>();
   const saving = saved.lifecycle;
   if (!saving) return { prior, left: [] };
   const records = await readLifecycleJournal(dir);
-  const planned = new Map(saved.plan.rows.map((p) => [p.rowNumber, p]));
-  const leftRows = (rows: Iterable<number>) => [...rows].map((n) => planned.get(n)!).filter(Boolean);
+  // Only the rows left are kept: one pass over the plan's rows, which a resume holds as text.
+  const leftRows = (numbers: Iterable<number>) => {
+    const wanted = [...numbers];
+    const found = new Map<number, PlannedRow>();
+    const want = new Set(wanted);
+    for (const p of saved.plan.rows) if (want.has(p.rowNumber)) found.set(p.rowNumber, p);
+    return wanted.map((n) => found.get(n)!).filter(Boolean);
+  };
   if (saving.kind === 'delete') {
     const done = deleteOutcomes(records);
     const items = Object.values(saving.rows).filter((d) => {

@@ -12,21 +12,18 @@ import {
   planUserChange,
   summarise,
 } from '../plan/index.js';
-import type { RowStatus } from '../report.js';
-import { compactRun } from './compact.js';
 import { openContext } from './context.js';
-import type { WorkItem } from './engine.js';
-import { checkSameTarget, openRunFolder, type RunMeta, readSavedPlan } from './folder.js';
-import { type RoutedRecord, readJournal, readRoutingJournal } from './journal.js';
+import { checkSameTarget, openRunFolder, type RunMeta } from './folder.js';
 import { resumeLifecycle } from './lifecycle-resume.js';
 import { lockRun, type RunLock } from './lock.js';
 import { combine, GONE, lazyMap, type Part, recordFromPlan, type Work, withSkipped } from './outcome.js';
 import { type CommandOptions, managerLookup, type Proposal, runPipeline } from './pipeline.js';
+import { readStoredPlan, type StoredPlan } from './plan-read.js';
 import { expansionsOfChanges, locationContext, savedChanges, withExpansions } from './profile-fields.js';
 import { resolveUsers, UserIndex } from './resolve.js';
+import { foldProfileJournal, foldRoutingJournal, LeftItems, LeftRows } from './resume-left.js';
 import { emptyRoutingCost, readCurrentRouting } from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
-import type { SavedPlan } from './saved-plan.js';
 import type { UpdateResult } from './summary.js';
 
 /**
@@ -45,34 +42,31 @@ export async function runResume(opts: CommandOptions, runId: string): Promise<Up
 }
 
 async function resume(opts: CommandOptions, runId: string, dir: string, meta: RunMeta): Promise<UpdateResult> {
-  const saved = await readSavedPlan(dir);
-  const journal = await readJournal(dir);
-  const settled = new Map<number, { status: string; conflict?: string; errorCode?: string; message?: string }>();
-  /** Rows whose last write has no outcome: it was in flight when the run stopped. */
-  const wrote = new Set<number>();
-  for (const rec of journal) {
-    if (rec.t === 'intent') wrote.add(rec.row);
-    else {
-      wrote.delete(rec.row);
-      if (rec.status !== 'failed') settled.set(rec.row, rec);
+  const saved = await readStoredPlan(dir);
+  const rows = saved.plan.rows;
+  const { settled, wrote } = await foldProfileJournal(dir);
+  const { routed, called, lastSeq } = await foldRoutingJournal(dir);
+  // Rows by their index in the saved plan: each is parsed again when it is reached, never all held.
+  const pending: number[] = [];
+  const pendingRouting: number[] = [];
+  const priorProfile = new Map<number, Part>();
+  const userIds = new Set<string>();
+  for (let i = 0; i < rows.length; i++) {
+    const p = rows.at(i);
+    if (p.status !== 'change') continue;
+    if (hasProfileWork(p)) {
+      const s = settled.get(p.rowNumber);
+      if (s) priorProfile.set(p.rowNumber, s);
+      else {
+        pending.push(i);
+        userIds.add(p.userId!);
+      }
+    }
+    if (hasRoutingWork(p) && !routed.has(p.rowNumber)) {
+      pendingRouting.push(i);
+      userIds.add(p.userId!);
     }
   }
-  const routed = new Map<number, RoutedRecord>();
-  /** Rows with a routing call journaled: one of them may have landed. */
-  const called = new Set<number>();
-  let lastSeq = 0;
-  for (const rec of await readRoutingJournal(dir)) {
-    if (rec.t === 'call') {
-      lastSeq = Math.max(lastSeq, rec.seq);
-      for (const r of rec.realises) called.add(r.row);
-    } else if (rec.t === 'routed') {
-      if (rec.status === 'failed') routed.delete(rec.row);
-      else routed.set(rec.row, rec);
-    }
-  }
-  const changing = saved.plan.rows.filter((r) => r.status === 'change');
-  const pending = changing.filter((r) => hasProfileWork(r) && !settled.has(r.rowNumber));
-  const pendingRouting = changing.filter((r) => hasRoutingWork(r) && !routed.has(r.rowNumber));
   opts.log.info(
     { runId, settled: settled.size, pending: pending.length, routingPending: pendingRouting.length },
     'Resuming',
@@ -80,51 +74,26 @@ async function resume(opts: CommandOptions, runId: string, dir: string, meta: Ru
 
   const ctx = await openContext(opts);
   checkSameTarget(meta, ctx.target, 'resume');
-  const userIds = new Set([...pending, ...pendingRouting].map((r) => r.userId!));
   const { index, cost } = await resolveUsers(
     { ...ctx.userReads(), users: withExpansions(ctx.client, expansionsOfChanges(savedChanges(saved))) },
     userIds,
     new Set(),
     new UserIndex(),
   );
-  const items: WorkItem[] = [];
-  const priorProfile = new Map<number, Part>();
-  for (const p of pending) {
-    const user = index.byId.get(p.userId!);
-    const changes = p.changes;
-    // Judged against the original plan, so that an edit made by someone else while the run was stopped is
-    // still reported as a conflict, and the report shows what the run changes rather than what was left.
-    if (user && changes)
-      items.push({
-        rowNumber: p.rowNumber,
-        user,
-        changes,
-        baseline: p.diffs,
-        wroteBefore: wrote.has(p.rowNumber),
-      });
-    else priorProfile.set(p.rowNumber, GONE);
-  }
-  for (const p of changing) {
-    const s = settled.get(p.rowNumber);
-    if (s && hasProfileWork(p)) {
-      priorProfile.set(p.rowNumber, {
-        status: s.status as RowStatus,
-        attempts: 0,
-        ...(s.conflict ? { conflict: s.conflict } : {}),
-        ...(s.errorCode ? { errorCode: s.errorCode } : {}),
-        ...(s.message ? { message: s.message } : {}),
-      });
-    }
-  }
 
   // Routing: what is left is planned again against the assignments as they are now. Sets, not increments: what
   // landed before the stop plans as nothing, and no call that was done is sent again.
-  const priorRouting = new Map<number, Part>();
-  for (const [row, rec] of routed) priorRouting.set(row, { status: rec.status, attempts: 0 });
+  const priorRouting = new Map<number, Part>(routed);
   const routing: RoutingWork[] = [];
   const routingCost = emptyRoutingCost();
-  const resumable = pendingRouting.filter((p) => index.byId.has(p.userId!));
-  for (const p of pendingRouting) if (!index.byId.has(p.userId!)) priorRouting.set(p.rowNumber, GONE);
+  const resumable: PlannedRow[] = [];
+  const routingAt = new Map<number, number>();
+  for (const i of pendingRouting) {
+    const p = rows.at(i);
+    routingAt.set(p.rowNumber, i);
+    if (index.byId.has(p.userId!)) resumable.push(p);
+    else priorRouting.set(p.rowNumber, GONE);
+  }
   if (resumable.length > 0 && saved.routing) {
     const resolvers = catalogueResolvers(saved.routing.catalogue);
     const changesOf = (p: PlannedRow) => p.changes?.routing ?? {};
@@ -150,8 +119,24 @@ async function resume(opts: CommandOptions, runId: string, dir: string, meta: Ru
       }
     }
   }
+  resumable.length = 0;
+  // Judged against the original plan, so that an edit made by someone else while the run was stopped is still
+  // reported as a conflict, and the report shows what the run changes rather than what was left.
+  const left = new LeftRows();
+  const leftItems = new LeftItems();
+  planLeft(saved, pending, index, wrote, left, leftItems, priorProfile);
+  for (const w of routing) {
+    const { routing: _done, ...p } = rows.at(routingAt.get(w.rowNumber)!);
+    const row = left.get(w.rowNumber) ?? { ...p, status: 'unchanged', diffs: [] };
+    if (row.status === 'invalid') continue;
+    left.set({ ...row, status: 'change', routing: w.plan });
+  }
+  // Each user is held as text from here (LeftItems): the objects read are let go.
+  index.byId.clear();
+  index.byEmail.clear();
   // Users to create or delete: settled from their own journal (a lost creation by a search of its email).
   const life = await resumeLifecycle(dir, saved);
+  const items = leftItems.items(rows);
   const work: Work = {
     items,
     routing,
@@ -161,9 +146,8 @@ async function resume(opts: CommandOptions, runId: string, dir: string, meta: Ru
     priorLifecycle: life.prior,
     ...(life.work ? { lifecycle: life.work } : {}),
   };
-  const left = whatIsLeft(saved, work);
-  for (const row of life.left) left.set(row.rowNumber, row);
-  const shown = [...left.values()].sort((a, b) => a.rowNumber - b.rowNumber);
+  for (const row of life.left) left.set(row);
+  const shown = left.sorted();
   const calls = planRoutingCalls(routing.map((w) => ({ userId: w.userId, plan: w.plan })));
   const summary = summarise(shown);
   const users = summary.byStatus.change;
@@ -182,7 +166,7 @@ async function resume(opts: CommandOptions, runId: string, dir: string, meta: Ru
     // A row with something left is reported as planned now; the others as the earlier attempts left them.
     records: (declined) => () =>
       withSkipped(
-        lazyMap(saved.plan.rows, (p) => {
+        lazyMap(rows, (p) => {
           const fresh = left.get(p.rowNumber);
           const pending = fresh && ['change', 'create', 'delete'].includes(fresh.status);
           if (fresh) return recordFromPlan(fresh, declined && pending ? 'skipped' : fresh.status);
@@ -191,15 +175,8 @@ async function resume(opts: CommandOptions, runId: string, dir: string, meta: Ru
         }),
         saved.skipped,
       ),
-    // Held compact while the writes run (see run/compact.ts): the rows as text, each user left to write as JSON.
-    prepare: () => {
-      const byRow = new Map(items.map((i) => [i.rowNumber, i]));
-      const run = compactRun(saved.plan.rows, (p) => {
-        const i = byRow.get(p.rowNumber);
-        return i && { user: i.user, baseline: true, wroteBefore: i.wroteBefore === true };
-      });
-      return { saved: { ...saved, plan: { ...saved.plan, rows: run.rows } }, work: { ...work, items: run.items } };
-    },
+    // The rows are written back to plan.json as they were read; the writes are made from their texts.
+    prepare: () => ({ saved, work }),
     destination: { kind: 'existing', dir, meta },
     ...(meta.layout === 'admin-ui' ? { layout: ADMIN_UI_LAYOUT } : {}),
     readCost: saved.routing ? { ...cost, routing: routingCost } : cost,
@@ -207,34 +184,40 @@ async function resume(opts: CommandOptions, runId: string, dir: string, meta: Ru
   return runPipeline(ctx, opts, proposal);
 }
 
-/** The rows left to write, planned against the users as they are now. */
-function whatIsLeft(saved: SavedPlan, work: Work): Map<number, PlannedRow> {
+/** The profile rows left, planned against the users as they are now (each part planned again on its own). */
+function planLeft(
+  saved: StoredPlan,
+  pending: readonly number[],
+  index: UserIndex,
+  wrote: ReadonlySet<number>,
+  left: LeftRows,
+  items: LeftItems,
+  priorProfile: Map<number, Part>,
+): void {
   const managerId = managerLookup(saved);
-  const left = new Map<number, PlannedRow>();
-  // Each part is planned again on its own: a row's parts left are what this attempt shows.
-  const byRow = new Map(saved.plan.rows.map(({ routing: _done, ...p }) => [p.rowNumber, p]));
-  for (const item of work.items) {
-    const p = byRow.get(item.rowNumber)!;
+  const locations = locationContext(saved.locations);
+  for (const i of pending) {
+    const { routing: _done, ...p } = saved.plan.rows.at(i);
+    const user = index.byId.get(p.userId!);
+    const changes = p.changes;
+    if (!user || !changes) {
+      priorProfile.set(p.rowNumber, GONE);
+      continue;
+    }
+    items.add(i, p.rowNumber, user, wrote.has(p.rowNumber));
     try {
-      const change = planUserChange(item.user, item.changes, { ...locationContext(saved.locations), managerId });
-      left.set(p.rowNumber, {
+      const change = planUserChange(user, changes, { ...locations, managerId });
+      left.set({
         ...p,
         status: change.diffs.length > 0 ? 'change' : 'unchanged',
         diffs: change.diffs,
         patch: change.patch,
         state: change.state,
-        baseVersion: item.user.version,
+        baseVersion: user.version,
       });
     } catch (err) {
       if (!isRowProblem(err)) throw err;
-      left.set(p.rowNumber, { ...p, status: 'invalid', diffs: [], note: err.message });
+      left.set({ ...p, status: 'invalid', diffs: [], note: err.message });
     }
   }
-  for (const w of work.routing) {
-    const p = byRow.get(w.rowNumber)!;
-    const row = left.get(w.rowNumber) ?? { ...p, status: 'unchanged', diffs: [] };
-    if (row.status === 'invalid') continue;
-    left.set(w.rowNumber, { ...row, status: 'change', routing: w.plan });
-  }
-  return left;
 }

@@ -30,12 +30,13 @@ import { escapeControls } from '../text.js';
 import { CompactBuilder } from './compact.js';
 import { openContext } from './context.js';
 import { createdByRun, planDeletions } from './deletions.js';
-import { checkSameTarget, openRunFolder, type RunMeta, readSavedPlan } from './folder.js';
+import { checkSameTarget, openRunFolder, type RunMeta } from './folder.js';
 import { type CallRecord, type IntentRecord, readJournal, readRoutingJournal } from './journal.js';
 import { deleteWork } from './lifecycle.js';
 import { lockRun } from './lock.js';
 import { type Executed, lazyMap, type Part, unexecutedRecords } from './outcome.js';
 import { type CommandOptions, type Proposal, runPipeline } from './pipeline.js';
+import { readStoredPlan } from './plan-read.js';
 import { expansionsFor, locationContext, withExpansions } from './profile-fields.js';
 import { projectionOf, resolveUsers, UserIndex } from './resolve.js';
 import { inverseOf } from './restore.js';
@@ -60,7 +61,14 @@ interface Written {
  * Collects, per user, what a run wrote: from its journal's intents and routing calls (a write that may have landed
  * counts). A routing call that changed many users gives each of them the diffs it realised for them.
  */
-export function writtenByRun(records: readonly (IntentRecord | CallRecord)[]): Written[] {
+export function writtenByRun(records: Iterable<IntentRecord | CallRecord>): Written[] {
+  const fold = writtenFold();
+  for (const r of records) fold.add(r);
+  return fold.done();
+}
+
+/** writtenByRun a record at a time, as the journals are read. */
+function writtenFold(): { add(r: IntentRecord | CallRecord): void; done(): Written[] } {
   const byUser = new Map<string, Written>();
   const note = (userId: string, row: number, before: [string, string | null][], after: [string, string | null][]) => {
     let w = byUser.get(userId);
@@ -72,7 +80,7 @@ export function writtenByRun(records: readonly (IntentRecord | CallRecord)[]): W
     for (const [field, value] of after) w.after.set(field, value);
     return w;
   };
-  for (const r of records) {
+  const add = (r: IntentRecord | CallRecord) => {
     if (r.t === 'intent') {
       const w = note(r.userId, r.row, Object.entries(r.before), Object.entries(r.after));
       if (r.replaced === undefined) {
@@ -94,16 +102,22 @@ export function writtenByRun(records: readonly (IntentRecord | CallRecord)[]): W
         );
       }
     }
-  }
-  return [...byUser.values()].sort((a, b) => a.row - b.row);
+  };
+  return { add, done: () => [...byUser.values()].sort((a, b) => a.row - b.row) };
 }
 
-/** What a run wrote, from its journals; the records themselves are not kept. */
+/** What a run wrote, from its journals, folded as they are read: the records themselves are never all held. */
 async function readWritten(dir: string): Promise<Written[]> {
-  // Only the intents: what the run may have written (a line at a time; its outcomes are not kept).
-  const intents = (await readJournal(dir, (r) => r.t === 'intent')) as IntentRecord[];
-  const calls = (await readRoutingJournal(dir)).filter((r): r is CallRecord => r.t === 'call');
-  return writtenByRun([...intents, ...calls]);
+  const fold = writtenFold();
+  await readJournal(dir, (r) => {
+    if (r.t === 'intent') fold.add(r);
+    return false;
+  });
+  await readRoutingJournal(dir, (r) => {
+    if (r.t === 'call') fold.add(r);
+    return false;
+  });
+  return fold.done();
 }
 
 /** The projection keeping the profile fields a run wrote; a field this version cannot read keeps the whole user. */
@@ -175,7 +189,7 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   checkSameTarget(undone, ctx.target, 'rollback');
   // Location names as the run showed them (its diffs hold names); a run that set none has none.
   const fieldsWritten = new Set(written.flatMap((w) => [...w.after.keys()]));
-  const locationNames = fieldsWritten.has('locations') ? (await readSavedPlan(dir)).locations : undefined;
+  const locationNames = fieldsWritten.has('locations') ? (await readStoredPlan(dir)).locations : undefined;
   const locations = locationContext(locationNames);
   // Each user is held until its write: only the fields the run wrote (and identity, version, state, division), as an
   // update holds them. Users the run created are compared whole before they are deleted: then every field is kept.
@@ -201,7 +215,7 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   let currentRouting = new Map<string, CurrentRouting>();
   if (withRoutingFields.length > 0) {
     catalogue =
-      (await readSavedPlan(dir)).routing?.catalogue ??
+      (await readStoredPlan(dir)).routing?.catalogue ??
       (await loadCatalogue(routingDeps, kindsOfFields(withRoutingFields.flatMap(routingFields))));
     const resolvers = catalogueResolvers(catalogue);
     currentRouting = (

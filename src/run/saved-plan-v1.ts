@@ -46,21 +46,29 @@ function upgradeRoutingPlan(plan: V1RoutingPlan): RoutingPlan {
 }
 
 export function upgradeSavedPlan(v1: SavedPlanV1): SavedPlan {
-  const { changes = {}, routing, plan, ...rest } = v1;
-  const rows = plan.rows.map((row): PlannedRow => {
-    const old = routing?.plans?.[String(row.rowNumber)];
-    const asked = changes[String(row.rowNumber)];
-    const out: PlannedRow = { ...row };
-    if (old !== undefined) {
-      // Version 1 listed the routing diffs after the profile's in the row's one list.
-      const routingFields = new Set(old.diffs.map((d) => d.field));
-      out.diffs = row.diffs.filter((d) => !routingFields.has(d.field));
-      out.routing = upgradeRoutingPlan(old);
-    }
-    if (asked !== undefined) out.changes = upgradeChanges(asked);
-    return out;
-  });
-  const saved: SavedPlan = { ...rest, plan: { ...plan, schemaVersion: PLAN_SCHEMA_VERSION, rows } };
+  const { plan, ...head } = upgradeHead(v1);
+  return { ...head, plan: { ...plan, rows: v1.plan.rows.map((row) => upgradeRow(row, v1)) } };
+}
+
+/** A version 1 row as the current version holds it, with what the file held beside the rows. */
+export function upgradeRow(row: PlannedRow, v1: Pick<SavedPlanV1, 'changes' | 'routing'>): PlannedRow {
+  const old = v1.routing?.plans?.[String(row.rowNumber)];
+  const asked = v1.changes?.[String(row.rowNumber)];
+  const out: PlannedRow = { ...row };
+  if (old !== undefined) {
+    // Version 1 listed the routing diffs after the profile's in the row's one list.
+    const routingFields = new Set(old.diffs.map((d) => d.field));
+    out.diffs = row.diffs.filter((d) => !routingFields.has(d.field));
+    out.routing = upgradeRoutingPlan(old);
+  }
+  if (asked !== undefined) out.changes = upgradeChanges(asked);
+  return out;
+}
+
+/** Everything of a version 1 file but its rows, as the current version holds it (its rows left empty). */
+export function upgradeHead(v1: SavedPlanV1): SavedPlan {
+  const { changes: _changes, routing, plan, ...rest } = v1;
+  const saved: SavedPlan = { ...rest, plan: { ...plan, schemaVersion: PLAN_SCHEMA_VERSION, rows: [] } };
   if (routing !== undefined) {
     saved.routing = {
       catalogue: routing.catalogue,
