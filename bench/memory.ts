@@ -23,6 +23,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type EmulatorHandle, startBenchEmulator } from './emulator.js';
+import { distLooksStale } from './outputs.js';
 import { clientEnv, parseJsonOutput, runMeasured, type SpawnResult } from './spawn.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -249,6 +250,11 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   ) {
     throw new Error(`--only must be dry-run, planning or writes, got ${JSON.stringify(values.only)}`);
   }
+  // The default CLI loads dist/: a build older than src/ would measure code that is no longer there.
+  if (values.cli === undefined && distLooksStale())
+    process.stderr.write(
+      'warning: src/ has files newer than dist/: run `npm run build` first, or this measures the old build\n',
+    );
   const record = await runMemory({
     rows: Number(values.rows),
     ...(values.only !== undefined && { only: values.only }),
