@@ -29,7 +29,7 @@ import {
 import type { CreatedIds } from './new-managers.js';
 import type { LifecycleWork, Part } from './outcome.js';
 import { forEachPooled, type PoolSizing, poolSize } from './pool.js';
-import { resolveUsers, UserIndex } from './resolve.js';
+import { projectionOf, resolveUsers, UserIndex } from './resolve.js';
 import { emptyRoutingCost, readCurrentRouting } from './routing.js';
 import type { RoutingOutcome, RoutingWork } from './routing-engine.js';
 
@@ -268,9 +268,11 @@ async function runCreates(
       const settled = existing.filter(
         (e) => !stopped(profile.get(e.item.rowNumber)) && !stopped(routingDone.get(e.item.rowNumber)),
       );
-      const index = new UserIndex();
+      // Only their versions are read from them.
+      const ids = new Set(settled.map((e) => e.user.id));
+      const index = new UserIndex(projectionOf([]), ids);
       if (settled.length > 0 && !ctx.stopSignal?.aborted)
-        await resolveUsers(ctx.userReads(), new Set(settled.map((e) => e.user.id)), new Set(), index);
+        await resolveUsers({ ...ctx.userReads(), project: projectionOf([]) }, ids, new Set(), index);
       for (const e of settled) {
         const user = index.byId.get(e.user.id);
         if (user)

@@ -29,11 +29,19 @@ export class UserIndex implements UserStore {
   readonly byId = new Map<string, GenesysUser>();
   readonly byEmail = new Map<string, GenesysUser>();
 
-  /** `project` keeps only what the run needs of each user: a 100,000-user listing is held in memory whole. */
-  constructor(private readonly project: (user: GenesysUser) => GenesysUser = (u) => u) {}
+  /**
+   * `project` keeps only what the run needs of each user; `only`, when given, the users with these ids: a listing
+   * read for a few of 100,000 users would otherwise hold all of them. (Found by email, a user outside `only` is
+   * dropped too: give `only` to an index that is read by id alone.)
+   */
+  constructor(
+    private readonly project: (user: GenesysUser) => GenesysUser = (u) => u,
+    private readonly only?: ReadonlySet<string>,
+  ) {}
 
   add(full: GenesysUser): void {
     if (full.state === 'deleted') return;
+    if (this.only && !this.only.has(full.id)) return;
     const user = this.project(full);
     this.byId.set(user.id, user);
     if (user.email) this.byEmail.set(user.email.toLowerCase(), user);

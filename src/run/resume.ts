@@ -20,7 +20,7 @@ import { combine, GONE, lazyMap, type Part, recordFromPlan, type Work, withSkipp
 import { type CommandOptions, managerLookup, type Proposal, runPipeline } from './pipeline.js';
 import { readStoredPlan, type StoredPlan } from './plan-read.js';
 import { expansionsOfChanges, locationContext, savedChanges, withExpansions } from './profile-fields.js';
-import { resolveUsers, UserIndex } from './resolve.js';
+import { projectionFor, resolveUsers, UserIndex } from './resolve.js';
 import { foldProfileJournal, foldRoutingJournal, LeftItems, LeftRows } from './resume-left.js';
 import { emptyRoutingCost, readCurrentRouting } from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
@@ -74,11 +74,15 @@ async function resume(opts: CommandOptions, runId: string, dir: string, meta: Ru
 
   const ctx = await openContext(opts);
   checkSameTarget(meta, ctx.target, 'resume');
+  // Only the users left, and of them only what their changes read: the listing a resume may choose reads every user.
+  const changeKeys = new Set<string>();
+  for (const c of savedChanges(saved)) for (const k of Object.keys(c)) changeKeys.add(k);
+  const project = projectionFor(changeKeys);
   const { index, cost } = await resolveUsers(
-    { ...ctx.userReads(), users: withExpansions(ctx.client, expansionsOfChanges(savedChanges(saved))) },
+    { ...ctx.userReads(), users: withExpansions(ctx.client, expansionsOfChanges(savedChanges(saved))), project },
     userIds,
     new Set(),
-    new UserIndex(),
+    new UserIndex(project, userIds),
   );
 
   // Routing: what is left is planned again against the assignments as they are now. Sets, not increments: what
