@@ -72,4 +72,14 @@ describe('projectionFor', () => {
     expect(index.byEmail.get('ana.lopez@example.com')?.chat).toBeUndefined();
     expect(index.byId.get(full.id)?.title).toBe('Agent');
   });
+
+  it('keeps only the users it was told to, when told (a listing read for a few of many users)', () => {
+    const index = new UserIndex(projectionFor(['title']), new Set([full.id]));
+    index.add({ ...full, id: 'someone-else', email: 'other@example.com' });
+    index.add(full);
+    expect(index.size).toBe(1);
+    expect(index.hasId('someone-else')).toBe(false);
+    expect(index.hasEmail('other@example.com')).toBe(false);
+    expect(index.byId.get(full.id)?.chat).toBeUndefined();
+  });
 });
