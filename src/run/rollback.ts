@@ -194,15 +194,16 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   // Each user is held until its write: only the fields the run wrote (and identity, version, state, division), as an
   // update holds them. Users the run created are compared whole before they are deleted: then every field is kept.
   const project = created.size === 0 ? projectionOfWritten(fieldsWritten) : undefined;
+  const ids = new Set([...written.map((w) => w.userId), ...created.keys()]);
   const { index } = await resolveUsers(
     {
       ...ctx.userReads(),
       users: withExpansions(ctx.client, expansionsFor(fieldsWritten)),
       ...(project && { project }),
     },
-    new Set([...written.map((w) => w.userId), ...created.keys()]),
+    ids,
     new Set(),
-    new UserIndex(project),
+    new UserIndex(project, ids),
   );
 
   // Routing: names in the diffs resolve against the catalogues the run used (ids do not change when a skill is
