@@ -53,6 +53,8 @@ const ACCEPTED_SPAN_MS = 3000;
 /** Accepted requests between two 429s that make the second one news about the rate (`stillFull`). */
 const STILL_FULL = 3;
 const STILL_FULL_SHARE = 0.25;
+/** The rate accepted since the last 429 is measured when that was this long ago (`acceptedSinceRefused`). */
+const SINCE_REFUSED_MS: readonly [number, number] = [1000, 15_000];
 
 export class RateModel {
   source: RateSource = 'initial';
@@ -81,6 +83,9 @@ export class RateModel {
   private lastHoldAt = Number.NEGATIVE_INFINITY;
   /** When the last 429 came: the server was full then. */
   private lastRefusedAt: number | undefined;
+  /** Accepted answers so far; and at the last 429, those and the time paused (`acceptedSinceRefused`). */
+  private acceptedTotal = 0;
+  private atRefused = { accepted: 0, pausedMs: 0 };
   /** The 429s since the one that ended slow start have all met a server still full (`stillFull`). */
   private overshootEpisode = false;
   /**
@@ -188,6 +193,7 @@ export class RateModel {
     }
     if (outcome.ok) {
       this.acceptedStarts.push(permit.startedAt);
+      this.acceptedTotal++;
       const span = Math.max(ACCEPTED_SPAN_MS, this.headers?.windowMs ?? 0);
       while ((this.acceptedStarts[0] as number) <= now - span) this.acceptedStarts.shift();
     }
@@ -269,6 +275,27 @@ export class RateModel {
     return from !== undefined && now - from >= 1000 ? accepted : undefined;
   }
 
+  /**
+   * What the server took since the last 429, `lastRefusedAt`, when that was neither too recent to measure nor so long
+   * ago that it may not have been pressed since. That 429 found it empty, so all it accepted since came from what it
+   * refilled: a rate over the last second or three also counts a bucket's burst, refilled and spent again after each
+   * pause (an 18% bucket, 20 req/s, measured 37–40; each 429 then stepped down by a tenth, 8 429s a run). The pause
+   * in between may waste refill, though: a bucket holds no more than its capacity, a GCRA of 6 requests refills that
+   * in 0.3 s and Retry-After is whole seconds. So with `b` the capacity, `a` accepted in `t` of which `p` paused, the
+   * rate `r` is `a / t` when `r·p` fits in `b`, and `(a − b) / (t − p)` otherwise: the larger of the two. The headers'
+   * `allowed`, in requests, is taken as `b`: a window's quota or a scaled bucket's only make the second the smaller.
+   */
+  private acceptedSinceRefused(now: number): number | undefined {
+    const from = this.lastRefusedAt;
+    const headers = this.headers;
+    const t = from === undefined ? 0 : now - from;
+    if (!headers || t < SINCE_REFUSED_MS[0] || t > SINCE_REFUSED_MS[1]) return undefined;
+    const a = this.acceptedTotal - this.atRefused.accepted;
+    const p = this.pausedMs(now) - this.atRefused.pausedMs;
+    const b = headers.allowed / this.countUnit(headers);
+    return Math.max((a * 1000) / t, t > p ? ((a - b) * 1000) / (t - p) : 0);
+  }
+
   /** Time paused so far, up to `now`. */
   pausedMs(now: number): number {
     return this.pausedTotalMs - Math.max(0, this.pausedUntil - now);
@@ -321,6 +348,8 @@ export class RateModel {
     const resumeAt = Math.max(now, this.pausedUntil);
     // The headers did not see this coming: their model is wrong for this server. Fall back to what it accepted.
     const accepted = this.headers && this.check ? this.acceptedRate(now, boosting ? span : undefined) : undefined;
+    const sustained = accepted === undefined ? undefined : (this.acceptedSinceRefused(now) ?? accepted);
+    this.atRefused = { accepted: this.acceptedTotal, pausedMs: this.pausedMs(now) };
     // Only while slow start's overshoot is still being paid for: later, a server full again may have a lower limit (a
     // fixed window's limit halved kept its old wMax). With headers the fallback to what was accepted covers this (and
     // measured worse: a 1.4% bucket, lag 618 ms, 1.133 to 1.25).
@@ -329,7 +358,7 @@ export class RateModel {
     this.discovery =
       full && this.discovery?.phase === 'cubic'
         ? stillFull(this.discovery, failedAt, resumeAt)
-        : throttled(this.discovery, failedAt, resumeAt, accepted);
+        : throttled(this.discovery, failedAt, resumeAt, accepted, sustained);
     if (this.headers && this.check) {
       const headerRate = this.headerPace(now).ratePerSecond;
       this.check = checkRateLimited(this.check, now, { rate: this.discovery.base, headerRate });

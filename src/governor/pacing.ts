@@ -212,18 +212,23 @@ export const climbFrom = (state: Discovery): number => state.from ?? BETA * stat
  * there and still flattens at the rate that failed. Taking the accepted rate as the limit itself would hold a run at
  * that lower bound: measured along a ramp it can be half the rate that failed, and the cubic probes past its wMax
  * only over tens of seconds.
+ *
+ * `sustainedRate`, when known, is what the server took since an earlier 429 (model.ts): a bucket's burst is not in
+ * it, so it bounds the cut instead (the rate just before, spending a burst refilled in the pause, kept cuts of a
+ * bucket with a 18% burst at a tenth, one per 429).
  */
 export function throttled(
   previous: Discovery | undefined,
   failedAtRate: number,
   resumeAt: number,
   acceptedRate?: number,
+  sustainedRate = acceptedRate,
 ): Discovery {
   const overshot =
     previous !== undefined && (previous.phase === 'slow_start' || failedAtRate <= climbFrom(previous) * NO_CLIMB);
-  // The server took `acceptedRate` just before: no cut goes below it (a climb from it is no evidence the limit fell).
+  // The server took this much: no cut goes below it (a climb from it is no evidence the limit fell).
   const cut = overshot
-    ? Math.max(failedAtRate * OVERSHOOT_FACTOR, Math.min(acceptedRate ?? 0, failedAtRate))
+    ? Math.max(failedAtRate * OVERSHOOT_FACTOR, Math.min(sustainedRate ?? 0, failedAtRate))
     : failedAtRate;
   const base = Math.max(MIN_RATE, cut);
   const from = acceptedRate !== undefined && acceptedRate < BETA * base ? Math.max(MIN_RATE, acceptedRate) : undefined;

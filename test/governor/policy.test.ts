@@ -223,6 +223,15 @@ describe('discovery without headers', () => {
     expect(throttled(fromAccepted, 20.8, 3000).base).toBeCloseTo(20.8 * OVERSHOOT_FACTOR, 9);
   });
 
+  test('a sustained rate, when given, bounds the cut instead; the rate just before still starts the climb', () => {
+    const previous = throttled(undefined, 40, 0, 30);
+    // Just before, a bucket's refilled burst made 30 look accepted; since the last 429 it took 21.
+    const next = throttled(previous, 30.5, 3000, 30, 21);
+    expect(next.base).toBeCloseTo(30.5 * OVERSHOOT_FACTOR, 9);
+    expect(discoveryRate(next, 3000)).toBeCloseTo(BETA * next.base, 9);
+    expect(throttled(previous, 30.5, 3000, 30, 25).base).toBeCloseTo(25, 9);
+  });
+
   test('a 429 from a server still full keeps wMax and only starts the climb lower, from the resume', () => {
     const after = throttled(startDiscovery(5, 0), 100, 10_000);
     const full = stillFull(after, 70, 11_000);
