@@ -13,6 +13,7 @@ import {
   acceptListing,
   acceptSearch,
   acceptUser,
+  type ExtendedResponse,
   invalidCall,
   isExtended,
   isRecord,
@@ -20,6 +21,7 @@ import {
   toFailure,
 } from './answers.js';
 import type { CallOptions, GenesysClient, GenesysClientOptions, UserReadOptions } from './api.js';
+import { isBodyStream, parseBody, readMapped, readText } from './body.js';
 import {
   type CallContext,
   classifyTransportFailure,
@@ -167,7 +169,8 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
       config.signal = scope.signal;
       if (scope.noProxy) config.proxy = false;
       if (scope.bearer !== undefined) setAuthorization(config, scope.bearer);
-      if (scope.project) projectOnParse(config, scope.project);
+      // Read by send(), which projects each user as the page is parsed (body.ts says why not axios).
+      if (scope.project) config.responseType = 'stream';
     }
     return config;
   });
@@ -204,12 +207,14 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
     const bearer = ctx.login ? undefined : tokens.bearer(currentLane());
     const project = (options as UserReadOptions | undefined)?.project;
     try {
-      const value = await callScope.run(
+      const answer = await callScope.run(
         { signal, noProxy, ...(bearer !== undefined && { bearer }), ...(project && { project }) },
         invoke,
       );
+      const value = project && isExtended(answer) ? ((await readProjected(answer, project)) as R) : answer;
       return { ok: true, value, latencyMs: performance.now() - started };
-    } catch (error) {
+    } catch (thrown) {
+      const error = await withBodyRead(thrown);
       const cancelledByDeadline = deadline.signal.aborted && !options?.signal?.aborted;
       const failure = cancelledByDeadline ? classifyTransportFailure('ETIMEDOUT', '', ctx) : toFailure(error, ctx);
       return { ok: false, failure: secrets.scrub({ ...failure, latencyMs: performance.now() - started }) };
@@ -441,30 +446,48 @@ interface PreHookConfig {
   proxy?: false;
   maxRedirects?: number;
   headers?: Record<string, unknown> & { set?: (name: string, value: string) => unknown };
-  transformResponse?: ResponseTransform | ResponseTransform[];
+  responseType?: 'stream';
 }
 
-type ResponseTransform = (this: unknown, data: unknown, headers: unknown, status?: number) => unknown;
-
 /**
- * Projects the users of a successful answer (`entities` of a listing, `results` of a search) right after axios's own
- * transforms have parsed it, in the same turn: the whole users never outlive the parse.
+ * Reads a streamed answer, projecting the users of a successful one (`entities` of a listing, `results` of a search)
+ * as each user's text arrives (body.ts): no whole user outlives its own parse. A body cut off after the headers
+ * fails as axios's own reading would have failed it.
  */
-function projectOnParse(config: PreHookConfig, project: (user: GenesysUser) => GenesysUser): void {
-  const own = config.transformResponse;
-  const before = own === undefined ? [] : Array.isArray(own) ? own : [own];
-  config.transformResponse = [
-    ...before,
-    (data, _headers, status) => {
-      if (status === undefined || status < 200 || status > 299 || !isRecord(data)) return data;
-      for (const list of ['entities', 'results'] as const) {
-        const users = data[list];
-        if (Array.isArray(users))
-          data[list] = users.map((u) => (isRecord(u) ? project(u as unknown as GenesysUser) : u));
-      }
-      return data;
-    },
-  ];
+async function readProjected(
+  answer: ExtendedResponse,
+  project: (user: GenesysUser) => GenesysUser,
+): Promise<ExtendedResponse> {
+  if (!isBodyStream(answer.body)) return answer;
+  const ok = answer.status >= 200 && answer.status <= 299;
+  try {
+    const body = ok
+      ? await readMapped(answer.body, USER_LISTS, (u) => (isRecord(u) ? project(u as unknown as GenesysUser) : u))
+      : parseBody(await readText(answer.body));
+    return { ...answer, body };
+  } catch (error) {
+    throw cutOff(answer, error);
+  }
+}
+
+const USER_LISTS: ReadonlySet<string> = new Set(['entities', 'results']);
+
+/** A failed call whose answer's body is still a stream, with that body read (an error answer is small). */
+async function withBodyRead(error: unknown): Promise<unknown> {
+  if (!isExtended(error) || !isBodyStream(error.body)) return error;
+  try {
+    return { ...error, body: parseBody(await readText(error.body)) };
+  } catch (cause) {
+    return cutOff(error, cause);
+  }
+}
+
+/** What axios reports for a body that ended early: its own errors (cancel, timeout) as they are. */
+function cutOff(answer: ExtendedResponse, error: unknown): unknown {
+  if (typeof error === 'object' && error !== null && (error as { isAxiosError?: unknown }).isAxiosError === true) {
+    return error;
+  }
+  return { ...answer, body: undefined, error: { code: 'ERR_BAD_RESPONSE' } };
 }
 
 /** Replaces the Authorization header the SDK set from its own (last login's) token by the lane's. */
