@@ -9,6 +9,8 @@
  */
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { type ExtendedResponse, isExtended, isRecord } from './answers.js';
+import type { GenesysUser } from './types.js';
 
 export function isBodyStream(value: unknown): value is Readable {
   return value instanceof Readable;
@@ -53,6 +55,47 @@ export async function readMapped(
   }
   splitter.write(decoder.end());
   return splitter.end();
+}
+
+/**
+ * Reads a streamed answer, projecting the users of a successful one (`entities` of a listing, `results` of a search)
+ * as each user's text arrives (readMapped): no whole user outlives its own parse. A body cut off after the headers
+ * fails as axios's own reading would have failed it.
+ */
+export async function readProjected(
+  answer: ExtendedResponse,
+  project: (user: GenesysUser) => GenesysUser,
+): Promise<ExtendedResponse> {
+  if (!isBodyStream(answer.body)) return answer;
+  const ok = answer.status >= 200 && answer.status <= 299;
+  try {
+    const body = ok
+      ? await readMapped(answer.body, USER_LISTS, (u) => (isRecord(u) ? project(u as unknown as GenesysUser) : u))
+      : parseBody(await readText(answer.body));
+    return { ...answer, body };
+  } catch (error) {
+    throw cutOff(answer, error);
+  }
+}
+
+const USER_LISTS: ReadonlySet<string> = new Set(['entities', 'results']);
+
+/** A failed call whose answer's body is still a stream, with that body read (an error answer is small). */
+export async function withBodyRead(error: unknown): Promise<unknown> {
+  if (!isExtended(error) || !isBodyStream(error.body)) return error;
+  try {
+    return { ...error, body: parseBody(await readText(error.body)) };
+  } catch (cause) {
+    return cutOff(error, cause);
+  }
+}
+
+/** What axios reports for a body that ended early: its own errors (cancel, timeout) as they are. */
+function cutOff(answer: ExtendedResponse, error: unknown): unknown {
+  if (typeof error === 'object' && error !== null && (error as { isAxiosError?: unknown }).isAxiosError === true) {
+    return error;
+  }
+  return { ...answer, body: undefined, error: { code: 'ERR_BAD_RESPONSE' } };
 }
 
 function withoutBom(text: string): string {

@@ -13,15 +13,13 @@ import {
   acceptListing,
   acceptSearch,
   acceptUser,
-  type ExtendedResponse,
   invalidCall,
   isExtended,
-  isRecord,
   Secrets,
   toFailure,
 } from './answers.js';
 import type { CallOptions, GenesysClient, GenesysClientOptions, UserReadOptions } from './api.js';
-import { isBodyStream, parseBody, readMapped, readText } from './body.js';
+import { readProjected, withBodyRead } from './body.js';
 import {
   type CallContext,
   classifyTransportFailure,
@@ -447,47 +445,6 @@ interface PreHookConfig {
   maxRedirects?: number;
   headers?: Record<string, unknown> & { set?: (name: string, value: string) => unknown };
   responseType?: 'stream';
-}
-
-/**
- * Reads a streamed answer, projecting the users of a successful one (`entities` of a listing, `results` of a search)
- * as each user's text arrives (body.ts): no whole user outlives its own parse. A body cut off after the headers
- * fails as axios's own reading would have failed it.
- */
-async function readProjected(
-  answer: ExtendedResponse,
-  project: (user: GenesysUser) => GenesysUser,
-): Promise<ExtendedResponse> {
-  if (!isBodyStream(answer.body)) return answer;
-  const ok = answer.status >= 200 && answer.status <= 299;
-  try {
-    const body = ok
-      ? await readMapped(answer.body, USER_LISTS, (u) => (isRecord(u) ? project(u as unknown as GenesysUser) : u))
-      : parseBody(await readText(answer.body));
-    return { ...answer, body };
-  } catch (error) {
-    throw cutOff(answer, error);
-  }
-}
-
-const USER_LISTS: ReadonlySet<string> = new Set(['entities', 'results']);
-
-/** A failed call whose answer's body is still a stream, with that body read (an error answer is small). */
-async function withBodyRead(error: unknown): Promise<unknown> {
-  if (!isExtended(error) || !isBodyStream(error.body)) return error;
-  try {
-    return { ...error, body: parseBody(await readText(error.body)) };
-  } catch (cause) {
-    return cutOff(error, cause);
-  }
-}
-
-/** What axios reports for a body that ended early: its own errors (cancel, timeout) as they are. */
-function cutOff(answer: ExtendedResponse, error: unknown): unknown {
-  if (typeof error === 'object' && error !== null && (error as { isAxiosError?: unknown }).isAxiosError === true) {
-    return error;
-  }
-  return { ...answer, body: undefined, error: { code: 'ERR_BAD_RESPONSE' } };
 }
 
 /** Replaces the Authorization header the SDK set from its own (last login's) token by the lane's. */
