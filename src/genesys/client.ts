@@ -15,11 +15,11 @@ import {
   acceptUser,
   invalidCall,
   isExtended,
-  isRecord,
   Secrets,
   toFailure,
 } from './answers.js';
 import type { CallOptions, GenesysClient, GenesysClientOptions, UserReadOptions } from './api.js';
+import { readProjected, withBodyRead } from './body.js';
 import {
   type CallContext,
   classifyTransportFailure,
@@ -167,7 +167,8 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
       config.signal = scope.signal;
       if (scope.noProxy) config.proxy = false;
       if (scope.bearer !== undefined) setAuthorization(config, scope.bearer);
-      if (scope.project) projectOnParse(config, scope.project);
+      // Read by send(), which projects each user as the page is parsed (body.ts says why not axios).
+      if (scope.project) config.responseType = 'stream';
     }
     return config;
   });
@@ -204,12 +205,14 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
     const bearer = ctx.login ? undefined : tokens.bearer(currentLane());
     const project = (options as UserReadOptions | undefined)?.project;
     try {
-      const value = await callScope.run(
+      const answer = await callScope.run(
         { signal, noProxy, ...(bearer !== undefined && { bearer }), ...(project && { project }) },
         invoke,
       );
+      const value = project && isExtended(answer) ? ((await readProjected(answer, project)) as R) : answer;
       return { ok: true, value, latencyMs: performance.now() - started };
-    } catch (error) {
+    } catch (thrown) {
+      const error = await withBodyRead(thrown);
       const cancelledByDeadline = deadline.signal.aborted && !options?.signal?.aborted;
       const failure = cancelledByDeadline ? classifyTransportFailure('ETIMEDOUT', '', ctx) : toFailure(error, ctx);
       return { ok: false, failure: secrets.scrub({ ...failure, latencyMs: performance.now() - started }) };
@@ -441,30 +444,7 @@ interface PreHookConfig {
   proxy?: false;
   maxRedirects?: number;
   headers?: Record<string, unknown> & { set?: (name: string, value: string) => unknown };
-  transformResponse?: ResponseTransform | ResponseTransform[];
-}
-
-type ResponseTransform = (this: unknown, data: unknown, headers: unknown, status?: number) => unknown;
-
-/**
- * Projects the users of a successful answer (`entities` of a listing, `results` of a search) right after axios's own
- * transforms have parsed it, in the same turn: the whole users never outlive the parse.
- */
-function projectOnParse(config: PreHookConfig, project: (user: GenesysUser) => GenesysUser): void {
-  const own = config.transformResponse;
-  const before = own === undefined ? [] : Array.isArray(own) ? own : [own];
-  config.transformResponse = [
-    ...before,
-    (data, _headers, status) => {
-      if (status === undefined || status < 200 || status > 299 || !isRecord(data)) return data;
-      for (const list of ['entities', 'results'] as const) {
-        const users = data[list];
-        if (Array.isArray(users))
-          data[list] = users.map((u) => (isRecord(u) ? project(u as unknown as GenesysUser) : u));
-      }
-      return data;
-    },
-  ];
+  responseType?: 'stream';
 }
 
 /** Replaces the Authorization header the SDK set from its own (last login's) token by the lane's. */

@@ -326,6 +326,41 @@ describe('reads and writes', () => {
     expect(one.ok && one.body).toEqual(full);
   });
 
+  it('fails a projected read as an unprojected one: an error answer, a body cut off, a body that is not JSON', async () => {
+    const project = ({ id, version, state }: GenesysUser): GenesysUser => ({ id, version, state });
+    const outcomes = async () => {
+      const client = await loggedIn();
+      return [
+        await client.listUsers({ pageNumber: 1, pageSize: 1, project }),
+        await client.listUsers({ pageNumber: 1, pageSize: 1 }),
+      ].map((o) => ({ ...failureOf(o), latencyMs: 0 }));
+    };
+    const errorBody = { message: 'Nope', code: 'bad.request', status: 400 };
+    server.handle(withLogin((_req, res) => json(res, 400, errorBody)));
+    const [projected, whole] = await outcomes();
+    expect(projected).toEqual(whole);
+    expect(projected?.message).toContain('Nope');
+    server.handle(
+      withLogin((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' });
+        res.write('{"entities":[{"id":"u-1",');
+        setTimeout(() => res.socket?.destroy(), 20);
+      }),
+    );
+    const [cut, cutWhole] = await outcomes();
+    expect(cut).toMatchObject({ kind: 'network' });
+    expect(cut).toEqual(cutWhole);
+    server.handle(
+      withLogin((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"entities":[{"id":"u-1"},]}');
+      }),
+    );
+    const [notJson, notJsonWhole] = await outcomes();
+    expect(notJson).toMatchObject({ kind: 'server', status: 200 });
+    expect(notJson).toEqual(notJsonWhole);
+  });
+
   it('posts a search and gives an empty results array when the platform omits it', async () => {
     server.handle(withLogin((_req, res) => json(res, 200, { total: 0, pageCount: 0, pageSize: 25, pageNumber: 1 })));
     const client = await loggedIn();
