@@ -74,8 +74,13 @@ export class IncrementalPlanner {
   private readonly rowByEmail = new Map<string, number>();
   /** Row numbers in row order. */
   private readonly order: number[] = [];
-  /** By row number: the row (until released), its user's id and version, and its plan once made. */
-  private readonly rowAt: (InputRow | undefined)[] = [];
+  /**
+   * By row number: the row's entry in `inputs` (until released), its user's id and version, and its plan once made.
+   * The rows are held as JSON text: as 100,000 objects they were a third of what is live while the users are read,
+   * and V8 sizes the heap the writes start in from that (issue #12). Each read decodes a copy.
+   */
+  private readonly rowAt: (number | undefined)[] = [];
+  private readonly inputs = new TextStore();
   private readonly userOf: (string | undefined)[] = [];
   private readonly versionOf: number[] = [];
   /** By row number: the entry of its plan in `texts`, once planned. */
@@ -105,7 +110,7 @@ export class IncrementalPlanner {
     for (const row of [...rows].sort((a, b) => a.rowNumber - b.rowNumber)) {
       const n = row.rowNumber;
       if (this.rowAt[n] !== undefined) throw new Error(`Row ${n} appears twice in the plan input.`);
-      this.rowAt[n] = row;
+      this.rowAt[n] = this.inputs.add(JSON.stringify(row));
       this.order.push(n);
       if (row.key.kind === 'id') this.rowById.set(row.key.id.trim().toLowerCase(), n);
       else this.rowByEmail.set(row.key.email.trim().toLowerCase(), n);
@@ -150,7 +155,7 @@ export class IncrementalPlanner {
     // A user read twice (two listing pages while the directory changes, or a listing and a search) is one user,
     // at the newer of the versions read; a released row keeps the plan it has.
     if (this.userOf[n] === user.id && user.version <= (this.versionOf[n] ?? -1)) return;
-    const row = this.rowAt[n];
+    const row = this.rowAt[n] === undefined ? undefined : this.input(n);
     if (row === undefined) return;
     this.userOf[n] = user.id;
     this.versionOf[n] = user.version;
@@ -204,10 +209,14 @@ export class IncrementalPlanner {
   rows(): InputRow[] {
     const out: InputRow[] = [];
     for (const n of this.order) {
-      const row = this.rowAt[n];
-      if (row) out.push(row);
+      if (this.rowAt[n] !== undefined) out.push(this.input(n));
     }
     return out;
+  }
+
+  /** The row `n` as given (a fresh copy). */
+  private input(n: number): InputRow {
+    return JSON.parse(this.inputs.text(this.rowAt[n]!)) as InputRow;
   }
 
   /** A user kept for a later stage (see `keep`). */
@@ -239,7 +248,7 @@ export class IncrementalPlanner {
       rejectedUpTo(n);
       if (excluded.has(n)) continue;
       const planned = this.planned[n];
-      const row = this.rowAt[n];
+      const row = this.rowAt[n] === undefined ? undefined : this.input(n);
       const userId = this.userOf[n];
       const others = this.otherUsers.get(n);
       if (others && userId !== undefined) {

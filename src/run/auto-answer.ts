@@ -113,7 +113,7 @@ export async function applyAutoAnswerInBulk<I extends BulkItem>(
         continue;
       }
       const mayHaveLanded = outcome.kind === 'network' || outcome.kind === 'timeout' || outcome.kind === 'server';
-      for (const i of batch) again.push(mayHaveLanded ? { ...i, wroteBefore: true } : i);
+      for (const i of batch) again.push(mayHaveLanded ? copyOf(i, { wroteBefore: true }) : i);
       continue;
     }
     const answered = new Map(outcome.body.entities.map((u) => [u.id.toLowerCase(), u]));
@@ -129,7 +129,7 @@ export async function applyAutoAnswerInBulk<I extends BulkItem>(
       ];
       if (now && now.acdAutoAnswer !== undefined && now.acdAutoAnswer !== i.changes.acdAutoAnswer) {
         // Answered with the old value: the row's own PATCH tries again (and fails the row if it sticks).
-        again.push({ ...i, user: { ...user, version: now.version ?? i.user.version } });
+        again.push(copyOf(i, { user: { ...user, version: now.version ?? i.user.version } }));
         continue;
       }
       results.set(i.rowNumber, { status: 'updated', user, diffs, attempts, writes: 1, conflictRounds: 0 });
@@ -154,4 +154,20 @@ function failed(user: GenesysUser, item: BulkItem, attempts: number, failure: Ap
     conflictRounds: 0,
     failure,
   };
+}
+
+/**
+ * The item with `changed`, as a plain object: an item may read its fields through its class's accessors (compact.ts),
+ * which a spread does not copy.
+ */
+function copyOf<I extends BulkItem>(i: I, changed: Partial<BulkItem>): I {
+  const { rowNumber, user, changes, baseline, wroteBefore } = i;
+  return {
+    rowNumber,
+    user,
+    changes,
+    ...(baseline !== undefined && { baseline }),
+    ...(wroteBefore !== undefined && { wroteBefore }),
+    ...changed,
+  } as I;
 }

@@ -226,6 +226,26 @@ export function projectionFor(changeKeys: Iterable<string>): (user: GenesysUser)
   return projectionOf(fields);
 }
 
+/**
+ * What a write needs of a user held until its PATCH: its id, version and state and the fields the changes touch (as
+ * in projectionFor, less the email, name and division that reading and planning need). 100,000 users held for an
+ * apply are a third the size (issue #12). Unknown change keys keep the whole user.
+ */
+export function writeProjectionFor(changeKeys: Iterable<string>): (user: GenesysUser) => GenesysUser {
+  const keep = new Set<keyof GenesysUser>(['id', 'version', 'state']);
+  for (const key of changeKeys) {
+    if (key === 'routing') continue;
+    const read = FIELDS_FOR_CHANGE[key];
+    if (!read) return (u) => u;
+    for (const f of read) keep.add(f);
+  }
+  return (user) => {
+    const out: Record<string, unknown> = {};
+    for (const f of keep) if (user[f] !== undefined) out[f] = user[f];
+    return out as unknown as GenesysUser;
+  };
+}
+
 /** The projection that keeps a user's identity, version, state and division, and `fields`. */
 export function projectionOf(fields: Iterable<keyof GenesysUser>): (user: GenesysUser) => GenesysUser {
   const keep = new Set<keyof GenesysUser>(['id', 'version', 'state', 'email', 'name', 'division', ...fields]);

@@ -48,7 +48,7 @@ import {
   nameMapOf,
   withExpansions,
 } from './profile-fields.js';
-import { projectionFor, resolveUsers } from './resolve.js';
+import { projectionFor, resolveUsers, writeProjectionFor } from './resolve.js';
 import { runResume } from './resume.js';
 import {
   checkRoutingNames,
@@ -192,6 +192,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   }
   const changeKeys = new Set(parsed.rows.flatMap((r) => Object.keys(r.changes)));
   const project = projectionFor(changeKeys);
+  const forWrite = writeProjectionFor(changeKeys);
   const deps = { ...ctx.userReads(), users: withExpansions(ctx.client, expansionsFor(changeKeys)), project };
   const managerRefs: ManagerRef[] = [];
   for (const row of parsed.rows) if (row.changes.manager) managerRefs.push(row.changes.manager);
@@ -307,7 +308,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
           const asked = r.userId !== undefined ? rowByNumber.get(r.rowNumber)?.changes : undefined;
           return asked ? { ...r, changes: asked } : r;
         }),
-        changingRows((p) => planner.user(p.userId!)!),
+        changingRows((p) => forWrite(planner.user(p.userId!)!)),
       );
       const saved: PlanSource = {
         plan: { schemaVersion: view.schemaVersion, summary: view.summary, rows: run.rows },
