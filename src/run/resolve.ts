@@ -216,14 +216,8 @@ const FIELDS_FOR_CHANGE: Record<string, (keyof GenesysUser)[]> = {
  * keys keep the whole user, so a new column cannot silently plan against a missing field.
  */
 export function projectionFor(changeKeys: Iterable<string>): (user: GenesysUser) => GenesysUser {
-  const fields: (keyof GenesysUser)[] = [];
-  for (const key of changeKeys) {
-    if (key === 'routing') continue;
-    const read = FIELDS_FOR_CHANGE[key];
-    if (!read) return (u) => u;
-    fields.push(...read);
-  }
-  return projectionOf(fields);
+  const fields = fieldsReadBy(changeKeys);
+  return fields ? projectionOf(fields) : (u) => u;
 }
 
 /**
@@ -232,13 +226,24 @@ export function projectionFor(changeKeys: Iterable<string>): (user: GenesysUser)
  * apply are a third the size (issue #12). Unknown change keys keep the whole user.
  */
 export function writeProjectionFor(changeKeys: Iterable<string>): (user: GenesysUser) => GenesysUser {
-  const keep = new Set<keyof GenesysUser>(['id', 'version', 'state']);
+  const fields = fieldsReadBy(changeKeys);
+  return fields ? picking(new Set<keyof GenesysUser>(['id', 'version', 'state', ...fields])) : (u) => u;
+}
+
+/** The user fields the changes read (routing reads none here); undefined for a change key this version cannot map. */
+function fieldsReadBy(changeKeys: Iterable<string>): (keyof GenesysUser)[] | undefined {
+  const fields: (keyof GenesysUser)[] = [];
   for (const key of changeKeys) {
     if (key === 'routing') continue;
     const read = FIELDS_FOR_CHANGE[key];
-    if (!read) return (u) => u;
-    for (const f of read) keep.add(f);
+    if (!read) return undefined;
+    fields.push(...read);
   }
+  return fields;
+}
+
+/** A copy of the user with only the fields in `keep` (those it has). */
+function picking(keep: ReadonlySet<keyof GenesysUser>): (user: GenesysUser) => GenesysUser {
   return (user) => {
     const out: Record<string, unknown> = {};
     for (const f of keep) if (user[f] !== undefined) out[f] = user[f];
@@ -266,11 +271,11 @@ export function projectionOf(fields: Iterable<keyof GenesysUser>): (user: Genesy
     if (!known && divisions.size < MAX_SHARED_DIVISIONS) divisions.set(d.id, d);
     return d;
   };
+  const pick = picking(keep);
   return (user) => {
-    const out: Record<string, unknown> = {};
-    for (const f of keep) if (user[f] !== undefined) out[f] = user[f];
+    const out = pick(user);
     if (user.division && typeof user.division.id === 'string') out.division = shared(user.division);
-    return out as unknown as GenesysUser;
+    return out;
   };
 }
 
