@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { GenesysUser } from '../../src/genesys/types.js';
 import type { ProfileChanges } from '../../src/input/index.js';
 import { planUserChange } from '../../src/plan/index.js';
-import { projectionFor, UserIndex } from '../../src/run/resolve.js';
+import { projectionFor, UserIndex, writeProjectionFor } from '../../src/run/resolve.js';
 
 const full: GenesysUser = {
   id: 'b6f1c1de-6a57-4bb5-9a43-3f1f3f1f3f1f',
@@ -61,6 +61,9 @@ describe('projectionFor', () => {
       const ctx = { managerId: () => undefined };
       const projected = projectionFor(Object.keys(changes))(full);
       expect(planUserChange(projected, changes, ctx)).toEqual(planUserChange(full, changes, ctx));
+      // What a user is held as until its PATCH plans the same write too.
+      const forWrite = writeProjectionFor(Object.keys(changes))(full);
+      expect(planUserChange(forWrite, changes, ctx)).toEqual(planUserChange(full, changes, ctx));
     }
   });
 
