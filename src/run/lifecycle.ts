@@ -270,9 +270,10 @@ async function runCreates(
       );
       // Only their versions are read from them.
       const ids = new Set(settled.map((e) => e.user.id));
-      const index = new UserIndex(projectionOf([]), ids);
+      const project = projectionOf([]);
+      const index = new UserIndex(project, ids);
       if (settled.length > 0 && !ctx.stopSignal?.aborted)
-        await resolveUsers({ ...ctx.userReads(), project: projectionOf([]) }, ids, new Set(), index);
+        await resolveUsers({ ...ctx.userReads(), project }, ids, new Set(), index);
       for (const e of settled) {
         const user = index.byId.get(e.user.id);
         if (user)

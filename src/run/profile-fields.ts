@@ -29,9 +29,14 @@ export function expansionsFor(keys: Iterable<string>): string[] {
 
 /** The expansions the rows of a saved plan read. */
 export function expansionsOfChanges(changes: Iterable<ProfileChanges>): string[] {
+  return expansionsFor(changeKeysOf(changes));
+}
+
+/** Every change key the changes use. */
+export function changeKeysOf(changes: Iterable<ProfileChanges>): Set<string> {
   const keys = new Set<string>();
   for (const c of changes) for (const k of Object.keys(c)) keys.add(k);
-  return expansionsFor(keys);
+  return keys;
 }
 
 /** Every profile change a saved plan's rows asked for. */

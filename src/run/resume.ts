@@ -19,7 +19,7 @@ import { lockRun, type RunLock } from './lock.js';
 import { combine, GONE, lazyMap, type Part, recordFromPlan, type Work, withSkipped } from './outcome.js';
 import { type CommandOptions, managerLookup, type Proposal, runPipeline } from './pipeline.js';
 import { readStoredPlan, type StoredPlan } from './plan-read.js';
-import { expansionsOfChanges, locationContext, savedChanges, withExpansions } from './profile-fields.js';
+import { changeKeysOf, expansionsFor, locationContext, savedChanges, withExpansions } from './profile-fields.js';
 import { projectionFor, resolveUsers, UserIndex } from './resolve.js';
 import { foldProfileJournal, foldRoutingJournal, LeftItems, LeftRows } from './resume-left.js';
 import { emptyRoutingCost, readCurrentRouting } from './routing.js';
@@ -75,11 +75,11 @@ async function resume(opts: CommandOptions, runId: string, dir: string, meta: Ru
   const ctx = await openContext(opts);
   checkSameTarget(meta, ctx.target, 'resume');
   // Only the users left, and of them only what their changes read: the listing a resume may choose reads every user.
-  const changeKeys = new Set<string>();
-  for (const c of savedChanges(saved)) for (const k of Object.keys(c)) changeKeys.add(k);
+  // One pass over the saved rows (each is decoded again when read).
+  const changeKeys = changeKeysOf(savedChanges(saved));
   const project = projectionFor(changeKeys);
   const { index, cost } = await resolveUsers(
-    { ...ctx.userReads(), users: withExpansions(ctx.client, expansionsOfChanges(savedChanges(saved))), project },
+    { ...ctx.userReads(), users: withExpansions(ctx.client, expansionsFor(changeKeys)), project },
     userIds,
     new Set(),
     new UserIndex(project, userIds),
