@@ -155,7 +155,7 @@ export class IncrementalPlanner {
     // A user read twice (two listing pages while the directory changes, or a listing and a search) is one user,
     // at the newer of the versions read; a released row keeps the plan it has.
     if (this.userOf[n] === user.id && user.version <= (this.versionOf[n] ?? -1)) return;
-    const row = this.rowAt[n] === undefined ? undefined : this.input(n);
+    const row = this.input(n);
     if (row === undefined) return;
     this.userOf[n] = user.id;
     this.versionOf[n] = user.version;
@@ -209,14 +209,16 @@ export class IncrementalPlanner {
   rows(): InputRow[] {
     const out: InputRow[] = [];
     for (const n of this.order) {
-      if (this.rowAt[n] !== undefined) out.push(this.input(n));
+      const row = this.input(n);
+      if (row) out.push(row);
     }
     return out;
   }
 
-  /** The row `n` as given (a fresh copy). */
-  private input(n: number): InputRow {
-    return JSON.parse(this.inputs.text(this.rowAt[n]!)) as InputRow;
+  /** The row `n` as given (a fresh copy), unless released. */
+  private input(n: number): InputRow | undefined {
+    const entry = this.rowAt[n];
+    return entry === undefined ? undefined : (JSON.parse(this.inputs.text(entry)) as InputRow);
   }
 
   /** A user kept for a later stage (see `keep`). */
@@ -248,7 +250,7 @@ export class IncrementalPlanner {
       rejectedUpTo(n);
       if (excluded.has(n)) continue;
       const planned = this.planned[n];
-      const row = this.rowAt[n] === undefined ? undefined : this.input(n);
+      const row = this.input(n);
       const userId = this.userOf[n];
       const others = this.otherUsers.get(n);
       if (others && userId !== undefined) {
