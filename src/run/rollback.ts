@@ -189,7 +189,13 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   checkSameTarget(undone, ctx.target, 'rollback');
   // Location names as the run showed them (its diffs hold names); a run that set none has none.
   const fieldsWritten = new Set(written.flatMap((w) => [...w.after.keys()]));
-  const locationNames = fieldsWritten.has('locations') ? (await readStoredPlan(dir)).locations : undefined;
+  // plan.json is read once, if at all: for a 100,000-row run it is tens of megabytes.
+  let stored: ReturnType<typeof readStoredPlan> | undefined;
+  const storedPlan = () => {
+    stored ??= readStoredPlan(dir);
+    return stored;
+  };
+  const locationNames = fieldsWritten.has('locations') ? (await storedPlan()).locations : undefined;
   const locations = locationContext(locationNames);
   // Each user is held until its write: only the fields the run wrote (and identity, version, state, division), as an
   // update holds them. Users the run created are compared whole before they are deleted: then every field is kept.
@@ -216,7 +222,7 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   let currentRouting = new Map<string, CurrentRouting>();
   if (withRoutingFields.length > 0) {
     catalogue =
-      (await readStoredPlan(dir)).routing?.catalogue ??
+      (await storedPlan()).routing?.catalogue ??
       (await loadCatalogue(routingDeps, kindsOfFields(withRoutingFields.flatMap(routingFields))));
     const resolvers = catalogueResolvers(catalogue);
     currentRouting = (
