@@ -90,6 +90,7 @@ function compacted(
   const flagged = Uint8Array.from(flags);
   const at = Int32Array.from(itemAt);
   const rowNumbers = Int32Array.from(itemAt, (i) => decodePlannedRow(texts.text(i)).rowNumber);
+  const stored: RowsAt = { at: (i) => decodePlannedRow(texts.text(i)) };
   return {
     rows: {
       *[Symbol.iterator]() {
@@ -100,7 +101,7 @@ function compacted(
       *[Symbol.iterator]() {
         for (let k = 0; k < at.length; k++) {
           const flag = flagged[k]!;
-          const item = new StoredItem(rowNumbers[k]!, users, k, texts, at[k]!, (flag & BASELINE) !== 0);
+          const item = new StoredItem(rowNumbers[k]!, users, k, stored, at[k]!, (flag & BASELINE) !== 0);
           if (flag & WROTE_BEFORE) item.wroteBefore = true;
           yield item;
         }
@@ -110,10 +111,16 @@ function compacted(
   };
 }
 
+/** Rows by index, each decoded afresh when read. */
+export interface RowsAt {
+  at(index: number): PlannedRow;
+}
+
 /**
- * A work item that decodes its user and changes on each read. The accessors are the class's: an object literal with
- * getters gets an accessor pair of its own, which V8 allocates in the old generation and which keeps the getters'
- * closures from dying young, so each pass over 100,000 such items left some 28 MB for a full collection (issue #12).
+ * A work item that decodes its user and changes on each read: an update's or rollback's (rows in a CompactBuilder's
+ * texts) or a resume's (rows in the stored plan). The accessors are the class's: an object literal with getters gets
+ * an accessor pair of its own, which V8 allocates in the old generation and which keeps the getters' closures from
+ * dying young, so each pass over 100,000 such items left some 28 MB for a full collection (issue #12).
  */
 export class StoredItem implements WorkItem {
   wroteBefore?: boolean;
@@ -122,8 +129,9 @@ export class StoredItem implements WorkItem {
     readonly rowNumber: number,
     private readonly users: TextStore,
     private readonly userEntry: number,
-    private readonly texts: TextStore,
-    private readonly rowEntry: number,
+    private readonly rows: RowsAt,
+    private readonly rowIndex: number,
+    /** A resume's: the write is judged against the row's planned diffs. */
     private readonly hasBaseline: boolean,
   ) {}
 
@@ -132,11 +140,10 @@ export class StoredItem implements WorkItem {
   }
 
   get changes(): ProfileChanges {
-    return decodePlannedRow(this.texts.text(this.rowEntry)).changes!;
+    return this.rows.at(this.rowIndex).changes!;
   }
 
-  /** A resume's: the row's planned diffs. */
   get baseline(): FieldDiff[] | undefined {
-    return this.hasBaseline ? decodePlannedRow(this.texts.text(this.rowEntry)).diffs : undefined;
+    return this.hasBaseline ? this.rows.at(this.rowIndex).diffs : undefined;
   }
 }

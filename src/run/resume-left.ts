@@ -1,9 +1,9 @@
 import type { GenesysUser } from '../genesys/types.js';
-import type { ProfileChanges } from '../input/index.js';
-import type { FieldDiff, PlannedRow } from '../plan/index.js';
+import type { PlannedRow } from '../plan/index.js';
 import { decodePlannedRow, encodePlannedRow } from '../plan/plan.js';
 import { TextStore } from '../plan/text-store.js';
 import type { RowStatus } from '../report.js';
+import { StoredItem } from './compact.js';
 import type { WorkItem } from './engine.js';
 import { readJournal, readRoutingJournal } from './journal.js';
 import type { Part } from './outcome.js';
@@ -133,36 +133,11 @@ export class LeftItems {
       *[Symbol.iterator]() {
         for (let k = 0; k < at.length; k++) {
           const index = at[k]!;
-          const item = new LeftItem(rowNumbers[k]!, users, k, rows, index);
+          const item = new StoredItem(rowNumbers[k]!, users, k, rows, index, true);
           if (wrote[k]) item.wroteBefore = true;
           yield item;
         }
       },
     };
-  }
-}
-
-/** A resume's write left, decoded on each read; its accessors are the class's, not each item's (see StoredItem). */
-class LeftItem implements WorkItem {
-  wroteBefore?: boolean;
-
-  constructor(
-    readonly rowNumber: number,
-    private readonly users: TextStore,
-    private readonly userEntry: number,
-    private readonly rows: StoredRows,
-    private readonly index: number,
-  ) {}
-
-  get user(): GenesysUser {
-    return JSON.parse(this.users.text(this.userEntry)) as GenesysUser;
-  }
-
-  get changes(): ProfileChanges {
-    return this.rows.at(this.index).changes!;
-  }
-
-  get baseline(): FieldDiff[] {
-    return this.rows.at(this.index).diffs;
   }
 }
