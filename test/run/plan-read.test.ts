@@ -2,9 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readSavedPlan } from '../../src/run/folder.js';
 import { readStoredPlan } from '../../src/run/plan-read.js';
 import { NotJsonError, PlanSplitter } from '../../src/run/plan-split.js';
+import { readWholePlan } from '../models/saved-plan.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -77,7 +77,7 @@ describe('readStoredPlan', () => {
     return err.message;
   };
 
-  it('reads what readSavedPlan reads, a row at a time', async () => {
+  it('reads what the whole-file model reads, a row at a time', async () => {
     const doc = {
       plan: { schemaVersion: 2, summary: {}, rows: [row(1), row(2)] },
       managers: {},
@@ -85,13 +85,13 @@ describe('readStoredPlan', () => {
     };
     await write(JSON.stringify(doc));
     const stored = await readStoredPlan(dir);
-    const whole = await readSavedPlan(dir);
+    const whole = await readWholePlan(dir);
     expect({ ...stored, plan: { ...stored.plan, rows: [...stored.plan.rows] } }).toEqual(whole);
     expect(stored.plan.rows.length).toBe(2);
     expect(stored.plan.rows.at(1)).toEqual(whole.plan.rows[1]);
   });
 
-  it('upgrades a version 1 plan row by row, as readSavedPlan does', async () => {
+  it('upgrades a version 1 plan row by row, as the whole-file model does', async () => {
     const v1 = {
       plan: { summary: {}, rows: [{ ...row(1), changes: undefined }] },
       managers: {},
@@ -99,11 +99,11 @@ describe('readStoredPlan', () => {
     };
     await write(JSON.stringify(v1));
     const stored = await readStoredPlan(dir);
-    const whole = await readSavedPlan(dir);
+    const whole = await readWholePlan(dir);
     expect({ ...stored, plan: { ...stored.plan, rows: [...stored.plan.rows] } }).toEqual(whole);
   });
 
-  it('refuses a damaged or hostile plan.json with readSavedPlan’s messages', async () => {
+  it('refuses a damaged or hostile plan.json with the whole-file model’s messages', async () => {
     for (const text of [
       '',
       '{"plan":{"schemaVersion":2,"rows":[{"a":1},{"a":]}}',
@@ -119,9 +119,9 @@ describe('readStoredPlan', () => {
       '\ufeff{"plan":{"schemaVersion":2,"rows":[]}}',
     ]) {
       await write(text);
-      expect(await refusal(readStoredPlan(dir)), text).toBe(await refusal(readSavedPlan(dir)));
+      expect(await refusal(readStoredPlan(dir)), text).toBe(await refusal(readWholePlan(dir)));
     }
     await rm(join(dir, 'plan.json'));
-    expect(await refusal(readStoredPlan(dir))).toBe(await refusal(readSavedPlan(dir)));
+    expect(await refusal(readStoredPlan(dir))).toBe(await refusal(readWholePlan(dir)));
   });
 });
