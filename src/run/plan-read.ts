@@ -1,9 +1,9 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ValidationError } from '../errors.js';
+import { JsonListSplitter, NotJsonError } from '../json-split.js';
 import { PLAN_SCHEMA_VERSION, type Plan, type PlannedRow } from '../plan/index.js';
-import type { TextStore } from '../plan/text-store.js';
-import { NotJsonError, PlanSplitter } from './plan-split.js';
+import { TextStore } from '../plan/text-store.js';
 import type { SavedPlan } from './saved-plan.js';
 import { type SavedPlanV1, upgradeHead, upgradeRow } from './saved-plan-v1.js';
 
@@ -19,30 +19,36 @@ export interface StoredPlan extends Omit<SavedPlan, 'plan'> {
 }
 
 /**
- * Reads a run folder's plan.json a row at a time (plan-split.ts), refusing a file that cannot be read or is not JSON,
+ * Reads a run folder's plan.json a row at a time (json-split.ts), refusing a file that cannot be read or is not JSON,
  * one that holds no plan, and a version it does not read.
  * Every row is parsed once here, so that a damaged row is refused before anything is sent.
  */
 export async function readStoredPlan(dir: string): Promise<StoredPlan> {
   const path = join(dir, 'plan.json');
-  let split: ReturnType<PlanSplitter['end']>;
+  // The rows' texts go into a TextStore (off the JavaScript heap) as they are read; parsed whole, a 100,000-row
+  // plan.json was several hundred megabytes of objects, all held while the resume ran (issue #12).
+  const store = new TextStore();
+  let entries: number[] = [];
   let saved: unknown;
   try {
-    const splitter = new PlanSplitter();
+    const splitter = new JsonListSplitter([['plan', 'rows']], {
+      start: () => {
+        entries = [];
+      },
+      element: (_, bytes) => entries.push(store.addBytes(bytes)),
+    });
     const handle = await open(path, 'r');
     try {
       for await (const chunk of handle.createReadStream({ highWaterMark: 1 << 20 })) splitter.push(chunk as Buffer);
     } finally {
       await handle.close();
     }
-    split = splitter.end();
-    saved = JSON.parse(split.skeleton);
-    for (const e of split.entries) JSON.parse(split.store.text(e));
+    saved = JSON.parse(splitter.end());
+    for (const e of entries) JSON.parse(store.text(e));
   } catch (err) {
     if (err instanceof NotJsonError || err instanceof SyntaxError) throw unreadablePlan(path, 'not JSON');
     throw unreadablePlan(path, (err as NodeJS.ErrnoException).code ?? 'not JSON');
   }
-  const { store, entries } = split;
   if (savedPlanSchema(path, saved) === 'current') {
     const head = saved as SavedPlan;
     return { ...head, plan: { ...head.plan, rows: storedRows(store, entries, (row) => row) } };
