@@ -9,6 +9,7 @@
  */
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { JsonListSplitter } from '../json-split.js';
 import { type ExtendedResponse, isExtended, isRecord } from './answers.js';
 import type { GenesysUser } from './types.js';
 
@@ -42,20 +43,61 @@ export function parseBody(text: string): unknown {
  */
 export async function readMapped(
   body: Readable,
-  lists: ReadonlySet<string>,
+  lists: readonly string[],
   map: (element: unknown) => unknown,
 ): Promise<unknown> {
-  const decoder = new StringDecoder('utf8');
-  const splitter = new ListSplitter(lists, map);
-  let first = true;
-  for await (const chunk of body) {
-    const text = typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer);
-    splitter.write(first ? withoutBom(text) : text);
-    if (text !== '') first = false;
+  const found = new Map<number, unknown[]>();
+  const splitter = new JsonListSplitter(
+    lists.map((key) => [key]),
+    {
+      start: (list) => found.set(list, []),
+      element: (list, bytes) => found.get(list)!.push(map(JSON.parse(bytes.toString('utf8')))),
+    },
+  );
+  let failed = false;
+  const push = (bytes: Buffer) => {
+    if (failed) return;
+    try {
+      splitter.push(bytes);
+    } catch {
+      failed = true;
+    }
+  };
+  // The first bytes are held until there are three, to drop a byte-order mark as axios does.
+  let lead: Buffer | undefined = Buffer.alloc(0);
+  for await (const piece of body) {
+    let bytes = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : (piece as Buffer);
+    if (lead) {
+      bytes = Buffer.concat([lead, bytes]);
+      if (bytes.length < BOM.length) {
+        lead = bytes;
+        continue;
+      }
+      lead = undefined;
+      if (bytes.subarray(0, BOM.length).equals(BOM)) bytes = bytes.subarray(BOM.length);
+    }
+    push(bytes);
   }
-  splitter.write(decoder.end());
-  return splitter.end();
+  if (lead) push(lead);
+  if (failed) return undefined;
+  let data: unknown;
+  try {
+    data = JSON.parse(splitter.end());
+  } catch {
+    return undefined;
+  }
+  if (typeof data === 'object' && data !== null && !Array.isArray(data)) {
+    const record = data as Record<string, unknown>;
+    // A key given twice: JSON.parse keeps the last value, which is a list's only if the last was a list.
+    for (const [list, items] of found) {
+      const value = record[lists[list]!];
+      if (Array.isArray(value) && value.length === 0) record[lists[list]!] = items;
+    }
+  }
+  return data;
 }
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /**
  * Reads a streamed answer, projecting the users of a successful one (`entities` of a listing, `results` of a search)
@@ -78,7 +120,7 @@ export async function readProjected(
   }
 }
 
-const USER_LISTS: ReadonlySet<string> = new Set(['entities', 'results']);
+const USER_LISTS: readonly string[] = ['entities', 'results'];
 
 /** A failed call whose answer's body is still a stream, with that body read (an error answer is small). */
 export async function withBodyRead(error: unknown): Promise<unknown> {
@@ -100,170 +142,4 @@ function cutOff(answer: ExtendedResponse, error: unknown): unknown {
 
 function withoutBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-}
-
-const QUOTE = 0x22;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-
-/**
- * Splits JSON text, fed in pieces, into the text of the elements of the top-level arrays it is after (each parsed
- * and mapped once complete) and the rest (parsed at the end, those arrays left empty). Only the structure is
- * scanned (strings, brackets, commas, colons); JSON.parse judges the pieces, so any text JSON.parse refuses whole
- * makes one of the pieces fail.
- */
-export class ListSplitter {
-  private depth = 0;
-  private inString = false;
-  private escaped = false;
-  /** The text is an object: its members' keys are read. */
-  private object = false;
-  /** At depth 1: the next string is a key. */
-  private expectKey = false;
-  /** The key string being read (depth 1), as raw text, or undefined. */
-  private keyText: string | undefined;
-  /** The decoded key of the member being read at depth 1. */
-  private key: string | undefined;
-  /** Text outside the lists' elements so far. */
-  private outer = '';
-  /** Inside a list's brackets: its key, and the text of the element being read. */
-  private list: string | undefined;
-  private element = '';
-  private elements: unknown[] = [];
-  private readonly found = new Map<string, unknown[]>();
-  private failed = false;
-
-  constructor(
-    private readonly lists: ReadonlySet<string>,
-    private readonly map: (element: unknown) => unknown,
-  ) {}
-
-  write(text: string): void {
-    if (this.failed || text === '') return;
-    try {
-      this.scan(text);
-    } catch {
-      this.failed = true;
-    }
-  }
-
-  end(): unknown {
-    if (this.failed || this.depth !== 0 || this.inString || this.list !== undefined) return undefined;
-    let data: unknown;
-    try {
-      data = JSON.parse(this.outer);
-    } catch {
-      return undefined;
-    }
-    if (typeof data === 'object' && data !== null && !Array.isArray(data)) {
-      const record = data as Record<string, unknown>;
-      // A key given twice: JSON.parse keeps the last value, which is a list's only if the last was a list.
-      for (const [key, items] of this.found) {
-        const value = record[key];
-        if (Array.isArray(value) && value.length === 0) record[key] = items;
-      }
-    }
-    return data;
-  }
-
-  /** `from` is where the text not yet given to `outer`, `element` or the key starts. */
-  private scan(text: string): void {
-    let from = 0;
-    let i = 0;
-    if (this.escaped) {
-      // The character after a backslash that ended the last piece.
-      this.escaped = false;
-      i = 1;
-    }
-    // The next backslash at or after i (strings are skipped with indexOf, and most have none).
-    let backslash = -1;
-    while (i < text.length) {
-      if (this.inString) {
-        const quote = text.indexOf('"', i);
-        if (backslash < i) backslash = text.indexOf('\\', i);
-        if (backslash === -1) backslash = text.length;
-        if (backslash < quote || (quote === -1 && backslash < text.length)) {
-          i = backslash + 2;
-          if (i > text.length) this.escaped = true;
-          continue;
-        }
-        if (quote === -1) break;
-        i = quote;
-        this.inString = false;
-        if (this.keyText !== undefined) {
-          const raw = this.keyText + text.slice(from, i);
-          this.key = JSON.parse(`"${raw}"`) as string;
-          this.keyText = undefined;
-          this.outer += raw;
-          from = i;
-        }
-        i++;
-        continue;
-      }
-      const c = text.charCodeAt(i);
-      switch (c) {
-        case QUOTE:
-          this.inString = true;
-          if (this.depth === 1 && this.object && this.expectKey) {
-            this.outer += text.slice(from, i + 1);
-            from = i + 1;
-            this.keyText = '';
-          }
-          break;
-        case OPEN_BRACE:
-        case OPEN_BRACKET:
-          this.depth++;
-          if (this.depth === 2 && c === OPEN_BRACKET && this.key !== undefined && this.lists.has(this.key)) {
-            this.outer += text.slice(from, i + 1);
-            from = i + 1;
-            this.list = this.key;
-            this.element = '';
-            this.elements = [];
-          } else if (this.depth === 1 && c === OPEN_BRACE) {
-            this.object = true;
-            this.expectKey = true;
-          }
-          break;
-        case CLOSE_BRACE:
-        case CLOSE_BRACKET:
-          if (this.depth === 2 && this.list !== undefined) {
-            const last = this.element + text.slice(from, i);
-            // `[]` has no element; `[1,]` has an empty last one, which JSON.parse refuses.
-            if (this.elements.length > 0 || last.trim() !== '') this.take(last);
-            this.found.set(this.list, this.elements);
-            this.list = undefined;
-            from = i;
-          }
-          this.depth--;
-          if (this.depth < 0) throw new SyntaxError('unbalanced');
-          break;
-        case COMMA:
-          if (this.depth === 2 && this.list !== undefined) {
-            this.take(this.element + text.slice(from, i));
-            from = i + 1;
-          } else if (this.depth === 1) {
-            this.expectKey = true;
-            this.key = undefined;
-          }
-          break;
-        case COLON:
-          if (this.depth === 1) this.expectKey = false;
-          break;
-      }
-      i++;
-    }
-    const rest = text.slice(from);
-    if (this.keyText !== undefined) this.keyText += rest;
-    else if (this.list !== undefined) this.element += rest;
-    else this.outer += rest;
-  }
-
-  private take(text: string): void {
-    this.element = '';
-    this.elements.push(this.map(JSON.parse(text)));
-  }
 }

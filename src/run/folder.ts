@@ -3,9 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, ValidationError } from '../errors.js';
 import { assertRunFolder, ensurePrivateDir, writePrivateFileAtomic } from '../fsutil.js';
-import { PLAN_SCHEMA_VERSION } from '../plan/index.js';
-import type { PlanSource, SavedPlan } from './saved-plan.js';
-import { type SavedPlanV1, upgradeSavedPlan } from './saved-plan-v1.js';
+import type { PlanSource } from './saved-plan.js';
 
 /**
  * A run folder: one per run under the state directory (mode 0700), holding
@@ -131,29 +129,6 @@ export async function readRunMeta(dir: string): Promise<RunMeta> {
   throw new ValidationError(
     `${join(dir, 'run.json')} has schema version ${versionText(read.version)}; this version of genesys-bulk ` +
       `reads version ${RUN_SCHEMA_VERSION} only. Use the version that made the run.`,
-  );
-}
-
-export async function readSavedPlan(dir: string): Promise<SavedPlan> {
-  const path = join(dir, 'plan.json');
-  let saved: unknown;
-  try {
-    saved = JSON.parse(await readFile(path, 'utf8'));
-  } catch (err) {
-    throw new ValidationError(
-      `${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'not JSON'}); the run cannot be continued or rolled back from it.`,
-    );
-  }
-  const plan = (saved as { plan?: { schemaVersion?: unknown; rows?: unknown } } | null)?.plan;
-  const version = plan?.schemaVersion;
-  if (typeof plan !== 'object' || plan === null || !Array.isArray(plan.rows)) {
-    throw new ValidationError(`${path} holds no plan; the run cannot be continued or rolled back from it.`);
-  }
-  if (version === PLAN_SCHEMA_VERSION) return saved as SavedPlan;
-  if (version === 1 || version === undefined) return upgradeSavedPlan(saved as SavedPlanV1);
-  throw new ValidationError(
-    `${path} has plan schema version ${JSON.stringify(version)}; this version of genesys-bulk reads versions 1 to ` +
-      `${PLAN_SCHEMA_VERSION}. Continue or roll back the run with the version of genesys-bulk that made it (see its run.json).`,
   );
 }
 

@@ -45,11 +45,6 @@ function upgradeRoutingPlan(plan: V1RoutingPlan): RoutingPlan {
   };
 }
 
-export function upgradeSavedPlan(v1: SavedPlanV1): SavedPlan {
-  const { plan, ...head } = upgradeHead(v1);
-  return { ...head, plan: { ...plan, rows: v1.plan.rows.map((row) => upgradeRow(row, v1)) } };
-}
-
 /** A version 1 row as the current version holds it, with what the file held beside the rows. */
 export function upgradeRow(row: PlannedRow, v1: Pick<SavedPlanV1, 'changes' | 'routing'>): PlannedRow {
   const old = v1.routing?.plans?.[String(row.rowNumber)];

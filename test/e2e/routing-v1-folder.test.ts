@@ -6,7 +6,7 @@
 import { chmod, cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readSavedPlan } from '../../src/run/folder.js';
+import { readStoredPlan } from '../../src/run/plan-read.js';
 import { ROOT } from './harness.js';
 import { type RoutingOrg, routingOrg, routingSnapshot } from './routing-helpers.js';
 
@@ -40,7 +40,8 @@ async function install(o: RoutingOrg): Promise<string> {
 
 describe('a run folder of plan schema version 1', () => {
   it('is read as version 2: each row holds its routing part and what it asked for', async () => {
-    const saved = await readSavedPlan(FIXTURE);
+    const stored = await readStoredPlan(FIXTURE);
+    const saved = { ...stored, plan: { ...stored.plan, rows: [...stored.plan.rows] } };
     expect(saved.plan.schemaVersion).toBe(2);
     const [first] = saved.plan.rows;
     expect(first!.diffs.map((d) => d.field)).toEqual(['title']);

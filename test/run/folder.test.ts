@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
-import { listRunFolders, listRuns, readRunMeta, readSavedPlan, savedPlanText } from '../../src/run/folder.js';
+import { listRunFolders, listRuns, readRunMeta, savedPlanText } from '../../src/run/folder.js';
+import { readStoredPlan } from '../../src/run/plan-read.js';
 import type { SavedPlan } from '../../src/run/saved-plan.js';
 
 let state: string;
@@ -56,17 +57,17 @@ describe('readRunMeta', () => {
   });
 });
 
-describe('readSavedPlan', () => {
+describe('readStoredPlan', () => {
   it('refuses a plan of an unknown version, and a file that holds no plan', async () => {
     const dir = await folder('20261205-100000-aaaaaa', {});
     const plan = (schemaVersion: unknown) => JSON.stringify({ plan: { schemaVersion, rows: [] }, managers: {} });
     await writeFile(join(dir, 'plan.json'), plan(2));
-    expect((await readSavedPlan(dir)).plan.schemaVersion).toBe(2);
+    expect((await readStoredPlan(dir)).plan.schemaVersion).toBe(2);
     await writeFile(join(dir, 'plan.json'), plan(3));
-    expect(await refusal(readSavedPlan(dir))).toMatch(/plan schema version 3; .* reads versions 1 to 2/);
+    expect(await refusal(readStoredPlan(dir))).toMatch(/plan schema version 3; .* reads versions 1 to 2/);
     for (const text of ['null', '{}', '{"plan":{"schemaVersion":2}}']) {
       await writeFile(join(dir, 'plan.json'), text);
-      expect(await refusal(readSavedPlan(dir))).toMatch(/holds no plan/);
+      expect(await refusal(readStoredPlan(dir))).toMatch(/holds no plan/);
     }
   });
 });
