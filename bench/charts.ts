@@ -43,6 +43,19 @@ export function writeCharts(results: BenchResults, root: string): { name: string
       boundSeconds: r.boundSeconds,
     });
   }
+  for (const r of results.tokens ?? []) {
+    if (!r.perSecond) continue;
+    const s = r.scenario;
+    const limit = s.orgLimit === undefined ? '' : `, ${s.orgLimit} per ${s.windowSeconds} s for the organisation`;
+    const name = `${s.name} ${s.algorithm}, genesys-bulk --tokens ${s.tokens}`;
+    write(name, {
+      title: `${name} (${s.limit} per ${s.windowSeconds} s per token${limit})`,
+      allowed: r.perSecond.allowed,
+      limited: r.perSecond.limited,
+      allowedRate: r.boundRate,
+      boundSeconds: r.boundSeconds,
+    });
+  }
   return charts;
 }
 

@@ -15,6 +15,7 @@
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { type EmulatorHandle, startBenchEmulator } from './emulator.js';
+import { pacing } from './limit-change.js';
 import { clientEnv, parseJsonOutput, runMeasured } from './spawn.js';
 import type { Target, TokenRecord, TokenScenario } from './types.js';
 import { generateWorkload, verify, writeCsv } from './workload.js';
@@ -143,6 +144,7 @@ export async function runTokenScenario(
     ctx.log(
       `${label}: --tokens ${s.tokens}, ${rows} rows, bound ${boundSeconds.toFixed(1)} s, cap ${timeoutSeconds.toFixed(0)} s`,
     );
+    const spawnedAt = emu.now();
     const result = await runMeasured({
       args: [ctx.cli, 'update', csv, '--yes', '--json', '--no-progress', '--tokens', String(s.tokens)],
       cwd: dir,
@@ -163,6 +165,7 @@ export async function runTokenScenario(
       makespanSeconds,
       ...(stats.apiSpanSeconds !== undefined && { apiSpanSeconds: stats.apiSpanSeconds }),
       ratio: makespanSeconds / boundSeconds,
+      perSecond: pacing(emu.requestLog(), s.windowSeconds * 1000, spawnedAt).perSecond,
       finished: !result.timedOut,
       exitCode: result.exitCode,
       requests: stats.requests,

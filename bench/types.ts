@@ -282,6 +282,8 @@ export interface TokenRecord {
   requestsPerToken: number[];
   /** org-limit only: accepted requests per second over the second half of the run, over the organisation's rate. */
   settledShare?: number;
+  /** Requests answered and refused in each second from the spawn, for the chart. */
+  perSecond?: { allowed: number[]; limited: number[] };
   changedCorrect: number;
   unchangedCorrect: number;
   failures: number;
