@@ -102,6 +102,16 @@ describe('the limiter family on the fake clock', () => {
     }
   });
 
+  test('without headers, a GCRA of 13 requests: a 429 while slow start overshoot is paid for is not cut below what was accepted since the one before (ratio ≤ 1.18)', async () => {
+    for (const seed of [1, 2, 3, 4]) {
+      const r = await run({ algorithm: 'gcra', burst: 0.045, headers: 'absent' }, 300, 15_000, seed);
+      show(r);
+      // Cut again by 0.7 after slow start's own cut, to 15 of 20 req/s: 1.245.
+      expect(r.ratio).toBeLessThanOrEqual(1.18);
+      expect(r.refusedPct).toBeLessThanOrEqual(1);
+    }
+  });
+
   test('every recorded shortfall is in the sample (none is stale)', () => {
     const labels = new Set(SAMPLE.map(memberLabel));
     for (const label of Object.keys(SHORTFALLS)) expect(labels.has(label), label).toBe(true);
