@@ -202,7 +202,16 @@ export class RateModel {
     // Stale headers describe the server a lag ago: the requests it had counted then, and its end from then.
     const seenAt = now - (this.lagMs ?? 0);
     const seenIndex = this.lagMs ? this.lastStartedBy(seenAt - (this.latencyMs ?? 0)) : permit.index;
-    this.headers = observeHeaders(this.headers, outcome.rateLimit ?? {}, now, permit.index);
+    // A fixed window's count is exact, so a stale one is placed where it was taken: its end is then plus the reset,
+    // and what started since then is not in it (placed at the answer, a fixed-clock window 4.4 s stale drew 8 429s in
+    // 610). Elsewhere the guard is only safe-side, and a stale count held it too long (a sliding log 1.04 -> 2.0).
+    const exact = this.headers?.fixed === true;
+    this.headers = observeHeaders(
+      this.headers,
+      outcome.rateLimit ?? {},
+      exact ? seenAt : now,
+      exact ? seenIndex : permit.index,
+    );
     if (this.headers) {
       // The slow start is no ceiling, and a new `allowed` makes any ceiling learned from 429s obsolete.
       if (this.source !== 'headers' || this.headers.allowed !== previousAllowed) {
