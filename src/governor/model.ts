@@ -202,7 +202,16 @@ export class RateModel {
     // Stale headers describe the server a lag ago: the requests it had counted then, and its end from then.
     const seenAt = now - (this.lagMs ?? 0);
     const seenIndex = this.lagMs ? this.lastStartedBy(seenAt - (this.latencyMs ?? 0)) : permit.index;
-    this.headers = observeHeaders(this.headers, outcome.rateLimit ?? {}, now, permit.index);
+    // A fixed window's count is exact, so a stale one is placed where it was taken: its end is then plus the reset,
+    // and what started since then is not in it (placed at the answer, a fixed-clock window 4.4 s stale drew 8 429s in
+    // 610). Elsewhere the guard is only safe-side, and a stale count held it too long (a sliding log 1.04 -> 2.0).
+    const exact = this.headers?.fixed === true;
+    this.headers = observeHeaders(
+      this.headers,
+      outcome.rateLimit ?? {},
+      exact ? seenAt : now,
+      exact ? seenIndex : permit.index,
+    );
     if (this.headers) {
       // The slow start is no ceiling, and a new `allowed` makes any ceiling learned from 429s obsolete.
       if (this.source !== 'headers' || this.headers.allowed !== previousAllowed) {
@@ -284,13 +293,15 @@ export class RateModel {
    * in 0.3 s and Retry-After is whole seconds. So with `b` the capacity, `a` accepted in `t` of which `p` paused, the
    * rate `r` is `a / t` when `r·p` fits in `b`, and `(a − b) / (t − p)` otherwise: the larger of the two. The headers'
    * `allowed`, in requests, is taken as `b`: a window's quota or a scaled bucket's only make the second the smaller.
+   * Without headers `b` is unknown: `a / t`.
    */
   private acceptedSinceRefused(now: number): number | undefined {
     const from = this.lastRefusedAt;
     const headers = this.headers;
     const t = from === undefined ? 0 : now - from;
-    if (!headers || t < SINCE_REFUSED_MS[0] || t > SINCE_REFUSED_MS[1]) return undefined;
+    if (t < SINCE_REFUSED_MS[0] || t > SINCE_REFUSED_MS[1]) return undefined;
     const a = this.acceptedTotal - this.atRefused.accepted;
+    if (!headers) return (a * 1000) / t;
     const p = this.pausedMs(now) - this.atRefused.pausedMs;
     const b = headers.allowed / this.countUnit(headers);
     return Math.max((a * 1000) / t, t > p ? ((a - b) * 1000) / (t - p) : 0);
@@ -348,7 +359,15 @@ export class RateModel {
     const resumeAt = Math.max(now, this.pausedUntil);
     // The headers did not see this coming: their model is wrong for this server. Fall back to what it accepted.
     const accepted = this.headers && this.check ? this.acceptedRate(now, boosting ? span : undefined) : undefined;
-    const sustained = accepted === undefined ? undefined : (this.acceptedSinceRefused(now) ?? accepted);
+    // Without headers, only while slow start's overshoot is being paid for: a climb from its cut that started above a
+    // small bucket's rate drained the burst, which is no evidence the limit fell (a GCRA of 13 requests was cut twice
+    // by 0.7, to 15 of 20 req/s). Later, what was accepted since the last 429 may be a limit that has fallen since.
+    const sustained =
+      accepted !== undefined
+        ? (this.acceptedSinceRefused(now) ?? accepted)
+        : !this.headers && this.overshootEpisode
+          ? this.acceptedSinceRefused(now)
+          : undefined;
     this.atRefused = { accepted: this.acceptedTotal, pausedMs: this.pausedMs(now) };
     // Only while slow start's overshoot is still being paid for: later, a server full again may have a lower limit (a
     // fixed window's limit halved kept its old wMax). With headers the fallback to what was accepted covers this (and
