@@ -6,7 +6,6 @@ import { createGenesysClient } from '../genesys/client.js';
 import { escapeControls } from '../text.js';
 import { isReadable, type ListedRun, listRuns, type RunMeta, type RunTarget } from './folder.js';
 import type { CommandOptions } from './pipeline.js';
-import { runRollback } from './rollback.js';
 import type { UpdateResult } from './summary.js';
 
 /**
@@ -131,5 +130,7 @@ export async function runRollbackLast(opts: CommandOptions): Promise<UpdateResul
     `Rolling back the last update run against ${escapeControls(target.host)}: ${last.runId} ` +
       `(${escapeControls(last.source)}, started ${localIso(last.createdAt)}, ${last.status}).\n`,
   );
+  // Loaded here, not with this module: update reads runs (fileDigest, unfinishedRunOf) and needs no rollback code.
+  const { runRollback } = await import('./rollback.js');
   return runRollback(opts, last.runId);
 }

@@ -49,7 +49,6 @@ import {
   withExpansions,
 } from './profile-fields.js';
 import { projectionFor, resolveUsers, writeProjectionFor } from './resolve.js';
-import { runResume } from './resume.js';
 import {
   checkRoutingNames,
   emptyRoutingCost,
@@ -150,6 +149,8 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
       `Run ${unfinished.runId} of this file against ${escapeControls(ctx.target.host)} did not finish ` +
         `(${unfinished.status}); finishing it, as \`genesys-bulk update --resume ${unfinished.runId}\` does.\n`,
     );
+    // Loaded only here: an update that finishes no interrupted run needs no resume code (start-up, issue #12).
+    const { runResume } = await import('./resume.js');
     return runResume(opts, unfinished.runId);
   }
 

@@ -40,6 +40,8 @@ const HEAVY = {
   exportRun: '/dist/export/run.js',
   documentSchema: '/dist/run/document-schema.js',
   update: '/dist/run/update.js',
+  resume: '/dist/run/resume.js',
+  rollback: '/dist/run/rollback.js',
 } as const;
 type Heavy = keyof typeof HEAVY;
 
@@ -104,6 +106,32 @@ describe('a command loads only what it needs', () => {
     const { code, loaded } = await traced(['update', file, '--dry-run', '--json']);
     expect(code).toBe(0);
     expect([...loaded].sort()).toEqual(['csvParse', 'pino', 'sdk', 'update']);
+  });
+
+  it("an apply loads neither resume's nor rollback's code; a rerun that finishes an interrupted run loads resume's", async () => {
+    const file = await fiveRowFile('five-applied.csv', 'Lazy Apply');
+    const applied = await traced(['update', file, '--yes', '--json']);
+    expect(applied.code).toBe(0);
+    expect(applied.loaded).not.toContain('resume');
+    expect(applied.loaded).not.toContain('rollback');
+
+    // The same file again after its run is marked interrupted: update finishes that run, as --resume does.
+    const { listRunFolders } = await import('../../src/run/folder.js');
+    const [run] = (await listRunFolders(join(box.dir, '.genesys-bulk'))).filter(
+      (r) => 'source' in r && String(r.source).endsWith('five-applied.csv'),
+    );
+    const meta = join(box.dir, '.genesys-bulk', 'runs', run!.runId, 'run.json');
+    await writeFile(meta, JSON.stringify({ ...JSON.parse(await readFile(meta, 'utf8')), status: 'interrupted' }));
+    const rerun = await traced(['update', file, '--yes', '--json']);
+    expect(rerun.code).toBe(0);
+    expect(rerun.loaded).toContain('resume');
+    expect(rerun.loaded).not.toContain('rollback');
+  });
+
+  it("rollback --last loads rollback's code", async () => {
+    const { code, loaded } = await traced(['rollback', '--last', '--yes', '--json']);
+    expect(code).toBe(0);
+    expect(loaded).toContain('rollback');
   });
 
   it('the apply of a JSON Lines file loads no CSV library', async () => {
