@@ -3,7 +3,7 @@
 // (`node: nope.env: not found`, exit 9). Whoever spawns this file should pass `node -- bin/genesys-bulk.js` too.
 import { setFlagsFromString } from 'node:v8';
 
-const { main } = await import('../dist/cli.js');
+const { main } = await import('../dist/bundle/cli.js');
 
 main(process.argv, {
   stdout: process.stdout,

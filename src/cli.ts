@@ -15,6 +15,7 @@ import {
   ValidationError,
 } from './errors.js';
 import type { LogFormat, LogLevel } from './log.js';
+import { packageFile } from './package-root.js';
 import type { OpenTerminal } from './run/consent.js';
 import type { CommandOptions } from './run/pipeline.js';
 import { escapeControlsKeepLines } from './text.js';
@@ -479,8 +480,8 @@ export async function main(
   }
 }
 
-/** The version in package.json, one folder above src/ and dist/ alike. */
+/** The version in the package's package.json. */
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }

@@ -1,8 +1,8 @@
 /** `genesys-bulk emulator`: runs the emulator until SIGINT or SIGTERM. */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { ConfigError, ValidationError } from '../errors.js';
+import { packageFile } from '../package-root.js';
 import { RATE_LIMIT_ALGORITHMS, type RateLimitAlgorithm } from './limiter.js';
 import type { EmulatorOptions } from './options.js';
 import { HEADER_MODELS, type HeaderModel } from './rate-headers.js';
@@ -290,7 +290,7 @@ const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)
  * would wait forever.
  */
 async function detach(args: readonly string[]): Promise<string> {
-  const bin = fileURLToPath(new URL('../../bin/genesys-bulk.js', import.meta.url));
+  const bin = packageFile('bin/genesys-bulk.js');
   const child = spawn(process.execPath, [bin, ...args], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
   const lines = await new Promise<string[]>((resolve, reject) => {
     let text = '';

@@ -6,7 +6,6 @@ import { createGenesysClient } from '../genesys/client.js';
 import { escapeControls } from '../text.js';
 import { isReadable, type ListedRun, listRuns, type RunMeta, type RunTarget } from './folder.js';
 import type { CommandOptions } from './pipeline.js';
-import { runRollback } from './rollback.js';
 import type { UpdateResult } from './summary.js';
 
 /**
@@ -30,15 +29,11 @@ const sameTarget = (r: RunMeta, target: RunTarget) =>
   r.target === target.host && (r.clientId === undefined || r.clientId === target.clientId);
 
 /**
- * The update run of this input against this target that did not finish: interrupted (Ctrl-C, an error), or left
- * `applying` by a process that died. The newest, if several; undefined when none.
+ * Among `runs` (the state folder's, oldest first: listRuns), the update run of this input against this target that did
+ * not finish: interrupted (Ctrl-C, an error), or left `applying` by a process that died. The newest, if several;
+ * undefined when none.
  */
-export async function unfinishedRunOf(
-  stateDir: string,
-  digest: string,
-  target: RunTarget,
-): Promise<RunMeta | undefined> {
-  const runs = await listRuns(stateDir);
+export function unfinishedRunIn(runs: readonly RunMeta[], digest: string, target: RunTarget): RunMeta | undefined {
   return runs
     .filter(
       (r) =>
@@ -131,5 +126,7 @@ export async function runRollbackLast(opts: CommandOptions): Promise<UpdateResul
     `Rolling back the last update run against ${escapeControls(target.host)}: ${last.runId} ` +
       `(${escapeControls(last.source)}, started ${localIso(last.createdAt)}, ${last.status}).\n`,
   );
+  // Loaded here, not with this module: update reads runs (fileDigest, unfinishedRunIn) and needs no rollback code.
+  const { runRollback } = await import('./rollback.js');
   return runRollback(opts, last.runId);
 }

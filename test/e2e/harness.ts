@@ -15,8 +15,9 @@ export const BIN = join(ROOT, 'bin', 'genesys-bulk.js');
 let checkedBuild = false;
 
 /**
- * A spawned CLI runs dist/: refuses to run a test against a build older than the source it was made from, so that
- * a focused `npx vitest run` after an edit cannot pass on stale code. `npm test` builds first.
+ * A spawned CLI runs dist/ (its bundle, dist/bundle/, made last by the build): refuses to run a test against a build
+ * older than the source it was made from, so that a focused `npx vitest run` after an edit cannot pass on stale code.
+ * `npm test` builds first.
  */
 export function requireFreshBuild(): void {
   if (checkedBuild) return;
@@ -29,7 +30,7 @@ export function requireFreshBuild(): void {
     );
   let built = 0;
   try {
-    built = statSync(join(ROOT, 'dist', 'cli.js')).mtimeMs;
+    built = statSync(join(ROOT, 'dist', 'bundle', 'cli.js')).mtimeMs;
   } catch {}
   if (built < newest(join(ROOT, 'src')))
     throw new Error('dist/ is missing or older than src/: run `npm run build` (npm test does) before spawned tests.');

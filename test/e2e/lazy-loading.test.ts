@@ -1,14 +1,15 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, sandbox } from './harness.js';
+import { ROOT, type Sandbox, sandbox } from './harness.js';
 import { activeUsers, writeInput } from './helpers.js';
 
 /**
  * Start-up (issue #12, item 4): a command loads what it needs when it needs it. The built CLI runs as a process of
  * its own with a module tracer (`--import`): every ES module Node loads (a loader hook) and every CommonJS module in
  * `require.cache` at exit are listed, and the heavy ones a path does not need must not be among them. Each case also
- * names modules that must be there, so that a tracer that saw nothing cannot pass.
+ * names modules that must be there, so that a tracer that saw nothing cannot pass. The CLI runs from its bundle
+ * (scripts/bundle-cli.js): a file of dist/bundle/ stands for the modules of dist/ it holds, as its meta.json says.
  */
 
 const TRACER_HOOKS = `
@@ -39,6 +40,8 @@ const HEAVY = {
   exportRun: '/dist/export/run.js',
   documentSchema: '/dist/run/document-schema.js',
   update: '/dist/run/update.js',
+  resume: '/dist/run/resume.js',
+  rollback: '/dist/run/rollback.js',
 } as const;
 type Heavy = keyof typeof HEAVY;
 
@@ -59,11 +62,28 @@ async function traced(args: string[]): Promise<{ code: number | null; loaded: Se
     env: { NODE_OPTIONS: `--import=${join(box.dir, 'tracer.mjs')}`, MODULE_TRACE: trace, NO_COLOR: '1' },
   });
   expect(result.stderr).not.toMatch(/unexpected (error|failure)/);
-  const modules = (await readFile(trace, 'utf8')).split('\n').filter(Boolean);
+  const modules = withBundled((await readFile(trace, 'utf8')).split('\n').filter(Boolean), await bundleInputs());
   const loaded = new Set<Heavy>();
   for (const [name, path] of Object.entries(HEAVY) as [Heavy, string][])
     if (modules.some((m) => m.includes(path))) loaded.add(name);
   return { code: result.code, loaded, count: modules.length };
+}
+
+/** Each file of the CLI's bundle (its path from the root, e.g. `dist/bundle/update-ABC.js`) → the dist/ modules in it. */
+async function bundleInputs(): Promise<Map<string, string[]>> {
+  const meta = JSON.parse(await readFile(join(ROOT, 'dist', 'bundle', 'meta.json'), 'utf8')) as {
+    outputs: Record<string, { inputs: Record<string, unknown> }>;
+  };
+  return new Map(Object.entries(meta.outputs).map(([file, { inputs }]) => [file, Object.keys(inputs)]));
+}
+
+/** The modules traced, with the dist/ modules each loaded bundle file holds, as `<root>/dist/...` paths. */
+function withBundled(modules: string[], bundle: ReadonlyMap<string, string[]>): string[] {
+  const held = modules.flatMap((m) => {
+    const file = [...bundle.keys()].find((f) => m.endsWith(`/${f}`));
+    return file ? bundle.get(file)!.map((input) => join(ROOT, input)) : [];
+  });
+  return [...modules, ...held];
 }
 
 async function fiveRowFile(name: string, title: string): Promise<string> {
@@ -86,6 +106,32 @@ describe('a command loads only what it needs', () => {
     const { code, loaded } = await traced(['update', file, '--dry-run', '--json']);
     expect(code).toBe(0);
     expect([...loaded].sort()).toEqual(['csvParse', 'pino', 'sdk', 'update']);
+  });
+
+  it("an apply loads neither resume's nor rollback's code; a rerun that finishes an interrupted run loads resume's", async () => {
+    const file = await fiveRowFile('five-applied.csv', 'Lazy Apply');
+    const applied = await traced(['update', file, '--yes', '--json']);
+    expect(applied.code).toBe(0);
+    expect(applied.loaded).not.toContain('resume');
+    expect(applied.loaded).not.toContain('rollback');
+
+    // The same file again after its run is marked interrupted: update finishes that run, as --resume does.
+    const { listRunFolders } = await import('../../src/run/folder.js');
+    const [run] = (await listRunFolders(join(box.dir, '.genesys-bulk'))).filter(
+      (r) => 'source' in r && String(r.source).endsWith('five-applied.csv'),
+    );
+    const meta = join(box.dir, '.genesys-bulk', 'runs', run!.runId, 'run.json');
+    await writeFile(meta, JSON.stringify({ ...JSON.parse(await readFile(meta, 'utf8')), status: 'interrupted' }));
+    const rerun = await traced(['update', file, '--yes', '--json']);
+    expect(rerun.code).toBe(0);
+    expect(rerun.loaded).toContain('resume');
+    expect(rerun.loaded).not.toContain('rollback');
+  });
+
+  it("rollback --last loads rollback's code", async () => {
+    const { code, loaded } = await traced(['rollback', '--last', '--yes', '--json']);
+    expect(code).toBe(0);
+    expect(loaded).toContain('rollback');
   });
 
   it('the apply of a JSON Lines file loads no CSV library', async () => {

@@ -3,7 +3,7 @@
  * a rerun of the same file after an interrupted run finishes that run (one run id to roll back); `--resume` beside a
  * file or a run id is a usage error.
  */
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Sandbox, sandbox } from './harness.js';
@@ -141,6 +141,26 @@ describe('--resume with a file', () => {
     const r = await box.cli(['update', 'a.csv', '--resume', '20260101-000000-abcdef', '--yes']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('Give one of them');
+    expect(box.emulator.stats().patchesApplied).toBe(0);
+  });
+});
+
+describe("the state folder's runs, read while the login is in flight", () => {
+  it('a failed login is still the error reported; with a good one, the unreadable folder is', async () => {
+    box = await sandbox();
+    await titleCsv(join(box.dir, 'a.csv'), activeUsers(box.emulator, 2), 'Unread');
+    await mkdir(join(box.dir, STATE), { recursive: true, mode: 0o700 });
+    // A file where the runs folder should be: listing it fails (ENOTDIR).
+    await writeFile(join(box.dir, STATE, 'runs'), 'not a folder');
+
+    const badLogin = await box.cli(['update', 'a.csv', '--yes'], { env: { GENESYS_CLIENT_SECRET: 'wrong' } });
+    expect(badLogin.code).toBe(3);
+    expect(badLogin.stderr).toMatch(/Logging in to/);
+    expect(badLogin.stderr).not.toMatch(/ENOTDIR|runs/);
+
+    const goodLogin = await box.cli(['update', 'a.csv', '--yes']);
+    expect(goodLogin.code).not.toBe(0);
+    expect(goodLogin.stderr).toMatch(/ENOTDIR|not a directory/i);
     expect(box.emulator.stats().patchesApplied).toBe(0);
   });
 });

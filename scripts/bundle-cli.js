@@ -1,0 +1,50 @@
+/**
+ * Bundles the CLI (dist/cli.js, as tsc emitted it) into dist/bundle/, run by `npm run build` after tsc. Start-up
+ * (issue #12): Node's ES module loader costs about half a millisecond per file, and `update` reaches some 130 of
+ * them before its first request; the bundle holds the same code in a few files. Each `import()` the CLI makes to
+ * load a command when it runs stays a chunk of its own (splitting), so no command loads another's code. Packages
+ * stay outside (resolved from node_modules at run time, as before) but for a few small ones every command loads; the
+ * library (dist/index.js) is not bundled.
+ * meta.json says which of dist/'s modules each file holds (test/e2e/lazy-loading.test.ts reads it).
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: ['dist/cli.js'],
+  outdir: 'dist/bundle',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // Packages stay outside but for these small pure-JS ones on every command's path: inside, they cost no module
+  // resolution, and commander no CommonJS-to-ESM translation.
+  plugins: [externalPackagesBut(['commander', 'dotenv', 'p-limit', 'p-retry', 'yocto-queue', 'is-network-error'])],
+  // Error classes name themselves from `new.target.name`: a renamed class would change what users read.
+  keepNames: true,
+  // What the bundled CommonJS packages (commander, dotenv) require of Node's own modules.
+  banner: {
+    js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);",
+  },
+  chunkNames: '[name]-[hash]',
+  metafile: true,
+  logLevel: 'warning',
+});
+writeFileSync(`${root}dist/bundle/meta.json`, JSON.stringify(result.metafile));
+
+/** Leaves every package import to be resolved at run time (as `packages: 'external'` does) except `bundled`. */
+function externalPackagesBut(bundled) {
+  return {
+    name: 'external-packages',
+    setup(b) {
+      b.onResolve({ filter: /^[^./]/ }, (args) => {
+        const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
+        return bundled.includes(name) ? undefined : { path: args.path, external: true };
+      });
+    },
+  };
+}
