@@ -1,6 +1,7 @@
 /** FIFO with O(1) removal by marking: an aborted waiter is skipped when it reaches the head. */
 export class WaitQueue<T extends { cancelled: boolean }> {
-  private items: T[] = [];
+  /** Taken and skipped slots are emptied: a waiter left in the array outlived its request into the old generation. */
+  private items: (T | undefined)[] = [];
   private head = 0;
   private live = 0;
 
@@ -21,7 +22,7 @@ export class WaitQueue<T extends { cancelled: boolean }> {
   }
 
   peek(): T | undefined {
-    while (this.head < this.items.length && (this.items[this.head] as T).cancelled) this.head++;
+    while (this.head < this.items.length && (this.items[this.head] as T).cancelled) this.items[this.head++] = undefined;
     this.compact();
     return this.items[this.head];
   }
@@ -29,14 +30,14 @@ export class WaitQueue<T extends { cancelled: boolean }> {
   shift(): T | undefined {
     const item = this.peek();
     if (item) {
-      this.head++;
+      this.items[this.head++] = undefined;
       this.live--;
     }
     return item;
   }
 
   drain(): T[] {
-    const rest = this.items.slice(this.head).filter((item) => !item.cancelled);
+    const rest = (this.items.slice(this.head) as T[]).filter((item) => !item.cancelled);
     this.items = [];
     this.head = 0;
     this.live = 0;

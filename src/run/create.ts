@@ -17,6 +17,7 @@ import {
 import { decodePlannedRow, encodePlannedRow, type PlannedRow, summarise } from '../plan/plan.js';
 import { type RowProblem, rowProblem } from './checks.js';
 import type { SavedCreate } from './lifecycle-journal.js';
+import { lazyMap } from './outcome.js';
 
 /** The division a row names none: the organisation's default, as the `roles` column's is. */
 export const DEFAULT_DIVISION = 'Home';
@@ -119,24 +120,25 @@ const NOT_FOUND_HINT = 'with --create (and a name) the user would be created';
  * email says that --create would create its user.
  */
 export function withCreations(plan: EncodedPlan, planned: ReadonlyMap<number, PlannedRow> | undefined): EncodedPlan {
-  let changed = false;
-  const rows = Array.from(plan.rows, (text) => {
-    if (!text.includes('"not_found"')) return text;
+  const replaced = (text: string): string | undefined => {
+    if (!text.includes('"not_found"')) return undefined;
     const row = decodePlannedRow(text);
-    if (row.status !== 'not_found') return text;
+    if (row.status !== 'not_found') return undefined;
     const made = planned?.get(row.rowNumber);
-    if (made) {
-      changed = true;
-      return encodePlannedRow(made);
-    }
-    if (planned === undefined && row.note === 'no user with this email') {
-      changed = true;
+    if (made) return encodePlannedRow(made);
+    if (planned === undefined && row.note === 'no user with this email')
       return encodePlannedRow({ ...row, note: `${row.note}; ${NOT_FOUND_HINT}` });
-    }
-    return text;
-  });
-  if (!changed) return plan;
-  const encoded = textListOf(rows);
+    return undefined;
+  };
+  // A first pass only looks: a plan with nothing to replace (a 100,000-row update of existing users) is not copied,
+  // nor its rows held all at once as strings.
+  let any = false;
+  for (const text of plan.rows) {
+    any = replaced(text) !== undefined;
+    if (any) break;
+  }
+  if (!any) return plan;
+  const encoded = textListOf(lazyMap(plan.rows, (text) => replaced(text) ?? text));
   return { rows: encoded, summary: summarise(decodedRows(encoded)) };
 }
 

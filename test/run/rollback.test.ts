@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IntentRecord } from '../../src/run/journal.js';
-import { rollbackFields, writtenByRun } from '../../src/run/rollback.js';
+import { afterValues, beforeValues, rollbackFields, writtenByRun } from '../../src/run/rollback.js';
 import { user } from './fakes.js';
 
 const intent = (
@@ -22,10 +22,10 @@ describe('writtenByRun', () => {
     ]);
     expect(written.map((w) => w.userId)).toEqual(['u-1', 'u-2']);
     const [u1, u2] = written;
-    expect(Object.fromEntries(u1!.before)).toEqual({ department: null, title: 'A' });
-    expect(Object.fromEntries(u1!.after)).toEqual({ department: 'Sales', title: 'B' });
-    expect(Object.fromEntries(u2!.before)).toEqual({ title: 'Agent', state: 'active' });
-    expect(Object.fromEntries(u2!.after)).toEqual({ title: 'Lead', state: 'inactive' });
+    expect(Object.fromEntries(beforeValues(u1!))).toEqual({ department: null, title: 'A' });
+    expect(Object.fromEntries(afterValues(u1!))).toEqual({ department: 'Sales', title: 'B' });
+    expect(Object.fromEntries(beforeValues(u2!))).toEqual({ title: 'Agent', state: 'active' });
+    expect(Object.fromEntries(afterValues(u2!))).toEqual({ title: 'Lead', state: 'inactive' });
     expect(u2!.row).toBe(2);
   });
 
@@ -34,8 +34,8 @@ describe('writtenByRun', () => {
       intent(1, 'u-1', { title: 'A' }, { title: 'B' }),
       intent(1, 'u-1', { title: 'B' }, { title: 'C' }),
     ]);
-    expect(w!.before.get('title')).toBe('A');
-    expect(w!.after.get('title')).toBe('C');
+    expect(beforeValues(w!).get('title')).toBe('A');
+    expect(afterValues(w!).get('title')).toBe('C');
   });
 
   it('is empty for a run that wrote nothing', () => {

@@ -39,7 +39,7 @@ import {
 } from '../../src/run/journal.js';
 import { combine, type Part } from '../../src/run/outcome.js';
 import type { RoutingPort } from '../../src/run/ports.js';
-import { rollbackFields, writtenByRun } from '../../src/run/rollback.js';
+import { afterValues, beforeValues, rollbackFields, writtenByRun } from '../../src/run/rollback.js';
 import { checkRoutingNames, withRouting } from '../../src/run/routing.js';
 import { applyRouting, type RoutingOutcome, type RoutingWork } from '../../src/run/routing-engine.js';
 import { fail, ok, user } from './fakes.js';
@@ -518,7 +518,9 @@ describe('rollback of routing fields', () => {
       // Resumed: planned again from a state the first attempt had partly changed; the first before-value stays.
       call(1, ['u-1'], { 'queue:Sales': ['member', 'member'], 'skill:Billing': ['3', '4'] }),
     ]);
-    expect(written.map((w) => [w.userId, Object.fromEntries(w.before), Object.fromEntries(w.after)])).toEqual([
+    expect(
+      written.map((w) => [w.userId, Object.fromEntries(beforeValues(w)), Object.fromEntries(afterValues(w))]),
+    ).toEqual([
       ['u-1', { 'queue:Sales': null, 'skill:Billing': '3' }, { 'queue:Sales': 'member', 'skill:Billing': '4' }],
       ['u-2', { title: 'A', 'queue:Sales': null }, { title: 'B', 'queue:Sales': 'member' }],
     ]);
