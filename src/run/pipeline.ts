@@ -6,6 +6,7 @@ import { type PlanView, type RoutingCall, rowDiffs } from '../plan/index.js';
 import { countChanges, describeNotable, noChanges } from '../plan/kinds.js';
 import type { ReportRecord } from '../report.js';
 import { escapeControls } from '../text.js';
+import { collectGarbage } from './collect.js';
 import { askConsent, type Consent, NO_TERMINAL_MESSAGE } from './consent.js';
 import type { RunContext, RunSettings } from './context.js';
 import { type InputLayout, markDocumented } from './document.js';
@@ -174,6 +175,8 @@ async function proceed(
   }
   try {
     opts.onRun?.(meta);
+    // The plan and the planner behind it have just been let go: see collect.ts.
+    await collectGarbage();
     const done = await execute(ctx, dir, meta, saved, work);
     const resume = `genesys-bulk ${meta.command} --resume ${meta.runId}`;
     const { records: folded, interrupted, unsettled } = foldOutcomes(saved.plan.rows, work, done, resume);
