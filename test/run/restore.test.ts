@@ -6,7 +6,8 @@ import { planUserChange } from '../../src/plan/user-change.js';
 import { replacedObjects } from '../../src/run/engine.js';
 import type { IntentRecord } from '../../src/run/journal.js';
 import { inverseOf } from '../../src/run/restore.js';
-import { leftClosing, leftNotice, rollbackFields, rollbackQuestion, writtenByRun } from '../../src/run/rollback.js';
+import { leftClosing, leftNotice, rollbackFields, rollbackQuestion } from '../../src/run/rollback.js';
+import { writtenByRun } from '../../src/run/written.js';
 import { user } from './fakes.js';
 
 const ctx = { managerId: () => undefined };

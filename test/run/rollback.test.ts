@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IntentRecord } from '../../src/run/journal.js';
-import { afterValues, beforeValues, rollbackFields, writtenByRun } from '../../src/run/rollback.js';
+import { rollbackFields } from '../../src/run/rollback.js';
+import { afterValues, beforeValues, writtenByRun } from '../../src/run/written.js';
 import { user } from './fakes.js';
 
 const intent = (

@@ -39,9 +39,10 @@ import {
 } from '../../src/run/journal.js';
 import { combine, type Part } from '../../src/run/outcome.js';
 import type { RoutingPort } from '../../src/run/ports.js';
-import { afterValues, beforeValues, rollbackFields, writtenByRun } from '../../src/run/rollback.js';
+import { rollbackFields } from '../../src/run/rollback.js';
 import { checkRoutingNames, withRouting } from '../../src/run/routing.js';
 import { applyRouting, type RoutingOutcome, type RoutingWork } from '../../src/run/routing-engine.js';
+import { afterValues, beforeValues, writtenByRun } from '../../src/run/written.js';
 import { fail, ok, user } from './fakes.js';
 
 const entities = (prefix: string, names: string[]): NamedEntity[] =>
