@@ -43,7 +43,7 @@ import { emptyRoutingCost, loadCatalogue, readCurrentRouting, withRouting } from
 import type { RoutingWork } from './routing-engine.js';
 import type { PlanSource } from './saved-plan.js';
 import type { UpdateResult } from './summary.js';
-import { afterValues, readWritten, type Written } from './written.js';
+import { fieldsSet, readWritten, type Written } from './written.js';
 
 /** The projection keeping the profile fields a run wrote; a field this version cannot read keeps the whole user. */
 function projectionOfWritten(fields: Iterable<string>): ((user: GenesysUser) => GenesysUser) | undefined {
@@ -72,8 +72,9 @@ export function rollbackFields(
 ): { restore: FieldDiff[]; changedSince: { field: string; now: string | null; runSet: string | null }[] } {
   const restore: FieldDiff[] = [];
   const changedSince: { field: string; now: string | null; runSet: string | null }[] = [];
-  for (const [field, runSet] of afterValues(w)) {
-    const before = w.fields.get(field)?.[0] ?? null;
+  for (const [field, [earliest, runSet]] of w.fields) {
+    if (runSet === undefined) continue;
+    const before = earliest ?? null;
     const routing = isRoutingField(field);
     if (routing && !routingNow) throw new Error(`rollbackFields: ${field} needs the user's current routing`);
     const now = routing ? routingNow!(field) : readField(current, field, names);
@@ -113,7 +114,7 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   const ctx = await openContext(opts);
   checkSameTarget(undone, ctx.target, 'rollback');
   // Location names as the run showed them (its diffs hold names); a run that set none has none.
-  const fieldsWritten = new Set(written.flatMap((w) => [...afterValues(w).keys()]));
+  const fieldsWritten = new Set(written.flatMap(fieldsSet));
   // plan.json is read once, if at all: for a 100,000-row run it is tens of megabytes.
   let stored: ReturnType<typeof readStoredPlan> | undefined;
   const storedPlan = () => {
@@ -139,7 +140,7 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
 
   // Routing: names in the diffs resolve against the catalogues the run used (ids do not change when a skill is
   // renamed); only what the run wrote is read, for the users it wrote it to.
-  const routingFields = (w: Written) => [...afterValues(w).keys()].filter(isRoutingField);
+  const routingFields = (w: Written) => fieldsSet(w).filter(isRoutingField);
   const withRoutingFields = written.filter((w) => routingFields(w).length > 0 && index.byId.has(w.userId));
   const routingCost = emptyRoutingCost();
   const routingDeps = ctx.routingReads(routingCost);

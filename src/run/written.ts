@@ -23,17 +23,10 @@ const NOTHING_REPLACED: ReadonlyMap<string, unknown> = new Map();
  */
 type BeforeAfter = [before: string | null | undefined, after: string | null | undefined];
 
-/** What the run set, by field, in the order the fields were first written. */
-export function afterValues(w: Pick<Written, 'fields'>): Map<string, string | null> {
-  const out = new Map<string, string | null>();
-  for (const [field, [, after]] of w.fields) if (after !== undefined) out.set(field, after);
-  return out;
-}
-
-/** The values before the run, by field. */
-export function beforeValues(w: Pick<Written, 'fields'>): Map<string, string | null> {
-  const out = new Map<string, string | null>();
-  for (const [field, [before]] of w.fields) if (before !== undefined) out.set(field, before);
+/** The fields the run set, in the order they were first written. */
+export function fieldsSet(w: Pick<Written, 'fields'>): string[] {
+  const out: string[] = [];
+  for (const [field, [, after]] of w.fields) if (after !== undefined) out.push(field);
   return out;
 }
 

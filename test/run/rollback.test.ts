@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { IntentRecord } from '../../src/run/journal.js';
 import { rollbackFields } from '../../src/run/rollback.js';
-import { afterValues, beforeValues, writtenByRun } from '../../src/run/written.js';
+import { writtenByRun } from '../../src/run/written.js';
 import { user } from './fakes.js';
+import { afterValues, beforeValues } from './written-values.js';
 
 const intent = (
   row: number,

@@ -42,8 +42,9 @@ import type { RoutingPort } from '../../src/run/ports.js';
 import { rollbackFields } from '../../src/run/rollback.js';
 import { checkRoutingNames, withRouting } from '../../src/run/routing.js';
 import { applyRouting, type RoutingOutcome, type RoutingWork } from '../../src/run/routing-engine.js';
-import { afterValues, beforeValues, writtenByRun } from '../../src/run/written.js';
+import { writtenByRun } from '../../src/run/written.js';
 import { fail, ok, user } from './fakes.js';
+import { afterValues, beforeValues } from './written-values.js';
 
 const entities = (prefix: string, names: string[]): NamedEntity[] =>
   names.map((name, i) => ({ id: `${prefix}-${i + 1}`, name }));
