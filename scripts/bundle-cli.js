@@ -6,12 +6,21 @@
  * stay outside (resolved from node_modules at run time, as before) but for a few small ones every command loads; the
  * library (dist/index.js) is not bundled.
  * meta.json says which of dist/'s modules each file holds (test/e2e/lazy-loading.test.ts reads it).
+ *
+ * The platform SDK is the exception: dist/bundle/sdk.cjs holds the parts of it the adapter uses (src/genesys/sdk.ts
+ * says why), built from the installed package's ES module sources with its dependencies, and the CLI requires it
+ * in place of the package.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { SDK_PARTS } from '../dist/genesys/sdk.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const SDK_FILE = 'sdk.cjs';
+await buildSdk();
 const result = await build({
   absWorkingDir: root,
   entryPoints: ['dist/cli.js'],
@@ -31,6 +40,7 @@ const result = await build({
     js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);",
   },
   chunkNames: '[name]-[hash]',
+  define: { GENESYS_BULK_SDK_BUNDLE: JSON.stringify(`./${SDK_FILE}`) },
   metafile: true,
   logLevel: 'warning',
 });
@@ -47,4 +57,29 @@ function externalPackagesBut(bundled) {
       });
     },
   };
+}
+
+/**
+ * The SDK's parts, each from the module of the package's sources that defines it (`ApiClientClass` is ApiClient.js,
+ * the APIs are api/<name>.js), as one CommonJS file with every package they import.
+ */
+async function buildSdk() {
+  const pkgFile = createRequire(import.meta.url).resolve('purecloud-platform-client-v2/package.json');
+  const sources = join(dirname(pkgFile), dirname(JSON.parse(readFileSync(pkgFile, 'utf8')).module));
+  const fileOf = (part) =>
+    part === 'ApiClientClass' ? 'ApiClient.js' : part.endsWith('Api') ? `api/${part}.js` : `${part}.js`;
+  const entry = SDK_PARTS.map(
+    (part) => `export { default as ${part} } from ${JSON.stringify(join(sources, fileOf(part)))};`,
+  ).join('\n');
+  await build({
+    absWorkingDir: root,
+    stdin: { contents: entry, resolveDir: sources, sourcefile: 'sdk-parts.js' },
+    outfile: `dist/bundle/${SDK_FILE}`,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    keepNames: true,
+    logLevel: 'warning',
+  });
 }

@@ -4,9 +4,7 @@
  * no pacing, no re-authentication (the governor owns those). What it offers is in api.ts.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import type PlatformClient from 'purecloud-platform-client-v2';
 import { ConfigError } from '../errors.js';
 import {
   acceptEntities,
@@ -31,10 +29,10 @@ import { type Gateway, isLoopbackHost, parseBaseUrl } from './endpoint.js';
 import { groupsCalls, type SdkGroupsApi, type SdkUserGroupsApi } from './groups-client.js';
 import { resolveRegion } from './regions.js';
 import { routingCalls } from './routing-client.js';
+import { requireSdk, type Sdk } from './sdk.js';
 import { currentLane, LaneTokens, LoginQueue, onLane } from './tokens.js';
 import type { ApiFailure, ApiOutcome, GenesysUser, LocationEntityListing } from './types.js';
 
-type Sdk = typeof PlatformClient;
 type SdkApiClient = InstanceType<Sdk['ApiClientClass']>;
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -51,10 +49,10 @@ let sdk: Sdk | undefined;
  */
 function loadSdk(): Sdk {
   if (!sdk) {
-    const loaded = createRequire(import.meta.url)('purecloud-platform-client-v2') as Sdk;
-    // Requiring the SDK builds its `ApiClient.instance` singleton, which polls ~/.genesyscloudjavascript/config
+    const loaded = requireSdk();
+    // Requiring the whole SDK builds its `ApiClient.instance` singleton, which polls ~/.genesyscloudjavascript/config
     // every 5 s. Nothing here uses the singleton; stop its watcher so a run depends on no file outside the project.
-    stopConfigFile(loaded.ApiClient);
+    if (loaded.ApiClient) stopConfigFile(loaded.ApiClient);
     sdk = loaded;
   }
   return sdk;

@@ -29,7 +29,9 @@ process.on('exit', () => appendFileSync(out, Object.keys(createRequire(import.me
 /** Heavy modules, by the path that names them in a module's URL or file name. */
 const HEAVY = {
   zod: '/node_modules/zod/',
-  sdk: '/node_modules/purecloud-platform-client-v2/',
+  // The CLI's SDK is the bundle of its parts (src/genesys/sdk.ts); the whole package is never its to load.
+  sdk: '/dist/bundle/sdk.cjs',
+  sdkPackage: '/node_modules/purecloud-platform-client-v2/',
   pino: '/node_modules/pino/',
   pinoPretty: '/node_modules/pino-pretty/',
   csvParse: '/node_modules/csv-parse/',
