@@ -11,7 +11,7 @@
  * says why), built from the installed package's ES module sources with its dependencies, and the CLI requires it
  * in place of the package.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,12 +30,13 @@ const result = await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // Packages stay outside but for these small pure-JS ones on every command's path: inside, they cost no module
-  // resolution, and commander no CommonJS-to-ESM translation.
-  plugins: [externalPackagesBut(['commander', 'dotenv', 'p-limit', 'p-retry', 'yocto-queue', 'is-network-error'])],
+  // Packages stay outside but for these pure-JS ones on every command's path, with their dependencies: inside, they
+  // cost no module resolution, and the CommonJS ones no translation to ESM (pino alone reaches 28 files). pino's
+  // transports run a worker from a file of its own and cannot work from a bundle: the CLI uses none (src/log.ts).
+  plugins: [externalPackagesBut(withDependencies(['commander', 'dotenv', 'p-limit', 'p-retry', 'pino']))],
   // Error classes name themselves from `new.target.name`: a renamed class would change what users read.
   keepNames: true,
-  // What the bundled CommonJS packages (commander, dotenv) require of Node's own modules.
+  // What the bundled CommonJS packages (commander, dotenv, pino) require of Node's own modules.
   banner: {
     js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);",
   },
@@ -45,6 +46,24 @@ const result = await build({
   logLevel: 'warning',
 });
 writeFileSync(`${root}dist/bundle/meta.json`, JSON.stringify(result.metafile));
+
+/** The packages and, transitively, the packages they depend on, as installed. */
+function withDependencies(names) {
+  const all = new Set();
+  const visit = (name, from) => {
+    if (all.has(name)) return;
+    all.add(name);
+    // Not `resolve('<name>/package.json')`: a package's exports may not list it.
+    const pkgFile = createRequire(from)
+      .resolve.paths(name)
+      .map((dir) => join(dir, name, 'package.json'))
+      .find((file) => existsSync(file));
+    if (!pkgFile) throw new Error(`bundle-cli: ${name} (a dependency to bundle) is not installed`);
+    for (const dep of Object.keys(JSON.parse(readFileSync(pkgFile, 'utf8')).dependencies ?? {})) visit(dep, pkgFile);
+  };
+  for (const name of names) visit(name, `${root}package.json`);
+  return [...all];
+}
 
 /** Leaves every package import to be resolved at run time (as `packages: 'external'` does) except `bundled`. */
 function externalPackagesBut(bundled) {
