@@ -15,6 +15,7 @@
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { type EmulatorHandle, startBenchEmulator } from './emulator.js';
+import { laneTrace, type PoolTrace, traceLines } from './lane-trace.js';
 import { pacing } from './limit-change.js';
 import { clientEnv, parseJsonOutput, runMeasured } from './spawn.js';
 import type { Target, TokenRecord, TokenScenario } from './types.js';
@@ -166,6 +167,7 @@ export async function runTokenScenario(
       ...(stats.apiSpanSeconds !== undefined && { apiSpanSeconds: stats.apiSpanSeconds }),
       ratio: makespanSeconds / boundSeconds,
       perSecond: pacing(emu.requestLog(), s.windowSeconds * 1000, spawnedAt).perSecond,
+      trace: laneTrace(emu.laneLog(), emu.loginLog(), spawnedAt, spawnedAt + result.wallMs, s.windowSeconds * 1000),
       finished: !result.timedOut,
       exitCode: result.exitCode,
       requests: stats.requests,
@@ -188,6 +190,7 @@ export async function runTokenScenario(
     ctx.log(
       `  ${record.finished ? `${makespanSeconds.toFixed(1)} s (ratio ${record.ratio.toFixed(3)})` : 'DNF'}, ${stats.requests} requests, ${stats.rateLimited} 429s (${record.rateLimitedPct.toFixed(2)}%, ${stats.orgRateLimited} from the org limit), ${stats.tokensIssued} tokens, per token ${record.requestsPerToken.join('/')}, ${check.failures} failures${record.settledShare !== undefined ? `, settled at ${(100 * record.settledShare).toFixed(1)}% of the org limit` : ''}, exit ${result.exitCode ?? result.signal}`,
     );
+    for (const line of traceLines(record.trace as PoolTrace)) ctx.log(line);
     return record;
   } finally {
     await emu.stop();
