@@ -26,6 +26,8 @@ export interface LaneTrace {
   /** Gaps between requests longer than IDLE_GAP_MS: their sum and the longest, seconds. */
   idleSeconds: number;
   longestGapSeconds: number;
+  /** The longest gaps (at most MAX_GAPS, in time order): where each began and how long it was, seconds. */
+  gaps: { at: number; seconds: number }[];
   /** Accepted requests per window, windows placed as the `fixed` limiter places them. */
   windowCounts: number[];
 }
@@ -43,6 +45,7 @@ export interface PoolTrace {
 
 /** A lane paced at 20 requests a second sends one every 50 ms: four intervals without one is idle. */
 const IDLE_GAP_MS = 200;
+const MAX_GAPS = 4;
 
 const seconds = (ms: number, origin: number): number => Math.round(ms - origin) / 1000;
 
@@ -78,11 +81,18 @@ export function laneTrace(
     list.sort((a, b) => a.at - b.at);
     let idle = 0;
     let longest = 0;
+    const gaps: { at: number; seconds: number }[] = [];
     for (let i = 1; i < list.length; i++) {
-      const gap = (list[i] as LaneEvent).at - (list[i - 1] as LaneEvent).at;
+      const from = (list[i - 1] as LaneEvent).at;
+      const gap = (list[i] as LaneEvent).at - from;
       longest = Math.max(longest, gap);
-      if (gap > IDLE_GAP_MS) idle += gap;
+      if (gap <= IDLE_GAP_MS) continue;
+      idle += gap;
+      gaps.push({ at: seconds(from, spawnedAt), seconds: gap / 1000 });
     }
+    gaps.sort((a, b) => b.seconds - a.seconds);
+    gaps.length = Math.min(gaps.length, MAX_GAPS);
+    gaps.sort((a, b) => a.at - b.at);
     const allowedAt = list.flatMap((e) => Array.from({ length: e.allowed }, () => e.at));
     const login = logins[token - 1];
     lanes.push({
@@ -94,6 +104,7 @@ export function laneTrace(
       rateLimited: list.reduce((n, e) => n + e.limited, 0),
       idleSeconds: idle / 1000,
       longestGapSeconds: longest / 1000,
+      gaps,
       windowCounts: fixedWindows(allowedAt, windowMs),
     });
   }
@@ -119,7 +130,7 @@ export function traceLines(t: PoolTrace): string[] {
   for (const l of t.lanes) {
     const w = l.windowCounts;
     lines.push(
-      `    lane ${l.token}: login ${at(l.loginAt)}, ${at(l.firstAt)}–${at(l.lastAt)}, ${l.requests} requests, ${l.rateLimited} 429s, idle ${l.idleSeconds.toFixed(2)} s (longest ${l.longestGapSeconds.toFixed(2)} s), ${w.length} windows: ${w.join('/')}`,
+      `    lane ${l.token}: login ${at(l.loginAt)}, ${at(l.firstAt)}–${at(l.lastAt)}, ${l.requests} requests, ${l.rateLimited} 429s, idle ${l.idleSeconds.toFixed(2)} s (longest ${l.longestGapSeconds.toFixed(2)} s; ${l.gaps.map((g) => `${g.seconds.toFixed(2)} s at ${g.at.toFixed(2)}`).join(', ')}), ${w.length} windows: ${w.join('/')}`,
     );
   }
   return lines;
