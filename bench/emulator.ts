@@ -80,6 +80,8 @@ export interface EmulatorHandle {
   laneLog(): LaneEvent[];
   /** When each token was issued, in issue order (when `recordRequests`). */
   loginLog(): number[];
+  /** When each route was first seen (when `recordRequests`): the phases of a run, reads before writes. */
+  routeFirstSeen(): Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -114,6 +116,7 @@ export async function startBenchEmulator(options: BenchEmulatorOptions): Promise
   const events: RequestEvent[] = [];
   const laneEvents: LaneEvent[] = [];
   const logins: number[] = [];
+  const firstSeen: Record<string, number> = {};
   let seen = { allowed: 0, limited: 0 };
   let seenByToken: EmulatorCounters['byToken'] = {};
   const sample = (): void => {
@@ -124,6 +127,7 @@ export async function startBenchEmulator(options: BenchEmulatorOptions): Promise
     for (let i = seen.limited; i < counts.limited; i++) events.push({ at: now, status: 429 });
     seen = counts;
     for (let i = logins.length; i < counters.tokensIssued; i++) logins.push(now);
+    for (const route of Object.keys(counters.byRoute)) firstSeen[route] ??= now;
     for (const [serial, c] of Object.entries(counters.byToken)) {
       const before = seenByToken[serial] ?? { requests: 0, rateLimited: 0, orgRateLimited: 0 };
       const limited = c.rateLimited + c.orgRateLimited - before.rateLimited - before.orgRateLimited;
@@ -181,6 +185,7 @@ export async function startBenchEmulator(options: BenchEmulatorOptions): Promise
       return laneEvents;
     },
     loginLog: () => logins,
+    routeFirstSeen: () => firstSeen,
     stop: async () => {
       if (sampler) clearInterval(sampler);
       await emu.stop();

@@ -37,6 +37,8 @@ export interface PoolTrace {
   firstLoginAt?: number;
   lastLoginAt?: number;
   firstRequestAt?: number;
+  /** The first write (a PATCH of a user): the reads and the planning come before it. */
+  firstWriteAt?: number;
   lastRequestAt?: number;
   /** The process's exit, seconds from the spawn (the makespan). */
   exitAt: number;
@@ -66,6 +68,7 @@ export function fixedWindows(allowedAt: readonly number[], windowMs: number): nu
 export function laneTrace(
   events: readonly LaneEvent[],
   logins: readonly number[],
+  firstWrite: number | undefined,
   spawnedAt: number,
   exitAt: number,
   windowMs: number,
@@ -116,6 +119,7 @@ export function laneTrace(
       lastLoginAt: seconds(Math.max(...logins), spawnedAt),
     }),
     ...(lanes.length > 0 && { firstRequestAt: Math.min(...firsts), lastRequestAt: Math.max(...lasts) }),
+    ...(firstWrite !== undefined && { firstWriteAt: seconds(firstWrite, spawnedAt) }),
     exitAt: seconds(exitAt, spawnedAt),
     lanes,
   };
@@ -125,7 +129,7 @@ export function laneTrace(
 export function traceLines(t: PoolTrace): string[] {
   const at = (s: number | undefined): string => (s === undefined ? '–' : `${s.toFixed(2)} s`);
   const lines = [
-    `  trace: logins ${at(t.firstLoginAt)}–${at(t.lastLoginAt)}, first request ${at(t.firstRequestAt)}, last ${at(t.lastRequestAt)}, exit ${at(t.exitAt)}`,
+    `  trace: logins ${at(t.firstLoginAt)}–${at(t.lastLoginAt)}, first request ${at(t.firstRequestAt)}, first write ${at(t.firstWriteAt)}, last ${at(t.lastRequestAt)}, exit ${at(t.exitAt)}`,
   ];
   for (const l of t.lanes) {
     const w = l.windowCounts;

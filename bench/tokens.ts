@@ -24,6 +24,7 @@ import { generateWorkload, verify, writeCsv } from './workload.js';
 const SEARCH_PAGE = 100;
 const LATENCY_MS: [number, number] = [20, 80];
 const SEED = 12;
+const PATCH_ROUTE = 'PATCH /api/v2/users/{userId}';
 
 export function tokenScenarios(quick: boolean): TokenScenario[] {
   const per = { limit: 100, windowSeconds: 5 };
@@ -112,7 +113,7 @@ export function tokenScenarios(quick: boolean): TokenScenario[] {
 
 export async function runTokenScenario(
   s: TokenScenario,
-  ctx: { cli: string; scratch: string; capFactor: number; log: (message: string) => void },
+  ctx: { cli: string; scratch: string; capFactor: number; log: (message: string) => void; cliArgs?: string[] },
 ): Promise<TokenRecord> {
   const dir = mkdtempSync(join(ctx.scratch, `${s.name}-`));
   const emu = await startBenchEmulator({
@@ -147,7 +148,17 @@ export async function runTokenScenario(
     );
     const spawnedAt = emu.now();
     const result = await runMeasured({
-      args: [ctx.cli, 'update', csv, '--yes', '--json', '--no-progress', '--tokens', String(s.tokens)],
+      args: [
+        ctx.cli,
+        'update',
+        csv,
+        '--yes',
+        '--json',
+        '--no-progress',
+        '--tokens',
+        String(s.tokens),
+        ...(ctx.cliArgs ?? []),
+      ],
       cwd: dir,
       env: clientEnv(emu),
       timeoutMs: timeoutSeconds * 1000,
@@ -167,7 +178,14 @@ export async function runTokenScenario(
       ...(stats.apiSpanSeconds !== undefined && { apiSpanSeconds: stats.apiSpanSeconds }),
       ratio: makespanSeconds / boundSeconds,
       perSecond: pacing(emu.requestLog(), s.windowSeconds * 1000, spawnedAt).perSecond,
-      trace: laneTrace(emu.laneLog(), emu.loginLog(), spawnedAt, spawnedAt + result.wallMs, s.windowSeconds * 1000),
+      trace: laneTrace(
+        emu.laneLog(),
+        emu.loginLog(),
+        emu.routeFirstSeen()[PATCH_ROUTE],
+        spawnedAt,
+        spawnedAt + result.wallMs,
+        s.windowSeconds * 1000,
+      ),
       finished: !result.timedOut,
       exitCode: result.exitCode,
       requests: stats.requests,
