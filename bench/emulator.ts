@@ -16,6 +16,7 @@ import {
 } from '../src/emulator/index.js';
 import type { UserRoutingSkill } from '../src/genesys/routing-types.js';
 import type { GenesysUser } from '../src/genesys/types.js';
+import type { LaneEvent } from './lane-trace.js';
 import type { RequestEvent } from './limit-change.js';
 
 const SAMPLE_MS = 25;
@@ -75,6 +76,12 @@ export interface EmulatorHandle {
   /** The bench's clock (performance.now()), the one request events and the limit change are stamped with. */
   now(): number;
   requestLog(): RequestEvent[];
+  /** Per-token arrivals (when `recordRequests`), for the token scenarios' lane trace. */
+  laneLog(): LaneEvent[];
+  /** When each token was issued, in issue order (when `recordRequests`). */
+  loginLog(): number[];
+  /** When each route was first seen (when `recordRequests`): the phases of a run, reads before writes. */
+  routeFirstSeen(): Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -107,13 +114,27 @@ export async function startBenchEmulator(options: BenchEmulatorOptions): Promise
     ...(options.orgWindowSeconds !== undefined && { orgWindowSeconds: options.orgWindowSeconds }),
   });
   const events: RequestEvent[] = [];
+  const laneEvents: LaneEvent[] = [];
+  const logins: number[] = [];
+  const firstSeen: Record<string, number> = {};
   let seen = { allowed: 0, limited: 0 };
+  let seenByToken: EmulatorCounters['byToken'] = {};
   const sample = (): void => {
     const now = performance.now();
-    const counts = apiCounts(emu.counters());
+    const counters = emu.counters();
+    const counts = apiCounts(counters);
     for (let i = seen.allowed; i < counts.allowed; i++) events.push({ at: now, status: 200 });
     for (let i = seen.limited; i < counts.limited; i++) events.push({ at: now, status: 429 });
     seen = counts;
+    for (let i = logins.length; i < counters.tokensIssued; i++) logins.push(now);
+    for (const route of Object.keys(counters.byRoute)) firstSeen[route] ??= now;
+    for (const [serial, c] of Object.entries(counters.byToken)) {
+      const before = seenByToken[serial] ?? { requests: 0, rateLimited: 0, orgRateLimited: 0 };
+      const limited = c.rateLimited + c.orgRateLimited - before.rateLimited - before.orgRateLimited;
+      const allowed = c.requests - before.requests - limited;
+      if (allowed + limited > 0) laneEvents.push({ at: now, token: Number(serial), allowed, limited });
+    }
+    seenByToken = counters.byToken;
   };
   const sampler = options.recordRequests ? setInterval(sample, SAMPLE_MS) : undefined;
 
@@ -159,6 +180,12 @@ export async function startBenchEmulator(options: BenchEmulatorOptions): Promise
       if (sampler) sample();
       return events;
     },
+    laneLog: () => {
+      if (sampler) sample();
+      return laneEvents;
+    },
+    loginLog: () => logins,
+    routeFirstSeen: () => firstSeen,
     stop: async () => {
       if (sampler) clearInterval(sampler);
       await emu.stop();

@@ -15,6 +15,7 @@
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { type EmulatorHandle, startBenchEmulator } from './emulator.js';
+import { laneTrace, type PoolTrace, traceLines } from './lane-trace.js';
 import { pacing } from './limit-change.js';
 import { clientEnv, parseJsonOutput, runMeasured } from './spawn.js';
 import type { Target, TokenRecord, TokenScenario } from './types.js';
@@ -23,6 +24,7 @@ import { generateWorkload, verify, writeCsv } from './workload.js';
 const SEARCH_PAGE = 100;
 const LATENCY_MS: [number, number] = [20, 80];
 const SEED = 12;
+const PATCH_ROUTE = 'PATCH /api/v2/users/{userId}';
 
 export function tokenScenarios(quick: boolean): TokenScenario[] {
   const per = { limit: 100, windowSeconds: 5 };
@@ -111,7 +113,7 @@ export function tokenScenarios(quick: boolean): TokenScenario[] {
 
 export async function runTokenScenario(
   s: TokenScenario,
-  ctx: { cli: string; scratch: string; capFactor: number; log: (message: string) => void },
+  ctx: { cli: string; scratch: string; capFactor: number; log: (message: string) => void; cliArgs?: string[] },
 ): Promise<TokenRecord> {
   const dir = mkdtempSync(join(ctx.scratch, `${s.name}-`));
   const emu = await startBenchEmulator({
@@ -146,7 +148,17 @@ export async function runTokenScenario(
     );
     const spawnedAt = emu.now();
     const result = await runMeasured({
-      args: [ctx.cli, 'update', csv, '--yes', '--json', '--no-progress', '--tokens', String(s.tokens)],
+      args: [
+        ctx.cli,
+        'update',
+        csv,
+        '--yes',
+        '--json',
+        '--no-progress',
+        '--tokens',
+        String(s.tokens),
+        ...(ctx.cliArgs ?? []),
+      ],
       cwd: dir,
       env: clientEnv(emu),
       timeoutMs: timeoutSeconds * 1000,
@@ -166,6 +178,14 @@ export async function runTokenScenario(
       ...(stats.apiSpanSeconds !== undefined && { apiSpanSeconds: stats.apiSpanSeconds }),
       ratio: makespanSeconds / boundSeconds,
       perSecond: pacing(emu.requestLog(), s.windowSeconds * 1000, spawnedAt).perSecond,
+      trace: laneTrace(
+        emu.laneLog(),
+        emu.loginLog(),
+        emu.routeFirstSeen()[PATCH_ROUTE],
+        spawnedAt,
+        spawnedAt + result.wallMs,
+        s.windowSeconds * 1000,
+      ),
       finished: !result.timedOut,
       exitCode: result.exitCode,
       requests: stats.requests,
@@ -188,6 +208,7 @@ export async function runTokenScenario(
     ctx.log(
       `  ${record.finished ? `${makespanSeconds.toFixed(1)} s (ratio ${record.ratio.toFixed(3)})` : 'DNF'}, ${stats.requests} requests, ${stats.rateLimited} 429s (${record.rateLimitedPct.toFixed(2)}%, ${stats.orgRateLimited} from the org limit), ${stats.tokensIssued} tokens, per token ${record.requestsPerToken.join('/')}, ${check.failures} failures${record.settledShare !== undefined ? `, settled at ${(100 * record.settledShare).toFixed(1)}% of the org limit` : ''}, exit ${result.exitCode ?? result.signal}`,
     );
+    for (const line of traceLines(record.trace as PoolTrace)) ctx.log(line);
     return record;
   } finally {
     await emu.stop();

@@ -2,6 +2,7 @@
 import type { FamilyMember } from '../src/emulator/family.js';
 import type { RateLimitAlgorithm } from '../src/emulator/limiter.js';
 import type { ExportRecord } from './export.js';
+import type { PoolTrace } from './lane-trace.js';
 import type { MemoryRecord } from './memory.js';
 import type { Part } from './options.js';
 import type { StartupRecord } from './startup.js';
@@ -284,6 +285,8 @@ export interface TokenRecord {
   settledShare?: number;
   /** Requests answered and refused in each second from the spawn, for the chart. */
   perSecond?: { allowed: number[]; limited: number[] };
+  /** Each lane's login, first and last request, 429s, idle gaps and fixed windows (left out by older files). */
+  trace?: PoolTrace;
   changedCorrect: number;
   unchangedCorrect: number;
   failures: number;

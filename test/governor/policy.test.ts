@@ -4,12 +4,15 @@ import {
   CUBIC_K_SECONDS,
   countBetween,
   discoveryRate,
+  FIXED_END_GUARD_MS,
+  fixedWindowRest,
   headerPace,
   latencyEwma,
   littleConcurrency,
   measuredRate,
   OVERSHOOT_FACTOR,
   observeHeaders,
+  REST_PACE_FACTOR,
   SLOW_START_DOUBLING_MS,
   startDiscovery,
   stillFull,
@@ -176,6 +179,31 @@ describe('header model', () => {
     expect(headerPace(model, 1100, 14, 0.97)).toEqual({ ratePerSecond: (0.97 * 100) / 12, holdUntil: 13_000 });
     // Once the window has turned, the old count says nothing.
     expect(headerPace(model, 13_000, 14, 0.97).holdUntil).toBeUndefined();
+  });
+});
+
+describe("a fixed window's rest", () => {
+  // 100 per 5 s, paced at 19.8 a second; the request that carried the count (10) was start 9; the window ends at 5 s.
+  const model = { allowed: 100, quota: { count: 10, startIndex: 9, endsAt: 5000 } };
+  const pace = 19.8;
+
+  test('after an idle start, spends what is left (99 - 10) by the guard before the end', () => {
+    expect(fixedWindowRest(model, 2000, 10, pace)).toBeCloseTo((89 * 1000) / (5000 - FIXED_END_GUARD_MS - 2000), 9);
+    // What was started since the count is spent too.
+    expect(fixedWindowRest(model, 2000, 30, pace)).toBeCloseTo((69 * 1000) / (5000 - FIXED_END_GUARD_MS - 2000), 9);
+  });
+
+  test('stays even when the even pace spends it anyway, and never goes past twice the pace', () => {
+    // 89 over 4.25 s is 20.9 a second: about the pace, no deficit.
+    expect(fixedWindowRest(model, 500, 10, pace)).toBeUndefined();
+    expect(fixedWindowRest(model, 3200, 10, pace)).toBe(REST_PACE_FACTOR * pace);
+  });
+
+  test('nothing in the last second, nothing once spent, nothing after the end', () => {
+    expect(fixedWindowRest(model, 4000, 10, pace)).toBeUndefined();
+    expect(fixedWindowRest(model, 2000, 99, pace)).toBeUndefined();
+    expect(fixedWindowRest(model, 5000, 10, pace)).toBeUndefined();
+    expect(fixedWindowRest({ allowed: 100 }, 2000, 10, pace)).toBeUndefined();
   });
 });
 

@@ -166,3 +166,30 @@ describe('without rate-limit headers (discovery)', () => {
     },
   );
 });
+
+describe('a fixed window that began idle', () => {
+  // The reads and the planning before the writes: 20 calls at the start of a window, then nothing until 3 s in.
+  async function firstWindow(): Promise<{ accepted: number; refused: number; perWindow: number[] }> {
+    const clock = new FakeClock(0);
+    const limiter = new FixedWindowLimiter(100, WINDOW_MS);
+    const api = new SimApi({ clock, limiter, seed: 5 });
+    const governor = createGovernor({ clock, random: seededRandom(2) });
+    await clock.settle(Array.from({ length: 20 }, () => governor.execute(api.call)));
+    await clock.settle([clock.sleep(3000 - clock.now())]);
+    await clock.settle(Array.from({ length: 300 }, () => governor.execute(api.call)));
+    const perWindow = [0, 0, 0, 0];
+    for (const at of api.accepted) {
+      const w = Math.floor(at / WINDOW_MS);
+      perWindow[w] = (perWindow[w] ?? 0) + 1;
+    }
+    return { accepted: perWindow[0] as number, refused: api.refused.length, perWindow };
+  }
+
+  test('spends part of what it left, at most twice the pace, and no window takes more than its quota', async () => {
+    const { accepted, refused, perWindow } = await firstWindow();
+    expect(refused).toBe(0);
+    // Evenly from 3 s: 20 + 2 s × 19.8 ≈ 60. The rest at twice the pace until a second before the end: about 75.
+    expect(accepted).toBeGreaterThanOrEqual(70);
+    for (const n of perWindow) expect(n).toBeLessThanOrEqual(100);
+  });
+});
