@@ -14,6 +14,7 @@ import {
 } from './check.js';
 import type { ResolvedOptions } from './options.js';
 import {
+  CUBIC_K_SECONDS,
   climbFrom,
   countBetween,
   type Discovery,
@@ -56,6 +57,15 @@ const STILL_FULL = 3;
 const STILL_FULL_SHARE = 0.25;
 /** The rate accepted since the last 429 is measured when that was this long ago (`acceptedSinceRefused`). */
 const SINCE_REFUSED_MS: readonly [number, number] = [1000, 15_000];
+/**
+ * Without headers a probe past a cut rate goes up to this multiple of the rate accepted since discovery began, once
+ * that is `LONG_RUN_MIN_MS` old (`probeTo`). The average counts slow start's ramp and any debt a window's overshoot
+ * left, so it sits under a window's limit: 17–18 of 20 req/s where a counter's debt had cut the rate to 7. But it also
+ * counts a bucket's burst. Measured (bench/family-sweep.ts, test/governor): 1.2 brought that counter to 1.07 instead
+ * of 1.09, but took a 40 req/s bucket with a whole window's burst to 53 and its halved limit past three windows.
+ */
+const LONG_RUN_HEADROOM = 1.1;
+const LONG_RUN_MIN_MS = 5000;
 
 export class RateModel {
   source: RateSource = 'initial';
@@ -101,6 +111,8 @@ export class RateModel {
    */
   private lagMs: number | undefined;
   private lagging = false;
+  /** Without headers: when discovery began, and the answers accepted by then (`probeTo`). */
+  private discoveredAt: { at: number; accepted: number } | undefined;
 
   constructor(
     private readonly o: ResolvedOptions,
@@ -228,6 +240,7 @@ export class RateModel {
     } else if (this.source === 'initial') {
       this.source = 'discovered';
       this.discovery = startDiscovery(this.o.initialRatePerSecond, now);
+      this.discoveredAt = { at: now, accepted: this.acceptedTotal };
     }
     if (outcome.ok) this.rateLimitStreak = 0;
     else if (outcome.kind === 'rate_limited') this.rateLimited(outcome, permit, now);
@@ -312,6 +325,13 @@ export class RateModel {
     return Math.max((a * 1000) / t, t > p ? ((a - b) * 1000) / (t - p) : 0);
   }
 
+  /** How high a probe past a cut rate may go without headers: `LONG_RUN_HEADROOM` over the rate accepted since discovery began. */
+  private probeTo(now: number): number | undefined {
+    const from = this.discoveredAt;
+    if (!from || now - from.at < LONG_RUN_MIN_MS) return undefined;
+    return (LONG_RUN_HEADROOM * (this.acceptedTotal - from.accepted) * 1000) / (now - from.at);
+  }
+
   /** Time paused so far, up to `now`. */
   pausedMs(now: number): number {
     return this.pausedTotalMs - Math.max(0, this.pausedUntil - now);
@@ -378,11 +398,18 @@ export class RateModel {
     // fixed window's limit halved kept its old wMax). With headers the fallback to what was accepted covers this (and
     // measured worse: a 1.4% bucket, lag 618 ms, 1.133 to 1.25).
     const full = this.stillFull(now, failedAt) && !this.headers && this.overshootEpisode;
+    // Without headers, the 429s from slow start's end until one meets a rate probed past the cut (`discoveryRate`), or
+    // one comes a whole climb after the last: a limit that fell later is no reason to go back up.
+    const d = this.discovery;
+    const probing =
+      d?.phase === 'slow_start' ||
+      (d?.probeTo !== undefined && paced <= d.base && now - d.since < CUBIC_K_SECONDS * 1000);
+    const probeTo = !this.headers && probing ? this.probeTo(now) : undefined;
     this.overshootEpisode = full || this.discovery?.phase === 'slow_start';
     this.discovery =
       full && this.discovery?.phase === 'cubic'
-        ? stillFull(this.discovery, failedAt, resumeAt)
-        : throttled(this.discovery, failedAt, resumeAt, accepted, sustained);
+        ? stillFull(this.discovery, failedAt, resumeAt, probeTo)
+        : throttled(this.discovery, failedAt, resumeAt, accepted, sustained, probeTo);
     if (this.headers && this.check) {
       const headerRate = this.headerPace(now, false).ratePerSecond;
       this.check = checkRateLimited(this.check, now, { rate: this.discovery.base, headerRate });

@@ -208,6 +208,8 @@ export interface Discovery {
   since: number;
   /** cubic: the rate the climb starts from, `BETA * base` unless the rate accepted said less (`throttled`). */
   from?: number;
+  /** cubic: `base` is a cut that may be well under the limit: how high to probe past it (`discoveryRate`). */
+  probeTo?: number;
 }
 
 /** A 429 near the top of the climb steps down to this fraction of the rate that failed. */
@@ -222,6 +224,8 @@ export const OVERSHOOT_FACTOR = 0.7;
 export const CUBIC_K_SECONDS = 20;
 /** Slow start doubles the rate this often. */
 export const SLOW_START_DOUBLING_MS = 2000;
+/** Time into a climb from a cut `base` without a 429 after which the rate probes past it (`discoveryRate`). */
+export const PROBE_AFTER_MS = 2000;
 export const MIN_RATE = 0.05;
 /** A 429 below this multiple of the climb's starting rate counts as "the last decrease was not enough". */
 const NO_CLIMB = 1.05;
@@ -230,11 +234,21 @@ export function startDiscovery(ratePerSecond: number, now: number): Discovery {
   return { phase: 'slow_start', base: ratePerSecond, since: now };
 }
 
+/**
+ * The cubic barely grows past its `base`, about a tenth of it per `CUBIC_K_SECONDS`, so a base cut too low is nearly
+ * permanent: after slow start overshot a sliding-window counter, the 429s while the next window paid for that
+ * overshoot cut the rate to a third of the limit, where it stayed for 40 s (ratio 2.06 in real time). A climb from
+ * such a cut (`throttled`, `probeTo`) resumes slow start `PROBE_AFTER_MS` into it, up to `probeTo`.
+ */
 export function discoveryRate(state: Discovery, now: number): number {
   const elapsed = Math.max(0, now - state.since);
   if (state.phase === 'slow_start') return state.base * 2 ** (elapsed / SLOW_START_DOUBLING_MS);
   const x = elapsed / 1000 / CUBIC_K_SECONDS - 1;
-  return Math.max(MIN_RATE, state.base + (state.base - climbFrom(state)) * x ** 3);
+  const cubic = Math.max(MIN_RATE, state.base + (state.base - climbFrom(state)) * x ** 3);
+  const { probeTo } = state;
+  if (probeTo === undefined || probeTo <= state.base || elapsed <= PROBE_AFTER_MS) return cubic;
+  const probe = Math.min(probeTo, state.base * 2 ** ((elapsed - PROBE_AFTER_MS) / SLOW_START_DOUBLING_MS));
+  return Math.max(cubic, probe);
 }
 
 export const climbFrom = (state: Discovery): number => state.from ?? BETA * state.base;
@@ -254,7 +268,9 @@ export const climbFrom = (state: Discovery): number => state.from ?? BETA * stat
  *
  * `sustainedRate`, when known, is what the server took since an earlier 429 (model.ts): a bucket's burst is not in
  * it, so it bounds the cut instead (the rate just before, spending a burst refilled in the pause, kept cuts of a
- * bucket with a 18% burst at a tenth, one per 429).
+ * bucket with a 18% burst at a tenth, one per 429). *
+ * `probeTo`, when given (model.ts: since slow start ended, without headers), is kept for a climb from a cut, or after
+ * a 429 well under the last cut: `discoveryRate` then probes past the cut.
  */
 export function throttled(
   previous: Discovery | undefined,
@@ -262,6 +278,7 @@ export function throttled(
   resumeAt: number,
   acceptedRate?: number,
   sustainedRate = acceptedRate,
+  probeTo?: number,
 ): Discovery {
   const overshot =
     previous !== undefined && (previous.phase === 'slow_start' || failedAtRate <= climbFrom(previous) * NO_CLIMB);
@@ -270,17 +287,25 @@ export function throttled(
     ? Math.max(failedAtRate * OVERSHOOT_FACTOR, Math.min(sustainedRate ?? 0, failedAtRate))
     : failedAtRate;
   const base = Math.max(MIN_RATE, cut);
+  // Refused well below the last cut: the climb never came near it, so nothing said the limit was there.
+  const untested = previous !== undefined && failedAtRate < BETA * previous.base;
   const from = acceptedRate !== undefined && acceptedRate < BETA * base ? Math.max(MIN_RATE, acceptedRate) : undefined;
-  return { phase: 'cubic', base, since: resumeAt, ...(from !== undefined && { from }) };
+  return {
+    phase: 'cubic',
+    base,
+    since: resumeAt,
+    ...(from !== undefined && { from }),
+    ...(probeTo !== undefined && (overshot || untested) && { probeTo }),
+  };
 }
 
 /**
  * A 429 while the server is still full from the last one (model.ts): the limit is where it was, so wMax stays; only
  * the climb starts lower, so the next resume sends less into a server that is not draining yet.
  */
-export function stillFull(previous: Discovery, failedAtRate: number, resumeAt: number): Discovery {
+export function stillFull(previous: Discovery, failedAtRate: number, resumeAt: number, probeTo?: number): Discovery {
   const from = Math.max(MIN_RATE, Math.min(climbFrom(previous), failedAtRate) * OVERSHOOT_FACTOR);
-  return { phase: 'cubic', base: previous.base, since: resumeAt, from };
+  return { phase: 'cubic', base: previous.base, since: resumeAt, from, ...(probeTo !== undefined && { probeTo }) };
 }
 
 /**

@@ -126,6 +126,38 @@ describe('the limiter family on the fake clock', () => {
     expect(refused).toBeLessThanOrEqual(16);
   });
 
+  test('without headers, a sliding counter whose window turns during slow start: once the overshoot is paid for, the pace probes back up to the limit', async () => {
+    // Slow start overshoots across the turn, and the counter then allows about a fifteenth of the last window's
+    // requests a second until the next turn: the 429s of that debt cut the rate to 7-10 of 20 req/s. In real time
+    // (bench/family-one.ts, seed 12) it then sat at 5-6 req/s for 40 s without a 429: ratio 2.06.
+    for (const originMs of [5000, 6000, 7000]) {
+      const rates: { at: number; rate: number }[] = [];
+      let start = 0;
+      const r = await runFamilyMember({
+        member: { algorithm: 'sliding-counter', headers: 'absent', originMs },
+        limit: 300,
+        windowMs: 15_000,
+        calls: 600,
+        seed: 6,
+        createGovernor: (o) => {
+          start = o.clock.now();
+          return createGovernor({
+            ...o,
+            onEvent: (e) => {
+              if (e.type === 'rate') rates.push({ at: e.at - start, rate: e.requestsPerSecond });
+            },
+          });
+        },
+      });
+      show(r);
+      // The debt is paid at the counter's next turn; 10 s later the pace is back near the limit (before: 8-10 req/s).
+      const paceAt = (t: number) => rates.filter((e) => e.at <= t).at(-1)?.rate ?? 0;
+      expect(paceAt(originMs + 15_000 + 10_000), `origin ${originMs}`).toBeGreaterThanOrEqual(15);
+      // Before: 1.521, 1.571, 1.262.
+      expect(r.ratio, `origin ${originMs}`).toBeLessThanOrEqual(1.15);
+    }
+  });
+
   test('every recorded shortfall is in the sample (none is stale)', () => {
     const labels = new Set(SAMPLE.map(memberLabel));
     for (const label of Object.keys(SHORTFALLS)) expect(labels.has(label), label).toBe(true);

@@ -12,6 +12,7 @@ import {
   measuredRate,
   OVERSHOOT_FACTOR,
   observeHeaders,
+  PROBE_AFTER_MS,
   REST_PACE_FACTOR,
   SLOW_START_DOUBLING_MS,
   startDiscovery,
@@ -258,6 +259,27 @@ describe('discovery without headers', () => {
     expect(next.base).toBeCloseTo(30.5 * OVERSHOOT_FACTOR, 9);
     expect(discoveryRate(next, 3000)).toBeCloseTo(BETA * next.base, 9);
     expect(throttled(previous, 30.5, 3000, 30, 25).base).toBeCloseTo(25, 9);
+  });
+
+  test('a climb from a cut with somewhere to probe resumes slow start past it, up to that rate; a tested limit does not', () => {
+    const cut = throttled(throttled(startDiscovery(5, 0), 100, 10_000), 10, 12_000, undefined, undefined, 19);
+    expect(cut.base).toBeCloseTo(10 * OVERSHOOT_FACTOR, 9);
+    expect(cut.probeTo).toBe(19);
+    // Along the cubic until PROBE_AFTER_MS, then doubling from the cut every SLOW_START_DOUBLING_MS.
+    expect(discoveryRate(cut, 12_000 + PROBE_AFTER_MS)).toBeLessThan(cut.base);
+    expect(discoveryRate(cut, 12_000 + PROBE_AFTER_MS + SLOW_START_DOUBLING_MS)).toBeCloseTo(2 * cut.base, 9);
+    expect(discoveryRate(cut, 12_000 + PROBE_AFTER_MS + 4 * SLOW_START_DOUBLING_MS)).toBe(19);
+    // Without it, the cubic: a tenth of the cut in a whole climb past it.
+    const plain = throttled(throttled(startDiscovery(5, 0), 100, 10_000), 10, 12_000);
+    expect(discoveryRate(plain, 12_000 + 2 * CUBIC_K_SECONDS * 1000)).toBeCloseTo(plain.base * (1 + (1 - BETA)), 9);
+    // A 429 at the top of a climb says where the limit is: nothing to probe.
+    expect(throttled({ phase: 'cubic', base: 40, since: 0 }, 41, 30_000, undefined, undefined, 60).probeTo).toBe(
+      undefined,
+    );
+    // One well under the last cut, after a climb from a start lowered further, still leaves it untested.
+    expect(
+      throttled({ phase: 'cubic', base: 80, since: 0, from: 19 }, 20, 2000, undefined, undefined, 27).probeTo,
+    ).toBe(27);
   });
 
   test('a 429 from a server still full keeps wMax and only starts the climb lower, from the resume', () => {
