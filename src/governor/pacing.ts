@@ -268,7 +268,8 @@ export const climbFrom = (state: Discovery): number => state.from ?? BETA * stat
  *
  * `sustainedRate`, when known, is what the server took since an earlier 429 (model.ts): a bucket's burst is not in
  * it, so it bounds the cut instead (the rate just before, spending a burst refilled in the pause, kept cuts of a
- * bucket with a 18% burst at a tenth, one per 429). *
+ * bucket with a 18% burst at a tenth, one per 429).
+ *
  * `probeTo`, when given (model.ts: since slow start ended, without headers), is kept for a climb from a cut, or after
  * a 429 well under the last cut: `discoveryRate` then probes past the cut.
  */
