@@ -30,7 +30,7 @@ import {
 import { checkReportPath, type ReportRecord } from '../report.js';
 import { escapeControls } from '../text.js';
 import { checkManagers, checkSameUser, type RowProblem, rejectedRows, rowProblem, sortProblems } from './checks.js';
-import { changingRows, compactRun } from './compact.js';
+import { changingRows, compactOver, compactRun } from './compact.js';
 import { openContext } from './context.js';
 import { type CreateOptions, checkCreations, createQuestion, planCreations, withCreations } from './create.js';
 import { checkReportNotInput } from './files.js';
@@ -207,7 +207,11 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   // A dry run needs only the plan, so the planner may let each row go once planned: from here on it holds the rows.
   const planner = new IncrementalPlanner(parsed.rows, {
     managers: managerRefs,
-    project,
+    // A user kept only for its PATCH (its row planned, no routing) is kept as the write needs it, for the run to take
+    // over as it is (compactOver); one kept for planning or routing is kept as they need it.
+    project: (user, row, planned) =>
+      planned !== undefined && row.changes.routing === undefined ? forWrite(user) : project(user),
+    asked: !opts.dryRun,
     keep: (row, planned) =>
       row.changes.routing !== undefined || (!opts.dryRun && (planned === undefined || planned.status === 'change')),
     release: opts.dryRun && withRoutingColumns.length === 0,
@@ -308,15 +312,17 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
         if (m) managers[refKey(m)] = managerId(m)!;
       }
       // The saved plan's rows carry what they asked for, so that a resume can plan them again (and the engine takes
-      // each row's changes from there). Held compact from here on; the planner's state is let go.
-      const source: Iterable<PlannedRow> = plan?.rows ?? viewOf(encoded).rows;
-      const run = compactRun(
-        lazyMap(source, (r) => {
-          const asked = r.userId !== undefined ? rowByNumber.get(r.rowNumber)?.changes : undefined;
-          return asked ? { ...r, changes: asked } : r;
-        }),
-        changingRows((p) => forWrite(planner.user(p.userId!)!)),
-      );
+      // each row's changes from there). The planner's rows carry it already: its store is taken over as it is, and
+      // the rest of its state let go. Rows routing planned again are objects, held compact from here on.
+      const run = plan
+        ? compactRun(
+            lazyMap(plan.rows, (r) => {
+              const asked = r.userId !== undefined ? rowByNumber.get(r.rowNumber)?.changes : undefined;
+              return asked ? { ...r, changes: asked } : r;
+            }),
+            changingRows((p) => forWrite(planner.user(p.userId!)!)),
+          )
+        : compactOver(encoded.rows, (ids) => planner.keptUsers(ids), forWrite);
       const saved: PlanSource = {
         plan: { schemaVersion: view.schemaVersion, summary: view.summary, rows: run.rows },
         managers,
