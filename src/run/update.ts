@@ -30,6 +30,7 @@ import {
 import { checkReportPath, type ReportRecord } from '../report.js';
 import { escapeControls } from '../text.js';
 import { checkManagers, checkSameUser, type RowProblem, rejectedRows, rowProblem, sortProblems } from './checks.js';
+import { collectGarbage } from './collect.js';
 import { changingRows, compactOver, compactRun } from './compact.js';
 import { openContext } from './context.js';
 import { type CreateOptions, checkCreations, createQuestion, planCreations, withCreations } from './create.js';
@@ -237,6 +238,8 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
       planner.assumeManager(email, newManagerPlaceholder(email));
   }
   log.info({ users: planner.size, strategy: cost.strategy, requests: governor.stats().requests }, 'Read current users');
+  // The reads' garbage is let go before the checks and finish hold every row at once (see collect.ts).
+  await collectGarbage();
 
   const managerId = planner.managerId;
   const held = planner.rows();
