@@ -219,6 +219,8 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     locations: locationContext(locationNames),
   });
   parsed.rows = [];
+  // The rows as parsed are let go (the planner holds them as text) before the reads start (see collect.ts).
+  await collectGarbage();
   const reading = resolveUsers(deps, ids, emails, planner);
   // Read before its first await: a 100,000-row file's keys need not stay live while the users are read.
   ids.clear();
@@ -254,8 +256,10 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
       )
     : undefined;
   const rows = sameUser.rows.filter((r) => !badNames.has(r.rowNumber) && !creation?.bad.has(r.rowNumber));
-  const left = new Set(rows.map((r) => r.rowNumber));
-  const excluded = new Set(held.filter((r) => !left.has(r.rowNumber)).map((r) => r.rowNumber));
+  // By row number, not as a set of 100,000 numbers: all of planning's working set is held at once here (issue #12).
+  const left = new Uint8Array(held.reduce((most, r) => Math.max(most, r.rowNumber), 0) + 1);
+  for (const r of rows) left[r.rowNumber] = 1;
+  const excluded = new Set(held.filter((r) => left[r.rowNumber] === 0).map((r) => r.rowNumber));
   skipped.push(...sameUser.skipped);
   const rowProblems = [
     ...managerCheck.problems,
@@ -281,7 +285,8 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     creations?.planned,
   );
 
-  const rowByNumber = new Map(rows.map((r) => [r.rowNumber, r]));
+  // Only routing plans rows again from what they asked for (the planner's rows carry it already).
+  const rowByNumber = new Map(catalogue ? rows.map((r) => [r.rowNumber, r]) : []);
   let routingCalls: RoutingCall[] = [];
   // A dry run without routing columns reads its rows one at a time from the encoded plan; the rest need them all.
   let plan: Plan | undefined;
