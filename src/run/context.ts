@@ -107,9 +107,9 @@ export async function openContext(settings: RunSettings): Promise<RunContext> {
         return governor.stats().retries;
       },
     },
-    // A listing of 100,000 users is 200 pages: collected every 25, the heap follows the projected users the store
+    // A listing of 100,000 users is 200 pages: collected every 50, the heap follows the projected users the store
     // keeps rather than growing on each page's parsed answer (see collect.ts).
-    userReads: () => ({ users: client, executor: governor, signal, collect: { every: 25, run: collectGarbage } }),
+    userReads: () => ({ users: client, executor: governor, signal, collect: { every: 50, run: collectGarbage } }),
     routingReads: (cost) => ({
       port: client,
       users: client,
