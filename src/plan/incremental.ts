@@ -49,8 +49,13 @@ export interface IncrementalPlannerOptions {
    * kept. `planned` is undefined for a row that cannot be planned until every manager is known.
    */
   keep?: (row: InputRow, planned: PlannedRow | undefined) => boolean;
-  /** What of a kept user is kept. */
-  project?: (user: GenesysUser) => GenesysUser;
+  /** What of a kept user is kept, given its row and the row's plan (see `keep`). */
+  project?: (user: GenesysUser, row: InputRow, planned: PlannedRow | undefined) => GenesysUser;
+  /**
+   * Each planned row with a user carries what it asked for (`changes`), as a run's saved plan does: a run takes the
+   * plan's rows over as they are (run/compact.ts compactOver).
+   */
+  asked?: boolean;
   /**
    * Let go of each row once it is planned (a dry run needs only the plan). Refused when the rows mix ids and
    * emails: two such rows may name one user, and comparing their changes needs both rows.
@@ -101,8 +106,9 @@ export class IncrementalPlanner {
   private readonly managerById = new Map<string, string>();
   private readonly managerByEmail = new Map<string, string>();
   private readonly keep: (row: InputRow, planned: PlannedRow | undefined) => boolean;
-  private readonly project: (user: GenesysUser) => GenesysUser;
+  private readonly project: (user: GenesysUser, row: InputRow, planned: PlannedRow | undefined) => GenesysUser;
   private readonly release: boolean;
+  private readonly asked: boolean;
   private readonly locations: LocationContext;
   private users = 0;
 
@@ -122,6 +128,7 @@ export class IncrementalPlanner {
     this.keep = opts.keep ?? (() => false);
     this.project = opts.project ?? ((u) => u);
     this.locations = opts.locations ?? {};
+    this.asked = opts.asked === true;
     this.release = opts.release === true && (this.rowById.size === 0 || this.rowByEmail.size === 0);
   }
 
@@ -161,9 +168,9 @@ export class IncrementalPlanner {
     this.versionOf[n] = user.version;
     const waits = row.changes.manager !== undefined && row.changes.manager !== null;
     const planned = waits ? undefined : planRowAgainst(row, user, () => undefined, this.locations);
-    this.planned[n] = planned && this.texts.add(encodePlannedRow(planned));
+    this.planned[n] = planned && this.texts.add(encodePlannedRow(this.withAsked(planned, row)));
     const wanted = this.keep(row, planned);
-    if (waits || wanted) this.kept.set(user.id, this.texts.add(JSON.stringify(this.project(user))));
+    if (waits || wanted) this.kept.set(user.id, this.texts.add(JSON.stringify(this.project(user, row, planned))));
     else if (this.release && planned) this.rowAt[n] = undefined;
   }
 
@@ -219,6 +226,24 @@ export class IncrementalPlanner {
   private input(n: number): InputRow | undefined {
     const entry = this.rowAt[n];
     return entry === undefined ? undefined : (JSON.parse(this.inputs.text(entry)) as InputRow);
+  }
+
+  private withAsked(p: PlannedRow, row: InputRow): PlannedRow {
+    if (this.asked && p.userId !== undefined) p.changes = row.changes;
+    return p;
+  }
+
+  /**
+   * The kept users of `ids`, in that order, as text in the planner's own store: a run takes them over instead of
+   * copying them (run/compact.ts compactOver). The list holds the store, not the planner.
+   */
+  keptUsers(ids: readonly string[]): TextList {
+    const entries = Int32Array.from(ids, (id) => {
+      const entry = this.kept.get(id);
+      if (entry === undefined) throw new Error(`No user ${id} was kept.`);
+      return entry;
+    });
+    return textList(this.texts, entries);
   }
 
   /** A user kept for a later stage (see `keep`). */
@@ -280,7 +305,7 @@ export class IncrementalPlanner {
       }
       const first = claimedBy.get(userId);
       if (first !== undefined) {
-        push({ ...base, userId, status: 'invalid', diffs: [], note: `duplicate of row ${first}` });
+        push(this.withAsked({ ...base, userId, status: 'invalid', diffs: [], note: `duplicate of row ${first}` }, row));
         continue;
       }
       claimedBy.set(userId, n);
@@ -288,7 +313,7 @@ export class IncrementalPlanner {
       else {
         const user = this.user(userId);
         if (!user) throw new Error(`Row ${n} was neither planned nor kept for planning.`);
-        push(planRowAgainst(row, user, this.managerId, this.locations));
+        push(this.withAsked(planRowAgainst(row, user, this.managerId, this.locations), row));
       }
     }
     rejectedUpTo(Number.POSITIVE_INFINITY);

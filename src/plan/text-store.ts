@@ -51,6 +51,22 @@ export class TextStore {
     return this.chunks[this.chunkOf[entry]!]!.toString('utf8', start, start + this.lengthOf[entry]!);
   }
 
+  /** Every entry so far, in order, as a list (one added later is not in it). */
+  list(): TextList {
+    const length = this.count;
+    const text = (i: number) => {
+      if (!(i >= 0 && i < length)) throw new RangeError(`TextList: no item ${i}`);
+      return this.text(i);
+    };
+    return {
+      length,
+      at: text,
+      *[Symbol.iterator]() {
+        for (let i = 0; i < length; i++) yield text(i);
+      },
+    };
+  }
+
   /** Where the next `bytes` go: the last chunk, or a new one (a text is never split between chunks). */
   private room(bytes: number): { chunk: number; start: number } {
     const last = this.chunks.at(-1);

@@ -2,7 +2,7 @@ import type { GenesysUser } from '../genesys/types.js';
 import type { ProfileChanges } from '../input/index.js';
 import { type FieldDiff, hasProfileWork, hasRoutingWork, type PlannedRow } from '../plan/index.js';
 import { decodePlannedRow, encodePlannedRow } from '../plan/plan.js';
-import { TextStore } from '../plan/text-store.js';
+import { type TextList, TextStore } from '../plan/text-store.js';
 import type { WorkItem } from './engine.js';
 import type { RoutingWork } from './routing-engine.js';
 
@@ -55,6 +55,7 @@ export class CompactBuilder {
   // Off the JavaScript heap (plan/text-store.ts): as strings, 100,000 rows and users were live heap V8 let grow fourfold.
   private readonly texts = new TextStore();
   private readonly itemAt: number[] = [];
+  private readonly rowNumbers: number[] = [];
   private readonly users = new TextStore();
   private readonly flags: number[] = [];
   private readonly routing: RoutingWork[] = [];
@@ -68,39 +69,87 @@ export class CompactBuilder {
     const at = this.texts.add(encodePlannedRow(p));
     if (item) {
       this.itemAt.push(at);
+      this.rowNumbers.push(p.rowNumber);
       this.users.add(JSON.stringify(item.user));
       this.flags.push((item.baseline ? BASELINE : 0) | (item.wroteBefore ? WROTE_BEFORE : 0));
     }
-    if (p.status === 'change' && p.routing !== undefined && hasRoutingWork(p))
-      this.routing.push({ rowNumber: p.rowNumber, userId: p.userId!, plan: p.routing });
+    const work = routingWork(p);
+    if (work) this.routing.push(work);
   }
 
   build(): CompactRun {
-    return compacted(this.texts, this.itemAt, this.users, this.flags, this.routing);
+    const users = this.users;
+    return compacted(
+      this.texts.list(),
+      { itemAt: this.itemAt, rowNumbers: this.rowNumbers, flags: this.flags },
+      { at: (k) => JSON.parse(users.text(k)) as GenesysUser },
+      this.routing,
+    );
   }
 }
 
-function compacted(
-  texts: TextStore,
-  itemAt: readonly number[],
-  users: TextStore,
-  flags: readonly number[],
-  routing: RoutingWork[],
+/**
+ * A CompactRun over rows already held encoded (a planner's, each carrying what it asked for), which it takes over
+ * instead of copying: the copy was a third more text at the moment planning hands over to the writes, and the
+ * planner's chunks freed after it stayed with the allocator (issue #12). `usersOf` gives the users of the writes, in
+ * the order of the ids given, as text held as the rows are; `project` is what of each a write gets.
+ */
+export function compactOver(
+  rows: TextList,
+  usersOf: (ids: readonly string[]) => TextList,
+  project: (user: GenesysUser) => GenesysUser,
 ): CompactRun {
-  const flagged = Uint8Array.from(flags);
-  const at = Int32Array.from(itemAt);
-  const rowNumbers = Int32Array.from(itemAt, (i) => decodePlannedRow(texts.text(i)).rowNumber);
-  const stored: RowsAt = { at: (i) => decodePlannedRow(texts.text(i)) };
+  const itemAt: number[] = [];
+  const rowNumbers: number[] = [];
+  const ids: string[] = [];
+  const routing: RoutingWork[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const p = decodePlannedRow(rows.at(i));
+    if (p.status === 'change' && hasProfileWork(p)) {
+      itemAt.push(i);
+      rowNumbers.push(p.rowNumber);
+      ids.push(p.userId!);
+    }
+    const work = routingWork(p);
+    if (work) routing.push(work);
+  }
+  const users = usersOf(ids);
+  return compacted(
+    rows,
+    { itemAt, rowNumbers, flags: [] },
+    { at: (k) => project(JSON.parse(users.at(k)) as GenesysUser) },
+    routing,
+  );
+}
+
+function routingWork(p: PlannedRow): RoutingWork | undefined {
+  return p.status === 'change' && p.routing !== undefined && hasRoutingWork(p)
+    ? { rowNumber: p.rowNumber, userId: p.userId!, plan: p.routing }
+    : undefined;
+}
+
+interface Items {
+  /** Per write: its row's index, its row number, its flags (none if absent). */
+  itemAt: readonly number[];
+  rowNumbers: readonly number[];
+  flags: readonly number[];
+}
+
+function compacted(texts: TextList, items: Items, users: UsersAt, routing: RoutingWork[]): CompactRun {
+  const flagged = Uint8Array.from(items.flags);
+  const at = Int32Array.from(items.itemAt);
+  const rowNumbers = Int32Array.from(items.rowNumbers);
+  const stored: RowsAt = { at: (i) => decodePlannedRow(texts.at(i)) };
   return {
     rows: {
       *[Symbol.iterator]() {
-        for (let i = 0; i < texts.size; i++) yield decodePlannedRow(texts.text(i));
+        for (const text of texts) yield decodePlannedRow(text);
       },
     },
     items: {
       *[Symbol.iterator]() {
         for (let k = 0; k < at.length; k++) {
-          const flag = flagged[k]!;
+          const flag = flagged[k] ?? 0;
           const item = new StoredItem(rowNumbers[k]!, users, k, stored, at[k]!, (flag & BASELINE) !== 0);
           if (flag & WROTE_BEFORE) item.wroteBefore = true;
           yield item;
@@ -116,6 +165,11 @@ export interface RowsAt {
   at(index: number): PlannedRow;
 }
 
+/** The users of the writes by index, each decoded afresh when read. */
+export interface UsersAt {
+  at(index: number): GenesysUser;
+}
+
 /**
  * A work item that decodes its user and changes on each read: an update's or rollback's (rows in a CompactBuilder's
  * texts) or a resume's (rows in the stored plan). The accessors are the class's: an object literal with getters gets
@@ -127,8 +181,8 @@ export class StoredItem implements WorkItem {
 
   constructor(
     readonly rowNumber: number,
-    private readonly users: TextStore,
-    private readonly userEntry: number,
+    private readonly users: UsersAt,
+    private readonly userIndex: number,
     private readonly rows: RowsAt,
     private readonly rowIndex: number,
     /** A resume's: the write is judged against the row's planned diffs. */
@@ -136,7 +190,7 @@ export class StoredItem implements WorkItem {
   ) {}
 
   get user(): GenesysUser {
-    return JSON.parse(this.users.text(this.userEntry)) as GenesysUser;
+    return this.users.at(this.userIndex);
   }
 
   get changes(): ProfileChanges {

@@ -41,6 +41,8 @@ export interface EngineDeps {
   drainTimeoutMs?: number;
   /** See ApplyOptions: a rollback leaves fields someone else changed since its plan. */
   keepForeignEdits?: boolean;
+  /** Run after every `every` settled writes: a full collection (collect.ts) while the writes go on. */
+  collect?: { every: number; run: () => Promise<void> };
 }
 
 export interface EngineCounters {
@@ -126,6 +128,7 @@ export async function applyAll(
       })
       .catch((err) => deps.log.error({ err: String(err) }, 'could not write the journal'));
     done++;
+    if (deps.collect && done % deps.collect.every === 0) void deps.collect.run();
   };
   // Rows whose only change is auto-answer go in bulk calls first (not in a rollback: the bulk call carries no
   // version, and a rollback must not write over an edit made since its plan).

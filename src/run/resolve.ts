@@ -71,6 +71,8 @@ export interface ResolveDeps {
    * page (the store must not need more, and may project again).
    */
   project?: Projection;
+  /** Run after every `every` listing pages: a full collection (collect.ts) while a listing goes on. */
+  collect?: { every: number; run: () => Promise<void> };
 }
 
 export interface ReadCost {
@@ -113,8 +115,10 @@ export async function resolveUsers<S extends UserStore>(
       // Together, up to LIST_PAGES_IN_FLIGHT: the governor paces them, and a sequence would wait out each one's latency.
       // Each page goes into the index as it comes, so that only the projection of it is kept.
       const rest = Array.from({ length: pages - 1 }, (_, i) => i + 2);
+      let read = 1;
       await forEachPooled(rest, poolSize(deps.executor, LIST_PAGES_IN_FLIGHT), async (pageNumber) => {
         for (const u of (await listPage(deps, pageNumber)).entities) index.add(u);
+        if (deps.collect && ++read % deps.collect.every === 0) await deps.collect.run();
       });
       return { index, cost };
     }

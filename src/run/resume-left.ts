@@ -3,7 +3,7 @@ import type { PlannedRow } from '../plan/index.js';
 import { decodePlannedRow, encodePlannedRow } from '../plan/plan.js';
 import { TextStore } from '../plan/text-store.js';
 import type { RowStatus } from '../report.js';
-import { StoredItem } from './compact.js';
+import { StoredItem, type UsersAt } from './compact.js';
 import type { WorkItem } from './engine.js';
 import { readJournal, readRoutingJournal } from './journal.js';
 import type { Part } from './outcome.js';
@@ -125,7 +125,8 @@ export class LeftItems {
   }
 
   items(rows: StoredRows): Iterable<WorkItem> {
-    const { users } = this;
+    const store = this.users;
+    const users: UsersAt = { at: (k) => JSON.parse(store.text(k)) as GenesysUser };
     const at = Int32Array.from(this.at);
     const rowNumbers = Int32Array.from(this.rowNumbers);
     const wrote = Uint8Array.from(this.wroteBefore);

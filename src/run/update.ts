@@ -30,7 +30,8 @@ import {
 import { checkReportPath, type ReportRecord } from '../report.js';
 import { escapeControls } from '../text.js';
 import { checkManagers, checkSameUser, type RowProblem, rejectedRows, rowProblem, sortProblems } from './checks.js';
-import { changingRows, compactRun } from './compact.js';
+import { collectGarbage } from './collect.js';
+import { changingRows, compactOver, compactRun } from './compact.js';
 import { openContext } from './context.js';
 import { type CreateOptions, checkCreations, createQuestion, planCreations, withCreations } from './create.js';
 import { checkReportNotInput } from './files.js';
@@ -207,13 +208,19 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   // A dry run needs only the plan, so the planner may let each row go once planned: from here on it holds the rows.
   const planner = new IncrementalPlanner(parsed.rows, {
     managers: managerRefs,
-    project,
+    // A user kept only for its PATCH (its row planned, no routing) is kept as the write needs it, for the run to take
+    // over as it is (compactOver); one kept for planning or routing is kept as they need it.
+    project: (user, row, planned) =>
+      planned !== undefined && row.changes.routing === undefined ? forWrite(user) : project(user),
+    asked: !opts.dryRun,
     keep: (row, planned) =>
       row.changes.routing !== undefined || (!opts.dryRun && (planned === undefined || planned.status === 'change')),
     release: opts.dryRun && withRoutingColumns.length === 0,
     locations: locationContext(locationNames),
   });
   parsed.rows = [];
+  // The rows as parsed are let go (the planner holds them as text) before the reads start (see collect.ts).
+  await collectGarbage();
   const reading = resolveUsers(deps, ids, emails, planner);
   // Read before its first await: a 100,000-row file's keys need not stay live while the users are read.
   ids.clear();
@@ -233,6 +240,8 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
       planner.assumeManager(email, newManagerPlaceholder(email));
   }
   log.info({ users: planner.size, strategy: cost.strategy, requests: governor.stats().requests }, 'Read current users');
+  // The reads' garbage is let go before the checks and finish hold every row at once (see collect.ts).
+  await collectGarbage();
 
   const managerId = planner.managerId;
   const held = planner.rows();
@@ -247,8 +256,10 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
       )
     : undefined;
   const rows = sameUser.rows.filter((r) => !badNames.has(r.rowNumber) && !creation?.bad.has(r.rowNumber));
-  const left = new Set(rows.map((r) => r.rowNumber));
-  const excluded = new Set(held.filter((r) => !left.has(r.rowNumber)).map((r) => r.rowNumber));
+  // By row number, not as a set of 100,000 numbers: all of planning's working set is held at once here (issue #12).
+  const left = new Uint8Array(held.reduce((most, r) => Math.max(most, r.rowNumber), 0) + 1);
+  for (const r of rows) left[r.rowNumber] = 1;
+  const excluded = new Set(held.filter((r) => left[r.rowNumber] === 0).map((r) => r.rowNumber));
   skipped.push(...sameUser.skipped);
   const rowProblems = [
     ...managerCheck.problems,
@@ -274,7 +285,8 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     creations?.planned,
   );
 
-  const rowByNumber = new Map(rows.map((r) => [r.rowNumber, r]));
+  // Only routing plans rows again from what they asked for (the planner's rows carry it already).
+  const rowByNumber = new Map(catalogue ? rows.map((r) => [r.rowNumber, r]) : []);
   let routingCalls: RoutingCall[] = [];
   // A dry run without routing columns reads its rows one at a time from the encoded plan; the rest need them all.
   let plan: Plan | undefined;
@@ -308,15 +320,17 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
         if (m) managers[refKey(m)] = managerId(m)!;
       }
       // The saved plan's rows carry what they asked for, so that a resume can plan them again (and the engine takes
-      // each row's changes from there). Held compact from here on; the planner's state is let go.
-      const source: Iterable<PlannedRow> = plan?.rows ?? viewOf(encoded).rows;
-      const run = compactRun(
-        lazyMap(source, (r) => {
-          const asked = r.userId !== undefined ? rowByNumber.get(r.rowNumber)?.changes : undefined;
-          return asked ? { ...r, changes: asked } : r;
-        }),
-        changingRows((p) => forWrite(planner.user(p.userId!)!)),
-      );
+      // each row's changes from there). The planner's rows carry it already: its store is taken over as it is, and
+      // the rest of its state let go. Rows routing planned again are objects, held compact from here on.
+      const run = plan
+        ? compactRun(
+            lazyMap(plan.rows, (r) => {
+              const asked = r.userId !== undefined ? rowByNumber.get(r.rowNumber)?.changes : undefined;
+              return asked ? { ...r, changes: asked } : r;
+            }),
+            changingRows((p) => forWrite(planner.user(p.userId!)!)),
+          )
+        : compactOver(encoded.rows, (ids) => planner.keptUsers(ids), forWrite);
       const saved: PlanSource = {
         plan: { schemaVersion: view.schemaVersion, summary: view.summary, rows: run.rows },
         managers,

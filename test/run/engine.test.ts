@@ -129,4 +129,33 @@ describe('applyAll and a stop', () => {
       expect(o, `row ${row}`).toBeGreaterThan(i);
     }
   });
+
+  it('runs the collection after every `every` settled writes, and at no other time', async () => {
+    const users = slowUsers(5, () => {});
+    const journal = await Journal.open(join(dir, 'journal.jsonl'));
+    let runs = 0;
+    const results = await applyAll(
+      {
+        users,
+        governor: createGovernor({ maxConcurrency: 2, initialRatePerSecond: 200 }),
+        journal,
+        managerId: () => undefined,
+        progress,
+        log,
+        maxConcurrency: 2,
+        collect: {
+          every: 3,
+          run: async () => {
+            runs++;
+          },
+        },
+      },
+      items(10),
+      { rateLimited: 0, retries: 0 },
+    );
+    await journal.close();
+    expect(results.size).toBe(10);
+    // After the 3rd, 6th and 9th of 10.
+    expect(runs).toBe(3);
+  });
 });
