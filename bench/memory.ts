@@ -14,8 +14,8 @@
  * `--only planning` stops after the rollback dry run (the apply it needs takes minutes); `--only writes` leaves out
  * the two dry runs (the write side alone).
  *
- * By default it runs bench/library-cli.js, the CLI without bin/genesys-bulk.js's `--optimize-for-size`: what a program
- * that calls the library gets.
+ * By default it runs bench/library-cli.js, the CLI's `main` from dist/ with the SDK package as published: what a
+ * program that calls the library gets.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -27,7 +27,7 @@ import { distLooksStale } from './outputs.js';
 import { clientEnv, parseJsonOutput, runMeasured, type SpawnResult } from './spawn.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-/** The CLI without the V8 flag bin/genesys-bulk.js sets: the bound is the library's (bench/library-cli.js). */
+/** The CLI's `main` as a library caller runs it: the bound is the library's (bench/library-cli.js). */
 export const LIBRARY_CLI = join(root, 'bench', 'library-cli.js');
 /** The goals the issue sets (MB of peak RSS). */
 export const MEMORY_GOALS = { write: 250, dryRun: 200 } as const;

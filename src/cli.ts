@@ -42,11 +42,6 @@ export interface CliIo {
   signals?: Pick<NodeJS.EventEmitter, 'on' | 'off'>;
   /** Exits at once, on a second Ctrl-C (default `process.exit`). */
   exit?: (code: number) => void;
-  /**
-   * Called once a command that talks to the platform has loaded its modules and the platform SDK, before it reads
-   * its input or sends anything: bin/ asks V8 to favour memory over speed here, not before start-up (issue #12).
-   */
-  afterLoad?: () => void;
 }
 
 function positiveInt(name: string) {
@@ -158,7 +153,7 @@ export async function main(
       throw err;
     }
   };
-  /** `load` imports the command's modules and gives what runs it: loaded with the rest, before `afterLoad`. */
+  /** `load` imports the command's modules and gives what runs it, loaded with the rest. */
   const runWriting = async (opts: Record<string, unknown>, load: () => Promise<Runner>) => {
     if (opts.detailedExitcode === true && opts.dryRun !== true)
       throw new ValidationError(
@@ -190,12 +185,6 @@ export async function main(
       io.env ?? process.env,
       io.cwd ?? process.cwd(),
     );
-    if (io.afterLoad) {
-      // The SDK is loaded here rather than at the login so that its load, the largest of start-up, comes before
-      // whatever the hook changes.
-      (await import('./genesys/client.js')).loadPlatformSdk();
-      io.afterLoad();
-    }
     const stop = new AbortController();
     // Every request waiting in the governor listens for the stop; hundreds may wait at once, and that is no leak.
     setMaxListeners(0, stop.signal);

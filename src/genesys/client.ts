@@ -58,14 +58,6 @@ function loadSdk(): Sdk {
   return sdk;
 }
 
-/**
- * Loads the SDK now rather than at the first client: the CLI does so once a command's modules are loaded, before it
- * asks V8 to favour memory over speed (bin/), under which the SDK's load would take about twice the CPU.
- */
-export function loadPlatformSdk(): void {
-  loadSdk();
-}
-
 /** The SDK's regions (key → domain), so that a newer SDK brings its new regions with it. */
 export function platformRegionHosts(): Readonly<Record<string, string>> {
   return loadSdk().PureCloudRegionHosts;
