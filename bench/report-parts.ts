@@ -83,7 +83,7 @@ function memoryTargets(m: MemoryRecord | undefined): Target[] {
 
 export function memoryIntro(): string {
   return `Issue #12 item 2: one file that changes the title of every user of a 100,000-user directory, taken through the
-life of a run by the built CLI without the V8 flag \`bin/genesys-bulk.js\` sets, as a program calling the library runs it
+life of a run by the built CLI's \`main\` as a program calling the library runs it, with no V8 flag
 (\`bench/library-cli.js\`, \`bench/memory.ts\`), each step a separate process under GNU time (peak
 RSS from the kernel): dry run with \`--report\`, apply, rollback dry run, rollback, an apply interrupted (Ctrl-C)
 half-way, its resume. The limit never binds and there is no latency, so the figures are the tool's own; each step
