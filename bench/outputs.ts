@@ -8,11 +8,12 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { cpus, release, totalmem, type } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { writeCharts } from './charts.js';
+import { ISSUE_12_BEFORE } from './compare.js';
 import type { Part } from './options.js';
 import { CLI, log, root } from './profiles.js';
 import { computeTargets, docsMarkdown, summaryMarkdown } from './report.js';
 import { GNU_TIME } from './spawn.js';
-import type { BenchResults, Environment } from './types.js';
+import type { BenchResults, Environment, Target } from './types.js';
 
 export const RESULTS_DIR = join(root, 'bench', 'results');
 const stamp = (startedAt: string): string => startedAt.replace(/[:.]/g, '-');
@@ -128,8 +129,17 @@ export function writePage(results: BenchResults, file: string): void {
   results.charts = writeCharts(results, root);
   log(`charts: ${results.charts.length} in bench/results/charts/`);
   mkdirSync(join(root, 'docs'), { recursive: true });
-  writeFileSync(join(root, 'docs', 'benchmarks.md'), docsMarkdown(results, file, root));
+  writeFileSync(join(root, 'docs', 'benchmarks.md'), docsMarkdown(results, file, root, issue12Before()));
   log('wrote docs/benchmarks.md');
+}
+
+/** Issue #12's targets as stop 25's results gave them (compare.ts), or none where those files are missing. */
+function issue12Before(): Target[] | undefined {
+  const files = [ISSUE_12_BEFORE.base, ...ISSUE_12_BEFORE.with];
+  if (!files.every((f) => existsSync(join(root, f)))) return undefined;
+  let before = readResults(join(root, ISSUE_12_BEFORE.base));
+  for (const w of ISSUE_12_BEFORE.with) before = mergeParts(before, readResults(join(root, w)), w);
+  return computeTargets(before);
 }
 
 /** `--report-only <file> [--with <part files>]`: the page and the summary from results already measured. */

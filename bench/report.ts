@@ -1,6 +1,6 @@
 /** Targets (computed from the results, never typed by hand) and the markdown views of a results file. */
 import { chartsMarkdown } from './charts.js';
-import { beforeAfterTable, readBefore } from './compare.js';
+import { beforeAfterTable, ISSUE_12_BEFORE, readBefore, targetsBeforeAfter } from './compare.js';
 import { familyTable, familyTargets } from './family.js';
 import { howToRun, mergedNote, partsSections, partsSummary, partTargets } from './report-parts.js';
 import { tokensSection, tokenTargets } from './tokens.js';
@@ -350,7 +350,7 @@ held before plus the one it adds. Failures are rows not right (unchanged rows in
 file whose other profile fields changed and users outside it whose profile, skills or queue memberships changed.`;
 }
 
-export function docsMarkdown(results: BenchResults, resultsFile: string, root = '.'): string {
+export function docsMarkdown(results: BenchResults, resultsFile: string, root = '.', issue12Before?: Target[]): string {
   const s = results.settings;
   const e = results.environment;
   const rate = s.limit / s.windowSeconds;
@@ -482,6 +482,10 @@ ${chartsMarkdown(results)}
 ## Before/after (issue #13)
 
 ${beforeAfterTable(readBefore(root), results, resultsFile)}
+
+## Before/after (issue #12)
+
+${issue12Before ? `Before: ${ISSUE_12_BEFORE.label}, \`${[ISSUE_12_BEFORE.base, ...ISSUE_12_BEFORE.with].join('`, `')}\`. After: this page's results.\n\n${targetsBeforeAfter(issue12Before, results.targets)}` : '_The "before" results of issue #12 are missing._'}
 
 ${tokensSection(results.tokens, '##').join('\n')}
 ## Targets (issues #4, #6, #11 and #12)
