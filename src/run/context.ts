@@ -6,7 +6,7 @@ import { acquireTokens } from '../governor/acquire.js';
 import { createGovernor, type Governor, systemClock } from '../governor/index.js';
 import type { Progress } from '../progress.js';
 import { fatalApiError } from './api-errors.js';
-import { collectGarbage } from './collect.js';
+import { COLLECT_EVERY, collectGarbage } from './collect.js';
 import type { EngineCounters } from './engine.js';
 import type { RunTarget } from './folder.js';
 import type { ResolveDeps } from './resolve.js';
@@ -107,9 +107,12 @@ export async function openContext(settings: RunSettings): Promise<RunContext> {
         return governor.stats().retries;
       },
     },
-    // A listing of 100,000 users is 200 pages: collected every 50, the heap follows the projected users the store
-    // keeps rather than growing on each page's parsed answer (see collect.ts).
-    userReads: () => ({ users: client, executor: governor, signal, collect: { every: 50, run: collectGarbage } }),
+    userReads: () => ({
+      users: client,
+      executor: governor,
+      signal,
+      collect: { every: COLLECT_EVERY.listingPages, run: collectGarbage },
+    }),
     routingReads: (cost) => ({
       port: client,
       users: client,

@@ -6,7 +6,7 @@ import { type PlanView, type RoutingCall, rowDiffs } from '../plan/index.js';
 import { countChanges, describeNotable, noChanges } from '../plan/kinds.js';
 import type { ReportRecord } from '../report.js';
 import { escapeControls } from '../text.js';
-import { collectGarbage } from './collect.js';
+import { COLLECT_EVERY, collectGarbage } from './collect.js';
 import { askConsent, type Consent, NO_TERMINAL_MESSAGE } from './consent.js';
 import type { RunContext, RunSettings } from './context.js';
 import { type InputLayout, markDocumented } from './document.js';
@@ -244,14 +244,6 @@ export function managerLookup(saved: Pick<PlanSource, 'managers'>): (ref: Manage
   return (ref) => saved.managers[refKey(ref)];
 }
 
-/**
- * Writes between two full collections while the writes run. Each write leaves some 13–17 KB that outlives two
- * scavenges (the HTTP client's, the SDK's and the retry's objects of a request in flight); V8 lets that fill the old
- * generation to about four times what is live before it collects. Collected every 2,000 writes, the old generation
- * holds at most ~30 MB of it (a collection with ~40 MB live took 0.1-0.4 s on the bench machine under load).
- */
-const COLLECT_EVERY = 2000;
-
 /** Profile PATCHes first, then the routing calls of the rows whose user still exists. */
 async function execute(ctx: RunContext, dir: string, meta: RunMeta, saved: PlanSource, work: Work): Promise<Executed> {
   const journal = await Journal.open(join(dir, JOURNAL_FILE));
@@ -285,7 +277,7 @@ async function execute(ctx: RunContext, dir: string, meta: RunMeta, saved: PlanS
           stopSignal: ctx.stopSignal,
           maxConcurrency: ctx.maxConcurrency,
           keepForeignEdits: meta.command === 'rollback',
-          collect: { every: COLLECT_EVERY, run: collectGarbage },
+          collect: { every: COLLECT_EVERY.writes, run: collectGarbage },
         },
         items,
         ctx.counters,

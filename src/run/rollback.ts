@@ -27,7 +27,7 @@ import {
 } from '../plan/index.js';
 import { checkReportPath } from '../report.js';
 import { escapeControls } from '../text.js';
-import { collectGarbage } from './collect.js';
+import { COLLECT_EVERY, collectGarbage } from './collect.js';
 import { CompactBuilder } from './compact.js';
 import { openContext } from './context.js';
 import { createdByRun, planDeletions } from './deletions.js';
@@ -106,9 +106,6 @@ export async function runRollback(opts: CommandOptions, runId: string): Promise<
   }
 }
 
-/** Rows planned between two full collections (see the loop in `rollback`). */
-const COLLECT_EVERY_ROWS = 25_000;
-
 async function rollback(opts: CommandOptions, runId: string, dir: string, undone: RunMeta): Promise<UpdateResult> {
   // Users the run created are deleted (where unchanged since), not restored field by field.
   const { created, ever } = await createdByRun(dir);
@@ -186,7 +183,7 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   for (const [i, w] of written.entries()) {
     // The users read are let go as their rows are planned, while the rows' text grows off the heap: collected as
     // the loop goes, the heap shrinks as that text grows instead of both peaking together (see collect.ts).
-    if (i % COLLECT_EVERY_ROWS === 0) await collectGarbage();
+    if (i % COLLECT_EVERY.rollbackRows === 0) await collectGarbage();
     const rowNumber = i + 1;
     const user = index.byId.get(w.userId);
     index.byId.delete(w.userId);
