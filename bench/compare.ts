@@ -78,8 +78,12 @@ export function beforeAfterTable(before: BenchResults | undefined, after: BenchR
     const rows = a?.rows ?? b?.rows ?? '?';
     return `| planning, ${rows} rows | ${fmt(b?.wallSeconds, 1)} → ${fmt(a?.wallSeconds, 1)} | | | ${fmt(b?.cpuMsPerRow, 3)} → ${fmt(a?.cpuMsPerRow, 3)} | ${mb(b?.maxRssKb)} → ${mb(a?.maxRssKb)} | |`;
   };
+  // The runs and the planner may have come from a part file merged in (`--report-only --with`): name the last one.
+  const source = after.mergedFrom?.findLast((m) => m.parts.includes('main') || m.parts.includes('planning'));
+  const file = source?.file ?? afterFile;
+  const commit = source ? source.gitCommit : after.environment.gitCommit;
   return [
-    `Before: ${BEFORE.label}, \`${BEFORE.file}\`. After: this page's run (\`${afterFile}\`, commit ${after.environment.gitCommit ?? 'unknown'}). The two runs were made on different days on a shared machine: differences of a few percent in time and CPU are noise.`,
+    `Before: ${BEFORE.label}, \`${BEFORE.file}\`. After: this page's run (\`${file}\`, commit ${commit ?? 'unknown'}). The two runs were made on different days on a shared machine: differences of a few percent in time and CPU are noise.`,
     '',
     '| genesys-bulk | Makespan (s) | Ratio | 429s | CPU ms / row | Peak RSS (MB) | Failures |',
     '|---|--:|--:|--:|--:|--:|--:|',
