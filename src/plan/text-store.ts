@@ -53,18 +53,7 @@ export class TextStore {
 
   /** Every entry so far, in order, as a list (one added later is not in it). */
   list(): TextList {
-    const length = this.count;
-    const text = (i: number) => {
-      if (!(i >= 0 && i < length)) throw new RangeError(`TextList: no item ${i}`);
-      return this.text(i);
-    };
-    return {
-      length,
-      at: text,
-      *[Symbol.iterator]() {
-        for (let i = 0; i < length; i++) yield text(i);
-      },
-    };
+    return listOf(this.count, (i) => this.text(i));
   }
 
   /** Where the next `bytes` go: the last chunk, or a new one (a text is never split between chunks). */
@@ -107,15 +96,19 @@ export interface TextList extends Iterable<string> {
 
 /** The list of `store`'s entries `entries`, in that order. */
 export function textList(store: TextStore, entries: ArrayLike<number>): TextList {
-  const length = entries.length;
+  return listOf(entries.length, (i) => store.text(entries[i]!));
+}
+
+/** The list of `length` texts, the i-th read by `textAt(i)`. */
+function listOf(length: number, textAt: (i: number) => string): TextList {
   return {
     length,
     at: (i) => {
       if (!(i >= 0 && i < length)) throw new RangeError(`TextList: no item ${i}`);
-      return store.text(entries[i]!);
+      return textAt(i);
     },
     *[Symbol.iterator]() {
-      for (let i = 0; i < length; i++) yield store.text(entries[i]!);
+      for (let i = 0; i < length; i++) yield textAt(i);
     },
   };
 }
