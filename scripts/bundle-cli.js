@@ -3,8 +3,8 @@
  * (issue #12): Node's ES module loader costs about half a millisecond per file, and `update` reaches some 130 of
  * them before its first request; the bundle holds the same code in a few files. Each `import()` the CLI makes to
  * load a command when it runs stays a chunk of its own (splitting), so no command loads another's code. Packages
- * stay outside (resolved from node_modules at run time, as before) but for a few small ones every command loads; the
- * library (dist/index.js) is not bundled.
+ * stay outside (resolved from node_modules at run time, as before) but for a few every command loads; the library
+ * (dist/index.js) is not bundled.
  * meta.json says which of dist/'s modules each file holds (test/e2e/lazy-loading.test.ts reads it).
  *
  * The platform SDK is the exception: dist/bundle/sdk.cjs holds the parts of it the adapter uses (src/genesys/sdk.ts
@@ -53,16 +53,24 @@ function withDependencies(names) {
   const visit = (name, from) => {
     if (all.has(name)) return;
     all.add(name);
-    // Not `resolve('<name>/package.json')`: a package's exports may not list it.
-    const pkgFile = createRequire(from)
-      .resolve.paths(name)
-      .map((dir) => join(dir, name, 'package.json'))
-      .find((file) => existsSync(file));
-    if (!pkgFile) throw new Error(`bundle-cli: ${name} (a dependency to bundle) is not installed`);
+    const pkgFile = installedPackageJson(name, from);
     for (const dep of Object.keys(JSON.parse(readFileSync(pkgFile, 'utf8')).dependencies ?? {})) visit(dep, pkgFile);
   };
   for (const name of names) visit(name, `${root}package.json`);
   return [...all];
+}
+
+/**
+ * The package.json of `name` as Node resolves it from the file `from`. Not `resolve('<name>/package.json')`: a
+ * package's exports may not list it.
+ */
+function installedPackageJson(name, from) {
+  const file = createRequire(from)
+    .resolve.paths(name)
+    .map((dir) => join(dir, name, 'package.json'))
+    .find((f) => existsSync(f));
+  if (!file) throw new Error(`bundle-cli: ${name} is not installed`);
+  return file;
 }
 
 /** Leaves every package import to be resolved at run time (as `packages: 'external'` does) except `bundled`. */
@@ -83,7 +91,7 @@ function externalPackagesBut(bundled) {
  * the APIs are api/<name>.js), as one CommonJS file with every package they import.
  */
 async function buildSdk() {
-  const pkgFile = createRequire(import.meta.url).resolve('purecloud-platform-client-v2/package.json');
+  const pkgFile = installedPackageJson('purecloud-platform-client-v2', `${root}package.json`);
   const sources = join(dirname(pkgFile), dirname(JSON.parse(readFileSync(pkgFile, 'utf8')).module));
   const fileOf = (part) =>
     part === 'ApiClientClass' ? 'ApiClient.js' : part.endsWith('Api') ? `api/${part}.js` : `${part}.js`;

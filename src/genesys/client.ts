@@ -42,11 +42,7 @@ const DEADLINE_GRACE_MS = 1000;
 
 let sdk: Sdk | undefined;
 
-/**
- * Loads the SDK on first use. `require` rather than `import`: Node's ESM loader finds no named exports in the SDK's
- * bundle (only `default`), and scanning its 118k lines for them doubles the load time (about 0.3 s against 0.16 s).
- * Loading lazily also keeps the SDK off the path of commands that never call the platform.
- */
+/** Loads the SDK on first use: that keeps it off the path of commands that never call the platform. */
 function loadSdk(): Sdk {
   if (!sdk) {
     const loaded = requireSdk();

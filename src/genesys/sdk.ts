@@ -28,6 +28,10 @@ export type Sdk = Pick<Platform, (typeof SDK_PARTS)[number]> & { ApiClient?: Pla
 
 declare const GENESYS_BULK_SDK_BUNDLE: string | undefined;
 
+/**
+ * `require` rather than `import`: Node's ESM loader finds no named exports in the package's CommonJS build (only
+ * `default`), and scanning its 118k lines for them doubles the load time (about 0.3 s against 0.16 s).
+ */
 export function requireSdk(): Sdk {
   const from = typeof GENESYS_BULK_SDK_BUNDLE === 'string' ? GENESYS_BULK_SDK_BUNDLE : 'purecloud-platform-client-v2';
   return createRequire(import.meta.url)(from) as Sdk;
