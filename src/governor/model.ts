@@ -151,7 +151,7 @@ export class RateModel {
           };
     const pace = headerPace(inRequests, now, this.starts, headers.fixed ? FIXED_WINDOW_MARGIN : this.o.safetyMargin);
     if (!spendRest || !headers.fixed || pace.holdUntil !== undefined) return pace;
-    const rest = fixedWindowRest(inRequests, now, this.starts, pace.ratePerSecond);
+    const rest = fixedWindowRest(inRequests, now, this.starts, pace.ratePerSecond, this.latencyMs);
     return rest === undefined ? pace : { ratePerSecond: rest };
   }
 

@@ -117,6 +117,10 @@ describe('header model', () => {
     // Whole-second resets, rounded up: the earliest arrival + reset in the window is the tightest end.
     fixed = observeHeaders(fixed, { allowed: 200, count: 170, resetSeconds: 3 }, 2700, 170);
     expect(fixed?.quota?.endsAt).toBe(5000);
+    // Its length is known once it has turned: a new end, a window on, at the end expected.
+    expect(fixed?.turned).toBeUndefined();
+    fixed = observeHeaders(fixed, { allowed: 200, count: 1, resetSeconds: 5 }, 5000, 200);
+    expect(fixed).toMatchObject({ turned: true, fixed: true, windowMs: 5000 });
 
     // Sliding: "back to zero" is always about a window away, so the end moves on by a second every second.
     let sliding = observeHeaders(undefined, { allowed: 200, count: 190, resetSeconds: 5 }, 0, 0);
@@ -185,7 +189,7 @@ describe('header model', () => {
 
 describe("a fixed window's rest", () => {
   // 100 per 5 s, paced at 19.8 a second; the request that carried the count (10) was start 9; the window ends at 5 s.
-  const model = { allowed: 100, quota: { count: 10, startIndex: 9, endsAt: 5000 } };
+  const model = { allowed: 100, turned: true, quota: { count: 10, startIndex: 9, endsAt: 5000 } };
   const pace = 19.8;
 
   test('after an idle start, spends what is left (99 - 10) by the guard before the end', () => {
@@ -205,6 +209,20 @@ describe("a fixed window's rest", () => {
     expect(fixedWindowRest(model, 2000, 99, pace)).toBeUndefined();
     expect(fixedWindowRest(model, 5000, 10, pace)).toBeUndefined();
     expect(fixedWindowRest({ allowed: 100 }, 2000, 10, pace)).toBeUndefined();
+  });
+
+  test('before a window has turned: twice the pace, no faster than what is in flight over a latency fits in the margin', () => {
+    const first = { ...model, turned: false };
+    // The margin is 1 of 100 requests: at 50 ms, 20 a second; at 20 ms, 50, so twice the pace.
+    expect(fixedWindowRest(first, 500, 10, pace, 20)).toBe(REST_PACE_FACTOR * pace);
+    expect(fixedWindowRest(first, 500, 10, pace, 50)).toBeCloseTo(20, 9);
+    // Not below the even pace, and not once the quota is spent or the window is over.
+    expect(fixedWindowRest(first, 500, 10, pace, 80)).toBeUndefined();
+    expect(fixedWindowRest(first, 500, 10, pace)).toBeUndefined();
+    expect(fixedWindowRest(first, 2000, 99, pace, 20)).toBeUndefined();
+    expect(fixedWindowRest(first, 5000, 10, pace, 20)).toBeUndefined();
+    // Even in the last second.
+    expect(fixedWindowRest(first, 4500, 10, pace, 20)).toBe(REST_PACE_FACTOR * pace);
   });
 });
 
