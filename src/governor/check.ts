@@ -172,6 +172,16 @@ export function observeCheck(
 }
 
 /**
+ * The pace is the ramp's: still growing, or stopped by the count's pressure less than a doubling ago. A small bucket
+ * refuses about then, stale headers show its pressure late, and a 429 just after the ramp stopped is the ramp's: judged
+ * over two seconds instead (model.ts), the ramp's average, a GCRA of 3 requests at 20 req/s was held at 13–17 for
+ * 30 s (sweep: gcra headers=stale worst 1.312; judged over the last doubling, 1.138).
+ */
+export function rampedLately(check: HeadroomCheck, now: number): boolean {
+  return check.growing || (check.boost > 1 && now - check.busyAt < BOOST_DOUBLING_MS);
+}
+
+/**
  * A 429: the headers missed it. Stop raising the pace; the rate accepted, as the ceiling model.ts sets from it
  * (`ceiling`, requests per second), takes over, so the boost stands aside at least that high (a boost below it would
  * pull the pace under what the server took), and the pressure the headers still show from before is not news.

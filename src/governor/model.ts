@@ -10,6 +10,7 @@ import {
   checkRateLimited,
   type HeadroomCheck,
   observeCheck,
+  rampedLately,
   startCheck,
 } from './check.js';
 import type { ResolvedOptions } from './options.js';
@@ -374,7 +375,7 @@ export class RateModel {
     // the check's boost ramp, whose 429s come from small buckets, which refuse soon after the ramp passes their
     // refill rate: the rates sent and accepted over its last doubling. (At the ramp's end, in real time: three 429s
     // instead of one, ratio 1.37 against 1.30; over two or three seconds, the pace after the 429 was 12–16 of 20.)
-    const boosting = this.check?.growing === true;
+    const boosting = this.check !== undefined && rampedLately(this.check, now);
     const span = boosting ? BOOST_DOUBLING_MS : MEASURE_SPAN_MS;
     const measured =
       this.discovery?.phase === 'slow_start'

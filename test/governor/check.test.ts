@@ -9,6 +9,7 @@ import {
   type HeadroomCheck,
   observeCheck,
   PRESSURE_SETTLE,
+  rampedLately,
   startCheck,
 } from '../../src/governor/check.js';
 
@@ -136,5 +137,16 @@ describe('observeCheck', () => {
     // Later pressure from before the 429 is not news.
     const after = observeCheck(lifted, { ...base, now: 2000, seenAt: 400, count: 10, index: 30, startedInWindow: 20 });
     expect(after.boost).toBe(5);
+  });
+});
+
+describe('rampedLately', () => {
+  test("the ramp's while it grows, and for a doubling after the count's pressure stopped it; not a pace the headers gave", () => {
+    const growing: HeadroomCheck = { ...startCheck(0), growing: true, base: 1, since: 0 };
+    expect(rampedLately(growing, 5000)).toBe(true);
+    const stopped: HeadroomCheck = { ...startCheck(0), boost: 4, busyAt: 2000 };
+    expect(rampedLately(stopped, 2000 + BOOST_DOUBLING_MS - 1)).toBe(true);
+    expect(rampedLately(stopped, 2000 + BOOST_DOUBLING_MS)).toBe(false);
+    expect(rampedLately({ ...stopped, boost: 1 }, 2100)).toBe(false);
   });
 });

@@ -169,6 +169,16 @@ describe('the limiter family on the fake clock', () => {
     }
   });
 
+  test("a GCRA of 3 requests, headers 0.8 s stale: a 429 just after the check's ramp stopped is judged over its last doubling, not the ramp's average", async () => {
+    for (const seed of [2, 3, 6, 7]) {
+      const r = await run({ algorithm: 'gcra', burst: 0.011, headers: 'stale', headerLagMs: 801 }, 300, 15_000, seed);
+      show(r);
+      // Over two seconds its ceiling was 13–17 of 20 req/s for the rest of the run: 1.337–1.396.
+      expect(r.ratio, `seed ${seed}`).toBeLessThanOrEqual(1.18);
+      expect(r.refused, `seed ${seed}`).toBeLessThanOrEqual(1);
+    }
+  });
+
   test('every recorded shortfall is in the sample (none is stale)', () => {
     const labels = new Set(SAMPLE.map(memberLabel));
     for (const label of Object.keys(SHORTFALLS)) expect(labels.has(label), label).toBe(true);
