@@ -56,6 +56,12 @@ describe('observeCheck', () => {
     expect(boostAt(quiet, quiet.since + BOOST_DOUBLING_MS)).toBeCloseTo(2 * quiet.base, 9);
   });
 
+  test('after pressure, a one-second window (a whole-second reset can say no less) is raised after three quarters of it', () => {
+    const pressed: HeadroomCheck = { ...startCheck(0), startedAt: -10_000 };
+    expect(feed(pressed, 100, 700, () => 1).growing).toBe(false);
+    expect(feed(pressed, 100, 800, () => 1).growing).toBe(true);
+  });
+
   test('no raise while the count holds most of what was started within the window (a sliding log, a fixed window late on)', () => {
     const c = feed(startCheck(0), 0, 5000, () => 5, { startedInWindow: 6 });
     expect(c.growing).toBe(false);

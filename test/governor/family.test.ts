@@ -17,7 +17,7 @@ const SAMPLE = sampleFamily(SAMPLE_SEED, 16, 15_000);
  * does hold today, so a regression still fails. Each is an open item, not an accepted result. Figures with the
  * CLI's warm-up (family-sim.ts: reads, an idle gap, then writes) and 429s that carry headers, as the emulator's do.
  * This is one sample: `npx tsx bench/family-sweep.ts` runs 12 seeds × 16 members and prints the worst of each class
- * (51 of 192 runs over the targets at this commit: headerless window limiters' 429s are most of them).
+ * (50 of 192 runs over the targets at this commit: headerless window limiters' 429s are most of them).
  */
 const SHORTFALLS: Record<string, { ratio: number; refusedPct: number }> = {
   // Without headers the counter punishes slow start's overshoot in the next window too: each resume after a 429 meets
