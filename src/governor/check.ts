@@ -140,8 +140,10 @@ export function observeCheck(
     if ((check.growing || check.boost > 1) && !seenBefore) {
       // Settle where the server drains, never above what was sent, never below the headers' own pace.
       const current = boostAt(check, now) * o.headerRate;
-      const drained = drainRate(samples);
-      const sent = o.sentRate ?? current;
+      // A ramp meets pressure over its last doubling: over the span before, it sent (and the server drained) slower.
+      const ramp = check.growing ? samples.filter((s) => s.at > seenAt - BOOST_DOUBLING_MS) : samples;
+      const drained = drainRate(ramp);
+      const sent = check.growing && drained !== undefined ? current : (o.sentRate ?? current);
       const settle = Math.min(current, sent, drained ?? sent * 0.8) * (o.busy ? BUSY_SETTLE : PRESSURE_SETTLE);
       next.boost = Math.max(1, settle / o.headerRate, Math.min(current, o.ceilingRate ?? 0) / o.headerRate);
       if (next.boost < boostAt(check, now)) next.settledAt = now;
@@ -155,7 +157,12 @@ export function observeCheck(
   // A count of one request holds nothing but the request it answers, however few were started: with stale headers
   // the window before it may hold none of ours (a CLI's reads, then planning), and taking that as agreement held a
   // 3-request bucket's pace at 14 of 20 req/s for 3 s each run.
-  if (share > HEADROOM_SHARE || (o.count > 1 && o.count >= HEADROOM_SHARE * o.startedInWindow)) {
+  // A current count is near `allowed` by what it holds besides the request it answers: in a bucket of 3, a second
+  // request is one arrival's jitter, which the next answer shows gone (taken as near, it held such a bucket at 18.6–19
+  // of 20 req/s). A stale count is seen too late to wait for the next.
+  const others = seenAt === now ? o.count - 1 : o.count;
+  const room = seenAt === now ? o.allowed - 1 : o.allowed;
+  if (others > HEADROOM_SHARE * room || (o.count > 1 && o.count >= HEADROOM_SHARE * o.startedInWindow)) {
     // Near the limit but not at it: keep the pace (a boost stays), and wait for headroom again.
     if (check.growing) next.boost = boostAt(check, now);
     next.growing = false;

@@ -83,6 +83,37 @@ describe('observeCheck', () => {
     expect(settled).toBeGreaterThan(16);
   });
 
+  test("a ramp's pressure settles at the drain over its last doubling, not over the slower span before it", () => {
+    let c: HeadroomCheck = { ...startCheck(0), growing: true, base: 4, since: 0, startedAt: -10_000 };
+    // 1 s at 10/s with the count flat, then 1 s at 24/s with the count up 2 of 3: drained 22/s over the last second,
+    // 16/s over both.
+    for (let i = 0; i <= 10; i++) {
+      c = observeCheck(c, { ...base, allowed: 3, now: i * 100, count: 1, index: i, sentRate: 10, startedInWindow: 10 });
+    }
+    for (let i = 1; i <= 24; i++) {
+      const count = i === 24 ? 3 : 1 + Math.floor(i / 12);
+      c = observeCheck(c, {
+        ...base,
+        allowed: 3,
+        headerRate: 2.91,
+        now: 1000 + (i * 1000) / 24,
+        count,
+        index: 10 + i,
+        sentRate: 17,
+        startedInWindow: 24,
+      });
+    }
+    expect(c.growing).toBe(false);
+    expect(c.boost * 2.91).toBeCloseTo(22 * PRESSURE_SETTLE, 0);
+  });
+
+  test('a current count near allowed by one request besides its own is jitter; a stale one is not waited for', () => {
+    const growing: HeadroomCheck = { ...startCheck(0), growing: true, base: 1, since: 0, startedAt: -10_000 };
+    const answer = { ...base, allowed: 3, now: 500, count: 2, index: 10, startedInWindow: 10 };
+    expect(observeCheck(growing, answer).growing).toBe(true);
+    expect(observeCheck(growing, { ...answer, seenAt: 0 }).growing).toBe(false);
+  });
+
   test('stale headers: a count is sampled when the server was as it says, so the drain compares like with like', () => {
     // Headers 3 s behind: at 3000 + t the count is the server's at t, with the requests started by t.
     let c = startCheck(0);
