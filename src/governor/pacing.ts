@@ -14,6 +14,8 @@ export interface QuotaObservation {
    * before we had its answer, and whole-second resets are rounded up, so this is never early.
    */
   endsAt: number;
+  /** When it was placed: the count drains from here to `endsAt` (`headerPace`). */
+  at: number;
 }
 
 export interface HeaderModel {
@@ -43,6 +45,12 @@ export interface HeaderModel {
    * first window may be a part of one (clock-aligned), or a counter's two (`fixedWindowRest`).
    */
   turned?: boolean;
+  /**
+   * The end has moved on, later, before it came: the count drains as time passes, a bucket's or a sliding window's.
+   * (Not only `fixed: false`: at a fixed window's turn, answers from the old window's last requests, arriving after
+   * the new window's first, bring its end back early.)
+   */
+  drains?: boolean;
 }
 
 /**
@@ -101,6 +109,7 @@ export function observeHeaders(
       } else if (!sameEnd) {
         // The end moved well before it came: not a fixed window.
         next.fixed = false;
+        if (endsAt > start.endsAt) next.drains = true;
         if (counterTurn(model?.quota?.endsAt, endsAt, now)) next.counter = true;
         next.windowStart = { at: now, endsAt };
       }
@@ -114,7 +123,7 @@ export function observeHeaders(
       if (next.fixed && prior && prior.endsAt > now && Math.abs(prior.endsAt - endsAt) < 1000) {
         endsAt = Math.min(endsAt, prior.endsAt);
       }
-      next.quota = { count, startIndex, endsAt };
+      next.quota = { count, startIndex, endsAt, at: now };
     }
     next.windowMs = next.counter ? next.longestResetMs / 2 : next.longestResetMs;
   }
@@ -151,7 +160,7 @@ function counterTurn(previousEnd: number | undefined, endsAt: number, now: numbe
  * the window (under 3% of it at the default margin).
  */
 export function headerPace(
-  model: Pick<HeaderModel, 'allowed' | 'windowMs' | 'quota'>,
+  model: Pick<HeaderModel, 'allowed' | 'windowMs' | 'quota' | 'drains'>,
   now: number,
   startsSoFar: number,
   margin: number,
@@ -161,7 +170,12 @@ export function headerPace(
   if (!quota || now >= quota.endsAt) return { ratePerSecond };
   const startedSince = Math.max(0, startsSoFar - quota.startIndex - 1);
   if (quota.count + startedSince < model.allowed) return { ratePerSecond };
-  return { ratePerSecond, holdUntil: quota.endsAt };
+  if (!model.drains || quota.count <= 0) return { ratePerSecond, holdUntil: quota.endsAt };
+  // The count drains as its reset runs down (a bucket's or a GCRA's evenly, a sliding log's as its
+  // requests age out), and there is room once it is under `allowed` with what was started since, not only at zero.
+  // Held to zero, a GCRA of 101 requests, headers 2.6 s stale, sent nothing for 5 s after each count of 100.
+  const room = Math.max(0, model.allowed - 1 - startedSince);
+  return { ratePerSecond, holdUntil: quota.endsAt - ((quota.endsAt - quota.at) * room) / quota.count };
 }
 
 /**

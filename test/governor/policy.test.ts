@@ -126,7 +126,7 @@ describe('header model', () => {
     let sliding = observeHeaders(undefined, { allowed: 200, count: 190, resetSeconds: 5 }, 0, 0);
     for (let t = 100; t <= 3000; t += 100)
       sliding = observeHeaders(sliding, { allowed: 200, count: 190, resetSeconds: 5 }, t, t);
-    expect(sliding?.fixed).toBe(false);
+    expect(sliding).toMatchObject({ fixed: false, drains: true });
     expect(sliding?.quota?.endsAt).toBe(8000);
   });
 
@@ -155,7 +155,7 @@ describe('header model', () => {
       allowed: 200,
       windowMs: 3000,
       longestResetMs: 3000,
-      quota: { count: 5, startIndex: 0, endsAt: 3200 },
+      quota: { count: 5, startIndex: 0, endsAt: 3200, at: 1000 },
       windowStart: { at: 1000, endsAt: 3200 },
     });
     model = observeHeaders(model, { allowed: 200, count: 1, resetSeconds: 5 }, 3300, 9);
@@ -185,11 +185,23 @@ describe('header model', () => {
     // Once the window has turned, the old count says nothing.
     expect(headerPace(model, 13_000, 14, 0.97).holdUntil).toBeUndefined();
   });
+
+  test('a count that drains: holds until it, draining towards its reset, leaves room for one more', () => {
+    // A bucket or GCRA of 100: 97 counted at 1000, back to zero at 13 000, so about 8 a second drain.
+    const model = observeHeaders(undefined, { allowed: 100, count: 97, resetSeconds: 12 }, 1000, 10);
+    if (!model) throw new Error('no model');
+    const moving = { ...model, drains: true };
+    // Three started since: 100 in all, so the count must fall to 96 (1 of 97 drained, 1/97 of the 12 s).
+    expect(headerPace(moving, 1100, 14, 0.97).holdUntil).toBeCloseTo(13_000 - (12_000 * 96) / 97, 6);
+    // The started alone fill it: to zero. Not seen to drain: to zero, as for a fixed window.
+    expect(headerPace(moving, 1100, 110, 0.97).holdUntil).toBe(13_000);
+    expect(headerPace(model, 1100, 14, 0.97).holdUntil).toBe(13_000);
+  });
 });
 
 describe("a fixed window's rest", () => {
   // 100 per 5 s, paced at 19.8 a second; the request that carried the count (10) was start 9; the window ends at 5 s.
-  const model = { allowed: 100, turned: true, quota: { count: 10, startIndex: 9, endsAt: 5000 } };
+  const model = { allowed: 100, turned: true, quota: { count: 10, startIndex: 9, endsAt: 5000, at: 0 } };
   const pace = 19.8;
 
   test('after an idle start, spends what is left (99 - 10) by the guard before the end', () => {
