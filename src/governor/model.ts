@@ -67,6 +67,12 @@ const SINCE_REFUSED_MS: readonly [number, number] = [1000, 15_000];
  */
 const LONG_RUN_HEADROOM = 1.1;
 const LONG_RUN_MIN_MS = 5000;
+/**
+ * With headers, a 429 this long after the last one, at the top of a climb, is capped by what the server accepted in
+ * between (`acceptedSinceRefused`) as well as by the rate that failed. Sooner, that measure is mostly the ramp back
+ * from the pause: a GCRA of 11 requests, its second 429 2.4 s after the first, was held at 17 of 20 req/s (1.14).
+ */
+const SETTLED_MS = 5000;
 
 export class RateModel {
   source: RateSource = 'initial';
@@ -394,6 +400,11 @@ export class RateModel {
         : !this.headers && this.overshootEpisode
           ? this.acceptedSinceRefused(now)
           : undefined;
+    // A bucket's burst lets a climb run past its rate for seconds before the 429, so the rate that failed is above
+    // it, and each climb back to it drew another 429: a 20-request bucket, every 8 s (7 429s in 607, 1.15%).
+    const settledFor = this.lastRefusedAt === undefined ? 0 : now - this.lastRefusedAt;
+    const limitAt =
+      this.headers && sustained !== undefined && settledFor >= SETTLED_MS ? Math.min(failedAt, sustained) : failedAt;
     this.atRefused = { accepted: this.acceptedTotal, pausedMs: this.pausedMs(now) };
     // Only while slow start's overshoot is still being paid for: later, a server full again may have a lower limit (a
     // fixed window's limit halved kept its old wMax). With headers the fallback to what was accepted covers this (and
@@ -410,7 +421,7 @@ export class RateModel {
     this.discovery =
       full && this.discovery?.phase === 'cubic'
         ? stillFull(this.discovery, failedAt, resumeAt, probeTo)
-        : throttled(this.discovery, failedAt, resumeAt, accepted, sustained, probeTo);
+        : throttled(this.discovery, limitAt, resumeAt, accepted, sustained, probeTo);
     if (this.headers && this.check) {
       const headerRate = this.headerPace(now, false).ratePerSecond;
       this.check = checkRateLimited(this.check, now, { rate: this.discovery.base, headerRate });
