@@ -51,6 +51,8 @@ export interface HeaderModel {
    * the new window's first, bring its end back early.)
    */
   drains?: boolean;
+  /** The end the latest answer implied, judged where it was seen (`counterTurn`). */
+  windowEnd?: number;
 }
 
 /**
@@ -79,13 +81,15 @@ const isCount = (v: number | undefined): v is number => v !== undefined && Numbe
 
 /**
  * Folds one response's headers into the model. Needs `allowed` and `reset` to create a model; a later response
- * with only some headers updates what it has.
+ * with only some headers updates what it has. The count is placed at `now` and `startIndex`; `seenAt` is when the
+ * server was as the headers say (a lag before the answer when they are stale).
  */
 export function observeHeaders(
   model: HeaderModel | undefined,
   headers: RateLimitHeaders,
   now: number,
   startIndex: number,
+  seenAt = now,
 ): HeaderModel | undefined {
   const { allowed, count, resetSeconds } = headers;
   const hasAllowed = allowed !== undefined && Number.isFinite(allowed) && allowed > 0;
@@ -97,23 +101,33 @@ export function observeHeaders(
     next.longestResetMs = Math.max(next.longestResetMs, Math.ceil(resetSeconds) * 1000, 1000);
     if (isCount(count)) {
       let endsAt = now + resetSeconds * 1000;
+      // Whether the end stays put is judged where the server was as the headers say (`seenAt`), whatever `now` the
+      // count is placed at: stale headers placed at their answer move their end by the lag once it is known, and a
+      // fixed-clock window 1.7 s stale, taken to drain, was boosted into its end (6 429s).
+      const seenEnd = seenAt + resetSeconds * 1000;
       const start = next.windowStart;
       // Whole-second resets make one window's implied end wobble by up to a second.
-      const sameEnd = start !== undefined && Math.abs(endsAt - start.endsAt) < SAME_END_MS;
-      if (!start || now >= start.endsAt - 1000) {
+      const sameEnd = start !== undefined && Math.abs(seenEnd - start.endsAt) < SAME_END_MS;
+      if (!start || seenAt >= start.endsAt - 1000) {
         // The first answer, or one near or past the end we expected: a window (possibly a new one) starts here.
         if (!sameEnd) {
           if (start) next.turned = true;
-          next.windowStart = { at: now, endsAt };
+          next.windowStart = { at: seenAt, endsAt: seenEnd };
         }
       } else if (!sameEnd) {
         // The end moved well before it came: not a fixed window.
         next.fixed = false;
-        if (endsAt > start.endsAt) next.drains = true;
-        if (counterTurn(model?.quota?.endsAt, endsAt, now)) next.counter = true;
-        next.windowStart = { at: now, endsAt };
+        if (seenEnd > start.endsAt) next.drains = true;
+        if (counterTurn(model?.windowEnd, seenEnd, seenAt)) next.counter = true;
+        next.windowStart = { at: seenAt, endsAt: seenEnd };
       }
-      if (next.windowStart && next.fixed !== false && now - next.windowStart.at >= FIXED_EVIDENCE_MS) {
+      // Every answer in the window bounds its end from above: the earliest, so that its turn comes no more than
+      // a second after the end expected (one a second and more early was taken for an end that moved).
+      if (sameEnd && start && next.windowStart === start && seenEnd < start.endsAt) {
+        next.windowStart = { ...start, endsAt: seenEnd };
+      }
+      next.windowEnd = seenEnd;
+      if (next.windowStart && next.fixed !== false && seenAt - next.windowStart.at >= FIXED_EVIDENCE_MS) {
         next.fixed = true;
       }
       // In a fixed window a whole-second reset, rounded up, puts the end somewhere in the second before

@@ -130,6 +130,42 @@ describe('header model', () => {
     expect(sliding?.quota?.endsAt).toBe(8000);
   });
 
+  test('stale headers: whether the end stays put is judged where they were seen, whatever the count is placed at', () => {
+    // A fixed window ending at 10 s, headers 1.5 s stale: placed at their answers, the end would move on by 1.5 s
+    // once the lag is known; seen a lag before, it stays at 10 s.
+    let model = observeHeaders(undefined, { allowed: 300, count: 0, resetSeconds: 10 }, 0, 0);
+    for (let t = 100; t <= 4500; t += 100) {
+      const seenAt = t < 1500 ? t : t - 1500;
+      model = observeHeaders(
+        model,
+        { allowed: 300, count: t / 100, resetSeconds: (10_000 - seenAt) / 1000 },
+        t,
+        t / 100,
+        seenAt,
+      );
+    }
+    expect(model).toMatchObject({ fixed: true });
+    expect(model?.drains).toBeUndefined();
+  });
+
+  test("the end expected is the earliest any answer implied: a turn seen over a second before the first answer's is a turn", () => {
+    // 300 per 15 s; the first answer's reset, rounded up, puts the end at 15.9 s; a later one at 15.05 s.
+    let model = observeHeaders(undefined, { allowed: 300, count: 1, resetSeconds: 15 }, 900, 0);
+    model = observeHeaders(model, { allowed: 300, count: 100, resetSeconds: 5 }, 10_050, 100);
+    for (let t = 10_100; t <= 13_500; t += 100)
+      model = observeHeaders(
+        model,
+        { allowed: 300, count: t / 100, resetSeconds: Math.ceil((15_000 - t) / 1000) },
+        t,
+        t / 100,
+      );
+    expect(model?.fixed).toBe(true);
+    // The turn, seen at 14.85 s (stale headers are placed by a lag measured to within a latency): more than a second
+    // before 15.9 s, but not before 15.05 s.
+    model = observeHeaders(model, { allowed: 300, count: 1, resetSeconds: 15 }, 14_850, 200);
+    expect(model).toMatchObject({ fixed: true, turned: true });
+  });
+
   test("a sliding-window counter's window is half its longest reset: its end jumps on by a window a window early", () => {
     // A 15 s counter, 300 per window, first seen 12 s into a window: back to zero at the end of the next (18 s away).
     let counter = observeHeaders(undefined, { allowed: 300, count: 1, resetSeconds: 18 }, 0, 0);
@@ -157,6 +193,7 @@ describe('header model', () => {
       longestResetMs: 3000,
       quota: { count: 5, startIndex: 0, endsAt: 3200, at: 1000 },
       windowStart: { at: 1000, endsAt: 3200 },
+      windowEnd: 3200,
     });
     model = observeHeaders(model, { allowed: 200, count: 1, resetSeconds: 5 }, 3300, 9);
     expect(model).toMatchObject({ windowMs: 5000, quota: { count: 1, startIndex: 9, endsAt: 8300 } });
