@@ -10,6 +10,7 @@ import {
   checkRateLimited,
   type HeadroomCheck,
   observeCheck,
+  rampedLately,
   startCheck,
 } from './check.js';
 import type { ResolvedOptions } from './options.js';
@@ -66,6 +67,12 @@ const SINCE_REFUSED_MS: readonly [number, number] = [1000, 15_000];
  */
 const LONG_RUN_HEADROOM = 1.1;
 const LONG_RUN_MIN_MS = 5000;
+/**
+ * With headers, a 429 this long after the last one, at the top of a climb, is capped by what the server accepted in
+ * between (`acceptedSinceRefused`) as well as by the rate that failed. Sooner, that measure is mostly the ramp back
+ * from the pause: a GCRA of 11 requests, its second 429 2.4 s after the first, was held at 17 of 20 req/s (1.14).
+ */
+const SETTLED_MS = 5000;
 
 export class RateModel {
   source: RateSource = 'initial';
@@ -151,7 +158,7 @@ export class RateModel {
           };
     const pace = headerPace(inRequests, now, this.starts, headers.fixed ? FIXED_WINDOW_MARGIN : this.o.safetyMargin);
     if (!spendRest || !headers.fixed || pace.holdUntil !== undefined) return pace;
-    const rest = fixedWindowRest(inRequests, now, this.starts, pace.ratePerSecond);
+    const rest = fixedWindowRest(inRequests, now, this.starts, pace.ratePerSecond, this.latencyMs);
     return rest === undefined ? pace : { ratePerSecond: rest };
   }
 
@@ -228,6 +235,7 @@ export class RateModel {
       outcome.rateLimit ?? {},
       exact ? seenAt : now,
       exact ? seenIndex : permit.index,
+      seenAt,
     );
     if (this.headers) {
       // The slow start is no ceiling, and a new `allowed` makes any ceiling learned from 429s obsolete.
@@ -270,9 +278,19 @@ export class RateModel {
       windowMs: headers.windowMs,
       headerRate: this.headerPace(now, false).ratePerSecond,
       sentRate: measuredRate(this.recentStarts, now, MEASURE_SPAN_MS),
-      startedInWindow: countBetween(this.recentStarts, seenAt - headers.windowMs, seenAt),
+      startedInWindow: countBetween(this.recentStarts, this.windowFrom(headers, seenAt), seenAt),
       ...(this.discovery && { ceilingRate: climbFrom(this.discovery) }),
     });
+  }
+
+  /**
+   * Where the headers' window, up to `seenAt`, began: a window back, or in a fixed window its start. A count far under
+   * what was started in the window before its turn is no server that forgets sooner (boosted on that, a fixed-clock
+   * window 1.7 s stale ran at 79 req/s into its end: 6 429s).
+   */
+  private windowFrom(headers: HeaderModel, seenAt: number): number {
+    const from = seenAt - headers.windowMs;
+    return headers.fixed && headers.windowStart ? Math.max(from, headers.windowStart.at - 1) : from;
   }
 
   private measureLag(outcome: ApiOutcome<unknown>, now: number): void {
@@ -374,7 +392,7 @@ export class RateModel {
     // the check's boost ramp, whose 429s come from small buckets, which refuse soon after the ramp passes their
     // refill rate: the rates sent and accepted over its last doubling. (At the ramp's end, in real time: three 429s
     // instead of one, ratio 1.37 against 1.30; over two or three seconds, the pace after the 429 was 12–16 of 20.)
-    const boosting = this.check?.growing === true;
+    const boosting = this.check !== undefined && rampedLately(this.check, now);
     const span = boosting ? BOOST_DOUBLING_MS : MEASURE_SPAN_MS;
     const measured =
       this.discovery?.phase === 'slow_start'
@@ -393,6 +411,11 @@ export class RateModel {
         : !this.headers && this.overshootEpisode
           ? this.acceptedSinceRefused(now)
           : undefined;
+    // A bucket's burst lets a climb run past its rate for seconds before the 429, so the rate that failed is above
+    // it, and each climb back to it drew another 429: a 20-request bucket, every 8 s (7 429s in 607, 1.15%).
+    const settledFor = this.lastRefusedAt === undefined ? 0 : now - this.lastRefusedAt;
+    const limitAt =
+      this.headers && sustained !== undefined && settledFor >= SETTLED_MS ? Math.min(failedAt, sustained) : failedAt;
     this.atRefused = { accepted: this.acceptedTotal, pausedMs: this.pausedMs(now) };
     // Only while slow start's overshoot is still being paid for: later, a server full again may have a lower limit (a
     // fixed window's limit halved kept its old wMax). With headers the fallback to what was accepted covers this (and
@@ -409,7 +432,7 @@ export class RateModel {
     this.discovery =
       full && this.discovery?.phase === 'cubic'
         ? stillFull(this.discovery, failedAt, resumeAt, probeTo)
-        : throttled(this.discovery, failedAt, resumeAt, accepted, sustained, probeTo);
+        : throttled(this.discovery, limitAt, resumeAt, accepted, sustained, probeTo);
     if (this.headers && this.check) {
       const headerRate = this.headerPace(now, false).ratePerSecond;
       this.check = checkRateLimited(this.check, now, { rate: this.discovery.base, headerRate });

@@ -8,6 +8,8 @@ import {
   drainRate,
   type HeadroomCheck,
   observeCheck,
+  PRESSURE_SETTLE,
+  rampedLately,
   startCheck,
 } from '../../src/governor/check.js';
 
@@ -54,6 +56,12 @@ describe('observeCheck', () => {
     expect(boostAt(quiet, quiet.since + BOOST_DOUBLING_MS)).toBeCloseTo(2 * quiet.base, 9);
   });
 
+  test('after pressure, a one-second window (a whole-second reset can say no less) is raised after three quarters of it', () => {
+    const pressed: HeadroomCheck = { ...startCheck(0), startedAt: -10_000 };
+    expect(feed(pressed, 100, 700, () => 1).growing).toBe(false);
+    expect(feed(pressed, 100, 800, () => 1).growing).toBe(true);
+  });
+
   test('no raise while the count holds most of what was started within the window (a sliding log, a fixed window late on)', () => {
     const c = feed(startCheck(0), 0, 5000, () => 5, { startedInWindow: 6 });
     expect(c.growing).toBe(false);
@@ -69,8 +77,41 @@ describe('observeCheck', () => {
     }
     expect(c.growing).toBe(false);
     const settled = c.boost * base.headerRate;
-    expect(settled).toBeGreaterThan(15);
-    expect(settled).toBeLessThanOrEqual(25 * 0.97);
+    // 20 started, the count up 7, in 0.8 s: 16.25/s, less only the settling share (the drain is measured).
+    expect(settled).toBeCloseTo(16.25 * PRESSURE_SETTLE, 6);
+    // No more than a hair under it (at 0.97 of it, 15.8: buckets of a few requests settled 5% under their rate).
+    expect(settled).toBeGreaterThan(16);
+  });
+
+  test("a ramp's pressure settles at the drain over its last doubling, not over the slower span before it", () => {
+    let c: HeadroomCheck = { ...startCheck(0), growing: true, base: 4, since: 0, startedAt: -10_000 };
+    // 1 s at 10/s with the count flat, then 1 s at 24/s with the count up 2 of 3: drained 22/s over the last second,
+    // 16/s over both.
+    for (let i = 0; i <= 10; i++) {
+      c = observeCheck(c, { ...base, allowed: 3, now: i * 100, count: 1, index: i, sentRate: 10, startedInWindow: 10 });
+    }
+    for (let i = 1; i <= 24; i++) {
+      const count = i === 24 ? 3 : 1 + Math.floor(i / 12);
+      c = observeCheck(c, {
+        ...base,
+        allowed: 3,
+        headerRate: 2.91,
+        now: 1000 + (i * 1000) / 24,
+        count,
+        index: 10 + i,
+        sentRate: 17,
+        startedInWindow: 24,
+      });
+    }
+    expect(c.growing).toBe(false);
+    expect(c.boost * 2.91).toBeCloseTo(22 * PRESSURE_SETTLE, 0);
+  });
+
+  test('a current count near allowed by one request besides its own is jitter; a stale one is not waited for', () => {
+    const growing: HeadroomCheck = { ...startCheck(0), growing: true, base: 1, since: 0, startedAt: -10_000 };
+    const answer = { ...base, allowed: 3, now: 500, count: 2, index: 10, startedInWindow: 10 };
+    expect(observeCheck(growing, answer).growing).toBe(true);
+    expect(observeCheck(growing, { ...answer, seenAt: 0 }).growing).toBe(false);
   });
 
   test('stale headers: a count is sampled when the server was as it says, so the drain compares like with like', () => {
@@ -133,5 +174,16 @@ describe('observeCheck', () => {
     // Later pressure from before the 429 is not news.
     const after = observeCheck(lifted, { ...base, now: 2000, seenAt: 400, count: 10, index: 30, startedInWindow: 20 });
     expect(after.boost).toBe(5);
+  });
+});
+
+describe('rampedLately', () => {
+  test("the ramp's while it grows, and for a doubling after the count's pressure stopped it; not a pace the headers gave", () => {
+    const growing: HeadroomCheck = { ...startCheck(0), growing: true, base: 1, since: 0 };
+    expect(rampedLately(growing, 5000)).toBe(true);
+    const stopped: HeadroomCheck = { ...startCheck(0), boost: 4, busyAt: 2000 };
+    expect(rampedLately(stopped, 2000 + BOOST_DOUBLING_MS - 1)).toBe(true);
+    expect(rampedLately(stopped, 2000 + BOOST_DOUBLING_MS)).toBe(false);
+    expect(rampedLately({ ...stopped, boost: 1 }, 2100)).toBe(false);
   });
 });

@@ -117,13 +117,53 @@ describe('header model', () => {
     // Whole-second resets, rounded up: the earliest arrival + reset in the window is the tightest end.
     fixed = observeHeaders(fixed, { allowed: 200, count: 170, resetSeconds: 3 }, 2700, 170);
     expect(fixed?.quota?.endsAt).toBe(5000);
+    // Its length is known once it has turned: a new end, a window on, at the end expected.
+    expect(fixed?.turned).toBeUndefined();
+    fixed = observeHeaders(fixed, { allowed: 200, count: 1, resetSeconds: 5 }, 5000, 200);
+    expect(fixed).toMatchObject({ turned: true, fixed: true, windowMs: 5000 });
 
     // Sliding: "back to zero" is always about a window away, so the end moves on by a second every second.
     let sliding = observeHeaders(undefined, { allowed: 200, count: 190, resetSeconds: 5 }, 0, 0);
     for (let t = 100; t <= 3000; t += 100)
       sliding = observeHeaders(sliding, { allowed: 200, count: 190, resetSeconds: 5 }, t, t);
-    expect(sliding?.fixed).toBe(false);
+    expect(sliding).toMatchObject({ fixed: false, drains: true });
     expect(sliding?.quota?.endsAt).toBe(8000);
+  });
+
+  test('stale headers: whether the end stays put is judged where they were seen, whatever the count is placed at', () => {
+    // A fixed window ending at 10 s, headers 1.5 s stale: placed at their answers, the end would move on by 1.5 s
+    // once the lag is known; seen a lag before, it stays at 10 s.
+    let model = observeHeaders(undefined, { allowed: 300, count: 0, resetSeconds: 10 }, 0, 0);
+    for (let t = 100; t <= 4500; t += 100) {
+      const seenAt = t < 1500 ? t : t - 1500;
+      model = observeHeaders(
+        model,
+        { allowed: 300, count: t / 100, resetSeconds: (10_000 - seenAt) / 1000 },
+        t,
+        t / 100,
+        seenAt,
+      );
+    }
+    expect(model).toMatchObject({ fixed: true });
+    expect(model?.drains).toBeUndefined();
+  });
+
+  test("the end expected is the earliest any answer implied: a turn seen over a second before the first answer's is a turn", () => {
+    // 300 per 15 s; the first answer's reset, rounded up, puts the end at 15.9 s; a later one at 15.05 s.
+    let model = observeHeaders(undefined, { allowed: 300, count: 1, resetSeconds: 15 }, 900, 0);
+    model = observeHeaders(model, { allowed: 300, count: 100, resetSeconds: 5 }, 10_050, 100);
+    for (let t = 10_100; t <= 13_500; t += 100)
+      model = observeHeaders(
+        model,
+        { allowed: 300, count: t / 100, resetSeconds: Math.ceil((15_000 - t) / 1000) },
+        t,
+        t / 100,
+      );
+    expect(model?.fixed).toBe(true);
+    // The turn, seen at 14.85 s (stale headers are placed by a lag measured to within a latency): more than a second
+    // before 15.9 s, but not before 15.05 s.
+    model = observeHeaders(model, { allowed: 300, count: 1, resetSeconds: 15 }, 14_850, 200);
+    expect(model).toMatchObject({ fixed: true, turned: true });
   });
 
   test("a sliding-window counter's window is half its longest reset: its end jumps on by a window a window early", () => {
@@ -151,8 +191,9 @@ describe('header model', () => {
       allowed: 200,
       windowMs: 3000,
       longestResetMs: 3000,
-      quota: { count: 5, startIndex: 0, endsAt: 3200 },
+      quota: { count: 5, startIndex: 0, endsAt: 3200, at: 1000 },
       windowStart: { at: 1000, endsAt: 3200 },
+      windowEnd: 3200,
     });
     model = observeHeaders(model, { allowed: 200, count: 1, resetSeconds: 5 }, 3300, 9);
     expect(model).toMatchObject({ windowMs: 5000, quota: { count: 1, startIndex: 9, endsAt: 8300 } });
@@ -181,11 +222,23 @@ describe('header model', () => {
     // Once the window has turned, the old count says nothing.
     expect(headerPace(model, 13_000, 14, 0.97).holdUntil).toBeUndefined();
   });
+
+  test('a count that drains: holds until it, draining towards its reset, leaves room for one more', () => {
+    // A bucket or GCRA of 100: 97 counted at 1000, back to zero at 13 000, so about 8 a second drain.
+    const model = observeHeaders(undefined, { allowed: 100, count: 97, resetSeconds: 12 }, 1000, 10);
+    if (!model) throw new Error('no model');
+    const moving = { ...model, drains: true };
+    // Three started since: 100 in all, so the count must fall to 96 (1 of 97 drained, 1/97 of the 12 s).
+    expect(headerPace(moving, 1100, 14, 0.97).holdUntil).toBeCloseTo(13_000 - (12_000 * 96) / 97, 6);
+    // The started alone fill it: to zero. Not seen to drain: to zero, as for a fixed window.
+    expect(headerPace(moving, 1100, 110, 0.97).holdUntil).toBe(13_000);
+    expect(headerPace(model, 1100, 14, 0.97).holdUntil).toBe(13_000);
+  });
 });
 
 describe("a fixed window's rest", () => {
   // 100 per 5 s, paced at 19.8 a second; the request that carried the count (10) was start 9; the window ends at 5 s.
-  const model = { allowed: 100, quota: { count: 10, startIndex: 9, endsAt: 5000 } };
+  const model = { allowed: 100, turned: true, quota: { count: 10, startIndex: 9, endsAt: 5000, at: 0 } };
   const pace = 19.8;
 
   test('after an idle start, spends what is left (99 - 10) by the guard before the end', () => {
@@ -205,6 +258,20 @@ describe("a fixed window's rest", () => {
     expect(fixedWindowRest(model, 2000, 99, pace)).toBeUndefined();
     expect(fixedWindowRest(model, 5000, 10, pace)).toBeUndefined();
     expect(fixedWindowRest({ allowed: 100 }, 2000, 10, pace)).toBeUndefined();
+  });
+
+  test('before a window has turned: twice the pace, no faster than what is in flight over a latency fits in the margin', () => {
+    const first = { ...model, turned: false };
+    // The margin is 1 of 100 requests: at 50 ms, 20 a second; at 20 ms, 50, so twice the pace.
+    expect(fixedWindowRest(first, 500, 10, pace, 20)).toBe(REST_PACE_FACTOR * pace);
+    expect(fixedWindowRest(first, 500, 10, pace, 50)).toBeCloseTo(20, 9);
+    // Not below the even pace, and not once the quota is spent or the window is over.
+    expect(fixedWindowRest(first, 500, 10, pace, 80)).toBeUndefined();
+    expect(fixedWindowRest(first, 500, 10, pace)).toBeUndefined();
+    expect(fixedWindowRest(first, 2000, 99, pace, 20)).toBeUndefined();
+    expect(fixedWindowRest(first, 5000, 10, pace, 20)).toBeUndefined();
+    // Even in the last second.
+    expect(fixedWindowRest(first, 4500, 10, pace, 20)).toBe(REST_PACE_FACTOR * pace);
   });
 });
 
