@@ -1,12 +1,17 @@
 /**
  * The whole limiter family on the fake clock: `--seeds` samples of `--members` members each (seed s draws its sample
  * with `sampleFamily(s, …)`, and member i runs with seed i + 1, as test/governor/family.test.ts does for seed 12), at
- * 300 requests per 15 s, 600 writes after the CLI's warm-up. Prints each run over issue #12's targets, then per class
- * (algorithm and header model) the worst ratio and 429 share and the member behind each, then the totals.
+ * 300 requests per 15 s, 600 writes after the CLI's warm-up, each request taking 20–80 ms. Prints each run over issue
+ * #12's targets, then per class (algorithm and header model) the worst ratio and 429 share and the member behind each,
+ * then the totals.
  *
  *   npx tsx bench/family-sweep.ts [--seeds 12] [--members 16] [--ratio 1.1] [--refused 1] [--all]
+ *                                 [--limit 300] [--window 15] [--latency 20,80]
  *
- * `--all` prints every run. Seconds of CPU, no network: the same limiter code the emulator answers with.
+ * `--all` prints every run. `--members 24` covers every algorithm with every header model. `--limit` per `--window`
+ * seconds and `--latency` (ms, the least and most) try the same family at other rates and round trips: the sample at
+ * 300 per 15 s is what the tests and the bench run, not the only limiter the governor must hold on. Seconds of CPU, no
+ * network: the same limiter code the emulator answers with.
  */
 import { parseArgs } from 'node:util';
 import { type FamilyMember, memberLabel, sampleFamily } from '../src/emulator/family.js';
@@ -20,14 +25,18 @@ const { values } = parseArgs({
     ratio: { type: 'string', default: '1.1' },
     refused: { type: 'string', default: '1' },
     all: { type: 'boolean', default: false },
+    limit: { type: 'string', default: '300' },
+    window: { type: 'string', default: '15' },
+    latency: { type: 'string', default: '20,80' },
   },
 });
 const seeds = Number(values.seeds);
 const size = Number(values.members);
 const maxRatio = Number(values.ratio);
 const maxRefused = Number(values.refused);
-const LIMIT = 300;
-const WINDOW_MS = 15_000;
+const LIMIT = Number(values.limit);
+const WINDOW_MS = Number(values.window) * 1000;
+const LATENCY = values.latency.split(',').map(Number) as [number, number];
 
 interface Row {
   seed: number;
@@ -51,6 +60,7 @@ for (let seed = 1; seed <= seeds; seed++) {
       windowMs: WINDOW_MS,
       calls: 600,
       seed: i + 1,
+      latencyMs: LATENCY,
       createGovernor,
     });
     rows.push({ seed, member, run });

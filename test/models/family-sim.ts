@@ -74,7 +74,8 @@ export const CLI_WARM_UP: WarmUp = { reads: 4, idleMs: 300 };
 
 /**
  * `reads` calls one after another, an idle gap, then `calls` calls by 40 workers each running one after another,
- * through one governor on the fake clock, against `member` at `limit` per `windowMs`, with 20–80 ms latency. The
+ * through one governor on the fake clock, against `member` at `limit` per `windowMs`, with 20–80 ms latency (or
+ * `latencyMs`). The
  * limiter answers a 429 with its headers, as the emulator does.
  */
 export async function runFamilyMember(opts: {
@@ -84,6 +85,8 @@ export async function runFamilyMember(opts: {
   calls: number;
   seed: number;
   warmUp?: WarmUp;
+  /** Each request's latency, uniform in this range (default 20–80 ms). */
+  latencyMs?: [number, number];
   createGovernor: (o: { clock: FakeClock; random: () => number }) => Governor;
 }): Promise<FamilyRun> {
   const { member, limit, windowMs, calls, seed } = opts;
@@ -91,7 +94,13 @@ export async function runFamilyMember(opts: {
   const clock = new FakeClock(seed * 7919);
   const start = clock.now();
   const limiter = new FamilyLimiter(member, limit, windowMs, start);
-  const api = new SimApi({ clock, limiter, seed, headersOn429: true });
+  const api = new SimApi({
+    clock,
+    limiter,
+    seed,
+    headersOn429: true,
+    ...(opts.latencyMs && { latencyMs: opts.latencyMs }),
+  });
   const governor = opts.createGovernor({ clock, random: seededRandom(seed + 1) });
   const call = async () => {
     const { outcome } = await governor.execute(api.call);
