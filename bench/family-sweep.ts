@@ -14,9 +14,8 @@
  * network: the same limiter code the emulator answers with.
  */
 import { parseArgs } from 'node:util';
-import { type FamilyMember, memberLabel, sampleFamily } from '../src/emulator/family.js';
-import { createGovernor } from '../src/governor/index.js';
-import { type FamilyRun, runFamilyMember } from '../test/models/family-sim.js';
+import { memberLabel } from '../src/emulator/family.js';
+import { overTarget, type SweepRow, summarise, sweepFamily } from './sweep.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,66 +29,43 @@ const { values } = parseArgs({
     latency: { type: 'string', default: '20,80' },
   },
 });
-const seeds = Number(values.seeds);
-const size = Number(values.members);
 const maxRatio = Number(values.ratio);
 const maxRefused = Number(values.refused);
-const LIMIT = Number(values.limit);
-const WINDOW_MS = Number(values.window) * 1000;
-const LATENCY = values.latency.split(',').map(Number) as [number, number];
+const options = {
+  seeds: Number(values.seeds),
+  members: Number(values.members),
+  limit: Number(values.limit),
+  windowMs: Number(values.window) * 1000,
+  latencyMs: values.latency.split(',').map(Number) as [number, number],
+};
 
-interface Row {
-  seed: number;
-  member: FamilyMember;
-  run: FamilyRun;
-}
-
-const className = (m: FamilyMember): string => `${m.algorithm} headers=${m.headers}`;
-const over = (r: FamilyRun): boolean => r.ratio > maxRatio || r.refusedPct > maxRefused;
-const fmt = (row: Row): string =>
+const over = (row: SweepRow): boolean => overTarget(row.run, maxRatio, maxRefused);
+const fmt = (row: SweepRow): string =>
   `seed ${String(row.seed).padStart(2)}  ${row.run.ratio.toFixed(3)}  ${row.run.refusedPct.toFixed(2).padStart(5)}%  ${row.run.label}`;
 
-const rows: Row[] = [];
 const started = Date.now();
-for (let seed = 1; seed <= seeds; seed++) {
-  const sample = sampleFamily(seed, size, WINDOW_MS);
-  for (const [i, member] of sample.entries()) {
-    const run = await runFamilyMember({
-      member,
-      limit: LIMIT,
-      windowMs: WINDOW_MS,
-      calls: 600,
-      seed: i + 1,
-      latencyMs: LATENCY,
-      createGovernor,
-    });
-    rows.push({ seed, member, run });
-  }
-}
+const rows = await sweepFamily(options);
 
 console.log(`${values.all ? 'every run' : `runs over ratio ${maxRatio} or ${maxRefused}% 429s`}:`);
-for (const row of rows) if (values.all || over(row.run)) console.log(`  ${fmt(row)}`);
+for (const row of rows) if (values.all || over(row)) console.log(`  ${fmt(row)}`);
 
-const classes = new Map<string, Row[]>();
-for (const row of rows) {
-  const key = className(row.member);
-  classes.set(key, [...(classes.get(key) ?? []), row]);
-}
 console.log('\nper class: runs over / runs, worst ratio (member), worst 429% (member)');
-for (const [key, list] of [...classes].sort(([a], [b]) => a.localeCompare(b))) {
+const byClass = new Map<string, SweepRow[]>();
+for (const row of rows) {
+  const key = `${row.member.algorithm} headers=${row.member.headers}`;
+  byClass.set(key, [...(byClass.get(key) ?? []), row]);
+}
+for (const [key, list] of [...byClass].sort(([a], [b]) => a.localeCompare(b))) {
   const byRatio = list.reduce((a, b) => (b.run.ratio > a.run.ratio ? b : a));
   const byRefused = list.reduce((a, b) => (b.run.refusedPct > a.run.refusedPct ? b : a));
-  const n = list.filter((r) => over(r.run)).length;
   console.log(
-    `  ${key.padEnd(32)} ${String(n).padStart(2)}/${String(list.length).padEnd(3)} ` +
+    `  ${key.padEnd(32)} ${String(list.filter(over).length).padStart(2)}/${String(list.length).padEnd(3)} ` +
       `${byRatio.run.ratio.toFixed(3)} (${memberLabel(byRatio.member)}, seed ${byRatio.seed})  ` +
       `${byRefused.run.refusedPct.toFixed(2)}% (${memberLabel(byRefused.member)}, seed ${byRefused.seed})`,
   );
 }
-const worstRatio = Math.max(...rows.map((r) => r.run.ratio));
-const worstRefused = Math.max(...rows.map((r) => r.run.refusedPct));
-const nOver = rows.filter((r) => over(r.run)).length;
+const total = summarise(options, rows);
 console.log(
-  `\n${rows.length} runs: ${nOver} over, worst ratio ${worstRatio.toFixed(3)}, worst 429s ${worstRefused.toFixed(2)}% ` +
-    `(${((Date.now() - started) / 1000).toFixed(0)} s)`,
+  `\n${rows.length} runs: ${rows.filter(over).length} over, worst ratio ${total.worstRatio.value.toFixed(3)}, ` +
+    `worst 429s ${total.worstRefusedPct.value.toFixed(2)}% (${((Date.now() - started) / 1000).toFixed(0)} s)`,
 );

@@ -3,6 +3,7 @@ import { chartsMarkdown } from './charts.js';
 import { beforeAfterTable, ISSUE_12_BEFORE, readBefore, targetsBeforeAfter } from './compare.js';
 import { familyTable, familyTargets } from './family.js';
 import { howToRun, mergedNote, partsSections, partsSummary, partTargets } from './report-parts.js';
+import { sweepTables } from './sweep.js';
 import { tokensSection, tokenTargets } from './tokens.js';
 import type { BenchResults, MixedCalls, PlanningRecord, RunRecord, Target } from './types.js';
 
@@ -468,6 +469,13 @@ fresh emulator; the baselines are not run. Ratio = the client's wall time (start
 span ÷ bound is the pacing alone.
 
 ${familyTable(results)}
+
+The sample is one draw. The whole family on the fake clock (\`bench/sweep.ts\`: the limiter code above, the
+governor, 600 writes after the CLI's reads, seconds of CPU), six samples of 24 members (every algorithm with every
+header model) at each of five quotas and round trips, against the same targets (ratio 1.10, 1% 429s). Every run of one:
+\`npx tsx bench/family-sweep.ts --members 24 --seeds 6 --limit 300 --window 15 --latency 20,80 --all\`.
+
+${sweepTables(results.family?.sweeps ?? [])}
 
 ${partsSections(results)}
 

@@ -23,6 +23,7 @@ import { computeTargets } from './report.js';
 import { mixedSettings, type RunContext, runClient, runMixed, runPlanning } from './scenarios.js';
 import { checkGnuTime, clientEnv } from './spawn.js';
 import { runStartup } from './startup.js';
+import { runSweeps } from './sweep.js';
 import { runTokenScenario, tokenScenarios } from './tokens.js';
 import type { BenchResults, ClientName, LimiterSpec, RunRecord, TokenRecord } from './types.js';
 
@@ -83,6 +84,8 @@ async function measure(
         log,
       };
       out.family = await runFamily(familyCtx, FAMILY_PROFILES[profile.name]);
+      // On the fake clock, after the real-time runs: CPU only, nothing timed runs beside it.
+      if (profile.name === 'full') out.family.sweeps = await runSweeps(log);
     }
     if (gbWorks && wants('tokens')) {
       const tokens: TokenRecord[] = [];

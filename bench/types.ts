@@ -167,6 +167,21 @@ export interface Target {
   pass: boolean | null | 'reported';
 }
 
+/** The limiter family swept on the fake clock at one quota and latency (bench/sweep.ts). */
+export interface SweepRecord {
+  seeds: number;
+  members: number;
+  limit: number;
+  windowMs: number;
+  latencyMs: [number, number];
+  runs: number;
+  /** Runs over issue #12's targets (ratio 1.10, 1% 429s). */
+  over: number;
+  worstRatio: { value: number; member: string; seed: number };
+  worstRefusedPct: { value: number; member: string; seed: number };
+  classes: { name: string; runs: number; over: number; worstRatio: number; worstRefusedPct: number }[];
+}
+
 /** One member of the limiter family (issue #12), run by genesys-bulk over real HTTP. */
 export interface FamilyRecord {
   label: string;
@@ -227,7 +242,7 @@ export interface BenchResults {
   runs: RunRecord[];
   planning: { small?: PlanningRecord; large?: PlanningRecord };
   /** The limiter family (issue #12), when it ran. */
-  family?: { settings: FamilySettings; runs: FamilyRecord[] };
+  family?: { settings: FamilySettings; runs: FamilyRecord[]; sweeps?: SweepRecord[] };
   /** SVG charts written with these results, relative to the repository root. */
   charts?: { name: string; file: string }[];
   /** The token-pool scenarios (issue #12, bench/tokens.ts), when they ran. */
