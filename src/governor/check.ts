@@ -35,8 +35,12 @@ export const BUSY_SETTLE = 0.9;
 export const HEADROOM_SPAN_MS: readonly [number, number] = [750, 6000];
 /** While probing, the boost doubles this often. */
 export const BOOST_DOUBLING_MS = 1000;
-/** No start for this long stops a raise (`checkIdle`). */
+/**
+ * No start for this long, nor for `IDLE_INTERVALS` of the pace's interval, stops a raise (`checkIdle`): a pace of a
+ * request a second (a bucket of one, its whole-second reset) has a start a second apart as its rule, not as idling.
+ */
 export const IDLE_MS = 1000;
+export const IDLE_INTERVALS = 2;
 /** Headroom is not judged before the headers' first window has passed, or this long. */
 export const FIRST_WINDOW_CAP_MS = 10_000;
 /** Count samples kept for the drain estimate. */
@@ -135,7 +139,9 @@ export function observeCheck(
   samples.push({ at: seenAt, count: o.count, index: o.index });
   const share = o.count / o.allowed;
   const next: HeadroomCheck = { ...check, samples };
-  if (o.busy || share >= PRESSURE_SHARE) {
+  // A count of one holds nothing but the request it answers: in a bucket of one (its whole-second reset says a
+  // request a second, whatever its refill) every count is at `allowed`, and taken as pressure that held it there.
+  if (o.busy || (share >= PRESSURE_SHARE && o.count > 1)) {
     const seenBefore = check.settledAt !== undefined && seenAt < check.settledAt;
     if ((check.growing || check.boost > 1) && !seenBefore) {
       // Settle where the server drains, never above what was sent, never below the headers' own pace.
@@ -159,9 +165,10 @@ export function observeCheck(
   // 3-request bucket's pace at 14 of 20 req/s for 3 s each run.
   // A current count is near `allowed` by what it holds besides the request it answers: in a bucket of 3, a second
   // request is one arrival's jitter, which the next answer shows gone (taken as near, it held such a bucket at 18.6–19
-  // of 20 req/s). A stale count is seen too late to wait for the next.
-  const others = seenAt === now ? o.count - 1 : o.count;
-  const room = seenAt === now ? o.allowed - 1 : o.allowed;
+  // of 20 req/s). A stale count is seen too late to wait for the next, unless it holds only the one request.
+  const alone = seenAt === now || o.count <= 1;
+  const others = alone ? o.count - 1 : o.count;
+  const room = alone ? o.allowed - 1 : o.allowed;
   if (others > HEADROOM_SHARE * room || (o.count > 1 && o.count >= HEADROOM_SHARE * o.startedInWindow)) {
     // Near the limit but not at it: keep the pace (a boost stays), and wait for headroom again.
     if (check.growing) next.boost = boostAt(check, now);
@@ -210,7 +217,7 @@ export function checkRateLimited(
  * it stops where it was at the last start (a CLI that reads, then plans for seconds, would come back at many times
  * the rate) and waits for headroom again.
  */
-export function checkIdle(check: HeadroomCheck, lastStartAt: number, now: number): HeadroomCheck {
-  if (!check.growing || now - lastStartAt <= IDLE_MS) return check;
+export function checkIdle(check: HeadroomCheck, lastStartAt: number, now: number, intervalMs = 0): HeadroomCheck {
+  if (!check.growing || now - lastStartAt <= Math.max(IDLE_MS, IDLE_INTERVALS * intervalMs)) return check;
   return { ...check, boost: boostAt(check, lastStartAt), growing: false, busyAt: now };
 }

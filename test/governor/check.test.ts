@@ -160,6 +160,23 @@ describe('observeCheck', () => {
     expect(idle.boost).toBeCloseTo(2, 9);
   });
 
+  test('a pace of a request a second is no idling: a raise stops only after two of its intervals without a start', () => {
+    const growing: HeadroomCheck = { ...startCheck(0), growing: true, base: 1, since: 0 };
+    expect(checkIdle(growing, 1000, 2030, 1030)).toBe(growing);
+    expect(checkIdle(growing, 1000, 3100, 1030).growing).toBe(false);
+  });
+
+  test('a count of one request in a bucket of one holds nothing but that request: no pressure, and a raise after the span', () => {
+    // A whole-second reset on a bucket of one says 1 request a second, whatever its refill; stale or current.
+    const one = { ...base, allowed: 1, headerRate: 0.97, sentRate: 0.97, startedInWindow: 1, count: 1 };
+    let c = startCheck(0);
+    for (let t = 0; t <= 2000; t += 1000) c = observeCheck(c, { ...one, now: t, seenAt: t - 200, index: t / 1000 });
+    expect(c.growing).toBe(true);
+    // Two requests in a bucket of two is pressure still.
+    const two = observeCheck(c, { ...one, allowed: 2, count: 2, now: 3000, seenAt: 2800, index: 3 });
+    expect(two.growing).toBe(false);
+  });
+
   test('a 429 stops the raise where it was', () => {
     const growing: HeadroomCheck = { ...startCheck(0), growing: true, base: 1, since: 0 };
     const stopped = checkRateLimited(growing, BOOST_DOUBLING_MS);
