@@ -140,8 +140,10 @@ export function observeCheck(
   const share = o.count / o.allowed;
   const next: HeadroomCheck = { ...check, samples };
   // A count of one holds nothing but the request it answers: in a bucket of one (its whole-second reset says a
-  // request a second, whatever its refill) every count is at `allowed`, and taken as pressure that held it there.
-  if (o.busy || (share >= PRESSURE_SHARE && o.count > 1)) {
+  // request a second, whatever its refill) every count is at `allowed`, and taken as pressure that held it there. A
+  // count of two is one arrival's jitter more: in buckets of two, taken as pressure, each settled the pace at a drain
+  // measured short by it, 13–17 of 20 req/s (1.55). Their 429s say where the rate is instead.
+  if (o.busy || (share >= PRESSURE_SHARE && o.count > 2)) {
     const seenBefore = check.settledAt !== undefined && seenAt < check.settledAt;
     if ((check.growing || check.boost > 1) && !seenBefore) {
       // Settle where the server drains, never above what was sent, never below the headers' own pace.
@@ -165,11 +167,16 @@ export function observeCheck(
   // 3-request bucket's pace at 14 of 20 req/s for 3 s each run.
   // A current count is near `allowed` by what it holds besides the request it answers: in a bucket of 3, a second
   // request is one arrival's jitter, which the next answer shows gone (taken as near, it held such a bucket at 18.6–19
-  // of 20 req/s). A stale count is seen too late to wait for the next, unless it holds only the one request.
-  const alone = seenAt === now || o.count <= 1;
+  // of 20 req/s), and in a bucket of two, that second request is all there can be. A stale count is seen too late to
+  // wait for the next, unless it holds only the one request.
+  const current = seenAt === now;
+  const alone = current || o.count <= 1;
   const others = alone ? o.count - 1 : o.count;
   const room = alone ? o.allowed - 1 : o.allowed;
-  if (others > HEADROOM_SHARE * room || (o.count > 1 && o.count >= HEADROOM_SHARE * o.startedInWindow)) {
+  if (
+    (others > HEADROOM_SHARE * room && (o.count > 2 || !current)) ||
+    (o.count > 1 && o.count >= HEADROOM_SHARE * o.startedInWindow)
+  ) {
     // Near the limit but not at it: keep the pace (a boost stays), and wait for headroom again.
     if (check.growing) next.boost = boostAt(check, now);
     next.growing = false;

@@ -172,9 +172,26 @@ describe('observeCheck', () => {
     let c = startCheck(0);
     for (let t = 0; t <= 2000; t += 1000) c = observeCheck(c, { ...one, now: t, seenAt: t - 200, index: t / 1000 });
     expect(c.growing).toBe(true);
-    // Two requests in a bucket of two is pressure still.
+    // Two requests in a bucket of two, stale, are near still.
     const two = observeCheck(c, { ...one, allowed: 2, count: 2, now: 3000, seenAt: 2800, index: 3 });
     expect(two.growing).toBe(false);
+  });
+
+  test('a current count of two in a bucket of two is one arrival early: the raise goes on; three of three is pressure', () => {
+    const raising: HeadroomCheck = { ...startCheck(-10_000), growing: true, base: 2, since: 0 };
+    const two = {
+      ...base,
+      allowed: 2,
+      headerRate: 1.94,
+      sentRate: 6,
+      startedInWindow: 6,
+      count: 2,
+      now: 500,
+      index: 9,
+    };
+    expect(observeCheck(raising, two)).toMatchObject({ growing: true, base: 2, since: 0 });
+    const three = observeCheck(raising, { ...two, allowed: 3, count: 3 });
+    expect(three.growing).toBe(false);
   });
 
   test('a 429 stops the raise where it was', () => {

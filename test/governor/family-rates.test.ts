@@ -42,4 +42,18 @@ describe('the limiter family with headers, at other rates', () => {
       }
     }
   });
+
+  test('buckets and GCRAs of two requests at 20 req/s (100 per 5 s): a current count of two is one arrival early, not pressure nor near', async () => {
+    const cases: [FamilyMember, number][] = [
+      [{ algorithm: 'gcra', burst: 0.021, headers: 'truthful' }, 8],
+      [{ algorithm: 'bucket', burst: 0.015, headers: 'scaled' }, 13],
+    ];
+    for (const [member, seed] of cases) {
+      const r = await run(member, 100, 5000, seed);
+      show(r);
+      // Each count of 2 settled the pace at the drain it measured, or held the raise: 13-17 of 20 req/s, 1.549, 1.555.
+      expect(r.ratio, member.algorithm).toBeLessThanOrEqual(1.25);
+      expect(r.refusedPct, member.algorithm).toBeLessThanOrEqual(0.5);
+    }
+  });
 });
