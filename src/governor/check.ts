@@ -73,6 +73,10 @@ export interface HeadroomCheck {
    * that caused it for a lag after), one congestion event, one decrease.
    */
   settledAt?: number;
+  /** The starts by then: answers to requests started before it describe the old pace too, stale or current. */
+  settledIndex?: number;
+  /** When a count near the limit last stopped a raise, keeping its boost: the pace is still the ramp's. */
+  rampStoppedAt?: number;
 }
 
 export function startCheck(now: number): HeadroomCheck {
@@ -119,6 +123,8 @@ export function observeCheck(
     sentRate: number | undefined;
     /** Requests started within the headers' window up to now. */
     startedInWindow: number;
+    /** Requests started so far. */
+    started?: number;
     /**
      * Once a 429 has shown these headers wrong, the rate the ceiling learnt from it starts its climb at (model.ts):
      * pressure they show later does not settle the pace below it, or each count at the top of a 3-request bucket
@@ -144,17 +150,26 @@ export function observeCheck(
   // count of two is one arrival's jitter more: in buckets of two, taken as pressure, each settled the pace at a drain
   // measured short by it, 13–17 of 20 req/s (1.55). Their 429s say where the rate is instead.
   if (o.busy || (share >= PRESSURE_SHARE && o.count > 2)) {
-    const seenBefore = check.settledAt !== undefined && seenAt < check.settledAt;
+    // One congestion event, one decrease: pressure seen before the last, or on a request started before it (a ramp's
+    // answers after its settle each cut it 1% again, 70 -> 66 of 100 req/s), describes the pace it cut.
+    const seenBefore =
+      check.settledAt !== undefined && (seenAt < check.settledAt || o.index < (check.settledIndex ?? 0));
     if ((check.growing || check.boost > 1) && !seenBefore) {
       // Settle where the server drains, never above what was sent, never below the headers' own pace.
       const current = boostAt(check, now) * o.headerRate;
       // A ramp meets pressure over its last doubling: over the span before, it sent (and the server drained) slower.
-      const ramp = check.growing ? samples.filter((s) => s.at > seenAt - BOOST_DOUBLING_MS) : samples;
+      // So does one a near count stopped lately (over two seconds, a bucket of 15 at 100 req/s settled at 70).
+      const ramping =
+        check.growing || (check.rampStoppedAt !== undefined && now - check.rampStoppedAt < BOOST_DOUBLING_MS);
+      const ramp = ramping ? samples.filter((s) => s.at > seenAt - BOOST_DOUBLING_MS) : samples;
       const drained = drainRate(ramp);
-      const sent = check.growing && drained !== undefined ? current : (o.sentRate ?? current);
+      const sent = ramping && drained !== undefined ? current : (o.sentRate ?? current);
       const settle = Math.min(current, sent, drained ?? sent * 0.8) * (o.busy ? BUSY_SETTLE : PRESSURE_SETTLE);
       next.boost = Math.max(1, settle / o.headerRate, Math.min(current, o.ceilingRate ?? 0) / o.headerRate);
-      if (next.boost < boostAt(check, now)) next.settledAt = now;
+      if (next.boost < boostAt(check, now)) {
+        next.settledAt = now;
+        if (o.started !== undefined) next.settledIndex = o.started;
+      }
     }
     next.growing = false;
     next.busyAt = now;
@@ -178,7 +193,10 @@ export function observeCheck(
     (o.count > 1 && o.count >= HEADROOM_SHARE * o.startedInWindow)
   ) {
     // Near the limit but not at it: keep the pace (a boost stays), and wait for headroom again.
-    if (check.growing) next.boost = boostAt(check, now);
+    if (check.growing) {
+      next.boost = boostAt(check, now);
+      next.rampStoppedAt = now;
+    }
     next.growing = false;
     next.busyAt = now;
     return next;

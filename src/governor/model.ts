@@ -283,6 +283,7 @@ export class RateModel {
       headerRate: this.headerPace(now, false).ratePerSecond,
       sentRate: measuredRate(this.recentStarts, now, MEASURE_SPAN_MS),
       startedInWindow: countBetween(this.recentStarts, this.windowFrom(headers, seenAt), seenAt),
+      started: this.starts,
       ...(this.discovery && { ceilingRate: climbFrom(this.discovery) }),
     });
   }

@@ -107,6 +107,33 @@ describe('observeCheck', () => {
     expect(c.boost * 2.91).toBeCloseTo(22 * PRESSURE_SETTLE, 0);
   });
 
+  test('a ramp a near count stopped lately still settles at the drain over its last doubling', () => {
+    let c: HeadroomCheck = { ...startCheck(0), growing: true, base: 4, since: 0, startedAt: -10_000 };
+    const answer = { ...base, allowed: 10, headerRate: 2, sentRate: 17, startedInWindow: 40 };
+    for (let i = 0; i <= 10; i++) c = observeCheck(c, { ...answer, now: i * 100, count: 1, index: i });
+    // 1 s at 24/s: the count rises to 7 (near: the raise stops), then 9 (pressure). Drained over the last second
+    // about 15.6/s; over both, 13/s.
+    for (let i = 1; i <= 24; i++) {
+      const count = i === 24 ? 9 : 1 + Math.floor((i * 6) / 23);
+      c = observeCheck(c, { ...answer, now: 1000 + (i * 1000) / 24, count, index: 10 + i });
+      if (i === 23) expect(c.growing).toBe(false);
+    }
+    expect(c.boost * 2).toBeGreaterThan(15);
+    expect(c.boost * 2).toBeLessThan(16.5);
+  });
+
+  test('answers to requests started before a settle do not lower it again (current headers too)', () => {
+    let c: HeadroomCheck = { ...startCheck(-10_000), boost: 2 };
+    const pressed = { ...base, count: 9, sentRate: 19.4, startedInWindow: 20 };
+    c = observeCheck(c, { ...pressed, now: 1000, index: 10, started: 20 });
+    const settled = c.boost;
+    expect(settled).toBeLessThan(2);
+    c = observeCheck(c, { ...pressed, now: 1050, index: 19, started: 21 });
+    expect(c.boost).toBe(settled);
+    c = observeCheck(c, { ...pressed, now: 1100, index: 20, started: 22 });
+    expect(c.boost).toBeLessThan(settled);
+  });
+
   test('a current count near allowed by one request besides its own is jitter; a stale one is not waited for', () => {
     const growing: HeadroomCheck = { ...startCheck(0), growing: true, base: 1, since: 0, startedAt: -10_000 };
     const answer = { ...base, allowed: 3, now: 500, count: 2, index: 10, startedInWindow: 10 };
