@@ -35,8 +35,12 @@ export const BUSY_SETTLE = 0.9;
 export const HEADROOM_SPAN_MS: readonly [number, number] = [750, 6000];
 /** While probing, the boost doubles this often. */
 export const BOOST_DOUBLING_MS = 1000;
-/** No start for this long stops a raise (`checkIdle`). */
+/**
+ * No start for this long, nor for `IDLE_INTERVALS` of the pace's interval, stops a raise (`checkIdle`): a pace of a
+ * request a second (a bucket of one, its whole-second reset) has a start a second apart as its rule, not as idling.
+ */
 export const IDLE_MS = 1000;
+export const IDLE_INTERVALS = 2;
 /** Headroom is not judged before the headers' first window has passed, or this long. */
 export const FIRST_WINDOW_CAP_MS = 10_000;
 /** Count samples kept for the drain estimate. */
@@ -69,6 +73,10 @@ export interface HeadroomCheck {
    * that caused it for a lag after), one congestion event, one decrease.
    */
   settledAt?: number;
+  /** The starts by then: answers to requests started before it describe the old pace too, stale or current. */
+  settledIndex?: number;
+  /** When a count near the limit last stopped a raise, keeping its boost: the pace is still the ramp's. */
+  rampStoppedAt?: number;
 }
 
 export function startCheck(now: number): HeadroomCheck {
@@ -115,6 +123,8 @@ export function observeCheck(
     sentRate: number | undefined;
     /** Requests started within the headers' window up to now. */
     startedInWindow: number;
+    /** Requests started so far. */
+    started?: number;
     /**
      * Once a 429 has shown these headers wrong, the rate the ceiling learnt from it starts its climb at (model.ts):
      * pressure they show later does not settle the pace below it, or each count at the top of a 3-request bucket
@@ -135,18 +145,31 @@ export function observeCheck(
   samples.push({ at: seenAt, count: o.count, index: o.index });
   const share = o.count / o.allowed;
   const next: HeadroomCheck = { ...check, samples };
-  if (o.busy || share >= PRESSURE_SHARE) {
-    const seenBefore = check.settledAt !== undefined && seenAt < check.settledAt;
+  // A count of one holds nothing but the request it answers: in a bucket of one (its whole-second reset says a
+  // request a second, whatever its refill) every count is at `allowed`, and taken as pressure that held it there. A
+  // count of two is one arrival's jitter more: in buckets of two, taken as pressure, each settled the pace at a drain
+  // measured short by it, 13–17 of 20 req/s (1.55). Their 429s say where the rate is instead.
+  if (o.busy || (share >= PRESSURE_SHARE && o.count > 2)) {
+    // One congestion event, one decrease: pressure seen before the last, or on a request started before it (a ramp's
+    // answers after its settle each cut it 1% again, 70 -> 66 of 100 req/s), describes the pace it cut.
+    const seenBefore =
+      check.settledAt !== undefined && (seenAt < check.settledAt || o.index < (check.settledIndex ?? 0));
     if ((check.growing || check.boost > 1) && !seenBefore) {
       // Settle where the server drains, never above what was sent, never below the headers' own pace.
       const current = boostAt(check, now) * o.headerRate;
       // A ramp meets pressure over its last doubling: over the span before, it sent (and the server drained) slower.
-      const ramp = check.growing ? samples.filter((s) => s.at > seenAt - BOOST_DOUBLING_MS) : samples;
+      // So does one a near count stopped lately (over two seconds, a bucket of 15 at 100 req/s settled at 70).
+      const ramping =
+        check.growing || (check.rampStoppedAt !== undefined && now - check.rampStoppedAt < BOOST_DOUBLING_MS);
+      const ramp = ramping ? samples.filter((s) => s.at > seenAt - BOOST_DOUBLING_MS) : samples;
       const drained = drainRate(ramp);
-      const sent = check.growing && drained !== undefined ? current : (o.sentRate ?? current);
+      const sent = ramping && drained !== undefined ? current : (o.sentRate ?? current);
       const settle = Math.min(current, sent, drained ?? sent * 0.8) * (o.busy ? BUSY_SETTLE : PRESSURE_SETTLE);
       next.boost = Math.max(1, settle / o.headerRate, Math.min(current, o.ceilingRate ?? 0) / o.headerRate);
-      if (next.boost < boostAt(check, now)) next.settledAt = now;
+      if (next.boost < boostAt(check, now)) {
+        next.settledAt = now;
+        if (o.started !== undefined) next.settledIndex = o.started;
+      }
     }
     next.growing = false;
     next.busyAt = now;
@@ -159,12 +182,21 @@ export function observeCheck(
   // 3-request bucket's pace at 14 of 20 req/s for 3 s each run.
   // A current count is near `allowed` by what it holds besides the request it answers: in a bucket of 3, a second
   // request is one arrival's jitter, which the next answer shows gone (taken as near, it held such a bucket at 18.6–19
-  // of 20 req/s). A stale count is seen too late to wait for the next.
-  const others = seenAt === now ? o.count - 1 : o.count;
-  const room = seenAt === now ? o.allowed - 1 : o.allowed;
-  if (others > HEADROOM_SHARE * room || (o.count > 1 && o.count >= HEADROOM_SHARE * o.startedInWindow)) {
+  // of 20 req/s), and in a bucket of two, that second request is all there can be. A stale count is seen too late to
+  // wait for the next, unless it holds only the one request.
+  const current = seenAt === now;
+  const alone = current || o.count <= 1;
+  const others = alone ? o.count - 1 : o.count;
+  const room = alone ? o.allowed - 1 : o.allowed;
+  if (
+    (others > HEADROOM_SHARE * room && (o.count > 2 || !current)) ||
+    (o.count > 1 && o.count >= HEADROOM_SHARE * o.startedInWindow)
+  ) {
     // Near the limit but not at it: keep the pace (a boost stays), and wait for headroom again.
-    if (check.growing) next.boost = boostAt(check, now);
+    if (check.growing) {
+      next.boost = boostAt(check, now);
+      next.rampStoppedAt = now;
+    }
     next.growing = false;
     next.busyAt = now;
     return next;
@@ -210,7 +242,7 @@ export function checkRateLimited(
  * it stops where it was at the last start (a CLI that reads, then plans for seconds, would come back at many times
  * the rate) and waits for headroom again.
  */
-export function checkIdle(check: HeadroomCheck, lastStartAt: number, now: number): HeadroomCheck {
-  if (!check.growing || now - lastStartAt <= IDLE_MS) return check;
+export function checkIdle(check: HeadroomCheck, lastStartAt: number, now: number, intervalMs = 0): HeadroomCheck {
+  if (!check.growing || now - lastStartAt <= Math.max(IDLE_MS, IDLE_INTERVALS * intervalMs)) return check;
   return { ...check, boost: boostAt(check, lastStartAt), growing: false, busyAt: now };
 }

@@ -108,6 +108,16 @@ export function observeHeaders(
       const start = next.windowStart;
       // Whole-second resets make one window's implied end wobble by up to a second.
       const sameEnd = start !== undefined && Math.abs(seenEnd - start.endsAt) < SAME_END_MS;
+      const prior = model?.quota;
+      // A fixed window's turn brings its count down. One past the end that has not fallen is from before the turn:
+      // stale headers after an idle span (a hold to the window's end) answer with the last state before it, its reset
+      // still seconds away; taken for a turn, a full count was held for those seconds into the new window (1.188).
+      const beforeTurn =
+        next.fixed === true && start !== undefined && prior !== undefined && count > 1 && count >= prior.count;
+      if (beforeTurn && !sameEnd && seenAt >= start.endsAt - 1000 && seenAt < start.endsAt + next.windowMs) {
+        next.quota = { count, startIndex, endsAt: Math.min(endsAt, start.endsAt + now - seenAt), at: now };
+        return next;
+      }
       if (!start || seenAt >= start.endsAt - 1000) {
         // The first answer, or one near or past the end we expected: a window (possibly a new one) starts here.
         if (!sameEnd) {
@@ -133,7 +143,6 @@ export function observeHeaders(
       // In a fixed window a whole-second reset, rounded up, puts the end somewhere in the second before
       // arrival + reset; every answer in the window bounds it from above, so the earliest is the tightest. Without
       // it a hold waits up to a second past the real reset, a tenth of a short window.
-      const prior = model?.quota;
       if (next.fixed && prior && prior.endsAt > now && Math.abs(prior.endsAt - endsAt) < 1000) {
         endsAt = Math.min(endsAt, prior.endsAt);
       }

@@ -107,6 +107,33 @@ describe('observeCheck', () => {
     expect(c.boost * 2.91).toBeCloseTo(22 * PRESSURE_SETTLE, 0);
   });
 
+  test('a ramp a near count stopped lately still settles at the drain over its last doubling', () => {
+    let c: HeadroomCheck = { ...startCheck(0), growing: true, base: 4, since: 0, startedAt: -10_000 };
+    const answer = { ...base, allowed: 10, headerRate: 2, sentRate: 17, startedInWindow: 40 };
+    for (let i = 0; i <= 10; i++) c = observeCheck(c, { ...answer, now: i * 100, count: 1, index: i });
+    // 1 s at 24/s: the count rises to 7 (near: the raise stops), then 9 (pressure). Drained over the last second
+    // about 15.6/s; over both, 13/s.
+    for (let i = 1; i <= 24; i++) {
+      const count = i === 24 ? 9 : 1 + Math.floor((i * 6) / 23);
+      c = observeCheck(c, { ...answer, now: 1000 + (i * 1000) / 24, count, index: 10 + i });
+      if (i === 23) expect(c.growing).toBe(false);
+    }
+    expect(c.boost * 2).toBeGreaterThan(15);
+    expect(c.boost * 2).toBeLessThan(16.5);
+  });
+
+  test('answers to requests started before a settle do not lower it again (current headers too)', () => {
+    let c: HeadroomCheck = { ...startCheck(-10_000), boost: 2 };
+    const pressed = { ...base, count: 9, sentRate: 19.4, startedInWindow: 20 };
+    c = observeCheck(c, { ...pressed, now: 1000, index: 10, started: 20 });
+    const settled = c.boost;
+    expect(settled).toBeLessThan(2);
+    c = observeCheck(c, { ...pressed, now: 1050, index: 19, started: 21 });
+    expect(c.boost).toBe(settled);
+    c = observeCheck(c, { ...pressed, now: 1100, index: 20, started: 22 });
+    expect(c.boost).toBeLessThan(settled);
+  });
+
   test('a current count near allowed by one request besides its own is jitter; a stale one is not waited for', () => {
     const growing: HeadroomCheck = { ...startCheck(0), growing: true, base: 1, since: 0, startedAt: -10_000 };
     const answer = { ...base, allowed: 3, now: 500, count: 2, index: 10, startedInWindow: 10 };
@@ -158,6 +185,40 @@ describe('observeCheck', () => {
     const idle = checkIdle(growing, 1000, 9000);
     expect(idle).toMatchObject({ growing: false, busyAt: 9000 });
     expect(idle.boost).toBeCloseTo(2, 9);
+  });
+
+  test('a pace of a request a second is no idling: a raise stops only after two of its intervals without a start', () => {
+    const growing: HeadroomCheck = { ...startCheck(0), growing: true, base: 1, since: 0 };
+    expect(checkIdle(growing, 1000, 2030, 1030)).toBe(growing);
+    expect(checkIdle(growing, 1000, 3100, 1030).growing).toBe(false);
+  });
+
+  test('a count of one request in a bucket of one holds nothing but that request: no pressure, and a raise after the span', () => {
+    // A whole-second reset on a bucket of one says 1 request a second, whatever its refill; stale or current.
+    const one = { ...base, allowed: 1, headerRate: 0.97, sentRate: 0.97, startedInWindow: 1, count: 1 };
+    let c = startCheck(0);
+    for (let t = 0; t <= 2000; t += 1000) c = observeCheck(c, { ...one, now: t, seenAt: t - 200, index: t / 1000 });
+    expect(c.growing).toBe(true);
+    // Two requests in a bucket of two, stale, are near still.
+    const two = observeCheck(c, { ...one, allowed: 2, count: 2, now: 3000, seenAt: 2800, index: 3 });
+    expect(two.growing).toBe(false);
+  });
+
+  test('a current count of two in a bucket of two is one arrival early: the raise goes on; three of three is pressure', () => {
+    const raising: HeadroomCheck = { ...startCheck(-10_000), growing: true, base: 2, since: 0 };
+    const two = {
+      ...base,
+      allowed: 2,
+      headerRate: 1.94,
+      sentRate: 6,
+      startedInWindow: 6,
+      count: 2,
+      now: 500,
+      index: 9,
+    };
+    expect(observeCheck(raising, two)).toMatchObject({ growing: true, base: 2, since: 0 });
+    const three = observeCheck(raising, { ...two, allowed: 3, count: 3 });
+    expect(three.growing).toBe(false);
   });
 
   test('a 429 stops the raise where it was', () => {

@@ -221,6 +221,14 @@ describe('the limiter family on the fake clock', () => {
     }
   });
 
+  test('a fixed window with headers 0.75 s stale, held to its end: the stale answers after the hold are from before its turn, not a new window', async () => {
+    const r = await run({ algorithm: 'fixed', headers: 'stale', headerLagMs: 753 }, 300, 15_000, 21);
+    show(r);
+    // Their count (full) and reset (6 s, from before the hold) were taken for a new window's: held 5 s more, 1.188.
+    expect(r.ratio).toBeLessThanOrEqual(1.05);
+    expect(r.refused).toBe(0);
+  });
+
   test('every recorded shortfall is in the sample (none is stale)', () => {
     const labels = new Set(SAMPLE.map(memberLabel));
     for (const label of Object.keys(SHORTFALLS)) expect(labels.has(label), label).toBe(true);

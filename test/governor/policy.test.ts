@@ -6,6 +6,7 @@ import {
   discoveryRate,
   FIXED_END_GUARD_MS,
   fixedWindowRest,
+  type HeaderModel,
   headerPace,
   latencyEwma,
   littleConcurrency,
@@ -106,6 +107,21 @@ describe('token renewal lead', () => {
 });
 
 describe('header model', () => {
+  test("a count past a fixed window's end that has not fallen is from before its turn (stale after a hold): no new window", () => {
+    let model = observeHeaders(undefined, { allowed: 300, count: 1, resetSeconds: 15 }, 0, 0);
+    for (let t = 100; t <= 9000; t += 100)
+      model = observeHeaders(model, { allowed: 300, count: t / 30, resetSeconds: (15_000 - t) / 1000 }, t, t / 30);
+    expect(model).toMatchObject({ fixed: true, quota: { count: 300, endsAt: 15_000 } });
+    // Held to the end; the first answer after it (seen 0.75 s back) carries the state before the hold: full, 6 s left.
+    model = observeHeaders(model, { allowed: 300, count: 300, resetSeconds: 6 }, 14_300, 300, 14_300);
+    expect(model?.turned).toBeUndefined();
+    expect(model?.windowStart?.endsAt).toBe(15_000);
+    expect(headerPace(model as HeaderModel, 15_100, 302, 0.99).holdUntil).toBeUndefined();
+    // The turn itself brings the count down.
+    model = observeHeaders(model, { allowed: 300, count: 2, resetSeconds: 15 }, 15_100, 302, 15_100);
+    expect(model).toMatchObject({ turned: true, windowStart: { endsAt: 30_100 } });
+  });
+
   test('a window whose end stays put for 2.5 s is fixed; one whose end moves on with time is not', () => {
     // Fixed: the reset counts down with the clock, so arrival + reset stays at 5000.
     let fixed = observeHeaders(undefined, { allowed: 200, count: 1, resetSeconds: 5 }, 0, 0);
