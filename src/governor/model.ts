@@ -188,7 +188,9 @@ export class RateModel {
   /** Takes the next start at `now` when the pace, the pause and any hold allow it (its index); else when to ask again. */
   tryStart(now: number): { index: number } | { notBefore: number } {
     const lastStart = this.recentStarts.at(-1);
-    if (this.check && lastStart !== undefined) {
+    // Only a growing check can be stopped by idling (`checkIdle`): the pace at the last start is worked out for it
+    // alone, not on every start.
+    if (this.check?.growing && lastStart !== undefined) {
       this.check = checkIdle(this.check, lastStart, now, 1000 / this.pace(lastStart).ratePerSecond);
     }
     const { ratePerSecond, holdUntil = Number.NEGATIVE_INFINITY } = this.pace(now);
