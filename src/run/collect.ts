@@ -31,6 +31,12 @@ export async function collectGarbage(): Promise<void> {
   }
 }
 
+/** A full collection asked for after every `every` steps of a long phase (engine.ts: writes; resolve.ts: pages). */
+export interface Collector {
+  every: number;
+  run: () => Promise<void>;
+}
+
 /** How often a long phase asks for a full collection (see `collectGarbage`). */
 export const COLLECT_EVERY = {
   /**

@@ -7,6 +7,7 @@ import type { LocationContext } from '../plan/profile-lists.js';
 import type { Progress } from '../progress.js';
 import { type ApplyResult, applyUserChange } from './apply.js';
 import { applyAutoAnswerInBulk } from './auto-answer.js';
+import type { Collector } from './collect.js';
 import { countOf } from './iterables.js';
 import type { Journal } from './journal.js';
 import { forEachPooled, poolSize } from './pool.js';
@@ -42,7 +43,7 @@ export interface EngineDeps {
   /** See ApplyOptions: a rollback leaves fields someone else changed since its plan. */
   keepForeignEdits?: boolean;
   /** Run after every `every` settled writes: a full collection (collect.ts) while the writes go on. */
-  collect?: { every: number; run: () => Promise<void> };
+  collect?: Collector;
 }
 
 export interface EngineCounters {

@@ -1,6 +1,7 @@
 import type { GenesysUser } from '../genesys/types.js';
 import { chunk, DEFAULT_READ_LIMITS } from '../plan/index.js';
 import { fatalApiError } from './api-errors.js';
+import type { Collector } from './collect.js';
 import { forEachPooled, poolSize } from './pool.js';
 import type { Executor, Projection, UsersPort } from './ports.js';
 
@@ -72,7 +73,7 @@ export interface ResolveDeps {
    */
   project?: Projection;
   /** Run after every `every` listing pages: a full collection (collect.ts) while a listing goes on. */
-  collect?: { every: number; run: () => Promise<void> };
+  collect?: Collector;
 }
 
 export interface ReadCost {
