@@ -15,7 +15,7 @@
  */
 import { parseArgs } from 'node:util';
 import { memberLabel } from '../src/emulator/family.js';
-import { overTarget, type SweepRow, summarise, sweepFamily } from './sweep.js';
+import { byClass, overTarget, type SweepRow, summarise, sweepFamily, worstOf } from './sweep.js';
 
 const { values } = parseArgs({
   options: {
@@ -50,14 +50,9 @@ console.log(`${values.all ? 'every run' : `runs over ratio ${maxRatio} or ${maxR
 for (const row of rows) if (values.all || over(row)) console.log(`  ${fmt(row)}`);
 
 console.log('\nper class: runs over / runs, worst ratio (member), worst 429% (member)');
-const byClass = new Map<string, SweepRow[]>();
-for (const row of rows) {
-  const key = `${row.member.algorithm} headers=${row.member.headers}`;
-  byClass.set(key, [...(byClass.get(key) ?? []), row]);
-}
-for (const [key, list] of [...byClass].sort(([a], [b]) => a.localeCompare(b))) {
-  const byRatio = list.reduce((a, b) => (b.run.ratio > a.run.ratio ? b : a));
-  const byRefused = list.reduce((a, b) => (b.run.refusedPct > a.run.refusedPct ? b : a));
+for (const [key, list] of byClass(rows)) {
+  const byRatio = worstOf(list, 'ratio');
+  const byRefused = worstOf(list, 'refusedPct');
   console.log(
     `  ${key.padEnd(32)} ${String(list.filter(over).length).padStart(2)}/${String(list.length).padEnd(3)} ` +
       `${byRatio.run.ratio.toFixed(3)} (${memberLabel(byRatio.member)}, seed ${byRatio.seed})  ` +

@@ -62,32 +62,37 @@ export async function sweepFamily(o: SweepOptions): Promise<SweepRow[]> {
   return rows;
 }
 
-/** The worst of a sweep, overall and per class (algorithm and header model), against issue #12's targets. */
+/** The run of `rows` with the highest `key`. */
+export const worstOf = (rows: readonly SweepRow[], key: 'ratio' | 'refusedPct'): SweepRow =>
+  rows.reduce((a, b) => (b.run[key] > a.run[key] ? b : a));
+
+/** `rows` by class (algorithm and header model), the classes in order of name. */
+export function byClass(rows: readonly SweepRow[]): [string, SweepRow[]][] {
+  const classes = new Map<string, SweepRow[]>();
+  for (const row of rows) classes.set(sweepClass(row.member), [...(classes.get(sweepClass(row.member)) ?? []), row]);
+  return [...classes].sort(([a], [b]) => a.localeCompare(b));
+}
+
+/** The worst of a sweep, overall and per class, against issue #12's targets. */
 export function summarise(o: SweepOptions, rows: SweepRow[]): SweepRecord {
-  const worst = (list: SweepRow[], key: 'ratio' | 'refusedPct') =>
-    list.reduce((a, b) => (b.run[key] > a.run[key] ? b : a));
   const brief = (row: SweepRow, key: 'ratio' | 'refusedPct') => ({
     value: row.run[key],
     member: memberLabel(row.member),
     seed: row.seed,
   });
-  const classes = new Map<string, SweepRow[]>();
-  for (const row of rows) classes.set(sweepClass(row.member), [...(classes.get(sweepClass(row.member)) ?? []), row]);
   return {
     ...o,
     runs: rows.length,
     over: rows.filter((r) => overTarget(r.run)).length,
-    worstRatio: brief(worst(rows, 'ratio'), 'ratio'),
-    worstRefusedPct: brief(worst(rows, 'refusedPct'), 'refusedPct'),
-    classes: [...classes]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([name, list]) => ({
-        name,
-        runs: list.length,
-        over: list.filter((r) => overTarget(r.run)).length,
-        worstRatio: worst(list, 'ratio').run.ratio,
-        worstRefusedPct: worst(list, 'refusedPct').run.refusedPct,
-      })),
+    worstRatio: brief(worstOf(rows, 'ratio'), 'ratio'),
+    worstRefusedPct: brief(worstOf(rows, 'refusedPct'), 'refusedPct'),
+    classes: byClass(rows).map(([name, list]) => ({
+      name,
+      runs: list.length,
+      over: list.filter((r) => overTarget(r.run)).length,
+      worstRatio: worstOf(list, 'ratio').run.ratio,
+      worstRefusedPct: worstOf(list, 'refusedPct').run.refusedPct,
+    })),
   };
 }
 
