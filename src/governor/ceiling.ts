@@ -6,11 +6,11 @@
  * the lanes' sum overshoots by an unknown margin, and cutting that by a factor leaves the run far below the limit.
  *
  * The ceiling then paces a little under the learned limit and, after a while without a refusal, probes above it along
- * a cubic that flattens at the limit, as a limit without headers is discovered (pacing.ts); the next refusal learns it
+ * a cubic that flattens at the limit, as a limit without headers is discovered (discovery.ts); the next refusal learns it
  * again. Each probe that finds the limit where it was waits twice as long before the next: a probe past a fixed window
  * costs the rest of that window (its Retry-After, in whole seconds), several percent of a short one.
  */
-import { BETA, MIN_RATE } from './pacing.js';
+import { BETA, MIN_RATE } from './discovery.js';
 
 export interface Ceiling {
   /** Requests per second the limit above accepted, learned at its last refusal. */

@@ -1,7 +1,7 @@
 /**
  * The mechanism: one scheduler decides when each attempt may start (pace, shared pause, in-flight bound, login), and
  * each request's retry loop (attempts.ts, p-retry) asks the gate here what to do with each failure. The policy lives in
- * pacing.ts and retry.ts, the rate model in model.ts, the login in login.ts.
+ * pacing.ts, discovery.ts, check.ts and retry.ts, the rate model in model.ts, the login in login.ts.
  *
  * The in-flight bound stays in the scheduler rather than in p-limit: it is decided in the same place as the pace, the
  * pause and the login, from one queue in which retries go ahead of fresh work, and an aborted waiter leaves it at once

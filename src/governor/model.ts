@@ -1,6 +1,7 @@
 /**
  * The rate model: what the platform's answers say about how fast requests may start (headers, or discovery without
- * them), the in-flight figure by Little's law, and the pause a 429 puts on every start. Policy is in pacing.ts.
+ * them), the in-flight figure by Little's law, and the pause a 429 puts on every start. Policy is in pacing.ts and
+ * discovery.ts.
  */
 import type { ApiFailure, ApiOutcome } from '../genesys/types.js';
 import {
@@ -13,13 +14,18 @@ import {
   rampedLately,
   startCheck,
 } from './check.js';
-import type { ResolvedOptions } from './options.js';
 import {
   CUBIC_K_SECONDS,
   climbFrom,
-  countBetween,
   type Discovery,
   discoveryRate,
+  startDiscovery,
+  stillFull,
+  throttled,
+} from './discovery.js';
+import type { ResolvedOptions } from './options.js';
+import {
+  countBetween,
   FIXED_WINDOW_MARGIN,
   fixedWindowRest,
   type HeaderModel,
@@ -31,9 +37,6 @@ import {
   observeHeaders,
   type Pace,
   slotFor,
-  startDiscovery,
-  stillFull,
-  throttled,
 } from './pacing.js';
 import { fullJitterDelay } from './retry.js';
 import type { GovernorEvent, RateSource } from './types.js';

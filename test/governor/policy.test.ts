@@ -2,8 +2,16 @@ import { describe, expect, test } from 'vitest';
 import {
   BETA,
   CUBIC_K_SECONDS,
-  countBetween,
   discoveryRate,
+  OVERSHOOT_FACTOR,
+  PROBE_AFTER_MS,
+  SLOW_START_DOUBLING_MS,
+  startDiscovery,
+  stillFull,
+  throttled,
+} from '../../src/governor/discovery.js';
+import {
+  countBetween,
   FIXED_END_GUARD_MS,
   fixedWindowRest,
   type HeaderModel,
@@ -11,14 +19,8 @@ import {
   latencyEwma,
   littleConcurrency,
   measuredRate,
-  OVERSHOOT_FACTOR,
   observeHeaders,
-  PROBE_AFTER_MS,
   REST_PACE_FACTOR,
-  SLOW_START_DOUBLING_MS,
-  startDiscovery,
-  stillFull,
-  throttled,
 } from '../../src/governor/pacing.js';
 import {
   backoffDelay,

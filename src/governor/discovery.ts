@@ -1,0 +1,115 @@
+/**
+ * Discovery, pure policy (rates in requests per second, times in `clock.now()` ms): the rate for platforms that send
+ * no rate-limit headers, and the ceiling after 429s that headers did not predict (model.ts keeps the state). After
+ * TCP CUBIC and botocore's adaptive mode: exponential slow start until the first 429; then each 429 sets `wMax` to
+ * the rate that failed and drops to `BETA * wMax`; the rate climbs back along a cubic that flattens near `wMax` (where
+ * the limit was) and probes beyond it only slowly. The cubic is scaled by `wMax`, so its shape in time is the same for
+ * 5 and for 500 requests a second.
+ */
+export interface Discovery {
+  phase: 'slow_start' | 'cubic';
+  /** slow_start: the rate at `since`; cubic: wMax. */
+  base: number;
+  since: number;
+  /** cubic: the rate the climb starts from, `BETA * base` unless the rate accepted said less (`throttled`). */
+  from?: number;
+  /** cubic: `base` is a cut that may be well under the limit: how high to probe past it (`discoveryRate`). */
+  probeTo?: number;
+}
+
+/** A 429 near the top of the climb steps down to this fraction of the rate that failed. */
+export const BETA = 0.9;
+/**
+ * A 429 that ends slow start, or that the last decrease did not prevent, first takes this fraction of the failed rate
+ * as the new wMax. Tuned on the simulated limiters (test/governor): larger factors overshoot again after a halved
+ * limit; smaller ones leave the rate low for long.
+ */
+export const OVERSHOOT_FACTOR = 0.7;
+/** Seconds the cubic takes to climb back to wMax. */
+export const CUBIC_K_SECONDS = 20;
+/** Slow start doubles the rate this often. */
+export const SLOW_START_DOUBLING_MS = 2000;
+/** Time into a climb from a cut `base` without a 429 after which the rate probes past it (`discoveryRate`). */
+export const PROBE_AFTER_MS = 2000;
+export const MIN_RATE = 0.05;
+/** A 429 below this multiple of the climb's starting rate counts as "the last decrease was not enough". */
+const NO_CLIMB = 1.05;
+
+export function startDiscovery(ratePerSecond: number, now: number): Discovery {
+  return { phase: 'slow_start', base: ratePerSecond, since: now };
+}
+
+/**
+ * The cubic barely grows past its `base`, about a tenth of it per `CUBIC_K_SECONDS`, so a base cut too low is nearly
+ * permanent: after slow start overshot a sliding-window counter, the 429s while the next window paid for that
+ * overshoot cut the rate to a third of the limit, where it stayed for 40 s (ratio 2.06 in real time). A climb from
+ * such a cut (`throttled`, `probeTo`) resumes slow start `PROBE_AFTER_MS` into it, up to `probeTo`.
+ */
+export function discoveryRate(state: Discovery, now: number): number {
+  const elapsed = Math.max(0, now - state.since);
+  if (state.phase === 'slow_start') return state.base * 2 ** (elapsed / SLOW_START_DOUBLING_MS);
+  const x = elapsed / 1000 / CUBIC_K_SECONDS - 1;
+  const cubic = Math.max(MIN_RATE, state.base + (state.base - climbFrom(state)) * x ** 3);
+  const { probeTo } = state;
+  if (probeTo === undefined || probeTo <= state.base || elapsed <= PROBE_AFTER_MS) return cubic;
+  const probe = Math.min(probeTo, state.base * 2 ** ((elapsed - PROBE_AFTER_MS) / SLOW_START_DOUBLING_MS));
+  return Math.max(cubic, probe);
+}
+
+export const climbFrom = (state: Discovery): number => state.from ?? BETA * state.base;
+
+/**
+ * After a 429: `failedAtRate` is the rate the server refused; the climb starts when sending resumes.
+ * A 429 at the top of a climb (the limit is about where it was) steps down to `BETA * failedAtRate` and climbs back
+ * towards `failedAtRate`. A 429 that ends slow start (whose ramp has overshot by the time a window fills), or that
+ * comes before the climb has risen at all (the last decrease was not enough: the limit fell), first cuts the rate it
+ * takes as the limit by `OVERSHOOT_FACTOR`.
+ *
+ * `acceptedRate`, when known, is what the server took just before: the limit is at least that. Below the step down
+ * (a header model that ramped past the limit, whose 429 came only once a small burst was spent), the climb starts
+ * there and still flattens at the rate that failed. Taking the accepted rate as the limit itself would hold a run at
+ * that lower bound: measured along a ramp it can be half the rate that failed, and the cubic probes past its wMax
+ * only over tens of seconds.
+ *
+ * `sustainedRate`, when known, is what the server took since an earlier 429 (model.ts): a bucket's burst is not in
+ * it, so it bounds the cut instead (the rate just before, spending a burst refilled in the pause, kept cuts of a
+ * bucket with a 18% burst at a tenth, one per 429).
+ *
+ * `probeTo`, when given (model.ts: since slow start ended, without headers), is kept for a climb from a cut, or after
+ * a 429 well under the last cut: `discoveryRate` then probes past the cut.
+ */
+export function throttled(
+  previous: Discovery | undefined,
+  failedAtRate: number,
+  resumeAt: number,
+  acceptedRate?: number,
+  sustainedRate = acceptedRate,
+  probeTo?: number,
+): Discovery {
+  const overshot =
+    previous !== undefined && (previous.phase === 'slow_start' || failedAtRate <= climbFrom(previous) * NO_CLIMB);
+  // The server took this much: no cut goes below it (a climb from it is no evidence the limit fell).
+  const cut = overshot
+    ? Math.max(failedAtRate * OVERSHOOT_FACTOR, Math.min(sustainedRate ?? 0, failedAtRate))
+    : failedAtRate;
+  const base = Math.max(MIN_RATE, cut);
+  // Refused well below the last cut: the climb never came near it, so nothing said the limit was there.
+  const untested = previous !== undefined && failedAtRate < BETA * previous.base;
+  const from = acceptedRate !== undefined && acceptedRate < BETA * base ? Math.max(MIN_RATE, acceptedRate) : undefined;
+  return {
+    phase: 'cubic',
+    base,
+    since: resumeAt,
+    ...(from !== undefined && { from }),
+    ...(probeTo !== undefined && (overshot || untested) && { probeTo }),
+  };
+}
+
+/**
+ * A 429 while the server is still full from the last one (model.ts): the limit is where it was, so wMax stays; only
+ * the climb starts lower, so the next resume sends less into a server that is not draining yet.
+ */
+export function stillFull(previous: Discovery, failedAtRate: number, resumeAt: number, probeTo?: number): Discovery {
+  const from = Math.max(MIN_RATE, Math.min(climbFrom(previous), failedAtRate) * OVERSHOOT_FACTOR);
+  return { phase: 'cubic', base: previous.base, since: resumeAt, from, ...(probeTo !== undefined && { probeTo }) };
+}
