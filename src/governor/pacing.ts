@@ -116,7 +116,7 @@ export function observeHeaders(
         next.fixed === true && start !== undefined && prior !== undefined && count > 1 && count >= prior.count;
       if (beforeTurn && !sameEnd && seenAt >= start.endsAt - 1000 && seenAt < start.endsAt + next.windowMs) {
         next.quota = { count, startIndex, endsAt: Math.min(endsAt, start.endsAt + now - seenAt), at: now };
-        return next;
+        return withWindow(next);
       }
       if (!start || seenAt >= start.endsAt - 1000) {
         // The first answer, or one near or past the end we expected: a window (possibly a new one) starts here.
@@ -148,9 +148,14 @@ export function observeHeaders(
       }
       next.quota = { count, startIndex, endsAt, at: now };
     }
-    next.windowMs = next.counter ? next.longestResetMs / 2 : next.longestResetMs;
   }
-  return next;
+  return hasReset ? withWindow(next) : next;
+}
+
+/** The window from the longest reset seen: half of it for a counter, whose "back to zero" is two windows away. */
+function withWindow(model: HeaderModel): HeaderModel {
+  model.windowMs = model.counter ? model.longestResetMs / 2 : model.longestResetMs;
+  return model;
 }
 
 /**
