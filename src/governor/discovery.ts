@@ -113,3 +113,30 @@ export function stillFull(previous: Discovery, failedAtRate: number, resumeAt: n
   const from = Math.max(MIN_RATE, Math.min(climbFrom(previous), failedAtRate) * OVERSHOOT_FACTOR);
   return { phase: 'cubic', base: previous.base, since: resumeAt, from, ...(probeTo !== undefined && { probeTo }) };
 }
+
+/**
+ * How far over the rate a window took before slow start spent it (`windowSpent`) the climb may go. The rate measured
+ * from the run's first answer to the 429 is over a window's limit when the quota ran out inside one window (300 in
+ * 9 s of a 15 s window: 33 of 20 req/s) and about at it when slow start crossed windows (170 in 7.4 s at 100 per 5 s).
+ * Measured on the family sweep (bench/sweep.ts): 1.0 held a sliding log at 300 per 15 s, 3–15 ms, to a ratio of 1.114
+ * and a fixed window at 100 per 5 s to 1.204 (from 1.160); 1.2, the sliding log at 20–80 ms to 1.103; 1.4 raised
+ * none of them, and no ratio by more than 0.02 (fixed, 300 per 15 s: 1.041 to 1.060).
+ */
+export const WINDOW_HEADROOM = 1.4;
+
+/**
+ * Without headers, a 429 that ends slow start with a Retry-After over a second: a window is spent until then (a
+ * bucket's Retry-After is its next token, a second at these rates). The cut, `OVERSHOOT_FACTOR` of the rate that
+ * failed, is then far above the window's limit, slow start's ramp being past it by the quota's worth (77 req/s
+ * against 20 at 300 per 15 s), and the next window is spent early again (seconds of 429s from a sliding log, which
+ * frees only what it took a window ago). So wMax is held to `WINDOW_HEADROOM` over the rate the server took:
+ * `accepted` answers in the `elapsedMs` from the first to the 429. Fewer than 3 answers, or under a second, say
+ * nothing of a rate.
+ */
+export function windowSpent(state: Discovery, accepted: number, elapsedMs: number): Discovery {
+  if (accepted < 3 || elapsedMs < 1000) return state;
+  const cap = (WINDOW_HEADROOM * accepted * 1000) / elapsedMs;
+  if (cap >= state.base) return state;
+  const { from, ...rest } = state;
+  return { ...rest, base: cap, ...(from !== undefined && from < BETA * cap && { from }) };
+}

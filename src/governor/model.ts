@@ -22,6 +22,7 @@ import {
   startDiscovery,
   stillFull,
   throttled,
+  windowSpent,
 } from './discovery.js';
 import type { ResolvedOptions } from './options.js';
 import {
@@ -439,10 +440,13 @@ export class RateModel {
       (d?.probeTo !== undefined && paced <= d.base && now - d.since < CUBIC_K_SECONDS * 1000);
     const probeTo = !this.headers && probing ? this.probeTo(now) : undefined;
     this.overshootEpisode = full || this.discovery?.phase === 'slow_start';
-    this.discovery =
+    const next =
       full && this.discovery?.phase === 'cubic'
         ? stillFull(this.discovery, failedAt, resumeAt, probeTo)
         : throttled(this.discovery, limitAt, resumeAt, accepted, sustained, probeTo);
+    const began = this.discoveredAt;
+    const spent = !this.headers && began && d?.phase === 'slow_start' && retryAfter !== undefined && retryAfter > 1;
+    this.discovery = spent ? windowSpent(next, this.acceptedTotal - began.accepted, now - began.at) : next;
     if (this.headers && this.check) {
       const headerRate = this.headerPace(now, false).ratePerSecond;
       this.check = checkRateLimited(this.check, now, { rate: this.discovery.base, headerRate });

@@ -31,9 +31,12 @@ const SHORTFALLS: Record<string, { ratio: number; refusedPct: number }> = {
   // Without headers, a GCRA of 4 requests: after its first 429s discovery's cubic settles below the rate (1.150, 0.17%).
   'gcra burst=1.4% headers=absent': { ratio: 1.16, refusedPct: 0.2 },
   // Without headers the ratio is fine (a fixed window gives a whole quota at once), but what slow start has in flight
-  // when the window's quota runs out is refused with it: 9 429s in 613 (1.47%), and 10 in 614 (1.63%) clock-aligned.
-  'fixed headers=absent': { ratio: 1.05, refusedPct: 1.5 },
-  'fixed-clock headers=absent': { ratio: 0.9, refusedPct: 1.7 },
+  // when the window's quota runs out is refused with it: 7 429s at once, then 1 when the next window is spent (8 in
+  // 612, 1.31%; ratio 1.060); 6 and 3 clock-aligned (9 in 613, 1.47%; 0.896). Before wMax was held to the rate the
+  // window took (discovery.ts, windowSpent), the climb spent the next window sooner: 9 in 613 (1.041) and 10 in 614
+  // (0.876).
+  'fixed headers=absent': { ratio: 1.07, refusedPct: 1.35 },
+  'fixed-clock headers=absent': { ratio: 0.91, refusedPct: 1.5 },
 };
 
 const run = (member: FamilyMember, limit: number, windowMs: number, seed: number): Promise<FamilyRun> =>
@@ -251,6 +254,18 @@ describe('issue #12: 600 changes at 100 per 5 s', () => {
       show(r);
       expect(r.ratio).toBeLessThanOrEqual(1.05);
       expect(r.refused).toBe(0);
+    }
+  });
+
+  test('a sliding log without headers at 300 per 15 s: once slow start has spent its window, the climb stays near its rate', async () => {
+    // Slow start's own 429s are 6 or so at once. After the pause the log frees what slow start sent a window before,
+    // slowly at first: a climb from the cut (77 req/s) met 429s for seconds, 17, 14 and 13 in all (2.1–2.8%); from
+    // the rate the window took, with headroom (46 req/s, discovery.ts windowSpent), 10, 8 and 10 (1.3–1.6%).
+    for (const seed of [1, 2, 3]) {
+      const r = await run({ algorithm: 'sliding', headers: 'absent' }, 300, 15_000, seed);
+      show(r);
+      expect(r.ratio).toBeLessThanOrEqual(1.1);
+      expect(r.refusedPct).toBeLessThanOrEqual(1.7);
     }
   });
 

@@ -9,6 +9,8 @@ import {
   startDiscovery,
   stillFull,
   throttled,
+  WINDOW_HEADROOM,
+  windowSpent,
 } from '../../src/governor/discovery.js';
 import {
   countBetween,
@@ -310,6 +312,19 @@ describe('discovery without headers', () => {
     const half = discoveryRate(state, 10_000 + (CUBIC_K_SECONDS * 1000) / 2);
     expect(half - BETA * wMax).toBeGreaterThan((wMax - BETA * wMax) * 0.8);
     expect(discoveryRate(state, 10_000 + 2 * CUBIC_K_SECONDS * 1000)).toBeCloseTo(wMax * (1 + (1 - BETA)), 9);
+  });
+
+  test('a window spent at the end of slow start holds wMax to the rate it took, with headroom; too little said nothing', () => {
+    // 300 accepted in the 9 s before a 429 at 110 req/s: the cut would be 77, the window took 33.
+    const cut = throttled(startDiscovery(5, 0), 110, 16_000, undefined, undefined, 36);
+    const spent = windowSpent(cut, 300, 9000);
+    expect(spent.base).toBeCloseTo((WINDOW_HEADROOM * 300) / 9, 9);
+    expect(spent.probeTo).toBe(36);
+    expect(discoveryRate(spent, 16_000)).toBeCloseTo(BETA * spent.base, 9);
+    // A cap above the cut, fewer than 3 answers or under a second change nothing.
+    expect(windowSpent(cut, 900, 9000)).toBe(cut);
+    expect(windowSpent(cut, 2, 9000)).toBe(cut);
+    expect(windowSpent(cut, 300, 900)).toBe(cut);
   });
 
   test('a 429 at the top of a climb steps down a little; one before any climb cuts harder', () => {
