@@ -36,6 +36,7 @@ import {
   measuredRate,
   observeHeaders,
   type Pace,
+  probeThroughHold,
   slotFor,
 } from './pacing.js';
 import { fullJitterDelay } from './retry.js';
@@ -121,6 +122,8 @@ export class RateModel {
    */
   private lagMs: number | undefined;
   private lagging = false;
+  /** The last start sent through a hold (`probeThroughHold`): its 429 is the hold's, no news about the rate. */
+  private probeIndex: number | undefined;
   /** Without headers: when discovery began, and the answers accepted by then (`probeTo`). */
   private discoveredAt: { at: number; accepted: number } | undefined;
 
@@ -196,17 +199,19 @@ export class RateModel {
     if (this.check?.growing && lastStart !== undefined) {
       this.check = checkIdle(this.check, lastStart, now, 1000 / this.pace(lastStart).ratePerSecond);
     }
-    const { ratePerSecond, holdUntil = Number.NEGATIVE_INFINITY } = this.pace(now);
+    const { ratePerSecond, holdUntil: held = Number.NEGATIVE_INFINITY } = this.pace(now);
+    const holdUntil = this.lagMs && !this.headers?.turned ? probeThroughHold(held, now, lastStart) : held;
     const interval = 1000 / ratePerSecond;
     const due = this.lastSlot + interval;
     const at = Math.max(due, this.pausedUntil, holdUntil);
-    if (holdUntil > now) this.lastHoldAt = now;
+    if (held > now) this.lastHoldAt = now;
     if (now < at) return { notBefore: at };
     // While the lag is unknown it is measured from the first start after the last idle span: requests before it
     // (a CLI's reads before its writes) may have left the server's count long before the first count above 0.
     if (this.lagMs === undefined && (lastStart === undefined || now - lastStart > LAG_IDLE_MS)) this.firstStartAt = now;
     this.lastSlot = slotFor(now, due, interval, Math.max(this.pausedUntil, holdUntil));
     const index = this.starts++;
+    if (held > now) this.probeIndex = index;
     const recent = this.recentStarts;
     recent.push(now);
     const keep = Math.max(MEASURE_SPAN_MS, this.headers?.windowMs ?? 0) + (this.lagMs ?? 0);
@@ -396,7 +401,7 @@ export class RateModel {
     else until = now + fullJitterDelay(this.rateLimitStreak - 1, o.backoffBaseMs, o.backoffCapMs, o.random);
     this.extendPause(until, now, retryAfter);
     // Requests sent before the last slow-down report the old pace: one congestion event, one decrease.
-    if (permit.index < this.decreasedAtStart) return;
+    if (permit.index < this.decreasedAtStart || permit.index === this.probeIndex) return;
     const paced = this.pace(permit.startedAt).ratePerSecond;
     // A slow-start ramp runs ahead of its own average: the pace at the refused start is the rate that failed. Not so
     // the check's boost ramp, whose 429s come from small buckets, which refuse soon after the ramp passes their

@@ -229,6 +229,22 @@ describe('the limiter family on the fake clock', () => {
     expect(r.refused).toBe(0);
   });
 
+  test('a sliding-window counter of 600 per 60 s, headers 3–7 s stale, held on a guessed end two windows away: a probe every 2 s shows its turn', async () => {
+    const members: [number, number, number][] = [
+      [7087, 53_793, 18],
+      [3000, 0, 3],
+      [7000, 0, 3],
+    ];
+    for (const [headerLagMs, originMs, seed] of members) {
+      const member: FamilyMember = { algorithm: 'sliding-counter', headers: 'stale', headerLagMs, originMs };
+      const r = await run(member, 600, 60_000, seed);
+      show(r);
+      // Held to the guessed end, nothing sent could show the turn: 1.894, 2.002, 2.001 (then 1.025, 1.073, 1.136).
+      expect(r.ratio, `lag ${headerLagMs}`).toBeLessThanOrEqual(1.15);
+      expect(r.refused, `lag ${headerLagMs}`).toBe(0);
+    }
+  });
+
   test('every recorded shortfall is in the sample (none is stale)', () => {
     const labels = new Set(SAMPLE.map(memberLabel));
     for (const label of Object.keys(SHORTFALLS)) expect(labels.has(label), label).toBe(true);

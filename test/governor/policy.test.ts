@@ -20,6 +20,9 @@ import {
   littleConcurrency,
   measuredRate,
   observeHeaders,
+  PROBE_EVERY_MS,
+  PROBE_HOLD_MS,
+  probeThroughHold,
   REST_PACE_FACTOR,
 } from '../../src/governor/pacing.js';
 import {
@@ -251,6 +254,16 @@ describe('header model', () => {
     // The started alone fill it: to zero. Not seen to drain: to zero, as for a fixed window.
     expect(headerPace(moving, 1100, 110, 0.97).holdUntil).toBe(13_000);
     expect(headerPace(model, 1100, 14, 0.97).holdUntil).toBe(13_000);
+  });
+});
+
+describe('a probe through a long hold', () => {
+  test('a hold more than PROBE_HOLD_MS away lets a start through PROBE_EVERY_MS after the last; a near one holds', () => {
+    const hold = 60_000;
+    expect(probeThroughHold(hold, 1000, 500)).toBe(500 + PROBE_EVERY_MS);
+    expect(probeThroughHold(hold, 4000, 1000)).toBeLessThanOrEqual(4000);
+    expect(probeThroughHold(hold, hold - PROBE_HOLD_MS, 0)).toBe(hold);
+    expect(probeThroughHold(hold, 1000, undefined)).toBe(hold);
   });
 });
 
