@@ -434,8 +434,11 @@ export class RateModel {
     this.atRefused = { accepted: this.acceptedTotal, pausedMs: this.pausedMs(now) };
     // Only while slow start's overshoot is still being paid for: later, a server full again may have a lower limit (a
     // fixed window's limit halved kept its old wMax). With headers the fallback to what was accepted covers this (and
-    // measured worse: a 1.4% bucket, lag 618 ms, 1.133 to 1.25).
-    const full = this.stillFull(now, failedAt) && !this.headers && this.overshootEpisode;
+    // measured worse: a 1.4% bucket, lag 618 ms, 1.133 to 1.25), but for a counter the headers have shown, whose next
+    // 429 soon after meets the last window's weight, not a lower limit: cut on it, 20 req/s with headers 4 s stale
+    // held at 11–12 (1.252), kept at 1.093.
+    const counterAgain = this.headers?.counter === true && settledFor < SETTLED_MS;
+    const full = (this.stillFull(now, failedAt) && !this.headers && this.overshootEpisode) || counterAgain;
     // Without headers, the 429s from slow start's end until one meets a rate probed past the cut (`discoveryRate`), or
     // one comes a whole climb after the last: a limit that fell later is no reason to go back up.
     const d = this.discovery;
