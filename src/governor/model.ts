@@ -450,7 +450,7 @@ export class RateModel {
     this.discovery =
       full && this.discovery?.phase === 'cubic'
         ? stillFull(this.discovery, failedAt, resumeAt, probeTo)
-        : throttled(this.discovery, limitAt, resumeAt, accepted, sustained, probeTo);
+        : throttled(this.discovery, limitAt, resumeAt, accepted, sustained, probeTo, this.headers !== undefined);
     if (this.headers && this.check) {
       const headerRate = this.headerPace(now, false).ratePerSecond;
       this.check = checkRateLimited(this.check, now, { rate: this.discovery.base, headerRate });

@@ -3,6 +3,7 @@ import {
   BETA,
   CUBIC_K_SECONDS,
   discoveryRate,
+  MEASURED_CUT_FROM,
   OVERSHOOT_FACTOR,
   PROBE_AFTER_MS,
   SLOW_START_DOUBLING_MS,
@@ -357,6 +358,17 @@ describe('discovery without headers', () => {
     expect(next.base).toBeCloseTo(30.5 * OVERSHOOT_FACTOR, 9);
     expect(discoveryRate(next, 3000)).toBeCloseTo(BETA * next.base, 9);
     expect(throttled(previous, 30.5, 3000, 30, 25).base).toBeCloseTo(25, 9);
+  });
+
+  test('with headers, a cut to the rate taken since the last 429 starts its climb just under it, not a tenth under', () => {
+    const previous = throttled(undefined, 29.3, 0, 28.8);
+    const measured = throttled(previous, 26.4, 3000, 27.6, 19.3, undefined, true);
+    expect(measured.base).toBeCloseTo(19.3, 9);
+    expect(discoveryRate(measured, 3000)).toBeCloseTo(MEASURED_CUT_FROM * 19.3, 9);
+    // Without headers, or a cut not set by that rate: BETA under it.
+    expect(discoveryRate(throttled(previous, 26.4, 3000, 27.6, 19.3), 3000)).toBeCloseTo(BETA * 19.3, 9);
+    const notMeasured = throttled(previous, 26.4, 3000, 27.6, 30, undefined, true);
+    expect(discoveryRate(notMeasured, 3000)).toBeCloseTo(BETA * 26.4, 9);
   });
 
   test('a climb from a cut with somewhere to probe resumes slow start past it, up to that rate; a tested limit does not', () => {
