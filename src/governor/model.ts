@@ -37,6 +37,7 @@ import {
   measuredRate,
   observeHeaders,
   type Pace,
+  probeThroughHold,
   slotFor,
 } from './pacing.js';
 import { fullJitterDelay } from './retry.js';
@@ -122,6 +123,8 @@ export class RateModel {
    */
   private lagMs: number | undefined;
   private lagging = false;
+  /** The last start sent through a hold (`probeThroughHold`): its 429 is the hold's, no news about the rate. */
+  private probeIndex: number | undefined;
   /** Without headers: when discovery began, and the answers accepted by then (`probeTo`). */
   private discoveredAt: { at: number; accepted: number } | undefined;
 
@@ -197,17 +200,19 @@ export class RateModel {
     if (this.check?.growing && lastStart !== undefined) {
       this.check = checkIdle(this.check, lastStart, now, 1000 / this.pace(lastStart).ratePerSecond);
     }
-    const { ratePerSecond, holdUntil = Number.NEGATIVE_INFINITY } = this.pace(now);
+    const { ratePerSecond, holdUntil: held = Number.NEGATIVE_INFINITY } = this.pace(now);
+    const holdUntil = this.lagMs && !this.headers?.turned ? probeThroughHold(held, now, lastStart) : held;
     const interval = 1000 / ratePerSecond;
     const due = this.lastSlot + interval;
     const at = Math.max(due, this.pausedUntil, holdUntil);
-    if (holdUntil > now) this.lastHoldAt = now;
+    if (held > now) this.lastHoldAt = now;
     if (now < at) return { notBefore: at };
     // While the lag is unknown it is measured from the first start after the last idle span: requests before it
     // (a CLI's reads before its writes) may have left the server's count long before the first count above 0.
     if (this.lagMs === undefined && (lastStart === undefined || now - lastStart > LAG_IDLE_MS)) this.firstStartAt = now;
     this.lastSlot = slotFor(now, due, interval, Math.max(this.pausedUntil, holdUntil));
     const index = this.starts++;
+    if (held > now) this.probeIndex = index;
     const recent = this.recentStarts;
     recent.push(now);
     const keep = Math.max(MEASURE_SPAN_MS, this.headers?.windowMs ?? 0) + (this.lagMs ?? 0);
@@ -397,7 +402,7 @@ export class RateModel {
     else until = now + fullJitterDelay(this.rateLimitStreak - 1, o.backoffBaseMs, o.backoffCapMs, o.random);
     this.extendPause(until, now, retryAfter);
     // Requests sent before the last slow-down report the old pace: one congestion event, one decrease.
-    if (permit.index < this.decreasedAtStart) return;
+    if (permit.index < this.decreasedAtStart || permit.index === this.probeIndex) return;
     const paced = this.pace(permit.startedAt).ratePerSecond;
     // A slow-start ramp runs ahead of its own average: the pace at the refused start is the rate that failed. Not so
     // the check's boost ramp, whose 429s come from small buckets, which refuse soon after the ramp passes their
@@ -430,8 +435,11 @@ export class RateModel {
     this.atRefused = { accepted: this.acceptedTotal, pausedMs: this.pausedMs(now) };
     // Only while slow start's overshoot is still being paid for: later, a server full again may have a lower limit (a
     // fixed window's limit halved kept its old wMax). With headers the fallback to what was accepted covers this (and
-    // measured worse: a 1.4% bucket, lag 618 ms, 1.133 to 1.25).
-    const full = this.stillFull(now, failedAt) && !this.headers && this.overshootEpisode;
+    // measured worse: a 1.4% bucket, lag 618 ms, 1.133 to 1.25), but for a counter the headers have shown, whose next
+    // 429 soon after meets the last window's weight, not a lower limit: cut on it, 20 req/s with headers 4 s stale
+    // held at 11–12 (1.252), kept at 1.093.
+    const counterAgain = this.headers?.counter === true && settledFor < SETTLED_MS;
+    const full = (this.stillFull(now, failedAt) && !this.headers && this.overshootEpisode) || counterAgain;
     // Without headers, the 429s from slow start's end until one meets a rate probed past the cut (`discoveryRate`), or
     // one comes a whole climb after the last: a limit that fell later is no reason to go back up.
     const d = this.discovery;
@@ -443,7 +451,7 @@ export class RateModel {
     const next =
       full && this.discovery?.phase === 'cubic'
         ? stillFull(this.discovery, failedAt, resumeAt, probeTo)
-        : throttled(this.discovery, limitAt, resumeAt, accepted, sustained, probeTo);
+        : throttled(this.discovery, limitAt, resumeAt, accepted, sustained, probeTo, this.headers !== undefined);
     const began = this.discoveredAt;
     const spent = !this.headers && began && d?.phase === 'slow_start' && retryAfter !== undefined && retryAfter > 1;
     this.discovery = spent ? windowSpent(next, this.acceptedTotal - began.accepted, now - began.at) : next;

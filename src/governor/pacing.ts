@@ -207,6 +207,23 @@ export function headerPace(
 }
 
 /**
+ * A hold longer than `PROBE_HOLD_MS` on stale headers whose window has not been seen to turn lets one request through
+ * every `PROBE_EVERY_MS` (`probeThroughHold`). Its end is a guess then (the longest reset: two windows for a
+ * sliding-window counter whose stale end stayed put like a fixed one), and a count seconds old shows the real turn
+ * only on an answer sent after it. Held to the guess without a probe, a counter of 600 per 60 s, headers 7 s stale,
+ * sent its last 5 requests 55 s late (ratio 1.894); probing every 2 s, 1.025 (every 4 s, 1.063). In a true fixed
+ * window, held to its real end, the probe is refused: one 429 and its whole-second pause, 1.002 -> 1.016–1.021.
+ */
+export const PROBE_HOLD_MS = 5000;
+export const PROBE_EVERY_MS = 2000;
+
+/** The hold that applies: `holdUntil`, or while it is still more than `PROBE_HOLD_MS` away, a probe's slot. */
+export function probeThroughHold(holdUntil: number, now: number, lastStartAt: number | undefined): number {
+  if (lastStartAt === undefined || holdUntil - now <= PROBE_HOLD_MS) return holdUntil;
+  return Math.min(holdUntil, lastStartAt + PROBE_EVERY_MS);
+}
+
+/**
  * How far before a fixed window's estimated end its rest is spent: the end is the earliest arrival plus a reset
  * rounded up to whole seconds, so late by about one latency or more, never early (`observeHeaders`).
  */

@@ -3,6 +3,7 @@ import {
   BETA,
   CUBIC_K_SECONDS,
   discoveryRate,
+  MEASURED_CUT_FROM,
   OVERSHOOT_FACTOR,
   PROBE_AFTER_MS,
   SLOW_START_DOUBLING_MS,
@@ -22,6 +23,9 @@ import {
   littleConcurrency,
   measuredRate,
   observeHeaders,
+  PROBE_EVERY_MS,
+  PROBE_HOLD_MS,
+  probeThroughHold,
   REST_PACE_FACTOR,
 } from '../../src/governor/pacing.js';
 import {
@@ -256,6 +260,16 @@ describe('header model', () => {
   });
 });
 
+describe('a probe through a long hold', () => {
+  test('a hold more than PROBE_HOLD_MS away lets a start through PROBE_EVERY_MS after the last; a near one holds', () => {
+    const hold = 60_000;
+    expect(probeThroughHold(hold, 1000, 500)).toBe(500 + PROBE_EVERY_MS);
+    expect(probeThroughHold(hold, 4000, 1000)).toBeLessThanOrEqual(4000);
+    expect(probeThroughHold(hold, hold - PROBE_HOLD_MS, 0)).toBe(hold);
+    expect(probeThroughHold(hold, 1000, undefined)).toBe(hold);
+  });
+});
+
 describe("a fixed window's rest", () => {
   // 100 per 5 s, paced at 19.8 a second; the request that carried the count (10) was start 9; the window ends at 5 s.
   const model = { allowed: 100, turned: true, quota: { count: 10, startIndex: 9, endsAt: 5000, at: 0 } };
@@ -359,6 +373,17 @@ describe('discovery without headers', () => {
     expect(next.base).toBeCloseTo(30.5 * OVERSHOOT_FACTOR, 9);
     expect(discoveryRate(next, 3000)).toBeCloseTo(BETA * next.base, 9);
     expect(throttled(previous, 30.5, 3000, 30, 25).base).toBeCloseTo(25, 9);
+  });
+
+  test('with headers, a cut to the rate taken since the last 429 starts its climb just under it, not a tenth under', () => {
+    const previous = throttled(undefined, 29.3, 0, 28.8);
+    const measured = throttled(previous, 26.4, 3000, 27.6, 19.3, undefined, true);
+    expect(measured.base).toBeCloseTo(19.3, 9);
+    expect(discoveryRate(measured, 3000)).toBeCloseTo(MEASURED_CUT_FROM * 19.3, 9);
+    // Without headers, or a cut not set by that rate: BETA under it.
+    expect(discoveryRate(throttled(previous, 26.4, 3000, 27.6, 19.3), 3000)).toBeCloseTo(BETA * 19.3, 9);
+    const notMeasured = throttled(previous, 26.4, 3000, 27.6, 30, undefined, true);
+    expect(discoveryRate(notMeasured, 3000)).toBeCloseTo(BETA * 26.4, 9);
   });
 
   test('a climb from a cut with somewhere to probe resumes slow start past it, up to that rate; a tested limit does not', () => {
