@@ -19,6 +19,8 @@ import {
   climbFrom,
   type Discovery,
   discoveryRate,
+  probed,
+  rampProbed,
   startDiscovery,
   stillFull,
   throttled,
@@ -438,11 +440,15 @@ export class RateModel {
       d?.phase === 'slow_start' ||
       (d?.probeTo !== undefined && paced <= d.base && now - d.since < CUBIC_K_SECONDS * 1000);
     const probeTo = !this.headers && probing ? this.probeTo(now) : undefined;
+    // A 429 on the probe past slow start's cut is news of the limit, not a server still full (`probed`); the pace,
+    // not the rate measured over the last span, is the probe's rate (`rampLimit`).
+    const rampProbe = !this.headers && rampProbed(d, paced);
     this.overshootEpisode = full || this.discovery?.phase === 'slow_start';
-    this.discovery =
-      full && this.discovery?.phase === 'cubic'
-        ? stillFull(this.discovery, failedAt, resumeAt, probeTo)
-        : throttled(this.discovery, limitAt, resumeAt, accepted, sustained, probeTo);
+    this.discovery = rampProbe
+      ? probed(d, paced, resumeAt)
+      : d && full && d.phase === 'cubic'
+        ? stillFull(d, failedAt, resumeAt, probeTo)
+        : throttled(d, limitAt, resumeAt, accepted, sustained, probeTo);
     if (this.headers && this.check) {
       const headerRate = this.headerPace(now, false).ratePerSecond;
       this.check = checkRateLimited(this.check, now, { rate: this.discovery.base, headerRate });

@@ -28,12 +28,16 @@ const SHORTFALLS: Record<string, { ratio: number; refusedPct: number }> = {
   // (1.171, 0.17%). Before its 429 was judged once (model.ts, checkHeaders), the 429's own stale count cut the pace
   // to a third: 1.54.
   'bucket burst=1.1% headers=stale lag=3314ms': { ratio: 1.18, refusedPct: 0.2 },
-  // Without headers, a GCRA of 4 requests: after its first 429s discovery's cubic settles below the rate (1.150, 0.17%).
-  'gcra burst=1.4% headers=absent': { ratio: 1.16, refusedPct: 0.2 },
+  // Without headers, a GCRA of 4 requests: slow start's 429 and the probe's past its cut put the limit at 19.8 of
+  // 20 req/s (discovery.ts, rampLimit), but each costs a second's pause: 1.142 and 2 429s (0.33%). Before, one 429
+  // and the cubic under the limit: 1.150, 0.17%. Slow start alone, with a single 429 and then exactly 20 req/s: 1.090.
+  'gcra burst=1.4% headers=absent': { ratio: 1.15, refusedPct: 0.4 },
   // Without headers the ratio is fine (a fixed window gives a whole quota at once), but what slow start has in flight
   // when the window's quota runs out is refused with it: 9 429s in 613 (1.47%), and 10 in 614 (1.63%) clock-aligned.
   'fixed headers=absent': { ratio: 1.05, refusedPct: 1.5 },
-  'fixed-clock headers=absent': { ratio: 0.9, refusedPct: 1.7 },
+  // (Clock-aligned: 0.876 before the probe after slow start's cut, discovery.ts, met the window's end at 75 req/s
+  // instead of 73: 0.904 with the same 10 429s.)
+  'fixed-clock headers=absent': { ratio: 0.91, refusedPct: 1.7 },
 };
 
 const run = (member: FamilyMember, limit: number, windowMs: number, seed: number): Promise<FamilyRun> =>
