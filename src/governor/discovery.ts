@@ -15,6 +15,10 @@ export interface Discovery {
   from?: number;
   /** cubic: `base` is a cut that may be well under the limit: how high to probe past it (`discoveryRate`). */
   probeTo?: number;
+  /** cubic, from slow start's cut (without headers): the rate slow start failed at (`discoveryRate`, `rampLimit`). */
+  rampFailedAt?: number;
+  /** cubic: `base` is the limit worked out from two 429s (`probed`): a later 429 near it is a small error in it. */
+  estimated?: boolean;
 }
 
 /** A 429 near the top of the climb steps down to this fraction of the rate that failed. */
@@ -41,6 +45,14 @@ export const MIN_RATE = 0.05;
  * it, headerless windows drew more 429s (100/5 s: a counter 1.083 -> 1.130, fixed-clock windows 1.11 -> 1.13).
  */
 export const MEASURED_CUT_FROM = 0.98;
+/**
+ * After slow start's cut the climb probes past wMax in a straight line: this fraction of wMax a second, from where the
+ * climb starts, up to `RAMP_PROBE_CAP` of the rate slow start failed at. Measured (bench/family-sweep.ts, headerless
+ * buckets of 1–6% at 300/15 s): 0.02 and 0.05 did no better (mean ratio 1.158 and 1.145 against 1.143); 0.05 put a
+ * 1% GCRA at 600/60 s over the target.
+ */
+export const RAMP_PROBE_SLOPE = 0.03;
+export const RAMP_PROBE_CAP = 0.9;
 /** A 429 below this multiple of the climb's starting rate counts as "the last decrease was not enough". */
 const NO_CLIMB = 1.05;
 
@@ -53,13 +65,21 @@ export function startDiscovery(ratePerSecond: number, now: number): Discovery {
  * permanent: after slow start overshot a sliding-window counter, the 429s while the next window paid for that
  * overshoot cut the rate to a third of the limit, where it stayed for 40 s (ratio 2.06 in real time). A climb from
  * such a cut (`throttled`, `probeTo`) resumes slow start `PROBE_AFTER_MS` into it, up to `probeTo`.
+ *
+ * Slow start's cut is no better: a small bucket refuses it at 1.3–1.75 times its rate, so `OVERSHOOT_FACTOR` leaves
+ * 0.9–1.2 of it, and a cut under the limit stayed there (a 1% GCRA at 300/15 s: 15.6–17.4 of 20 req/s, ratio 1.245).
+ * So that climb probes past its wMax within seconds, slowly enough that its 429 comes just past the limit (`probed`).
  */
 export function discoveryRate(state: Discovery, now: number): number {
   const elapsed = Math.max(0, now - state.since);
   if (state.phase === 'slow_start') return state.base * 2 ** (elapsed / SLOW_START_DOUBLING_MS);
   const x = elapsed / 1000 / CUBIC_K_SECONDS - 1;
   const cubic = Math.max(MIN_RATE, state.base + (state.base - climbFrom(state)) * x ** 3);
-  const { probeTo } = state;
+  const { probeTo, rampFailedAt } = state;
+  if (rampFailedAt !== undefined) {
+    const linear = climbFrom(state) + (RAMP_PROBE_SLOPE * state.base * elapsed) / 1000;
+    return Math.max(cubic, Math.min(RAMP_PROBE_CAP * rampFailedAt, linear));
+  }
   if (probeTo === undefined || probeTo <= state.base || elapsed <= PROBE_AFTER_MS) return cubic;
   const probe = Math.min(probeTo, state.base * 2 ** ((elapsed - PROBE_AFTER_MS) / SLOW_START_DOUBLING_MS));
   return Math.max(cubic, probe);
@@ -98,8 +118,15 @@ export function throttled(
   probeTo?: number,
   measuredCut = false,
 ): Discovery {
+  if (previous?.estimated && failedAtRate > climbFrom(previous) && resumeAt - previous.since >= ESTIMATE_HELD_MS) {
+    return settle(ESTIMATE_CAP * failedAtRate, resumeAt);
+  }
+  // A 429 before the probe from slow start's cut passed it (`rampProbed`): that cut was still over the limit.
   const overshot =
-    previous !== undefined && (previous.phase === 'slow_start' || failedAtRate <= climbFrom(previous) * NO_CLIMB);
+    previous !== undefined &&
+    (previous.phase === 'slow_start' ||
+      previous.rampFailedAt !== undefined ||
+      failedAtRate <= climbFrom(previous) * NO_CLIMB);
   // The server took this much: no cut goes below it (a climb from it is no evidence the limit fell).
   const cut = overshot
     ? Math.max(failedAtRate * OVERSHOOT_FACTOR, Math.min(sustainedRate ?? 0, failedAtRate))
@@ -121,7 +148,56 @@ export function throttled(
     since: resumeAt,
     ...(from !== undefined && { from }),
     ...(probeTo !== undefined && (overshot || untested) && { probeTo }),
+    ...(previous?.phase === 'slow_start' && { rampFailedAt: failedAtRate }),
   };
+}
+
+/**
+ * A limit worked out from two 429s (`probed`) is at most this fraction of the rate that failed; a later 429 near it
+ * (`ESTIMATE_HELD_MS` or more after) takes the same fraction of its own rate: the estimate was a little high.
+ */
+const ESTIMATE_CAP = 0.95;
+/**
+ * Sooner, a 429 near the estimate is no small error in it: a clock-aligned window's 429s (100 per 5 s) came one a
+ * window, and 4 s instead of 8 took each as such (1.79% 429s against 1.63%). 12 s measured the same as 8.
+ */
+const ESTIMATE_HELD_MS = 8000;
+/** The climb from an estimated limit starts this close under it: the cubic is within 1% of it 4 s later. */
+const ESTIMATE_SETTLE = 0.98;
+/**
+ * Slow start's ramp is exponential, so it spends a burst with less overshoot than the straight-line formula with its
+ * slope at the cut says (`rampLimit`): on 20 req/s GCRAs of 3–4 requests, (R₂ − L) / (R₁ − L) measured 0.24–0.27
+ * against 0.294. On the sweep (headerless buckets of 1–6% at 300/15 s, mean ratio): 0.8 1.159, 1 1.149, 0.9 1.143.
+ */
+const RAMP_EXPONENTIAL = 0.9;
+
+const settle = (limit: number, resumeAt: number): Discovery => {
+  const base = Math.max(MIN_RATE, limit);
+  return { phase: 'cubic', base, since: resumeAt, from: ESTIMATE_SETTLE * base, estimated: true };
+};
+
+/** Whether a 429 at `rate` met the probe past slow start's cut (`discoveryRate`): `probed` then finds the limit. */
+export const rampProbed = (state: Discovery | undefined, rate: number): state is Discovery =>
+  state?.rampFailedAt !== undefined && rate > state.base;
+
+/**
+ * The 429 of the probe past slow start's cut: with slow start's own, it says where the limit is (`rampLimit`), and
+ * the climb settles there instead of stepping down from the rate that failed and climbing back into the next 429.
+ */
+export function probed(previous: Discovery, failedAtRate: number, resumeAt: number): Discovery {
+  const limit = rampLimit(previous.rampFailedAt ?? failedAtRate, failedAtRate);
+  return settle(Math.min(limit, ESTIMATE_CAP * failedAtRate), resumeAt);
+}
+
+/**
+ * The limit L of a bucket from two 429s: slow start's at `rampFailed` (R₁) and the probe's at `probeFailed` (R₂).
+ * Each came once a ramp past L had spent the burst B, refilled in the pause between: (R − L)² = 2·s·B for a ramp of
+ * slope s. Slow start's slope at a rate r is r·ln 2 / `SLOW_START_DOUBLING_MS`, the probe's `RAMP_PROBE_SLOPE`·r, so
+ * (R₂ − L) / (R₁ − L) = ρ whatever B, and L = (R₂ − ρ·R₁) / (1 − ρ).
+ */
+export function rampLimit(rampFailed: number, probeFailed: number): number {
+  const rho = RAMP_EXPONENTIAL * Math.sqrt((RAMP_PROBE_SLOPE * SLOW_START_DOUBLING_MS) / 1000 / Math.LN2);
+  return (probeFailed - rho * rampFailed) / (1 - rho);
 }
 
 /**
@@ -153,9 +229,13 @@ export const WINDOW_HEADROOM = 1.4;
  * nothing of a rate.
  */
 export function windowSpent(state: Discovery, accepted: number, elapsedMs: number): Discovery {
-  if (accepted < 3 || elapsedMs < 1000) return state;
+  // A window, not a bucket: the probe past the cut that works out a bucket's limit (`rampLimit`) has nothing to find.
+  // Left on, it climbed towards 0.9 of slow start's rate (99 req/s), and a fixed window whose limit then halved was
+  // still at 22 of 20 req/s three windows later.
+  const { rampFailedAt: _, ...window } = state;
+  if (accepted < 3 || elapsedMs < 1000) return window;
   const cap = (WINDOW_HEADROOM * accepted * 1000) / elapsedMs;
-  if (cap >= state.base) return state;
-  const { from, ...rest } = state;
+  if (cap >= window.base) return window;
+  const { from, ...rest } = window;
   return { ...rest, base: cap, ...(from !== undefined && from < BETA * cap && { from }) };
 }

@@ -19,6 +19,8 @@ import {
   climbFrom,
   type Discovery,
   discoveryRate,
+  probed,
+  rampProbed,
   startDiscovery,
   stillFull,
   throttled,
@@ -447,11 +449,15 @@ export class RateModel {
       d?.phase === 'slow_start' ||
       (d?.probeTo !== undefined && paced <= d.base && now - d.since < CUBIC_K_SECONDS * 1000);
     const probeTo = !this.headers && probing ? this.probeTo(now) : undefined;
+    // A 429 on the probe past slow start's cut is news of the limit, not a server still full (`probed`); the pace,
+    // not the rate measured over the last span, is the probe's rate (`rampLimit`).
+    const rampProbe = !this.headers && rampProbed(d, paced);
     this.overshootEpisode = full || this.discovery?.phase === 'slow_start';
-    const next =
-      full && this.discovery?.phase === 'cubic'
-        ? stillFull(this.discovery, failedAt, resumeAt, probeTo)
-        : throttled(this.discovery, limitAt, resumeAt, accepted, sustained, probeTo, this.headers !== undefined);
+    const next = rampProbe
+      ? probed(d, paced, resumeAt)
+      : d && full && d.phase === 'cubic'
+        ? stillFull(d, failedAt, resumeAt, probeTo)
+        : throttled(d, limitAt, resumeAt, accepted, sustained, probeTo, this.headers !== undefined);
     const began = this.discoveredAt;
     const spent = !this.headers && began && d?.phase === 'slow_start' && retryAfter !== undefined && retryAfter > 1;
     this.discovery = spent ? windowSpent(next, this.acceptedTotal - began.accepted, now - began.at) : next;

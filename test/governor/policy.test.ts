@@ -6,6 +6,11 @@ import {
   MEASURED_CUT_FROM,
   OVERSHOOT_FACTOR,
   PROBE_AFTER_MS,
+  probed,
+  RAMP_PROBE_CAP,
+  RAMP_PROBE_SLOPE,
+  rampLimit,
+  rampProbed,
   SLOW_START_DOUBLING_MS,
   startDiscovery,
   stillFull,
@@ -317,9 +322,22 @@ describe('discovery without headers', () => {
     expect(discoveryRate(state, 1000 + 3 * SLOW_START_DOUBLING_MS)).toBe(40);
   });
 
-  test('a 429 ending slow start cuts the failed rate, then the cubic climbs back and probes beyond', () => {
+  test('a 429 ending slow start cuts the failed rate, then climbs in a straight line past the cut, under the rate that failed', () => {
     const state = throttled(startDiscovery(5, 0), 80, 10_000);
     const wMax = 80 * OVERSHOOT_FACTOR;
+    expect(state.base).toBeCloseTo(wMax, 9);
+    expect(state.rampFailedAt).toBe(80);
+    expect(discoveryRate(state, 10_000)).toBeCloseTo(BETA * wMax, 9);
+    // Past the cut within seconds (the cubic takes CUBIC_K_SECONDS to come back to it).
+    const at = (s: number) => discoveryRate(state, 10_000 + s * 1000);
+    expect(at(5)).toBeCloseTo(BETA * wMax + 5 * RAMP_PROBE_SLOPE * wMax, 9);
+    expect(at(5)).toBeGreaterThan(wMax);
+    expect(at(CUBIC_K_SECONDS)).toBe(RAMP_PROBE_CAP * 80);
+  });
+
+  test('the cubic climbs back to wMax and probes beyond', () => {
+    const wMax = 56;
+    const state = throttled(undefined, wMax, 10_000);
     expect(discoveryRate(state, 10_000)).toBeCloseTo(BETA * wMax, 9);
     expect(discoveryRate(state, 10_000 + CUBIC_K_SECONDS * 1000)).toBeCloseTo(wMax, 9);
     // Concave below wMax: most of the climb is done in the first half.
@@ -335,10 +353,42 @@ describe('discovery without headers', () => {
     expect(spent.base).toBeCloseTo((WINDOW_HEADROOM * 300) / 9, 9);
     expect(spent.probeTo).toBe(36);
     expect(discoveryRate(spent, 16_000)).toBeCloseTo(BETA * spent.base, 9);
-    // A cap above the cut, fewer than 3 answers or under a second change nothing.
-    expect(windowSpent(cut, 900, 9000)).toBe(cut);
-    expect(windowSpent(cut, 2, 9000)).toBe(cut);
-    expect(windowSpent(cut, 300, 900)).toBe(cut);
+    // A window: no probe for a bucket's limit (rampLimit) past the cut, which would climb towards 0.9 of 110.
+    expect(cut.rampFailedAt).toBe(110);
+    expect(spent.rampFailedAt).toBeUndefined();
+    // A cap above the cut, fewer than 3 answers or under a second leave the cut as it was.
+    const { rampFailedAt: _, ...window } = cut;
+    expect(windowSpent(cut, 900, 9000)).toEqual(window);
+    expect(windowSpent(cut, 2, 9000)).toEqual(window);
+    expect(windowSpent(cut, 300, 900)).toEqual(window);
+  });
+
+  test("the probe's 429 and slow start's say where a bucket's limit is", () => {
+    // Measured on GCRAs of 20 req/s without headers (4 and 3 requests): slow start refused at 27.23 and 24.82, the
+    // probe at 21.76 and 21.30.
+    expect(rampLimit(27.23, 21.76)).toBeGreaterThan(19.6);
+    expect(rampLimit(27.23, 21.76)).toBeLessThan(20);
+    expect(rampLimit(24.82, 21.3)).toBeCloseTo(20, 0);
+    const cut = throttled(startDiscovery(5, 0), 27.23, 6000);
+    // Only a 429 past the cut is the probe's: one under it says the cut was still over the limit.
+    expect(rampProbed(cut, 21.76)).toBe(true);
+    expect(rampProbed(cut, 18)).toBe(false);
+    expect(rampProbed(throttled(undefined, 20, 0), 25)).toBe(false);
+    expect(throttled(cut, 18, 9000).base).toBeLessThan(cut.base);
+    const settled = probed(cut, 21.76, 15_000);
+    expect(settled.base).toBeCloseTo(rampLimit(27.23, 21.76), 9);
+    expect(settled.rampFailedAt).toBeUndefined();
+    // It climbs from just under the limit, and stays within 2% of it.
+    expect(discoveryRate(settled, 15_000)).toBeCloseTo(0.98 * settled.base, 9);
+    expect(discoveryRate(settled, 15_000 + CUBIC_K_SECONDS * 1000)).toBeCloseTo(settled.base, 9);
+    // Never above 0.95 of the probe's rate, whatever slow start's said.
+    expect(probed(throttled(startDiscovery(5, 0), 10, 6000), 21.76, 15_000).base).toBeCloseTo(0.95 * 21.76, 9);
+    // A 429 near the estimate long after it was a little too high: 0.95 of that rate, not a cut by the overshoot factor.
+    const later = throttled(settled, settled.base, 40_000);
+    expect(later.base).toBeCloseTo(0.95 * settled.base, 9);
+    expect(later.estimated).toBe(true);
+    // Sooner, as any 429 without a climb: the overshoot factor.
+    expect(throttled(settled, settled.base, 20_000).base).toBeCloseTo(OVERSHOOT_FACTOR * settled.base, 9);
   });
 
   test('a 429 at the top of a climb steps down a little; one before any climb cuts harder', () => {
