@@ -389,7 +389,13 @@ export class RateModel {
     const from = this.lastRefusedAt;
     this.lastRefusedAt = now;
     if (from === undefined) return false;
-    const accepted = countBetween(this.acceptedStarts, from, now);
+    // The starts kept reach back a few seconds only (`ACCEPTED_SPAN_MS`): a 429 longer ago is counted in answers (that
+    // ago, 60 at 20 req/s over the 3 s kept fell short of a quarter of 12 s, and a 429 after 12 s was taken as full).
+    const kept = this.acceptedStarts[0];
+    const accepted =
+      kept !== undefined && kept > from
+        ? this.acceptedTotal - this.atRefused.accepted
+        : countBetween(this.acceptedStarts, from, now);
     return accepted < Math.max(STILL_FULL, (STILL_FULL_SHARE * sentRate * (now - from)) / 1000);
   }
 
@@ -434,7 +440,6 @@ export class RateModel {
     const settledFor = this.lastRefusedAt === undefined ? 0 : now - this.lastRefusedAt;
     const limitAt =
       this.headers && sustained !== undefined && settledFor >= SETTLED_MS ? Math.min(failedAt, sustained) : failedAt;
-    this.atRefused = { accepted: this.acceptedTotal, pausedMs: this.pausedMs(now) };
     // Only while slow start's overshoot is still being paid for: later, a server full again may have a lower limit (a
     // fixed window's limit halved kept its old wMax). With headers the fallback to what was accepted covers this (and
     // measured worse: a 1.4% bucket, lag 618 ms, 1.133 to 1.25), but for a counter the headers have shown, whose next
@@ -442,6 +447,7 @@ export class RateModel {
     // held at 11–12 (1.252), kept at 1.093.
     const counterAgain = this.headers?.counter === true && settledFor < SETTLED_MS;
     const full = (this.stillFull(now, failedAt) && !this.headers && this.overshootEpisode) || counterAgain;
+    this.atRefused = { accepted: this.acceptedTotal, pausedMs: this.pausedMs(now) };
     // Without headers, the 429s from slow start's end until one meets a rate probed past the cut (`discoveryRate`), or
     // one comes a whole climb after the last: a limit that fell later is no reason to go back up.
     const d = this.discovery;

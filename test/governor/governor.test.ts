@@ -640,6 +640,46 @@ describe('cancellation and shutdown', () => {
   });
 });
 
+describe('discovery without headers', () => {
+  test('a 429 long after the last, with requests accepted all along, is news about the rate, not a server still full', async () => {
+    const { clock, governor, of } = setup();
+    const start = clock.now();
+    let refusals = 0;
+    // A window spent at the end of slow start (Retry-After 2 s), then every request accepted until one 13 s later.
+    const call = scriptedCall(
+      clock,
+      (_n, sentAt) => {
+        const t = sentAt - start;
+        if ((refusals === 0 && t >= 6000) || (refusals === 1 && t >= 21_000)) {
+          refusals++;
+          return failure('rate_limited', { retryAfterSeconds: refusals === 1 ? 2 : 1 });
+        }
+        return success('ok');
+      },
+      30,
+    );
+    let stop = false;
+    const worker = async () => {
+      while (!stop) await governor.execute(call);
+    };
+    await clock.settle([
+      ...Array.from({ length: 8 }, worker),
+      clock.sleep(25_000).then(() => {
+        stop = true;
+      }),
+    ]);
+    const second = of('pause')[1]?.at as number;
+    expect(refusals).toBe(2);
+    const before = of('rate')
+      .filter((e) => e.at < second)
+      .at(-1)?.requestsPerSecond as number;
+    const after = of('rate').find((e) => e.at >= second)?.requestsPerSecond as number;
+    // Counted over the 3 s of starts kept, a quarter of 13 s looked unmet: taken as still full, the climb restarted at
+    // 0.7 of the last start (0.63 of the rate); as news, a step down by BETA.
+    expect(after / before).toBeGreaterThan(0.8);
+  });
+});
+
 describe('metrics', () => {
   test('one stream of events and totals that add up', async () => {
     const { clock, governor, of } = setup({ retryBudget: { minRetries: 10 } });
