@@ -412,16 +412,20 @@ class OpeningWindowLimiter implements Limiter {
 }
 
 describe('token lanes at a fixed window that opens at the first request', () => {
-  // Each failed before: an answer from the old window after the new one's first was taken for an end that moved, a
-  // lane idle at a turn (4 × 300 per 15 s: 7 gaps of 1–4 s, ratio 1.025; 4 × 100 per 5 s: 1.04 s, 1.033).
+  // Each failed before, a lane idle for a second at a turn. An answer from the old window after the new one's first,
+  // taken for an end that moved (4 × 300 per 15 s: 7 gaps of 1–4 s, ratio 1.025; 4 × 100 per 5 s: 1.04 s, 1.033), or
+  // one of the last answers before the turn, its reset of 1 s taken as it is (4 × 100 per 5 s: 1.04 s, 1.018; 10
+  // lanes: two, 1.017).
   test.each([
-    [4, 300, 15_000, 2],
-    [4, 100, 5000, 1],
+    [4, 300, 15_000, 200, 2],
+    [4, 100, 5000, 200, 1],
+    [4, 100, 5000, 80, 2],
+    [10, 100, 5000, 80, 8],
   ])(
-    '%i lanes, %i per %i ms, latency 20-200 ms (seed %i): no lane idles at a turn',
-    async (lanes, limit, windowMs, seed) => {
+    '%i lanes, %i per %i ms, latency 20-%i ms (seed %i): no lane idles at a turn',
+    async (lanes, limit, windowMs, slowest, seed) => {
       const limiter = () => new OpeningWindowLimiter(limit, windowMs);
-      const sim = simulate({ lanes, limiter, seed, latencyMs: [20, 200] });
+      const sim = simulate({ lanes, limiter, seed, latencyMs: [20, slowest] });
       const started = sim.clock.now();
       const calls = Math.round(lanes * limit * 8.5);
       expect(await sim.drive(calls)).toEqual([]);

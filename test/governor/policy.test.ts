@@ -154,6 +154,22 @@ describe('header model', () => {
     expect(headerPace(model as HeaderModel, 10_100, index + 1, 0.99).holdUntil).toBeUndefined();
   });
 
+  test('once a fixed window has turned, an answer after its end expected, to a request before it, holds no longer than that end', () => {
+    // 100 per 5 s from 0, then from 5000; the answers bound the second window's end to 10 010 (arrival + whole-second
+    // reset, the earliest).
+    let model: HeaderModel | undefined;
+    for (let t = 10, i = 0; t < 10_000; t += 50, i++) {
+      const end = t < 5000 ? 5000 : 10_000;
+      const count = t < 5000 ? i + 1 : i - 99;
+      model = observeHeaders(model, { allowed: 100, count, resetSeconds: Math.ceil((end - t) / 1000) }, t, i);
+    }
+    expect(model).toMatchObject({ fixed: true, turned: true, windowStart: { endsAt: 10_010 } });
+    // The 100th, counted at 9995 and answered at 10 030: a reset of 1 s, rounded up from 5 ms.
+    model = observeHeaders(model, { allowed: 100, count: 100, resetSeconds: 1 }, 10_030, 200);
+    expect(model?.quota).toMatchObject({ count: 100, endsAt: 10_010 });
+    expect(headerPace(model as HeaderModel, 10_040, 201, 0.99).holdUntil).toBeUndefined();
+  });
+
   test('a window whose end stays put for 2.5 s is fixed; one whose end moves on with time is not', () => {
     // Fixed: the reset counts down with the clock, so arrival + reset stays at 5000.
     let fixed = observeHeaders(undefined, { allowed: 200, count: 1, resetSeconds: 5 }, 0, 0);
