@@ -109,20 +109,6 @@ export function observeHeaders(
       // Whole-second resets make one window's implied end wobble by up to a second.
       const sameEnd = start !== undefined && Math.abs(seenEnd - start.endsAt) < SAME_END_MS;
       const prior = model?.quota;
-      // Latencies vary across a turn: an answer from the old window may come after the new one's first. Its count is
-      // the old window's, its end that window's (a second past the new one's start at most, rounded up, plus a
-      // latency). Taken for an end that moved, it held a full count for that second and left the window not fixed for
-      // the rest of the run: tokens-4 at 100 per 5 s, lanes idle 1.04 s at a turn, that window 78 of 100, later 96–98.
-      if (
-        next.fixed === true &&
-        start !== undefined &&
-        prior !== undefined &&
-        count >= prior.count &&
-        seenEnd < start.endsAt - SAME_END_MS &&
-        seenEnd <= start.at + ROUNDING_MS
-      ) {
-        return withWindow(next);
-      }
       // A fixed window's turn brings its count down. One past the end that has not fallen is from before the turn:
       // stale headers after an idle span (a hold to the window's end) answer with the last state before it, its reset
       // still seconds away; taken for a turn, a full count was held for those seconds into the new window (1.188).
@@ -159,12 +145,6 @@ export function observeHeaders(
       // it a hold waits up to a second past the real reset, a tenth of a short window.
       if (next.fixed && prior && prior.endsAt > now && Math.abs(prior.endsAt - endsAt) < 1000) {
         endsAt = Math.min(endsAt, prior.endsAt);
-      }
-      // So does the window's end, once it has turned (before, the end is a guess): an answer after it, to one of the
-      // last requests before it, says a reset of 1 s, rounded up from nothing. Held to arrival + 1 s on its full count,
-      // a lane of 100 per 5 s idled 1.04 s at the turn (tokens-4: ratio 1.056, a window of 80).
-      if (next.fixed && next.turned && sameEnd && next.windowStart) {
-        endsAt = Math.min(endsAt, next.windowStart.endsAt + now - seenAt);
       }
       next.quota = { count, startIndex, endsAt, at: now };
     }

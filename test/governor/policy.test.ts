@@ -135,46 +135,6 @@ describe('header model', () => {
     expect(model).toMatchObject({ turned: true, windowStart: { endsAt: 30_100 } });
   });
 
-  test("an answer from the old window that comes after the new one's first is no end that moved: still fixed, no hold", () => {
-    // 100 per 5 s, windows opening at the first request after the last closed (0, 5010, 10 020), 20 a second.
-    const reset = (end: number, t: number) => Math.max(1, Math.ceil((end - t) / 1000));
-    let model: HeaderModel | undefined;
-    let index = 0;
-    for (let t = 10; t < 5000; t += 50)
-      model = observeHeaders(model, { allowed: 100, count: index + 1, resetSeconds: reset(5000, t - 10) }, t, index++);
-    for (let t = 5030; t < 10_000; t += 50)
-      model = observeHeaders(
-        model,
-        { allowed: 100, count: index - 98, resetSeconds: reset(10_010, t - 10) },
-        t,
-        index++,
-      );
-    model = observeHeaders(model, { allowed: 100, count: 1, resetSeconds: 5 }, 10_040, index++);
-    model = observeHeaders(model, { allowed: 100, count: 2, resetSeconds: 5 }, 10_080, index++);
-    expect(model).toMatchObject({ fixed: true, turned: true, windowStart: { endsAt: 15_040 } });
-    // The old window's 99th, taken at 9990, answered after a slower response than the two above: its reset rounds up
-    // to 1 s, an end at 11 090, well before 15 040.
-    model = observeHeaders(model, { allowed: 100, count: 99, resetSeconds: 1 }, 10_090, index - 3);
-    expect(model).toMatchObject({ fixed: true, windowStart: { endsAt: 15_040 }, quota: { count: 2, endsAt: 15_040 } });
-    expect(headerPace(model as HeaderModel, 10_100, index + 1, 0.99).holdUntil).toBeUndefined();
-  });
-
-  test('once a fixed window has turned, an answer after its end expected, to a request before it, holds no longer than that end', () => {
-    // 100 per 5 s from 0, then from 5000; the answers bound the second window's end to 10 010 (arrival + whole-second
-    // reset, the earliest).
-    let model: HeaderModel | undefined;
-    for (let t = 10, i = 0; t < 10_000; t += 50, i++) {
-      const end = t < 5000 ? 5000 : 10_000;
-      const count = t < 5000 ? i + 1 : i - 99;
-      model = observeHeaders(model, { allowed: 100, count, resetSeconds: Math.ceil((end - t) / 1000) }, t, i);
-    }
-    expect(model).toMatchObject({ fixed: true, turned: true, windowStart: { endsAt: 10_010 } });
-    // The 100th, counted at 9995 and answered at 10 030: a reset of 1 s, rounded up from 5 ms.
-    model = observeHeaders(model, { allowed: 100, count: 100, resetSeconds: 1 }, 10_030, 200);
-    expect(model?.quota).toMatchObject({ count: 100, endsAt: 10_010 });
-    expect(headerPace(model as HeaderModel, 10_040, 201, 0.99).holdUntil).toBeUndefined();
-  });
-
   test('a window whose end stays put for 2.5 s is fixed; one whose end moves on with time is not', () => {
     // Fixed: the reset counts down with the clock, so arrival + reset stays at 5000.
     let fixed = observeHeaders(undefined, { allowed: 200, count: 1, resetSeconds: 5 }, 0, 0);
