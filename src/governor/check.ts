@@ -43,6 +43,8 @@ export const IDLE_MS = 1000;
 export const IDLE_INTERVALS = 2;
 /** Headroom is not judged before the headers' first window has passed, or this long. */
 export const FIRST_WINDOW_CAP_MS = 10_000;
+/** The longest headers' window whose pace a count of 0 from stale headers does not hold under the starting rate. */
+export const BLIND_WINDOW_MS = 1000;
 /** Count samples kept for the drain estimate. */
 const DRAIN_SPAN_MS = 2000;
 /** Samples are kept at least this far apart, but for the newest (the oldest may move up by as much: 1% of the span). */
@@ -132,6 +134,11 @@ export function observeCheck(
      * 5–7% buckets with stale headers, about 1% against 0.5–0.7%, for no gain in time.)
      */
     ceilingRate?: number;
+    /**
+     * Stale headers that have counted none of the run's requests yet (model.ts: an accepted answer with a count of 0
+     * before the lag is known): the rate the run started at, which such a count cannot show too fast.
+     */
+    blindFloorRate?: number;
   },
 ): HeadroomCheck {
   const { now } = o;
@@ -200,6 +207,18 @@ export function observeCheck(
     next.growing = false;
     next.busyAt = now;
     return next;
+  }
+  // A count of 0 from stale headers describes the server before the run's first request: no headroom to wait for, and
+  // in a one-second window (a bucket of 3, its whole-second reset) a pace that is no model of it (2.9 req/s). When
+  // that pace is under the rate the run started at, the raise starts at once, from that rate: a bucket of 3 at
+  // 20 req/s, headers 3.3 s stale, reached 20 at 2.0 s instead of 3.9 s (1.171 -> 1.093; sweep, header runs over
+  // target at 300/15 s 3 -> 2 of 108). A longer window's quota is a model: a sliding-window counter of 600 per 60 s,
+  // headers 3 s stale, raised at once from its 4.5 req/s, drew 3 429s where it drew none.
+  const floor = o.blindFloorRate;
+  if (floor !== undefined && o.headerRate < floor && o.windowMs <= BLIND_WINDOW_MS) {
+    return check.growing
+      ? next
+      : { ...next, growing: true, base: Math.max(check.boost, floor / o.headerRate), since: now };
   }
   const [minSpan, maxSpan] = HEADROOM_SPAN_MS;
   // Not within the first window: its count has not had time to show what the server forgets (stale headers least).

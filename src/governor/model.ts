@@ -298,6 +298,7 @@ export class RateModel {
       startedInWindow: countBetween(this.recentStarts, this.windowFrom(headers, seenAt), seenAt),
       started: this.starts,
       ...(this.discovery && { ceilingRate: climbFrom(this.discovery) }),
+      ...(this.lagging && this.lagMs === undefined && count === 0 && { blindFloorRate: this.o.initialRatePerSecond }),
     });
   }
 

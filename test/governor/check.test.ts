@@ -50,6 +50,22 @@ describe('drainRate', () => {
 });
 
 describe('observeCheck', () => {
+  test('stale headers that have counted nothing yet, their pace under the starting rate: raised at once, from that rate', () => {
+    const blind = { ...base, allowed: 3, headerRate: 2.91, count: 0, index: 0, startedInWindow: 1 };
+    const raised = observeCheck(startCheck(0), { ...blind, now: 20, blindFloorRate: 5 });
+    expect(raised.growing).toBe(true);
+    expect(boostAt(raised, 20) * 2.91).toBeCloseTo(5, 9);
+    expect(boostAt(raised, 20 + BOOST_DOUBLING_MS) * 2.91).toBeCloseTo(10, 9);
+    // Without the floor the first window must pass first; with the headers' own pace at or over it, or a window
+    // longer than a whole-second reset, nothing changes.
+    expect(observeCheck(startCheck(0), { ...blind, now: 20 }).growing).toBe(false);
+    const faster = observeCheck(startCheck(0), { ...blind, headerRate: 6, now: 20, blindFloorRate: 5 });
+    expect(faster.growing).toBe(false);
+    expect(faster.boost).toBe(1);
+    const longer = observeCheck(startCheck(0), { ...blind, windowMs: 2000, now: 20, blindFloorRate: 5 });
+    expect(longer.growing).toBe(false);
+  });
+
   test('a count well below allowed and below what was started raises the pace once the span has passed', () => {
     const quiet = feed(startCheck(0), 0, 1500, () => 1);
     expect(quiet.growing).toBe(true);

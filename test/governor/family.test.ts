@@ -23,11 +23,6 @@ const SHORTFALLS: Record<string, { ratio: number; refusedPct: number }> = {
   // Without headers the counter punishes slow start's overshoot in the next window too: each resume after a 429 meets
   // another for seconds. Those no longer cut the rate (model.ts, stillFull): 2.965 -> 1.096, but 3.05% -> 3.36% 429s.
   'sliding-counter headers=absent': { ratio: 1.1, refusedPct: 3.4 },
-  // A count seconds old on a bucket of 3: the headers' pace is a seventh of the rate, the check's ramp from it takes
-  // seconds, its 429 costs a second's pause, and the count's pressure after it holds the pace at 18.75 of 20 req/s
-  // (1.171, 0.17%). Before its 429 was judged once (model.ts, checkHeaders), the 429's own stale count cut the pace
-  // to a third: 1.54.
-  'bucket burst=1.1% headers=stale lag=3314ms': { ratio: 1.18, refusedPct: 0.2 },
   // Without headers, a GCRA of 4 requests: slow start's 429 and the probe's past its cut put the limit at 19.8 of
   // 20 req/s (discovery.ts, rampLimit), but each costs a second's pause: 1.142 and 2 429s (0.33%). Before, one 429
   // and the cubic under the limit: 1.150, 0.17%. Slow start alone, with a single 429 and then exactly 20 req/s: 1.090.
