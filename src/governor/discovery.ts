@@ -19,6 +19,8 @@ export interface Discovery {
   rampFailedAt?: number;
   /** cubic: `base` is the limit worked out from two 429s (`probed`): a later 429 near it is a small error in it. */
   estimated?: boolean;
+  /** cubic: `base` is what a bucket took since slow start's 429, under its limit (`throttled`): `probed` keeps above it. */
+  sustainedCut?: boolean;
 }
 
 /** A 429 near the top of the climb steps down to this fraction of the rate that failed. */
@@ -135,13 +137,21 @@ export function throttled(
   // Refused well below the last cut: the climb never came near it, so nothing said the limit was there.
   const untested = previous !== undefined && failedAtRate < BETA * previous.base;
   const tookLess = acceptedRate !== undefined && acceptedRate < BETA * base;
-  const fromTook =
-    measuredCut && overshot && sustainedRate !== undefined && cut === sustainedRate && cut < failedAtRate;
+  const tookSustained = overshot && sustainedRate !== undefined && cut === sustainedRate && cut < failedAtRate;
+  const fromTook = measuredCut && tookSustained;
+  // Without headers, a 429 on the climb from slow start's cut before it passed that cut: the cut was over the limit (a
+  // 4.5% GCRA refused slow start at 1.75 times its rate). What the server took since, from empty through a refill capped
+  // at the burst, is then at or just under the limit: the climb starts there and probes past it as from slow start's
+  // cut. From `BETA` of it, without a probe, a 4.5% GCRA was held at 16.6–18.3 of 20 req/s. Sweep, 300/15 s: 4.5–5.4%
+  // at 20–80 ms 1.136–1.163 -> 1.113–1.117, at 3–15 ms 1.125–1.152 -> 1.107–1.119; 600/60 s, a 1.2% GCRA 1.099 -> 1.069.
+  const sustainedCut = !measuredCut && !tookLess && previous?.rampFailedAt !== undefined && tookSustained;
   const from = tookLess
     ? Math.max(MIN_RATE, acceptedRate)
     : fromTook
       ? Math.max(MIN_RATE, MEASURED_CUT_FROM * base)
-      : undefined;
+      : sustainedCut
+        ? base
+        : undefined;
   return {
     phase: 'cubic',
     base,
@@ -149,6 +159,7 @@ export function throttled(
     ...(from !== undefined && { from }),
     ...(probeTo !== undefined && (overshot || untested) && { probeTo }),
     ...(previous?.phase === 'slow_start' && { rampFailedAt: failedAtRate }),
+    ...(sustainedCut && { rampFailedAt: previous.rampFailedAt, sustainedCut }),
   };
 }
 
@@ -186,7 +197,10 @@ export const rampProbed = (state: Discovery | undefined, rate: number): state is
  */
 export function probed(previous: Discovery, failedAtRate: number, resumeAt: number): Discovery {
   const limit = rampLimit(previous.rampFailedAt ?? failedAtRate, failedAtRate);
-  return settle(Math.min(limit, ESTIMATE_CAP * failedAtRate), resumeAt);
+  const estimate = Math.min(limit, ESTIMATE_CAP * failedAtRate);
+  // From a cut the server took (`sustainedCut`), the limit is at least that. Slow start's ramp says nothing of a
+  // sliding-window counter's limit: without this floor, one at 100/5 s went from 1.128 to 1.254 (with it, 1.144).
+  return settle(previous.sustainedCut ? Math.max(estimate, previous.base) : estimate, resumeAt);
 }
 
 /**

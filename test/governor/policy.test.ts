@@ -363,6 +363,30 @@ describe('discovery without headers', () => {
     expect(windowSpent(cut, 300, 900)).toEqual(window);
   });
 
+  test("a 429 under slow start's cut climbs from what the bucket took since, and probes past it", () => {
+    // A 4.5% GCRA at 20 req/s: slow start refused at 35.3, the climb from its cut at 25.2, having taken 18.5 since.
+    const cut = throttled(startDiscovery(5, 0), 35.3, 6800);
+    const again = throttled(cut, 25.2, 11_100, undefined, 18.5);
+    expect(again.base).toBe(18.5);
+    expect(again.sustainedCut).toBe(true);
+    expect(again.rampFailedAt).toBe(35.3);
+    // From the rate taken, not BETA under it, and past it in a straight line.
+    expect(discoveryRate(again, 11_100)).toBe(18.5);
+    expect(discoveryRate(again, 13_100)).toBeCloseTo(18.5 + 2 * RAMP_PROBE_SLOPE * 18.5, 9);
+    // Its 429 works out the limit as the probe's from slow start's cut, never under the rate taken.
+    expect(rampProbed(again, 21.6)).toBe(true);
+    expect(probed(again, 21.6, 20_000).base).toBeCloseTo(Math.max(18.5, rampLimit(35.3, 21.6)), 9);
+    expect(probed(again, 19, 20_000).base).toBe(18.5);
+    // Without a measure of what was taken, or when it is under the overshoot factor's cut, as before.
+    const unmeasured = throttled(cut, 25.2, 11_100);
+    expect(unmeasured.sustainedCut).toBeUndefined();
+    expect(unmeasured.rampFailedAt).toBeUndefined();
+    expect(discoveryRate(unmeasured, 11_100)).toBeCloseTo(BETA * unmeasured.base, 9);
+    expect(throttled(cut, 25.2, 11_100, undefined, 12).sustainedCut).toBeUndefined();
+    // Not a cut after a cut that was no probe from slow start's.
+    expect(throttled(throttled(undefined, 30, 0), 25.2, 11_100, undefined, 18.5).sustainedCut).toBeUndefined();
+  });
+
   test("the probe's 429 and slow start's say where a bucket's limit is", () => {
     // Measured on GCRAs of 20 req/s without headers (4 and 3 requests): slow start refused at 27.23 and 24.82, the
     // probe at 21.76 and 21.30.
