@@ -471,7 +471,7 @@ export class RateModel {
     const rampProbe = !this.headers && rampProbed(d, paced);
     const freed =
       !this.headers && sustained !== undefined && settledFor <= FREED_WITHIN_MS
-        ? { rate: sustained, floor: retryAfter ? 1 / retryAfter : MIN_RATE }
+        ? { rate: sustained, floor: retryAfter ? 1 / retryAfter : MIN_RATE, ...(longRun !== undefined && { longRun }) }
         : undefined;
     this.overshootEpisode = full || this.discovery?.phase === 'slow_start';
     const next = rampProbe

@@ -22,9 +22,9 @@ const SAMPLE = sampleFamily(SAMPLE_SEED, 16, 15_000);
 const SHORTFALLS: Record<string, { ratio: number; refusedPct: number }> = {
   // Without headers the counter punishes slow start's overshoot in the next window too: each resume after a 429 meets
   // another for seconds. Those no longer cut the rate (model.ts, stillFull): 2.965 -> 1.096, but 3.05% -> 3.36% 429s.
-  // The climb then starts at what the counter freed (discovery.ts, stillFull): 1.084 -> 1.069, 21 -> 19 429s (3.05%),
-  // 7 of them in flight when slow start's first came back.
-  'sliding-counter headers=absent': { ratio: 1.08, refusedPct: 3.1 },
+  // The climb then starts at what the counter freed (discovery.ts, stillFull): 1.084 -> 1.069, 21 -> 19 429s (3.05%);
+  // its top held to the long-run rate, 1.058 and 15 (2.42%), 7 of them in flight when slow start's first came back.
+  'sliding-counter headers=absent': { ratio: 1.07, refusedPct: 2.5 },
   // A count seconds old on a bucket of 3: the headers' pace is a seventh of the rate, the check's ramp from it takes
   // seconds, its 429 costs a second's pause, and the count's pressure after it holds the pace at 18.75 of 20 req/s
   // (1.171, 0.17%). Before its 429 was judged once (model.ts, checkHeaders), the 429's own stale count cut the pace
@@ -179,8 +179,8 @@ describe('the limiter family on the fake clock', () => {
         createGovernor,
       });
       show(r);
-      // 14, 19, 19; ratio 1.073, 1.069, 1.093.
-      expect(r.refused, `origin ${originMs}`).toBeLessThanOrEqual(20);
+      // 14, 15, 17; ratio 1.054, 1.058, 1.090. Without `OWED_HEADROOM`: 14, 19, 19; 1.073, 1.069, 1.093.
+      expect(r.refused, `origin ${originMs}`).toBeLessThanOrEqual(18);
       expect(r.ratio, `origin ${originMs}`).toBeLessThanOrEqual(1.1);
     }
   });

@@ -484,6 +484,10 @@ describe('discovery without headers', () => {
     const again = stillFull(owed, 9, 12_500, undefined, { rate: 2.4, floor: 1 });
     expect(discoveryRate(again, 12_500)).toBeCloseTo(2.4, 9);
     expect(again.owed).toBe(true);
+    // wMax is held to OWED_HEADROOM (1.5) over the long-run rate while the debt is paid, never under the climb's start.
+    expect(stillFull(after, 70, 11_000, undefined, { rate: 1.7, floor: 1, longRun: 20 }).base).toBeCloseTo(30, 9);
+    expect(stillFull(after, 70, 11_000, undefined, { rate: 1.7, floor: 1, longRun: 0.5 }).base).toBeCloseTo(1.7, 9);
+    expect(stillFull(after, 70, 11_000, undefined, { rate: 0.2 * cut, floor: 1, longRun: 20 }).base).toBe(after.base);
     // ... but no higher than the cut from the rate that failed.
     expect(discoveryRate(stillFull(owed, 3, 12_500, undefined, { rate: 2.4, floor: 1 }), 12_500)).toBeCloseTo(
       3 * OVERSHOOT_FACTOR,
