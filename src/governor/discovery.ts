@@ -21,6 +21,8 @@ export interface Discovery {
   estimated?: boolean;
   /** cubic: `base` is what a bucket took since slow start's 429, under its limit (`throttled`): `probed` keeps above it. */
   sustainedCut?: boolean;
+  /** cubic, from `stillFull`: the server took next to nothing since the last 429, a debt it is still paying. */
+  owed?: boolean;
 }
 
 /** A 429 near the top of the climb steps down to this fraction of the rate that failed. */
@@ -215,12 +217,55 @@ export function rampLimit(rampFailed: number, probeFailed: number): number {
 }
 
 /**
+ * Freed under this share of the cut (`stillFull`), the server is paying a debt, not draining: a sliding-window counter
+ * after slow start overshot it frees a fifteenth of the last window's count a second until its turn (1–3 of 20 req/s),
+ * while its Retry-After says a second. Over that share, the server is recovering: at 100 per 5 s the counter freed 3.4
+ * against a cut of 19.8, and a climb from 3.4 held it 0.04–0.15 slower (seeds 6–9: 1.13–1.19 -> 1.23–1.28).
+ */
+const FREED_SHARE = 0.1;
+/**
+ * While a debt is paid, wMax is held to this multiple of `freed.longRun` (model.ts `probeTo`: the rate taken since
+ * discovery began, with its headroom), a climb's top that slow start's cut left at 0.7 of the rate it failed at (77 of
+ * 20 req/s). From the debt's end the cubic rose past 40 and met 2 429s twice. On the six runs that pay one (three
+ * counters, 20–80 and 3–15 ms): 74 -> 65 429s, mean ratio 1.075 -> 1.070; 1.0 and 1.2 held one at 1.18 and 1.10.
+ */
+const OWED_HEADROOM = 1.5;
+
+/**
  * A 429 while the server is still full from the last one (model.ts): the limit is where it was, so wMax stays; only
  * the climb starts lower, so the next resume sends less into a server that is not draining yet.
+ *
+ * `freed`, when given (model.ts, without headers): the rate the server took since the last 429, a Retry-After or so
+ * ago, the least rate to resume at, and the long-run rate (`OWED_HEADROOM`). A debt (`FREED_SHARE`), or a 429 while one is paid (`owed`), starts the climb
+ * at that rate instead of `OVERSHOOT_FACTOR` under the last start: resumed at 0.7 of the rate before (a 20 req/s
+ * counter, 49 -> 34 -> ... -> 5.7 req/s), each of 6 resumes in 6 s met 429s, 8 in all; from what it freed (1–1.7
+ * req/s), 4 resumes met one each. The floor is one request per Retry-After: a climb from under it (0.05 req/s) waited
+ * out its interval, seconds after the server had turned (that counter: 1.126 without the floor, 1.069 with it).
  */
-export function stillFull(previous: Discovery, failedAtRate: number, resumeAt: number, probeTo?: number): Discovery {
-  const from = Math.max(MIN_RATE, Math.min(climbFrom(previous), failedAtRate) * OVERSHOOT_FACTOR);
-  return { phase: 'cubic', base: previous.base, since: resumeAt, from, ...(probeTo !== undefined && { probeTo }) };
+export function stillFull(
+  previous: Discovery,
+  failedAtRate: number,
+  resumeAt: number,
+  probeTo?: number,
+  freed?: { rate: number; floor: number; longRun?: number },
+): Discovery {
+  const cut = Math.min(climbFrom(previous), failedAtRate) * OVERSHOOT_FACTOR;
+  const owed = freed !== undefined && (freed.rate < FREED_SHARE * cut || previous.owed === true);
+  const from = Math.max(
+    MIN_RATE,
+    owed ? Math.max(freed.floor, Math.min(failedAtRate * OVERSHOOT_FACTOR, freed.rate)) : cut,
+  );
+  return {
+    phase: 'cubic',
+    base:
+      owed && freed.longRun !== undefined
+        ? Math.max(from, Math.min(previous.base, OWED_HEADROOM * freed.longRun))
+        : previous.base,
+    since: resumeAt,
+    from,
+    ...(probeTo !== undefined && { probeTo }),
+    ...(owed && { owed }),
+  };
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   climbFrom,
   type Discovery,
   discoveryRate,
+  MIN_RATE,
   probed,
   rampProbed,
   startDiscovery,
@@ -63,6 +64,12 @@ const ACCEPTED_SPAN_MS = 3000;
 /** Accepted requests between two 429s that make the second one news about the rate (`stillFull`). */
 const STILL_FULL = 3;
 const STILL_FULL_SHARE = 0.25;
+/**
+ * Without headers, what was accepted since a 429 this recent is what a full server frees (`stillFull` in
+ * discovery.ts). Later, it is a climb's: a sliding log's 429 7 s after slow start's (whose Retry-After was that long)
+ * measured 1.5 req/s, and a climb from there (without this bound or `FREED_SHARE`) drew 0.98% -> 1.31% 429s.
+ */
+const FREED_WITHIN_MS = 2500;
 /** The rate accepted since the last 429 is measured when that was this long ago (`acceptedSinceRefused`). */
 const SINCE_REFUSED_MS: readonly [number, number] = [1000, 15_000];
 /**
@@ -447,7 +454,11 @@ export class RateModel {
     // 429 soon after meets the last window's weight, not a lower limit: cut on it, 20 req/s with headers 4 s stale
     // held at 11–12 (1.252), kept at 1.093.
     const counterAgain = this.headers?.counter === true && settledFor < SETTLED_MS;
-    const full = (this.stillFull(now, failedAt) && !this.headers && this.overshootEpisode) || counterAgain;
+    // While a debt is paid (`owed`), a 429 under the long-run rate is more of it, whatever was accepted since the last:
+    // taken as a limit, each cut the next, down to 2 of 20 req/s once the probe past it was refused (ratio 3.3).
+    const longRun = this.headers ? undefined : this.probeTo(now);
+    const owed = this.discovery?.owed === true && (longRun === undefined || failedAt < longRun);
+    const full = (this.stillFull(now, failedAt) && !this.headers && this.overshootEpisode) || counterAgain || owed;
     this.atRefused = { accepted: this.acceptedTotal, pausedMs: this.pausedMs(now) };
     // Without headers, the 429s from slow start's end until one meets a rate probed past the cut (`discoveryRate`), or
     // one comes a whole climb after the last: a limit that fell later is no reason to go back up.
@@ -459,11 +470,15 @@ export class RateModel {
     // A 429 on the probe past slow start's cut is news of the limit, not a server still full (`probed`); the pace,
     // not the rate measured over the last span, is the probe's rate (`rampLimit`).
     const rampProbe = !this.headers && rampProbed(d, paced);
+    const freed =
+      !this.headers && sustained !== undefined && settledFor <= FREED_WITHIN_MS
+        ? { rate: sustained, floor: retryAfter ? 1 / retryAfter : MIN_RATE, ...(longRun !== undefined && { longRun }) }
+        : undefined;
     this.overshootEpisode = full || this.discovery?.phase === 'slow_start';
     const next = rampProbe
       ? probed(d, paced, resumeAt)
       : d && full && d.phase === 'cubic'
-        ? stillFull(d, failedAt, resumeAt, probeTo)
+        ? stillFull(d, failedAt, resumeAt, probeTo, freed)
         : throttled(d, limitAt, resumeAt, accepted, sustained, probeTo, this.headers !== undefined);
     const began = this.discoveredAt;
     const spent = !this.headers && began && d?.phase === 'slow_start' && retryAfter !== undefined && retryAfter > 1;

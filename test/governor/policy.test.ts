@@ -489,6 +489,35 @@ describe('discovery without headers', () => {
     expect(discoveryRate(full, 11_000)).toBeCloseTo(Math.min(BETA * after.base, 70) * OVERSHOOT_FACTOR, 9);
     expect(discoveryRate(full, 11_000 + 20_000)).toBeCloseTo(after.base, 9);
   });
+
+  test('a server that freed next to nothing since the last 429 is paying a debt: the climb starts at what it freed, not above one request per Retry-After', () => {
+    const after = throttled(startDiscovery(5, 0), 100, 10_000);
+    const cut = Math.min(BETA * after.base, 70) * OVERSHOOT_FACTOR;
+    // 1.7 req/s freed against a cut of 44: the climb starts there, and the state says a debt is being paid.
+    const owed = stillFull(after, 70, 11_000, undefined, { rate: 1.7, floor: 1 });
+    expect(owed.base).toBe(after.base);
+    expect(discoveryRate(owed, 11_000)).toBeCloseTo(1.7, 9);
+    expect(owed.owed).toBe(true);
+    // Nothing freed at all: one request per Retry-After, not MIN_RATE.
+    expect(discoveryRate(stillFull(after, 70, 11_000, undefined, { rate: 0, floor: 1 }), 11_000)).toBe(1);
+    // A server freeing over a tenth of the cut is recovering: the cut as before.
+    const recovering = stillFull(after, 70, 11_000, undefined, { rate: 0.2 * cut, floor: 1 });
+    expect(discoveryRate(recovering, 11_000)).toBeCloseTo(cut, 9);
+    expect(recovering.owed).toBeUndefined();
+    // While the debt is paid, a later 429 starts at what was freed since, even over that share.
+    const again = stillFull(owed, 9, 12_500, undefined, { rate: 2.4, floor: 1 });
+    expect(discoveryRate(again, 12_500)).toBeCloseTo(2.4, 9);
+    expect(again.owed).toBe(true);
+    // wMax is held to OWED_HEADROOM (1.5) over the long-run rate while the debt is paid, never under the climb's start.
+    expect(stillFull(after, 70, 11_000, undefined, { rate: 1.7, floor: 1, longRun: 20 }).base).toBeCloseTo(30, 9);
+    expect(stillFull(after, 70, 11_000, undefined, { rate: 1.7, floor: 1, longRun: 0.5 }).base).toBeCloseTo(1.7, 9);
+    expect(stillFull(after, 70, 11_000, undefined, { rate: 0.2 * cut, floor: 1, longRun: 20 }).base).toBe(after.base);
+    // ... but no higher than the cut from the rate that failed.
+    expect(discoveryRate(stillFull(owed, 3, 12_500, undefined, { rate: 2.4, floor: 1 }), 12_500)).toBeCloseTo(
+      3 * OVERSHOOT_FACTOR,
+      9,
+    );
+  });
 });
 
 describe('concurrency and measurement', () => {
