@@ -236,11 +236,12 @@ const OWED_HEADROOM = 1.5;
  * the climb starts lower, so the next resume sends less into a server that is not draining yet.
  *
  * `freed`, when given (model.ts, without headers): the rate the server took since the last 429, a Retry-After or so
- * ago, the least rate to resume at, and the long-run rate (`OWED_HEADROOM`). A debt (`FREED_SHARE`), or a 429 while one is paid (`owed`), starts the climb
- * at that rate instead of `OVERSHOOT_FACTOR` under the last start: resumed at 0.7 of the rate before (a 20 req/s
- * counter, 49 -> 34 -> ... -> 5.7 req/s), each of 6 resumes in 6 s met 429s, 8 in all; from what it freed (1–1.7
- * req/s), 4 resumes met one each. The floor is one request per Retry-After: a climb from under it (0.05 req/s) waited
- * out its interval, seconds after the server had turned (that counter: 1.126 without the floor, 1.069 with it).
+ * ago, the least rate to resume at, and the long-run rate (`OWED_HEADROOM`). A debt (`FREED_SHARE`), or a 429 while
+ * one is paid (`owed`), starts the climb at that rate instead of `OVERSHOOT_FACTOR` under the last start: resumed at
+ * 0.7 of the rate before (a 20 req/s counter, 49 -> 34 -> ... -> 5.7 req/s), each of 6 resumes in 6 s met 429s, 8 in
+ * all; from what it freed (1–1.7 req/s), 4 resumes met one each. The floor is one request per Retry-After: a climb
+ * from under it (0.05 req/s) waited out its interval, seconds after the server had turned (that counter: 1.126
+ * without the floor, 1.069 with it).
  */
 export function stillFull(
   previous: Discovery,
