@@ -165,14 +165,7 @@ describe('the limiter family on the fake clock', () => {
     // before, a resume a second met a 429 (27, 17 and 21 429s; ratio 1.110, 1.062, 1.084). Cut at each 429 under the
     // rate freed, the pace fell to 2 of 20 req/s for the rest of the run (origin 3510: ratio 3.3).
     for (const originMs of [1277, 2292, 3510]) {
-      const r = await runFamilyMember({
-        member: { algorithm: 'sliding-counter', headers: 'absent', originMs },
-        limit: 300,
-        windowMs: 15_000,
-        calls: 600,
-        seed: 6,
-        createGovernor,
-      });
+      const r = await run({ algorithm: 'sliding-counter', headers: 'absent', originMs }, 300, 15_000, 6);
       show(r);
       // 14, 15, 17; ratio 1.054, 1.058, 1.090. Without `OWED_HEADROOM`: 14, 19, 19; 1.073, 1.069, 1.093.
       expect(r.refused, `origin ${originMs}`).toBeLessThanOrEqual(18);
