@@ -466,7 +466,7 @@ export class RateModel {
     const probing =
       d?.phase === 'slow_start' ||
       (d?.probeTo !== undefined && paced <= d.base && now - d.since < CUBIC_K_SECONDS * 1000);
-    const probeTo = !this.headers && probing ? this.probeTo(now) : undefined;
+    const probeTo = probing ? longRun : undefined;
     // A 429 on the probe past slow start's cut is news of the limit, not a server still full (`probed`); the pace,
     // not the rate measured over the last span, is the probe's rate (`rampLimit`).
     const rampProbe = !this.headers && rampProbed(d, paced);
