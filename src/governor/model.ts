@@ -4,6 +4,7 @@
  * discovery.ts.
  */
 import type { ApiFailure, ApiOutcome } from '../genesys/types.js';
+import { AcceptedLog } from './accepted.js';
 import {
   BOOST_DOUBLING_MS,
   boostAt,
@@ -61,26 +62,12 @@ const RATE_EVENT_STEP = 0.05;
 const LAG_IDLE_MS = 1000;
 /** Accepted starts are counted over this span, or the headers' window when longer, to fall back to. */
 const ACCEPTED_SPAN_MS = 3000;
-/** Accepted requests between two 429s that make the second one news about the rate (`stillFull`). */
-const STILL_FULL = 3;
-const STILL_FULL_SHARE = 0.25;
 /**
  * Without headers, what was accepted since a 429 this recent is what a full server frees (`stillFull` in
  * discovery.ts). Later, it is a climb's: a sliding log's 429 7 s after slow start's (whose Retry-After was that long)
  * measured 1.5 req/s, and a climb from there (without this bound or `FREED_SHARE`) drew 0.98% -> 1.31% 429s.
  */
 const FREED_WITHIN_MS = 2500;
-/** The rate accepted since the last 429 is measured when that was this long ago (`acceptedSinceRefused`). */
-const SINCE_REFUSED_MS: readonly [number, number] = [1000, 15_000];
-/**
- * Without headers a probe past a cut rate goes up to this multiple of the rate accepted since discovery began, once
- * that is `LONG_RUN_MIN_MS` old (`probeTo`). The average counts slow start's ramp and any debt a window's overshoot
- * left, so it sits under a window's limit: 17–18 of 20 req/s where a counter's debt had cut the rate to 7. But it also
- * counts a bucket's burst. Measured (bench/family-sweep.ts, test/governor): 1.2 brought that counter to 1.07 instead
- * of 1.09, but took a 40 req/s bucket with a whole window's burst to 53 and its halved limit past three windows.
- */
-const LONG_RUN_HEADROOM = 1.1;
-const LONG_RUN_MIN_MS = 5000;
 /**
  * With headers, a 429 this long after the last one, at the top of a climb, is capped by what the server accepted in
  * between (`acceptedSinceRefused`) as well as by the rate that failed. Sooner, that measure is mostly the ramp back
@@ -109,15 +96,10 @@ export class RateModel {
   private pausedTotalMs = 0;
   /** Whether the headers' pace is checked against what the server does (check.ts). */
   private check: HeadroomCheck | undefined;
-  /** Start times of accepted requests, for the rate actually accepted. */
-  private readonly acceptedStarts: number[] = [];
+  /** What the server accepted, for the rate actually accepted. */
+  private readonly accepted = new AcceptedLog();
   private firstStartAt: number | undefined;
   private lastHoldAt = Number.NEGATIVE_INFINITY;
-  /** When the last 429 came: the server was full then. */
-  private lastRefusedAt: number | undefined;
-  /** Accepted answers so far; and at the last 429, those and the time paused (`acceptedSinceRefused`). */
-  private acceptedTotal = 0;
-  private atRefused = { accepted: 0, pausedMs: 0 };
   /** The 429s since the one that ended slow start have all met a server still full (`stillFull`). */
   private overshootEpisode = false;
   /**
@@ -134,8 +116,6 @@ export class RateModel {
   private lagging = false;
   /** The last start sent through a hold (`probeThroughHold`): its 429 is the hold's, no news about the rate. */
   private probeIndex: number | undefined;
-  /** Without headers: when discovery began, and the answers accepted by then (`probeTo`). */
-  private discoveredAt: { at: number; accepted: number } | undefined;
 
   constructor(
     private readonly o: ResolvedOptions,
@@ -238,10 +218,7 @@ export class RateModel {
       this.latencyMs = latencyEwma(this.latencyMs, Math.max(held, outcome.latencyMs || 0));
     }
     if (outcome.ok) {
-      this.acceptedStarts.push(permit.startedAt);
-      this.acceptedTotal++;
-      const span = Math.max(ACCEPTED_SPAN_MS, this.headers?.windowMs ?? 0);
-      while ((this.acceptedStarts[0] as number) <= now - span) this.acceptedStarts.shift();
+      this.accepted.accept(permit.startedAt, now, Math.max(ACCEPTED_SPAN_MS, this.headers?.windowMs ?? 0));
     }
     const previousAllowed = this.headers?.allowed;
     this.measureLag(outcome, now);
@@ -270,7 +247,7 @@ export class RateModel {
     } else if (this.source === 'initial') {
       this.source = 'discovered';
       this.discovery = startDiscovery(this.o.initialRatePerSecond, now);
-      this.discoveredAt = { at: now, accepted: this.acceptedTotal };
+      this.accepted.discoveryBegan(now);
     }
     if (outcome.ok) this.rateLimitStreak = 0;
     else if (outcome.kind === 'rate_limited') this.rateLimited(outcome, permit, now);
@@ -339,41 +316,13 @@ export class RateModel {
     now: number,
     span = Math.max(ACCEPTED_SPAN_MS, this.headers?.windowMs ?? 0),
   ): number | undefined {
-    const paced = this.pace(now).ratePerSecond;
-    // Back to the first long gap: a pause is no measure of what the server takes.
-    const accepted = measuredRate(this.acceptedStarts, now, span, Math.max(250, 3000 / paced));
-    const from = this.acceptedStarts[0];
-    return from !== undefined && now - from >= 1000 ? accepted : undefined;
+    return this.accepted.rate(now, span, this.pace(now).ratePerSecond);
   }
 
-  /**
-   * What the server took since the last 429, `lastRefusedAt`, when that was neither too recent to measure nor so long
-   * ago that it may not have been pressed since. That 429 found it empty, so all it accepted since came from what it
-   * refilled: a rate over the last second or three also counts a bucket's burst, refilled and spent again after each
-   * pause (an 18% bucket, 20 req/s, measured 37–40; each 429 then stepped down by a tenth, 8 429s a run). The pause
-   * in between may waste refill, though: a bucket holds no more than its capacity, a GCRA of 6 requests refills that
-   * in 0.3 s and Retry-After is whole seconds. So with `b` the capacity, `a` accepted in `t` of which `p` paused, the
-   * rate `r` is `a / t` when `r·p` fits in `b`, and `(a − b) / (t − p)` otherwise: the larger of the two. The headers'
-   * `allowed`, in requests, is taken as `b`: a window's quota or a scaled bucket's only make the second the smaller.
-   * Without headers `b` is unknown: `a / t`.
-   */
+  /** What the server took since the last 429 (`AcceptedLog.sinceRefused`), with the headers' capacity in requests. */
   private acceptedSinceRefused(now: number): number | undefined {
-    const from = this.lastRefusedAt;
     const headers = this.headers;
-    const t = from === undefined ? 0 : now - from;
-    if (t < SINCE_REFUSED_MS[0] || t > SINCE_REFUSED_MS[1]) return undefined;
-    const a = this.acceptedTotal - this.atRefused.accepted;
-    if (!headers) return (a * 1000) / t;
-    const p = this.pausedMs(now) - this.atRefused.pausedMs;
-    const b = headers.allowed / this.countUnit(headers);
-    return Math.max((a * 1000) / t, t > p ? ((a - b) * 1000) / (t - p) : 0);
-  }
-
-  /** How high a probe past a cut rate may go without headers: `LONG_RUN_HEADROOM` over the rate accepted since discovery began. */
-  private probeTo(now: number): number | undefined {
-    const from = this.discoveredAt;
-    if (!from || now - from.at < LONG_RUN_MIN_MS) return undefined;
-    return (LONG_RUN_HEADROOM * (this.acceptedTotal - from.accepted) * 1000) / (now - from.at);
+    return this.accepted.sinceRefused(now, this.pausedMs(now), headers && headers.allowed / this.countUnit(headers));
   }
 
   /** Time paused so far, up to `now`. */
@@ -386,25 +335,6 @@ export class RateModel {
     this.pausedTotalMs += until - Math.max(this.pausedUntil, now);
     this.pausedUntil = until;
     this.emit({ type: 'pause', at: now, untilMs: until, retryAfterSeconds });
-  }
-
-  /**
-   * Fewer than `STILL_FULL` requests accepted since the last decrease's 429: the server is still full from before, as
-   * a sliding-window counter is for most of the window after slow start overshot it, whatever the rate. Such a 429
-   * says nothing of the limit: cut at each, a 20 req/s counter fell to 2.8 (ratio 2.965).
-   */
-  private stillFull(now: number, sentRate: number): boolean {
-    const from = this.lastRefusedAt;
-    this.lastRefusedAt = now;
-    if (from === undefined) return false;
-    // The starts kept reach back a few seconds only (`ACCEPTED_SPAN_MS`): a 429 longer ago is counted in answers (that
-    // ago, 60 at 20 req/s over the 3 s kept fell short of a quarter of 12 s, and a 429 after 12 s was taken as full).
-    const kept = this.acceptedStarts[0];
-    const accepted =
-      kept !== undefined && kept > from
-        ? this.acceptedTotal - this.atRefused.accepted
-        : countBetween(this.acceptedStarts, from, now);
-    return accepted < Math.max(STILL_FULL, (STILL_FULL_SHARE * sentRate * (now - from)) / 1000);
   }
 
   private rateLimited(outcome: ApiFailure, permit: Permit, now: number): void {
@@ -445,7 +375,8 @@ export class RateModel {
           : undefined;
     // A bucket's burst lets a climb run past its rate for seconds before the 429, so the rate that failed is above
     // it, and each climb back to it drew another 429: a 20-request bucket, every 8 s (7 429s in 607, 1.15%).
-    const settledFor = this.lastRefusedAt === undefined ? 0 : now - this.lastRefusedAt;
+    const refusedAt = this.accepted.lastRefusedAt;
+    const settledFor = refusedAt === undefined ? 0 : now - refusedAt;
     const limitAt =
       this.headers && sustained !== undefined && settledFor >= SETTLED_MS ? Math.min(failedAt, sustained) : failedAt;
     // Only while slow start's overshoot is still being paid for: later, a server full again may have a lower limit (a
@@ -456,10 +387,11 @@ export class RateModel {
     const counterAgain = this.headers?.counter === true && settledFor < SETTLED_MS;
     // While a debt is paid (`owed`), a 429 under the long-run rate is more of it, whatever was accepted since the last:
     // taken as a limit, each cut the next, down to 2 of 20 req/s once the probe past it was refused (ratio 3.3).
-    const longRun = this.headers ? undefined : this.probeTo(now);
+    const longRun = this.headers ? undefined : this.accepted.longRun(now);
     const owed = this.discovery?.owed === true && (longRun === undefined || failedAt < longRun);
-    const full = (this.stillFull(now, failedAt) && !this.headers && this.overshootEpisode) || counterAgain || owed;
-    this.atRefused = { accepted: this.acceptedTotal, pausedMs: this.pausedMs(now) };
+    const full =
+      (this.accepted.stillFull(now, failedAt) && !this.headers && this.overshootEpisode) || counterAgain || owed;
+    this.accepted.refused(this.pausedMs(now));
     // Without headers, the 429s from slow start's end until one meets a rate probed past the cut (`discoveryRate`), or
     // one comes a whole climb after the last: a limit that fell later is no reason to go back up.
     const d = this.discovery;
@@ -480,9 +412,9 @@ export class RateModel {
       : d && full && d.phase === 'cubic'
         ? stillFull(d, failedAt, resumeAt, probeTo, freed)
         : throttled(d, limitAt, resumeAt, accepted, sustained, probeTo, this.headers !== undefined);
-    const began = this.discoveredAt;
-    const spent = !this.headers && began && d?.phase === 'slow_start' && retryAfter !== undefined && retryAfter > 1;
-    this.discovery = spent ? windowSpent(next, this.acceptedTotal - began.accepted, now - began.at) : next;
+    const began = this.headers ? undefined : this.accepted.sinceDiscovery(now);
+    const spent = began && d?.phase === 'slow_start' && retryAfter !== undefined && retryAfter > 1;
+    this.discovery = spent ? windowSpent(next, began.accepted, began.ms) : next;
     if (this.headers && this.check) {
       const headerRate = this.headerPace(now, false).ratePerSecond;
       this.check = checkRateLimited(this.check, now, { rate: this.discovery.base, headerRate });
