@@ -122,6 +122,11 @@ export class RateModel {
     private readonly emit: (event: GovernorEvent) => void,
   ) {}
 
+  /** How far the headers' count lags behind the server, once measured (0: current). */
+  get headersLagMs(): number | undefined {
+    return this.lagMs;
+  }
+
   pace(now: number): Pace {
     const { headers, discovery, o } = this;
     if (headers) {
@@ -197,8 +202,11 @@ export class RateModel {
     if (held > now) this.lastHoldAt = now;
     if (now < at) return { notBefore: at };
     // While the lag is unknown it is measured from the first start after the last idle span: requests before it
-    // (a CLI's reads before its writes) may have left the server's count long before the first count above 0.
-    if (this.lagMs === undefined && (lastStart === undefined || now - lastStart > LAG_IDLE_MS)) this.firstStartAt = now;
+    // (a CLI's reads before its writes) may have left the server's count long before the first count above 0. A 429's
+    // pause is no idle span: the server was pressed when it came, so its count stays above 0 through the pause (taken
+    // for idle, a 1 s pause 1 s into a run 3.4 s stale measured the lag as the 50 ms after it).
+    const idleFrom = Math.max(lastStart ?? Number.NEGATIVE_INFINITY, this.pausedUntil);
+    if (this.lagMs === undefined && (lastStart === undefined || now - idleFrom > LAG_IDLE_MS)) this.firstStartAt = now;
     this.lastSlot = slotFor(now, due, interval, Math.max(this.pausedUntil, holdUntil));
     const index = this.starts++;
     if (held > now) this.probeIndex = index;
