@@ -65,7 +65,10 @@ const ACCEPTED_SPAN_MS = 3000;
 /**
  * Without headers, what was accepted since a 429 this recent is what a full server frees (`stillFull` in
  * discovery.ts). Later, it is a climb's: a sliding log's 429 7 s after slow start's (whose Retry-After was that long)
- * measured 1.5 req/s, and a climb from there (without this bound or `FREED_SHARE`) drew 0.98% -> 1.31% 429s.
+ * measured 1.5 req/s, and a climb from there (without this bound or `FREED_SHARE`) drew 0.98% -> 1.31% 429s. While a
+ * debt is paid (`owed`), though, a later 429 still meets it, and what was freed since is still its measure: without
+ * it, a counter's 429 3.3 s after the last fell back to 0.7 of the last start with wMax no longer held, and stayed at
+ * 6 of 20 req/s for the rest of the run (1.835; with it 1.073).
  */
 const FREED_WITHIN_MS = 2500;
 /**
@@ -411,7 +414,7 @@ export class RateModel {
     // not the rate measured over the last span, is the probe's rate (`rampLimit`).
     const rampProbe = !this.headers && rampProbed(d, paced);
     const freed =
-      !this.headers && sustained !== undefined && settledFor <= FREED_WITHIN_MS
+      !this.headers && sustained !== undefined && (settledFor <= FREED_WITHIN_MS || this.discovery?.owed === true)
         ? { rate: sustained, floor: retryAfter ? 1 / retryAfter : MIN_RATE, ...(longRun !== undefined && { longRun }) }
         : undefined;
     this.overshootEpisode = full || this.discovery?.phase === 'slow_start';
