@@ -99,6 +99,8 @@ export class RateModel {
   /** What the server accepted, for the rate actually accepted. */
   private readonly accepted = new AcceptedLog();
   private firstStartAt: number | undefined;
+  /** `pausedMs` at the last start. */
+  private pausedAtLastStart = 0;
   private lastHoldAt = Number.NEGATIVE_INFINITY;
   /** The 429s since the one that ended slow start have all met a server still full (`stillFull`). */
   private overshootEpisode = false;
@@ -197,8 +199,15 @@ export class RateModel {
     if (held > now) this.lastHoldAt = now;
     if (now < at) return { notBefore: at };
     // While the lag is unknown it is measured from the first start after the last idle span: requests before it
-    // (a CLI's reads before its writes) may have left the server's count long before the first count above 0.
-    if (this.lagMs === undefined && (lastStart === undefined || now - lastStart > LAG_IDLE_MS)) this.firstStartAt = now;
+    // (a CLI's reads before its writes) may have left the server's count long before the first count above 0. A 429's
+    // pause is no idle span: the ramp's starts before it are in the counts after it. (Taken as one, a bucket of 3 at
+    // 20 req/s, headers 3.3 s stale, refused before any count above 0 had a lag of one latency, and the ramp's counts
+    // at its top were then seen as pressure after the 429 and held it at 18-20 req/s: 1.075-1.163 over 8 seeds, with
+    // `checkRateLimited`'s start index 1.084-1.131.)
+    if (this.lagMs === undefined && (lastStart === undefined || this.idleSince(lastStart, now) > LAG_IDLE_MS)) {
+      this.firstStartAt = now;
+    }
+    this.pausedAtLastStart = this.pausedMs(now);
     this.lastSlot = slotFor(now, due, interval, Math.max(this.pausedUntil, holdUntil));
     const index = this.starts++;
     if (held > now) this.probeIndex = index;
@@ -325,6 +334,11 @@ export class RateModel {
     return this.accepted.sinceRefused(now, this.pausedMs(now), headers && headers.allowed / this.countUnit(headers));
   }
 
+  /** Time from the last start to `now` not spent in a 429's pause. */
+  private idleSince(lastStart: number, now: number): number {
+    return now - lastStart - (this.pausedMs(now) - this.pausedAtLastStart);
+  }
+
   /** Time paused so far, up to `now`. */
   pausedMs(now: number): number {
     return this.pausedTotalMs - Math.max(0, this.pausedUntil - now);
@@ -417,7 +431,7 @@ export class RateModel {
     this.discovery = spent ? windowSpent(next, began.accepted, began.ms) : next;
     if (this.headers && this.check) {
       const headerRate = this.headerPace(now, false).ratePerSecond;
-      this.check = checkRateLimited(this.check, now, { rate: this.discovery.base, headerRate });
+      this.check = checkRateLimited(this.check, now, { rate: this.discovery.base, headerRate }, this.starts);
     }
     this.decreasedAtStart = this.starts;
   }
