@@ -329,9 +329,10 @@ export class RateModel {
   }
 
   /** What the server took since the last 429 (`AcceptedLog.sinceRefused`), with the headers' capacity in requests. */
-  private acceptedSinceRefused(now: number): number | undefined {
+  private acceptedSinceRefused(now: number, answeringMs = 0): number | undefined {
     const headers = this.headers;
-    return this.accepted.sinceRefused(now, this.pausedMs(now), headers && headers.allowed / this.countUnit(headers));
+    const capacity = headers && headers.allowed / this.countUnit(headers);
+    return this.accepted.sinceRefused(now, this.pausedMs(now), capacity, answeringMs);
   }
 
   /** Time from the last start to `now` not spent in a 429's pause. */
@@ -383,7 +384,7 @@ export class RateModel {
     // by 0.7, to 15 of 20 req/s). Later, what was accepted since the last 429 may be a limit that has fallen since.
     const sustained =
       accepted !== undefined
-        ? (this.acceptedSinceRefused(now) ?? accepted)
+        ? (this.acceptedSinceRefused(now, now - permit.startedAt) ?? accepted)
         : !this.headers && this.overshootEpisode
           ? this.acceptedSinceRefused(now)
           : undefined;

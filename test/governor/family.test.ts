@@ -39,8 +39,8 @@ const SHORTFALLS: Record<string, { ratio: number; refusedPct: number }> = {
   // A bucket of 3 at 20 req/s, headers 3.3 s stale: slow start from 5 req/s and the ramp's 429 cost about 1.6 s, and
   // the ceiling the ramp's last doubling gives after it is 1.0-1.11 times the bucket's rate. Held at 0.9 of it (the
   // ramp's counts, stale, taken as pressure after the 429), 1.060-1.163 over 16 latency seeds, this one 1.093; now
-  // the climb to it draws a second 429 and a ceiling measured since the first: 1.084-1.131, this one 1.110.
-  'bucket burst=1.1% headers=stale lag=3314ms': { ratio: 1.115, refusedPct: 0.5 },
+  // the climb to it draws a second 429 and a ceiling measured since the first: 1.084-1.131, this one 1.105.
+  'bucket burst=1.1% headers=stale lag=3314ms': { ratio: 1.11, refusedPct: 0.5 },
 };
 
 const run = (member: FamilyMember, limit: number, windowMs: number, seed: number): Promise<FamilyRun> =>
