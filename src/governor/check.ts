@@ -244,16 +244,22 @@ export function rampedLately(check: HeadroomCheck, now: number): boolean {
 /**
  * A 429: the headers missed it. Stop raising the pace; the rate accepted, as the ceiling model.ts sets from it
  * (`ceiling`, requests per second), takes over, so the boost stands aside at least that high (a boost below it would
- * pull the pace under what the server took), and the pressure the headers still show from before is not news.
+ * pull the pace under what the server took), and the pressure the headers still show from before is not news: seen
+ * before now, or on a request started before the `started`-th. Stale counts are placed by a lag measured to within a
+ * latency, so some from before the 429 are placed after it: taken as news, the top of a 3-request bucket that the
+ * boost's ramp reached settled the boost at its floor, `ceilingRate` (sweep, header runs over 1.10: 300/15 s 2 -> 1
+ * and 3 -> 2 of 108, 100/5 s 11 -> 10; a GCRA of 3, headers 0.8 s stale, 1.080-1.159 -> 1.077-1.102 over 16 seeds).
  */
 export function checkRateLimited(
   check: HeadroomCheck,
   now: number,
   ceiling?: { rate: number; headerRate: number },
+  started?: number,
 ): HeadroomCheck {
   const boost = boostAt(check, now);
   const floor = ceiling ? ceiling.rate / ceiling.headerRate : 1;
-  return { ...check, boost: Math.max(1, boost, floor), growing: false, busyAt: now, settledAt: now };
+  const next = { ...check, boost: Math.max(1, boost, floor), growing: false, busyAt: now, settledAt: now };
+  return started === undefined ? next : { ...next, settledIndex: started };
 }
 
 /**

@@ -140,7 +140,9 @@ export function throttled(
   const untested = previous !== undefined && failedAtRate < BETA * previous.base;
   const tookLess = acceptedRate !== undefined && acceptedRate < BETA * base;
   const tookSustained = overshot && sustainedRate !== undefined && cut === sustainedRate && cut < failedAtRate;
-  const fromTook = measuredCut && tookSustained;
+  // Also when the rate that failed was already capped at it (model.ts, `SETTLED_MS`): a bucket of 3 at 20 req/s, headers
+  // 3.3 s stale, refused at 20.1 after taking 19.9 for 10 s, then climbed from 17.9 instead of 19.5 (1.169 -> 1.112).
+  const fromTook = measuredCut && overshot && sustainedRate !== undefined && cut === sustainedRate;
   // Without headers, a 429 on the climb from slow start's cut before it passed that cut: the cut was over the limit (a
   // 4.5% GCRA refused slow start at 1.75 times its rate). What the server took since, from empty through a refill capped
   // at the burst, is then at or just under the limit: the climb starts there and probes past it as from slow start's

@@ -206,8 +206,10 @@ export class RateModel {
     if (now < at) return { notBefore: at };
     // While the lag is unknown it is measured from the first start after the last idle span: requests before it
     // (a CLI's reads before its writes) may have left the server's count long before the first count above 0. A 429's
-    // pause is no idle span: the server was pressed when it came, so its count stays above 0 through the pause (taken
-    // for idle, a 1 s pause 1 s into a run 3.4 s stale measured the lag as the 50 ms after it).
+    // pause is no idle span: the server was pressed when it came, and the ramp's starts before it are in the counts
+    // after it. (Taken as one, a bucket of 3 at 20 req/s, headers 3.3 s stale, refused before any count above 0 had a
+    // lag of one latency, and the ramp's counts at its top were then seen as pressure after the 429 and held it at
+    // 18-20 req/s: 1.075-1.163 over 8 seeds, with `checkRateLimited`'s start index 1.084-1.131.)
     const idleFrom = Math.max(lastStart ?? Number.NEGATIVE_INFINITY, this.pausedUntil);
     if (this.lagMs === undefined && (lastStart === undefined || now - idleFrom > LAG_IDLE_MS)) this.firstStartAt = now;
     this.lastSlot = slotFor(now, due, interval, Math.max(this.pausedUntil, holdUntil));
@@ -331,9 +333,10 @@ export class RateModel {
   }
 
   /** What the server took since the last 429 (`AcceptedLog.sinceRefused`), with the headers' capacity in requests. */
-  private acceptedSinceRefused(now: number): number | undefined {
+  private acceptedSinceRefused(now: number, answeringMs = 0): number | undefined {
     const headers = this.headers;
-    return this.accepted.sinceRefused(now, this.pausedMs(now), headers && headers.allowed / this.countUnit(headers));
+    const capacity = headers && headers.allowed / this.countUnit(headers);
+    return this.accepted.sinceRefused(now, this.pausedMs(now), capacity, answeringMs);
   }
 
   /** Time paused so far, up to `now`. */
@@ -380,7 +383,7 @@ export class RateModel {
     // by 0.7, to 15 of 20 req/s). Later, what was accepted since the last 429 may be a limit that has fallen since.
     const sustained =
       accepted !== undefined
-        ? (this.acceptedSinceRefused(now) ?? accepted)
+        ? (this.acceptedSinceRefused(now, now - permit.startedAt) ?? accepted)
         : !this.headers && this.overshootEpisode
           ? this.acceptedSinceRefused(now)
           : undefined;
@@ -428,7 +431,7 @@ export class RateModel {
     this.discovery = spent ? windowSpent(next, began.accepted, began.ms) : next;
     if (this.headers && this.check) {
       const headerRate = this.headerPace(now, false).ratePerSecond;
-      this.check = checkRateLimited(this.check, now, { rate: this.discovery.base, headerRate });
+      this.check = checkRateLimited(this.check, now, { rate: this.discovery.base, headerRate }, this.starts);
     }
     this.decreasedAtStart = this.starts;
   }

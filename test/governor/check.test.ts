@@ -252,6 +252,17 @@ describe('observeCheck', () => {
     const after = observeCheck(lifted, { ...base, now: 2000, seenAt: 400, count: 10, index: 30, startedInWindow: 20 });
     expect(after.boost).toBe(5);
   });
+
+  test('pressure on a request started before the 429 is not news either, wherever its stale count is placed', () => {
+    const check: HeadroomCheck = { ...startCheck(0), boost: 1.5 };
+    // 33 requests had started by the 429. A stale count placed a little late (a lag measured to within a latency)
+    // falls after the 429, but the request it answered was started before it.
+    const lifted = checkRateLimited(check, 500, { rate: 20, headerRate: 4 }, 33);
+    const pressed = { ...base, now: 4000, seenAt: 600, count: 10, startedInWindow: 20 };
+    expect(observeCheck(lifted, { ...pressed, index: 30 }).boost).toBe(5);
+    // On a request started since, it lowers the boost.
+    expect(observeCheck(lifted, { ...pressed, index: 40 }).boost).toBeLessThan(5);
+  });
 });
 
 describe('rampedLately', () => {

@@ -460,6 +460,14 @@ describe('discovery without headers', () => {
     expect(discoveryRate(notMeasured, 3000)).toBeCloseTo(BETA * 26.4, 9);
   });
 
+  test('with headers, a 429 already capped at the rate taken since the last (model.ts, long after it) climbs from just under it too', () => {
+    const previous = throttled(undefined, 22.3, 0);
+    // The rate that failed, 20.1, was capped at the 19.9 taken since: the cut is that rate, not a fall under it.
+    const capped = throttled(previous, 19.9, 11_000, 20.1, 19.9, undefined, true);
+    expect(capped.base).toBeCloseTo(19.9, 9);
+    expect(discoveryRate(capped, 11_000)).toBeCloseTo(MEASURED_CUT_FROM * 19.9, 9);
+  });
+
   test('a climb from a cut with somewhere to probe resumes slow start past it, up to that rate; a tested limit does not', () => {
     const cut = throttled(throttled(startDiscovery(5, 0), 100, 10_000), 10, 12_000, undefined, undefined, 19);
     expect(cut.base).toBeCloseTo(10 * OVERSHOOT_FACTOR, 9);
