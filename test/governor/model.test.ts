@@ -20,7 +20,14 @@ function driver() {
     now += latencyMs;
     model.observe(outcome, { generation: 0, startedAt, index }, now);
   };
-  return { model, send, at: () => now, wait: (ms: number) => void (now += ms) };
+  return {
+    model,
+    send,
+    at: () => now,
+    wait: (ms: number) => {
+      now += ms;
+    },
+  };
 }
 
 /** A small bucket's headers, as a stale limiter gives them: `count` requests counted when it last looked. */
