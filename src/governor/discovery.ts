@@ -23,6 +23,8 @@ export interface Discovery {
   sustainedCut?: boolean;
   /** cubic, from `stillFull`: the server took next to nothing since the last 429, a debt it is still paying. */
   owed?: boolean;
+  /** cubic, a ceiling over headers (model.ts): resumes slow start once it has held its top (`regrowing`). */
+  regrow?: boolean;
 }
 
 /** A 429 near the top of the climb steps down to this fraction of the rate that failed. */
@@ -79,6 +81,8 @@ export function discoveryRate(state: Discovery, now: number): number {
   if (state.phase === 'slow_start') return state.base * 2 ** (elapsed / SLOW_START_DOUBLING_MS);
   const x = elapsed / 1000 / CUBIC_K_SECONDS - 1;
   const cubic = Math.max(MIN_RATE, state.base + (state.base - climbFrom(state)) * x ** 3);
+  const regrowFor = elapsed - REGROW_AT_MS;
+  if (state.regrow && regrowFor > 0) return Math.max(cubic, state.base * 2 ** (regrowFor / SLOW_START_DOUBLING_MS));
   const { probeTo, rampFailedAt } = state;
   if (rampFailedAt !== undefined) {
     const linear = climbFrom(state) + (RAMP_PROBE_SLOPE * state.base * elapsed) / 1000;
@@ -90,6 +94,30 @@ export function discoveryRate(state: Discovery, now: number): number {
 }
 
 export const climbFrom = (state: Discovery): number => state.from ?? BETA * state.base;
+
+/**
+ * A ceiling that has held its top (the cubic's `base`, `CUBIC_K_SECONDS` into its climb) this long without a 429
+ * resumes slow start from it (`regrow`): the 429 that set it may have said less than the limit (another client's
+ * burst, a limit that fell for a while), and the cubic probes past its top by a tenth in 20 s, so one such 429 a
+ * second into a run held a 3-request bucket at 3 of 20 req/s for 40 s (ratio 3.30; resumed 2 s after its top, 1.82;
+ * 5 s, 1.91). The family sweep measured the same for 2 s and 5 s; sooner, halfway up the climb (10 s), it put a
+ * header run at 600/60 s over the target on 429s (1 -> 2 of 108).
+ */
+export const REGROW_AFTER_MS = 2000;
+const REGROW_AT_MS = CUBIC_K_SECONDS * 1000 + REGROW_AFTER_MS;
+
+/** Whether a start at `at` was paced by the slow start a ceiling resumed (`regrow`). */
+export const regrowing = (state: Discovery, at: number): boolean =>
+  state.phase === 'cubic' && state.regrow === true && at - state.since > REGROW_AT_MS;
+
+/**
+ * A 429 on the slow start a ceiling resumed (`regrowing`): the limit is past the top it held, and under the rate that
+ * failed. Settles at the top, or at `OVERSHOOT_FACTOR` of that rate when higher (as slow start's 429 takes it); the
+ * top it held stays the limit's measure, so this climb does not resume slow start again (model.ts).
+ */
+export function regrowRefused(previous: Discovery, failedAtRate: number, resumeAt: number): Discovery {
+  return { ...settle(Math.max(previous.base, OVERSHOOT_FACTOR * failedAtRate), resumeAt), estimated: false };
+}
 
 /**
  * After a 429: `failedAtRate` is the rate the server refused; the climb starts when sending resumes.

@@ -23,6 +23,8 @@ import {
   MIN_RATE,
   probed,
   rampProbed,
+  regrowing,
+  regrowRefused,
   startDiscovery,
   stillFull,
   throttled,
@@ -119,6 +121,8 @@ export class RateModel {
   private lagging = false;
   /** The last start sent through a hold (`probeThroughHold`): its 429 is the hold's, no news about the rate. */
   private probeIndex: number | undefined;
+  /** A 429 has met a ceiling's resumed slow start (`regrowing`): later ceilings hold their tops. */
+  private regrew = false;
 
   constructor(
     private readonly o: ResolvedOptions,
@@ -421,14 +425,25 @@ export class RateModel {
         ? { rate: sustained, floor: retryAfter ? 1 / retryAfter : MIN_RATE, ...(longRun !== undefined && { longRun }) }
         : undefined;
     this.overshootEpisode = full || this.discovery?.phase === 'slow_start';
-    const next = rampProbe
-      ? probed(d, paced, resumeAt)
-      : d && full && d.phase === 'cubic'
-        ? stillFull(d, failedAt, resumeAt, probeTo, freed)
-        : throttled(d, limitAt, resumeAt, accepted, sustained, probeTo, this.headers !== undefined);
+    const regrew = d !== undefined && regrowing(d, permit.startedAt);
+    this.regrew ||= regrew;
+    const next = regrew
+      ? regrowRefused(d, paced, resumeAt)
+      : rampProbe
+        ? probed(d, paced, resumeAt)
+        : d && full && d.phase === 'cubic'
+          ? stillFull(d, failedAt, resumeAt, probeTo, freed)
+          : throttled(d, limitAt, resumeAt, accepted, sustained, probeTo, this.headers !== undefined);
     const began = this.headers ? undefined : this.accepted.sinceDiscovery(now);
     const spent = began && d?.phase === 'slow_start' && retryAfter !== undefined && retryAfter > 1;
-    this.discovery = spent ? windowSpent(next, began.accepted, began.ms) : next;
+    const discovery = spent ? windowSpent(next, began.accepted, began.ms) : next;
+    // A ceiling resumes slow start once it has held its top (`regrow`) only over headers, only once a run, and only
+    // when the 429 that set it met no ramp of the check's: those come from small buckets that refuse a little past
+    // their rate, and a climb resumed from there met another (100/5 s, header runs of seeds 7-18: over target 26 -> 28
+    // of 216, 429s 219 -> 242; each resume after the first, 429s 231 -> 283). Without headers the climb's plateau is
+    // the whole of the pace, and resuming from it drew 429s from buckets run for a minute (600/60 s, headerless runs
+    // over target 2 -> 6 of 36).
+    this.discovery = this.headers && !this.regrew && !boosting ? { ...discovery, regrow: true } : discovery;
     if (this.headers && this.check) {
       const headerRate = this.headerPace(now, false).ratePerSecond;
       this.check = checkRateLimited(this.check, now, { rate: this.discovery.base, headerRate }, this.starts);
