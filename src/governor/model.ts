@@ -113,6 +113,12 @@ export class RateModel {
    */
   private firstCount: number | undefined;
   /**
+   * A first count over half of `allowed` is taken as its unit only once a start the headers showed at zero (`zeroStart`,
+   * the index of the last) shows it again: one request's worth, not a count other clients had already raised.
+   */
+  private unitConfirmed = false;
+  private zeroStart: number | undefined;
+  /**
    * Stale headers: how far the count lags behind the server, once known (0: current). An accepted answer whose count
    * is 0 cannot be current (a count includes the request it answers): the headers describe the server as it was, and
    * the first count above 0 comes about a lag after the first start.
@@ -172,7 +178,7 @@ export class RateModel {
 
   private countUnit(headers: HeaderModel): number {
     const unit = this.firstCount;
-    return unit !== undefined && unit > 1 && unit <= headers.allowed / 2 ? unit : 1;
+    return unit !== undefined && unit > 1 && (unit <= headers.allowed / 2 || this.unitConfirmed) ? unit : 1;
   }
 
   updateRate(now: number): void {
@@ -219,6 +225,8 @@ export class RateModel {
     this.lastSlot = slotFor(now, due, interval, Math.max(this.pausedUntil, holdUntil));
     const index = this.starts++;
     if (held > now) this.probeIndex = index;
+    const quota = this.headers?.quota;
+    if (quota && now >= quota.endsAt) this.zeroStart = index;
     const recent = this.recentStarts;
     recent.push(now);
     const keep = Math.max(MEASURE_SPAN_MS, this.headers?.windowMs ?? 0) + (this.lagMs ?? 0);
@@ -283,6 +291,13 @@ export class RateModel {
     if (!outcome.ok && outcome.kind === 'rate_limited') return;
     // Only the run's first answer: later ones count other requests too, and stale headers start from zero.
     if (this.firstCount === undefined) this.firstCount = seenIndex === 0 && outcome.ok ? count : 1;
+    // A bucket of one request, its count scaled to a quota of 100, shows 100 of 100 on every request it takes from
+    // zero: read as 100 requests, each was held to its whole-second reset as pressure, 1 req/s (19.6; as one request,
+    // 1.75 like its truthful twin). A count others had raised shows, after its reset, what they took since: not the
+    // first count to the request again.
+    else if (outcome.ok && seenAt === now && seenIndex === this.zeroStart && count === this.firstCount) {
+      this.unitConfirmed = true;
+    }
     const unit = this.countUnit(headers);
     this.check = observeCheck(check, {
       now,

@@ -43,6 +43,22 @@ describe('the limiter family with headers, at other rates', () => {
     }
   });
 
+  test('buckets and GCRAs of one request at 20 req/s (100 per 5 s), headers scaled: a count of 100 of 100 on each request from zero is one request', async () => {
+    const members: FamilyMember[] = [
+      { algorithm: 'bucket', burst: 0.014, headers: 'scaled' },
+      { algorithm: 'gcra', burst: 0.014, headers: 'scaled' },
+    ];
+    for (const member of members) {
+      for (const seed of [1, 13]) {
+        const r = await run(member, 100, 5000, seed);
+        show(r);
+        // Read as 100 requests of 100, each answer was held to its whole-second reset as pressure: 1 req/s, 19.6.
+        expect(r.ratio, `${member.algorithm} seed ${seed}`).toBeLessThanOrEqual(2.0);
+        expect(r.refusedPct, `${member.algorithm} seed ${seed}`).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+
   test('buckets and GCRAs of two requests at 20 req/s (100 per 5 s): a current count of two is one arrival early, not pressure nor near', async () => {
     const cases: [FamilyMember, number][] = [
       [{ algorithm: 'gcra', burst: 0.021, headers: 'truthful' }, 8],

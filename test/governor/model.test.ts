@@ -57,3 +57,27 @@ describe('the lag of stale headers', () => {
     expect(d.model.headersLagMs).toBeLessThanOrEqual(d.at() - resumedAt);
   });
 });
+
+describe('the unit of a scaled count', () => {
+  test('a first count over half of allowed, shown again on a start from zero, is one request: a bucket of one paced past its reset', () => {
+    const d = driver();
+    // A bucket of one request, its count scaled to a quota of 100: every request taken from zero shows 100 of 100.
+    const one = success('ok', { rateLimit: { allowed: 100, count: 100, resetSeconds: 1 } });
+    while (d.at() < 6000) d.send(one);
+    // Read as 100 requests of 100, each answer held the next to its whole-second reset: 6 starts in 6 s.
+    expect(d.model.starts).toBeGreaterThan(30);
+  });
+
+  test('a first count over half of allowed that rises by one a request is a count others raised: paced on what is left', () => {
+    const d = driver();
+    // A fixed window of 300 per 60 s another client had taken 200 of: ours count on from there.
+    let count = 200;
+    while (d.at() < 10_000) {
+      const resetSeconds = Math.ceil((60_000 - d.at()) / 1000);
+      d.send(success('ok', { rateLimit: { allowed: 300, count: ++count, resetSeconds } }));
+    }
+    // 200 taken as one request's worth would make a quota of 1.5 requests a window: held at a request a minute.
+    expect(d.model.starts).toBeGreaterThan(30);
+    expect(d.model.pace(d.at()).ratePerSecond).toBeGreaterThan(1);
+  });
+});
