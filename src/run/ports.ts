@@ -30,7 +30,8 @@ export interface Executor {
     opts?: { signal?: AbortSignal; unrepeatable?: boolean },
   ): Promise<{ outcome: ApiOutcome<T>; attempts: number }>;
   /** The governor's in-flight figure, which sizes the pools of reads (see pool.ts). */
-  stats?(): { concurrency: number };
+  /** `lanes`: one per token, with several (`--tokens`). */
+  stats?(): { concurrency: number; lanes?: readonly unknown[] };
 }
 
 /** What of a user a reader keeps. */
