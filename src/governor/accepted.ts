@@ -5,7 +5,7 @@
  */
 import { countBetween, measuredRate } from './pacing.js';
 
-/** Accepted requests between two 429s that make the second one news about the rate (`stillFull`). */
+/** Accepted requests between two 429s that make the second one news about the rate (`refused`). */
 const STILL_FULL = 3;
 const STILL_FULL_SHARE = 0.25;
 /** The rate accepted since the last 429 is measured when that was this long ago (`sinceRefused`). */
@@ -48,7 +48,7 @@ export class AcceptedLog {
     return from && { accepted: this.total - from.accepted, ms: now - from.at };
   }
 
-  /** Requests per second accepted over the last `spanMs`, counted by their starts; undefined under a second's record. */
+  /** Requests per second accepted over the last `spanMs`, counted by their starts; undefined under a second of them. */
   rate(now: number, spanMs: number, pacedPerSecond: number): number | undefined {
     // Back to the first long gap: a pause is no measure of what the server takes.
     const accepted = measuredRate(this.starts, now, spanMs, Math.max(250, 3000 / pacedPerSecond));
@@ -82,7 +82,7 @@ export class AcceptedLog {
     return Math.max((a * 1000) / t, t > p ? ((a - capacity) * 1000) / (t - p) : 0);
   }
 
-  /** How high a probe past a cut rate may go without headers: `LONG_RUN_HEADROOM` over the rate accepted since discovery began. */
+  /** How high a probe past a cut may go without headers: `LONG_RUN_HEADROOM` over the rate taken since discovery. */
   longRun(now: number): number | undefined {
     const from = this.discoveredAt;
     if (!from || now - from.at < LONG_RUN_MIN_MS) return undefined;
@@ -90,25 +90,22 @@ export class AcceptedLog {
   }
 
   /**
-   * A 429 at `now`: whether fewer than `STILL_FULL` requests were accepted since the last decrease's 429, so the
-   * server is still full from before, as a sliding-window counter is for most of the window after slow start
-   * overshot it, whatever the rate. Such a 429 says nothing of the limit: cut at each, a 20 req/s counter fell to 2.8
-   * (ratio 2.965). Records `now` as the last 429.
+   * Records a 429 at `now` (and the time paused so far) as the last, and says whether fewer than `STILL_FULL` requests
+   * were accepted since the one before: the server is then still full from before, as a sliding-window counter is
+   * for most of the window after slow start overshot it, whatever the rate. Such a 429 says nothing of the limit: cut
+   * at each, a 20 req/s counter fell to 2.8 (ratio 2.965).
    */
-  stillFull(now: number, sentRate: number): boolean {
+  refused(now: number, sentRate: number, pausedMs: number): boolean {
     const from = this.lastRefusedAt;
+    const since = this.atRefused;
     this.lastRefusedAt = now;
+    this.atRefused = { accepted: this.total, pausedMs };
     if (from === undefined) return false;
     // The starts kept reach back a few seconds only: a 429 longer ago is counted in answers (that ago, 60 at 20 req/s
     // over the 3 s kept fell short of a quarter of 12 s, and a 429 after 12 s was taken as full).
     const kept = this.starts[0];
     const accepted =
-      kept !== undefined && kept > from ? this.total - this.atRefused.accepted : countBetween(this.starts, from, now);
+      kept !== undefined && kept > from ? this.total - since.accepted : countBetween(this.starts, from, now);
     return accepted < Math.max(STILL_FULL, (STILL_FULL_SHARE * sentRate * (now - from)) / 1000);
-  }
-
-  /** Marks the last 429's totals, after `stillFull` has judged it and before `sinceRefused` measures from it. */
-  refused(pausedMs: number): void {
-    this.atRefused = { accepted: this.total, pausedMs };
   }
 }

@@ -19,7 +19,7 @@ export interface Discovery {
   rampFailedAt?: number;
   /** cubic: `base` is the limit worked out from two 429s (`probed`): a later 429 near it is a small error in it. */
   estimated?: boolean;
-  /** cubic: `base` is what a bucket took since slow start's 429, under its limit (`throttled`): `probed` keeps above it. */
+  /** cubic: `base` is what a bucket took since slow start's 429, under its limit (`throttled`); `probed` keeps it. */
   sustainedCut?: boolean;
   /** cubic, from `stillFull`: the server took next to nothing since the last 429, a debt it is still paying. */
   owed?: boolean;
@@ -168,14 +168,16 @@ export function throttled(
   const untested = previous !== undefined && failedAtRate < BETA * previous.base;
   const tookLess = acceptedRate !== undefined && acceptedRate < BETA * base;
   const tookSustained = overshot && sustainedRate !== undefined && cut === sustainedRate && cut < failedAtRate;
-  // Also when the rate that failed was already capped at it (model.ts, `SETTLED_MS`): a bucket of 3 at 20 req/s, headers
-  // 3.3 s stale, refused at 20.1 after taking 19.9 for 10 s, then climbed from 17.9 instead of 19.5 (1.169 -> 1.112).
+  // Also when the rate that failed was already capped at it (model.ts, `SETTLED_MS`): a bucket of 3 at 20 req/s,
+  // headers 3.3 s stale, refused at 20.1 after taking 19.9 for 10 s, then climbed from 17.9 instead of 19.5
+  // (1.169 -> 1.112).
   const fromTook = measuredCut && overshot && sustainedRate !== undefined && cut === sustainedRate;
-  // Without headers, a 429 on the climb from slow start's cut before it passed that cut: the cut was over the limit (a
-  // 4.5% GCRA refused slow start at 1.75 times its rate). What the server took since, from empty through a refill capped
-  // at the burst, is then at or just under the limit: the climb starts there and probes past it as from slow start's
-  // cut. From `BETA` of it, without a probe, a 4.5% GCRA was held at 16.6–18.3 of 20 req/s. Sweep, 300/15 s: 4.5–5.4%
-  // at 20–80 ms 1.136–1.163 -> 1.113–1.117, at 3–15 ms 1.125–1.152 -> 1.107–1.119; 600/60 s, a 1.2% GCRA 1.099 -> 1.069.
+  // Without headers, a 429 on the climb from slow start's cut before it passed that cut: the cut was over the limit
+  // (a 4.5% GCRA refused slow start at 1.75 times its rate). What the server took since, from empty through a refill
+  // capped at the burst, is then at or just under the limit: the climb starts there and probes past it as from slow
+  // start's cut. From `BETA` of it, without a probe, a 4.5% GCRA was held at 16.6–18.3 of 20 req/s. Sweep, 300/15 s:
+  // 4.5–5.4% at 20–80 ms 1.136–1.163 -> 1.113–1.117, at 3–15 ms 1.125–1.152 -> 1.107–1.119; 600/60 s, a 1.2% GCRA
+  // 1.099 -> 1.069.
   const sustainedCut = !measuredCut && !tookLess && previous?.rampFailedAt !== undefined && tookSustained;
   const from = tookLess
     ? Math.max(MIN_RATE, acceptedRate)

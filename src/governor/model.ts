@@ -113,8 +113,8 @@ export class RateModel {
    */
   private firstCount: number | undefined;
   /**
-   * A first count over half of `allowed` is taken as its unit only once a start the headers showed at zero (`zeroStart`,
-   * the index of the last) shows it again: one request's worth, not a count other clients had already raised.
+   * A first count over half of `allowed` is taken as its unit only once a start the headers showed at zero
+   * (`zeroStart`, the index of the last) shows it again: one request's worth, not a count other clients had raised.
    */
   private unitConfirmed = false;
   private zeroStart: number | undefined;
@@ -422,9 +422,8 @@ export class RateModel {
     // taken as a limit, each cut the next, down to 2 of 20 req/s once the probe past it was refused (ratio 3.3).
     const longRun = this.headers ? undefined : this.accepted.longRun(now);
     const owed = this.discovery?.owed === true && (longRun === undefined || failedAt < longRun);
-    const full =
-      (this.accepted.stillFull(now, failedAt) && !this.headers && this.overshootEpisode) || counterAgain || owed;
-    this.accepted.refused(this.pausedMs(now));
+    const stillFullNow = this.accepted.refused(now, failedAt, this.pausedMs(now));
+    const full = (stillFullNow && !this.headers && this.overshootEpisode) || counterAgain || owed;
     // Without headers, the 429s from slow start's end until one meets a rate probed past the cut (`discoveryRate`), or
     // one comes a whole climb after the last: a limit that fell later is no reason to go back up.
     const d = this.discovery;
@@ -440,9 +439,9 @@ export class RateModel {
         ? { rate: sustained, floor: retryAfter ? 1 / retryAfter : MIN_RATE, ...(longRun !== undefined && { longRun }) }
         : undefined;
     this.overshootEpisode = full || this.discovery?.phase === 'slow_start';
-    const regrew = d !== undefined && regrowing(d, permit.startedAt);
-    this.regrew ||= regrew;
-    const next = regrew
+    const onRegrowth = d !== undefined && regrowing(d, permit.startedAt);
+    this.regrew ||= onRegrowth;
+    const next = onRegrowth
       ? regrowRefused(d, paced, resumeAt)
       : rampProbe
         ? probed(d, paced, resumeAt)

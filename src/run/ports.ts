@@ -29,8 +29,7 @@ export interface Executor {
     call: ApiCall<T>,
     opts?: { signal?: AbortSignal; unrepeatable?: boolean },
   ): Promise<{ outcome: ApiOutcome<T>; attempts: number }>;
-  /** The governor's in-flight figure, which sizes the pools of reads (see pool.ts). */
-  /** `lanes`: one per token, with several (`--tokens`). */
+  /** The governor's in-flight figure, which sizes the pools of reads (pool.ts); `lanes`: one per token, if several. */
   stats?(): { concurrency: number; lanes?: readonly unknown[] };
 }
 

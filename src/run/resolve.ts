@@ -117,9 +117,8 @@ export async function resolveUsers<S extends UserStore>(
       // The keys are not looked up again: 100,000 of them would stay live through the whole listing.
       wantIds.clear();
       wantEmails.clear();
-      // Together, up to LIST_PAGES_IN_FLIGHT(_TOKENS): the governor paces them, and a sequence would wait out each
-      // one's latency.
-      // Each page goes into the index as it comes, so that only the projection of it is kept.
+      // Together, up to LIST_PAGES_IN_FLIGHT (or _TOKENS): the governor paces them, and a sequence would wait out each
+      // one's latency. Each page goes into the index as it comes, so that only the projection of it is kept.
       const rest = Array.from({ length: pages - 1 }, (_, i) => i + 2);
       let read = 1;
       const tokens = deps.executor.stats?.().lanes?.length ?? 1;

@@ -9,8 +9,7 @@ describe('AcceptedLog.sinceRefused', () => {
    */
   function after429(now: number): AcceptedLog {
     const log = new AcceptedLog();
-    log.stillFull(0, 20);
-    log.refused(0);
+    log.refused(0, 20, 0);
     for (let start = 1000; start + 100 <= now; start += 50) log.accept(start, start + 50, 3000);
     return log;
   }
