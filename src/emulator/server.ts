@@ -16,6 +16,7 @@ import type { EmulatorOptions, FaultOptions } from './options.js';
 import type { HeaderValues } from './rate-headers.js';
 import { type Reply, type Route, type RouteContext, Router } from './router.js';
 import { adminRoutes } from './routes/admin.js';
+import { authorizationRoutes } from './routes/authorization.js';
 import { groupRoutes } from './routes/groups.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
 import { oauthRoutes } from './routes/oauth.js';
@@ -36,6 +37,7 @@ export const ROUTES: readonly Route[] = [
   ...lifecycleRoutes,
   ...profileRoutes,
   ...routingRoutes,
+  ...authorizationRoutes,
   ...groupRoutes,
 ];
 

@@ -162,3 +162,9 @@ export function liveUser(core: EmulatorCore, id: string): StoredUser | undefined
 }
 
 export const userNotFound = (id: string): Reply => notFound(`Unable to find a user with id ${id}`);
+
+/** Every id must be an existing, not deleted user: otherwise the whole request is refused. */
+export function knownUsers(core: EmulatorCore, ids: readonly string[]): void {
+  const unknown = ids.find((id) => !liveUser(core, id));
+  if (unknown !== undefined) throw new BadRequest(`Unable to find a user with id ${unknown}`);
+}
