@@ -14,8 +14,8 @@
  * `--only planning` stops after the rollback dry run (the apply it needs takes minutes); `--only writes` leaves out
  * the two dry runs (the write side alone).
  *
- * By default it runs bench/library-cli.js, the CLI's `main` from dist/ with the SDK package as published: what a
- * program that calls the library gets.
+ * By default it runs bench/library-cli.js, the CLI's `main` from dist/ with the SDK as the library loads it
+ * (dist/bundle/sdk.cjs): what a program that calls the library gets.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';

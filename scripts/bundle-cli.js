@@ -8,8 +8,8 @@
  * meta.json says which of dist/'s modules each file holds (test/e2e/lazy-loading.test.ts reads it).
  *
  * The platform SDK is the exception: dist/bundle/sdk.cjs holds the parts of it the adapter uses (src/genesys/sdk.ts
- * says why), built from the installed package's ES module sources with its dependencies, and the CLI requires it
- * in place of the package.
+ * says why), built from the installed package's ES module sources with its dependencies; the CLI and the library
+ * (dist/genesys/sdk.js, which finds it beside itself) require it in place of the package.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -1,14 +1,15 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SDK_PARTS } from '../../src/genesys/sdk.js';
+import { SDK_PACKAGE, SDK_PARTS, sdkSource } from '../../src/genesys/sdk.js';
 import { ROOT, requireFreshBuild } from './harness.js';
 
 /**
- * The CLI requires dist/bundle/sdk.cjs in place of the SDK package (src/genesys/sdk.ts): it must be the same SDK,
- * part for part. The CLI's tests (test/e2e) run it against the emulator; this checks it against the package.
+ * The CLI and the library built in dist/ require dist/bundle/sdk.cjs in place of the SDK package (src/genesys/sdk.ts):
+ * it must be the same SDK, part for part. The CLI's tests (test/e2e) run it against the emulator; this checks it
+ * against the package.
  */
-describe("the CLI's bundle of the SDK", () => {
+describe("the CLI's and the library's bundle of the SDK", () => {
   requireFreshBuild();
   const require = createRequire(import.meta.url);
   const bundled = require(join(ROOT, 'dist', 'bundle', 'sdk.cjs')) as Record<string, unknown>;
@@ -33,6 +34,17 @@ describe("the CLI's bundle of the SDK", () => {
     } else {
       expect(bundled[part]).toEqual(whole[part]);
     }
+  });
+
+  it('is what the library built in dist/ loads, as the CLI does (a library caller gets the same memory)', async () => {
+    const built = (await import(join(ROOT, 'dist', 'genesys', 'sdk.js'))) as { sdkSource: () => string };
+    expect(built.sdkSource()).toBe(join(ROOT, 'dist', 'bundle', 'sdk.cjs'));
+  });
+
+  it('is replaced by the package where there is no bundle (run from src/, or a dist/ built without it)', () => {
+    expect(sdkSource()).toBe(SDK_PACKAGE);
+    expect(sdkSource(() => true, '/x/dist/bundle/sdk.cjs')).toBe('/x/dist/bundle/sdk.cjs');
+    expect(sdkSource(() => false, '/x/dist/bundle/sdk.cjs')).toBe(SDK_PACKAGE);
   });
 
   it('builds no shared client as it loads (the package does, with a config-file watcher)', () => {
