@@ -82,6 +82,12 @@ export interface EmulatorConfig extends FaultOptions {
    * alternative reading of the platform, to check that a client works under both).
    */
   addressesPatch: 'replace' | 'merge';
+  /** The most `pageSize` a user list (`GET /api/v2/users`) takes: 500 is believed, not confirmed. */
+  usersPageSizeMax: number;
+  /** The most `pageSize` a user search (`POST /api/v2/users/search`) takes (unconfirmed). */
+  searchPageSizeMax: number;
+  /** A `pageSize` above those: `reject` with 400, or `clamp` to the maximum (the page says the size it used). */
+  pageSizeAboveMax: 'reject' | 'clamp';
 }
 
 export interface EmulatorOptions extends Partial<EmulatorConfig> {
@@ -149,6 +155,9 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   orgWindowSeconds: 60,
   duplicateEmailStatus: 409,
   addressesPatch: 'replace',
+  usersPageSizeMax: 500,
+  searchPageSizeMax: 100,
+  pageSizeAboveMax: 'reject',
   deniedPermissions: [],
   namePermissions: true,
   error502Rate: 0,
@@ -189,6 +198,9 @@ export const configSchema = z
     orgWindowSeconds: z.number().positive(),
     duplicateEmailStatus: z.union([z.literal(400), z.literal(409)]),
     addressesPatch: z.enum(['replace', 'merge']),
+    usersPageSizeMax: z.number().int().positive(),
+    searchPageSizeMax: z.number().int().positive(),
+    pageSizeAboveMax: z.enum(['reject', 'clamp']),
     deniedPermissions: z.array(z.string().regex(/^[a-zA-Z]+:[a-zA-Z*]+:[a-zA-Z*]+$/)),
     namePermissions: z.boolean(),
     error502Rate: rate,

@@ -1,4 +1,4 @@
-import type { GenesysUser } from '../genesys/types.js';
+import type { ApiFailure, GenesysUser, UserEntityListing } from '../genesys/types.js';
 import { chunk, DEFAULT_READ_LIMITS } from '../plan/index.js';
 import { fatalApiError } from './api-errors.js';
 import type { Collector } from './collect.js';
@@ -8,6 +8,12 @@ import type { Executor, Projection, UsersPort } from './ports.js';
 export const IDS_PER_GET = DEFAULT_READ_LIMITS.idsPerGet;
 export const EMAILS_PER_SEARCH = DEFAULT_READ_LIMITS.emailsPerSearch;
 export const LIST_PAGE_SIZE = DEFAULT_READ_LIMITS.listPageSize;
+/**
+ * Page sizes a listing tries in turn while the platform refuses one with 400: the maximum is unconfirmed (500 is
+ * believed). A platform that cuts a page to its maximum instead says so in the page, and the rest is read in that
+ * size.
+ */
+export const LIST_PAGE_SIZES = [LIST_PAGE_SIZE, 100, 25];
 /**
  * Listing pages in flight at once, at most (the pool also follows the governor's in-flight figure). A page of 500
  * users is about 3 MB once parsed, and pages that pile up in flight are what a listing of 100,000 users costs in
@@ -105,9 +111,9 @@ export async function resolveUsers<S extends UserStore>(
   const cost: ReadCost = { byKeyCalls, strategy: 'by-key' };
   // Listing needs at least two pages to be worth a probe; below 3 calls by key it never wins.
   if (byKeyCalls >= 3) {
-    const first = await listPage(deps, 1);
+    const { page: first, pageSize } = await firstListPage(deps);
     for (const u of first.entities) index.add(u);
-    const pages = Math.max(1, first.pageCount || Math.ceil(first.total / LIST_PAGE_SIZE));
+    const pages = Math.max(1, first.pageCount || Math.ceil(first.total / pageSize));
     cost.listingCalls = pages;
     const remainingByKey =
       Math.ceil([...wantIds].filter((id) => !index.hasId(id)).length / IDS_PER_GET) +
@@ -124,7 +130,7 @@ export async function resolveUsers<S extends UserStore>(
       const tokens = deps.executor.stats?.().lanes?.length ?? 1;
       const cap = tokens > 1 ? LIST_PAGES_IN_FLIGHT_TOKENS : LIST_PAGES_IN_FLIGHT;
       await forEachPooled(rest, poolSize(deps.executor, cap), async (pageNumber) => {
-        for (const u of (await listPage(deps, pageNumber)).entities) index.add(u);
+        for (const u of (await listPage(deps, pageNumber, pageSize)).entities) index.add(u);
         if (deps.collect && ++read % deps.collect.every === 0) await deps.collect.run();
       });
       return { index, cost };
@@ -145,20 +151,48 @@ export async function resolveUsers<S extends UserStore>(
   return { index, cost };
 }
 
-async function listPage(deps: ResolveDeps, pageNumber: number) {
+/** Page 1 of the listing, in the largest page size the platform takes, and the size the other pages are read in. */
+async function firstListPage(deps: ResolveDeps): Promise<{ page: UserEntityListing; pageSize: number }> {
+  for (let at = 0; ; at++) {
+    const asked = LIST_PAGE_SIZES[at] as number;
+    const outcome = await listCall(deps, 1, asked);
+    if (outcome.ok)
+      return { page: outcome.body, pageSize: servedSize(outcome.body, outcome.body.entities.length, asked) };
+    if (outcome.status !== 400 || at === LIST_PAGE_SIZES.length - 1) throw listingError(1, outcome);
+  }
+}
+
+async function listPage(deps: ResolveDeps, pageNumber: number, pageSize: number): Promise<UserEntityListing> {
+  const outcome = await listCall(deps, pageNumber, pageSize);
+  if (!outcome.ok) throw listingError(pageNumber, outcome);
+  return outcome.body;
+}
+
+async function listCall(deps: ResolveDeps, pageNumber: number, pageSize: number) {
   deps.onCall?.('list');
   const { outcome } = await deps.executor.execute(
     () =>
       deps.users.listUsers({
         pageNumber,
-        pageSize: LIST_PAGE_SIZE,
+        pageSize,
         state: 'any',
         ...(deps.project && { project: deps.project }),
       }),
     { signal: deps.signal },
   );
-  if (!outcome.ok) throw fatalApiError(`Listing users (GET /api/v2/users, page ${pageNumber})`, outcome);
-  return outcome.body;
+  return outcome;
+}
+
+const listingError = (pageNumber: number, outcome: ApiFailure) =>
+  fatalApiError(`Listing users (GET /api/v2/users, page ${pageNumber})`, outcome);
+
+/** The page size a page was served in: the size asked, or less when the platform cut it to its maximum. */
+function servedSize(page: { pageSize?: unknown; total?: unknown }, count: number, asked: number): number {
+  const reported = page.pageSize;
+  if (typeof reported === 'number' && Number.isInteger(reported) && reported > 0 && reported < asked) return reported;
+  // A page short of the size asked while more remain was cut, though the page did not say so.
+  if (count > 0 && count < asked && typeof page.total === 'number' && page.total > count) return count;
+  return asked;
 }
 
 async function fetchByIds(deps: ResolveDeps, ids: string[], index: UserStore): Promise<void> {

@@ -1,0 +1,77 @@
+/**
+ * The users list's and the user search's page-size maximums are unconfirmed (500 is believed for the list): reads
+ * must work whether the platform takes the size asked, refuses it with 400, or cuts the page to its maximum.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
+import { createGenesysClient } from '../../src/genesys/client.js';
+import type { ApiOutcome, UserEntityListing } from '../../src/genesys/types.js';
+import { resolveUsers, UserIndex } from '../../src/run/resolve.js';
+import { ok, passThrough, ScriptedUsers, user } from './fakes.js';
+
+let emulator: RunningEmulator | undefined;
+afterEach(async () => {
+  await emulator?.stop();
+  emulator = undefined;
+});
+
+async function reads(options: EmulatorOptions) {
+  emulator = await startEmulator({ seed: 3, ...options });
+  const client = createGenesysClient({
+    clientId: emulator.clientId,
+    clientSecret: emulator.clientSecret,
+    baseUrl: emulator.url,
+    timeoutMs: 5000,
+  });
+  const login = await client.authenticate();
+  expect(login.ok).toBe(true);
+  const calls: string[] = [];
+  return { client, calls, deps: { users: client, executor: passThrough, onCall: (what: string) => calls.push(what) } };
+}
+
+describe('reading users whatever the page-size maximum', () => {
+  it.each(['reject', 'clamp'] as const)(
+    'reads the whole directory when the list takes at most 200 a page (above it: %s)',
+    async (pageSizeAboveMax) => {
+      const { deps, calls } = await reads({ users: 1200, usersPageSizeMax: 200, pageSizeAboveMax });
+      const ids = new Set(emulator!.users().map((u) => u.id));
+      const { index, cost } = await resolveUsers(deps, ids, new Set(), new UserIndex());
+      expect(index.size).toBe(emulator!.users().filter((u) => u.state !== 'deleted').length);
+      if (pageSizeAboveMax === 'clamp') {
+        // Page 1 asked at 500 and served at 200, then 200 a page: 6 pages.
+        expect(cost).toMatchObject({ strategy: 'full-listing', listingCalls: 6 });
+        expect(calls.filter((c) => c === 'list')).toHaveLength(6);
+      } else {
+        // 500 refused, 100 taken: listing 12 pages would not beat 12 reads by id.
+        expect(cost).toMatchObject({ strategy: 'by-key', listingCalls: 12 });
+        expect(calls.filter((c) => c === 'list')).toHaveLength(2);
+      }
+    },
+  );
+
+  it('lists in pages cut to the maximum when the page says neither its size nor its page count', async () => {
+    const total = 1000;
+    const served: number[] = [];
+    class CuttingUsers extends ScriptedUsers {
+      override async listUsers(query?: { pageNumber: number; pageSize: number }) {
+        const { pageNumber, pageSize } = query!;
+        const size = Math.min(pageSize, 200);
+        served.push(pageSize);
+        const first = (pageNumber - 1) * size;
+        const entities = Array.from({ length: Math.max(0, Math.min(size, total - first)) }, (_, i) =>
+          user({ id: `u-${first + i}`, email: `user${first + i}@example.com` }),
+        );
+        return ok({ entities, total } as UserEntityListing) as ApiOutcome<UserEntityListing>;
+      }
+    }
+    const ids = new Set(Array.from({ length: total }, (_, n) => `u-${n}`));
+    const { index } = await resolveUsers(
+      { users: new CuttingUsers([]), executor: passThrough },
+      ids,
+      new Set(),
+      new UserIndex(),
+    );
+    expect(index.size).toBe(total);
+    expect(served).toEqual([500, 200, 200, 200, 200]);
+  });
+});
