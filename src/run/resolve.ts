@@ -14,6 +14,8 @@ export const LIST_PAGE_SIZE = DEFAULT_READ_LIMITS.listPageSize;
  * size.
  */
 export const LIST_PAGE_SIZES = [LIST_PAGE_SIZE, 100, 25];
+/** The same for searching emails (the search's maximum is unconfirmed too). */
+export const SEARCH_PAGE_SIZES = [EMAILS_PER_SEARCH, 25];
 /**
  * Listing pages in flight at once, at most (the pool also follows the governor's in-flight figure). A page of 500
  * users is about 3 MB once parsed, and pages that pile up in flight are what a listing of 100,000 users costs in
@@ -146,6 +148,7 @@ export async function resolveUsers<S extends UserStore>(
       deps,
       [...wantEmails].filter((e) => !index.hasEmail(e)),
       index,
+      { at: 0 },
     ),
   ]);
   return { index, cost };
@@ -213,27 +216,54 @@ async function fetchIdBatch(deps: ResolveDeps, batch: string[], index: UserStore
   for (const u of outcome.body.entities) index.add(u);
 }
 
-async function searchByEmails(deps: ResolveDeps, emails: string[], index: UserStore): Promise<void> {
+/** Where in SEARCH_PAGE_SIZES the searches of one read are: a size refused once is not asked again. */
+interface SearchSize {
+  at: number;
+}
+
+async function searchByEmails(deps: ResolveDeps, emails: string[], index: UserStore, size: SearchSize): Promise<void> {
   await forEachPooled(chunk(emails, EMAILS_PER_SEARCH), poolSize(deps.executor, Infinity), (batch) =>
-    searchEmailBatch(deps, batch, index),
+    searchEmailBatch(deps, batch, index, size),
   );
 }
 
-async function searchEmailBatch(deps: ResolveDeps, batch: string[], index: UserStore): Promise<void> {
+async function searchEmailBatch(deps: ResolveDeps, batch: string[], index: UserStore, size: SearchSize): Promise<void> {
+  let pageSize = 0;
   for (let pageNumber = 1; ; pageNumber++) {
+    const at = size.at;
+    const asked = pageNumber === 1 ? (SEARCH_PAGE_SIZES[at] as number) : pageSize;
     deps.onCall?.('search');
     const { outcome } = await deps.executor.execute(
       () =>
         deps.users.searchUsers(
-          { query: [{ type: 'EXACT', fields: ['email'], values: batch }], pageSize: EMAILS_PER_SEARCH, pageNumber },
+          { query: [{ type: 'EXACT', fields: ['email'], values: batch }], pageSize: asked, pageNumber },
           deps.project && { project: deps.project },
         ),
       { signal: deps.signal },
     );
+    if (!outcome.ok && pageNumber === 1 && outcome.status === 400 && at < SEARCH_PAGE_SIZES.length - 1) {
+      size.at = Math.max(size.at, at + 1);
+      pageNumber--;
+      continue;
+    }
     if (!outcome.ok) throw fatalApiError('Searching users by email (POST /api/v2/users/search)', outcome);
-    for (const u of outcome.body.results ?? []) index.add(u);
-    if (pageNumber >= (outcome.body.pageCount ?? 1)) break;
+    const results = outcome.body.results ?? [];
+    for (const u of results) index.add(u);
+    if (pageNumber === 1) pageSize = servedSize(outcome.body, results.length, asked);
+    if (!morePages(outcome.body, pageNumber, pageSize, results.length)) break;
   }
+}
+
+/** Whether pages follow this one: by its `pageCount`, else its `total`, else by its being full. */
+function morePages(
+  page: { pageCount?: unknown; total?: unknown },
+  pageNumber: number,
+  pageSize: number,
+  count: number,
+) {
+  if (typeof page.pageCount === 'number') return pageNumber < page.pageCount;
+  if (typeof page.total === 'number') return pageNumber * pageSize < page.total;
+  return count >= pageSize;
 }
 
 /** The user fields a row's changes read when planned (see plan/user-change), by input change key. */

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../src/emulator/index.js';
 import { createGenesysClient } from '../../src/genesys/client.js';
-import type { ApiOutcome, UserEntityListing } from '../../src/genesys/types.js';
+import type { ApiOutcome, UserEntityListing, UserSearchRequest, UsersSearchResponse } from '../../src/genesys/types.js';
 import { resolveUsers, UserIndex } from '../../src/run/resolve.js';
 import { ok, passThrough, ScriptedUsers, user } from './fakes.js';
 
@@ -73,5 +73,41 @@ describe('reading users whatever the page-size maximum', () => {
     );
     expect(index.size).toBe(total);
     expect(served).toEqual([500, 200, 200, 200, 200]);
+  });
+
+  it.each(['reject', 'clamp'] as const)(
+    'finds every email when the search takes at most 25 a page (above it: %s)',
+    async (pageSizeAboveMax) => {
+      const { deps, calls } = await reads({ users: 300, searchPageSizeMax: 25, pageSizeAboveMax });
+      const people = emulator!.users().filter((u) => u.state !== 'deleted' && u.email);
+      const emails = new Set(people.slice(0, 150).map((u) => u.email!.toLowerCase()));
+      const { index } = await resolveUsers(deps, new Set(), emails, new UserIndex());
+      expect(index.size).toBe(150);
+      // Two batches of 100 and 50 emails: 4 + 2 pages of 25, and (reject) a refused 100 each.
+      expect(calls.filter((c) => c === 'search')).toHaveLength(pageSizeAboveMax === 'reject' ? 8 : 6);
+    },
+  );
+
+  it('reads every search page when the pages say their total but not their page count', async () => {
+    const pages: number[] = [];
+    class PagingSearch extends ScriptedUsers {
+      override async searchUsers(body?: UserSearchRequest) {
+        const { values = [] } = body!.query[0]!;
+        const size = Math.min(body!.pageSize ?? 25, 25);
+        const first = ((body!.pageNumber ?? 1) - 1) * size;
+        pages.push(body!.pageNumber ?? 1);
+        const results = values.slice(first, first + size).map((email, i) => user({ id: `u-${first + i}`, email }));
+        return ok({ results, total: values.length } as UsersSearchResponse) as ApiOutcome<UsersSearchResponse>;
+      }
+    }
+    const emails = new Set(Array.from({ length: 60 }, (_, n) => `user${n}@example.com`));
+    const { index } = await resolveUsers(
+      { users: new PagingSearch([]), executor: passThrough },
+      new Set(),
+      emails,
+      new UserIndex(),
+    );
+    expect(index.size).toBe(60);
+    expect(pages).toEqual([1, 2, 3]);
   });
 });
