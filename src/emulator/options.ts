@@ -53,6 +53,8 @@ export interface EmulatorConfig extends FaultOptions {
   algorithm: RateLimitAlgorithm;
   /** Whether /api responses carry the `inin-ratelimit-*` headers (false: as `headerModel: 'absent'`). */
   rateLimitHeaders: boolean;
+  /** Whether a 429 carries them too (the platform's 429s are not known to): false leaves them off 429s only. */
+  rateLimitHeadersOn429: boolean;
   /** `bucket` and `gcra`: capacity as a fraction of `limit`, in (0, 1]. */
   burst: number;
   /** What the headers say: the limiter's state, nothing, its state scaled to the quota, or its state a while ago. */
@@ -143,6 +145,7 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   windowSeconds: 60,
   algorithm: 'fixed',
   rateLimitHeaders: true,
+  rateLimitHeadersOn429: true,
   burst: 1,
   headerModel: 'truthful',
   headerLagMs: 1000,
@@ -186,6 +189,7 @@ export const configSchema = z
     windowSeconds: z.number().positive(),
     algorithm: z.enum(RATE_LIMIT_ALGORITHMS as [RateLimitAlgorithm, ...RateLimitAlgorithm[]]),
     rateLimitHeaders: z.boolean(),
+    rateLimitHeadersOn429: z.boolean(),
     burst: z.number().gt(0).max(1),
     headerModel: z.enum(HEADER_MODELS as [HeaderModel, ...HeaderModel[]]),
     headerLagMs: z.number().min(0),

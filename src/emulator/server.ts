@@ -241,11 +241,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       }
       const decision = core.limiterFor(auth.token).take(core.now());
       if (core.config.rateLimitHeaders && decision.headers) headers = rateHeaders(decision.headers);
+      const refusalHeaders = core.config.rateLimitHeadersOn429 ? headers : {};
       if (!decision.allowed) {
         core.stats.tokenRequest(auth.token.serial, 'token');
         const seconds = decision.retryAfterSeconds;
         const body = platformError(429, 'too.many.requests.retry.after', rateLimitMessage(seconds));
-        send(res, { status: 429, body }, { ...headers, 'retry-after': String(seconds) });
+        send(res, { status: 429, body }, { ...refusalHeaders, 'retry-after': String(seconds) });
         return 429;
       }
       // The limit above the tokens is checked after the token's own, which has then counted the request: a gateway
@@ -255,7 +256,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         core.stats.tokenRequest(auth.token.serial, 'org');
         const seconds = above.retryAfterSeconds;
         const body = platformError(429, ORG_LIMIT_CODE, orgLimitMessage(seconds));
-        send(res, { status: 429, body }, { ...headers, 'retry-after': String(seconds) });
+        send(res, { status: 429, body }, { ...refusalHeaders, 'retry-after': String(seconds) });
         return 429;
       }
       core.stats.tokenRequest(auth.token.serial, 'allowed');
