@@ -194,7 +194,7 @@ export class EmulatorCore {
     if (!token) return { ok: false, code: 'bad.credentials', message: 'Invalid login credentials.' };
     if (token.expiresAt <= this.now()) {
       this.tokens.delete(token.token);
-      return { ok: false, code: 'bad.credentials', message: 'Invalid login credentials.' };
+      return { ok: false, code: this.config.expiredTokenCode, message: 'Invalid login credentials.' };
     }
     return { ok: true, token };
   }

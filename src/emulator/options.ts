@@ -67,6 +67,8 @@ export interface EmulatorConfig extends FaultOptions {
   latencyMs: [number, number];
   /** Lifetime of an issued access token (`expires_in`). */
   tokenLifetimeSeconds: number;
+  /** `code` of the 401 to an expired token: `bad.credentials` is unconfirmed. */
+  expiredTokenCode: string;
   /** Tokens the token endpoint issues per `tokenIssueWindowSeconds` (a sliding log); 0: no limit. */
   tokenIssueLimit: number;
   tokenIssueWindowSeconds: number;
@@ -152,6 +154,7 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   windowOriginMs: 0,
   latencyMs: [0, 0],
   tokenLifetimeSeconds: 86_400,
+  expiredTokenCode: 'bad.credentials',
   tokenIssueLimit: 0,
   tokenIssueWindowSeconds: 60,
   orgLimit: 0,
@@ -196,6 +199,7 @@ export const configSchema = z
     windowOriginMs: z.number().min(0),
     latencyMs: range,
     tokenLifetimeSeconds: z.number().int().positive(),
+    expiredTokenCode: z.string().regex(/^[a-z][a-z.]*$/),
     tokenIssueLimit: z.number().int().min(0),
     tokenIssueWindowSeconds: z.number().positive(),
     orgLimit: z.number().int().min(0),
