@@ -92,6 +92,11 @@ export interface EmulatorConfig extends FaultOptions {
   searchPageSizeMax: number;
   /** A `pageSize` above those: `reject` with 400, or `clamp` to the maximum (the page says the size it used). */
   pageSizeAboveMax: 'reject' | 'clamp';
+  /**
+   * Most member ids one group member add or remove takes (more: 400). The platform documents none for adding: 50 is
+   * an assumption, and a client must read its limit from a 400, not from here.
+   */
+  groupMembersPerCall: number;
 }
 
 export interface EmulatorOptions extends Partial<EmulatorConfig> {
@@ -164,6 +169,7 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   usersPageSizeMax: 500,
   searchPageSizeMax: 100,
   pageSizeAboveMax: 'reject',
+  groupMembersPerCall: 50,
   deniedPermissions: [],
   namePermissions: true,
   error502Rate: 0,
@@ -209,6 +215,7 @@ export const configSchema = z
     usersPageSizeMax: z.number().int().positive(),
     searchPageSizeMax: z.number().int().positive(),
     pageSizeAboveMax: z.enum(['reject', 'clamp']),
+    groupMembersPerCall: z.number().int().positive(),
     deniedPermissions: z.array(z.string().regex(/^[a-zA-Z]+:[a-zA-Z*]+:[a-zA-Z*]+$/)),
     namePermissions: z.boolean(),
     error502Rate: rate,
