@@ -97,6 +97,8 @@ export interface EmulatorConfig extends FaultOptions {
    * an assumption, and a client must read its limit from a 400, not from here.
    */
   groupMembersPerCall: number;
+  /** Whether creating a user sends its invitation email by itself (unconfirmed): see `invitationEmails()`. */
+  inviteOnCreate: boolean;
 }
 
 export interface EmulatorOptions extends Partial<EmulatorConfig> {
@@ -170,6 +172,7 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   searchPageSizeMax: 100,
   pageSizeAboveMax: 'reject',
   groupMembersPerCall: 50,
+  inviteOnCreate: false,
   deniedPermissions: [],
   namePermissions: true,
   error502Rate: 0,
@@ -216,6 +219,7 @@ export const configSchema = z
     searchPageSizeMax: z.number().int().positive(),
     pageSizeAboveMax: z.enum(['reject', 'clamp']),
     groupMembersPerCall: z.number().int().positive(),
+    inviteOnCreate: z.boolean(),
     deniedPermissions: z.array(z.string().regex(/^[a-zA-Z]+:[a-zA-Z*]+:[a-zA-Z*]+$/)),
     namePermissions: z.boolean(),
     error502Rate: rate,

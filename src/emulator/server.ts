@@ -68,6 +68,11 @@ export interface RunningEmulator {
   queueMembers(queueId: string): string[] | undefined;
   /** Invitations sent (POST /api/v2/users/{id}/invite) by user id, since the start or the last reset. */
   invites(): Record<string, number>;
+  /**
+   * Invitation emails sent by user id: one on creation with `inviteOnCreate`; an invite sends one only when none is
+   * outstanding or with `force=true` (the SDK: "Resend the invitation even if one is already outstanding").
+   */
+  invitationEmails(): Record<string, number>;
   /** A user's role grants `{roleId, divisionId}`; undefined for an unknown user. */
   grants(userId: string): GrantRef[] | undefined;
   /** The groups `{id, name, version, members}` (member ids in no set order; deleted users included). */
@@ -355,6 +360,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     },
     routing: () => routingDump(core),
     invites: () => Object.fromEntries(core.invites),
+    invitationEmails: () => Object.fromEntries(core.invitationEmails),
     setLimit: (limit, windowSeconds) => core.setLimit(limit, windowSeconds),
     setTokenLimit: (serial, limit, windowSeconds) => core.setTokenLimit(serial, limit, windowSeconds),
     setFaults: (partial) => core.setFaults(partial),
