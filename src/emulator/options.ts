@@ -88,6 +88,8 @@ export interface EmulatorConfig extends FaultOptions {
   addressesPatch: 'replace' | 'merge';
   /** The most `pageSize` a user list (`GET /api/v2/users`) takes: 500 is believed, not confirmed. */
   usersPageSizeMax: number;
+  /** The most `id`s one user list takes (more: 400): the platform documents no figure. */
+  usersMaxIds: number;
   /** The most `pageSize` a user search (`POST /api/v2/users/search`) takes (unconfirmed). */
   searchPageSizeMax: number;
   /** A `pageSize` above those: `reject` with 400, or `clamp` to the maximum (the page says the size it used). */
@@ -169,6 +171,7 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   duplicateEmailStatus: 409,
   addressesPatch: 'replace',
   usersPageSizeMax: 500,
+  usersMaxIds: 100,
   searchPageSizeMax: 100,
   pageSizeAboveMax: 'reject',
   groupMembersPerCall: 50,
@@ -216,6 +219,7 @@ export const configSchema = z
     duplicateEmailStatus: z.union([z.literal(400), z.literal(409)]),
     addressesPatch: z.enum(['replace', 'merge']),
     usersPageSizeMax: z.number().int().positive(),
+    usersMaxIds: z.number().int().positive(),
     searchPageSizeMax: z.number().int().positive(),
     pageSizeAboveMax: z.enum(['reject', 'clamp']),
     groupMembersPerCall: z.number().int().positive(),

@@ -16,6 +16,8 @@ export const LIST_PAGE_SIZE = DEFAULT_READ_LIMITS.listPageSize;
 export const LIST_PAGE_SIZES = [LIST_PAGE_SIZE, 100, 25];
 /** The same for searching emails (the search's maximum is unconfirmed too). */
 export const SEARCH_PAGE_SIZES = [EMAILS_PER_SEARCH, 25];
+/** Ids per GET tried in turn while the platform refuses a batch with 400: how many one GET takes is not documented. */
+export const IDS_PER_GET_SIZES = [IDS_PER_GET, 50, 25];
 /**
  * Listing pages in flight at once, at most (the pool also follows the governor's in-flight figure). A page of 500
  * users is about 3 MB once parsed, and pages that pile up in flight are what a listing of 100,000 users costs in
@@ -143,6 +145,7 @@ export async function resolveUsers<S extends UserStore>(
       deps,
       [...wantIds].filter((id) => !index.hasId(id)),
       index,
+      { at: 0 },
     ),
     searchByEmails(
       deps,
@@ -198,36 +201,49 @@ function servedSize(page: { pageSize?: unknown; total?: unknown }, count: number
   return asked;
 }
 
-async function fetchByIds(deps: ResolveDeps, ids: string[], index: UserStore): Promise<void> {
+async function fetchByIds(deps: ResolveDeps, ids: string[], index: UserStore, step: SizeStep): Promise<void> {
   // Batches run together (the governor paces them; waiting out each one's latency in turn only adds time), as many
   // as keep the governor's queue fed.
   await forEachPooled(chunk(ids, IDS_PER_GET), poolSize(deps.executor, Infinity), (batch) =>
-    fetchIdBatch(deps, batch, index),
+    fetchIdBatch(deps, batch, index, step),
   );
 }
 
-async function fetchIdBatch(deps: ResolveDeps, batch: string[], index: UserStore): Promise<void> {
+async function fetchIdBatch(deps: ResolveDeps, batch: string[], index: UserStore, step: SizeStep): Promise<void> {
+  const at = step.at;
+  const most = IDS_PER_GET_SIZES[at] as number;
+  if (batch.length > most) {
+    for (const part of chunk(batch, most)) await fetchIdBatch(deps, part, index, step);
+    return;
+  }
   deps.onCall?.('get-by-ids');
   const { outcome } = await deps.executor.execute(
     () => deps.users.getUsersByIds(batch, { state: 'any', ...(deps.project && { project: deps.project }) }),
     { signal: deps.signal },
   );
+  if (!outcome.ok && outcome.status === 400 && at < IDS_PER_GET_SIZES.length - 1) {
+    step.at = Math.max(step.at, at + 1);
+    return fetchIdBatch(deps, batch, index, step);
+  }
   if (!outcome.ok) throw fatalApiError('Reading users by id (GET /api/v2/users?id=…)', outcome);
   for (const u of outcome.body.entities) index.add(u);
 }
 
-/** Where in SEARCH_PAGE_SIZES the searches of one read are: a size refused once is not asked again. */
-interface SearchSize {
+/**
+ * Where in a list of sizes (IDS_PER_GET_SIZES, SEARCH_PAGE_SIZES) the calls of one read are: a size refused once is
+ * not asked again.
+ */
+interface SizeStep {
   at: number;
 }
 
-async function searchByEmails(deps: ResolveDeps, emails: string[], index: UserStore, size: SearchSize): Promise<void> {
+async function searchByEmails(deps: ResolveDeps, emails: string[], index: UserStore, size: SizeStep): Promise<void> {
   await forEachPooled(chunk(emails, EMAILS_PER_SEARCH), poolSize(deps.executor, Infinity), (batch) =>
     searchEmailBatch(deps, batch, index, size),
   );
 }
 
-async function searchEmailBatch(deps: ResolveDeps, batch: string[], index: UserStore, size: SearchSize): Promise<void> {
+async function searchEmailBatch(deps: ResolveDeps, batch: string[], index: UserStore, size: SizeStep): Promise<void> {
   let pageSize = 0;
   for (let pageNumber = 1; ; pageNumber++) {
     const at = size.at;

@@ -110,4 +110,22 @@ describe('reading users whatever the page-size maximum', () => {
     expect(index.size).toBe(60);
     expect(pages).toEqual([1, 2, 3]);
   });
+
+  it('reads users by id when a GET takes at most 30 ids: batches of 100 refused, then 25 a GET', async () => {
+    const { deps, calls } = await reads({ users: 300, usersMaxIds: 30 });
+    const ids = new Set(
+      emulator!
+        .users()
+        .slice(0, 120)
+        .map((u) => u.id),
+    );
+    // 120 ids: 2 reads by key, too few for a listing probe.
+    const { index, cost } = await resolveUsers(deps, ids, new Set(), new UserIndex());
+    expect(cost.strategy).toBe('by-key');
+    expect(index.size).toBe(emulator!.users().filter((u) => ids.has(u.id) && u.state !== 'deleted').length);
+    // Batches of 100 and 20: 100 refused, 50 refused, then 25s: 4 + 1 GETs, and 2 to 4 refused ones.
+    const gets = calls.filter((c) => c === 'get-by-ids').length;
+    expect(gets).toBeGreaterThanOrEqual(7);
+    expect(gets).toBeLessThanOrEqual(9);
+  });
 });

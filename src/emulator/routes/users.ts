@@ -10,7 +10,6 @@ import { permissionDenied } from './profile.js';
 import { userProficiencies } from './routing.js';
 
 export const LIST_DEFAULT_PAGE_SIZE = 25;
-export const LIST_MAX_IDS = 100;
 
 const STATES = ['active', 'inactive', 'deleted', 'any'] as const;
 type StateFilter = (typeof STATES)[number];
@@ -83,8 +82,9 @@ function listUsers(ctx: RouteContext): Reply {
       throw new BadParam(`Invalid value for query parameter 'sortOrder': must be ASC or DESC, got "${sortOrder}"`);
     }
     const ids = idsParam(query);
-    if (ids.length > LIST_MAX_IDS) {
-      throw new BadParam(`Too many ids: at most ${LIST_MAX_IDS} may be requested at once, got ${ids.length}`);
+    if (ids.length > core.config.usersMaxIds) {
+      const most = core.config.usersMaxIds;
+      throw new BadParam(`Too many ids: at most ${most} may be requested at once, got ${ids.length}`);
     }
 
     const first = (pageNumber - 1) * pageSize;
