@@ -78,6 +78,8 @@ export class EmulatorCore {
   idPrng!: Prng;
   /** Invitations sent (POST /api/v2/users/{id}/invite), by user id, since the last reset. */
   readonly invites = new Map<string, number>();
+  /** Invitation emails sent, by user id: by creation (`inviteOnCreate`), or an invite with none outstanding or `force`. */
+  readonly invitationEmails = new Map<string, number>();
   private editSerial = 0;
 
   constructor(options: EmulatorOptions = {}) {
@@ -194,7 +196,7 @@ export class EmulatorCore {
     if (!token) return { ok: false, code: 'bad.credentials', message: 'Invalid login credentials.' };
     if (token.expiresAt <= this.now()) {
       this.tokens.delete(token.token);
-      return { ok: false, code: 'bad.credentials', message: 'Invalid login credentials.' };
+      return { ok: false, code: this.config.expiredTokenCode, message: 'Invalid login credentials.' };
     }
     return { ok: true, token };
   }
@@ -284,6 +286,7 @@ export class EmulatorCore {
     this.groups.reset();
     this.stats.reset();
     this.invites.clear();
+    this.invitationEmails.clear();
     for (const token of this.tokens.values()) delete token.limiter;
     this.limits.reset();
     this.seedPrngs();

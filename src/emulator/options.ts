@@ -53,6 +53,8 @@ export interface EmulatorConfig extends FaultOptions {
   algorithm: RateLimitAlgorithm;
   /** Whether /api responses carry the `inin-ratelimit-*` headers (false: as `headerModel: 'absent'`). */
   rateLimitHeaders: boolean;
+  /** Whether a 429 carries them too (the platform's 429s are not known to): false leaves them off 429s only. */
+  rateLimitHeadersOn429: boolean;
   /** `bucket` and `gcra`: capacity as a fraction of `limit`, in (0, 1]. */
   burst: number;
   /** What the headers say: the limiter's state, nothing, its state scaled to the quota, or its state a while ago. */
@@ -65,6 +67,8 @@ export interface EmulatorConfig extends FaultOptions {
   latencyMs: [number, number];
   /** Lifetime of an issued access token (`expires_in`). */
   tokenLifetimeSeconds: number;
+  /** `code` of the 401 to an expired token: `bad.credentials` is unconfirmed. */
+  expiredTokenCode: string;
   /** Tokens the token endpoint issues per `tokenIssueWindowSeconds` (a sliding log); 0: no limit. */
   tokenIssueLimit: number;
   tokenIssueWindowSeconds: number;
@@ -82,6 +86,21 @@ export interface EmulatorConfig extends FaultOptions {
    * alternative reading of the platform, to check that a client works under both).
    */
   addressesPatch: 'replace' | 'merge';
+  /** The most `pageSize` a user list (`GET /api/v2/users`) takes: 500 is believed, not confirmed. */
+  usersPageSizeMax: number;
+  /** The most `id`s one user list takes (more: 400): the platform documents no figure. */
+  usersMaxIds: number;
+  /** The most `pageSize` a user search (`POST /api/v2/users/search`) takes (unconfirmed). */
+  searchPageSizeMax: number;
+  /** A `pageSize` above those: `reject` with 400, or `clamp` to the maximum (the page says the size it used). */
+  pageSizeAboveMax: 'reject' | 'clamp';
+  /**
+   * Most member ids one group member add or remove takes (more: 400). The platform documents none for adding: 50 is
+   * an assumption, and a client must read its limit from a 400, not from here.
+   */
+  groupMembersPerCall: number;
+  /** Whether creating a user sends its invitation email by itself (unconfirmed): see `invitationEmails()`. */
+  inviteOnCreate: boolean;
 }
 
 export interface EmulatorOptions extends Partial<EmulatorConfig> {
@@ -137,18 +156,26 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   windowSeconds: 60,
   algorithm: 'fixed',
   rateLimitHeaders: true,
+  rateLimitHeadersOn429: true,
   burst: 1,
   headerModel: 'truthful',
   headerLagMs: 1000,
   windowOriginMs: 0,
   latencyMs: [0, 0],
   tokenLifetimeSeconds: 86_400,
+  expiredTokenCode: 'bad.credentials',
   tokenIssueLimit: 0,
   tokenIssueWindowSeconds: 60,
   orgLimit: 0,
   orgWindowSeconds: 60,
   duplicateEmailStatus: 409,
   addressesPatch: 'replace',
+  usersPageSizeMax: 500,
+  usersMaxIds: 100,
+  searchPageSizeMax: 100,
+  pageSizeAboveMax: 'reject',
+  groupMembersPerCall: 50,
+  inviteOnCreate: false,
   deniedPermissions: [],
   namePermissions: true,
   error502Rate: 0,
@@ -177,18 +204,26 @@ export const configSchema = z
     windowSeconds: z.number().positive(),
     algorithm: z.enum(RATE_LIMIT_ALGORITHMS as [RateLimitAlgorithm, ...RateLimitAlgorithm[]]),
     rateLimitHeaders: z.boolean(),
+    rateLimitHeadersOn429: z.boolean(),
     burst: z.number().gt(0).max(1),
     headerModel: z.enum(HEADER_MODELS as [HeaderModel, ...HeaderModel[]]),
     headerLagMs: z.number().min(0),
     windowOriginMs: z.number().min(0),
     latencyMs: range,
     tokenLifetimeSeconds: z.number().int().positive(),
+    expiredTokenCode: z.string().regex(/^[a-z][a-z.]*$/),
     tokenIssueLimit: z.number().int().min(0),
     tokenIssueWindowSeconds: z.number().positive(),
     orgLimit: z.number().int().min(0),
     orgWindowSeconds: z.number().positive(),
     duplicateEmailStatus: z.union([z.literal(400), z.literal(409)]),
     addressesPatch: z.enum(['replace', 'merge']),
+    usersPageSizeMax: z.number().int().positive(),
+    usersMaxIds: z.number().int().positive(),
+    searchPageSizeMax: z.number().int().positive(),
+    pageSizeAboveMax: z.enum(['reject', 'clamp']),
+    groupMembersPerCall: z.number().int().positive(),
+    inviteOnCreate: z.boolean(),
     deniedPermissions: z.array(z.string().regex(/^[a-zA-Z]+:[a-zA-Z*]+:[a-zA-Z*]+$/)),
     namePermissions: z.boolean(),
     error502Rate: rate,

@@ -16,6 +16,12 @@ export type SearchResponseBody = Omit<UsersSearchResponse, 'results'> & { result
 export const SEARCH_DEFAULT_PAGE_SIZE = 25;
 export const SEARCH_MAX_PAGE_SIZE = 100;
 
+/** The most `pageSize` a search takes, and whether a larger one is refused or reduced to it. */
+export interface SearchPageLimit {
+  max: number;
+  aboveMax: 'reject' | 'clamp';
+}
+
 // EXACT on these compares without regard to case; on name, title and department it is case-sensitive.
 const CASE_INSENSITIVE_EXACT: ReadonlySet<SearchField> = new Set(['id', 'email', 'username', 'state']);
 
@@ -60,12 +66,13 @@ class Invalid extends Error {}
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function positiveInt(field: string, value: unknown, fallback: number, max?: number): number {
+function positiveInt(field: string, value: unknown, fallback: number, max?: number, clamp = false): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
     throw new Invalid(`Invalid value for field '${field}': expected a positive integer, got ${JSON.stringify(value)}`);
   }
   if (max !== undefined && value > max) {
+    if (clamp) return max;
     throw new Invalid(`Invalid value for field '${field}': the maximum is ${max}, got ${value}`);
   }
   return value;
@@ -118,7 +125,7 @@ function compileCriterion(raw: unknown, i: number): Criterion {
   return { type, fields, values, operator: operator as Operator, exact: new Set(values.map((v) => v.toLowerCase())) };
 }
 
-function compile(body: unknown): CompiledSearch {
+function compile(body: unknown, limit: SearchPageLimit): CompiledSearch {
   if (!isObject(body)) throw new Invalid('The request body must be a JSON object');
   for (const key of Object.keys(body)) {
     if (!REQUEST_KEYS.includes(key)) throw new Invalid(`Unrecognized field '${key}'`);
@@ -127,7 +134,8 @@ function compile(body: unknown): CompiledSearch {
     throw new Invalid("Invalid value for field 'query': expected a non-empty array of criteria");
   }
   const criteria = body.query.map(compileCriterion);
-  const pageSize = positiveInt('pageSize', body.pageSize, SEARCH_DEFAULT_PAGE_SIZE, SEARCH_MAX_PAGE_SIZE);
+  const defaultSize = Math.min(SEARCH_DEFAULT_PAGE_SIZE, limit.max);
+  const pageSize = positiveInt('pageSize', body.pageSize, defaultSize, limit.max, limit.aboveMax === 'clamp');
   const pageNumber = positiveInt('pageNumber', body.pageNumber, 1);
   const sortBy = body.sortBy ?? 'name';
   if (!SEARCH_FIELDS.includes(sortBy as SearchField)) {
@@ -147,9 +155,12 @@ function compile(body: unknown): CompiledSearch {
   };
 }
 
-export function compileSearch(body: unknown): SearchCompilation {
+export function compileSearch(
+  body: unknown,
+  limit: SearchPageLimit = { max: SEARCH_MAX_PAGE_SIZE, aboveMax: 'reject' },
+): SearchCompilation {
   try {
-    return { ok: true, search: compile(body) };
+    return { ok: true, search: compile(body, limit) };
   } catch (err) {
     if (err instanceof Invalid) return { ok: false, message: err.message };
     throw err;

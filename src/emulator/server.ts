@@ -68,6 +68,11 @@ export interface RunningEmulator {
   queueMembers(queueId: string): string[] | undefined;
   /** Invitations sent (POST /api/v2/users/{id}/invite) by user id, since the start or the last reset. */
   invites(): Record<string, number>;
+  /**
+   * Invitation emails sent by user id: one on creation with `inviteOnCreate`; an invite sends one only when none is
+   * outstanding or with `force=true` (the SDK: "Resend the invitation even if one is already outstanding").
+   */
+  invitationEmails(): Record<string, number>;
   /** A user's role grants `{roleId, divisionId}`; undefined for an unknown user. */
   grants(userId: string): GrantRef[] | undefined;
   /** The groups `{id, name, version, members}` (member ids in no set order; deleted users included). */
@@ -241,11 +246,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       }
       const decision = core.limiterFor(auth.token).take(core.now());
       if (core.config.rateLimitHeaders && decision.headers) headers = rateHeaders(decision.headers);
+      const refusalHeaders = core.config.rateLimitHeadersOn429 ? headers : {};
       if (!decision.allowed) {
         core.stats.tokenRequest(auth.token.serial, 'token');
         const seconds = decision.retryAfterSeconds;
         const body = platformError(429, 'too.many.requests.retry.after', rateLimitMessage(seconds));
-        send(res, { status: 429, body }, { ...headers, 'retry-after': String(seconds) });
+        send(res, { status: 429, body }, { ...refusalHeaders, 'retry-after': String(seconds) });
         return 429;
       }
       // The limit above the tokens is checked after the token's own, which has then counted the request: a gateway
@@ -255,7 +261,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         core.stats.tokenRequest(auth.token.serial, 'org');
         const seconds = above.retryAfterSeconds;
         const body = platformError(429, ORG_LIMIT_CODE, orgLimitMessage(seconds));
-        send(res, { status: 429, body }, { ...headers, 'retry-after': String(seconds) });
+        send(res, { status: 429, body }, { ...refusalHeaders, 'retry-after': String(seconds) });
         return 429;
       }
       core.stats.tokenRequest(auth.token.serial, 'allowed');
@@ -354,6 +360,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     },
     routing: () => routingDump(core),
     invites: () => Object.fromEntries(core.invites),
+    invitationEmails: () => Object.fromEntries(core.invitationEmails),
     setLimit: (limit, windowSeconds) => core.setLimit(limit, windowSeconds),
     setTokenLimit: (serial, limit, windowSeconds) => core.setTokenLimit(serial, limit, windowSeconds),
     setFaults: (partial) => core.setFaults(partial),

@@ -15,6 +15,7 @@ import { fatalApiError } from '../run/api-errors.js';
 import { openContext } from '../run/context.js';
 import { GROUPS_PAGE_SIZE, loadGroups } from '../run/groups.js';
 import { expansionsFor, loadLocations, nameMapOf } from '../run/profile-fields.js';
+import { IDS_PER_GET_SIZES } from '../run/resolve.js';
 import {
   emptyRoutingCost,
   loadCatalogue,
@@ -29,8 +30,6 @@ import { type ExportFormat, formatFor, openSink } from './sink.js';
 
 /** Users per listing page. The platform's maximum is believed to be 500 (unconfirmed); 100 is safe everywhere. */
 export const USER_PAGE_SIZE = 100;
-/** Ids per `GET /api/v2/users?id=…` call (the platform's cap is unconfirmed; `update` sends 100 too). */
-export const IDS_PER_CALL = 100;
 
 export type ExportState = 'active' | 'inactive' | 'any';
 
@@ -346,17 +345,23 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
       const ids = [...onlyIds];
       total = ids.length;
       opts.progress.start(total, 'Reading users');
-      for (let i = 0; i < ids.length; i += IDS_PER_CALL) {
-        const batch = ids.slice(i, i + IDS_PER_CALL);
-        const listing = await one(
-          opts,
-          `Reading users by id (GET /api/v2/users?id=…)`,
+      // How many ids one GET takes is not documented: a batch refused (400) is asked again smaller.
+      let at = 0;
+      for (let i = 0; i < ids.length; ) {
+        const batch = ids.slice(i, i + (IDS_PER_GET_SIZES[at] as number));
+        calls.userPages++;
+        const { outcome } = await governor.execute(
           () => client.getUsersByIds(batch, { state: apiState, ...(expand.length > 0 ? { expand } : {}) }),
-          () => calls.userPages++,
-          governor,
+          { signal: opts.stopSignal },
         );
-        await writePage(listing.entities);
-        opts.progress.update({ done: Math.min(i + IDS_PER_CALL, ids.length), total, ...progressCounters(counters) });
+        if (!outcome.ok && outcome.status === 400 && at < IDS_PER_GET_SIZES.length - 1) {
+          at++;
+          continue;
+        }
+        if (!outcome.ok) throw fatalApiError('Reading users by id (GET /api/v2/users?id=…)', outcome);
+        await writePage(outcome.body.entities);
+        i += batch.length;
+        opts.progress.update({ done: i, total, ...progressCounters(counters) });
       }
     } else {
       for (let page = 1; ; page++) {

@@ -6,6 +6,7 @@
 import type { GenesysGroup, GroupMember } from '../genesys/groups-client.js';
 import type { NamedEntity } from '../genesys/routing-types.js';
 import type { ApiFailure, ApiOutcome } from '../genesys/types.js';
+import { chunk } from '../plan/index.js';
 import { fatalApiError } from './api-errors.js';
 import { forEachPooled, poolSize } from './pool.js';
 import type { Executor, GroupsPort } from './ports.js';
@@ -24,9 +25,14 @@ export interface GroupReadDeps {
   cost: { catalogue: number; groupMembers: number };
 }
 
-/** The latest version known of each group; a write reads the group when it knows none. */
+/**
+ * The latest version known of each group (a write reads the group when it knows none), and the most member ids one
+ * write is known to take.
+ */
 export class GroupVersions {
   private readonly known = new Map<string, number>();
+  /** Lowered when a write refused (400) went through in smaller parts: the platform's limit is unconfirmed. */
+  membersPerCall = Number.POSITIVE_INFINITY;
   set(groupId: string, version: number): void {
     this.known.set(groupId, version);
   }
@@ -138,13 +144,45 @@ export interface GroupWriteDeps {
 }
 
 /**
- * Sends one member write. An add carries the group's version; a 409 (or a 400 saying the version does not match)
+ * Sends one member write, in parts when the platform refused it whole (400) and its parts go through: the most ids
+ * one write takes is unconfirmed, and what is learned holds for the run's later writes.
+ */
+export async function writeGroupMembers(deps: GroupWriteDeps, call: GroupMembersCall): Promise<GroupWriteResult> {
+  const { versions } = deps;
+  if (call.userIds.length > versions.membersPerCall) return writeInParts(deps, call, versions.membersPerCall);
+  const whole = await writeOnce(deps, call);
+  const { outcome } = whole;
+  // A 400 to several ids may be the platform's batch limit (unconfirmed) rather than one id: halves tell which.
+  if (outcome.ok || outcome.kind !== 'invalid' || outcome.status !== 400 || call.userIds.length < 2) return whole;
+  const half = Math.ceil(call.userIds.length / 2);
+  const parts = await writeInParts(deps, call, half);
+  if (parts.outcome.ok) versions.membersPerCall = Math.min(versions.membersPerCall, half);
+  return { ...parts, attempts: whole.attempts + parts.attempts, conflicts: [...whole.conflicts, ...parts.conflicts] };
+}
+
+/** The call's ids in parts of `size`, one after another, until one fails. */
+async function writeInParts(deps: GroupWriteDeps, call: GroupMembersCall, size: number): Promise<GroupWriteResult> {
+  let attempts = 0;
+  const conflicts: GroupConflict[] = [];
+  let outcome: ApiOutcome<unknown> | undefined;
+  for (const userIds of chunk(call.userIds, size)) {
+    const part = await writeGroupMembers(deps, { ...call, userIds });
+    attempts += part.attempts;
+    conflicts.push(...part.conflicts);
+    outcome = part.outcome;
+    if (!outcome.ok) break;
+  }
+  return { outcome: outcome!, attempts, conflicts };
+}
+
+/**
+ * Sends one member write as it is. An add carries the group's version; a 409 (or a 400 saying the version does not match)
  * re-reads the group and sends the same ids again with the version read, up to MAX_GROUP_CONFLICTS times: adding and
  * removing named ids are idempotent, so re-applying loses nobody another admin added and repeats nothing. A removal
  * takes no version on the platform. After a success the version is assumed to have gone up by one; a wrong guess
  * costs one 409 and a read, never a lost member.
  */
-export async function writeGroupMembers(deps: GroupWriteDeps, call: GroupMembersCall): Promise<GroupWriteResult> {
+async function writeOnce(deps: GroupWriteDeps, call: GroupMembersCall): Promise<GroupWriteResult> {
   const { port, executor, versions, signal } = deps;
   let attempts = 0;
   const conflicts: GroupConflict[] = [];

@@ -1,4 +1,4 @@
-import type { GenesysUser } from '../genesys/types.js';
+import type { ApiFailure, GenesysUser, UserEntityListing } from '../genesys/types.js';
 import { chunk, DEFAULT_READ_LIMITS } from '../plan/index.js';
 import { fatalApiError } from './api-errors.js';
 import type { Collector } from './collect.js';
@@ -8,6 +8,16 @@ import type { Executor, Projection, UsersPort } from './ports.js';
 export const IDS_PER_GET = DEFAULT_READ_LIMITS.idsPerGet;
 export const EMAILS_PER_SEARCH = DEFAULT_READ_LIMITS.emailsPerSearch;
 export const LIST_PAGE_SIZE = DEFAULT_READ_LIMITS.listPageSize;
+/**
+ * Page sizes a listing tries in turn while the platform refuses one with 400: the maximum is unconfirmed (500 is
+ * believed). A platform that cuts a page to its maximum instead says so in the page, and the rest is read in that
+ * size.
+ */
+export const LIST_PAGE_SIZES = [LIST_PAGE_SIZE, 100, 25];
+/** The same for searching emails (the search's maximum is unconfirmed too). */
+export const SEARCH_PAGE_SIZES = [EMAILS_PER_SEARCH, 25];
+/** Ids per GET tried in turn while the platform refuses a batch with 400: how many one GET takes is not documented. */
+export const IDS_PER_GET_SIZES = [IDS_PER_GET, 50, 25];
 /**
  * Listing pages in flight at once, at most (the pool also follows the governor's in-flight figure). A page of 500
  * users is about 3 MB once parsed, and pages that pile up in flight are what a listing of 100,000 users costs in
@@ -105,9 +115,9 @@ export async function resolveUsers<S extends UserStore>(
   const cost: ReadCost = { byKeyCalls, strategy: 'by-key' };
   // Listing needs at least two pages to be worth a probe; below 3 calls by key it never wins.
   if (byKeyCalls >= 3) {
-    const first = await listPage(deps, 1);
+    const { page: first, pageSize } = await firstListPage(deps);
     for (const u of first.entities) index.add(u);
-    const pages = Math.max(1, first.pageCount || Math.ceil(first.total / LIST_PAGE_SIZE));
+    const pages = Math.max(1, first.pageCount || Math.ceil(first.total / pageSize));
     cost.listingCalls = pages;
     const remainingByKey =
       Math.ceil([...wantIds].filter((id) => !index.hasId(id)).length / IDS_PER_GET) +
@@ -124,7 +134,7 @@ export async function resolveUsers<S extends UserStore>(
       const tokens = deps.executor.stats?.().lanes?.length ?? 1;
       const cap = tokens > 1 ? LIST_PAGES_IN_FLIGHT_TOKENS : LIST_PAGES_IN_FLIGHT;
       await forEachPooled(rest, poolSize(deps.executor, cap), async (pageNumber) => {
-        for (const u of (await listPage(deps, pageNumber)).entities) index.add(u);
+        for (const u of (await listPage(deps, pageNumber, pageSize)).entities) index.add(u);
         if (deps.collect && ++read % deps.collect.every === 0) await deps.collect.run();
       });
       return { index, cost };
@@ -135,71 +145,141 @@ export async function resolveUsers<S extends UserStore>(
       deps,
       [...wantIds].filter((id) => !index.hasId(id)),
       index,
+      { at: 0 },
     ),
     searchByEmails(
       deps,
       [...wantEmails].filter((e) => !index.hasEmail(e)),
       index,
+      { at: 0 },
     ),
   ]);
   return { index, cost };
 }
 
-async function listPage(deps: ResolveDeps, pageNumber: number) {
+/** Page 1 of the listing, in the largest page size the platform takes, and the size the other pages are read in. */
+async function firstListPage(deps: ResolveDeps): Promise<{ page: UserEntityListing; pageSize: number }> {
+  for (let at = 0; ; at++) {
+    const asked = LIST_PAGE_SIZES[at] as number;
+    const outcome = await listCall(deps, 1, asked);
+    if (outcome.ok)
+      return { page: outcome.body, pageSize: servedSize(outcome.body, outcome.body.entities.length, asked) };
+    if (outcome.status !== 400 || at === LIST_PAGE_SIZES.length - 1) throw listingError(1, outcome);
+  }
+}
+
+async function listPage(deps: ResolveDeps, pageNumber: number, pageSize: number): Promise<UserEntityListing> {
+  const outcome = await listCall(deps, pageNumber, pageSize);
+  if (!outcome.ok) throw listingError(pageNumber, outcome);
+  return outcome.body;
+}
+
+async function listCall(deps: ResolveDeps, pageNumber: number, pageSize: number) {
   deps.onCall?.('list');
   const { outcome } = await deps.executor.execute(
     () =>
       deps.users.listUsers({
         pageNumber,
-        pageSize: LIST_PAGE_SIZE,
+        pageSize,
         state: 'any',
         ...(deps.project && { project: deps.project }),
       }),
     { signal: deps.signal },
   );
-  if (!outcome.ok) throw fatalApiError(`Listing users (GET /api/v2/users, page ${pageNumber})`, outcome);
-  return outcome.body;
+  return outcome;
 }
 
-async function fetchByIds(deps: ResolveDeps, ids: string[], index: UserStore): Promise<void> {
+const listingError = (pageNumber: number, outcome: ApiFailure) =>
+  fatalApiError(`Listing users (GET /api/v2/users, page ${pageNumber})`, outcome);
+
+/** The page size a page was served in: the size asked, or less when the platform cut it to its maximum. */
+function servedSize(page: { pageSize?: unknown; total?: unknown }, count: number, asked: number): number {
+  const reported = page.pageSize;
+  if (typeof reported === 'number' && Number.isInteger(reported) && reported > 0 && reported < asked) return reported;
+  // A page short of the size asked while more remain was cut, though the page did not say so.
+  if (count > 0 && count < asked && typeof page.total === 'number' && page.total > count) return count;
+  return asked;
+}
+
+async function fetchByIds(deps: ResolveDeps, ids: string[], index: UserStore, step: SizeStep): Promise<void> {
   // Batches run together (the governor paces them; waiting out each one's latency in turn only adds time), as many
   // as keep the governor's queue fed.
   await forEachPooled(chunk(ids, IDS_PER_GET), poolSize(deps.executor, Infinity), (batch) =>
-    fetchIdBatch(deps, batch, index),
+    fetchIdBatch(deps, batch, index, step),
   );
 }
 
-async function fetchIdBatch(deps: ResolveDeps, batch: string[], index: UserStore): Promise<void> {
+async function fetchIdBatch(deps: ResolveDeps, batch: string[], index: UserStore, step: SizeStep): Promise<void> {
+  const at = step.at;
+  const most = IDS_PER_GET_SIZES[at] as number;
+  if (batch.length > most) {
+    for (const part of chunk(batch, most)) await fetchIdBatch(deps, part, index, step);
+    return;
+  }
   deps.onCall?.('get-by-ids');
   const { outcome } = await deps.executor.execute(
     () => deps.users.getUsersByIds(batch, { state: 'any', ...(deps.project && { project: deps.project }) }),
     { signal: deps.signal },
   );
+  if (!outcome.ok && outcome.status === 400 && at < IDS_PER_GET_SIZES.length - 1) {
+    step.at = Math.max(step.at, at + 1);
+    return fetchIdBatch(deps, batch, index, step);
+  }
   if (!outcome.ok) throw fatalApiError('Reading users by id (GET /api/v2/users?id=…)', outcome);
   for (const u of outcome.body.entities) index.add(u);
 }
 
-async function searchByEmails(deps: ResolveDeps, emails: string[], index: UserStore): Promise<void> {
+/**
+ * Where in a list of sizes (IDS_PER_GET_SIZES, SEARCH_PAGE_SIZES) the calls of one read are: a size refused once is
+ * not asked again.
+ */
+interface SizeStep {
+  at: number;
+}
+
+async function searchByEmails(deps: ResolveDeps, emails: string[], index: UserStore, size: SizeStep): Promise<void> {
   await forEachPooled(chunk(emails, EMAILS_PER_SEARCH), poolSize(deps.executor, Infinity), (batch) =>
-    searchEmailBatch(deps, batch, index),
+    searchEmailBatch(deps, batch, index, size),
   );
 }
 
-async function searchEmailBatch(deps: ResolveDeps, batch: string[], index: UserStore): Promise<void> {
+async function searchEmailBatch(deps: ResolveDeps, batch: string[], index: UserStore, size: SizeStep): Promise<void> {
+  let pageSize = 0;
   for (let pageNumber = 1; ; pageNumber++) {
+    const at = size.at;
+    const asked = pageNumber === 1 ? (SEARCH_PAGE_SIZES[at] as number) : pageSize;
     deps.onCall?.('search');
     const { outcome } = await deps.executor.execute(
       () =>
         deps.users.searchUsers(
-          { query: [{ type: 'EXACT', fields: ['email'], values: batch }], pageSize: EMAILS_PER_SEARCH, pageNumber },
+          { query: [{ type: 'EXACT', fields: ['email'], values: batch }], pageSize: asked, pageNumber },
           deps.project && { project: deps.project },
         ),
       { signal: deps.signal },
     );
+    if (!outcome.ok && pageNumber === 1 && outcome.status === 400 && at < SEARCH_PAGE_SIZES.length - 1) {
+      size.at = Math.max(size.at, at + 1);
+      pageNumber--;
+      continue;
+    }
     if (!outcome.ok) throw fatalApiError('Searching users by email (POST /api/v2/users/search)', outcome);
-    for (const u of outcome.body.results ?? []) index.add(u);
-    if (pageNumber >= (outcome.body.pageCount ?? 1)) break;
+    const results = outcome.body.results ?? [];
+    for (const u of results) index.add(u);
+    if (pageNumber === 1) pageSize = servedSize(outcome.body, results.length, asked);
+    if (!morePages(outcome.body, pageNumber, pageSize, results.length)) break;
   }
+}
+
+/** Whether pages follow this one: by its `pageCount`, else its `total`, else by its being full. */
+function morePages(
+  page: { pageCount?: unknown; total?: unknown },
+  pageNumber: number,
+  pageSize: number,
+  count: number,
+) {
+  if (typeof page.pageCount === 'number') return pageNumber < page.pageCount;
+  if (typeof page.total === 'number') return pageNumber * pageSize < page.total;
+  return count >= pageSize;
 }
 
 /** The user fields a row's changes read when planned (see plan/user-change), by input change key. */

@@ -65,6 +65,17 @@ describe('--tokens', () => {
     expect(box.emulator.stats().requests).toBe(0);
   });
 
+  it('a token endpoint that issues 2 tokens a second (its figure is unconfirmed): --tokens 5 waits out its 429s and logs in five times', async () => {
+    box = await sandbox({ users: 100, tokenIssueLimit: 2, tokenIssueWindowSeconds: 1 });
+    const { path, ids } = await titleFile(box, 30, 'Issued');
+    const r = await box.cli(['update', path, '--yes', '--no-progress', '--tokens', '5']);
+    expect(r.code, r.stderr).toBe(0);
+    expectTitles(box.emulator, ids, 'Issued');
+    const s = box.emulator.stats();
+    expect(s.tokensIssued).toBe(5);
+    expect(s.tokenIssueRefused).toBeGreaterThan(0);
+  });
+
   it("a 429 on one token's lane pauses that lane only: the others finish the run meanwhile", async () => {
     // A Retry-After of two minutes on token 2: had every lane waited for it, the run would outlast the test's bound.
     box = await sandbox({ users: 200, limit: 20, windowSeconds: 1 });

@@ -96,6 +96,14 @@ describe('rate limiting', () => {
     expect(await client.getUser(id)).toMatchObject({ status: 429, rateLimit: {}, retryAfterSeconds: 2 });
   });
 
+  it('with rateLimitHeadersOn429: false, leaves the headers off 429s only', async () => {
+    const emu = await emulator({ users: 2, limit: 1, windowSeconds: 2, rateLimitHeadersOn429: false, clock: () => 0 });
+    const client = await loggedIn(emu);
+    const id = defined(emu.users()[0]).id;
+    expect(await client.getUser(id)).toMatchObject({ ok: true, rateLimit: { allowed: 1, count: 1 } });
+    expect(await client.getUser(id)).toMatchObject({ status: 429, rateLimit: {}, retryAfterSeconds: 2 });
+  });
+
   it('carries the headers on errors too', async () => {
     const emu = await emulator({ users: 2, limit: 10 });
     const client = await loggedIn(emu);

@@ -93,6 +93,25 @@ describe('groups run layer', () => {
     expect(emu.stats().requests - before).toBe(1);
   });
 
+  it('a 400 for an unknown id is no batch limit: the write fails, and later writes are still sent whole', async () => {
+    const { deps, ids, emu, port, executor } = await setup();
+    const versions = new GroupVersions();
+    await loadGroups(deps, versions);
+    const bad = await writeGroupMembers(
+      { port, executor, versions },
+      { groupId: G2, userIds: [ids[2]!, ids[3]!, 'no-such-user'], remove: false },
+    );
+    expect(bad.outcome).toMatchObject({ ok: false, kind: 'invalid', status: 400 });
+    expect(versions.membersPerCall).toBe(Number.POSITIVE_INFINITY);
+    const before = emu.stats().requests;
+    const good = await writeGroupMembers(
+      { port, executor, versions },
+      { groupId: G2, userIds: [ids[4]!, ids[5]!, ids[6]!], remove: false },
+    );
+    expect(good.outcome.ok).toBe(true);
+    expect(emu.stats().requests - before).toBe(1);
+  });
+
   it('reads the version first when it knows none (a resumed run), and gives up on a group that is gone', async () => {
     const { ids, emu, port, executor } = await setup();
     const versions = new GroupVersions();

@@ -17,12 +17,6 @@ import {
   pageParams,
 } from './params.js';
 
-/**
- * Most member ids one add or remove may carry. The platform documents none for adding; 50 is the emulator's
- * assumption for both (a client must read its limit from a 400, not from here).
- */
-export const GROUP_MEMBERS_PER_CALL = 50;
-
 export function groupEntity(core: EmulatorCore, g: GroupEntry): Record<string, unknown> {
   const members = [...(core.groups.members(g.id) ?? [])].filter((id) => liveUser(core, id)).length;
   return {
@@ -114,15 +108,14 @@ const getMembers = guarded((ctx) => {
   return { status: 200, body: listing(entities, page, `/api/v2/groups/${id}/members`, query, ['sortOrder']) };
 });
 
-/** Every id an existing, not deleted user, at most GROUP_MEMBERS_PER_CALL of them. */
+/** Every id an existing, not deleted user, at most `groupMembersPerCall` of them. */
 function memberIds(core: EmulatorCore, ids: unknown, what: string): string[] {
   if (!Array.isArray(ids) || ids.length === 0 || ids.some((id) => typeof id !== 'string' || id === '')) {
     throw new BadRequest(`${what} must be a non-empty list of user ids`);
   }
-  if (ids.length > GROUP_MEMBERS_PER_CALL) {
-    throw new BadRequest(
-      `A maximum of ${GROUP_MEMBERS_PER_CALL} members may be added or removed in one request, got ${ids.length}`,
-    );
+  const most = core.config.groupMembersPerCall;
+  if (ids.length > most) {
+    throw new BadRequest(`A maximum of ${most} members may be added or removed in one request, got ${ids.length}`);
   }
   const unknown = (ids as string[]).find((id) => !liveUser(core, id));
   if (unknown !== undefined) throw new BadRequest(`Unable to find a user with id ${unknown}`);

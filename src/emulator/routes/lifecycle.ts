@@ -88,6 +88,7 @@ function postUser(ctx: RouteContext): Reply {
   if (valid.department !== undefined && valid.department !== '') user.department = valid.department;
   if (valid.title !== undefined && valid.title !== '') user.title = valid.title;
   core.store.add(user);
+  if (core.config.inviteOnCreate) core.invitationEmails.set(id, 1);
   return { status: 200, body: user, wrote: true, created: true };
 }
 
@@ -108,6 +109,8 @@ function inviteUser(ctx: RouteContext): Reply {
   const user = ctx.core.store.get(id);
   if (!user || user.state === 'deleted') return notFound(id);
   ctx.core.invites.set(id, (ctx.core.invites.get(id) ?? 0) + 1);
+  const sent = ctx.core.invitationEmails.get(id);
+  if (sent === undefined || force === 'true') ctx.core.invitationEmails.set(id, (sent ?? 0) + 1);
   return { status: 204 };
 }
 

@@ -10,8 +10,6 @@ import { permissionDenied } from './profile.js';
 import { userProficiencies } from './routing.js';
 
 export const LIST_DEFAULT_PAGE_SIZE = 25;
-export const LIST_MAX_PAGE_SIZE = 500;
-export const LIST_MAX_IDS = 100;
 
 const STATES = ['active', 'inactive', 'deleted', 'any'] as const;
 type StateFilter = (typeof STATES)[number];
@@ -69,7 +67,14 @@ function compareByName(a: GenesysUser, b: GenesysUser): number {
 function listUsers(ctx: RouteContext): Reply {
   const { query, core } = ctx;
   try {
-    const pageSize = intParam(query, 'pageSize', LIST_DEFAULT_PAGE_SIZE, LIST_MAX_PAGE_SIZE);
+    const { usersPageSizeMax: max, pageSizeAboveMax } = core.config;
+    const asked = intParam(
+      query,
+      'pageSize',
+      Math.min(LIST_DEFAULT_PAGE_SIZE, max),
+      pageSizeAboveMax === 'clamp' ? undefined : max,
+    );
+    const pageSize = Math.min(asked, max);
     const pageNumber = intParam(query, 'pageNumber', 1);
     const state = stateParam(query, 'active');
     const sortOrder = (query.get('sortOrder') ?? 'ASC').toUpperCase();
@@ -77,8 +82,9 @@ function listUsers(ctx: RouteContext): Reply {
       throw new BadParam(`Invalid value for query parameter 'sortOrder': must be ASC or DESC, got "${sortOrder}"`);
     }
     const ids = idsParam(query);
-    if (ids.length > LIST_MAX_IDS) {
-      throw new BadParam(`Too many ids: at most ${LIST_MAX_IDS} may be requested at once, got ${ids.length}`);
+    if (ids.length > core.config.usersMaxIds) {
+      const most = core.config.usersMaxIds;
+      throw new BadParam(`Too many ids: at most ${most} may be requested at once, got ${ids.length}`);
     }
 
     const first = (pageNumber - 1) * pageSize;
@@ -175,7 +181,7 @@ function getUser(ctx: RouteContext): Reply {
 }
 
 function search(core: RouteContext['core'], body: unknown): Reply {
-  const compiled = compileSearch(body);
+  const compiled = compileSearch(body, { max: core.config.searchPageSizeMax, aboveMax: core.config.pageSizeAboveMax });
   if (!compiled.ok) return badRequest(compiled.message);
   const response = runSearch(core.store.inNameOrder(), compiled.search);
   const expand = expandOf(new URLSearchParams(), body);
