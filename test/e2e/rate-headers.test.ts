@@ -25,13 +25,23 @@ describe('rate-limit headers present or not', () => {
     const users = activeUsers(box).slice(0, ROWS);
     expect(users).toHaveLength(ROWS);
     const path = await writeInput(box, 'titles.csv', csv([['id', 'title'], ...users.map((u) => [u.id, `H ${u.id}`])]));
-    // The limit is cut to 1 a second for 2 s once the run is under way (what the window counted stays counted), so
-    // that the run meets 429s whatever its pacing knew.
-    const cut = setTimeout(() => box?.emulator.setLimit(1), 1500);
-    const restore = setTimeout(() => box?.emulator.setLimit(20), 3500);
-    const r = await box.cli(['update', path, '--yes', '--no-progress'], { timeoutMs: 60_000 });
-    clearTimeout(cut);
-    clearTimeout(restore);
+    // The limit is cut to 1 a second for 2 s once 10 rows are written (what the window counted stays counted), so that
+    // the run meets 429s whatever its pacing knew; by the emulator's count, not the clock, so a slow start-up cannot
+    // miss the cut.
+    let cutAt: number | undefined;
+    const watch = setInterval(() => {
+      if (cutAt === undefined && box!.emulator.stats().patchesApplied >= 10) {
+        cutAt = Date.now();
+        box!.emulator.setLimit(1);
+      } else if (cutAt !== undefined && Date.now() - cutAt >= 2000) {
+        box!.emulator.setLimit(20);
+        clearInterval(watch);
+      }
+    }, 10);
+    const r = await box.cli(['update', path, '--yes', '--no-progress'], { timeoutMs: 60_000 }).finally(() => {
+      clearInterval(watch);
+    });
+    expect(cutAt, 'the limit was cut mid-run').toBeDefined();
     expect(r.code, r.stderr).toBe(0);
     expect(users.filter((u) => box!.emulator.user(u.id)?.title !== `H ${u.id}`)).toEqual([]);
     const stats = box.emulator.stats();
