@@ -2,9 +2,11 @@
  * `genesys-bulk export`: the current users, streamed page by page into the columns `update` reads. Reads go through
  * the same client and governor as `update`; what each column costs is in the README ("Export").
  */
+
 import type { Logger } from 'pino';
 import type { ConnectionConfig } from '../config.js';
 import { ExitCode, type ExitCodeValue, ValidationError } from '../errors.js';
+import { type ListingPage, morePages } from '../genesys/paging.js';
 import type { NamedEntity } from '../genesys/routing-types.js';
 import type { ApiOutcome, GenesysUser } from '../genesys/types.js';
 import { COLUMN_NAMES, unknownColumnMessage } from '../input/columns.js';
@@ -225,7 +227,8 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     const members = await pages(
       opts,
       `Reading the members of queue ${id} (GET /api/v2/routing/queues/{queueId}/members)`,
-      (pageNumber) => client.getQueueMembers(id, { pageNumber, pageSize: ROUTING_PAGE_SIZE }),
+      ROUTING_PAGE_SIZE,
+      (page) => client.getQueueMembers(id, page),
       () => calls.queueMembers++,
       governor,
     );
@@ -252,7 +255,8 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     const members = await pages(
       opts,
       `Reading the members of group ${id} (GET /api/v2/groups/{groupId}/members)`,
-      (pageNumber) => client.getGroupMembers(id, { pageNumber, pageSize: GROUPS_PAGE_SIZE }),
+      GROUPS_PAGE_SIZE,
+      (page) => client.getGroupMembers(id, page),
       () => calls.groupMembers++,
       governor,
     );
@@ -388,7 +392,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
           total,
           ...progressCounters(counters),
         });
-        if (listing.entities.length === 0 || page >= listing.pageCount) break;
+        if (!morePages(listing, page, USER_PAGE_SIZE, listing.entities.length)) break;
       }
     }
     await sink.close();
@@ -436,19 +440,19 @@ async function one<T>(
   return outcome.body;
 }
 
-/** Every page of a listing that may have no page count: keep going while a page has `nextUri`. */
+/** Every page of a listing, `pageSize` a page (genesys/paging.ts says when a page is the last). */
 async function pages<E>(
   opts: { stopSignal?: AbortSignal },
   what: string,
-  read: (pageNumber: number) => Promise<ApiOutcome<{ entities: E[]; pageCount?: number; nextUri?: string }>>,
+  pageSize: number,
+  read: (page: { pageNumber: number; pageSize: number }) => Promise<ApiOutcome<{ entities: E[] } & ListingPage>>,
   count: () => void,
   governor: Governed,
 ): Promise<E[]> {
   const all: E[] = [];
   for (let page = 1; ; page++) {
-    const body = await one(opts, `${what}, page ${page}`, () => read(page), count, governor);
+    const body = await one(opts, `${what}, page ${page}`, () => read({ pageNumber: page, pageSize }), count, governor);
     all.push(...body.entities);
-    if (body.entities.length === 0 || (body.pageCount !== undefined ? page >= body.pageCount : !body.nextUri))
-      return all;
+    if (!morePages(body, page, pageSize, body.entities.length)) return all;
   }
 }

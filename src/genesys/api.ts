@@ -127,7 +127,7 @@ export interface GenesysClient extends GroupsCalls {
   getUserRoutingLanguages(userId: string, opts: PageOptions): Promise<ApiOutcome<EntityListing<UserRoutingLanguage>>>;
   /**
    * GET /api/v2/routing/queues/{queueId}/members; each entity's `id` is the user's id. The platform's listing has no
-   * `total`: keep paging while a page has `nextUri`.
+   * `total`: paged by its `nextUri` (genesys/paging.ts).
    */
   getQueueMembers(queueId: string, opts: PageOptions): Promise<ApiOutcome<QueueMemberListing>>;
   /** GET /api/v2/authorization/subjects/{subjectId}: a user's role grants. `grants` is always an array. */

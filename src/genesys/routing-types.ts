@@ -54,7 +54,7 @@ export interface QueueMember {
 
 /**
  * GET /api/v2/routing/queues/{id}/members. The platform's `QueueMemberEntityListing` has no `total` or `pageCount`
- * (the SDK's model has neither): page until a page comes back without `nextUri`.
+ * (the SDK's model has neither): it is paged by `nextUri` (paging.ts).
  */
 export type QueueMemberListing = Omit<EntityListing<QueueMember>, 'total' | 'pageCount'> & {
   total?: number;

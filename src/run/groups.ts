@@ -3,7 +3,9 @@
  * which carry the group's version: on a 409 the group is re-read and the write re-applied, so that a member someone
  * else added meanwhile is never lost (an add only adds, a removal only removes the ids it names).
  */
+
 import type { GenesysGroup, GroupMember } from '../genesys/groups-client.js';
+import { morePages } from '../genesys/paging.js';
 import type { NamedEntity } from '../genesys/routing-types.js';
 import type { ApiFailure, ApiOutcome } from '../genesys/types.js';
 import { chunk } from '../plan/index.js';
@@ -44,11 +46,6 @@ export class GroupVersions {
   }
 }
 
-function lastPage(body: { pageCount?: number; nextUri?: string; entities: unknown[] }, page: number): boolean {
-  if (body.entities.length === 0) return true;
-  return body.pageCount !== undefined ? page >= body.pageCount : !body.nextUri;
-}
-
 /** Every group, every page, once per run: names to resolve (as a catalogue) and each group's version. */
 export async function loadGroups(
   deps: GroupReadDeps,
@@ -63,7 +60,7 @@ export async function loadGroups(
     );
     if (!outcome.ok) throw fatalApiError(`Listing groups (GET /api/v2/groups, page ${page})`, outcome);
     for (const g of outcome.body.entities) byId.set(g.id, g);
-    if (lastPage(outcome.body, page)) break;
+    if (!morePages(outcome.body, page, GROUPS_PAGE_SIZE, outcome.body.entities.length)) break;
   }
   const groups = [...byId.values()];
   for (const g of groups) versions?.set(g.id, g.version);
@@ -105,7 +102,7 @@ export async function readGroupMembers(
         );
       }
       list.push(...outcome.body.entities);
-      if (lastPage(outcome.body, page)) break;
+      if (!morePages(outcome.body, page, GROUPS_PAGE_SIZE, outcome.body.entities.length)) break;
     }
     members.set(groupId, new Set(list.map((m) => m.id.toLowerCase())));
   });

@@ -3,6 +3,7 @@
  * (`locations`, `profileSkills` and `certifications` are missing from a user read without them), the locations
  * catalogue that location names resolve against, and the extension permission named in a refusal.
  */
+import { morePages } from '../genesys/paging.js';
 import type { GenesysUser, LocationDefinition, UserPatch } from '../genesys/types.js';
 import type { InputRow, ProfileChanges } from '../input/index.js';
 import { LIST_FIELDS } from '../plan/fields.js';
@@ -93,8 +94,7 @@ export async function loadLocations(
     if (!outcome.ok) throw fatalApiError(`Listing locations (GET /api/v2/locations, page ${page})`, outcome);
     for (const l of outcome.body.entities)
       all.set(l.id, { id: l.id, name: l.name ?? l.id, ...(l.state ? { state: l.state } : {}) });
-    const count = outcome.body.pageCount;
-    if (outcome.body.entities.length === 0 || (count !== undefined ? page >= count : !outcome.body.nextUri)) break;
+    if (!morePages(outcome.body, page, LOCATIONS_PAGE_SIZE, outcome.body.entities.length)) break;
   }
   return [...all.values()];
 }

@@ -1,3 +1,4 @@
+import { morePages, servedSize } from '../genesys/paging.js';
 import type { ApiFailure, GenesysUser, UserEntityListing } from '../genesys/types.js';
 import { chunk, DEFAULT_READ_LIMITS } from '../plan/index.js';
 import { fatalApiError } from './api-errors.js';
@@ -192,15 +193,6 @@ async function listCall(deps: ResolveDeps, pageNumber: number, pageSize: number)
 const listingError = (pageNumber: number, outcome: ApiFailure) =>
   fatalApiError(`Listing users (GET /api/v2/users, page ${pageNumber})`, outcome);
 
-/** The page size a page was served in: the size asked, or less when the platform cut it to its maximum. */
-function servedSize(page: { pageSize?: unknown; total?: unknown }, count: number, asked: number): number {
-  const reported = page.pageSize;
-  if (typeof reported === 'number' && Number.isInteger(reported) && reported > 0 && reported < asked) return reported;
-  // A page short of the size asked while more remain was cut, though the page did not say so.
-  if (count > 0 && count < asked && typeof page.total === 'number' && page.total > count) return count;
-  return asked;
-}
-
 async function fetchByIds(deps: ResolveDeps, ids: string[], index: UserStore, step: SizeStep): Promise<void> {
   // Batches run together (the governor paces them; waiting out each one's latency in turn only adds time), as many
   // as keep the governor's queue fed.
@@ -268,18 +260,6 @@ async function searchEmailBatch(deps: ResolveDeps, batch: string[], index: UserS
     if (pageNumber === 1) pageSize = servedSize(outcome.body, results.length, asked);
     if (!morePages(outcome.body, pageNumber, pageSize, results.length)) break;
   }
-}
-
-/** Whether pages follow this one: by its `pageCount`, else its `total`, else by its being full. */
-function morePages(
-  page: { pageCount?: unknown; total?: unknown },
-  pageNumber: number,
-  pageSize: number,
-  count: number,
-) {
-  if (typeof page.pageCount === 'number') return pageNumber < page.pageCount;
-  if (typeof page.total === 'number') return pageNumber * pageSize < page.total;
-  return count >= pageSize;
 }
 
 /** The user fields a row's changes read when planned (see plan/user-change), by input change key. */

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { morePages } from '../genesys/paging.js';
 import type { ApiFailure, ApiOutcome } from '../genesys/types.js';
 import { type Governor, GovernorStoppedError } from '../governor/index.js';
 import { planRoutingCalls, type RoutingCall, type RoutingPlan } from '../plan/index.js';
@@ -331,6 +332,6 @@ async function languageGone(
     if (!r.outcome.ok) return { gone: false, attempts };
     const body = r.outcome.body;
     if (body.entities.some((l) => l.id === languageId)) return { gone: false, attempts };
-    if (body.entities.length === 0 || pageNumber >= (body.pageCount ?? pageNumber)) return { gone: true, attempts };
+    if (!morePages(body, pageNumber, ROUTING_PAGE_SIZE, body.entities.length)) return { gone: true, attempts };
   }
 }

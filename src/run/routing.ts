@@ -2,6 +2,7 @@
  * Routing and access columns in the run layer: the check that every name a file uses exists, the reads of the
  * catalogues and of what the rows touch, and each row's routing plan merged into its planned row.
  */
+import { morePages } from '../genesys/paging.js';
 import type { Grant, NamedEntity } from '../genesys/routing-types.js';
 import type { ApiOutcome } from '../genesys/types.js';
 import {
@@ -120,12 +121,6 @@ export function checkRoutingNames(rows: readonly InputRow[], index: CatalogueInd
 // ---------------------------------------------------------------------------------------------------------------
 // reads
 
-/** Whether `page` is a listing's last: by its page count where it has one, else by the absence of a next page. */
-function lastPage(body: { pageCount?: number; nextUri?: string; entities: unknown[] }, page: number): boolean {
-  if (body.entities.length === 0) return true;
-  return body.pageCount !== undefined ? page >= body.pageCount : !body.nextUri;
-}
-
 /**
  * Reads the catalogues of `kinds`, every page, once per run: every name the file uses is then resolved, and an unknown
  * one can be met with the closest known name. A failure is fatal: nothing has been written yet.
@@ -144,7 +139,7 @@ export async function loadCatalogue(deps: RoutingReadDeps, kinds: Iterable<Routi
         for (const e of outcome.body.entities) {
           entities.set(e.id, { id: e.id, name: e.name, ...(e.state !== undefined ? { state: e.state } : {}) });
         }
-        if (lastPage(outcome.body, page)) break;
+        if (!morePages(outcome.body, page, ROUTING_PAGE_SIZE, outcome.body.entities.length)) break;
       }
       catalogue[kind] = [...entities.values()];
     }),
@@ -180,7 +175,7 @@ async function readAllPages<E>(
       throw fatalApiError(`${what}, page ${page}`, outcome);
     }
     all.push(...outcome.body.entities);
-    if (lastPage(outcome.body, page)) return all;
+    if (!morePages(outcome.body, page, ROUTING_PAGE_SIZE, outcome.body.entities.length)) return all;
   }
 }
 
