@@ -454,7 +454,9 @@ export async function main(
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version exit 0; every other commander error is a usage error.
-      return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+      if (err.exitCode === 0) return ExitCode.Ok;
+      await (await import('./run/document.js')).writeUsageDocument(argv, err.message, io.stdout);
+      return ExitCode.Usage;
     }
     // A file-system failure is the environment's, never a bug: exit 3 with the path and what to do.
     const known = fileSystemError(err);
