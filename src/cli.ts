@@ -75,6 +75,12 @@ export async function main(
   // A relative path means the same file whichever folder the process itself is in.
   const at = <T extends string | undefined>(path: T): T =>
     (io.cwd !== undefined && path !== undefined && path !== '-' ? resolve(io.cwd, path) : path) as T;
+  // The program reading stdout went away (`| head`, a `less` quit early): the write that fails says so, not as a bug.
+  let outputClosed = false;
+  const onOutputError = (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') outputClosed = true;
+  };
+  io.stdout.on('error', onOutputError);
   const program = new Command('genesys-bulk');
   program
     .description('Apply bulk changes to Genesys Cloud CX user profiles at the platform rate limit, safely.')
@@ -137,7 +143,7 @@ export async function main(
       const [{ invalidDocumentRow, isDocumented, refusedHead, writeDocument }, { InvalidInputError }] =
         await Promise.all([import('./run/document.js'), import('./run/invalid.js')]);
       // With --json, stdout carries a document however the run ended: a refused one says why.
-      if (opts.json === true && !isDocumented(err)) {
+      if (opts.json === true && !isDocumented(err) && !outputClosed) {
         const mode = opts.dryRun ? 'dry-run' : opts.resume ? 'resume' : command === 'rollback' ? 'rollback' : 'apply';
         const what = { command, mode, exitCode: exitCodeFor(fileSystemError(err)), source: null } as const;
         const head =
@@ -458,6 +464,12 @@ export async function main(
       await (await import('./run/document.js')).writeUsageDocument(argv, err.message, io.stdout);
       return ExitCode.Usage;
     }
+    if (outputClosed && !(err instanceof GenesysBulkError)) {
+      io.stderr.write(
+        'genesys-bulk: stdout was closed by the program reading it (head, less…) before all of it was written; stopped there.\n',
+      );
+      return ExitCode.Config;
+    }
     // A file-system failure is the environment's, never a bug: exit 3 with the path and what to do.
     const known = fileSystemError(err);
     if (known instanceof GenesysBulkError) {
@@ -468,6 +480,8 @@ export async function main(
       `genesys-bulk: unexpected error (a bug; please report it): ${err instanceof Error ? err.stack : String(err)}\n`,
     );
     return exitCodeFor(err);
+  } finally {
+    io.stdout.off('error', onOutputError);
   }
 }
 
