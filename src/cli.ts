@@ -47,7 +47,7 @@ export interface CliIo {
 function positiveInt(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1)
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1)
       throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}".`);
     return n;
   };
