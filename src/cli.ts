@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { wantsColor } from './colors.js';
 import { demoCommand } from './demo.js';
@@ -411,8 +411,15 @@ export async function main(
     .option('--state-dir <dir>', 'where run journals are kept', '.genesys-bulk')
     .option('--json', 'print JSON', false)
     .action(async (opts: { stateDir: string; json: boolean }) => {
-      const { listRunFolders } = await import('./run/folder.js');
-      const runs = await listRunFolders(at(opts.stateDir));
+      const [{ listRunFolders }, { assertPrivateDir }] = await Promise.all([
+        import('./run/folder.js'),
+        import('./fsutil.js'),
+      ]);
+      const stateDir = at(opts.stateDir);
+      // Runs in a folder someone else could have written are not listed as this user's (as update refuses it).
+      await assertPrivateDir(stateDir, 'state folder');
+      await assertPrivateDir(join(stateDir, 'runs'), 'state folder');
+      const runs = await listRunFolders(stateDir);
       if (opts.json) {
         io.stdout.write(`${JSON.stringify(runs)}\n`);
         return;
