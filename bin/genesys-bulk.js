@@ -3,6 +3,12 @@
 // (`node: nope.env: not found`, exit 9). Whoever spawns this file should pass `node -- bin/genesys-bulk.js` too.
 const { main } = await import('../dist/bundle/cli.js');
 
+// A reader that stops early (`| head`) closes stdout: main() reports it where a write of its own fails; a write it
+// does not wait for (commander's help) would otherwise crash the process with an unhandled 'error' event.
+process.stdout.on('error', (err) => {
+  if (err.code !== 'EPIPE') throw err;
+});
+
 main(process.argv, {
   stdout: process.stdout,
   stderr: process.stderr,

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { wantsColor } from './colors.js';
 import { demoCommand } from './demo.js';
@@ -47,7 +47,7 @@ export interface CliIo {
 function positiveInt(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1)
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1)
       throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}".`);
     return n;
   };
@@ -75,6 +75,12 @@ export async function main(
   // A relative path means the same file whichever folder the process itself is in.
   const at = <T extends string | undefined>(path: T): T =>
     (io.cwd !== undefined && path !== undefined && path !== '-' ? resolve(io.cwd, path) : path) as T;
+  // The program reading stdout went away (`| head`, a `less` quit early): the write that fails says so, not as a bug.
+  let outputClosed = false;
+  const onOutputError = (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') outputClosed = true;
+  };
+  io.stdout.on('error', onOutputError);
   const program = new Command('genesys-bulk');
   program
     .description('Apply bulk changes to Genesys Cloud CX user profiles at the platform rate limit, safely.')
@@ -137,7 +143,7 @@ export async function main(
       const [{ invalidDocumentRow, isDocumented, refusedHead, writeDocument }, { InvalidInputError }] =
         await Promise.all([import('./run/document.js'), import('./run/invalid.js')]);
       // With --json, stdout carries a document however the run ended: a refused one says why.
-      if (opts.json === true && !isDocumented(err)) {
+      if (opts.json === true && !isDocumented(err) && !outputClosed) {
         const mode = opts.dryRun ? 'dry-run' : opts.resume ? 'resume' : command === 'rollback' ? 'rollback' : 'apply';
         const what = { command, mode, exitCode: exitCodeFor(fileSystemError(err)), source: null } as const;
         const head =
@@ -405,8 +411,15 @@ export async function main(
     .option('--state-dir <dir>', 'where run journals are kept', '.genesys-bulk')
     .option('--json', 'print JSON', false)
     .action(async (opts: { stateDir: string; json: boolean }) => {
-      const { listRunFolders } = await import('./run/folder.js');
-      const runs = await listRunFolders(at(opts.stateDir));
+      const [{ listRunFolders }, { assertPrivateDir }] = await Promise.all([
+        import('./run/folder.js'),
+        import('./fsutil.js'),
+      ]);
+      const stateDir = at(opts.stateDir);
+      // Runs in a folder someone else could have written are not listed as this user's (as update refuses it).
+      await assertPrivateDir(stateDir, 'state folder');
+      await assertPrivateDir(join(stateDir, 'runs'), 'state folder');
+      const runs = await listRunFolders(stateDir);
       if (opts.json) {
         io.stdout.write(`${JSON.stringify(runs)}\n`);
         return;
@@ -454,7 +467,15 @@ export async function main(
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version exit 0; every other commander error is a usage error.
-      return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+      if (err.exitCode === 0) return ExitCode.Ok;
+      await (await import('./run/document.js')).writeUsageDocument(argv, err.message, io.stdout);
+      return ExitCode.Usage;
+    }
+    if (outputClosed && !(err instanceof GenesysBulkError)) {
+      io.stderr.write(
+        'genesys-bulk: stdout was closed by the program reading it (head, less…) before all of it was written; stopped there.\n',
+      );
+      return ExitCode.Config;
     }
     // A file-system failure is the environment's, never a bug: exit 3 with the path and what to do.
     const known = fileSystemError(err);
@@ -466,6 +487,8 @@ export async function main(
       `genesys-bulk: unexpected error (a bug; please report it): ${err instanceof Error ? err.stack : String(err)}\n`,
     );
     return exitCodeFor(err);
+  } finally {
+    io.stdout.off('error', onOutputError);
   }
 }
 

@@ -131,7 +131,8 @@ export async function writePrivateFileAtomic(
   data: string | Uint8Array | Iterable<string>,
 ): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const handle = await open(tmp, 'w', PRIVATE_FILE_MODE);
+  // 'wx': a file or symlink someone planted at that name is refused, never written through.
+  const handle = await open(tmp, 'wx', PRIVATE_FILE_MODE);
   try {
     await handle.chmod(PRIVATE_FILE_MODE);
     if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);

@@ -1,9 +1,19 @@
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, fileSystemError } from '../src/errors.js';
-import { assertRunFolder, ensurePrivateDir } from '../src/fsutil.js';
+import { assertRunFolder, ensurePrivateDir, writePrivateFileAtomic } from '../src/fsutil.js';
 
 let dir: string;
 beforeEach(() => {
@@ -116,5 +126,27 @@ describe('fileSystemError', () => {
     expect(fileSystemError(refused)).toBe(refused);
     const bug = new TypeError('x');
     expect(fileSystemError(bug)).toBe(bug);
+  });
+});
+
+describe('writePrivateFileAtomic', () => {
+  it('writes 0600 through a temporary file, and never through a symlink planted at its name', async () => {
+    const path = join(dir, 'report.csv');
+    await writePrivateFileAtomic(path, 'first\n');
+    expect(readFileSync(path, 'utf8')).toBe('first\n');
+    expect(mode(path)).toBe(0o600);
+
+    const victim = join(dir, 'victim.txt');
+    writeFileSync(victim, 'keep\n');
+    const now = 1_800_000_000_000;
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(now);
+    try {
+      symlinkSync(victim, join(dir, `.report.csv.${process.pid}.${now}.tmp`));
+      await expect(writePrivateFileAtomic(path, 'second\n')).rejects.toMatchObject({ code: 'EEXIST' });
+    } finally {
+      clock.mockRestore();
+    }
+    expect(readFileSync(victim, 'utf8')).toBe('keep\n');
+    expect(readFileSync(path, 'utf8')).toBe('first\n');
   });
 });

@@ -1,8 +1,8 @@
 /** Where an export's rows go: a new owner-only file, or stdout; in CSV, a JSON array or JSON Lines. */
 import { once } from 'node:events';
 import type { WriteStream } from 'node:fs';
-import { open, realpath, rm } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { lstat, open, realpath, rename, rm } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ValidationError } from '../errors.js';
 import { PRIVATE_FILE_MODE } from '../fsutil.js';
 import { escapeControls } from '../text.js';
@@ -52,6 +52,8 @@ export async function openSink(opts: {
   const { path, format, columns } = opts;
   let stream: NodeJS.WritableStream = opts.stdout;
   let file: WriteStream | undefined;
+  /** The file the rows go to: the path, or with --force a temporary file renamed over it by close(). */
+  let written: string | undefined;
   if (path !== undefined && path !== '-') {
     for (const input of opts.inputs) {
       if (await samePath(path, input))
@@ -59,12 +61,17 @@ export async function openSink(opts: {
           `the export would overwrite its input ${JSON.stringify(escapeControls(input))}: write it to another file.`,
         );
     }
+    const shown = JSON.stringify(escapeControls(path));
+    if (opts.force && (await lstat(path).catch(() => undefined))?.isDirectory())
+      throw new ValidationError(`${shown} is a folder: give a file name.`);
+    // With --force the rows go to a new file that replaces the path once complete: the old file survives a failed
+    // export, and a symlink at the path is replaced, not written through (nor its target's mode changed).
+    written = opts.force ? join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`) : path;
     let handle: Awaited<ReturnType<typeof open>>;
     try {
-      handle = await open(path, opts.force ? 'w' : 'wx', PRIVATE_FILE_MODE);
+      handle = await open(written, 'wx', PRIVATE_FILE_MODE);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      const shown = JSON.stringify(escapeControls(path));
       if (code === 'EEXIST')
         throw new ValidationError(`${shown} already exists: choose another file, or give --force to replace it.`);
       if (code === 'ENOENT') throw new ValidationError(`cannot create ${shown}: its folder does not exist.`);
@@ -73,7 +80,7 @@ export async function openSink(opts: {
       if (code === 'EISDIR') throw new ValidationError(`${shown} is a folder: give a file name.`);
       throw err;
     }
-    // An existing file replaced with --force keeps its old mode otherwise; the umask may also have narrowed it.
+    // A umask may have taken away the owner's own bits.
     await handle.chmod(PRIVATE_FILE_MODE);
     file = handle.createWriteStream({ autoClose: true });
     stream = file;
@@ -104,12 +111,13 @@ export async function openSink(opts: {
         const done = once(file, 'close');
         file.end();
         await done;
+        if (written !== path) await rename(written!, path!);
       }
     },
     async abandon() {
       if (file) {
         file.destroy();
-        if (path) await rm(path, { force: true });
+        if (written) await rm(written, { force: true });
       }
     },
   };

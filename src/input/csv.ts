@@ -161,9 +161,9 @@ function describeCsvError(err: CsvErrorClass, name: string, state: ParseState): 
       reason = 'a quoted value starts here and its closing quote is missing';
       break;
     case 'CSV_MAX_RECORD_SIZE':
-      reason = pointAt
-        ? `a quoted value starts here and runs on for over ${MAX_RECORD_CHARS} characters; its closing quote is probably missing`
-        : `the record is over ${MAX_RECORD_CHARS} characters long`;
+      if (!pointAt)
+        return `${name}, ${where}: the record is over ${MAX_RECORD_CHARS} characters long, far more than any user profile needs; split the value or fix the record.`;
+      reason = `a quoted value starts here and runs on for over ${MAX_RECORD_CHARS} characters; its closing quote is probably missing`;
       break;
     case 'CSV_INVALID_CLOSING_QUOTE':
     case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE': {

@@ -1,4 +1,7 @@
-import { open } from 'node:fs/promises';
+import { constants, open as openFd } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { Socket } from 'node:net';
+import { promisify } from 'node:util';
 import { ValidationError } from '../errors.js';
 import { readCsv } from './csv.js';
 import { decodeText, peekFirstChar, resolveEncoding } from './decode.js';
@@ -31,9 +34,19 @@ function openFailure(path: string, err: unknown): ValidationError {
   return new ValidationError(`Cannot read input file ${JSON.stringify(path)}: ${reason}.`);
 }
 
+/**
+ * A named pipe (or `<(…)`) is read through the event loop: a blocking open or read of one with no writer would hold
+ * a thread-pool thread, which neither Ctrl-C nor SIGTERM could end (process.exit waits for it).
+ */
+async function openPipe(path: string): Promise<NodeJS.ReadableStream> {
+  const fd = await promisify(openFd)(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  return new Socket({ fd, readable: true, writable: false });
+}
+
 async function openFile(path: string): Promise<NodeJS.ReadableStream> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
+    if ((await stat(path)).isFIFO()) return await openPipe(path);
     handle = await open(path, 'r');
   } catch (err) {
     throw openFailure(path, err);

@@ -1,3 +1,4 @@
+import { ExitCode } from '../errors.js';
 import type { GovernorStats } from '../governor/index.js';
 import type { InputProblem } from '../input/index.js';
 import { writeChunks } from '../output.js';
@@ -218,4 +219,27 @@ function* documentChunks(head: DocumentHead, rows: Iterable<DocumentRow>): Gener
     first = false;
   }
   yield ']}\n';
+}
+
+/**
+ * `update` or `rollback` with --json whose options commander refused (an unknown option, a bad value): the document
+ * that --json promises for every outcome, refused as a usage error.
+ */
+export async function writeUsageDocument(argv: readonly string[], message: string, stdout: NodeJS.WritableStream) {
+  const args = argv.slice(2);
+  const at = args.findIndex((a) => a === 'update' || a === 'rollback');
+  if (at < 0) return;
+  const command = args[at] as 'update' | 'rollback';
+  const end = args.indexOf('--', at);
+  const own = args.slice(at + 1, end < 0 ? undefined : end);
+  if (!own.includes('--json')) return;
+  const mode = own.includes('--dry-run')
+    ? 'dry-run'
+    : own.some((a) => a === '--resume' || a.startsWith('--resume='))
+      ? 'resume'
+      : command === 'rollback'
+        ? 'rollback'
+        : 'apply';
+  const head = refusedHead({ command, mode, exitCode: ExitCode.Usage, source: null }, { kind: 'error', message });
+  await writeDocument(stdout, head, []);
 }

@@ -2,7 +2,7 @@
  * `genesys-bulk export`: formats, columns, filters and the output file's safety, on a small directory without
  * routing assignments (the round trip with routing is in export.test.ts).
  */
-import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -155,5 +155,24 @@ describe('the output file', () => {
     expect(same.code).toBe(2);
     expect(same.stderr).toMatch(/overwrite its input/);
     expect(await readFile(join(box.dir, 'mine.csv'), 'utf8')).toBe(`id\n${live()[0]!.id}\n`);
+  });
+
+  it('--force replaces a symlink at the path, never the file it points to, and leaves no temporary file', async () => {
+    const elsewhere = join(box.dir, 'elsewhere');
+    await mkdir(elsewhere);
+    const target = join(elsewhere, 'notes.txt');
+    await writeFile(target, 'not an export\n');
+    await chmod(target, 0o644);
+    await symlink(target, join(box.dir, 'linked.csv'));
+
+    const forced = await box.cli(['export', 'linked.csv', '--force', '--columns', 'email,title']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(await readFile(target, 'utf8')).toBe('not an export\n');
+    expect((await stat(target)).mode & 0o777).toBe(0o644);
+    const written = await lstat(join(box.dir, 'linked.csv'));
+    expect(written.isFile()).toBe(true);
+    expect(written.mode & 0o777).toBe(0o600);
+    expect((await csvRows('linked.csv')).length).toBe(live().length);
+    expect((await readdir(box.dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 });

@@ -3,7 +3,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT, runCliProcess as runCli } from './harness.js';
+import { BIN, ROOT, runCliProcess as runCli, sandbox } from './harness.js';
+import { activeUsers, csv, writeInput } from './helpers.js';
 
 let tmp: string;
 beforeAll(async () => {
@@ -86,4 +87,52 @@ describe('eval "$(genesys-bulk emulator --detach)", as docs/emulator.md says', (
       }
     }
   }, 90_000);
+});
+
+describe('a reader that stops early (`| head`, `less` quit before the end)', () => {
+  /** Runs the built CLI with stdout a pipe that this side closes after the first chunk. */
+  const closedEarly = (args: string[], cwd: string, env: Record<string, string>) =>
+    new Promise<{ code: number | null; stderr: string }>((resolvePromise, reject) => {
+      const child = spawn(process.execPath, ['--', BIN, ...args], {
+        cwd,
+        env: { PATH: process.env.PATH, HOME: cwd, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => {
+        stderr += d;
+      });
+      child.stdout.once('data', () => child.stdout.destroy());
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolvePromise({ code, stderr });
+      });
+    });
+
+  it('is no bug: help exits 0; a long plan or export stops with exit 3 saying why, and nothing is written', async () => {
+    const box = await sandbox({ users: 1500, seed: 12 });
+    try {
+      const help = await closedEarly(['update', '--help'], box.dir, box.env);
+      expect(help.stderr).toBe('');
+      expect(help.code).toBe(0);
+
+      const users = activeUsers(box);
+      await writeInput(box, 'long.csv', csv([['id', 'title'], ...users.map((u) => [u.id, `Piped ${u.id}`])]));
+      for (const args of [
+        ['update', 'long.csv', '--yes', '--no-progress'],
+        ['export', '-', '--columns', 'id,email,name,title', '--no-progress'],
+      ]) {
+        const r = await closedEarly(args, box.dir, box.env);
+        expect(r.stderr, args.join(' ')).not.toContain('a bug');
+        expect(r.stderr).toContain('stdout was closed by the program reading it');
+        expect(r.code).toBe(3);
+      }
+      expect(box.emulator.stats().patchesApplied).toBe(0);
+    } finally {
+      await box.close();
+    }
+  }, 120_000);
 });

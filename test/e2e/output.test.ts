@@ -212,6 +212,25 @@ describe('--json: one document for every command', () => {
     expect(refused.problems[0]).toMatchObject({ code: 'config' });
     expect(config.stdout).not.toContain('wrong');
   });
+
+  it('an option commander refuses (a bad value, an unknown flag) prints the usage document too', async () => {
+    plain = await sandbox({ users: 5 });
+    const cases: [string[], { command: string; mode: string }][] = [
+      [['update', 'x.csv', '--json', '--max-concurrency', '-1'], { command: 'update', mode: 'apply' }],
+      [['update', 'x.csv', '--dry-run', '--json', '--format', 'xml'], { command: 'update', mode: 'dry-run' }],
+      [['rollback', '--last', '--json', '--no-such-flag'], { command: 'rollback', mode: 'rollback' }],
+    ];
+    for (const [args, what] of cases) {
+      const refused = await plain.cli(args);
+      expect(refused.code, args.join(' ')).toBe(2);
+      const document = doc(refused.stdout);
+      expect(document).toMatchObject({ ...what, outcome: 'error', exitCode: 2, rows: [] });
+      expect(document.problems[0]).toMatchObject({ code: 'usage' });
+      expect(refused.stderr).toMatch(/^error: /m);
+    }
+    // Without --json, stdout stays empty.
+    expect((await plain.cli(['update', 'x.csv', '--max-concurrency', '-1'])).stdout).toBe('');
+  });
 });
 
 describe('--json when interrupted', () => {

@@ -3,7 +3,7 @@
  * a rerun of the same file after an interrupted run finishes that run (one run id to roll back); `--resume` beside a
  * file or a run id is a usage error.
  */
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Sandbox, sandbox } from './harness.js';
@@ -41,6 +41,28 @@ describe('runs', () => {
     expect(second).toMatch(/rollback\s+completed/);
     expect(second).toContain(`rollback of ${runId}`);
   }, 60_000);
+});
+
+describe('runs in a state folder someone else could have written', () => {
+  it('are not listed: a folder writable by others, or a symlink, is refused with exit 3, as update refuses it', async () => {
+    box = await sandbox();
+    const users = activeUsers(box.emulator, 2);
+    await titleCsv(join(box.dir, 'a.csv'), users, 'Planted');
+    expect((await box.cli(['update', 'a.csv', '--yes'])).code).toBe(0);
+    const state = join(box.dir, STATE);
+    await chmod(join(state, 'runs'), 0o777);
+    const open = await box.cli(['runs']);
+    expect(open.code).toBe(3);
+    expect(open.stderr).toContain('runs: it is writable by group and others (mode 0777)');
+    expect(open.stdout).toBe('');
+    await chmod(join(state, 'runs'), 0o700);
+    expect((await box.cli(['runs'])).code).toBe(0);
+
+    await symlink(state, join(box.dir, 'linked'));
+    const linked = await box.cli(['runs', '--json', '--state-dir', 'linked']);
+    expect(linked.code).toBe(3);
+    expect(linked.stderr).toContain('it is a symbolic link');
+  });
 });
 
 describe('runs of a version this one cannot read', () => {

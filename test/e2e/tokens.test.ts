@@ -76,6 +76,18 @@ describe('--tokens', () => {
     expect(s.tokenIssueRefused).toBeGreaterThan(0);
   });
 
+  it.each([['0'], ['-1'], ['abc'], ['1.0'], ['0x10'], ['1e9'], ['99999999999999999999']])(
+    '--max-concurrency %s is a usage error: exit 2, nothing sent',
+    async (value) => {
+      box = await sandbox({ users: 10 });
+      const { path } = await titleFile(box, 2, 'Bad');
+      const r = await box.cli(['update', path, '--yes', '--no-progress', '--max-concurrency', value]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`--max-concurrency must be a positive integer, got "${value}".`);
+      expect(box.emulator.stats().requests).toBe(0);
+    },
+  );
+
   it("a 429 on one token's lane pauses that lane only: the others finish the run meanwhile", async () => {
     // A Retry-After of two minutes on token 2: had every lane waited for it, the run would outlast the test's bound.
     box = await sandbox({ users: 200, limit: 20, windowSeconds: 1 });

@@ -205,6 +205,13 @@ describe('CSV', () => {
       expect(err.message).toContain('users.csv, line 4 (row 2), column "department": CSV quoting error');
     });
 
+    it('an unquoted value over the record size is refused as too long, not as a quoting error', async () => {
+      const err = await fatal(parseText(`email,title\na@example.com,${'x'.repeat(1_100_000)}\n`, 'csv'));
+      expect(err.message).toBe(
+        'users.csv, line 2 (row 1), column "title": the record is over 1000000 characters long, far more than any user profile needs; split the value or fix the record.',
+      );
+    });
+
     it('an unclosed quote in a large file stops after a bounded record size, pointing at the quote', async () => {
       const rest = 'b@example.com,Agent\n'.repeat(60_000);
       const err = await fatal(parseText(`email,title\na@example.com,Agent\nc@example.com,"Lead\n${rest}`, 'csv'));

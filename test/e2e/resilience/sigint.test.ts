@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Sandbox, sandbox } from '../harness.js';
@@ -142,4 +144,37 @@ describe('Ctrl-C (SIGINT)', () => {
     for (const u of targets) expect(emu.user(u.id)?.title, u.id).toBe(wanted.get(u.id));
     for (const u of targets) expect(emu.stats().patchesByUser[u.id], u.id).toBe(1);
   }, 60_000);
+});
+
+describe('a named pipe as the input file', () => {
+  it('with no writer: a second Ctrl-C still exits at once, 130, and nothing is written', async () => {
+    box = await sandbox({ users: 20, seed: 35 });
+    const fifo = join(box.dir, 'changes.csv');
+    execFileSync('mkfifo', [fifo]);
+    const cli = spawnCli(['update', fifo, '--yes'], { cwd: box.dir, env: box.env, timeoutMs: 20_000 });
+    await sleep(1_500);
+    cli.child.kill('SIGINT');
+    await sleep(100);
+    const secondAt = Date.now();
+    cli.child.kill('SIGINT');
+    const result = await cli.done;
+    expect(result.signal).toBeNull();
+    expect(result.code).toBe(130);
+    expect(Date.now() - secondAt).toBeLessThan(2_000);
+    expect(result.stderr).toContain('exiting now; this run had written nothing yet.');
+    expect(box.emulator.stats().patchesApplied).toBe(0);
+  });
+
+  it('is read once a writer opens it, as `update <(…)` does', async () => {
+    box = await sandbox({ users: 20, seed: 36 });
+    const [u] = activeUsers(box.emulator, 1);
+    const fifo = join(box.dir, 'changes.csv');
+    execFileSync('mkfifo', [fifo]);
+    const cli = spawnCli(['update', fifo, '--yes'], { cwd: box.dir, env: box.env, timeoutMs: 30_000 });
+    await sleep(500);
+    await writeFile(fifo, `email,title\n${u!.email},Piped Title\n`);
+    const result = await cli.done;
+    expect(result.code).toBe(0);
+    expect(box.emulator.user(u!.id)?.title).toBe('Piped Title');
+  });
 });
