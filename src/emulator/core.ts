@@ -119,7 +119,6 @@ export class EmulatorCore {
       : generateDirectory({ users: users ?? DEFAULT_USERS, seed: this.seed, ...(emailDomain ? { emailDomain } : {}) });
     this.locations = generateLocations(this.seed, locations);
     if (!Array.isArray(users)) withProfileExtras(initial, this.locations, this.seed);
-    this.store = new UserStore(initial);
     const catalogue = generateCatalogue({
       seed: this.seed,
       skills,
@@ -130,6 +129,13 @@ export class EmulatorCore {
       users: initial,
       hostileNames: this.hostileNames,
     });
+    // A user's division is named as the catalogue names it: hostile names reach the users' references too.
+    const divisionNames = new Map(catalogue.divisions.map((d) => [d.id, d.name]));
+    for (const u of initial) {
+      const name = u.division ? divisionNames.get(u.division.id) : undefined;
+      if (u.division && name !== undefined && name !== u.division.name) u.division = { ...u.division, name };
+    }
+    this.store = new UserStore(initial);
     const state: RoutingState = Array.isArray(users)
       ? { users: new Map(), queues: new Map(catalogue.queues.map((q) => [q.id, new Set<string>()])) }
       : generateAssignments(initial, catalogue, this.seed);

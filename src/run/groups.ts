@@ -126,6 +126,8 @@ export interface GroupConflict {
 
 export interface GroupWriteResult {
   outcome: ApiOutcome<unknown>;
+  /** A write sent in parts that failed part-way (`writeInParts`): the ids not written. Absent, the outcome is every id's. */
+  failedIds?: string[];
   /** HTTP attempts, reads of the group included. */
   attempts: number;
   conflicts: GroupConflict[];
@@ -157,17 +159,25 @@ export async function writeGroupMembers(deps: GroupWriteDeps, call: GroupMembers
   return { ...parts, attempts: whole.attempts + parts.attempts, conflicts: [...whole.conflicts, ...parts.conflicts] };
 }
 
-/** The call's ids in parts of `size`, one after another, until one fails. */
+/**
+ * The call's ids in parts of `size`, one after another, until one fails: the parts before it were written, so only
+ * its ids and those not sent fail (`failedIds`). Going on past a failed part would tell a bad id from a platform that
+ * refuses them all only by splitting every part down to single ids, about twice as many calls as ids.
+ */
 async function writeInParts(deps: GroupWriteDeps, call: GroupMembersCall, size: number): Promise<GroupWriteResult> {
   let attempts = 0;
   const conflicts: GroupConflict[] = [];
   let outcome: ApiOutcome<unknown> | undefined;
-  for (const userIds of chunk(call.userIds, size)) {
+  const parts = chunk(call.userIds, size);
+  for (const [i, userIds] of parts.entries()) {
     const part = await writeGroupMembers(deps, { ...call, userIds });
     attempts += part.attempts;
     conflicts.push(...part.conflicts);
     outcome = part.outcome;
-    if (!outcome.ok) break;
+    if (!outcome.ok) {
+      const failedIds = [...(part.failedIds ?? userIds), ...parts.slice(i + 1).flat()];
+      return { outcome, attempts, conflicts, ...(failedIds.length < call.userIds.length && { failedIds }) };
+    }
   }
   return { outcome: outcome!, attempts, conflicts };
 }

@@ -121,6 +121,8 @@ export async function applyRouting(
     let journaled = false;
     let attempts = 0;
     let outcome: ApiOutcome<unknown>;
+    /** Of a members call that failed part-way, the users it did not write; the others' changes were made. */
+    let failedIds: ReadonlySet<string> | undefined;
     let conflict: string | undefined;
     const journalOnce = async () => {
       // The governor calls this for every attempt; the call is journaled once, before the first.
@@ -148,6 +150,7 @@ export async function applyRouting(
         );
         outcome = r.outcome;
         attempts = r.attempts;
+        if (r.failedIds !== undefined) failedIds = new Set(r.failedIds);
         if (r.conflicts.length > 0) {
           const last = r.conflicts[r.conflicts.length - 1]!;
           // The diffs name the entity as the catalogue does (`group:Sales Team`).
@@ -195,7 +198,7 @@ export async function applyRouting(
       state.remaining--;
       state.attempts += attempts;
       if (conflict !== undefined) state.conflict ??= conflict;
-      if (failure) {
+      if (failure && (failedIds === undefined || failedIds.has(u))) {
         state.failure ??= failure;
         settle(rowNumber, {
           status: 'failed',

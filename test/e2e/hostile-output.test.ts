@@ -84,6 +84,25 @@ describe('hostile catalogue names and server messages (emulator hostileNames)', 
     noRawControls('JSON Lines report', await readFile(join(b.dir, 'r.jsonl'), 'utf8'));
   });
 
+  it("an unedited export of divisions updates as unchanged: a user's division is named as the catalogue names it", async () => {
+    // Only these columns: a membership cell holding a hostile name starts like a formula, is written with a leading '
+    // (the export says so) and is refused by update as it stands.
+    const exported = await b.cli([
+      'export',
+      'hostile-export.csv',
+      '--columns',
+      'id,email,division',
+      '--force',
+      '--no-progress',
+    ]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const r = await b.cli(['update', 'hostile-export.csv', '--dry-run', '--json', '--no-progress']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { summary: Record<string, number> };
+    expect(doc.summary.planned ?? 0).toBe(0);
+    noRawControls('stderr', r.stderr);
+  });
+
   it('a server error message with escape sequences is printed escaped', async () => {
     const file = await writeInput(
       b,

@@ -102,6 +102,10 @@ describe('groups run layer', () => {
       { groupId: G2, userIds: [ids[2]!, ids[3]!, 'no-such-user'], remove: false },
     );
     expect(bad.outcome).toMatchObject({ ok: false, kind: 'invalid', status: 400 });
+    // Sent in halves to tell a batch limit from a bad id: the half without it was written, and only the bad id failed.
+    expect(bad.failedIds).toEqual(['no-such-user']);
+    expect(emu.userGroups(ids[2]!)).toEqual([G2]);
+    expect(emu.userGroups(ids[3]!)).toEqual([G2]);
     expect(versions.membersPerCall).toBe(Number.POSITIVE_INFINITY);
     const before = emu.stats().requests;
     const good = await writeGroupMembers(
@@ -110,6 +114,20 @@ describe('groups run layer', () => {
     );
     expect(good.outcome.ok).toBe(true);
     expect(emu.stats().requests - before).toBe(1);
+  });
+
+  it('a write that fails in its first part writes nothing, and says so by failing every id', async () => {
+    const { deps, ids, emu, port, executor } = await setup();
+    const versions = new GroupVersions();
+    await loadGroups(deps, versions);
+    const bad = await writeGroupMembers(
+      { port, executor, versions },
+      { groupId: G2, userIds: ['no-such-user', ids[2]!, ids[3]!], remove: false },
+    );
+    expect(bad.outcome.ok).toBe(false);
+    expect(bad.failedIds).toBeUndefined();
+    expect(emu.userGroups(ids[2]!)).toEqual([]);
+    expect(emu.userGroups(ids[3]!)).toEqual([]);
   });
 
   it('reads the version first when it knows none (a resumed run), and gives up on a group that is gone', async () => {

@@ -41,6 +41,7 @@ import { combine, type Part } from '../../src/run/outcome.js';
 import type { RoutingPort } from '../../src/run/ports.js';
 import { rollbackFields } from '../../src/run/rollback.js';
 import { checkRoutingNames, withRouting } from '../../src/run/routing.js';
+import { versionsOf } from '../../src/run/routing-adapters.js';
 import { applyRouting, type RoutingOutcome, type RoutingWork } from '../../src/run/routing-engine.js';
 import { writtenByRun } from '../../src/run/written.js';
 import { fail, ok, user } from './fakes.js';
@@ -58,6 +59,7 @@ const LANGUAGES = entities('lang', ['English', 'French']);
 const QUEUES = entities('q', ['Sales', 'Support']);
 const ROLES = entities('role', ['Agent', 'Employee', 'Supervisor']);
 const DIVISIONS = entities('div', ['Home', 'Support']);
+const GROUP = 'grp-1';
 const catalogue = { skill: SKILLS, language: LANGUAGES, queue: QUEUES, role: ROLES, division: DIVISIONS };
 const resolvers = catalogueResolvers(catalogue);
 const idOf = (list: NamedEntity[], name: string) => list.find((e) => e.name === name)!.id;
@@ -76,7 +78,7 @@ function routing(overrides: Partial<CurrentRouting> = {}): CurrentRouting {
   };
 }
 
-type Sent = { kind: string; target: string; items: number };
+type Sent = { kind: string; target: string; items: number; ids?: string[] };
 
 /** A RoutingPort whose writes answer from `answer` (default: 204/200) and are recorded in order. */
 class FakeRouting implements RoutingPort {
@@ -143,7 +145,9 @@ class FakeRouting implements RoutingPort {
     throw new Error('not scripted');
   }
   addGroupMembers(groupId: string, userIds: string[]) {
-    return this.write('group-add', groupId, userIds.length) as Promise<ApiOutcome<void>>;
+    const s = { kind: 'group-add', target: groupId, items: userIds.length, ids: userIds };
+    this.sent.push(s);
+    return Promise.resolve(this.answer(s)) as Promise<ApiOutcome<void>>;
   }
   removeGroupMembers(groupId: string, userIds: string[]) {
     return this.write('group-remove', groupId, userIds.length) as Promise<ApiOutcome<void>>;
@@ -278,6 +282,38 @@ describe('applyRouting', () => {
         .map((r) => (r as { status: string }).status)
         .sort(),
     ).toEqual(['done', 'failed']);
+  });
+
+  it('of a group write that failed part-way, fails the rows it did not write; the rows it wrote settle updated', async () => {
+    // A platform that refuses a write holding an id it no longer knows (a user deleted since the plan): the write is
+    // sent in halves to tell that from a batch limit, and the half without the id goes through.
+    const port = new FakeRouting((s) =>
+      s.kind === 'group-add' && s.ids?.includes('u-3') ? fail('invalid', 400, 'bad.request') : ok({}),
+    );
+    versionsOf(port).set(GROUP, 1);
+    const resolve = catalogueResolvers({ ...catalogue, group: [{ id: GROUP, name: 'Sales Team' }] });
+    const work: RoutingWork[] = [1, 2, 3, 4].map((n) => ({
+      rowNumber: n,
+      userId: `u-${n}`,
+      plan: planRouting(
+        routing({ memberOf: { queue: new Set(), group: new Set() } }),
+        { groups: { mode: 'delta', add: ['Sales Team'], remove: [] } },
+        resolve,
+      ),
+    }));
+    const { results, journal } = await run(port, work);
+
+    expect(port.sent.filter((s) => s.kind === 'group-add').map((s) => s.ids)).toEqual([
+      ['u-1', 'u-2', 'u-3', 'u-4'],
+      ['u-1', 'u-2'],
+      ['u-3', 'u-4'],
+      ['u-3'],
+    ]);
+    for (const n of [1, 2]) expect(results.get(n)).toMatchObject({ status: 'updated' });
+    for (const n of [3, 4])
+      expect(results.get(n)).toMatchObject({ status: 'failed', failure: { code: 'bad.request' } });
+    const routed = journal.filter((r) => r.t === 'routed').map((r) => `${r.row}:${r.status}`);
+    expect(routed.sort()).toEqual(['1:updated', '2:updated', '3:failed', '4:failed']);
   });
 
   it("sends no revocation after a failed grant: the rest of that user's calls are dropped", async () => {
