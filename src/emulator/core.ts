@@ -293,6 +293,7 @@ export class EmulatorCore {
     this.stats.reset();
     this.invites.clear();
     this.invitationEmails.clear();
+    this.beforeUserWrite.clear();
     for (const token of this.tokens.values()) delete token.limiter;
     this.limits.reset();
     this.seedPrngs();
@@ -329,8 +330,20 @@ export class EmulatorCore {
     return this.expandPrng.chance(this.config.expandOmitRate);
   }
 
-  /** With `concurrentEditRate`, "another admin" edits the user first. */
+  private readonly beforeUserWrite = new Map<string, () => void>();
+
+  /** Runs `edit` once, just before the next PATCH of the user is checked (server.ts `beforeNextUserWrite`). */
+  onNextUserWrite(userId: string, edit: () => void): void {
+    this.beforeUserWrite.set(userId, edit);
+  }
+
+  /** With `concurrentEditRate`, "another admin" edits the user first; and whatever `onNextUserWrite` set runs. */
   maybeConcurrentEdit(userId: string): void {
+    const edit = this.beforeUserWrite.get(userId);
+    if (edit !== undefined) {
+      this.beforeUserWrite.delete(userId);
+      edit();
+    }
     if (!this.store.has(userId) || !this.editPrng.chance(this.config.concurrentEditRate)) return;
     const field = this.editPrng.pick(this.config.concurrentEditFields);
     const serial = ++this.editSerial;

@@ -84,6 +84,11 @@ export interface RunningEmulator {
    * the client's read and its write. `addMember` adds a user and bumps the group's version, as such an admin would.
    */
   beforeNextGroupWrite(groupId: string, edit: { addMember?: string; removeMember?: string }): void;
+  /**
+   * "Another admin" acting just before the next PATCH of a user is checked: `giveEmail` gives another user (`to`) an
+   * address, as between the client's read and its write, so that the PATCH may meet an address taken since.
+   */
+  beforeNextUserWrite(userId: string, edit: { giveEmail?: { to: string; email: string } }): void;
   /** The catalogue and every user's assignments, as `GET /__emulator/routing` serves them. */
   routing(): RoutingDump;
   setLimit(limit: number, windowSeconds?: number): void;
@@ -356,6 +361,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       core.groups.onNextWrite(groupId, () => {
         if (edit.addMember !== undefined) core.groups.change(groupId, [edit.addMember], false);
         if (edit.removeMember !== undefined) core.groups.change(groupId, [edit.removeMember], true);
+      });
+    },
+    beforeNextUserWrite: (userId, edit) => {
+      if (!core.store.has(userId)) throw new RangeError(`no user ${userId}`);
+      core.onNextUserWrite(userId, () => {
+        const give = edit.giveEmail;
+        const to = give === undefined ? undefined : core.store.get(give.to);
+        if (give === undefined || to === undefined) return;
+        const given = core.store.applyPatch(give.to, { version: to.version, email: give.email });
+        if (!given.ok) throw new Error(`beforeNextUserWrite: ${give.email} could not be given to ${give.to}`);
       });
     },
     routing: () => routingDump(core),

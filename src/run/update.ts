@@ -34,6 +34,7 @@ import { collectGarbage } from './collect.js';
 import { changingRows, compactOver, compactRun } from './compact.js';
 import { openContext } from './context.js';
 import { type CreateOptions, checkCreations, createQuestion, planCreations, withCreations } from './create.js';
+import { checkNewEmails } from './email-owners.js';
 import { checkReportNotInput } from './files.js';
 import { listRuns } from './folder.js';
 import { asRows, nameProblems, refuseInput } from './invalid.js';
@@ -239,6 +240,10 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     for (const email of managersToCreate(managerRefs, planner.managerId, candidates))
       planner.assumeManager(email, newManagerPlaceholder(email));
   }
+  // Only a file that changes addresses pays for the rows decoded and the addresses looked up.
+  const emailProblems = changeKeys.has('email')
+    ? (await checkNewEmails(deps, planner.rows(), (row) => planner.userIdOf(row))).map(restate)
+    : [];
   log.info({ users: planner.size, strategy: cost.strategy, requests: governor.stats().requests }, 'Read current users');
   // The reads' garbage is let go before the checks and finish hold every row at once (see collect.ts).
   await collectGarbage();
@@ -247,7 +252,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   const held = planner.rows();
   const managerCheck = checkManagers(held, managerId);
   const sameUser = checkSameUser(managerCheck.rows, (row) => planner.userIdOf(row));
-  const badNames = new Set(badNameProblems.map((p) => p.rowNumber));
+  const badNames = new Set([...badNameProblems, ...emailProblems].map((p) => p.rowNumber));
   const creation = opts.create
     ? checkCreations(
         sameUser.rows.filter((r) => !badNames.has(r.rowNumber)),
@@ -267,6 +272,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     ...badNameProblems,
     ...(creation?.problems ?? []),
   ].map(restate);
+  rowProblems.push(...emailProblems);
   if (rowProblems.length > 0 && !opts.skipInvalid) {
     throw await refuse(inputName, sortProblems(rowProblems), keysOf(rowProblems), opts.reportPath, ctx.target.host);
   }

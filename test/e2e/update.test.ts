@@ -778,7 +778,7 @@ describe('update: rows that need care', () => {
     expectOnlyChanged(sleeper, b.emulator.user(sleeper.id), ['state']);
   });
 
-  it('a newEmail another user already has fails that row with the platform’s reason; the other rows apply', async () => {
+  it('a newEmail another user already has is refused before any write, in its column (email-owners.ts)', async () => {
     const b = await open();
     const [mover, owner, bystander] = activeUsers(b);
     const file = await writeInput(
@@ -791,16 +791,16 @@ describe('update: rows that need care', () => {
       ]),
     );
     const r = await b.cli(['update', file, '--yes', '--report', 'taken.jsonl']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('nothing was written');
     expect(b.emulator.user(mover!.id)).toEqual(mover);
     expect(b.emulator.user(owner!.id)).toEqual(owner);
-    expect(b.emulator.user(bystander!.id)?.title).toBe('E2E Bystander');
-    const [moved, other] = await readJsonlReport(b, 'taken.jsonl');
-    expect(moved).toMatchObject({ row: 1, userId: mover!.id, status: 'failed' });
-    expect(moved!.message).toContain('already in use');
-    // The user had not changed since it was read: the message must not send the admin after a version conflict.
-    expect(moved!.message).not.toMatch(/version conflict|changed since it was read|re-apply/);
-    expect(other).toMatchObject({ row: 2, status: 'updated' });
+    expect(b.emulator.user(bystander!.id)).toEqual(bystander);
+    const [moved] = await readJsonlReport(b, 'taken.jsonl');
+    expect(moved).toMatchObject({ row: 1, status: 'invalid' });
+    expect(moved!.message).toContain(
+      `column "newEmail": "${owner!.email!.toLowerCase()}" is already the email address of another user (${owner!.id})`,
+    );
   });
 
   it('the same user named by id in one row and by email in another, with different changes: exit 2, nothing written', async () => {
