@@ -161,11 +161,20 @@ export async function finish(
         : [],
     };
     const problemsOf = doc.problemsOf ?? (() => undefined);
-    await writeDocument(
-      opts.stdout,
-      head,
-      lazyRows(each(), (r) => documentRow(r, problemsOf(r.row))),
-    );
+    try {
+      await writeDocument(
+        opts.stdout,
+        head,
+        lazyRows(each(), (r) => documentRow(r, problemsOf(r.row))),
+      );
+    } catch (err) {
+      // The run is over and its writes made: a reader that went away (`| head`) cuts the document short, but the exit
+      // code stays the run's (exit 3 says nothing was written).
+      if (!outputClosed(err)) throw err;
+      opts.stderr.write(
+        `genesys-bulk: stdout was closed by the program reading it before the JSON document was all written; the run had finished (exit ${exitCode}).\n`,
+      );
+    }
   }
   let held: ReportRecord[] | undefined = Array.isArray(records) ? records : undefined;
   return {
@@ -180,3 +189,9 @@ export async function finish(
     api,
   };
 }
+
+/** A write to a stream whose reader went away. */
+const outputClosed = (err: unknown): boolean => {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END';
+};

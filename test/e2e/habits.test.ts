@@ -131,6 +131,13 @@ describe('a reader that stops early (`| head`, `less` quit before the end)', () 
         expect(r.code).toBe(3);
       }
       expect(box.emulator.stats().patchesApplied).toBe(0);
+
+      // With --json the document comes after the writes: cut short, it leaves the run's own exit code.
+      const json = await closedEarly(['update', 'long.csv', '--yes', '--json', '--no-progress'], box.dir, box.env);
+      expect(json.stderr).not.toContain('a bug');
+      expect(json.stderr).toContain('before the JSON document was all written; the run had finished (exit 0)');
+      expect(json.code).toBe(0);
+      expect(box.emulator.stats().patchesApplied).toBe(users.length);
     } finally {
       await box.close();
     }
