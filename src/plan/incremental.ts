@@ -95,6 +95,8 @@ export class IncrementalPlanner {
   private readonly otherUsers = new Map<number, string[]>();
   /** Rows by id whose user was read as deleted. */
   private readonly deleted = new Set<number>();
+  /** By row number, of a row that sets `email`: its user's address when read (lower-cased), `''` for none. */
+  private readonly emailWas: (string | undefined)[] = [];
   /**
    * Kept users as JSON text in `texts`, by id: text is a few times smaller than the objects it decodes to, held
    * outside the heap it is not multiplied by V8's heap growth, and a 100,000-row apply keeps every user it writes
@@ -166,6 +168,7 @@ export class IncrementalPlanner {
     if (row === undefined) return;
     this.userOf[n] = user.id;
     this.versionOf[n] = user.version;
+    if (row.changes.email !== undefined) this.emailWas[n] = user.email?.trim().toLowerCase() ?? '';
     const waits = row.changes.manager !== undefined && row.changes.manager !== null;
     const planned = waits ? undefined : planRowAgainst(row, user, () => undefined, this.locations);
     this.planned[n] = planned && this.texts.add(encodePlannedRow(this.withAsked(planned, row)));
@@ -207,6 +210,12 @@ export class IncrementalPlanner {
   /** The id of the user the row names, if read. */
   userIdOf(row: InputRow): string | undefined {
     return this.userOf[row.rowNumber];
+  }
+
+  /** Whether the row gives its user (read) an address other than the one it has: an export's email column does not. */
+  changesEmail(row: InputRow): boolean {
+    const was = this.emailWas[row.rowNumber];
+    return was !== undefined && row.changes.email !== undefined && row.changes.email.trim().toLowerCase() !== was;
   }
 
   /**

@@ -16,6 +16,8 @@ export async function checkNewEmails(
   deps: ResolveDeps,
   rows: readonly InputRow[],
   userIdOf: (row: InputRow) => string | undefined,
+  /** Whether the row gives its user an address other than its own (an export's email column gives the same). */
+  changesEmail: (row: InputRow) => boolean,
 ): Promise<RowProblem[]> {
   /** The rows that change their user's address, by the address they give (lower-cased, as the platform compares). */
   const giving = new Map<string, InputRow[]>();
@@ -24,7 +26,7 @@ export async function checkNewEmails(
   for (const row of rows) {
     const email = row.changes.email;
     const userId = userIdOf(row);
-    if (email === undefined || userId === undefined) continue;
+    if (email === undefined || userId === undefined || !changesEmail(row)) continue;
     const key = email.toLowerCase();
     giving.set(key, [...(giving.get(key) ?? []), row]);
     changing.set(userId, row);

@@ -242,7 +242,14 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   }
   // Only a file that changes addresses pays for the rows decoded and the addresses looked up.
   const emailProblems = changeKeys.has('email')
-    ? (await checkNewEmails(deps, planner.rows(), (row) => planner.userIdOf(row))).map(restate)
+    ? (
+        await checkNewEmails(
+          deps,
+          planner.rows(),
+          (row) => planner.userIdOf(row),
+          (row) => planner.changesEmail(row),
+        )
+      ).map(restate)
     : [];
   log.info({ users: planner.size, strategy: cost.strategy, requests: governor.stats().requests }, 'Read current users');
   // The reads' garbage is let go before the checks and finish hold every row at once (see collect.ts).

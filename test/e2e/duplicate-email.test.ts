@@ -5,7 +5,16 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Sandbox, sandbox } from './harness.js';
-import { activeUsers, csv, PATCH_ROUTE, readJsonlReport, routeCount, writeInput } from './helpers.js';
+import {
+  activeUsers,
+  csv,
+  LIST_ROUTE,
+  PATCH_ROUTE,
+  readJsonlReport,
+  routeCount,
+  SEARCH_ROUTE,
+  writeInput,
+} from './helpers.js';
 
 let box: Sandbox | undefined;
 afterEach(async () => {
@@ -54,6 +63,25 @@ describe('an email another user has', () => {
     expect(s.stderr).toContain('1 problem(s) in 1 row(s); nothing was written');
     expect(routeCount(box.emulator.stats(), PATCH_ROUTE)).toBe(0);
     expect(box.emulator.user(a!.id)?.email).toBe(a!.email);
+  });
+
+  it("an export's email column, each user's own address, is looked up nowhere: the reads cost what they did", async () => {
+    box = await sandbox({ users: 30 });
+    const users = activeUsers(box)
+      .filter((u) => u.email)
+      .slice(0, 5);
+    const path = await writeInput(
+      box,
+      'own.csv',
+      csv([['id', 'email', 'title'], ...users.map((u) => [u.id, u.email!, `Own ${u.id}`])]),
+    );
+    const r = await box.cli(['update', path, '--yes', '--no-progress']);
+    expect(r.code, r.stderr).toBe(0);
+    const stats = box.emulator.stats();
+    expect(routeCount(stats, SEARCH_ROUTE)).toBe(0);
+    // The users' one read by id, then their PATCHes: no listing to look for the addresses' owners.
+    expect(routeCount(stats, LIST_ROUTE)).toBe(1);
+    expect(routeCount(stats, PATCH_ROUTE)).toBe(5);
   });
 
   it.each([409, 400] as const)(
