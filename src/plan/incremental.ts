@@ -95,8 +95,11 @@ export class IncrementalPlanner {
   private readonly otherUsers = new Map<number, string[]>();
   /** Rows by id whose user was read as deleted. */
   private readonly deleted = new Set<number>();
-  /** By row number, of a row that sets `email`: its user's address when read (lower-cased), `''` for none. */
-  private readonly emailWas: (string | undefined)[] = [];
+  /**
+   * Rows that give their user an address other than the one read (an export's email column gives the same): never
+   * released, so that the check of the new addresses (run/email-owners.ts) sees them in a dry run too.
+   */
+  private readonly changingEmail = new Set<number>();
   /**
    * Kept users as JSON text in `texts`, by id: text is a few times smaller than the objects it decodes to, held
    * outside the heap it is not multiplied by V8's heap growth, and a 100,000-row apply keeps every user it writes
@@ -168,13 +171,15 @@ export class IncrementalPlanner {
     if (row === undefined) return;
     this.userOf[n] = user.id;
     this.versionOf[n] = user.version;
-    if (row.changes.email !== undefined) this.emailWas[n] = user.email?.trim().toLowerCase() ?? '';
+    const email = row.changes.email?.trim().toLowerCase();
+    if (email !== undefined && email !== (user.email?.trim().toLowerCase() ?? '')) this.changingEmail.add(n);
+    else this.changingEmail.delete(n);
     const waits = row.changes.manager !== undefined && row.changes.manager !== null;
     const planned = waits ? undefined : planRowAgainst(row, user, () => undefined, this.locations);
     this.planned[n] = planned && this.texts.add(encodePlannedRow(this.withAsked(planned, row)));
     const wanted = this.keep(row, planned);
     if (waits || wanted) this.kept.set(user.id, this.texts.add(JSON.stringify(this.project(user, row, planned))));
-    else if (this.release && planned) this.rowAt[n] = undefined;
+    else if (this.release && planned && !this.changingEmail.has(n)) this.rowAt[n] = undefined;
   }
 
   hasId(id: string): boolean {
@@ -212,10 +217,12 @@ export class IncrementalPlanner {
     return this.userOf[row.rowNumber];
   }
 
-  /** Whether the row gives its user (read) an address other than the one it has: an export's email column does not. */
-  changesEmail(row: InputRow): boolean {
-    const was = this.emailWas[row.rowNumber];
-    return was !== undefined && row.changes.email !== undefined && row.changes.email.trim().toLowerCase() !== was;
+  /** The rows that give their user (read) an address other than the one it has, in row order. */
+  rowsChangingEmail(): InputRow[] {
+    return [...this.changingEmail]
+      .sort((a, b) => a - b)
+      .map((n) => this.input(n))
+      .filter((row): row is InputRow => row !== undefined);
   }
 
   /**

@@ -12,12 +12,11 @@ import { type ResolveDeps, resolveUsers, UserIndex } from './resolve.js';
 /** The column a row's new address is in: `email` in a row keyed by id, `newEmail` in one keyed by email. */
 const emailColumn = (row: InputRow): string => (row.key.kind === 'id' ? 'email' : 'newEmail');
 
+/** `rows`: those that give their user a new address (IncrementalPlanner.rowsChangingEmail). */
 export async function checkNewEmails(
   deps: ResolveDeps,
   rows: readonly InputRow[],
   userIdOf: (row: InputRow) => string | undefined,
-  /** Whether the row gives its user an address other than its own (an export's email column gives the same). */
-  changesEmail: (row: InputRow) => boolean,
 ): Promise<RowProblem[]> {
   /** The rows that change their user's address, by the address they give (lower-cased, as the platform compares). */
   const giving = new Map<string, InputRow[]>();
@@ -26,9 +25,11 @@ export async function checkNewEmails(
   for (const row of rows) {
     const email = row.changes.email;
     const userId = userIdOf(row);
-    if (email === undefined || userId === undefined || !changesEmail(row)) continue;
+    if (email === undefined || userId === undefined) continue;
     const key = email.toLowerCase();
-    giving.set(key, [...(giving.get(key) ?? []), row]);
+    const givers = giving.get(key);
+    if (givers === undefined) giving.set(key, [row]);
+    else givers.push(row);
     changing.set(userId, row);
   }
   if (giving.size === 0) return [];

@@ -240,17 +240,10 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     for (const email of managersToCreate(managerRefs, planner.managerId, candidates))
       planner.assumeManager(email, newManagerPlaceholder(email));
   }
-  // Only a file that changes addresses pays for the rows decoded and the addresses looked up.
-  const emailProblems = changeKeys.has('email')
-    ? (
-        await checkNewEmails(
-          deps,
-          planner.rows(),
-          (row) => planner.userIdOf(row),
-          (row) => planner.changesEmail(row),
-        )
-      ).map(restate)
-    : [];
+  // Only the rows that change an address are decoded, and only their addresses looked up.
+  const emailProblems = (await checkNewEmails(deps, planner.rowsChangingEmail(), (row) => planner.userIdOf(row))).map(
+    restate,
+  );
   log.info({ users: planner.size, strategy: cost.strategy, requests: governor.stats().requests }, 'Read current users');
   // The reads' garbage is let go before the checks and finish hold every row at once (see collect.ts).
   await collectGarbage();

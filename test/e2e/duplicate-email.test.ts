@@ -37,6 +37,10 @@ describe('an email another user has', () => {
         [d!.id, d!.email!.toUpperCase(), 'Own'],
       ]),
     );
+    // A dry run says so too (it lets rows go once planned, but not those that change an address).
+    const dry = await box.cli(['update', path, '--dry-run', '--no-progress']);
+    expect(dry.code, dry.stderr).toBe(2);
+    expect(dry.stderr).toContain(`column "email": "${b!.email!.toLowerCase()}" is already the email address`);
     const r = await box.cli(['update', path, '--yes', '--no-progress']);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(
