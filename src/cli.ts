@@ -15,6 +15,7 @@ import {
   ValidationError,
 } from './errors.js';
 import type { LogFormat, LogLevel } from './log.js';
+import { isOutputClosed } from './output.js';
 import { packageFile } from './package-root.js';
 import type { OpenTerminal } from './run/consent.js';
 import type { CommandOptions } from './run/pipeline.js';
@@ -78,7 +79,7 @@ export async function main(
   // The program reading stdout went away (`| head`, a `less` quit early): the write that fails says so, not as a bug.
   let outputClosed = false;
   const onOutputError = (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') outputClosed = true;
+    if (isOutputClosed(err)) outputClosed = true;
   };
   io.stdout.on('error', onOutputError);
   const program = new Command('genesys-bulk');

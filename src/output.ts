@@ -27,3 +27,9 @@ export async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterabl
     if (!stream.write(text)) await once(stream as NodeJS.EventEmitter, 'drain');
   }
 }
+
+/** An error of a write to a stream whose reader went away (`| head`, a `less` quit early). */
+export function isOutputClosed(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END';
+}

@@ -337,13 +337,15 @@ export class EmulatorCore {
     this.beforeUserWrite.set(userId, edit);
   }
 
-  /** With `concurrentEditRate`, "another admin" edits the user first; and whatever `onNextUserWrite` set runs. */
-  maybeConcurrentEdit(userId: string): void {
+  runBeforeUserWrite(userId: string): void {
     const edit = this.beforeUserWrite.get(userId);
-    if (edit !== undefined) {
-      this.beforeUserWrite.delete(userId);
-      edit();
-    }
+    if (edit === undefined) return;
+    this.beforeUserWrite.delete(userId);
+    edit();
+  }
+
+  /** With `concurrentEditRate`, "another admin" edits the user first. */
+  maybeConcurrentEdit(userId: string): void {
     if (!this.store.has(userId) || !this.editPrng.chance(this.config.concurrentEditRate)) return;
     const field = this.editPrng.pick(this.config.concurrentEditFields);
     const serial = ++this.editSerial;

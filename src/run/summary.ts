@@ -1,6 +1,7 @@
 import { ExitCode, type ExitCodeValue } from '../errors.js';
 import type { GovernorStats } from '../governor/index.js';
 import type { InputProblem } from '../input/index.js';
+import { isOutputClosed } from '../output.js';
 import { type ChangeCounts, countChanges, describeChanges, noChanges } from '../plan/kinds.js';
 import { type ReportRecord, writeReport } from '../report.js';
 import {
@@ -170,7 +171,7 @@ export async function finish(
     } catch (err) {
       // The run is over and its writes made: a reader that went away (`| head`) cuts the document short, but the exit
       // code stays the run's (exit 3 says nothing was written).
-      if (!outputClosed(err)) throw err;
+      if (!isOutputClosed(err)) throw err;
       opts.stderr.write(
         `genesys-bulk: stdout was closed by the program reading it before the JSON document was all written; the run had finished (exit ${exitCode}).\n`,
       );
@@ -189,9 +190,3 @@ export async function finish(
     api,
   };
 }
-
-/** A write to a stream whose reader went away. */
-const outputClosed = (err: unknown): boolean => {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END';
-};

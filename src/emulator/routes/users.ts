@@ -206,6 +206,7 @@ function patchUser(ctx: RouteContext): Reply {
   const id = ctx.params.userId as string;
   const existing = core.store.get(id);
   if (!existing || existing.state === 'deleted') return notFound(id);
+  core.runBeforeUserWrite(id);
   core.maybeConcurrentEdit(id);
 
   const validation = validatePatch(ctx.body, {
