@@ -1,9 +1,10 @@
 /**
  * The emulator as the bench uses it: started in the bench process, one per run, with the counts the bench reports.
  *
- * The emulator keeps counts, not a per-request log, so the bench samples its counts every SAMPLE_MS and turns each
- * sample's increase into events at the sample's time. Requests are counted when they end, so an allowed request is
- * placed up to one latency (≤ 80 ms) plus one sample late: small against a window.
+ * The per-request log has each /api request at the moment its limiter decided it (`onApiRequest`). The lanes, logins
+ * and routes come from the counts, sampled every SAMPLE_MS, each sample's increase placed at the sample's time:
+ * requests are counted when they end, so up to one latency (≤ 80 ms) plus one sample late, small against a window.
+ * (So was the per-request log once: a limit halved to 100 per 5 s, paced at 99, then showed spans of 101.)
  */
 
 import {
@@ -20,8 +21,6 @@ import type { LaneEvent } from './lane-trace.js';
 import type { RequestEvent } from './limit-change.js';
 
 const SAMPLE_MS = 25;
-/** Routes outside the rate limit (the token endpoint is not an /api route). */
-const isApiRoute = (route: string): boolean => route.includes(' /api/');
 
 export interface BenchEmulatorOptions {
   users: number;
@@ -85,20 +84,8 @@ export interface EmulatorHandle {
   stop(): Promise<void>;
 }
 
-function apiCounts(s: EmulatorCounters): { allowed: number; limited: number } {
-  let allowed = 0;
-  let limited = 0;
-  for (const [route, statuses] of Object.entries(s.byRoute)) {
-    if (!isApiRoute(route)) continue;
-    for (const [status, n] of Object.entries(statuses)) {
-      if (status === '429') limited += n;
-      else allowed += n;
-    }
-  }
-  return { allowed, limited };
-}
-
 export async function startBenchEmulator(options: BenchEmulatorOptions): Promise<EmulatorHandle> {
+  const events: RequestEvent[] = [];
   const emu = await startEmulator({
     users: options.users,
     seed: options.seed,
@@ -112,20 +99,17 @@ export async function startBenchEmulator(options: BenchEmulatorOptions): Promise
     ...(options.queues !== undefined && { queues: options.queues }),
     ...(options.orgLimit !== undefined && { orgLimit: options.orgLimit }),
     ...(options.orgWindowSeconds !== undefined && { orgWindowSeconds: options.orgWindowSeconds }),
+    ...(options.recordRequests && {
+      onApiRequest: ({ at, token, outcome }) => events.push({ at, token, status: outcome === 'allowed' ? 200 : 429 }),
+    }),
   });
-  const events: RequestEvent[] = [];
   const laneEvents: LaneEvent[] = [];
   const logins: number[] = [];
   const firstSeen: Record<string, number> = {};
-  let seen = { allowed: 0, limited: 0 };
   let seenByToken: EmulatorCounters['byToken'] = {};
   const sample = (): void => {
     const now = performance.now();
     const counters = emu.counters();
-    const counts = apiCounts(counters);
-    for (let i = seen.allowed; i < counts.allowed; i++) events.push({ at: now, status: 200 });
-    for (let i = seen.limited; i < counts.limited; i++) events.push({ at: now, status: 429 });
-    seen = counts;
     for (let i = logins.length; i < counters.tokensIssued; i++) logins.push(now);
     for (const route of Object.keys(counters.byRoute)) firstSeen[route] ??= now;
     for (const [serial, c] of Object.entries(counters.byToken)) {

@@ -186,6 +186,11 @@ function limitChangeTable(results: BenchResults): string {
     ['Requests / 429s after the change', `${c.requestsAfter} / ${c.rateLimitedAfter} (${fmt(c.rateLimitedAfterPct)}%)`],
     ['Allowed rate before → after (req/s)', `${fmt(c.rateBefore, 1)} → ${fmt(c.rateAfter, 1)}`],
     ['Settled within the new limit after', c.settleSeconds === undefined ? 'never' : `${fmt(c.settleSeconds, 1)} s`],
+    ...(c.slidingSettleSeconds === undefined
+      ? []
+      : ([
+          ['The same, in every window-long span (not the limiter’s windows)', `${fmt(c.slidingSettleSeconds, 1)} s`],
+        ] as [string, string][])),
     ['Failures', `${lc.failures} wrong, ${lc.collateral} collateral`],
   ];
   if (c.note) rows.push(['Note', c.note]);
@@ -425,8 +430,8 @@ ${runsTable(results)}
 
 Start-up is the time from spawning the client to its first \`/api\` request; the request span runs from the first to
 the last request the emulator counted; the busiest window is the most allowed requests in any window-long span (the
-limiter allows ${s.limit}; more is possible across a fixed window's boundary). Read from the emulator's counts, sampled
-every 25 ms.
+limiter allows ${s.limit}; more is possible across a fixed window's boundary). Read from the emulator's per-request
+log: each request at the moment its limiter decided it.
 
 ${pacingTable(results)}
 
@@ -434,7 +439,9 @@ ${pacingTable(results)}
 
 genesys-bulk against the fixed window with headers; the limit is halved (\`setLimit\`) once half of the changes have
 landed. Settling is read from the emulator's per-request log: the time from the change after which there is no 429 and
-no window-long span holds more allowed requests than the new limit.
+no window of the limiter's holds more allowed requests than the new limit. Its windows open at a token's first request
+after the last one closed; the same measure over every window-long span is given too. A span across a window's turn
+may hold up to two quotas, which this limiter allows: the client spends a window's unspent rest before its turn.
 
 ${limitChangeTable(results)}
 

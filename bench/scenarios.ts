@@ -173,6 +173,7 @@ export async function runClient(
         oldLimit: p.limit,
         newLimit: Math.floor(p.limit / 2),
         windowMs: p.windowSeconds * 1000,
+        windows: limiter.algorithm === 'fixed' ? 'opened-by-request' : 'sliding',
       });
     }
     log(

@@ -136,10 +136,13 @@ export interface LimitChangeRecord {
   rateLimitedAfter: number;
   rateLimitedAfterPct: number;
   /**
-   * Seconds from the change until the client stays within the new limit: no 429 afterwards, and no
-   * window-long span starting afterwards holds more allowed requests than the new limit. Undefined if it never did.
+   * Seconds from the change until the client stays within the new limit: no 429 afterwards, and no window of the
+   * limiter's (any window-long span, or a fixed window's own) starting afterwards holds more allowed requests than the
+   * new limit. Undefined if it never did.
    */
   settleSeconds?: number;
+  /** For a fixed window: the same with every window-long span as a window (`analyseLimitChange`). */
+  slidingSettleSeconds?: number;
   /** Allowed requests per second over the last full window before the change, and after settling. */
   rateBefore?: number;
   rateAfter?: number;

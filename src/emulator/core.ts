@@ -9,6 +9,7 @@ import { generateDirectory } from './directory.js';
 import { GroupsStore } from './groups.js';
 import type { RateLimitConfig } from './limiter.js';
 import {
+  type ApiRequestEvent,
   DEFAULT_CLIENT_ID,
   DEFAULT_CONFIG,
   DEFAULT_USERS,
@@ -64,6 +65,7 @@ export class EmulatorCore {
   readonly hostileNames: boolean;
   private readonly seed: number;
   private readonly clock: () => number;
+  private readonly onApiRequest: EmulatorOptions['onApiRequest'];
   private readonly tokens = new Map<string, IssuedToken>();
   private tokenSerial = 0;
   /** The token endpoint's limit and the limit above the tokens. */
@@ -91,6 +93,7 @@ export class EmulatorCore {
       clientSecret,
       emailDomain,
       clock,
+      onApiRequest,
       skills,
       languages,
       queues,
@@ -104,6 +107,7 @@ export class EmulatorCore {
     } = options;
     this.hostileNames = hostileNames === true;
     this.clock = clock ?? (() => performance.now());
+    this.onApiRequest = onApiRequest;
     const merged = mergeConfig(DEFAULT_CONFIG, config);
     if (!merged.ok) throw new RangeError(merged.message);
     this.config = merged.config;
@@ -205,6 +209,12 @@ export class EmulatorCore {
       return { ok: false, code: this.config.expiredTokenCode, message: 'Invalid login credentials.' };
     }
     return { ok: true, token };
+  }
+
+  /** Counts an authenticated /api request as its limiter decided it, `at` then (`EmulatorOptions.onApiRequest`). */
+  apiRequest(token: IssuedToken, outcome: ApiRequestEvent['outcome'], at: number): void {
+    this.stats.tokenRequest(token.serial, outcome);
+    this.onApiRequest?.({ at, token: token.serial, outcome });
   }
 
   limiterFor(token: IssuedToken): PresentedLimiter {

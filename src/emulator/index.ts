@@ -12,6 +12,7 @@ export {
   TokenBucketLimiter,
 } from './limiter.js';
 export {
+  type ApiRequestEvent,
   DEFAULT_CLIENT_ID,
   DEFAULT_CONFIG,
   type EmulatorConfig,

@@ -103,6 +103,16 @@ export interface EmulatorConfig extends FaultOptions {
   inviteOnCreate: boolean;
 }
 
+/** An authenticated /api request as its token's limiter decided it (`EmulatorOptions.onApiRequest`). */
+export interface ApiRequestEvent {
+  /** When the limiter decided, on the emulator's clock. */
+  at: number;
+  /** The token's serial: 1 for the first issued. */
+  token: number;
+  /** Allowed, refused by the token's limiter, or refused by the limit above the tokens. */
+  outcome: 'allowed' | 'token' | 'org';
+}
+
 export interface EmulatorOptions extends Partial<EmulatorConfig> {
   /** Port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number;
@@ -121,6 +131,11 @@ export interface EmulatorOptions extends Partial<EmulatorConfig> {
    * `performance.now`; tests pass a clock they move by hand.
    */
   clock?: () => number;
+  /**
+   * Called for every authenticated /api request when its limiter has decided it: the exact arrival times the
+   * counters cannot give (the bench's per-request log).
+   */
+  onApiRequest?: (request: ApiRequestEvent) => void;
   /** Routing skills: a count to generate (default 40) or the skills themselves (`{id, name}`). */
   skills?: number | CatalogueEntry[];
   /** Routing languages: a count (default 10) or the languages. */

@@ -249,11 +249,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         send(res, { status: 401, body: platformError(401, auth.code, auth.message) }, {});
         return 401;
       }
-      const decision = core.limiterFor(auth.token).take(core.now());
+      const at = core.now();
+      const decision = core.limiterFor(auth.token).take(at);
       if (core.config.rateLimitHeaders && decision.headers) headers = rateHeaders(decision.headers);
       const refusalHeaders = core.config.rateLimitHeadersOn429 ? headers : {};
       if (!decision.allowed) {
-        core.stats.tokenRequest(auth.token.serial, 'token');
+        core.apiRequest(auth.token, 'token', at);
         const seconds = decision.retryAfterSeconds;
         const body = platformError(429, 'too.many.requests.retry.after', rateLimitMessage(seconds));
         send(res, { status: 429, body }, { ...refusalHeaders, 'retry-after': String(seconds) });
@@ -261,15 +262,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       }
       // The limit above the tokens is checked after the token's own, which has then counted the request: a gateway
       // counts what reaches it. Its 429 carries the token's headers (which say nothing of this limit) and another code.
-      const above = core.limits.takeRequest(core.now());
+      const above = core.limits.takeRequest(at);
       if (above && !above.allowed) {
-        core.stats.tokenRequest(auth.token.serial, 'org');
+        core.apiRequest(auth.token, 'org', at);
         const seconds = above.retryAfterSeconds;
         const body = platformError(429, ORG_LIMIT_CODE, orgLimitMessage(seconds));
         send(res, { status: 429, body }, { ...refusalHeaders, 'retry-after': String(seconds) });
         return 429;
       }
-      core.stats.tokenRequest(auth.token.serial, 'allowed');
+      core.apiRequest(auth.token, 'allowed', at);
       ctx.token = auth.token;
     }
 

@@ -1,6 +1,7 @@
 /** Limits above the token (issue #12): the token endpoint's own limit and the limit on all of a client's tokens. */
 import { describe, expect, it } from 'vitest';
 import { parseEmulatorCliOptions } from '../../src/emulator/command.js';
+import type { ApiRequestEvent } from '../../src/emulator/index.js';
 import { clientFor, defined, emulator, loggedIn } from './helpers.js';
 
 describe('the token endpoint limit', () => {
@@ -78,6 +79,34 @@ describe('the limit above the tokens (orgLimit)', () => {
     expect(await a.getUser(id)).toMatchObject({ status: 429, code: 'too.many.requests.retry.after' });
     expect((await b.getUser(id)).ok).toBe(true);
     expect(emu.stats()).toMatchObject({ orgRateLimited: 0, rateLimited: 1 });
+  });
+
+  it('reports each request as its limiter decided it, when it did, to onApiRequest', async () => {
+    let now = 5;
+    const seen: ApiRequestEvent[] = [];
+    const emu = await emulator({
+      users: 2,
+      limit: 1,
+      windowSeconds: 10,
+      orgLimit: 2,
+      clock: () => now,
+      onApiRequest: (e) => seen.push(e),
+    });
+    const a = await loggedIn(emu);
+    const b = await loggedIn(emu);
+    const id = defined(emu.users()[0]).id;
+    await a.getUser(id);
+    now = 7;
+    await a.getUser(id);
+    await b.getUser(id);
+    const c = await loggedIn(emu);
+    await c.getUser(id);
+    expect(seen).toEqual([
+      { at: 5, token: 1, outcome: 'allowed' },
+      { at: 7, token: 1, outcome: 'token' },
+      { at: 7, token: 2, outcome: 'allowed' },
+      { at: 7, token: 3, outcome: 'org' },
+    ]);
   });
 
   it('can be turned on, changed and off while running', async () => {
