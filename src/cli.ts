@@ -1,8 +1,7 @@
-import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { wantsColor } from './colors.js';
+import { type CliIo, type CommandContext, type GlobalOptions, type Runner, runCommand, runWriting } from './cli-run.js';
 import { demoCommand } from './demo.js';
 import { emulatorCommand } from './emulator/command.js';
 import {
@@ -11,39 +10,17 @@ import {
   exitCodeFor,
   fileSystemError,
   GenesysBulkError,
-  InterruptedError,
   ValidationError,
 } from './errors.js';
-import type { LogFormat, LogLevel } from './log.js';
 import { isOutputClosed } from './output.js';
 import { packageFile } from './package-root.js';
-import type { OpenTerminal } from './run/consent.js';
-import type { CommandOptions } from './run/pipeline.js';
 import { escapeControlsKeepLines } from './text.js';
 
 // Start-up (issue #12): a command loads what it runs when it runs, by `import()` in its action, so that no command
 // pays for the others' modules (the emulator, export, rollback, the report writers, zod, pino-pretty) before its
 // first request. Only commander, the errors and the commands' option lists are loaded up front.
 
-/**
- * Where the CLI reads and writes; `openTerminal` is where it asks for consent. The rest is the process's own by
- * default; tests that run the CLI in-process give their own, so that nothing global (the environment, the working
- * folder, signal handlers, exiting) is read or changed.
- */
-export interface CliIo {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
-  openTerminal?: OpenTerminal;
-  /** The environment the connection settings are read from (default `process.env`). */
-  env?: NodeJS.ProcessEnv;
-  /** The folder relative paths are taken from (default the process's). */
-  cwd?: string;
-  /** Where SIGINT and SIGTERM are listened for (default `process`). */
-  signals?: Pick<NodeJS.EventEmitter, 'on' | 'off'>;
-  /** Exits at once, on a second Ctrl-C (default `process.exit`). */
-  exit?: (code: number) => void;
-}
+export type { CliIo } from './cli-run.js';
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -52,17 +29,6 @@ function positiveInt(name: string) {
       throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}".`);
     return n;
   };
-}
-
-/** The default in-flight bound, per token: each token's lane keeps its own requests in flight. */
-const CONCURRENCY_PER_TOKEN = 16;
-
-/** What runs a command that talks to the platform, once its modules are loaded. */
-type Runner = (common: CommandOptions) => Promise<{ exitCode: ExitCodeValue }>;
-
-interface GlobalOptions {
-  logLevel: LogLevel;
-  logFormat?: LogFormat;
 }
 
 /** Runs the CLI; resolves with the exit code. Every error a user can meet is turned into a message and a code here. */
@@ -129,122 +95,13 @@ export async function main(
       )
       .option('--no-progress', 'no progress bar');
 
-  /** Common set-up of a command that writes: logger, credentials, Ctrl-C handling. */
-  const writing = async (
-    command: 'update' | 'rollback',
-    opts: Record<string, unknown>,
-    load: () => Promise<Runner>,
-    /** The command's own usage checks: a refusal by them is reported in the document too. */
-    check: () => void,
-  ) => {
-    try {
-      check();
-      await runWriting(opts, load);
-    } catch (err) {
-      const [{ invalidDocumentRow, isDocumented, refusedHead, writeDocument }, { InvalidInputError }] =
-        await Promise.all([import('./run/document.js'), import('./run/invalid.js')]);
-      // With --json, stdout carries a document however the run ended: a refused one says why.
-      if (opts.json === true && !isDocumented(err) && !outputClosed) {
-        const mode = opts.dryRun ? 'dry-run' : opts.resume ? 'resume' : command === 'rollback' ? 'rollback' : 'apply';
-        const what = { command, mode, exitCode: exitCodeFor(fileSystemError(err)), source: null } as const;
-        const head =
-          err instanceof InvalidInputError
-            ? refusedHead(
-                { ...what, source: err.source, target: err.target, layout: err.layout },
-                { kind: 'invalid', fileProblems: err.fileProblems, rows: err.rows.length },
-              )
-            : refusedHead(what, { kind: 'error', message: err instanceof Error ? err.message : String(err) });
-        const rows = err instanceof InvalidInputError ? err.rows.map(invalidDocumentRow) : [];
-        await writeDocument(io.stdout, head, rows);
-      }
-      throw err;
-    }
-  };
-  /** `load` imports the command's modules and gives what runs it, loaded with the rest. */
-  const runWriting = async (opts: Record<string, unknown>, load: () => Promise<Runner>) => {
-    if (opts.detailedExitcode === true && opts.dryRun !== true)
-      throw new ValidationError(
-        '--detailed-exitcode only applies to --dry-run (it tells "changes pending" from "nothing to do"); add --dry-run or drop it.',
-      );
-    const [{ loadConnectionConfig }, { createLogger }, { createProgress }, { openControllingTerminal }, run] =
-      await Promise.all([
-        import('./config.js'),
-        import('./log.js'),
-        import('./progress.js'),
-        import('./run/consent.js'),
-        load(),
-      ]);
-    const global = program.opts<GlobalOptions>();
-    const env = io.env ?? process.env;
-    const log = createLogger({
-      level: global.logLevel,
-      format: global.logFormat,
-      destination: io.stderr,
-      color: wantsColor(io.stderr, env),
-    });
-    const connection = loadConnectionConfig(
-      {
-        region: opts.region as string | undefined,
-        baseUrl: opts.baseUrl as string | undefined,
-        envFile: opts.envFile as string | undefined,
-        tokens: opts.tokens as string | undefined,
-      },
-      io.env ?? process.env,
-      io.cwd ?? process.cwd(),
-    );
-    const stop = new AbortController();
-    // Every request waiting in the governor listens for the stop; hundreds may wait at once, and that is no leak.
-    setMaxListeners(0, stop.signal);
-    let interrupts = 0;
-    let started: { command: string; runId: string } | undefined;
-    const onSignal = () => {
-      if (++interrupts === 1) {
-        stop.abort();
-        return;
-      }
-      io.stderr.write(
-        started
-          ? `genesys-bulk: exiting now. The journal is consistent; to settle what was in flight and finish: genesys-bulk ${started.command} --resume ${started.runId}\n`
-          : 'genesys-bulk: exiting now; this run had written nothing yet.\n',
-      );
-      exit(ExitCode.Interrupted);
-    };
-    signals.on('SIGINT', onSignal);
-    signals.on('SIGTERM', onSignal);
-    try {
-      const result = await run({
-        connection,
-        dryRun: opts.dryRun as boolean,
-        json: opts.json as boolean,
-        detailedExitcode: opts.detailedExitcode === true,
-        reportPath: at(opts.report as string | undefined),
-        stateDir: at(opts.stateDir as string),
-        maxConcurrency: (opts.maxConcurrency as number | undefined) ?? CONCURRENCY_PER_TOKEN * connection.tokens,
-        log,
-        stdout: io.stdout,
-        stderr: io.stderr,
-        progress: createProgress(
-          io.stderr as NodeJS.WriteStream,
-          opts.progress === true && io.stderr.isTTY === true,
-          env,
-        ),
-        color: wantsColor(io.stdout, env),
-        consent: { yes: opts.yes === true, openTerminal: io.openTerminal ?? openControllingTerminal },
-        stopSignal: stop.signal,
-        onRun: (meta) => {
-          started = meta;
-        },
-      });
-      exitCode = result.exitCode;
-    } catch (err) {
-      if (stop.signal.aborted && !(err instanceof GenesysBulkError)) {
-        throw new InterruptedError('Interrupted before anything was written.');
-      }
-      throw err;
-    } finally {
-      signals.off('SIGINT', onSignal);
-      signals.off('SIGTERM', onSignal);
-    }
+  const ctx: CommandContext = {
+    io,
+    global: () => program.opts<GlobalOptions>(),
+    at,
+    exit,
+    signals,
+    outputClosed: () => outputClosed,
   };
 
   runOptions(
@@ -298,7 +155,8 @@ export async function main(
               'Give one of them.',
           );
       };
-      await writing(
+      exitCode = await runWriting(
+        ctx,
         'update',
         opts,
         async (): Promise<Runner> => {
@@ -345,7 +203,8 @@ export async function main(
           throw new ValidationError('rollback needs a run id, or --last (see `genesys-bulk runs`).');
         if (named.length > 1) throw new ValidationError(`rollback was given ${named.join(' and ')}. Give one of them.`);
       };
-      await writing(
+      exitCode = await runWriting(
+        ctx,
         'rollback',
         opts,
         async (): Promise<Runner> => {
@@ -386,7 +245,7 @@ export async function main(
     )
     .option('--no-progress', 'no progress bar')
     .action(async (path: string | undefined, opts) => {
-      await runWriting(opts, async () => {
+      exitCode = await runCommand(ctx, opts, async () => {
         const { runExport } = await import('./export/run.js');
         return (common) =>
           runExport({
