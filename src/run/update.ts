@@ -285,7 +285,9 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
       problemsOf.set(p.rowNumber, [p]);
 
   const creations =
-    creation && catalogue ? planCreations(creation.candidates, catalogue, planner.managerId) : undefined;
+    creation && catalogue
+      ? planCreations(creation.candidates, catalogue, planner.managerId, locationContext(locationNames))
+      : undefined;
   const encoded = withCreations(
     planner.finish(excluded, [...parsed.invalidRows, ...rejectedRows(rowProblems)]),
     creations?.planned,
