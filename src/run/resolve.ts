@@ -89,6 +89,11 @@ export interface ResolveDeps {
   project?: Projection;
   /** Run after every `every` listing pages: a full collection (collect.ts) while a listing goes on. */
   collect?: Collector;
+  /**
+   * The file's own spellings of lower-cased emails, searched with them: a platform whose search is case-sensitive
+   * finds a stored `Ann.Lee@x.com` by that spelling only.
+   */
+  spellings?: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface ReadCost {
@@ -230,7 +235,8 @@ interface SizeStep {
 }
 
 async function searchByEmails(deps: ResolveDeps, emails: string[], index: UserStore, size: SizeStep): Promise<void> {
-  await forEachPooled(chunk(emails, EMAILS_PER_SEARCH), poolSize(deps.executor, Infinity), (batch) =>
+  const values = deps.spellings ? emails.flatMap((e) => [e, ...(deps.spellings?.get(e) ?? [])]) : emails;
+  await forEachPooled(chunk(values, EMAILS_PER_SEARCH), poolSize(deps.executor, Infinity), (batch) =>
     searchEmailBatch(deps, batch, index, size),
   );
 }

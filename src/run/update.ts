@@ -195,9 +195,12 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   // Reads: the users the rows name, then the managers they name that were not among them.
   const ids = new Set<string>();
   const emails = new Set<string>();
+  const spellings = new Map<string, string[]>();
   for (const row of parsed.rows) {
     if (row.key.kind === 'id') ids.add(row.key.id);
     else emails.add(row.key.email);
+    if (row.key.kind === 'email' && row.key.spelled !== undefined)
+      spellings.set(row.key.email, [...(spellings.get(row.key.email) ?? []), row.key.spelled]);
   }
   const changeKeys = new Set(parsed.rows.flatMap((r) => Object.keys(r.changes)));
   const project = projectionFor(changeKeys);
@@ -222,7 +225,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   parsed.rows = [];
   // The rows as parsed are let go (the planner holds them as text) before the reads start (see collect.ts).
   await collectGarbage();
-  const reading = resolveUsers(deps, ids, emails, planner);
+  const reading = resolveUsers({ ...deps, spellings }, ids, emails, planner);
   // Read before its first await: a 100,000-row file's keys need not stay live while the users are read.
   ids.clear();
   emails.clear();

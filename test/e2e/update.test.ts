@@ -778,6 +778,29 @@ describe('update: rows that need care', () => {
     expectOnlyChanged(sleeper, b.emulator.user(sleeper.id), ['state']);
   });
 
+  it('a platform whose email search is case-sensitive finds a stored mixed-case address by the file’s spelling', async () => {
+    const users = generateDirectory({ users: 20, seed: 11 });
+    const stored = users.find((u) => u.state === 'active' && u.email)!;
+    const spelled = mixedCase(stored.email!);
+    stored.email = spelled;
+    const b = await open({ users, searchEmailCaseSensitive: true });
+    const other = activeUsers(b).find((u) => u.id !== stored.id)!;
+    const file = await writeInput(
+      b,
+      'case.csv',
+      csv([
+        ['email', 'title'],
+        [spelled, 'Found By Spelling'],
+        [other.email!, 'Lower Case'],
+      ]),
+    );
+    const r = await b.cli(['update', file, '--yes']);
+    expect(r.stderr).toContain('2 updated');
+    expect(r.code).toBe(0);
+    expect(b.emulator.user(stored.id)).toMatchObject({ title: 'Found By Spelling', email: spelled });
+    expect(routeCount(b.emulator.stats(), 'POST /api/v2/users/search')).toBe(1);
+  });
+
   it('a newEmail another user already has is refused before any write, in its column (email-owners.ts)', async () => {
     const b = await open();
     const [mover, owner, bystander] = activeUsers(b);

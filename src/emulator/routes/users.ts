@@ -181,7 +181,11 @@ function getUser(ctx: RouteContext): Reply {
 }
 
 function search(core: RouteContext['core'], body: unknown): Reply {
-  const compiled = compileSearch(body, { max: core.config.searchPageSizeMax, aboveMax: core.config.pageSizeAboveMax });
+  const compiled = compileSearch(body, {
+    max: core.config.searchPageSizeMax,
+    aboveMax: core.config.pageSizeAboveMax,
+    emailCaseSensitive: core.config.searchEmailCaseSensitive,
+  });
   if (!compiled.ok) return badRequest(compiled.message);
   const response = runSearch(core.store.inNameOrder(), compiled.search);
   const expand = expandOf(new URLSearchParams(), body);
