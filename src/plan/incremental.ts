@@ -194,6 +194,21 @@ export class IncrementalPlanner {
     return (n !== undefined && this.userOf[n] !== undefined) || this.managerByEmail.has(lower);
   }
 
+  /** Up to `most` keys of rows no user read has matched (deleted users count as read), ids first. */
+  missing(most: number): { ids: string[]; emails: string[] } {
+    const ids: string[] = [];
+    const emails: string[] = [];
+    for (const [id, n] of this.rowById) {
+      if (ids.length >= most) break;
+      if (this.userOf[n] === undefined && !this.deleted.has(n)) ids.push(id);
+    }
+    for (const [email, n] of this.rowByEmail) {
+      if (ids.length + emails.length >= most) break;
+      if (this.userOf[n] === undefined) emails.push(email);
+    }
+    return { ids, emails };
+  }
+
   /** Users taken so far (not deleted). */
   get size(): number {
     return this.users;

@@ -99,6 +99,7 @@ function listUsers(ctx: RouteContext): Reply {
       total = found.length;
       entities.push(...found.slice(first, first + pageSize));
     } else {
+      core.runBeforeListPage(pageNumber);
       const ordered = core.store.inNameOrder();
       const n = ordered.length;
       for (let i = 0; i < n; i++) {
