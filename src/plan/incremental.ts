@@ -175,6 +175,11 @@ export class IncrementalPlanner {
     if (email !== undefined && email !== (user.email?.trim().toLowerCase() ?? '')) this.changingEmail.add(n);
     else this.changingEmail.delete(n);
     const waits = row.changes.manager !== undefined && row.changes.manager !== null;
+    // The manager the user has is no change, even one no read finds (deleted since: an export carries its id).
+    const manager = row.changes.manager;
+    const has = user.manager?.id;
+    if (manager?.kind === 'id' && has && manager.id === has.toLowerCase() && !this.managerById.has(manager.id))
+      this.managerById.set(manager.id, has);
     const planned = waits ? undefined : planRowAgainst(row, user, () => undefined, this.locations);
     this.planned[n] = planned && this.texts.add(encodePlannedRow(this.withAsked(planned, row)));
     const wanted = this.keep(row, planned);
