@@ -30,7 +30,7 @@ export const IDS_PER_GET_SIZES = [IDS_PER_GET, 50, 25];
 export const LIST_PAGES_IN_FLIGHT = 4;
 /**
  * Keys a full listing did not find that are looked up again by key before they are reported not found: a user
- * created, deleted or renamed while the pages are read moves the others by one place, so one can be on no page read.
+ * created or renamed while the pages are read moves the others by one place, so one can be on no page read.
  * At most 1,000 (10 calls): a handful per page boundary slip, and a listing is read when the file names most of the
  * directory, so many keys not found are users that do not exist (new hires for --create), whose lookups would add
  * back the by-key read that the listing was chosen to save; the keys past the bound are reported as before.
