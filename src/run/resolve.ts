@@ -103,7 +103,7 @@ export interface ResolveDeps {
    * The file's own spellings of lower-cased emails, searched with them: a platform whose search is case-sensitive
    * finds a stored `Ann.Lee@x.com` by that spelling only.
    */
-  spellings?: ReadonlyMap<string, readonly string[]>;
+  spellings?: ReadonlyMap<string, string>;
 }
 
 export interface ReadCost {
@@ -251,7 +251,8 @@ interface SizeStep {
 }
 
 async function searchByEmails(deps: ResolveDeps, emails: string[], index: UserStore, size: SizeStep): Promise<void> {
-  const values = deps.spellings ? emails.flatMap((e) => [e, ...(deps.spellings?.get(e) ?? [])]) : emails;
+  const spelled = deps.spellings;
+  const values = spelled ? emails.flatMap((e) => (spelled.has(e) ? [e, spelled.get(e)!] : [e])) : emails;
   await forEachPooled(chunk(values, EMAILS_PER_SEARCH), poolSize(deps.executor, Infinity), (batch) =>
     searchEmailBatch(deps, batch, index, size),
   );

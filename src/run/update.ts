@@ -195,12 +195,14 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   // Reads: the users the rows name, then the managers they name that were not among them.
   const ids = new Set<string>();
   const emails = new Set<string>();
-  const spellings = new Map<string, string[]>();
+  // Only addresses the file spells with capitals: one string each, held while the users are read.
+  const spellings = new Map<string, string>();
   for (const row of parsed.rows) {
     if (row.key.kind === 'id') ids.add(row.key.id);
-    else emails.add(row.key.email);
-    if (row.key.kind === 'email' && row.key.spelled !== undefined)
-      spellings.set(row.key.email, [...(spellings.get(row.key.email) ?? []), row.key.spelled]);
+    else {
+      emails.add(row.key.email);
+      if (row.key.spelled !== undefined) spellings.set(row.key.email, row.key.spelled);
+    }
   }
   const changeKeys = new Set(parsed.rows.flatMap((r) => Object.keys(r.changes)));
   const project = projectionFor(changeKeys);
