@@ -354,6 +354,20 @@ export class EmulatorCore {
     edit();
   }
 
+  private beforeListPage: (() => void) | undefined;
+
+  /** Runs `edit` once, just before the next directory listing page after the first is served (`duringNextListing`). */
+  onNextListPage(edit: () => void): void {
+    this.beforeListPage = edit;
+  }
+
+  runBeforeListPage(pageNumber: number): void {
+    const edit = this.beforeListPage;
+    if (edit === undefined || pageNumber < 2) return;
+    this.beforeListPage = undefined;
+    edit();
+  }
+
   /** With `concurrentEditRate`, "another admin" edits the user first. */
   maybeConcurrentEdit(userId: string): void {
     if (!this.store.has(userId) || !this.editPrng.chance(this.config.concurrentEditRate)) return;

@@ -95,6 +95,11 @@ export interface EmulatorConfig extends FaultOptions {
   /** A `pageSize` above those: `reject` with 400, or `clamp` to the maximum (the page says the size it used). */
   pageSizeAboveMax: 'reject' | 'clamp';
   /**
+   * A search's EXACT on `email` and `username` compares case-sensitively (whether the platform's does is
+   * unconfirmed): a stored `Ann.Lee@x.com` is then found by that spelling only.
+   */
+  searchEmailCaseSensitive: boolean;
+  /**
    * Most member ids one group member add or remove takes (more: 400). The platform documents none for adding: 50 is
    * an assumption, and a client must read its limit from a 400, not from here.
    */
@@ -189,6 +194,7 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   usersMaxIds: 100,
   searchPageSizeMax: 100,
   pageSizeAboveMax: 'reject',
+  searchEmailCaseSensitive: false,
   groupMembersPerCall: 50,
   inviteOnCreate: false,
   deniedPermissions: [],
@@ -237,6 +243,7 @@ export const configSchema = z
     usersMaxIds: z.number().int().positive(),
     searchPageSizeMax: z.number().int().positive(),
     pageSizeAboveMax: z.enum(['reject', 'clamp']),
+    searchEmailCaseSensitive: z.boolean(),
     groupMembersPerCall: z.number().int().positive(),
     inviteOnCreate: z.boolean(),
     deniedPermissions: z.array(z.string().regex(/^[a-zA-Z]+:[a-zA-Z*]+:[a-zA-Z*]+$/)),

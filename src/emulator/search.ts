@@ -20,10 +20,13 @@ export const SEARCH_MAX_PAGE_SIZE = 100;
 export interface SearchPageLimit {
   max: number;
   aboveMax: 'reject' | 'clamp';
+  /** EXACT on email and username compares case-sensitively (EmulatorConfig.searchEmailCaseSensitive). */
+  emailCaseSensitive?: boolean;
 }
 
 // EXACT on these compares without regard to case; on name, title and department it is case-sensitive.
 const CASE_INSENSITIVE_EXACT: ReadonlySet<SearchField> = new Set(['id', 'email', 'username', 'state']);
+const CASE_INSENSITIVE_EXACT_BUT_EMAIL: ReadonlySet<SearchField> = new Set(['id', 'state']);
 
 interface Criterion {
   type: SearchType;
@@ -43,6 +46,8 @@ export interface CompiledSearch {
   descending: boolean;
   /** The request as received, for the paging links. */
   request: Record<string, unknown>;
+  /** The fields whose EXACT ignores case. */
+  foldedExact: ReadonlySet<SearchField>;
 }
 
 export type SearchCompilation = { ok: true; search: CompiledSearch } | { ok: false; message: string };
@@ -152,6 +157,7 @@ function compile(body: unknown, limit: SearchPageLimit): CompiledSearch {
     sortBy: sortBy as SearchField,
     descending: sortOrder === 'DESC',
     request: body,
+    foldedExact: limit.emailCaseSensitive ? CASE_INSENSITIVE_EXACT_BUT_EMAIL : CASE_INSENSITIVE_EXACT,
   };
 }
 
@@ -173,10 +179,10 @@ function fieldValue(user: GenesysUser, field: SearchField): string | undefined {
 
 const tokens = (text: string): string[] => text.toLowerCase().split(/[^\p{L}\p{N}]+/u);
 
-function matchesValue(type: SearchType, field: SearchField, actual: string, wanted: string): boolean {
+function matchesValue(type: SearchType, folded: boolean, actual: string, wanted: string): boolean {
   switch (type) {
     case 'EXACT':
-      return CASE_INSENSITIVE_EXACT.has(field) ? actual.toLowerCase() === wanted.toLowerCase() : actual === wanted;
+      return folded ? actual.toLowerCase() === wanted.toLowerCase() : actual === wanted;
     case 'TERM':
     case 'TERMS': {
       const w = wanted.toLowerCase();
@@ -191,12 +197,13 @@ function matchesValue(type: SearchType, field: SearchField, actual: string, want
   }
 }
 
-function matchesCriterion(user: GenesysUser, c: Criterion): boolean {
+function matchesCriterion(user: GenesysUser, c: Criterion, foldedExact: ReadonlySet<SearchField>): boolean {
   return c.fields.some((field) => {
     const actual = fieldValue(user, field);
     if (actual === undefined) return false;
-    if (c.type === 'EXACT' && CASE_INSENSITIVE_EXACT.has(field)) return c.exact.has(actual.toLowerCase());
-    return c.values.some((wanted) => matchesValue(c.type, field, actual, wanted));
+    const folded = foldedExact.has(field);
+    if (c.type === 'EXACT' && folded) return c.exact.has(actual.toLowerCase());
+    return c.values.some((wanted) => matchesValue(c.type, folded, actual, wanted));
   });
 }
 
@@ -208,7 +215,7 @@ export function matchesSearch(user: GenesysUser, search: CompiledSearch): boolea
   let anyOr = false;
   let orMatched = false;
   for (const c of search.criteria) {
-    const hit = matchesCriterion(user, c);
+    const hit = matchesCriterion(user, c, search.foldedExact);
     if (c.operator === 'AND' && !hit) return false;
     if (c.operator === 'NOT' && hit) return false;
     if (c.operator === 'OR') {

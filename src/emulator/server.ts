@@ -89,6 +89,12 @@ export interface RunningEmulator {
    * address, as between the client's read and its write, so that the PATCH may meet an address taken since.
    */
   beforeNextUserWrite(userId: string, edit: { giveEmail?: { to: string; email: string } }): void;
+  /**
+   * "Another admin" creating users while a client lists the directory: `create` is added (as given, ids included)
+   * just before the next listing page after the first is served, so that a user named to sort onto a page read
+   * already is on no page the client reads.
+   */
+  duringNextListing(edit: { create: GenesysUser[] }): void;
   /** The catalogue and every user's assignments, as `GET /__emulator/routing` serves them. */
   routing(): RoutingDump;
   setLimit(limit: number, windowSeconds?: number): void;
@@ -372,6 +378,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         if (give === undefined || to === undefined) return;
         const given = core.store.applyPatch(give.to, { version: to.version, email: give.email });
         if (!given.ok) throw new Error(`beforeNextUserWrite: ${give.email} could not be given to ${give.to}`);
+      });
+    },
+    duringNextListing: (edit) => {
+      const users = edit.create.map((u) => structuredClone(u));
+      core.onNextListPage(() => {
+        for (const user of users) core.store.add(user);
       });
     },
     routing: () => routingDump(core),

@@ -110,7 +110,8 @@ export function normaliseRecord(
     if (email.state === 'value') {
       keyLabel = email.text;
       const value = checked('email', checkEmail(email.text), 'invalid_email');
-      if (value !== undefined) key = { kind: 'email', email: value };
+      const spelled = email.text.trim();
+      if (value !== undefined) key = { kind: 'email', email: value, ...(spelled !== value ? { spelled } : {}) };
     } else if (email.state === 'absent') {
       error(
         undefined,

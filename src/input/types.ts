@@ -3,7 +3,8 @@ import type { MembershipColumn } from './routing-kinds.js';
 
 export type InputFormat = 'csv' | 'json' | 'jsonl';
 
-export type RowKey = { kind: 'id'; id: string } | { kind: 'email'; email: string };
+/** `spelled`: the file's spelling of the email, when it is not all lower case (`email` is lower-cased). */
+export type RowKey = { kind: 'id'; id: string } | { kind: 'email'; email: string; spelled?: string };
 export type ManagerRef = { kind: 'id'; id: string } | { kind: 'email'; email: string };
 export type PhoneType = 'work' | 'work2' | 'work3' | 'work4' | 'home' | 'mobile' | 'main' | 'other';
 

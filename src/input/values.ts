@@ -100,8 +100,14 @@ export function checkPhone(value: string): Checked<string> {
   const compact = value.replace(phoneSeparators, '');
   if (!e164.test(compact)) {
     let hint = spreadsheetHint(value);
+    // A number a spreadsheet wrote never starts with 0: such a value was typed in a national or dialling form.
     if (hint === '' && bareDigits.test(compact)) {
-      hint = `; a spreadsheet drops the leading + when it reads the cell as a number: ${AS_TEXT}, e.g. +${compact}`;
+      if (compact.startsWith('00'))
+        hint = `; 00 is the international call prefix, which this format writes as +: e.g. +${compact.slice(2)}`;
+      else if (compact.startsWith('0'))
+        hint = '; this looks like a national number: write the country code after a + instead of the leading 0';
+      else
+        hint = `; a spreadsheet drops the leading + when it reads the cell as a number: ${AS_TEXT}, e.g. +${compact}`;
     }
     return {
       ok: false,

@@ -4,13 +4,13 @@
  * the user exists, against the user the platform returned, like any other row.
  */
 import type { CreateUserBody, GenesysUser } from '../genesys/types.js';
-import type { InputRow, ManagerRef } from '../input/index.js';
+import type { InputRow } from '../input/index.js';
 import type { RoutingResolvers } from './catalogue.js';
 import { isRowProblem, PlanError } from './errors.js';
 import type { FieldDiff } from './fields.js';
 import type { PlannedRow } from './plan.js';
 import { type CurrentRouting, planRouting, type RoutingPlan } from './routing.js';
-import { planUserChange } from './user-change.js';
+import { type PlanContext, planUserChange } from './user-change.js';
 
 /** What creating one row's user takes: saved with the run, so that a resume creates (or finds) the same user. */
 export interface CreateSpec {
@@ -51,7 +51,7 @@ export interface CreatePlan {
 export function planCreate(
   row: InputRow,
   division: { id: string; name: string },
-  ctx: { managerId: (ref: ManagerRef) => string | undefined; resolvers?: RoutingResolvers },
+  ctx: PlanContext & { resolvers?: RoutingResolvers },
 ): CreatePlan {
   if (row.key.kind !== 'email') throw new Error(`planCreate: row ${row.rowNumber} is not keyed by email`);
   const email = row.key.email;
@@ -64,7 +64,8 @@ export function planCreate(
     if (row.changes.email !== undefined)
       throw new PlanError('invalid_value', 'newEmail', 'newEmail cannot be given for a user to create; remove it');
     const { routing: routingChanges, ...profile } = row.changes;
-    const change = planUserChange(blankUser(division.id), profile, { managerId: ctx.managerId });
+    const { resolvers: _resolvers, ...planContext } = ctx;
+    const change = planUserChange(blankUser(division.id), profile, planContext);
     diffs = [
       { field: 'email', before: null, after: email },
       ...change.diffs.filter((d) => d.field !== 'state' || d.after !== 'active'),

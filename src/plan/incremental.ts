@@ -175,6 +175,11 @@ export class IncrementalPlanner {
     if (email !== undefined && email !== (user.email?.trim().toLowerCase() ?? '')) this.changingEmail.add(n);
     else this.changingEmail.delete(n);
     const waits = row.changes.manager !== undefined && row.changes.manager !== null;
+    // The manager the user has is no change, even one no read finds (deleted since: an export carries its id).
+    const manager = row.changes.manager;
+    const has = user.manager?.id;
+    if (manager?.kind === 'id' && has && manager.id === has.toLowerCase() && !this.managerById.has(manager.id))
+      this.managerById.set(manager.id, has);
     const planned = waits ? undefined : planRowAgainst(row, user, () => undefined, this.locations);
     this.planned[n] = planned && this.texts.add(encodePlannedRow(this.withAsked(planned, row)));
     const wanted = this.keep(row, planned);
@@ -192,6 +197,21 @@ export class IncrementalPlanner {
     const lower = email.toLowerCase();
     const n = this.rowByEmail.get(lower);
     return (n !== undefined && this.userOf[n] !== undefined) || this.managerByEmail.has(lower);
+  }
+
+  /** Up to `most` keys of rows no user read has matched (deleted users count as read), ids first. */
+  missing(most: number): { ids: string[]; emails: string[] } {
+    const ids: string[] = [];
+    const emails: string[] = [];
+    for (const [id, n] of this.rowById) {
+      if (ids.length >= most) break;
+      if (this.userOf[n] === undefined && !this.deleted.has(n)) ids.push(id);
+    }
+    for (const [email, n] of this.rowByEmail) {
+      if (ids.length + emails.length >= most) break;
+      if (this.userOf[n] === undefined) emails.push(email);
+    }
+    return { ids, emails };
   }
 
   /** Users taken so far (not deleted). */

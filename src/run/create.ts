@@ -15,6 +15,7 @@ import {
   textListOf,
 } from '../plan/index.js';
 import { decodePlannedRow, encodePlannedRow, type PlannedRow, summarise } from '../plan/plan.js';
+import type { LocationContext } from '../plan/profile-lists.js';
 import { type RowProblem, rowProblem } from './checks.js';
 import type { SavedCreate } from './lifecycle-journal.js';
 import { lazyMap } from './outcome.js';
@@ -97,6 +98,7 @@ export function planCreations(
   candidates: readonly InputRow[],
   catalogue: Catalogue,
   managerId: (ref: ManagerRef) => string | undefined,
+  locations: LocationContext = {},
 ): Creations {
   const resolvers = catalogueResolvers(catalogue);
   const planned = new Map<number, PlannedRow>();
@@ -105,7 +107,7 @@ export function planCreations(
   for (const row of candidates) {
     const division = divisionOf(row, catalogue);
     if (!division) throw new Error(`planCreations: row ${row.rowNumber} has no division (checkCreations lets none by)`);
-    const made = planCreate(row, division, { managerId, resolvers });
+    const made = planCreate(row, division, { ...locations, managerId, resolvers });
     planned.set(row.rowNumber, made.row);
     if (made.spec) specs.push({ ...made.spec, changes: row.changes });
     if (made.routing) routing.push({ userId: `new:${row.rowNumber}`, plan: made.routing });

@@ -8,12 +8,12 @@
  */
 import { join } from 'node:path';
 import type { ApiFailure, GenesysUser } from '../genesys/types.js';
-import type { ManagerRef } from '../input/index.js';
 import {
   type Catalogue,
   catalogueResolvers,
   isRowProblem,
   needsOf,
+  type PlanContext,
   planRouting,
   planUserChange,
 } from '../plan/index.js';
@@ -89,7 +89,8 @@ export async function startLifecycle(
   ctx: RunContext,
   dir: string,
   work: LifecycleWork,
-  managerId: (ref: ManagerRef) => string | undefined,
+  /** How the rest of a created user's row resolves its manager and locations. */
+  planContext: PlanContext,
   /** Filled with each created user's id by email, before the rest of any row is planned (see new-managers.ts). */
   created: CreatedIds = new Map(),
 ): Promise<LifecycleExecution> {
@@ -98,7 +99,7 @@ export async function startLifecycle(
   try {
     const run =
       typed.kind === 'create'
-        ? await runCreates(ctx, journal, typed, managerId, created)
+        ? await runCreates(ctx, journal, typed, planContext, created)
         : await runDeletes(ctx, journal, typed);
     return { ...run, close: () => journal.close() };
   } catch (err) {
@@ -121,7 +122,7 @@ async function runCreates(
   ctx: RunContext,
   journal: Journal<LifecycleRecord>,
   work: CreateWork,
-  managerId: (ref: ManagerRef) => string | undefined,
+  planContext: PlanContext,
   created: CreatedIds,
 ): Promise<Omit<LifecycleExecution, 'close'>> {
   const results = new Map<number, RowResult>();
@@ -233,7 +234,7 @@ async function runCreates(
     const { changes } = e.item.spec;
     results.set(rowNumber, { status: 'created', attempts: e.attempts, userId: e.user.id });
     try {
-      if (planUserChange(e.user, changes, { managerId }).diffs.length > 0)
+      if (planUserChange(e.user, changes, planContext).diffs.length > 0)
         items.push({ rowNumber, user: e.user, changes });
       if (changes.routing !== undefined && resolvers) {
         const current = read.current.get(e.user.id);

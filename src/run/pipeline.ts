@@ -258,7 +258,14 @@ async function execute(ctx: RunContext, dir: string, meta: RunMeta, saved: PlanS
   const created = createdBefore(saved.lifecycle, work.priorLifecycle);
   const managerId = resolvingNewManagers(managerLookup(saved), created);
   try {
-    if (work.lifecycle) life = await startLifecycle(ctx, dir, work.lifecycle, managerId, created);
+    if (work.lifecycle)
+      life = await startLifecycle(
+        ctx,
+        dir,
+        work.lifecycle,
+        { managerId, ...locationContext(saved.locations) },
+        created,
+      );
     const { ready: items, failed } = withoutUncreatedManagers(
       life ? concatenated(work.items, life.items) : work.items,
       managerId,

@@ -195,9 +195,14 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   // Reads: the users the rows name, then the managers they name that were not among them.
   const ids = new Set<string>();
   const emails = new Set<string>();
+  // Only addresses the file spells with capitals: one string each, held while the users are read.
+  const spellings = new Map<string, string>();
   for (const row of parsed.rows) {
     if (row.key.kind === 'id') ids.add(row.key.id);
-    else emails.add(row.key.email);
+    else {
+      emails.add(row.key.email);
+      if (row.key.spelled !== undefined) spellings.set(row.key.email, row.key.spelled);
+    }
   }
   const changeKeys = new Set(parsed.rows.flatMap((r) => Object.keys(r.changes)));
   const project = projectionFor(changeKeys);
@@ -222,7 +227,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   parsed.rows = [];
   // The rows as parsed are let go (the planner holds them as text) before the reads start (see collect.ts).
   await collectGarbage();
-  const reading = resolveUsers(deps, ids, emails, planner);
+  const reading = resolveUsers({ ...deps, spellings }, ids, emails, planner);
   // Read before its first await: a 100,000-row file's keys need not stay live while the users are read.
   ids.clear();
   emails.clear();
@@ -285,7 +290,9 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
       problemsOf.set(p.rowNumber, [p]);
 
   const creations =
-    creation && catalogue ? planCreations(creation.candidates, catalogue, planner.managerId) : undefined;
+    creation && catalogue
+      ? planCreations(creation.candidates, catalogue, planner.managerId, locationContext(locationNames))
+      : undefined;
   const encoded = withCreations(
     planner.finish(excluded, [...parsed.invalidRows, ...rejectedRows(rowProblems)]),
     creations?.planned,

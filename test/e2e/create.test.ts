@@ -226,6 +226,35 @@ describe('update --create', () => {
     expect(user).toMatchObject({ division: { id: SUPPORT.id }, preferredName: 'Lib' });
     expect(routeCount(emu.stats(), DELETE_ROUTE)).toBe(0);
   });
+
+  it('a locations column is planned and set on the created user (it was refused as "not resolved")', async () => {
+    org = await routingOrg({ users: 20 });
+    const { box, emu } = org;
+    const [hq, remote] = emu.locations();
+    const file = await writeInput(
+      box,
+      'hires.csv',
+      csv([
+        ['email', 'name', 'locations', 'skills'],
+        ['loc.hire@newco.example', 'Loc Hire', `${hq!.name};${remote!.name}`, 'Billing:4'],
+      ]),
+    );
+    const dry = await box.cli(['update', file, '--create', '--dry-run']);
+    expect(dry.stdout).toContain(`locations: "${[hq!.name, remote!.name].sort().join(';')}"`);
+    expect(dry.code).toBe(0);
+    const r = await box.cli(['update', file, '--create', '--yes']);
+    expect(r.stderr).toContain('1 created');
+    expect(r.code).toBe(0);
+    const [user, ...others] = byEmail(emu, 'loc.hire@newco.example');
+    expect(others).toEqual([]);
+    expect(
+      emu
+        .user(user!.id)
+        ?.locations?.map((l) => l.id)
+        .sort(),
+    ).toEqual([hq!.id, remote!.id].sort());
+    expect((await box.cli(['update', file, '--create', '--dry-run'])).stdout).toContain('1 unchanged');
+  });
 });
 
 const TEAMS = [

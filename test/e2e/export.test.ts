@@ -6,6 +6,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDirectory } from '../../src/emulator/index.js';
 import { type Sandbox, sandbox } from './harness.js';
 import { csv } from './helpers.js';
 import { writeRequests } from './routing-helpers.js';
@@ -139,4 +140,35 @@ describe('export: the round trip on 300 users with routing assignments', () => {
     const missingId = box.emulator.catalogue().queues.find((q) => q.name === missing)!.id;
     expect(box.emulator.userQueues(c.id!)).toContain(missingId);
   }, 120_000);
+});
+
+describe('export: a manager no read finds', () => {
+  it('an unedited export of users whose manager was deleted (or never read) plans nothing; an edit plans only itself', async () => {
+    const users = generateDirectory({ users: 30, seed: 11 });
+    const [gone, kept] = users.filter((u) => u.state === 'active' && u.manager);
+    gone!.state = 'deleted';
+    const orphans = users.filter((u) => u.manager?.id === gone!.id);
+    kept!.manager = { id: '11111111-2222-4333-8444-555555555555' };
+    const box = await sandbox({ users });
+    try {
+      const r = await box.cli(['export', 'users.csv', '--columns', 'id,email,title,manager']);
+      expect(r.code, r.stderr).toBe(0);
+      const rows = await readCsv(join(box.dir, 'users.csv'));
+      expect(rows.find((row) => row.id === kept!.id)?.manager).toBe(kept!.manager.id);
+      const plan = await dryRun(box, 'users.csv');
+      expect(plan.summary.planned ?? 0).toBe(0);
+      expect(plan.summary.unchanged).toBe(rows.length);
+
+      const orphan = orphans.find((u) => u.state === 'active') ?? kept!;
+      const edited = rows.map((row) => (row.id === orphan.id ? { ...row, title: 'Orphan Title' } : row));
+      const columns = Object.keys(rows[0]!);
+      await writeFile(join(box.dir, 'edited.csv'), csv([columns, ...edited.map((row) => columns.map((k) => row[k]!))]));
+      const changed = await dryRun(box, 'edited.csv');
+      expect(changed.rows.flatMap((row) => (row.changes ?? []).map((d) => `${row.key} ${d.field}`))).toEqual([
+        `${orphan.id} title`,
+      ]);
+    } finally {
+      await box.close();
+    }
+  });
 });

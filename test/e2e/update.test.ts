@@ -778,6 +778,54 @@ describe('update: rows that need care', () => {
     expectOnlyChanged(sleeper, b.emulator.user(sleeper.id), ['state']);
   });
 
+  it('a platform whose email search is case-sensitive finds a stored mixed-case address by the file’s spelling', async () => {
+    const users = generateDirectory({ users: 20, seed: 11 });
+    const stored = users.find((u) => u.state === 'active' && u.email)!;
+    const spelled = mixedCase(stored.email!);
+    stored.email = spelled;
+    const b = await open({ users, searchEmailCaseSensitive: true });
+    const other = activeUsers(b).find((u) => u.id !== stored.id)!;
+    const file = await writeInput(
+      b,
+      'case.csv',
+      csv([
+        ['email', 'title'],
+        [spelled, 'Found By Spelling'],
+        [other.email!, 'Lower Case'],
+      ]),
+    );
+    const r = await b.cli(['update', file, '--yes']);
+    expect(r.stderr).toContain('2 updated');
+    expect(r.code).toBe(0);
+    expect(b.emulator.user(stored.id)).toMatchObject({ title: 'Found By Spelling', email: spelled });
+    expect(routeCount(b.emulator.stats(), 'POST /api/v2/users/search')).toBe(1);
+  });
+
+  it('users created while the directory is listed, on a page read already, are found by key, not reported not_found', async () => {
+    const b = await open({ users: 1200 });
+    const early = (n: number, email: string): GenesysUser => ({
+      id: `00000000-0000-4000-8000-00000000000${n}`,
+      name: `Aaa Early ${n}`,
+      email,
+      username: email,
+      state: 'active',
+      version: 1,
+    });
+    const byId = early(1, 'aaa.early1@example.com');
+    const byEmail = early(2, 'aaa.early2@example.com');
+    const rows = [['id', 'email', 'title']];
+    for (const u of b.emulator.users()) if (u.state !== 'deleted') rows.push([u.id, '', u.title ?? '']);
+    rows.push([byId.id, '', 'Early One'], ['', byEmail.email!, 'Early Two']);
+    const file = await writeInput(b, 'all.csv', csv(rows));
+    b.emulator.duringNextListing({ create: [byId, byEmail] });
+    const r = await b.cli(['update', file, '--dry-run']);
+    expect(r.stdout).toContain('Plan: 2 to change, 1200 unchanged, 0 not found.');
+    expect(r.code).toBe(0);
+    const s = b.emulator.stats();
+    expect(routeCount(s, 'GET /api/v2/users')).toBe(3 + 1);
+    expect(routeCount(s, 'POST /api/v2/users/search')).toBe(1);
+  });
+
   it('a newEmail another user already has is refused before any write, in its column (email-owners.ts)', async () => {
     const b = await open();
     const [mover, owner, bystander] = activeUsers(b);

@@ -37,6 +37,22 @@ describe('user search', () => {
     expect(ids({ query: [{ type: 'EXACT', fields: ['id'], values: ['a1', 'c3'] }] })).toEqual(['a1', 'c3']);
   });
 
+  it('with emailCaseSensitive, EXACT on email and username matches the stored spelling only', () => {
+    const stored = [user('e5', 'Eve Park', 'Eve.Park@Example.com')];
+    const run = (value: string, field = 'email') => {
+      const compiled = compileSearch(
+        { query: [{ type: 'EXACT', fields: [field], value }] },
+        { max: 100, aboveMax: 'reject', emailCaseSensitive: true },
+      );
+      if (!compiled.ok) throw new Error(compiled.message);
+      return (runSearch(stored, compiled.search).results ?? []).map((u) => u.id);
+    };
+    expect(run('eve.park@example.com')).toEqual([]);
+    expect(run('Eve.Park@Example.com')).toEqual(['e5']);
+    expect(run('EVE.PARK@EXAMPLE.COM', 'username')).toEqual([]);
+    expect(run('E5', 'id')).toEqual(['e5']);
+  });
+
   it('TERM matches a whole word of the field, or the whole field', () => {
     expect(ids({ query: [{ type: 'TERM', fields: ['name'], value: 'lee' }] })).toEqual(['a1', 'c3']);
     expect(ids({ query: [{ type: 'TERM', fields: ['name'], value: 'le' }] })).toEqual([]);

@@ -19,7 +19,7 @@ describe('CSV', () => {
       {
         rowNumber: 1,
         line: 2,
-        key: { kind: 'email', email: 'ana@example.com' },
+        key: { kind: 'email', email: 'ana@example.com', spelled: 'Ana@Example.com' },
         changes: {
           name: 'Ana López',
           title: 'Team Lead',

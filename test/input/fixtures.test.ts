@@ -101,7 +101,7 @@ describe('good fixtures', () => {
       {
         rowNumber: 2,
         line: 3,
-        key: { kind: 'email', email: 'bob.smith@example.com' },
+        key: { kind: 'email', email: 'bob.smith@example.com', spelled: 'Bob.Smith@Example.com' },
         changes: {
           email: 'robert.smith@example.com',
           title: 'Director, Sales',

@@ -137,6 +137,8 @@ describe('hints when a spreadsheet changed a value', () => {
     ['13175550100', 'a spreadsheet drops the leading + when it reads the cell as a number', 'e.g. +13175550100'],
     ['1.31756E+10', 'the spreadsheet turned this into a number in scientific notation', 'format the column as text'],
     ['04/12/2024', 'the spreadsheet turned this into a date', 'format the column as text'],
+    ['0044 20 7946 0000', '00 is the international call prefix, which this format writes as +', 'e.g. +442079460000'],
+    ['020 7946 0000', 'a national number', 'the country code after a +'],
   ])('phone %s: the format error and a hint', async (value, hint, advice) => {
     const [problem, ...rest] = errors(await one('phone.work', value));
     expect(rest).toEqual([]);

@@ -99,6 +99,7 @@ function listUsers(ctx: RouteContext): Reply {
       total = found.length;
       entities.push(...found.slice(first, first + pageSize));
     } else {
+      core.runBeforeListPage(pageNumber);
       const ordered = core.store.inNameOrder();
       const n = ordered.length;
       for (let i = 0; i < n; i++) {
@@ -181,7 +182,11 @@ function getUser(ctx: RouteContext): Reply {
 }
 
 function search(core: RouteContext['core'], body: unknown): Reply {
-  const compiled = compileSearch(body, { max: core.config.searchPageSizeMax, aboveMax: core.config.pageSizeAboveMax });
+  const compiled = compileSearch(body, {
+    max: core.config.searchPageSizeMax,
+    aboveMax: core.config.pageSizeAboveMax,
+    emailCaseSensitive: core.config.searchEmailCaseSensitive,
+  });
   if (!compiled.ok) return badRequest(compiled.message);
   const response = runSearch(core.store.inNameOrder(), compiled.search);
   const expand = expandOf(new URLSearchParams(), body);
