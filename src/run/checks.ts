@@ -6,6 +6,7 @@ import {
   type ManagerRef,
   sameChanges,
 } from '../input/index.js';
+import type { PlannedRow } from '../plan/index.js';
 import type { ReportRecord } from '../report.js';
 
 /**
@@ -98,6 +99,21 @@ export function rowProblem(
     key: row.key.kind === 'id' ? row.key.id : row.key.email,
     message: `row ${row.rowNumber} (line ${row.line}), column "${column}": ${detail}`,
   };
+}
+
+/**
+ * The rows planning refused (a change their user cannot take: a required field cleared, a change that leaves no role
+ * at all, a second row for one user), as problems; each row's note names the column.
+ */
+export function planRefusals(rows: Iterable<PlannedRow>): RowProblem[] {
+  const problems: RowProblem[] = [];
+  for (const r of rows) {
+    if (r.status !== 'invalid') continue;
+    const { rowNumber, line, key } = r;
+    const message = `row ${rowNumber} (line ${line}): ${r.note ?? 'the change cannot be made to this user'}`;
+    problems.push({ severity: 'error', code: 'invalid_change', rowNumber, line, key, message });
+  }
+  return problems;
 }
 
 /** In row order, so that a row's problems found by different checks are listed together. */

@@ -29,7 +29,15 @@ import {
 } from '../plan/index.js';
 import { checkReportPath, type ReportRecord } from '../report.js';
 import { escapeControls } from '../text.js';
-import { checkManagers, checkSameUser, type RowProblem, rejectedRows, rowProblem, sortProblems } from './checks.js';
+import {
+  checkManagers,
+  checkSameUser,
+  planRefusals,
+  type RowProblem,
+  rejectedRows,
+  rowProblem,
+  sortProblems,
+} from './checks.js';
 import { collectGarbage } from './collect.js';
 import { changingRows, compactOver, compactRun } from './compact.js';
 import { openContext } from './context.js';
@@ -312,6 +320,12 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     routingCalls = planRoutingCalls(routingWork(plan.rows));
   }
   const view: PlanView = plan ?? viewOf(encoded);
+  // A row its user refuses is an invalid row like the file's: without --skip-invalid nothing is written (every other
+  // invalid row has been refused above). Before, the other rows were applied and the run exited 1.
+  if (view.summary.byStatus.invalid > 0 && !opts.skipInvalid) {
+    const refused = planRefusals(view.rows);
+    throw await refuse(inputName, refused, keysOf(refused), opts.reportPath, ctx.target.host);
+  }
   if (creations) routingCalls = [...routingCalls, ...creations.calls];
   const creating = creations?.specs.length ?? 0;
   const writes = view.summary.requests + routingCalls.length;

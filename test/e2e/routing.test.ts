@@ -179,7 +179,15 @@ describe('routing columns: add, remove and replace, per column', () => {
         [p[3]!.email!, '-Agent@Home;-Employee@Home'],
       ]),
     );
-    const r = await box.cli(['update', file, '--yes', '--report', 'report.jsonl']);
+    // Refused while planning, it is an invalid row like the file's: nothing written without --skip-invalid.
+    const refused = await box.cli(['update', file, '--yes']);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toMatch(/row 4 \(line 5\): roles: the change would leave the user with no role at all/);
+    expect(refused.stderr).toMatch(/nothing (was )?written/i);
+    expect(grantsOf(emu, p[0]!.id)).toEqual(['Agent@Home', 'Employee@Home']);
+    expect(grantsOf(emu, p[3]!.id)).toEqual(['Agent@Home', 'Employee@Home']);
+
+    const r = await box.cli(['update', file, '--yes', '--skip-invalid', '--report', 'report.jsonl']);
     expect(r.code, r.stderr).toBe(1);
 
     expect(grantsOf(emu, p[0]!.id)).toEqual(['Agent@Home', 'Employee@Home', 'Supervisor@Support']);
