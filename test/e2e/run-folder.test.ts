@@ -134,4 +134,28 @@ describe('the run folder', () => {
     expect(patchRequests(box.emulator.stats())).toBe(before);
     await expect(readFile(join(dir, 'lock'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
+  it('resume and rollback refuse a journal copied from another run folder: exit 2, nothing written', async () => {
+    box = await sandbox();
+    const users = activeUsers(box).slice(0, 4);
+    const titles = csv([['id', 'title'], ...users.slice(0, 2).map((u, i) => [u.id, `Mine ${i}`])]);
+    const departments = csv([['id', 'department'], ...users.slice(2).map((u, i) => [u.id, `Theirs ${i}`])]);
+    expect((await box.cli(['update', await writeInput(box, 'mine.csv', titles), '--yes'])).code).toBe(0);
+    const [mine] = await runIds(join(box.dir, STATE));
+    expect((await box.cli(['update', await writeInput(box, 'theirs.csv', departments), '--yes'])).code).toBe(0);
+    const theirs = (await runIds(join(box.dir, STATE))).find((id) => id !== mine)!;
+    const runs = join(box.dir, STATE, 'runs');
+    await writeFile(join(runs, mine!, 'journal.jsonl'), await readFile(join(runs, theirs, 'journal.jsonl')));
+    const before = patchRequests(box.emulator.stats());
+    for (const args of [
+      ['update', '--resume', mine!, '--yes'],
+      ['rollback', mine!, '--yes'],
+    ]) {
+      const r = await box.cli(args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(`journal.jsonl is the journal of run ${theirs}, not of run ${mine}`);
+    }
+    // The other run's writes stay: a rollback by its journal would have undone them.
+    expect(patchRequests(box.emulator.stats())).toBe(before);
+    for (const [i, u] of users.slice(2).entries()) expect(box.emulator.user(u.id)!.department).toBe(`Theirs ${i}`);
+  });
 });
