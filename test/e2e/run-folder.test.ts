@@ -1,5 +1,5 @@
 /** One process per run (#10.4), one target per run, and --resume with a file (usage). */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -134,6 +134,28 @@ describe('the run folder', () => {
     expect(patchRequests(box.emulator.stats())).toBe(before);
     await expect(readFile(join(dir, 'lock'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
+  it('a rollback of a run whose journal was lost or emptied since: exit 2 saying so, not "nothing to do"', async () => {
+    box = await sandbox();
+    const users = activeUsers(box).slice(0, 2);
+    const file = await writeInput(
+      box,
+      'titles.csv',
+      csv([['id', 'title'], ...users.map((u, i) => [u.id, `Lost ${i}`])]),
+    );
+    expect((await box.cli(['update', file, '--yes'])).code).toBe(0);
+    const [runId] = await runIds(join(box.dir, STATE));
+    const dir = join(box.dir, STATE, 'runs', runId!);
+    const before = patchRequests(box.emulator.stats());
+    for (const lose of [() => writeFile(join(dir, 'journal.jsonl'), ''), () => rm(join(dir, 'journal.jsonl'))]) {
+      await lose();
+      const r = await box.cli(['rollback', runId!, '--yes']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`Run ${runId} says it wrote to 2 user(s), but its journals`);
+    }
+    expect(patchRequests(box.emulator.stats())).toBe(before);
+    for (const [i, u] of users.entries()) expect(box.emulator.user(u.id)!.title).toBe(`Lost ${i}`);
+  });
+
   it('resume and rollback refuse a journal copied from another run folder: exit 2, nothing written', async () => {
     box = await sandbox();
     const users = activeUsers(box).slice(0, 4);
