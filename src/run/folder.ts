@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ConfigError, ValidationError } from '../errors.js';
 import { assertRunFolder, ensurePrivateDir, writePrivateFileAtomic } from '../fsutil.js';
 import type { PlanSource } from './saved-plan.js';
@@ -52,6 +52,12 @@ export function newRunId(now = new Date()): string {
 }
 
 const RUN_ID = /^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$/;
+
+/** The run id a run folder is named by; undefined for a folder that is not named as one. */
+export function runIdOfFolder(dir: string): string | undefined {
+  const name = basename(dir);
+  return RUN_ID.test(name) ? name : undefined;
+}
 
 export function runDir(stateDir: string, runId: string): string {
   if (!RUN_ID.test(runId))

@@ -1,10 +1,12 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { type FileHandle, open, truncate } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ValidationError } from '../errors.js';
 import { PRIVATE_FILE_MODE } from '../fsutil.js';
 import type { FieldDiff, RoutingCall } from '../plan/index.js';
+import { escapeControls } from '../text.js';
+import { runIdOfFolder } from './folder.js';
 
 /**
  * The journals of a run folder (see folder.ts for the folder and its other files):
@@ -99,12 +101,18 @@ export const JOURNAL_FILE = 'journal.jsonl';
 export const ROUTING_JOURNAL_FILE = 'routing.jsonl';
 
 /**
- * Every journal's first line names the version of its records: `{"t":"header","schemaVersion":1}`. Journals written
- * before the header existed have none, and are version 1. A reader refuses another version, and a record of a kind
- * it does not know: a newer genesys-bulk wrote them, and acting on part of a journal could write something twice.
+ * Every journal's first line names the version of its records, and the run whose folder it was made in:
+ * `{"t":"header","schemaVersion":1,"runId":"…"}`. Journals written before the header existed have none, and are
+ * version 1; those written before it named the run have no `runId`. A reader refuses another version, and a record of
+ * a kind it does not know: a newer genesys-bulk wrote them, and acting on part of a journal could write something
+ * twice. It refuses a journal naming another run than its folder's (copied over from another run folder): its rows
+ * and users are another run's, and a resume would skip rows, a rollback undo writes, by them.
  */
 export const JOURNAL_SCHEMA_VERSION = 1;
-const HEADER = `${JSON.stringify({ t: 'header', schemaVersion: JOURNAL_SCHEMA_VERSION })}\n`;
+const headerOf = (path: string) => {
+  const runId = runIdOfFolder(dirname(path));
+  return `${JSON.stringify({ t: 'header', schemaVersion: JOURNAL_SCHEMA_VERSION, ...(runId ? { runId } : {}) })}\n`;
+};
 
 const JOURNAL_KINDS: ReadonlySet<string> = new Set<JournalRecord['t']>(['intent', 'outcome']);
 const ROUTING_JOURNAL_KINDS: ReadonlySet<string> = new Set<RoutingJournalRecord['t']>([
@@ -137,7 +145,7 @@ export class Journal<R = JournalRecord> {
     const handle = await open(path, 'a', PRIVATE_FILE_MODE);
     await handle.chmod(PRIVATE_FILE_MODE);
     if ((await handle.stat()).size === 0) {
-      await handle.appendFile(HEADER);
+      await handle.appendFile(headerOf(path));
       await handle.datasync();
     }
     const journal = new Journal<R>(path, handle);
@@ -287,7 +295,7 @@ export async function readRecordsOf<T>(
       i++;
       if (line.trim() === '') continue;
       if (corrupt !== undefined) throw new ValidationError(`${path}: line ${corrupt} is corrupt.`);
-      let record: { t?: unknown; schemaVersion?: unknown };
+      let record: { t?: unknown; schemaVersion?: unknown; runId?: unknown };
       try {
         record = JSON.parse(line) as typeof record;
       } catch {
@@ -299,6 +307,12 @@ export async function readRecordsOf<T>(
       if (isHeader) {
         if (record.schemaVersion !== JOURNAL_SCHEMA_VERSION)
           throw refuse(`has journal schema version ${JSON.stringify(record.schemaVersion ?? null)}`);
+        const folderRun = runIdOfFolder(dirname(path));
+        if (record.runId !== undefined && folderRun !== undefined && record.runId !== folderRun)
+          throw new ValidationError(
+            `${path} is the journal of run ${escapeControls(String(record.runId))}, not of run ${folderRun}: it was ` +
+              `copied from another run folder. Nothing was written. Put back run ${folderRun}'s own journal.`,
+          );
         continue;
       }
       if (typeof record?.t !== 'string' || !kinds.has(record.t))

@@ -110,13 +110,11 @@ export function combine(p: PlannedRow, parts: readonly Part[]): ReportRecord {
   const top = byRank[0]!;
   const errored = byRank.filter((x) => x.errorCode !== undefined);
   const conflict = parts.find((x) => x.conflict)?.conflict;
+  // The plan's note stays after an error: a rollback's row failing says still which fields it left as someone set them.
   const message =
-    errored.length > 0
-      ? errored
-          .map((x) => x.message)
-          .filter(Boolean)
-          .join('; ') || p.note
-      : [p.note, ...parts.map((x) => x.message)].filter(Boolean).join('; ') || undefined;
+    (errored.length > 0 ? [...errored.map((x) => x.message), p.note] : [p.note, ...parts.map((x) => x.message)])
+      .filter(Boolean)
+      .join('; ') || undefined;
   return {
     row: p.rowNumber,
     line: p.line,

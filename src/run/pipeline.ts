@@ -126,6 +126,11 @@ export async function runPipeline(ctx: RunContext, opts: PipelineOptions, propos
       });
     }
   }
+  const dest = proposal.destination;
+  if (proposal.users === 0 && dest.kind === 'new' && dest.command === 'update') {
+    // Nothing to write, so no run folder: `rollback --last` would take that empty run for the one to undo.
+    return finish(opts, undefined, proposal.records(false), false, stats(), proposal.readCost, doc);
+  }
   // From here on the proposal is let go (this function returns): what a command planned with is not kept while its
   // writes run, only the execution (held compact) and what the end needs.
   return proceed(ctx, opts, proposal.prepare(), {

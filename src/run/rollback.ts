@@ -114,6 +114,16 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
 
   const ctx = await openContext(opts);
   checkSameTarget(undone, ctx.target, 'rollback');
+  const said = undone.counts ?? {};
+  if (written.length === 0 && ever.size === 0 && (said.updated ?? 0) + (said.created ?? 0) > 0) {
+    // Its run.json counts writes its journals do not hold: they were lost or emptied since, and a rollback from
+    // them would restore nothing while saying it is done.
+    throw new ValidationError(
+      `Run ${runId} says it wrote to ${(said.updated ?? 0) + (said.created ?? 0)} user(s), but its journals in ${dir} ` +
+        'hold none of those writes (missing or emptied): what it changed is not known, so nothing was restored. ' +
+        'Put back the run folder as the run left it (from a backup).',
+    );
+  }
   // Location names as the run showed them (its diffs hold names); a run that set none has none.
   const fieldsWritten = new Set(written.flatMap(fieldsSet));
   // plan.json is read once, if at all: for a 100,000-row run it is tens of megabytes.

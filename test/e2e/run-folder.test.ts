@@ -1,5 +1,5 @@
 /** One process per run (#10.4), one target per run, and --resume with a file (usage). */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -133,5 +133,51 @@ describe('the run folder', () => {
 
     expect(patchRequests(box.emulator.stats())).toBe(before);
     await expect(readFile(join(dir, 'lock'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+  it('a rollback of a run whose journal was lost or emptied since: exit 2 saying so, not "nothing to do"', async () => {
+    box = await sandbox();
+    const users = activeUsers(box).slice(0, 2);
+    const file = await writeInput(
+      box,
+      'titles.csv',
+      csv([['id', 'title'], ...users.map((u, i) => [u.id, `Lost ${i}`])]),
+    );
+    expect((await box.cli(['update', file, '--yes'])).code).toBe(0);
+    const [runId] = await runIds(join(box.dir, STATE));
+    const dir = join(box.dir, STATE, 'runs', runId!);
+    const before = patchRequests(box.emulator.stats());
+    for (const lose of [() => writeFile(join(dir, 'journal.jsonl'), ''), () => rm(join(dir, 'journal.jsonl'))]) {
+      await lose();
+      const r = await box.cli(['rollback', runId!, '--yes']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`Run ${runId} says it wrote to 2 user(s), but its journals`);
+    }
+    expect(patchRequests(box.emulator.stats())).toBe(before);
+    for (const [i, u] of users.entries()) expect(box.emulator.user(u.id)!.title).toBe(`Lost ${i}`);
+  });
+
+  it('resume and rollback refuse a journal copied from another run folder: exit 2, nothing written', async () => {
+    box = await sandbox();
+    const users = activeUsers(box).slice(0, 4);
+    const titles = csv([['id', 'title'], ...users.slice(0, 2).map((u, i) => [u.id, `Mine ${i}`])]);
+    const departments = csv([['id', 'department'], ...users.slice(2).map((u, i) => [u.id, `Theirs ${i}`])]);
+    expect((await box.cli(['update', await writeInput(box, 'mine.csv', titles), '--yes'])).code).toBe(0);
+    const [mine] = await runIds(join(box.dir, STATE));
+    expect((await box.cli(['update', await writeInput(box, 'theirs.csv', departments), '--yes'])).code).toBe(0);
+    const theirs = (await runIds(join(box.dir, STATE))).find((id) => id !== mine)!;
+    const runs = join(box.dir, STATE, 'runs');
+    await writeFile(join(runs, mine!, 'journal.jsonl'), await readFile(join(runs, theirs, 'journal.jsonl')));
+    const before = patchRequests(box.emulator.stats());
+    for (const args of [
+      ['update', '--resume', mine!, '--yes'],
+      ['rollback', mine!, '--yes'],
+    ]) {
+      const r = await box.cli(args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(`journal.jsonl is the journal of run ${theirs}, not of run ${mine}`);
+    }
+    // The other run's writes stay: a rollback by its journal would have undone them.
+    expect(patchRequests(box.emulator.stats())).toBe(before);
+    for (const [i, u] of users.slice(2).entries()) expect(box.emulator.user(u.id)!.department).toBe(`Theirs ${i}`);
   });
 });

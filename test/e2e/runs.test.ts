@@ -138,6 +138,27 @@ describe('rollback --last', () => {
     expect(none.stderr).toContain('No update run against');
   }, 60_000);
 
+  it('passes over nothing: a rerun that changes nothing (with or without --create) makes no run to undo', async () => {
+    box = await sandbox();
+    const users = activeUsers(box.emulator, 3);
+    const original = new Map(users.map((u) => [u.id, u.title]));
+    await titleCsv(join(box.dir, 'a.csv'), users, 'Checked');
+    expect((await box.cli(['update', 'a.csv', '--yes'])).code).toBe(0);
+    const stateDir = join(box.dir, STATE);
+    const [runId] = await runIds(stateDir);
+    for (const args of [[], ['--create']]) {
+      const rerun = await box.cli(['update', 'a.csv', '--yes', ...args]);
+      expect(rerun.code).toBe(0);
+      expect(rerun.stderr).toContain('3 unchanged');
+    }
+    expect(await runIds(stateDir)).toEqual([runId]);
+
+    const undo = await box.cli(['rollback', '--last', '--yes']);
+    expect(undo.code).toBe(0);
+    expect(undo.stderr).toContain(runId);
+    for (const u of users) expect(box.emulator.user(u.id)!.title).toBe(original.get(u.id));
+  }, 60_000);
+
   it('only looks at runs against the current target; a run id with --last is a usage error', async () => {
     box = await sandbox();
     other = await sandbox({ seed: 12 });

@@ -1,4 +1,4 @@
-import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -107,6 +107,24 @@ describe('journal versions', () => {
     await expect(readLifecycleJournal(dir)).rejects.toThrow(/lifecycle\.jsonl line 2 holds a record of a kind/);
     await writeFile(join(dir, 'lifecycle.jsonl'), '{"t":"header","schemaVersion":2}\n');
     await expect(readLifecycleJournal(dir)).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it("a run folder's journal names its run, and is refused in another run's folder", async () => {
+    const [run, other] = ['20261129-100000-aaaaaa', '20261129-110000-bbbbbb'].map((id) => join(dir, id));
+    await mkdir(run!);
+    await mkdir(other!);
+    const journal = await Journal.open(join(run!, 'journal.jsonl'));
+    await journal.append(intent(1));
+    await journal.close();
+    const text = await readFile(join(run!, 'journal.jsonl'), 'utf8');
+    expect(text.split('\n')[0]).toBe('{"t":"header","schemaVersion":1,"runId":"20261129-100000-aaaaaa"}');
+    expect(await readJournal(run!)).toEqual([intent(1)]);
+    await writeFile(join(other!, 'journal.jsonl'), text);
+    const err = await readJournal(other!).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as Error).message).toContain(
+      'is the journal of run 20261129-100000-aaaaaa, not of run 20261129-110000-bbbbbb',
+    );
   });
 
   it('a new journal starts with its header, written before any record', async () => {

@@ -518,6 +518,15 @@ describe('combine', () => {
     }
   });
 
+  it("keeps the plan's note after a failing part's error (a rollback's fields left as someone set them)", () => {
+    const note = 'changed again since the run, left as is: title is now "C" (the run set "B")';
+    expect(combine({ ...row, note }, [failed])).toMatchObject({
+      status: 'failed',
+      errorCode: 'bad.request',
+      message: `POST … failed; ${note}`,
+    });
+  });
+
   it('is updated when one part wrote and the other had nothing left to do', () => {
     expect(combine(row, [{ status: 'unchanged', attempts: 1 }, updated]).status).toBe('updated');
   });
