@@ -8,6 +8,7 @@
  * (p-limit's queue is FIFO only, and drops waiters only all together). The run layer's p-limit pools of rows sit on top,
  * sized from this bound (`stats().concurrency`).
  */
+import { setMaxListeners } from 'node:events';
 import type { ApiCall, ApiFailure, ApiOutcome } from '../genesys/types.js';
 import { FailedAttempt, type RequestState, type RetryGate, withRetries } from './attempts.js';
 import { LanePool } from './lanes.js';
@@ -49,6 +50,8 @@ export function createGovernor(options?: GovernorOptions): Governor {
   let dispatching = false;
   let stopped = false;
   const stopSignal = new AbortController();
+  // Every request waiting in a backoff listens for the stop: a retry storm has hundreds at once, and that is no leak.
+  setMaxListeners(0, stopSignal.signal);
 
   let budget = createBudget(o.retryBudget);
   let pending = 0;

@@ -284,6 +284,22 @@ describe('retries', () => {
     expect(of('give_up')).toMatchObject([{ reason: 'attempts', kind: 'server', attempt: 6 }]);
   });
 
+  test('many requests waiting in backoff at once raise no MaxListenersExceededWarning (they all listen for the stop)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const { clock, governor } = setup({ retryBudget: { minRetries: 100 } });
+      const call = scriptedCall(clock, (n) => (n <= 40 ? failure('server') : ok()));
+      await clock.settle(Array.from({ length: 40 }, () => governor.execute(call)));
+      // Warnings are emitted on the next tick.
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+
   test("a 5xx's Retry-After is authoritative, even beyond the backoff cap", async () => {
     const { clock, governor, of } = setup({ backoffCapMs: 30_000 });
     const call = scriptedCall(clock, (n) => (n === 1 ? failure('server', { retryAfterSeconds: 45 }) : ok()));
