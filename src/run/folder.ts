@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { ConfigError, ValidationError } from '../errors.js';
 import { assertRunFolder, ensurePrivateDir, writePrivateFileAtomic } from '../fsutil.js';
+import { RUN_ID } from './run-id.js';
 import type { PlanSource } from './saved-plan.js';
 
 /**
@@ -44,19 +44,6 @@ export interface RunMeta {
 export interface RunTarget {
   host: string;
   clientId: string;
-}
-
-export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${stamp}-${randomBytes(3).toString('hex')}`;
-}
-
-const RUN_ID = /^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$/;
-
-/** The run id a run folder is named by; undefined for a folder that is not named as one. */
-export function runIdOfFolder(dir: string): string | undefined {
-  const name = basename(dir);
-  return RUN_ID.test(name) ? name : undefined;
 }
 
 export function runDir(stateDir: string, runId: string): string {

@@ -6,7 +6,7 @@ import { ValidationError } from '../errors.js';
 import { PRIVATE_FILE_MODE } from '../fsutil.js';
 import type { FieldDiff, RoutingCall } from '../plan/index.js';
 import { escapeControls } from '../text.js';
-import { runIdOfFolder } from './folder.js';
+import { runIdOfFolder } from './run-id.js';
 
 /**
  * The journals of a run folder (see folder.ts for the folder and its other files):

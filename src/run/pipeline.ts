@@ -11,7 +11,7 @@ import { askConsent, type Consent, NO_TERMINAL_MESSAGE } from './consent.js';
 import type { RunContext, RunSettings } from './context.js';
 import { type InputLayout, markDocumented } from './document.js';
 import { applyAll, type WorkOutcome } from './engine.js';
-import { createRunFolder, newRunId, type RunCommand, type RunMeta, writeRunMeta } from './folder.js';
+import { createRunFolder, type RunCommand, type RunMeta, writeRunMeta } from './folder.js';
 import { concatenated, isEmpty } from './iterables.js';
 import { JOURNAL_FILE, Journal, ROUTING_JOURNAL_FILE, type RoutingJournalRecord } from './journal.js';
 import { type LifecycleExecution, startLifecycle } from './lifecycle.js';
@@ -25,6 +25,7 @@ import {
 import { type Executed, foldOutcomes, type Work, withSkipped } from './outcome.js';
 import { expansionsOfChanges, locationContext, savedChanges, withExpansions } from './profile-fields.js';
 import { applyRouting, type RoutingOutcome } from './routing-engine.js';
+import { newRunId } from './run-id.js';
 import type { PlanSource } from './saved-plan.js';
 import { writePlan } from './show.js';
 import { type DocumentInfo, type FinishOptions, finish, type UpdateResult } from './summary.js';
