@@ -175,7 +175,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     if (opts.create) kinds.add('division');
     catalogue = await loadCatalogue(routingDeps, kinds);
     badNameProblems = checkRoutingNames(withRoutingColumns, new CatalogueIndex(catalogue)).map((p) =>
-      rowProblem(p.row, p.column, `${p.message}.`, {
+      rowProblem(p.row, p.column, p.message, {
         code: p.code,
         ...(p.suggestion !== undefined ? { suggestion: p.suggestion } : {}),
       }),
