@@ -304,7 +304,7 @@ export async function main(
         async (): Promise<Runner> => {
           if (opts.resume) {
             const { runResume } = await import('./run/resume.js');
-            return (common) => runResume(common, opts.resume);
+            return (common) => runResume(common, opts.resume, 'update');
           }
           const { runUpdate } = await import('./run/update.js');
           return (common) =>
@@ -351,7 +351,7 @@ export async function main(
         async (): Promise<Runner> => {
           if (opts.resume) {
             const { runResume } = await import('./run/resume.js');
-            return (common) => runResume(common, opts.resume);
+            return (common) => runResume(common, opts.resume, 'rollback');
           }
           if (opts.last) return (await import('./run/runs.js')).runRollbackLast;
           const { runRollback } = await import('./run/rollback.js');
