@@ -452,14 +452,14 @@ export async function main(
       io.stdout.write(completionScript(program, shell));
     });
 
-  program.addCommand(emulatorCommand());
+  program.addCommand(emulatorCommand(io).copyInheritedSettings(program));
   program.addCommand(
     demoCommand(
       (args) => main(args, io),
       (code) => {
         exitCode = code;
       },
-    ),
+    ).copyInheritedSettings(program),
   );
 
   try {

@@ -44,6 +44,16 @@ describe('columns', () => {
   });
 });
 
+describe('emulator and demo options', () => {
+  it('a bad option of emulator or demo is a usage error, exit 2, as docs/emulator.md says (commander exited 1)', async () => {
+    for (const command of ['emulator', 'demo']) {
+      const r = await runCli([command, '--bogus']);
+      expect(r.stderr, command).toContain("unknown option '--bogus'");
+      expect(r.code, command).toBe(2);
+    }
+  });
+});
+
 /** What bash completes for the words typed so far (the last one being completed). */
 async function bashCompletes(script: string, words: string[]): Promise<string[]> {
   const file = join(tmp, 'complete.bash');
