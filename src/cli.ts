@@ -372,7 +372,7 @@ export async function main(
     .addOption(
       new Option('--format <format>', 'output format (default: from the extension)').choices(['csv', 'json', 'jsonl']),
     )
-    .option('--columns <list>', 'comma-separated columns (default: every column update reads)')
+    .option('--columns <list>', 'comma-separated, with id or email (default: every column update reads but newEmail)')
     .addOption(new Option('--state <state>', 'which users').choices(['active', 'inactive', 'any']).default('any'))
     .option('--division <name>', 'only users in this division')
     .option('--queue <name>', 'only members of this queue')
