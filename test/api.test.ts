@@ -64,6 +64,9 @@ describe('library API', () => {
 
     // Neither yes nor confirm: nobody can be asked, so nothing is written.
     await expect(applyUpdate({ rows }, { connection, cwd: dir })).rejects.toBeInstanceOf(ValidationError);
+    await expect(applyUpdate({ rows }, { connection, cwd: dir })).rejects.toThrow(
+      'nothing written: pass yes: true, or a confirm callback, to apply.',
+    );
     expect(emulator.stats().patchesApplied).toBe(0);
 
     const applied = await applyUpdate({ rows }, { connection, cwd: dir, confirm: async () => true });
