@@ -162,7 +162,7 @@ export async function main(
         async (): Promise<Runner> => {
           if (opts.resume) {
             const { runResume } = await import('./run/resume.js');
-            return (common) => runResume(common, opts.resume);
+            return (common) => runResume(common, opts.resume, 'update');
           }
           const { runUpdate } = await import('./run/update.js');
           return (common) =>
@@ -210,7 +210,7 @@ export async function main(
         async (): Promise<Runner> => {
           if (opts.resume) {
             const { runResume } = await import('./run/resume.js');
-            return (common) => runResume(common, opts.resume);
+            return (common) => runResume(common, opts.resume, 'rollback');
           }
           if (opts.last) return (await import('./run/runs.js')).runRollbackLast;
           const { runRollback } = await import('./run/rollback.js');
@@ -231,7 +231,7 @@ export async function main(
     .addOption(
       new Option('--format <format>', 'output format (default: from the extension)').choices(['csv', 'json', 'jsonl']),
     )
-    .option('--columns <list>', 'comma-separated columns (default: every column update reads)')
+    .option('--columns <list>', 'comma-separated, with id or email (default: every column update reads but newEmail)')
     .addOption(new Option('--state <state>', 'which users').choices(['active', 'inactive', 'any']).default('any'))
     .option('--division <name>', 'only users in this division')
     .option('--queue <name>', 'only members of this queue')
@@ -311,14 +311,14 @@ export async function main(
       io.stdout.write(completionScript(program, shell));
     });
 
-  program.addCommand(emulatorCommand());
+  program.addCommand(emulatorCommand(io).copyInheritedSettings(program));
   program.addCommand(
     demoCommand(
       (args) => main(args, io),
       (code) => {
         exitCode = code;
       },
-    ),
+    ).copyInheritedSettings(program),
   );
 
   try {

@@ -130,6 +130,7 @@ function commandOptions(options: RunOptions, dryRun: boolean): CommandOptions {
     yes: options.yes === true,
     openTerminal: () =>
       confirm ? { ask: async (question) => (await confirm(question)) === true, close() {} } : undefined,
+    noOneToAsk: 'nothing written: pass yes: true, or a confirm callback, to apply.',
   };
   return {
     ...quietBase(options),

@@ -46,7 +46,7 @@ describe('library API', () => {
 
     const questions: string[] = [];
     const declined = await applyUpdate(
-      { rows },
+      { rows: [...rows, { email: 'nobody.here@example.com', title: 'Nobody' }] },
       {
         connection,
         cwd: dir,
@@ -59,10 +59,14 @@ describe('library API', () => {
     expect(questions).toHaveLength(1);
     expect(questions[0]).toContain('127.0.0.1');
     expect(declined.runId).toBeUndefined();
+    expect(declined.records.map((r) => r.status)).toEqual(['skipped', 'not_found']);
     expect(emulator.stats().patchesApplied).toBe(0);
 
     // Neither yes nor confirm: nobody can be asked, so nothing is written.
     await expect(applyUpdate({ rows }, { connection, cwd: dir })).rejects.toBeInstanceOf(ValidationError);
+    await expect(applyUpdate({ rows }, { connection, cwd: dir })).rejects.toThrow(
+      'nothing written: pass yes: true, or a confirm callback, to apply.',
+    );
     expect(emulator.stats().patchesApplied).toBe(0);
 
     const applied = await applyUpdate({ rows }, { connection, cwd: dir, confirm: async () => true });

@@ -19,6 +19,8 @@ export interface Consent {
   /** --yes: apply without asking. */
   yes: boolean;
   openTerminal: OpenTerminal;
+  /** Why nothing was written when there is no one to ask (default NO_TERMINAL_MESSAGE, which names --yes). */
+  noOneToAsk?: string;
 }
 
 export const NO_TERMINAL_MESSAGE = 'nothing written: pass --yes to apply without a terminal.';

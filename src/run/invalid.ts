@@ -138,7 +138,7 @@ export async function nameProblems(
       );
       for (const p of checkRoutingNames(withRouting, new CatalogueIndex(catalogue))) {
         problems.push(
-          rowProblem(p.row, p.column, `${p.message}.`, {
+          rowProblem(p.row, p.column, p.message, {
             code: p.code,
             ...(p.suggestion !== undefined ? { suggestion: p.suggestion } : {}),
           }),

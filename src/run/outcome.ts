@@ -160,7 +160,8 @@ export function unexecutedRecords(
   const records: ReportRecord[] = [];
   for (const r of rows) {
     const parts = prior(r.rowNumber);
-    records.push(parts.length > 0 ? combine(r, parts) : recordFromPlan(r, declined ? 'skipped' : r.status));
+    const writes = r.status === 'change' || r.status === 'create' || r.status === 'delete';
+    records.push(parts.length > 0 ? combine(r, parts) : recordFromPlan(r, declined && writes ? 'skipped' : r.status));
   }
   return records;
 }

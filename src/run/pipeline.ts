@@ -108,7 +108,7 @@ export async function runPipeline(ctx: RunContext, opts: PipelineOptions, propos
   if (proposal.users > 0) {
     const answer = await askConsent(opts.consent, withNotable(proposal.question(where), doc.plan), ctx.stopSignal);
     if (answer === 'none') {
-      const refusal = new ValidationError(NO_TERMINAL_MESSAGE);
+      const refusal = new ValidationError(opts.consent.noOneToAsk ?? NO_TERMINAL_MESSAGE);
       // A caller that reads JSON still sees what would have been done, and why nothing was.
       if (opts.json) {
         await finish(opts, undefined, proposal.records(false), false, stats(), proposal.readCost, {

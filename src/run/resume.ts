@@ -1,3 +1,4 @@
+import { ValidationError } from '../errors.js';
 import { ADMIN_UI_LAYOUT } from '../input/index.js';
 import {
   catalogueResolvers,
@@ -13,7 +14,7 @@ import {
   summarise,
 } from '../plan/index.js';
 import { openContext } from './context.js';
-import { checkSameTarget, openRunFolder, type RunMeta } from './folder.js';
+import { checkSameTarget, openRunFolder, type RunCommand, type RunMeta } from './folder.js';
 import { resumeLifecycle } from './lifecycle-resume.js';
 import { lockRun, type RunLock } from './lock.js';
 import { combine, GONE, lazyMap, type Part, recordFromPlan, type Work, withSkipped } from './outcome.js';
@@ -33,8 +34,14 @@ import type { UpdateResult } from './summary.js';
  * PATCH landed but whose routing did not has only its routing re-read and re-planned. What is left is shown and
  * asked about like any other plan.
  */
-export async function runResume(opts: CommandOptions, runId: string): Promise<UpdateResult> {
+/** `command`: the command that was asked to resume (the CLI's), refusing another's run; the library's takes either. */
+export async function runResume(opts: CommandOptions, runId: string, command?: RunCommand): Promise<UpdateResult> {
   const { dir, meta } = await openRunFolder(opts.stateDir, runId);
+  if (command !== undefined && meta.command !== command)
+    throw new ValidationError(
+      `Run ${runId} is ${meta.command === 'update' ? 'an update' : 'a rollback'}, not ${command === 'update' ? 'an update' : 'a rollback'}: ` +
+        `genesys-bulk ${meta.command} --resume ${runId} finishes it${meta.command === 'update' ? `, genesys-bulk rollback ${runId} undoes it` : ''}. Nothing was sent.`,
+    );
   // A dry run writes nothing, and may look at a run another process is working on.
   const lock: RunLock | undefined = opts.dryRun ? undefined : await lockRun(dir, runId);
   // Not awaited here: no frame that planned the resume waits on its writes, so what planning held is let go.

@@ -100,7 +100,7 @@ export function checkRoutingNames(rows: readonly InputRow[], index: CatalogueInd
           code: `ambiguous_${use.kind}`,
           message: `${found.ambiguous.length} ${use.kind}s are named ${JSON.stringify(use.name)}${where} (ids ${found.ambiguous
             .map((e) => e.id)
-            .join(', ')}); rename one in Genesys Cloud so that the name says which`,
+            .join(', ')}); rename one in Genesys Cloud so that the name says which.`,
         });
         continue;
       }
@@ -109,7 +109,7 @@ export function checkRoutingNames(rows: readonly InputRow[], index: CatalogueInd
         column: use.column,
         code: `unknown_${use.kind}`,
         message: `no ${use.kind} named ${JSON.stringify(use.name)}${where}${
-          found.suggestion !== undefined ? `; did you mean ${JSON.stringify(found.suggestion)}?` : ''
+          found.suggestion !== undefined ? `; did you mean ${JSON.stringify(found.suggestion)}?` : '.'
         }`,
         ...(found.suggestion !== undefined ? { suggestion: found.suggestion } : {}),
       });

@@ -183,7 +183,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     if (opts.create) kinds.add('division');
     catalogue = await loadCatalogue(routingDeps, kinds);
     badNameProblems = checkRoutingNames(withRoutingColumns, new CatalogueIndex(catalogue)).map((p) =>
-      rowProblem(p.row, p.column, `${p.message}.`, {
+      rowProblem(p.row, p.column, p.message, {
         code: p.code,
         ...(p.suggestion !== undefined ? { suggestion: p.suggestion } : {}),
       }),
@@ -289,13 +289,17 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   if (rowProblems.length > 0 && !opts.skipInvalid) {
     throw await refuse(inputName, sortProblems(rowProblems), keysOf(rowProblems), opts.reportPath, ctx.target.host);
   }
-  /** The problems of each invalid row, for the --json document. */
+  /** The problems of each invalid row and the warnings of every row, for the --json document. */
   const problemsOf = new Map<number, InputProblem[]>();
+  const listed = new Set<InputProblem>();
+  const list = (rowNumber: number, p: InputProblem) => {
+    if (listed.has(p)) return;
+    listed.add(p);
+    problemsOf.set(rowNumber, [...(problemsOf.get(rowNumber) ?? []), p]);
+  };
   for (const r of [...parsed.invalidRows, ...rejectedRows(rowProblems)])
-    problemsOf.set(r.rowNumber, [...(problemsOf.get(r.rowNumber) ?? []), ...r.problems]);
-  for (const p of parsed.problems)
-    if (p.severity === 'warning' && p.rowNumber !== undefined && !problemsOf.has(p.rowNumber))
-      problemsOf.set(p.rowNumber, [p]);
+    for (const p of r.problems) list(r.rowNumber, p);
+  for (const p of parsed.problems) if (p.severity === 'warning' && p.rowNumber !== undefined) list(p.rowNumber, p);
 
   const creations =
     creation && catalogue

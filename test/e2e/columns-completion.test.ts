@@ -3,13 +3,13 @@
  * script generated from the program itself that the shell accepts and that completes every command and option.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COLUMNS } from '../../src/input/columns.js';
-import { runCli } from './harness.js';
+import { ROOT, runCli } from './harness.js';
 
 const run = promisify(execFile);
 const COMMANDS = ['update', 'rollback', 'export', 'runs', 'columns', 'completion', 'emulator', 'demo'];
@@ -41,6 +41,35 @@ describe('columns', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('<clear>');
     expect(r.stdout).toContain('genesys-bulk columns');
+  });
+});
+
+describe('--help and the docs', () => {
+  /** Every long option a command's --help lists, --help itself aside. */
+  async function optionsOf(args: string[]): Promise<string[]> {
+    const r = await runCli([...args, '--help']);
+    expect(r.code).toBe(0);
+    const options = r.stdout.split('Options:')[1]!.split(/\n\S/)[0]!;
+    return [...new Set(options.match(/--[a-z0-9-]+/g))].filter((o) => o !== '--help');
+  }
+
+  it("every command's options are in README (the emulator's in docs/emulator.md)", async () => {
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const emulatorDoc = await readFile(join(ROOT, 'docs', 'emulator.md'), 'utf8');
+    const named = (doc: string, option: string) => new RegExp(`${option}(?![a-z0-9-])`).test(doc);
+    const missing: string[] = [];
+    for (const command of [[], ...COMMANDS.filter((c) => c !== 'emulator').map((c) => [c])])
+      for (const o of await optionsOf(command)) if (!named(readme, o)) missing.push(`${command.join(' ')} ${o}`);
+    for (const o of await optionsOf(['emulator'])) if (!named(emulatorDoc, o)) missing.push(`emulator ${o}`);
+    expect(missing).toEqual([]);
+  });
+
+  it('a bad option of emulator or demo is a usage error, exit 2, as docs/emulator.md says (commander exited 1)', async () => {
+    for (const command of ['emulator', 'demo']) {
+      const r = await runCli([command, '--bogus']);
+      expect(r.stderr, command).toContain("unknown option '--bogus'");
+      expect(r.code, command).toBe(2);
+    }
   });
 });
 

@@ -407,6 +407,27 @@ describe('--json on invalid input (exit 2)', () => {
     ]);
     expect(d.rows[0]!.problems).toEqual([]);
   });
+
+  it("a row's every warning is in its problems: a repeated row whose cell is in scientific notation has both", async () => {
+    plain = await sandbox({ users: 3 });
+    const email = plain.emulator.users()[0]!.email!;
+    const file = await writeInput(
+      plain,
+      'warn.csv',
+      csv([
+        ['email', 'title'],
+        [email, '1E+10'],
+        [email, '1E+10'],
+      ]),
+    );
+    const r = await plain.cli(['update', file, '--dry-run', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const d = doc(r.stdout);
+    expect(d.rows.map((x) => [x.row, x.status, x.problems.map((p) => p.code)])).toEqual([
+      [1, 'planned', ['invalid_value']],
+      [2, 'skipped', ['invalid_value', 'duplicate_row']],
+    ]);
+  });
 });
 
 describe('--detailed-exitcode (CI)', () => {

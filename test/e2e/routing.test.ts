@@ -254,7 +254,7 @@ describe('routing columns: names', () => {
     const before = p.map((u) => routingSnapshot(emu, u.id));
     const r = await box.cli(['update', file, '--yes']);
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toContain('row 2 (line 3), column "skills": no skill named "Biling"; did you mean "Billing"?');
+    expect(r.stderr).toContain('row 2 (line 3), column "skills": no skill named "Biling"; did you mean "Billing"?\n');
     expect(r.stderr).toContain(
       'row 3 (line 4), column "queues": no queue named "Sales Inbund"; did you mean "Sales Inbound"?',
     );

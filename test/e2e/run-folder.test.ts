@@ -103,6 +103,18 @@ describe('the run folder', () => {
     expect(box.emulator.stats().requests).toBe(requests);
   });
 
+  it('rollback --resume refuses an update run (it would apply the rest of it): exit 2, nothing sent', async () => {
+    box = await sandbox();
+    const { runId, users } = await runWithWorkLeft(box, 2);
+    const requests = box.emulator.stats().requests;
+    const r = await box.cli(['rollback', '--resume', runId, '--yes']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`Run ${runId} is an update, not a rollback`);
+    expect(r.stderr).toContain(`genesys-bulk update --resume ${runId}`);
+    expect(box.emulator.stats().requests).toBe(requests);
+    for (const u of users) expect(box.emulator.user(u.id)!.title).toBe(u.title);
+  });
+
   it('resume and rollback refuse a run.json or a journal of a version they do not know: exit 2, nothing written', async () => {
     box = await sandbox();
     const { dir, runId } = await runWithWorkLeft(box, 2);

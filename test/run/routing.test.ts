@@ -414,7 +414,7 @@ describe('checkRoutingNames', () => {
         'Support',
         'no division named "Suport" (in "Agnet@Suport"); did you mean "Support"?',
       ],
-      [3, 'languages', 'unknown_language', undefined, 'no language named "Klingon"'],
+      [3, 'languages', 'unknown_language', undefined, 'no language named "Klingon".'],
     ]);
   });
 
