@@ -255,7 +255,7 @@ export function unknownColumnMessage(column: string, caseSensitive = true): stri
   const suggestion = suggestColumn(column);
   const hint =
     suggestion !== undefined
-      ? `did you mean "${suggestion}"?${caseSensitive ? ' Column names are case-sensitive' : ''}`
+      ? `did you mean "${suggestion}"?${caseSensitive && suggestion.toLowerCase() === column.toLowerCase() ? ' Column names are case-sensitive.' : ''}`
       : `known columns are ${COLUMNS.map((c) => c.name).join(', ')}`;
   return `unknown column ${JSON.stringify(column)}: ${hint}`;
 }

@@ -65,7 +65,7 @@ describe('formats', () => {
     expect(r.code, r.stderr).toBe(0);
     const row = (await csvRows('formula.csv')).find((x) => x.id === users[1]!.id)!;
     expect(row.title).toBe(`'${FORMULA}`);
-    expect(r.stderr).toMatch(/1 cells? start like a spreadsheet formula/);
+    expect(r.stderr).toMatch(/1 cell starts like a spreadsheet formula/);
     expect(r.stderr).not.toContain('\u001b');
     expect(r.stderr).toMatch(/1 cell left blank .*department: a line break or control character/);
   });

@@ -119,8 +119,8 @@ describe('JSON array', () => {
       'json',
     );
     expect(errors(parsed).map((p) => [p.rowNumber, p.column, p.message.split(': ').slice(1).join(': ')])).toEqual([
-      [1, 'Title', 'unknown column "Title": did you mean "title"? Column names are case-sensitive'],
-      [2, 'phone.mobil', 'unknown column "phone.mobil": did you mean "phone.mobile"? Column names are case-sensitive'],
+      [1, 'Title', 'unknown column "Title": did you mean "title"? Column names are case-sensitive.'],
+      [2, 'phone.mobil', 'unknown column "phone.mobil": did you mean "phone.mobile"?'],
     ]);
   });
 
