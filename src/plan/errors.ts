@@ -10,6 +10,7 @@ import type { ManagerRef, RoutingKind } from '../input/index.js';
  *   with an unknown one, which a planner that plans as users arrive may still meet: the row is invalid.
  * - not_invertible: a before-value that a ProfileChanges cannot express (an extension, a missing name).
  * - manager_not_created: the manager is a user the same run was to create (update --create), and did not.
+ * - ambiguous_phone: the row changes a phone type of which the user has more than one entry.
  */
 export type PlanErrorCode =
   | 'unresolved_manager'
@@ -18,7 +19,8 @@ export type PlanErrorCode =
   | 'invalid_value'
   | 'self_manager'
   | 'not_invertible'
-  | 'manager_not_created';
+  | 'manager_not_created'
+  | 'ambiguous_phone';
 
 export class PlanError extends Error {
   readonly code: PlanErrorCode;

@@ -153,6 +153,18 @@ function planPhones(current: readonly Contact[], changes: ProfileChanges, diffs:
     // Judged by value, like every other field, so that planning again after the write finds nothing to do even
     // if the platform reformats what it stores.
     if (before === after) continue;
+    const all = entries ? [] : addresses.filter(isTarget);
+    if (all.length > 1) {
+      // Which one the row means is unknown, and replacing the first dropped the others unseen. The admin UI keeps one
+      // entry a type; whether the platform keeps more is unconfirmed.
+      const values = all.map((c) => JSON.stringify(contactValue(c) ?? '')).join(', ');
+      throw new PlanError(
+        'ambiguous_phone',
+        `phone.${phoneType}`,
+        `phone.${phoneType}: the user has ${all.length} ${type} phone entries (${values}), and the row cannot say ` +
+          `which it changes; keep one of them in Genesys Cloud, or leave phone.${phoneType} empty in this row.`,
+      );
+    }
     diffs.push({ field: `phone.${phoneType}`, before, after });
     // A restored entry goes back exactly as it was. Otherwise address and extension are mutually exclusive, and a
     // stale display or countryCode would contradict the new number: the replacement carries the number alone and
@@ -167,7 +179,7 @@ function planPhones(current: readonly Contact[], changes: ProfileChanges, diffs:
     addresses =
       index === -1
         ? insertAt(addresses, replacement, entries ? whereItWas(addresses, restore!.from, type) : addresses.length)
-        : // One entry per media type and type: stray duplicates of the replaced entry go with it.
+        : // A restore puts back every entry of its type (`entries`), where the first one is now.
           addresses.flatMap((c, i) => (i === index ? replacement : isTarget(c) ? [] : [c]));
   }
   return addresses === current ? undefined : addresses.map((c) => ({ ...c }));

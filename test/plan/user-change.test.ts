@@ -224,10 +224,24 @@ describe('phones', () => {
     ]);
   });
 
-  it('drops stray duplicates of the replaced type so the array has one entry per type', () => {
+  it('refuses to set or clear a type the user has two entries of (which one is meant is unknown), and plans the rest', () => {
     const dup: Contact = { address: '+13175550999', mediaType: 'PHONE', type: 'MOBILE' };
-    const plan = planUserChange(user({ addresses: [mobile, email, dup] }), { phones: { mobile: '+15550001' } }, ctx);
-    expect(plan.patch?.addresses).toEqual([{ address: '+15550001', mediaType: 'PHONE', type: 'MOBILE' }, email]);
+    const u = user({ addresses: [mobile, email, dup] });
+    for (const value of ['+15550001', null]) {
+      const err = planError(() => planUserChange(u, { phones: { mobile: value } }, ctx));
+      expect(err.code).toBe('ambiguous_phone');
+      expect(err.field).toBe('phone.mobile');
+      expect(err.message).toContain('2 MOBILE phone entries ("+13175550100", "+13175550999")');
+    }
+    // The first entry's value (an export's) is no change, and another type is planned with both entries kept.
+    expect(planUserChange(u, { phones: { mobile: '+13175550100' } }, ctx).diffs).toEqual([]);
+    const home = planUserChange(u, { phones: { home: '+15550002' } }, ctx);
+    expect(home.patch?.addresses).toEqual([
+      mobile,
+      email,
+      dup,
+      { address: '+15550002', mediaType: 'PHONE', type: 'HOME' },
+    ]);
   });
 
   it('does not share contact objects with the current user', () => {
