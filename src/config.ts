@@ -13,7 +13,11 @@ export interface ConnectionFlags {
   envFile?: string;
   /** `--tokens`, as typed (or a number from the library). */
   tokens?: string | number;
+  /** How the caller names these settings in messages: the CLI's flags by default, the library's options. */
+  names?: { region: string; baseUrl: string; tokens: string };
 }
+
+const FLAG_NAMES = { region: '--region', baseUrl: '--base-url', tokens: '--tokens' };
 
 /** Most access tokens a run may use at once (`--tokens`, GENESYS_TOKENS). */
 export const MAX_TOKENS = 20;
@@ -82,16 +86,17 @@ export function loadConnectionConfig(
     return undefined;
   };
   // First: a bad count is a usage error (exit 2), whatever else is wrong with the configuration.
+  const names = flags.names ?? FLAG_NAMES;
   const tokensFlag = flags.tokens === undefined ? undefined : String(flags.tokens);
   const tokens = tokenCount(
     tokensFlag?.trim() === ''
-      ? { value: tokensFlag, level: 'flag', from: '--tokens' }
-      : pick('GENESYS_TOKENS', { value: tokensFlag, name: '--tokens' }),
+      ? { value: tokensFlag, level: 'flag', from: names.tokens }
+      : pick('GENESYS_TOKENS', { value: tokensFlag, name: names.tokens }),
   );
   const clientId = pick('GENESYS_CLIENT_ID');
   const clientSecret = pick('GENESYS_CLIENT_SECRET');
-  const region = pick('GENESYS_REGION', { value: flags.region, name: '--region' });
-  const baseUrl = pick('GENESYS_BASE_URL', { value: flags.baseUrl, name: '--base-url' });
+  const region = pick('GENESYS_REGION', { value: flags.region, name: names.region });
+  const baseUrl = pick('GENESYS_BASE_URL', { value: flags.baseUrl, name: names.baseUrl });
 
   // Checked by hand, not with zod, which would be loaded by every command before its first request (issue #12).
   // A usable configuration has both credentials (`pick` gives only non-blank values), and a region or a base URL.
@@ -104,7 +109,7 @@ export function loadConnectionConfig(
   }
   if (!region && !baseUrl) {
     throw new ConfigError(
-      'No region: set GENESYS_REGION (a region such as eu_west_1, or its domain such as mypurecloud.ie) or pass --region.',
+      `No region: set GENESYS_REGION (a region such as eu_west_1, or its domain such as mypurecloud.ie) or give ${names.region}.`,
     );
   }
   const credentials = { clientId: clientId!.value, clientSecret: clientSecret!.value, tokens };
@@ -147,7 +152,7 @@ function tokenCount(setting: Setting | undefined): number {
   if (!setting) return 1;
   const n = Number(setting.value);
   if (/^\d+$/.test(setting.value) && n >= 1 && n <= MAX_TOKENS) return n;
-  const from = setting.level === 'flag' ? '--tokens' : setting.from;
+  const from = setting.from;
   throw new ValidationError(
     `Invalid number of tokens ${JSON.stringify(setting.value)} (${from}): give a whole number from 1 to ${MAX_TOKENS}. ` +
       'Each token of the OAuth client has a rate limit of its own; 1, the default, uses one. Nothing was sent.',

@@ -104,7 +104,12 @@ function connectionOf(options: ConnectOptions, cwd: string): ConnectionConfig {
   if (!options.connection) return loadConnectionConfig({}, options.env ?? process.env, cwd);
   const c = options.connection;
   return loadConnectionConfig(
-    { region: c.region, baseUrl: c.baseUrl, ...(c.tokens !== undefined && { tokens: c.tokens }) },
+    {
+      region: c.region,
+      baseUrl: c.baseUrl,
+      ...(c.tokens !== undefined && { tokens: c.tokens }),
+      names: { region: 'connection.region', baseUrl: 'connection.baseUrl', tokens: 'connection.tokens' },
+    },
     { GENESYS_CLIENT_ID: c.clientId, GENESYS_CLIENT_SECRET: c.clientSecret },
     cwd,
   );

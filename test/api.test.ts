@@ -79,6 +79,23 @@ describe('library API', () => {
     expect(emulator.user(user.id)?.title).toBe(user.title);
   });
 
+  it("names the library's own options in the target it shows and in its configuration errors, not the CLI's flags", async () => {
+    const { dir, connection, user } = await setUp();
+    const input = { rows: [{ id: user.id, title: 'Library label' }] };
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (chunk) => {
+      text += String(chunk);
+    });
+    await planUpdate(input, { connection, cwd: dir, planOutput: out });
+    expect(text).toContain('(from connection.baseUrl)');
+    expect(text).not.toContain('--base-url');
+    const both = planUpdate(input, { connection: { ...connection, region: 'eu_west_1' }, cwd: dir });
+    await expect(both).rejects.toThrow(/from connection\.region\) and base URL .* \(from connection\.baseUrl\)/);
+    const tokens = planUpdate(input, { connection: { ...connection, tokens: 0 }, cwd: dir });
+    await expect(tokens).rejects.toThrow(/Invalid number of tokens "0" \(connection\.tokens\)/);
+  });
+
   it('reads a file relative to cwd, and reports its problems with row and line', async () => {
     dir = await mkdtemp(join(tmpdir(), 'genesys-bulk-api-'));
     await writeFile(join(dir, 'in.csv'), 'email,title\nnot-an-email,x\nok@example.com,y\n');
