@@ -123,6 +123,14 @@ export function checkTrustedFile(path: string, label: string): void {
 }
 
 /**
+ * A new file's temporary name beside `path` (same folder, so a rename replaces `path` atomically), open with 'wx':
+ * a file or symlink someone planted at that name is then refused, never written through.
+ */
+export function tempPathBeside(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+}
+
+/**
  * Writes a whole file readable by its owner only, atomically: a reader sees the old file or the new one,
  * never half of one, even if the process is killed mid-write.
  */
@@ -130,8 +138,7 @@ export async function writePrivateFileAtomic(
   path: string,
   data: string | Uint8Array | Iterable<string>,
 ): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  // 'wx': a file or symlink someone planted at that name is refused, never written through.
+  const tmp = tempPathBeside(path);
   const handle = await open(tmp, 'wx', PRIVATE_FILE_MODE);
   try {
     await handle.chmod(PRIVATE_FILE_MODE);

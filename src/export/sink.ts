@@ -2,9 +2,9 @@
 import { once } from 'node:events';
 import type { WriteStream } from 'node:fs';
 import { lstat, open, realpath, rename, rm } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { extname, resolve } from 'node:path';
 import { ValidationError } from '../errors.js';
-import { PRIVATE_FILE_MODE } from '../fsutil.js';
+import { PRIVATE_FILE_MODE, tempPathBeside } from '../fsutil.js';
 import { escapeControls } from '../text.js';
 import { csvCell, jsonRecord } from './cells.js';
 
@@ -66,7 +66,7 @@ export async function openSink(opts: {
       throw new ValidationError(`${shown} is a folder: give a file name.`);
     // With --force the rows go to a new file that replaces the path once complete: the old file survives a failed
     // export, and a symlink at the path is replaced, not written through (nor its target's mode changed).
-    written = opts.force ? join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`) : path;
+    written = opts.force ? tempPathBeside(path) : path;
     let handle: Awaited<ReturnType<typeof open>>;
     try {
       handle = await open(written, 'wx', PRIVATE_FILE_MODE);
