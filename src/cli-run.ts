@@ -78,12 +78,11 @@ export async function runWriting(
     check();
     return await runCommand(ctx, opts, load);
   } catch (err) {
-    const [{ invalidDocumentRow, isDocumented, refusedHead, writeDocument }, { InvalidInputError }] = await Promise.all(
-      [import('./run/document.js'), import('./run/invalid.js')],
-    );
+    const [{ invalidDocumentRow, isDocumented, refusedHead, runMode, writeDocument }, { InvalidInputError }] =
+      await Promise.all([import('./run/document.js'), import('./run/invalid.js')]);
     // With --json, stdout carries a document however the run ended: a refused one says why.
     if (opts.json === true && !isDocumented(err) && !ctx.outputClosed()) {
-      const mode = opts.dryRun ? 'dry-run' : opts.resume ? 'resume' : command === 'rollback' ? 'rollback' : 'apply';
+      const mode = runMode(command, { dryRun: opts.dryRun === true, resume: Boolean(opts.resume) });
       const what = { command, mode, exitCode: exitCodeFor(fileSystemError(err)), source: null } as const;
       const head =
         err instanceof InvalidInputError

@@ -221,6 +221,16 @@ function* documentChunks(head: DocumentHead, rows: Iterable<DocumentRow>): Gener
   yield ']}\n';
 }
 
+/** The document's `mode` of an `update` or `rollback` given these options. */
+export function runMode(
+  command: 'update' | 'rollback',
+  given: { dryRun: boolean; resume: boolean },
+): OutputDocument['mode'] {
+  if (given.dryRun) return 'dry-run';
+  if (given.resume) return 'resume';
+  return command === 'rollback' ? 'rollback' : 'apply';
+}
+
 /**
  * `update` or `rollback` with --json whose options commander refused (an unknown option, a bad value): the document
  * that --json promises for every outcome, refused as a usage error.
@@ -233,13 +243,10 @@ export async function writeUsageDocument(argv: readonly string[], message: strin
   const end = args.indexOf('--', at);
   const own = args.slice(at + 1, end < 0 ? undefined : end);
   if (!own.includes('--json')) return;
-  const mode = own.includes('--dry-run')
-    ? 'dry-run'
-    : own.some((a) => a === '--resume' || a.startsWith('--resume='))
-      ? 'resume'
-      : command === 'rollback'
-        ? 'rollback'
-        : 'apply';
+  const mode = runMode(command, {
+    dryRun: own.includes('--dry-run'),
+    resume: own.some((a) => a === '--resume' || a.startsWith('--resume=')),
+  });
   const head = refusedHead({ command, mode, exitCode: ExitCode.Usage, source: null }, { kind: 'error', message });
   await writeDocument(stdout, head, []);
 }
