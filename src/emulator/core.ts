@@ -8,6 +8,7 @@ import { ClientLimits } from './client-limits.js';
 import { generateDirectory } from './directory.js';
 import { GroupsStore } from './groups.js';
 import type { RateLimitConfig } from './limiter.js';
+import { OnceHooks } from './once-hooks.js';
 import {
   type ApiRequestEvent,
   DEFAULT_CLIENT_ID,
@@ -304,6 +305,7 @@ export class EmulatorCore {
     this.invites.clear();
     this.invitationEmails.clear();
     this.beforeUserWrite.clear();
+    this.beforeListPage.clear();
     for (const token of this.tokens.values()) delete token.limiter;
     this.limits.reset();
     this.seedPrngs();
@@ -340,33 +342,10 @@ export class EmulatorCore {
     return this.expandPrng.chance(this.config.expandOmitRate);
   }
 
-  private readonly beforeUserWrite = new Map<string, () => void>();
-
-  /** Runs `edit` once, just before the next PATCH of the user is checked (server.ts `beforeNextUserWrite`). */
-  onNextUserWrite(userId: string, edit: () => void): void {
-    this.beforeUserWrite.set(userId, edit);
-  }
-
-  runBeforeUserWrite(userId: string): void {
-    const edit = this.beforeUserWrite.get(userId);
-    if (edit === undefined) return;
-    this.beforeUserWrite.delete(userId);
-    edit();
-  }
-
-  private beforeListPage: (() => void) | undefined;
-
-  /** Runs `edit` once, just before the next directory listing page after the first is served (`duringNextListing`). */
-  onNextListPage(edit: () => void): void {
-    this.beforeListPage = edit;
-  }
-
-  runBeforeListPage(pageNumber: number): void {
-    const edit = this.beforeListPage;
-    if (edit === undefined || pageNumber < 2) return;
-    this.beforeListPage = undefined;
-    edit();
-  }
+  /** Run just before the next PATCH of the user is checked (server.ts `beforeNextUserWrite`). */
+  readonly beforeUserWrite = new OnceHooks<string>();
+  /** Run just before the next directory listing page after the first is served (`duringNextListing`). */
+  readonly beforeListPage = new OnceHooks<'next page'>();
 
   /** With `concurrentEditRate`, "another admin" edits the user first. */
   maybeConcurrentEdit(userId: string): void {

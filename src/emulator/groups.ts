@@ -8,6 +8,7 @@
  */
 import type { GrantRef } from '../genesys/routing-types.js';
 import type { GenesysUser } from '../genesys/types.js';
+import { OnceHooks } from './once-hooks.js';
 import { createPrng, deriveSeed } from './prng.js';
 import { type CatalogueEntry, hostileName, type RoutingCatalogue } from './routing.js';
 
@@ -123,10 +124,10 @@ export class GroupsStore {
   /** Groups each queue has as a member. */
   private readonly queueGroups = new Map<string, string[]>();
   /**
-   * Called before a member write is checked: "another admin" may change the group first (tests use it to make a
-   * write meet a version it did not read). Removed after it runs once.
+   * Run before a member write to the group is checked against its version: "another admin" may change the group
+   * first (tests use it to make a write meet a version it did not read).
    */
-  private beforeWrite = new Map<string, () => void>();
+  readonly beforeWrite = new OnceHooks<string>();
 
   constructor(options: GroupsOptions) {
     const { groups, state } = buildGroups(options);
@@ -184,18 +185,6 @@ export class GroupsStore {
     return this.groups
       .filter((g) => g.grants.length > 0 && this.memberSets.get(g.id)?.has(userId))
       .flatMap((g) => g.grants.map((grant) => ({ groupId: g.id, grant })));
-  }
-
-  /** Runs `edit` once, just before the next member write to the group is checked against its version. */
-  onNextWrite(groupId: string, edit: () => void): void {
-    this.beforeWrite.set(groupId, edit);
-  }
-
-  runBeforeWrite(groupId: string): void {
-    const edit = this.beforeWrite.get(groupId);
-    if (edit === undefined) return;
-    this.beforeWrite.delete(groupId);
-    edit();
   }
 
   private writable(groupId: string): Set<string> {

@@ -365,14 +365,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     userGroups: (id) => (core.store.has(id) ? core.groups.groupsOf(id) : undefined),
     beforeNextGroupWrite: (groupId, edit) => {
       if (!core.groups.byId.has(groupId)) throw new RangeError(`no group ${groupId}`);
-      core.groups.onNextWrite(groupId, () => {
+      core.groups.beforeWrite.set(groupId, () => {
         if (edit.addMember !== undefined) core.groups.change(groupId, [edit.addMember], false);
         if (edit.removeMember !== undefined) core.groups.change(groupId, [edit.removeMember], true);
       });
     },
     beforeNextUserWrite: (userId, edit) => {
       if (!core.store.has(userId)) throw new RangeError(`no user ${userId}`);
-      core.onNextUserWrite(userId, () => {
+      core.beforeUserWrite.set(userId, () => {
         const give = edit.giveEmail;
         const to = give === undefined ? undefined : core.store.get(give.to);
         if (give === undefined || to === undefined) return;
@@ -382,7 +382,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     },
     duringNextListing: (edit) => {
       const users = edit.create.map((u) => structuredClone(u));
-      core.onNextListPage(() => {
+      core.beforeListPage.set('next page', () => {
         for (const user of users) core.store.add(user);
       });
     },

@@ -128,7 +128,7 @@ const addMembers = guarded((ctx) => {
   const { core, body } = ctx;
   const id = ctx.params.groupId as string;
   if (!core.groups.byId.has(id)) return groupNotFound(id);
-  core.groups.runBeforeWrite(id);
+  core.groups.beforeWrite.run(id);
   const request = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as Record<
     string,
     unknown
@@ -150,7 +150,7 @@ const removeMembers = guarded((ctx) => {
   const { core, query } = ctx;
   const id = ctx.params.groupId as string;
   if (!core.groups.byId.has(id)) return groupNotFound(id);
-  core.groups.runBeforeWrite(id);
+  core.groups.beforeWrite.run(id);
   const raw = query.get('ids');
   const ids = memberIds(
     core,

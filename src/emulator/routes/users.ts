@@ -99,7 +99,7 @@ function listUsers(ctx: RouteContext): Reply {
       total = found.length;
       entities.push(...found.slice(first, first + pageSize));
     } else {
-      core.runBeforeListPage(pageNumber);
+      if (pageNumber > 1) core.beforeListPage.run('next page');
       const ordered = core.store.inNameOrder();
       const n = ordered.length;
       for (let i = 0; i < n; i++) {
@@ -211,7 +211,7 @@ function patchUser(ctx: RouteContext): Reply {
   const id = ctx.params.userId as string;
   const existing = core.store.get(id);
   if (!existing || existing.state === 'deleted') return notFound(id);
-  core.runBeforeUserWrite(id);
+  core.beforeUserWrite.run(id);
   core.maybeConcurrentEdit(id);
 
   const validation = validatePatch(ctx.body, {
