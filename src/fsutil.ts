@@ -60,6 +60,7 @@ export async function ensurePrivateDir(path: string, what = 'state folder'): Pro
     }
     // Ours: the umask may have filtered the mode, so set it exactly.
     await chmod(path, PRIVATE_DIR_MODE);
+    await syncDir(dirname(path));
   } catch (err) {
     throw fileSystemError(err, path, `the ${what}`);
   }
@@ -152,4 +153,23 @@ export async function writePrivateFileAtomic(
   }
   await handle.close();
   await rename(tmp, path);
+  await syncDir(dirname(path));
+}
+
+/**
+ * Makes a folder's entries durable: a file's own fsync keeps its data, not its name, so after an OS crash or power
+ * loss (a process kill loses nothing) a journal created, or a file renamed, just before could be missing. Where
+ * folders cannot be fsynced (Windows, some network file systems) this is skipped: nothing better can be done there.
+ */
+export async function syncDir(path: string): Promise<void> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(path, 'r');
+    await handle.sync();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EBADF' && code !== 'ENOTSUP') throw err;
+  } finally {
+    await handle?.close();
+  }
 }

@@ -3,7 +3,7 @@ import { type FileHandle, open, truncate } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ValidationError } from '../errors.js';
-import { PRIVATE_FILE_MODE } from '../fsutil.js';
+import { PRIVATE_FILE_MODE, syncDir } from '../fsutil.js';
 import type { FieldDiff, RoutingCall } from '../plan/index.js';
 import { escapeControls } from '../text.js';
 import { runIdOfFolder } from './run-id.js';
@@ -147,6 +147,7 @@ export class Journal<R = JournalRecord> {
     if ((await handle.stat()).size === 0) {
       await handle.appendFile(headerOf(path));
       await handle.datasync();
+      await syncDir(dirname(path));
     }
     const journal = new Journal<R>(path, handle);
     // A second Ctrl-C exits at once through process.exit: what is pending still reaches the disk.
