@@ -90,6 +90,11 @@ export interface RunningEmulator {
    */
   beforeNextUserWrite(userId: string, edit: { giveEmail?: { to: string; email: string } }): void;
   /**
+   * "Another admin" changing a user's grants just before the next grants write of that user (`bulkadd`,
+   * `bulkremove`, `bulkreplace`) is checked, as between the client's read of the grants and its write.
+   */
+  beforeNextGrantWrite(userId: string, edit: { add?: GrantRef[]; remove?: GrantRef[] }): void;
+  /**
    * "Another admin" creating users while a client lists the directory: `create` is added (as given, ids included)
    * just before the next listing page after the first is served, so that a user named to sort onto a page read
    * already is on no page the client reads.
@@ -378,6 +383,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         if (give === undefined || to === undefined) return;
         const given = core.store.applyPatch(give.to, { version: to.version, email: give.email });
         if (!given.ok) throw new Error(`beforeNextUserWrite: ${give.email} could not be given to ${give.to}`);
+      });
+    },
+    beforeNextGrantWrite: (userId, edit) => {
+      if (!core.store.has(userId)) throw new RangeError(`no user ${userId}`);
+      core.beforeGrantWrite.set(userId, () => {
+        if (edit.add !== undefined) core.routing.changeGrants(userId, 'add', edit.add);
+        if (edit.remove !== undefined) core.routing.changeGrants(userId, 'remove', edit.remove);
       });
     },
     duringNextListing: (edit) => {

@@ -206,6 +206,39 @@ describe('routing columns: add, remove and replace, per column', () => {
     expect(report.get(4)!.message).toMatch(/no role at all/);
   });
 
+  it('a grant the OAuth client may not give fails its row (403), the others are applied; rollback leaves it', async () => {
+    const { box, emu, p } = await start(3, () => ({ grants: [['Employee', 'home']] }));
+    emu.setFaults({ ungrantableRoles: [role('Admin')] });
+    const file = await writeInput(
+      box,
+      'roles.csv',
+      csv([
+        ['email', 'title', 'roles'],
+        [p[0]!.email!, 'Boss', '+Admin'],
+        [p[1]!.email!, 'Boss', 'Admin;Agent@Support'],
+        [p[2]!.email!, 'Agent', '+Agent@Support'],
+      ]),
+    );
+    const r = await box.cli(['update', file, '--yes', '--report', 'report.jsonl']);
+    expect(r.code, r.stderr).toBe(1);
+    const report = byRow(await readJsonlReport(box, 'report.jsonl'));
+    for (const row of [1, 2]) {
+      expect(report.get(row)).toMatchObject({ status: 'failed', errorCode: 'not.authorized' });
+      expect(report.get(row)!.message).toMatch(/HTTP 403.*role Admin/);
+    }
+    expect(report.get(3)).toMatchObject({ status: 'updated' });
+    // The refused bulkadd carried both grants and changed nothing; the revocation after it was not sent.
+    expect(grantsOf(emu, p[1]!.id)).toEqual(['Employee@Home']);
+    expect(grantsOf(emu, p[2]!.id)).toEqual(['Agent@Support', 'Employee@Home']);
+
+    const back = await box.cli(['rollback', '--last', '--yes']);
+    expect(back.code, back.stderr).toBe(0);
+    for (const u of p) {
+      expect(grantsOf(emu, u.id)).toEqual(['Employee@Home']);
+      expect(emu.user(u.id)!.title).toBe(u.title);
+    }
+  });
+
   it('division: moves the users that are elsewhere, grouped in one call, and leaves the one already there', async () => {
     org = await routingOrg();
     const { box, emu } = org;
