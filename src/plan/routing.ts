@@ -39,7 +39,7 @@ export type UserRoutingWrite =
   | { kind: 'skills-put'; body: ProficiencyRef[]; diffs: FieldDiff[] }
   | { kind: 'languages-patch'; body: ProficiencyRef[]; diffs: FieldDiff[] }
   | { kind: 'language-delete'; languageId: string; diffs: FieldDiff[] }
-  | { kind: 'grants-add' | 'grants-remove' | 'grants-replace'; body: { grants: GrantRef[] }; diffs: FieldDiff[] };
+  | { kind: 'grants-add' | 'grants-remove'; body: { grants: GrantRef[] }; diffs: FieldDiff[] };
 
 /** Adding the user to an entity's members (`remove`: taking them out); grouped with other users' into calls. */
 export interface MembershipChange {
@@ -391,10 +391,8 @@ function planGrants(
   const diffs = [...addDiffs, ...removeDiffs].sort((a, b) => compareText(a.field, b.field));
   if (diffs.length === 0) return { diffs, writes: [] };
 
-  if (change.mode === 'replace') {
-    const grants = [...after.keys()].sort(byLabel).map((k) => after.get(k)!);
-    return { diffs, writes: [{ kind: 'grants-replace', body: { grants }, diffs }] };
-  }
+  // An exact list too is written as its grants and revocations, never as a bulkreplace of the set planned: the
+  // write may come long after the read (a large run), and a replace would revoke a grant someone gave meanwhile.
   // Grants before revocations, so that a user being moved from one role to another always holds one of them.
   const writes: UserRoutingWrite[] = [];
   if (added.length > 0) {

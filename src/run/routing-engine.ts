@@ -275,8 +275,6 @@ function sendCall(port: RoutingPort, call: RoutingCall): Promise<ApiOutcome<unkn
       return port.grantsBulk(call.userId, 'add', call.body.grants);
     case 'grants-remove':
       return port.grantsBulk(call.userId, 'remove', call.body.grants);
-    case 'grants-replace':
-      return port.grantsBulk(call.userId, 'replace', call.body.grants);
     case 'members':
       return MEMBERSHIP_ADAPTERS[call.of].write.send(port, call.entityId, call.userIds, call.remove);
     case 'division-move':
@@ -299,8 +297,6 @@ function callLabel(call: RoutingCall): string {
       return 'POST /api/v2/authorization/subjects/{userId}/bulkadd';
     case 'grants-remove':
       return 'POST /api/v2/authorization/subjects/{userId}/bulkremove';
-    case 'grants-replace':
-      return 'POST /api/v2/authorization/subjects/{userId}/bulkreplace';
     case 'members':
       return MEMBERSHIP_ADAPTERS[call.of].write.route(call.remove);
     case 'division-move':

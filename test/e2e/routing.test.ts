@@ -160,7 +160,7 @@ describe('routing columns: add, remove and replace, per column', () => {
     expect(emu.stats().byRoute[ROUTES.queueMembersPost]).toEqual({ 204: 3 });
   });
 
-  it('roles: +grants with bulkadd, -revokes with bulkremove (Home by default), a plain list replaces', async () => {
+  it('roles: +grants with bulkadd, -revokes with bulkremove (Home by default), a plain list by both', async () => {
     const { box, emu, p } = await start(4, () => ({
       grants: [
         ['Employee', 'home'],
@@ -195,7 +195,8 @@ describe('routing columns: add, remove and replace, per column', () => {
     expect(grantsOf(emu, p[2]!.id)).toEqual(['Admin@Support', 'Employee@Home']);
     expect(grantsOf(emu, p[3]!.id)).toEqual(['Agent@Home', 'Employee@Home']);
     const calls = routingCalls(emu.stats());
-    expect([calls.grantsAdd, calls.grantsRemove, calls.grantsReplace]).toEqual([1, 1, 1]);
+    // The plain list too is its grant and its revocation: a bulkreplace would take back what others granted since.
+    expect([calls.grantsAdd, calls.grantsRemove, calls.grantsReplace]).toEqual([2, 2, 0]);
 
     const report = byRow(await readJsonlReport(box, 'report.jsonl'));
     expect(report.get(3)!.changes).toEqual([
@@ -204,6 +205,30 @@ describe('routing columns: add, remove and replace, per column', () => {
     ]);
     expect(report.get(4)).toMatchObject({ status: 'invalid', changes: [] });
     expect(report.get(4)!.message).toMatch(/no role at all/);
+  });
+
+  it("roles: a grant another admin gives between the run's read and its write is kept, by a plain list too", async () => {
+    const { box, emu, p, homeId } = await start(2, () => ({
+      grants: [
+        ['Employee', 'home'],
+        ['Agent', 'home'],
+      ],
+    }));
+    const admin = { roleId: role('Admin'), divisionId: homeId };
+    for (const u of p) emu.beforeNextGrantWrite(u.id, { add: [admin] });
+    const file = await writeInput(
+      box,
+      'roles.csv',
+      csv([
+        ['email', 'roles'],
+        [p[0]!.email!, 'Employee;Supervisor@Support'],
+        [p[1]!.email!, '+Supervisor@Support;-Agent'],
+      ]),
+    );
+    const r = await box.cli(['update', file, '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    // Before: the plain list's bulkreplace of the set it had planned revoked Admin@Home from the first user.
+    for (const u of p) expect(grantsOf(emu, u.id)).toEqual(['Admin@Home', 'Employee@Home', 'Supervisor@Support']);
   });
 
   it('a grant the OAuth client may not give fails its row (403), the others are applied; rollback leaves it', async () => {
@@ -357,14 +382,14 @@ describe('routing columns: plan, rerun and economy', () => {
     expect(r.stdout).toContain('role:Agent@Support: (none) → "granted"');
     expect(r.stdout).toContain(`division: "${p[0]!.division!.name}" → "Support"`);
     expect(r.stdout).toMatch(/Plan: 3 to change/);
-    expect(r.stdout).toMatch(/Routing and access: 9 call\(s\)/);
+    expect(r.stdout).toMatch(/Routing and access: 10 call\(s\)/);
 
     const json = await box.cli(['update', file, '--dry-run', '--json']);
     expect(json.code).toBe(0);
     const plan = JSON.parse(json.stdout) as { plan: { requests: number; routingRequests: number } };
-    // Two profile PATCHes; routing: p0 skills, languages, grants; p1 skills PUT; p2 language DELETE, grants
-    // replace; queues Sales Inbound +p0, Retention Desk −p1; division p0.
-    expect(plan.plan).toMatchObject({ requests: 2, routingRequests: 9 });
+    // Two profile PATCHes; routing: p0 skills, languages, grants; p1 skills PUT; p2 language DELETE, a grant and a
+    // revocation; queues Sales Inbound +p0, Retention Desk −p1; division p0.
+    expect(plan.plan).toMatchObject({ requests: 2, routingRequests: 10 });
 
     expect(writeRequests(emu.stats())).toBe(0);
     expect(p.map((u) => routingSnapshot(emu, u.id))).toEqual(before);
@@ -389,7 +414,7 @@ describe('routing columns: plan, rerun and economy', () => {
     expect(routingSnapshot(emu, p[2]!.id)).toMatchObject({ languages: {}, grants: ['Supervisor@Home'] });
     const stats = emu.stats();
     expect(stats.byRoute[PATCH_ROUTE]).toEqual({ 200: 2 });
-    expect(routingWritesApplied(stats)).toBe(9);
+    expect(routingWritesApplied(stats)).toBe(10);
 
     const report = byRow(await readJsonlReport(box, 'report.jsonl'));
     expect(report.get(1)!.status).toBe('updated');

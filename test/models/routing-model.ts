@@ -74,8 +74,7 @@ export function applyRoutingCalls(
         break;
       }
       case 'grants-add':
-      case 'grants-remove':
-      case 'grants-replace': {
+      case 'grants-remove': {
         const u = user(call.userId);
         const key = (g: { roleId: string; divisionId: string }) => `${g.roleId}\u0000${g.divisionId}`;
         const has = new Map(u.grants.map((g) => [key({ roleId: g.role.id, divisionId: g.division.id }), g]));
@@ -83,10 +82,6 @@ export function applyRoutingCalls(
           role: { id: g.roleId },
           division: { id: g.divisionId },
         });
-        if (call.kind === 'grants-replace') {
-          u.grants = call.body.grants.map(toGrant);
-          break;
-        }
         for (const g of call.body.grants) {
           if (has.has(key(g)) === (call.kind === 'grants-add')) {
             throw new Error(

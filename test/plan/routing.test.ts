@@ -350,7 +350,7 @@ describe('roles', () => {
     ]);
   });
 
-  it('replaces the whole set with one bulkreplace, or nothing when it is already the set', () => {
+  it('writes a plain list as its grants and revocations (never a bulkreplace), or nothing when it is the set', () => {
     const current = state({ grants: [grant('Employee', 'Home'), grant('Supervisor', 'Home')] });
     const p = plan(current, {
       roles: {
@@ -363,17 +363,14 @@ describe('roles', () => {
     });
     expect(p.writes).toEqual([
       {
-        kind: 'grants-replace',
-        body: {
-          grants: [
-            { roleId: 'role-1', divisionId: 'div-2' },
-            { roleId: 'role-3', divisionId: 'div-1' },
-          ],
-        },
-        diffs: [
-          { field: 'role:Agent@Support', before: null, after: 'granted' },
-          { field: 'role:Supervisor@Home', before: 'granted', after: null },
-        ],
+        kind: 'grants-add',
+        body: { grants: [{ roleId: 'role-1', divisionId: 'div-2' }] },
+        diffs: [{ field: 'role:Agent@Support', before: null, after: 'granted' }],
+      },
+      {
+        kind: 'grants-remove',
+        body: { grants: [{ roleId: 'role-2', divisionId: 'div-1' }] },
+        diffs: [{ field: 'role:Supervisor@Home', before: 'granted', after: null }],
       },
     ]);
     const same = plan(current, {
