@@ -399,6 +399,16 @@ export class RoutingStore {
     return this.update(userId, { languages });
   }
 
+  /** False when the user did not have the skill. */
+  removeSkill(userId: string, skillId: string): boolean {
+    const current = this.get(userId).skills;
+    if (!current.has(skillId)) return false;
+    const skills = new Map(current);
+    skills.delete(skillId);
+    this.update(userId, { skills });
+    return true;
+  }
+
   /** False when the user did not have the language. */
   removeLanguage(userId: string, languageId: string): boolean {
     const current = this.get(userId).languages;

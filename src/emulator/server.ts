@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { GrantRef, UserRoutingLanguage, UserRoutingSkill } from '../genesys/routing-types.js';
+import type { GrantRef, ProficiencyRef, UserRoutingLanguage, UserRoutingSkill } from '../genesys/routing-types.js';
 import type { GenesysUser, LocationDefinition } from '../genesys/types.js';
 import { ORG_LIMIT_CODE, orgLimitMessage } from './client-limits.js';
 import { EmulatorCore, type Fault } from './core.js';
@@ -90,10 +90,13 @@ export interface RunningEmulator {
    */
   beforeNextUserWrite(userId: string, edit: { giveEmail?: { to: string; email: string } }): void;
   /**
-   * "Another admin" changing a user's grants just before the next grants write of that user (`bulkadd`,
-   * `bulkremove`, `bulkreplace`) is checked, as between the client's read of the grants and its write.
+   * "Another admin" changing a user's grants (`addGrants`, `removeGrants`) or skills (`skills`, as a PATCH sets them)
+   * just before the next grants or skills write of that user is checked: between the client's read and its write.
    */
-  beforeNextGrantWrite(userId: string, edit: { add?: GrantRef[]; remove?: GrantRef[] }): void;
+  beforeNextRoutingWrite(
+    userId: string,
+    edit: { addGrants?: GrantRef[]; removeGrants?: GrantRef[]; skills?: ProficiencyRef[] },
+  ): void;
   /**
    * "Another admin" creating users while a client lists the directory: `create` is added (as given, ids included)
    * just before the next listing page after the first is served, so that a user named to sort onto a page read
@@ -385,11 +388,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         if (!given.ok) throw new Error(`beforeNextUserWrite: ${give.email} could not be given to ${give.to}`);
       });
     },
-    beforeNextGrantWrite: (userId, edit) => {
+    beforeNextRoutingWrite: (userId, edit) => {
       if (!core.store.has(userId)) throw new RangeError(`no user ${userId}`);
-      core.beforeGrantWrite.set(userId, () => {
-        if (edit.add !== undefined) core.routing.changeGrants(userId, 'add', edit.add);
-        if (edit.remove !== undefined) core.routing.changeGrants(userId, 'remove', edit.remove);
+      core.beforeRoutingWrite.set(userId, () => {
+        if (edit.addGrants !== undefined) core.routing.changeGrants(userId, 'add', edit.addGrants);
+        if (edit.removeGrants !== undefined) core.routing.changeGrants(userId, 'remove', edit.removeGrants);
+        if (edit.skills !== undefined) core.routing.setSkills(userId, edit.skills, false);
       });
     },
     duringNextListing: (edit) => {

@@ -36,6 +36,7 @@ export type RoutingCalls = Pick<
   | 'getSubject'
   | 'patchUserRoutingSkills'
   | 'putUserRoutingSkills'
+  | 'deleteUserRoutingSkill'
   | 'patchUserRoutingLanguages'
   | 'deleteUserRoutingLanguage'
   | 'postQueueMembers'
@@ -151,6 +152,14 @@ export function routingCalls(
         options,
         () => users.putUserRoutingskillsBulk(userId, skills),
         acceptEntities<EntityListing<UserRoutingSkill>>,
+      );
+    },
+
+    deleteUserRoutingSkill(userId, skillId, options) {
+      return callVoid(
+        context(`DELETE /api/v2/users/${path(userId)}/routingskills/${path(skillId)}`, 'routing:skill:assign'),
+        options,
+        () => users.deleteUserRoutingskill(userId, skillId),
       );
     },
 

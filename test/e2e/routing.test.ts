@@ -68,7 +68,7 @@ async function start(
 const byRow = (records: ReportRecordJson[]) => new Map(records.map((r) => [r.row, r]));
 
 describe('routing columns: add, remove and replace, per column', () => {
-  it('skills: +adds and updates with one PATCH, -removes by PUT of the rest, a plain list replaces', async () => {
+  it('skills: +adds and updates with one PATCH, -removes by DELETE, a plain list replaces with both', async () => {
     const { box, emu, p } = await start(3, () => ({
       skills: [
         ['Billing', 3],
@@ -93,8 +93,9 @@ describe('routing columns: add, remove and replace, per column', () => {
     expect(skillsOf(emu, p[1]!.id)).toEqual({ Billing: 3 });
     expect(skillsOf(emu, p[2]!.id)).toEqual({ Sales: 2, 'Technical Support': 1 });
     const calls = routingCalls(emu.stats());
-    expect([calls.skillsPatch, calls.skillsPut]).toEqual([1, 2]);
-    expect(emu.stats().routingWrites.skills).toBe(3);
+    // Never a PUT of the whole set, which would undo what someone did to the other skills since the read.
+    expect([calls.skillsPatch, calls.skillDelete, calls.skillsPut]).toEqual([2, 3, 0]);
+    expect(emu.stats().routingWrites.skills).toBe(5);
 
     const report = byRow(await readJsonlReport(box, 'report.jsonl'));
     expect(report.get(1)!.changes).toEqual([
@@ -109,6 +110,32 @@ describe('routing columns: add, remove and replace, per column', () => {
         .sort(),
     ).toEqual(['skill:Billing', 'skill:Sales', 'skill:Spanish', 'skill:Technical Support']);
     for (const rec of report.values()) expect(rec.status).toBe('updated');
+  });
+
+  it("skills: what another admin does to a user's other skills between the run's read and its write is kept", async () => {
+    const { box, emu, p } = await start(2, () => ({
+      skills: [
+        ['Billing', 3],
+        ['Spanish', 2],
+      ],
+    }));
+    // The other admin raises Billing on the first user and gives the second Sales, neither of which the rows name.
+    emu.beforeNextRoutingWrite(p[0]!.id, { skills: [{ id: skill('Billing'), proficiency: 5 }] });
+    emu.beforeNextRoutingWrite(p[1]!.id, { skills: [{ id: skill('Sales'), proficiency: 4 }] });
+    const file = await writeInput(
+      box,
+      'skills.csv',
+      csv([
+        ['email', 'skills'],
+        [p[0]!.email!, '-Spanish'],
+        [p[1]!.email!, '+Retention:1;-Spanish'],
+      ]),
+    );
+    const r = await box.cli(['update', file, '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    // Before: the PUT of the set read put Billing back to 3 and took Sales away.
+    expect(skillsOf(emu, p[0]!.id)).toEqual({ Billing: 5 });
+    expect(skillsOf(emu, p[1]!.id)).toEqual({ Billing: 3, Retention: 1, Sales: 4 });
   });
 
   it('languages: +adds by PATCH, -removes by DELETE, a plain list replaces with both', async () => {
@@ -215,7 +242,7 @@ describe('routing columns: add, remove and replace, per column', () => {
       ],
     }));
     const admin = { roleId: role('Admin'), divisionId: homeId };
-    for (const u of p) emu.beforeNextGrantWrite(u.id, { add: [admin] });
+    for (const u of p) emu.beforeNextRoutingWrite(u.id, { addGrants: [admin] });
     const file = await writeInput(
       box,
       'roles.csv',
@@ -382,14 +409,14 @@ describe('routing columns: plan, rerun and economy', () => {
     expect(r.stdout).toContain('role:Agent@Support: (none) → "granted"');
     expect(r.stdout).toContain(`division: "${p[0]!.division!.name}" → "Support"`);
     expect(r.stdout).toMatch(/Plan: 3 to change/);
-    expect(r.stdout).toMatch(/Routing and access: 10 call\(s\)/);
+    expect(r.stdout).toMatch(/Routing and access: 11 call\(s\)/);
 
     const json = await box.cli(['update', file, '--dry-run', '--json']);
     expect(json.code).toBe(0);
     const plan = JSON.parse(json.stdout) as { plan: { requests: number; routingRequests: number } };
-    // Two profile PATCHes; routing: p0 skills, languages, grants; p1 skills PUT; p2 language DELETE, a grant and a
-    // revocation; queues Sales Inbound +p0, Retention Desk −p1; division p0.
-    expect(plan.plan).toMatchObject({ requests: 2, routingRequests: 10 });
+    // Two profile PATCHes; routing: p0 skills, languages, grants; p1 a skills PATCH and a skill DELETE; p2 language
+    // DELETE, a grant and a revocation; queues Sales Inbound +p0, Retention Desk −p1; division p0.
+    expect(plan.plan).toMatchObject({ requests: 2, routingRequests: 11 });
 
     expect(writeRequests(emu.stats())).toBe(0);
     expect(p.map((u) => routingSnapshot(emu, u.id))).toEqual(before);
@@ -414,7 +441,7 @@ describe('routing columns: plan, rerun and economy', () => {
     expect(routingSnapshot(emu, p[2]!.id)).toMatchObject({ languages: {}, grants: ['Supervisor@Home'] });
     const stats = emu.stats();
     expect(stats.byRoute[PATCH_ROUTE]).toEqual({ 200: 2 });
-    expect(routingWritesApplied(stats)).toBe(10);
+    expect(routingWritesApplied(stats)).toBe(11);
 
     const report = byRow(await readJsonlReport(box, 'report.jsonl'));
     expect(report.get(1)!.status).toBe('updated');

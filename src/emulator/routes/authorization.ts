@@ -82,7 +82,7 @@ function bulkGrants(op: 'add' | 'remove' | 'replace'): (ctx: RouteContext) => Re
     const subjectId = ctx.params.subjectId as string;
     if (!liveUser(core, subjectId)) return notFound(`Unable to find a subject with id ${subjectId}`);
     const grants = grantsBody(core, ctx.body);
-    core.beforeGrantWrite.run(subjectId);
+    core.beforeRoutingWrite.run(subjectId);
     const { changed } = core.routing.grantsAfter(subjectId, op, grants);
     const forbidden = changed.find((g) => core.config.ungrantableRoles.includes(g.roleId));
     if (forbidden !== undefined) return roleNotGrantable(core, forbidden.roleId);
