@@ -84,6 +84,8 @@ export interface RunningEmulator {
    * the client's read and its write. `addMember` adds a user and bumps the group's version, as such an admin would.
    */
   beforeNextGroupWrite(groupId: string, edit: { addMember?: string; removeMember?: string }): void;
+  /** "Another admin" deletes a group: it is listed, found and written no more (404), and gives no membership. */
+  deleteGroup(groupId: string): void;
   /**
    * "Another admin" acting just before the next PATCH of a user is checked: `giveEmail` gives another user (`to`) an
    * address, as between the client's read and its write, so that the PATCH may meet an address taken since.
@@ -371,6 +373,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         members: [...(core.groups.members(g.id) ?? [])],
       })),
     userGroups: (id) => (core.store.has(id) ? core.groups.groupsOf(id) : undefined),
+    deleteGroup: (groupId) => {
+      if (!core.groups.live(groupId)) throw new RangeError(`no group ${groupId}`);
+      core.groups.delete(groupId);
+    },
     beforeNextGroupWrite: (groupId, edit) => {
       if (!core.groups.byId.has(groupId)) throw new RangeError(`no group ${groupId}`);
       core.groups.beforeWrite.set(groupId, () => {

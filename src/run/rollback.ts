@@ -40,7 +40,7 @@ import { readStoredPlan } from './plan-read.js';
 import { expansionsFor, locationContext, withExpansions } from './profile-fields.js';
 import { projectionOf, resolveUsers, UserIndex } from './resolve.js';
 import { inverseOf } from './restore.js';
-import { emptyRoutingCost, loadCatalogue, readCurrentRouting, withRouting } from './routing.js';
+import { emptyRoutingCost, loadCatalogue, type RoutingReadDeps, readCurrentRouting, withRouting } from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
 import type { PlanSource } from './saved-plan.js';
 import type { UpdateResult } from './summary.js';
@@ -154,7 +154,7 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   const routingFields = (w: Written) => fieldsSet(w).filter(isRoutingField);
   const withRoutingFields = written.filter((w) => routingFields(w).length > 0 && index.byId.has(w.userId));
   const routingCost = emptyRoutingCost();
-  const routingDeps = ctx.routingReads(routingCost);
+  const routingDeps: RoutingReadDeps = { ...ctx.routingReads(routingCost), goneEntity: 'members' };
   let catalogue: Catalogue | undefined;
   let currentRouting = new Map<string, CurrentRouting>();
   if (withRoutingFields.length > 0) {
