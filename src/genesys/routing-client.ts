@@ -215,7 +215,11 @@ export function routingCalls(
         remove: () => authorization.postAuthorizationSubjectBulkremove(subjectId, body),
         replace: () => authorization.postAuthorizationSubjectBulkreplace(subjectId, body),
       }[operation];
-      return callVoid(context(endpoint, permission), options, invoke);
+      // The platform also refuses to give (or take away) a role above the client's own, whatever its permissions.
+      const above =
+        'a role in the request may be one the OAuth client may not give or take away (with permissions its own ' +
+        'roles lack, or in a division it cannot act in): give or take that role in the admin UI instead';
+      return callVoid(context(endpoint, permission, above), options, invoke);
     },
 
     moveUsersToDivision(divisionId, userIds, options) {
