@@ -272,6 +272,7 @@ const PURPOSE: Record<string, Exclude<keyof MixedCalls, 'total'>> = {
   'PATCH /api/v2/users/{userId}': 'profilePatches',
   'PATCH /api/v2/users/{userId}/routingskills/bulk': 'skillPatches',
   'PUT /api/v2/users/{userId}/routingskills/bulk': 'skillPatches',
+  'DELETE /api/v2/users/{userId}/routingskills/{skillId}': 'skillPatches',
   'POST /api/v2/routing/queues/{queueId}/members': 'queueCalls',
 };
 

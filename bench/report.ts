@@ -206,7 +206,7 @@ const PURPOSES: [Exclude<keyof MixedCalls, 'total'>, string][] = [
   ],
   ['memberPages', 'Members of the named queues (`GET /api/v2/routing/queues/{id}/members`)'],
   ['profilePatches', 'Profile PATCHes (`PATCH /api/v2/users/{id}`)'],
-  ['skillPatches', 'Skills writes (`PATCH`/`PUT /api/v2/users/{id}/routingskills/bulk`)'],
+  ['skillPatches', 'Skills writes (`PATCH /api/v2/users/{id}/routingskills/bulk`, `DELETE …/routingskills/{skillId}`)'],
   ['queueCalls', 'Queue member calls (`POST /api/v2/routing/queues/{id}/members`)'],
 ];
 

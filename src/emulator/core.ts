@@ -285,6 +285,7 @@ export class EmulatorCore {
       'tokenFaults',
       'deniedPermissions',
       'namePermissions',
+      'ungrantableRoles',
       'expandOmitRate',
     ];
     const extra = Object.keys(partial).filter((k) => !allowed.includes(k as keyof FaultOptions));
@@ -305,6 +306,7 @@ export class EmulatorCore {
     this.invites.clear();
     this.invitationEmails.clear();
     this.beforeUserWrite.clear();
+    this.beforeRoutingWrite.clear();
     this.beforeListPage.clear();
     for (const token of this.tokens.values()) delete token.limiter;
     this.limits.reset();
@@ -344,6 +346,8 @@ export class EmulatorCore {
 
   /** Run just before the next PATCH of the user is checked (server.ts `beforeNextUserWrite`). */
   readonly beforeUserWrite = new OnceHooks<string>();
+  /** Run just before the next grants or skills write of the user is checked (server.ts `beforeNextRoutingWrite`). */
+  readonly beforeRoutingWrite = new OnceHooks<string>();
   /** Run just before the next directory listing page after the first is served (`duringNextListing`). */
   readonly beforeListPage = new OnceHooks<'next page'>();
 

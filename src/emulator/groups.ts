@@ -147,8 +147,19 @@ export class GroupsStore {
     this.beforeWrite.clear();
   }
 
+  /** Undefined for an unknown or deleted group. */
   members(groupId: string): ReadonlySet<string> | undefined {
     return this.memberSets.get(groupId);
+  }
+
+  /** The group, unless unknown or deleted. */
+  live(groupId: string): GroupEntry | undefined {
+    return this.memberSets.has(groupId) ? this.byId.get(groupId) : undefined;
+  }
+
+  /** "Another admin" deletes the group: it is listed and found no more, and gives no membership (until a reset). */
+  delete(groupId: string): void {
+    this.memberSets.delete(groupId);
   }
 
   version(groupId: string): number {

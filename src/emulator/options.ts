@@ -38,6 +38,12 @@ export interface FaultOptions {
   /** Whether a 403 names the missing permission (`missing.permissions`), as the platform's usually do. Default true. */
   namePermissions: boolean;
   /**
+   * Role ids the OAuth client may not give or take away (a role above its own): a grants write (`bulkadd`,
+   * `bulkremove`, `bulkreplace`) that would add or remove a grant of one is refused with 403 and changes nothing.
+   * Default none.
+   */
+  ungrantableRoles: string[];
+  /**
    * Share of the `skills`, `languages` and `groups` expansions a user list (`GET /api/v2/users`, by id or not) leaves
    * out of a user's entry though `expand` asked for them: one draw per user and expansion. The platform calls
    * expansions best effort; a client must then read what is missing another way. Default 0.
@@ -199,6 +205,7 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   inviteOnCreate: false,
   deniedPermissions: [],
   namePermissions: true,
+  ungrantableRoles: [],
   error502Rate: 0,
   error503Rate: 0,
   error503RetryAfterRate: 0.5,
@@ -248,6 +255,7 @@ export const configSchema = z
     inviteOnCreate: z.boolean(),
     deniedPermissions: z.array(z.string().regex(/^[a-zA-Z]+:[a-zA-Z*]+:[a-zA-Z*]+$/)),
     namePermissions: z.boolean(),
+    ungrantableRoles: z.array(z.string().min(1)),
     error502Rate: rate,
     error503Rate: rate,
     error503RetryAfterRate: rate,

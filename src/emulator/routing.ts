@@ -399,6 +399,16 @@ export class RoutingStore {
     return this.update(userId, { languages });
   }
 
+  /** False when the user did not have the skill. */
+  removeSkill(userId: string, skillId: string): boolean {
+    const current = this.get(userId).skills;
+    if (!current.has(skillId)) return false;
+    const skills = new Map(current);
+    skills.delete(skillId);
+    this.update(userId, { skills });
+    return true;
+  }
+
   /** False when the user did not have the language. */
   removeLanguage(userId: string, languageId: string): boolean {
     const current = this.get(userId).languages;
@@ -409,13 +419,25 @@ export class RoutingStore {
     return true;
   }
 
-  changeGrants(userId: string, op: 'add' | 'remove' | 'replace', grants: readonly GrantRef[]): UserRouting {
-    const current = this.get(userId);
+  /** The grants a bulk write would leave the user with, and those it would add or remove. */
+  grantsAfter(
+    userId: string,
+    op: 'add' | 'remove' | 'replace',
+    grants: readonly GrantRef[],
+  ): { next: GrantRef[]; changed: GrantRef[] } {
+    const current = this.get(userId).grants;
     let next: GrantRef[];
     if (op === 'replace') next = uniqueGrants(grants);
-    else if (op === 'add') next = uniqueGrants([...current.grants, ...grants]);
-    else next = current.grants.filter((g) => !grants.some((r) => sameGrant(g, r)));
-    return this.update(userId, { grants: next, subjectVersion: current.subjectVersion + 1 });
+    else if (op === 'add') next = uniqueGrants([...current, ...grants]);
+    else next = current.filter((g) => !grants.some((r) => sameGrant(g, r)));
+    const missingFrom = (a: readonly GrantRef[], b: readonly GrantRef[]) =>
+      a.filter((g) => !b.some((x) => sameGrant(g, x)));
+    return { next, changed: [...missingFrom(next, current), ...missingFrom(current, next)] };
+  }
+
+  changeGrants(userId: string, op: 'add' | 'remove' | 'replace', grants: readonly GrantRef[]): UserRouting {
+    const { next } = this.grantsAfter(userId, op, grants);
+    return this.update(userId, { grants: next, subjectVersion: this.get(userId).subjectVersion + 1 });
   }
 
   members(queueId: string): ReadonlySet<string> | undefined {

@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { GrantRef, UserRoutingLanguage, UserRoutingSkill } from '../genesys/routing-types.js';
+import type { GrantRef, ProficiencyRef, UserRoutingLanguage, UserRoutingSkill } from '../genesys/routing-types.js';
 import type { GenesysUser, LocationDefinition } from '../genesys/types.js';
 import { ORG_LIMIT_CODE, orgLimitMessage } from './client-limits.js';
 import { EmulatorCore, type Fault } from './core.js';
@@ -84,11 +84,21 @@ export interface RunningEmulator {
    * the client's read and its write. `addMember` adds a user and bumps the group's version, as such an admin would.
    */
   beforeNextGroupWrite(groupId: string, edit: { addMember?: string; removeMember?: string }): void;
+  /** "Another admin" deletes a group: it is listed, found and written no more (404), and gives no membership. */
+  deleteGroup(groupId: string): void;
   /**
    * "Another admin" acting just before the next PATCH of a user is checked: `giveEmail` gives another user (`to`) an
    * address, as between the client's read and its write, so that the PATCH may meet an address taken since.
    */
   beforeNextUserWrite(userId: string, edit: { giveEmail?: { to: string; email: string } }): void;
+  /**
+   * "Another admin" changing a user's grants (`addGrants`, `removeGrants`) or skills (`skills`, as a PATCH sets them)
+   * just before the next grants or skills write of that user is checked: between the client's read and its write.
+   */
+  beforeNextRoutingWrite(
+    userId: string,
+    edit: { addGrants?: GrantRef[]; removeGrants?: GrantRef[]; skills?: ProficiencyRef[] },
+  ): void;
   /**
    * "Another admin" creating users while a client lists the directory: `create` is added (as given, ids included)
    * just before the next listing page after the first is served, so that a user named to sort onto a page read
@@ -363,6 +373,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         members: [...(core.groups.members(g.id) ?? [])],
       })),
     userGroups: (id) => (core.store.has(id) ? core.groups.groupsOf(id) : undefined),
+    deleteGroup: (groupId) => {
+      if (!core.groups.live(groupId)) throw new RangeError(`no group ${groupId}`);
+      core.groups.delete(groupId);
+    },
     beforeNextGroupWrite: (groupId, edit) => {
       if (!core.groups.byId.has(groupId)) throw new RangeError(`no group ${groupId}`);
       core.groups.beforeWrite.set(groupId, () => {
@@ -378,6 +392,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         if (give === undefined || to === undefined) return;
         const given = core.store.applyPatch(give.to, { version: to.version, email: give.email });
         if (!given.ok) throw new Error(`beforeNextUserWrite: ${give.email} could not be given to ${give.to}`);
+      });
+    },
+    beforeNextRoutingWrite: (userId, edit) => {
+      if (!core.store.has(userId)) throw new RangeError(`no user ${userId}`);
+      core.beforeRoutingWrite.set(userId, () => {
+        if (edit.addGrants !== undefined) core.routing.changeGrants(userId, 'add', edit.addGrants);
+        if (edit.removeGrants !== undefined) core.routing.changeGrants(userId, 'remove', edit.removeGrants);
+        if (edit.skills !== undefined) core.routing.setSkills(userId, edit.skills, false);
       });
     },
     duringNextListing: (edit) => {

@@ -144,6 +144,8 @@ export interface GenesysClient extends GroupsCalls {
     skills: ProficiencyRef[],
     opts?: CallOptions,
   ): Promise<ApiOutcome<EntityListing<UserRoutingSkill>>>;
+  /** DELETE /api/v2/users/{userId}/routingskills/{skillId}. */
+  deleteUserRoutingSkill(userId: string, skillId: string, opts?: CallOptions): Promise<ApiOutcome<void>>;
   /** PATCH /api/v2/users/{userId}/routinglanguages/bulk: adds languages or updates their proficiency (at most 50). */
   patchUserRoutingLanguages(
     userId: string,

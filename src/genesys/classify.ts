@@ -20,6 +20,8 @@ export interface CallContext {
   where: string;
   /** A permission the call needs, named by a 403 message when the platform's body does not name one. */
   permission?: string;
+  /** Another cause of a 403 to this call than a missing permission, said after it. */
+  otherDenial?: string;
   /** The per-request timeout, for the timeout message. */
   timeoutMs: number;
 }
@@ -209,7 +211,8 @@ function httpMessage(
         named.length > 0
           ? named.join(', ')
           : `a permission this call needs${ctx.permission ? ` (e.g. ${ctx.permission} for ${ctx.operation})` : ''}`;
-      return `permission denied (${label}) ${on}: the OAuth client's role lacks ${lacks}; ${grant}.${says}`;
+      const other = ctx.otherDenial ? ` Or ${ctx.otherDenial}.` : '';
+      return `permission denied (${label}) ${on}: the OAuth client's role lacks ${lacks}; ${grant}.${other}${says}`;
     }
     case 'not_found':
       if (ctx.login) return `login endpoint not found (${label}) at ${ctx.where}: check the region or base URL.${says}`;

@@ -168,11 +168,12 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
   const logins = new LoginQueue();
   const secrets = new Secrets(clientSecret, Buffer.from(`${clientId}:${clientSecret}`).toString('base64'));
 
-  const context = (operation: string, permission?: string): CallContext => ({
+  const context = (operation: string, permission?: string, otherDenial?: string): CallContext => ({
     operation,
     where,
     timeoutMs,
     ...(permission !== undefined && { permission }),
+    ...(otherDenial !== undefined && { otherDenial }),
   });
 
   /**

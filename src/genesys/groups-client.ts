@@ -76,7 +76,7 @@ export interface SdkUserGroupsApi {
 }
 
 export interface AdapterHelpers {
-  context(operation: string, permission?: string): CallContext;
+  context(operation: string, permission?: string, otherDenial?: string): CallContext;
   call<T>(
     ctx: CallContext,
     options: { signal?: AbortSignal } | undefined,

@@ -36,6 +36,7 @@ export type RoutingCalls = Pick<
   | 'getSubject'
   | 'patchUserRoutingSkills'
   | 'putUserRoutingSkills'
+  | 'deleteUserRoutingSkill'
   | 'patchUserRoutingLanguages'
   | 'deleteUserRoutingLanguage'
   | 'postQueueMembers'
@@ -154,6 +155,14 @@ export function routingCalls(
       );
     },
 
+    deleteUserRoutingSkill(userId, skillId, options) {
+      return callVoid(
+        context(`DELETE /api/v2/users/${path(userId)}/routingskills/${path(skillId)}`, 'routing:skill:assign'),
+        options,
+        () => users.deleteUserRoutingskill(userId, skillId),
+      );
+    },
+
     patchUserRoutingLanguages(userId, languages, options) {
       return call(
         context(
@@ -206,7 +215,11 @@ export function routingCalls(
         remove: () => authorization.postAuthorizationSubjectBulkremove(subjectId, body),
         replace: () => authorization.postAuthorizationSubjectBulkreplace(subjectId, body),
       }[operation];
-      return callVoid(context(endpoint, permission), options, invoke);
+      // The platform also refuses to give (or take away) a role above the client's own, whatever its permissions.
+      const above =
+        'a role in the request may be one the OAuth client may not give or take away (with permissions its own ' +
+        'roles lack, or in a division it cannot act in): give or take that role in the admin UI instead';
+      return callVoid(context(endpoint, permission, above), options, invoke);
     },
 
     moveUsersToDivision(divisionId, userIds, options) {

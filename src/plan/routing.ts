@@ -33,13 +33,11 @@ export interface PlanRoutingOptions {
 
 /** One user's write, in the order it must run; `diffs` are the diffs it realises. */
 export type UserRoutingWrite =
-  /** `afterPut`: re-adds skills the preceding `skills-put` dropped; the whole body matters, not only its diffs. */
-  | { kind: 'skills-patch'; body: ProficiencyRef[]; afterPut: boolean; diffs: FieldDiff[] }
-  /** Replaces the user's whole skill set with `body`; the `skills-patch` calls after it add the rest. */
-  | { kind: 'skills-put'; body: ProficiencyRef[]; diffs: FieldDiff[] }
+  | { kind: 'skills-patch'; body: ProficiencyRef[]; diffs: FieldDiff[] }
+  | { kind: 'skill-delete'; skillId: string; diffs: FieldDiff[] }
   | { kind: 'languages-patch'; body: ProficiencyRef[]; diffs: FieldDiff[] }
   | { kind: 'language-delete'; languageId: string; diffs: FieldDiff[] }
-  | { kind: 'grants-add' | 'grants-remove' | 'grants-replace'; body: { grants: GrantRef[] }; diffs: FieldDiff[] };
+  | { kind: 'grants-add' | 'grants-remove'; body: { grants: GrantRef[] }; diffs: FieldDiff[] };
 
 /** Adding the user to an entity's members (`remove`: taking them out); grouped with other users' into calls. */
 export interface MembershipChange {
@@ -167,8 +165,6 @@ function claim(touched: Set<string>, id: string, kind: RoutingKind, name: string
 
 interface ProficiencyPlan {
   diffs: FieldDiff[];
-  /** The whole desired set, in the order it would be sent. */
-  desired: ProficiencyRef[];
   /** Items that are new or change proficiency. */
   upserts: ProficiencyRef[];
   removals: string[];
@@ -208,14 +204,10 @@ function planProficiencies(
   const diffOf = new Map<string, FieldDiff>();
   const upserts: ProficiencyRef[] = [];
   const removals: string[] = [];
-  const kept: ProficiencyRef[] = [];
   for (const id of ids) {
     const was = before.get(id);
     const will = after.get(id);
-    if (was !== undefined && will !== undefined && sameProficiency(was, will)) {
-      kept.push({ id, proficiency: will });
-      continue;
-    }
+    if (was !== undefined && will !== undefined && sameProficiency(was, will)) continue;
     const d = diff(
       `${kind}:${names.get(id) ?? id}`,
       was === undefined ? null : showProficiency(was),
@@ -226,9 +218,7 @@ function planProficiencies(
     if (will === undefined) removals.push(id);
     else upserts.push({ id, proficiency: will });
   }
-  // Unchanged items first: after a PUT, an item in a later chunk is missing until its PATCH lands, and a missing
-  // changed item is covered by its diff (a rollback restores it) while a missing unchanged one is not.
-  return { diffs, desired: [...kept, ...upserts], upserts, removals, diffOf };
+  return { diffs, upserts, removals, diffOf };
 }
 
 function diffsOf(plan: ProficiencyPlan, ids: readonly string[]): FieldDiff[] {
@@ -239,34 +229,24 @@ function diffsOf(plan: ProficiencyPlan, ids: readonly string[]): FieldDiff[] {
 }
 
 /**
- * Without removals, PATCH the changed skills. With removals, PUT the whole desired set (there is no bulk removal of
- * skills), 50 at a time: a PUT with the first chunk, PATCHes with the rest, as Genesys's Terraform provider does.
+ * PATCH the added and changed skills, 50 at a time, then DELETE each removed one. Never a PUT of the whole set: the
+ * write may come long after the read, and a PUT would undo what someone else did to the user's other skills meanwhile
+ * (one added, a proficiency changed) although the row never named them.
  */
 function skillWrites(plan: ProficiencyPlan): UserRoutingWrite[] {
-  if (plan.removals.length === 0) {
-    return chunk(plan.upserts, SKILLS_PER_CALL).map((body) => ({
-      kind: 'skills-patch',
-      body,
-      afterPut: false,
-      diffs: diffsOf(
-        plan,
-        body.map((s) => s.id),
-      ),
-    }));
-  }
-  const [first = [], ...rest] = chunk(plan.desired, SKILLS_PER_CALL);
   return [
-    { kind: 'skills-put', body: first, diffs: diffsOf(plan, [...first.map((s) => s.id), ...plan.removals]) },
-    ...rest.map(
+    ...chunk(plan.upserts, SKILLS_PER_CALL).map(
       (body): UserRoutingWrite => ({
         kind: 'skills-patch',
         body,
-        afterPut: true,
         diffs: diffsOf(
           plan,
           body.map((s) => s.id),
         ),
       }),
+    ),
+    ...plan.removals.map(
+      (skillId): UserRoutingWrite => ({ kind: 'skill-delete', skillId, diffs: diffsOf(plan, [skillId]) }),
     ),
   ];
 }
@@ -391,10 +371,8 @@ function planGrants(
   const diffs = [...addDiffs, ...removeDiffs].sort((a, b) => compareText(a.field, b.field));
   if (diffs.length === 0) return { diffs, writes: [] };
 
-  if (change.mode === 'replace') {
-    const grants = [...after.keys()].sort(byLabel).map((k) => after.get(k)!);
-    return { diffs, writes: [{ kind: 'grants-replace', body: { grants }, diffs }] };
-  }
+  // An exact list too is written as its grants and revocations, never as a bulkreplace of the set planned: the
+  // write may come long after the read (a large run), and a replace would revoke a grant someone gave meanwhile.
   // Grants before revocations, so that a user being moved from one role to another always holds one of them.
   const writes: UserRoutingWrite[] = [];
   if (added.length > 0) {

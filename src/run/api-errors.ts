@@ -31,7 +31,26 @@ export function fatalApiError(what: string, failure: ApiFailure): GenesysBulkErr
     failure.kind === 'server' ||
     failure.kind === 'network' ||
     failure.kind === 'timeout'
-      ? ' The platform did not recover within the retry limits; nothing was written. Try again later.'
+      ? `${NOT_RECOVERED}; nothing was written. Try again later.`
       : '';
   return new PlatformError(`${detail}${hint}`, failure);
+}
+
+const NOT_RECOVERED = ' The platform did not recover within the retry limits';
+
+/**
+ * A run's fatal error once it has created users (`created`, this attempt's and earlier ones'): "nothing was written"
+ * (said, or meant by exit 3) would be untrue, and the run is to be finished, not started again: exit 1.
+ */
+export function afterCreations(err: unknown, runId: string, created: number): unknown {
+  if (!(err instanceof GenesysBulkError) || created === 0) return err;
+  if (err.exitCode !== ExitCode.Config && err.exitCode !== ExitCode.Partial) return err;
+  const cut = err.message.indexOf(NOT_RECOVERED);
+  const detail = cut === -1 ? err.message : `${err.message.slice(0, cut)}${NOT_RECOVERED}.`;
+  return new GenesysBulkError(
+    `${detail} Run ${runId} had created ${created} user(s) by then, which exist. ` +
+      `Finish it with \`genesys-bulk update --resume ${runId}\` once this is put right (it creates no user twice); ` +
+      'a rollback deletes its users only then.',
+    ExitCode.Partial,
+  );
 }

@@ -6,6 +6,7 @@ import { type PlanView, type RoutingCall, rowDiffs } from '../plan/index.js';
 import { countChanges, describeNotable, noChanges } from '../plan/kinds.js';
 import type { ReportRecord } from '../report.js';
 import { escapeControls } from '../text.js';
+import { afterCreations } from './api-errors.js';
 import { COLLECT_EVERY, collectGarbage } from './collect.js';
 import { askConsent, type Consent, NO_TERMINAL_MESSAGE } from './consent.js';
 import type { RunContext, RunSettings } from './context.js';
@@ -319,6 +320,8 @@ async function execute(ctx: RunContext, dir: string, meta: RunMeta, saved: PlanS
       );
     }
     if (life) lifecycle = await life.finish(profile, routing);
+  } catch (err) {
+    throw afterCreations(err, meta.runId, created.size);
   } finally {
     await journal.close();
     await routingJournal?.close();

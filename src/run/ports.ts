@@ -82,7 +82,7 @@ export interface RoutingPort extends GroupsPort {
   getQueueMembers(queueId: string, opts: PageOptions): Promise<ApiOutcome<QueueMemberListing>>;
   getSubject(subjectId: string): Promise<ApiOutcome<AuthzSubject>>;
   patchUserRoutingSkills(userId: string, skills: ProficiencyRef[]): Promise<ApiOutcome<unknown>>;
-  putUserRoutingSkills(userId: string, skills: ProficiencyRef[]): Promise<ApiOutcome<unknown>>;
+  deleteUserRoutingSkill(userId: string, skillId: string): Promise<ApiOutcome<unknown>>;
   patchUserRoutingLanguages(userId: string, languages: ProficiencyRef[]): Promise<ApiOutcome<unknown>>;
   deleteUserRoutingLanguage(userId: string, languageId: string): Promise<ApiOutcome<unknown>>;
   postQueueMembers(queueId: string, userIds: string[], opts: { remove: boolean }): Promise<ApiOutcome<unknown>>;

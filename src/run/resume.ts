@@ -109,7 +109,7 @@ async function resume(opts: CommandOptions, runId: string, dir: string, meta: Ru
     const resolvers = catalogueResolvers(saved.routing.catalogue);
     const changesOf = (p: PlannedRow) => p.changes?.routing ?? {};
     const read = await readCurrentRouting(
-      ctx.routingReads(routingCost),
+      { ...ctx.routingReads(routingCost), goneEntity: 'members' },
       resumable.map((p) => ({ user: index.byId.get(p.userId!)!, needs: needsOf(changesOf(p), resolvers) })),
     );
     for (const p of resumable) {

@@ -40,7 +40,7 @@ import { readStoredPlan } from './plan-read.js';
 import { expansionsFor, locationContext, withExpansions } from './profile-fields.js';
 import { projectionOf, resolveUsers, UserIndex } from './resolve.js';
 import { inverseOf } from './restore.js';
-import { emptyRoutingCost, loadCatalogue, readCurrentRouting, withRouting } from './routing.js';
+import { emptyRoutingCost, loadCatalogue, type RoutingReadDeps, readCurrentRouting, withRouting } from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
 import type { PlanSource } from './saved-plan.js';
 import type { UpdateResult } from './summary.js';
@@ -154,7 +154,7 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   const routingFields = (w: Written) => fieldsSet(w).filter(isRoutingField);
   const withRoutingFields = written.filter((w) => routingFields(w).length > 0 && index.byId.has(w.userId));
   const routingCost = emptyRoutingCost();
-  const routingDeps = ctx.routingReads(routingCost);
+  const routingDeps: RoutingReadDeps = { ...ctx.routingReads(routingCost), goneEntity: 'members' };
   let catalogue: Catalogue | undefined;
   let currentRouting = new Map<string, CurrentRouting>();
   if (withRoutingFields.length > 0) {
@@ -212,7 +212,7 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
     );
     const note = changedSince.length
       ? `changed again since the run, left as is: ${changedSince
-          .map((c) => `${c.field} is now ${JSON.stringify(c.now)} (the run set ${JSON.stringify(c.runSet)})`)
+          .map((c) => `${c.field} is now ${asValue(c.now)} (the run set ${asValue(c.runSet)})`)
           .join('; ')}`
       : undefined;
     const routingRestore = restore.filter((d) => isRoutingField(d.field));
@@ -361,7 +361,9 @@ interface LeftField {
 /** Lines listed in the plan's notice and the closing line; the rest are counted. */
 const MAX_LISTED = 50;
 
-const shown = (v: string | null) => (v === null ? '(none)' : escapeControls(JSON.stringify(v)));
+/** A value as the plan shows it: quoted, or `(none)`. */
+const asValue = (v: string | null) => (v === null ? '(none)' : JSON.stringify(v));
+const shown = (v: string | null) => escapeControls(asValue(v));
 
 /** The fields a rollback leaves because someone changed them since the run: counted, then listed. */
 export function leftNotice(runId: string, left: readonly LeftField[]): string {

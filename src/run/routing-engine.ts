@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { morePages } from '../genesys/paging.js';
+import type { EntityListing } from '../genesys/routing-types.js';
 import type { ApiFailure, ApiOutcome } from '../genesys/types.js';
 import { type Governor, GovernorStoppedError } from '../governor/index.js';
 import { planRoutingCalls, type RoutingCall, type RoutingPlan } from '../plan/index.js';
@@ -172,9 +173,16 @@ export async function applyRouting(
       if (err instanceof GovernorStoppedError && stopSignal?.aborted) return false;
       throw err;
     }
-    if (!outcome.ok && call.kind === 'language-delete' && outcome.kind === 'not_found') {
-      // A retried DELETE whose first response was lost meets a 404: the language may be gone because of it.
-      const check = await languageGone(deps, call.userId, call.languageId);
+    if (
+      !outcome.ok &&
+      (call.kind === 'language-delete' || call.kind === 'skill-delete') &&
+      outcome.kind === 'not_found'
+    ) {
+      // A retried DELETE whose first response was lost meets a 404: the item may be gone because of it.
+      const check =
+        call.kind === 'skill-delete'
+          ? await itemGone(deps, call.skillId, (page) => deps.port.getUserRoutingSkills(call.userId, page))
+          : await itemGone(deps, call.languageId, (page) => deps.port.getUserRoutingLanguages(call.userId, page));
       attempts += check.attempts;
       if (check.gone) outcome = { ok: true, status: 204, body: undefined, rateLimit: {}, latencyMs: 0 };
     }
@@ -263,8 +271,8 @@ function participants(call: RoutingCall): string[] {
 
 function sendCall(port: RoutingPort, call: RoutingCall): Promise<ApiOutcome<unknown>> {
   switch (call.kind) {
-    case 'skills-put':
-      return port.putUserRoutingSkills(call.userId, call.body);
+    case 'skill-delete':
+      return port.deleteUserRoutingSkill(call.userId, call.skillId);
     case 'skills-patch':
       return port.patchUserRoutingSkills(call.userId, call.body);
     case 'languages-patch':
@@ -275,8 +283,6 @@ function sendCall(port: RoutingPort, call: RoutingCall): Promise<ApiOutcome<unkn
       return port.grantsBulk(call.userId, 'add', call.body.grants);
     case 'grants-remove':
       return port.grantsBulk(call.userId, 'remove', call.body.grants);
-    case 'grants-replace':
-      return port.grantsBulk(call.userId, 'replace', call.body.grants);
     case 'members':
       return MEMBERSHIP_ADAPTERS[call.of].write.send(port, call.entityId, call.userIds, call.remove);
     case 'division-move':
@@ -287,8 +293,8 @@ function sendCall(port: RoutingPort, call: RoutingCall): Promise<ApiOutcome<unkn
 /** The request a call is, for messages. */
 function callLabel(call: RoutingCall): string {
   switch (call.kind) {
-    case 'skills-put':
-      return 'PUT /api/v2/users/{userId}/routingskills/bulk';
+    case 'skill-delete':
+      return 'DELETE /api/v2/users/{userId}/routingskills/{skillId}';
     case 'skills-patch':
       return 'PATCH /api/v2/users/{userId}/routingskills/bulk';
     case 'languages-patch':
@@ -299,8 +305,6 @@ function callLabel(call: RoutingCall): string {
       return 'POST /api/v2/authorization/subjects/{userId}/bulkadd';
     case 'grants-remove':
       return 'POST /api/v2/authorization/subjects/{userId}/bulkremove';
-    case 'grants-replace':
-      return 'POST /api/v2/authorization/subjects/{userId}/bulkreplace';
     case 'members':
       return MEMBERSHIP_ADAPTERS[call.of].write.route(call.remove);
     case 'division-move':
@@ -320,21 +324,19 @@ function describeFailure(call: RoutingCall, outcome: ApiFailure): { code: string
   };
 }
 
-/** Whether a user no longer has a language, by reading all of them. */
-async function languageGone(
+/** Whether a user no longer has a skill or a language, by reading all of them (`list`, a page at a time). */
+async function itemGone(
   deps: RoutingEngineDeps,
-  userId: string,
-  languageId: string,
+  itemId: string,
+  list: (page: { pageNumber: number; pageSize: number }) => Promise<ApiOutcome<EntityListing<{ id: string }>>>,
 ): Promise<{ gone: boolean; attempts: number }> {
   let attempts = 0;
   for (let pageNumber = 1; ; pageNumber++) {
-    const r = await deps.governor.execute(() =>
-      deps.port.getUserRoutingLanguages(userId, { pageNumber, pageSize: ROUTING_PAGE_SIZE }),
-    );
+    const r = await deps.governor.execute(() => list({ pageNumber, pageSize: ROUTING_PAGE_SIZE }));
     attempts += r.attempts;
     if (!r.outcome.ok) return { gone: false, attempts };
     const body = r.outcome.body;
-    if (body.entities.some((l) => l.id === languageId)) return { gone: false, attempts };
+    if (body.entities.some((l) => l.id === itemId)) return { gone: false, attempts };
     if (!morePages(body, pageNumber, ROUTING_PAGE_SIZE, body.entities.length)) return { gone: true, attempts };
   }
 }

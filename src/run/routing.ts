@@ -61,6 +61,12 @@ export interface RoutingReadDeps extends ExpandReadDeps {
   /** Per-user reads kept going at once; the governor still paces them. */
   concurrency: number;
   cost: RoutingReadCost;
+  /**
+   * A queue or group named that no longer exists: `stop` the run (its names were resolved moments ago, so a run
+   * again says which), or take it as having no `members` (a resume or a rollback, whose names were resolved by the
+   * run they finish or undo: running again cannot help, and it must not hold back every other row).
+   */
+  goneEntity?: 'stop' | 'members';
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -207,6 +213,11 @@ export async function readCurrentRouting(
       (pageNumber) => adapter.read(deps.port, entityId, pageNumber),
       () => deps.cost[`${kind}Members`]++,
     );
+    if (list === undefined && deps.goneEntity === 'members') {
+      members.set(memberKey(kind, entityId), new Set());
+      heldMembers.set(memberKey(kind, entityId), new Set());
+      return;
+    }
     if (list === undefined) {
       throw fatalApiError(`Reading the members of ${kind} ${entityId}`, {
         ok: false,

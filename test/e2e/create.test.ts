@@ -377,6 +377,39 @@ describe('resume after a crash between a creation and its answer', () => {
   });
 });
 
+describe('a read the run cannot do without, failing once users are created', () => {
+  it('says the users exist and how to finish the run (not "nothing was written"); the resume creates none again', async () => {
+    let failing = false;
+    org = await routingOrg({
+      users: 20,
+      // Once the three creations are answered, every request fails: first the new users' grants reads.
+      onApiRequest: () => {
+        const created = org?.emu.counters().byRoute[CREATE_ROUTE]?.['200'] ?? 0;
+        if (!failing && created === 3) {
+          failing = true;
+          org!.emu.setFaults({ error502Rate: 1 });
+        }
+      },
+    });
+    const { box, emu } = org;
+    const file = await writeInput(box, 'hires.csv', csv(newHires(3)));
+    const up = await box.cli(['update', file, '--create', '--yes']);
+    expect(up.code, up.stderr).toBe(1);
+    const runId = /--resume (\d{8}-\d{6}-[0-9a-f]{6})/.exec(up.stderr)?.[1];
+    expect(up.stderr).toContain(`Run ${runId} had created 3 user(s) by then, which exist.`);
+    // Before: "The platform did not recover within the retry limits; nothing was written. Try again later."
+    expect(up.stderr).not.toMatch(/nothing was written/i);
+    for (const i of [0, 1, 2]) expect(byEmail(emu, newEmail(i))).toHaveLength(1);
+
+    emu.setFaults({ error502Rate: 0 });
+    const resumed = await box.cli(['update', '--resume', runId!, '--yes', '--report', 'resumed.jsonl']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(routeCount(emu.stats(), CREATE_ROUTE)).toBe(3);
+    for (const i of [0, 1, 2]) expect(grantsOf(emu, byEmail(emu, newEmail(i))[0]!.id)).toHaveLength(2);
+    expect((await readJsonlReport(box, 'resumed.jsonl')).map((r) => r.status)).toEqual(Array(3).fill('created'));
+  });
+});
+
 describe('rollback of a run that created users', () => {
   it('deletes exactly the users unchanged since, leaves the one another admin edited, and says so first', async () => {
     org = await routingOrg({ users: 30 });

@@ -171,6 +171,41 @@ describe('groups column', () => {
     expect(membersOf(o, CREW)).toEqual(ids(p[5]!));
   });
 
+  it('a group deleted since the run does not stop its rollback: the rest is restored, its rows say why', async () => {
+    const o = await start();
+    const { box, emu, p } = o;
+    const file = await writeInput(
+      box,
+      'g.csv',
+      csv([
+        ['email', 'title', 'groups'],
+        [p[0]!.email!, 'Moved', '-Sales Team;+Billing Team'],
+        [p[4]!.email!, 'Night', '+Night Shift'],
+        [p[6]!.email!, 'Crew', '+Support Crew'],
+      ]),
+    );
+    const r = await box.cli(['update', file, '--yes', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const runId = (JSON.parse(r.stdout) as { runId: string }).runId;
+    // Another admin deletes two groups the run changed: one it added users to, one it took a user out of.
+    emu.deleteGroup(NIGHT);
+    emu.deleteGroup(SALES);
+
+    const back = await box.cli(['rollback', runId, '--yes', '--report', 'back.jsonl']);
+    // Before: "the group no longer exists (it was deleted after the run listed groups); run again", nothing restored.
+    expect(back.code, back.stderr).toBe(1);
+    for (const u of [p[0]!, p[4]!, p[6]!]) expect(emu.user(u.id)!.title).toBe(u.title);
+    expect(membersOf(o, BILLING)).toEqual(ids(p[2]!));
+    expect(membersOf(o, CREW)).toEqual(ids(p[5]!));
+    const report = byRow(await readJsonlReport(box, 'back.jsonl'));
+    // p0 cannot be put back into the deleted Sales Team: the write's 404 fails its row, after its title is restored.
+    expect(report.get(1)).toMatchObject({ status: 'failed' });
+    expect(report.get(1)!.message).toMatch(/404|not found/i);
+    // p4's membership went with the group, which is what the rollback would have done: only its title is written.
+    expect(report.get(2)).toMatchObject({ status: 'updated', changes: [{ field: 'title' }] });
+    expect(report.get(3)).toMatchObject({ status: 'updated' });
+  });
+
   it('queue memberships and roles held through a group are shown as such and never removed by a user-level cell', async () => {
     const o = await start();
     const { box, emu, p } = o;

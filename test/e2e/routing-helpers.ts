@@ -131,6 +131,7 @@ export const ROUTES = {
   subject: 'GET /api/v2/authorization/subjects/{subjectId}',
   skillsPatch: 'PATCH /api/v2/users/{userId}/routingskills/bulk',
   skillsPut: 'PUT /api/v2/users/{userId}/routingskills/bulk',
+  skillDelete: 'DELETE /api/v2/users/{userId}/routingskills/{skillId}',
   languagesPatch: 'PATCH /api/v2/users/{userId}/routinglanguages/bulk',
   languageDelete: 'DELETE /api/v2/users/{userId}/routinglanguages/{languageId}',
   queueMembersPost: 'POST /api/v2/routing/queues/{queueId}/members',

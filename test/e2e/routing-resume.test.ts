@@ -76,29 +76,32 @@ describe('rollback of routing', () => {
     expect(p.map((u) => routingSnapshot(emu, u.id))).not.toEqual(initial);
     expect(skillsOf(emu, p[0]!.id)).toEqual({ Sales: 4 });
 
-    // Another admin gives p4 Billing 1 after the run: the rollback must leave it.
+    // Another admin gives p4 Billing 1 and French back at 1 after the run: the rollback must leave both.
     await asAnotherAdmin(emu, 'PATCH', `/api/v2/users/${p[4]!.id}/routingskills/bulk`, [
       { id: skill('Billing'), proficiency: 1 },
+    ]);
+    await asAnotherAdmin(emu, 'PATCH', `/api/v2/users/${p[4]!.id}/routinglanguages/bulk`, [
+      { id: language('French'), proficiency: 1 },
     ]);
 
     const rb = await box.cli(['rollback', runId, '--yes', '--report', 'rollback.jsonl']);
     expect(rb.code, rb.stderr).toBe(0);
     const after = p.map((u) => routingSnapshot(emu, u.id));
     expect(after.slice(0, 4)).toEqual(initial.slice(0, 4));
-    expect(after[4]).toEqual({ ...initial[4], skills: { Billing: 1, Spanish: 2 } });
+    expect(after[4]).toEqual({
+      ...initial[4],
+      skills: { Billing: 1, Spanish: 2 },
+      languages: { ...initial[4]!.languages, French: 1 },
+    });
     expect(emu.user(p[4]!.id)!.title).toBe(p[4]!.title);
 
     const report = await readJsonlReport(box, 'rollback.jsonl');
     expect(report.map((x) => x.status)).toEqual(Array(5).fill('updated'));
     const last = report.find((x) => x.userId === p[4]!.id)!;
     expect(last.message).toContain('skill:Billing is now "1" (the run set "5")');
-    expect(last.changes.map((c) => c.field)).toEqual([
-      'title',
-      'language:French',
-      'queue:VIP Customers',
-      'role:Admin@Home',
-      'division',
-    ]);
+    // A value removed reads as the plan shows it, not as JSON's null.
+    expect(last.message).toContain('language:French is now "1" (the run set (none))');
+    expect(last.changes.map((c) => c.field)).toEqual(['title', 'queue:VIP Customers', 'role:Admin@Home', 'division']);
 
     // Rolled back is rolled back: a second rollback of the same run finds nothing left to restore.
     const before = emu.stats();

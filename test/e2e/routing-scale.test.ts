@@ -55,7 +55,7 @@ describe('routing at scale', () => {
       'skills.csv',
       csv([
         ['email', 'skills'],
-        // A plain list replaces: Billing and Spanish go, which only a PUT can do.
+        // A plain list replaces: Billing and Spanish go, each by a DELETE.
         [replaced!.email!, list.join(';')],
         [added!.email!, list.map((s) => `+${s}`).join(';')],
       ]),
@@ -67,9 +67,9 @@ describe('routing at scale', () => {
     expect(skillsOf(emu, replaced!.id)).toEqual(want);
     expect(skillsOf(emu, added!.id)).toEqual(want);
     const calls = routingCalls(emu.stats());
-    // replaced: PUT 50 + PATCH 50 + PATCH 20; added: PATCH 50 + 50 + 20.
-    expect([calls.skillsPut, calls.skillsPatch]).toEqual([1, 5]);
-    expect(emu.stats().routingWrites.skills).toBe(6);
+    // replaced: PATCH 50 + 50 + 20 and 2 DELETEs; added: PATCH 50 + 50 + 20.
+    expect([calls.skillsPut, calls.skillsPatch, calls.skillDelete]).toEqual([0, 6, 2]);
+    expect(emu.stats().routingWrites.skills).toBe(8);
 
     const journal = await readRoutingJournal(await runFolder(org));
     const sent = journal.filter((x): x is CallRecord => x.t === 'call');
@@ -77,16 +77,18 @@ describe('routing at scale', () => {
     expect(
       forReplaced.map((c) => [c.call.kind, 'body' in c.call && Array.isArray(c.call.body) ? c.call.body.length : -1]),
     ).toEqual([
-      ['skills-put', 50],
+      ['skills-patch', 50],
       ['skills-patch', 50],
       ['skills-patch', 20],
+      ['skill-delete', -1],
+      ['skill-delete', -1],
     ]);
-    // The PUT realises the removals and its 50 new skills; each PATCH the skills it adds, with before-values.
-    expect(forReplaced[0]!.realises[0]!.diffs).toContainEqual({ field: 'skill:Billing', before: '3', after: null });
+    // Each PATCH realises the skills it adds, each DELETE its removal, with before-values.
+    expect(forReplaced[3]!.realises[0]!.diffs).toEqual([{ field: 'skill:Billing', before: '3', after: null }]);
     expect(forReplaced[2]!.realises[0]!.diffs).toHaveLength(20);
     const outcomes = journal.filter((x) => x.t === 'call-outcome');
     expect(outcomes.map((o) => (o as Extract<RoutingJournalRecord, { t: 'call-outcome' }>).status)).toEqual(
-      Array(6).fill('done'),
+      Array(8).fill('done'),
     );
     const report = await readJsonlReport(box, 'report.jsonl');
     expect(report.map((x) => [x.status, x.changes.length])).toEqual([

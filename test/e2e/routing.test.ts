@@ -68,7 +68,7 @@ async function start(
 const byRow = (records: ReportRecordJson[]) => new Map(records.map((r) => [r.row, r]));
 
 describe('routing columns: add, remove and replace, per column', () => {
-  it('skills: +adds and updates with one PATCH, -removes by PUT of the rest, a plain list replaces', async () => {
+  it('skills: +adds and updates with one PATCH, -removes by DELETE, a plain list replaces with both', async () => {
     const { box, emu, p } = await start(3, () => ({
       skills: [
         ['Billing', 3],
@@ -93,8 +93,9 @@ describe('routing columns: add, remove and replace, per column', () => {
     expect(skillsOf(emu, p[1]!.id)).toEqual({ Billing: 3 });
     expect(skillsOf(emu, p[2]!.id)).toEqual({ Sales: 2, 'Technical Support': 1 });
     const calls = routingCalls(emu.stats());
-    expect([calls.skillsPatch, calls.skillsPut]).toEqual([1, 2]);
-    expect(emu.stats().routingWrites.skills).toBe(3);
+    // Never a PUT of the whole set, which would undo what someone did to the other skills since the read.
+    expect([calls.skillsPatch, calls.skillDelete, calls.skillsPut]).toEqual([2, 3, 0]);
+    expect(emu.stats().routingWrites.skills).toBe(5);
 
     const report = byRow(await readJsonlReport(box, 'report.jsonl'));
     expect(report.get(1)!.changes).toEqual([
@@ -109,6 +110,32 @@ describe('routing columns: add, remove and replace, per column', () => {
         .sort(),
     ).toEqual(['skill:Billing', 'skill:Sales', 'skill:Spanish', 'skill:Technical Support']);
     for (const rec of report.values()) expect(rec.status).toBe('updated');
+  });
+
+  it("skills: what another admin does to a user's other skills between the run's read and its write is kept", async () => {
+    const { box, emu, p } = await start(2, () => ({
+      skills: [
+        ['Billing', 3],
+        ['Spanish', 2],
+      ],
+    }));
+    // The other admin raises Billing on the first user and gives the second Sales, neither of which the rows name.
+    emu.beforeNextRoutingWrite(p[0]!.id, { skills: [{ id: skill('Billing'), proficiency: 5 }] });
+    emu.beforeNextRoutingWrite(p[1]!.id, { skills: [{ id: skill('Sales'), proficiency: 4 }] });
+    const file = await writeInput(
+      box,
+      'skills.csv',
+      csv([
+        ['email', 'skills'],
+        [p[0]!.email!, '-Spanish'],
+        [p[1]!.email!, '+Retention:1;-Spanish'],
+      ]),
+    );
+    const r = await box.cli(['update', file, '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    // Before: the PUT of the set read put Billing back to 3 and took Sales away.
+    expect(skillsOf(emu, p[0]!.id)).toEqual({ Billing: 5 });
+    expect(skillsOf(emu, p[1]!.id)).toEqual({ Billing: 3, Retention: 1, Sales: 4 });
   });
 
   it('languages: +adds by PATCH, -removes by DELETE, a plain list replaces with both', async () => {
@@ -160,7 +187,7 @@ describe('routing columns: add, remove and replace, per column', () => {
     expect(emu.stats().byRoute[ROUTES.queueMembersPost]).toEqual({ 204: 3 });
   });
 
-  it('roles: +grants with bulkadd, -revokes with bulkremove (Home by default), a plain list replaces', async () => {
+  it('roles: +grants with bulkadd, -revokes with bulkremove (Home by default), a plain list by both', async () => {
     const { box, emu, p } = await start(4, () => ({
       grants: [
         ['Employee', 'home'],
@@ -195,7 +222,8 @@ describe('routing columns: add, remove and replace, per column', () => {
     expect(grantsOf(emu, p[2]!.id)).toEqual(['Admin@Support', 'Employee@Home']);
     expect(grantsOf(emu, p[3]!.id)).toEqual(['Agent@Home', 'Employee@Home']);
     const calls = routingCalls(emu.stats());
-    expect([calls.grantsAdd, calls.grantsRemove, calls.grantsReplace]).toEqual([1, 1, 1]);
+    // The plain list too is its grant and its revocation: a bulkreplace would take back what others granted since.
+    expect([calls.grantsAdd, calls.grantsRemove, calls.grantsReplace]).toEqual([2, 2, 0]);
 
     const report = byRow(await readJsonlReport(box, 'report.jsonl'));
     expect(report.get(3)!.changes).toEqual([
@@ -204,6 +232,65 @@ describe('routing columns: add, remove and replace, per column', () => {
     ]);
     expect(report.get(4)).toMatchObject({ status: 'invalid', changes: [] });
     expect(report.get(4)!.message).toMatch(/no role at all/);
+  });
+
+  it("roles: a grant another admin gives between the run's read and its write is kept, by a plain list too", async () => {
+    const { box, emu, p, homeId } = await start(2, () => ({
+      grants: [
+        ['Employee', 'home'],
+        ['Agent', 'home'],
+      ],
+    }));
+    const admin = { roleId: role('Admin'), divisionId: homeId };
+    for (const u of p) emu.beforeNextRoutingWrite(u.id, { addGrants: [admin] });
+    const file = await writeInput(
+      box,
+      'roles.csv',
+      csv([
+        ['email', 'roles'],
+        [p[0]!.email!, 'Employee;Supervisor@Support'],
+        [p[1]!.email!, '+Supervisor@Support;-Agent'],
+      ]),
+    );
+    const r = await box.cli(['update', file, '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    // Before: the plain list's bulkreplace of the set it had planned revoked Admin@Home from the first user.
+    for (const u of p) expect(grantsOf(emu, u.id)).toEqual(['Admin@Home', 'Employee@Home', 'Supervisor@Support']);
+  });
+
+  it('a grant the OAuth client may not give fails its row (403), the others are applied; rollback leaves it', async () => {
+    const { box, emu, p } = await start(3, () => ({ grants: [['Employee', 'home']] }));
+    emu.setFaults({ ungrantableRoles: [role('Admin')] });
+    const file = await writeInput(
+      box,
+      'roles.csv',
+      csv([
+        ['email', 'title', 'roles'],
+        [p[0]!.email!, 'Boss', '+Admin'],
+        [p[1]!.email!, 'Boss', 'Admin;Agent@Support'],
+        [p[2]!.email!, 'Agent', '+Agent@Support'],
+      ]),
+    );
+    const r = await box.cli(['update', file, '--yes', '--report', 'report.jsonl']);
+    expect(r.code, r.stderr).toBe(1);
+    const report = byRow(await readJsonlReport(box, 'report.jsonl'));
+    for (const row of [1, 2]) {
+      expect(report.get(row)).toMatchObject({ status: 'failed', errorCode: 'not.authorized' });
+      expect(report.get(row)!.message).toMatch(/HTTP 403.*role Admin/);
+      // Not only a missing permission: the role itself may be beyond what the client may give.
+      expect(report.get(row)!.message).toContain('may be one the OAuth client may not give or take away');
+    }
+    expect(report.get(3)).toMatchObject({ status: 'updated' });
+    // The refused bulkadd carried both grants and changed nothing; the revocation after it was not sent.
+    expect(grantsOf(emu, p[1]!.id)).toEqual(['Employee@Home']);
+    expect(grantsOf(emu, p[2]!.id)).toEqual(['Agent@Support', 'Employee@Home']);
+
+    const back = await box.cli(['rollback', '--last', '--yes']);
+    expect(back.code, back.stderr).toBe(0);
+    for (const u of p) {
+      expect(grantsOf(emu, u.id)).toEqual(['Employee@Home']);
+      expect(emu.user(u.id)!.title).toBe(u.title);
+    }
   });
 
   it('division: moves the users that are elsewhere, grouped in one call, and leaves the one already there', async () => {
@@ -324,14 +411,14 @@ describe('routing columns: plan, rerun and economy', () => {
     expect(r.stdout).toContain('role:Agent@Support: (none) → "granted"');
     expect(r.stdout).toContain(`division: "${p[0]!.division!.name}" → "Support"`);
     expect(r.stdout).toMatch(/Plan: 3 to change/);
-    expect(r.stdout).toMatch(/Routing and access: 9 call\(s\)/);
+    expect(r.stdout).toMatch(/Routing and access: 11 call\(s\)/);
 
     const json = await box.cli(['update', file, '--dry-run', '--json']);
     expect(json.code).toBe(0);
     const plan = JSON.parse(json.stdout) as { plan: { requests: number; routingRequests: number } };
-    // Two profile PATCHes; routing: p0 skills, languages, grants; p1 skills PUT; p2 language DELETE, grants
-    // replace; queues Sales Inbound +p0, Retention Desk −p1; division p0.
-    expect(plan.plan).toMatchObject({ requests: 2, routingRequests: 9 });
+    // Two profile PATCHes; routing: p0 skills, languages, grants; p1 a skills PATCH and a skill DELETE; p2 language
+    // DELETE, a grant and a revocation; queues Sales Inbound +p0, Retention Desk −p1; division p0.
+    expect(plan.plan).toMatchObject({ requests: 2, routingRequests: 11 });
 
     expect(writeRequests(emu.stats())).toBe(0);
     expect(p.map((u) => routingSnapshot(emu, u.id))).toEqual(before);
@@ -356,7 +443,7 @@ describe('routing columns: plan, rerun and economy', () => {
     expect(routingSnapshot(emu, p[2]!.id)).toMatchObject({ languages: {}, grants: ['Supervisor@Home'] });
     const stats = emu.stats();
     expect(stats.byRoute[PATCH_ROUTE]).toEqual({ 200: 2 });
-    expect(routingWritesApplied(stats)).toBe(9);
+    expect(routingWritesApplied(stats)).toBe(11);
 
     const report = byRow(await readJsonlReport(box, 'report.jsonl'));
     expect(report.get(1)!.status).toBe('updated');

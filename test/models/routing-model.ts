@@ -47,22 +47,29 @@ export function applyRoutingCalls(
 
   for (const call of calls) {
     switch (call.kind) {
-      case 'skills-put':
       case 'skills-patch':
       case 'languages-patch': {
         const u = user(call.userId);
         const key = call.kind === 'languages-patch' ? 'languages' : 'skills';
         limit(call, call.body.length, key === 'skills' ? SKILLS_PER_CALL : LANGUAGES_PER_CALL);
-        const list = call.kind === 'skills-put' ? [] : [...u[key]];
+        const list = [...u[key]];
         for (const { id, proficiency } of call.body) {
           if (!(proficiency >= 0 && proficiency <= 5)) throw new Error(`${call.kind}: proficiency ${proficiency}`);
           const i = list.findIndex((x) => x.id === id);
           if (i === -1) list.push({ id, proficiency });
-          else if (call.kind !== 'skills-put' && list[i]!.proficiency === proficiency) {
+          else if (list[i]!.proficiency === proficiency) {
             throw new Error(`${call.kind}: ${call.userId} already has ${id} at ${proficiency}`);
           } else list[i] = { id, proficiency };
         }
         u[key] = list;
+        break;
+      }
+      case 'skill-delete': {
+        const u = user(call.userId);
+        if (!u.skills.some((l) => l.id === call.skillId)) {
+          throw new Error(`skill-delete: ${call.userId} has no skill ${call.skillId}`);
+        }
+        u.skills = u.skills.filter((l) => l.id !== call.skillId);
         break;
       }
       case 'language-delete': {
@@ -74,8 +81,7 @@ export function applyRoutingCalls(
         break;
       }
       case 'grants-add':
-      case 'grants-remove':
-      case 'grants-replace': {
+      case 'grants-remove': {
         const u = user(call.userId);
         const key = (g: { roleId: string; divisionId: string }) => `${g.roleId}\u0000${g.divisionId}`;
         const has = new Map(u.grants.map((g) => [key({ roleId: g.role.id, divisionId: g.division.id }), g]));
@@ -83,10 +89,6 @@ export function applyRoutingCalls(
           role: { id: g.roleId },
           division: { id: g.divisionId },
         });
-        if (call.kind === 'grants-replace') {
-          u.grants = call.body.grants.map(toGrant);
-          break;
-        }
         for (const g of call.body.grants) {
           if (has.has(key(g)) === (call.kind === 'grants-add')) {
             throw new Error(

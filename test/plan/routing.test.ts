@@ -101,7 +101,6 @@ describe('skills', () => {
           { id: 'sk-1', proficiency: 4 },
           { id: 'sk-2', proficiency: 3.5 },
         ],
-        afterPut: false,
         realises: [{ userId: 'u-1', diffs: p.diffs }],
       },
     ]);
@@ -114,7 +113,7 @@ describe('skills', () => {
     expect(p.diffs).toEqual([{ field: 'skill:Sales', before: null, after: '0' }]);
   });
 
-  it('removes with a PUT of the whole remaining set, unchanged skills first', () => {
+  it('removes with a DELETE per skill after the PATCH of the others, never a PUT of the whole set', () => {
     const current = state({ skills: [skill('Billing', 2), skill('Retention', 3), skill('Sales', 1)] });
     const p = plan(current, {
       skills: { mode: 'delta', add: [{ name: 'Billing', proficiency: 5 }], remove: ['retention', 'Spanish'] },
@@ -123,19 +122,14 @@ describe('skills', () => {
       { field: 'skill:Billing', before: '2', after: '5' },
       { field: 'skill:Retention', before: '3', after: null },
     ]);
+    // Sales is not sent at all: a PUT would have sent it at the proficiency read, undoing a change made since.
     expect(p.writes).toEqual([
-      {
-        kind: 'skills-put',
-        body: [
-          { id: 'sk-4', proficiency: 1 },
-          { id: 'sk-1', proficiency: 5 },
-        ],
-        diffs: p.diffs,
-      },
+      { kind: 'skills-patch', body: [{ id: 'sk-1', proficiency: 5 }], diffs: [p.diffs[0]] },
+      { kind: 'skill-delete', skillId: 'sk-3', diffs: [p.diffs[1]] },
     ]);
   });
 
-  it('replaces the whole set, and <clear> is a PUT of nothing', () => {
+  it('replaces the whole set by its additions and removals, and <clear> is a DELETE of each', () => {
     const current = state({ skills: [skill('Billing', 2), skill('Retention', 3)] });
     const p = plan(current, {
       skills: {
@@ -150,9 +144,15 @@ describe('skills', () => {
       { field: 'skill:Retention', before: '3', after: null },
       { field: 'skill:Tier:1', before: null, after: '1' },
     ]);
-    expect(p.writes.map((w) => [w.kind, bodyIds(w)])).toEqual([['skills-put', ['sk-1', 'sk-5']]]);
+    expect(p.writes.map((w) => [w.kind, bodyIds(w)])).toEqual([
+      ['skills-patch', ['sk-5']],
+      ['skill-delete', []],
+    ]);
     const cleared = plan(current, { skills: { mode: 'replace', items: [] } });
-    expect(cleared.writes).toEqual([{ kind: 'skills-put', body: [], diffs: cleared.diffs }]);
+    expect(cleared.writes.map((w) => [w.kind, 'skillId' in w ? w.skillId : null])).toEqual([
+      ['skill-delete', 'sk-1'],
+      ['skill-delete', 'sk-3'],
+    ]);
     expect(cleared.diffs.map((d) => d.after)).toEqual([null, null]);
   });
 
@@ -171,21 +171,22 @@ describe('skills', () => {
     expect(plan(current, { skills: { mode: 'delta', add: [], remove: ['Retention'] } }).writes).toEqual([]);
   });
 
-  it('replaces 120 skills with a PUT of 50 and two PATCHes of 50 and 20', () => {
+  it('replaces 120 skills with PATCHes of 50, 50 and 20 and a DELETE of the one removed', () => {
     const current = state({ skills: [skill('Billing', 2)] });
     const items = MANY_SKILLS.slice(0, 120).map((s, i) => ({ name: s.name, proficiency: i % 6 }));
     const p = plan(current, { skills: { mode: 'replace', items } });
     const calls = callsOf(p);
-    expect(calls.map((c) => [c.kind, sizeOf(c), 'afterPut' in c ? c.afterPut : null])).toEqual([
-      ['skills-put', 50, null],
-      ['skills-patch', 50, true],
-      ['skills-patch', 20, true],
+    expect(calls.map((c) => [c.kind, sizeOf(c)])).toEqual([
+      ['skills-patch', 50],
+      ['skills-patch', 50],
+      ['skills-patch', 20],
+      ['skill-delete', 0],
     ]);
     const sent = calls.flatMap(bodyIds);
     expect(new Set(sent)).toEqual(new Set(MANY_SKILLS.slice(0, 120).map((s) => s.id)));
     expect(sent).toHaveLength(120);
-    // The PUT realises the removal of Billing; every diff is realised by exactly one call.
-    expect(calls[0]!.realises[0]!.diffs).toContainEqual({ field: 'skill:Billing', before: '2', after: null });
+    // The DELETE realises the removal of Billing; every diff is realised by exactly one call.
+    expect(calls[3]!.realises[0]!.diffs).toEqual([{ field: 'skill:Billing', before: '2', after: null }]);
     expect(calls.flatMap((c) => c.realises.flatMap((r) => r.diffs))).toHaveLength(p.diffs.length);
     const after = applyRoutingCalls(new Map([['u-1', current]]), calls).get('u-1')!;
     expect(after.skills).toHaveLength(120);
@@ -201,14 +202,11 @@ describe('skills', () => {
     ]);
   });
 
-  it('keeps 60 unchanged skills through a removal: PUT 50, then a PATCH that realises no diff but must be sent', () => {
+  it('keeps 60 unchanged skills through a removal without sending any of them: one DELETE', () => {
     const current = state({ skills: [...MANY_SKILLS.slice(0, 60).map((s) => ({ id: s.id, proficiency: 2 }))] });
     const p = plan(current, { skills: { mode: 'delta', add: [], remove: [MANY_SKILLS[0]!.name] } });
     const calls = callsOf(p);
-    expect(calls.map((c) => [c.kind, sizeOf(c), c.realises[0]!.diffs.length])).toEqual([
-      ['skills-put', 50, 1],
-      ['skills-patch', 9, 0],
-    ]);
+    expect(calls.map((c) => [c.kind, c.realises[0]!.diffs.length])).toEqual([['skill-delete', 1]]);
     expect(applyRoutingCalls(new Map([['u-1', current]]), calls).get('u-1')!.skills).toHaveLength(59);
   });
 });
@@ -350,7 +348,7 @@ describe('roles', () => {
     ]);
   });
 
-  it('replaces the whole set with one bulkreplace, or nothing when it is already the set', () => {
+  it('writes a plain list as its grants and revocations (never a bulkreplace), or nothing when it is the set', () => {
     const current = state({ grants: [grant('Employee', 'Home'), grant('Supervisor', 'Home')] });
     const p = plan(current, {
       roles: {
@@ -363,17 +361,14 @@ describe('roles', () => {
     });
     expect(p.writes).toEqual([
       {
-        kind: 'grants-replace',
-        body: {
-          grants: [
-            { roleId: 'role-1', divisionId: 'div-2' },
-            { roleId: 'role-3', divisionId: 'div-1' },
-          ],
-        },
-        diffs: [
-          { field: 'role:Agent@Support', before: null, after: 'granted' },
-          { field: 'role:Supervisor@Home', before: 'granted', after: null },
-        ],
+        kind: 'grants-add',
+        body: { grants: [{ roleId: 'role-1', divisionId: 'div-2' }] },
+        diffs: [{ field: 'role:Agent@Support', before: null, after: 'granted' }],
+      },
+      {
+        kind: 'grants-remove',
+        body: { grants: [{ roleId: 'role-2', divisionId: 'div-1' }] },
+        diffs: [{ field: 'role:Supervisor@Home', before: 'granted', after: null }],
       },
     ]);
     const same = plan(current, {

@@ -84,6 +84,7 @@ type Sent = { kind: string; target: string; items: number; ids?: string[] };
 class FakeRouting implements RoutingPort {
   readonly sent: Sent[] = [];
   languages: UserRoutingLanguage[] = [];
+  skills: UserRoutingSkill[] = [];
   constructor(
     private readonly answer: (s: Sent) => ApiOutcome<unknown> | Promise<ApiOutcome<unknown>> = () => ok({}),
   ) {}
@@ -93,8 +94,8 @@ class FakeRouting implements RoutingPort {
     this.sent.push(s);
     return Promise.resolve(this.answer(s));
   }
-  putUserRoutingSkills(userId: string, skills: ProficiencyRef[]) {
-    return this.write('skills-put', userId, skills.length);
+  deleteUserRoutingSkill(userId: string) {
+    return this.write('skill-delete', userId, 1);
   }
   patchUserRoutingSkills(userId: string, skills: ProficiencyRef[]) {
     return this.write('skills-patch', userId, skills.length);
@@ -152,8 +153,8 @@ class FakeRouting implements RoutingPort {
   removeGroupMembers(groupId: string, userIds: string[]) {
     return this.write('group-remove', groupId, userIds.length) as Promise<ApiOutcome<void>>;
   }
-  getUserRoutingSkills(): never {
-    throw new Error('not scripted');
+  async getUserRoutingSkills() {
+    return ok({ entities: this.skills, pageNumber: 1, pageSize: 100, total: this.skills.length, pageCount: 1 });
   }
   getQueueMembers(): never {
     throw new Error('not scripted');
@@ -202,32 +203,20 @@ const skills = (...pairs: [string, number][]): UserRoutingSkill[] =>
   pairs.map(([name, proficiency]) => ({ id: idOf(SKILLS, name), name, proficiency }));
 
 describe('applyRouting', () => {
-  it("sends a user's skills PUT before the PATCH that completes it, even a PATCH that changes nothing itself", async () => {
-    // 53 skills, one removed: PUT of the first 50 kept (realising the removal), then a PATCH of the last 2, which
-    // realises no diff but without which the user would lose them.
+  it("removes one of a user's 53 skills with one DELETE, sending none of the others (no PUT of the set)", async () => {
     const names = Array.from({ length: 52 }, (_, i) => `Skill ${i + 1}`);
     const current = routing({ skills: skills(['Billing', 3], ...names.map((n): [string, number] => [n, 2])) });
     const p = plan(current, { skills: { mode: 'delta', add: [], remove: ['Billing'] } });
     const port = new FakeRouting();
     const { results, journal } = await run(port, [{ rowNumber: 1, userId: 'u-1', plan: p }]);
 
-    expect(port.sent).toEqual([
-      { kind: 'skills-put', target: 'u-1', items: 50 },
-      { kind: 'skills-patch', target: 'u-1', items: 2 },
-    ]);
-    expect(results.get(1)).toMatchObject({ status: 'updated', attempts: 2 });
+    expect(port.sent).toEqual([{ kind: 'skill-delete', target: 'u-1', items: 1 }]);
+    expect(results.get(1)).toMatchObject({ status: 'updated', attempts: 1 });
     const calls = journal.filter((r): r is CallRecord => r.t === 'call');
-    expect(calls.map((c) => [c.seq, c.call.kind])).toEqual([
-      [7, 'skills-put'],
-      [8, 'skills-patch'],
-    ]);
-    expect(calls[1]!.call).toMatchObject({ afterPut: true });
-    expect('body' in calls[1]!.call && calls[1]!.call.body).toHaveLength(2);
+    expect(calls.map((c) => c.call.kind)).toEqual(['skill-delete']);
     expect(calls[0]!.realises).toEqual([
       { row: 1, userId: 'u-1', diffs: [{ field: 'skill:Billing', before: '3', after: null }] },
     ]);
-    expect(calls[1]!.realises).toEqual([{ row: 1, userId: 'u-1', diffs: [] }]);
-    expect(journal.filter((r) => r.t === 'routed')).toMatchObject([{ row: 1, status: 'updated' }]);
   });
 
   it('makes each call durable in the journal before sending it', async () => {
@@ -330,6 +319,23 @@ describe('applyRouting', () => {
     const { results } = await run(port, [{ rowNumber: 1, userId: 'u-1', plan: p }]);
     expect(port.sent.map((s) => s.kind)).toEqual(['grants-add']);
     expect(results.get(1)).toMatchObject({ status: 'failed', failure: { code: 'permission' } });
+  });
+
+  it('takes a skill DELETE that meets 404 as done when the skill is gone, and as failed when it is not', async () => {
+    const p = plan(routing({ skills: skills(['Billing', 3]) }), {
+      skills: { mode: 'delta', add: [], remove: ['Billing'] },
+    });
+    const gone = new FakeRouting((s) => (s.kind === 'skill-delete' ? fail('not_found', 404) : ok({})));
+    expect((await run(gone, [{ rowNumber: 1, userId: 'u-1', plan: p }])).results.get(1)).toMatchObject({
+      status: 'updated',
+    });
+
+    const still = new FakeRouting((s) => (s.kind === 'skill-delete' ? fail('not_found', 404) : ok({})));
+    still.skills = skills(['Billing', 3]);
+    expect((await run(still, [{ rowNumber: 1, userId: 'u-1', plan: p }])).results.get(1)).toMatchObject({
+      status: 'failed',
+      failure: { code: 'not_found' },
+    });
   });
 
   it('takes a language DELETE that meets 404 as done when the language is gone, and as failed when it is not', async () => {

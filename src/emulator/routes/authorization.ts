@@ -1,6 +1,7 @@
 /** Access: authorization subjects (a user's grants, added, removed or replaced in bulk) and moving users between divisions. */
 import { BULK_LIMITS, type GrantRef } from '../../genesys/routing-types.js';
 import type { EmulatorCore } from '../core.js';
+import { platformError } from '../errors.js';
 import type { Reply, Route, RouteContext } from '../router.js';
 import { BadRequest, guarded, knownUsers, liveUser, noContent, notFound } from './params.js';
 
@@ -66,12 +67,25 @@ function grantsBody(core: EmulatorCore, body: unknown): GrantRef[] {
   });
 }
 
+/** The 403 to a grant or revocation of a role the client may not give (EmulatorConfig.ungrantableRoles). */
+function roleNotGrantable(core: EmulatorCore, roleId: string): Reply {
+  const name = core.routing.rolesById.get(roleId)?.name ?? roleId;
+  return {
+    status: 403,
+    body: platformError(403, 'not.authorized', `You are not authorized to grant or revoke the role ${name}.`),
+  };
+}
+
 function bulkGrants(op: 'add' | 'remove' | 'replace'): (ctx: RouteContext) => Reply {
   return guarded((ctx) => {
     const { core } = ctx;
     const subjectId = ctx.params.subjectId as string;
     if (!liveUser(core, subjectId)) return notFound(`Unable to find a subject with id ${subjectId}`);
     const grants = grantsBody(core, ctx.body);
+    core.beforeRoutingWrite.run(subjectId);
+    const { changed } = core.routing.grantsAfter(subjectId, op, grants);
+    const forbidden = changed.find((g) => core.config.ungrantableRoles.includes(g.roleId));
+    if (forbidden !== undefined) return roleNotGrantable(core, forbidden.roleId);
     core.routing.changeGrants(subjectId, op, grants);
     core.stats.routingWrite('grants');
     return noContent();

@@ -40,7 +40,9 @@ const listGroups = guarded((ctx) => {
   const { core, query } = ctx;
   const page = pageParams(query);
   const ids = idsParam(query);
-  const found = core.groups.groups.filter((g) => ids === undefined || ids.includes(g.id)).sort(byName);
+  const found = core.groups.groups
+    .filter((g) => core.groups.live(g.id) && (ids === undefined || ids.includes(g.id)))
+    .sort(byName);
   if (descending(query)) found.reverse();
   const entities = found.map((g) => groupEntity(core, g));
   return { status: 200, body: listing(entities, page, '/api/v2/groups', query, ['id', 'sortOrder']) };
@@ -70,7 +72,7 @@ const searchGroups = guarded((ctx) => {
       throw new BadRequest(`query[${i}].type: the emulator knows EXACT, STARTS_WITH and CONTAINS, got ${kind}`);
     };
   });
-  const found = core.groups.groups.filter((g) => tests.every((t) => t(g.name))).sort(byName);
+  const found = core.groups.groups.filter((g) => core.groups.live(g.id) && tests.every((t) => t(g.name))).sort(byName);
   const results = found.slice((pageNumber - 1) * pageSize, pageNumber * pageSize).map((g) => groupEntity(core, g));
   return {
     status: 200,
@@ -80,7 +82,7 @@ const searchGroups = guarded((ctx) => {
 
 const getGroup = guarded((ctx) => {
   const id = ctx.params.groupId as string;
-  const g = ctx.core.groups.byId.get(id);
+  const g = ctx.core.groups.live(id);
   return g ? { status: 200, body: groupEntity(ctx.core, g) } : groupNotFound(id);
 });
 
@@ -127,7 +129,7 @@ const conflict = (): Reply => ({ status: 409, body: platformError(409, 'general.
 const addMembers = guarded((ctx) => {
   const { core, body } = ctx;
   const id = ctx.params.groupId as string;
-  if (!core.groups.byId.has(id)) return groupNotFound(id);
+  if (!core.groups.live(id)) return groupNotFound(id);
   core.groups.beforeWrite.run(id);
   const request = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as Record<
     string,
@@ -149,7 +151,7 @@ const addMembers = guarded((ctx) => {
 const removeMembers = guarded((ctx) => {
   const { core, query } = ctx;
   const id = ctx.params.groupId as string;
-  if (!core.groups.byId.has(id)) return groupNotFound(id);
+  if (!core.groups.live(id)) return groupNotFound(id);
   core.groups.beforeWrite.run(id);
   const raw = query.get('ids');
   const ids = memberIds(

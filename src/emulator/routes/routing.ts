@@ -197,6 +197,7 @@ function writeSkills(replace: boolean): (ctx: RouteContext) => Reply {
     const userId = ctx.params.userId as string;
     if (!liveUser(core, userId)) return userNotFound(userId);
     const refs = proficiencyBody(ctx.body, 'skill', core.routing.skillsById);
+    core.beforeRoutingWrite.run(userId);
     core.routing.setSkills(userId, refs, replace);
     core.stats.routingWrite('skills');
     return { status: 200, body: wholeListing(core, userId, 'skill'), wrote: true };
@@ -212,6 +213,19 @@ const patchLanguages = guarded((ctx) => {
   core.stats.routingWrite('languages');
   return { status: 200, body: wholeListing(core, userId, 'language'), wrote: true };
 });
+
+function deleteSkill(ctx: RouteContext): Reply {
+  const { core } = ctx;
+  const userId = ctx.params.userId as string;
+  const skillId = ctx.params.skillId as string;
+  if (!liveUser(core, userId)) return userNotFound(userId);
+  core.beforeRoutingWrite.run(userId);
+  if (!core.routing.removeSkill(userId, skillId)) {
+    return notFound(`The user ${userId} has no routing skill with id ${skillId}`);
+  }
+  core.stats.routingWrite('skills');
+  return noContent();
+}
 
 function deleteLanguage(ctx: RouteContext): Reply {
   const { core } = ctx;
@@ -325,6 +339,13 @@ export const routingRoutes: Route[] = [
     kind: 'api',
     body: 'json',
     handle: writeSkills(true),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v2/users/{userId}/routingskills/{skillId}',
+    kind: 'api',
+    body: 'none',
+    handle: deleteSkill,
   },
   {
     method: 'GET',
