@@ -33,7 +33,10 @@ export type { ReportRecord } from './report.js';
 export type { UpdateResult, UpdateSummary } from './run/summary.js';
 export type { Logger };
 
-/** Where to connect. Without it, the CLI's rules apply: the environment, then ./.env in `cwd`. */
+/**
+ * Where to connect: these settings alone (neither `process.env` nor a ./.env is read). Without it, the CLI's rules
+ * apply: the environment, then ./.env in `cwd`.
+ */
 export interface Connection {
   clientId: string;
   clientSecret: string;
@@ -108,6 +111,7 @@ function connectionOf(options: ConnectOptions, cwd: string): ConnectionConfig {
       region: c.region,
       baseUrl: c.baseUrl,
       ...(c.tokens !== undefined && { tokens: c.tokens }),
+      envFile: false,
       names: { region: 'connection.region', baseUrl: 'connection.baseUrl', tokens: 'connection.tokens' },
     },
     { GENESYS_CLIENT_ID: c.clientId, GENESYS_CLIENT_SECRET: c.clientSecret },

@@ -96,6 +96,28 @@ describe('library API', () => {
     await expect(tokens).rejects.toThrow(/Invalid number of tokens "0" \(connection\.tokens\)/);
   });
 
+  it('connects with the connection given alone: a ./.env in cwd (a region, a token count) is not read', async () => {
+    const { emulator, dir, connection, user } = await setUp();
+    await writeFile(
+      join(dir, '.env'),
+      'GENESYS_REGION=eu_west_1\nGENESYS_TOKENS=0\nGENESYS_BASE_URL=http://127.0.0.1:9\n',
+      {
+        mode: 0o600,
+      },
+    );
+    const rows = [{ id: user.id, title: 'Explicit target' }];
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (chunk) => {
+      text += String(chunk);
+    });
+    const plan = await planUpdate({ rows }, { connection, cwd: dir, planOutput: out });
+    expect(plan.summary.planned).toBe(1);
+    expect(text).toContain(`${new URL(emulator.url).host} (from connection.baseUrl)`);
+    // Without a connection the CLI's rules apply: that same ./.env is read (its token count is refused).
+    await expect(planUpdate({ rows }, { env: {}, cwd: dir })).rejects.toThrow(/GENESYS_TOKENS in \.\/\.env/);
+  });
+
   it('reads a file relative to cwd, and reports its problems with row and line', async () => {
     dir = await mkdtemp(join(tmpdir(), 'genesys-bulk-api-'));
     await writeFile(join(dir, 'in.csv'), 'email,title\nnot-an-email,x\nok@example.com,y\n');
