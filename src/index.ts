@@ -4,11 +4,12 @@
  * to `planOutput` when one is given. Writing needs consent: `yes: true`, or a `confirm` callback that is asked the
  * same question the CLI asks at the terminal.
  */
+import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { type ConnectionConfig, loadConnectionConfig } from './config.js';
-import { ValidationError } from './errors.js';
+import { interruptedBy, ValidationError } from './errors.js';
 import { type ExportCalls, type ExportState, runExport } from './export/run.js';
 import type { ExportFormat } from './export/sink.js';
 import { readInput } from './input/read.js';
@@ -25,7 +26,14 @@ import { runUpdate } from './run/update.js';
 export type { ConnectionConfig } from './config.js';
 export type { EmulatorOptions, RunningEmulator } from './emulator/index.js';
 export { startEmulator } from './emulator/index.js';
-export { ConfigError, ExitCode, type ExitCodeValue, GenesysBulkError, ValidationError } from './errors.js';
+export {
+  ConfigError,
+  ExitCode,
+  type ExitCodeValue,
+  GenesysBulkError,
+  InterruptedError,
+  ValidationError,
+} from './errors.js';
 export type { ExportCalls, ExportState } from './export/run.js';
 export type { ExportFormat } from './export/sink.js';
 export type { InputFormat, InputProblem, InputRow, InvalidRow, ParsedInput } from './input/types.js';
@@ -59,7 +67,10 @@ export interface ConnectOptions {
   maxConcurrency?: number;
   /** A pino logger; default silent. */
   logger?: Logger;
-  /** Aborting it stops the work as Ctrl-C does (an export's half-written file is removed). */
+  /**
+   * Aborting it stops the work as Ctrl-C does (an export's half-written file is removed). Aborted before any write,
+   * the call rejects with an InterruptedError (exit code 130).
+   */
   signal?: AbortSignal;
 }
 
@@ -119,8 +130,30 @@ function connectionOf(options: ConnectOptions, cwd: string): ConnectionConfig {
   );
 }
 
+/**
+ * Runs `work` with a stop signal of the library's own that follows the caller's: every request waiting in a backoff
+ * listens on it (hundreds at once, which on the caller's signal would print Node's listener-leak warning), and the
+ * one listener on the caller's signal is removed when the call settles, however long that signal lives. A failure
+ * the stop caused, rather than one that says more itself, is an InterruptedError.
+ */
+async function stoppable<T>(signal: AbortSignal | undefined, work: (stop?: AbortSignal) => Promise<T>): Promise<T> {
+  if (!signal) return work();
+  const stop = new AbortController();
+  setMaxListeners(0, stop.signal);
+  const onAbort = () => stop.abort(signal.reason);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await work(stop.signal);
+  } catch (err) {
+    throw interruptedBy(err, stop.signal);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
 /** What every command takes alike: the connection, the pool's bound, a quiet log and no progress bar. */
-function quietBase(options: ConnectOptions) {
+function quietBase(options: ConnectOptions, stopSignal: AbortSignal | undefined) {
   const connection = connectionOf(options, options.cwd ?? process.cwd());
   return {
     connection,
@@ -128,11 +161,11 @@ function quietBase(options: ConnectOptions) {
     log: options.logger ?? createLogger({ level: 'silent', destination: nowhere() }),
     stderr: nowhere(),
     progress: createProgress(process.stderr, false),
-    stopSignal: options.signal,
+    stopSignal,
   };
 }
 
-function commandOptions(options: RunOptions, dryRun: boolean): CommandOptions {
+function commandOptions(options: RunOptions, dryRun: boolean, stopSignal: AbortSignal | undefined): CommandOptions {
   const cwd = options.cwd ?? process.cwd();
   const confirm = options.confirm;
   const consent: Consent = {
@@ -142,7 +175,7 @@ function commandOptions(options: RunOptions, dryRun: boolean): CommandOptions {
     noOneToAsk: 'nothing written: pass yes: true, or a confirm callback, to apply.',
   };
   return {
-    ...quietBase(options),
+    ...quietBase(options, stopSignal),
     dryRun,
     json: false,
     reportPath: options.reportPath === undefined ? undefined : resolve(cwd, options.reportPath),
@@ -163,14 +196,15 @@ function sourceOf(input: UpdateInput, cwd: string) {
 async function update(input: UpdateInput, options: UpdateOptions, dryRun: boolean): Promise<RunResult> {
   if (options.invite === true && options.create !== true)
     throw new ValidationError('invite sends the invitation to the users an update creates: it needs create.');
-  const common = commandOptions(options, dryRun);
-  return runUpdate({
-    ...common,
-    source: sourceOf(input, options.cwd ?? process.cwd()),
-    skipInvalid: options.skipInvalid === true,
-    create: options.create === true,
-    invite: options.invite === true,
-  });
+  return stoppable(options.signal, (stop) =>
+    runUpdate({
+      ...commandOptions(options, dryRun, stop),
+      source: sourceOf(input, options.cwd ?? process.cwd()),
+      skipInvalid: options.skipInvalid === true,
+      create: options.create === true,
+      invite: options.invite === true,
+    }),
+  );
 }
 
 /**
@@ -188,12 +222,14 @@ export function applyUpdate(input: UpdateInput, options: UpdateOptions = {}): Pr
 
 /** Puts back what run `runId` changed (fields changed again since are left and reported). */
 export function rollback(runId: string, options: RunOptions & { dryRun?: boolean } = {}): Promise<RunResult> {
-  return runRollback(commandOptions(options, options.dryRun === true), runId);
+  return stoppable(options.signal, (stop) =>
+    runRollback(commandOptions(options, options.dryRun === true, stop), runId),
+  );
 }
 
 /** Finishes an interrupted update or rollback from its journal. */
 export function resume(runId: string, options: RunOptions & { dryRun?: boolean } = {}): Promise<RunResult> {
-  return runResume(commandOptions(options, options.dryRun === true), runId);
+  return stoppable(options.signal, (stop) => runResume(commandOptions(options, options.dryRun === true, stop), runId));
 }
 
 /**
@@ -252,20 +288,22 @@ export async function exportUsers(
   const path = typeof to === 'string' ? resolve(cwd, to) : undefined;
   if (options.columns?.some((c) => c.includes(',')))
     throw new ValidationError('columns: give each column name as its own item, without commas.');
-  const result = await runExport({
-    ...quietBase(options),
-    path,
-    stdout: typeof to === 'string' ? nowhere() : to,
-    format: options.format,
-    columns: options.columns?.join(','),
-    columnsOption: 'columns',
-    state: options.state ?? 'any',
-    division: options.division,
-    queue: options.queue,
-    group: options.group,
-    keysPath: options.keysPath === undefined ? undefined : resolve(cwd, options.keysPath),
-    force: options.force === true,
-  });
+  const result = await stoppable(options.signal, (stop) =>
+    runExport({
+      ...quietBase(options, stop),
+      path,
+      stdout: typeof to === 'string' ? nowhere() : to,
+      format: options.format,
+      columns: options.columns?.join(','),
+      columnsOption: 'columns',
+      state: options.state ?? 'any',
+      division: options.division,
+      queue: options.queue,
+      group: options.group,
+      keysPath: options.keysPath === undefined ? undefined : resolve(cwd, options.keysPath),
+      force: options.force === true,
+    }),
+  );
   return {
     format: result.format,
     rows: result.users,

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   applyUpdate,
   type Connection,
+  type EmulatorOptions,
+  ExitCode,
   exportUsers,
+  InterruptedError,
   planUpdate,
   type RunningEmulator,
   readInputFile,
@@ -25,8 +29,8 @@ describe('library API', () => {
     emulator = undefined;
     dir = undefined;
   });
-  const setUp = async () => {
-    emulator = await startEmulator({ users: 30, seed: 5, limit: 10_000, windowSeconds: 60 });
+  const setUp = async (more: EmulatorOptions = {}) => {
+    emulator = await startEmulator({ users: 30, seed: 5, limit: 10_000, windowSeconds: 60, ...more });
     dir = await mkdtemp(join(tmpdir(), 'genesys-bulk-api-'));
     const connection: Connection = {
       clientId: emulator.clientId,
@@ -116,6 +120,49 @@ describe('library API', () => {
     expect(text).toContain(`${new URL(emulator.url).host} (from connection.baseUrl)`);
     // Without a connection the CLI's rules apply: that same ./.env is read (its token count is refused).
     await expect(planUpdate({ rows }, { env: {}, cwd: dir })).rejects.toThrow(/GENESYS_TOKENS in \.\/\.env/);
+  });
+
+  it('an abort before any write (while logging in, or reading the users) rejects with an InterruptedError', async () => {
+    const early = new AbortController();
+    early.abort();
+    // Aborted by the first API request (after the login): the reads are cancelled.
+    const reading = new AbortController();
+    const { emulator, dir, connection, user } = await setUp({
+      onApiRequest: () => reading.abort(),
+    });
+    const rows = [{ id: user.id, title: 'Never written' }];
+    const login = applyUpdate({ rows }, { connection, cwd: dir, yes: true, signal: early.signal });
+    await expect(login).rejects.toBeInstanceOf(InterruptedError);
+    await expect(login).rejects.toMatchObject({ exitCode: ExitCode.Interrupted });
+    const read = applyUpdate({ rows }, { connection, cwd: dir, yes: true, signal: reading.signal });
+    await expect(read).rejects.toBeInstanceOf(InterruptedError);
+    const exported = exportUsers(new PassThrough(), { connection, cwd: dir, signal: reading.signal });
+    await expect(exported).rejects.toBeInstanceOf(InterruptedError);
+    expect(emulator.stats().patchesApplied).toBe(0);
+  });
+
+  it("leaves no listener on the caller's signal, and many requests waiting on it print no listener warning", async () => {
+    const { emulator, dir, connection } = await setUp();
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const signal = new AbortController().signal;
+      const rows = emulator
+        .users()
+        .filter((u) => u.state === 'active')
+        .map((u) => ({ id: u.id, title: 'Many waiting' }));
+      const applied = await applyUpdate({ rows }, { connection, cwd: dir, yes: true, signal, maxConcurrency: 64 });
+      expect(applied.summary.updated).toBe(rows.length);
+      await rollback(applied.runId!, { connection, cwd: dir, yes: true, signal });
+      await planUpdate({ rows }, { connection, cwd: dir, signal });
+      await exportUsers(new PassThrough(), { connection, cwd: dir, signal });
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).toEqual([]);
+      expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it('reads a file relative to cwd, and reports its problems with row and line', async () => {
