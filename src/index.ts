@@ -152,8 +152,37 @@ async function stoppable<T>(signal: AbortSignal | undefined, work: (stop?: Abort
   }
 }
 
+const FORMATS: readonly string[] = ['csv', 'json', 'jsonl'];
+
+/** A caller's value the types rule out (plain JavaScript, a cast): a ValidationError saying what to give. */
+function check(ok: boolean, what: string, value: unknown, give: string): void {
+  if (ok) return;
+  const shown =
+    typeof value === 'string'
+      ? JSON.stringify(value)
+      : typeof value === 'function'
+        ? 'a function'
+        : value === null || typeof value !== 'object'
+          ? String(value)
+          : Array.isArray(value)
+            ? 'an array'
+            : 'an object';
+  throw new ValidationError(`${what} is ${shown}: give ${give}.`);
+}
+
+function checkFormat(format: unknown): void {
+  check(format === undefined || FORMATS.includes(format as string), 'format', format, "'csv', 'json' or 'jsonl'");
+}
+
 /** What every command takes alike: the connection, the pool's bound, a quiet log and no progress bar. */
 function quietBase(options: ConnectOptions, stopSignal: AbortSignal | undefined) {
+  const bound = options.maxConcurrency;
+  check(
+    bound === undefined || (Number.isSafeInteger(bound) && bound >= 1),
+    'maxConcurrency',
+    bound,
+    'a whole number of 1 or more',
+  );
   const connection = connectionOf(options, options.cwd ?? process.cwd());
   return {
     connection,
@@ -186,11 +215,27 @@ function commandOptions(options: RunOptions, dryRun: boolean, stopSignal: AbortS
 }
 
 function sourceOf(input: UpdateInput, cwd: string) {
-  if ('rows' in input) {
-    const lines = input.rows.map((row) => `${JSON.stringify(row)}\n`);
+  const rows = typeof input === 'object' && input !== null && 'rows' in input ? input.rows : undefined;
+  if (rows !== undefined) {
+    check(Array.isArray(rows), 'input.rows', rows, 'an array of row objects');
+    const lines = rows.map((row, i) => `${rowText(row, i)}\n`);
     return { path: '(rows)', stream: Readable.from(lines), format: 'jsonl' as const };
   }
-  return { path: resolve(cwd, input.path), format: input.format };
+  const path = (input as { path?: unknown } | null)?.path;
+  check(typeof path === 'string', 'the input', input, '{ rows: [...] } or { path, format? }');
+  checkFormat((input as { format?: unknown }).format);
+  return { path: resolve(cwd, path as string), format: (input as { format?: InputFormat }).format };
+}
+
+/** A row as the JSON Lines text it is read as; a value JSON cannot carry (a BigInt, a cycle) is the caller's error. */
+function rowText(row: unknown, index: number): string {
+  try {
+    return JSON.stringify(row) ?? 'null';
+  } catch (err) {
+    throw new ValidationError(
+      `input.rows[${index}] cannot be written as JSON (${(err as Error).message.split('\n')[0]}): give strings, numbers, booleans, null, arrays and plain objects.`,
+    );
+  }
 }
 
 async function update(input: UpdateInput, options: UpdateOptions, dryRun: boolean): Promise<RunResult> {
@@ -236,10 +281,12 @@ export function resume(runId: string, options: RunOptions & { dryRun?: boolean }
  * Reads and validates an input file without connecting anywhere: its rows, and its problems (each with row, line and
  * message). A file that cannot be read at all rejects with a ValidationError.
  */
-export function readInputFile(
+export async function readInputFile(
   path: string,
   options: { format?: InputFormat; cwd?: string } = {},
 ): Promise<ParsedInput> {
+  check(typeof path === 'string', 'the path', path, 'a file path');
+  checkFormat(options.format);
   return readInput({ path: resolve(options.cwd ?? process.cwd(), path), format: options.format });
 }
 
@@ -286,6 +333,21 @@ export async function exportUsers(
 ): Promise<ExportSummary> {
   const cwd = options.cwd ?? process.cwd();
   const path = typeof to === 'string' ? resolve(cwd, to) : undefined;
+  check(typeof to === 'string' || typeof to?.write === 'function', 'to', to, 'a file path or a writable stream');
+  checkFormat(options.format);
+  check(
+    options.state === undefined || ['active', 'inactive', 'any'].includes(options.state),
+    'state',
+    options.state,
+    "'active', 'inactive' or 'any'",
+  );
+  check(
+    options.columns === undefined ||
+      (Array.isArray(options.columns) && options.columns.every((c) => typeof c === 'string')),
+    'columns',
+    options.columns,
+    'an array of column names',
+  );
   if (options.columns?.some((c) => c.includes(',')))
     throw new ValidationError('columns: give each column name as its own item, without commas.');
   const result = await stoppable(options.signal, (stop) =>

@@ -165,6 +165,39 @@ describe('library API', () => {
     }
   });
 
+  it('refuses what the types rule out (plain JavaScript) with a ValidationError saying what to give, sending nothing', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'genesys-bulk-api-'));
+    // Nothing listens here: each call must fail before connecting.
+    const connection: Connection = { clientId: 'id', clientSecret: 'secret', baseUrl: 'http://127.0.0.1:9' };
+    const cyclic: Record<string, unknown> = { email: 'a@example.com' };
+    cyclic.self = cyclic;
+    const loose = (v: unknown) => v as never;
+    const cases: [Promise<unknown>, RegExp][] = [
+      [planUpdate({ rows: [] }, { connection, cwd: dir, maxConcurrency: 0 }), /^maxConcurrency is 0: give a whole/],
+      [planUpdate({ rows: [] }, { connection, cwd: dir, maxConcurrency: 2.5 }), /^maxConcurrency is 2\.5/],
+      [planUpdate(loose(null), { connection, cwd: dir }), /^the input is null: give \{ rows/],
+      [planUpdate(loose({ rows: 'a@example.com' }), { connection, cwd: dir }), /^input\.rows is "a@example\.com"/],
+      [planUpdate({ path: 'in.xml', format: loose('xml') }, { connection, cwd: dir }), /^format is "xml"/],
+      [
+        planUpdate({ rows: [{ email: 'a@example.com', title: 1n }] }, { connection, cwd: dir }),
+        /^input\.rows\[0\] cannot/,
+      ],
+      [planUpdate({ rows: [{ title: 'x' }, cyclic] }, { connection, cwd: dir }), /^input\.rows\[1\] cannot .*circular/],
+      [exportUsers('out.csv', { connection, cwd: dir, state: loose('weird') }), /^state is "weird"/],
+      [exportUsers('out.csv', { connection, cwd: dir, columns: loose('email') }), /^columns is "email"/],
+      [exportUsers(loose(undefined), { connection, cwd: dir }), /^to is undefined/],
+      [readInputFile(loose(5), { cwd: dir }), /^the path is 5/],
+    ];
+    for (const [call, message] of cases) {
+      const err = await call.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, String(message)).toBeInstanceOf(ValidationError);
+      expect((err as Error).message).toMatch(message);
+    }
+  });
+
   it('reads a file relative to cwd, and reports its problems with row and line', async () => {
     dir = await mkdtemp(join(tmpdir(), 'genesys-bulk-api-'));
     await writeFile(join(dir, 'in.csv'), 'email,title\nnot-an-email,x\nok@example.com,y\n');
