@@ -89,8 +89,14 @@ export interface RunOptions extends ConnectOptions {
   signal?: AbortSignal;
 }
 
-/** The rows of an update: given as objects (the JSON input's shape) or read from a file (CSV, JSON, JSON Lines). */
-export type UpdateInput = { rows: readonly Record<string, unknown>[] } | { path: string; format?: InputFormat };
+/**
+ * The rows of an update: given as objects (the JSON input's shape), an array or any iterable, sync or async (taken one
+ * at a time, as a file is read: a stream of rows need never be held whole), or read from a file (CSV, JSON, JSON
+ * Lines).
+ */
+export type UpdateInput =
+  | { rows: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>> }
+  | { path: string; format?: InputFormat };
 
 export interface UpdateOptions extends RunOptions {
   /** Apply the valid rows and report the invalid ones, instead of writing nothing. */
@@ -217,14 +223,21 @@ function commandOptions(options: RunOptions, dryRun: boolean, stopSignal: AbortS
 function sourceOf(input: UpdateInput, cwd: string) {
   const rows = typeof input === 'object' && input !== null && 'rows' in input ? input.rows : undefined;
   if (rows !== undefined) {
-    check(Array.isArray(rows), 'input.rows', rows, 'an array of row objects');
-    const lines = rows.map((row, i) => `${rowText(row, i)}\n`);
-    return { path: '(rows)', stream: Readable.from(lines), format: 'jsonl' as const };
+    const iterable =
+      typeof rows === 'object' && rows !== null && (Symbol.iterator in rows || Symbol.asyncIterator in rows);
+    check(iterable, 'input.rows', rows, 'an array (or an iterable) of row objects');
+    return { path: '(rows)', stream: Readable.from(rowLines(rows), { objectMode: false }), format: 'jsonl' as const };
   }
   const path = (input as { path?: unknown } | null)?.path;
   check(typeof path === 'string', 'the input', input, '{ rows: [...] } or { path, format? }');
   checkFormat((input as { format?: unknown }).format);
   return { path: resolve(cwd, path as string), format: (input as { format?: InputFormat }).format };
+}
+
+/** The rows as JSON Lines, each made when the reader asks for it. */
+async function* rowLines(rows: Iterable<unknown> | AsyncIterable<unknown>): AsyncGenerator<string> {
+  let index = 0;
+  for await (const row of rows) yield `${rowText(row, index++)}\n`;
 }
 
 /** A row as the JSON Lines text it is read as; a value JSON cannot carry (a BigInt, a cycle) is the caller's error. */

@@ -165,6 +165,26 @@ describe('library API', () => {
     }
   });
 
+  it('takes rows from any iterable, sync or async (a stream of rows)', async () => {
+    const { emulator, dir, connection } = await setUp();
+    const active = emulator.users().filter((u) => u.state === 'active');
+    let pulled = 0;
+    async function* stream() {
+      for (const u of active) {
+        pulled++;
+        yield { id: u.id, title: `Streamed ${pulled}` };
+      }
+    }
+    const plan = await planUpdate({ rows: stream() }, { connection, cwd: dir });
+    expect(plan.summary.planned).toBe(active.length);
+    expect(plan.records.map((r) => r.userId)).toEqual(active.map((u) => u.id));
+    const fromSet = await planUpdate(
+      { rows: new Set([{ id: active[0]!.id, title: 'From a set' }]) },
+      { connection, cwd: dir },
+    );
+    expect(fromSet.summary.planned).toBe(1);
+  });
+
   it('refuses what the types rule out (plain JavaScript) with a ValidationError saying what to give, sending nothing', async () => {
     dir = await mkdtemp(join(tmpdir(), 'genesys-bulk-api-'));
     // Nothing listens here: each call must fail before connecting.
