@@ -96,7 +96,7 @@ export interface RunOptions extends ConnectOptions {
  */
 export type UpdateInput =
   | { rows: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>> }
-  | { path: string; format?: InputFormat };
+  | { path: string; format?: InputFormat; encoding?: string };
 
 export interface UpdateOptions extends RunOptions {
   /** Apply the valid rows and report the invalid ones, instead of writing nothing. */
@@ -230,8 +230,9 @@ function sourceOf(input: UpdateInput, cwd: string) {
   }
   const path = (input as { path?: unknown } | null)?.path;
   check(typeof path === 'string', 'the input', input, '{ rows: [...] } or { path, format? }');
-  checkFormat((input as { format?: unknown }).format);
-  return { path: resolve(cwd, path as string), format: (input as { format?: InputFormat }).format };
+  const { format, encoding } = input as { format?: InputFormat; encoding?: string };
+  checkFormat(format);
+  return { path: resolve(cwd, path as string), format, ...(encoding !== undefined && { encoding }) };
 }
 
 /** The rows as JSON Lines, each made when the reader asks for it. */
@@ -296,11 +297,15 @@ export function resume(runId: string, options: RunOptions & { dryRun?: boolean }
  */
 export async function readInputFile(
   path: string,
-  options: { format?: InputFormat; cwd?: string } = {},
+  options: { format?: InputFormat; encoding?: string; cwd?: string } = {},
 ): Promise<ParsedInput> {
   check(typeof path === 'string', 'the path', path, 'a file path');
   checkFormat(options.format);
-  return readInput({ path: resolve(options.cwd ?? process.cwd(), path), format: options.format });
+  return readInput({
+    path: resolve(options.cwd ?? process.cwd(), path),
+    format: options.format,
+    ...(options.encoding !== undefined && { encoding: options.encoding }),
+  });
 }
 
 /** The CLI's `export` options. */

@@ -185,6 +185,15 @@ describe('library API', () => {
     expect(fromSet.summary.planned).toBe(1);
   });
 
+  it("reads a file in the encoding given, as --encoding does (a spreadsheet's windows-1252 export)", async () => {
+    const { dir, connection, user } = await setUp();
+    await writeFile(join(dir, 'latin.csv'), Buffer.from(`id,title\n${user.id},Caf\xe9 lead\n`, 'latin1'));
+    const parsed = await readInputFile('latin.csv', { cwd: dir, encoding: 'windows-1252' });
+    expect(parsed.rows[0]!.changes.title).toBe('Café lead');
+    const plan = await planUpdate({ path: 'latin.csv', encoding: 'windows-1252' }, { connection, cwd: dir });
+    expect(plan.records[0]!.changes).toEqual([expect.objectContaining({ field: 'title', after: 'Café lead' })]);
+  });
+
   it('refuses what the types rule out (plain JavaScript) with a ValidationError saying what to give, sending nothing', async () => {
     dir = await mkdtemp(join(tmpdir(), 'genesys-bulk-api-'));
     // Nothing listens here: each call must fail before connecting.
