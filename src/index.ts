@@ -17,7 +17,7 @@ import type { InputFormat, ParsedInput } from './input/types.js';
 import { createLogger } from './log.js';
 import { createProgress } from './progress.js';
 import type { Consent } from './run/consent.js';
-import type { CommandOptions } from './run/pipeline.js';
+import type { CallerNames, CommandOptions } from './run/pipeline.js';
 import { runResume } from './run/resume.js';
 import { runRollback } from './run/rollback.js';
 import type { UpdateResult } from './run/summary.js';
@@ -209,6 +209,10 @@ function commandOptions(options: RunOptions, dryRun: boolean, stopSignal: AbortS
       confirm ? { ask: async (question) => (await confirm(question)) === true, close() {} } : undefined,
     noOneToAsk: 'nothing written: pass yes: true, or a confirm callback, to apply.',
   };
+  const names: CallerNames = {
+    skipInvalid: 'give skipInvalid: true',
+    resume: (_command, runId) => `resume('${runId}')`,
+  };
   return {
     ...quietBase(options, stopSignal),
     dryRun,
@@ -217,6 +221,7 @@ function commandOptions(options: RunOptions, dryRun: boolean, stopSignal: AbortS
     stateDir: resolve(cwd, options.stateDir ?? '.genesys-bulk'),
     stdout: options.planOutput ?? nowhere(),
     consent,
+    names,
   };
 }
 

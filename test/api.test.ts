@@ -194,6 +194,28 @@ describe('library API', () => {
     expect(plan.records[0]!.changes).toEqual([expect.objectContaining({ field: 'title', after: 'Café lead' })]);
   });
 
+  it("tells what to do next in the library's terms: skipInvalid, resume(runId)", async () => {
+    const { dir, connection, user } = await setUp();
+    const invalid = applyUpdate({ rows: [{ email: 'not-an-email', title: 'x' }] }, { connection, cwd: dir, yes: true });
+    await expect(invalid).rejects.toThrow(/or give skipInvalid: true to apply the valid rows/);
+    const stop = new AbortController();
+    const stopped = await applyUpdate(
+      { rows: [{ id: user.id, title: 'Stopped at once' }] },
+      {
+        connection,
+        cwd: dir,
+        signal: stop.signal,
+        confirm: () => {
+          stop.abort();
+          return true;
+        },
+      },
+    );
+    expect(stopped.exitCode).toBe(ExitCode.Interrupted);
+    expect(stopped.records[0]!.message).toContain(`resume('${stopped.runId}')`);
+    expect(stopped.records[0]!.message).not.toContain('--resume');
+  });
+
   it('refuses what the types rule out (plain JavaScript) with a ValidationError saying what to give, sending nothing', async () => {
     dir = await mkdtemp(join(tmpdir(), 'genesys-bulk-api-'));
     // Nothing listens here: each call must fail before connecting.
