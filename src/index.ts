@@ -16,7 +16,7 @@ import { readInput } from './input/read.js';
 import type { InputFormat, ParsedInput } from './input/types.js';
 import { createLogger } from './log.js';
 import { createProgress } from './progress.js';
-import type { Consent } from './run/consent.js';
+import type { Consent, Terminal } from './run/consent.js';
 import type { CallerNames, CommandOptions } from './run/pipeline.js';
 import { runResume } from './run/resume.js';
 import { runRollback } from './run/rollback.js';
@@ -83,8 +83,12 @@ export interface RunOptions extends ConnectOptions {
   planOutput?: NodeJS.WritableStream;
   /** Apply without asking. */
   yes?: boolean;
-  /** Asked before anything is written (unless `yes`); resolve true to go ahead. Neither: nothing is written. */
-  confirm?: (question: string) => boolean | Promise<boolean>;
+  /**
+   * Asked before anything is written (unless `yes`); resolve true to go ahead. Neither: nothing is written. Given a
+   * signal that aborts with `signal`: a question still open then is dropped, and the call rejects with an
+   * InterruptedError whatever the answer.
+   */
+  confirm?: (question: string, signal?: AbortSignal) => boolean | Promise<boolean>;
   /** Aborting it stops the run as Ctrl-C does: no new write, what is in flight finishes, the journal is saved. */
   signal?: AbortSignal;
 }
@@ -200,13 +204,38 @@ function quietBase(options: ConnectOptions, stopSignal: AbortSignal | undefined)
   };
 }
 
+/** The caller's `confirm` as the pipeline's terminal: like one, it rejects when the stop aborts the question. */
+function askCaller(confirm: NonNullable<RunOptions['confirm']>): Terminal {
+  return {
+    ask: (question, signal) =>
+      new Promise<boolean>((resolve, reject) => {
+        const onAbort = () => reject(signal?.reason);
+        if (signal?.aborted) return onAbort();
+        signal?.addEventListener('abort', onAbort, { once: true });
+        const settle = () => signal?.removeEventListener('abort', onAbort);
+        Promise.resolve()
+          .then(() => confirm(question, signal))
+          .then(
+            (answer) => {
+              settle();
+              resolve(answer === true);
+            },
+            (err: unknown) => {
+              settle();
+              reject(err);
+            },
+          );
+      }),
+    close() {},
+  };
+}
+
 function commandOptions(options: RunOptions, dryRun: boolean, stopSignal: AbortSignal | undefined): CommandOptions {
   const cwd = options.cwd ?? process.cwd();
   const confirm = options.confirm;
   const consent: Consent = {
     yes: options.yes === true,
-    openTerminal: () =>
-      confirm ? { ask: async (question) => (await confirm(question)) === true, close() {} } : undefined,
+    openTerminal: () => (confirm ? askCaller(confirm) : undefined),
     noOneToAsk: 'nothing written: pass yes: true, or a confirm callback, to apply.',
   };
   const names: CallerNames = {

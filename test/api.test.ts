@@ -195,25 +195,59 @@ describe('library API', () => {
   });
 
   it("tells what to do next in the library's terms: skipInvalid, resume(runId)", async () => {
-    const { dir, connection, user } = await setUp();
+    // Stopped by the first request after the answer (a write): the rows after it are not applied.
+    let answered = false;
+    const stop = new AbortController();
+    const { emulator, dir, connection } = await setUp({ onApiRequest: () => answered && stop.abort() });
     const invalid = applyUpdate({ rows: [{ email: 'not-an-email', title: 'x' }] }, { connection, cwd: dir, yes: true });
     await expect(invalid).rejects.toThrow(/or give skipInvalid: true to apply the valid rows/);
-    const stop = new AbortController();
+    const rows = emulator
+      .users()
+      .filter((u) => u.state === 'active')
+      .slice(0, 3)
+      .map((u) => ({ id: u.id, title: 'Stopped' }));
+    const confirm = () => {
+      answered = true;
+      return true;
+    };
     const stopped = await applyUpdate(
-      { rows: [{ id: user.id, title: 'Stopped at once' }] },
+      { rows },
+      { connection, cwd: dir, signal: stop.signal, confirm, maxConcurrency: 1 },
+    );
+    expect(stopped.exitCode).toBe(ExitCode.Interrupted);
+    const hints = stopped.records.map((r) => r.message ?? '').filter((m) => m.includes(`resume('${stopped.runId}')`));
+    expect(hints.length).toBeGreaterThan(0);
+    expect(stopped.records.some((r) => r.message?.includes('--resume'))).toBe(false);
+  });
+
+  it('gives confirm the signal, and an abort while it is open rejects with an InterruptedError and writes nothing', async () => {
+    const { emulator, dir, connection, user } = await setUp();
+    const stop = new AbortController();
+    let told: AbortSignal | undefined;
+    const late = applyUpdate(
+      { rows: [{ id: user.id, title: 'Asked, then stopped' }] },
       {
         connection,
         cwd: dir,
         signal: stop.signal,
-        confirm: () => {
+        confirm: (_question, signal) => {
+          told = signal;
           stop.abort();
           return true;
         },
       },
     );
-    expect(stopped.exitCode).toBe(ExitCode.Interrupted);
-    expect(stopped.records[0]!.message).toContain(`resume('${stopped.runId}')`);
-    expect(stopped.records[0]!.message).not.toContain('--resume');
+    await expect(late).rejects.toBeInstanceOf(InterruptedError);
+    expect(told?.aborted).toBe(true);
+    // An answer that never comes: the abort settles the call.
+    const never = new AbortController();
+    const open = applyUpdate(
+      { rows: [{ id: user.id, title: 'Never answered' }] },
+      { connection, cwd: dir, signal: never.signal, confirm: () => (never.abort(), new Promise<boolean>(() => {})) },
+    );
+    await expect(open).rejects.toBeInstanceOf(InterruptedError);
+    expect(emulator.stats().patchesApplied).toBe(0);
+    await expect(stat(join(dir, '.genesys-bulk', 'runs'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('refuses what the types rule out (plain JavaScript) with a ValidationError saying what to give, sending nothing', async () => {
