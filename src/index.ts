@@ -38,6 +38,8 @@ export type { ExportCalls, ExportState } from './export/run.js';
 export type { ExportFormat } from './export/sink.js';
 export type { InputFormat, InputProblem, InputRow, InvalidRow, ParsedInput } from './input/types.js';
 export type { ReportRecord } from './report.js';
+export { PlatformError } from './run/api-errors.js';
+export { type InvalidEntry, InvalidInputError } from './run/invalid.js';
 export type { UpdateResult, UpdateSummary } from './run/summary.js';
 export type { Logger };
 

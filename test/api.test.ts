@@ -11,6 +11,7 @@ import {
   ExitCode,
   exportUsers,
   InterruptedError,
+  InvalidInputError,
   planUpdate,
   type RunningEmulator,
   readInputFile,
@@ -201,6 +202,11 @@ describe('library API', () => {
     const { emulator, dir, connection } = await setUp({ onApiRequest: () => answered && stop.abort() });
     const invalid = applyUpdate({ rows: [{ email: 'not-an-email', title: 'x' }] }, { connection, cwd: dir, yes: true });
     await expect(invalid).rejects.toThrow(/or give skipInvalid: true to apply the valid rows/);
+    // Each problem as data, for a program to show: the class is exported.
+    const refused = await invalid.catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(InvalidInputError);
+    expect((refused as InvalidInputError).rows[0]).toMatchObject({ rowNumber: 1, line: 1 });
+    expect((refused as InvalidInputError).rows[0]!.problems[0]).toMatchObject({ column: 'email', severity: 'error' });
     const rows = emulator
       .users()
       .filter((u) => u.state === 'active')
