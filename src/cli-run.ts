@@ -9,8 +9,7 @@ import {
   type ExitCodeValue,
   exitCodeFor,
   fileSystemError,
-  GenesysBulkError,
-  InterruptedError,
+  interruptedBy,
   ValidationError,
 } from './errors.js';
 import type { LogFormat, LogLevel } from './log.js';
@@ -184,10 +183,7 @@ export async function runCommand(
     });
     return result.exitCode;
   } catch (err) {
-    if (stop.signal.aborted && !(err instanceof GenesysBulkError)) {
-      throw new InterruptedError('Interrupted before anything was written.');
-    }
-    throw err;
+    throw interruptedBy(err, stop.signal);
   } finally {
     signals.off('SIGINT', onSignal);
     signals.off('SIGTERM', onSignal);

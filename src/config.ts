@@ -10,7 +10,8 @@ import { resolveRegion } from './genesys/regions.js';
 export interface ConnectionFlags {
   region?: string;
   baseUrl?: string;
-  envFile?: string;
+  /** `--env-file`; `false`: no dotenv file at all, not even ./.env (the library's explicit `connection`). */
+  envFile?: string | false;
   /** `--tokens`, as typed (or a number from the library). */
   tokens?: string | number;
   /** How the caller names these settings in messages: the CLI's flags by default, the library's options. */
@@ -167,7 +168,8 @@ interface DotenvFile {
 }
 
 /** The `--env-file` file (which must exist), or ./.env if there is one; checked, parsed, never loaded. */
-function readDotenv(envFile: string | undefined, cwd: string): DotenvFile | undefined {
+function readDotenv(envFile: string | false | undefined, cwd: string): DotenvFile | undefined {
+  if (envFile === false) return undefined;
   const named = envFile !== undefined;
   const path = resolve(cwd, envFile ?? '.env');
   const label = named ? envFile : './.env';

@@ -51,6 +51,16 @@ export class InterruptedError extends GenesysBulkError {
   }
 }
 
+/**
+ * What a failure is once `stop` has aborted: an interruption (exit 130), unless it says more itself (a
+ * GenesysBulkError). A stop during the reads before the first write cancels them: such a failure is the stop's.
+ */
+export function interruptedBy(err: unknown, stop: AbortSignal | undefined): unknown {
+  return stop?.aborted && !(err instanceof GenesysBulkError)
+    ? new InterruptedError('Interrupted before anything was written.')
+    : err;
+}
+
 export function exitCodeFor(err: unknown): ExitCodeValue {
   return err instanceof GenesysBulkError ? err.exitCode : ExitCode.Internal;
 }

@@ -4,19 +4,20 @@
  * to `planOutput` when one is given. Writing needs consent: `yes: true`, or a `confirm` callback that is asked the
  * same question the CLI asks at the terminal.
  */
+import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { type ConnectionConfig, loadConnectionConfig } from './config.js';
-import { ValidationError } from './errors.js';
+import { interruptedBy, ValidationError } from './errors.js';
 import { type ExportCalls, type ExportState, runExport } from './export/run.js';
 import type { ExportFormat } from './export/sink.js';
 import { readInput } from './input/read.js';
 import type { InputFormat, ParsedInput } from './input/types.js';
 import { createLogger } from './log.js';
 import { createProgress } from './progress.js';
-import type { Consent } from './run/consent.js';
-import type { CommandOptions } from './run/pipeline.js';
+import type { Consent, Terminal } from './run/consent.js';
+import type { CallerNames, CommandOptions } from './run/pipeline.js';
 import { runResume } from './run/resume.js';
 import { runRollback } from './run/rollback.js';
 import type { UpdateResult } from './run/summary.js';
@@ -25,15 +26,27 @@ import { runUpdate } from './run/update.js';
 export type { ConnectionConfig } from './config.js';
 export type { EmulatorOptions, RunningEmulator } from './emulator/index.js';
 export { startEmulator } from './emulator/index.js';
-export { ConfigError, ExitCode, type ExitCodeValue, GenesysBulkError, ValidationError } from './errors.js';
+export {
+  ConfigError,
+  ExitCode,
+  type ExitCodeValue,
+  GenesysBulkError,
+  InterruptedError,
+  ValidationError,
+} from './errors.js';
 export type { ExportCalls, ExportState } from './export/run.js';
 export type { ExportFormat } from './export/sink.js';
 export type { InputFormat, InputProblem, InputRow, InvalidRow, ParsedInput } from './input/types.js';
 export type { ReportRecord } from './report.js';
+export { PlatformError } from './run/api-errors.js';
+export { type InvalidEntry, InvalidInputError } from './run/invalid.js';
 export type { UpdateResult, UpdateSummary } from './run/summary.js';
 export type { Logger };
 
-/** Where to connect. Without it, the CLI's rules apply: the environment, then ./.env in `cwd`. */
+/**
+ * Where to connect: these settings alone (neither `process.env` nor a ./.env is read). Without it, the CLI's rules
+ * apply: the environment, then ./.env in `cwd`.
+ */
 export interface Connection {
   clientId: string;
   clientSecret: string;
@@ -56,7 +69,10 @@ export interface ConnectOptions {
   maxConcurrency?: number;
   /** A pino logger; default silent. */
   logger?: Logger;
-  /** Aborting it stops the work as Ctrl-C does (an export's half-written file is removed). */
+  /**
+   * Aborting it stops the work as Ctrl-C does (an export's half-written file is removed). Aborted before any write,
+   * the call rejects with an InterruptedError (exit code 130).
+   */
   signal?: AbortSignal;
 }
 
@@ -69,14 +85,24 @@ export interface RunOptions extends ConnectOptions {
   planOutput?: NodeJS.WritableStream;
   /** Apply without asking. */
   yes?: boolean;
-  /** Asked before anything is written (unless `yes`); resolve true to go ahead. Neither: nothing is written. */
-  confirm?: (question: string) => boolean | Promise<boolean>;
+  /**
+   * Asked before anything is written (unless `yes`); resolve true to go ahead. Neither: nothing is written. Given a
+   * signal that aborts with `signal`: a question still open then is dropped, and the call rejects with an
+   * InterruptedError whatever the answer.
+   */
+  confirm?: (question: string, signal?: AbortSignal) => boolean | Promise<boolean>;
   /** Aborting it stops the run as Ctrl-C does: no new write, what is in flight finishes, the journal is saved. */
   signal?: AbortSignal;
 }
 
-/** The rows of an update: given as objects (the JSON input's shape) or read from a file (CSV, JSON, JSON Lines). */
-export type UpdateInput = { rows: readonly Record<string, unknown>[] } | { path: string; format?: InputFormat };
+/**
+ * The rows of an update: given as objects (the JSON input's shape), an array or any iterable, sync or async (taken one
+ * at a time, as a file is read: a stream of rows need never be held whole), or read from a file (CSV, JSON, JSON
+ * Lines).
+ */
+export type UpdateInput =
+  | { rows: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>> }
+  | { path: string; format?: InputFormat; encoding?: string };
 
 export interface UpdateOptions extends RunOptions {
   /** Apply the valid rows and report the invalid ones, instead of writing nothing. */
@@ -108,6 +134,7 @@ function connectionOf(options: ConnectOptions, cwd: string): ConnectionConfig {
       region: c.region,
       baseUrl: c.baseUrl,
       ...(c.tokens !== undefined && { tokens: c.tokens }),
+      envFile: false,
       names: { region: 'connection.region', baseUrl: 'connection.baseUrl', tokens: 'connection.tokens' },
     },
     { GENESYS_CLIENT_ID: c.clientId, GENESYS_CLIENT_SECRET: c.clientSecret },
@@ -115,8 +142,59 @@ function connectionOf(options: ConnectOptions, cwd: string): ConnectionConfig {
   );
 }
 
+/**
+ * Runs `work` with a stop signal of the library's own that follows the caller's: every request waiting in a backoff
+ * listens on it (hundreds at once, which on the caller's signal would print Node's listener-leak warning), and the
+ * one listener on the caller's signal is removed when the call settles, however long that signal lives. A failure
+ * the stop caused, rather than one that says more itself, is an InterruptedError.
+ */
+async function stoppable<T>(signal: AbortSignal | undefined, work: (stop?: AbortSignal) => Promise<T>): Promise<T> {
+  if (!signal) return work();
+  const stop = new AbortController();
+  setMaxListeners(0, stop.signal);
+  const onAbort = () => stop.abort(signal.reason);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await work(stop.signal);
+  } catch (err) {
+    throw interruptedBy(err, stop.signal);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+const FORMATS: readonly string[] = ['csv', 'json', 'jsonl'];
+
+/** A caller's value the types rule out (plain JavaScript, a cast): a ValidationError saying what to give. */
+function check(ok: boolean, what: string, value: unknown, give: string): void {
+  if (ok) return;
+  const shown =
+    typeof value === 'string'
+      ? JSON.stringify(value)
+      : typeof value === 'function'
+        ? 'a function'
+        : value === null || typeof value !== 'object'
+          ? String(value)
+          : Array.isArray(value)
+            ? 'an array'
+            : 'an object';
+  throw new ValidationError(`${what} is ${shown}: give ${give}.`);
+}
+
+function checkFormat(format: unknown): void {
+  check(format === undefined || FORMATS.includes(format as string), 'format', format, "'csv', 'json' or 'jsonl'");
+}
+
 /** What every command takes alike: the connection, the pool's bound, a quiet log and no progress bar. */
-function quietBase(options: ConnectOptions) {
+function quietBase(options: ConnectOptions, stopSignal: AbortSignal | undefined) {
+  const bound = options.maxConcurrency;
+  check(
+    bound === undefined || (Number.isSafeInteger(bound) && bound >= 1),
+    'maxConcurrency',
+    bound,
+    'a whole number of 1 or more',
+  );
   const connection = connectionOf(options, options.cwd ?? process.cwd());
   return {
     connection,
@@ -124,49 +202,104 @@ function quietBase(options: ConnectOptions) {
     log: options.logger ?? createLogger({ level: 'silent', destination: nowhere() }),
     stderr: nowhere(),
     progress: createProgress(process.stderr, false),
-    stopSignal: options.signal,
+    stopSignal,
   };
 }
 
-function commandOptions(options: RunOptions, dryRun: boolean): CommandOptions {
+/** The caller's `confirm` as the pipeline's terminal: like one, it rejects when the stop aborts the question. */
+function askCaller(confirm: NonNullable<RunOptions['confirm']>): Terminal {
+  return {
+    ask: (question, signal) =>
+      new Promise<boolean>((resolve, reject) => {
+        const onAbort = () => reject(signal?.reason);
+        if (signal?.aborted) return onAbort();
+        signal?.addEventListener('abort', onAbort, { once: true });
+        const settle = () => signal?.removeEventListener('abort', onAbort);
+        Promise.resolve()
+          .then(() => confirm(question, signal))
+          .then(
+            (answer) => {
+              settle();
+              resolve(answer === true);
+            },
+            (err: unknown) => {
+              settle();
+              reject(err);
+            },
+          );
+      }),
+    close() {},
+  };
+}
+
+function commandOptions(options: RunOptions, dryRun: boolean, stopSignal: AbortSignal | undefined): CommandOptions {
   const cwd = options.cwd ?? process.cwd();
   const confirm = options.confirm;
   const consent: Consent = {
     yes: options.yes === true,
-    openTerminal: () =>
-      confirm ? { ask: async (question) => (await confirm(question)) === true, close() {} } : undefined,
+    openTerminal: () => (confirm ? askCaller(confirm) : undefined),
     noOneToAsk: 'nothing written: pass yes: true, or a confirm callback, to apply.',
   };
+  const names: CallerNames = {
+    skipInvalid: 'give skipInvalid: true',
+    resume: (_command, runId) => `resume('${runId}')`,
+  };
   return {
-    ...quietBase(options),
+    ...quietBase(options, stopSignal),
     dryRun,
     json: false,
     reportPath: options.reportPath === undefined ? undefined : resolve(cwd, options.reportPath),
     stateDir: resolve(cwd, options.stateDir ?? '.genesys-bulk'),
     stdout: options.planOutput ?? nowhere(),
     consent,
+    names,
   };
 }
 
 function sourceOf(input: UpdateInput, cwd: string) {
-  if ('rows' in input) {
-    const lines = input.rows.map((row) => `${JSON.stringify(row)}\n`);
-    return { path: '(rows)', stream: Readable.from(lines), format: 'jsonl' as const };
+  const rows = typeof input === 'object' && input !== null && 'rows' in input ? input.rows : undefined;
+  if (rows !== undefined) {
+    const iterable =
+      typeof rows === 'object' && rows !== null && (Symbol.iterator in rows || Symbol.asyncIterator in rows);
+    check(iterable, 'input.rows', rows, 'an array (or an iterable) of row objects');
+    return { path: '(rows)', stream: Readable.from(rowLines(rows), { objectMode: false }), format: 'jsonl' as const };
   }
-  return { path: resolve(cwd, input.path), format: input.format };
+  const path = (input as { path?: unknown } | null)?.path;
+  check(typeof path === 'string', 'the input', input, '{ rows: [...] } or { path, format? }');
+  const { format, encoding } = input as { format?: InputFormat; encoding?: string };
+  checkFormat(format);
+  return { path: resolve(cwd, path as string), format, ...(encoding !== undefined && { encoding }) };
+}
+
+/** The rows as JSON Lines, each made when the reader asks for it. */
+async function* rowLines(rows: Iterable<unknown> | AsyncIterable<unknown>): AsyncGenerator<string> {
+  let index = 0;
+  for await (const row of rows) yield `${rowText(row, index++)}\n`;
+}
+
+/** A row as the JSON Lines text it is read as; a value JSON cannot carry (a BigInt, a cycle) is the caller's error. */
+function rowText(row: unknown, index: number): string {
+  try {
+    return JSON.stringify(row) ?? 'null';
+  } catch (err) {
+    throw new ValidationError(
+      `input.rows[${index}] cannot be written as JSON (${(err as Error).message.split('\n')[0]}): give strings, numbers, booleans, null, arrays and plain objects.`,
+    );
+  }
 }
 
 async function update(input: UpdateInput, options: UpdateOptions, dryRun: boolean): Promise<RunResult> {
   if (options.invite === true && options.create !== true)
     throw new ValidationError('invite sends the invitation to the users an update creates: it needs create.');
-  const common = commandOptions(options, dryRun);
-  return runUpdate({
-    ...common,
-    source: sourceOf(input, options.cwd ?? process.cwd()),
-    skipInvalid: options.skipInvalid === true,
-    create: options.create === true,
-    invite: options.invite === true,
-  });
+  return stoppable(options.signal, (stop) =>
+    runUpdate({
+      ...commandOptions(options, dryRun, stop),
+      source: sourceOf(input, options.cwd ?? process.cwd()),
+      skipInvalid: options.skipInvalid === true,
+      create: options.create === true,
+      invite: options.invite === true,
+    }),
+  );
 }
 
 /**
@@ -184,23 +317,31 @@ export function applyUpdate(input: UpdateInput, options: UpdateOptions = {}): Pr
 
 /** Puts back what run `runId` changed (fields changed again since are left and reported). */
 export function rollback(runId: string, options: RunOptions & { dryRun?: boolean } = {}): Promise<RunResult> {
-  return runRollback(commandOptions(options, options.dryRun === true), runId);
+  return stoppable(options.signal, (stop) =>
+    runRollback(commandOptions(options, options.dryRun === true, stop), runId),
+  );
 }
 
 /** Finishes an interrupted update or rollback from its journal. */
 export function resume(runId: string, options: RunOptions & { dryRun?: boolean } = {}): Promise<RunResult> {
-  return runResume(commandOptions(options, options.dryRun === true), runId);
+  return stoppable(options.signal, (stop) => runResume(commandOptions(options, options.dryRun === true, stop), runId));
 }
 
 /**
  * Reads and validates an input file without connecting anywhere: its rows, and its problems (each with row, line and
  * message). A file that cannot be read at all rejects with a ValidationError.
  */
-export function readInputFile(
+export async function readInputFile(
   path: string,
-  options: { format?: InputFormat; cwd?: string } = {},
+  options: { format?: InputFormat; encoding?: string; cwd?: string } = {},
 ): Promise<ParsedInput> {
-  return readInput({ path: resolve(options.cwd ?? process.cwd(), path), format: options.format });
+  check(typeof path === 'string', 'the path', path, 'a file path');
+  checkFormat(options.format);
+  return readInput({
+    path: resolve(options.cwd ?? process.cwd(), path),
+    format: options.format,
+    ...(options.encoding !== undefined && { encoding: options.encoding }),
+  });
 }
 
 /** The CLI's `export` options. */
@@ -246,22 +387,39 @@ export async function exportUsers(
 ): Promise<ExportSummary> {
   const cwd = options.cwd ?? process.cwd();
   const path = typeof to === 'string' ? resolve(cwd, to) : undefined;
+  check(typeof to === 'string' || typeof to?.write === 'function', 'to', to, 'a file path or a writable stream');
+  checkFormat(options.format);
+  check(
+    options.state === undefined || ['active', 'inactive', 'any'].includes(options.state),
+    'state',
+    options.state,
+    "'active', 'inactive' or 'any'",
+  );
+  check(
+    options.columns === undefined ||
+      (Array.isArray(options.columns) && options.columns.every((c) => typeof c === 'string')),
+    'columns',
+    options.columns,
+    'an array of column names',
+  );
   if (options.columns?.some((c) => c.includes(',')))
     throw new ValidationError('columns: give each column name as its own item, without commas.');
-  const result = await runExport({
-    ...quietBase(options),
-    path,
-    stdout: typeof to === 'string' ? nowhere() : to,
-    format: options.format,
-    columns: options.columns?.join(','),
-    columnsOption: 'columns',
-    state: options.state ?? 'any',
-    division: options.division,
-    queue: options.queue,
-    group: options.group,
-    keysPath: options.keysPath === undefined ? undefined : resolve(cwd, options.keysPath),
-    force: options.force === true,
-  });
+  const result = await stoppable(options.signal, (stop) =>
+    runExport({
+      ...quietBase(options, stop),
+      path,
+      stdout: typeof to === 'string' ? nowhere() : to,
+      format: options.format,
+      columns: options.columns?.join(','),
+      columnsOption: 'columns',
+      state: options.state ?? 'any',
+      division: options.division,
+      queue: options.queue,
+      group: options.group,
+      keysPath: options.keysPath === undefined ? undefined : resolve(cwd, options.keysPath),
+      force: options.force === true,
+    }),
+  );
   return {
     format: result.format,
     rows: result.users,

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   applyUpdate,
   type Connection,
+  type EmulatorOptions,
+  ExitCode,
   exportUsers,
+  InterruptedError,
+  InvalidInputError,
   planUpdate,
   type RunningEmulator,
   readInputFile,
@@ -25,8 +30,8 @@ describe('library API', () => {
     emulator = undefined;
     dir = undefined;
   });
-  const setUp = async () => {
-    emulator = await startEmulator({ users: 30, seed: 5, limit: 10_000, windowSeconds: 60 });
+  const setUp = async (more: EmulatorOptions = {}) => {
+    emulator = await startEmulator({ users: 30, seed: 5, limit: 10_000, windowSeconds: 60, ...more });
     dir = await mkdtemp(join(tmpdir(), 'genesys-bulk-api-'));
     const connection: Connection = {
       clientId: emulator.clientId,
@@ -94,6 +99,194 @@ describe('library API', () => {
     await expect(both).rejects.toThrow(/from connection\.region\) and base URL .* \(from connection\.baseUrl\)/);
     const tokens = planUpdate(input, { connection: { ...connection, tokens: 0 }, cwd: dir });
     await expect(tokens).rejects.toThrow(/Invalid number of tokens "0" \(connection\.tokens\)/);
+  });
+
+  it('connects with the connection given alone: a ./.env in cwd (a region, a token count) is not read', async () => {
+    const { emulator, dir, connection, user } = await setUp();
+    await writeFile(
+      join(dir, '.env'),
+      'GENESYS_REGION=eu_west_1\nGENESYS_TOKENS=0\nGENESYS_BASE_URL=http://127.0.0.1:9\n',
+      {
+        mode: 0o600,
+      },
+    );
+    const rows = [{ id: user.id, title: 'Explicit target' }];
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (chunk) => {
+      text += String(chunk);
+    });
+    const plan = await planUpdate({ rows }, { connection, cwd: dir, planOutput: out });
+    expect(plan.summary.planned).toBe(1);
+    expect(text).toContain(`${new URL(emulator.url).host} (from connection.baseUrl)`);
+    // Without a connection the CLI's rules apply: that same ./.env is read (its token count is refused).
+    await expect(planUpdate({ rows }, { env: {}, cwd: dir })).rejects.toThrow(/GENESYS_TOKENS in \.\/\.env/);
+  });
+
+  it('an abort before any write (while logging in, or reading the users) rejects with an InterruptedError', async () => {
+    const early = new AbortController();
+    early.abort();
+    // Aborted by the first API request (after the login): the reads are cancelled.
+    const reading = new AbortController();
+    const { emulator, dir, connection, user } = await setUp({
+      onApiRequest: () => reading.abort(),
+    });
+    const rows = [{ id: user.id, title: 'Never written' }];
+    const login = applyUpdate({ rows }, { connection, cwd: dir, yes: true, signal: early.signal });
+    await expect(login).rejects.toBeInstanceOf(InterruptedError);
+    await expect(login).rejects.toMatchObject({ exitCode: ExitCode.Interrupted });
+    const read = applyUpdate({ rows }, { connection, cwd: dir, yes: true, signal: reading.signal });
+    await expect(read).rejects.toBeInstanceOf(InterruptedError);
+    const exported = exportUsers(new PassThrough(), { connection, cwd: dir, signal: reading.signal });
+    await expect(exported).rejects.toBeInstanceOf(InterruptedError);
+    expect(emulator.stats().patchesApplied).toBe(0);
+  });
+
+  it("leaves no listener on the caller's signal, and many requests waiting on it print no listener warning", async () => {
+    const { emulator, dir, connection } = await setUp();
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const signal = new AbortController().signal;
+      const rows = emulator
+        .users()
+        .filter((u) => u.state === 'active')
+        .map((u) => ({ id: u.id, title: 'Many waiting' }));
+      const applied = await applyUpdate({ rows }, { connection, cwd: dir, yes: true, signal, maxConcurrency: 64 });
+      expect(applied.summary.updated).toBe(rows.length);
+      await rollback(applied.runId!, { connection, cwd: dir, yes: true, signal });
+      await planUpdate({ rows }, { connection, cwd: dir, signal });
+      await exportUsers(new PassThrough(), { connection, cwd: dir, signal });
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).toEqual([]);
+      expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('takes rows from any iterable, sync or async (a stream of rows)', async () => {
+    const { emulator, dir, connection } = await setUp();
+    const active = emulator.users().filter((u) => u.state === 'active');
+    let pulled = 0;
+    async function* stream() {
+      for (const u of active) {
+        pulled++;
+        yield { id: u.id, title: `Streamed ${pulled}` };
+      }
+    }
+    const plan = await planUpdate({ rows: stream() }, { connection, cwd: dir });
+    expect(plan.summary.planned).toBe(active.length);
+    expect(plan.records.map((r) => r.userId)).toEqual(active.map((u) => u.id));
+    const fromSet = await planUpdate(
+      { rows: new Set([{ id: active[0]!.id, title: 'From a set' }]) },
+      { connection, cwd: dir },
+    );
+    expect(fromSet.summary.planned).toBe(1);
+  });
+
+  it("reads a file in the encoding given, as --encoding does (a spreadsheet's windows-1252 export)", async () => {
+    const { dir, connection, user } = await setUp();
+    await writeFile(join(dir, 'latin.csv'), Buffer.from(`id,title\n${user.id},Caf\xe9 lead\n`, 'latin1'));
+    const parsed = await readInputFile('latin.csv', { cwd: dir, encoding: 'windows-1252' });
+    expect(parsed.rows[0]!.changes.title).toBe('Café lead');
+    const plan = await planUpdate({ path: 'latin.csv', encoding: 'windows-1252' }, { connection, cwd: dir });
+    expect(plan.records[0]!.changes).toEqual([expect.objectContaining({ field: 'title', after: 'Café lead' })]);
+  });
+
+  it("tells what to do next in the library's terms: skipInvalid, resume(runId)", async () => {
+    // Stopped by the first request after the answer (a write): the rows after it are not applied.
+    let answered = false;
+    const stop = new AbortController();
+    const { emulator, dir, connection } = await setUp({ onApiRequest: () => answered && stop.abort() });
+    const invalid = applyUpdate({ rows: [{ email: 'not-an-email', title: 'x' }] }, { connection, cwd: dir, yes: true });
+    await expect(invalid).rejects.toThrow(/or give skipInvalid: true to apply the valid rows/);
+    // Each problem as data, for a program to show: the class is exported.
+    const refused = await invalid.catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(InvalidInputError);
+    expect((refused as InvalidInputError).rows[0]).toMatchObject({ rowNumber: 1, line: 1 });
+    expect((refused as InvalidInputError).rows[0]!.problems[0]).toMatchObject({ column: 'email', severity: 'error' });
+    const rows = emulator
+      .users()
+      .filter((u) => u.state === 'active')
+      .slice(0, 3)
+      .map((u) => ({ id: u.id, title: 'Stopped' }));
+    const confirm = () => {
+      answered = true;
+      return true;
+    };
+    const stopped = await applyUpdate(
+      { rows },
+      { connection, cwd: dir, signal: stop.signal, confirm, maxConcurrency: 1 },
+    );
+    expect(stopped.exitCode).toBe(ExitCode.Interrupted);
+    const hints = stopped.records.map((r) => r.message ?? '').filter((m) => m.includes(`resume('${stopped.runId}')`));
+    expect(hints.length).toBeGreaterThan(0);
+    expect(stopped.records.some((r) => r.message?.includes('--resume'))).toBe(false);
+  });
+
+  it('gives confirm the signal, and an abort while it is open rejects with an InterruptedError and writes nothing', async () => {
+    const { emulator, dir, connection, user } = await setUp();
+    const stop = new AbortController();
+    let told: AbortSignal | undefined;
+    const late = applyUpdate(
+      { rows: [{ id: user.id, title: 'Asked, then stopped' }] },
+      {
+        connection,
+        cwd: dir,
+        signal: stop.signal,
+        confirm: (_question, signal) => {
+          told = signal;
+          stop.abort();
+          return true;
+        },
+      },
+    );
+    await expect(late).rejects.toBeInstanceOf(InterruptedError);
+    expect(told?.aborted).toBe(true);
+    // An answer that never comes: the abort settles the call.
+    const never = new AbortController();
+    const open = applyUpdate(
+      { rows: [{ id: user.id, title: 'Never answered' }] },
+      { connection, cwd: dir, signal: never.signal, confirm: () => (never.abort(), new Promise<boolean>(() => {})) },
+    );
+    await expect(open).rejects.toBeInstanceOf(InterruptedError);
+    expect(emulator.stats().patchesApplied).toBe(0);
+    await expect(stat(join(dir, '.genesys-bulk', 'runs'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('refuses what the types rule out (plain JavaScript) with a ValidationError saying what to give, sending nothing', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'genesys-bulk-api-'));
+    // Nothing listens here: each call must fail before connecting.
+    const connection: Connection = { clientId: 'id', clientSecret: 'secret', baseUrl: 'http://127.0.0.1:9' };
+    const cyclic: Record<string, unknown> = { email: 'a@example.com' };
+    cyclic.self = cyclic;
+    const loose = (v: unknown) => v as never;
+    const cases: [Promise<unknown>, RegExp][] = [
+      [planUpdate({ rows: [] }, { connection, cwd: dir, maxConcurrency: 0 }), /^maxConcurrency is 0: give a whole/],
+      [planUpdate({ rows: [] }, { connection, cwd: dir, maxConcurrency: 2.5 }), /^maxConcurrency is 2\.5/],
+      [planUpdate(loose(null), { connection, cwd: dir }), /^the input is null: give \{ rows/],
+      [planUpdate(loose({ rows: 'a@example.com' }), { connection, cwd: dir }), /^input\.rows is "a@example\.com"/],
+      [planUpdate({ path: 'in.xml', format: loose('xml') }, { connection, cwd: dir }), /^format is "xml"/],
+      [
+        planUpdate({ rows: [{ email: 'a@example.com', title: 1n }] }, { connection, cwd: dir }),
+        /^input\.rows\[0\] cannot/,
+      ],
+      [planUpdate({ rows: [{ title: 'x' }, cyclic] }, { connection, cwd: dir }), /^input\.rows\[1\] cannot .*circular/],
+      [exportUsers('out.csv', { connection, cwd: dir, state: loose('weird') }), /^state is "weird"/],
+      [exportUsers('out.csv', { connection, cwd: dir, columns: loose('email') }), /^columns is "email"/],
+      [exportUsers(loose(undefined), { connection, cwd: dir }), /^to is undefined/],
+      [readInputFile(loose(5), { cwd: dir }), /^the path is 5/],
+    ];
+    for (const [call, message] of cases) {
+      const err = await call.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, String(message)).toBeInstanceOf(ValidationError);
+      expect((err as Error).message).toMatch(message);
+    }
   });
 
   it('reads a file relative to cwd, and reports its problems with row and line', async () => {

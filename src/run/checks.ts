@@ -74,11 +74,16 @@ export function checkSameUser(
   return { rows: drop.size === 0 ? rows : rows.filter((r) => !drop.has(r)), problems, skipped };
 }
 
-export function invalidInputMessage(name: string, rowCount: number, problems: InputProblem[]): string {
+export function invalidInputMessage(
+  name: string,
+  rowCount: number,
+  problems: InputProblem[],
+  skipInvalid = 'pass --skip-invalid',
+): string {
   return (
     `${name}: ${problems.length} problem(s) in ${rowCount} row(s); nothing was written.\n` +
     `${formatProblems(problems, MAX_PROBLEMS_SHOWN)}\n` +
-    'Fix the file and run again, or pass --skip-invalid to apply the valid rows and report the rest.'
+    `Fix the file and run again, or ${skipInvalid} to apply the valid rows and report the rest.`
   );
 }
 

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ConnectionConfig } from '../config.js';
+import { InterruptedError } from '../errors.js';
 import type { GenesysClient } from '../genesys/api.js';
 import { createGenesysClient } from '../genesys/client.js';
 import { acquireTokens } from '../governor/acquire.js';
@@ -54,7 +55,11 @@ export async function openContext(settings: RunSettings): Promise<RunContext> {
     clock: systemClock,
     signal: settings.stopSignal,
   });
-  if (acquired.obtained === 0) throw fatalApiError(`Logging in to ${client.target}`, acquired.failure!);
+  if (acquired.obtained === 0) {
+    // A stop cancels the login: that is no failure of the credentials or the target.
+    if (settings.stopSignal?.aborted) throw new InterruptedError('Interrupted before anything was written.');
+    throw fatalApiError(`Logging in to ${client.target}`, acquired.failure!);
+  }
   if (acquired.obtained < wanted) {
     log.warn(
       { tokens: acquired.obtained, wanted, status: acquired.failure?.status, code: acquired.failure?.code },

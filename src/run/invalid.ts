@@ -72,13 +72,14 @@ export async function refuseInput(
   keys: ReadonlyMap<number, { line: number; key: string }>,
   reportPath: string | undefined,
   target?: string,
+  skipInvalid?: string,
 ): Promise<InvalidInputError> {
   const errors = problems.filter((p) => p.severity === 'error');
   const { fileProblems, rows } = groupProblems(problems, keys);
   const invalidRows = rows.filter((r) => r.problems.some((p) => p.severity === 'error'));
   if (reportPath) await writeReport(reportPath, invalidReport(fileProblems, invalidRows));
   return new InvalidInputError(
-    invalidInputMessage(source, invalidRows.length, errors),
+    invalidInputMessage(source, invalidRows.length, errors, skipInvalid),
     source,
     fileProblems,
     invalidRows,

@@ -129,9 +129,14 @@ function processStartMs(pid: number): number | undefined {
 }
 
 function busy(runId: string, holder: LockHolder | undefined, path: string): ConfigError {
-  const who = holder
-    ? `process ${holder.pid} on ${holder.host}, started ${new Date(holder.startedAt).toISOString()}`
-    : 'another process';
+  const started = holder ? `, started ${new Date(holder.startedAt).toISOString()}` : '';
+  // A program calling the library twice at once: stopping "that process" would stop itself.
+  if (holder && holder.pid === process.pid && holder.host === hostname())
+    return new ConfigError(
+      `Run ${runId} is in use by another call in this process (process ${holder.pid}${started}): one call per run. ` +
+        'Wait for that call to settle, then make this one again.',
+    );
+  const who = holder ? `process ${holder.pid} on ${holder.host}${started}` : 'another process';
   return new ConfigError(
     `Run ${runId} is in use by ${who}: one process per run. Wait for it to finish` +
       (holder && holder.host !== hostname()

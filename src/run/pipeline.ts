@@ -44,6 +44,16 @@ export interface PipelineOptions extends FinishOptions {
   color?: boolean;
   /** Told the run's id once its folder exists, so that an exit that cannot wait can still name it. */
   onRun?: (meta: RunMeta) => void;
+  /** How messages name what the caller can do next; the CLI's flags and commands by default. */
+  names?: CallerNames;
+}
+
+/** What to do next, in the caller's terms: the CLI's flags, or the library's options and functions. */
+export interface CallerNames {
+  /** Applying the valid rows of an input that has invalid ones, e.g. `pass --skip-invalid`. */
+  skipInvalid: string;
+  /** Finishing run `runId`. */
+  resume(command: RunCommand, runId: string): string;
 }
 
 /** What every command that writes is given. */
@@ -185,7 +195,8 @@ async function proceed(
     // The plan and the planner behind it have just been let go: see collect.ts.
     await collectGarbage();
     const done = await execute(ctx, dir, meta, saved, work);
-    const resume = `genesys-bulk ${meta.command} --resume ${meta.runId}`;
+    const resume =
+      opts.names?.resume(meta.command, meta.runId) ?? `genesys-bulk ${meta.command} --resume ${meta.runId}`;
     const { records: folded, interrupted, unsettled } = foldOutcomes(saved.plan.rows, work, done, resume);
     const { created } = done;
     // Made afresh on each of finish's passes (count, report, --json) from the plan and the outcomes: never held.

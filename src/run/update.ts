@@ -103,8 +103,11 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   const restate = parsed.layout === 'admin-ui' ? inAdminColumns : <P>(p: P) => p;
   const layout = parsed.layout === 'admin-ui' ? ADMIN_UI_LAYOUT : undefined;
   /** A refusal of the input, saying (with --json) how the input was read. */
-  const refuse = async (...args: Parameters<typeof refuseInput>) =>
-    Object.assign(await refuseInput(...args), layout ? { layout } : {});
+  const refuse = async (...[source, problems, keys, reportPath, target]: Parameters<typeof refuseInput>) =>
+    Object.assign(
+      await refuseInput(source, problems, keys, reportPath, target, opts.names?.skipInvalid),
+      layout ? { layout } : {},
+    );
   // Only a file read from its path can be read again as the same input; a stream (stdin, library rows) cannot.
   const digest =
     opts.source.stream === undefined && opts.source.path && opts.source.path !== '-'

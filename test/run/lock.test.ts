@@ -33,12 +33,15 @@ describe('lockRun', () => {
     await expect(readFile(lockPath())).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
-  it('refuses a second lock while the first holder lives, naming its pid (exit 3)', async () => {
+  it('refuses a second lock while the first holder lives, naming its pid and, when it is this process, another call (exit 3)', async () => {
     const first = await lockRun(dir, 'r1');
     const err = await lockRun(dir, 'r1').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).exitCode).toBe(3);
     expect((err as Error).message).toContain(`process ${process.pid}`);
+    // This process holds it (a program calling the library twice at once): no advice to stop that process.
+    expect((err as Error).message).toContain('in use by another call in this process');
+    expect((err as Error).message).not.toContain('stop it');
     await first.release();
   });
 
