@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ConnectionConfig } from '../config.js';
+import { InterruptedError } from '../errors.js';
 import type { GenesysClient } from '../genesys/api.js';
 import { createGenesysClient } from '../genesys/client.js';
 import { acquireTokens } from '../governor/acquire.js';
@@ -57,6 +58,9 @@ export async function openContext(settings: RunSettings): Promise<RunContext> {
     clock: systemClock,
     signal: settings.stopSignal,
   });
+  // A login cut short by Ctrl-C failed because of it: the interruption is what happened.
+  if (acquired.obtained === 0 && settings.stopSignal?.aborted)
+    throw new InterruptedError('Interrupted before anything was written.');
   if (acquired.obtained === 0) throw fatalApiError(`Logging in to ${client.target}`, acquired.failure!);
   if (acquired.obtained < wanted) {
     log.warn(

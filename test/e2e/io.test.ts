@@ -1,5 +1,10 @@
 import { EventEmitter } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { startFakeServer } from '../genesys/fake-server.js';
 import { runCli, sandbox } from './harness.js';
 import { activeUsers, csv, writeInput } from './helpers.js';
 
@@ -75,6 +80,41 @@ describe('main(argv, io) in-process', () => {
       for (const u of users) expect(box.emulator.user(u.id)?.title).toBe('Stopped');
     } finally {
       await box.close();
+    }
+  });
+
+  it('a SIGINT while logging in to a server that never answers: exit 130 at once, not a failed login (exit 3)', async () => {
+    const server = await startFakeServer(() => {});
+    const dir = await mkdtemp(join(tmpdir(), 'genesys-bulk-io-'));
+    try {
+      await writeFile(join(dir, 'in.csv'), 'email,title\nada@example.com,Agent\n');
+      const { main } = await import('../../src/cli.js');
+      const signals = new EventEmitter();
+      const stderr = new PassThrough();
+      let text = '';
+      stderr.setEncoding('utf8').on('data', (d: string) => {
+        text += d;
+      });
+      const started = main(['node', 'genesys-bulk', 'update', 'in.csv', '--dry-run'], {
+        stdout: new PassThrough().resume(),
+        stderr,
+        stdin: Readable.from([]),
+        openTerminal: () => undefined,
+        env: { GENESYS_BASE_URL: server.url, GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 'secret-0123456789' },
+        cwd: dir,
+        signals,
+        exit: () => {
+          throw new Error('no second signal is sent');
+        },
+      });
+      while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
+      signals.emit('SIGINT');
+      expect(await started).toBe(130);
+      expect(text).toContain('Interrupted before anything was written.');
+      expect(text).not.toContain('Logging in');
+    } finally {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
