@@ -8,7 +8,7 @@ import type { GenesysUser } from '../genesys/types.js';
 import { COLUMNS } from '../input/columns.js';
 import { checkText } from '../input/values.js';
 import { EXTENSION_PREFIX, listValue, readField } from '../plan/fields.js';
-import { neutraliseFormula } from '../text.js';
+import { hasControls, neutraliseFormula } from '../text.js';
 
 /** What a user's row needs besides the user itself; each part only when its column is asked. */
 export interface UserExtras {
@@ -176,9 +176,13 @@ export function userCells(
         } else value = v ?? '';
       }
     }
-    // update refuses a whole file over one cell with a control character: such a value is left as it is.
+    // update refuses a whole file over one cell with a control character: such a value is left as it is. So is one
+    // with a bidirectional control, which would make the line read in another order in a terminal or a spreadsheet.
     if (value !== undefined && value !== '' && !checkText(value).ok) {
       fail(column, 'a line break or control character, which update refuses', value);
+      value = '';
+    } else if (value !== undefined && hasControls(value)) {
+      fail(column, 'a bidirectional control character, which would show the line in another order', value);
       value = '';
     }
     cells.set(column, value ?? '');

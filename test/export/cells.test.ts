@@ -122,6 +122,22 @@ describe('userCells', () => {
     expect(problems).toEqual(['title']);
   });
 
+  it('leaves blank a value with a bidirectional control, which would show the line in another order', () => {
+    const problems: string[] = [];
+    const out = userCells(
+      { ...user, title: 'Lead\u202eAgent', department: 'Sales\u2066x\u2069', preferredName: 'Ana' },
+      {},
+      ['id', 'title', 'department', 'preferredName'],
+      names,
+      (p) => problems.push(`${p.column}: ${p.reason}`),
+    );
+    expect([out.get('title'), out.get('department'), out.get('preferredName')]).toEqual(['', '', 'Ana']);
+    expect(problems).toEqual([
+      'title: a bidirectional control character, which would show the line in another order',
+      'department: a bidirectional control character, which would show the line in another order',
+    ]);
+  });
+
   it('exports exactly the columns update reads, newEmail only when asked', () => {
     expect(DEFAULT_COLUMNS).toEqual(COLUMNS.map((c) => c.name).filter((c) => c !== 'newEmail'));
     expect(cells({}, ['email', 'newEmail']).out).toEqual(
