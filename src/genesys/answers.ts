@@ -11,8 +11,8 @@ import {
   headerValue,
 } from './classify.js';
 import type { AuthzSubject } from './routing-types.js';
+import { entitiesShapeProblem, grantsShapeProblem, userShapeProblem, usersShapeProblem } from './shapes.js';
 import type { ApiFailure, GenesysUser, UserEntityListing, UsersSearchResponse } from './types.js';
-import { userShapeProblem, usersShapeProblem } from './user-shape.js';
 
 /** An answer of the right status whose body is not what the call returns: `why` says what is wrong with it. */
 export class UnexpectedBody {
@@ -138,16 +138,20 @@ export function acceptListing(body: unknown): Accepted<UserEntityListing> {
 }
 
 /** A listing with `entities` (left out by the platform when there are none). */
-export function acceptEntities<L extends { entities: unknown[] }>(body: unknown): L | undefined {
+export function acceptEntities<L extends { entities: unknown[] }>(body: unknown): Accepted<L> {
   if (!isRecord(body)) return undefined;
   if (body.entities === undefined) return { ...body, entities: [] } as unknown as L;
-  return Array.isArray(body.entities) ? (body as unknown as L) : undefined;
+  if (!Array.isArray(body.entities)) return undefined;
+  const problem = entitiesShapeProblem(body.entities);
+  return problem === undefined ? (body as unknown as L) : new UnexpectedBody(problem);
 }
 
-export function acceptSubject(body: unknown): AuthzSubject | undefined {
+export function acceptSubject(body: unknown): Accepted<AuthzSubject> {
   if (!isRecord(body) || typeof body.id !== 'string') return undefined;
   if (body.grants === undefined) return { ...(body as unknown as AuthzSubject), grants: [] };
-  return Array.isArray(body.grants) ? (body as unknown as AuthzSubject) : undefined;
+  if (!Array.isArray(body.grants)) return undefined;
+  const problem = grantsShapeProblem(body.grants);
+  return problem === undefined ? (body as unknown as AuthzSubject) : new UnexpectedBody(problem);
 }
 
 export function acceptSearch(body: unknown): Accepted<UsersSearchResponse> {

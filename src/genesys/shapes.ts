@@ -1,6 +1,6 @@
 /**
- * A user as the platform sent it, checked before anything plans with it: every field the tool reads has the type
- * the platform documents, or the answer is not used. Another implementation of the platform (or a proxy) may send
+ * A user (or a catalogue entry, a user's skill, a queue member, a grant) as the platform sent it, checked before
+ * anything plans with it: every field the tool reads has the type the platform documents, or the answer is not used. Another implementation of the platform (or a proxy) may send
  * a number for an email or an object in a list of addresses; planning on a guess could write the wrong thing, so
  * such an answer fails the call with a message naming the user and the field. `null` for an optional field is
  * read as absent, as the platform leaves out what a user does not have.
@@ -66,28 +66,64 @@ const USER_FIELDS: Readonly<Record<string, Check>> = {
 };
 
 /**
- * What is wrong with a user the platform sent (`user 'abc': its email is a number`), or undefined when nothing is;
+ * What is wrong with a user the platform sent (`user "abc" has a malformed email (a number)`), or undefined when nothing is;
  * the fields that are null are then removed from `value`, so that the rest of the tool sees them as absent.
  */
 export function userShapeProblem(value: unknown): string | undefined {
-  if (!isRecordValue(value)) return `a user is ${describe(value)} instead of an object`;
-  if (typeof value.id !== 'string' || value.id === '') return `a user has no id (${describe(value.id)})`;
-  for (const [field, check] of Object.entries(USER_FIELDS)) {
+  return shapeProblem(value, 'a user', USER_FIELDS);
+}
+
+function shapeProblem(value: unknown, what: string, fields: Readonly<Record<string, Check>>): string | undefined {
+  if (!isRecordValue(value)) return `${what} is ${describe(value)} instead of an object`;
+  if (typeof value.id !== 'string' || value.id === '') return `${what} has no id (${describe(value.id)})`;
+  for (const [field, check] of Object.entries(fields)) {
     const v = value[field];
     if (v === undefined) continue;
     if (v === null) {
       delete value[field];
       continue;
     }
-    if (!check(v)) return `user "${escapeControls(value.id.slice(0, 100))}" has a malformed ${field} (${describe(v)})`;
+    if (!check(v))
+      return `${what.slice(what.indexOf(' ') + 1)} "${escapeControls(value.id.slice(0, 100))}" has a malformed ${field} (${describe(v)})`;
   }
   return undefined;
 }
 
 /** The first problem among a list of users, or undefined. */
 export function usersShapeProblem(users: readonly unknown[]): string | undefined {
-  for (const user of users) {
-    const problem = userShapeProblem(user);
+  return firstProblem(users, userShapeProblem);
+}
+
+/** The fields of a listed entity the tool reads: a catalogue's (skill, queue, role, …), a user's skill, a member. */
+const ENTITY_FIELDS: Readonly<Record<string, Check>> = {
+  name: isString,
+  state: isString,
+  proficiency: (v) => typeof v === 'number',
+  user: withId({ name: isString }),
+};
+
+/** What is wrong with an entity of a listing (null fields removed, as for a user), or undefined. */
+export function entityShapeProblem(value: unknown): string | undefined {
+  return shapeProblem(value, 'an entry', ENTITY_FIELDS);
+}
+
+export function entitiesShapeProblem(entities: readonly unknown[]): string | undefined {
+  return firstProblem(entities, entityShapeProblem);
+}
+
+const GRANT = recordOf({ division: withId({ name: isString }), role: withId({ name: isString }) });
+
+/** What is wrong with a subject's grants, or undefined. */
+export function grantsShapeProblem(grants: readonly unknown[]): string | undefined {
+  const bad = grants.find(
+    (g) => !isRecordValue(g) || !isRecordValue(g.division) || !isRecordValue(g.role) || !GRANT(g),
+  );
+  return bad === undefined ? undefined : `a grant lacks a role or a division id (${describe(bad)})`;
+}
+
+function firstProblem(items: readonly unknown[], problemOf: (item: unknown) => string | undefined): string | undefined {
+  for (const item of items) {
+    const problem = problemOf(item);
     if (problem !== undefined) return problem;
   }
   return undefined;
