@@ -172,3 +172,33 @@ describe('export: a manager no read finds', () => {
     }
   });
 });
+
+describe('export: a directory that changes while it is read', () => {
+  it('a user added on a page read already shifts the rest: the user twice on the pages is written once, and said', async () => {
+    const box = await sandbox({ users: 250 });
+    try {
+      const early = {
+        id: '00000000-0000-4000-8000-000000000001',
+        name: 'Aaa Early',
+        email: 'aaa.early@example.com',
+        username: 'aaa.early@example.com',
+        state: 'active' as const,
+        version: 1,
+      };
+      box.emulator.duringNextListing({ create: [early] });
+      const r = await box.cli(['export', 'users.csv', '--columns', 'id,email,title', '--state', 'any']);
+      expect(r.code, r.stderr).toBe(0);
+      const ids = (await readCsv(join(box.dir, 'users.csv'))).map((row) => row.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids).toHaveLength(250);
+      expect(r.stderr).toContain('The user listing changed while it was read (its total went from 250 to 251; ');
+      expect(r.stderr).toContain('1 user came on two pages, written once');
+      expect(r.stderr).toContain('run it again to be sure');
+      const again = await box.cli(['export', 'again.csv', '--columns', 'id,email,title', '--state', 'any']);
+      expect(again.stderr).not.toContain('The user listing changed');
+      expect((await readCsv(join(box.dir, 'again.csv'))).length).toBe(251);
+    } finally {
+      await box.close();
+    }
+  });
+});
