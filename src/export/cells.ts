@@ -6,7 +6,7 @@
 import type { Grant, UserRoutingLanguage, UserRoutingSkill } from '../genesys/routing-types.js';
 import type { GenesysUser } from '../genesys/types.js';
 import { COLUMNS } from '../input/columns.js';
-import { checkText } from '../input/values.js';
+import { checkText, MAX_TEXT_LENGTH } from '../input/values.js';
 import { EXTENSION_PREFIX, listValue, readField } from '../plan/fields.js';
 import { hasControls, neutraliseFormula } from '../text.js';
 
@@ -184,11 +184,19 @@ export function userCells(
     } else if (value !== undefined && hasControls(value)) {
       fail(column, 'a bidirectional control character, which would show the line in another order', value);
       value = '';
+    } else if (value !== undefined && value.length > MAX_TEXT_LENGTH && isFreeText(column)) {
+      fail(column, `a value longer than the ${MAX_TEXT_LENGTH} characters update accepts`);
+      value = '';
     }
     cells.set(column, value ?? '');
   }
   return cells;
 }
+
+/** The columns update reads as free text of at most MAX_TEXT_LENGTH characters (input/record.ts). */
+const isFreeText = (column: string): boolean =>
+  ['name', 'title', 'department', 'preferredName'].includes(column) ||
+  (column.startsWith('employerInfo.') && column !== 'employerInfo.dateHire');
 
 // A cell starting like a formula that a spreadsheet can at worst show as an error, never run: phone numbers
 // (`+3175550100`) and prefixed lists (`+Sales;+Support`). Anything else that starts like a formula is neutralised.

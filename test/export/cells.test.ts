@@ -138,6 +138,27 @@ describe('userCells', () => {
     ]);
   });
 
+  it('leaves blank a free-text value longer than update accepts (255 characters), which would stop the round trip', () => {
+    const problems: string[] = [];
+    const long = 'x'.repeat(256);
+    const out = userCells(
+      { ...user, title: 'x'.repeat(255), department: long, employerInfo: { employeeId: long } },
+      {},
+      ['id', 'title', 'department', 'employerInfo.employeeId'],
+      names,
+      (p) => problems.push(`${p.column}: ${p.reason}`),
+    );
+    expect([out.get('title'), out.get('department'), out.get('employerInfo.employeeId')]).toEqual([
+      'x'.repeat(255),
+      '',
+      '',
+    ]);
+    expect(problems).toEqual([
+      'department: a value longer than the 255 characters update accepts',
+      'employerInfo.employeeId: a value longer than the 255 characters update accepts',
+    ]);
+  });
+
   it('exports exactly the columns update reads, newEmail only when asked', () => {
     expect(DEFAULT_COLUMNS).toEqual(COLUMNS.map((c) => c.name).filter((c) => c !== 'newEmail'));
     expect(cells({}, ['email', 'newEmail']).out).toEqual(
