@@ -286,6 +286,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
         ok: false,
         kind: 'server',
         status: 200,
+        login: true,
         rateLimit: {},
         message:
           `login at ${where} returned no usable access_token or expires_in: ` +

@@ -239,8 +239,14 @@ describe('login', () => {
   it('refuses a token response without expires_in', async () => {
     server.handle((_req, res) => json(res, 200, { access_token: 'some-token-value', token_type: 'bearer' }));
     const client = clientFor(server.url);
-    expect(failureOf(await client.authenticate())).toMatchObject({ kind: 'server', status: 200 });
+    // A login failure (exit 3, nothing tried), not a failed read (exit 1).
+    expect(failureOf(await client.authenticate())).toMatchObject({ kind: 'server', status: 200, login: true });
     expect(client.tokenExpiresAt()).toBeUndefined();
+    server.handle((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html>captive portal</html>');
+    });
+    expect(failureOf(await client.authenticate())).toMatchObject({ kind: 'server', status: 200, login: true });
   });
 
   it('reports a network failure on login without credentials', async () => {
