@@ -256,6 +256,11 @@ function httpMessage(
   }
 }
 
+/** A call that changes nothing on the platform: a GET, or the users search (a POST that only reads). */
+function isRead(operation: string): boolean {
+  return operation.startsWith('GET ') || operation === 'POST /api/v2/users/search';
+}
+
 /**
  * A failure with no HTTP response: the error code of the socket or of axios (`ECONNREFUSED`, `ECONNRESET`,
  * `ENOTFOUND`, `ECONNABORTED` on a timeout, `ERR_CANCELED` on an abort, …). `errorMessage` is only consulted for
@@ -267,7 +272,7 @@ export function classifyTransportFailure(
   ctx: CallContext,
 ): FailureDetails {
   const on = ctx.login ? 'logging in' : `on ${ctx.operation}`;
-  const mayHaveApplied = ctx.login ? '' : ' The request may have been applied.';
+  const mayHaveApplied = ctx.login || isRead(ctx.operation) ? '' : ' The request may have been applied.';
   const isTimeout =
     errorCode === 'ETIMEDOUT' ||
     errorCode === 'ECONNABORTED' ||

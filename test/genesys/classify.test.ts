@@ -338,7 +338,13 @@ describe('classifyTransportFailure', () => {
     expect(JSON.stringify(failure)).not.toContain('leaked-token');
   });
 
-  it('does not claim a login may have been applied', () => {
+  it('does not claim a login or a read may have been applied', () => {
     expect(classifyTransportFailure('ECONNRESET', undefined, login).message).not.toContain('may have been applied');
+    const search = { ...get, operation: 'POST /api/v2/users/search' };
+    for (const ctx of [get, search]) {
+      expect(classifyTransportFailure('ECONNABORTED', 'timeout', ctx).message).not.toContain('may have been applied');
+      expect(classifyTransportFailure('ECONNRESET', undefined, ctx).message).not.toContain('may have been applied');
+    }
+    expect(classifyTransportFailure('ECONNRESET', undefined, patch).message).toContain('may have been applied');
   });
 });
