@@ -314,8 +314,10 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   const expand = [...routingExpansions(needs), ...expansionsFor(columns)];
   let total = 0;
   const listed = new ListingCheck();
-  const writePage = async (entities: readonly ExpandedUser[]) => {
-    const kept = listed.fresh(entities).filter(keep);
+  /** Writes the users of a page not written already; resolves with how many that was. */
+  const writePage = async (entities: readonly ExpandedUser[]): Promise<number> => {
+    const fresh = listed.fresh(entities);
+    const kept = fresh.filter(keep);
     const routing =
       kept.length > 0 && (needs.skills || needs.languages || needs.grants)
         ? await readCurrentRouting(
@@ -343,6 +345,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
       await sink.write(cells);
       users++;
     }
+    return fresh.length;
   };
   const apiState = opts.state;
   try {
@@ -388,13 +391,14 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
           opts.progress.start(total, 'Reading users');
         }
         listed.total(listing.total);
-        await writePage(listing.entities);
+        const fresh = await writePage(listing.entities);
         opts.progress.update({
           done: Math.min(page * USER_PAGE_SIZE, total),
           total,
           ...progressCounters(counters),
         });
-        if (!morePages(listing, page, USER_PAGE_SIZE, listing.entities.length)) break;
+        // A page of users all listed already says nothing new: a server repeating a page must not be read for ever.
+        if (fresh === 0 || !morePages(listing, page, USER_PAGE_SIZE, listing.entities.length)) break;
       }
     }
     await sink.close();
