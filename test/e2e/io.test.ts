@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { startFakeServer, withLogin } from '../genesys/fake-server.js';
+import { json, startFakeServer, withLogin } from '../genesys/fake-server.js';
 import { BIN, requireFreshBuild, runCli, sandbox } from './harness.js';
 import { activeUsers, csv, writeInput } from './helpers.js';
 
@@ -154,4 +154,41 @@ describe('main(argv, io) in-process', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('a Retry-After longer than a minute is said as a warning, with how to stop; Ctrl-C then ends the wait', async () => {
+    const server = await startFakeServer(
+      withLogin((_req, res) => json(res, 429, { message: 'slow down', code: 'x' }, { 'retry-after': '99999999' })),
+    );
+    const dir = await mkdtemp(join(tmpdir(), 'genesys-bulk-io-'));
+    try {
+      await writeFile(join(dir, 'in.csv'), 'email,title\nada@example.com,Agent\n');
+      const { main } = await import('../../src/cli.js');
+      const signals = new EventEmitter();
+      const stderr = new PassThrough();
+      let text = '';
+      stderr.setEncoding('utf8').on('data', (d: string) => {
+        text += d;
+      });
+      const started = main(['node', 'genesys-bulk', 'update', 'in.csv', '--dry-run'], {
+        stdout: new PassThrough().resume(),
+        stderr,
+        stdin: Readable.from([]),
+        openTerminal: () => undefined,
+        env: { GENESYS_BASE_URL: server.url, GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 'secret-0123456789' },
+        cwd: dir,
+        signals,
+        exit: () => {
+          throw new Error('no second signal is sent');
+        },
+      });
+      while (!text.includes('Retry-After')) await new Promise((r) => setTimeout(r, 10));
+      expect(text).toContain('The platform asked every request to wait 3600 s (Retry-After)');
+      expect(text).toContain('press Ctrl-C');
+      signals.emit('SIGINT');
+      expect(await started).toBe(130);
+    } finally {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
