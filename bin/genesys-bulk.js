@@ -16,6 +16,9 @@ main(process.argv, {
 }).then(
   (code) => {
     process.exitCode = code;
+    // Interrupted: the run has saved its journal and waited for its writes, but a read it stopped waiting for (a
+    // server that never answers) would hold the process until that request's own timeout, up to 30 s.
+    if (code === 130) process.stderr.write('', () => process.exit(code));
   },
   (err) => {
     process.stderr.write(`genesys-bulk: unexpected failure: ${err?.stack ?? err}\n`);

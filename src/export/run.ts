@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { ConnectionConfig } from '../config.js';
 import { ExitCode, type ExitCodeValue, ValidationError } from '../errors.js';
-import { type ListingPage, morePages } from '../genesys/paging.js';
+import { ListingCheck, type ListingPage, morePages } from '../genesys/paging.js';
 import type { NamedEntity } from '../genesys/routing-types.js';
 import type { ApiOutcome, GenesysUser } from '../genesys/types.js';
 import { COLUMN_NAMES, unknownColumnMessage } from '../input/columns.js';
@@ -313,8 +313,11 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   };
   const expand = [...routingExpansions(needs), ...expansionsFor(columns)];
   let total = 0;
-  const writePage = async (entities: readonly ExpandedUser[]) => {
-    const kept = entities.filter(keep);
+  const listed = new ListingCheck();
+  /** Writes the users of a page not written already; resolves with how many that was. */
+  const writePage = async (entities: readonly ExpandedUser[]): Promise<number> => {
+    const fresh = listed.fresh(entities);
+    const kept = fresh.filter(keep);
     const routing =
       kept.length > 0 && (needs.skills || needs.languages || needs.grants)
         ? await readCurrentRouting(
@@ -342,6 +345,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
       await sink.write(cells);
       users++;
     }
+    return fresh.length;
   };
   const apiState = opts.state;
   try {
@@ -386,13 +390,15 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
           total = listing.total;
           opts.progress.start(total, 'Reading users');
         }
-        await writePage(listing.entities);
+        listed.total(listing.total);
+        const fresh = await writePage(listing.entities);
         opts.progress.update({
           done: Math.min(page * USER_PAGE_SIZE, total),
           total,
           ...progressCounters(counters),
         });
-        if (!morePages(listing, page, USER_PAGE_SIZE, listing.entities.length)) break;
+        // A page of users all listed already says nothing new: a server repeating a page must not be read for ever.
+        if (fresh === 0 || !morePages(listing, page, USER_PAGE_SIZE, listing.entities.length)) break;
       }
     }
     await sink.close();
@@ -407,6 +413,12 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   calls.skills = cost.skills;
   calls.languages = cost.languages;
   calls.grants = cost.grants;
+  const inconsistent = listed.problem();
+  if (inconsistent !== undefined)
+    log.warn(
+      `The user listing changed while it was read (${inconsistent}): users added or removed meanwhile shift the ` +
+        'pages, so one may be missing from the export; run it again to be sure.',
+    );
   for (const [what, n] of blanks)
     log.warn(`${n} ${n === 1 ? 'cell' : 'cells'} left blank (update reads blank as "no change"): ${what}`);
   if (sink.neutralised > 0)

@@ -11,7 +11,16 @@ import {
   headerValue,
 } from './classify.js';
 import type { AuthzSubject } from './routing-types.js';
+import { entitiesShapeProblem, grantsShapeProblem, userShapeProblem, usersShapeProblem } from './shapes.js';
 import type { ApiFailure, GenesysUser, UserEntityListing, UsersSearchResponse } from './types.js';
+
+/** An answer of the right status whose body is not what the call returns: `why` says what is wrong with it. */
+export class UnexpectedBody {
+  constructor(readonly why: string) {}
+}
+
+/** What a call makes of a successful answer's body: its value, or why it is not one (undefined: no detail). */
+export type Accepted<T> = T | UnexpectedBody | undefined;
 
 /** What `setReturnExtendedResponses(true)` makes the SDK resolve with, and reject with on an HTTP error status. */
 export interface ExtendedResponse {
@@ -120,33 +129,43 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function acceptListing(body: unknown): UserEntityListing | undefined {
+export function acceptListing(body: unknown): Accepted<UserEntityListing> {
   if (!isRecord(body)) return undefined;
   if (body.entities === undefined) return { ...(body as unknown as UserEntityListing), entities: [] };
-  return Array.isArray(body.entities) ? (body as unknown as UserEntityListing) : undefined;
+  if (!Array.isArray(body.entities)) return undefined;
+  const problem = usersShapeProblem(body.entities);
+  return problem === undefined ? (body as unknown as UserEntityListing) : new UnexpectedBody(problem);
 }
 
 /** A listing with `entities` (left out by the platform when there are none). */
-export function acceptEntities<L extends { entities: unknown[] }>(body: unknown): L | undefined {
+export function acceptEntities<L extends { entities: unknown[] }>(body: unknown): Accepted<L> {
   if (!isRecord(body)) return undefined;
   if (body.entities === undefined) return { ...body, entities: [] } as unknown as L;
-  return Array.isArray(body.entities) ? (body as unknown as L) : undefined;
+  if (!Array.isArray(body.entities)) return undefined;
+  const problem = entitiesShapeProblem(body.entities);
+  return problem === undefined ? (body as unknown as L) : new UnexpectedBody(problem);
 }
 
-export function acceptSubject(body: unknown): AuthzSubject | undefined {
+export function acceptSubject(body: unknown): Accepted<AuthzSubject> {
   if (!isRecord(body) || typeof body.id !== 'string') return undefined;
   if (body.grants === undefined) return { ...(body as unknown as AuthzSubject), grants: [] };
-  return Array.isArray(body.grants) ? (body as unknown as AuthzSubject) : undefined;
+  if (!Array.isArray(body.grants)) return undefined;
+  const problem = grantsShapeProblem(body.grants);
+  return problem === undefined ? (body as unknown as AuthzSubject) : new UnexpectedBody(problem);
 }
 
-export function acceptSearch(body: unknown): UsersSearchResponse | undefined {
+export function acceptSearch(body: unknown): Accepted<UsersSearchResponse> {
   if (!isRecord(body)) return undefined;
   if (body.results === undefined) return { ...(body as unknown as UsersSearchResponse), results: [] };
-  return Array.isArray(body.results) ? (body as unknown as UsersSearchResponse) : undefined;
+  if (!Array.isArray(body.results)) return undefined;
+  const problem = usersShapeProblem(body.results);
+  return problem === undefined ? (body as unknown as UsersSearchResponse) : new UnexpectedBody(problem);
 }
 
-export function acceptUser(body: unknown): GenesysUser | undefined {
-  return isRecord(body) && typeof body.id === 'string' ? (body as unknown as GenesysUser) : undefined;
+export function acceptUser(body: unknown): Accepted<GenesysUser> {
+  if (!isRecord(body)) return undefined;
+  const problem = userShapeProblem(body);
+  return problem === undefined ? (body as unknown as GenesysUser) : new UnexpectedBody(problem);
 }
 
 /**

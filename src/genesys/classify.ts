@@ -50,17 +50,28 @@ export function headerValue(headers: HeaderBag, name: string): string | undefine
 }
 
 /**
+ * The longest wait a server's answer can impose, in seconds. The platform's own 429s ask for less than its 60 s
+ * window; a server asking for days (or past what a timer can hold, 2^31 ms, which Node turns into 1 ms) is misbehaving,
+ * and a run that waited that long would look hung. An hour is long enough for any maintenance a 503 announces.
+ */
+export const MAX_RETRY_AFTER_SECONDS = 3600;
+
+/**
  * `Retry-After` in whole seconds (rounded up), from either form RFC 9110 allows: delta-seconds or an HTTP-date
- * (a date in the past gives 0). Undefined when absent or unparsable.
+ * (a date in the past gives 0), at most MAX_RETRY_AFTER_SECONDS. Undefined when absent or unparsable.
  */
 export function parseRetryAfter(value: string | undefined, nowMs: number = Date.now()): number | undefined {
   if (value === undefined || value === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value));
+  if (/^\d+(\.\d+)?$/.test(value)) return boundedWait(Math.ceil(Number(value)));
   // Only something shaped like an IMF-fixdate / RFC 850 / asctime date; Date.parse alone accepts far too much.
   if (!/[a-z]{3}/i.test(value) || !/\d{1,2}:\d{2}:\d{2}/.test(value)) return undefined;
   const at = Date.parse(value);
   if (Number.isNaN(at)) return undefined;
-  return Math.max(0, Math.ceil((at - nowMs) / 1000));
+  return boundedWait(Math.max(0, Math.ceil((at - nowMs) / 1000)));
+}
+
+function boundedWait(seconds: number): number {
+  return Math.min(seconds, MAX_RETRY_AFTER_SECONDS);
 }
 
 function numericHeader(headers: HeaderBag, name: string): number | undefined {
@@ -159,7 +170,7 @@ export function classifyHttpFailure(
   if (retryAfterSeconds === undefined && status === 429 && platform.message) {
     // The normalised 429 body repeats the wait: "Retry the request in [42] seconds".
     const match = /\[(\d+)\]\s*seconds/i.exec(platform.message);
-    if (match) retryAfterSeconds = Number(match[1]);
+    if (match) retryAfterSeconds = boundedWait(Number(match[1]));
   }
   return {
     ok: false,
@@ -248,6 +259,11 @@ function httpMessage(
   }
 }
 
+/** A call that changes nothing on the platform: a GET, or the users search (a POST that only reads). */
+function isRead(operation: string): boolean {
+  return operation.startsWith('GET ') || operation === 'POST /api/v2/users/search';
+}
+
 /**
  * A failure with no HTTP response: the error code of the socket or of axios (`ECONNREFUSED`, `ECONNRESET`,
  * `ENOTFOUND`, `ECONNABORTED` on a timeout, `ERR_CANCELED` on an abort, …). `errorMessage` is only consulted for
@@ -259,7 +275,7 @@ export function classifyTransportFailure(
   ctx: CallContext,
 ): FailureDetails {
   const on = ctx.login ? 'logging in' : `on ${ctx.operation}`;
-  const mayHaveApplied = ctx.login ? '' : ' The request may have been applied.';
+  const mayHaveApplied = ctx.login || isRead(ctx.operation) ? '' : ' The request may have been applied.';
   const isTimeout =
     errorCode === 'ETIMEDOUT' ||
     errorCode === 'ECONNABORTED' ||

@@ -7,6 +7,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import { ConfigError } from '../errors.js';
 import {
+  type Accepted,
   acceptEntities,
   acceptListing,
   acceptSearch,
@@ -15,6 +16,7 @@ import {
   isExtended,
   Secrets,
   toFailure,
+  UnexpectedBody,
 } from './answers.js';
 import type { CallOptions, GenesysClient, GenesysClientOptions, UserReadOptions } from './api.js';
 import { readProjected, withBodyRead } from './body.js';
@@ -212,14 +214,15 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
     ctx: CallContext,
     options: CallOptions | undefined,
     invoke: () => Promise<unknown>,
-    accept: (body: unknown) => T | undefined,
+    accept: (body: unknown) => Accepted<T>,
   ): Promise<ApiOutcome<T>> {
     const sent = await send(ctx, options, invoke);
     if (!sent.ok) return sent.failure;
     const { value: response, latencyMs } = sent;
     const body = isExtended(response) ? accept(response.body) : undefined;
-    if (!isExtended(response) || body === undefined) {
+    if (!isExtended(response) || body === undefined || body instanceof UnexpectedBody) {
       const status = isExtended(response) ? response.status : undefined;
+      const why = body instanceof UnexpectedBody ? ` (${body.why})` : '';
       return {
         ok: false,
         kind: 'server',
@@ -227,7 +230,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
         rateLimit: {},
         message:
           `unexpected response${status !== undefined ? ` (${status})` : ''} on ${ctx.operation}: the body is not ` +
-          `what the Genesys Cloud API returns; check that ${where} is the Genesys Cloud API.`,
+          `what the Genesys Cloud API returns${why}; check that ${where} is the Genesys Cloud API.`,
         latencyMs,
       };
     }
@@ -284,6 +287,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
         ok: false,
         kind: 'server',
         status: 200,
+        login: true,
         rateLimit: {},
         message:
           `login at ${where} returned no usable access_token or expires_in: ` +

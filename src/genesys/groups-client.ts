@@ -2,6 +2,7 @@
  * The SDK adapter's groups calls (GroupsApi): the list, one group, its members, adding and removing members. Built
  * by client.ts with its call helpers, so that every outcome is classified and scrubbed the same way.
  */
+import type { Accepted } from './answers.js';
 import type { CallContext } from './classify.js';
 import type { EntityListing } from './routing-types.js';
 import type { ApiFailure, ApiOutcome } from './types.js';
@@ -81,7 +82,7 @@ export interface AdapterHelpers {
     ctx: CallContext,
     options: { signal?: AbortSignal } | undefined,
     invoke: () => Promise<unknown>,
-    accept: (body: unknown) => T | undefined,
+    accept: (body: unknown) => Accepted<T>,
   ): Promise<ApiOutcome<T>>;
   callVoid(
     ctx: CallContext,

@@ -33,3 +33,40 @@ export function servedSize(page: ListingPage, count: number, asked: number): num
   if (count > 0 && count < asked && typeof page.total === 'number' && page.total > count) return count;
   return asked;
 }
+
+/**
+ * What the pages of a listing said against what they held: each user is written once (a user added or removed while
+ * the pages are read moves the others by one place, so one can come on two pages, or on none), and a total that
+ * changed or was not reached is reported.
+ */
+export class ListingCheck {
+  private readonly seen = new Set<string>();
+  private repeated = 0;
+  private totals: number[] = [];
+
+  /** The users of a page not seen on an earlier one. */
+  fresh<U extends { id: string }>(users: readonly U[]): U[] {
+    return users.filter((u) => {
+      const id = u.id.toLowerCase();
+      if (!this.seen.has(id)) return this.seen.add(id);
+      this.repeated++;
+      return false;
+    });
+  }
+
+  total(value: unknown): void {
+    if (typeof value === 'number' && Number.isInteger(value) && value !== this.totals.at(-1)) this.totals.push(value);
+  }
+
+  problem(): string | undefined {
+    const last = this.totals.at(-1);
+    const said = [
+      ...(this.totals.length > 1 ? [`its total went from ${this.totals[0]} to ${last}`] : []),
+      ...(this.repeated > 0
+        ? [`${this.repeated} ${this.repeated === 1 ? 'user' : 'users'} came on two pages, written once`]
+        : []),
+      ...(last !== undefined && this.seen.size < last ? [`it said ${last} users, ${this.seen.size} were listed`] : []),
+    ];
+    return said.length > 0 ? said.join('; ') : undefined;
+  }
+}

@@ -13,6 +13,9 @@ import type { RunTarget } from './folder.js';
 import type { ResolveDeps } from './resolve.js';
 import type { RoutingReadCost, RoutingReadDeps } from './routing.js';
 
+/** A pause longer than this is said at the warn level: a run silent for longer looks hung. */
+const LONG_PAUSE_MS = 60_000;
+
 /** What every command that talks to the platform is given: the connection and where its output goes. */
 export interface RunSettings {
   connection: ConnectionConfig;
@@ -85,7 +88,14 @@ export async function openContext(settings: RunSettings): Promise<RunContext> {
           tokenExpiresAt: () => client.tokenExpiresAt(),
         }),
     onEvent: (e) => {
-      if (e.type === 'pause')
+      if (e.type === 'pause' && e.untilMs - e.at > LONG_PAUSE_MS) {
+        const seconds = Math.ceil((e.untilMs - e.at) / 1000);
+        log.warn(
+          { retryAfter: e.retryAfterSeconds, seconds },
+          `The platform asked every request to wait ${seconds} s (Retry-After); the run goes on after that. ` +
+            'To stop instead, press Ctrl-C: an interrupted update or rollback keeps what it wrote and can be resumed.',
+        );
+      } else if (e.type === 'pause')
         log.debug({ untilMs: e.untilMs, retryAfter: e.retryAfterSeconds }, 'rate limited: every request waits');
       else if (e.type === 'rate')
         log.debug({ rps: e.requestsPerSecond, concurrency: e.concurrency, source: e.source }, 'pace');

@@ -2,12 +2,15 @@
  * End-to-end tests of `genesys-bulk export` (issue #11 item 1): the built CLI against the emulator. The round trip is
  * checked through `update` itself, and the calls against the bound the README documents.
  */
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDirectory } from '../../src/emulator/index.js';
-import { type Sandbox, sandbox } from './harness.js';
+import { USER_PAGE_SIZE } from '../../src/export/run.js';
+import { json, startFakeServer, withLogin } from '../genesys/fake-server.js';
+import { runCli, type Sandbox, sandbox } from './harness.js';
 import { csv } from './helpers.js';
 import { writeRequests } from './routing-helpers.js';
 
@@ -169,6 +172,68 @@ describe('export: a manager no read finds', () => {
       ]);
     } finally {
       await box.close();
+    }
+  });
+});
+
+describe('export: a directory that changes while it is read', () => {
+  it('a user added on a page read already shifts the rest: the user twice on the pages is written once, and said', async () => {
+    const box = await sandbox({ users: 250 });
+    try {
+      const early = {
+        id: '00000000-0000-4000-8000-000000000001',
+        name: 'Aaa Early',
+        email: 'aaa.early@example.com',
+        username: 'aaa.early@example.com',
+        state: 'active' as const,
+        version: 1,
+      };
+      box.emulator.duringNextListing({ create: [early] });
+      const r = await box.cli(['export', 'users.csv', '--columns', 'id,email,title', '--state', 'any']);
+      expect(r.code, r.stderr).toBe(0);
+      const ids = (await readCsv(join(box.dir, 'users.csv'))).map((row) => row.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids).toHaveLength(250);
+      expect(r.stderr).toContain('The user listing changed while it was read (its total went from 250 to 251; ');
+      expect(r.stderr).toContain('1 user came on two pages, written once');
+      expect(r.stderr).toContain('run it again to be sure');
+      const again = await box.cli(['export', 'again.csv', '--columns', 'id,email,title', '--state', 'any']);
+      expect(again.stderr).not.toContain('The user listing changed');
+      expect((await readCsv(join(box.dir, 'again.csv'))).length).toBe(251);
+    } finally {
+      await box.close();
+    }
+  });
+});
+
+describe('export: a server that repeats a page', () => {
+  it('stops at a page of users all listed already, instead of reading the pageCount it claims, and says so', async () => {
+    const entities = Array.from({ length: USER_PAGE_SIZE }, (_, i) => ({
+      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      name: `User ${i}`,
+      email: `user${i}@example.com`,
+      state: 'active',
+      version: 1,
+    }));
+    const server = await startFakeServer(
+      withLogin((_req, res) =>
+        json(res, 200, { entities, pageSize: USER_PAGE_SIZE, pageNumber: 1, total: 1e8, pageCount: 1e6 }),
+      ),
+    );
+    const dir = await mkdtemp(join(tmpdir(), 'genesys-bulk-export-'));
+    try {
+      const r = await runCli(['export', 'users.csv', '--columns', 'id,email,title'], {
+        cwd: dir,
+        env: { GENESYS_BASE_URL: server.url, GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 'secret-0123456789' },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(server.requests.filter((q) => q.url.startsWith('/api/v2/users')).length).toBe(2);
+      expect(await readCsv(join(dir, 'users.csv'))).toHaveLength(USER_PAGE_SIZE);
+      expect(r.stderr).toContain(`${USER_PAGE_SIZE} users came on two pages, written once`);
+      expect(r.stderr).toContain(`it said 100000000 users, ${USER_PAGE_SIZE} were listed`);
+    } finally {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

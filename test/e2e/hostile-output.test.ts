@@ -101,6 +101,10 @@ describe('hostile catalogue names and server messages (emulator hostileNames)', 
     const doc = JSON.parse(r.stdout) as { summary: Record<string, number> };
     expect(doc.summary.planned ?? 0).toBe(0);
     noRawControls('stderr', r.stderr);
+    // A division named with a bidirectional override is left blank (no change), not written to reorder the line.
+    expect(b.emulator.routing().catalogue.divisions.some((d) => d.name.includes('\u202e'))).toBe(true);
+    expect(await readFile(join(b.dir, 'hostile-export.csv'), 'utf8')).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+    expect(exported.stderr).toContain('a bidirectional control character');
   });
 
   it('a server error message with escape sequences is printed escaped', async () => {

@@ -1,6 +1,12 @@
+import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runCli, sandbox } from './harness.js';
+import { json, startFakeServer, withLogin } from '../genesys/fake-server.js';
+import { BIN, requireFreshBuild, runCli, sandbox } from './harness.js';
 import { activeUsers, csv, writeInput } from './helpers.js';
 
 /** main(argv, io) takes what it would otherwise take from the process from io: what in-process tests rely on. */
@@ -75,6 +81,114 @@ describe('main(argv, io) in-process', () => {
       for (const u of users) expect(box.emulator.user(u.id)?.title).toBe('Stopped');
     } finally {
       await box.close();
+    }
+  });
+
+  it('a SIGINT while logging in to a server that never answers: exit 130 at once, not a failed login (exit 3)', async () => {
+    const server = await startFakeServer(() => {});
+    const dir = await mkdtemp(join(tmpdir(), 'genesys-bulk-io-'));
+    try {
+      await writeFile(join(dir, 'in.csv'), 'email,title\nada@example.com,Agent\n');
+      const { main } = await import('../../src/cli.js');
+      const signals = new EventEmitter();
+      const stderr = new PassThrough();
+      let text = '';
+      stderr.setEncoding('utf8').on('data', (d: string) => {
+        text += d;
+      });
+      const started = main(['node', 'genesys-bulk', 'update', 'in.csv', '--dry-run'], {
+        stdout: new PassThrough().resume(),
+        stderr,
+        stdin: Readable.from([]),
+        openTerminal: () => undefined,
+        env: { GENESYS_BASE_URL: server.url, GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 'secret-0123456789' },
+        cwd: dir,
+        signals,
+        exit: () => {
+          throw new Error('no second signal is sent');
+        },
+      });
+      while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
+      signals.emit('SIGINT');
+      expect(await started).toBe(130);
+      expect(text).toContain('Interrupted before anything was written.');
+      expect(text).not.toContain('Logging in');
+    } finally {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the CLI process ends at once on Ctrl-C during a read the server never answers, not at the read timeout', async () => {
+    requireFreshBuild();
+    const server = await startFakeServer(withLogin(() => {}));
+    const dir = await mkdtemp(join(tmpdir(), 'genesys-bulk-io-'));
+    try {
+      await writeFile(join(dir, 'in.csv'), 'email,title\nada@example.com,Agent\n');
+      const child = spawn(process.execPath, ['--', BIN, 'update', 'in.csv', '--dry-run'], {
+        cwd: dir,
+        env: {
+          PATH: process.env.PATH,
+          GENESYS_BASE_URL: server.url,
+          GENESYS_CLIENT_ID: 'id',
+          GENESYS_CLIENT_SECRET: 'secret-0123456789',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+        detached: true,
+      });
+      let stderr = '';
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+        stderr += d;
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      while (!server.requests.some((r) => r.url.startsWith('/api/v2/users')))
+        await new Promise((r) => setTimeout(r, 10));
+      const interrupted = Date.now();
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(stderr).toContain('Interrupted before anything was written.');
+      // The request's own timeout is 30 s; the process used to wait for it.
+      expect(Date.now() - interrupted).toBeLessThan(10_000);
+    } finally {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('a Retry-After longer than a minute is said as a warning, with how to stop; Ctrl-C then ends the wait', async () => {
+    const server = await startFakeServer(
+      withLogin((_req, res) => json(res, 429, { message: 'slow down', code: 'x' }, { 'retry-after': '99999999' })),
+    );
+    const dir = await mkdtemp(join(tmpdir(), 'genesys-bulk-io-'));
+    try {
+      await writeFile(join(dir, 'in.csv'), 'email,title\nada@example.com,Agent\n');
+      const { main } = await import('../../src/cli.js');
+      const signals = new EventEmitter();
+      const stderr = new PassThrough();
+      let text = '';
+      stderr.setEncoding('utf8').on('data', (d: string) => {
+        text += d;
+      });
+      const started = main(['node', 'genesys-bulk', 'update', 'in.csv', '--dry-run'], {
+        stdout: new PassThrough().resume(),
+        stderr,
+        stdin: Readable.from([]),
+        openTerminal: () => undefined,
+        env: { GENESYS_BASE_URL: server.url, GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 'secret-0123456789' },
+        cwd: dir,
+        signals,
+        exit: () => {
+          throw new Error('no second signal is sent');
+        },
+      });
+      while (!text.includes('Retry-After')) await new Promise((r) => setTimeout(r, 10));
+      expect(text).toContain('The platform asked every request to wait 3600 s (Retry-After)');
+      expect(text).toContain('press Ctrl-C');
+      signals.emit('SIGINT');
+      expect(await started).toBe(130);
+    } finally {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

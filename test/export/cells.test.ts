@@ -122,6 +122,43 @@ describe('userCells', () => {
     expect(problems).toEqual(['title']);
   });
 
+  it('leaves blank a value with a bidirectional control, which would show the line in another order', () => {
+    const problems: string[] = [];
+    const out = userCells(
+      { ...user, title: 'Lead\u202eAgent', department: 'Sales\u2066x\u2069', preferredName: 'Ana' },
+      {},
+      ['id', 'title', 'department', 'preferredName'],
+      names,
+      (p) => problems.push(`${p.column}: ${p.reason}`),
+    );
+    expect([out.get('title'), out.get('department'), out.get('preferredName')]).toEqual(['', '', 'Ana']);
+    expect(problems).toEqual([
+      'title: a bidirectional control character, which would show the line in another order',
+      'department: a bidirectional control character, which would show the line in another order',
+    ]);
+  });
+
+  it('leaves blank a free-text value longer than update accepts (255 characters), which would stop the round trip', () => {
+    const problems: string[] = [];
+    const long = 'x'.repeat(256);
+    const out = userCells(
+      { ...user, title: 'x'.repeat(255), department: long, employerInfo: { employeeId: long } },
+      {},
+      ['id', 'title', 'department', 'employerInfo.employeeId'],
+      names,
+      (p) => problems.push(`${p.column}: ${p.reason}`),
+    );
+    expect([out.get('title'), out.get('department'), out.get('employerInfo.employeeId')]).toEqual([
+      'x'.repeat(255),
+      '',
+      '',
+    ]);
+    expect(problems).toEqual([
+      'department: a value longer than the 255 characters update accepts',
+      'employerInfo.employeeId: a value longer than the 255 characters update accepts',
+    ]);
+  });
+
   it('exports exactly the columns update reads, newEmail only when asked', () => {
     expect(DEFAULT_COLUMNS).toEqual(COLUMNS.map((c) => c.name).filter((c) => c !== 'newEmail'));
     expect(cells({}, ['email', 'newEmail']).out).toEqual(

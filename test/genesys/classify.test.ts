@@ -5,6 +5,7 @@ import {
   classifyTransportFailure,
   headerValue,
   kindForStatus,
+  MAX_RETRY_AFTER_SECONDS,
   parseRateLimit,
   parseRetryAfter,
   permissionsIn,
@@ -83,6 +84,22 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Sun, 01 Jun 2025 12:00:30 GMT', now + 500)).toBe(30);
     expect(parseRetryAfter('Sun, 01 Jun 2025 12:00:30 GMT', now + 1500)).toBe(29);
     expect(parseRetryAfter('Sunday, 01-Jun-25 12:01:00 GMT', now)).toBe(60);
+  });
+
+  it('caps a wait at an hour: a longer one would look hung, and past 2^31 ms a timer fires at once', () => {
+    expect(MAX_RETRY_AFTER_SECONDS).toBe(3600);
+    expect(parseRetryAfter('3600', now)).toBe(3600);
+    expect(parseRetryAfter('3601', now)).toBe(3600);
+    expect(parseRetryAfter('99999999', now)).toBe(3600);
+    expect(parseRetryAfter('9'.repeat(400), now)).toBe(3600);
+    expect(parseRetryAfter('Fri, 01 Jun 2125 12:00:00 GMT', now)).toBe(3600);
+    const ctx = {
+      operation: 'PATCH /api/v2/users/{userId}',
+      where: 'the base URL http://127.0.0.1:1',
+      timeoutMs: 1000,
+    };
+    const body = { message: 'Retry the request in [99999999] seconds', code: 'too.many.requests.retry.after' };
+    expect(classifyHttpFailure(429, {}, body, ctx, now).retryAfterSeconds).toBe(3600);
   });
 
   it('gives 0 for an HTTP-date in the past', () => {
@@ -321,7 +338,13 @@ describe('classifyTransportFailure', () => {
     expect(JSON.stringify(failure)).not.toContain('leaked-token');
   });
 
-  it('does not claim a login may have been applied', () => {
+  it('does not claim a login or a read may have been applied', () => {
     expect(classifyTransportFailure('ECONNRESET', undefined, login).message).not.toContain('may have been applied');
+    const search = { ...get, operation: 'POST /api/v2/users/search' };
+    for (const ctx of [get, search]) {
+      expect(classifyTransportFailure('ECONNABORTED', 'timeout', ctx).message).not.toContain('may have been applied');
+      expect(classifyTransportFailure('ECONNRESET', undefined, ctx).message).not.toContain('may have been applied');
+    }
+    expect(classifyTransportFailure('ECONNRESET', undefined, patch).message).toContain('may have been applied');
   });
 });

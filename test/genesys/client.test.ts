@@ -239,8 +239,14 @@ describe('login', () => {
   it('refuses a token response without expires_in', async () => {
     server.handle((_req, res) => json(res, 200, { access_token: 'some-token-value', token_type: 'bearer' }));
     const client = clientFor(server.url);
-    expect(failureOf(await client.authenticate())).toMatchObject({ kind: 'server', status: 200 });
+    // A login failure (exit 3, nothing tried), not a failed read (exit 1).
+    expect(failureOf(await client.authenticate())).toMatchObject({ kind: 'server', status: 200, login: true });
     expect(client.tokenExpiresAt()).toBeUndefined();
+    server.handle((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html>captive portal</html>');
+    });
+    expect(failureOf(await client.authenticate())).toMatchObject({ kind: 'server', status: 200, login: true });
   });
 
   it('reports a network failure on login without credentials', async () => {
@@ -406,6 +412,66 @@ describe('reads and writes', () => {
     );
     const client = await loggedIn();
     expect(failureOf(await client.getUser('u-1'))).toMatchObject({ kind: 'server', status: 200 });
+  });
+
+  it('fails an answer holding a user of the wrong shape, naming the user and the field; reads null as absent', async () => {
+    let users: unknown[] = [];
+    server.handle(
+      withLogin((req, res) =>
+        req.url === '/api/v2/users/search'
+          ? json(res, 200, { total: users.length, results: users })
+          : req.url?.startsWith('/api/v2/users/u-1')
+            ? json(res, 200, users[0])
+            : json(res, 200, { ...LISTING, entities: users }),
+      ),
+    );
+    const client = await loggedIn();
+    const project = ({ id, version, state, email }: GenesysUser): GenesysUser => ({ id, version, state, email });
+    const query = { query: [{ type: 'EXACT' as const, fields: ['email'], value: 'ada@example.com' }] };
+    const reads = async (): Promise<ApiOutcome<unknown>[]> => [
+      await client.listUsers({ pageNumber: 1, pageSize: 1 }),
+      await client.getUsersByIds(['u-1'], { project }),
+      await client.searchUsers(query),
+      await client.getUser('u-1'),
+    ];
+    const cases: [unknown, string][] = [
+      [{ ...USER, email: 5 }, 'user "u-1" has a malformed email (a number)'],
+      [{ ...USER, email: ['ada@example.com'] }, 'user "u-1" has a malformed email (a list)'],
+      [{ ...USER, id: 7 }, 'a user has no id (a number)'],
+      [{ ...USER, id: 'u-1\u001b[2J', email: {} }, 'user "u-1\\u001b[2J" has a malformed email (an object)'],
+    ];
+    for (const [user, why] of cases) {
+      users = [user];
+      for (const outcome of await reads()) {
+        expect(failureOf(outcome)).toMatchObject({ kind: 'server', status: 200 });
+        expect(failureOf(outcome)!.message).toContain(`returns (${why})`);
+      }
+    }
+    const notUsers: [unknown, string][] = [
+      [{ ...USER, addresses: [{ mediaType: 'PHONE', type: 'WORK', address: 5 }] }, 'addresses (a list)'],
+      [{ ...USER, addresses: [null] }, 'addresses (a list)'],
+      [{ ...USER, title: true }, 'title (a boolean)'],
+      [{ ...USER, version: '3' }, 'version (a string)'],
+      [{ ...USER, division: { name: 'Home' } }, 'division (an object)'],
+      [{ ...USER, skills: [{ id: 's', proficiency: '5' }] }, 'skills (a list)'],
+    ];
+    for (const [user, why] of notUsers) {
+      users = [user];
+      const listed = await client.listUsers({ pageNumber: 1, pageSize: 1 });
+      expect(failureOf(listed)!.message).toContain(`has a malformed ${why}`);
+    }
+    users = [1];
+    expect(failureOf(await client.listUsers({ pageNumber: 1, pageSize: 1 }))!.message).toContain(
+      '(a user is a number instead of an object)',
+    );
+    users = [{ ...USER, email: null, addresses: null, division: null }];
+    for (const outcome of await reads()) {
+      expect(outcome.ok).toBe(true);
+      const read = (outcome.ok ? outcome.body : {}) as { entities?: unknown[]; results?: unknown[] };
+      const user = (read.entities?.[0] ?? read.results?.[0] ?? read) as Record<string, unknown>;
+      expect(user.id).toBe('u-1');
+      expect(Object.keys(user).filter((k) => user[k] === null)).toEqual([]);
+    }
   });
 });
 

@@ -215,6 +215,30 @@ describe('accepting bodies', () => {
     expect(await client.getSubject('u1')).toMatchObject({ ok: false, kind: 'server' });
   });
 
+  it('fails a listing or a subject holding an entry of the wrong shape, naming it; reads a null field as absent', async () => {
+    let body: unknown;
+    server.handle(withLogin((_req, res) => json(res, 200, body)));
+    const client = await loggedIn();
+    const cases: [unknown, string][] = [
+      [[{ id: 's1', name: 5 }], 'entry "s1" has a malformed name (a number)'],
+      [[null], 'an entry is null instead of an object'],
+      [[{ name: 'Billing' }], 'an entry has no id (undefined)'],
+      [[{ id: 's1', name: 'Billing', proficiency: '4' }], 'entry "s1" has a malformed proficiency (a string)'],
+    ];
+    for (const [entities, why] of cases) {
+      body = { ...LISTING, entities };
+      const outcome = await client.listRoutingSkills({ pageNumber: 1, pageSize: 25 });
+      expect(outcome).toMatchObject({ ok: false, kind: 'server', status: 200 });
+      expect(outcome.ok ? '' : outcome.message).toContain(`returns (${why})`);
+    }
+    body = { id: 'u1', grants: [{ role: { id: 'r1' }, division: { name: 'Home' } }] };
+    const subject = await client.getSubject('u1');
+    expect(subject.ok ? '' : subject.message).toContain('(a grant lacks a role or a division id (an object))');
+    body = { ...LISTING, entities: [{ id: 's1', name: null, state: null }] };
+    const cleaned = await client.listRoutingSkills({ pageNumber: 1, pageSize: 25 });
+    expect(cleaned.ok && cleaned.body.entities).toEqual([{ id: 's1' }]);
+  });
+
   it('accepts a 200 with an empty body for a write that returns nothing', async () => {
     server.handle(
       withLogin((_req, res) => {
