@@ -128,6 +128,16 @@ export class LanePool {
     return Number.isFinite(earliest) ? { notBefore: earliest } : { wait: true };
   }
 
+  /** Whether a lane other than the one of `login` has a token that may take a request: no login failed or under way. */
+  otherLaneReady(login: LoginGate): boolean {
+    return this.lanes.some((lane) => lane.login !== login && !lane.login.failure && !lane.login.inProgress);
+  }
+
+  /** No request is under way: logins waiting to try again stop (LoginGate.unwanted). */
+  idle(): void {
+    for (const lane of this.lanes) lane.login.unwanted();
+  }
+
   laneOf(permit: Permit): number {
     return this.permits.get(permit)?.lane.index ?? 0;
   }

@@ -25,6 +25,8 @@ export class LoginGate {
   private seenExpiry: number | undefined;
   private tokenLifetimeMs: number | undefined;
   private renewedFor: number | undefined;
+  /** Aborts the wait between two attempts of this login: nothing needs it any more. */
+  private unneeded: AbortController | undefined;
 
   constructor(
     private readonly o: ResolvedOptions,
@@ -65,6 +67,15 @@ export class LoginGate {
     return true;
   }
 
+  /**
+   * Nothing waits for a token now (no request is under way): a login waiting to try again stops, without failing, so
+   * that its wait (a Retry-After of the token endpoint's can be minutes) does not outlive the work. The next 401 or
+   * renewal logs in again.
+   */
+  unwanted(): void {
+    this.unneeded?.abort();
+  }
+
   /** Logs in, or joins the login under way; resolves with the failure when it failed. */
   ensure(trigger: LoginTrigger): Promise<ApiFailure | undefined> {
     if (this.failure) return Promise.resolve(this.failure);
@@ -102,11 +113,17 @@ export class LoginGate {
       }
       const transient = disposition(outcome) === 'backoff' || outcome.kind === 'rate_limited';
       if (transient && attempt < o.maxAttempts && !this.stop.aborted) {
+        const unneeded = new AbortController();
+        this.unneeded = unneeded;
         try {
-          await o.clock.sleep(backoffDelay(outcome, attempt - 1, o.backoffBaseMs, o.backoffCapMs, o.random), this.stop);
+          const delay = backoffDelay(outcome, attempt - 1, o.backoffBaseMs, o.backoffCapMs, o.random);
+          await o.clock.sleep(delay, AbortSignal.any([this.stop, unneeded.signal]));
           continue;
         } catch {
-          // Stopped while waiting to log in again: this failure is the last word.
+          // Stopped while waiting to log in again: this failure is the last word. Unneeded: no login now.
+          if (!this.stop.aborted) return undefined;
+        } finally {
+          this.unneeded = undefined;
         }
       }
       this.failure = outcome;

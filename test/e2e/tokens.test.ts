@@ -128,6 +128,29 @@ describe('--tokens', () => {
     expect(s.orgRateLimited).toBeLessThanOrEqual(6);
   }, 60_000);
 
+  it("a token revoked mid-run whose lane cannot log in again (the endpoint's limit is spent for an hour): its requests go on the other lanes, each row written once", async () => {
+    box = await sandbox({ users: 200, limit: 20, windowSeconds: 1, tokenIssueLimit: 3, tokenIssueWindowSeconds: 3600 });
+    const emulator = box.emulator;
+    const { path, ids } = await titleFile(box, 120, 'Revoked');
+    const watcher = setInterval(() => {
+      if ((emulator.stats().byToken['2']?.requests ?? 0) >= 5) {
+        clearInterval(watcher);
+        emulator.revokeToken(2);
+      }
+    }, 2);
+    try {
+      const r = await box.cli(['update', path, '--yes', '--no-progress', '--tokens', '3']);
+      expect(r.code, r.stderr).toBe(0);
+    } finally {
+      clearInterval(watcher);
+    }
+    expectTitles(emulator, ids, 'Revoked');
+    const s = emulator.stats();
+    expect(s.unauthorized).toBeGreaterThanOrEqual(1);
+    expect(s.tokenIssueRefused).toBeGreaterThanOrEqual(1);
+    expect(s.patchesApplied).toBe(120);
+  }, 60_000);
+
   it('each lane renews its own token before it expires: no request meets an expired token', async () => {
     box = await sandbox({ users: 200, limit: 10, windowSeconds: 1, tokenLifetimeSeconds: 3 });
     const { path, ids } = await titleFile(box, 150, 'Renew');

@@ -43,6 +43,8 @@ interface SimOptions {
   hideExpiry?: boolean;
   /** Answers `true` to refuse lane's login. */
   refuseLogin?: (lane: number, attempt: number) => boolean;
+  /** The refusal: 401 unless given. */
+  loginRefusal?: ApiFailure;
   options?: GovernorOptions;
   seed?: number;
 }
@@ -119,7 +121,17 @@ function simulate(o: SimOptions): Sim {
         await clock.sleep(30);
         const attempt = ++(loginAttempts[lane] as number);
         if (o.refuseLogin?.(lane, attempt)) {
-          return { ok: false, kind: 'auth', status: 401, message: 'no', rateLimit: {}, latencyMs: 30, login: true };
+          return (
+            o.loginRefusal ?? {
+              ok: false,
+              kind: 'auth',
+              status: 401,
+              message: 'no',
+              rateLimit: {},
+              latencyMs: 30,
+              login: true,
+            }
+          );
         }
         if (o.lifetimeMs !== undefined) expiresAt[lane] = clock.now() + o.lifetimeMs;
         return { ok: true, status: 200, body: {}, rateLimit: {}, latencyMs: 30 };
@@ -258,6 +270,47 @@ describe('lanes: one token each', () => {
     const lane1After = sim.starts.filter((s) => s.lane === 1 && s.at > 1_000_000 + 5000);
     expect(lane1After).toEqual([]);
     expect(sim.governor.stats().reauthFailures).toBe(1);
+  });
+
+  test('a 401 on a lane whose login then fails goes again on another lane: no request is lost', async () => {
+    // The governor is not told when tokens expire: every lane meets a 401, and lane 1 cannot log in again.
+    const sim = simulate({
+      lanes: 3,
+      limiter: perToken.fixed,
+      lifetimeMs: 5000,
+      hideExpiry: true,
+      refuseLogin: (lane) => lane === 1,
+    });
+    const failed = await sim.drive(600);
+    expect(failed).toEqual([]);
+    expect(sim.governor.stats().reauthFailures).toBe(1);
+    expect(sim.starts.filter((s) => s.lane === 1 && s.at > 1_000_000 + 5100)).toEqual([]);
+  });
+
+  test('a lane whose login the token endpoint holds for an hour: its requests go on the others, and that wait ends with the work', async () => {
+    const sim = simulate({
+      lanes: 3,
+      limiter: perToken.fixed,
+      lifetimeMs: 5000,
+      hideExpiry: true,
+      refuseLogin: (lane) => lane === 1,
+      loginRefusal: {
+        ok: false,
+        kind: 'rate_limited',
+        status: 429,
+        code: PER_TOKEN,
+        message: 'Rate limit exceeded the maximum.',
+        rateLimit: {},
+        retryAfterSeconds: 3600,
+        latencyMs: 30,
+        login: true,
+      },
+    });
+    const failed = await sim.drive(600);
+    expect(failed).toEqual([]);
+    // 600 calls at 40/s on the two lanes left, not an hour's wait for lane 1's token.
+    expect(Math.max(...sim.accepted.flat()) - 1_000_000).toBeLessThan(30_000);
+    expect(sim.clock.pendingTimers).toBe(0);
   });
 
   test('when every lane fails to log in, requests end with the login failure', async () => {
