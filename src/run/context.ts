@@ -53,6 +53,13 @@ export async function openContext(settings: RunSettings): Promise<RunContext> {
   const acquired = await acquireTokens(wanted, (lane, signal) => client.authenticate({ lane, signal }), {
     clock: systemClock,
     signal: settings.stopSignal,
+    // A wait of the token endpoint's can be a minute: say why nothing seems to happen.
+    onWait: (lane, waitMs) =>
+      log.info(
+        { token: lane + 1, tokens: wanted, waitSeconds: Math.ceil(waitMs / 1000) },
+        `The token endpoint refused token ${lane + 1} of ${wanted} for now (its own limit, HTTP 429): waiting ` +
+          `${Math.ceil(waitMs / 1000)} s before asking again${lane > 0 ? ' (after a minute in all, the run goes on with the tokens it has)' : ''}`,
+      ),
   });
   if (acquired.obtained === 0) throw fatalApiError(`Logging in to ${client.target}`, acquired.failure!);
   if (acquired.obtained < wanted) {

@@ -74,6 +74,10 @@ describe('--tokens', () => {
     const s = box.emulator.stats();
     expect(s.tokensIssued).toBe(5);
     expect(s.tokenIssueRefused).toBeGreaterThan(0);
+    // Each wait is said, with the token it holds (by number): the endpoint's Retry-After can be a minute.
+    expect(r.stderr).toContain(
+      'The token endpoint refused token 3 of 5 for now (its own limit, HTTP 429): waiting 1 s',
+    );
   });
 
   it.each([['0'], ['-1'], ['abc'], ['1.0'], ['0x10'], ['1e9'], ['99999999999999999999']])(
