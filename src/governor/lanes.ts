@@ -77,7 +77,11 @@ export class LanePool {
             tokenExpiresAt: () => tokens.tokenExpiresAt(index),
           }
         : o;
-      return new Lane(index, new RateModel(laneOptions, emit), new LoginGate(laneOptions, stop, totals, emit, settled));
+      const emitLogin = tokens
+        ? (event: GovernorEvent) => emit(event.type === 'reauth' ? { ...event, lane: index } : event)
+        : emit;
+      const login = new LoginGate(laneOptions, stop, totals, emitLogin, settled);
+      return new Lane(index, new RateModel(laneOptions, emit), login);
     });
     for (const lane of this.lanes) lane.model.updateRate(o.clock.now());
   }

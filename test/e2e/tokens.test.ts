@@ -165,6 +165,9 @@ describe('--tokens', () => {
     // About 8 s of run on 3 s tokens: each lane renewed at least once, and none sent with an expired token.
     expect(s.tokensIssued).toBeGreaterThanOrEqual(4);
     expect(s.unauthorized).toBe(0);
+    // Each renewal is said, naming its token by number.
+    expect(r.stderr).toContain('Logged in again (token 1 of 2), before the token expired');
+    expect(r.stderr).toContain('Logged in again (token 2 of 2), before the token expired');
   }, 60_000);
 
   it("keeps one user's writes in order: a profile PATCH and its state PATCH never overlap (no 409)", async () => {

@@ -285,6 +285,10 @@ describe('lanes: one token each', () => {
     expect(failed).toEqual([]);
     expect(sim.governor.stats().reauthFailures).toBe(1);
     expect(sim.starts.filter((s) => s.lane === 1 && s.at > 1_000_000 + 5100)).toEqual([]);
+    // Each login says whose it was.
+    const logins = sim.events.filter((e) => e.type === 'reauth');
+    expect(logins.filter((e) => !e.ok)).toMatchObject([{ lane: 1, kind: 'auth', trigger: 'unauthorized' }]);
+    expect(new Set(logins.filter((e) => e.ok).map((e) => e.lane))).toEqual(new Set([0, 2]));
   });
 
   test('a lane whose login the token endpoint holds for an hour: its requests go on the others, and that wait ends with the work', async () => {
