@@ -25,12 +25,20 @@ export const PER_TOKEN_429_CODE = 'too.many.requests.retry.after';
 /** Without headers to say how long a window is, 429s this close together count as one window's. */
 const DEFAULT_WINDOW_MS = 60_000;
 
+/** Transient failures in a row on one lane, while another lane works, after which that lane is held back. */
+const LANE_FAILURES_TO_HOLD = 8;
+
 class Lane {
   inFlight = 0;
   requests = 0;
   rateLimited = 0;
   /** When this lane last had a per-token 429. */
   last429 = Number.NEGATIVE_INFINITY;
+  /** Transient failures (5xx, network, timeout) in a row, and when this lane last had an answer that was none. */
+  failures = 0;
+  lastWorked = Number.NEGATIVE_INFINITY;
+  /** No start before then: its failures are its own (lanes.ts, `observe`). */
+  heldUntil = Number.NEGATIVE_INFINITY;
   constructor(
     readonly index: number,
     readonly model: RateModel,
@@ -116,6 +124,10 @@ export class LanePool {
         continue;
       }
       if (lane.inFlight >= model.concurrency) continue;
+      if (now < lane.heldUntil) {
+        earliest = Math.min(earliest, lane.heldUntil);
+        continue;
+      }
       const start = model.tryStart(now);
       if ('notBefore' in start) {
         earliest = Math.min(earliest, start.notBefore);
@@ -169,6 +181,7 @@ export class LanePool {
     if (reset !== undefined && Number.isFinite(reset) && reset > 0) {
       this.windowMs = Math.max(this.windowMs ?? 0, Math.ceil(reset) * 1000);
     }
+    if (this.lanes.length > 1) this.holdIfFailing(lane, outcome, now);
     if (outcome.ok) {
       this.aboveStreak = 0;
       if (this.lanes.length > 1) this.accepted.add(now, this.windowMs ?? DEFAULT_WINDOW_MS);
@@ -223,6 +236,27 @@ export class LanePool {
       requestsPerSecond: lane.model.pace(now).ratePerSecond,
       inFlight: lane.inFlight,
     }));
+  }
+
+  /**
+   * A lane whose requests keep failing (5xx, network, timeout) while another lane works is held back, for a backoff
+   * that doubles with each further failure: its token's requests may reach a failing part of the platform, and each
+   * of its failures costs a retry from the budget every lane shares (one such lane of four failed 1,188 of 2,000
+   * requests). When every lane fails, none is held: that is the platform's, and the retries' backoff deals with it.
+   */
+  private holdIfFailing(lane: Lane, outcome: ApiOutcome<unknown>, now: number): void {
+    const kind = outcome.ok ? undefined : outcome.kind;
+    if (kind !== 'server' && kind !== 'network' && kind !== 'timeout') {
+      lane.failures = 0;
+      lane.lastWorked = now;
+      return;
+    }
+    lane.failures++;
+    if (lane.failures < LANE_FAILURES_TO_HOLD) return;
+    const othersWork = this.lanes.some((l) => l !== lane && l.failures === 0 && l.lastWorked > lane.lastWorked);
+    if (!othersWork) return;
+    const n = lane.failures - LANE_FAILURES_TO_HOLD;
+    lane.heldUntil = now + Math.min(this.o.backoffCapMs, this.o.backoffBaseMs * 2 ** n);
   }
 
   /** When the combined ceiling lets the next start go. */

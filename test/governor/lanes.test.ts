@@ -45,6 +45,8 @@ interface SimOptions {
   refuseLogin?: (lane: number, attempt: number) => boolean;
   /** The refusal: 401 unless given. */
   loginRefusal?: ApiFailure;
+  /** A lane whose every request is answered 503 (its token's requests reach a failing node, say). */
+  failingLane?: number;
   options?: GovernorOptions;
   seed?: number;
 }
@@ -72,6 +74,10 @@ function simulate(o: SimOptions): Sim {
     const now = clock.now();
     if ((expiresAt[lane] ?? Number.POSITIVE_INFINITY) <= now) {
       return { ok: false, kind: 'auth', status: 401, message: 'expired', rateLimit: {}, latencyMs };
+    }
+    if (lane === o.failingLane) {
+      await clock.sleep(latencyMs / 2);
+      return { ok: false, kind: 'server', status: 503, message: 'unavailable', rateLimit: {}, latencyMs };
     }
     const own = (limiters[lane] as Limiter).admit(now);
     let refusal: ApiFailure | undefined;
@@ -315,6 +321,16 @@ describe('lanes: one token each', () => {
     // 600 calls at 40/s on the two lanes left, not an hour's wait for lane 1's token.
     expect(Math.max(...sim.accepted.flat()) - 1_000_000).toBeLessThan(30_000);
     expect(sim.clock.pendingTimers).toBe(0);
+  });
+
+  test("a lane whose every request fails with a 5xx is held back: the others carry the run, and the retries don't run out", async () => {
+    const sim = simulate({ lanes: 4, limiter: perToken.fixed, failingLane: 1 });
+    const started = sim.clock.now();
+    const failed = await sim.drive(2000);
+    expect(failed).toEqual([]);
+    // Lane 1 gets a few requests, each tried again on another lane, and the run the rate of three lanes (2000 / 60).
+    expect(sim.starts.filter((s) => s.lane === 1).length).toBeLessThan(40);
+    expect(Math.max(...sim.accepted.flat()) - started).toBeLessThan(36_000);
   });
 
   test('when every lane fails to log in, requests end with the login failure', async () => {
