@@ -56,7 +56,7 @@ export async function openContext(settings: RunSettings): Promise<RunContext> {
     // A wait of the token endpoint's can be a minute: say why nothing seems to happen.
     onWait: (lane, waitMs) =>
       log.info(
-        { token: lane + 1, tokens: wanted, waitSeconds: Math.ceil(waitMs / 1000) },
+        { tokenNumber: lane + 1, tokens: wanted, waitSeconds: Math.ceil(waitMs / 1000) },
         `The token endpoint refused token ${lane + 1} of ${wanted} for now (its own limit, HTTP 429): waiting ` +
           `${Math.ceil(waitMs / 1000)} s before asking again${lane > 0 ? ' (after a minute in all, the run goes on with the tokens it has)' : ''}`,
       ),
@@ -135,7 +135,7 @@ export async function openContext(settings: RunSettings): Promise<RunContext> {
 function logLogin(log: Logger, e: Extract<GovernorEvent, { type: 'reauth' }>, tokens: number): void {
   const which = e.lane !== undefined ? ` (token ${e.lane + 1} of ${tokens})` : '';
   const why = e.trigger === 'expiry' ? 'before the token expired' : 'after a 401';
-  const fields = { ok: e.ok, trigger: e.trigger, ...(e.lane !== undefined && { token: e.lane + 1 }) };
+  const fields = { ok: e.ok, trigger: e.trigger, ...(e.lane !== undefined && { tokenNumber: e.lane + 1 }) };
   if (e.ok) log.info(fields, `Logged in again${which}, ${why}`);
   else if (e.lane !== undefined) {
     log.warn(

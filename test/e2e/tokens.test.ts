@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { type Sandbox, sandbox } from './harness.js';
-import { activeUsers, csv, PATCH_ROUTE, writeInput } from './helpers.js';
+import { activeUsers, csv, logRecords, PATCH_ROUTE, writeInput } from './helpers.js';
 
 let box: Sandbox | undefined;
 afterEach(async () => {
@@ -168,6 +168,9 @@ describe('--tokens', () => {
     // Each renewal is said, naming its token by number.
     expect(r.stderr).toContain('Logged in again (token 1 of 2), before the token expired');
     expect(r.stderr).toContain('Logged in again (token 2 of 2), before the token expired');
+    // The number is a field of its own too (a field named token would be redacted as a secret).
+    const renewals = logRecords(r.stderr).filter((l) => String(l.msg).startsWith('Logged in again'));
+    expect(new Set(renewals.map((l) => l.tokenNumber))).toEqual(new Set([1, 2]));
   }, 60_000);
 
   it("keeps one user's writes in order: a profile PATCH and its state PATCH never overlap (no 409)", async () => {
