@@ -118,7 +118,7 @@ export class LanePool {
     for (let i = 0; i < n; i++) {
       const lane = this.lanes[(this.cursor + i) % n] as Lane;
       const { login, model } = lane;
-      if (login.failure || login.inProgress) continue;
+      if (login.failure || (login.inProgress && !login.usableWhileRenewing(now))) continue;
       if (login.renewalDue(now)) {
         void login.ensure('expiry');
         continue;

@@ -22,6 +22,7 @@ export class LoginGate {
   private generationFromLogin = false;
   private generationWorked = false;
   private pending: Promise<ApiFailure | undefined> | undefined;
+  private trigger: LoginTrigger | undefined;
   private seenExpiry: number | undefined;
   private tokenLifetimeMs: number | undefined;
   private renewedFor: number | undefined;
@@ -39,6 +40,16 @@ export class LoginGate {
 
   get inProgress(): boolean {
     return this.pending !== undefined;
+  }
+
+  /**
+   * Whether the token may still be used while it is being renewed: a renewal before expiry that the token endpoint
+   * holds (its 429's Retry-After) need not idle a token that still works. Until a second before it expires.
+   */
+  usableWhileRenewing(now: number): boolean {
+    if (this.pending === undefined || this.trigger !== 'expiry') return false;
+    const expiresAt = this.o.tokenExpiresAt?.();
+    return expiresAt !== undefined && now < expiresAt - 1000;
   }
 
   /** An answer to an attempt sent with `generation`: any answer but a 401 shows that token works. */
@@ -79,10 +90,16 @@ export class LoginGate {
   /** Logs in, or joins the login under way; resolves with the failure when it failed. */
   ensure(trigger: LoginTrigger): Promise<ApiFailure | undefined> {
     if (this.failure) return Promise.resolve(this.failure);
-    this.pending ??= this.run(trigger).finally(() => {
-      this.pending = undefined;
-      this.settled();
-    });
+    if (this.pending === undefined) {
+      this.trigger = trigger;
+      this.pending = this.run(trigger).finally(() => {
+        this.pending = undefined;
+        this.settled();
+      });
+    } else if (trigger === 'unauthorized') {
+      // The token no longer works: a renewal under way is now a login that everything waits for.
+      this.trigger = trigger;
+    }
     return this.pending;
   }
 

@@ -254,6 +254,35 @@ describe('lanes: one token each', () => {
     expect(sim.governor.stats().failures).toEqual({});
   });
 
+  test('a renewal the token endpoint holds does not idle the lane: its token works until it expires', async () => {
+    // Lane 1's renewal, 10 s before expiry, is refused once with Retry-After 8 s; the next try, 2 s before, works.
+    const sim = simulate({
+      lanes: 3,
+      limiter: perToken.fixed,
+      lifetimeMs: 20_000,
+      options: { renewBeforeMs: 10_000 },
+      refuseLogin: (lane, attempt) => lane === 1 && attempt === 1,
+      loginRefusal: {
+        ok: false,
+        kind: 'rate_limited',
+        status: 429,
+        code: PER_TOKEN,
+        message: 'Rate limit exceeded the maximum.',
+        rateLimit: {},
+        retryAfterSeconds: 8,
+        latencyMs: 30,
+        login: true,
+      },
+    });
+    const failed = await sim.drive(1500);
+    expect(failed).toEqual([]);
+    const t0 = 1_000_000;
+    const lane1 = sim.starts.filter((s) => s.lane === 1 && s.at > t0 + 10_500 && s.at < t0 + 17_500);
+    // About 20 a second, as the other lanes.
+    expect(lane1.length).toBeGreaterThan(100);
+    expect(sim.governor.stats().failures).toEqual({});
+  });
+
   test('a 401 re-authenticates the lane that got it', async () => {
     // Tokens expire but the governor is not told when: the 401 is the only sign.
     const sim = simulate({ lanes: 2, limiter: perToken.fixed, lifetimeMs: 5_000, hideExpiry: true });
