@@ -144,6 +144,8 @@ export class LoginGate {
         }
       }
       this.failure = outcome;
+      // Stopped (Ctrl-C) while waiting to try again: the login did not fail, the run ended.
+      if (this.stop.aborted) return outcome;
       this.totals.reauthFailures++;
       this.emit({ type: 'reauth', at: now, ok: false, trigger, kind: outcome.kind });
       return outcome;

@@ -362,6 +362,41 @@ describe('lanes: one token each', () => {
     expect(Math.max(...sim.accepted.flat()) - started).toBeLessThan(36_000);
   });
 
+  test('a stop while a lane waits to log in again is no failed login', async () => {
+    let stop = () => {};
+    const sim = simulate({
+      lanes: 2,
+      // The stop comes 6 s in, when lane 1's login waits out the token endpoint's Retry-After.
+      limiter: () => {
+        const inner = perToken.fixed();
+        return {
+          ...inner,
+          admit: (now) => (now > 1_006_000 && stop(), inner.admit(now)),
+          setLimit: (l) => inner.setLimit(l),
+        };
+      },
+      lifetimeMs: 5000,
+      options: { renewBeforeMs: 1000 },
+      refuseLogin: (lane) => lane === 1,
+      loginRefusal: {
+        ok: false,
+        kind: 'rate_limited',
+        status: 429,
+        code: PER_TOKEN,
+        message: 'Rate limit exceeded the maximum.',
+        rateLimit: {},
+        retryAfterSeconds: 60,
+        latencyMs: 30,
+        login: true,
+      },
+    });
+    stop = () => sim.governor.stopStarting();
+    await expect(sim.drive(2000)).rejects.toThrow();
+    expect(sim.logins).toContain(1);
+    expect(sim.events.filter((e) => e.type === 'reauth' && !e.ok)).toEqual([]);
+    expect(sim.governor.stats().reauthFailures).toBe(0);
+  });
+
   test('when every lane fails to log in, requests end with the login failure', async () => {
     const sim = simulate({
       lanes: 2,
