@@ -235,10 +235,13 @@ export function createGovernor(options?: GovernorOptions): Governor {
         const permit = failure.permit as Permit;
         const login = pool.loginOf(permit);
         const sentWith = permit.generation;
-        // With lanes, a request may meet a 401 once on each before a new token works.
-        if (login.freshTokenRefused(sentWith) || request.authRetries >= MAX_AUTH_RETRIES + pool.size - 1) {
-          giveUp('auth', failure, attempts);
+        if (login.freshTokenRefused(sentWith)) {
+          // The credentials did not work for this lane's new token: other lanes may still carry the request.
+          if (!pool.otherLaneReady(login)) giveUp('auth', failure, attempts);
+          login.refused(outcome);
         }
+        // With lanes, a request may meet a 401 once on each before a new token works.
+        if (request.authRetries >= MAX_AUTH_RETRIES + pool.size - 1) giveUp('auth', failure, attempts);
         request.authRetries++;
         const relogin = sentWith === login.generation ? login.ensure('unauthorized') : undefined;
         // Another lane that can take the request now is not kept waiting for this lane's login, which the token

@@ -62,6 +62,14 @@ export class LoginGate {
     return sentWith === this.generation && this.generationFromLogin && !this.generationWorked && !this.pending;
   }
 
+  /** The token of this login is refused (freshTokenRefused): this lane's login is taken as failed. */
+  refused(outcome: ApiFailure): void {
+    if (this.failure) return;
+    this.failure = outcome;
+    this.totals.reauthFailures++;
+    this.emit({ type: 'reauth', at: this.o.clock.now(), ok: false, trigger: 'unauthorized', kind: outcome.kind });
+  }
+
   /** Whether the token is close enough to its expiry to renew it now (once per token). */
   renewalDue(now: number): boolean {
     const { reauthenticate, tokenExpiresAt } = this.o;

@@ -47,6 +47,8 @@ interface SimOptions {
   loginRefusal?: ApiFailure;
   /** A lane whose every request is answered 503 (its token's requests reach a failing node, say). */
   failingLane?: number;
+  /** A lane whose logins succeed with a token that is refused (401) from the start. */
+  deadLogins?: number;
   options?: GovernorOptions;
   seed?: number;
 }
@@ -139,7 +141,8 @@ function simulate(o: SimOptions): Sim {
             }
           );
         }
-        if (o.lifetimeMs !== undefined) expiresAt[lane] = clock.now() + o.lifetimeMs;
+        if (lane === o.deadLogins) expiresAt[lane] = clock.now();
+        else if (o.lifetimeMs !== undefined) expiresAt[lane] = clock.now() + o.lifetimeMs;
         return { ok: true, status: 200, body: {}, rateLimit: {}, latencyMs: 30 };
       },
     },
@@ -350,6 +353,13 @@ describe('lanes: one token each', () => {
     // 600 calls at 40/s on the two lanes left, not an hour's wait for lane 1's token.
     expect(Math.max(...sim.accepted.flat()) - 1_000_000).toBeLessThan(30_000);
     expect(sim.clock.pendingTimers).toBe(0);
+  });
+
+  test('a token fresh from a login that is refused at once leaves its lane out: the requests go on the others', async () => {
+    const sim = simulate({ lanes: 3, limiter: perToken.fixed, lifetimeMs: 5000, hideExpiry: true, deadLogins: 1 });
+    const failed = await sim.drive(600);
+    expect(failed).toEqual([]);
+    expect(sim.events.filter((e) => e.type === 'reauth' && !e.ok)).toMatchObject([{ lane: 1, kind: 'auth' }]);
   });
 
   test("a lane whose every request fails with a 5xx is held back: the others carry the run, and the retries don't run out", async () => {
