@@ -238,6 +238,13 @@ export class EmulatorCore {
     token.limiter?.configure(this.limiterConfig(token), this.now());
   }
 
+  /** Revokes one token (by serial): from now on it is answered 401 `bad.credentials`, as an unknown token is. */
+  revokeToken(serial: number): void {
+    const token = [...this.tokens.values()].find((t) => t.serial === serial);
+    if (!token) throw new RangeError(`no live token with serial ${serial}`);
+    this.tokens.delete(token.token);
+  }
+
   private limiterConfig(token?: IssuedToken): RateLimitConfig {
     const { limit, windowSeconds, burst, windowOriginMs } = this.config;
     return { limit, windowMs: windowSeconds * 1000, burst, originMs: windowOriginMs, ...token?.limit };

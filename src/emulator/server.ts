@@ -110,6 +110,8 @@ export interface RunningEmulator {
   setLimit(limit: number, windowSeconds?: number): void;
   /** One token's own limit (by serial, as in `stats().byToken`), as if another program spent its quota too. */
   setTokenLimit(serial: number, limit: number, windowSeconds?: number): void;
+  /** Revokes one token (by serial): its requests get 401 from then on, as if an administrator had revoked it. */
+  revokeToken(serial: number): void;
   setFaults(partial: Partial<FaultOptions>): void;
   reset(): void;
   /** Stops listening and closes every connection at once; requests being handled get no response. Idempotent. */
@@ -413,6 +415,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     invitationEmails: () => Object.fromEntries(core.invitationEmails),
     setLimit: (limit, windowSeconds) => core.setLimit(limit, windowSeconds),
     setTokenLimit: (serial, limit, windowSeconds) => core.setTokenLimit(serial, limit, windowSeconds),
+    revokeToken: (serial) => core.revokeToken(serial),
     setFaults: (partial) => core.setFaults(partial),
     reset: () => core.reset(),
     stop: () => {

@@ -24,6 +24,8 @@ export interface AcquireOptions {
   /** Longest wait on the token endpoint's 429s for one lane beyond the first. Default 60 s. */
   maxWaitMs?: number;
   signal?: AbortSignal;
+  /** Told each time the token endpoint's 429 holds the login of `lane` (from 0) for `waitMs`. */
+  onWait?: (lane: number, waitMs: number) => void;
 }
 
 export interface Acquired {
@@ -77,6 +79,7 @@ export async function acquireTokens(
             lane > 0 ? request.rateLimitWaitMs > maxWaitMs : request.rateLimited > DEFAULTS.maxRateLimitRetries;
           if (over) throw failure;
           pausedUntil = Math.max(pausedUntil, now + waitMs);
+          options.onWait?.(lane, waitMs);
           return;
         }
         request.transientFailures++;

@@ -235,13 +235,20 @@ export function createGovernor(options?: GovernorOptions): Governor {
         const permit = failure.permit as Permit;
         const login = pool.loginOf(permit);
         const sentWith = permit.generation;
-        if (login.freshTokenRefused(sentWith) || request.authRetries >= MAX_AUTH_RETRIES) {
-          giveUp('auth', failure, attempts);
+        if (login.freshTokenRefused(sentWith)) {
+          // The credentials did not work for this lane's new token: other lanes may still carry the request.
+          if (!pool.otherLaneReady(login)) giveUp('auth', failure, attempts);
+          login.refused(outcome);
         }
+        // With lanes, a request may meet a 401 once on each before a new token works.
+        if (request.authRetries >= MAX_AUTH_RETRIES + pool.size - 1) giveUp('auth', failure, attempts);
         request.authRetries++;
-        if (sentWith === login.generation) {
-          const loginFailure = await unlessAborted(login.ensure('unauthorized'), signal, stopWatch(request));
-          if (loginFailure) throw new FailedAttempt(loginFailure);
+        const relogin = sentWith === login.generation ? login.ensure('unauthorized') : undefined;
+        // Another lane that can take the request now is not kept waiting for this lane's login, which the token
+        // endpoint may hold for minutes; a lane whose login failed is left out, until every lane's has.
+        if (relogin && !pool.otherLaneReady(login)) {
+          const loginFailure = await unlessAborted(relogin, signal, stopWatch(request));
+          if (loginFailure && pool.failure) throw new FailedAttempt(loginFailure);
         }
         retried(clock.now(), outcome, 0, attempts);
         return;
@@ -288,7 +295,9 @@ export function createGovernor(options?: GovernorOptions): Governor {
   }
 
   function settleIdle(): void {
-    if (pending > 0 || inFlight > 0 || idleWaiters.length === 0) return;
+    if (pending > 0 || inFlight > 0) return;
+    pool.idle();
+    if (idleWaiters.length === 0) return;
     const waiters = idleWaiters;
     idleWaiters = [];
     for (const resolve of waiters) resolve();

@@ -25,12 +25,20 @@ export const PER_TOKEN_429_CODE = 'too.many.requests.retry.after';
 /** Without headers to say how long a window is, 429s this close together count as one window's. */
 const DEFAULT_WINDOW_MS = 60_000;
 
+/** Transient failures in a row on one lane, while another lane works, after which that lane is held back. */
+const LANE_FAILURES_TO_HOLD = 8;
+
 class Lane {
   inFlight = 0;
   requests = 0;
   rateLimited = 0;
   /** When this lane last had a per-token 429. */
   last429 = Number.NEGATIVE_INFINITY;
+  /** Transient failures (5xx, network, timeout) in a row, and when this lane last had an answer that was none. */
+  failures = 0;
+  lastWorked = Number.NEGATIVE_INFINITY;
+  /** No start before then: its failures are its own (lanes.ts, `observe`). */
+  heldUntil = Number.NEGATIVE_INFINITY;
   constructor(
     readonly index: number,
     readonly model: RateModel,
@@ -77,7 +85,11 @@ export class LanePool {
             tokenExpiresAt: () => tokens.tokenExpiresAt(index),
           }
         : o;
-      return new Lane(index, new RateModel(laneOptions, emit), new LoginGate(laneOptions, stop, totals, emit, settled));
+      const emitLogin = tokens
+        ? (event: GovernorEvent) => emit(event.type === 'reauth' ? { ...event, lane: index } : event)
+        : emit;
+      const login = new LoginGate(laneOptions, stop, totals, emitLogin, settled);
+      return new Lane(index, new RateModel(laneOptions, emit), login);
     });
     for (const lane of this.lanes) lane.model.updateRate(o.clock.now());
   }
@@ -106,12 +118,16 @@ export class LanePool {
     for (let i = 0; i < n; i++) {
       const lane = this.lanes[(this.cursor + i) % n] as Lane;
       const { login, model } = lane;
-      if (login.failure || login.inProgress) continue;
+      if (login.failure || (login.inProgress && !login.usableWhileRenewing(now))) continue;
       if (login.renewalDue(now)) {
         void login.ensure('expiry');
         continue;
       }
       if (lane.inFlight >= model.concurrency) continue;
+      if (now < lane.heldUntil) {
+        earliest = Math.min(earliest, lane.heldUntil);
+        continue;
+      }
       const start = model.tryStart(now);
       if ('notBefore' in start) {
         earliest = Math.min(earliest, start.notBefore);
@@ -126,6 +142,16 @@ export class LanePool {
       return { lane: lane.index, permit };
     }
     return Number.isFinite(earliest) ? { notBefore: earliest } : { wait: true };
+  }
+
+  /** Whether a lane other than the one of `login` has a token that may take a request: no login failed or under way. */
+  otherLaneReady(login: LoginGate): boolean {
+    return this.lanes.some((lane) => lane.login !== login && !lane.login.failure && !lane.login.inProgress);
+  }
+
+  /** No request is under way: logins waiting to try again stop (LoginGate.unwanted). */
+  idle(): void {
+    for (const lane of this.lanes) lane.login.unwanted();
   }
 
   laneOf(permit: Permit): number {
@@ -155,6 +181,7 @@ export class LanePool {
     if (reset !== undefined && Number.isFinite(reset) && reset > 0) {
       this.windowMs = Math.max(this.windowMs ?? 0, Math.ceil(reset) * 1000);
     }
+    if (this.lanes.length > 1) this.holdIfFailing(lane, outcome, now);
     if (outcome.ok) {
       this.aboveStreak = 0;
       if (this.lanes.length > 1) this.accepted.add(now, this.windowMs ?? DEFAULT_WINDOW_MS);
@@ -209,6 +236,27 @@ export class LanePool {
       requestsPerSecond: lane.model.pace(now).ratePerSecond,
       inFlight: lane.inFlight,
     }));
+  }
+
+  /**
+   * A lane whose requests keep failing (5xx, network, timeout) while another lane works is held back, for a backoff
+   * that doubles with each further failure: its token's requests may reach a failing part of the platform, and each
+   * of its failures costs a retry from the budget every lane shares (one such lane of four failed 1,188 of 2,000
+   * requests). When every lane fails, none is held: that is the platform's, and the retries' backoff deals with it.
+   */
+  private holdIfFailing(lane: Lane, outcome: ApiOutcome<unknown>, now: number): void {
+    const kind = outcome.ok ? undefined : outcome.kind;
+    if (kind !== 'server' && kind !== 'network' && kind !== 'timeout') {
+      lane.failures = 0;
+      lane.lastWorked = now;
+      return;
+    }
+    lane.failures++;
+    if (lane.failures < LANE_FAILURES_TO_HOLD) return;
+    const othersWork = this.lanes.some((l) => l !== lane && l.failures === 0 && l.lastWorked > lane.lastWorked);
+    if (!othersWork) return;
+    const n = lane.failures - LANE_FAILURES_TO_HOLD;
+    lane.heldUntil = now + Math.min(this.o.backoffCapMs, this.o.backoffBaseMs * 2 ** n);
   }
 
   /** When the combined ceiling lets the next start go. */

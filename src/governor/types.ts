@@ -81,7 +81,8 @@ export type GovernorEvent =
   | { type: 'give_up'; at: number; reason: GiveUpReason; kind: ErrorKind; attempt: number }
   | { type: 'pause'; at: number; untilMs: number; retryAfterSeconds?: number }
   | { type: 'rate'; at: number; requestsPerSecond: number; concurrency: number; source: RateSource }
-  | { type: 'reauth'; at: number; ok: boolean; trigger: 'expiry' | 'unauthorized'; kind?: ErrorKind };
+  /** `lane`: with several tokens, whose login this was (from 0). */
+  | { type: 'reauth'; at: number; ok: boolean; trigger: 'expiry' | 'unauthorized'; kind?: ErrorKind; lane?: number };
 
 export interface GovernorStats {
   /** Attempts sent. */

@@ -4,7 +4,7 @@ import { InterruptedError } from '../errors.js';
 import type { GenesysClient } from '../genesys/api.js';
 import { createGenesysClient } from '../genesys/client.js';
 import { acquireTokens } from '../governor/acquire.js';
-import { createGovernor, type Governor, systemClock } from '../governor/index.js';
+import { createGovernor, type Governor, type GovernorEvent, systemClock } from '../governor/index.js';
 import type { Progress } from '../progress.js';
 import { fatalApiError } from './api-errors.js';
 import { COLLECT_EVERY, collectGarbage } from './collect.js';
@@ -57,6 +57,13 @@ export async function openContext(settings: RunSettings): Promise<RunContext> {
   const acquired = await acquireTokens(wanted, (lane, signal) => client.authenticate({ lane, signal }), {
     clock: systemClock,
     signal: settings.stopSignal,
+    // A wait of the token endpoint's can be a minute: say why nothing seems to happen.
+    onWait: (lane, waitMs) =>
+      log.info(
+        { tokenNumber: lane + 1, tokens: wanted, waitSeconds: Math.ceil(waitMs / 1000) },
+        `The token endpoint refused token ${lane + 1} of ${wanted} for now (its own limit, HTTP 429): waiting ` +
+          `${Math.ceil(waitMs / 1000)} s before asking again${lane > 0 ? ' (after a minute in all, the run goes on with the tokens it has)' : ''}`,
+      ),
   });
   if (acquired.obtained === 0) {
     // A stop cancels the login: that is no failure of the credentials or the target.
@@ -99,7 +106,7 @@ export async function openContext(settings: RunSettings): Promise<RunContext> {
         log.debug({ untilMs: e.untilMs, retryAfter: e.retryAfterSeconds }, 'rate limited: every request waits');
       else if (e.type === 'rate')
         log.debug({ rps: e.requestsPerSecond, concurrency: e.concurrency, source: e.source }, 'pace');
-      else if (e.type === 'reauth') log.info({ ok: e.ok, trigger: e.trigger }, 're-authenticated');
+      else if (e.type === 'reauth') logLogin(log, e, lanes);
       else if (e.type === 'give_up')
         log.debug({ reason: e.reason, kind: e.kind, attempt: e.attempt }, 'gave up on a request');
     },
@@ -137,4 +144,18 @@ export async function openContext(settings: RunSettings): Promise<RunContext> {
       cost,
     }),
   };
+}
+
+/** A login during the run, naming its token by number (never the token) when there are several. */
+function logLogin(log: Logger, e: Extract<GovernorEvent, { type: 'reauth' }>, tokens: number): void {
+  const which = e.lane !== undefined ? ` (token ${e.lane + 1} of ${tokens})` : '';
+  const why = e.trigger === 'expiry' ? 'before the token expired' : 'after a 401';
+  const fields = { ok: e.ok, trigger: e.trigger, ...(e.lane !== undefined && { tokenNumber: e.lane + 1 }) };
+  if (e.ok) log.info(fields, `Logged in again${which}, ${why}`);
+  else if (e.lane !== undefined) {
+    log.warn(
+      { ...fields, kind: e.kind },
+      `Logging in again${which} failed (${e.kind}): the run goes on with the other tokens while any works`,
+    );
+  } else log.warn({ ...fields, kind: e.kind }, `Logging in again failed (${e.kind}), ${why}`);
 }

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { type Sandbox, sandbox } from './harness.js';
-import { activeUsers, csv, PATCH_ROUTE, writeInput } from './helpers.js';
+import { activeUsers, csv, logRecords, PATCH_ROUTE, writeInput } from './helpers.js';
 
 let box: Sandbox | undefined;
 afterEach(async () => {
@@ -74,6 +74,10 @@ describe('--tokens', () => {
     const s = box.emulator.stats();
     expect(s.tokensIssued).toBe(5);
     expect(s.tokenIssueRefused).toBeGreaterThan(0);
+    // Each wait is said, with the token it holds (by number): the endpoint's Retry-After can be a minute.
+    expect(r.stderr).toContain(
+      'The token endpoint refused token 3 of 5 for now (its own limit, HTTP 429): waiting 1 s',
+    );
   });
 
   it.each([['0'], ['-1'], ['abc'], ['1.0'], ['0x10'], ['1e9'], ['99999999999999999999']])(
@@ -128,6 +132,29 @@ describe('--tokens', () => {
     expect(s.orgRateLimited).toBeLessThanOrEqual(6);
   }, 60_000);
 
+  it("a token revoked mid-run whose lane cannot log in again (the endpoint's limit is spent for an hour): its requests go on the other lanes, each row written once", async () => {
+    box = await sandbox({ users: 200, limit: 20, windowSeconds: 1, tokenIssueLimit: 3, tokenIssueWindowSeconds: 3600 });
+    const emulator = box.emulator;
+    const { path, ids } = await titleFile(box, 120, 'Revoked');
+    const watcher = setInterval(() => {
+      if ((emulator.stats().byToken['2']?.requests ?? 0) >= 5) {
+        clearInterval(watcher);
+        emulator.revokeToken(2);
+      }
+    }, 2);
+    try {
+      const r = await box.cli(['update', path, '--yes', '--no-progress', '--tokens', '3']);
+      expect(r.code, r.stderr).toBe(0);
+    } finally {
+      clearInterval(watcher);
+    }
+    expectTitles(emulator, ids, 'Revoked');
+    const s = emulator.stats();
+    expect(s.unauthorized).toBeGreaterThanOrEqual(1);
+    expect(s.tokenIssueRefused).toBeGreaterThanOrEqual(1);
+    expect(s.patchesApplied).toBe(120);
+  }, 60_000);
+
   it('each lane renews its own token before it expires: no request meets an expired token', async () => {
     box = await sandbox({ users: 200, limit: 10, windowSeconds: 1, tokenLifetimeSeconds: 3 });
     const { path, ids } = await titleFile(box, 150, 'Renew');
@@ -138,6 +165,12 @@ describe('--tokens', () => {
     // About 8 s of run on 3 s tokens: each lane renewed at least once, and none sent with an expired token.
     expect(s.tokensIssued).toBeGreaterThanOrEqual(4);
     expect(s.unauthorized).toBe(0);
+    // Each renewal is said, naming its token by number.
+    expect(r.stderr).toContain('Logged in again (token 1 of 2), before the token expired');
+    expect(r.stderr).toContain('Logged in again (token 2 of 2), before the token expired');
+    // The number is a field of its own too (a field named token would be redacted as a secret).
+    const renewals = logRecords(r.stderr).filter((l) => String(l.msg).startsWith('Logged in again'));
+    expect(new Set(renewals.map((l) => l.tokenNumber))).toEqual(new Set([1, 2]));
   }, 60_000);
 
   it("keeps one user's writes in order: a profile PATCH and its state PATCH never overlap (no 409)", async () => {

@@ -43,6 +43,12 @@ interface SimOptions {
   hideExpiry?: boolean;
   /** Answers `true` to refuse lane's login. */
   refuseLogin?: (lane: number, attempt: number) => boolean;
+  /** The refusal: 401 unless given. */
+  loginRefusal?: ApiFailure;
+  /** A lane whose every request is answered 503 (its token's requests reach a failing node, say). */
+  failingLane?: number;
+  /** A lane whose logins succeed with a token that is refused (401) from the start. */
+  deadLogins?: number;
   options?: GovernorOptions;
   seed?: number;
 }
@@ -70,6 +76,10 @@ function simulate(o: SimOptions): Sim {
     const now = clock.now();
     if ((expiresAt[lane] ?? Number.POSITIVE_INFINITY) <= now) {
       return { ok: false, kind: 'auth', status: 401, message: 'expired', rateLimit: {}, latencyMs };
+    }
+    if (lane === o.failingLane) {
+      await clock.sleep(latencyMs / 2);
+      return { ok: false, kind: 'server', status: 503, message: 'unavailable', rateLimit: {}, latencyMs };
     }
     const own = (limiters[lane] as Limiter).admit(now);
     let refusal: ApiFailure | undefined;
@@ -119,9 +129,20 @@ function simulate(o: SimOptions): Sim {
         await clock.sleep(30);
         const attempt = ++(loginAttempts[lane] as number);
         if (o.refuseLogin?.(lane, attempt)) {
-          return { ok: false, kind: 'auth', status: 401, message: 'no', rateLimit: {}, latencyMs: 30, login: true };
+          return (
+            o.loginRefusal ?? {
+              ok: false,
+              kind: 'auth',
+              status: 401,
+              message: 'no',
+              rateLimit: {},
+              latencyMs: 30,
+              login: true,
+            }
+          );
         }
-        if (o.lifetimeMs !== undefined) expiresAt[lane] = clock.now() + o.lifetimeMs;
+        if (lane === o.deadLogins) expiresAt[lane] = clock.now();
+        else if (o.lifetimeMs !== undefined) expiresAt[lane] = clock.now() + o.lifetimeMs;
         return { ok: true, status: 200, body: {}, rateLimit: {}, latencyMs: 30 };
       },
     },
@@ -236,6 +257,35 @@ describe('lanes: one token each', () => {
     expect(sim.governor.stats().failures).toEqual({});
   });
 
+  test('a renewal the token endpoint holds does not idle the lane: its token works until it expires', async () => {
+    // Lane 1's renewal, 10 s before expiry, is refused once with Retry-After 8 s; the next try, 2 s before, works.
+    const sim = simulate({
+      lanes: 3,
+      limiter: perToken.fixed,
+      lifetimeMs: 20_000,
+      options: { renewBeforeMs: 10_000 },
+      refuseLogin: (lane, attempt) => lane === 1 && attempt === 1,
+      loginRefusal: {
+        ok: false,
+        kind: 'rate_limited',
+        status: 429,
+        code: PER_TOKEN,
+        message: 'Rate limit exceeded the maximum.',
+        rateLimit: {},
+        retryAfterSeconds: 8,
+        latencyMs: 30,
+        login: true,
+      },
+    });
+    const failed = await sim.drive(1500);
+    expect(failed).toEqual([]);
+    const t0 = 1_000_000;
+    const lane1 = sim.starts.filter((s) => s.lane === 1 && s.at > t0 + 10_500 && s.at < t0 + 17_500);
+    // About 20 a second, as the other lanes.
+    expect(lane1.length).toBeGreaterThan(100);
+    expect(sim.governor.stats().failures).toEqual({});
+  });
+
   test('a 401 re-authenticates the lane that got it', async () => {
     // Tokens expire but the governor is not told when: the 401 is the only sign.
     const sim = simulate({ lanes: 2, limiter: perToken.fixed, lifetimeMs: 5_000, hideExpiry: true });
@@ -258,6 +308,103 @@ describe('lanes: one token each', () => {
     const lane1After = sim.starts.filter((s) => s.lane === 1 && s.at > 1_000_000 + 5000);
     expect(lane1After).toEqual([]);
     expect(sim.governor.stats().reauthFailures).toBe(1);
+  });
+
+  test('a 401 on a lane whose login then fails goes again on another lane: no request is lost', async () => {
+    // The governor is not told when tokens expire: every lane meets a 401, and lane 1 cannot log in again.
+    const sim = simulate({
+      lanes: 3,
+      limiter: perToken.fixed,
+      lifetimeMs: 5000,
+      hideExpiry: true,
+      refuseLogin: (lane) => lane === 1,
+    });
+    const failed = await sim.drive(600);
+    expect(failed).toEqual([]);
+    expect(sim.governor.stats().reauthFailures).toBe(1);
+    expect(sim.starts.filter((s) => s.lane === 1 && s.at > 1_000_000 + 5100)).toEqual([]);
+    // Each login says whose it was.
+    const logins = sim.events.filter((e) => e.type === 'reauth');
+    expect(logins.filter((e) => !e.ok)).toMatchObject([{ lane: 1, kind: 'auth', trigger: 'unauthorized' }]);
+    expect(new Set(logins.filter((e) => e.ok).map((e) => e.lane))).toEqual(new Set([0, 2]));
+  });
+
+  test('a lane whose login the token endpoint holds for an hour: its requests go on the others, and that wait ends with the work', async () => {
+    const sim = simulate({
+      lanes: 3,
+      limiter: perToken.fixed,
+      lifetimeMs: 5000,
+      hideExpiry: true,
+      refuseLogin: (lane) => lane === 1,
+      loginRefusal: {
+        ok: false,
+        kind: 'rate_limited',
+        status: 429,
+        code: PER_TOKEN,
+        message: 'Rate limit exceeded the maximum.',
+        rateLimit: {},
+        retryAfterSeconds: 3600,
+        latencyMs: 30,
+        login: true,
+      },
+    });
+    const failed = await sim.drive(600);
+    expect(failed).toEqual([]);
+    // 600 calls at 40/s on the two lanes left, not an hour's wait for lane 1's token.
+    expect(Math.max(...sim.accepted.flat()) - 1_000_000).toBeLessThan(30_000);
+    expect(sim.clock.pendingTimers).toBe(0);
+  });
+
+  test('a token fresh from a login that is refused at once leaves its lane out: the requests go on the others', async () => {
+    const sim = simulate({ lanes: 3, limiter: perToken.fixed, lifetimeMs: 5000, hideExpiry: true, deadLogins: 1 });
+    const failed = await sim.drive(600);
+    expect(failed).toEqual([]);
+    expect(sim.events.filter((e) => e.type === 'reauth' && !e.ok)).toMatchObject([{ lane: 1, kind: 'auth' }]);
+  });
+
+  test("a lane whose every request fails with a 5xx is held back: the others carry the run, and the retries don't run out", async () => {
+    const sim = simulate({ lanes: 4, limiter: perToken.fixed, failingLane: 1 });
+    const started = sim.clock.now();
+    const failed = await sim.drive(2000);
+    expect(failed).toEqual([]);
+    // Lane 1 gets a few requests, each tried again on another lane, and the run the rate of three lanes (2000 / 60).
+    expect(sim.starts.filter((s) => s.lane === 1).length).toBeLessThan(40);
+    expect(Math.max(...sim.accepted.flat()) - started).toBeLessThan(36_000);
+  });
+
+  test('a stop while a lane waits to log in again is no failed login', async () => {
+    let stop = () => {};
+    const sim = simulate({
+      lanes: 2,
+      // The stop comes 6 s in, when lane 1's login waits out the token endpoint's Retry-After.
+      limiter: () => {
+        const inner = perToken.fixed();
+        return {
+          ...inner,
+          admit: (now) => (now > 1_006_000 && stop(), inner.admit(now)),
+          setLimit: (l) => inner.setLimit(l),
+        };
+      },
+      lifetimeMs: 5000,
+      options: { renewBeforeMs: 1000 },
+      refuseLogin: (lane) => lane === 1,
+      loginRefusal: {
+        ok: false,
+        kind: 'rate_limited',
+        status: 429,
+        code: PER_TOKEN,
+        message: 'Rate limit exceeded the maximum.',
+        rateLimit: {},
+        retryAfterSeconds: 60,
+        latencyMs: 30,
+        login: true,
+      },
+    });
+    stop = () => sim.governor.stopStarting();
+    await expect(sim.drive(2000)).rejects.toThrow();
+    expect(sim.logins).toContain(1);
+    expect(sim.events.filter((e) => e.type === 'reauth' && !e.ok)).toEqual([]);
+    expect(sim.governor.stats().reauthFailures).toBe(0);
   });
 
   test('when every lane fails to log in, requests end with the login failure', async () => {
