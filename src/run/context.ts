@@ -94,22 +94,7 @@ export async function openContext(settings: RunSettings): Promise<RunContext> {
           reauthenticate: () => client.authenticate(),
           tokenExpiresAt: () => client.tokenExpiresAt(),
         }),
-    onEvent: (e) => {
-      if (e.type === 'pause' && e.untilMs - e.at > LONG_PAUSE_MS) {
-        const seconds = Math.ceil((e.untilMs - e.at) / 1000);
-        log.warn(
-          { retryAfter: e.retryAfterSeconds, seconds },
-          `The platform asked every request to wait ${seconds} s (Retry-After); the run goes on after that. ` +
-            'To stop instead, press Ctrl-C: an interrupted update or rollback keeps what it wrote and can be resumed.',
-        );
-      } else if (e.type === 'pause')
-        log.debug({ untilMs: e.untilMs, retryAfter: e.retryAfterSeconds }, 'rate limited: every request waits');
-      else if (e.type === 'rate')
-        log.debug({ rps: e.requestsPerSecond, concurrency: e.concurrency, source: e.source }, 'pace');
-      else if (e.type === 'reauth') logLogin(log, e, lanes);
-      else if (e.type === 'give_up')
-        log.debug({ reason: e.reason, kind: e.kind, attempt: e.attempt }, 'gave up on a request');
-    },
+    onEvent: governorEventLog(log, lanes, client.target),
   });
   const signal = settings.stopSignal;
   return {
@@ -143,6 +128,39 @@ export async function openContext(settings: RunSettings): Promise<RunContext> {
       concurrency: settings.maxConcurrency,
       cost,
     }),
+  };
+}
+
+/** A request with no answer is said at most this often: a hung server is not minutes of silence, nor a warning a request. */
+const TIMEOUT_WARN_EVERY_MS = 30_000;
+
+/** What the governor's events say in the log: pauses and logins, and the waits a user would take for a hang. */
+export function governorEventLog(log: Logger, lanes: number, target: string): (e: GovernorEvent) => void {
+  let timeoutSaidAt = Number.NEGATIVE_INFINITY;
+  return (e) => {
+    if (e.type === 'pause' && e.untilMs - e.at > LONG_PAUSE_MS) {
+      const seconds = Math.ceil((e.untilMs - e.at) / 1000);
+      log.warn(
+        { retryAfter: e.retryAfterSeconds, seconds },
+        `The platform asked every request to wait ${seconds} s (Retry-After); the run goes on after that. ` +
+          'To stop instead, press Ctrl-C: an interrupted update or rollback keeps what it wrote and can be resumed.',
+      );
+    } else if (e.type === 'pause')
+      log.debug({ untilMs: e.untilMs, retryAfter: e.retryAfterSeconds }, 'rate limited: every request waits');
+    else if (e.type === 'rate')
+      log.debug({ rps: e.requestsPerSecond, concurrency: e.concurrency, source: e.source }, 'pace');
+    else if (e.type === 'reauth') logLogin(log, e, lanes);
+    else if (e.type === 'give_up')
+      log.debug({ reason: e.reason, kind: e.kind, attempt: e.attempt }, 'gave up on a request');
+    else if (e.type === 'retry' && e.reason === 'timeout' && e.at - timeoutSaidAt >= TIMEOUT_WARN_EVERY_MS) {
+      timeoutSaidAt = e.at;
+      log.warn(
+        { attempt: e.attempt },
+        `No answer from ${target} within the request timeout; trying again (attempt ${e.attempt + 1}). A server ` +
+          'that never answers fails the run after the last attempt (about 3 minutes); press Ctrl-C to stop sooner ' +
+          '(an interrupted update or rollback keeps what it wrote and can be resumed).',
+      );
+    }
   };
 }
 
