@@ -11,7 +11,7 @@ import {
   headerValue,
 } from './classify.js';
 import type { AuthzSubject } from './routing-types.js';
-import { entitiesShapeProblem, grantsShapeProblem, userShapeProblem, usersShapeProblem } from './shapes.js';
+import { entitiesShapeProblem, grantsShapeProblem, isRecord, userShapeProblem, usersShapeProblem } from './shapes.js';
 import type { ApiFailure, GenesysUser, UserEntityListing, UsersSearchResponse } from './types.js';
 
 /** An answer of the right status whose body is not what the call returns: `why` says what is wrong with it. */
@@ -125,41 +125,37 @@ export function isExtended(value: unknown): value is ExtendedResponse {
   );
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/**
+ * A body whose list `field` (left out by the platform when it is empty) holds what `problemOf` accepts: the body,
+ * with the list when it was left out; undefined when the list is missing its shape; why, when an item is wrong.
+ */
+function acceptWithList<T>(
+  body: Record<string, unknown>,
+  field: string,
+  problemOf: (items: readonly unknown[]) => string | undefined,
+): Accepted<T> {
+  const items = body[field];
+  if (items === undefined) return { ...body, [field]: [] } as unknown as T;
+  if (!Array.isArray(items)) return undefined;
+  const problem = problemOf(items);
+  return problem === undefined ? (body as unknown as T) : new UnexpectedBody(problem);
 }
 
 export function acceptListing(body: unknown): Accepted<UserEntityListing> {
-  if (!isRecord(body)) return undefined;
-  if (body.entities === undefined) return { ...(body as unknown as UserEntityListing), entities: [] };
-  if (!Array.isArray(body.entities)) return undefined;
-  const problem = usersShapeProblem(body.entities);
-  return problem === undefined ? (body as unknown as UserEntityListing) : new UnexpectedBody(problem);
+  return isRecord(body) ? acceptWithList(body, 'entities', usersShapeProblem) : undefined;
 }
 
 /** A listing with `entities` (left out by the platform when there are none). */
 export function acceptEntities<L extends { entities: unknown[] }>(body: unknown): Accepted<L> {
-  if (!isRecord(body)) return undefined;
-  if (body.entities === undefined) return { ...body, entities: [] } as unknown as L;
-  if (!Array.isArray(body.entities)) return undefined;
-  const problem = entitiesShapeProblem(body.entities);
-  return problem === undefined ? (body as unknown as L) : new UnexpectedBody(problem);
+  return isRecord(body) ? acceptWithList(body, 'entities', entitiesShapeProblem) : undefined;
 }
 
 export function acceptSubject(body: unknown): Accepted<AuthzSubject> {
-  if (!isRecord(body) || typeof body.id !== 'string') return undefined;
-  if (body.grants === undefined) return { ...(body as unknown as AuthzSubject), grants: [] };
-  if (!Array.isArray(body.grants)) return undefined;
-  const problem = grantsShapeProblem(body.grants);
-  return problem === undefined ? (body as unknown as AuthzSubject) : new UnexpectedBody(problem);
+  return isRecord(body) && typeof body.id === 'string' ? acceptWithList(body, 'grants', grantsShapeProblem) : undefined;
 }
 
 export function acceptSearch(body: unknown): Accepted<UsersSearchResponse> {
-  if (!isRecord(body)) return undefined;
-  if (body.results === undefined) return { ...(body as unknown as UsersSearchResponse), results: [] };
-  if (!Array.isArray(body.results)) return undefined;
-  const problem = usersShapeProblem(body.results);
-  return problem === undefined ? (body as unknown as UsersSearchResponse) : new UnexpectedBody(problem);
+  return isRecord(body) ? acceptWithList(body, 'results', usersShapeProblem) : undefined;
 }
 
 export function acceptUser(body: unknown): Accepted<GenesysUser> {

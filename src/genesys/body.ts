@@ -10,7 +10,8 @@
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { JsonListSplitter } from '../json-split.js';
-import { type ExtendedResponse, isExtended, isRecord } from './answers.js';
+import { type ExtendedResponse, isExtended } from './answers.js';
+import { isRecord } from './shapes.js';
 import type { GenesysUser } from './types.js';
 
 export function isBodyStream(value: unknown): value is Readable {

@@ -5,6 +5,7 @@
 import type { Accepted } from './answers.js';
 import type { CallContext } from './classify.js';
 import type { EntityListing } from './routing-types.js';
+import { isRecord } from './shapes.js';
 import type { ApiFailure, ApiOutcome } from './types.js';
 
 /** A group as `GET /api/v2/groups` and `GET /api/v2/groups/{id}` return it. */
@@ -91,8 +92,6 @@ export interface AdapterHelpers {
   ): Promise<ApiOutcome<void>>;
   invalid(ctx: CallContext, why: string): ApiFailure;
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function acceptGroup(body: unknown): GenesysGroup | undefined {
   return isRecord(body) &&

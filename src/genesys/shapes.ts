@@ -12,21 +12,20 @@ import { escapeControls } from '../text.js';
 type Check = (value: unknown) => boolean;
 
 const isString: Check = (v) => typeof v === 'string';
-const isRecordValue = (v: unknown): v is Record<string, unknown> =>
+export const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 /** A record whose listed fields are each absent, null or of their type. */
 const recordOf =
   (fields: Readonly<Record<string, Check>>): Check =>
   (v) =>
-    isRecordValue(v) &&
-    Object.entries(fields).every(([k, check]) => v[k] === undefined || v[k] === null || check(v[k]));
+    isRecord(v) && Object.entries(fields).every(([k, check]) => v[k] === undefined || v[k] === null || check(v[k]));
 const listOf =
   (item: Check): Check =>
   (v) =>
     Array.isArray(v) && v.every(item);
 const withId = (fields: Readonly<Record<string, Check>> = {}): Check => {
   const rest = recordOf(fields);
-  return (v) => isRecordValue(v) && typeof v.id === 'string' && rest(v);
+  return (v) => isRecord(v) && typeof v.id === 'string' && rest(v);
 };
 
 const contact = recordOf({
@@ -71,11 +70,16 @@ const USER_FIELDS: Readonly<Record<string, Check>> = {
  * the fields that are null are then removed from `value`, so that the rest of the tool sees them as absent.
  */
 export function userShapeProblem(value: unknown): string | undefined {
-  return shapeProblem(value, 'a user', USER_FIELDS);
+  return shapeProblem(value, 'a user', 'user', USER_FIELDS);
 }
 
-function shapeProblem(value: unknown, what: string, fields: Readonly<Record<string, Check>>): string | undefined {
-  if (!isRecordValue(value)) return `${what} is ${describe(value)} instead of an object`;
+function shapeProblem(
+  value: unknown,
+  what: string,
+  noun: string,
+  fields: Readonly<Record<string, Check>>,
+): string | undefined {
+  if (!isRecord(value)) return `${what} is ${describe(value)} instead of an object`;
   if (typeof value.id !== 'string' || value.id === '') return `${what} has no id (${describe(value.id)})`;
   for (const [field, check] of Object.entries(fields)) {
     const v = value[field];
@@ -85,7 +89,7 @@ function shapeProblem(value: unknown, what: string, fields: Readonly<Record<stri
       continue;
     }
     if (!check(v))
-      return `${what.slice(what.indexOf(' ') + 1)} "${escapeControls(value.id.slice(0, 100))}" has a malformed ${field} (${describe(v)})`;
+      return `${noun} "${escapeControls(value.id.slice(0, 100))}" has a malformed ${field} (${describe(v)})`;
   }
   return undefined;
 }
@@ -103,22 +107,16 @@ const ENTITY_FIELDS: Readonly<Record<string, Check>> = {
   user: withId({ name: isString }),
 };
 
-/** What is wrong with an entity of a listing (null fields removed, as for a user), or undefined. */
-export function entityShapeProblem(value: unknown): string | undefined {
-  return shapeProblem(value, 'an entry', ENTITY_FIELDS);
-}
-
+/** What is wrong with the first bad entity of a listing (null fields removed, as for a user), or undefined. */
 export function entitiesShapeProblem(entities: readonly unknown[]): string | undefined {
-  return firstProblem(entities, entityShapeProblem);
+  return firstProblem(entities, (entity) => shapeProblem(entity, 'an entry', 'entry', ENTITY_FIELDS));
 }
 
 const GRANT = recordOf({ division: withId({ name: isString }), role: withId({ name: isString }) });
 
 /** What is wrong with a subject's grants, or undefined. */
 export function grantsShapeProblem(grants: readonly unknown[]): string | undefined {
-  const bad = grants.find(
-    (g) => !isRecordValue(g) || !isRecordValue(g.division) || !isRecordValue(g.role) || !GRANT(g),
-  );
+  const bad = grants.find((g) => !isRecord(g) || !isRecord(g.division) || !isRecord(g.role) || !GRANT(g));
   return bad === undefined ? undefined : `a grant lacks a role or a division id (${describe(bad)})`;
 }
 
