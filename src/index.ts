@@ -12,6 +12,7 @@ import { type ConnectionConfig, loadConnectionConfig } from './config.js';
 import { interruptedBy, ValidationError } from './errors.js';
 import { type ExportCalls, type ExportState, runExport } from './export/run.js';
 import type { ExportFormat } from './export/sink.js';
+import { unlessAborted } from './governor/waits.js';
 import { readInput } from './input/read.js';
 import type { InputFormat, ParsedInput } from './input/types.js';
 import { createLogger } from './log.js';
@@ -209,25 +210,11 @@ function quietBase(options: ConnectOptions, stopSignal: AbortSignal | undefined)
 /** The caller's `confirm` as the pipeline's terminal: like one, it rejects when the stop aborts the question. */
 function askCaller(confirm: NonNullable<RunOptions['confirm']>): Terminal {
   return {
-    ask: (question, signal) =>
-      new Promise<boolean>((resolve, reject) => {
-        const onAbort = () => reject(signal?.reason);
-        if (signal?.aborted) return onAbort();
-        signal?.addEventListener('abort', onAbort, { once: true });
-        const settle = () => signal?.removeEventListener('abort', onAbort);
-        Promise.resolve()
-          .then(() => confirm(question, signal))
-          .then(
-            (answer) => {
-              settle();
-              resolve(answer === true);
-            },
-            (err: unknown) => {
-              settle();
-              reject(err);
-            },
-          );
-      }),
+    ask: async (question, signal) => {
+      if (signal?.aborted) throw signal.reason;
+      const answer = Promise.resolve().then(() => confirm(question, signal));
+      return (await unlessAborted(answer, signal, undefined)) === true;
+    },
     close() {},
   };
 }
