@@ -5,8 +5,8 @@
  */
 import type { Grant, UserRoutingLanguage, UserRoutingSkill } from '../genesys/routing-types.js';
 import type { GenesysUser } from '../genesys/types.js';
-import { COLUMNS } from '../input/columns.js';
-import { checkText, MAX_TEXT_LENGTH } from '../input/values.js';
+import { COLUMNS, textLimitOf } from '../input/columns.js';
+import { checkText } from '../input/values.js';
 import { EXTENSION_PREFIX, listValue, readField } from '../plan/fields.js';
 import { hasControls, neutraliseFormula } from '../text.js';
 
@@ -178,25 +178,21 @@ export function userCells(
     }
     // update refuses a whole file over one cell with a control character: such a value is left as it is. So is one
     // with a bidirectional control, which would make the line read in another order in a terminal or a spreadsheet.
+    const limit = textLimitOf(column);
     if (value !== undefined && value !== '' && !checkText(value).ok) {
       fail(column, 'a line break or control character, which update refuses', value);
       value = '';
     } else if (value !== undefined && hasControls(value)) {
       fail(column, 'a bidirectional control character, which would show the line in another order', value);
       value = '';
-    } else if (value !== undefined && value.length > MAX_TEXT_LENGTH && isFreeText(column)) {
-      fail(column, `a value longer than the ${MAX_TEXT_LENGTH} characters update accepts`);
+    } else if (value !== undefined && limit !== undefined && value.length > limit) {
+      fail(column, `a value longer than the ${limit} characters update accepts`);
       value = '';
     }
     cells.set(column, value ?? '');
   }
   return cells;
 }
-
-/** The columns update reads as free text of at most MAX_TEXT_LENGTH characters (input/record.ts). */
-const isFreeText = (column: string): boolean =>
-  ['name', 'title', 'department', 'preferredName'].includes(column) ||
-  (column.startsWith('employerInfo.') && column !== 'employerInfo.dateHire');
 
 // A cell starting like a formula that a spreadsheet can at worst show as an error, never run: phone numbers
 // (`+3175550100`) and prefixed lists (`+Sales;+Support`). Anything else that starts like a formula is neutralised.

@@ -1,5 +1,6 @@
 import { nearest } from '../suggest.js';
 import type { PhoneType } from './types.js';
+import { MAX_NAME_LENGTH, MAX_TEXT_LENGTH } from './values.js';
 
 export const CLEAR_TOKEN = '<clear>';
 
@@ -16,6 +17,19 @@ export const PHONE_TYPES: readonly PhoneType[] = ['work', 'work2', 'work3', 'wor
 
 export const EMPLOYER_INFO_FIELDS = ['officialName', 'employeeId', 'employeeType', 'dateHire'] as const;
 export type EmployerInfoField = (typeof EMPLOYER_INFO_FIELDS)[number];
+
+/** The profile columns of free text besides `name` and the employerInfo ones. */
+export const TEXT_COLUMNS = ['title', 'department', 'preferredName'] as const;
+
+/** The longest value update takes in a column of free text (record.ts); undefined for any other column. */
+export function textLimitOf(column: string): number | undefined {
+  if (column === 'name') return MAX_NAME_LENGTH;
+  if ((TEXT_COLUMNS as readonly string[]).includes(column)) return MAX_TEXT_LENGTH;
+  const field = column.startsWith('employerInfo.') ? column.slice('employerInfo.'.length) : '';
+  return field !== 'dateHire' && (EMPLOYER_INFO_FIELDS as readonly string[]).includes(field)
+    ? MAX_TEXT_LENGTH
+    : undefined;
+}
 
 /** JSON objects that may nest their columns: `{"phone": {"work": "+1…"}}` is `phone.work`. */
 export const NESTED_GROUPS = ['employerInfo', 'phone'] as const;

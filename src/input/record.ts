@@ -1,5 +1,5 @@
 import type { Cell } from './cell.js';
-import { EMPLOYER_INFO_FIELDS, isClearable, NAME_LIST_COLUMNS, PHONE_TYPES } from './columns.js';
+import { EMPLOYER_INFO_FIELDS, isClearable, NAME_LIST_COLUMNS, PHONE_TYPES, TEXT_COLUMNS } from './columns.js';
 import { booleanCell, extensionValue, nameListCell } from './lists.js';
 import { type Location, problem, quote } from './problems.js';
 import { normaliseRouting } from './routing.js';
@@ -131,7 +131,7 @@ export function normaliseRecord(
     if (value !== undefined) changes.name = value;
   }
 
-  for (const column of ['title', 'department', 'preferredName'] as const) {
+  for (const column of TEXT_COLUMNS) {
     const cell = take(column);
     if (cell.state === 'clear') changes[column] = null;
     else if (cell.state === 'value') {
