@@ -86,33 +86,13 @@ describe('main(argv, io) in-process', () => {
 
   it('a SIGINT while logging in to a server that never answers: exit 130 at once, not a failed login (exit 3)', async () => {
     const server = await startFakeServer(() => {});
-    const dir = await mkdtemp(join(tmpdir(), 'genesys-bulk-io-'));
+    const { dir, signals, stderr, started } = await dryRunAgainst(server.url);
     try {
-      await writeFile(join(dir, 'in.csv'), 'email,title\nada@example.com,Agent\n');
-      const { main } = await import('../../src/cli.js');
-      const signals = new EventEmitter();
-      const stderr = new PassThrough();
-      let text = '';
-      stderr.setEncoding('utf8').on('data', (d: string) => {
-        text += d;
-      });
-      const started = main(['node', 'genesys-bulk', 'update', 'in.csv', '--dry-run'], {
-        stdout: new PassThrough().resume(),
-        stderr,
-        stdin: Readable.from([]),
-        openTerminal: () => undefined,
-        env: { GENESYS_BASE_URL: server.url, GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 'secret-0123456789' },
-        cwd: dir,
-        signals,
-        exit: () => {
-          throw new Error('no second signal is sent');
-        },
-      });
       while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
       signals.emit('SIGINT');
       expect(await started).toBe(130);
-      expect(text).toContain('Interrupted before anything was written.');
-      expect(text).not.toContain('Logging in');
+      expect(stderr()).toContain('Interrupted before anything was written.');
+      expect(stderr()).not.toContain('Logging in');
     } finally {
       await server.close();
       await rm(dir, { recursive: true, force: true });
@@ -159,31 +139,11 @@ describe('main(argv, io) in-process', () => {
     const server = await startFakeServer(
       withLogin((_req, res) => json(res, 429, { message: 'slow down', code: 'x' }, { 'retry-after': '99999999' })),
     );
-    const dir = await mkdtemp(join(tmpdir(), 'genesys-bulk-io-'));
+    const { dir, signals, stderr, started } = await dryRunAgainst(server.url);
     try {
-      await writeFile(join(dir, 'in.csv'), 'email,title\nada@example.com,Agent\n');
-      const { main } = await import('../../src/cli.js');
-      const signals = new EventEmitter();
-      const stderr = new PassThrough();
-      let text = '';
-      stderr.setEncoding('utf8').on('data', (d: string) => {
-        text += d;
-      });
-      const started = main(['node', 'genesys-bulk', 'update', 'in.csv', '--dry-run'], {
-        stdout: new PassThrough().resume(),
-        stderr,
-        stdin: Readable.from([]),
-        openTerminal: () => undefined,
-        env: { GENESYS_BASE_URL: server.url, GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 'secret-0123456789' },
-        cwd: dir,
-        signals,
-        exit: () => {
-          throw new Error('no second signal is sent');
-        },
-      });
-      while (!text.includes('Retry-After')) await new Promise((r) => setTimeout(r, 10));
-      expect(text).toContain('The platform asked every request to wait 3600 s (Retry-After)');
-      expect(text).toContain('press Ctrl-C');
+      while (!stderr().includes('Retry-After')) await new Promise((r) => setTimeout(r, 10));
+      expect(stderr()).toContain('The platform asked every request to wait 3600 s (Retry-After)');
+      expect(stderr()).toContain('press Ctrl-C');
       signals.emit('SIGINT');
       expect(await started).toBe(130);
     } finally {
@@ -192,3 +152,32 @@ describe('main(argv, io) in-process', () => {
     }
   });
 });
+
+/**
+ * `update in.csv --dry-run` run in-process by main() against the server at `url`, in a new folder: its signals, its
+ * stderr so far, and the exit code to come. A second signal is not expected.
+ */
+async function dryRunAgainst(url: string) {
+  const dir = await mkdtemp(join(tmpdir(), 'genesys-bulk-io-'));
+  await writeFile(join(dir, 'in.csv'), 'email,title\nada@example.com,Agent\n');
+  const { main } = await import('../../src/cli.js');
+  const signals = new EventEmitter();
+  const stderr = new PassThrough();
+  let text = '';
+  stderr.setEncoding('utf8').on('data', (d: string) => {
+    text += d;
+  });
+  const started = main(['node', 'genesys-bulk', 'update', 'in.csv', '--dry-run'], {
+    stdout: new PassThrough().resume(),
+    stderr,
+    stdin: Readable.from([]),
+    openTerminal: () => undefined,
+    env: { GENESYS_BASE_URL: url, GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 'secret-0123456789' },
+    cwd: dir,
+    signals,
+    exit: () => {
+      throw new Error('no second signal is sent');
+    },
+  });
+  return { dir, signals, stderr: () => text, started };
+}
