@@ -18,6 +18,19 @@ import {
 
 const PER_TOKEN = 'too.many.requests.retry.after';
 
+/** The token endpoint's own 429 on a login, asking to wait `retryAfterSeconds`. */
+const endpointRefusal = (retryAfterSeconds: number): ApiFailure => ({
+  ok: false,
+  kind: 'rate_limited',
+  status: 429,
+  code: PER_TOKEN,
+  message: 'Rate limit exceeded the maximum.',
+  rateLimit: {},
+  retryAfterSeconds,
+  latencyMs: 30,
+  login: true,
+});
+
 interface Sim {
   clock: FakeClock;
   /** Per lane: accepted request times (server side), refusals, and the reauthentications. */
@@ -265,17 +278,7 @@ describe('lanes: one token each', () => {
       lifetimeMs: 20_000,
       options: { renewBeforeMs: 10_000 },
       refuseLogin: (lane, attempt) => lane === 1 && attempt === 1,
-      loginRefusal: {
-        ok: false,
-        kind: 'rate_limited',
-        status: 429,
-        code: PER_TOKEN,
-        message: 'Rate limit exceeded the maximum.',
-        rateLimit: {},
-        retryAfterSeconds: 8,
-        latencyMs: 30,
-        login: true,
-      },
+      loginRefusal: endpointRefusal(8),
     });
     const failed = await sim.drive(1500);
     expect(failed).toEqual([]);
@@ -336,17 +339,7 @@ describe('lanes: one token each', () => {
       lifetimeMs: 5000,
       hideExpiry: true,
       refuseLogin: (lane) => lane === 1,
-      loginRefusal: {
-        ok: false,
-        kind: 'rate_limited',
-        status: 429,
-        code: PER_TOKEN,
-        message: 'Rate limit exceeded the maximum.',
-        rateLimit: {},
-        retryAfterSeconds: 3600,
-        latencyMs: 30,
-        login: true,
-      },
+      loginRefusal: endpointRefusal(3600),
     });
     const failed = await sim.drive(600);
     expect(failed).toEqual([]);
@@ -388,17 +381,7 @@ describe('lanes: one token each', () => {
       lifetimeMs: 5000,
       options: { renewBeforeMs: 1000 },
       refuseLogin: (lane) => lane === 1,
-      loginRefusal: {
-        ok: false,
-        kind: 'rate_limited',
-        status: 429,
-        code: PER_TOKEN,
-        message: 'Rate limit exceeded the maximum.',
-        rateLimit: {},
-        retryAfterSeconds: 60,
-        latencyMs: 30,
-        login: true,
-      },
+      loginRefusal: endpointRefusal(60),
     });
     stop = () => sim.governor.stopStarting();
     await expect(sim.drive(2000)).rejects.toThrow();
