@@ -21,6 +21,21 @@ async function titleFile(b: Sandbox, n: number, tag: string): Promise<{ path: st
   return { path, ids: users.map((u) => u.id) };
 }
 
+/** `update path --tokens 3`, doing `act` once token 2 has made 5 requests (looked at every `pollMs`). */
+async function updateWithThreeTokens(b: Sandbox, path: string, pollMs: number, act: () => void) {
+  const watcher = setInterval(() => {
+    if ((b.emulator.stats().byToken['2']?.requests ?? 0) >= 5) {
+      clearInterval(watcher);
+      act();
+    }
+  }, pollMs);
+  try {
+    return await b.cli(['update', path, '--yes', '--no-progress', '--tokens', '3']);
+  } finally {
+    clearInterval(watcher);
+  }
+}
+
 function expectTitles(emulator: RunningEmulator, ids: string[], tag: string): void {
   const wrong = ids.filter((id) => emulator.user(id)?.title !== `${tag} ${id}`);
   expect(wrong).toEqual([]);
@@ -97,20 +112,9 @@ describe('--tokens', () => {
     box = await sandbox({ users: 200, limit: 20, windowSeconds: 1 });
     const emulator = box.emulator;
     const { path, ids } = await titleFile(box, 120, 'Lane');
-    const watcher = setInterval(() => {
-      const used = emulator.stats().byToken['2']?.requests ?? 0;
-      // Someone else spends token 2's quota: from now on it allows nothing for two minutes.
-      if (used >= 5) {
-        clearInterval(watcher);
-        emulator.setTokenLimit(2, 1, 120);
-      }
-    }, 5);
-    try {
-      const r = await box.cli(['update', path, '--yes', '--no-progress', '--tokens', '3']);
-      expect(r.code, r.stderr).toBe(0);
-    } finally {
-      clearInterval(watcher);
-    }
+    // Someone else spends token 2's quota: from now on it allows nothing for two minutes.
+    const r = await updateWithThreeTokens(box, path, 5, () => emulator.setTokenLimit(2, 1, 120));
+    expect(r.code, r.stderr).toBe(0);
     expectTitles(emulator, ids, 'Lane');
     const s = emulator.stats();
     expect(s.byToken['2']?.rateLimited).toBeGreaterThanOrEqual(1);
@@ -136,18 +140,8 @@ describe('--tokens', () => {
     box = await sandbox({ users: 200, limit: 20, windowSeconds: 1, tokenIssueLimit: 3, tokenIssueWindowSeconds: 3600 });
     const emulator = box.emulator;
     const { path, ids } = await titleFile(box, 120, 'Revoked');
-    const watcher = setInterval(() => {
-      if ((emulator.stats().byToken['2']?.requests ?? 0) >= 5) {
-        clearInterval(watcher);
-        emulator.revokeToken(2);
-      }
-    }, 2);
-    try {
-      const r = await box.cli(['update', path, '--yes', '--no-progress', '--tokens', '3']);
-      expect(r.code, r.stderr).toBe(0);
-    } finally {
-      clearInterval(watcher);
-    }
+    const r = await updateWithThreeTokens(box, path, 2, () => emulator.revokeToken(2));
+    expect(r.code, r.stderr).toBe(0);
     expectTitles(emulator, ids, 'Revoked');
     const s = emulator.stats();
     expect(s.unauthorized).toBeGreaterThanOrEqual(1);
