@@ -109,16 +109,17 @@ export function apiFigures(api: GovernorStats | undefined, reads: unknown): Outp
   };
 }
 
+/** In the order of the summary line (run/summary.ts) and of a run's document. */
 export function emptySummary(): SummaryCounts {
   return {
     rows: 0,
-    planned: 0,
     updated: 0,
     unchanged: 0,
     not_found: 0,
     invalid: 0,
     failed: 0,
     skipped: 0,
+    planned: 0,
     to_create: 0,
     created: 0,
     to_delete: 0,

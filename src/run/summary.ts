@@ -2,33 +2,23 @@ import { ExitCode, type ExitCodeValue } from '../errors.js';
 import type { GovernorStats } from '../governor/index.js';
 import type { InputProblem } from '../input/index.js';
 import { isOutputClosed } from '../output.js';
-import { type ChangeCounts, countChanges, describeChanges, noChanges } from '../plan/kinds.js';
+import { type ChangeCounts, countChanges, describeChanges } from '../plan/kinds.js';
 import { type ReportRecord, writeReport } from '../report.js';
 import {
   apiFigures,
   type DocumentHead,
   documentRow,
+  emptySummary,
   type InputLayout,
   lazyRows,
   type OutputDocument,
   writeDocument,
 } from './document.js';
+import type { SummaryCounts } from './document-schema.js';
 import { OUTPUT_SCHEMA_VERSION } from './document-version.js';
 
-export interface UpdateSummary {
-  rows: number;
-  updated: number;
-  unchanged: number;
-  not_found: number;
-  invalid: number;
-  failed: number;
-  skipped: number;
-  planned: number;
-  to_create: number;
-  created: number;
-  to_delete: number;
-  deleted: number;
-}
+/** The counts of a run's rows by status (the --json document's `summary`, less its `changes`). */
+export type UpdateSummary = Omit<SummaryCounts, 'changes'>;
 
 export interface UpdateResult {
   exitCode: ExitCodeValue;
@@ -85,21 +75,7 @@ export async function finish(
   doc?: DocumentInfo,
 ): Promise<UpdateResult> {
   const each = typeof records === 'function' ? records : () => records;
-  const summary: UpdateSummary = {
-    rows: 0,
-    updated: 0,
-    unchanged: 0,
-    not_found: 0,
-    invalid: 0,
-    failed: 0,
-    skipped: 0,
-    planned: 0,
-    to_create: 0,
-    created: 0,
-    to_delete: 0,
-    deleted: 0,
-  };
-  const changes = noChanges();
+  const { changes, ...summary } = emptySummary();
   for (const r of each()) {
     summary.rows++;
     summary[r.status]++;
