@@ -69,8 +69,6 @@ export async function applyAll(
   const { journal, stopSignal } = deps;
   const total = countOf(items);
   deps.progress.start(total, 'Applying profile changes');
-  const tick = () => deps.progress.update({ done, total, failed, ...counters });
-  const ticker = setInterval(tick, 500);
 
   const applyOne = async (item: WorkItem) => {
     // Read once: an item made from an encoded plan decodes its user on each read.
@@ -163,24 +161,11 @@ export async function applyAll(
   };
 
   try {
-    await untilDrained(bulkThenEach(), {
-      governor: deps.governor,
-      stopSignal,
-      drainTimeoutMs: deps.drainTimeoutMs,
-      stopping: () => {
-        // The bar redraws its line: stop it first, or it overwrites the warning.
-        clearInterval(ticker);
-        tick();
-        deps.progress.stop();
-        deps.log.warn(
-          `Stopping: no new writes; waiting for ${deps.governor.stats().inFlight} in flight (Ctrl-C again to exit now).`,
-        );
-      },
+    await drainWithProgress(bulkThenEach(), 'writes', {
+      ...deps,
+      tick: () => deps.progress.update({ done, total, failed, ...counters }),
     });
   } finally {
-    clearInterval(ticker);
-    tick();
-    deps.progress.stop();
     await journal.flush();
   }
   // Rows the stop caught before they settled, including any still out when the drain timed out.
@@ -200,6 +185,45 @@ export function replacedObjects(user: GenesysUser, patch: UserPatch): Record<str
     if (value !== null && typeof value === 'object') replaced[key] = structuredClone(fields[key] ?? null);
   }
   return replaced;
+}
+
+/**
+ * `untilDrained` under the progress bar, redrawn (`tick`) every half second. The bar is stopped, after a last
+ * redraw, before the stop's warning and at the end: it redraws its line, so it would overwrite the warning.
+ */
+export async function drainWithProgress(
+  work: Promise<void>,
+  what: string,
+  deps: {
+    governor: Pick<Governor, 'stopStarting' | 'stats'>;
+    stopSignal?: AbortSignal | undefined;
+    drainTimeoutMs?: number | undefined;
+    progress: Progress;
+    log: Logger;
+    tick: () => void;
+  },
+): Promise<void> {
+  const ticker = setInterval(deps.tick, 500);
+  const stopBar = () => {
+    clearInterval(ticker);
+    deps.tick();
+    deps.progress.stop();
+  };
+  try {
+    await untilDrained(work, {
+      governor: deps.governor,
+      stopSignal: deps.stopSignal,
+      drainTimeoutMs: deps.drainTimeoutMs,
+      stopping: () => {
+        stopBar();
+        deps.log.warn(
+          `Stopping: no new ${what}; waiting for ${deps.governor.stats().inFlight} in flight (Ctrl-C again to exit now).`,
+        );
+      },
+    });
+  } finally {
+    stopBar();
+  }
 }
 
 /**

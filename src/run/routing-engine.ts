@@ -6,7 +6,7 @@ import { type Governor, GovernorStoppedError } from '../governor/index.js';
 import { planRoutingCalls, type RoutingCall, type RoutingPlan } from '../plan/index.js';
 import type { Progress } from '../progress.js';
 import { escapeControls } from '../text.js';
-import { type EngineCounters, type Interrupted, untilDrained } from './engine.js';
+import { drainWithProgress, type EngineCounters, type Interrupted } from './engine.js';
 import type { Journal, JournaledCall, RoutingJournalRecord } from './journal.js';
 import { forEachPooled, poolSize } from './pool.js';
 import type { RoutingPort } from './ports.js';
@@ -95,8 +95,6 @@ export async function applyRouting(
   let done = 0;
   let failed = 0;
   deps.progress.start(calls.length, 'Applying routing and access');
-  const tick = () => deps.progress.update({ done, total: calls.length, failed, ...counters });
-  const ticker = setInterval(tick, 500);
 
   const settle = (rowNumber: number, result: RoutingRowResult) => {
     const state = rows.get(rowNumber)!;
@@ -234,23 +232,11 @@ export async function applyRouting(
 
   try {
     const size = poolSize(deps.governor, deps.maxConcurrency * 2);
-    await untilDrained(forEachPooled(lanes.values(), size, runLane, stopSignal), {
-      governor: deps.governor,
-      stopSignal,
-      drainTimeoutMs: deps.drainTimeoutMs,
-      stopping: () => {
-        clearInterval(ticker);
-        tick();
-        deps.progress.stop();
-        deps.log.warn(
-          `Stopping: no new routing calls; waiting for ${deps.governor.stats().inFlight} in flight (Ctrl-C again to exit now).`,
-        );
-      },
+    await drainWithProgress(forEachPooled(lanes.values(), size, runLane, stopSignal), 'routing calls', {
+      ...deps,
+      tick: () => deps.progress.update({ done, total: calls.length, failed, ...counters }),
     });
   } finally {
-    clearInterval(ticker);
-    tick();
-    deps.progress.stop();
     await journal.flush();
   }
   for (const w of work) {
