@@ -151,15 +151,7 @@ function structuredProficiency(
   const drafts: Draft<ProficiencyItem>[] = [];
   const items = (key: 'replace' | 'add', op: ItemOp) =>
     eachOf(parts[key], key, issues, (value, path) => {
-      if (!isPlainObject(value)) {
-        issues.push(`${path} must be an object such as ${example}, got ${typeName(value)}`);
-        return;
-      }
-      const unknown = Object.keys(value).filter((k) => k !== 'name' && k !== 'proficiency');
-      if (unknown.length > 0) {
-        issues.push(`${path} has unknown key ${quote(unknown[0]!)}; a ${noun} has "name" and "proficiency"`);
-        return;
-      }
+      if (!isItemObject(value, ['name', 'proficiency'], `a ${noun}`, example, path, issues)) return;
       if (typeof value.name !== 'string') {
         issues.push(`${path}.name must be a string, got ${typeName(value.name)}`);
         return;
@@ -301,15 +293,7 @@ function rolesCell(cell: Cell, issues: string[]): ListChange<RoleGrantItem, Role
         ['remove', '-'],
       ] as const) {
         eachOf(parts[key], key, issues, (value, path) => {
-          if (!isPlainObject(value)) {
-            issues.push(`${path} must be an object such as ${example}, got ${typeName(value)}`);
-            return;
-          }
-          const unknown = Object.keys(value).filter((k) => k !== 'role' && k !== 'division');
-          if (unknown.length > 0) {
-            issues.push(`${path} has unknown key ${quote(unknown[0]!)}; a grant has "role" and "division"`);
-            return;
-          }
+          if (!isItemObject(value, ['role', 'division'], 'a grant', example, path, issues)) return;
           if (typeof value.role !== 'string') {
             issues.push(`${path}.role must be a string, got ${typeName(value.role)}`);
             return;
@@ -368,4 +352,27 @@ function divisionCell(cell: Cell, issues: string[]): string | undefined {
       return cell.text;
     }
   }
+}
+
+/** Whether a list item is an object with no key but `keys`; if not, says why (`a grant has "role" and "division"`). */
+function isItemObject(
+  value: unknown,
+  keys: readonly string[],
+  what: string,
+  example: string,
+  path: string,
+  issues: string[],
+): value is Record<string, unknown> {
+  if (!isPlainObject(value)) {
+    issues.push(`${path} must be an object such as ${example}, got ${typeName(value)}`);
+    return false;
+  }
+  const unknown = Object.keys(value).filter((k) => !keys.includes(k));
+  if (unknown.length > 0) {
+    issues.push(
+      `${path} has unknown key ${quote(unknown[0]!)}; ${what} has ${keys.map((k) => `"${k}"`).join(' and ')}`,
+    );
+    return false;
+  }
+  return true;
 }
