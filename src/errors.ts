@@ -23,10 +23,13 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 /** An error whose message is written for the user: what happened and what to do. */
 export class GenesysBulkError extends Error {
   readonly exitCode: ExitCodeValue;
-  constructor(message: string, exitCode: ExitCodeValue) {
+  /** What happened, without what the message adds of what it meant for the run (e.g. "nothing was written"). */
+  readonly happened: string;
+  constructor(message: string, exitCode: ExitCodeValue, happened = message) {
     super(message);
     this.name = new.target.name;
     this.exitCode = exitCode;
+    this.happened = happened;
   }
 }
 
@@ -39,8 +42,8 @@ export class ValidationError extends GenesysBulkError {
 
 /** Missing or wrong configuration, credentials or permissions. Exit 3. */
 export class ConfigError extends GenesysBulkError {
-  constructor(message: string) {
-    super(message, ExitCode.Config);
+  constructor(message: string, happened = message) {
+    super(message, ExitCode.Config, happened);
   }
 }
 

@@ -4,8 +4,8 @@ import type { ApiFailure } from '../genesys/types.js';
 /** The platform failed a call that the whole run depends on (a read, or the login). */
 export class PlatformError extends GenesysBulkError {
   readonly failure: ApiFailure;
-  constructor(message: string, failure: ApiFailure) {
-    super(message, ExitCode.Partial);
+  constructor(message: string, failure: ApiFailure, happened = message) {
+    super(message, ExitCode.Partial, happened);
     this.failure = failure;
   }
 }
@@ -24,32 +24,29 @@ export function fatalApiError(what: string, failure: ApiFailure): GenesysBulkErr
   }
   if (failure.login === true) {
     const later = failure.kind === 'server' || failure.kind === 'rate_limited' ? ' Try again later.' : '';
-    return new ConfigError(`${detail} Nothing was written.${later}`);
+    return new ConfigError(`${detail} Nothing was written.${later}`, detail);
   }
-  const hint =
+  const transient =
     failure.kind === 'rate_limited' ||
     failure.kind === 'server' ||
     failure.kind === 'network' ||
-    failure.kind === 'timeout'
-      ? `${NOT_RECOVERED}; nothing was written. Try again later.`
-      : '';
-  return new PlatformError(`${detail}${hint}`, failure);
+    failure.kind === 'timeout';
+  if (!transient) return new PlatformError(detail, failure);
+  const notRecovered = `${detail} The platform did not recover within the retry limits`;
+  return new PlatformError(`${notRecovered}; nothing was written. Try again later.`, failure, `${notRecovered}.`);
 }
-
-const NOT_RECOVERED = ' The platform did not recover within the retry limits';
 
 /**
  * A run's fatal error once it has created users (`created`, this attempt's and earlier ones'): "nothing was written"
- * (said, or meant by exit 3) would be untrue, and the run is to be finished, not started again: exit 1.
+ * (said, or meant by exit 3) would be untrue, and the run is to be finished, not started again: exit 1. `resume`
+ * says how, in the caller's terms (CallerNames).
  */
-export function afterCreations(err: unknown, runId: string, created: number): unknown {
+export function afterCreations(err: unknown, runId: string, created: number, resume: string): unknown {
   if (!(err instanceof GenesysBulkError) || created === 0) return err;
   if (err.exitCode !== ExitCode.Config && err.exitCode !== ExitCode.Partial) return err;
-  const cut = err.message.indexOf(NOT_RECOVERED);
-  const detail = cut === -1 ? err.message : `${err.message.slice(0, cut)}${NOT_RECOVERED}.`;
   return new GenesysBulkError(
-    `${detail} Run ${runId} had created ${created} user(s) by then, which exist. ` +
-      `Finish it with \`genesys-bulk update --resume ${runId}\` once this is put right (it creates no user twice); ` +
+    `${err.happened} Run ${runId} had created ${created} user(s) by then, which exist. ` +
+      `Finish it with ${resume} once this is put right (it creates no user twice); ` +
       'a rollback deletes its users only then.',
     ExitCode.Partial,
   );

@@ -194,9 +194,9 @@ async function proceed(
     opts.onRun?.(meta);
     // The plan and the planner behind it have just been let go: see collect.ts.
     await collectGarbage();
-    const done = await execute(ctx, dir, meta, saved, work);
     const resume =
       opts.names?.resume(meta.command, meta.runId) ?? `genesys-bulk ${meta.command} --resume ${meta.runId}`;
+    const done = await execute(ctx, dir, meta, saved, work, resume);
     const { records: folded, interrupted, unsettled } = foldOutcomes(saved.plan.rows, work, done, resume);
     const { created } = done;
     // Made afresh on each of finish's passes (count, report, --json) from the plan and the outcomes: never held.
@@ -263,7 +263,14 @@ export function managerLookup(saved: Pick<PlanSource, 'managers'>): (ref: Manage
 }
 
 /** Profile PATCHes first, then the routing calls of the rows whose user still exists. */
-async function execute(ctx: RunContext, dir: string, meta: RunMeta, saved: PlanSource, work: Work): Promise<Executed> {
+async function execute(
+  ctx: RunContext,
+  dir: string,
+  meta: RunMeta,
+  saved: PlanSource,
+  work: Work,
+  resume: string,
+): Promise<Executed> {
   const journal = await Journal.open(join(dir, JOURNAL_FILE));
   let routingJournal: Journal<RoutingJournalRecord> | undefined;
   let profile = new Map<number, WorkOutcome>();
@@ -332,7 +339,7 @@ async function execute(ctx: RunContext, dir: string, meta: RunMeta, saved: PlanS
     }
     if (life) lifecycle = await life.finish(profile, routing);
   } catch (err) {
-    throw afterCreations(err, meta.runId, created.size);
+    throw afterCreations(err, meta.runId, created.size, resume);
   } finally {
     await journal.close();
     await routingJournal?.close();
