@@ -423,7 +423,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     log.warn(`${n} ${n === 1 ? 'cell' : 'cells'} left blank (update reads blank as "no change"): ${what}`);
   if (sink.neutralised > 0)
     log.warn(
-      `${sink.neutralised === 1 ? '1 cell starts' : `${sink.neutralised} cells start`} like a spreadsheet formula and were written with a leading ' so that a spreadsheet shows them as text; remove the ' (or the cell) before giving the file to update, which would write it`,
+      `${sink.neutralised === 1 ? '1 cell starts' : `${sink.neutralised} cells start`} like a spreadsheet formula and were written with a leading ' so that a spreadsheet shows them as text; update reads them back without it`,
     );
   const where = opts.path === undefined || opts.path === '-' ? 'stdout' : JSON.stringify(escapeControls(opts.path));
   const spent = Object.values(calls).reduce((a, b) => a + b, 0);
