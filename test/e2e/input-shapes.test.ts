@@ -59,3 +59,29 @@ describe('input shapes', () => {
     expect(box.emulator.user(a!.id)).toMatchObject({ title: 'Jefe de Atención', department: 'Soporte, EMEA' });
   });
 });
+
+describe('characters a spreadsheet could not save', () => {
+  it('a value that is the current one with "?" for its non-ASCII characters is refused, naming row and column', async () => {
+    const [a, b, c] = activeUsers(box);
+    const seed = [
+      { email: a!.email, name: 'Łukasz Nowak' },
+      { email: b!.email, title: '日本語 Lead 👋' },
+    ];
+    const set = await box.cli(['update', '-', '--yes'], { stdin: seed.map((o) => JSON.stringify(o)).join('\n') });
+    expect(set.code, set.stderr).toBe(0);
+    // What Excel's "CSV (Comma delimited)" writes for them: a "?" per character (or per UTF-16 half) it lacks.
+    const csv = `email,name,title\r\n${a!.email},?ukasz Nowak,\r\n${b!.email},,??? Lead ??\r\n${c!.email},,Why? Lead\r\n`;
+    await writeFile(join(box.dir, 'code-page.csv'), csv);
+    const r = await box.cli(['update', 'code-page.csv', '--yes']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('row 1 (line 2): name: "?ukasz Nowak" would replace "Łukasz Nowak"');
+    expect(r.stderr).toContain('row 2 (line 3): title: "??? Lead ??" would replace "日本語 Lead 👋"');
+    expect(r.stderr).toContain('save the file as "CSV UTF-8"');
+    expect(r.stderr).not.toContain('row 3');
+    expect(box.emulator.user(a!.id)?.name).toBe('Łukasz Nowak');
+    expect(box.emulator.user(c!.id)?.title).not.toBe('Why? Lead');
+    const fixed = await box.cli(['update', 'code-page.csv', '--yes', '--skip-invalid']);
+    expect(fixed.code, fixed.stderr).toBe(1);
+    expect(box.emulator.user(c!.id)?.title).toBe('Why? Lead');
+  });
+});
