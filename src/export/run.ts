@@ -48,6 +48,8 @@ export interface ExportOptions {
   /** Only the members of this group. */
   group?: string;
   keysPath?: string;
+  /** The keys file's text encoding, as `--encoding` takes it. */
+  keysEncoding?: string;
   force: boolean;
   connection: ConnectionConfig;
   maxConcurrency: number;
@@ -109,8 +111,8 @@ interface Keys {
   emails: Set<string>;
 }
 
-async function readKeys(path: string): Promise<Keys> {
-  const parsed = await readInput({ path });
+async function readKeys(path: string, encoding: string | undefined): Promise<Keys> {
+  const parsed = await readInput({ path, ...(encoding !== undefined ? { encoding } : {}) });
   const keys: Keys = { ids: new Set(), emails: new Set() };
   for (const row of parsed.rows) {
     if (row.key.kind === 'id') keys.ids.add(row.key.id.toLowerCase());
@@ -135,7 +137,11 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   const { log } = opts;
   const columns = parseColumns(opts.columns, opts.columnsOption);
   const format = formatFor(opts.path, opts.format);
-  const keys = opts.keysPath !== undefined ? await readKeys(opts.keysPath) : undefined;
+  if (opts.keysEncoding !== undefined && opts.keysPath === undefined)
+    throw new ValidationError(
+      '--encoding names the text encoding of the --keys file: give --keys too, or leave it out.',
+    );
+  const keys = opts.keysPath !== undefined ? await readKeys(opts.keysPath, opts.keysEncoding) : undefined;
   const wants = (c: string) => columns.includes(c);
 
   const context = await openContext({

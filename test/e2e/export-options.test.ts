@@ -159,6 +159,23 @@ describe('filters', () => {
     expect(r.code, r.stderr).toBe(0);
     expect((await csvRows('picked.csv')).map((x) => x.id).sort()).toEqual([a!.id, b!.id, c!.id].sort());
   });
+
+  it('--keys reads a Windows-1252 file with --encoding, which the message about it names', async () => {
+    const [a] = live().filter((u) => u.email);
+    await writeFile(
+      join(box.dir, 'keys-1252.csv'),
+      Buffer.from(`email;Notiz\r\n${a!.email};Gr\xfc\xdfe\r\n`, 'latin1'),
+    );
+    const plain = await box.cli(['export', 'picked-1252.csv', '--keys', 'keys-1252.csv']);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toContain('--encoding windows-1252');
+    const r = await box.cli(['export', 'picked-1252.csv', '--keys', 'keys-1252.csv', '--encoding', 'windows-1252']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await csvRows('picked-1252.csv')).map((x) => x.id)).toEqual([a!.id]);
+    const alone = await box.cli(['export', 'no-keys.csv', '--encoding', 'windows-1252']);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain('give --keys too');
+  });
 });
 
 describe('the output file', () => {
