@@ -179,6 +179,21 @@ describe('filters', () => {
 });
 
 describe('the output file', () => {
+  it('a folder is refused as a folder, with or without --force; a missing folder is named', async () => {
+    await mkdir(join(box.dir, 'out.csv'));
+    for (const args of [
+      ['export', 'out.csv'],
+      ['export', 'out.csv', '--force'],
+    ]) {
+      const r = await box.cli(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/out\.csv" is a folder: give a file name, such as "[^"]*out\.csv\/users\.csv"/);
+    }
+    const missing = await box.cli(['export', 'nowhere/users.csv']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot create "[^"]*nowhere\/users\.csv": its folder does not exist/);
+  });
+
   it('is owner-only, never replaces a file without --force, and never its input', async () => {
     const path = join(box.dir, 'safe.csv');
     await writeFile(path, 'precious\n');
