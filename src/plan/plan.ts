@@ -4,6 +4,7 @@ import { isRowProblem } from './errors.js';
 import type { FieldDiff } from './fields.js';
 import type { LocationContext } from './profile-lists.js';
 import type { RoutingPlan } from './routing.js';
+import { spreadsheetDamage } from './spreadsheet-damage.js';
 import { planUserChange } from './user-change.js';
 
 /** `create`: a user to create (update --create); `delete`: a user a rollback deletes (one its run created). */
@@ -172,13 +173,9 @@ export function planRowAgainst(
     if (!isRowProblem(err)) throw err;
     return refused(err.message);
   }
-  const lost = change.diffs.find(lostCharacters);
-  if (lost !== undefined) {
-    return refused(
-      `${lost.field}: ${JSON.stringify(lost.after)} would replace ${JSON.stringify(lost.before)}, with a "?" for each ` +
-        'character the file lost (a spreadsheet saved as "CSV" in its code page, not as "CSV UTF-8"): save the file ' +
-        'as "CSV UTF-8" (or "Unicode text") and run again, or leave the cell empty.',
-    );
+  for (const d of change.diffs) {
+    const damage = spreadsheetDamage(d);
+    if (damage !== undefined) return refused(damage);
   }
   // Built as one literal and then extended, not spread: a plan holds a row per input row, and V8 gives an object
   // made by spreading about twice the memory of one made from a literal.
@@ -195,20 +192,6 @@ export function planRowAgainst(
   planned.baseVersion = user.version;
   if (row.key.kind === 'id' && typeof user.name === 'string' && user.name !== '') planned.name = user.name;
   return planned;
-}
-
-/**
- * A value that is the current one with characters outside ASCII turned into `?`: what a spreadsheet writes when it
- * saves in a code page that lacks them (Excel's "CSV" is Windows-1252 in Western locales). The file still decodes,
- * so only the comparison with the current value can tell.
- */
-function lostCharacters(diff: FieldDiff): boolean {
-  const { before, after } = diff;
-  if (typeof before !== 'string' || typeof after !== 'string' || !after.includes('?')) return false;
-  // One `?` per character, or per half of a surrogate pair: either may be what a code page conversion wrote.
-  const lostAt = (was: string[], now: string[]) =>
-    was.length === now.length && was.every((c, i) => c === now[i] || (now[i] === '?' && c.charCodeAt(0) > 0x7f));
-  return lostAt([...before], [...after]) || lostAt(before.split(''), after.split(''));
 }
 
 /** Counts a plan's rows by status and field, and the PATCH requests applying it takes. */

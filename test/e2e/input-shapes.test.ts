@@ -85,3 +85,33 @@ describe('characters a spreadsheet could not save', () => {
     expect(box.emulator.user(c!.id)?.title).toBe('Why? Lead');
   });
 });
+
+describe('values a spreadsheet read as numbers', () => {
+  it('leading zeros dropped or scientific notation, against the current value, are refused; an edit is not', async () => {
+    const [a, b, c] = activeUsers(box);
+    const seed = [
+      { email: a!.email, 'employerInfo.employeeId': '000456', 'phone.work.extension': '0123' },
+      { email: b!.email, 'employerInfo.employeeId': '123456789012' },
+      { email: c!.email, 'employerInfo.employeeId': '0042' },
+    ];
+    const set = await box.cli(['update', '-', '--yes'], { stdin: seed.map((o) => JSON.stringify(o)).join('\n') });
+    expect(set.code, set.stderr).toBe(0);
+    const csv =
+      'email,employerInfo.employeeId,phone.work.extension\r\n' +
+      `${a!.email},456,123\r\n${b!.email},1.23457E+11,\r\n${c!.email},43,\r\n`;
+    await writeFile(join(box.dir, 'numbers.csv'), csv);
+    const r = await box.cli(['update', 'numbers.csv', '--yes']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(
+      'row 1 (line 2): employerInfo.employeeId: "456" would replace "000456": a spreadsheet read the cell as a number and dropped its leading zeros',
+    );
+    expect(r.stderr).toContain('row 2 (line 3): employerInfo.employeeId: "1.23457E+11" would replace "123456789012"');
+    expect(r.stderr).toContain('scientific notation');
+    expect(r.stderr).not.toContain('row 3 (line 4)');
+    expect(box.emulator.user(a!.id)?.employerInfo?.employeeId).toBe('000456');
+    await writeFile(join(box.dir, 'numbers.csv'), `email,phone.work.extension\r\n${a!.email},123\r\n`);
+    const ext = await box.cli(['update', 'numbers.csv', '--yes']);
+    expect(ext.code).toBe(2);
+    expect(ext.stderr).toContain('phone.work: "ext 123" would replace "ext 0123"');
+  });
+});
