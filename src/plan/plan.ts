@@ -155,6 +155,7 @@ export function planRowAgainst(
   user: GenesysUser,
   managerId: (ref: ManagerRef) => string | undefined,
   locations: LocationContext = {},
+  fromSpreadsheet = false,
 ): PlannedRow {
   const key = rowKeyString(row.key);
   let change: ReturnType<typeof planUserChange>;
@@ -173,7 +174,7 @@ export function planRowAgainst(
     if (!isRowProblem(err)) throw err;
     return refused(err.message);
   }
-  for (const d of change.diffs) {
+  for (const d of fromSpreadsheet ? change.diffs : []) {
     const damage = spreadsheetDamage(d);
     if (damage !== undefined) return refused(damage);
   }

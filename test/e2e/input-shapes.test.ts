@@ -113,5 +113,11 @@ describe('values a spreadsheet read as numbers', () => {
     const ext = await box.cli(['update', 'numbers.csv', '--yes']);
     expect(ext.code).toBe(2);
     expect(ext.stderr).toContain('phone.work: "ext 123" would replace "ext 0123"');
+    // JSON comes from a script, not a spreadsheet: its values are taken as written.
+    const json = await box.cli(['update', '-', '--yes'], {
+      stdin: JSON.stringify({ email: a!.email, 'employerInfo.employeeId': '456' }),
+    });
+    expect(json.code, json.stderr).toBe(0);
+    expect(box.emulator.user(a!.id)?.employerInfo?.employeeId).toBe('456');
   });
 });
