@@ -167,6 +167,16 @@ describe('hints when a spreadsheet changed a value', () => {
     ]);
   });
 
+  it.each([
+    ['acdAutoAnswer', 'WAHR', 'a spreadsheet writes a boolean in its own language'],
+    ['acdAutoAnswer', '0', 'a spreadsheet writes a boolean in its own language (or as 1 or 0)'],
+    ['phone.work.extension', '2867.0', 'a spreadsheet read the cell as a number'],
+  ])('%s %s: the error and a hint', async (column, value, hint) => {
+    const [problem, ...rest] = errors(await one(column, value));
+    expect(rest).toEqual([]);
+    expect(problem!.message).toContain(hint);
+  });
+
   it('plain values get no hint', async () => {
     expect((await one('phone.work', 'call me'))!.problems[0]!.message).not.toContain('spreadsheet');
     expect(warnings(await one('title', 'Team Lead 2'))).toEqual([]);
