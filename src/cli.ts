@@ -237,6 +237,7 @@ export async function main(
     .option('--queue <name>', 'only members of this queue')
     .option('--group <name>', 'only members of this group')
     .option('--keys <file>', "only the users a file's id or email column names")
+    .option('--encoding <name>', 'text encoding of the --keys file, as update takes it (default utf-8)')
     .option('--force', 'replace the output file if it exists', false)
     .option(
       '--max-concurrency <n>',
@@ -258,6 +259,7 @@ export async function main(
             queue: opts.queue,
             group: opts.group,
             keysPath: at(opts.keys as string | undefined),
+            keysEncoding: opts.encoding,
             force: opts.force,
           });
       });

@@ -347,6 +347,8 @@ export interface ExportOptions extends ConnectOptions {
   group?: string;
   /** Only the users a file's `id` or `email` column names (CSV, JSON or JSON Lines). */
   keysPath?: string;
+  /** The keys file's text encoding, as `UpdateInput`'s `encoding` (default UTF-8, or UTF-16 by its byte-order mark). */
+  keysEncoding?: string;
   /** Replace the output file if it exists (default: refuse). */
   force?: boolean;
 }
@@ -404,6 +406,7 @@ export async function exportUsers(
       queue: options.queue,
       group: options.group,
       keysPath: options.keysPath === undefined ? undefined : resolve(cwd, options.keysPath),
+      keysEncoding: options.keysEncoding,
       force: options.force === true,
     }),
   );

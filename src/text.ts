@@ -61,3 +61,20 @@ const FORMULA_START = /^[=+\-@\t\r]/;
 export function neutraliseFormula(cell: string): string {
   return FORMULA_START.test(cell) ? `'${cell}` : cell;
 }
+
+// A formula start behind apostrophes: a value the export wrote with one more `'` than it has.
+const FORMULA_BEHIND_APOSTROPHES = /^'*[=+\-@\t\r]/;
+const ESCAPED_FORMULA = /^'+[=+\-@\t\r]/;
+
+/**
+ * neutraliseFormula for a file that is read back: a value that already starts with `'` before a formula start gets
+ * one more too, so that unescapeFormula can take exactly one off every such cell and give each value back as it was.
+ */
+export function escapeFormula(cell: string): string {
+  return FORMULA_BEHIND_APOSTROPHES.test(cell) ? `'${cell}` : cell;
+}
+
+/** The value an escapeFormula cell stands for: one leading `'` off a cell whose apostrophes stand before a formula start. */
+export function unescapeFormula(cell: string): string {
+  return ESCAPED_FORMULA.test(cell) ? cell.slice(1) : cell;
+}

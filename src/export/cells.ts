@@ -8,7 +8,7 @@ import type { GenesysUser } from '../genesys/types.js';
 import { COLUMNS, textLimitOf } from '../input/columns.js';
 import { checkText } from '../input/values.js';
 import { EXTENSION_PREFIX, listValue, readField } from '../plan/fields.js';
-import { hasControls, neutraliseFormula } from '../text.js';
+import { escapeFormula, hasControls } from '../text.js';
 
 /** What a user's row needs besides the user itself; each part only when its column is asked. */
 export interface UserExtras {
@@ -198,11 +198,14 @@ export function userCells(
 // (`+3175550100`) and prefixed lists (`+Sales;+Support`). Anything else that starts like a formula is neutralised.
 const HARMLESS = /^[+-][\p{L}\p{N} _.,:;@&+'-]*$/u;
 
-/** A CSV cell: neutralised against formulas (counted when that changes the value), quoted when it needs to be. */
+/**
+ * A CSV cell: neutralised against formulas with a leading `'` (counted when that changes the value), which update's
+ * CSV reader takes off again; quoted when it needs to be.
+ */
 export function csvCell(value: string, neutralised: () => void): string {
   let cell = value;
   if (!HARMLESS.test(cell)) {
-    cell = neutraliseFormula(cell);
+    cell = escapeFormula(cell);
     if (cell !== value) neutralised();
   }
   return /[",\r\n]/.test(cell) || cell !== cell.trim() ? `"${cell.replace(/"/g, '""')}"` : cell;

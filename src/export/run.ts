@@ -48,6 +48,8 @@ export interface ExportOptions {
   /** Only the members of this group. */
   group?: string;
   keysPath?: string;
+  /** The keys file's text encoding, as `--encoding` takes it. */
+  keysEncoding?: string;
   force: boolean;
   connection: ConnectionConfig;
   maxConcurrency: number;
@@ -109,8 +111,8 @@ interface Keys {
   emails: Set<string>;
 }
 
-async function readKeys(path: string): Promise<Keys> {
-  const parsed = await readInput({ path });
+async function readKeys(path: string, encoding: string | undefined): Promise<Keys> {
+  const parsed = await readInput({ path, ...(encoding !== undefined ? { encoding } : {}) });
   const keys: Keys = { ids: new Set(), emails: new Set() };
   for (const row of parsed.rows) {
     if (row.key.kind === 'id') keys.ids.add(row.key.id.toLowerCase());
@@ -135,7 +137,11 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   const { log } = opts;
   const columns = parseColumns(opts.columns, opts.columnsOption);
   const format = formatFor(opts.path, opts.format);
-  const keys = opts.keysPath !== undefined ? await readKeys(opts.keysPath) : undefined;
+  if (opts.keysEncoding !== undefined && opts.keysPath === undefined)
+    throw new ValidationError(
+      '--encoding names the text encoding of the --keys file: give --keys too, or leave it out.',
+    );
+  const keys = opts.keysPath !== undefined ? await readKeys(opts.keysPath, opts.keysEncoding) : undefined;
   const wants = (c: string) => columns.includes(c);
 
   const context = await openContext({
@@ -423,7 +429,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     log.warn(`${n} ${n === 1 ? 'cell' : 'cells'} left blank (update reads blank as "no change"): ${what}`);
   if (sink.neutralised > 0)
     log.warn(
-      `${sink.neutralised === 1 ? '1 cell starts' : `${sink.neutralised} cells start`} like a spreadsheet formula and were written with a leading ' so that a spreadsheet shows them as text; remove the ' (or the cell) before giving the file to update, which would write it`,
+      `${sink.neutralised === 1 ? '1 cell starts' : `${sink.neutralised} cells start`} like a spreadsheet formula and were written with a leading ' so that a spreadsheet shows them as text; update reads them back without it`,
     );
   const where = opts.path === undefined || opts.path === '-' ? 'stdout' : JSON.stringify(escapeControls(opts.path));
   const spent = Object.values(calls).reduce((a, b) => a + b, 0);

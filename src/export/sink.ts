@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import type { WriteStream } from 'node:fs';
 import { lstat, open, realpath, rename, rm } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { ValidationError } from '../errors.js';
 import { PRIVATE_FILE_MODE, tempPathBeside } from '../fsutil.js';
 import { escapeControls } from '../text.js';
@@ -62,8 +62,10 @@ export async function openSink(opts: {
         );
     }
     const shown = JSON.stringify(escapeControls(path));
-    if (opts.force && (await lstat(path).catch(() => undefined))?.isDirectory())
-      throw new ValidationError(`${shown} is a folder: give a file name.`);
+    if ((await lstat(path).catch(() => undefined))?.isDirectory())
+      throw new ValidationError(
+        `${shown} is a folder: give a file name, such as ${JSON.stringify(join(escapeControls(path), 'users.csv'))}.`,
+      );
     // With --force the rows go to a new file that replaces the path once complete: the old file survives a failed
     // export, and a symlink at the path is replaced, not written through (nor its target's mode changed).
     written = opts.force ? tempPathBeside(path) : path;

@@ -1,3 +1,4 @@
+import { unescapeFormula } from '../text.js';
 import { CLEAR_TOKEN } from './columns.js';
 
 /**
@@ -16,8 +17,15 @@ function isClearToken(text: string): boolean {
   return text.toLowerCase() === CLEAR_TOKEN;
 }
 
-/** A CSV cell: trimmed; empty or whitespace-only means "leave unchanged". */
+/**
+ * A CSV cell: trimmed; empty or whitespace-only means "leave unchanged". The `'` an export put before a formula
+ * start (export/cells.ts csvCell) is taken off, so an unedited export reads back as the values it was written from.
+ */
 export function cellFromCsv(raw: string): Cell | undefined {
+  return cellFromText(unescapeFormula(raw.trim()));
+}
+
+function cellFromText(raw: string): Cell | undefined {
   const text = raw.trim();
   if (text === '') return undefined;
   if (isClearToken(text)) return { kind: 'clear', spelledAs: CLEAR_TOKEN };
@@ -40,5 +48,5 @@ export function cellFromJson(value: unknown): Cell | undefined {
   if (typeof value === 'object') return { kind: 'structured', value, got: jsonTypeName(value) };
   if (typeof value === 'boolean') return { kind: 'wrongType', got: 'boolean', bool: value };
   if (typeof value !== 'string') return { kind: 'wrongType', got: jsonTypeName(value) };
-  return cellFromCsv(value);
+  return cellFromText(value);
 }

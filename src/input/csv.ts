@@ -204,6 +204,9 @@ function noKeyColumnMessage(name: string, header: string[], delimiter: Delimiter
   return parts.join(' ');
 }
 
+const OWN_COLUMN_ADVICE =
+  ' (a column of your own, such as notes, is not read: delete it from the file, or keep it in another sheet)';
+
 interface HeaderPlan {
   /** For each field position, the documented column it feeds, or undefined (unknown, unnamed or a repeat). */
   columns: (string | undefined)[];
@@ -242,7 +245,12 @@ function planHeader(header: string[], line: number, collector: Collector): Heade
       const admin = adminUiColumn(name);
       const partial = admin === undefined ? undefined : partialLayoutMessage(admin, header);
       collector.addFileProblem(
-        problem('error', { line, column: name }, partial ?? unknownColumnMessage(name, false), unknownColumn(name)),
+        problem(
+          'error',
+          { line, column: name },
+          partial ?? `${unknownColumnMessage(name, false)}${OWN_COLUMN_ADVICE}`,
+          unknownColumn(name),
+        ),
       );
       return;
     }

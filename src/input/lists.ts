@@ -136,7 +136,10 @@ export function booleanCell(cell: Cell, issues: string[]): boolean | undefined {
   if (cell.kind === 'value') {
     const t = cell.text.toLowerCase();
     if (t === 'true' || t === 'false') return t === 'true';
-    issues.push(`${quote(cell.text)} is not true or false`);
+    const localised = /^(?:wahr|falsch|vrai|faux|verdadero|falso|vero|waar|onwaar|sant|falskt|1|0)$/.test(t);
+    issues.push(
+      `${quote(cell.text)} is not true or false${localised ? '; a spreadsheet writes a boolean in its own language (or as 1 or 0): format the column as text and type true or false' : ''}`,
+    );
     return undefined;
   }
   issues.push(
@@ -149,7 +152,10 @@ export function booleanCell(cell: Cell, issues: string[]): boolean | undefined {
 export function extensionValue(text: string, issues: string[]): string | undefined {
   const digits = text.replace(/[\s-]/g, '');
   if (!/^\d+$/.test(digits)) {
-    issues.push(`${quote(text)} is not an extension: digits only, e.g. 4021`);
+    const number = /^\d+[.,]0+$/.test(digits)
+      ? '; a spreadsheet read the cell as a number: format the column as text'
+      : '';
+    issues.push(`${quote(text)} is not an extension: digits only, e.g. 4021${number}`);
     return undefined;
   }
   if (digits.length > MAX_EXTENSION_DIGITS) {

@@ -63,6 +63,8 @@ export interface IncrementalPlannerOptions {
   release?: boolean;
   /** Location names and ids, for rows with a `locations` column. */
   locations?: LocationContext;
+  /** The rows come from a CSV file, which a spreadsheet may have changed (plan/spreadsheet-damage.ts). */
+  fromSpreadsheet?: boolean;
 }
 
 /**
@@ -115,6 +117,7 @@ export class IncrementalPlanner {
   private readonly release: boolean;
   private readonly asked: boolean;
   private readonly locations: LocationContext;
+  private readonly fromSpreadsheet: boolean;
   private users = 0;
 
   constructor(rows: readonly InputRow[], opts: IncrementalPlannerOptions = {}) {
@@ -133,6 +136,7 @@ export class IncrementalPlanner {
     this.keep = opts.keep ?? (() => false);
     this.project = opts.project ?? ((u) => u);
     this.locations = opts.locations ?? {};
+    this.fromSpreadsheet = opts.fromSpreadsheet === true;
     this.asked = opts.asked === true;
     this.release = opts.release === true && (this.rowById.size === 0 || this.rowByEmail.size === 0);
   }
@@ -180,7 +184,9 @@ export class IncrementalPlanner {
     const has = user.manager?.id;
     if (manager?.kind === 'id' && has && manager.id === has.toLowerCase() && !this.managerById.has(manager.id))
       this.managerById.set(manager.id, has);
-    const planned = waits ? undefined : planRowAgainst(row, user, () => undefined, this.locations);
+    const planned = waits
+      ? undefined
+      : planRowAgainst(row, user, () => undefined, this.locations, this.fromSpreadsheet);
     this.planned[n] = planned && this.texts.add(encodePlannedRow(this.withAsked(planned, row)));
     const wanted = this.keep(row, planned);
     if (waits || wanted) this.kept.set(user.id, this.texts.add(JSON.stringify(this.project(user, row, planned))));
@@ -349,7 +355,7 @@ export class IncrementalPlanner {
       else {
         const user = this.user(userId);
         if (!user) throw new Error(`Row ${n} was neither planned nor kept for planning.`);
-        push(this.withAsked(planRowAgainst(row, user, this.managerId, this.locations), row));
+        push(this.withAsked(planRowAgainst(row, user, this.managerId, this.locations, this.fromSpreadsheet), row));
       }
     }
     rejectedUpTo(Number.POSITIVE_INFINITY);

@@ -4,6 +4,7 @@ import { isRowProblem } from './errors.js';
 import type { FieldDiff } from './fields.js';
 import type { LocationContext } from './profile-lists.js';
 import type { RoutingPlan } from './routing.js';
+import { spreadsheetDamage } from './spreadsheet-damage.js';
 import { planUserChange } from './user-change.js';
 
 /** `create`: a user to create (update --create); `delete`: a user a rollback deletes (one its run created). */
@@ -154,22 +155,28 @@ export function planRowAgainst(
   user: GenesysUser,
   managerId: (ref: ManagerRef) => string | undefined,
   locations: LocationContext = {},
+  fromSpreadsheet = false,
 ): PlannedRow {
   const key = rowKeyString(row.key);
   let change: ReturnType<typeof planUserChange>;
+  const refused = (note: string): PlannedRow => ({
+    rowNumber: row.rowNumber,
+    line: row.line,
+    key,
+    userId: user.id,
+    status: 'invalid',
+    diffs: [],
+    note,
+  });
   try {
     change = planUserChange(user, row.changes, { ...locations, managerId });
   } catch (err) {
     if (!isRowProblem(err)) throw err;
-    return {
-      rowNumber: row.rowNumber,
-      line: row.line,
-      key,
-      userId: user.id,
-      status: 'invalid',
-      diffs: [],
-      note: err.message,
-    };
+    return refused(err.message);
+  }
+  for (const d of fromSpreadsheet ? change.diffs : []) {
+    const damage = spreadsheetDamage(d);
+    if (damage !== undefined) return refused(damage);
   }
   // Built as one literal and then extended, not spread: a plan holds a row per input row, and V8 gives an object
   // made by spreading about twice the memory of one made from a literal.

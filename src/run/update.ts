@@ -234,6 +234,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
       row.changes.routing !== undefined || (!opts.dryRun && (planned === undefined || planned.status === 'change')),
     release: opts.dryRun && withRoutingColumns.length === 0,
     locations: locationContext(locationNames),
+    fromSpreadsheet: parsed.format === 'csv',
   });
   parsed.rows = [];
   // The rows as parsed are let go (the planner holds them as text) before the reads start (see collect.ts).

@@ -27,6 +27,7 @@ const jsonl = (text: string) =>
 beforeAll(async () => {
   users = generateDirectory({ users: 60, seed: 11 });
   users[1] = { ...users[1]!, title: FORMULA, department: 'Sales\u001b[2J' };
+  users[2] = { ...users[2]!, title: "'@ home" };
   // Members of the first queue: every third user (deleted ones included: the listing may name them).
   const assignments = Object.fromEntries(
     users.filter((_, i) => i % 3 === 0).map((u) => [u.id, { queues: [QUEUES[0]!.id] }]),
@@ -65,9 +66,34 @@ describe('formats', () => {
     expect(r.code, r.stderr).toBe(0);
     const row = (await csvRows('formula.csv')).find((x) => x.id === users[1]!.id)!;
     expect(row.title).toBe(`'${FORMULA}`);
-    expect(r.stderr).toMatch(/1 cell starts like a spreadsheet formula/);
+    expect(r.stderr).toMatch(/2 cells start like a spreadsheet formula/);
     expect(r.stderr).not.toContain('\u001b');
     expect(r.stderr).toMatch(/1 cell left blank .*department: a line break or control character/);
+  });
+
+  it("an unedited export with formula cells plans no change; a cell edited with its ' keeps the value typed", async () => {
+    const r = await box.cli(['export', 'formula-trip.csv', '--columns', 'id,title']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/2 cells start like a spreadsheet formula .*update reads them back without it/);
+    const text = await readFile(join(box.dir, 'formula-trip.csv'), 'utf8');
+    expect((await csvRows('formula-trip.csv')).find((x) => x.id === users[2]!.id)!.title).toBe("''@ home");
+    const unedited = await box.cli(['update', 'formula-trip.csv', '--dry-run', '--json']);
+    expect(unedited.code, unedited.stderr).toBe(0);
+    expect((JSON.parse(unedited.stdout) as { summary: Record<string, number> }).summary).toMatchObject({
+      planned: 0,
+      unchanged: live().length,
+    });
+    await writeFile(join(box.dir, 'formula-edited.csv'), text.replace(`'${FORMULA.replace(/"/g, '""')}`, "'=2+2"));
+    const edited = await box.cli(['update', 'formula-edited.csv', '--dry-run', '--json']);
+    expect(edited.code, edited.stderr).toBe(0);
+    const doc = JSON.parse(edited.stdout) as {
+      summary: Record<string, number>;
+      rows: { userId?: string; changes?: { field: string; after: unknown }[] }[];
+    };
+    expect(doc.summary.planned).toBe(1);
+    expect(doc.rows.find((x) => x.userId === users[1]!.id)!.changes).toEqual([
+      expect.objectContaining({ field: 'title', after: '=2+2' }),
+    ]);
   });
 });
 
@@ -133,9 +159,41 @@ describe('filters', () => {
     expect(r.code, r.stderr).toBe(0);
     expect((await csvRows('picked.csv')).map((x) => x.id).sort()).toEqual([a!.id, b!.id, c!.id].sort());
   });
+
+  it('--keys reads a Windows-1252 file with --encoding, which the message about it names', async () => {
+    const [a] = live().filter((u) => u.email);
+    await writeFile(
+      join(box.dir, 'keys-1252.csv'),
+      Buffer.from(`email;Notiz\r\n${a!.email};Gr\xfc\xdfe\r\n`, 'latin1'),
+    );
+    const plain = await box.cli(['export', 'picked-1252.csv', '--keys', 'keys-1252.csv']);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toContain('--encoding windows-1252');
+    const r = await box.cli(['export', 'picked-1252.csv', '--keys', 'keys-1252.csv', '--encoding', 'windows-1252']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await csvRows('picked-1252.csv')).map((x) => x.id)).toEqual([a!.id]);
+    const alone = await box.cli(['export', 'no-keys.csv', '--encoding', 'windows-1252']);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain('give --keys too');
+  });
 });
 
 describe('the output file', () => {
+  it('a folder is refused as a folder, with or without --force; a missing folder is named', async () => {
+    await mkdir(join(box.dir, 'out.csv'));
+    for (const args of [
+      ['export', 'out.csv'],
+      ['export', 'out.csv', '--force'],
+    ]) {
+      const r = await box.cli(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/out\.csv" is a folder: give a file name, such as "[^"]*out\.csv\/users\.csv"/);
+    }
+    const missing = await box.cli(['export', 'nowhere/users.csv']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot create "[^"]*nowhere\/users\.csv": its folder does not exist/);
+  });
+
   it('is owner-only, never replaces a file without --force, and never its input', async () => {
     const path = join(box.dir, 'safe.csv');
     await writeFile(path, 'precious\n');

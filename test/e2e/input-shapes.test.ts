@@ -59,3 +59,65 @@ describe('input shapes', () => {
     expect(box.emulator.user(a!.id)).toMatchObject({ title: 'Jefe de Atención', department: 'Soporte, EMEA' });
   });
 });
+
+describe('characters a spreadsheet could not save', () => {
+  it('a value that is the current one with "?" for its non-ASCII characters is refused, naming row and column', async () => {
+    const [a, b, c] = activeUsers(box);
+    const seed = [
+      { email: a!.email, name: 'Łukasz Nowak' },
+      { email: b!.email, title: '日本語 Lead 👋' },
+    ];
+    const set = await box.cli(['update', '-', '--yes'], { stdin: seed.map((o) => JSON.stringify(o)).join('\n') });
+    expect(set.code, set.stderr).toBe(0);
+    // What Excel's "CSV (Comma delimited)" writes for them: a "?" per character (or per UTF-16 half) it lacks.
+    const csv = `email,name,title\r\n${a!.email},?ukasz Nowak,\r\n${b!.email},,??? Lead ??\r\n${c!.email},,Why? Lead\r\n`;
+    await writeFile(join(box.dir, 'code-page.csv'), csv);
+    const r = await box.cli(['update', 'code-page.csv', '--yes']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('row 1 (line 2): name: "?ukasz Nowak" would replace "Łukasz Nowak"');
+    expect(r.stderr).toContain('row 2 (line 3): title: "??? Lead ??" would replace "日本語 Lead 👋"');
+    expect(r.stderr).toContain('save the file as "CSV UTF-8"');
+    expect(r.stderr).not.toContain('row 3');
+    expect(box.emulator.user(a!.id)?.name).toBe('Łukasz Nowak');
+    expect(box.emulator.user(c!.id)?.title).not.toBe('Why? Lead');
+    const fixed = await box.cli(['update', 'code-page.csv', '--yes', '--skip-invalid']);
+    expect(fixed.code, fixed.stderr).toBe(1);
+    expect(box.emulator.user(c!.id)?.title).toBe('Why? Lead');
+  });
+});
+
+describe('values a spreadsheet read as numbers', () => {
+  it('leading zeros dropped or scientific notation, against the current value, are refused; an edit is not', async () => {
+    const [a, b, c] = activeUsers(box);
+    const seed = [
+      { email: a!.email, 'employerInfo.employeeId': '000456', 'phone.work.extension': '0123' },
+      { email: b!.email, 'employerInfo.employeeId': '123456789012' },
+      { email: c!.email, 'employerInfo.employeeId': '0042' },
+    ];
+    const set = await box.cli(['update', '-', '--yes'], { stdin: seed.map((o) => JSON.stringify(o)).join('\n') });
+    expect(set.code, set.stderr).toBe(0);
+    const csv =
+      'email,employerInfo.employeeId,phone.work.extension\r\n' +
+      `${a!.email},456,123\r\n${b!.email},1.23457E+11,\r\n${c!.email},43,\r\n`;
+    await writeFile(join(box.dir, 'numbers.csv'), csv);
+    const r = await box.cli(['update', 'numbers.csv', '--yes']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(
+      'row 1 (line 2): employerInfo.employeeId: "456" would replace "000456": a spreadsheet read the cell as a number and dropped its leading zeros',
+    );
+    expect(r.stderr).toContain('row 2 (line 3): employerInfo.employeeId: "1.23457E+11" would replace "123456789012"');
+    expect(r.stderr).toContain('scientific notation');
+    expect(r.stderr).not.toContain('row 3 (line 4)');
+    expect(box.emulator.user(a!.id)?.employerInfo?.employeeId).toBe('000456');
+    await writeFile(join(box.dir, 'numbers.csv'), `email,phone.work.extension\r\n${a!.email},123\r\n`);
+    const ext = await box.cli(['update', 'numbers.csv', '--yes']);
+    expect(ext.code).toBe(2);
+    expect(ext.stderr).toContain('phone.work: "ext 123" would replace "ext 0123"');
+    // JSON comes from a script, not a spreadsheet: its values are taken as written.
+    const json = await box.cli(['update', '-', '--yes'], {
+      stdin: JSON.stringify({ email: a!.email, 'employerInfo.employeeId': '456' }),
+    });
+    expect(json.code, json.stderr).toBe(0);
+    expect(box.emulator.user(a!.id)?.employerInfo?.employeeId).toBe('456');
+  });
+});

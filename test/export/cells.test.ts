@@ -179,6 +179,14 @@ describe('csvCell', () => {
     expect(csvCell('\tx', count)).toBe("'\tx");
     expect(n).toBe(3);
   });
+  it("gives a value that already starts with ' before a formula start one more, so update's one off restores it", () => {
+    let n = 0;
+    const count = () => n++;
+    expect(csvCell("'=x", count)).toBe("''=x");
+    expect(csvCell("''+1", count)).toBe("'''+1");
+    expect(csvCell("'quoted", count)).toBe("'quoted");
+    expect(n).toBe(2);
+  });
   it('leaves phone numbers and prefixed lists, which update must read back as they are', () => {
     const never = () => {
       throw new Error('neutralised');

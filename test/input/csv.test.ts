@@ -134,7 +134,8 @@ describe('CSV', () => {
         column: 'Titel',
         code: 'unknown_column',
         suggestion: 'title',
-        message: 'line 1, column "Titel": unknown column "Titel": did you mean "title"?',
+        message:
+          'line 1, column "Titel": unknown column "Titel": did you mean "title"? (a column of your own, such as notes, is not read: delete it from the file, or keep it in another sheet)',
       },
     ]);
     // The known columns of each row are still validated and returned.

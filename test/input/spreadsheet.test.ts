@@ -167,8 +167,41 @@ describe('hints when a spreadsheet changed a value', () => {
     ]);
   });
 
+  it.each([
+    ['acdAutoAnswer', 'WAHR', 'a spreadsheet writes a boolean in its own language'],
+    ['acdAutoAnswer', '0', 'a spreadsheet writes a boolean in its own language (or as 1 or 0)'],
+    ['phone.work.extension', '2867.0', 'a spreadsheet read the cell as a number'],
+  ])('%s %s: the error and a hint', async (column, value, hint) => {
+    const [problem, ...rest] = errors(await one(column, value));
+    expect(rest).toEqual([]);
+    expect(problem!.message).toContain(hint);
+  });
+
   it('plain values get no hint', async () => {
     expect((await one('phone.work', 'call me'))!.problems[0]!.message).not.toContain('spreadsheet');
     expect(warnings(await one('title', 'Team Lead 2'))).toEqual([]);
+  });
+});
+
+describe("the ' an export puts before a formula start", () => {
+  const titles = async (text: string, format: 'csv' | 'jsonl') =>
+    (await parseText(text, format)).rows.map((r) => r.changes.title);
+
+  it('is taken off a CSV cell, once, whatever else the cell holds', async () => {
+    const csv = "email,title\na@example.com,'=SUM(A1)\nb@example.com,\"'-5% budget\"\nc@example.com,''@x\n";
+    expect(await titles(csv, 'csv')).toEqual(['=SUM(A1)', '-5% budget', "'@x"]);
+  });
+
+  it('stays on a cell whose apostrophe stands before anything else, and on a JSON value', async () => {
+    expect(await titles("email,title\na@example.com,'quoted\nb@example.com,'00123\n", 'csv')).toEqual([
+      "'quoted",
+      "'00123",
+    ]);
+    expect(await titles('{"email":"a@example.com","title":"\'=SUM(A1)"}\n', 'jsonl')).toEqual(["'=SUM(A1)"]);
+  });
+
+  it("reads a list cell an export escaped as the list it was (a name that starts with '=')", async () => {
+    const parsed = await parseText("email,profileSkills\na@example.com,'=Excel;Java\n", 'csv');
+    expect(parsed.rows[0]!.changes.profileSkills).toEqual({ mode: 'replace', items: ['=Excel', 'Java'] });
   });
 });
