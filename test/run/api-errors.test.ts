@@ -28,14 +28,15 @@ describe('fatalApiError exit codes', () => {
 
 describe('afterCreations: a fatal error once users were created', () => {
   const LIB = "resume('20261207-101010-abcdef')";
-  const after = (err: unknown) => afterCreations(err, '20261207-101010-abcdef', 2, LIB) as Error & { exitCode: number };
+  const once2Created = (err: unknown) =>
+    afterCreations(err, '20261207-101010-abcdef', 2, LIB) as Error & { exitCode: number };
 
   it.each([
     ['a read that gave up', fatalApiError('Listing users', failure('server', { status: 503 }))],
     ['a login that failed', fatalApiError('Logging in', failure('network', { login: true }))],
     ['bad credentials', fatalApiError('Logging in', failure('auth', { status: 401, login: true }))],
   ])("%s: says what happened, that the users exist, and how to finish in the caller's terms; exit 1", (_, err) => {
-    const e = after(err);
+    const e = once2Created(err);
     expect(e.exitCode).toBe(1);
     expect(e.message).toContain(' happened');
     expect(e.message).not.toMatch(/nothing was written|try again later/i);
@@ -45,7 +46,7 @@ describe('afterCreations: a fatal error once users were created', () => {
   });
 
   it('keeps what the platform said of a read that gave up', () => {
-    const e = after(fatalApiError('Listing users', failure('timeout')));
+    const e = once2Created(fatalApiError('Listing users', failure('timeout')));
     expect(e.message).toMatch(
       /^Listing users failed \(no response\): timeout happened The platform did not recover within the retry limits\. Run /,
     );
