@@ -134,6 +134,7 @@ export async function runCommand(
       baseUrl: opts.baseUrl as string | undefined,
       envFile: opts.envFile as string | undefined,
       tokens: opts.tokens as string | undefined,
+      timeout: opts.timeout as string | undefined,
     },
     io.env ?? process.env,
     io.cwd ?? process.cwd(),

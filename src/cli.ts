@@ -76,6 +76,10 @@ export async function main(
         '--tokens <n>',
         'spread requests over n client-credentials tokens, each with its own rate limit (1-20, default 1; env GENESYS_TOKENS; see README)',
       )
+      .option(
+        '--timeout <seconds>',
+        'how long each request waits for its answer before it is retried (1-600, default 30; env GENESYS_TIMEOUT)',
+      )
       .option('--state-dir <dir>', 'where run journals are kept', '.genesys-bulk');
   const runOptions = (cmd: Command) =>
     connectionOptions(cmd)

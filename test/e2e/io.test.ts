@@ -135,6 +135,24 @@ describe('main(argv, io) in-process', () => {
     }
   }, 60_000);
 
+  it('--timeout bounds how long a read waits for an answer: a server that never answers is retried after 1 s', async () => {
+    const server = await startFakeServer(withLogin(() => {}));
+    const { dir, signals, stderr, started } = await dryRunAgainst(server.url, ['--timeout', '1']);
+    try {
+      const asked = Date.now();
+      while (!stderr().includes('No answer from')) await new Promise((r) => setTimeout(r, 10));
+      // The default timeout would be 30 s before the first retry.
+      expect(Date.now() - asked).toBeLessThan(10_000);
+      expect(stderr()).toContain('within the request timeout (1 s)');
+      expect(stderr()).toContain('after the last attempt (about 6 s)');
+      signals.emit('SIGINT');
+      expect(await started).toBe(130);
+    } finally {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a Retry-After longer than a minute is said as a warning, with how to stop; Ctrl-C then ends the wait', async () => {
     const server = await startFakeServer(
       withLogin((_req, res) => json(res, 429, { message: 'slow down', code: 'x' }, { 'retry-after': '99999999' })),
@@ -154,10 +172,10 @@ describe('main(argv, io) in-process', () => {
 });
 
 /**
- * `update in.csv --dry-run` run in-process by main() against the server at `url`, in a new folder: its signals, its
+ * `update in.csv --dry-run` (and `options`) run in-process by main() against the server at `url`, in a new folder: its signals, its
  * stderr so far, and the exit code to come. A second signal is not expected.
  */
-async function dryRunAgainst(url: string) {
+async function dryRunAgainst(url: string, options: string[] = []) {
   const dir = await mkdtemp(join(tmpdir(), 'genesys-bulk-io-'));
   await writeFile(join(dir, 'in.csv'), 'email,title\nada@example.com,Agent\n');
   const { main } = await import('../../src/cli.js');
@@ -167,7 +185,7 @@ async function dryRunAgainst(url: string) {
   stderr.setEncoding('utf8').on('data', (d: string) => {
     text += d;
   });
-  const started = main(['node', 'genesys-bulk', 'update', 'in.csv', '--dry-run'], {
+  const started = main(['node', 'genesys-bulk', 'update', 'in.csv', '--dry-run', ...options], {
     stdout: new PassThrough().resume(),
     stderr,
     stdin: Readable.from([]),
