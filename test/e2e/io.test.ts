@@ -84,6 +84,40 @@ describe('main(argv, io) in-process', () => {
     }
   });
 
+  it('one Ctrl-C delivered twice at once (the process group, and npx forwarding it) stops the run as one: its document, 130', async () => {
+    const box = await sandbox({ latencyMs: [30, 30] });
+    try {
+      const users = activeUsers(box).slice(0, 60);
+      const file = await writeInput(box, 'in.csv', csv([['email', 'title'], ...users.map((u) => [u.email!, 'Twice'])]));
+      const { main } = await import('../../src/cli.js');
+      const signals = new EventEmitter();
+      const stdout = new PassThrough();
+      let out = '';
+      stdout.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+      });
+      const started = main(['node', 'genesys-bulk', 'update', file, '--yes', '--json'], {
+        stdout,
+        stderr: new PassThrough().resume(),
+        stdin: Readable.from([]),
+        openTerminal: () => undefined,
+        env: box.env,
+        cwd: box.dir,
+        signals,
+        exit: () => {
+          throw new Error('a repeat of the first signal is not a second Ctrl-C');
+        },
+      });
+      while (box.emulator.stats().patchesApplied === 0) await new Promise((r) => setTimeout(r, 10));
+      signals.emit('SIGINT');
+      signals.emit('SIGINT');
+      expect(await started).toBe(130);
+      expect(JSON.parse(out)).toMatchObject({ outcome: 'interrupted', exitCode: 130 });
+    } finally {
+      await box.close();
+    }
+  });
+
   it('a SIGINT while logging in to a server that never answers: exit 130 at once, not a failed login (exit 3)', async () => {
     const server = await startFakeServer(() => {});
     const { dir, signals, stderr, started } = await dryRunAgainst(server.url);
