@@ -118,6 +118,38 @@ describe('main(argv, io) in-process', () => {
     }
   });
 
+  it('stderr closed by its reader (2>&1 | head, a dead log collector): the run goes on, its document and exit 0', async () => {
+    requireFreshBuild();
+    const box = await sandbox();
+    try {
+      const [u] = activeUsers(box);
+      const file = await writeInput(
+        box,
+        'in.csv',
+        csv([
+          ['email', 'title'],
+          [u!.email!, 'Logs Unread'],
+        ]),
+      );
+      const child = spawn(process.execPath, ['--', BIN, 'update', file, '--yes', '--json'], {
+        cwd: box.dir,
+        env: { PATH: process.env.PATH, ...box.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stderr!.destroy();
+      let stdout = '';
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+        stdout += d;
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout)).toMatchObject({ outcome: 'completed', exitCode: 0 });
+      expect(box.emulator.user(u!.id)?.title).toBe('Logs Unread');
+    } finally {
+      await box.close();
+    }
+  });
+
   it('a SIGINT while logging in to a server that never answers: exit 130 at once, not a failed login (exit 3)', async () => {
     const server = await startFakeServer(() => {});
     const { dir, signals, stderr, started } = await dryRunAgainst(server.url);
