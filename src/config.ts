@@ -26,7 +26,7 @@ const FLAG_NAMES = { region: '--region', baseUrl: '--base-url', tokens: '--token
 export const MAX_TOKENS = 20;
 
 /** The per-request timeout (`--timeout`, GENESYS_TIMEOUT), in seconds: its default and its bounds. */
-export const DEFAULT_TIMEOUT_SECONDS = 30;
+const DEFAULT_TIMEOUT_SECONDS = 30;
 const MAX_TIMEOUT_SECONDS = 600;
 
 export interface ConnectionConfig {
