@@ -8,6 +8,10 @@ const { main } = await import('../dist/bundle/cli.js');
 process.stdout.on('error', (err) => {
   if (err.code !== 'EPIPE') throw err;
 });
+// The same for stderr once main() has returned (its last words, or none, are all that is left to say).
+process.stderr.on('error', (err) => {
+  if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+});
 
 main(process.argv, {
   stdout: process.stdout,

@@ -36,6 +36,12 @@ export interface CliIo {
   exit?: (code: number) => void;
 }
 
+/**
+ * A signal this soon after the first is that one delivered twice, not a second Ctrl-C: a terminal or a CI runner
+ * signals the whole process group, and `npx`/`npm run` forward what they get to the CLI as well.
+ */
+const SAME_SIGNAL_MS = 250;
+
 /** The default in-flight bound, per token: each token's lane keeps its own requests in flight. */
 const CONCURRENCY_PER_TOKEN = 16;
 
@@ -134,6 +140,7 @@ export async function runCommand(
       baseUrl: opts.baseUrl as string | undefined,
       envFile: opts.envFile as string | undefined,
       tokens: opts.tokens as string | undefined,
+      timeout: opts.timeout as string | undefined,
     },
     io.env ?? process.env,
     io.cwd ?? process.cwd(),
@@ -141,13 +148,15 @@ export async function runCommand(
   const stop = new AbortController();
   // Every request waiting in the governor listens for the stop; hundreds may wait at once, and that is no leak.
   setMaxListeners(0, stop.signal);
-  let interrupts = 0;
+  let firstSignalAt: number | undefined;
   let started: { command: string; runId: string } | undefined;
   const onSignal = () => {
-    if (++interrupts === 1) {
+    if (firstSignalAt === undefined) {
+      firstSignalAt = Date.now();
       stop.abort();
       return;
     }
+    if (Date.now() - firstSignalAt < SAME_SIGNAL_MS) return;
     io.stderr.write(
       started
         ? `genesys-bulk: exiting now. The journal is consistent; to settle what was in flight and finish: genesys-bulk ${started.command} --resume ${started.runId}\n`

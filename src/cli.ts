@@ -48,6 +48,12 @@ export async function main(
     if (isOutputClosed(err)) outputClosed = true;
   };
   io.stdout.on('error', onOutputError);
+  // Logs whose reader went away (`2>&1 | head`, a log collector that died) have nowhere to go; the run goes on, its
+  // result on stdout and in its exit code, rather than ending on an unhandled 'error' event (exit 1, nothing said).
+  const onLogError = (err: NodeJS.ErrnoException) => {
+    if (!isOutputClosed(err)) throw err;
+  };
+  io.stderr.on('error', onLogError);
   const program = new Command('genesys-bulk');
   program
     .description('Apply bulk changes to Genesys Cloud CX user profiles at the platform rate limit, safely.')
@@ -75,6 +81,10 @@ export async function main(
       .option(
         '--tokens <n>',
         'spread requests over n client-credentials tokens, each with its own rate limit (1-20, default 1; env GENESYS_TOKENS; see README)',
+      )
+      .option(
+        '--timeout <seconds>',
+        'how long each request waits for its answer before it is retried (1-600, default 30; env GENESYS_TIMEOUT)',
       )
       .option('--state-dir <dir>', 'where run journals are kept', '.genesys-bulk');
   const runOptions = (cmd: Command) =>
@@ -351,6 +361,7 @@ export async function main(
     return exitCodeFor(err);
   } finally {
     io.stdout.off('error', onOutputError);
+    io.stderr.off('error', onLogError);
   }
 }
 

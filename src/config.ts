@@ -14,14 +14,20 @@ export interface ConnectionFlags {
   envFile?: string | false;
   /** `--tokens`, as typed (or a number from the library). */
   tokens?: string | number;
+  /** `--timeout`, in seconds, as typed (or a number from the library). */
+  timeout?: string | number;
   /** How the caller names these settings in messages: the CLI's flags by default, the library's options. */
-  names?: { region: string; baseUrl: string; tokens: string };
+  names?: { region: string; baseUrl: string; tokens: string; timeout: string };
 }
 
-const FLAG_NAMES = { region: '--region', baseUrl: '--base-url', tokens: '--tokens' };
+const FLAG_NAMES = { region: '--region', baseUrl: '--base-url', tokens: '--tokens', timeout: '--timeout' };
 
 /** Most access tokens a run may use at once (`--tokens`, GENESYS_TOKENS). */
 export const MAX_TOKENS = 20;
+
+/** The per-request timeout (`--timeout`, GENESYS_TIMEOUT), in seconds: its default and its bounds. */
+const DEFAULT_TIMEOUT_SECONDS = 30;
+const MAX_TIMEOUT_SECONDS = 600;
 
 export interface ConnectionConfig {
   clientId: string;
@@ -32,6 +38,8 @@ export interface ConnectionConfig {
   baseUrl?: string;
   /** Client-credentials tokens to spread the requests over, each with a rate limit of its own: 1..MAX_TOKENS. */
   tokens: number;
+  /** How long each request waits for its answer before it is retried, in ms (default 30 s). */
+  timeoutMs: number;
   /**
    * The host calls go to and where that came from, for the plan header and the prompt, e.g.
    * `api.mypurecloud.com (from GENESYS_REGION in the environment)`.
@@ -55,6 +63,7 @@ const VARIABLES = [
   'GENESYS_REGION',
   'GENESYS_BASE_URL',
   'GENESYS_TOKENS',
+  'GENESYS_TIMEOUT',
 ] as const;
 
 /**
@@ -86,14 +95,15 @@ export function loadConnectionConfig(
     }
     return undefined;
   };
-  // First: a bad count is a usage error (exit 2), whatever else is wrong with the configuration.
+  // A number given on the command line but blank is refused, not taken as unset.
+  const pickNumber = (name: 'GENESYS_TOKENS' | 'GENESYS_TIMEOUT', given: string | number | undefined, flag: string) => {
+    const value = given === undefined ? undefined : String(given);
+    return value?.trim() === '' ? { value, level: 'flag' as const, from: flag } : pick(name, { value, name: flag });
+  };
+  // First: a bad count or timeout is a usage error (exit 2), whatever else is wrong with the configuration.
   const names = flags.names ?? FLAG_NAMES;
-  const tokensFlag = flags.tokens === undefined ? undefined : String(flags.tokens);
-  const tokens = tokenCount(
-    tokensFlag?.trim() === ''
-      ? { value: tokensFlag, level: 'flag', from: names.tokens }
-      : pick('GENESYS_TOKENS', { value: tokensFlag, name: names.tokens }),
-  );
+  const tokens = tokenCount(pickNumber('GENESYS_TOKENS', flags.tokens, names.tokens));
+  const timeoutMs = requestTimeoutMs(pickNumber('GENESYS_TIMEOUT', flags.timeout, names.timeout));
   const clientId = pick('GENESYS_CLIENT_ID');
   const clientSecret = pick('GENESYS_CLIENT_SECRET');
   const region = pick('GENESYS_REGION', { value: flags.region, name: names.region });
@@ -113,7 +123,7 @@ export function loadConnectionConfig(
       `No region: set GENESYS_REGION (a region such as eu_west_1, or its domain such as mypurecloud.ie) or give ${names.region}.`,
     );
   }
-  const credentials = { clientId: clientId!.value, clientSecret: clientSecret!.value, tokens };
+  const credentials = { clientId: clientId!.value, clientSecret: clientSecret!.value, tokens, timeoutMs };
 
   const resolved = region ? withSource(region, () => resolveRegion(region.value, hosts())) : undefined;
   const gateway = baseUrl ? withSource(baseUrl, () => parseBaseUrl(baseUrl.value)) : undefined;
@@ -157,6 +167,17 @@ function tokenCount(setting: Setting | undefined): number {
   throw new ValidationError(
     `Invalid number of tokens ${JSON.stringify(setting.value)} (${from}): give a whole number from 1 to ${MAX_TOKENS}. ` +
       'Each token of the OAuth client has a rate limit of its own; 1, the default, uses one. Nothing was sent.',
+  );
+}
+
+/** The request timeout in ms, 30 s when unset; anything but whole seconds from 1 to MAX_TIMEOUT_SECONDS is a usage error. */
+function requestTimeoutMs(setting: Setting | undefined): number {
+  if (!setting) return DEFAULT_TIMEOUT_SECONDS * 1000;
+  const n = Number(setting.value);
+  if (/^\d+$/.test(setting.value) && n >= 1 && n <= MAX_TIMEOUT_SECONDS) return n * 1000;
+  throw new ValidationError(
+    `Invalid request timeout ${JSON.stringify(setting.value)} (${setting.from}): give a whole number of seconds from 1 ` +
+      `to ${MAX_TIMEOUT_SECONDS} (default ${DEFAULT_TIMEOUT_SECONDS}). Nothing was sent.`,
   );
 }
 

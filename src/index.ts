@@ -57,6 +57,8 @@ export interface Connection {
   baseUrl?: string;
   /** Client-credentials tokens to spread the requests over, 1-20 (default 1): see the README's "Several tokens". */
   tokens?: number;
+  /** How long each request waits for its answer, in seconds, 1-600 (default 30); then it is retried. */
+  timeout?: number;
 }
 
 /** What every call that reaches the platform takes. */
@@ -135,8 +137,14 @@ function connectionOf(options: ConnectOptions, cwd: string): ConnectionConfig {
       region: c.region,
       baseUrl: c.baseUrl,
       ...(c.tokens !== undefined && { tokens: c.tokens }),
+      ...(c.timeout !== undefined && { timeout: c.timeout }),
       envFile: false,
-      names: { region: 'connection.region', baseUrl: 'connection.baseUrl', tokens: 'connection.tokens' },
+      names: {
+        region: 'connection.region',
+        baseUrl: 'connection.baseUrl',
+        tokens: 'connection.tokens',
+        timeout: 'connection.timeout',
+      },
     },
     { GENESYS_CLIENT_ID: c.clientId, GENESYS_CLIENT_SECRET: c.clientSecret },
     cwd,

@@ -99,6 +99,8 @@ describe('library API', () => {
     await expect(both).rejects.toThrow(/from connection\.region\) and base URL .* \(from connection\.baseUrl\)/);
     const tokens = planUpdate(input, { connection: { ...connection, tokens: 0 }, cwd: dir });
     await expect(tokens).rejects.toThrow(/Invalid number of tokens "0" \(connection\.tokens\)/);
+    const timeout = planUpdate(input, { connection: { ...connection, timeout: 0 }, cwd: dir });
+    await expect(timeout).rejects.toThrow(/Invalid request timeout "0" \(connection\.timeout\)/);
   });
 
   it('connects with the connection given alone: a ./.env in cwd (a region, a token count) is not read', async () => {

@@ -7,8 +7,11 @@ import { isatty, ReadStream, WriteStream } from 'node:tty';
  * device itself, never to stdin, which may carry the data or be /dev/null: an answer cannot come from a pipe.
  */
 export interface Terminal {
-  /** Resolves true for y/yes; false for anything else, or when the terminal closes. Rejects when `signal` aborts. */
-  ask(question: string, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * Resolves true for y/yes; false for any other answer; undefined when the terminal closes with none (Ctrl-D, or a
+   * CI job's pseudo-terminal that nobody types on). Rejects when `signal` aborts.
+   */
+  ask(question: string, signal?: AbortSignal): Promise<boolean | undefined>;
   close(): void;
 }
 
@@ -24,6 +27,9 @@ export interface Consent {
 }
 
 export const NO_TERMINAL_MESSAGE = 'nothing written: pass --yes to apply without a terminal.';
+
+export const NO_ANSWER_MESSAGE =
+  'nothing written: the terminal closed without an answer; pass --yes to apply without asking.';
 
 /** The process's controlling terminal (/dev/tty), or undefined when it has none (a service, a CI job, setsid). */
 export const openControllingTerminal: OpenTerminal = () => {
@@ -62,7 +68,7 @@ export function streamTerminal(
           rl.question(`${question} [y/N] `, { signal }, resolve);
           signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
         });
-        return answer !== undefined && /^y(es)?$/i.test(answer.trim());
+        return answer === undefined ? undefined : /^y(es)?$/i.test(answer.trim());
       } finally {
         rl.close();
       }
@@ -71,17 +77,18 @@ export function streamTerminal(
   };
 }
 
-/** 'yes' to go ahead, 'no' when the answer was no, 'none' when nobody can be asked. */
+/** 'yes' to go ahead, 'no' when the answer was no, 'none' when nobody can be asked, 'unanswered' when nobody did. */
 export async function askConsent(
   consent: Consent,
   question: string,
   signal?: AbortSignal,
-): Promise<'yes' | 'no' | 'none'> {
+): Promise<'yes' | 'no' | 'none' | 'unanswered'> {
   if (consent.yes) return 'yes';
   const terminal = consent.openTerminal();
   if (!terminal) return 'none';
   try {
-    return (await terminal.ask(question, signal)) ? 'yes' : 'no';
+    const answer = await terminal.ask(question, signal);
+    return answer === undefined ? 'unanswered' : answer ? 'yes' : 'no';
   } finally {
     terminal.close();
   }

@@ -5,6 +5,7 @@ import type { GenesysClient } from '../genesys/api.js';
 import { createGenesysClient } from '../genesys/client.js';
 import { acquireTokens } from '../governor/acquire.js';
 import { createGovernor, type Governor, type GovernorEvent, systemClock } from '../governor/index.js';
+import { DEFAULTS as GOVERNOR_DEFAULTS } from '../governor/options.js';
 import type { Progress } from '../progress.js';
 import { fatalApiError } from './api-errors.js';
 import { COLLECT_EVERY, collectGarbage } from './collect.js';
@@ -94,7 +95,7 @@ export async function openContext(settings: RunSettings): Promise<RunContext> {
           reauthenticate: () => client.authenticate(),
           tokenExpiresAt: () => client.tokenExpiresAt(),
         }),
-    onEvent: governorEventLog(log, lanes, client.target),
+    onEvent: governorEventLog(log, lanes, client.target, settings.connection.timeoutMs),
   });
   const signal = settings.stopSignal;
   return {
@@ -135,8 +136,15 @@ export async function openContext(settings: RunSettings): Promise<RunContext> {
 const TIMEOUT_WARN_EVERY_MS = 30_000;
 
 /** What the governor's events say in the log: pauses and logins, and the waits a user would take for a hang. */
-export function governorEventLog(log: Logger, lanes: number, target: string): (e: GovernorEvent) => void {
+export function governorEventLog(
+  log: Logger,
+  lanes: number,
+  target: string,
+  timeoutMs = 30_000,
+): (e: GovernorEvent) => void {
   let timeoutSaidAt = Number.NEGATIVE_INFINITY;
+  const hangSeconds = (GOVERNOR_DEFAULTS.maxAttempts * timeoutMs) / 1000;
+  const hang = hangSeconds >= 120 ? `about ${Math.round(hangSeconds / 60)} minutes` : `about ${hangSeconds} s`;
   return (e) => {
     if (e.type === 'pause' && e.untilMs - e.at > LONG_PAUSE_MS) {
       const seconds = Math.ceil((e.untilMs - e.at) / 1000);
@@ -156,9 +164,10 @@ export function governorEventLog(log: Logger, lanes: number, target: string): (e
       timeoutSaidAt = e.at;
       log.warn(
         { attempt: e.attempt },
-        `No answer from ${target} within the request timeout; trying again (attempt ${e.attempt + 1}). A server ` +
-          'that never answers fails the run after the last attempt (about 3 minutes); press Ctrl-C to stop sooner ' +
-          '(an interrupted update or rollback keeps what it wrote and can be resumed).',
+        `No answer from ${target} within the request timeout (${timeoutMs / 1000} s); trying again (attempt ` +
+          `${e.attempt + 1}). A server that never answers fails the run after the last attempt (${hang}); press ` +
+          'Ctrl-C to stop sooner (an interrupted update or rollback keeps what it wrote and can be resumed; ' +
+          '--timeout sets how long a request waits).',
       );
     }
   };

@@ -128,7 +128,7 @@ export function emptySummary(): SummaryCounts {
   };
 }
 
-const CODE_OF_EXIT: Readonly<Record<number, string>> = { 2: 'usage', 3: 'config', 130: 'interrupted' };
+const CODE_OF_EXIT: Readonly<Record<number, string>> = { 1: 'platform', 2: 'usage', 3: 'config', 130: 'interrupted' };
 
 /**
  * The document of a run refused before it planned anything: invalid input (its problems, by row and for the file),

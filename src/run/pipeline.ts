@@ -8,7 +8,7 @@ import type { ReportRecord } from '../report.js';
 import { escapeControls } from '../text.js';
 import { afterCreations } from './api-errors.js';
 import { COLLECT_EVERY, collectGarbage } from './collect.js';
-import { askConsent, type Consent, NO_TERMINAL_MESSAGE } from './consent.js';
+import { askConsent, type Consent, NO_ANSWER_MESSAGE, NO_TERMINAL_MESSAGE } from './consent.js';
 import type { RunContext, RunSettings } from './context.js';
 import { type InputLayout, markDocumented } from './document.js';
 import { applyAll, type WorkOutcome } from './engine.js';
@@ -118,8 +118,10 @@ export async function runPipeline(ctx: RunContext, opts: PipelineOptions, propos
   }
   if (proposal.users > 0) {
     const answer = await askConsent(opts.consent, withNotable(proposal.question(where), doc.plan), ctx.stopSignal);
-    if (answer === 'none') {
-      const refusal = new ValidationError(opts.consent.noOneToAsk ?? NO_TERMINAL_MESSAGE);
+    if (answer === 'none' || answer === 'unanswered') {
+      const refusal = new ValidationError(
+        answer === 'none' ? (opts.consent.noOneToAsk ?? NO_TERMINAL_MESSAGE) : NO_ANSWER_MESSAGE,
+      );
       // A caller that reads JSON still sees what would have been done, and why nothing was.
       if (opts.json) {
         await finish(opts, undefined, proposal.records(false), false, stats(), proposal.readCost, {

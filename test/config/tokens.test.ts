@@ -1,4 +1,7 @@
-/** `--tokens` / GENESYS_TOKENS (issue #12): flags, then the environment, then the dotenv file; 1..20; else exit 2. */
+/**
+ * `--tokens` / GENESYS_TOKENS (issue #12) and `--timeout` / GENESYS_TIMEOUT: flags, then the environment, then the
+ * dotenv file; tokens 1..20, timeout 1..600 s; else exit 2.
+ */
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,5 +68,35 @@ describe('the number of tokens', () => {
 
   it('a bad count is reported before missing credentials (exit 2, not 3)', () => {
     refusal(() => load({ tokens: '0' }, {}));
+  });
+});
+
+describe('the request timeout', () => {
+  it('is 30 s by default, and comes from the flag, else the environment, else the dotenv file', () => {
+    expect(load({}, ENV).timeoutMs).toBe(30_000);
+    writeFileSync(join(dir, '.env'), 'GENESYS_TIMEOUT=45\n');
+    chmodSync(join(dir, '.env'), 0o600);
+    expect(load({}, ENV).timeoutMs).toBe(45_000);
+    expect(load({}, { ...ENV, GENESYS_TIMEOUT: '5' }).timeoutMs).toBe(5_000);
+    expect(load({ timeout: '600' }, { ...ENV, GENESYS_TIMEOUT: '5' }).timeoutMs).toBe(600_000);
+    expect(load({ timeout: 1 }, ENV).timeoutMs).toBe(1_000);
+  });
+
+  it.each([
+    [{ timeout: '0' }, {}, '"0" (--timeout)'],
+    [{ timeout: '601' }, {}, '"601" (--timeout)'],
+    [{ timeout: '1.5' }, {}, '"1.5" (--timeout)'],
+    [{ timeout: '30s' }, {}, '"30s" (--timeout)'],
+    [{ timeout: '' }, {}, '"" (--timeout)'],
+    [{}, { GENESYS_TIMEOUT: '-1' }, '"-1" (GENESYS_TIMEOUT in the environment)'],
+  ])('%o %o is a usage error naming where it came from', (flags, env, what) => {
+    const err = refusal(() => load(flags, { ...ENV, ...env }));
+    expect(err.message).toBe(
+      `Invalid request timeout ${what}: give a whole number of seconds from 1 to 600 (default 30). Nothing was sent.`,
+    );
+  });
+
+  it('a bad timeout is reported before missing credentials (exit 2, not 3)', () => {
+    refusal(() => load({ timeout: 'soon' }, {}));
   });
 });

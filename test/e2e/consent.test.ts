@@ -120,6 +120,17 @@ describe('consent at a terminal', () => {
     for (const u of users) expect(box.emulator.user(u.id)!.title).toBe(u.title);
   });
 
+  it('the terminal closed with no answer (Ctrl-D; a CI job on a pseudo-terminal nobody types on): exit 2, not 0', async () => {
+    box = await sandbox();
+    const { users, file } = await titles(box, 3, 'Never answered');
+    const r = await runOnPty(['update', file], { cwd: box.dir, env: box.env, answer: '\x04', stdinFile: '/dev/null' });
+    expect(r.asked).toBe(1);
+    expect(r.terminal).toContain('nothing written: the terminal closed without an answer; pass --yes');
+    expect(r.code).toBe(2);
+    expect(patchRequests(box.emulator.stats())).toBe(0);
+    for (const u of users) expect(box.emulator.user(u.id)!.title).toBe(u.title);
+  });
+
   it('rollback asks at the terminal too', async () => {
     box = await sandbox();
     const { users, file } = await titles(box, 3, 'Roll');

@@ -84,6 +84,72 @@ describe('main(argv, io) in-process', () => {
     }
   });
 
+  it('one Ctrl-C delivered twice at once (the process group, and npx forwarding it) stops the run as one: its document, 130', async () => {
+    const box = await sandbox({ latencyMs: [30, 30] });
+    try {
+      const users = activeUsers(box).slice(0, 60);
+      const file = await writeInput(box, 'in.csv', csv([['email', 'title'], ...users.map((u) => [u.email!, 'Twice'])]));
+      const { main } = await import('../../src/cli.js');
+      const signals = new EventEmitter();
+      const stdout = new PassThrough();
+      let out = '';
+      stdout.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+      });
+      const started = main(['node', 'genesys-bulk', 'update', file, '--yes', '--json'], {
+        stdout,
+        stderr: new PassThrough().resume(),
+        stdin: Readable.from([]),
+        openTerminal: () => undefined,
+        env: box.env,
+        cwd: box.dir,
+        signals,
+        exit: () => {
+          throw new Error('a repeat of the first signal is not a second Ctrl-C');
+        },
+      });
+      while (box.emulator.stats().patchesApplied === 0) await new Promise((r) => setTimeout(r, 10));
+      signals.emit('SIGINT');
+      signals.emit('SIGINT');
+      expect(await started).toBe(130);
+      expect(JSON.parse(out)).toMatchObject({ outcome: 'interrupted', exitCode: 130 });
+    } finally {
+      await box.close();
+    }
+  });
+
+  it('stderr closed by its reader (2>&1 | head, a dead log collector): the run goes on, its document and exit 0', async () => {
+    requireFreshBuild();
+    const box = await sandbox();
+    try {
+      const [u] = activeUsers(box);
+      const file = await writeInput(
+        box,
+        'in.csv',
+        csv([
+          ['email', 'title'],
+          [u!.email!, 'Logs Unread'],
+        ]),
+      );
+      const child = spawn(process.execPath, ['--', BIN, 'update', file, '--yes', '--json'], {
+        cwd: box.dir,
+        env: { PATH: process.env.PATH, ...box.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stderr!.destroy();
+      let stdout = '';
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+        stdout += d;
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout)).toMatchObject({ outcome: 'completed', exitCode: 0 });
+      expect(box.emulator.user(u!.id)?.title).toBe('Logs Unread');
+    } finally {
+      await box.close();
+    }
+  });
+
   it('a SIGINT while logging in to a server that never answers: exit 130 at once, not a failed login (exit 3)', async () => {
     const server = await startFakeServer(() => {});
     const { dir, signals, stderr, started } = await dryRunAgainst(server.url);
@@ -135,6 +201,24 @@ describe('main(argv, io) in-process', () => {
     }
   }, 60_000);
 
+  it('--timeout bounds how long a read waits for an answer: a server that never answers is retried after 1 s', async () => {
+    const server = await startFakeServer(withLogin(() => {}));
+    const { dir, signals, stderr, started } = await dryRunAgainst(server.url, ['--timeout', '1']);
+    try {
+      const asked = Date.now();
+      while (!stderr().includes('No answer from')) await new Promise((r) => setTimeout(r, 10));
+      // The default timeout would be 30 s before the first retry.
+      expect(Date.now() - asked).toBeLessThan(10_000);
+      expect(stderr()).toContain('within the request timeout (1 s)');
+      expect(stderr()).toContain('after the last attempt (about 6 s)');
+      signals.emit('SIGINT');
+      expect(await started).toBe(130);
+    } finally {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a Retry-After longer than a minute is said as a warning, with how to stop; Ctrl-C then ends the wait', async () => {
     const server = await startFakeServer(
       withLogin((_req, res) => json(res, 429, { message: 'slow down', code: 'x' }, { 'retry-after': '99999999' })),
@@ -154,10 +238,10 @@ describe('main(argv, io) in-process', () => {
 });
 
 /**
- * `update in.csv --dry-run` run in-process by main() against the server at `url`, in a new folder: its signals, its
+ * `update in.csv --dry-run` (and `options`) run in-process by main() against the server at `url`, in a new folder: its signals, its
  * stderr so far, and the exit code to come. A second signal is not expected.
  */
-async function dryRunAgainst(url: string) {
+async function dryRunAgainst(url: string, options: string[] = []) {
   const dir = await mkdtemp(join(tmpdir(), 'genesys-bulk-io-'));
   await writeFile(join(dir, 'in.csv'), 'email,title\nada@example.com,Agent\n');
   const { main } = await import('../../src/cli.js');
@@ -167,7 +251,7 @@ async function dryRunAgainst(url: string) {
   stderr.setEncoding('utf8').on('data', (d: string) => {
     text += d;
   });
-  const started = main(['node', 'genesys-bulk', 'update', 'in.csv', '--dry-run'], {
+  const started = main(['node', 'genesys-bulk', 'update', 'in.csv', '--dry-run', ...options], {
     stdout: new PassThrough().resume(),
     stderr,
     stdin: Readable.from([]),

@@ -213,6 +213,24 @@ describe('--json: one document for every command', () => {
     expect(config.stdout).not.toContain('wrong');
   });
 
+  it('a platform that keeps failing the reads (exit 1) is a platform problem, not an internal one (70)', async () => {
+    plain = await sandbox({ users: 5, error502Rate: 1 });
+    const file = await writeInput(
+      plain,
+      'one.csv',
+      csv([
+        ['email', 'title'],
+        [plain.emulator.users()[0]!.email!, 'X'],
+      ]),
+    );
+    const failed = await plain.cli(['update', file, '--dry-run', '--json']);
+    expect(failed.code, failed.stderr).toBe(1);
+    const refused = doc(failed.stdout);
+    expect(refused).toMatchObject({ outcome: 'error', exitCode: 1 });
+    expect(refused.problems[0]).toMatchObject({ code: 'platform' });
+    expect(refused.problems[0]!.message).toMatch(/502/);
+  });
+
   it('an option commander refuses (a bad value, an unknown flag) prints the usage document too', async () => {
     plain = await sandbox({ users: 5 });
     const cases: [string[], { command: string; mode: string }][] = [

@@ -117,7 +117,8 @@ describe('Ctrl-C (SIGINT)', () => {
     );
     await waitFor('writes in flight', () => emu.stats().inFlight >= 2, 30_000, 5);
     cli.child.kill('SIGINT');
-    await sleep(100);
+    // Later than a repeat of the same signal (a process group's and npx's forwarded copy), which is not a second.
+    await sleep(500);
     const secondAt = Date.now();
     cli.child.kill('SIGINT');
     const result = await cli.done;
@@ -154,7 +155,8 @@ describe('a named pipe as the input file', () => {
     const cli = spawnCli(['update', fifo, '--yes'], { cwd: box.dir, env: box.env, timeoutMs: 20_000 });
     await sleep(1_500);
     cli.child.kill('SIGINT');
-    await sleep(100);
+    // Later than a repeat of the same signal (a process group's and npx's forwarded copy), which is not a second.
+    await sleep(500);
     const secondAt = Date.now();
     cli.child.kill('SIGINT');
     const result = await cli.done;
