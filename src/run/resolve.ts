@@ -135,6 +135,8 @@ export async function resolveUsers<S extends UserStore>(
   const wantEmails = new Set([...emails].filter((e) => !index.hasEmail(e)));
   const byKeyCalls = Math.ceil(wantIds.size / IDS_PER_GET) + Math.ceil(wantEmails.size / EMAILS_PER_SEARCH);
   const cost: ReadCost = { byKeyCalls, strategy: 'by-key' };
+  // Once probed: a user found by search comes without the carried expansions, so routing reads it again by id.
+  const perSearch = carrying(deps) ? 2 : 1;
   // Listing needs at least two pages to be worth a probe; below 3 calls by key it never wins.
   if (byKeyCalls >= 3) {
     const { page: first, pageSize } = await firstListPage(deps);
@@ -143,7 +145,7 @@ export async function resolveUsers<S extends UserStore>(
     cost.listingCalls = pages;
     const remainingByKey =
       Math.ceil([...wantIds].filter((id) => !index.hasId(id)).length / IDS_PER_GET) +
-      Math.ceil([...wantEmails].filter((e) => !index.hasEmail(e)).length / EMAILS_PER_SEARCH);
+      perSearch * Math.ceil([...wantEmails].filter((e) => !index.hasEmail(e)).length / EMAILS_PER_SEARCH);
     if (pages - 1 < remainingByKey) {
       cost.strategy = 'full-listing';
       // The keys are not looked up again: 100,000 of them would stay live through the whole listing.

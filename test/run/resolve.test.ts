@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiOutcome, GenesysUser, UserEntityListing } from '../../src/genesys/types.js';
+import type { ApiOutcome, GenesysUser, UserEntityListing, UsersSearchResponse } from '../../src/genesys/types.js';
 import type { Executor } from '../../src/run/ports.js';
 import {
   LIST_PAGE_SIZE,
@@ -173,5 +173,44 @@ describe('resolveUsers, carrying expansions', () => {
       ['list', LIST_PAGE_SIZE, 0],
       ['list', LIST_PAGE_SIZE, 0],
     ]);
+  });
+});
+
+describe('resolveUsers, choosing between searches and the listing', () => {
+  /** 1,500 users, u-<n> with user<n>@example.com, 3 pages of 500; no search finds anyone. */
+  const directory = () => {
+    const users = new ExpandingUsers(1500, []);
+    const list = users.listUsers.bind(users);
+    users.listUsers = async (opts) => {
+      const page = await list(opts);
+      if (page.ok) for (const u of page.body.entities) u.email = `user${u.id.slice(2)}@example.com`;
+      return page;
+    };
+    users.searchUsers = async () => ok({ total: 0, pageCount: 0, results: [] } as unknown as UsersSearchResponse);
+    return users;
+  };
+  // 100 on page 1 and 150 beyond it: 3 searches, so page 1 is probed; then 2 searches or 2 more pages.
+  const emails = new Set([
+    ...Array.from({ length: 100 }, (_, i) => `user${i}@example.com`),
+    ...Array.from({ length: 150 }, (_, i) => `user${500 + i}@example.com`),
+  ]);
+
+  it('counts a search twice when the reads carry expansions: its users would be read again by id for them', async () => {
+    const plain = directory();
+    const bare = await resolveUsers({ users: plain, executor: passThrough }, new Set(), emails, new UserIndex());
+    expect(bare.cost.strategy).toBe('by-key');
+    expect(plain.asked.filter((a) => a.kind === 'list')).toHaveLength(1);
+
+    const carrying = directory();
+    const carry = { expand: ['skills'], refused: false };
+    const { cost } = await resolveUsers(
+      { users: carrying, executor: passThrough, carry },
+      new Set(),
+      emails,
+      new UserIndex(),
+    );
+    // 2 more pages, with the skills, against 2 searches and 2 reads by id of the users found.
+    expect(cost.strategy).toBe('full-listing');
+    expect(carrying.asked.filter((a) => a.kind === 'list')).toHaveLength(3);
   });
 });
