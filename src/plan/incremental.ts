@@ -196,7 +196,9 @@ export class IncrementalPlanner {
   hasId(id: string): boolean {
     const lower = id.toLowerCase();
     const n = this.rowById.get(lower);
-    return (n !== undefined && this.userOf[n] !== undefined) || this.managerById.has(lower);
+    // A row's user is read only when it is: its id known as another user's current manager is no read of it.
+    if (n !== undefined) return this.userOf[n] !== undefined;
+    return this.managerById.has(lower);
   }
 
   hasEmail(email: string): boolean {

@@ -61,6 +61,7 @@ export {
   kindsOfFields,
   needMember,
   needsOf,
+  needsOfColumns,
   needsOfFields,
   noNeeds,
   type RoutingNeeds,

@@ -35,6 +35,22 @@ export function needMember(needs: RoutingNeeds, kind: MembershipKind, entityId: 
   else if (!had.includes(entityId)) had.push(entityId);
 }
 
+/**
+ * What the rows' routing columns need read of any of their users, names aside: the kinds they touch, and the whole
+ * list of a membership kind where one gives an exact list (what the users' first read can carry: update.ts).
+ */
+export function needsOfColumns(routings: Iterable<RoutingChanges>): RoutingNeeds {
+  const needs = noNeeds();
+  for (const routing of routings)
+    for (const { column, exact } of routingColumns(routing)) {
+      if (column === 'skills') needs.skills = true;
+      else if (column === 'languages') needs.languages = true;
+      else if (column === 'roles') needs.grants = true;
+      else if (isMembershipColumn(column) && exact) needMember(needs, MEMBERSHIPS[column].kind, 'all');
+    }
+  return needs;
+}
+
 /** What a rollback must read for the routing fields a run wrote to one user. */
 export function needsOfFields(fields: Iterable<string>, resolvers: RoutingResolvers): RoutingNeeds {
   const needs = noNeeds();

@@ -47,13 +47,13 @@ export function* savedChanges(saved: {
   for (const r of saved.plan.rows) if (r.changes) yield r.changes;
 }
 
-/** The users port with `expand` on every read. */
+/** The users port with `expand` on every read (besides any a read asks for itself). */
 export function withExpansions(port: UsersPort, expand: readonly string[]): UsersPort {
   if (expand.length === 0) return port;
   const list = [...expand];
   return {
-    getUsersByIds: (ids, opts) => port.getUsersByIds(ids, { ...opts, expand: list }),
-    listUsers: (opts) => port.listUsers({ ...opts, expand: list }),
+    getUsersByIds: (ids, opts) => port.getUsersByIds(ids, { ...opts, expand: [...list, ...(opts?.expand ?? [])] }),
+    listUsers: (opts) => port.listUsers({ ...opts, expand: [...list, ...(opts.expand ?? [])] }),
     searchUsers: (body, opts) => port.searchUsers({ ...body, expand: [...(body.expand ?? []), ...list] }, opts),
     getUser: (id) => port.getUser(id, { expand: list }),
     patchUser: (id, patch) => port.patchUser(id, patch),

@@ -104,6 +104,12 @@ export interface ResolveDeps {
    * finds a stored `Ann.Lee@x.com` by that spelling only.
    */
   spellings?: ReadonlyMap<string, string>;
+  /**
+   * Expansions the reads by id and the listing also ask for (a user's skills, languages, groups: routing-expand.ts),
+   * so that routing need not read the same users again. Whether the platform takes them on these reads is
+   * unconfirmed: a 400 to a read that asked for them sets `refused`, and the read is made again without them.
+   */
+  carry?: { expand: string[]; refused: boolean };
 }
 
 export interface ReadCost {
@@ -129,6 +135,8 @@ export async function resolveUsers<S extends UserStore>(
   const wantEmails = new Set([...emails].filter((e) => !index.hasEmail(e)));
   const byKeyCalls = Math.ceil(wantIds.size / IDS_PER_GET) + Math.ceil(wantEmails.size / EMAILS_PER_SEARCH);
   const cost: ReadCost = { byKeyCalls, strategy: 'by-key' };
+  // Once probed: a user found by search comes without the carried expansions, so routing reads it again by id.
+  const perSearch = carrying(deps) ? 2 : 1;
   // Listing needs at least two pages to be worth a probe; below 3 calls by key it never wins.
   if (byKeyCalls >= 3) {
     const { page: first, pageSize } = await firstListPage(deps);
@@ -137,7 +145,7 @@ export async function resolveUsers<S extends UserStore>(
     cost.listingCalls = pages;
     const remainingByKey =
       Math.ceil([...wantIds].filter((id) => !index.hasId(id)).length / IDS_PER_GET) +
-      Math.ceil([...wantEmails].filter((e) => !index.hasEmail(e)).length / EMAILS_PER_SEARCH);
+      perSearch * Math.ceil([...wantEmails].filter((e) => !index.hasEmail(e)).length / EMAILS_PER_SEARCH);
     if (pages - 1 < remainingByKey) {
       cost.strategy = 'full-listing';
       // The keys are not looked up again: 100,000 of them would stay live through the whole listing.
@@ -183,9 +191,14 @@ export async function resolveUsers<S extends UserStore>(
 async function firstListPage(deps: ResolveDeps): Promise<{ page: UserEntityListing; pageSize: number }> {
   for (let at = 0; ; at++) {
     const asked = LIST_PAGE_SIZES[at] as number;
+    const carried = carrying(deps);
     const outcome = await listCall(deps, 1, asked);
     if (outcome.ok)
       return { page: outcome.body, pageSize: servedSize(outcome.body, outcome.body.entities.length, asked) };
+    if (refusedCarry(deps, carried, outcome)) {
+      at--;
+      continue;
+    }
     if (outcome.status !== 400 || at === LIST_PAGE_SIZES.length - 1) throw listingError(1, outcome);
   }
 }
@@ -205,6 +218,7 @@ async function listCall(deps: ResolveDeps, pageNumber: number, pageSize: number)
         pageSize,
         state: 'any',
         ...(deps.project && { project: deps.project }),
+        ...(carrying(deps) && { expand: deps.carry!.expand }),
       }),
     { signal: deps.signal },
   );
@@ -230,16 +244,33 @@ async function fetchIdBatch(deps: ResolveDeps, batch: string[], index: UserStore
     return;
   }
   deps.onCall?.('get-by-ids');
+  const carried = carrying(deps);
   const { outcome } = await deps.executor.execute(
-    () => deps.users.getUsersByIds(batch, { state: 'any', ...(deps.project && { project: deps.project }) }),
+    () =>
+      deps.users.getUsersByIds(batch, {
+        state: 'any',
+        ...(deps.project && { project: deps.project }),
+        ...(carried && { expand: deps.carry!.expand }),
+      }),
     { signal: deps.signal },
   );
+  if (!outcome.ok && refusedCarry(deps, carried, outcome)) return fetchIdBatch(deps, batch, index, step);
   if (!outcome.ok && outcome.status === 400 && at < IDS_PER_GET_SIZES.length - 1) {
     step.at = Math.max(step.at, at + 1);
     return fetchIdBatch(deps, batch, index, step);
   }
   if (!outcome.ok) throw fatalApiError('Reading users by id (GET /api/v2/users?id=…)', outcome);
   for (const u of outcome.body.entities) index.add(u);
+}
+
+/** Whether the next read asks for the carried expansions. */
+const carrying = (deps: ResolveDeps): boolean => deps.carry !== undefined && !deps.carry.refused;
+
+/** Whether a read that asked for the carried expansions was refused (400): then none asks for them again. */
+function refusedCarry(deps: ResolveDeps, carried: boolean, outcome: ApiFailure): boolean {
+  if (!carried || outcome.status !== 400) return false;
+  deps.carry!.refused = true;
+  return true;
 }
 
 /**
@@ -306,12 +337,16 @@ const FIELDS_FOR_CHANGE: Record<string, (keyof GenesysUser)[]> = {
 
 /**
  * A projection that keeps a user's identity, version, state and division (every run needs them) and the fields
- * that some row's changes touch; the rest of the profile (contact lists, chat, links) is dropped. Unknown change
- * keys keep the whole user, so a new column cannot silently plan against a missing field.
+ * that some row's changes touch, and the `expansions` the read carries (ResolveDeps.carry); the rest of the profile
+ * (contact lists, chat, links) is dropped. Unknown change keys keep the whole user, so a new column cannot silently
+ * plan against a missing field.
  */
-export function projectionFor(changeKeys: Iterable<string>): (user: GenesysUser) => GenesysUser {
+export function projectionFor(
+  changeKeys: Iterable<string>,
+  expansions: readonly string[] = [],
+): (user: GenesysUser) => GenesysUser {
   const fields = fieldsReadBy(changeKeys);
-  return fields ? projectionOf(fields) : (u) => u;
+  return fields ? projectionOf([...fields, ...(expansions as (keyof GenesysUser)[])]) : (u) => u;
 }
 
 /**

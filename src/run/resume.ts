@@ -1,11 +1,12 @@
 import { ValidationError } from '../errors.js';
-import { ADMIN_UI_LAYOUT } from '../input/index.js';
+import { ADMIN_UI_LAYOUT, type RoutingChanges } from '../input/index.js';
 import {
   catalogueResolvers,
   hasProfileWork,
   hasRoutingWork,
   isRowProblem,
   needsOf,
+  needsOfColumns,
   PLAN_SCHEMA_VERSION,
   type PlannedRow,
   planRouting,
@@ -25,6 +26,7 @@ import { projectionFor, resolveUsers, UserIndex } from './resolve.js';
 import { foldProfileJournal, foldRoutingJournal, LeftItems, LeftRows } from './resume-left.js';
 import { emptyRoutingCost, readCurrentRouting } from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
+import { routingExpansions } from './routing-expand.js';
 import type { UpdateResult } from './summary.js';
 
 /**
@@ -84,9 +86,12 @@ async function resume(opts: CommandOptions, runId: string, dir: string, meta: Ru
   // Only the users left, and of them only what their changes read: the listing a resume may choose reads every user.
   // One pass over the saved rows (each is decoded again when read).
   const changeKeys = changeKeysOf(savedChanges(saved));
-  const project = projectionFor(changeKeys);
+  // The skills, languages and groups routing reads come with the users' read by id (resolve.ts, carry).
+  const carried = changeKeys.has('routing') ? routingExpansions(needsOfColumns(routingsOf(saved))) : [];
+  const project = projectionFor(changeKeys, carried);
+  const carry = carried.length > 0 ? { carry: { expand: carried, refused: false } } : {};
   const { index, cost } = await resolveUsers(
-    { ...ctx.userReads(), users: withExpansions(ctx.client, expansionsFor(changeKeys)), project },
+    { ...ctx.userReads(), users: withExpansions(ctx.client, expansionsFor(changeKeys)), project, ...carry },
     userIds,
     new Set(),
     new UserIndex(project, userIds),
@@ -231,4 +236,9 @@ function planLeft(
       left.set({ ...p, status: 'invalid', diffs: [], note: err.message });
     }
   }
+}
+
+/** The routing changes of a saved plan's rows, one row at a time. */
+function* routingsOf(saved: StoredPlan): Generator<RoutingChanges> {
+  for (const changes of savedChanges(saved)) if (changes.routing) yield changes.routing;
 }

@@ -47,8 +47,11 @@ import type { UpdateResult } from './summary.js';
 import { fieldsSet, readWritten, type Written } from './written.js';
 
 /** The projection keeping the profile fields a run wrote; a field this version cannot read keeps the whole user. */
-function projectionOfWritten(fields: Iterable<string>): ((user: GenesysUser) => GenesysUser) | undefined {
-  const properties: (keyof GenesysUser)[] = [];
+function projectionOfWritten(
+  fields: Iterable<string>,
+  expansions: readonly string[],
+): ((user: GenesysUser) => GenesysUser) | undefined {
+  const properties = [...expansions] as (keyof GenesysUser)[];
   for (const field of fields) {
     if (isRoutingField(field)) continue;
     try {
@@ -136,13 +139,20 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   const locations = locationContext(locationNames);
   // Each user is held until its write: only the fields the run wrote (and identity, version, state, division), as an
   // update holds them. Users the run created are compared whole before they are deleted: then every field is kept.
-  const project = created.size === 0 ? projectionOfWritten(fieldsWritten) : undefined;
+  // The skills and languages the run wrote come with the users' read by id (resolve.ts, carry), not read again.
+  const routingKinds = kindsOfFields([...fieldsWritten].filter(isRoutingField));
+  const carried = [
+    ...(routingKinds.has('skill') ? ['skills'] : []),
+    ...(routingKinds.has('language') ? ['languages'] : []),
+  ];
+  const project = created.size === 0 ? projectionOfWritten(fieldsWritten, carried) : undefined;
   const ids = new Set([...written.map((w) => w.userId), ...created.keys()]);
   const { index } = await resolveUsers(
     {
       ...ctx.userReads(),
       users: withExpansions(ctx.client, expansionsFor(fieldsWritten)),
       ...(project && { project }),
+      ...(carried.length > 0 && { carry: { expand: carried, refused: false } }),
     },
     ids,
     new Set(),

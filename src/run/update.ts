@@ -18,6 +18,7 @@ import {
   hasRoutingWork,
   IncrementalPlanner,
   needsOf,
+  needsOfColumns,
   PLAN_SCHEMA_VERSION,
   type Plan,
   type PlannedRow,
@@ -69,6 +70,7 @@ import {
   withRouting,
 } from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
+import { routingExpansions } from './routing-expand.js';
 import { fileDigest, unfinishedRunIn } from './runs.js';
 import type { PlanSource } from './saved-plan.js';
 import type { UpdateResult } from './summary.js';
@@ -216,7 +218,9 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     }
   }
   const changeKeys = new Set(parsed.rows.flatMap((r) => Object.keys(r.changes)));
-  const project = projectionFor(changeKeys);
+  // The skills, languages and groups routing reads come with the rows' users read by id or listed, not read again.
+  const carried = routingExpansions(needsOfColumns(withRoutingColumns.map((r) => r.changes.routing!)));
+  const project = projectionFor(changeKeys, carried);
   const forWrite = writeProjectionFor(changeKeys);
   const deps = { ...ctx.userReads(), users: withExpansions(ctx.client, expansionsFor(changeKeys)), project };
   const managerRefs: ManagerRef[] = [];
@@ -239,7 +243,8 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   parsed.rows = [];
   // The rows as parsed are let go (the planner holds them as text) before the reads start (see collect.ts).
   await collectGarbage();
-  const reading = resolveUsers({ ...deps, spellings }, ids, emails, planner);
+  const carry = carried.length > 0 ? { carry: { expand: carried, refused: false } } : {};
+  const reading = resolveUsers({ ...deps, spellings, ...carry }, ids, emails, planner);
   // Read before its first await: a 100,000-row file's keys need not stay live while the users are read.
   ids.clear();
   emails.clear();

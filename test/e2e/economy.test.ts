@@ -133,6 +133,41 @@ describe('API economy', () => {
     expect(routeCount(s, LIST_ROUTE)).toBe(0);
     expect(routeCount(s, GET_ONE_ROUTE)).toBe(0);
   });
+  it('a manager who is also a row, read by id after the listing probe, is found: 2 reads, no row "not found"', async () => {
+    box = await sandbox({ users: 1500, seed: 5 });
+    const b = box;
+    // The listing's order (by name, case-insensitive, then id; state=any): page 1 of 500 is probed first.
+    const listed = b.emulator
+      .users()
+      .map((u) => ({ key: (u.name ?? '').toLowerCase(), u }))
+      .sort((x, y) => (x.key !== y.key ? (x.key < y.key ? -1 : 1) : x.u.id < y.u.id ? -1 : 1))
+      .map((x) => x.u);
+    const onPage1 = new Set(listed.slice(0, LIST_PAGE_MAX).map((u) => u.id));
+    const byId = new Map(listed.map((u) => [u.id, u]));
+    const live = (id: string | undefined) => (id ? byId.get(id)?.state === 'active' : false);
+    // Page-1 users whose manager is on a later page, and those managers as rows of their own: 3+ calls by key, so the
+    // probe is read, and the managers are left to one read by id.
+    const managed = listed.filter((u) => onPage1.has(u.id) && live(u.manager?.id) && !onPage1.has(u.manager!.id));
+    const managers = [...new Set(managed.map((u) => u.manager!.id))].map((id) => byId.get(id)!);
+    expect(managers.length).toBeGreaterThan(0);
+    expect(managers.length).toBeLessThanOrEqual(IDS_PER_GET);
+    const others = listed.filter((u) => onPage1.has(u.id) && u.state === 'active' && !managed.includes(u));
+    const rows = [...managed, ...others.slice(0, Math.max(0, 250 - managed.length)), ...managers];
+    expect(rows.length).toBeGreaterThan(2 * IDS_PER_GET);
+    const file = await writeInput(
+      b,
+      'managers.csv',
+      csv([['id', 'title', 'manager'], ...rows.map((u) => [u.id, u.title ?? '<clear>', u.manager?.id ?? '<clear>'])]),
+    );
+
+    const r = await b.cli(['update', file, '--dry-run', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout) as { rows: { key: string; status: string }[] };
+    expect(plan.rows.filter((p) => p.status !== 'unchanged')).toEqual([]);
+    // The probe (page 1) and one read of the managers by id.
+    expect(routeCount(b.emulator.stats(), LIST_ROUTE)).toBe(2);
+  });
+
   it('under a tight rate limit, every change still lands exactly once and rate-limited requests stay few', async () => {
     box = await sandbox({ users: 200, limit: 20, windowSeconds: 1 });
     const b = box;

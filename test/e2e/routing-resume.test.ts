@@ -84,8 +84,12 @@ describe('rollback of routing', () => {
       { id: language('French'), proficiency: 1 },
     ]);
 
+    const read = emu.stats().byRoute['GET /api/v2/users'] ?? {};
     const rb = await box.cli(['rollback', runId, '--yes', '--report', 'rollback.jsonl']);
     expect(rb.code, rb.stderr).toBe(0);
+    // The 5 users in one read by id, their skills and languages with them: not read again for those.
+    const count = (byStatus: Record<string, number>) => Object.values(byStatus).reduce((a, b) => a + b, 0);
+    expect(count(emu.stats().byRoute['GET /api/v2/users'] ?? {}) - count(read)).toBe(1);
     const after = p.map((u) => routingSnapshot(emu, u.id));
     expect(after.slice(0, 4)).toEqual(initial.slice(0, 4));
     expect(after[4]).toEqual({
@@ -177,6 +181,11 @@ describe('stopping and resuming a routing run', () => {
     expect(peek.stdout).toContain('queue:Sales Inbound: (none) → "member"');
     expect(peek.stdout).toMatch(/Routing and access: \d+ call\(s\)/);
     expect(writeRequests(emu.stats())).toBe(writes);
+    // The users left are read by id with their skills: no second read of them for the skills, nor one per user.
+    const json = await box.cli(['update', '--resume', runId, '--dry-run', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const reads = (JSON.parse(json.stdout) as { api: { reads: { routing: Record<string, number> } } }).api.reads;
+    expect(reads.routing).toMatchObject({ expanded: 0, skills: 0 });
 
     const resumed = await box.cli(['update', '--resume', runId, '--yes', '--report', 'resume.jsonl']);
     expect(resumed.code, resumed.stderr).toBe(0);

@@ -160,6 +160,22 @@ describe('IncrementalPlanner', () => {
     expect(plan.rows[2]).toMatchObject({ userId: 'u-3', baseVersion: 3, diffs: [{ field: 'manager', after: 'u-9' }] });
   });
 
+  it("does not take a row's id as read because another row's user has it as its current manager", () => {
+    // Row 1 keeps u-1's manager m-1; m-1 is a row of its own. Read by key after a listing probe, m-1 must still be
+    // looked up: the manager shortcut (no change, found or not) is not a read of m-1's row.
+    const rows: InputRow[] = [
+      { rowNumber: 1, line: 2, key: { kind: 'id', id: 'u-1' }, changes: { manager: { kind: 'id', id: 'm-1' } } },
+      { rowNumber: 2, line: 3, key: { kind: 'id', id: 'm-1' }, changes: { title: 'Lead' } },
+    ];
+    const planner = new IncrementalPlanner(rows, { managers: [{ kind: 'id', id: 'm-1' }] });
+    planner.add(user({ id: 'u-1', manager: { id: 'm-1' } }));
+    expect(planner.hasId('u-1')).toBe(true);
+    expect(planner.hasId('m-1')).toBe(false);
+    planner.add(user({ id: 'm-1', title: 'Agent' }));
+    expect(planner.hasId('m-1')).toBe(true);
+    expect(decodePlan(planner.finish()).rows.map((p) => p.status)).toEqual(['unchanged', 'change']);
+  });
+
   it('plans a user read twice at the newer version, and ignores deleted users', () => {
     const rows: InputRow[] = [{ rowNumber: 1, line: 2, key: { kind: 'id', id: 'u-1' }, changes: { title: 'Lead' } }];
     const planner = new IncrementalPlanner(rows);
