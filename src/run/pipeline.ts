@@ -318,6 +318,8 @@ async function execute(ctx: RunContext, dir: string, meta: RunMeta, saved: PlanS
       routing = await applyRouting(
         {
           port: ctx.client,
+          users: ctx.client,
+          keepForeignEdits: meta.command === 'rollback',
           governor: ctx.governor,
           journal: routingJournal,
           progress: ctx.progress,

@@ -6,10 +6,11 @@ import { type Governor, GovernorStoppedError } from '../governor/index.js';
 import { planRoutingCalls, type RoutingCall, type RoutingPlan } from '../plan/index.js';
 import type { Progress } from '../progress.js';
 import { escapeControls } from '../text.js';
+import { recheckDivisions } from './division-recheck.js';
 import { type EngineCounters, type Interrupted, untilDrained } from './engine.js';
 import type { Journal, JournaledCall, RoutingJournalRecord } from './journal.js';
 import { forEachPooled, poolSize } from './pool.js';
-import type { RoutingPort } from './ports.js';
+import type { RoutingPort, UsersPort } from './ports.js';
 import { MEMBERSHIP_ADAPTERS, ROUTING_PAGE_SIZE } from './routing-adapters.js';
 
 /** One row's routing, to apply: the plan made against the user's current assignments. */
@@ -20,18 +21,28 @@ export interface RoutingWork {
 }
 
 export interface RoutingRowResult {
-  status: 'updated' | 'failed';
+  /** `unchanged`/`skipped`: none of its calls was needed after all (a division move someone else made since the plan). */
+  status: 'updated' | 'unchanged' | 'skipped' | 'failed';
   /** HTTP attempts of the calls that realise this row (a call shared by many rows counts for each). */
   attempts: number;
   failure?: { code: string; message: string };
   /** A group's version conflict met and handled (the change re-applied after a re-read). */
   conflict?: string;
+  /** With `keepForeignEdits`: the fields left as someone else set them since the plan, with their value now. */
+  keptFields?: { field: string; now: string | null }[];
 }
 
 export type RoutingOutcome = RoutingRowResult | Interrupted;
 
 export interface RoutingEngineDeps {
   port: RoutingPort;
+  /** Reads the users of a division move again just before it (division-recheck.ts). */
+  users: Pick<UsersPort, 'getUsersByIds'>;
+  /**
+   * Leave a user someone else moved to another division since the plan where they are, instead of moving them
+   * (a rollback restores only what still holds the run's value); otherwise the file's division is applied, noted.
+   */
+  keepForeignEdits?: boolean;
   governor: Governor;
   journal: Journal<RoutingJournalRecord>;
   progress: Progress;
@@ -51,6 +62,9 @@ interface RowState {
   attempts: number;
   failure?: { code: string; message: string };
   conflict?: string;
+  keptFields?: { field: string; now: string | null }[];
+  /** Calls sent for this row. */
+  sent: number;
   /** Calls journaled and not settled: one may have reached the platform. */
   open: number;
   settled: boolean;
@@ -75,7 +89,7 @@ export async function applyRouting(
   const rowOf = new Map(work.map((w) => [w.userId, w.rowNumber]));
   const calls = planRoutingCalls(work.map((w) => ({ userId: w.userId, plan: w.plan })));
   const rows = new Map<number, RowState>(
-    work.map((w) => [w.rowNumber, { userId: w.userId, remaining: 0, attempts: 0, open: 0, settled: false }]),
+    work.map((w) => [w.rowNumber, { userId: w.userId, remaining: 0, attempts: 0, sent: 0, open: 0, settled: false }]),
   );
   const lanes = new Map<string, RoutingCall[]>();
   for (const [i, call] of calls.entries()) {
@@ -109,14 +123,104 @@ export async function applyRouting(
         at: new Date().toISOString(),
         row: rowNumber,
         userId: state.userId,
-        status: result.status,
+        // Settled either way: a row none of whose calls was needed is done too.
+        status: result.status === 'failed' ? 'failed' : 'updated',
         ...(result.failure ? { errorCode: result.failure.code, message: result.failure.message } : {}),
       })
       .catch((err) => deps.log.error({ err: String(err) }, 'could not write the journal'));
   };
 
+  const noted = (state: RowState) => ({
+    attempts: state.attempts,
+    ...(state.conflict !== undefined ? { conflict: state.conflict } : {}),
+    ...(state.keptFields !== undefined ? { keptFields: state.keptFields } : {}),
+  });
+  const settleFailed = (rowNumber: number) => {
+    const state = rows.get(rowNumber)!;
+    settle(rowNumber, { status: 'failed', failure: state.failure, ...noted(state) });
+  };
+  const settleDone = (rowNumber: number) => {
+    const state = rows.get(rowNumber)!;
+    const status = state.sent > 0 ? 'updated' : state.keptFields !== undefined ? 'skipped' : 'unchanged';
+    settle(rowNumber, { status, ...noted(state) });
+  };
+
+  let moves: Map<string, RoutingPlan['division']> | undefined;
+  /**
+   * A division move's users as they are now (division-recheck.ts): those deleted since the plan fail, those already
+   * where the file puts them need nothing, and those someone else moved elsewhere are moved with a note, or (a
+   * rollback) left with one. The call that is left, or, when no user needs it, whether the check went well.
+   */
+  const recheckMove = async (call: Extract<RoutingCall, { kind: 'division-move' }>) => {
+    moves ??= new Map(work.map((w) => [w.userId, w.plan.division]));
+    const planOf = moves;
+    const verdicts = await recheckDivisions(
+      deps.users,
+      deps.governor,
+      call.divisionId,
+      call.userIds,
+      (id) => planOf.get(id)?.fromId,
+    );
+    const dropped: { userId: string; failure?: { code: string; message: string } }[] = [];
+    if (verdicts.failure !== undefined) {
+      const failure = {
+        code: verdicts.failure.code ?? verdicts.failure.kind,
+        message: `Reading the users again before moving them (GET /api/v2/users?id=…) failed, so none was moved: ${verdicts.failure.message} \`--resume\` reads them again and moves them.`,
+      };
+      for (const userId of call.userIds) dropped.push({ userId, failure });
+    }
+    for (const userId of verdicts.gone) {
+      dropped.push({
+        userId,
+        failure: { code: 'not_found', message: 'the user no longer exists (deleted after the plan); not moved' },
+      });
+    }
+    for (const userId of verdicts.already) dropped.push({ userId });
+    const target = planOf.get(call.userIds[0]!)?.diff.after ?? call.divisionId;
+    for (const [userId, now] of verdicts.foreign) {
+      const state = rows.get(rowOf.get(userId)!)!;
+      if (deps.keepForeignEdits) {
+        state.keptFields = [...(state.keptFields ?? []), { field: 'division', now }];
+        dropped.push({ userId });
+      } else {
+        const note = `division was set to ${JSON.stringify(now)} by someone else after the plan; the file's value (${JSON.stringify(target)}) was applied`;
+        state.conflict = state.conflict === undefined ? note : `${state.conflict}; ${note}`;
+      }
+    }
+    // The read is shared by the call's users, as the call is: it counts for each.
+    for (const userId of call.userIds) rows.get(rowOf.get(userId)!)!.attempts += verdicts.attempts;
+    for (const { userId, failure } of dropped) {
+      const rowNumber = rowOf.get(userId)!;
+      const state = rows.get(rowNumber)!;
+      state.remaining--;
+      if (failure !== undefined) {
+        state.failure ??= failure;
+        settleFailed(rowNumber);
+      } else if (state.remaining === 0) settleDone(rowNumber);
+    }
+    const leaving = new Set(dropped.map((d) => d.userId));
+    const left = call.userIds.filter((id) => !leaving.has(id));
+    if (left.length > 0)
+      return { ...call, userIds: left, realises: call.realises.filter((r) => !leaving.has(r.userId)) };
+    // No user left to move: the call is done (or failed) without being sent.
+    done++;
+    if (verdicts.failure !== undefined) failed++;
+    return verdicts.failure === undefined;
+  };
+
   /** Sends one call; false when it failed (or the run stopped), so that its lane goes no further. */
-  const send = async (call: RoutingCall): Promise<boolean> => {
+  const send = async (planned: RoutingCall): Promise<boolean> => {
+    let call = planned;
+    if (call.kind === 'division-move') {
+      try {
+        const left = await recheckMove(call);
+        if (typeof left === 'boolean') return left;
+        call = left;
+      } catch (err) {
+        if (err instanceof GovernorStoppedError && stopSignal?.aborted) return false;
+        throw err;
+      }
+    }
     const mySeq = seq++;
     const users = participants(call);
     let journaled = false;
@@ -204,22 +308,13 @@ export async function applyRouting(
       const state = rows.get(rowNumber)!;
       state.open--;
       state.remaining--;
+      state.sent++;
       state.attempts += attempts;
       if (conflict !== undefined) state.conflict ??= conflict;
       if (failure && (failedIds === undefined || failedIds.has(u))) {
         state.failure ??= failure;
-        settle(rowNumber, {
-          status: 'failed',
-          attempts: state.attempts,
-          failure: state.failure,
-          ...(state.conflict !== undefined ? { conflict: state.conflict } : {}),
-        });
-      } else if (state.remaining === 0)
-        settle(rowNumber, {
-          status: 'updated',
-          attempts: state.attempts,
-          ...(state.conflict !== undefined ? { conflict: state.conflict } : {}),
-        });
+        settleFailed(rowNumber);
+      } else if (state.remaining === 0) settleDone(rowNumber);
     }
     return failure === undefined;
   };

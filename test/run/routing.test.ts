@@ -173,6 +173,12 @@ afterEach(async () => {
 });
 
 const progress = { start() {}, update() {}, stop() {} };
+/** No test here moves a division: the engine's re-read before a move is tested end to end (test/e2e/contention). */
+const unscriptedUsers = {
+  getUsersByIds: (): never => {
+    throw new Error('not scripted');
+  },
+};
 const log = createLogger({ level: 'silent' });
 
 async function run(
@@ -183,6 +189,7 @@ async function run(
   const results = await applyRouting(
     {
       port,
+      users: unscriptedUsers,
       governor: createGovernor({ maxConcurrency: 4, initialRatePerSecond: 1000 }),
       journal,
       progress,
@@ -370,6 +377,7 @@ describe('applyRouting', () => {
     const results = await applyRouting(
       {
         port,
+        users: unscriptedUsers,
         governor: createGovernor({ maxConcurrency: 1, initialRatePerSecond: 1000 }),
         journal,
         progress,
