@@ -200,8 +200,15 @@ export async function applyRouting(
     }
     const leaving = new Set(dropped.map((d) => d.userId));
     const left = call.userIds.filter((id) => !leaving.has(id));
-    if (left.length > 0)
-      return { ...call, userIds: left, realises: call.realises.filter((r) => !leaving.has(r.userId)) };
+    // The journal's before-value is where the move found the user, as a PATCH's is the user it was sent against:
+    // a rollback puts back the other admin's division, not the one the plan saw.
+    const realises = call.realises
+      .filter((r) => !leaving.has(r.userId))
+      .map((r) => {
+        const now = verdicts.foreign.get(r.userId);
+        return now === undefined ? r : { ...r, diffs: r.diffs.map((d) => ({ ...d, before: now })) };
+      });
+    if (left.length > 0) return { ...call, userIds: left, realises };
     // No user left to move: the call is done (or failed) without being sent.
     done++;
     if (verdicts.failure !== undefined) failed++;

@@ -25,7 +25,7 @@ async function start() {
 }
 
 describe('a division someone else moves between the plan and the move', () => {
-  it('update: the file wins with a note; one moved to the file division already is not moved again', async () => {
+  it("update: the file wins with a note, and a rollback puts back the other admin's division; one moved to the file division already is not moved", async () => {
     const { box, emu, p, other } = await start();
     const file = await writeInput(
       box,
@@ -52,6 +52,13 @@ describe('a division someone else moves between the plan and the move', () => {
     // One move call, for p0 and p2 (p1 is there already), after one read of the three again.
     expect(routingCalls(emu.stats()).divisionMove).toBe(1);
     expect(emu.stats().routingWrites.divisions).toBe(1);
+
+    // The rollback puts p0 back where the move found it (the other admin's division), as a PATCH's before-value is
+    // the user it was sent against; p1, which the run did not move, stays.
+    const rb = await box.cli(['rollback', runIdOf(r.stderr)!, '--yes']);
+    expect(rb.code, rb.stderr).toBe(0);
+    expect(p.map((u) => divisionOf(emu, u.id))).toEqual([other.name, 'Support', p[2]!.division!.name]);
+    expect(p.map((u) => emu.user(u.id)!.title)).toEqual(p.map((u) => u.title));
   });
 
   it('rollback: a user someone else moved since the run stays where they put it, reported; the others go back', async () => {
