@@ -41,7 +41,8 @@ export async function recheckDivisions(
     const { outcome, attempts } = await executor.execute(() => users.getUsersByIds([...ids], { state: 'any' }));
     verdicts.attempts += attempts;
     if (!outcome.ok) return outcome;
-    for (const u of outcome.body.entities) found.set(u.id, u);
+    // Whether `state=any` lists deleted users is not documented: one that says so is as good as gone.
+    for (const u of outcome.body.entities) if (u.state !== 'deleted') found.set(u.id, u);
     return undefined;
   };
   let failure = await read(userIds);

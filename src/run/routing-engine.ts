@@ -22,7 +22,7 @@ export interface RoutingWork {
 
 export interface RoutingRowResult {
   /** `unchanged`/`skipped`: none of its calls was needed after all (a division move someone else made since the plan). */
-  status: 'updated' | 'unchanged' | 'skipped' | 'failed';
+  status: 'updated' | 'unchanged' | 'skipped' | 'failed' | 'not_found';
   /** HTTP attempts of the calls that realise this row (a call shared by many rows counts for each). */
   attempts: number;
   failure?: { code: string; message: string };
@@ -123,8 +123,8 @@ export async function applyRouting(
         at: new Date().toISOString(),
         row: rowNumber,
         userId: state.userId,
-        // Settled either way: a row none of whose calls was needed is done too.
-        status: result.status === 'failed' ? 'failed' : 'updated',
+        // Settled either way: a row none of whose calls was needed is done too; one to do again is failed.
+        status: result.status === 'failed' || result.status === 'not_found' ? 'failed' : 'updated',
         ...(result.failure ? { errorCode: result.failure.code, message: result.failure.message } : {}),
       })
       .catch((err) => deps.log.error({ err: String(err) }, 'could not write the journal'));
@@ -135,9 +135,9 @@ export async function applyRouting(
     ...(state.conflict !== undefined ? { conflict: state.conflict } : {}),
     ...(state.keptFields !== undefined ? { keptFields: state.keptFields } : {}),
   });
-  const settleFailed = (rowNumber: number) => {
+  const settleFailed = (rowNumber: number, status: 'failed' | 'not_found' = 'failed') => {
     const state = rows.get(rowNumber)!;
-    settle(rowNumber, { status: 'failed', failure: state.failure, ...noted(state) });
+    settle(rowNumber, { status, failure: state.failure, ...noted(state) });
   };
   const settleDone = (rowNumber: number) => {
     const state = rows.get(rowNumber)!;
@@ -195,7 +195,10 @@ export async function applyRouting(
       state.remaining--;
       if (failure !== undefined) {
         state.failure ??= failure;
-        settleFailed(rowNumber);
+        settleFailed(
+          rowNumber,
+          failure.code === 'not_found' && verdicts.failure === undefined ? 'not_found' : 'failed',
+        );
       } else if (state.remaining === 0) settleDone(rowNumber);
     }
     const leaving = new Set(dropped.map((d) => d.userId));

@@ -4,7 +4,8 @@
  * file wins with a note in an update; a rollback leaves what someone changed since).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { csv, readJsonlReport, routeCount, writeInput } from './helpers.js';
+import { applyUpdate } from '../../src/index.js';
+import { asAnotherAdmin, csv, readJsonlReport, routeCount, writeInput } from './helpers.js';
 import { divisionOf, ROUTES, type RoutingOrg, routingCalls, routingOrg, SUPPORT } from './routing-helpers.js';
 
 let org: RoutingOrg | undefined;
@@ -93,5 +94,26 @@ describe('a division someone else moves between the plan and the move', () => {
       /Left as is because someone changed them since the run: 1 field\(s\) \(1 found while applying\): \S+ division/,
     );
     expect(routeCount(emu.stats(), ROUTES.divisionMove)).toBe(2);
+  });
+
+  it('a user deleted between the plan and the move fails its row alone; the others in the same call are moved', async () => {
+    const { box, emu, p } = await start();
+    const result = await applyUpdate(
+      { rows: p.map((u) => ({ email: u.email, division: 'Support' })) },
+      {
+        connection: { clientId: emu.clientId, clientSecret: emu.clientSecret, baseUrl: emu.url },
+        cwd: box.dir,
+        // While the plan is read by whoever confirms it, another admin deletes p1.
+        confirm: async () => {
+          await asAnotherAdmin(emu, 'DELETE', `/api/v2/users/${p[1]!.id}`, undefined);
+          return true;
+        },
+      },
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.records.map((r) => r.status)).toEqual(['updated', 'not_found', 'updated']);
+    expect(result.records[1]!.message).toContain('the user no longer exists (deleted after the plan); not moved');
+    expect([p[0], p[2]].map((u) => divisionOf(emu, u!.id))).toEqual(['Support', 'Support']);
+    expect(routingCalls(emu.stats()).divisionMove).toBe(1);
   });
 });
