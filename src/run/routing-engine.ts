@@ -6,11 +6,11 @@ import { type Governor, GovernorStoppedError } from '../governor/index.js';
 import { planRoutingCalls, type RoutingCall, type RoutingPlan } from '../plan/index.js';
 import type { Progress } from '../progress.js';
 import { escapeControls } from '../text.js';
-import { recheckDivisions } from './division-recheck.js';
 import { type EngineCounters, type Interrupted, untilDrained } from './engine.js';
 import type { Journal, JournaledCall, RoutingJournalRecord } from './journal.js';
 import { forEachPooled, poolSize } from './pool.js';
 import type { RoutingPort, UsersPort } from './ports.js';
+import { recheckDivisions, recheckGrants } from './recheck.js';
 import { MEMBERSHIP_ADAPTERS, ROUTING_PAGE_SIZE } from './routing-adapters.js';
 
 /** One row's routing, to apply: the plan made against the user's current assignments. */
@@ -18,6 +18,8 @@ export interface RoutingWork {
   rowNumber: number;
   userId: string;
   plan: RoutingPlan;
+  /** A user this run created and read moments ago: no one else knows it yet, so its grants are not read again. */
+  justRead?: boolean;
 }
 
 export interface RoutingRowResult {
@@ -36,7 +38,7 @@ export type RoutingOutcome = RoutingRowResult | Interrupted;
 
 export interface RoutingEngineDeps {
   port: RoutingPort;
-  /** Reads the users of a division move again just before it (division-recheck.ts). */
+  /** Reads the users of a division move again just before it (recheck.ts). */
   users: Pick<UsersPort, 'getUsersByIds'>;
   /**
    * Leave a user someone else moved to another division since the plan where they are, instead of moving them
@@ -147,7 +149,7 @@ export async function applyRouting(
 
   let moves: Map<string, RoutingPlan['division']> | undefined;
   /**
-   * A division move's users as they are now (division-recheck.ts): those deleted since the plan fail, those already
+   * A division move's users as they are now (recheck.ts): those deleted since the plan fail, those already
    * where the file puts them need nothing, and those someone else moved elsewhere are moved with a note, or (a
    * rollback) left with one. The call that is left, or, when no user needs it, whether the check went well.
    */
@@ -218,12 +220,56 @@ export async function applyRouting(
     return verdicts.failure === undefined;
   };
 
+  /**
+   * A grant or revocation narrowed to what still changes the user (recheck.ts); when nothing does, whether the
+   * row may go on (its user still exists and could be read).
+   */
+  const justRead = new Set(work.filter((w) => w.justRead).map((w) => w.userId));
+  const narrowGrants = async (call: Extract<RoutingCall, { kind: 'grants-add' | 'grants-remove' }>) => {
+    if (justRead.has(call.userId)) return call;
+    const rowNumber = rowOf.get(call.userId)!;
+    const state = rows.get(rowNumber)!;
+    const r = await recheckGrants(
+      deps.port,
+      deps.governor,
+      call.userId,
+      call.body.grants,
+      call.kind === 'grants-remove',
+    );
+    state.attempts += r.attempts;
+    if ('keep' in r && r.keep.length > 0) {
+      if (r.keep.length === call.body.grants.length) return call;
+      const diffs = call.realises[0]!.diffs;
+      return {
+        ...call,
+        body: { grants: r.keep.map((i) => call.body.grants[i]!) },
+        realises: [{ userId: call.userId, diffs: r.keep.map((i) => diffs[i]!) }],
+      };
+    }
+    done++;
+    state.remaining--;
+    if ('keep' in r) {
+      if (state.remaining === 0) settleDone(rowNumber);
+      return true;
+    }
+    failed++;
+    state.failure ??=
+      'gone' in r
+        ? { code: 'not_found', message: 'the user no longer exists (deleted after the plan)' }
+        : {
+            code: r.failure.code ?? r.failure.kind,
+            message: `Reading the user's roles again before changing them (GET /api/v2/authorization/subjects/{id}) failed, so none was changed: ${r.failure.message} \`--resume\` reads them again and changes them.`,
+          };
+    settleFailed(rowNumber, 'gone' in r ? 'not_found' : 'failed');
+    return false;
+  };
+
   /** Sends one call; false when it failed (or the run stopped), so that its lane goes no further. */
   const send = async (planned: RoutingCall): Promise<boolean> => {
     let call = planned;
-    if (call.kind === 'division-move') {
+    if (call.kind === 'division-move' || call.kind === 'grants-add' || call.kind === 'grants-remove') {
       try {
-        const left = await recheckMove(call);
+        const left = call.kind === 'division-move' ? await recheckMove(call) : await narrowGrants(call);
         if (typeof left === 'boolean') return left;
         call = left;
       } catch (err) {

@@ -6,7 +6,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyUpdate } from '../../src/index.js';
 import { asAnotherAdmin, csv, readJsonlReport, routeCount, writeInput } from './helpers.js';
-import { divisionOf, ROUTES, type RoutingOrg, routingCalls, routingOrg, SUPPORT } from './routing-helpers.js';
+import {
+  divisionOf,
+  grantsOf,
+  ROUTES,
+  type RoutingOrg,
+  role,
+  routingCalls,
+  routingOrg,
+  SUPPORT,
+} from './routing-helpers.js';
 
 let org: RoutingOrg | undefined;
 afterEach(async () => {
@@ -115,5 +124,58 @@ describe('a division someone else moves between the plan and the move', () => {
     expect(result.records[1]!.message).toContain('the user no longer exists (deleted after the plan); not moved');
     expect([p[0], p[2]].map((u) => divisionOf(emu, u!.id))).toEqual(['Support', 'Support']);
     expect(routingCalls(emu.stats()).divisionMove).toBe(1);
+  });
+});
+
+describe('a grant or a revocation someone else makes between the plan and the write', () => {
+  it("is not journaled as the run's: the rollback keeps the other admin's grant and revocation", async () => {
+    org = await routingOrg({
+      assign: (people, home) =>
+        Object.fromEntries(
+          people.slice(0, 2).map((u) => [
+            u.id,
+            {
+              grants: [
+                { roleId: role('Employee'), divisionId: home },
+                { roleId: role('Agent'), divisionId: home },
+              ],
+            },
+          ]),
+        ),
+    });
+    const { box, emu, homeId } = org;
+    const p = org.people.slice(0, 2);
+    const connection = { clientId: emu.clientId, clientSecret: emu.clientSecret, baseUrl: emu.url };
+    const result = await applyUpdate(
+      { rows: p.map((u) => ({ email: u.email, roles: '+Supervisor;-Agent' })) },
+      {
+        connection,
+        cwd: box.dir,
+        // While the plan waits, another admin makes p0's change itself: Supervisor granted, Agent revoked.
+        confirm: async () => {
+          const subject = `/api/v2/authorization/subjects/${p[0]!.id}`;
+          await asAnotherAdmin(emu, 'POST', `${subject}/bulkadd`, {
+            grants: [{ roleId: role('Supervisor'), divisionId: homeId }],
+          });
+          await asAnotherAdmin(emu, 'POST', `${subject}/bulkremove`, {
+            grants: [{ roleId: role('Agent'), divisionId: homeId }],
+          });
+          return true;
+        },
+      },
+    );
+    expect(result.exitCode).toBe(0);
+    expect(p.map((u) => grantsOf(emu, u.id))).toEqual([
+      ['Employee@Home', 'Supervisor@Home'],
+      ['Employee@Home', 'Supervisor@Home'],
+    ]);
+
+    const rb = await box.cli(['rollback', result.runId!, '--yes']);
+    expect(rb.code, rb.stderr).toBe(0);
+    // p0's change was the other admin's, not the run's: it stays. p1's goes back.
+    expect(p.map((u) => grantsOf(emu, u.id))).toEqual([
+      ['Employee@Home', 'Supervisor@Home'],
+      ['Agent@Home', 'Employee@Home'],
+    ]);
   });
 });

@@ -159,8 +159,10 @@ class FakeRouting implements RoutingPort {
   getQueueMembers(): never {
     throw new Error('not scripted');
   }
-  getSubject(): never {
-    throw new Error('not scripted');
+  /** The user's grants now, as the read before a grant or a revocation finds them. */
+  grants: readonly Grant[] = [];
+  async getSubject(subjectId: string) {
+    return ok({ id: subjectId, grants: [...this.grants] });
   }
 }
 
@@ -323,9 +325,41 @@ describe('applyRouting', () => {
       },
     });
     expect(p.writes.map((w) => w.kind)).toEqual(['grants-add', 'grants-remove']);
+    port.grants = current.grants;
     const { results } = await run(port, [{ rowNumber: 1, userId: 'u-1', plan: p }]);
     expect(port.sent.map((s) => s.kind)).toEqual(['grants-add']);
     expect(results.get(1)).toMatchObject({ status: 'failed', failure: { code: 'permission' } });
+  });
+
+  it('reads the grants again before a grant or a revocation: one someone else made since the plan is not sent nor journaled', async () => {
+    const current = routing({ grants: [grant('Employee', 'Home'), grant('Agent', 'Home')] });
+    const p = plan(current, {
+      roles: {
+        mode: 'delta',
+        add: [
+          { role: 'Supervisor', division: 'Support' },
+          { role: 'Supervisor', division: 'Home' },
+        ],
+        remove: [{ role: 'Agent', division: 'Home' }],
+      },
+    });
+    const port = new FakeRouting(() => ok({}));
+    // Since the plan, another admin granted Supervisor@Support and revoked Agent@Home.
+    port.grants = [grant('Employee', 'Home'), grant('Supervisor', 'Support')];
+    const { results, journal } = await run(port, [{ rowNumber: 1, userId: 'u-1', plan: p }]);
+    expect(port.sent.map((s) => [s.kind, s.items])).toEqual([['grants-add', 1]]);
+    expect(results.get(1)).toMatchObject({ status: 'updated' });
+    const calls = journal.filter((r) => r.t === 'call');
+    expect(calls.flatMap((c) => c.realises.flatMap((r) => r.diffs.map((d) => d.field)))).toEqual([
+      'role:Supervisor@Home',
+    ]);
+
+    // Nothing left to change: no call, and the row is unchanged.
+    const none = new FakeRouting(() => ok({}));
+    none.grants = [grant('Employee', 'Home'), grant('Supervisor', 'Support'), grant('Supervisor', 'Home')];
+    const again = await run(none, [{ rowNumber: 1, userId: 'u-1', plan: p }]);
+    expect(none.sent).toEqual([]);
+    expect(again.results.get(1)).toMatchObject({ status: 'unchanged' });
   });
 
   it('takes a skill DELETE that meets 404 as done when the skill is gone, and as failed when it is not', async () => {

@@ -1,11 +1,16 @@
 /**
- * A division move (`POST /api/v2/authorization/divisions/{id}/objects/USER`) carries no version, so the platform
- * cannot refuse one that undoes a move someone else made after the plan, as it refuses a stale PATCH. Just before
- * each move call its users are read again (one `GET /api/v2/users?id=…` for the call's users), and each is judged
- * as a profile field is on a version conflict (run/apply.ts).
+ * Writes that carry no version, read again just before they are sent: the platform cannot refuse one that undoes
+ * what someone else did after the plan, as it refuses a stale PATCH, and what the journal says a write changed must
+ * be what it changed, or a rollback takes back another admin's change (run/written.ts).
+ *
+ * - A division move (`POST /api/v2/authorization/divisions/{id}/objects/USER`): one `GET /api/v2/users?id=…` for the
+ *   call's users, each judged as a profile field is on a version conflict (run/apply.ts).
+ * - A grant or a revocation (`…/subjects/{id}/bulkadd|bulkremove`): one `GET /api/v2/authorization/subjects/{id}`;
+ *   a grant the user holds already, or a revocation of one it no longer holds, is not sent (nor journaled).
  */
+import type { GrantRef } from '../genesys/routing-types.js';
 import type { ApiFailure, GenesysUser } from '../genesys/types.js';
-import type { Executor, UsersPort } from './ports.js';
+import type { Executor, RoutingPort, UsersPort } from './ports.js';
 
 /** Ids per read when the platform refuses a call's 50 at once (how many one GET takes is not documented). */
 const FALLBACK_IDS_PER_GET = 25;
@@ -61,4 +66,31 @@ export async function recheckDivisions(
     else verdicts.foreign.set(id, now?.name ?? now?.id ?? '(none)');
   }
   return verdicts;
+}
+
+export type GrantsRecheck =
+  | { gone: true; attempts: number }
+  | { failure: ApiFailure; attempts: number }
+  /** The indexes of the call's grants still to send. */
+  | { keep: number[]; attempts: number };
+
+/** Which of `grants` a grant (`remove`: a revocation) of the user still changes, from the user's own grants now. */
+export async function recheckGrants(
+  port: Pick<RoutingPort, 'getSubject'>,
+  executor: Executor,
+  userId: string,
+  grants: readonly GrantRef[],
+  remove: boolean,
+): Promise<GrantsRecheck> {
+  const { outcome, attempts } = await executor.execute(() => port.getSubject(userId));
+  if (!outcome.ok) return outcome.kind === 'not_found' ? { gone: true, attempts } : { failure: outcome, attempts };
+  // A grant held through a group is the group's: the user's own is what the call adds or removes.
+  const held = new Set(
+    outcome.body.grants
+      .filter((g) => g.subjectId === undefined || g.subjectId.toLowerCase() === userId.toLowerCase())
+      .map((g) => `${g.role.id}\u0000${g.division.id}`),
+  );
+  const keep: number[] = [];
+  for (const [i, g] of grants.entries()) if (held.has(`${g.roleId}\u0000${g.divisionId}`) === remove) keep.push(i);
+  return { keep, attempts };
 }
