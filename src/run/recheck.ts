@@ -7,10 +7,15 @@
  *   call's users, each judged as a profile field is on a version conflict (run/apply.ts).
  * - A grant or a revocation (`…/subjects/{id}/bulkadd|bulkremove`): one `GET /api/v2/authorization/subjects/{id}`;
  *   a grant the user holds already, or a revocation of one it no longer holds, is not sent (nor journaled).
+ * - A queue's members added or removed (a membership kind written without a version): the entity's members, every
+ *   page, once before its first call; a user who is a member already (or, to remove, no longer one) is left out.
  */
+import { morePages } from '../genesys/paging.js';
 import type { GrantRef } from '../genesys/routing-types.js';
 import type { ApiFailure, GenesysUser } from '../genesys/types.js';
+import type { MembershipKind } from '../input/index.js';
 import type { Executor, RoutingPort, UsersPort } from './ports.js';
+import { MEMBERSHIP_ADAPTERS, ROUTING_PAGE_SIZE } from './routing-adapters.js';
 
 /** Ids per read when the platform refuses a call's 50 at once (how many one GET takes is not documented). */
 const FALLBACK_IDS_PER_GET = 25;
@@ -93,4 +98,29 @@ export async function recheckGrants(
   const keep: number[] = [];
   for (const [i, g] of grants.entries()) if (held.has(`${g.roleId}\u0000${g.divisionId}`) === remove) keep.push(i);
   return { keep, attempts };
+}
+
+export type MembersRead = { failure: ApiFailure; attempts: number } | { own: ReadonlySet<string>; attempts: number };
+
+/**
+ * An entity's own members now, every page (one a group makes a member does not count); an entity deleted since has
+ * none. Read once per entity, before its first members call: the run's later calls to it are for other users.
+ */
+export async function readOwnMembers(
+  port: RoutingPort,
+  executor: Executor,
+  kind: MembershipKind,
+  entityId: string,
+): Promise<MembersRead> {
+  const own = new Set<string>();
+  let attempts = 0;
+  for (let page = 1; ; page++) {
+    const r = await executor.execute(() => MEMBERSHIP_ADAPTERS[kind].members.read(port, entityId, page));
+    attempts += r.attempts;
+    if (!r.outcome.ok && r.outcome.kind === 'not_found') break;
+    if (!r.outcome.ok) return { failure: r.outcome, attempts };
+    for (const m of r.outcome.body.entities) if (!m.byGroup) own.add(m.userId);
+    if (!morePages(r.outcome.body, page, ROUTING_PAGE_SIZE, r.outcome.body.entities.length)) break;
+  }
+  return { own, attempts };
 }

@@ -8,7 +8,7 @@ import { type EngineCounters, type Interrupted, untilDrained } from './engine.js
 import type { Journal, JournaledCall, RoutingJournalRecord } from './journal.js';
 import { forEachPooled, poolSize } from './pool.js';
 import type { RoutingPort, UsersPort } from './ports.js';
-import { recheckDivisions, recheckGrants } from './recheck.js';
+import { type MembersRead, readOwnMembers, recheckDivisions, recheckGrants } from './recheck.js';
 import { MEMBERSHIP_ADAPTERS } from './routing-adapters.js';
 import { describeFailure, itemGone, participants, sendCall } from './routing-send.js';
 
@@ -263,12 +263,50 @@ export async function applyRouting(
     return false;
   };
 
+  /** A queue members call narrowed to the users it still changes (recheck.ts); when none is left, true. */
+  const memberReads = new Map<string, Promise<MembersRead>>();
+  const narrowMembers = async (call: Extract<RoutingCall, { kind: 'members' }>) => {
+    if (call.userIds.every((id) => justRead.has(id))) return call;
+    const key = `${call.of}\u0000${call.entityId}`;
+    let read = memberReads.get(key);
+    if (read === undefined) {
+      read = readOwnMembers(deps.port, deps.governor, call.of, call.entityId);
+      memberReads.set(key, read);
+      const { attempts } = await read;
+      for (const id of call.userIds) rows.get(rowOf.get(id)!)!.attempts += attempts;
+    }
+    const r = await read;
+    // A read that failed tells nothing: the call goes as planned, and its own outcome settles the rows.
+    if ('failure' in r) return call;
+    const keep = new Set(call.userIds.filter((id) => justRead.has(id) || r.own.has(id) === call.remove));
+    if (keep.size === call.userIds.length) return call;
+    for (const id of call.userIds) {
+      if (keep.has(id)) continue;
+      const rowNumber = rowOf.get(id)!;
+      if (--rows.get(rowNumber)!.remaining === 0) settleDone(rowNumber);
+    }
+    if (keep.size > 0) {
+      const realises = call.realises.filter((x) => keep.has(x.userId));
+      return { ...call, userIds: realises.map((x) => x.userId), realises };
+    }
+    done++;
+    return true;
+  };
+
   /** Sends one call; false when it failed (or the run stopped), so that its lane goes no further. */
   const send = async (planned: RoutingCall): Promise<boolean> => {
     let call = planned;
-    if (call.kind === 'division-move' || call.kind === 'grants-add' || call.kind === 'grants-remove') {
+    // Writes that carry no version are checked against the platform just before they go (recheck.ts).
+    const recheck = (c: RoutingCall) => {
+      if (c.kind === 'division-move') return recheckMove(c);
+      if (c.kind === 'grants-add' || c.kind === 'grants-remove') return narrowGrants(c);
+      if (c.kind === 'members' && MEMBERSHIP_ADAPTERS[c.of].write.apply === undefined) return narrowMembers(c);
+      return undefined;
+    };
+    const checking = recheck(call);
+    if (checking !== undefined) {
       try {
-        const left = call.kind === 'division-move' ? await recheckMove(call) : await narrowGrants(call);
+        const left = await checking;
         if (typeof left === 'boolean') return left;
         call = left;
       } catch (err) {

@@ -9,6 +9,8 @@ import { asAnotherAdmin, csv, readJsonlReport, routeCount, writeInput } from './
 import {
   divisionOf,
   grantsOf,
+  queue,
+  queuesOf,
   ROUTES,
   type RoutingOrg,
   role,
@@ -127,8 +129,8 @@ describe('a division someone else moves between the plan and the move', () => {
   });
 });
 
-describe('a grant or a revocation someone else makes between the plan and the write', () => {
-  it("is not journaled as the run's: the rollback keeps the other admin's grant and revocation", async () => {
+describe('a grant, a revocation or a queue membership someone else makes between the plan and the write', () => {
+  it("is not journaled as the run's: the rollback keeps the other admin's grants and queue member", async () => {
     org = await routingOrg({
       assign: (people, home) =>
         Object.fromEntries(
@@ -147,7 +149,7 @@ describe('a grant or a revocation someone else makes between the plan and the wr
     const p = org.people.slice(0, 2);
     const connection = { clientId: emu.clientId, clientSecret: emu.clientSecret, baseUrl: emu.url };
     const result = await applyUpdate(
-      { rows: p.map((u) => ({ email: u.email, roles: '+Supervisor;-Agent' })) },
+      { rows: p.map((u) => ({ email: u.email, roles: '+Supervisor;-Agent', queues: '+VIP Customers' })) },
       {
         connection,
         cwd: box.dir,
@@ -160,6 +162,9 @@ describe('a grant or a revocation someone else makes between the plan and the wr
           await asAnotherAdmin(emu, 'POST', `${subject}/bulkremove`, {
             grants: [{ roleId: role('Agent'), divisionId: homeId }],
           });
+          await asAnotherAdmin(emu, 'POST', `/api/v2/routing/queues/${queue('VIP Customers')}/members`, [
+            { id: p[0]!.id },
+          ]);
           return true;
         },
       },
@@ -177,5 +182,6 @@ describe('a grant or a revocation someone else makes between the plan and the wr
       ['Employee@Home', 'Supervisor@Home'],
       ['Agent@Home', 'Employee@Home'],
     ]);
+    expect(p.map((u) => queuesOf(emu, u.id))).toEqual([['VIP Customers'], []]);
   });
 });

@@ -156,8 +156,11 @@ class FakeRouting implements RoutingPort {
   async getUserRoutingSkills() {
     return ok({ entities: this.skills, pageNumber: 1, pageSize: 100, total: this.skills.length, pageCount: 1 });
   }
-  getQueueMembers(): never {
-    throw new Error('not scripted');
+  /** The queues' members now (user ids, by queue id), as the read before a members call finds them. */
+  queueMembers: Record<string, string[]> = {};
+  async getQueueMembers(queueId: string) {
+    const entities = (this.queueMembers[queueId] ?? []).map((id) => ({ id, memberBy: 'user' }));
+    return ok({ entities, pageNumber: 1, pageSize: 100, total: entities.length, pageCount: 1 });
   }
   /** The user's grants now, as the read before a grant or a revocation finds them. */
   grants: readonly Grant[] = [];
@@ -329,6 +332,26 @@ describe('applyRouting', () => {
     const { results } = await run(port, [{ rowNumber: 1, userId: 'u-1', plan: p }]);
     expect(port.sent.map((s) => s.kind)).toEqual(['grants-add']);
     expect(results.get(1)).toMatchObject({ status: 'failed', failure: { code: 'permission' } });
+  });
+
+  it("reads a queue's members again before adding or removing: a user someone else already moved is left out", async () => {
+    const work: RoutingWork[] = [1, 2, 3].map((n) => ({
+      rowNumber: n,
+      userId: `u-${n}`,
+      plan: plan(routing(), { queues: { mode: 'delta', add: ['Sales'], remove: [] } }),
+    }));
+    const port = new FakeRouting(() => ok({}));
+    // Since the plan, another admin added u-2 to Sales.
+    port.queueMembers = { [idOf(QUEUES, 'Sales')]: ['u-2'] };
+    const { results, journal } = await run(port, work);
+    expect(port.sent.map((s) => [s.kind, s.items])).toEqual([['queue-add', 2]]);
+    expect([1, 2, 3].map((n) => (results.get(n) as { status: string }).status)).toEqual([
+      'updated',
+      'unchanged',
+      'updated',
+    ]);
+    const calls = journal.filter((r) => r.t === 'call');
+    expect(calls.flatMap((c) => c.realises.map((r) => r.userId))).toEqual(['u-1', 'u-3']);
   });
 
   it('reads the grants again before a grant or a revocation: one someone else made since the plan is not sent nor journaled', async () => {
