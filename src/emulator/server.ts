@@ -88,9 +88,13 @@ export interface RunningEmulator {
   deleteGroup(groupId: string): void;
   /**
    * "Another admin" acting just before the next PATCH of a user is checked: `giveEmail` gives another user (`to`) an
-   * address, as between the client's read and its write, so that the PATCH may meet an address taken since.
+   * address, as between the client's read and its write, so that the PATCH may meet an address taken since;
+   * `moveTo` moves the user to that division (by id; its version changes); `remove` deletes the user.
    */
-  beforeNextUserWrite(userId: string, edit: { giveEmail?: { to: string; email: string } }): void;
+  beforeNextUserWrite(
+    userId: string,
+    edit: { giveEmail?: { to: string; email: string }; moveTo?: string; remove?: boolean },
+  ): void;
   /**
    * "Another admin" changing a user's grants (`addGrants`, `removeGrants`) or skills (`skills`, as a PATCH sets them)
    * just before the next grants or skills write of that user is checked: between the client's read and its write.
@@ -388,7 +392,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     },
     beforeNextUserWrite: (userId, edit) => {
       if (!core.store.has(userId)) throw new RangeError(`no user ${userId}`);
+      if (edit.moveTo !== undefined && !core.routing.divisionsById.has(edit.moveTo))
+        throw new RangeError(`no division ${edit.moveTo}`);
       core.beforeUserWrite.set(userId, () => {
+        const division = edit.moveTo === undefined ? undefined : core.routing.divisionsById.get(edit.moveTo);
+        if (division !== undefined) {
+          const { id, name } = division;
+          core.store.moveToDivision(userId, { id, name, selfUri: `/api/v2/authorization/divisions/${id}` });
+        }
+        if (edit.remove) core.store.markDeleted(userId);
         const give = edit.giveEmail;
         const to = give === undefined ? undefined : core.store.get(give.to);
         if (give === undefined || to === undefined) return;

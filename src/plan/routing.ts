@@ -49,6 +49,8 @@ export interface MembershipChange {
 
 export interface DivisionMove {
   divisionId: string;
+  /** The division the user was in when planned: a move carries no version, so the run checks it before the call. */
+  fromId?: string;
   diff: FieldDiff;
 }
 
@@ -115,7 +117,7 @@ export function planRouting(
       const before = current.divisionId === undefined ? null : naming.display('division', current.divisionId);
       const d = diff('division', before, naming.display('division', divisionId, changes.division));
       diffs.push(d);
-      division = { divisionId, diff: d };
+      division = { divisionId, ...(current.divisionId !== undefined ? { fromId: current.divisionId } : {}), diff: d };
     }
   }
 

@@ -249,7 +249,7 @@ async function runCreates(
           continue;
         }
         const plan = planRouting(current, changes.routing, resolvers);
-        if (plan.diffs.length > 0) routing.push({ rowNumber, userId: e.user.id, plan });
+        if (plan.diffs.length > 0) routing.push({ rowNumber, userId: e.user.id, plan, justRead: true });
       }
     } catch (err) {
       if (!isRowProblem(err)) throw err;

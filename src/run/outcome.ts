@@ -64,10 +64,15 @@ export function partFromApply(r: Omit<ApplyResult, 'user' | 'diffs'>): Part {
 }
 
 export function partFromRouting(r: RoutingRowResult): Part {
+  const kept = r.keptFields?.map((k) => `${k.field} is now ${k.now === null ? '(none)' : JSON.stringify(k.now)}`);
   return {
     status: r.status,
     attempts: r.attempts,
-    ...(r.failure ? { errorCode: r.failure.code, message: r.failure.message } : {}),
+    ...(r.failure
+      ? { errorCode: r.failure.code, message: r.failure.message }
+      : kept
+        ? { message: `changed by someone else after the plan, left as is: ${kept.join('; ')}` }
+        : {}),
     ...(r.conflict ? { conflict: r.conflict } : {}),
   };
 }
@@ -109,7 +114,7 @@ export function combine(p: PlannedRow, parts: readonly Part[]): ReportRecord {
   const byRank = [...parts].sort((a, b) => rank(b) - rank(a));
   const top = byRank[0]!;
   const errored = byRank.filter((x) => x.errorCode !== undefined);
-  const conflict = parts.find((x) => x.conflict)?.conflict;
+  const conflict = [...new Set(parts.map((x) => x.conflict).filter(Boolean))].join('; ');
   // The plan's note stays after an error: a rollback's row failing says still which fields it left as someone set them.
   const message =
     (errored.length > 0 ? [...errored.map((x) => x.message), p.note] : [p.note, ...parts.map((x) => x.message)])

@@ -327,6 +327,8 @@ async function execute(
       routing = await applyRouting(
         {
           port: ctx.client,
+          users: ctx.client,
+          keepForeignEdits: meta.command === 'rollback',
           governor: ctx.governor,
           journal: routingJournal,
           progress: ctx.progress,

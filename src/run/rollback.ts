@@ -356,6 +356,10 @@ function closingOf(keys: readonly string[], left: readonly LeftField[]): (done: 
       const key = keys[n - 1] ?? String(n);
       for (const k of r.keptFields ?? []) found.push({ key, field: k.field });
     }
+    for (const [n, r] of done.routing) {
+      if ('interrupted' in r) continue;
+      for (const k of r.keptFields ?? []) found.push({ key: keys[n - 1] ?? String(n), field: k.field });
+    }
     return leftClosing(left, found);
   };
 }

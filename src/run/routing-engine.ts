@@ -1,7 +1,5 @@
 import type { Logger } from 'pino';
-import { morePages } from '../genesys/paging.js';
-import type { EntityListing } from '../genesys/routing-types.js';
-import type { ApiFailure, ApiOutcome } from '../genesys/types.js';
+import type { ApiOutcome } from '../genesys/types.js';
 import { type Governor, GovernorStoppedError } from '../governor/index.js';
 import { planRoutingCalls, type RoutingCall, type RoutingPlan } from '../plan/index.js';
 import type { Progress } from '../progress.js';
@@ -9,29 +7,43 @@ import { escapeControls } from '../text.js';
 import { drainWithProgress, type EngineCounters, type Interrupted } from './engine.js';
 import type { Journal, JournaledCall, RoutingJournalRecord } from './journal.js';
 import { forEachPooled, poolSize } from './pool.js';
-import type { RoutingPort } from './ports.js';
-import { MEMBERSHIP_ADAPTERS, ROUTING_PAGE_SIZE } from './routing-adapters.js';
+import type { RoutingPort, UsersPort } from './ports.js';
+import { type MembersRead, readOwnMembers, recheckDivisions, recheckGrants } from './recheck.js';
+import { MEMBERSHIP_ADAPTERS } from './routing-adapters.js';
+import { describeFailure, itemGone, participants, sendCall } from './routing-send.js';
 
 /** One row's routing, to apply: the plan made against the user's current assignments. */
 export interface RoutingWork {
   rowNumber: number;
   userId: string;
   plan: RoutingPlan;
+  /** A user this run created and read moments ago: no one else knows it yet, so its grants are not read again. */
+  justRead?: boolean;
 }
 
 export interface RoutingRowResult {
-  status: 'updated' | 'failed';
+  /** `unchanged`/`skipped`: none of its calls was needed after all (a division move someone else made since the plan). */
+  status: 'updated' | 'unchanged' | 'skipped' | 'failed' | 'not_found';
   /** HTTP attempts of the calls that realise this row (a call shared by many rows counts for each). */
   attempts: number;
   failure?: { code: string; message: string };
   /** A group's version conflict met and handled (the change re-applied after a re-read). */
   conflict?: string;
+  /** With `keepForeignEdits`: the fields left as someone else set them since the plan, with their value now. */
+  keptFields?: { field: string; now: string | null }[];
 }
 
 export type RoutingOutcome = RoutingRowResult | Interrupted;
 
 export interface RoutingEngineDeps {
   port: RoutingPort;
+  /** Reads the users of a division move again just before it (recheck.ts). */
+  users: Pick<UsersPort, 'getUsersByIds'>;
+  /**
+   * Leave a user someone else moved to another division since the plan where they are, instead of moving them
+   * (a rollback restores only what still holds the run's value); otherwise the file's division is applied, noted.
+   */
+  keepForeignEdits?: boolean;
   governor: Governor;
   journal: Journal<RoutingJournalRecord>;
   progress: Progress;
@@ -51,6 +63,9 @@ interface RowState {
   attempts: number;
   failure?: { code: string; message: string };
   conflict?: string;
+  keptFields?: { field: string; now: string | null }[];
+  /** Calls sent for this row. */
+  sent: number;
   /** Calls journaled and not settled: one may have reached the platform. */
   open: number;
   settled: boolean;
@@ -75,7 +90,7 @@ export async function applyRouting(
   const rowOf = new Map(work.map((w) => [w.userId, w.rowNumber]));
   const calls = planRoutingCalls(work.map((w) => ({ userId: w.userId, plan: w.plan })));
   const rows = new Map<number, RowState>(
-    work.map((w) => [w.rowNumber, { userId: w.userId, remaining: 0, attempts: 0, open: 0, settled: false }]),
+    work.map((w) => [w.rowNumber, { userId: w.userId, remaining: 0, attempts: 0, sent: 0, open: 0, settled: false }]),
   );
   const lanes = new Map<string, RoutingCall[]>();
   for (const [i, call] of calls.entries()) {
@@ -107,14 +122,196 @@ export async function applyRouting(
         at: new Date().toISOString(),
         row: rowNumber,
         userId: state.userId,
-        status: result.status,
+        // Settled either way: a row none of whose calls was needed is done too; one to do again is failed.
+        status: result.status === 'failed' || result.status === 'not_found' ? 'failed' : 'updated',
         ...(result.failure ? { errorCode: result.failure.code, message: result.failure.message } : {}),
       })
       .catch((err) => deps.log.error({ err: String(err) }, 'could not write the journal'));
   };
 
+  const noted = (state: RowState) => ({
+    attempts: state.attempts,
+    ...(state.conflict !== undefined ? { conflict: state.conflict } : {}),
+    ...(state.keptFields !== undefined ? { keptFields: state.keptFields } : {}),
+  });
+  const settleFailed = (rowNumber: number, status: 'failed' | 'not_found' = 'failed') => {
+    const state = rows.get(rowNumber)!;
+    settle(rowNumber, { status, failure: state.failure, ...noted(state) });
+  };
+  const settleDone = (rowNumber: number) => {
+    const state = rows.get(rowNumber)!;
+    const status = state.sent > 0 ? 'updated' : state.keptFields !== undefined ? 'skipped' : 'unchanged';
+    settle(rowNumber, { status, ...noted(state) });
+  };
+
+  let moves: Map<string, RoutingPlan['division']> | undefined;
+  /**
+   * A division move's users as they are now (recheck.ts): those deleted since the plan fail, those already
+   * where the file puts them need nothing, and those someone else moved elsewhere are moved with a note, or (a
+   * rollback) left with one. The call that is left, or, when no user needs it, whether the check went well.
+   */
+  const recheckMove = async (call: Extract<RoutingCall, { kind: 'division-move' }>) => {
+    moves ??= new Map(work.map((w) => [w.userId, w.plan.division]));
+    const planOf = moves;
+    const verdicts = await recheckDivisions(
+      deps.users,
+      deps.governor,
+      call.divisionId,
+      call.userIds,
+      (id) => planOf.get(id)?.fromId,
+    );
+    const dropped: { userId: string; failure?: { code: string; message: string } }[] = [];
+    if (verdicts.failure !== undefined) {
+      const failure = {
+        code: verdicts.failure.code ?? verdicts.failure.kind,
+        message: `Reading the users again before moving them (GET /api/v2/users?id=…) failed, so none was moved: ${verdicts.failure.message} \`--resume\` reads them again and moves them.`,
+      };
+      for (const userId of call.userIds) dropped.push({ userId, failure });
+    }
+    for (const userId of verdicts.gone) {
+      dropped.push({
+        userId,
+        failure: { code: 'not_found', message: 'the user no longer exists (deleted after the plan); not moved' },
+      });
+    }
+    for (const userId of verdicts.already) dropped.push({ userId });
+    const target = planOf.get(call.userIds[0]!)?.diff.after ?? call.divisionId;
+    for (const [userId, now] of verdicts.foreign) {
+      const state = rows.get(rowOf.get(userId)!)!;
+      if (deps.keepForeignEdits) {
+        state.keptFields = [...(state.keptFields ?? []), { field: 'division', now }];
+        dropped.push({ userId });
+      } else {
+        const note = `division was set to ${JSON.stringify(now)} by someone else after the plan; the file's value (${JSON.stringify(target)}) was applied`;
+        state.conflict = state.conflict === undefined ? note : `${state.conflict}; ${note}`;
+      }
+    }
+    // The read is shared by the call's users, as the call is: it counts for each.
+    for (const userId of call.userIds) rows.get(rowOf.get(userId)!)!.attempts += verdicts.attempts;
+    for (const { userId, failure } of dropped) {
+      const rowNumber = rowOf.get(userId)!;
+      const state = rows.get(rowNumber)!;
+      state.remaining--;
+      if (failure !== undefined) {
+        state.failure ??= failure;
+        settleFailed(
+          rowNumber,
+          failure.code === 'not_found' && verdicts.failure === undefined ? 'not_found' : 'failed',
+        );
+      } else if (state.remaining === 0) settleDone(rowNumber);
+    }
+    const leaving = new Set(dropped.map((d) => d.userId));
+    const left = call.userIds.filter((id) => !leaving.has(id));
+    // The journal's before-value is where the move found the user, as a PATCH's is the user it was sent against:
+    // a rollback puts back the other admin's division, not the one the plan saw.
+    const realises = call.realises
+      .filter((r) => !leaving.has(r.userId))
+      .map((r) => {
+        const now = verdicts.foreign.get(r.userId);
+        return now === undefined ? r : { ...r, diffs: r.diffs.map((d) => ({ ...d, before: now })) };
+      });
+    if (left.length > 0) return { ...call, userIds: left, realises };
+    // No user left to move: the call is done (or failed) without being sent.
+    done++;
+    if (verdicts.failure !== undefined) failed++;
+    return verdicts.failure === undefined;
+  };
+
+  /**
+   * A grant or revocation narrowed to what still changes the user (recheck.ts); when nothing does, whether the
+   * row may go on (its user still exists and could be read).
+   */
+  const justRead = new Set(work.filter((w) => w.justRead).map((w) => w.userId));
+  const narrowGrants = async (call: Extract<RoutingCall, { kind: 'grants-add' | 'grants-remove' }>) => {
+    if (justRead.has(call.userId)) return call;
+    const rowNumber = rowOf.get(call.userId)!;
+    const state = rows.get(rowNumber)!;
+    const r = await recheckGrants(
+      deps.port,
+      deps.governor,
+      call.userId,
+      call.body.grants,
+      call.kind === 'grants-remove',
+    );
+    state.attempts += r.attempts;
+    if ('keep' in r && r.keep.length > 0) {
+      if (r.keep.length === call.body.grants.length) return call;
+      const diffs = call.realises[0]!.diffs;
+      return {
+        ...call,
+        body: { grants: r.keep.map((i) => call.body.grants[i]!) },
+        realises: [{ userId: call.userId, diffs: r.keep.map((i) => diffs[i]!) }],
+      };
+    }
+    done++;
+    state.remaining--;
+    if ('keep' in r) {
+      if (state.remaining === 0) settleDone(rowNumber);
+      return true;
+    }
+    failed++;
+    state.failure ??=
+      'gone' in r
+        ? { code: 'not_found', message: 'the user no longer exists (deleted after the plan)' }
+        : {
+            code: r.failure.code ?? r.failure.kind,
+            message: `Reading the user's roles again before changing them (GET /api/v2/authorization/subjects/{id}) failed, so none was changed: ${r.failure.message} \`--resume\` reads them again and changes them.`,
+          };
+    settleFailed(rowNumber, 'gone' in r ? 'not_found' : 'failed');
+    return false;
+  };
+
+  /** A queue members call narrowed to the users it still changes (recheck.ts); when none is left, true. */
+  const memberReads = new Map<string, Promise<MembersRead>>();
+  const narrowMembers = async (call: Extract<RoutingCall, { kind: 'members' }>) => {
+    if (call.userIds.every((id) => justRead.has(id))) return call;
+    const key = `${call.of}\u0000${call.entityId}`;
+    let read = memberReads.get(key);
+    if (read === undefined) {
+      read = readOwnMembers(deps.port, deps.governor, call.of, call.entityId);
+      memberReads.set(key, read);
+      const { attempts } = await read;
+      for (const id of call.userIds) rows.get(rowOf.get(id)!)!.attempts += attempts;
+    }
+    const r = await read;
+    // A read that failed tells nothing: the call goes as planned, and its own outcome settles the rows.
+    if ('failure' in r) return call;
+    const keep = new Set(call.userIds.filter((id) => justRead.has(id) || r.own.has(id) === call.remove));
+    if (keep.size === call.userIds.length) return call;
+    for (const id of call.userIds) {
+      if (keep.has(id)) continue;
+      const rowNumber = rowOf.get(id)!;
+      if (--rows.get(rowNumber)!.remaining === 0) settleDone(rowNumber);
+    }
+    if (keep.size > 0) {
+      const realises = call.realises.filter((x) => keep.has(x.userId));
+      return { ...call, userIds: realises.map((x) => x.userId), realises };
+    }
+    done++;
+    return true;
+  };
+
   /** Sends one call; false when it failed (or the run stopped), so that its lane goes no further. */
-  const send = async (call: RoutingCall): Promise<boolean> => {
+  const send = async (planned: RoutingCall): Promise<boolean> => {
+    let call = planned;
+    // Writes that carry no version are checked against the platform just before they go (recheck.ts).
+    const recheck = (c: RoutingCall) => {
+      if (c.kind === 'division-move') return recheckMove(c);
+      if (c.kind === 'grants-add' || c.kind === 'grants-remove') return narrowGrants(c);
+      if (c.kind === 'members' && MEMBERSHIP_ADAPTERS[c.of].write.apply === undefined) return narrowMembers(c);
+      return undefined;
+    };
+    const checking = recheck(call);
+    if (checking !== undefined) {
+      try {
+        const left = await checking;
+        if (typeof left === 'boolean') return left;
+        call = left;
+      } catch (err) {
+        if (err instanceof GovernorStoppedError && stopSignal?.aborted) return false;
+        throw err;
+      }
+    }
     const mySeq = seq++;
     const users = participants(call);
     let journaled = false;
@@ -179,8 +376,10 @@ export async function applyRouting(
       // A retried DELETE whose first response was lost meets a 404: the item may be gone because of it.
       const check =
         call.kind === 'skill-delete'
-          ? await itemGone(deps, call.skillId, (page) => deps.port.getUserRoutingSkills(call.userId, page))
-          : await itemGone(deps, call.languageId, (page) => deps.port.getUserRoutingLanguages(call.userId, page));
+          ? await itemGone(deps.governor, call.skillId, (page) => deps.port.getUserRoutingSkills(call.userId, page))
+          : await itemGone(deps.governor, call.languageId, (page) =>
+              deps.port.getUserRoutingLanguages(call.userId, page),
+            );
       attempts += check.attempts;
       if (check.gone) outcome = { ok: true, status: 204, body: undefined, rateLimit: {}, latencyMs: 0 };
     }
@@ -202,22 +401,13 @@ export async function applyRouting(
       const state = rows.get(rowNumber)!;
       state.open--;
       state.remaining--;
+      state.sent++;
       state.attempts += attempts;
       if (conflict !== undefined) state.conflict ??= conflict;
       if (failure && (failedIds === undefined || failedIds.has(u))) {
         state.failure ??= failure;
-        settle(rowNumber, {
-          status: 'failed',
-          attempts: state.attempts,
-          failure: state.failure,
-          ...(state.conflict !== undefined ? { conflict: state.conflict } : {}),
-        });
-      } else if (state.remaining === 0)
-        settle(rowNumber, {
-          status: 'updated',
-          attempts: state.attempts,
-          ...(state.conflict !== undefined ? { conflict: state.conflict } : {}),
-        });
+        settleFailed(rowNumber);
+      } else if (state.remaining === 0) settleDone(rowNumber);
     }
     return failure === undefined;
   };
@@ -248,81 +438,4 @@ export async function applyRouting(
     }
   }
   return results;
-}
-
-/** The users a call changes: its own user, or the queue's or division's list. */
-function participants(call: RoutingCall): string[] {
-  return 'userId' in call ? [call.userId] : call.userIds;
-}
-
-function sendCall(port: RoutingPort, call: RoutingCall): Promise<ApiOutcome<unknown>> {
-  switch (call.kind) {
-    case 'skill-delete':
-      return port.deleteUserRoutingSkill(call.userId, call.skillId);
-    case 'skills-patch':
-      return port.patchUserRoutingSkills(call.userId, call.body);
-    case 'languages-patch':
-      return port.patchUserRoutingLanguages(call.userId, call.body);
-    case 'language-delete':
-      return port.deleteUserRoutingLanguage(call.userId, call.languageId);
-    case 'grants-add':
-      return port.grantsBulk(call.userId, 'add', call.body.grants);
-    case 'grants-remove':
-      return port.grantsBulk(call.userId, 'remove', call.body.grants);
-    case 'members':
-      return MEMBERSHIP_ADAPTERS[call.of].write.send(port, call.entityId, call.userIds, call.remove);
-    case 'division-move':
-      return port.moveUsersToDivision(call.divisionId, call.userIds);
-  }
-}
-
-/** The request a call is, for messages. */
-function callLabel(call: RoutingCall): string {
-  switch (call.kind) {
-    case 'skill-delete':
-      return 'DELETE /api/v2/users/{userId}/routingskills/{skillId}';
-    case 'skills-patch':
-      return 'PATCH /api/v2/users/{userId}/routingskills/bulk';
-    case 'languages-patch':
-      return 'PATCH /api/v2/users/{userId}/routinglanguages/bulk';
-    case 'language-delete':
-      return 'DELETE /api/v2/users/{userId}/routinglanguages/{languageId}';
-    case 'grants-add':
-      return 'POST /api/v2/authorization/subjects/{userId}/bulkadd';
-    case 'grants-remove':
-      return 'POST /api/v2/authorization/subjects/{userId}/bulkremove';
-    case 'members':
-      return MEMBERSHIP_ADAPTERS[call.of].write.route(call.remove);
-    case 'division-move':
-      return 'POST /api/v2/authorization/divisions/{divisionId}/objects/USER';
-  }
-}
-
-function describeFailure(call: RoutingCall, outcome: ApiFailure): { code: string; message: string } {
-  const status = outcome.status === undefined ? 'no response' : `HTTP ${outcome.status}`;
-  const unknownFate = outcome.kind === 'network' || outcome.kind === 'timeout';
-  const shared = participants(call).length > 1 ? ` (one call for ${participants(call).length} users)` : '';
-  return {
-    code: outcome.code ?? outcome.kind,
-    message:
-      `${callLabel(call)}${shared} failed (${status}): ${outcome.message}` +
-      (unknownFate ? ' It may have been applied; `--resume` re-reads the user and settles it.' : ''),
-  };
-}
-
-/** Whether a user no longer has a skill or a language, by reading all of them (`list`, a page at a time). */
-async function itemGone(
-  deps: RoutingEngineDeps,
-  itemId: string,
-  list: (page: { pageNumber: number; pageSize: number }) => Promise<ApiOutcome<EntityListing<{ id: string }>>>,
-): Promise<{ gone: boolean; attempts: number }> {
-  let attempts = 0;
-  for (let pageNumber = 1; ; pageNumber++) {
-    const r = await deps.governor.execute(() => list({ pageNumber, pageSize: ROUTING_PAGE_SIZE }));
-    attempts += r.attempts;
-    if (!r.outcome.ok) return { gone: false, attempts };
-    const body = r.outcome.body;
-    if (body.entities.some((l) => l.id === itemId)) return { gone: false, attempts };
-    if (!morePages(body, pageNumber, ROUTING_PAGE_SIZE, body.entities.length)) return { gone: true, attempts };
-  }
 }

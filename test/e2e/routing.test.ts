@@ -502,11 +502,12 @@ describe('routing columns: plan, rerun and economy', () => {
       queuesList: 1,
       rolesList: 1,
       divisionsList: 1,
-      // One user's skills come with a read by id (expand=skills); one queue's members, one user's grants.
+      // One user's skills come with a read by id (expand=skills); one queue's members, one user's grants (each again
+      // just before it is written).
       userSkills: 0,
       userLanguages: 0,
-      queueMembers: 1,
-      subject: 1,
+      queueMembers: 2,
+      subject: 2,
     });
     expect(skillsOf(emu, p[1]!.id)).toEqual({ Billing: 3, Sales: 1 });
     const result = JSON.parse(r.stdout) as { api: { reads: { routing: Record<string, number> } } };

@@ -416,7 +416,7 @@ describe('division', () => {
     expect(plan(state(), { division: 'home' })).toEqual({ diffs: [], writes: [], memberships: [] });
     const p = plan(state(), { division: 'support' });
     expect(p.diffs).toEqual([{ field: 'division', before: 'Home', after: 'Support' }]);
-    expect(p.division).toEqual({ divisionId: 'div-2', diff: p.diffs[0] });
+    expect(p.division).toEqual({ divisionId: 'div-2', fromId: 'div-1', diff: p.diffs[0] });
   });
 
   it('groups moves per division, 50 users a call, after every other call', () => {

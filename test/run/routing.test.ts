@@ -156,11 +156,16 @@ class FakeRouting implements RoutingPort {
   async getUserRoutingSkills() {
     return ok({ entities: this.skills, pageNumber: 1, pageSize: 100, total: this.skills.length, pageCount: 1 });
   }
-  getQueueMembers(): never {
-    throw new Error('not scripted');
+  /** The queues' members now (user ids, by queue id), as the read before a members call finds them. */
+  queueMembers: Record<string, string[]> = {};
+  async getQueueMembers(queueId: string) {
+    const entities = (this.queueMembers[queueId] ?? []).map((id) => ({ id, memberBy: 'user' }));
+    return ok({ entities, pageNumber: 1, pageSize: 100, total: entities.length, pageCount: 1 });
   }
-  getSubject(): never {
-    throw new Error('not scripted');
+  /** The user's grants now, as the read before a grant or a revocation finds them. */
+  grants: readonly Grant[] = [];
+  async getSubject(subjectId: string) {
+    return ok({ id: subjectId, grants: [...this.grants] });
   }
 }
 
@@ -173,6 +178,12 @@ afterEach(async () => {
 });
 
 const progress = { start() {}, update() {}, stop() {} };
+/** No test here moves a division: the engine's re-read before a move is tested end to end (test/e2e/contention). */
+const unscriptedUsers = {
+  getUsersByIds: (): never => {
+    throw new Error('not scripted');
+  },
+};
 const log = createLogger({ level: 'silent' });
 
 async function run(
@@ -183,6 +194,7 @@ async function run(
   const results = await applyRouting(
     {
       port,
+      users: unscriptedUsers,
       governor: createGovernor({ maxConcurrency: 4, initialRatePerSecond: 1000 }),
       journal,
       progress,
@@ -316,9 +328,61 @@ describe('applyRouting', () => {
       },
     });
     expect(p.writes.map((w) => w.kind)).toEqual(['grants-add', 'grants-remove']);
+    port.grants = current.grants;
     const { results } = await run(port, [{ rowNumber: 1, userId: 'u-1', plan: p }]);
     expect(port.sent.map((s) => s.kind)).toEqual(['grants-add']);
     expect(results.get(1)).toMatchObject({ status: 'failed', failure: { code: 'permission' } });
+  });
+
+  it("reads a queue's members again before adding or removing: a user someone else already moved is left out", async () => {
+    const work: RoutingWork[] = [1, 2, 3].map((n) => ({
+      rowNumber: n,
+      userId: `u-${n}`,
+      plan: plan(routing(), { queues: { mode: 'delta', add: ['Sales'], remove: [] } }),
+    }));
+    const port = new FakeRouting(() => ok({}));
+    // Since the plan, another admin added u-2 to Sales.
+    port.queueMembers = { [idOf(QUEUES, 'Sales')]: ['u-2'] };
+    const { results, journal } = await run(port, work);
+    expect(port.sent.map((s) => [s.kind, s.items])).toEqual([['queue-add', 2]]);
+    expect([1, 2, 3].map((n) => (results.get(n) as { status: string }).status)).toEqual([
+      'updated',
+      'unchanged',
+      'updated',
+    ]);
+    const calls = journal.filter((r) => r.t === 'call');
+    expect(calls.flatMap((c) => c.realises.map((r) => r.userId))).toEqual(['u-1', 'u-3']);
+  });
+
+  it('reads the grants again before a grant or a revocation: one someone else made since the plan is not sent nor journaled', async () => {
+    const current = routing({ grants: [grant('Employee', 'Home'), grant('Agent', 'Home')] });
+    const p = plan(current, {
+      roles: {
+        mode: 'delta',
+        add: [
+          { role: 'Supervisor', division: 'Support' },
+          { role: 'Supervisor', division: 'Home' },
+        ],
+        remove: [{ role: 'Agent', division: 'Home' }],
+      },
+    });
+    const port = new FakeRouting(() => ok({}));
+    // Since the plan, another admin granted Supervisor@Support and revoked Agent@Home.
+    port.grants = [grant('Employee', 'Home'), grant('Supervisor', 'Support')];
+    const { results, journal } = await run(port, [{ rowNumber: 1, userId: 'u-1', plan: p }]);
+    expect(port.sent.map((s) => [s.kind, s.items])).toEqual([['grants-add', 1]]);
+    expect(results.get(1)).toMatchObject({ status: 'updated' });
+    const calls = journal.filter((r) => r.t === 'call');
+    expect(calls.flatMap((c) => c.realises.flatMap((r) => r.diffs.map((d) => d.field)))).toEqual([
+      'role:Supervisor@Home',
+    ]);
+
+    // Nothing left to change: no call, and the row is unchanged.
+    const none = new FakeRouting(() => ok({}));
+    none.grants = [grant('Employee', 'Home'), grant('Supervisor', 'Support'), grant('Supervisor', 'Home')];
+    const again = await run(none, [{ rowNumber: 1, userId: 'u-1', plan: p }]);
+    expect(none.sent).toEqual([]);
+    expect(again.results.get(1)).toMatchObject({ status: 'unchanged' });
   });
 
   it('takes a skill DELETE that meets 404 as done when the skill is gone, and as failed when it is not', async () => {
@@ -370,6 +434,7 @@ describe('applyRouting', () => {
     const results = await applyRouting(
       {
         port,
+        users: unscriptedUsers,
         governor: createGovernor({ maxConcurrency: 1, initialRatePerSecond: 1000 }),
         journal,
         progress,

@@ -212,6 +212,7 @@ function patchUser(ctx: RouteContext): Reply {
   const existing = core.store.get(id);
   if (!existing || existing.state === 'deleted') return notFound(id);
   core.beforeUserWrite.run(id);
+  if (core.store.get(id)?.state === 'deleted') return notFound(id);
   core.maybeConcurrentEdit(id);
 
   const validation = validatePatch(ctx.body, {
