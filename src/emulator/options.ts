@@ -87,6 +87,11 @@ export interface EmulatorConfig extends FaultOptions {
   /** Status of a PATCH that would give a user an e-mail or username another user has. */
   duplicateEmailStatus: 400 | 409;
   /**
+   * Status of a write carrying a stale version (a user PATCH, a group member add): 409 `general.conflict`, or 400
+   * `bad.request` saying the version "does not match the current version" (unconfirmed; Terraform reads both so).
+   */
+  versionConflictStatus: 400 | 409;
+  /**
    * How a PATCH's `addresses` meets the stored ones. `replace` (the documented behaviour): the array sent is the new
    * array. `merge`: each entry sent replaces the stored entry of its mediaType and type, the others stay (an
    * alternative reading of the platform, to check that a client works under both).
@@ -195,6 +200,7 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   orgLimit: 0,
   orgWindowSeconds: 60,
   duplicateEmailStatus: 409,
+  versionConflictStatus: 409,
   addressesPatch: 'replace',
   usersPageSizeMax: 500,
   usersMaxIds: 100,
@@ -245,6 +251,7 @@ export const configSchema = z
     orgLimit: z.number().int().min(0),
     orgWindowSeconds: z.number().positive(),
     duplicateEmailStatus: z.union([z.literal(400), z.literal(409)]),
+    versionConflictStatus: z.union([z.literal(400), z.literal(409)]),
     addressesPatch: z.enum(['replace', 'merge']),
     usersPageSizeMax: z.number().int().positive(),
     usersMaxIds: z.number().int().positive(),

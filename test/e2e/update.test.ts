@@ -778,6 +778,29 @@ describe('update: rows that need care', () => {
     expectOnlyChanged(sleeper, b.emulator.user(sleeper.id), ['state']);
   });
 
+  it.each([409, 400] as const)(
+    'another admin edits users between the read and the write, the stale version answered %i: re-read and applied',
+    async (versionConflictStatus) => {
+      const b = await open({ concurrentEditRate: 0.5, concurrentEditFields: ['department'], versionConflictStatus });
+      const targets = activeUsers(b).slice(0, 12);
+      const rows = [['id', 'title'], ...targets.map((u) => [u.id, `Edited ${u.id.slice(0, 8)}`])];
+      const r = await b.cli(['update', await writeInput(b, 'titles.csv', csv(rows)), '--yes', '--no-progress']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain('12 updated');
+      const stats = b.emulator.stats();
+      expect(stats.concurrentEdits.length).toBeGreaterThan(0);
+      expect(stats.byRoute[PATCH_ROUTE]?.[String(versionConflictStatus)]).toBe(stats.concurrentEdits.length);
+      for (const u of targets) {
+        // The other admin's last department stands: the title was applied on top of the re-read user.
+        const edit = stats.concurrentEdits.findLast((e) => e.userId === u.id);
+        expect(b.emulator.user(u.id)).toMatchObject({
+          title: `Edited ${u.id.slice(0, 8)}`,
+          ...(edit && { department: edit.value }),
+        });
+      }
+    },
+  );
+
   it('a platform whose email search is case-sensitive finds a stored mixed-case address by the file’s spelling', async () => {
     const users = generateDirectory({ users: 20, seed: 11 });
     const stored = users.find((u) => u.state === 'active' && u.email)!;
