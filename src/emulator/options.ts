@@ -92,6 +92,12 @@ export interface EmulatorConfig extends FaultOptions {
    */
   versionConflictStatus: 400 | 409;
   /**
+   * The longest `name`, `title`, `department`, `preferredName` and `employerInfo` text a PATCH or a creation takes
+   * (more: 400 naming the field). No default is published: an organisation sets each field's "Maximum Length"; 255 is
+   * the figure the tool assumes.
+   */
+  textMaxLength: number;
+  /**
    * How a PATCH's `addresses` meets the stored ones. `replace` (the documented behaviour): the array sent is the new
    * array. `merge`: each entry sent replaces the stored entry of its mediaType and type, the others stay (an
    * alternative reading of the platform, to check that a client works under both).
@@ -201,6 +207,7 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   orgWindowSeconds: 60,
   duplicateEmailStatus: 409,
   versionConflictStatus: 409,
+  textMaxLength: 255,
   addressesPatch: 'replace',
   usersPageSizeMax: 500,
   usersMaxIds: 100,
@@ -252,6 +259,7 @@ export const configSchema = z
     orgWindowSeconds: z.number().positive(),
     duplicateEmailStatus: z.union([z.literal(400), z.literal(409)]),
     versionConflictStatus: z.union([z.literal(400), z.literal(409)]),
+    textMaxLength: z.number().int().positive(),
     addressesPatch: z.enum(['replace', 'merge']),
     usersPageSizeMax: z.number().int().positive(),
     usersMaxIds: z.number().int().positive(),

@@ -801,6 +801,30 @@ describe('update: rows that need care', () => {
     },
   );
 
+  it('an organisation whose title is capped lower than the tool’s 255: the platform refuses that row, the others are written', async () => {
+    const b = await open({ textMaxLength: 20 });
+    const [a, c] = activeUsers(b);
+    const file = await writeInput(
+      b,
+      'long.csv',
+      csv([
+        ['id', 'title'],
+        [a!.id, 'A title of thirty characters.'],
+        [c!.id, 'Short Title'],
+      ]),
+    );
+    const r = await b.cli(['update', file, '--yes', '--no-progress', '--report', 'long.jsonl']);
+    expect(r.code, r.stderr).toBe(1);
+    const [long, short] = await readJsonlReport(b, 'long.jsonl');
+    expect(long).toMatchObject({ row: 1, status: 'failed', errorCode: 'bad.request' });
+    expect(long!.message).toContain("'title': is 29 characters long; the maximum is 20");
+    expect(short).toMatchObject({ row: 2, status: 'updated' });
+    expect(b.emulator.user(a!.id)?.title).toBe(a!.title);
+    expect(b.emulator.user(c!.id)?.title).toBe('Short Title');
+    // Refused as invalid: sent once, never retried.
+    expect(routeCount(b.emulator.stats(), PATCH_ROUTE)).toBe(2);
+  });
+
   it('a platform whose email search is case-sensitive finds a stored mixed-case address by the file’s spelling', async () => {
     const users = generateDirectory({ users: 20, seed: 11 });
     const stored = users.find((u) => u.state === 'active' && u.email)!;

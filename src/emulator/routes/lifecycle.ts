@@ -61,7 +61,11 @@ function postUser(ctx: RouteContext): Reply {
   const fields: Record<string, unknown> = { version: 1 };
   for (const key of ['name', 'email', 'department', 'title', 'addresses'] as const)
     if (body[key] !== undefined) fields[key] = body[key];
-  const checked = validatePatch(fields, { userId: '', userExists: () => false });
+  const checked = validatePatch(fields, {
+    userId: '',
+    userExists: () => false,
+    textMaxLength: core.config.textMaxLength,
+  });
   if (!checked.ok) return badRequest(checked.message);
   const valid = checked.patch;
   const email = valid.email as string;

@@ -221,6 +221,7 @@ function patchUser(ctx: RouteContext): Reply {
       return user !== undefined && user.state !== 'deleted';
     },
     locationExists: (locationId) => core.locations.some((l) => l.id === locationId),
+    textMaxLength: core.config.textMaxLength,
   });
   if (!validation.ok) return badRequest(validation.message);
   const { addresses } = validation.patch;
