@@ -145,6 +145,14 @@ export function parseEmulatorCliOptions(opts: EmulatorCliOptions): EmulatorOptio
   ] as const) {
     if (value === undefined) continue;
     if (value.trim() === '') throw new ValidationError(`${name} must not be empty`);
+    // The settings are printed one per line, and Basic authentication splits `id:secret` at the first colon.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+    if (/[\u0000-\u001f\u007f]/.test(value)) {
+      throw new ValidationError(`${name} must not contain a line break or control character`);
+    }
+    if (name === '--client-id' && value.includes(':')) {
+      throw new ValidationError('--client-id must not contain ":" (Basic authentication could not send it)');
+    }
     if (name === '--client-id') options.clientId = value;
     else options.clientSecret = value;
   }
@@ -179,7 +187,7 @@ export function emulatorCommand(io: Io = { stdout: process.stdout, stderr: proce
     .option('--fault-503-retry-after <share>', 'share of 503s carrying Retry-After (1-3 s)', '0.5')
     .option(
       '--drop-after-write <share>',
-      'share of applied PATCHes whose connection is dropped before the response',
+      'share of applied writes (PATCHes, creations, routing, groups) whose connection is dropped before the response',
       '0',
     )
     .option(

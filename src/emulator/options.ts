@@ -17,7 +17,10 @@ export interface FaultOptions {
   error503RetryAfterRate: number;
   /** `Retry-After` of a 503 that carries one: whole seconds, uniform in [min, max]. */
   error503RetryAfterSeconds: [number, number];
-  /** Share of successful PATCHes whose connection is destroyed after the write, with no response. */
+  /**
+   * Share of applied writes (a PATCH, a creation or deletion, a routing, grants or group write) whose connection is
+   * destroyed after the write, with no response.
+   */
   dropAfterWriteRate: number;
   /**
    * Share of successful user creations (POST /api/v2/users) whose connection is destroyed once the user exists, with

@@ -192,6 +192,10 @@ describe('parseEmulatorCliOptions', () => {
     [{ expandOmit: '2' }, '--expand-omit must be a number from 0 to 1, got "2"'],
     [{ fault502: '0.6', fault503: '0.6' }, '--fault-502 and --fault-503 together must not exceed 1, got 0.6 + 0.6'],
     [{ clientId: ' ' }, '--client-id must not be empty'],
+    // Settings no client could use: the printed lines would split, or the login could not send the id.
+    [{ clientSecret: 'ab\ncd' }, '--client-secret must not contain a line break or control character'],
+    [{ clientId: 'a\tb' }, '--client-id must not contain a line break or control character'],
+    [{ clientId: 'a:b' }, '--client-id must not contain ":" (Basic authentication could not send it)'],
   ])('rejects %j', (override, message) => {
     const parse = () => parseEmulatorCliOptions({ ...defaults, ...override });
     expect(parse).toThrow(ValidationError);
