@@ -7,11 +7,13 @@ import { RATE_LIMIT_ALGORITHMS, type RateLimitAlgorithm } from './limiter.js';
 import type { EmulatorOptions } from './options.js';
 import { HEADER_MODELS, type HeaderModel } from './rate-headers.js';
 import type { RunningEmulator } from './server.js';
+import { readUsersFile } from './users-file.js';
 
 /** The options as commander hands them over: strings, except the boolean flags. */
 export interface EmulatorCliOptions {
   port: string;
   users: string;
+  usersFile?: string;
   seed: string;
   limit: string;
   window: string;
@@ -172,6 +174,10 @@ export function emulatorCommand(io: Io = { stdout: process.stdout, stderr: proce
     )
     .option('--port <n>', 'port on 127.0.0.1; 0 picks a free one', '0')
     .option('--users <n>', 'users in the generated directory', '1000')
+    .option(
+      '--users-file <path>',
+      'serve the users of this JSON array (as GET /__emulator/users gives them) instead of generating them',
+    )
     .option('--seed <n>', 'seed of the directory and of every random draw', '1')
     .option('--limit <n>', 'requests per window per access token', '300')
     .option('--window <seconds>', 'rate-limit window', '60')
@@ -228,6 +234,12 @@ export function emulatorCommand(io: Io = { stdout: process.stdout, stderr: proce
     )
     .action(async (opts: EmulatorCliOptions, cmd: Command) => {
       const options = parseEmulatorCliOptions(opts);
+      if (opts.usersFile !== undefined) {
+        if (cmd.getOptionValueSource('users') === 'cli') {
+          throw new ValidationError('--users and --users-file cannot be used together: give one');
+        }
+        options.users = await readUsersFile(opts.usersFile);
+      }
       if (opts.detach) {
         io.stdout.write(await detach(['emulator', ...givenOptions(cmd)]));
         return;
@@ -245,7 +257,7 @@ export function emulatorCommand(io: Io = { stdout: process.stdout, stderr: proce
           `GENESYS_BASE_URL=${emulator.url}\nGENESYS_CLIENT_ID=${emulator.clientId}\nGENESYS_CLIENT_SECRET=${emulator.clientSecret}\n`,
         );
         io.stderr.write(
-          `emulator: ${options.users} users, ${options.limit} requests per ${options.windowSeconds} s per token (${options.algorithm}); stop with Ctrl-C\n`,
+          `emulator: ${Array.isArray(options.users) ? options.users.length : options.users} users, ${options.limit} requests per ${options.windowSeconds} s per token (${options.algorithm}); stop with Ctrl-C\n`,
         );
         await signalled;
         await emulator.stop();
