@@ -29,6 +29,7 @@ export interface EmulatorCliOptions {
   fault503RetryAfter: string;
   dropAfterWrite: string;
   dropAfterCreate?: string;
+  timeoutAfterWrite?: string;
   concurrentEdits: string;
   expandOmit?: string;
   tokenLifetime: string;
@@ -119,6 +120,9 @@ export function parseEmulatorCliOptions(opts: EmulatorCliOptions): EmulatorOptio
     ...(opts.dropAfterCreate !== undefined && {
       dropAfterCreateRate: share('--drop-after-create', opts.dropAfterCreate),
     }),
+    ...(opts.timeoutAfterWrite !== undefined && {
+      timeoutAfterWriteRate: share('--timeout-after-write', opts.timeoutAfterWrite),
+    }),
     concurrentEditRate: share('--concurrent-edits', opts.concurrentEdits),
     ...(opts.expandOmit !== undefined && { expandOmitRate: share('--expand-omit', opts.expandOmit) }),
     tokenLifetimeSeconds: positiveInt('--token-lifetime', opts.tokenLifetime),
@@ -200,6 +204,10 @@ export function emulatorCommand(io: Io = { stdout: process.stdout, stderr: proce
       '--drop-after-create <share>',
       'share of user creations (POST /api/v2/users) whose connection is dropped once the user exists',
       '0',
+    )
+    .option(
+      '--timeout-after-write <share>',
+      'share of applied writes answered 504 (gateway timeout) though the write stands (default 0)',
     )
     .option('--concurrent-edits <share>', 'share of PATCHes preceded by another admin editing the user', '0')
     .option(

@@ -75,6 +75,7 @@ export class EmulatorCore {
   private faultPrng!: Prng;
   private dropPrng!: Prng;
   private createDropPrng!: Prng;
+  private timeoutPrng!: Prng;
   private editPrng!: Prng;
   private expandPrng!: Prng;
   /** Draws the ids of created users, so that a seeded emulator gives the same ids run after run. */
@@ -162,6 +163,7 @@ export class EmulatorCore {
     this.faultPrng = createPrng(deriveSeed(this.seed, 'faults'));
     this.dropPrng = createPrng(deriveSeed(this.seed, 'drops'));
     this.createDropPrng = createPrng(deriveSeed(this.seed, 'create-drops'));
+    this.timeoutPrng = createPrng(deriveSeed(this.seed, 'write-timeouts'));
     this.idPrng = createPrng(deriveSeed(this.seed, 'created-ids'));
     this.editPrng = createPrng(deriveSeed(this.seed, 'edits'));
     this.expandPrng = createPrng(deriveSeed(this.seed, 'expand-omit'));
@@ -287,6 +289,7 @@ export class EmulatorCore {
       'error503RetryAfterSeconds',
       'dropAfterWriteRate',
       'dropAfterCreateRate',
+      'timeoutAfterWriteRate',
       'concurrentEditRate',
       'concurrentEditFields',
       'tokenFaults',
@@ -344,6 +347,10 @@ export class EmulatorCore {
 
   drawCreateDrop(): boolean {
     return this.createDropPrng.chance(this.config.dropAfterCreateRate);
+  }
+
+  drawTimeoutAfterWrite(): boolean {
+    return this.timeoutPrng.chance(this.config.timeoutAfterWriteRate);
   }
 
   /** With `expandOmitRate`, whether a user list leaves this expansion out of one user's entry. */

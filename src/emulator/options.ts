@@ -27,6 +27,11 @@ export interface FaultOptions {
    * no response: the client cannot tell whether the user was created.
    */
   dropAfterCreateRate: number;
+  /**
+   * Share of applied writes answered 504 (a gateway's HTML page) instead of their response: the gateway gave up
+   * waiting, the write stands. The client cannot tell it from a 504 before the write.
+   */
+  timeoutAfterWriteRate: number;
   /** Share of PATCHes to an existing user before which "another admin" edits that user. */
   concurrentEditRate: number;
   /** Fields such an edit changes, one drawn at random per edit. */
@@ -228,6 +233,7 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   error503RetryAfterSeconds: [1, 3],
   dropAfterWriteRate: 0,
   dropAfterCreateRate: 0,
+  timeoutAfterWriteRate: 0,
   concurrentEditRate: 0,
   concurrentEditFields: ['title'],
   tokenFaults: false,
@@ -280,6 +286,7 @@ export const configSchema = z
     error503RetryAfterSeconds: range.refine(([min]) => min >= 1, { message: 'Retry-After must be at least 1 s' }),
     dropAfterWriteRate: rate,
     dropAfterCreateRate: rate,
+    timeoutAfterWriteRate: rate,
     concurrentEditRate: rate,
     concurrentEditFields: z
       .array(z.enum(CONCURRENT_EDIT_FIELDS as unknown as [ConcurrentEditField, ...ConcurrentEditField[]]))

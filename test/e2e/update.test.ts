@@ -825,6 +825,21 @@ describe('update: rows that need care', () => {
     expect(routeCount(b.emulator.stats(), PATCH_ROUTE)).toBe(2);
   });
 
+  it('writes answered 504 by a gateway that gave up though the write stands: every row updated, once', async () => {
+    const b = await open({ timeoutAfterWriteRate: 0.3 });
+    const targets = activeUsers(b).slice(0, 20);
+    const rows = [['id', 'title'], ...targets.map((u) => [u.id, `Gateway ${u.id.slice(0, 8)}`])];
+    const r = await b.cli(['update', await writeInput(b, 'gw.csv', csv(rows)), '--yes', '--no-progress']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('20 updated');
+    const stats = b.emulator.stats();
+    expect(stats.faults.timeoutAfterWrite).toBeGreaterThan(0);
+    for (const u of targets) {
+      expect(b.emulator.user(u.id)).toMatchObject({ title: `Gateway ${u.id.slice(0, 8)}`, version: u.version + 1 });
+    }
+    expect(stats.patchesApplied).toBe(20);
+  });
+
   it('a platform whose email search is case-sensitive finds a stored mixed-case address by the file’s spelling', async () => {
     const users = generateDirectory({ users: 20, seed: 11 });
     const stored = users.find((u) => u.state === 'active' && u.email)!;
