@@ -84,6 +84,8 @@ export class EmulatorCore {
   readonly invites = new Map<string, number>();
   /** Invitation emails sent, by user id: by creation (`inviteOnCreate`), or an invite with none outstanding or `force`. */
   readonly invitationEmails = new Map<string, number>();
+  /** When each user created since the last reset was created (`now()`), for `searchLagMs`. */
+  readonly createdAt = new Map<string, number>();
   private editSerial = 0;
 
   constructor(options: EmulatorOptions = {}) {
@@ -315,12 +317,24 @@ export class EmulatorCore {
     this.stats.reset();
     this.invites.clear();
     this.invitationEmails.clear();
+    this.createdAt.clear();
     this.beforeUserWrite.clear();
     this.beforeRoutingWrite.clear();
     this.beforeListPage.clear();
     for (const token of this.tokens.values()) delete token.limiter;
     this.limits.reset();
     this.seedPrngs();
+  }
+
+  /** The users a search sees: with `searchLagMs`, those created longer ago than that. */
+  searchable(users: readonly StoredUser[]): readonly StoredUser[] {
+    const lag = this.config.searchLagMs;
+    if (lag === 0 || this.createdAt.size === 0) return users;
+    const now = this.now();
+    return users.filter((u) => {
+      const at = this.createdAt.get(u.id);
+      return at === undefined || now - at >= lag;
+    });
   }
 
   drawLatencyMs(): number {

@@ -166,6 +166,21 @@ describe('update --create', () => {
     expect(report.every((x) => x.status === 'created')).toBe(true);
   });
 
+  it('a lost create whose user the search index shows only 2 s later is found by searching again, not sent twice', async () => {
+    org = await routingOrg({ users: 20, dropAfterCreateRate: 1, searchLagMs: 2000 });
+    const { box, emu } = org;
+    const file = await writeInput(box, 'hires.csv', csv(newHires(3)));
+    const r = await box.cli(['update', file, '--create', '--yes', '--report', 'report.jsonl']);
+    expect(r.code, r.stderr).toBe(0);
+    const stats = emu.stats();
+    expect(stats.byRoute[CREATE_ROUTE]).toEqual({ dropped: 3 });
+    for (let i = 0; i < 3; i++) expect(byEmail(emu, newEmail(i))).toHaveLength(1);
+    // Each lost creation was searched until the index showed it: more than once.
+    expect(routeCount(stats, 'POST /api/v2/users/search')).toBeGreaterThan(3);
+    const report: ReportRecordJson[] = await readJsonlReport(box, 'report.jsonl');
+    expect(report.map((x) => x.status)).toEqual(['created', 'created', 'created']);
+  });
+
   it.each([409, 400] as const)(
     'an email another admin takes between the plan and the POST (%s) fails that row, naming the user; no retry',
     async (duplicateEmailStatus) => {

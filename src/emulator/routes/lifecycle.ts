@@ -92,6 +92,7 @@ function postUser(ctx: RouteContext): Reply {
   if (valid.department !== undefined && valid.department !== '') user.department = valid.department;
   if (valid.title !== undefined && valid.title !== '') user.title = valid.title;
   core.store.add(user);
+  core.createdAt.set(id, core.now());
   if (core.config.inviteOnCreate) core.invitationEmails.set(id, 1);
   return { status: 200, body: user, wrote: true, created: true };
 }

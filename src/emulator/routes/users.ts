@@ -188,7 +188,7 @@ function search(core: RouteContext['core'], body: unknown): Reply {
     emailCaseSensitive: core.config.searchEmailCaseSensitive,
   });
   if (!compiled.ok) return badRequest(compiled.message);
-  const response = runSearch(core.store.inNameOrder(), compiled.search);
+  const response = runSearch(core.searchable(core.store.inNameOrder()), compiled.search);
   const expand = expandOf(new URLSearchParams(), body);
   if (response.results) response.results = response.results.map((u) => visibleUser(u as StoredUser, expand));
   return { status: 200, body: response };
