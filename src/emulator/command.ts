@@ -91,10 +91,18 @@ function headerModel(raw: string): HeaderModel {
   return raw as HeaderModel;
 }
 
+/** The most users `--users` generates: 1,000,000 take about 2.5 GB; many more end in an out-of-memory crash. */
+const MAX_CLI_USERS = 1_000_000;
+
 /** Turns the command line into emulator options; throws ValidationError with a message naming the option. */
 export function parseEmulatorCliOptions(opts: EmulatorCliOptions): EmulatorOptions {
   const port = nonNegativeInt('--port', opts.port);
   if (port > 65_535) throw new ValidationError(`--port must be at most 65535, got "${opts.port}"`);
+  if (nonNegativeInt('--users', opts.users) > MAX_CLI_USERS) {
+    throw new ValidationError(
+      `--users must be at most ${MAX_CLI_USERS} (a million users take about 2.5 GB of memory), got "${opts.users}"`,
+    );
+  }
   if (!RATE_LIMIT_ALGORITHMS.includes(opts.algorithm as RateLimitAlgorithm)) {
     throw new ValidationError(
       `--algorithm must be one of ${RATE_LIMIT_ALGORITHMS.join(', ')}, got "${opts.algorithm}"`,

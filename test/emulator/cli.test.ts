@@ -220,6 +220,10 @@ describe('parseEmulatorCliOptions', () => {
     [{ limit: '2.5' }, '--limit must be a positive integer, got "2.5"'],
     [{ window: '-1' }, '--window must be a positive integer, got "-1"'],
     [{ users: 'many' }, '--users must be a non-negative integer, got "many"'],
+    [
+      { users: '99999999999' },
+      '--users must be at most 1000000 (a million users take about 2.5 GB of memory), got "99999999999"',
+    ],
     [{ seed: 'x' }, '--seed must be a non-negative integer, got "x"'],
     [{ port: '70000' }, '--port must be at most 65535, got "70000"'],
     [
