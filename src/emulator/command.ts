@@ -7,11 +7,13 @@ import { RATE_LIMIT_ALGORITHMS, type RateLimitAlgorithm } from './limiter.js';
 import type { EmulatorOptions } from './options.js';
 import { HEADER_MODELS, type HeaderModel } from './rate-headers.js';
 import type { RunningEmulator } from './server.js';
+import { readUsersFile } from './users-file.js';
 
 /** The options as commander hands them over: strings, except the boolean flags. */
 export interface EmulatorCliOptions {
   port: string;
   users: string;
+  usersFile?: string;
   seed: string;
   limit: string;
   window: string;
@@ -27,6 +29,7 @@ export interface EmulatorCliOptions {
   fault503RetryAfter: string;
   dropAfterWrite: string;
   dropAfterCreate?: string;
+  timeoutAfterWrite?: string;
   concurrentEdits: string;
   expandOmit?: string;
   tokenLifetime: string;
@@ -88,10 +91,18 @@ function headerModel(raw: string): HeaderModel {
   return raw as HeaderModel;
 }
 
+/** The most users `--users` generates: 1,000,000 take about 2.5 GB; many more end in an out-of-memory crash. */
+const MAX_CLI_USERS = 1_000_000;
+
 /** Turns the command line into emulator options; throws ValidationError with a message naming the option. */
 export function parseEmulatorCliOptions(opts: EmulatorCliOptions): EmulatorOptions {
   const port = nonNegativeInt('--port', opts.port);
   if (port > 65_535) throw new ValidationError(`--port must be at most 65535, got "${opts.port}"`);
+  if (nonNegativeInt('--users', opts.users) > MAX_CLI_USERS) {
+    throw new ValidationError(
+      `--users must be at most ${MAX_CLI_USERS} (a million users take about 2.5 GB of memory), got "${opts.users}"`,
+    );
+  }
   if (!RATE_LIMIT_ALGORITHMS.includes(opts.algorithm as RateLimitAlgorithm)) {
     throw new ValidationError(
       `--algorithm must be one of ${RATE_LIMIT_ALGORITHMS.join(', ')}, got "${opts.algorithm}"`,
@@ -116,6 +127,9 @@ export function parseEmulatorCliOptions(opts: EmulatorCliOptions): EmulatorOptio
     dropAfterWriteRate: share('--drop-after-write', opts.dropAfterWrite),
     ...(opts.dropAfterCreate !== undefined && {
       dropAfterCreateRate: share('--drop-after-create', opts.dropAfterCreate),
+    }),
+    ...(opts.timeoutAfterWrite !== undefined && {
+      timeoutAfterWriteRate: share('--timeout-after-write', opts.timeoutAfterWrite),
     }),
     concurrentEditRate: share('--concurrent-edits', opts.concurrentEdits),
     ...(opts.expandOmit !== undefined && { expandOmitRate: share('--expand-omit', opts.expandOmit) }),
@@ -145,6 +159,14 @@ export function parseEmulatorCliOptions(opts: EmulatorCliOptions): EmulatorOptio
   ] as const) {
     if (value === undefined) continue;
     if (value.trim() === '') throw new ValidationError(`${name} must not be empty`);
+    // The settings are printed one per line, and Basic authentication splits `id:secret` at the first colon.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+    if (/[\u0000-\u001f\u007f]/.test(value)) {
+      throw new ValidationError(`${name} must not contain a line break or control character`);
+    }
+    if (name === '--client-id' && value.includes(':')) {
+      throw new ValidationError('--client-id must not contain ":" (Basic authentication could not send it)');
+    }
     if (name === '--client-id') options.clientId = value;
     else options.clientSecret = value;
   }
@@ -164,6 +186,10 @@ export function emulatorCommand(io: Io = { stdout: process.stdout, stderr: proce
     )
     .option('--port <n>', 'port on 127.0.0.1; 0 picks a free one', '0')
     .option('--users <n>', 'users in the generated directory', '1000')
+    .option(
+      '--users-file <path>',
+      'serve the users of this JSON array (as GET /__emulator/users gives them) instead of generating them',
+    )
     .option('--seed <n>', 'seed of the directory and of every random draw', '1')
     .option('--limit <n>', 'requests per window per access token', '300')
     .option('--window <seconds>', 'rate-limit window', '60')
@@ -179,13 +205,17 @@ export function emulatorCommand(io: Io = { stdout: process.stdout, stderr: proce
     .option('--fault-503-retry-after <share>', 'share of 503s carrying Retry-After (1-3 s)', '0.5')
     .option(
       '--drop-after-write <share>',
-      'share of applied PATCHes whose connection is dropped before the response',
+      'share of applied writes (PATCHes, creations, routing, groups) whose connection is dropped before the response',
       '0',
     )
     .option(
       '--drop-after-create <share>',
       'share of user creations (POST /api/v2/users) whose connection is dropped once the user exists',
       '0',
+    )
+    .option(
+      '--timeout-after-write <share>',
+      'share of applied writes answered 504 (gateway timeout) though the write stands (default 0)',
     )
     .option('--concurrent-edits <share>', 'share of PATCHes preceded by another admin editing the user', '0')
     .option(
@@ -220,6 +250,12 @@ export function emulatorCommand(io: Io = { stdout: process.stdout, stderr: proce
     )
     .action(async (opts: EmulatorCliOptions, cmd: Command) => {
       const options = parseEmulatorCliOptions(opts);
+      if (opts.usersFile !== undefined) {
+        if (cmd.getOptionValueSource('users') === 'cli') {
+          throw new ValidationError('--users and --users-file cannot be used together: give one');
+        }
+        options.users = await readUsersFile(opts.usersFile);
+      }
       if (opts.detach) {
         io.stdout.write(await detach(['emulator', ...givenOptions(cmd)]));
         return;
@@ -237,7 +273,7 @@ export function emulatorCommand(io: Io = { stdout: process.stdout, stderr: proce
           `GENESYS_BASE_URL=${emulator.url}\nGENESYS_CLIENT_ID=${emulator.clientId}\nGENESYS_CLIENT_SECRET=${emulator.clientSecret}\n`,
         );
         io.stderr.write(
-          `emulator: ${options.users} users, ${options.limit} requests per ${options.windowSeconds} s per token (${options.algorithm}); stop with Ctrl-C\n`,
+          `emulator: ${Array.isArray(options.users) ? options.users.length : options.users} users, ${options.limit} requests per ${options.windowSeconds} s per token (${options.algorithm}); stop with Ctrl-C\n`,
         );
         await signalled;
         await emulator.stop();

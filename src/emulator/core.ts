@@ -75,6 +75,7 @@ export class EmulatorCore {
   private faultPrng!: Prng;
   private dropPrng!: Prng;
   private createDropPrng!: Prng;
+  private timeoutPrng!: Prng;
   private editPrng!: Prng;
   private expandPrng!: Prng;
   /** Draws the ids of created users, so that a seeded emulator gives the same ids run after run. */
@@ -83,6 +84,8 @@ export class EmulatorCore {
   readonly invites = new Map<string, number>();
   /** Invitation emails sent, by user id: by creation (`inviteOnCreate`), or an invite with none outstanding or `force`. */
   readonly invitationEmails = new Map<string, number>();
+  /** When each user created since the last reset was created (`now()`), for `searchLagMs`. */
+  readonly createdAt = new Map<string, number>();
   private editSerial = 0;
 
   constructor(options: EmulatorOptions = {}) {
@@ -162,6 +165,7 @@ export class EmulatorCore {
     this.faultPrng = createPrng(deriveSeed(this.seed, 'faults'));
     this.dropPrng = createPrng(deriveSeed(this.seed, 'drops'));
     this.createDropPrng = createPrng(deriveSeed(this.seed, 'create-drops'));
+    this.timeoutPrng = createPrng(deriveSeed(this.seed, 'write-timeouts'));
     this.idPrng = createPrng(deriveSeed(this.seed, 'created-ids'));
     this.editPrng = createPrng(deriveSeed(this.seed, 'edits'));
     this.expandPrng = createPrng(deriveSeed(this.seed, 'expand-omit'));
@@ -287,6 +291,7 @@ export class EmulatorCore {
       'error503RetryAfterSeconds',
       'dropAfterWriteRate',
       'dropAfterCreateRate',
+      'timeoutAfterWriteRate',
       'concurrentEditRate',
       'concurrentEditFields',
       'tokenFaults',
@@ -312,12 +317,24 @@ export class EmulatorCore {
     this.stats.reset();
     this.invites.clear();
     this.invitationEmails.clear();
+    this.createdAt.clear();
     this.beforeUserWrite.clear();
     this.beforeRoutingWrite.clear();
     this.beforeListPage.clear();
     for (const token of this.tokens.values()) delete token.limiter;
     this.limits.reset();
     this.seedPrngs();
+  }
+
+  /** The users a search sees: with `searchLagMs`, those created longer ago than that. */
+  searchable(users: readonly StoredUser[]): readonly StoredUser[] {
+    const lag = this.config.searchLagMs;
+    if (lag === 0 || this.createdAt.size === 0) return users;
+    const now = this.now();
+    return users.filter((u) => {
+      const at = this.createdAt.get(u.id);
+      return at === undefined || now - at >= lag;
+    });
   }
 
   drawLatencyMs(): number {
@@ -344,6 +361,10 @@ export class EmulatorCore {
 
   drawCreateDrop(): boolean {
     return this.createDropPrng.chance(this.config.dropAfterCreateRate);
+  }
+
+  drawTimeoutAfterWrite(): boolean {
+    return this.timeoutPrng.chance(this.config.timeoutAfterWriteRate);
   }
 
   /** With `expandOmitRate`, whether a user list leaves this expansion out of one user's entry. */

@@ -17,6 +17,19 @@ export function platformError(status: number, code: string, message: string): Pl
 export const VERSION_CONFLICT_MESSAGE =
   'The version number of the modified resource must match the version number in the database.';
 
+/**
+ * The answer to a write carrying a stale version: 409, or (`versionConflictStatus: 400`) the 400 whose message says
+ * the version does not match, which Genesys's Terraform provider also reads as a version conflict.
+ */
+export function versionConflict(status: 400 | 409, sent: unknown, current: number): PlatformError {
+  if (status === 409) return platformError(409, 'general.conflict', VERSION_CONFLICT_MESSAGE);
+  return platformError(
+    400,
+    'bad.request',
+    `The version ${String(sent)} does not match the current version ${current}.`,
+  );
+}
+
 export const rateLimitMessage = (seconds: number): string =>
   `Rate limit exceeded the maximum. Retry the request in [${seconds}] seconds`;
 

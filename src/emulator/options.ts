@@ -17,13 +17,21 @@ export interface FaultOptions {
   error503RetryAfterRate: number;
   /** `Retry-After` of a 503 that carries one: whole seconds, uniform in [min, max]. */
   error503RetryAfterSeconds: [number, number];
-  /** Share of successful PATCHes whose connection is destroyed after the write, with no response. */
+  /**
+   * Share of applied writes (a PATCH, a creation or deletion, a routing, grants or group write) whose connection is
+   * destroyed after the write, with no response.
+   */
   dropAfterWriteRate: number;
   /**
    * Share of successful user creations (POST /api/v2/users) whose connection is destroyed once the user exists, with
    * no response: the client cannot tell whether the user was created.
    */
   dropAfterCreateRate: number;
+  /**
+   * Share of applied writes answered 504 (a gateway's HTML page) instead of their response: the gateway gave up
+   * waiting, the write stands. The client cannot tell it from a 504 before the write.
+   */
+  timeoutAfterWriteRate: number;
   /** Share of PATCHes to an existing user before which "another admin" edits that user. */
   concurrentEditRate: number;
   /** Fields such an edit changes, one drawn at random per edit. */
@@ -87,6 +95,17 @@ export interface EmulatorConfig extends FaultOptions {
   /** Status of a PATCH that would give a user an e-mail or username another user has. */
   duplicateEmailStatus: 400 | 409;
   /**
+   * Status of a write carrying a stale version (a user PATCH, a group member add): 409 `general.conflict`, or 400
+   * `bad.request` saying the version "does not match the current version" (unconfirmed; Terraform reads both so).
+   */
+  versionConflictStatus: 400 | 409;
+  /**
+   * The longest `name`, `title`, `department`, `preferredName` and `employerInfo` text a PATCH or a creation takes
+   * (more: 400 naming the field). No default is published: an organisation sets each field's "Maximum Length"; 255 is
+   * the figure the tool assumes.
+   */
+  textMaxLength: number;
+  /**
    * How a PATCH's `addresses` meets the stored ones. `replace` (the documented behaviour): the array sent is the new
    * array. `merge`: each entry sent replaces the stored entry of its mediaType and type, the others stay (an
    * alternative reading of the platform, to check that a client works under both).
@@ -112,6 +131,11 @@ export interface EmulatorConfig extends FaultOptions {
   groupMembersPerCall: number;
   /** Whether creating a user sends its invitation email by itself (unconfirmed): see `invitationEmails()`. */
   inviteOnCreate: boolean;
+  /**
+   * A user created less than this long ago (ms) is not found by a search yet (GET by id and lists find it at once): the
+   * platform's search index lags its writes, by an unconfirmed delay. 0: no lag.
+   */
+  searchLagMs: number;
 }
 
 /** An authenticated /api request as its token's limiter decided it (`EmulatorOptions.onApiRequest`). */
@@ -195,6 +219,8 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   orgLimit: 0,
   orgWindowSeconds: 60,
   duplicateEmailStatus: 409,
+  versionConflictStatus: 409,
+  textMaxLength: 255,
   addressesPatch: 'replace',
   usersPageSizeMax: 500,
   usersMaxIds: 100,
@@ -203,6 +229,7 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   searchEmailCaseSensitive: false,
   groupMembersPerCall: 50,
   inviteOnCreate: false,
+  searchLagMs: 0,
   deniedPermissions: [],
   namePermissions: true,
   ungrantableRoles: [],
@@ -212,6 +239,7 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   error503RetryAfterSeconds: [1, 3],
   dropAfterWriteRate: 0,
   dropAfterCreateRate: 0,
+  timeoutAfterWriteRate: 0,
   concurrentEditRate: 0,
   concurrentEditFields: ['title'],
   tokenFaults: false,
@@ -245,6 +273,8 @@ export const configSchema = z
     orgLimit: z.number().int().min(0),
     orgWindowSeconds: z.number().positive(),
     duplicateEmailStatus: z.union([z.literal(400), z.literal(409)]),
+    versionConflictStatus: z.union([z.literal(400), z.literal(409)]),
+    textMaxLength: z.number().int().positive(),
     addressesPatch: z.enum(['replace', 'merge']),
     usersPageSizeMax: z.number().int().positive(),
     usersMaxIds: z.number().int().positive(),
@@ -253,6 +283,7 @@ export const configSchema = z
     searchEmailCaseSensitive: z.boolean(),
     groupMembersPerCall: z.number().int().positive(),
     inviteOnCreate: z.boolean(),
+    searchLagMs: z.number().int().min(0),
     deniedPermissions: z.array(z.string().regex(/^[a-zA-Z]+:[a-zA-Z*]+:[a-zA-Z*]+$/)),
     namePermissions: z.boolean(),
     ungrantableRoles: z.array(z.string().min(1)),
@@ -262,6 +293,7 @@ export const configSchema = z
     error503RetryAfterSeconds: range.refine(([min]) => min >= 1, { message: 'Retry-After must be at least 1 s' }),
     dropAfterWriteRate: rate,
     dropAfterCreateRate: rate,
+    timeoutAfterWriteRate: rate,
     concurrentEditRate: rate,
     concurrentEditFields: z
       .array(z.enum(CONCURRENT_EDIT_FIELDS as unknown as [ConcurrentEditField, ...ConcurrentEditField[]]))

@@ -1,7 +1,7 @@
 /**
  * The HTTP front of the emulator: one request pipeline for every route.
  *
- * api routes:   auth (401) → rate limit (429) → latency → 502/503 fault → body checks → handler → maybe drop.
+ * api routes:   auth (401) → rate limit (429) → latency → 502/503 fault → body checks → handler → maybe drop or 504.
  * login routes: [latency → fault, with tokenFaults] → handler.
  * admin routes: handler.
  */
@@ -122,6 +122,8 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
+const GATEWAY_TIMEOUT_HTML =
+  '<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n<center><h1>504 Gateway Time-out</h1></center>\r\n</body>\r\n</html>\r\n';
 const BAD_GATEWAY_HTML =
   '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n';
 
@@ -318,6 +320,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       // The write is applied; the client never learns it.
       req.socket.destroy();
       return 'dropped' as const;
+    }
+    if (reply.wrote && core.drawTimeoutAfterWrite()) {
+      core.stats.fault('timeoutAfterWrite');
+      send(res, { status: 504, html: GATEWAY_TIMEOUT_HTML }, headers);
+      return 504;
     }
     send(res, reply, headers);
     return reply.status;

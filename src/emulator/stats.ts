@@ -68,6 +68,8 @@ export interface EmulatorStats {
     error503WithRetryAfter: number;
     /** PATCHes applied whose connection was then destroyed without a response. */
     droppedAfterWrite: number;
+    /** Writes applied and then answered 504 (`timeoutAfterWriteRate`). */
+    timeoutAfterWrite: number;
   };
   /** Requests being handled now, and the most at once. */
   inFlight: number;
@@ -94,7 +96,7 @@ export function emptyStats(now: Date): EmulatorStats {
     patchesByUser: {},
     concurrentEdits: [],
     routingWrites: { skills: 0, languages: 0, queueMembers: 0, grants: 0, divisions: 0, groupMembers: 0 },
-    faults: { error502: 0, error503: 0, error503WithRetryAfter: 0, droppedAfterWrite: 0 },
+    faults: { error502: 0, error503: 0, error503WithRetryAfter: 0, droppedAfterWrite: 0, timeoutAfterWrite: 0 },
     inFlight: 0,
     maxInFlight: 0,
   };
@@ -179,7 +181,7 @@ export class StatsRecorder {
     this.stats.routingWrites[kind]++;
   }
 
-  fault(kind: 'error502' | 'error503' | 'error503WithRetryAfter'): void {
+  fault(kind: 'error502' | 'error503' | 'error503WithRetryAfter' | 'timeoutAfterWrite'): void {
     this.stats.faults[kind]++;
   }
 

@@ -39,6 +39,8 @@ export interface PatchContext {
   userExists(id: string): boolean;
   /** Whether a location with this id is in the catalogue (undefined: any id is taken). */
   locationExists?(id: string): boolean;
+  /** The longest `name`, `title`, `department`, `preferredName` and `employerInfo` text (undefined: no cap). */
+  textMaxLength?: number;
 }
 
 export type PatchValidation = { ok: true; patch: ValidPatch } | { ok: false; message: string };
@@ -91,6 +93,13 @@ const describe = (value: unknown): string =>
 function string(field: string, value: unknown): string {
   if (typeof value !== 'string') fail(field, `expected a string, got ${describe(value)}`);
   return value;
+}
+
+function text(field: string, value: unknown, ctx: PatchContext): string {
+  const s = string(field, value);
+  const most = ctx.textMaxLength;
+  if (most !== undefined && s.length > most) fail(field, `is ${s.length} characters long; the maximum is ${most}`);
+  return s;
 }
 
 function nonEmptyString(field: string, value: unknown): string {
@@ -186,11 +195,11 @@ function locations(value: unknown, ctx: PatchContext): UserLocation[] {
 
 const EMPLOYER_KEYS = ['officialName', 'employeeId', 'employeeType', 'dateHire'] as const;
 
-function employerInfo(value: unknown): EmployerInfo {
+function employerInfo(value: unknown, ctx: PatchContext): EmployerInfo {
   const raw = object('employerInfo', value, EMPLOYER_KEYS);
   const info: EmployerInfo = {};
   for (const key of ['officialName', 'employeeId', 'employeeType'] as const) {
-    if (raw[key] !== undefined) info[key] = string(`employerInfo.${key}`, raw[key]);
+    if (raw[key] !== undefined) info[key] = text(`employerInfo.${key}`, raw[key], ctx);
   }
   if (raw.dateHire !== undefined) {
     const dateHire = string('employerInfo.dateHire', raw.dateHire);
@@ -244,13 +253,13 @@ function parse(body: unknown, ctx: PatchContext): ValidPatch {
     const others = Object.keys(body).filter((k) => !['state', 'version', 'id', 'selfUri'].includes(k));
     if (others.length > 0) fail('state', `must be the only field updated, but the body also has ${others.join(', ')}`);
   }
-  if (body.name !== undefined) patch.name = nonEmptyString('name', body.name);
+  if (body.name !== undefined) patch.name = text('name', nonEmptyString('name', body.name), ctx);
   if (body.chat !== undefined) {
     const chat = object('chat', body.chat, ['jabberId']);
     patch.chat = chat.jabberId === undefined ? {} : { jabberId: string('chat.jabberId', chat.jabberId) };
   }
   for (const key of ['department', 'title', 'preferredName'] as const) {
-    if (body[key] !== undefined) patch[key] = string(key, body[key]);
+    if (body[key] !== undefined) patch[key] = text(key, body[key], ctx);
   }
   if (body.email !== undefined) {
     const email = string('email', body.email);
@@ -280,7 +289,7 @@ function parse(body: unknown, ctx: PatchContext): ValidPatch {
     }
     patch.acdAutoAnswer = body.acdAutoAnswer as boolean;
   }
-  if (body.employerInfo !== undefined) patch.employerInfo = employerInfo(body.employerInfo);
+  if (body.employerInfo !== undefined) patch.employerInfo = employerInfo(body.employerInfo, ctx);
   if (body.profileSkills !== undefined) patch.profileSkills = stringArray('profileSkills', body.profileSkills);
   if (body.certifications !== undefined) patch.certifications = stringArray('certifications', body.certifications);
   if (body.images !== undefined) patch.images = objectArray('images', body.images);

@@ -83,7 +83,7 @@ const SEARCH_WAITS_MS = [0, 1000, 3000];
 
 const mayHaveActed = (o: ApiFailure) => o.kind === 'network' || o.kind === 'timeout' || o.kind === 'server';
 const now = () => new Date().toISOString();
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function startLifecycle(
   ctx: RunContext,

@@ -2,11 +2,14 @@
  * update --create (issue #11, item 2): users created over real HTTP through the SDK against the emulator, each
  * expectation checked on the emulator's state and its per-route counters.
  */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GenesysUser } from '../../src/genesys/types.js';
 import { applyUpdate, rollback } from '../../src/index.js';
+import { BIN, requireFreshBuild } from './harness.js';
 import {
   asAnotherAdmin,
   csv,
@@ -164,6 +167,46 @@ describe('update --create', () => {
     expect(Object.keys(invites)).toHaveLength(20);
     const report: ReportRecordJson[] = await readJsonlReport(box, 'report.jsonl');
     expect(report.every((x) => x.status === 'created')).toBe(true);
+  });
+
+  it('a lost create whose user the search index shows only 2 s later is found by searching again, not sent twice', async () => {
+    org = await routingOrg({ users: 20, dropAfterCreateRate: 1, searchLagMs: 2000 });
+    const { box, emu } = org;
+    const file = await writeInput(box, 'hires.csv', csv(newHires(3)));
+    const r = await box.cli(['update', file, '--create', '--yes', '--report', 'report.jsonl']);
+    expect(r.code, r.stderr).toBe(0);
+    const stats = emu.stats();
+    expect(stats.byRoute[CREATE_ROUTE]).toEqual({ dropped: 3 });
+    for (let i = 0; i < 3; i++) expect(byEmail(emu, newEmail(i))).toHaveLength(1);
+    // Each lost creation was searched until the index showed it: more than once.
+    expect(routeCount(stats, 'POST /api/v2/users/search')).toBeGreaterThan(3);
+    const report: ReportRecordJson[] = await readJsonlReport(box, 'report.jsonl');
+    expect(report.map((x) => x.status)).toEqual(['created', 'created', 'created']);
+  });
+
+  it('a lost create the index still hides after the last search: that row is unsettled, exit 1, with output to files', async () => {
+    org = await routingOrg({ users: 20, dropAfterCreateRate: 1, searchLagMs: 60_000 });
+    const { box, emu } = org;
+    const file = await writeInput(box, 'hires.csv', csv(newHires(1)));
+    // Output to files, as a CI job or `> out 2> err` gives it: no pipe keeps the process alive while it waits.
+    requireFreshBuild();
+    const out = openSync(join(box.dir, 'out.txt'), 'w');
+    const err = openSync(join(box.dir, 'err.txt'), 'w');
+    const child = spawn(process.execPath, ['--', BIN, 'update', file, '--create', '--yes', '--report', 'r.jsonl'], {
+      cwd: box.dir,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...box.env },
+      stdio: ['ignore', out, err],
+    });
+    closeSync(out);
+    closeSync(err);
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    const stderr = await readFile(join(box.dir, 'err.txt'), 'utf8');
+    expect(code, stderr).toBe(1);
+    const [record] = await readJsonlReport(box, 'r.jsonl');
+    expect(record).toMatchObject({ row: 1, status: 'failed', errorCode: 'create_unsettled' });
+    // One search before the POST, then three after it (at once, 1 s and 3 s later); never sent twice.
+    expect(routeCount(emu.stats(), 'POST /api/v2/users/search')).toBe(1 + 3);
+    expect(emu.stats().byRoute[CREATE_ROUTE]).toEqual({ dropped: 1 });
   });
 
   it.each([409, 400] as const)(

@@ -35,11 +35,12 @@ afterEach(async () => {
  * Sales Team (p0, p1) is a member of the Sales Inbound queue and gives Agent@Home; Billing Team (p2); Night Shift
  * (nobody); Support Crew (p5). Everyone among p0–p9 has Employee@Home of their own.
  */
-async function start() {
+async function start(options: { versionConflictStatus?: 400 | 409 } = {}) {
   const people = activeWithEmail(directory(60));
   const p = people.slice(0, 10);
   const home = directory(60)[0]!.division!.id;
   org = await routingOrg({
+    ...options,
     users: 60,
     assign: (ps, homeId) =>
       Object.fromEntries(
@@ -120,26 +121,30 @@ describe('groups column', () => {
     expect(routeCount(emu.stats(), POST) + routeCount(emu.stats(), DELETE)).toBe(0);
   });
 
-  it('another admin changes a group between the plan and the write: the 409 is handled, reported, nobody lost', async () => {
-    const o = await start();
-    const { box, emu, p } = o;
-    emu.beforeNextGroupWrite(SALES, { addMember: p[7]!.id });
-    const file = await writeInput(
-      box,
-      'late.csv',
-      csv([
-        ['email', 'groups'],
-        [p[3]!.email!, '+Sales Team'],
-      ]),
-    );
-    const r = await box.cli(['update', file, '--yes', '--report', 'late.jsonl']);
-    expect(r.code, r.stderr).toBe(0);
-    expect(membersOf(o, SALES)).toEqual(ids(p[0]!, p[1]!, p[3]!, p[7]!));
-    expect(routeCount(emu.stats(), GET_GROUP)).toBe(1);
-    expect(r.stderr).toMatch(/Sales Team.*changed/);
-    const [record] = await readJsonlReport(box, 'late.jsonl');
-    expect(record!.conflict).toMatch(/Sales Team/);
-  });
+  it.each([409, 400] as const)(
+    'another admin changes a group between the plan and the write: the stale version answered %i is handled, reported, nobody lost',
+    async (versionConflictStatus) => {
+      const o = await start({ versionConflictStatus });
+      const { box, emu, p } = o;
+      emu.beforeNextGroupWrite(SALES, { addMember: p[7]!.id });
+      const file = await writeInput(
+        box,
+        'late.csv',
+        csv([
+          ['email', 'groups'],
+          [p[3]!.email!, '+Sales Team'],
+        ]),
+      );
+      const r = await box.cli(['update', file, '--yes', '--report', 'late.jsonl']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(membersOf(o, SALES)).toEqual(ids(p[0]!, p[1]!, p[3]!, p[7]!));
+      expect(routeCount(emu.stats(), GET_GROUP)).toBe(1);
+      expect(r.stderr).toMatch(/Sales Team.*changed/);
+      const [record] = await readJsonlReport(box, 'late.jsonl');
+      expect(record!.conflict).toMatch(/Sales Team/);
+      expect(emu.stats().byRoute[POST]?.[String(versionConflictStatus)]).toBe(1);
+    },
+  );
 
   it('rollback restores exactly the memberships the run changed and keeps what others did since', async () => {
     const o = await start();

@@ -778,6 +778,68 @@ describe('update: rows that need care', () => {
     expectOnlyChanged(sleeper, b.emulator.user(sleeper.id), ['state']);
   });
 
+  it.each([409, 400] as const)(
+    'another admin edits users between the read and the write, the stale version answered %i: re-read and applied',
+    async (versionConflictStatus) => {
+      const b = await open({ concurrentEditRate: 0.5, concurrentEditFields: ['department'], versionConflictStatus });
+      const targets = activeUsers(b).slice(0, 12);
+      const rows = [['id', 'title'], ...targets.map((u) => [u.id, `Edited ${u.id.slice(0, 8)}`])];
+      const r = await b.cli(['update', await writeInput(b, 'titles.csv', csv(rows)), '--yes', '--no-progress']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain('12 updated');
+      const stats = b.emulator.stats();
+      expect(stats.concurrentEdits.length).toBeGreaterThan(0);
+      expect(stats.byRoute[PATCH_ROUTE]?.[String(versionConflictStatus)]).toBe(stats.concurrentEdits.length);
+      for (const u of targets) {
+        // The other admin's last department stands: the title was applied on top of the re-read user.
+        const edit = stats.concurrentEdits.findLast((e) => e.userId === u.id);
+        expect(b.emulator.user(u.id)).toMatchObject({
+          title: `Edited ${u.id.slice(0, 8)}`,
+          ...(edit && { department: edit.value }),
+        });
+      }
+    },
+  );
+
+  it('an organisation whose title is capped lower than the tool’s 255: the platform refuses that row, the others are written', async () => {
+    const b = await open({ textMaxLength: 20 });
+    const [a, c] = activeUsers(b);
+    const file = await writeInput(
+      b,
+      'long.csv',
+      csv([
+        ['id', 'title'],
+        [a!.id, 'A title of thirty characters.'],
+        [c!.id, 'Short Title'],
+      ]),
+    );
+    const r = await b.cli(['update', file, '--yes', '--no-progress', '--report', 'long.jsonl']);
+    expect(r.code, r.stderr).toBe(1);
+    const [long, short] = await readJsonlReport(b, 'long.jsonl');
+    expect(long).toMatchObject({ row: 1, status: 'failed', errorCode: 'bad.request' });
+    expect(long!.message).toContain("'title': is 29 characters long; the maximum is 20");
+    expect(short).toMatchObject({ row: 2, status: 'updated' });
+    expect(b.emulator.user(a!.id)?.title).toBe(a!.title);
+    expect(b.emulator.user(c!.id)?.title).toBe('Short Title');
+    // Refused as invalid: sent once, never retried.
+    expect(routeCount(b.emulator.stats(), PATCH_ROUTE)).toBe(2);
+  });
+
+  it('writes answered 504 by a gateway that gave up though the write stands: every row updated, once', async () => {
+    const b = await open({ timeoutAfterWriteRate: 0.3 });
+    const targets = activeUsers(b).slice(0, 20);
+    const rows = [['id', 'title'], ...targets.map((u) => [u.id, `Gateway ${u.id.slice(0, 8)}`])];
+    const r = await b.cli(['update', await writeInput(b, 'gw.csv', csv(rows)), '--yes', '--no-progress']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('20 updated');
+    const stats = b.emulator.stats();
+    expect(stats.faults.timeoutAfterWrite).toBeGreaterThan(0);
+    for (const u of targets) {
+      expect(b.emulator.user(u.id)).toMatchObject({ title: `Gateway ${u.id.slice(0, 8)}`, version: u.version + 1 });
+    }
+    expect(stats.patchesApplied).toBe(20);
+  });
+
   it('a platform whose email search is case-sensitive finds a stored mixed-case address by the file’s spelling', async () => {
     const users = generateDirectory({ users: 20, seed: 11 });
     const stored = users.find((u) => u.state === 'active' && u.email)!;

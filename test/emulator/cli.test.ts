@@ -1,11 +1,17 @@
 /** `genesys-bulk emulator`, spawned from the build (npm test builds first), and its option parsing. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseEmulatorCliOptions } from '../../src/emulator/command.js';
 import { startEmulator } from '../../src/emulator/index.js';
 import { ValidationError } from '../../src/errors.js';
+import { createGenesysClient } from '../../src/genesys/client.js';
+import type { GenesysUser } from '../../src/genesys/types.js';
 import { requireFreshBuild } from '../e2e/harness.js';
+import { loggedIn } from './helpers.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = `${root}bin/genesys-bulk.js`;
@@ -88,6 +94,47 @@ describe('genesys-bulk emulator', () => {
     } finally {
       await taken.stop();
     }
+  });
+
+  it('starts again from the users an earlier emulator served (--users-file), and the tool updates them', async () => {
+    const earlier = await startEmulator({ users: 30, seed: 4 });
+    const dir = await mkdtemp(join(tmpdir(), 'emulator-users-file-'));
+    const file = join(dir, 'users.json');
+    let proc: Spawned | undefined;
+    try {
+      const [changed] = earlier.users().filter((u) => u.state === 'active');
+      const client = await loggedIn(earlier);
+      expect((await client.patchUser(changed!.id, { version: 1, title: 'Kept Across Restarts' })).ok).toBe(true);
+      await writeFile(file, await (await fetch(`${earlier.url}/__emulator/users`)).text());
+
+      proc = run(['emulator', '--users-file', file, '--client-secret', 'file-secret']);
+      await waitFor(() => proc!.stdout().split('\n').length > 3, 10_000);
+      const url = proc.stdout().split('\n')[0]!.slice('GENESYS_BASE_URL='.length);
+      const served = (await (await fetch(`${url}/__emulator/users`)).json()) as GenesysUser[];
+      expect(served).toEqual(earlier.users());
+      expect(served.find((u) => u.id === changed!.id)).toMatchObject({ title: 'Kept Across Restarts', version: 2 });
+      expect(proc.stderr()).toContain('emulator: 30 users');
+      const again = createGenesysClient({ baseUrl: url, clientId: 'emulator-client', clientSecret: 'file-secret' });
+      expect((await again.authenticate()).ok).toBe(true);
+      expect((await again.patchUser(changed!.id, { version: 2, title: 'Once More' })).ok).toBe(true);
+    } finally {
+      proc?.child.kill('SIGTERM');
+      await earlier.stop();
+    }
+    expect(await proc!.exit).toEqual({ code: 0, signal: null });
+
+    await writeFile(file, JSON.stringify([{ id: 'a', name: 'A', state: 'active', version: 1 }, { id: 'a' }]));
+    for (const [args, message] of [
+      [['--users-file', file], `--users-file ${file}: user 2 of the array: has no name`],
+      [['--users-file', join(dir, 'none.json')], 'none.json: cannot read it (ENOENT)'],
+      [['--users', '5', '--users-file', file], '--users and --users-file cannot be used together'],
+    ] as const) {
+      const bad = run(['emulator', ...args]);
+      expect(await bad.exit).toEqual({ code: 2, signal: null });
+      expect(bad.stderr()).toContain(message);
+      expect(bad.stdout()).toBe('');
+    }
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('exits 2 with a message naming a bad option', async () => {
@@ -173,6 +220,10 @@ describe('parseEmulatorCliOptions', () => {
     [{ limit: '2.5' }, '--limit must be a positive integer, got "2.5"'],
     [{ window: '-1' }, '--window must be a positive integer, got "-1"'],
     [{ users: 'many' }, '--users must be a non-negative integer, got "many"'],
+    [
+      { users: '99999999999' },
+      '--users must be at most 1000000 (a million users take about 2.5 GB of memory), got "99999999999"',
+    ],
     [{ seed: 'x' }, '--seed must be a non-negative integer, got "x"'],
     [{ port: '70000' }, '--port must be at most 65535, got "70000"'],
     [
@@ -192,6 +243,10 @@ describe('parseEmulatorCliOptions', () => {
     [{ expandOmit: '2' }, '--expand-omit must be a number from 0 to 1, got "2"'],
     [{ fault502: '0.6', fault503: '0.6' }, '--fault-502 and --fault-503 together must not exceed 1, got 0.6 + 0.6'],
     [{ clientId: ' ' }, '--client-id must not be empty'],
+    // Settings no client could use: the printed lines would split, or the login could not send the id.
+    [{ clientSecret: 'ab\ncd' }, '--client-secret must not contain a line break or control character'],
+    [{ clientId: 'a\tb' }, '--client-id must not contain a line break or control character'],
+    [{ clientId: 'a:b' }, '--client-id must not contain ":" (Basic authentication could not send it)'],
   ])('rejects %j', (override, message) => {
     const parse = () => parseEmulatorCliOptions({ ...defaults, ...override });
     expect(parse).toThrow(ValidationError);

@@ -95,6 +95,30 @@ describe('faults', () => {
     });
   });
 
+  it('answers a share of applied writes 504 (a gateway timeout): the write stands', async () => {
+    const n = 200;
+    const emu = await emulator({ users: 20, limit: 100_000, timeoutAfterWriteRate: 0.25 });
+    const client = await loggedIn(emu);
+    const users = emu.users();
+    const outcomes = await sequential(n, (i) => {
+      const id = defined(users[i % users.length]).id;
+      return client.patchUser(id, { version: defined(emu.user(id)).version, department: `D${i}` });
+    });
+    const timedOut = outcomes.filter((o) => !o.ok && o.status === 504);
+    expectRate(timedOut.length, n, 0.25);
+    expect(timedOut.every((o) => !o.ok && o.kind === 'server')).toBe(true);
+    for (const u of users) expect(emu.user(u.id)?.version).toBe(1 + n / users.length);
+    expect(emu.stats()).toMatchObject({ patchesApplied: n, faults: { timeoutAfterWrite: timedOut.length } });
+    expect(emu.stats().byRoute['PATCH /api/v2/users/{userId}']).toEqual({
+      '200': n - timedOut.length,
+      '504': timedOut.length,
+    });
+    // A refused write is not one: it is answered as it was.
+    emu.setFaults({ timeoutAfterWriteRate: 1 });
+    const stale = await client.patchUser(defined(users[0]).id, { version: 1, department: 'x' });
+    expect(stale).toMatchObject({ ok: false, status: 409 });
+  });
+
   it('has "another admin" edit a share of users just before their PATCH, and records it', async () => {
     const n = 300;
     const emu = await emulator({

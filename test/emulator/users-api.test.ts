@@ -385,6 +385,35 @@ describe('PATCH /api/v2/users/{id}', () => {
     expect(huge.status).toBe(413);
   });
 
+  it('can answer a stale version with a 400 saying the version does not match, read as a conflict', async () => {
+    const emu = await emulator({ users: 5, versionConflictStatus: 400 });
+    const client = await loggedIn(emu);
+    const user = defined(emu.users()[0]);
+    const stale = await client.patchUser(user.id, { version: 7, title: 'x' });
+    expect(stale).toMatchObject({ ok: false, kind: 'conflict', status: 400, code: 'bad.request' });
+    expect(!stale.ok && stale.message).toContain('The version 7 does not match the current version 1.');
+    expect(emu.user(user.id)).toEqual(user);
+  });
+
+  it('refuses profile text longer than textMaxLength (255 by default) with 400 naming the field', async () => {
+    const emu = await emulator({ users: 5 });
+    const client = await loggedIn(emu);
+    const user = defined(emu.users()[0]);
+    for (const body of [
+      { title: 'x'.repeat(256) },
+      { name: 'x'.repeat(256) },
+      { employerInfo: { officialName: 'x'.repeat(256) } },
+    ]) {
+      const long = await client.patchUser(user.id, { version: 1, ...body });
+      expect(long).toMatchObject({ ok: false, kind: 'invalid', status: 400, code: 'bad.request' });
+      expect(!long.ok && long.message).toMatch(
+        /Invalid value for field '(title|name|employerInfo.officialName)': is 256 characters long; the maximum is 255/,
+      );
+    }
+    expect(emu.user(user.id)).toEqual(user);
+    expect((await client.patchUser(user.id, { version: 1, title: 'x'.repeat(255) })).ok).toBe(true);
+  });
+
   it('can answer a duplicate e-mail with 400 instead', async () => {
     const emu = await emulator({ users: 5, duplicateEmailStatus: 400 });
     const client = await loggedIn(emu);

@@ -2,7 +2,7 @@
  * Groups: the list, search, one group, its members, and adding (with the group's version) and removing members.
  */
 import type { EmulatorCore } from '../core.js';
-import { platformError, VERSION_CONFLICT_MESSAGE } from '../errors.js';
+import { versionConflict } from '../errors.js';
 import type { GroupEntry } from '../groups.js';
 import type { Reply, Route } from '../router.js';
 import {
@@ -124,7 +124,10 @@ function memberIds(core: EmulatorCore, ids: unknown, what: string): string[] {
   return [...new Set(ids as string[])];
 }
 
-const conflict = (): Reply => ({ status: 409, body: platformError(409, 'general.conflict', VERSION_CONFLICT_MESSAGE) });
+function conflict(core: EmulatorCore, sent: unknown, current: number): Reply {
+  const status = core.config.versionConflictStatus;
+  return { status, body: versionConflict(status, sent, current) };
+}
 
 const addMembers = guarded((ctx) => {
   const { core, body } = ctx;
@@ -142,7 +145,8 @@ const addMembers = guarded((ctx) => {
   if (typeof request.version !== 'number' || !Number.isInteger(request.version)) {
     throw new BadRequest("Missing or invalid field 'version': the group's current version");
   }
-  if (request.version !== core.groups.version(id)) return conflict();
+  const current = core.groups.version(id);
+  if (request.version !== current) return conflict(core, request.version, current);
   core.groups.change(id, ids, false);
   core.stats.routingWrite('groupMembers');
   return { status: 202, body: {}, wrote: true };

@@ -61,7 +61,11 @@ function postUser(ctx: RouteContext): Reply {
   const fields: Record<string, unknown> = { version: 1 };
   for (const key of ['name', 'email', 'department', 'title', 'addresses'] as const)
     if (body[key] !== undefined) fields[key] = body[key];
-  const checked = validatePatch(fields, { userId: '', userExists: () => false });
+  const checked = validatePatch(fields, {
+    userId: '',
+    userExists: () => false,
+    textMaxLength: core.config.textMaxLength,
+  });
   if (!checked.ok) return badRequest(checked.message);
   const valid = checked.patch;
   const email = valid.email as string;
@@ -88,6 +92,7 @@ function postUser(ctx: RouteContext): Reply {
   if (valid.department !== undefined && valid.department !== '') user.department = valid.department;
   if (valid.title !== undefined && valid.title !== '') user.title = valid.title;
   core.store.add(user);
+  core.createdAt.set(id, core.now());
   if (core.config.inviteOnCreate) core.invitationEmails.set(id, 1);
   return { status: 200, body: user, wrote: true, created: true };
 }

@@ -1,6 +1,6 @@
 /** The Users API: list, get, search and patch. */
 import type { GenesysUser, UserEntityListing } from '../../genesys/types.js';
-import { platformError, VERSION_CONFLICT_MESSAGE } from '../errors.js';
+import { platformError, versionConflict } from '../errors.js';
 import { EXTENSION_PERMISSION, expandOf, setsExtension, visibleUser } from '../profile.js';
 import type { Reply, Route, RouteContext } from '../router.js';
 import { compileSearch, decodeQ64, runSearch } from '../search.js';
@@ -188,7 +188,7 @@ function search(core: RouteContext['core'], body: unknown): Reply {
     emailCaseSensitive: core.config.searchEmailCaseSensitive,
   });
   if (!compiled.ok) return badRequest(compiled.message);
-  const response = runSearch(core.store.inNameOrder(), compiled.search);
+  const response = runSearch(core.searchable(core.store.inNameOrder()), compiled.search);
   const expand = expandOf(new URLSearchParams(), body);
   if (response.results) response.results = response.results.map((u) => visibleUser(u as StoredUser, expand));
   return { status: 200, body: response };
@@ -222,6 +222,7 @@ function patchUser(ctx: RouteContext): Reply {
       return user !== undefined && user.state !== 'deleted';
     },
     locationExists: (locationId) => core.locations.some((l) => l.id === locationId),
+    textMaxLength: core.config.textMaxLength,
   });
   if (!validation.ok) return badRequest(validation.message);
   const { addresses } = validation.patch;
@@ -235,7 +236,8 @@ function patchUser(ctx: RouteContext): Reply {
   const result = core.store.applyPatch(id, validation.patch, core.config.addressesPatch);
   if (!result.ok) {
     if (result.reason === 'version') {
-      return { status: 409, body: platformError(409, 'general.conflict', VERSION_CONFLICT_MESSAGE) };
+      const status = core.config.versionConflictStatus;
+      return { status, body: versionConflict(status, validation.patch.version, result.current) };
     }
     const status = core.config.duplicateEmailStatus;
     const message = `The ${result.field} ${result.value} is already in use by another user.`;
