@@ -5,6 +5,7 @@
  */
 import type { RunningEmulator } from '../src/emulator/index.js';
 import { createPrng } from '../src/emulator/prng.js';
+import { USER_PAGE_SIZE } from '../src/export/run.js';
 import type { GenesysUser } from '../src/genesys/types.js';
 
 export interface ExportCheck {
@@ -193,7 +194,7 @@ export interface ExportBound {
 }
 
 /**
- * README "Export", from the emulator's data: ⌈U/100⌉ listing pages (skills and languages expanded in them), each
+ * README "Export", from the emulator's data: ⌈U/500⌉ listing pages (skills and languages expanded in them), each
  * catalogue's pages (divisions, skills, languages, queues, roles, locations, groups), each queue's and each group's
  * member listing once, and one grants read per user (the `roles` column).
  */
@@ -206,7 +207,7 @@ export function exportBound(emu: RunningEmulator): ExportBound {
   );
   const c = emu.catalogue();
   const groups = emu.groups();
-  const listingPages = pages(live.size);
+  const listingPages = Math.max(1, Math.ceil(live.size / USER_PAGE_SIZE));
   const cataloguePages = [c.divisions, c.skills, c.languages, c.queues, c.roles, emu.locations(), groups].reduce(
     (n, list) => n + pages(list.length),
     0,

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { ConnectionConfig } from '../config.js';
 import { ExitCode, type ExitCodeValue, ValidationError } from '../errors.js';
-import { ListingCheck, type ListingPage, morePages } from '../genesys/paging.js';
+import { ListingCheck, type ListingPage, morePages, servedSize } from '../genesys/paging.js';
 import type { NamedEntity } from '../genesys/routing-types.js';
 import type { ApiOutcome, GenesysUser } from '../genesys/types.js';
 import { COLUMN_NAMES, unknownColumnMessage } from '../input/columns.js';
@@ -17,7 +17,7 @@ import { fatalApiError } from '../run/api-errors.js';
 import { openContext } from '../run/context.js';
 import { GROUPS_PAGE_SIZE, loadGroups } from '../run/groups.js';
 import { expansionsFor, loadLocations, nameMapOf } from '../run/profile-fields.js';
-import { IDS_PER_GET_SIZES } from '../run/resolve.js';
+import { IDS_PER_GET_SIZES, LIST_PAGE_SIZES } from '../run/resolve.js';
 import {
   emptyRoutingCost,
   loadCatalogue,
@@ -30,8 +30,11 @@ import { escapeControls } from '../text.js';
 import { type CellProblem, DEFAULT_COLUMNS, type Names, userCells } from './cells.js';
 import { type ExportFormat, formatFor, openSink } from './sink.js';
 
-/** Users per listing page. The platform's maximum is believed to be 500 (unconfirmed); 100 is safe everywhere. */
-export const USER_PAGE_SIZE = 100;
+/**
+ * Users per listing page: the largest the platform takes, as update's listing asks (LIST_PAGE_SIZES: 500, believed
+ * and unconfirmed, then 100 and 25 while page 1 is refused with 400; a page cut shorter is read on in its size).
+ */
+export const USER_PAGE_SIZE = LIST_PAGE_SIZES[0] as number;
 
 export type ExportState = 'active' | 'inactive' | 'any';
 
@@ -378,33 +381,41 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
         opts.progress.update({ done: i, total, ...progressCounters(counters) });
       }
     } else {
-      for (let page = 1; ; page++) {
-        const listing = await one(
-          opts,
-          `Listing users (GET /api/v2/users, page ${page})`,
+      let pageSize = USER_PAGE_SIZE;
+      for (let page = 1, at = 0; ; page++) {
+        const asked = page === 1 ? (LIST_PAGE_SIZES[at] as number) : pageSize;
+        calls.userPages++;
+        const { outcome } = await governor.execute(
           () =>
             client.listUsers({
               pageNumber: page,
-              pageSize: USER_PAGE_SIZE,
+              pageSize: asked,
               state: apiState,
               ...(expand.length > 0 ? { expand } : {}),
             }),
-          () => calls.userPages++,
-          governor,
+          { signal: opts.stopSignal },
         );
+        if (!outcome.ok && page === 1 && outcome.status === 400 && at < LIST_PAGE_SIZES.length - 1) {
+          at++;
+          page--;
+          continue;
+        }
+        if (!outcome.ok) throw fatalApiError(`Listing users (GET /api/v2/users, page ${page})`, outcome);
+        const listing = outcome.body;
         if (page === 1) {
           total = listing.total;
+          pageSize = servedSize(listing, listing.entities.length, asked);
           opts.progress.start(total, 'Reading users');
         }
         listed.total(listing.total);
         const fresh = await writePage(listing.entities);
         opts.progress.update({
-          done: Math.min(page * USER_PAGE_SIZE, total),
+          done: Math.min(page * pageSize, total),
           total,
           ...progressCounters(counters),
         });
         // A page of users all listed already says nothing new: a server repeating a page must not be read for ever.
-        if (fresh === 0 || !morePages(listing, page, USER_PAGE_SIZE, listing.entities.length)) break;
+        if (fresh === 0 || !morePages(listing, page, pageSize, listing.entities.length)) break;
       }
     }
     await sink.close();

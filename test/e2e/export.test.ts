@@ -97,11 +97,11 @@ describe('export: the round trip on 300 users with routing assignments', () => {
     ].reduce((n, list) => n + pages(list.length, 100), 0);
     // README "Export": listing pages (skills and languages expanded in them) + catalogue pages + member pages of
     // every queue + 1 call per user for the grants.
-    const bound = pages(USERS, 100) + catalogues + memberPages + rows.length;
+    const bound = pages(USERS, USER_PAGE_SIZE) + catalogues + memberPages + rows.length;
     expect(exportTotal).toBeLessThanOrEqual(bound * 1.05);
     expect(exportTotal).toBeGreaterThanOrEqual(bound * 0.95);
     expect(exportCalls['GET /api/v2/routing/queues/{queueId}/members']).toBe(memberPages);
-    expect(exportCalls['GET /api/v2/users']).toBe(pages(USERS, 100));
+    expect(exportCalls['GET /api/v2/users']).toBe(pages(USERS, USER_PAGE_SIZE));
     expect(exportCalls['GET /api/v2/authorization/subjects/{subjectId}']).toBe(rows.length);
     expect(exportCalls['GET /api/v2/users/{userId}/routingskills']).toBeUndefined();
     expect(exportCalls['GET /api/v2/users/{userId}/routinglanguages']).toBeUndefined();
@@ -178,7 +178,9 @@ describe('export: a manager no read finds', () => {
 
 describe('export: a directory that changes while it is read', () => {
   it('a user added on a page read already shifts the rest: the user twice on the pages is written once, and said', async () => {
-    const box = await sandbox({ users: 250 });
+    // Two pages or more, the second read after the user is added.
+    const users = USER_PAGE_SIZE + 250;
+    const box = await sandbox({ users });
     try {
       const early = {
         id: '00000000-0000-4000-8000-000000000001',
@@ -193,13 +195,41 @@ describe('export: a directory that changes while it is read', () => {
       expect(r.code, r.stderr).toBe(0);
       const ids = (await readCsv(join(box.dir, 'users.csv'))).map((row) => row.id);
       expect(new Set(ids).size).toBe(ids.length);
-      expect(ids).toHaveLength(250);
-      expect(r.stderr).toContain('The user listing changed while it was read (its total went from 250 to 251; ');
+      expect(ids).toHaveLength(users);
+      expect(r.stderr).toContain(
+        `The user listing changed while it was read (its total went from ${users} to ${users + 1}; `,
+      );
       expect(r.stderr).toContain('1 user came on two pages, written once');
       expect(r.stderr).toContain('run it again to be sure');
       const again = await box.cli(['export', 'again.csv', '--columns', 'id,email,title', '--state', 'any']);
       expect(again.stderr).not.toContain('The user listing changed');
-      expect((await readCsv(join(box.dir, 'again.csv'))).length).toBe(251);
+      expect((await readCsv(join(box.dir, 'again.csv'))).length).toBe(users + 1);
+    } finally {
+      await box.close();
+    }
+  });
+});
+
+describe('export: the listing in the largest page the platform takes', () => {
+  it.each([
+    ['takes 500', { usersPageSizeMax: 500 }, [500, 500, 500]],
+    [
+      'refuses 500 (400), takes 100',
+      { usersPageSizeMax: 100 },
+      [500, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100],
+    ],
+    ['cuts 500 to 250', { usersPageSizeMax: 250, pageSizeAboveMax: 'clamp' as const }, [500, 250, 250, 250, 250]],
+  ])('a platform that %s: every user once, in as few pages as it allows', async (_what, options, asked) => {
+    const box = await sandbox({ users: 1200, ...options });
+    try {
+      const r = await box.cli(['export', 'users.csv', '--columns', 'id,email,title', '--state', 'any']);
+      expect(r.code, r.stderr).toBe(0);
+      const listed = box.emulator.users().filter((u) => u.state !== 'deleted').length;
+      const ids = (await readCsv(join(box.dir, 'users.csv'))).map((row) => row.id);
+      expect(new Set(ids).size).toBe(listed);
+      expect(ids).toHaveLength(listed);
+      const byStatus = box.emulator.stats().byRoute['GET /api/v2/users'] ?? {};
+      expect(Object.values(byStatus).reduce((a, b) => a + b, 0)).toBe(asked.length);
     } finally {
       await box.close();
     }
