@@ -14,6 +14,7 @@ import { type RoutingKind, readInput } from '../input/index.js';
 import { CatalogueIndex, type RoutingNeeds } from '../plan/index.js';
 import type { Progress } from '../progress.js';
 import { fatalApiError } from '../run/api-errors.js';
+import { COLLECT_EVERY, collectGarbage } from '../run/collect.js';
 import { openContext } from '../run/context.js';
 import { GROUPS_PAGE_SIZE, loadGroups } from '../run/groups.js';
 import { expansionsFor, loadLocations, nameMapOf } from '../run/profile-fields.js';
@@ -323,6 +324,13 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   const expand = [...routingExpansions(needs), ...expansionsFor(columns)];
   let total = 0;
   const listed = new ListingCheck();
+  let collectedAt = 0;
+  const collectWhenDue = async () => {
+    const { requests } = governor.stats();
+    if (requests - collectedAt < COLLECT_EVERY.exportRequests) return;
+    collectedAt = requests;
+    await collectGarbage();
+  };
   /** Writes the users of a page not written already; resolves with how many that was. */
   const writePage = async (entities: readonly ExpandedUser[]): Promise<number> => {
     const fresh = listed.fresh(entities);
@@ -354,6 +362,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
       await sink.write(cells);
       users++;
     }
+    await collectWhenDue();
     return fresh.length;
   };
   const apiState = opts.state;
