@@ -37,6 +37,12 @@ import { type ExportFormat, formatFor, openSink } from './sink.js';
  */
 export const USER_PAGE_SIZE = LIST_PAGE_SIZES[0] as number;
 
+/**
+ * Users whose routing (grants, skills, languages) is read and written at a time, within a page: a 500-user page's
+ * reads at once held more in flight than the 100-user pages the export listed before.
+ */
+const ROUTING_SLICE = 100;
+
 export type ExportState = 'active' | 'inactive' | 'any';
 
 export interface ExportOptions {
@@ -331,10 +337,8 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     collectedAt = requests;
     await collectGarbage();
   };
-  /** Writes the users of a page not written already; resolves with how many that was. */
-  const writePage = async (entities: readonly ExpandedUser[]): Promise<number> => {
-    const fresh = listed.fresh(entities);
-    const kept = fresh.filter(keep);
+  /** Writes users, their routing read first (what the columns need). */
+  const writeUsers = async (kept: readonly ExpandedUser[]): Promise<void> => {
     const routing =
       kept.length > 0 && (needs.skills || needs.languages || needs.grants)
         ? await readCurrentRouting(
@@ -362,6 +366,12 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
       await sink.write(cells);
       users++;
     }
+  };
+  /** Writes the users of a page not written already; resolves with how many that was. */
+  const writePage = async (entities: readonly ExpandedUser[]): Promise<number> => {
+    const fresh = listed.fresh(entities);
+    const kept = fresh.filter(keep);
+    for (let i = 0; i < kept.length; i += ROUTING_SLICE) await writeUsers(kept.slice(i, i + ROUTING_SLICE));
     await collectWhenDue();
     return fresh.length;
   };

@@ -56,7 +56,8 @@ export const COLLECT_EVERY = {
    * Requests of an export (a grants read per user for `roles`, member and expansion pages): each leaves the same
    * per-request garbage as a write. A 100,000-user export with every column, whose working set is a page, peaked at
    * 313–331 MB without it (and without the `--optimize-for-size` the CLI set until 1f8e44c), 212 MB collected every
-   * 2,000 requests (187 s), 185 MB every 1,000 (204 s).
+   * 2,000 requests (187 s), 185–209 MB every 1,000 (188–204 s), 181 MB every 500 with routing read 100 users at a
+   * time (206 s; export/run.ts `ROUTING_SLICE`).
    */
-  exportRequests: 1000,
+  exportRequests: 500,
 } as const;
