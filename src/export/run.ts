@@ -9,8 +9,7 @@ import { ExitCode, type ExitCodeValue, ValidationError } from '../errors.js';
 import { ListingCheck, type ListingPage, morePages, servedSize } from '../genesys/paging.js';
 import type { NamedEntity } from '../genesys/routing-types.js';
 import type { ApiOutcome, GenesysUser } from '../genesys/types.js';
-import { COLUMN_NAMES, unknownColumnMessage } from '../input/columns.js';
-import { type RoutingKind, readInput } from '../input/index.js';
+import type { RoutingKind } from '../input/index.js';
 import { CatalogueIndex, type RoutingNeeds } from '../plan/index.js';
 import type { Progress } from '../progress.js';
 import { fatalApiError } from '../run/api-errors.js';
@@ -28,7 +27,8 @@ import {
 } from '../run/routing.js';
 import { type ExpandedUser, routingExpansions } from '../run/routing-expand.js';
 import { escapeControls } from '../text.js';
-import { type CellProblem, DEFAULT_COLUMNS, type Names, userCells } from './cells.js';
+import { type CellProblem, type Names, userCells } from './cells.js';
+import { parseColumns, readKeys } from './selection.js';
 import { type ExportFormat, formatFor, openSink } from './sink.js';
 
 /**
@@ -93,55 +93,7 @@ export interface ExportResult {
   neutralised: number;
 }
 
-/**
- * The columns asked for, checked against those `update` reads. `option` names them in messages as the caller knows
- * them: the CLI's `--columns`, the library's `columns`.
- */
-export function parseColumns(spec: string | undefined, option = '--columns'): string[] {
-  if (spec === undefined) return [...DEFAULT_COLUMNS];
-  const columns = spec
-    .split(',')
-    .map((c) => c.trim())
-    .filter((c) => c !== '');
-  if (columns.length === 0)
-    throw new ValidationError(`${option} is empty: name at least one column, e.g. id,email,title.`);
-  const unknown = columns.find((c) => !COLUMN_NAMES.has(c));
-  if (unknown !== undefined) throw new ValidationError(`${option}: ${escapeControls(unknownColumnMessage(unknown))}`);
-  const twice = columns.find((c, i) => columns.indexOf(c) !== i);
-  if (twice !== undefined) throw new ValidationError(`${option} names ${JSON.stringify(twice)} twice.`);
-  if (!columns.includes('id') && !columns.includes('email'))
-    throw new ValidationError(
-      `${option} must include id or email: without a key \`update\` cannot tell whose row it is.`,
-    );
-  return columns;
-}
-
-interface Keys {
-  ids: Set<string>;
-  emails: Set<string>;
-}
-
-async function readKeys(path: string, encoding: string | undefined): Promise<Keys> {
-  const parsed = await readInput({ path, ...(encoding !== undefined ? { encoding } : {}) });
-  const keys: Keys = { ids: new Set(), emails: new Set() };
-  for (const row of parsed.rows) {
-    if (row.key.kind === 'id') keys.ids.add(row.key.id.toLowerCase());
-    else keys.emails.add(row.key.email.toLowerCase());
-  }
-  // Rows with nothing but a key are "skipped" for update, and are exactly what a keys file holds.
-  for (const row of parsed.skippedRows) {
-    const key = row.key.trim().toLowerCase();
-    if (key.includes('@')) keys.emails.add(key);
-    else if (key !== '') keys.ids.add(key);
-  }
-  if (keys.ids.size === 0 && keys.emails.size === 0) {
-    const first = parsed.problems.find((p) => p.severity === 'error');
-    throw new ValidationError(
-      `--keys ${JSON.stringify(escapeControls(path))} names no user: it needs an id or email column${first ? ` (${escapeControls(first.message)})` : ''}.`,
-    );
-  }
-  return keys;
-}
+export { parseColumns } from './selection.js';
 
 export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   const { log } = opts;

@@ -1,0 +1,56 @@
+/** What to export: the columns asked for, and the users a `--keys` file names. */
+import { ValidationError } from '../errors.js';
+import { COLUMN_NAMES, unknownColumnMessage } from '../input/columns.js';
+import { readInput } from '../input/index.js';
+import { escapeControls } from '../text.js';
+import { DEFAULT_COLUMNS } from './cells.js';
+
+/**
+ * The columns asked for, checked against those `update` reads. `option` names them in messages as the caller knows
+ * them: the CLI's `--columns`, the library's `columns`.
+ */
+export function parseColumns(spec: string | undefined, option = '--columns'): string[] {
+  if (spec === undefined) return [...DEFAULT_COLUMNS];
+  const columns = spec
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
+  if (columns.length === 0)
+    throw new ValidationError(`${option} is empty: name at least one column, e.g. id,email,title.`);
+  const unknown = columns.find((c) => !COLUMN_NAMES.has(c));
+  if (unknown !== undefined) throw new ValidationError(`${option}: ${escapeControls(unknownColumnMessage(unknown))}`);
+  const twice = columns.find((c, i) => columns.indexOf(c) !== i);
+  if (twice !== undefined) throw new ValidationError(`${option} names ${JSON.stringify(twice)} twice.`);
+  if (!columns.includes('id') && !columns.includes('email'))
+    throw new ValidationError(
+      `${option} must include id or email: without a key \`update\` cannot tell whose row it is.`,
+    );
+  return columns;
+}
+
+export interface Keys {
+  ids: Set<string>;
+  emails: Set<string>;
+}
+
+export async function readKeys(path: string, encoding: string | undefined): Promise<Keys> {
+  const parsed = await readInput({ path, ...(encoding !== undefined ? { encoding } : {}) });
+  const keys: Keys = { ids: new Set(), emails: new Set() };
+  for (const row of parsed.rows) {
+    if (row.key.kind === 'id') keys.ids.add(row.key.id.toLowerCase());
+    else keys.emails.add(row.key.email.toLowerCase());
+  }
+  // Rows with nothing but a key are "skipped" for update, and are exactly what a keys file holds.
+  for (const row of parsed.skippedRows) {
+    const key = row.key.trim().toLowerCase();
+    if (key.includes('@')) keys.emails.add(key);
+    else if (key !== '') keys.ids.add(key);
+  }
+  if (keys.ids.size === 0 && keys.emails.size === 0) {
+    const first = parsed.problems.find((p) => p.severity === 'error');
+    throw new ValidationError(
+      `--keys ${JSON.stringify(escapeControls(path))} names no user: it needs an id or email column${first ? ` (${escapeControls(first.message)})` : ''}.`,
+    );
+  }
+  return keys;
+}
