@@ -306,8 +306,8 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
         {
           skills: current?.skills ?? [],
           languages: current?.languages ?? [],
-          // Grants through a group name the group as their subject: the `roles` cell holds the user's own.
-          grants: (current?.grants ?? []).filter((g) => g.subjectId === undefined || g.subjectId === user.id),
+          // The user's own (readCurrentRouting keeps those held through a group apart): what the `roles` cell holds.
+          grants: current?.grants ?? [],
           queues: queuesOf.get(user.id.toLowerCase()) ?? [],
           groups: groupsOf.get(user.id.toLowerCase()) ?? [],
         },

@@ -68,6 +68,10 @@ export interface Grant {
   role: { id: string; name?: string };
 }
 
+/** Whether a user's grant is held through a group, which the platform names as its subject; else it is the user's own. */
+export const heldThroughGroup = (g: Grant, userId: string): g is Grant & { subjectId: string } =>
+  g.subjectId !== undefined && g.subjectId.toLowerCase() !== userId.toLowerCase();
+
 /** GET /api/v2/authorization/subjects/{subjectId}. */
 export interface AuthzSubject {
   id: string;

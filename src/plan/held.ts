@@ -3,7 +3,7 @@
  * `-Queue`, an exact `roles` list) cannot remove them, and the platform would keep them anyway. The planner compares
  * a row with the user's own assignments only, and says in a note which of the items the row names stay and why.
  */
-import type { Grant } from '../genesys/routing-types.js';
+import { type Grant, heldThroughGroup } from '../genesys/routing-types.js';
 import {
   isMembershipColumn,
   MEMBERSHIPS,
@@ -38,7 +38,7 @@ export function splitGrants(
   const own: Grant[] = [];
   const held = new Map<string, string[]>();
   for (const g of grants) {
-    if (g.subjectId === undefined || g.subjectId.toLowerCase() === userId.toLowerCase()) {
+    if (!heldThroughGroup(g, userId)) {
       own.push(g);
       continue;
     }

@@ -11,9 +11,10 @@
  *   page, once before its first call; a user who is a member already (or, to remove, no longer one) is left out.
  */
 import { morePages } from '../genesys/paging.js';
-import type { GrantRef } from '../genesys/routing-types.js';
+import { type GrantRef, heldThroughGroup } from '../genesys/routing-types.js';
 import type { ApiFailure, GenesysUser } from '../genesys/types.js';
 import type { MembershipKind } from '../input/index.js';
+import { grantKeyOf } from '../plan/held.js';
 import type { Executor, RoutingPort, UsersPort } from './ports.js';
 import { MEMBERSHIP_ADAPTERS, ROUTING_PAGE_SIZE } from './routing-adapters.js';
 
@@ -91,12 +92,10 @@ export async function recheckGrants(
   if (!outcome.ok) return outcome.kind === 'not_found' ? { gone: true, attempts } : { failure: outcome, attempts };
   // A grant held through a group is the group's: the user's own is what the call adds or removes.
   const held = new Set(
-    outcome.body.grants
-      .filter((g) => g.subjectId === undefined || g.subjectId.toLowerCase() === userId.toLowerCase())
-      .map((g) => `${g.role.id}\u0000${g.division.id}`),
+    outcome.body.grants.filter((g) => !heldThroughGroup(g, userId)).map((g) => grantKeyOf(g.role.id, g.division.id)),
   );
   const keep: number[] = [];
-  for (const [i, g] of grants.entries()) if (held.has(`${g.roleId}\u0000${g.divisionId}`) === remove) keep.push(i);
+  for (const [i, g] of grants.entries()) if (held.has(grantKeyOf(g.roleId, g.divisionId)) === remove) keep.push(i);
   return { keep, attempts };
 }
 

@@ -3,7 +3,7 @@
  * catalogues and of what the rows touch, and each row's routing plan merged into its planned row.
  */
 import { morePages } from '../genesys/paging.js';
-import type { Grant, NamedEntity } from '../genesys/routing-types.js';
+import { type Grant, heldThroughGroup, type NamedEntity } from '../genesys/routing-types.js';
 import type { ApiOutcome } from '../genesys/types.js';
 import {
   type InputRow,
@@ -278,9 +278,8 @@ export async function readCurrentRouting(
         throw fatalApiError(`Reading the roles of user ${userId} (GET /api/v2/authorization/subjects/{id})`, outcome);
       }
       // A grant whose subject is not the user is a group's: held, never planned.
-      const mine = (g: Grant) => g.subjectId === undefined || g.subjectId.toLowerCase() === userId.toLowerCase();
-      routing.grants = outcome.body.grants.filter(mine);
-      heldGrants = outcome.body.grants.filter((g) => !mine(g));
+      routing.grants = outcome.body.grants.filter((g) => !heldThroughGroup(g, userId));
+      heldGrants = outcome.body.grants.filter((g) => heldThroughGroup(g, userId));
     }
     const memberOf: CurrentRouting['memberOf'] = {};
     const heldOf: CurrentRouting['memberOf'] = {};
