@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyUpdate } from '../../src/index.js';
-import { asAnotherAdmin, csv, readJsonlReport, routeCount, writeInput } from './helpers.js';
+import { asAnotherAdmin, csv, readJsonlReport, routeCount, runIdOf, writeInput } from './helpers.js';
 import {
   divisionOf,
   grantsOf,
@@ -24,8 +24,6 @@ afterEach(async () => {
   await org?.box.close();
   org = undefined;
 });
-
-const runIdOf = (stderr: string) => /\(run (\d{8}-\d{6}-[0-9a-f]{6})\)/.exec(stderr)?.[1];
 
 /** Three users in a division other than Home and Support, and a third division to be moved to by someone else. */
 async function start() {

@@ -185,3 +185,6 @@ export async function asAnotherAdmin(emu: RunningEmulator, method: string, path:
   });
   expect(res.status, await res.text()).toBeLessThan(300);
 }
+
+/** The run id a summary line names (`Done (run 20261207-101010-abcdef): …`). */
+export const runIdOf = (stderr: string): string | undefined => /\(run (\d{8}-\d{6}-[0-9a-f]{6})\)/.exec(stderr)?.[1];

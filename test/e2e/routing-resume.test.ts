@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import { type CallRecord, readRoutingJournal } from '../../src/run/journal.js';
-import { asAnotherAdmin, csv, type ReportRecordJson, readJsonlReport, writeInput } from './helpers.js';
+import { asAnotherAdmin, csv, type ReportRecordJson, readJsonlReport, runIdOf, writeInput } from './helpers.js';
 import { runIds, STATE, soleRunId, spawnCli, waitFor } from './resilience/helpers.js';
 import {
   language,
@@ -26,8 +26,6 @@ afterEach(async () => {
   await org?.box.close();
   org = undefined;
 });
-
-const runIdOf = (stderr: string) => /\(run (\d{8}-\d{6}-[0-9a-f]{6})\)/.exec(stderr)?.[1];
 
 describe('rollback of routing', () => {
   it('puts back skills, languages, queues, roles and division; leaves what someone changed since', async () => {
