@@ -4,7 +4,7 @@
  */
 import { EXPORT_GOALS, exportPasses, exportTable } from './export.js';
 import { MEMORY_GOALS, type MemoryRecord, memoryTable } from './memory.js';
-import { STARTUP_GOAL_MS, startupTable } from './startup.js';
+import { STARTUP_GOAL_MS, slowestStartup, startupTable } from './startup.js';
 import type { BenchResults, Target } from './types.js';
 
 export function partTargets(results: BenchResults): Target[] {
@@ -38,13 +38,22 @@ export function partTargets(results: BenchResults): Target[] {
   });
   const s = results.startup;
   const median = s?.medianFirstApiRequestMs;
+  const slowest = s && s.others?.length ? slowestStartup(s) : undefined;
+  const others = slowest
+    ? `; slowest other command ${slowest.medianMs === undefined ? 'made no request' : `${slowest.medianMs.toFixed(0)} ms`}${slowest.command === s?.command ? '' : ` (\`${slowest.command.split(' (')[0]}\`)`}`
+    : '';
   targets.push({
     name: 'start-up: spawn to first `/api/` request (median)',
-    target: `< ${STARTUP_GOAL_MS} ms, ≥ 10 runs`,
+    target: `< ${STARTUP_GOAL_MS} ms, ≥ 10 runs, every command measured`,
     measured: s
-      ? `${median === undefined ? 'no request' : `${median.toFixed(0)} ms`} (${s.runs.length} runs)`
+      ? `${median === undefined ? 'no request' : `${median.toFixed(0)} ms`} (${s.runs.length} runs)${others}`
       : 'no run',
-    pass: s ? median !== undefined && median < STARTUP_GOAL_MS && s.runs.length >= 10 : null,
+    pass: s
+      ? median !== undefined &&
+        median < STARTUP_GOAL_MS &&
+        s.runs.length >= 10 &&
+        (!slowest || (slowest.medianMs !== undefined && slowest.medianMs < STARTUP_GOAL_MS))
+      : null,
   });
   targets.push(...memoryTargets(results.memory));
   return targets;
@@ -108,8 +117,9 @@ export function startupIntro(): string {
   return `Issue #12 item 4: the built CLI (\`node bin/genesys-bulk.js\`) from \`spawn\` to its first request, stamped by a
 relay in front of the emulator (\`bench/startup.ts\`): an apply of a 5-row file, the path a real run takes (argument
 parsing, configuration, reading and validating the file, the SDK, the login, the first search). The goal (< ${STARTUP_GOAL_MS}
-ms) is for the first \`/api/\` request, the login's token request coming before it; the floors are a bare Node process
-and one that loads the platform SDK, measured the same way.`;
+ms) is for the first \`/api/\` request, the login's token request coming before it, and holds for every command: a dry
+run of JSON Lines from stdin, an export and a rollback are measured the same way (the second table). The floors are a
+bare Node process and one that loads the platform SDK.`;
 }
 
 /** The parts that ran for the summary on stdout. */

@@ -151,6 +151,32 @@ describe('a partial run on the page', () => {
     expect(few.targets.find((t) => t.name.startsWith('start-up'))?.pass).toBe(false);
   });
 
+  it('the start-up goal holds for every command measured: one other command at the goal fails it', () => {
+    const other = (command: string, ms: number) => ({
+      command,
+      runs: [{ wallMs: 500, exitCode: 0, firstApiRequestMs: ms }],
+      medianFirstApiRequestMs: ms,
+    });
+    const fast = { ...startup, others: [other('export', 310), other('rollback', 390)] };
+    const ok = mergeParts(results({}), results({ startup: fast }), 'f').targets.find((t) =>
+      t.name.startsWith('start-up'),
+    );
+    expect(ok).toMatchObject({ pass: true, measured: '350 ms (11 runs); slowest other command 390 ms (`rollback`)' });
+    const slow = { ...startup, others: [other('export', 310), other('rollback (x)', 400)] };
+    const over = mergeParts(results({}), results({ startup: slow }), 'f').targets.find((t) =>
+      t.name.startsWith('start-up'),
+    );
+    expect(over).toMatchObject({
+      pass: false,
+      measured: '350 ms (11 runs); slowest other command 400 ms (`rollback`)',
+    });
+    const none = { ...startup, others: [{ command: 'export', runs: [] }] };
+    const missing = mergeParts(results({}), results({ startup: none }), 'f').targets.find((t) =>
+      t.name.startsWith('start-up'),
+    );
+    expect(missing?.pass).toBe(false);
+  });
+
   it('a memory part takes both of its targets in, each passing only under its goal and with every step right', () => {
     const step = (name: string, mb: number, over = {}) => ({
       step: name,
