@@ -73,7 +73,7 @@ export interface IncrementalPlannerOptions {
  * plan of every row against every user at once (the model in test/plan/reference-plan.ts), whatever order the
  * users come in.
  *
- * Rows that change the manager wait for `finish`: the manager's id may be among users not read yet.
+ * A row whose manager is not among the users read so far waits for `finish`: the manager may be read later.
  */
 export class IncrementalPlanner {
   /** Row numbers by key (lower-cased id or email). */
@@ -178,15 +178,15 @@ export class IncrementalPlanner {
     const email = row.changes.email?.trim().toLowerCase();
     if (email !== undefined && email !== (user.email?.trim().toLowerCase() ?? '')) this.changingEmail.add(n);
     else this.changingEmail.delete(n);
-    const waits = row.changes.manager !== undefined && row.changes.manager !== null;
     // The manager the user has is no change, even one no read finds (deleted since: an export carries its id).
     const manager = row.changes.manager;
     const has = user.manager?.id;
     if (manager?.kind === 'id' && has && manager.id === has.toLowerCase() && !this.managerById.has(manager.id))
       this.managerById.set(manager.id, has);
-    const planned = waits
-      ? undefined
-      : planRowAgainst(row, user, () => undefined, this.locations, this.fromSpreadsheet);
+    // Only a manager no read has found yet makes the row wait for `finish`, its user kept until then: an export's
+    // manager column names each user's own manager, and 100,000 users kept for it doubled a dry run's memory.
+    const waits = manager !== undefined && manager !== null && this.managerId(manager) === undefined;
+    const planned = waits ? undefined : planRowAgainst(row, user, this.managerId, this.locations, this.fromSpreadsheet);
     this.planned[n] = planned && this.texts.add(encodePlannedRow(this.withAsked(planned, row)));
     const wanted = this.keep(row, planned);
     if (waits || wanted) this.kept.set(user.id, this.texts.add(JSON.stringify(this.project(user, row, planned))));
@@ -254,8 +254,9 @@ export class IncrementalPlanner {
   }
 
   /**
-   * The rows still held, in row order: every row, less those released once planned. A released row has no manager
-   * change and shares its user with no other row, so the checks that need the users never need it.
+   * The rows still held, in row order: every row, less those released once planned. A released row's manager (if it
+   * names one) was found when it was planned, and it shares its user with no other row, so the checks that need the
+   * users never need it.
    */
   rows(): InputRow[] {
     const out: InputRow[] = [];

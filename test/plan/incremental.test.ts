@@ -160,6 +160,37 @@ describe('IncrementalPlanner', () => {
     expect(plan.rows[2]).toMatchObject({ userId: 'u-3', baseVersion: 3, diffs: [{ field: 'manager', after: 'u-9' }] });
   });
 
+  it('plans a row whose manager is known as its user arrives: only a manager not read yet keeps a row and its user', () => {
+    // An export's manager column names each user's own manager: a dry run of it holds no user once each is read.
+    const rows: InputRow[] = [
+      { rowNumber: 1, line: 2, key: { kind: 'id', id: 'u-1' }, changes: { manager: { kind: 'id', id: 'm-1' } } },
+      {
+        rowNumber: 2,
+        line: 3,
+        key: { kind: 'id', id: 'u-2' },
+        changes: { title: 'Lead', manager: { kind: 'id', id: 'm-2' } },
+      },
+      { rowNumber: 3, line: 4, key: { kind: 'id', id: 'u-3' }, changes: { manager: { kind: 'id', id: 'm-3' } } },
+    ];
+    const managers = rows.map((r) => r.changes.manager as ManagerRef);
+    const planner = new IncrementalPlanner(rows, { managers, release: true });
+    planner.add(user({ id: 'M-1', email: 'm1@example.com' }));
+    // u-1 keeps its manager (no read of m-1 needed: it is the one it has); u-2's new manager was read before it.
+    planner.add(user({ id: 'u-1', manager: { id: 'M-1' } }));
+    planner.add(user({ id: 'm-2', email: 'm2@example.com' }));
+    planner.add(user({ id: 'u-2', title: 'Agent', manager: { id: 'M-1' } }));
+    // u-3's new manager comes after it: the row waits, and its user is kept until then.
+    planner.add(user({ id: 'u-3', manager: { id: 'M-1' } }));
+    expect(planner.rows().map((r) => r.rowNumber)).toEqual([3]);
+    planner.add(user({ id: 'm-3', email: 'm3@example.com' }));
+    const plan = decodePlan(planner.finish());
+    expect(plan.rows.map((p) => [p.status, p.diffs.map((d) => `${d.field}:${d.after}`)])).toEqual([
+      ['unchanged', []],
+      ['change', ['title:Lead', 'manager:m-2']],
+      ['change', ['manager:m-3']],
+    ]);
+  });
+
   it("does not take a row's id as read because another row's user has it as its current manager", () => {
     // Row 1 keeps u-1's manager m-1; m-1 is a row of its own. Read by key after a listing probe, m-1 must still be
     // looked up: the manager shortcut (no change, found or not) is not a read of m-1's row.
