@@ -259,12 +259,20 @@ export class IncrementalPlanner {
    * users never need it.
    */
   rows(): InputRow[] {
-    const out: InputRow[] = [];
+    return [...this.heldRows()];
+  }
+
+  /** The rows still held (as `rows`), each decoded as it is reached: a check that needs one row at a time. */
+  *heldRows(): Generator<InputRow> {
     for (const n of this.order) {
       const row = this.input(n);
-      if (row) out.push(row);
+      if (row) yield row;
     }
-    return out;
+  }
+
+  /** Whether some rows name their user by id and others by email: two such rows may name one user. */
+  get mixesKeys(): boolean {
+    return this.rowById.size > 0 && this.rowByEmail.size > 0;
   }
 
   /** The row `n` as given (a fresh copy), unless released. */

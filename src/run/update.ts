@@ -30,15 +30,7 @@ import {
 } from '../plan/index.js';
 import { checkReportPath, type ReportRecord } from '../report.js';
 import { escapeControls } from '../text.js';
-import {
-  checkManagers,
-  checkSameUser,
-  planRefusals,
-  type RowProblem,
-  rejectedRows,
-  rowProblem,
-  sortProblems,
-} from './checks.js';
+import { planRefusals, type RowProblem, rejectedRows, rowProblem, sortProblems } from './checks.js';
 import { collectGarbage } from './collect.js';
 import { changingRows, compactOver, compactRun } from './compact.js';
 import { openContext } from './context.js';
@@ -46,11 +38,12 @@ import { type CreateOptions, checkCreations, createQuestion, planCreations, with
 import { checkNewEmails } from './email-owners.js';
 import { checkReportNotInput } from './files.js';
 import { listRuns } from './folder.js';
+import { checkHeldRows } from './held-checks.js';
 import { asRows, nameProblems, refuseInput } from './invalid.js';
 import { createWork } from './lifecycle.js';
 import { managersToCreate, newManagerPlaceholder } from './new-managers.js';
 import { lazyMap, recordFromPlan, unexecutedRecords, withSkipped } from './outcome.js';
-import { type CommandOptions, type Proposal, refKey, runPipeline } from './pipeline.js';
+import { type CommandOptions, type Proposal, runPipeline } from './pipeline.js';
 import {
   checkLocationNames,
   expansionsFor,
@@ -271,29 +264,11 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   await collectGarbage();
 
   const managerId = planner.managerId;
-  const held = planner.rows();
-  const managerCheck = checkManagers(held, managerId);
-  const sameUser = checkSameUser(managerCheck.rows, (row) => planner.userIdOf(row));
   const badNames = new Set([...badNameProblems, ...emailProblems].map((p) => p.rowNumber));
-  const creation = opts.create
-    ? checkCreations(
-        sameUser.rows.filter((r) => !badNames.has(r.rowNumber)),
-        (row) => planner.userIdOf(row),
-        catalogue ?? {},
-      )
-    : undefined;
-  const rows = sameUser.rows.filter((r) => !badNames.has(r.rowNumber) && !creation?.bad.has(r.rowNumber));
-  // By row number, not as a set of 100,000 numbers: all of planning's working set is held at once here (issue #12).
-  const left = new Uint8Array(held.reduce((most, r) => Math.max(most, r.rowNumber), 0) + 1);
-  for (const r of rows) left[r.rowNumber] = 1;
-  const excluded = new Set(held.filter((r) => left[r.rowNumber] === 0).map((r) => r.rowNumber));
-  skipped.push(...sameUser.skipped);
-  const rowProblems = [
-    ...managerCheck.problems,
-    ...sameUser.problems,
-    ...badNameProblems,
-    ...(creation?.problems ?? []),
-  ].map(restate);
+  const checked = checkHeldRows(planner, managerId, badNames, catalogue, opts.create === true);
+  const { rows, excluded, creation, managers } = checked;
+  skipped.push(...checked.skipped);
+  const rowProblems = [...checked.problems, ...badNameProblems, ...(creation?.problems ?? [])].map(restate);
   rowProblems.push(...emailProblems);
   if (rowProblems.length > 0 && !opts.skipInvalid) {
     throw await refuse(inputName, sortProblems(rowProblems), keysOf(rowProblems), opts.reportPath, ctx.target.host);
@@ -354,11 +329,6 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     // Not a closure here: one would keep this function's whole scope (the planner, every row) alive to the end.
     records: plannedRecords(view, skipped),
     prepare: () => {
-      const managers: Record<string, string> = {};
-      for (const row of rows) {
-        const m = row.changes.manager;
-        if (m) managers[refKey(m)] = managerId(m)!;
-      }
       // The saved plan's rows carry what they asked for, so that a resume can plan them again (and the engine takes
       // each row's changes from there). The planner's rows carry it already: its store is taken over as it is, and
       // the rest of its state let go. Rows routing planned again are objects, held compact from here on.
