@@ -54,20 +54,22 @@ export function judgeItems(
 ): ItemsVerdict {
   const found = new Map(now.map((i) => [i.id, i.proficiency]));
   const diffs = call.realises[0]!.diffs;
-  const targets =
-    call.kind === 'skills-patch' || call.kind === 'languages-patch'
-      ? call.body.map((ref) => ({ id: ref.id, proficiency: ref.proficiency as number | undefined }))
-      : [{ id: call.kind === 'skill-delete' ? call.skillId : call.languageId, proficiency: undefined }];
+  const patch = call.kind === 'skills-patch' || call.kind === 'languages-patch';
+  const anyProficiency = new Set(patch ? call.anyProficiency : []);
+  const targets = patch
+    ? call.body.map((ref) => ({ id: ref.id, proficiency: ref.proficiency as number | undefined }))
+    : [{ id: call.kind === 'skill-delete' ? call.skillId : call.languageId, proficiency: undefined }];
   const foreign: ForeignItem[] = [];
   const keep: number[] = [];
   const before = new Map<number, string | null>();
   for (const [i, target] of targets.entries()) {
     const diff = diffs[i]!;
     const value = found.get(target.id);
+    // A removal is done when the item is gone; an item the row named without a proficiency, when it is there at all.
     const already =
       target.proficiency === undefined
         ? value === undefined
-        : value !== undefined && sameProficiency(value, target.proficiency);
+        : value !== undefined && (anyProficiency.has(target.id) || sameProficiency(value, target.proficiency));
     if (already) continue;
     const shown = value === undefined ? null : showProficiency(value);
     if (shown !== diff.before) {
@@ -85,7 +87,10 @@ export function judgeItems(
     },
   ];
   if (call.kind === 'skills-patch' || call.kind === 'languages-patch') {
-    return { call: { ...call, body: keep.map((i) => call.body[i]!), realises }, foreign };
+    const body = keep.map((i) => call.body[i]!);
+    const any = body.filter((ref) => anyProficiency.has(ref.id)).map((ref) => ref.id);
+    const { anyProficiency: _, ...rest } = call;
+    return { call: { ...rest, body, ...(any.length > 0 ? { anyProficiency: any } : {}), realises }, foreign };
   }
   return { call: { ...call, realises }, foreign };
 }

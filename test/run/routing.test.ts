@@ -515,6 +515,19 @@ describe('applyRouting', () => {
       });
     });
 
+    it('leaves an item the row names without a proficiency at the one someone else gave it meanwhile', async () => {
+      const plain = plan(routing(), {
+        skills: { mode: 'delta', add: [{ name: 'Billing' }, { name: 'Spanish' }], remove: [] },
+      });
+      const port = new FakeRouting();
+      port.skills = skills(['Billing', 4]);
+      const { results, journal } = await run(port, [{ rowNumber: 1, userId: 'u-1', plan: plain }]);
+      expect(port.sent).toEqual([{ kind: 'skills-patch', target: 'u-1', items: 1 }]);
+      const calls = journal.filter((r): r is CallRecord => r.t === 'call');
+      expect(calls[0]!.realises[0]!.diffs).toEqual([{ field: 'skill:Spanish', before: null, after: '0' }]);
+      expect((results.get(1) as RoutingRowResult).conflict).toBeUndefined();
+    });
+
     it('reads 250 users in 3 calls, a user given without the expansion alone; a refused read fails its rows, sending nothing', async () => {
       const work = (n: number): RoutingWork[] =>
         Array.from({ length: n }, (_, i) => ({
