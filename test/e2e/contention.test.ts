@@ -294,4 +294,35 @@ describe('skills and languages someone else changes between the plan and the wri
       'changed by someone else after the plan, left as is: skill:Billing is now "2"',
     );
   });
+
+  it('a user the re-read gives without its skills is read alone: 1 call for 3 users, or 1 + 1 per user', async () => {
+    org = await routingOrg();
+    const { box, emu } = org;
+    const p = org.people.slice(0, 3);
+    const connection = { clientId: emu.clientId, clientSecret: emu.clientSecret, baseUrl: emu.url };
+    const apply = (skills: string, omit: number) =>
+      applyUpdate(
+        { rows: p.map((u) => ({ id: u.id, skills })) },
+        {
+          connection,
+          cwd: box.dir,
+          // After the plan's read: the re-read's list leaves the expansion out (best effort) or not.
+          confirm: async () => {
+            emu.setFaults({ expandOmitRate: omit });
+            return true;
+          },
+        },
+      );
+    const users = () => routeCount(emu.stats(), 'GET /api/v2/users');
+    const alone = () => routeCount(emu.stats(), ROUTES.userSkills);
+    const [u0, a0] = [users(), alone()];
+    expect((await apply('+Billing:4', 0)).exitCode).toBe(0);
+    // The plan's read of the 3 by id, and the re-read of the 3 just before their writes.
+    expect([users() - u0, alone() - a0]).toEqual([2, 0]);
+    const [u1, a1] = [users(), alone()];
+    expect((await apply('+Billing:5', 1)).exitCode).toBe(0);
+    expect([users() - u1, alone() - a1]).toEqual([2, 3]);
+    expect(p.map((u) => skillsOf(emu, u.id).Billing)).toEqual([5, 5, 5]);
+    emu.setFaults({ expandOmitRate: 0 });
+  });
 });
