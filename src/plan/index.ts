@@ -53,6 +53,7 @@ export {
   parseRoutingField,
   type RoutingField,
   readRoutingField,
+  sameProficiency,
   sameRoutingValue,
   showProficiency,
 } from './routing-fields.js';

@@ -33,9 +33,9 @@ export interface PlanRoutingOptions {
 
 /** One user's write, in the order it must run; `diffs` are the diffs it realises. */
 export type UserRoutingWrite =
-  | { kind: 'skills-patch'; body: ProficiencyRef[]; diffs: FieldDiff[] }
+  | { kind: 'skills-patch'; body: ProficiencyRef[]; anyProficiency?: string[]; diffs: FieldDiff[] }
   | { kind: 'skill-delete'; skillId: string; diffs: FieldDiff[] }
-  | { kind: 'languages-patch'; body: ProficiencyRef[]; diffs: FieldDiff[] }
+  | { kind: 'languages-patch'; body: ProficiencyRef[]; anyProficiency?: string[]; diffs: FieldDiff[] }
   | { kind: 'language-delete'; languageId: string; diffs: FieldDiff[] }
   | { kind: 'grants-add' | 'grants-remove'; body: { grants: GrantRef[] }; diffs: FieldDiff[] };
 
@@ -169,6 +169,11 @@ interface ProficiencyPlan {
   diffs: FieldDiff[];
   /** Items that are new or change proficiency. */
   upserts: ProficiencyRef[];
+  /**
+   * New items the row names without a proficiency (`+Billing`: 0 if new, else kept): one someone else gives the
+   * user before the write is left at theirs.
+   */
+  anyProficiency: Set<string>;
   removals: string[];
   diffOf: Map<string, FieldDiff>;
 }
@@ -183,10 +188,12 @@ function planProficiencies(
   const names = new Map(current.map((c) => [c.id, naming.display(kind, c.id, c.name)]));
   const after = new Map(change.mode === 'replace' ? [] : before);
   const touched = new Set<string>();
+  const anyProficiency = new Set<string>();
   const set = (item: ProficiencyItem) => {
     const id = naming.id(kind, item.name);
     claim(touched, id, kind, item.name);
     if (!names.has(id)) names.set(id, naming.display(kind, id, item.name));
+    if (item.proficiency === undefined && !before.has(id)) anyProficiency.add(id);
     after.set(id, item.proficiency ?? before.get(id) ?? 0);
   };
   if (change.mode === 'replace') change.items.forEach(set);
@@ -220,7 +227,27 @@ function planProficiencies(
     if (will === undefined) removals.push(id);
     else upserts.push({ id, proficiency: will });
   }
-  return { diffs, upserts, removals, diffOf };
+  return { diffs, upserts, removals, diffOf, anyProficiency };
+}
+
+/** The PATCHes of a plan's new and changed items, 50 a call. */
+function patches<K extends 'skills-patch' | 'languages-patch'>(
+  kind: K,
+  plan: ProficiencyPlan,
+  perCall: number,
+): { kind: K; body: ProficiencyRef[]; anyProficiency?: string[]; diffs: FieldDiff[] }[] {
+  return chunk(plan.upserts, perCall).map((body) => {
+    const any = body.filter((i) => plan.anyProficiency.has(i.id)).map((i) => i.id);
+    return {
+      kind,
+      body,
+      ...(any.length > 0 ? { anyProficiency: any } : {}),
+      diffs: diffsOf(
+        plan,
+        body.map((i) => i.id),
+      ),
+    };
+  });
 }
 
 function diffsOf(plan: ProficiencyPlan, ids: readonly string[]): FieldDiff[] {
@@ -237,16 +264,7 @@ function diffsOf(plan: ProficiencyPlan, ids: readonly string[]): FieldDiff[] {
  */
 function skillWrites(plan: ProficiencyPlan): UserRoutingWrite[] {
   return [
-    ...chunk(plan.upserts, SKILLS_PER_CALL).map(
-      (body): UserRoutingWrite => ({
-        kind: 'skills-patch',
-        body,
-        diffs: diffsOf(
-          plan,
-          body.map((s) => s.id),
-        ),
-      }),
-    ),
+    ...patches('skills-patch', plan, SKILLS_PER_CALL),
     ...plan.removals.map(
       (skillId): UserRoutingWrite => ({ kind: 'skill-delete', skillId, diffs: diffsOf(plan, [skillId]) }),
     ),
@@ -255,16 +273,7 @@ function skillWrites(plan: ProficiencyPlan): UserRoutingWrite[] {
 
 function languageWrites(plan: ProficiencyPlan): UserRoutingWrite[] {
   return [
-    ...chunk(plan.upserts, LANGUAGES_PER_CALL).map(
-      (body): UserRoutingWrite => ({
-        kind: 'languages-patch',
-        body,
-        diffs: diffsOf(
-          plan,
-          body.map((l) => l.id),
-        ),
-      }),
-    ),
+    ...patches('languages-patch', plan, LANGUAGES_PER_CALL),
     ...plan.removals.map(
       (languageId): UserRoutingWrite => ({
         kind: 'language-delete',

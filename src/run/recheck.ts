@@ -9,6 +9,7 @@
  *   a grant the user holds already, or a revocation of one it no longer holds, is not sent (nor journaled).
  * - A queue's members added or removed (a membership kind written without a version): the entity's members, every
  *   page, once before its first call; a user who is a member already (or, to remove, no longer one) is left out.
+ * - Skills and languages: recheck-items.ts, 100 users a call.
  */
 import { morePages } from '../genesys/paging.js';
 import { type GrantRef, heldThroughGroup } from '../genesys/routing-types.js';

@@ -9,6 +9,7 @@ import type { Journal, JournaledCall, RoutingJournalRecord } from './journal.js'
 import { forEachPooled, poolSize } from './pool.js';
 import type { RoutingPort, UsersPort } from './ports.js';
 import { type MembersRead, readOwnMembers, recheckDivisions, recheckGrants } from './recheck.js';
+import { type ItemCall, ItemsRecheck, itemsKindOf, judgeItems } from './recheck-items.js';
 import { MEMBERSHIP_ADAPTERS } from './routing-adapters.js';
 import { describeFailure, itemGone, participants, sendCall } from './routing-send.js';
 
@@ -35,9 +36,11 @@ export interface RoutingRowResult {
 
 export type RoutingOutcome = RoutingRowResult | Interrupted;
 
+const GONE = { code: 'not_found', message: 'the user no longer exists (deleted after the plan)' };
+
 export interface RoutingEngineDeps {
   port: RoutingPort;
-  /** Reads the users of a division move again just before it (recheck.ts). */
+  /** Reads the users of a division move, and their skills and languages, again just before they are written. */
   users: Pick<UsersPort, 'getUsersByIds'>;
   /**
    * Leave a user someone else moved to another division since the plan where they are, instead of moving them
@@ -144,6 +147,28 @@ export async function applyRouting(
     settle(rowNumber, { status, ...noted(state) });
   };
 
+  /** Someone else's value kept (a rollback), or overwritten by the file's with a note (recheck.ts). */
+  const noteForeign = (state: RowState, field: string, now: string | null, fileValue: string | null) => {
+    const show = (v: string | null) => (v === null ? '(none)' : JSON.stringify(v));
+    const note = `${field} was set to ${show(now)} by someone else after the plan; the file's value (${show(fileValue)}) was applied`;
+    state.conflict = state.conflict === undefined ? note : `${state.conflict}; ${note}`;
+  };
+
+  /** A user's own call not sent after its re-read: nothing left to change, or (`failure`) the row fails. */
+  const dropUserCall = (rowNumber: number, failure?: { code: string; message: string }) => {
+    const state = rows.get(rowNumber)!;
+    done++;
+    state.remaining--;
+    if (failure === undefined) {
+      if (state.remaining === 0) settleDone(rowNumber);
+      return true;
+    }
+    failed++;
+    state.failure ??= failure;
+    settleFailed(rowNumber, failure === GONE ? 'not_found' : 'failed');
+    return false;
+  };
+
   let moves: Map<string, RoutingPlan['division']> | undefined;
   /**
    * A division move's users as they are now (recheck.ts): those deleted since the plan fail, those already
@@ -181,10 +206,7 @@ export async function applyRouting(
       if (deps.keepForeignEdits) {
         state.keptFields = [...(state.keptFields ?? []), { field: 'division', now }];
         dropped.push({ userId });
-      } else {
-        const note = `division was set to ${JSON.stringify(now)} by someone else after the plan; the file's value (${JSON.stringify(target)}) was applied`;
-        state.conflict = state.conflict === undefined ? note : `${state.conflict}; ${note}`;
-      }
+      } else noteForeign(state, 'division', now, target);
     }
     // The read is shared by the call's users, as the call is: it counts for each.
     for (const userId of call.userIds) rows.get(rowOf.get(userId)!)!.attempts += verdicts.attempts;
@@ -243,22 +265,49 @@ export async function applyRouting(
         realises: [{ userId: call.userId, diffs: r.keep.map((i) => diffs[i]!) }],
       };
     }
-    done++;
-    state.remaining--;
-    if ('keep' in r) {
-      if (state.remaining === 0) settleDone(rowNumber);
-      return true;
-    }
-    failed++;
-    state.failure ??=
+    if ('keep' in r) return dropUserCall(rowNumber);
+    return dropUserCall(
+      rowNumber,
       'gone' in r
-        ? { code: 'not_found', message: 'the user no longer exists (deleted after the plan)' }
+        ? GONE
         : {
             code: r.failure.code ?? r.failure.kind,
             message: `Reading the user's roles again before changing them (GET /api/v2/authorization/subjects/{id}) failed, so none was changed: ${r.failure.message} \`--resume\` reads them again and changes them.`,
-          };
-    settleFailed(rowNumber, 'gone' in r ? 'not_found' : 'failed');
-    return false;
+          },
+    );
+  };
+
+  /**
+   * A skills or languages call narrowed to what still changes the user, its before-values as found just before
+   * it (recheck-items.ts); when nothing is left, whether the row may go on.
+   */
+  const items = new ItemsRecheck(
+    { users: deps.users, port: deps.port, executor: deps.governor },
+    calls.flatMap((c) => {
+      const kind = itemsKindOf(c);
+      return kind !== undefined && 'userId' in c && !justRead.has(c.userId) ? [{ userId: c.userId, kind }] : [];
+    }),
+  );
+  const narrowItems = async (call: ItemCall) => {
+    if (justRead.has(call.userId)) return call;
+    const rowNumber = rowOf.get(call.userId)!;
+    const state = rows.get(rowNumber)!;
+    const kind = itemsKindOf(call)!;
+    const r = await items.now(call.userId, kind);
+    state.attempts += r.attempts;
+    if ('gone' in r) return dropUserCall(rowNumber, GONE);
+    if ('failure' in r) {
+      return dropUserCall(rowNumber, {
+        code: r.failure.code ?? r.failure.kind,
+        message: `Reading the user's ${kind} again before changing them (${r.route}) failed, so none was changed: ${r.failure.message} \`--resume\` reads them again and changes them.`,
+      });
+    }
+    const verdict = judgeItems(call, r.items, deps.keepForeignEdits);
+    for (const f of verdict.foreign) {
+      if (deps.keepForeignEdits) state.keptFields = [...(state.keptFields ?? []), { field: f.field, now: f.now }];
+      else noteForeign(state, f.field, f.now, f.after);
+    }
+    return verdict.call ?? dropUserCall(rowNumber);
   };
 
   /** A queue members call narrowed to the users it still changes (recheck.ts); when none is left, true. */
@@ -298,6 +347,7 @@ export async function applyRouting(
     const recheck = (c: RoutingCall) => {
       if (c.kind === 'division-move') return recheckMove(c);
       if (c.kind === 'grants-add' || c.kind === 'grants-remove') return narrowGrants(c);
+      if (itemsKindOf(c) !== undefined) return narrowItems(c as ItemCall);
       if (c.kind === 'members' && MEMBERSHIP_ADAPTERS[c.of].write.apply === undefined) return narrowMembers(c);
       return undefined;
     };

@@ -5,7 +5,7 @@
  * answer lacks one (or who is not in the answer) is read alone, as before, so either answer gives the same plan.
  */
 import type { UserRoutingLanguage, UserRoutingSkill } from '../genesys/routing-types.js';
-import type { GenesysUser } from '../genesys/types.js';
+import type { ApiFailure, GenesysUser } from '../genesys/types.js';
 import type { MembershipKind } from '../input/index.js';
 import { chunk, type RoutingNeeds } from '../plan/index.js';
 import { fatalApiError } from './api-errors.js';
@@ -89,24 +89,48 @@ export async function readExpansions(
   const port = deps.users;
   if (port === undefined || lacking.size === 0) return found;
   const batches = [...lacking].flatMap(([key, ids]) =>
-    chunk(ids, EXPANDED_IDS_PER_CALL).map((batch) => ({ expand: key.split(','), batch })),
+    chunk(ids, EXPANDED_IDS_PER_CALL).map((batch) => ({ expand: key.split(',') as RoutingExpansion[], batch })),
   );
   await forEachPooled(batches, poolSize(deps.executor, deps.concurrency), async ({ expand, batch }) => {
     count();
-    const { outcome } = await deps.executor.execute(() => port.getUsersByIds(batch, { state: 'any', expand }), {
-      signal: deps.signal,
-    });
-    if (!outcome.ok) {
-      // A platform that refuses the expansion on a list (400) is one that does not give it: read them alone.
-      if (outcome.kind === 'invalid') return;
-      throw fatalApiError(`Reading users' ${expand.join(', ')} (GET /api/v2/users?id=…&expand=…)`, outcome);
+    const r = await readExpandedByIds(port, deps.executor, batch, expand, deps.signal);
+    // A platform that refuses the expansion on a list (400) is one that does not give it: read them alone.
+    if ('refused' in r) return;
+    if ('failure' in r) {
+      throw fatalApiError(`Reading users' ${expand.join(', ')} (GET /api/v2/users?id=…&expand=…)`, r.failure);
     }
-    for (const user of outcome.body.entities as ExpandedUser[]) {
-      // Deleted since it was read: its own reads find it gone.
-      if (user.state === 'deleted') continue;
-      const had = found.get(user.id);
-      if (had !== undefined) found.set(user.id, { ...carried(user), ...had });
+    for (const [id, given] of r.found) {
+      const had = found.get(id);
+      if (had !== undefined) found.set(id, { ...given, ...had });
     }
   });
   return found;
+}
+
+export type ExpandedRead =
+  | { found: Map<string, ExpandedRouting>; attempts: number }
+  /** Refused as invalid (400): the platform does not give these expansions on a read by id. */
+  | { refused: true; attempts: number }
+  | { failure: ApiFailure; attempts: number };
+
+/**
+ * One `GET /api/v2/users?id=…&expand=…` (at most EXPANDED_IDS_PER_CALL ids): what each user still there carries. A
+ * user deleted since, or left out of the answer, is not in `found`: its own reads find it gone.
+ */
+export async function readExpandedByIds(
+  port: Pick<UsersPort, 'getUsersByIds'>,
+  executor: Executor,
+  ids: readonly string[],
+  expand: readonly RoutingExpansion[],
+  signal?: AbortSignal,
+): Promise<ExpandedRead> {
+  const { outcome, attempts } = await executor.execute(
+    () => port.getUsersByIds([...ids], { state: 'any', expand: [...expand] }),
+    { signal },
+  );
+  if (!outcome.ok) return outcome.kind === 'invalid' ? { refused: true, attempts } : { failure: outcome, attempts };
+  const found = new Map<string, ExpandedRouting>();
+  for (const user of outcome.body.entities as ExpandedUser[])
+    if (user.state !== 'deleted') found.set(user.id, carried(user));
+  return { found, attempts };
 }

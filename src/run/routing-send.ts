@@ -66,19 +66,32 @@ export function describeFailure(call: RoutingCall, outcome: ApiFailure): { code:
   };
 }
 
-/** Whether a user no longer has a skill or a language, by reading all of them (`list`, a page at a time). */
-export async function itemGone(
+type ItemPages<T> = (page: { pageNumber: number; pageSize: number }) => Promise<ApiOutcome<EntityListing<T>>>;
+
+/** All of a user's skills or languages, a page at a time (`list`); `gone`: the user no longer exists. */
+export async function readAllItems<T>(
   executor: Executor,
-  itemId: string,
-  list: (page: { pageNumber: number; pageSize: number }) => Promise<ApiOutcome<EntityListing<{ id: string }>>>,
-): Promise<{ gone: boolean; attempts: number }> {
+  list: ItemPages<T>,
+): Promise<({ items: T[] } | { gone: true } | { failure: ApiFailure }) & { attempts: number }> {
+  const items: T[] = [];
   let attempts = 0;
   for (let pageNumber = 1; ; pageNumber++) {
     const r = await executor.execute(() => list({ pageNumber, pageSize: ROUTING_PAGE_SIZE }));
     attempts += r.attempts;
-    if (!r.outcome.ok) return { gone: false, attempts };
+    if (!r.outcome.ok)
+      return r.outcome.kind === 'not_found' ? { gone: true, attempts } : { failure: r.outcome, attempts };
     const body = r.outcome.body;
-    if (body.entities.some((l) => l.id === itemId)) return { gone: false, attempts };
-    if (!morePages(body, pageNumber, ROUTING_PAGE_SIZE, body.entities.length)) return { gone: true, attempts };
+    items.push(...body.entities);
+    if (!morePages(body, pageNumber, ROUTING_PAGE_SIZE, body.entities.length)) return { items, attempts };
   }
+}
+
+/** Whether a user no longer has a skill or a language, by reading all of them (`list`). */
+export async function itemGone(
+  executor: Executor,
+  itemId: string,
+  list: ItemPages<{ id: string }>,
+): Promise<{ gone: boolean; attempts: number }> {
+  const r = await readAllItems(executor, list);
+  return { gone: 'items' in r && !r.items.some((l) => l.id === itemId), attempts: r.attempts };
 }

@@ -4,11 +4,13 @@
  * file wins with a note in an update; a rollback leaves what someone changed since).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyUpdate } from '../../src/index.js';
+import { applyUpdate, rollback } from '../../src/index.js';
 import { asAnotherAdmin, csv, readJsonlReport, routeCount, runIdOf, writeInput } from './helpers.js';
 import {
   divisionOf,
   grantsOf,
+  language,
+  languagesOf,
   queue,
   queuesOf,
   ROUTES,
@@ -17,6 +19,8 @@ import {
   routingCalls,
   routingOrg,
   SUPPORT,
+  skill,
+  skillsOf,
 } from './routing-helpers.js';
 
 let org: RoutingOrg | undefined;
@@ -181,5 +185,144 @@ describe('a grant, a revocation or a queue membership someone else makes between
       ['Agent@Home', 'Employee@Home'],
     ]);
     expect(p.map((u) => queuesOf(emu, u.id))).toEqual([['VIP Customers'], []]);
+  });
+});
+
+describe('skills and languages someone else changes between the plan and the write', () => {
+  it("are read again 100 users a call: the rollback restores the other admin's values, not the plan's", async () => {
+    org = await routingOrg({
+      assign: (people) =>
+        Object.fromEntries(
+          people.slice(0, 3).map((u) => [
+            u.id,
+            {
+              skills: [
+                { id: skill('Spanish'), proficiency: 3 },
+                { id: skill('Retention'), proficiency: 2 },
+                { id: skill('Sales'), proficiency: 1 },
+              ],
+              languages: [{ id: language('French'), proficiency: 2 }],
+            },
+          ]),
+        ),
+    });
+    const { box, emu } = org;
+    const p = org.people.slice(0, 3);
+    const connection = { clientId: emu.clientId, clientSecret: emu.clientSecret, baseUrl: emu.url };
+    const row = { skills: '+Billing:4;+Spanish:5;+Sales:2;-Retention', languages: '+German:3;-French' };
+    const result = await applyUpdate(
+      { rows: p.map((u) => ({ email: u.email, ...row })) },
+      {
+        connection,
+        cwd: box.dir,
+        // While the plan waits, another admin gives p0 Billing 4 (as the file does) and Collections, sets Spanish
+        // to 4, takes Sales and Retention away, and sets French to 1.
+        confirm: async () => {
+          const user = `/api/v2/users/${p[0]!.id}`;
+          await asAnotherAdmin(emu, 'PATCH', `${user}/routingskills/bulk`, [
+            { id: skill('Billing'), proficiency: 4 },
+            { id: skill('Collections'), proficiency: 1 },
+            { id: skill('Spanish'), proficiency: 4 },
+          ]);
+          await asAnotherAdmin(emu, 'DELETE', `${user}/routingskills/${skill('Sales')}`, undefined);
+          await asAnotherAdmin(emu, 'DELETE', `${user}/routingskills/${skill('Retention')}`, undefined);
+          await asAnotherAdmin(emu, 'PATCH', `${user}/routinglanguages/bulk`, [
+            { id: language('French'), proficiency: 1 },
+          ]);
+          return true;
+        },
+      },
+    );
+    expect(result.exitCode).toBe(0);
+    // The file's values everywhere; p0 keeps the Collections it was given meanwhile.
+    expect(skillsOf(emu, p[0]!.id)).toEqual({ Billing: 4, Collections: 1, Sales: 2, Spanish: 5 });
+    expect(skillsOf(emu, p[1]!.id)).toEqual({ Billing: 4, Sales: 2, Spanish: 5 });
+    expect(p.map((u) => languagesOf(emu, u.id))).toEqual([{ German: 3 }, { German: 3 }, { German: 3 }]);
+    expect(result.records[0]!.conflict).toContain(
+      `skill:Spanish was set to "4" by someone else after the plan; the file's value ("5") was applied`,
+    );
+    expect(result.records[0]!.conflict).toContain('language:French was set to "1" by someone else after the plan');
+    expect(result.records[1]!.conflict).toBeUndefined();
+    // The 3 users read again once, just before their writes: p0's Billing and Retention are neither sent nor
+    // journaled (its skills PATCH carries Sales and Spanish), the others' as planned. The other admin's PATCH and
+    // two DELETEs count too.
+    expect(routingCalls(emu.stats()).skillsPatch).toBe(3 + 1);
+    expect(routingCalls(emu.stats()).skillDelete).toBe(2 + 2);
+
+    const reads = routeCount(emu.stats(), 'GET /api/v2/users');
+    const rb = await box.cli(['rollback', result.runId!, '--yes']);
+    expect(rb.code, rb.stderr).toBe(0);
+    // p0 goes back to what the other admin left, not to the plan's read: Billing and Collections theirs, Spanish at
+    // 4, no Sales nor Retention, French at 1. The others go back to the plan's read.
+    expect(skillsOf(emu, p[0]!.id)).toEqual({ Billing: 4, Collections: 1, Spanish: 4 });
+    expect(languagesOf(emu, p[0]!.id)).toEqual({ French: 1 });
+    expect(skillsOf(emu, p[1]!.id)).toEqual({ Retention: 2, Sales: 1, Spanish: 3 });
+    expect(languagesOf(emu, p[2]!.id)).toEqual({ French: 2 });
+    // The rollback's own read of the 3, and the same again just before its writes.
+    expect(routeCount(emu.stats(), 'GET /api/v2/users') - reads).toBe(2);
+  });
+
+  it('rollback: a skill someone else sets between its read and its write is left as they set it, reported', async () => {
+    org = await routingOrg({
+      assign: (people) =>
+        Object.fromEntries(
+          people.slice(0, 2).map((u) => [u.id, { skills: [{ id: skill('Billing'), proficiency: 3 }] }]),
+        ),
+    });
+    const { box, emu } = org;
+    const p = org.people.slice(0, 2);
+    const connection = { clientId: emu.clientId, clientSecret: emu.clientSecret, baseUrl: emu.url };
+    const result = await applyUpdate(
+      { rows: p.map((u) => ({ email: u.email, skills: '+Billing:5;+Sales:1' })) },
+      { connection, cwd: box.dir, yes: true },
+    );
+    expect(result.exitCode).toBe(0);
+    const rb = await rollback(result.runId!, {
+      connection,
+      cwd: box.dir,
+      // While the rollback's plan waits, another admin sets p0's Billing to 2.
+      confirm: async () => {
+        await asAnotherAdmin(emu, 'PATCH', `/api/v2/users/${p[0]!.id}/routingskills/bulk`, [
+          { id: skill('Billing'), proficiency: 2 },
+        ]);
+        return true;
+      },
+    });
+    expect(rb.exitCode).toBe(0);
+    expect(p.map((u) => skillsOf(emu, u.id))).toEqual([{ Billing: 2 }, { Billing: 3 }]);
+    expect(rb.records[0]!.message).toContain(
+      'changed by someone else after the plan, left as is: skill:Billing is now "2"',
+    );
+  });
+
+  it('a user the re-read gives without its skills is read alone: 1 call for 3 users, or 1 + 1 per user', async () => {
+    org = await routingOrg();
+    const { box, emu } = org;
+    const p = org.people.slice(0, 3);
+    const connection = { clientId: emu.clientId, clientSecret: emu.clientSecret, baseUrl: emu.url };
+    const apply = (skills: string, omit: number) =>
+      applyUpdate(
+        { rows: p.map((u) => ({ id: u.id, skills })) },
+        {
+          connection,
+          cwd: box.dir,
+          // After the plan's read: the re-read's list leaves the expansion out (best effort) or not.
+          confirm: async () => {
+            emu.setFaults({ expandOmitRate: omit });
+            return true;
+          },
+        },
+      );
+    const users = () => routeCount(emu.stats(), 'GET /api/v2/users');
+    const alone = () => routeCount(emu.stats(), ROUTES.userSkills);
+    const [u0, a0] = [users(), alone()];
+    expect((await apply('+Billing:4', 0)).exitCode).toBe(0);
+    // The plan's read of the 3 by id, and the re-read of the 3 just before their writes.
+    expect([users() - u0, alone() - a0]).toEqual([2, 0]);
+    const [u1, a1] = [users(), alone()];
+    expect((await apply('+Billing:5', 1)).exitCode).toBe(0);
+    expect([users() - u1, alone() - a1]).toEqual([2, 3]);
+    expect(p.map((u) => skillsOf(emu, u.id).Billing)).toEqual([5, 5, 5]);
+    emu.setFaults({ expandOmitRate: 0 });
   });
 });

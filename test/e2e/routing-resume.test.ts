@@ -86,9 +86,10 @@ describe('rollback of routing', () => {
     const rb = await box.cli(['rollback', runId, '--yes', '--report', 'rollback.jsonl']);
     expect(rb.code, rb.stderr).toBe(0);
     // The 5 users in one read by id, their skills and languages with them: not read again for those. The second
-    // read is the division move's re-read of its users just before the move (run/recheck.ts).
+    // read is their skills and languages again just before they are written (run/recheck-items.ts), the third the
+    // division move's re-read of its users just before the move (run/recheck.ts).
     const count = (byStatus: Record<string, number>) => Object.values(byStatus).reduce((a, b) => a + b, 0);
-    expect(count(emu.stats().byRoute['GET /api/v2/users'] ?? {}) - count(read)).toBe(2);
+    expect(count(emu.stats().byRoute['GET /api/v2/users'] ?? {}) - count(read)).toBe(3);
     const after = p.map((u) => routingSnapshot(emu, u.id));
     expect(after.slice(0, 4)).toEqual(initial.slice(0, 4));
     expect(after[4]).toEqual({

@@ -42,7 +42,12 @@ import type { RoutingPort } from '../../src/run/ports.js';
 import { rollbackFields } from '../../src/run/rollback.js';
 import { checkRoutingNames, withRouting } from '../../src/run/routing.js';
 import { versionsOf } from '../../src/run/routing-adapters.js';
-import { applyRouting, type RoutingOutcome, type RoutingWork } from '../../src/run/routing-engine.js';
+import {
+  applyRouting,
+  type RoutingOutcome,
+  type RoutingRowResult,
+  type RoutingWork,
+} from '../../src/run/routing-engine.js';
 import { writtenByRun } from '../../src/run/written.js';
 import { fail, ok, user } from './fakes.js';
 import { afterValues, beforeValues } from './written-values.js';
@@ -85,6 +90,14 @@ class FakeRouting implements RoutingPort {
   readonly sent: Sent[] = [];
   languages: UserRoutingLanguage[] = [];
   skills: UserRoutingSkill[] = [];
+  /** What the read before a skills or languages write finds, where it differs from `skills` and `languages`. */
+  readAgain: { skills?: UserRoutingSkill[]; languages?: UserRoutingLanguage[] } = {};
+  /** The users reads by id (`GET /api/v2/users?id=…&expand=…`), their sizes; their answer, if scripted. */
+  usersReads: number[] = [];
+  usersAnswer: ApiOutcome<never> | undefined;
+  /** Users whose read by id comes without the expansions (best effort): read alone. */
+  withoutExpansion: string[] = [];
+  skillsReadsAlone = 0;
   constructor(
     private readonly answer: (s: Sent) => ApiOutcome<unknown> | Promise<ApiOutcome<unknown>> = () => ok({}),
   ) {}
@@ -154,6 +167,7 @@ class FakeRouting implements RoutingPort {
     return this.write('group-remove', groupId, userIds.length) as Promise<ApiOutcome<void>>;
   }
   async getUserRoutingSkills() {
+    this.skillsReadsAlone++;
     return ok({ entities: this.skills, pageNumber: 1, pageSize: 100, total: this.skills.length, pageCount: 1 });
   }
   /** The queues' members now (user ids, by queue id), as the read before a members call finds them. */
@@ -178,23 +192,35 @@ afterEach(async () => {
 });
 
 const progress = { start() {}, update() {}, stop() {} };
-/** No test here moves a division: the engine's re-read before a move is tested end to end (test/e2e/contention). */
-const unscriptedUsers = {
-  getUsersByIds: (): never => {
-    throw new Error('not scripted');
+/**
+ * The users' read again before their skills and languages are written: each as the port's `skills` and `languages`
+ * say. No test here moves a division: the engine's re-read before a move is tested end to end (test/e2e/contention).
+ */
+const usersOf = (port: FakeRouting) => ({
+  async getUsersByIds(ids: string[]) {
+    port.usersReads.push(ids.length);
+    if (port.usersAnswer !== undefined) return port.usersAnswer;
+    const { skills = port.skills, languages = port.languages } = port.readAgain;
+    const entities = ids.map((id) => ({
+      ...user({ id }),
+      ...(port.withoutExpansion.includes(id) ? {} : { skills, languages }),
+    }));
+    return ok({ entities, pageNumber: 1, pageSize: ids.length, total: ids.length, pageCount: 1 });
   },
-};
+});
 const log = createLogger({ level: 'silent' });
 
 async function run(
-  port: RoutingPort,
+  port: FakeRouting,
   work: RoutingWork[],
+  options: { keepForeignEdits?: boolean } = {},
 ): Promise<{ results: Map<number, RoutingOutcome>; journal: RoutingJournalRecord[] }> {
   const journal = await Journal.open<RoutingJournalRecord>(join(dir, ROUTING_JOURNAL_FILE));
   const results = await applyRouting(
     {
       port,
-      users: unscriptedUsers,
+      users: usersOf(port),
+      ...options,
       governor: createGovernor({ maxConcurrency: 4, initialRatePerSecond: 1000 }),
       journal,
       progress,
@@ -220,10 +246,12 @@ describe('applyRouting', () => {
     const current = routing({ skills: skills(['Billing', 3], ...names.map((n): [string, number] => [n, 2])) });
     const p = plan(current, { skills: { mode: 'delta', add: [], remove: ['Billing'] } });
     const port = new FakeRouting();
+    port.skills = [...current.skills];
     const { results, journal } = await run(port, [{ rowNumber: 1, userId: 'u-1', plan: p }]);
 
     expect(port.sent).toEqual([{ kind: 'skill-delete', target: 'u-1', items: 1 }]);
-    expect(results.get(1)).toMatchObject({ status: 'updated', attempts: 1 });
+    // The read of the user's skills just before the DELETE, and the DELETE.
+    expect(results.get(1)).toMatchObject({ status: 'updated', attempts: 2 });
     const calls = journal.filter((r): r is CallRecord => r.t === 'call');
     expect(calls.map((c) => c.call.kind)).toEqual(['skill-delete']);
     expect(calls[0]!.realises).toEqual([
@@ -390,6 +418,7 @@ describe('applyRouting', () => {
       skills: { mode: 'delta', add: [], remove: ['Billing'] },
     });
     const gone = new FakeRouting((s) => (s.kind === 'skill-delete' ? fail('not_found', 404) : ok({})));
+    gone.readAgain = { skills: skills(['Billing', 3]) };
     expect((await run(gone, [{ rowNumber: 1, userId: 'u-1', plan: p }])).results.get(1)).toMatchObject({
       status: 'updated',
     });
@@ -407,6 +436,7 @@ describe('applyRouting', () => {
       languages: { mode: 'delta', add: [], remove: ['French'] },
     });
     const gone = new FakeRouting((s) => (s.kind === 'language-delete' ? fail('not_found', 404) : ok({})));
+    gone.readAgain = { languages: [{ id: 'lang-2', name: 'French', proficiency: 2 }] };
     expect((await run(gone, [{ rowNumber: 1, userId: 'u-1', plan: p }])).results.get(1)).toMatchObject({
       status: 'updated',
     });
@@ -416,6 +446,115 @@ describe('applyRouting', () => {
     expect((await run(still, [{ rowNumber: 1, userId: 'u-1', plan: p }])).results.get(1)).toMatchObject({
       status: 'failed',
       failure: { code: 'not_found' },
+    });
+  });
+
+  describe('reads skills and languages again just before writing them, 100 users a call', () => {
+    // At the plan: Spanish 3, Retention 2, Skill 1 at 1. The row: +Billing:4, +Spanish:5, +Skill 1:2, -Retention.
+    const atPlan = skills(['Spanish', 3], ['Retention', 2], ['Skill 1', 1]);
+    const p = () =>
+      plan(routing({ skills: atPlan }), {
+        skills: {
+          mode: 'delta',
+          add: [
+            { name: 'Billing', proficiency: 4 },
+            { name: 'Spanish', proficiency: 5 },
+            { name: 'Skill 1', proficiency: 2 },
+          ],
+          remove: ['Retention'],
+        },
+      });
+    // Since the plan, another admin gave Billing 4 (as the row does), set Spanish to 4, took Skill 1 and
+    // Retention away, and gave Skill 3.
+    const meanwhile = skills(['Billing', 4], ['Spanish', 4], ['Skill 3', 1]);
+
+    it("update: sends the file's value over another admin's, journaled from theirs; leaves out what is so already", async () => {
+      const port = new FakeRouting();
+      port.skills = meanwhile;
+      const { results, journal } = await run(port, [{ rowNumber: 1, userId: 'u-1', plan: p() }]);
+      // One PATCH of Skill 1 and Spanish; Billing is 4 already; Retention is gone: no DELETE.
+      expect(port.sent).toEqual([{ kind: 'skills-patch', target: 'u-1', items: 2 }]);
+      expect(port.usersReads).toEqual([1]);
+      const calls = journal.filter((r): r is CallRecord => r.t === 'call');
+      expect(calls.map((c) => c.call)).toMatchObject([
+        {
+          kind: 'skills-patch',
+          body: [
+            { id: idOf(SKILLS, 'Skill 1'), proficiency: 2 },
+            { id: idOf(SKILLS, 'Spanish'), proficiency: 5 },
+          ],
+        },
+      ]);
+      // A rollback puts back what the other admin left: Spanish at 4, and no Skill 1.
+      expect(calls[0]!.realises[0]!.diffs).toEqual([
+        { field: 'skill:Skill 1', before: null, after: '2' },
+        { field: 'skill:Spanish', before: '4', after: '5' },
+      ]);
+      const r = results.get(1) as RoutingRowResult;
+      expect(r).toMatchObject({ status: 'updated', attempts: 2 });
+      expect(r.conflict).toBe(
+        `skill:Skill 1 was set to (none) by someone else after the plan; the file's value ("2") was applied; ` +
+          `skill:Spanish was set to "4" by someone else after the plan; the file's value ("5") was applied`,
+      );
+    });
+
+    it('rollback: leaves what another admin changed since its plan as they set it, reported, and sends nothing', async () => {
+      const port = new FakeRouting();
+      port.skills = meanwhile;
+      const { results, journal } = await run(port, [{ rowNumber: 1, userId: 'u-1', plan: p() }], {
+        keepForeignEdits: true,
+      });
+      expect(port.sent).toEqual([]);
+      expect(journal.filter((r) => r.t === 'call')).toEqual([]);
+      expect(results.get(1)).toMatchObject({
+        status: 'skipped',
+        keptFields: [
+          { field: 'skill:Skill 1', now: null },
+          { field: 'skill:Spanish', now: '4' },
+        ],
+      });
+    });
+
+    it('leaves an item the row names without a proficiency at the one someone else gave it meanwhile', async () => {
+      const plain = plan(routing(), {
+        skills: { mode: 'delta', add: [{ name: 'Billing' }, { name: 'Spanish' }], remove: [] },
+      });
+      const port = new FakeRouting();
+      port.skills = skills(['Billing', 4]);
+      const { results, journal } = await run(port, [{ rowNumber: 1, userId: 'u-1', plan: plain }]);
+      expect(port.sent).toEqual([{ kind: 'skills-patch', target: 'u-1', items: 1 }]);
+      const calls = journal.filter((r): r is CallRecord => r.t === 'call');
+      expect(calls[0]!.realises[0]!.diffs).toEqual([{ field: 'skill:Spanish', before: null, after: '0' }]);
+      expect((results.get(1) as RoutingRowResult).conflict).toBeUndefined();
+    });
+
+    it('reads 250 users in 3 calls, a user given without the expansion alone; a refused read fails its rows, sending nothing', async () => {
+      const work = (n: number): RoutingWork[] =>
+        Array.from({ length: n }, (_, i) => ({
+          rowNumber: i + 1,
+          userId: `u-${i + 1}`,
+          plan: plan(routing(), {
+            skills: { mode: 'delta', add: [{ name: 'Billing', proficiency: 2 }], remove: [] },
+            languages: { mode: 'delta', add: [{ name: 'French', proficiency: 3 }], remove: [] },
+          }),
+        }));
+      const port = new FakeRouting();
+      port.withoutExpansion = ['u-7'];
+      const { results } = await run(port, work(250));
+      expect(port.usersReads).toEqual([100, 100, 50]);
+      expect(port.skillsReadsAlone).toBe(1);
+      expect(port.sent.filter((s) => s.kind === 'skills-patch')).toHaveLength(250);
+      expect(port.sent.filter((s) => s.kind === 'languages-patch')).toHaveLength(250);
+      expect([...results.values()].every((r) => (r as RoutingRowResult).status === 'updated')).toBe(true);
+
+      const refused = new FakeRouting();
+      refused.usersAnswer = fail('permission', 403) as ApiOutcome<never>;
+      const again = await run(refused, work(2));
+      expect(refused.sent).toEqual([]);
+      expect(again.results.get(1)).toMatchObject({ status: 'failed', failure: { code: 'permission' } });
+      expect((again.results.get(2) as RoutingRowResult).failure?.message).toContain(
+        "Reading the user's skills again before changing them (GET /api/v2/users?id=…&expand=skills,languages) failed, so none was changed",
+      );
     });
   });
 
@@ -434,7 +573,7 @@ describe('applyRouting', () => {
     const results = await applyRouting(
       {
         port,
-        users: unscriptedUsers,
+        users: usersOf(port),
         governor: createGovernor({ maxConcurrency: 1, initialRatePerSecond: 1000 }),
         journal,
         progress,
