@@ -76,6 +76,16 @@ describe.each(Object.keys(SAVES))('an export saved by %s', (profile) => {
   });
 });
 
+describe('the byte-order mark the export starts with', () => {
+  it('is what lets Excel read its accents: without it, a name is misread (no change) and a location is unknown', async () => {
+    expect(exported.startsWith('\ufeff')).toBe(true);
+    const saved = saveAs('excel-en-us', exported.slice(1));
+    const doc = await dryRun('no-bom.csv', saved.bytes, saved.args);
+    expect(doc.exitCode).toBe(2);
+    expect(JSON.stringify(doc.rows)).toContain('no location named \\"SÃ£o Paulo\\"');
+  });
+});
+
 describe('a cell a spreadsheet changed that is not the current value', () => {
   it('a phone typed without its + (Excel drops it) is refused, naming row and column; nothing is written', async () => {
     const other = `+${String(BigInt(edited.mobile.replace('+', '')) + 1n)}`;
