@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAVES, saveAs } from '../fixtures/spreadsheet-saves.js';
 import { type Sandbox, sandbox } from './harness.js';
-import { activeUsers } from './helpers.js';
+import { activeUsers, runIdOf } from './helpers.js';
 
 interface Doc {
   exitCode: number;
@@ -73,6 +73,27 @@ describe.each(Object.keys(SAVES))('an export saved by %s', (profile) => {
     expect(doc.rows.find((r) => r.status === 'planned')?.changes).toEqual([
       { field: 'title', before: expect.any(String), after: 'Edited In A Spreadsheet' },
     ]);
+  });
+});
+
+describe('applying a spreadsheet save with one edit', () => {
+  it('writes that edit alone, and its run keeps no cell the spreadsheet changed (a resume plans from it)', async () => {
+    const saved = saveAs('excel-de-de', exported, (row) => {
+      if (row.email === edited.email) row.title = 'Applied From Excel';
+    });
+    await writeFile(join(box.dir, 'apply.csv'), saved.bytes);
+    const target = activeUsers(box).find((u) => u.email === edited.email)!;
+    const before = box.emulator.stats().patchesApplied;
+    const r = await box.cli(['update', 'apply.csv', '--yes', ...saved.args]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(box.emulator.stats().patchesApplied).toBe(before + 1);
+    const after = box.emulator.user(target.id)!;
+    expect(after.title).toBe('Applied From Excel');
+    expect({ ...after, title: target.title, version: target.version }).toEqual(target);
+    const runId = runIdOf(r.stderr)!;
+    const plan = await readFile(join(box.dir, '.genesys-bulk', 'runs', runId, 'plan.json'), 'utf8');
+    expect(plan).toContain('Applied From Excel');
+    expect(plan).not.toMatch(/asSaved|WAHR|FALSCH|#NAME\?/);
   });
 });
 
