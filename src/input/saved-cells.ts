@@ -26,12 +26,19 @@ export function numberReading(text: string): NumberReading | undefined {
 
 /**
  * Whether a spreadsheet writes the whole number `digits` as `reading`: the same number, its leading zeros dropped,
- * or in scientific notation rounded to the mantissa's digits.
+ * its digits past the 15th as zeros, or in scientific notation rounded to the mantissa's digits.
  */
 export function writesNumber(reading: NumberReading, digits: string): boolean {
   if (!/^\d+$/.test(digits)) return false;
   const value = BigInt(digits);
-  if (reading.exact) return BigInt(reading.digits) === value;
+  if (reading.exact) {
+    if (BigInt(reading.digits) === value) return true;
+    // A number keeps 15 significant digits (IEEE double, as every spreadsheet holds it): the rest are written as 0.
+    const kept = digits.replace(/^0+/, '').length - 15;
+    if (kept <= 0 || !/0$/.test(reading.digits)) return false;
+    const unit = 10n ** BigInt(kept);
+    return ((value + unit / 2n) / unit) * unit === BigInt(reading.digits);
+  }
   const unitPower = reading.exponent - (reading.mantissa.length - 1);
   if (unitPower < 0) return false;
   const unit = 10n ** BigInt(unitPower);

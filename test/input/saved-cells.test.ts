@@ -25,6 +25,9 @@ describe('numbers as a spreadsheet writes them', () => {
     ['456', '000457', false],
     ['4.42079E+11', '44207946076', false],
     ['1.5E+0', '1', false],
+    ['1234567890123460000', '1234567890123456789', true],
+    ['1234567890123450000', '1234567890123456789', false],
+    ['1234567890123456000', '1234567890123456789', false],
   ])('%s is how a spreadsheet writes %s: %s', (cell, digits, expected) => {
     const reading = numberReading(cell);
     expect(reading).toBeDefined();
