@@ -15,7 +15,12 @@ interface Doc {
   exitCode: number;
   summary: { planned: number; unchanged: number; invalid: number; rows: number };
   problems: { severity: string; code: string; column: string | null; message: string }[];
-  rows: { row: number; status: string; changes: { field: string; before: string | null; after: string | null }[] }[];
+  rows: {
+    row: number;
+    status: string;
+    changes: { field: string; before: string | null; after: string | null }[];
+    problems?: { code: string; column: string | null }[];
+  }[];
 }
 
 let box: Sandbox;
@@ -133,6 +138,9 @@ describe('a cell a spreadsheet changed that is not the current value', () => {
     const bad = doc.rows.find((r) => r.status === 'invalid');
     expect(JSON.stringify(bad)).toContain('employerInfo.dateHire: \\"02/01/2020\\" is a date in a spreadsheet');
     expect(JSON.stringify(bad)).toContain('yyyy-MM-dd (2020-01-02)');
+    expect(doc.rows.flatMap((r) => r.problems ?? []).map((p) => [p.code, p.column])).toEqual([
+      ['invalid_change', 'employerInfo.dateHire'],
+    ]);
   });
 
   it('JSON is taken as written: a phone without its + is refused as it always was', async () => {
