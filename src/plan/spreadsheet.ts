@@ -56,6 +56,7 @@ export function readAsSaved(user: GenesysUser, changes: ProfileChanges, ctx: Sav
   const lenient: Record<string, Leniency> = {};
   const out: ProfileChanges = { ...changes };
   delete out.asSaved;
+  const refusals: string[] = [];
   for (const [column, cell] of Object.entries(changes.asSaved ?? {})) {
     if (isErrorValue(cell)) {
       lenient[column] = 'error';
@@ -63,9 +64,11 @@ export function readAsSaved(user: GenesysUser, changes: ProfileChanges, ctx: Sav
     }
     const field = column.replace(/\.extension$/, '');
     const judged = judgeSaved(column, cell, readField(user, field), ctx);
-    if (typeof judged === 'string') return { refused: `${column}: ${judged}` };
-    lenient[column] = judged.kind;
+    if (typeof judged === 'string') refusals.push(`${column}: ${judged}`);
+    else lenient[column] = judged.kind;
   }
+  // Every cell of the row at once, as the file's other problems are, so that one run shows them all.
+  if (refusals.length > 0) return { refused: refusals.join('; ') };
   const strict = (column: string, cell: string | null | undefined, drop: () => void) => {
     if (typeof cell !== 'string') return;
     const field = column.replace(/\.extension$/, '');

@@ -119,6 +119,11 @@ describe('a spreadsheet cell that is not the current value is refused, never wri
     expect(planned.note).toContain('or leave the cell empty to keep the current value');
   });
 
+  it('names every such cell of the row', () => {
+    const planned = plan({ asSaved: { 'phone.mobile': '14155550124', acdAutoAnswer: 'WAHR' } });
+    expect(planned.note).toMatch(/^phone\.mobile: "14155550124" .*; acdAutoAnswer: "WAHR" /);
+  });
+
   it('without a spreadsheet context (JSON, a resume) a cell kept as written changes nothing', () => {
     expect(planRowAgainst(row({ asSaved: { 'phone.mobile': '1' } }), current, () => undefined).status).toBe(
       'unchanged',
