@@ -5,7 +5,7 @@ import { dirname, extname, resolve } from 'node:path';
 import type { stringify as Stringify } from 'csv-stringify/sync';
 import { ValidationError } from './errors.js';
 import { writePrivateFileAtomic } from './fsutil.js';
-import { escapeControls, neutraliseFormula, safeJson } from './text.js';
+import { CSV_BOM, escapeControls, neutraliseFormula, safeJson } from './text.js';
 
 let loaded: typeof Stringify | undefined;
 /** csv-stringify loads on the first CSV line written (its one-file CommonJS build): most runs write none (issue #12). */
@@ -135,8 +135,6 @@ export function* reportLines(records: Iterable<ReportRecord>, format: ReportForm
     ]);
   }
 }
-
-export const CSV_BOM = '\ufeff';
 
 /**
  * One CSV record of outside text: control characters escaped (a report is read in terminals too), and a cell a

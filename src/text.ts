@@ -78,3 +78,10 @@ export function escapeFormula(cell: string): string {
 export function unescapeFormula(cell: string): string {
   return ESCAPED_FORMULA.test(cell) ? cell.slice(1) : cell;
 }
+
+/**
+ * Before a CSV file's first line: without it Excel opened by double-click reads UTF-8 as the system's code page
+ * (`Björn` as `BjÃ¶rn`), which its "CSV UTF-8" save then writes as such. csv-parse (`bom: true`), LibreOffice and
+ * update's own reader take it off.
+ */
+export const CSV_BOM = '\ufeff';

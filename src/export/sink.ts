@@ -5,7 +5,7 @@ import { lstat, open, realpath, rename, rm } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { ValidationError } from '../errors.js';
 import { PRIVATE_FILE_MODE, tempPathBeside } from '../fsutil.js';
-import { escapeControls } from '../text.js';
+import { CSV_BOM, escapeControls } from '../text.js';
 import { csvCell, jsonRecord } from './cells.js';
 
 export type ExportFormat = 'csv' | 'json' | 'jsonl';
@@ -95,7 +95,8 @@ export async function openSink(opts: {
   const onNeutralised = () => {
     neutralised++;
   };
-  if (format === 'csv') await put(`${columns.map((c) => csvCell(c, onNeutralised)).join(',')}\n`);
+  // A file is for a spreadsheet too; stdout is for a program, which a byte-order mark only hinders.
+  if (format === 'csv') await put(`${file ? CSV_BOM : ''}${columns.map((c) => csvCell(c, onNeutralised)).join(',')}\n`);
   if (format === 'json') await put('[');
   return {
     get neutralised() {

@@ -58,6 +58,7 @@ function flatten(changes: ProfileChanges, key: RowKey): FlatValue[] {
   for (const [field, value] of Object.entries(changes.employerInfo ?? {})) add(`employerInfo.${field}`, value);
   for (const [type, value] of Object.entries(changes.phones ?? {})) add(`phone.${type}`, value);
   add('state', changes.state);
+  for (const [column, value] of Object.entries(changes.asSaved ?? {})) add(column, value);
   if (changes.routing !== undefined) {
     for (const v of routingColumnValues(changes.routing)) {
       out.push({ column: v.column, key: v.key, shown: v.shown === CLEAR_TOKEN ? CLEAR_TOKEN : quote(v.shown) });

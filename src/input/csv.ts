@@ -363,7 +363,7 @@ export async function readCsv(text: AsyncIterable<string>, name: string): Promis
         const cell = cellFromCsv(value);
         if (cell !== undefined) cells.set(column, cell);
       }
-      const record = adminPlan !== undefined ? adminUiRecord(adminValues, at) : normaliseRecord(cells, at);
+      const record = adminPlan !== undefined ? adminUiRecord(adminValues, at) : normaliseRecord(cells, at, true);
       collector.addRecord(at, record, extra);
     }
   };

@@ -7,6 +7,7 @@
 import type { Cell } from './cell.js';
 import type { NameListColumn } from './columns.js';
 import { quote } from './problems.js';
+import { savedBoolean } from './saved-cells.js';
 import type { ListChange } from './types.js';
 import { checkText, MAX_TEXT_LENGTH } from './values.js';
 
@@ -136,7 +137,7 @@ export function booleanCell(cell: Cell, issues: string[]): boolean | undefined {
   if (cell.kind === 'value') {
     const t = cell.text.toLowerCase();
     if (t === 'true' || t === 'false') return t === 'true';
-    const localised = /^(?:wahr|falsch|vrai|faux|verdadero|falso|vero|waar|onwaar|sant|falskt|1|0)$/.test(t);
+    const localised = savedBoolean(t) !== undefined;
     issues.push(
       `${quote(cell.text)} is not true or false${localised ? '; a spreadsheet writes a boolean in its own language (or as 1 or 0): format the column as text and type true or false' : ''}`,
     );

@@ -3,6 +3,7 @@ import { EMPLOYER_INFO_FIELDS, isClearable, NAME_LIST_COLUMNS, PHONE_TYPES, TEXT
 import { booleanCell, extensionValue, nameListCell } from './lists.js';
 import { type Location, problem, quote } from './problems.js';
 import { normaliseRouting } from './routing.js';
+import { dateReadings, isErrorValue, numberReading, savedBoolean } from './saved-cells.js';
 import type { InputProblem, ManagerRef, ProfileChanges, RowKey } from './types.js';
 import {
   type Checked,
@@ -36,14 +37,36 @@ type Taken = { state: 'absent' } | { state: 'clear' } | { state: 'value'; text: 
 export function normaliseRecord(
   cells: ReadonlyMap<string, Cell>,
   at: { rowNumber: number; line: number },
+  /** The record is a CSV file's, which a spreadsheet may have saved (see `asSaved`). */
+  spreadsheet = false,
 ): RecordResult {
   const problems: InputProblem[] = [];
   const changes: ProfileChanges = {};
+  /**
+   * A cell only a spreadsheet writes (a phone without its +, a local date, `WAHR`): kept as written for planning to
+   * compare with the user's current value (plan/spreadsheet.ts), instead of refused here.
+   */
+  const asSaved = (column: string, text: string, saved: boolean): boolean => {
+    if (!spreadsheet || !saved) return false;
+    changes.asSaved = { ...changes.asSaved, [column]: text };
+    return true;
+  };
   const error = (column: string | undefined, detail: string, code = 'invalid_value') => {
     const loc: Location = { ...at };
     if (column !== undefined) loc.column = column;
     problems.push(problem('error', loc, detail, { code }));
   };
+
+  if (spreadsheet) {
+    // A spreadsheet's error value (`#NAME?` where it took `+Sales Inbound` for a formula) holds nothing of the cell.
+    const lost = [...cells].filter(([c, cell]) => cell.kind === 'value' && isErrorValue(cell.text) && !KEYS.has(c));
+    if (lost.length > 0) {
+      const kept = new Map(cells);
+      for (const [column, cell] of lost)
+        if (asSaved(column, (cell as { text: string }).text, true)) kept.delete(column);
+      cells = kept;
+    }
+  }
 
   const take = (column: string): Taken => {
     const cell = cells.get(column);
@@ -135,6 +158,7 @@ export function normaliseRecord(
     const cell = take(column);
     if (cell.state === 'clear') changes[column] = null;
     else if (cell.state === 'value') {
+      if (asSaved(column, cell.text, numberReading(cell.text)?.exact === false)) continue;
       const value = checked(column, text(column, cell.text), 'invalid_text');
       if (value !== undefined) changes[column] = value;
     }
@@ -160,9 +184,12 @@ export function normaliseRecord(
       changes.employerInfo ??= {};
       changes.employerInfo[field] = null;
     } else if (cell.state === 'value') {
+      const date = field === 'dateHire' ? checkDate(cell.text) : undefined;
+      const saved = date === undefined ? numberReading(cell.text)?.exact === false : dateReadings(cell.text).length > 0;
+      if (date?.ok !== true && asSaved(column, cell.text, saved)) continue;
       const value = checked(
         column,
-        field === 'dateHire' ? checkDate(cell.text) : text(column, cell.text),
+        date ?? text(column, cell.text),
         field === 'dateHire' ? 'invalid_date' : 'invalid_text',
       );
       if (value !== undefined) {
@@ -179,7 +206,9 @@ export function normaliseRecord(
       changes.phones ??= {};
       changes.phones[type] = null;
     } else if (cell.state === 'value') {
-      const value = checked(column, checkPhone(cell.text), 'invalid_phone');
+      const phone = checkPhone(cell.text);
+      if (!phone.ok && asSaved(column, cell.text, isSavedNumber(cell.text))) continue;
+      const value = checked(column, phone, 'invalid_phone');
       if (value !== undefined) {
         changes.phones ??= {};
         changes.phones[type] = value;
@@ -206,6 +235,7 @@ export function normaliseRecord(
     } else if (t.state === 'value') {
       const issues: string[] = [];
       const value = extensionValue(t.text, issues);
+      if (value === undefined && asSaved(column, t.text, numberReading(t.text) !== undefined)) continue;
       if (value === undefined) error(column, issues.join('; '), 'invalid_extension');
       else {
         changes.phones ??= {};
@@ -218,8 +248,10 @@ export function normaliseRecord(
   if (autoAnswer !== undefined) {
     const issues: string[] = [];
     const value = booleanCell(autoAnswer, issues);
-    if (value === undefined) error('acdAutoAnswer', issues.join('; '), 'invalid_boolean');
-    else changes.acdAutoAnswer = value;
+    const text = autoAnswer.kind === 'value' ? autoAnswer.text : '';
+    if (value !== undefined) changes.acdAutoAnswer = value;
+    else if (!asSaved('acdAutoAnswer', text, savedBoolean(text) !== undefined))
+      error('acdAutoAnswer', issues.join('; '), 'invalid_boolean');
   }
 
   for (const column of NAME_LIST_COLUMNS) {
@@ -250,6 +282,14 @@ export function normaliseRecord(
   if (key !== undefined) result.key = key;
   if (keyLabel !== undefined) result.keyLabel = keyLabel;
   return result;
+}
+
+const KEYS: ReadonlySet<string> = new Set(['id', 'email', 'newEmail']);
+
+/** A phone a spreadsheet read as a number: its digits without the +, or in scientific notation. */
+function isSavedNumber(text: string): boolean {
+  const reading = numberReading(text);
+  return reading !== undefined && (!reading.exact || /^[1-9]\d{6,14}$/.test(reading.digits));
 }
 
 function managerRef(text: string): ManagerRef | undefined {

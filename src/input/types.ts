@@ -53,6 +53,13 @@ export interface ProfileChanges {
    */
   restorePhones?: { from: Contact[]; types: PhoneType[] };
   state?: 'active' | 'inactive';
+  /**
+   * Read from CSV only: cells in a form only a spreadsheet writes (`14155550123` for a phone, `3/14/2021` for a hire
+   * date, `WAHR`, `2867.0` for an extension), by column, as written. Planning takes each as no change when it is the
+   * user's current value as a spreadsheet saves it, and refuses the row otherwise (plan/spreadsheet.ts); it never
+   * writes one.
+   */
+  asSaved?: Record<string, string>;
   /** Routing and access columns; present only when the row gives at least one of them. */
   routing?: RoutingChanges;
 }

@@ -14,6 +14,7 @@ import {
   summarise,
 } from './plan.js';
 import type { LocationContext } from './profile-lists.js';
+import type { SavedContext } from './spreadsheet.js';
 import { type TextList, TextStore, textList } from './text-store.js';
 
 /** A plan with its rows held encoded (outside the heap), in row order: see encodePlannedRow. */
@@ -63,8 +64,8 @@ export interface IncrementalPlannerOptions {
   release?: boolean;
   /** Location names and ids, for rows with a `locations` column. */
   locations?: LocationContext;
-  /** The rows come from a CSV file, which a spreadsheet may have changed (plan/spreadsheet-damage.ts). */
-  fromSpreadsheet?: boolean;
+  /** The rows come from a CSV file, which a spreadsheet may have saved in its own forms (plan/spreadsheet.ts). */
+  spreadsheet?: SavedContext;
 }
 
 /**
@@ -117,7 +118,7 @@ export class IncrementalPlanner {
   private readonly release: boolean;
   private readonly asked: boolean;
   private readonly locations: LocationContext;
-  private readonly fromSpreadsheet: boolean;
+  private readonly spreadsheet: SavedContext | undefined;
   private users = 0;
 
   constructor(rows: readonly InputRow[], opts: IncrementalPlannerOptions = {}) {
@@ -136,7 +137,7 @@ export class IncrementalPlanner {
     this.keep = opts.keep ?? (() => false);
     this.project = opts.project ?? ((u) => u);
     this.locations = opts.locations ?? {};
-    this.fromSpreadsheet = opts.fromSpreadsheet === true;
+    this.spreadsheet = opts.spreadsheet;
     this.asked = opts.asked === true;
     this.release = opts.release === true && (this.rowById.size === 0 || this.rowByEmail.size === 0);
   }
@@ -186,7 +187,7 @@ export class IncrementalPlanner {
     // Only a manager no read has found yet makes the row wait for `finish`, its user kept until then: an export's
     // manager column names each user's own manager, and 100,000 users kept for it doubled a dry run's memory.
     const waits = manager !== undefined && manager !== null && this.managerId(manager) === undefined;
-    const planned = waits ? undefined : planRowAgainst(row, user, this.managerId, this.locations, this.fromSpreadsheet);
+    const planned = waits ? undefined : planRowAgainst(row, user, this.managerId, this.locations, this.spreadsheet);
     this.planned[n] = planned && this.texts.add(encodePlannedRow(this.withAsked(planned, row)));
     const wanted = this.keep(row, planned);
     if (waits || wanted) this.kept.set(user.id, this.texts.add(JSON.stringify(this.project(user, row, planned))));
@@ -282,7 +283,9 @@ export class IncrementalPlanner {
   }
 
   private withAsked(p: PlannedRow, row: InputRow): PlannedRow {
-    if (this.asked && p.userId !== undefined) p.changes = row.changes;
+    // A row a spreadsheet's cells were taken out of carries what is left of its changes already (planRowAgainst).
+    if (this.asked && p.userId !== undefined) p.changes ??= row.changes;
+    else delete p.changes;
     return p;
   }
 
@@ -366,7 +369,7 @@ export class IncrementalPlanner {
       else {
         const user = this.user(userId);
         if (!user) throw new Error(`Row ${n} was neither planned nor kept for planning.`);
-        push(this.withAsked(planRowAgainst(row, user, this.managerId, this.locations, this.fromSpreadsheet), row));
+        push(this.withAsked(planRowAgainst(row, user, this.managerId, this.locations, this.spreadsheet), row));
       }
     }
     rejectedUpTo(Number.POSITIVE_INFINITY);

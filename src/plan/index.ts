@@ -67,6 +67,7 @@ export {
   noNeeds,
   type RoutingNeeds,
 } from './routing-needs.js';
+export { type Leniency, readAsSaved, type SavedContext, savedContext, savedNotes } from './spreadsheet.js';
 export { type TextList, TextStore, textList, textListOf } from './text-store.js';
 export {
   beforeValues,

@@ -4,7 +4,7 @@ import { isRowProblem } from './errors.js';
 import type { FieldDiff } from './fields.js';
 import type { LocationContext } from './profile-lists.js';
 import type { RoutingPlan } from './routing.js';
-import { spreadsheetDamage } from './spreadsheet-damage.js';
+import { type Leniency, readAsSaved, type SavedContext } from './spreadsheet.js';
 import { planUserChange } from './user-change.js';
 
 /** `create`: a user to create (update --create); `delete`: a user a rollback deletes (one its run created). */
@@ -30,6 +30,8 @@ export interface PlannedRow {
   /** What the row asked for, kept in a run folder so that a resume plans it again against the user as it is then. */
   changes?: ProfileChanges;
   note?: string;
+  /** Columns whose cell held the current value as a spreadsheet saved it (plan/spreadsheet.ts): no change. */
+  lenient?: Record<string, Leniency>;
 }
 
 /** The schema version of a plan (and of a run folder's plan.json): 2 since a row holds its routing part. */
@@ -57,6 +59,8 @@ export interface PlanSummary {
   fields: Record<string, number>;
   /** PATCH requests applying the plan takes: one per row with a patch, one more per state change. */
   requests: number;
+  /** By column, the rows whose cell held the current value as a spreadsheet saved it, and how it had changed it. */
+  lenient?: Record<string, { rows: number; kinds: Leniency[] }>;
 }
 
 export interface Plan {
@@ -90,6 +94,7 @@ type EncodedRow = [
   name?: string | null,
   routing?: RoutingPlan | null,
   changes?: ProfileChanges | null,
+  lenient?: Record<string, Leniency> | null,
 ];
 
 /**
@@ -110,13 +115,29 @@ export function encodePlannedRow(p: PlannedRow): string {
     p.note ?? null,
     p.name ?? null,
   ];
-  if (p.routing !== undefined || p.changes !== undefined) encoded.push(p.routing ?? null, p.changes ?? null);
+  if (p.routing !== undefined || p.changes !== undefined || p.lenient !== undefined)
+    encoded.push(p.routing ?? null, p.changes ?? null);
+  if (p.lenient !== undefined) encoded.push(p.lenient);
   return JSON.stringify(encoded);
 }
 
 export function decodePlannedRow(text: string): PlannedRow {
-  const [rowNumber, line, key, status, userId, baseVersion, diffs, patch, state, note, name, routing, changes] =
-    JSON.parse(text) as EncodedRow;
+  const [
+    rowNumber,
+    line,
+    key,
+    status,
+    userId,
+    baseVersion,
+    diffs,
+    patch,
+    state,
+    note,
+    name,
+    routing,
+    changes,
+    lenient,
+  ] = JSON.parse(text) as EncodedRow;
   const row: PlannedRow = {
     rowNumber,
     line,
@@ -131,6 +152,7 @@ export function decodePlannedRow(text: string): PlannedRow {
   if (note !== null) row.note = note;
   if (routing != null) row.routing = routing;
   if (changes != null) row.changes = changes;
+  if (lenient != null) row.lenient = lenient;
   if (name !== null && name !== undefined) row.name = name;
   return row;
 }
@@ -148,14 +170,17 @@ export function rejectedRow(r: InvalidRow): PlannedRow {
 
 /**
  * One row planned against its user: `change` with the diffs and PATCH body, `unchanged`, or `invalid` when the
- * change cannot be made to this user (a required field cleared). Throws on a programming error.
+ * change cannot be made to this user (a required field cleared). `spreadsheet`: the row is a CSV file's, whose cells
+ * a spreadsheet may have saved in its own forms (plan/spreadsheet.ts); then `changes` is set on the planned row when
+ * such a cell was taken out, the changes a later plan of the row (a retry, a resume) must start from. Throws on a
+ * programming error.
  */
 export function planRowAgainst(
   row: InputRow,
   user: GenesysUser,
   managerId: (ref: ManagerRef) => string | undefined,
   locations: LocationContext = {},
-  fromSpreadsheet = false,
+  spreadsheet?: SavedContext,
 ): PlannedRow {
   const key = rowKeyString(row.key);
   let change: ReturnType<typeof planUserChange>;
@@ -168,15 +193,14 @@ export function planRowAgainst(
     diffs: [],
     note,
   });
+  const saved = spreadsheet ? readAsSaved(user, row.changes, spreadsheet) : undefined;
+  if (saved !== undefined && 'refused' in saved) return refused(saved.refused);
+  const changes = saved?.changes ?? row.changes;
   try {
-    change = planUserChange(user, row.changes, { ...locations, managerId });
+    change = planUserChange(user, changes, { ...locations, managerId });
   } catch (err) {
     if (!isRowProblem(err)) throw err;
     return refused(err.message);
-  }
-  for (const d of fromSpreadsheet ? change.diffs : []) {
-    const damage = spreadsheetDamage(d);
-    if (damage !== undefined) return refused(damage);
   }
   // Built as one literal and then extended, not spread: a plan holds a row per input row, and V8 gives an object
   // made by spreading about twice the memory of one made from a literal.
@@ -192,6 +216,10 @@ export function planRowAgainst(
   if (change.state !== undefined) planned.state = change.state;
   planned.baseVersion = user.version;
   if (row.key.kind === 'id' && typeof user.name === 'string' && user.name !== '') planned.name = user.name;
+  if (saved !== undefined && Object.keys(saved.lenient).length > 0) {
+    planned.lenient = saved.lenient;
+    planned.changes = changes;
+  }
   return planned;
 }
 
@@ -206,6 +234,7 @@ export function summarise(rows: Iterable<PlannedRow>): PlanSummary {
     delete: 0,
   };
   const counts = new Map<string, number>();
+  const lenient: NonNullable<PlanSummary['lenient']> = {};
   let requests = 0;
   let total = 0;
   for (const row of rows) {
@@ -214,8 +243,14 @@ export function summarise(rows: Iterable<PlannedRow>): PlanSummary {
     for (const d of rowDiffs(row)) counts.set(d.field, (counts.get(d.field) ?? 0) + 1);
     if (row.patch !== undefined) requests++;
     if (row.state !== undefined) requests++;
+    for (const [column, kind] of Object.entries(row.lenient ?? {})) {
+      lenient[column] ??= { rows: 0, kinds: [] };
+      const seen = lenient[column];
+      seen.rows++;
+      if (!seen.kinds.includes(kind)) seen.kinds.push(kind);
+    }
   }
   const fields: Record<string, number> = {};
   for (const name of [...counts.keys()].sort()) fields[name] = counts.get(name) ?? 0;
-  return { rows: total, byStatus, fields, requests };
+  return { rows: total, byStatus, fields, requests, ...(Object.keys(lenient).length > 0 ? { lenient } : {}) };
 }

@@ -1,4 +1,5 @@
 import {
+  COLUMNS,
   formatProblems,
   type InputProblem,
   type InputRow,
@@ -116,7 +117,10 @@ export function planRefusals(rows: Iterable<PlannedRow>): RowProblem[] {
     if (r.status !== 'invalid') continue;
     const { rowNumber, line, key } = r;
     const message = `row ${rowNumber} (line ${line}): ${r.note ?? 'the change cannot be made to this user'}`;
-    problems.push({ severity: 'error', code: 'invalid_change', rowNumber, line, key, message });
+    // A note that starts with a column's name (`phone.mobile: …`) is about that column.
+    const column = /^([\w.]+): /.exec(r.note ?? '')?.[1];
+    const named = column !== undefined && COLUMNS.some((c) => c.name === column) ? { column } : {};
+    problems.push({ severity: 'error', code: 'invalid_change', rowNumber, line, key, message, ...named });
   }
   return problems;
 }

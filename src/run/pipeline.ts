@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { wantsColor } from '../colors.js';
 import { ValidationError } from '../errors.js';
 import type { InputProblem, ManagerRef } from '../input/index.js';
-import { type PlanView, type RoutingCall, rowDiffs } from '../plan/index.js';
+import { type PlanView, type RoutingCall, rowDiffs, savedNotes } from '../plan/index.js';
 import { countChanges, describeNotable, noChanges } from '../plan/kinds.js';
 import type { ReportRecord } from '../report.js';
 import { escapeControls } from '../text.js';
@@ -101,11 +101,14 @@ export async function runPipeline(ctx: RunContext, opts: PipelineOptions, propos
   const doc = documentInfo(ctx, opts, proposal);
   const where = escapeControls(ctx.targetLabel ?? ctx.target.host);
   const heading = `Target: ${where}\n${proposal.layout ? `Input: ${proposal.layout.meaning}.\n` : ''}`;
+  // Said once per column after the plan, not once per row: cells a spreadsheet saved in its own forms (plan/spreadsheet.ts).
+  const saved = savedNotes(proposal.plan.summary.lenient).map((p) => `warning: ${escapeControls(p.message)}\n`);
+  const notice = `${saved.join('')}${proposal.notice ?? ''}`;
   if (opts.dryRun) {
     if (!opts.json) {
       opts.stdout.write(heading);
       await writePlan(opts.stdout, proposal.plan, proposal.calls, { json: false, color });
-      if (proposal.notice) opts.stdout.write(proposal.notice);
+      if (notice) opts.stdout.write(notice);
     }
     // A resume's dry run names the run it looks at.
     const runId = proposal.destination.kind === 'existing' ? proposal.destination.meta.runId : undefined;
@@ -114,7 +117,7 @@ export async function runPipeline(ctx: RunContext, opts: PipelineOptions, propos
   if (!opts.json) {
     opts.stdout.write(heading);
     await writePlan(opts.stdout, proposal.plan, proposal.calls, { json: false, color });
-    if (proposal.notice) opts.stdout.write(proposal.notice);
+    if (notice) opts.stdout.write(notice);
   }
   if (proposal.users > 0) {
     const answer = await askConsent(opts.consent, withNotable(proposal.question(where), doc.plan), ctx.stopSignal);
@@ -242,6 +245,7 @@ function documentInfo(ctx: RunContext, opts: PipelineOptions, proposal: Proposal
     },
     ...(proposal.problemsOf ? { problemsOf: proposal.problemsOf } : {}),
     ...(proposal.layout ? { layout: proposal.layout } : {}),
+    ...(s.lenient ? { warnings: savedNotes(s.lenient) } : {}),
   };
 }
 

@@ -333,6 +333,7 @@ const FIELDS_FOR_CHANGE: Record<string, (keyof GenesysUser)[]> = {
   profileSkills: ['profileSkills'],
   certifications: ['certifications'],
   state: ['state'],
+  asSaved: ['addresses', 'employerInfo', 'acdAutoAnswer'],
 };
 
 /**

@@ -7,6 +7,7 @@ import { type ReportRecord, writeReport } from '../report.js';
 import {
   apiFigures,
   type DocumentHead,
+  documentProblem,
   documentRow,
   emptySummary,
   type InputLayout,
@@ -58,6 +59,8 @@ export interface DocumentInfo {
   refused?: { exitCode: ExitCodeValue; code: string; message: string };
   problemsOf?: (row: number) => readonly InputProblem[] | undefined;
   layout?: InputLayout;
+  /** Problems in no row that do not stop the run (cells a spreadsheet saved in its own forms). */
+  warnings?: readonly InputProblem[];
 }
 
 /**
@@ -135,7 +138,7 @@ export async function finish(
               suggestion: null,
             },
           ]
-        : [],
+        : (doc.warnings ?? []).map((p) => documentProblem(p)),
     };
     const problemsOf = doc.problemsOf ?? (() => undefined);
     try {

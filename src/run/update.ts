@@ -25,6 +25,7 @@ import {
   type PlanView,
   planRoutingCalls,
   type RoutingCall,
+  savedContext,
   summarise,
   viewOf,
 } from '../plan/index.js';
@@ -231,7 +232,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
       row.changes.routing !== undefined || (!opts.dryRun && (planned === undefined || planned.status === 'change')),
     release: opts.dryRun && withRoutingColumns.length === 0,
     locations: locationContext(locationNames),
-    fromSpreadsheet: parsed.format === 'csv',
+    ...(parsed.format === 'csv' ? { spreadsheet: savedContext(parsed.rows) } : {}),
   });
   parsed.rows = [];
   // The rows as parsed are let go (the planner holds them as text) before the reads start (see collect.ts).
@@ -335,7 +336,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
       const run = plan
         ? compactRun(
             lazyMap(plan.rows, (r) => {
-              const asked = r.userId !== undefined ? rowByNumber.get(r.rowNumber)?.changes : undefined;
+              const asked = r.userId !== undefined ? (r.changes ?? rowByNumber.get(r.rowNumber)?.changes) : undefined;
               return asked ? { ...r, changes: asked } : r;
             }),
             changingRows((p) => forWrite(planner.user(p.userId!)!)),

@@ -17,7 +17,7 @@ let box: Sandbox;
 let users: GenesysUser[];
 const live = () => box.emulator.users().filter((u) => u.state !== 'deleted');
 const csvRows = async (name: string) =>
-  parse(await readFile(join(box.dir, name), 'utf8'), { columns: true }) as Record<string, string>[];
+  parse(await readFile(join(box.dir, name), 'utf8'), { columns: true, bom: true }) as Record<string, string>[];
 const jsonl = (text: string) =>
   text
     .split('\n')
@@ -102,7 +102,7 @@ describe('columns', () => {
     const before = box.emulator.stats();
     const r = await box.cli(['export', 'few.csv', '--columns', 'id,title,phone.mobile']);
     expect(r.code, r.stderr).toBe(0);
-    expect((await readFile(join(box.dir, 'few.csv'), 'utf8')).split('\n')[0]).toBe('id,title,phone.mobile');
+    expect((await readFile(join(box.dir, 'few.csv'), 'utf8')).split('\n')[0]).toBe('\ufeffid,title,phone.mobile');
     const after = box.emulator.stats();
     for (const route of Object.keys(after.byRoute).filter((x) => x.includes('routing') || x.includes('authorization')))
       expect(routeCount(after, route)).toBe(routeCount(before, route));

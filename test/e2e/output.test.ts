@@ -426,7 +426,7 @@ describe('--json on invalid input (exit 2)', () => {
     expect(d.rows[0]!.problems).toEqual([]);
   });
 
-  it("a row's every warning is in its problems: a repeated row whose cell is in scientific notation has both", async () => {
+  it("a row's every warning is in its problems: a repeated row whose cell a spreadsheet made a date has both", async () => {
     plain = await sandbox({ users: 3 });
     const email = plain.emulator.users()[0]!.email!;
     const file = await writeInput(
@@ -434,8 +434,8 @@ describe('--json on invalid input (exit 2)', () => {
       'warn.csv',
       csv([
         ['email', 'title'],
-        [email, '1E+10'],
-        [email, '1E+10'],
+        [email, '4/12/2024'],
+        [email, '4/12/2024'],
       ]),
     );
     const r = await plain.cli(['update', file, '--dry-run', '--json']);

@@ -127,37 +127,72 @@ describe('--encoding', () => {
   });
 });
 
-describe('hints when a spreadsheet changed a value', () => {
-  const one = async (column: string, value: string) => {
-    const parsed = await parseText(`email,${column}\na@example.com,${value}\n`, 'csv');
-    return parsed;
-  };
+describe('cells as a spreadsheet saves them', () => {
+  const one = async (column: string, value: string, format: 'csv' | 'jsonl' = 'csv') =>
+    parseText(
+      format === 'csv'
+        ? `email,${column}\na@example.com,${value}\n`
+        : `${JSON.stringify({ email: 'a@example.com', [column]: value })}\n`,
+      format,
+    );
+
+  // Whether such a cell is the user's current value only planning can tell (test/plan/spreadsheet.test.ts).
+  it.each([
+    ['phone.work', '13175550100'],
+    ['phone.work', '1.31756E+10'],
+    ['phone.mobile', '14155550123.0'],
+    ['employerInfo.dateHire', '04/12/2024'],
+    ['employerInfo.dateHire', '4.12.2024'],
+    ['employerInfo.dateHire', '12/4/24 12:00:00 AM'],
+    ['employerInfo.dateHire', '2024-12-04 00:00:00'],
+    ['employerInfo.employeeId', '1.23457E+11'],
+    ['acdAutoAnswer', 'WAHR'],
+    ['acdAutoAnswer', '0'],
+    ['phone.work.extension', '2867.0'],
+    ['queues', '#NAME?'],
+    ['title', '#ERROR!'],
+  ])('CSV %s %s is kept as written for planning, not refused', async (column, value) => {
+    const parsed = await one(column, value);
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.rows[0]!.changes).toEqual({ asSaved: { [column]: value } });
+  });
 
   it.each([
-    ['13175550100', 'a spreadsheet drops the leading + when it reads the cell as a number', 'e.g. +13175550100'],
-    ['1.31756E+10', 'the spreadsheet turned this into a number in scientific notation', 'format the column as text'],
-    ['04/12/2024', 'the spreadsheet turned this into a date', 'format the column as text'],
-    ['0044 20 7946 0000', '00 is the international call prefix, which this format writes as +', 'e.g. +442079460000'],
-    ['020 7946 0000', 'a national number', 'the country code after a +'],
-  ])('phone %s: the format error and a hint', async (value, hint, advice) => {
-    const [problem, ...rest] = errors(await one('phone.work', value));
+    [
+      'phone.work',
+      '13175550100',
+      'a spreadsheet drops the leading + when it reads the cell as a number',
+      'e.g. +13175550100',
+    ],
+    ['phone.work', '1.31756E+10', 'in scientific notation', 'format the column as text'],
+    ['phone.work', '04/12/2024', 'the spreadsheet turned this into a date', 'format the column as text'],
+    ['employerInfo.dateHire', '04/12/2024', 'the spreadsheet wrote the date in its local format', 'yyyy-mm-dd'],
+    ['acdAutoAnswer', 'WAHR', 'a spreadsheet writes a boolean in its own language', 'true or false'],
+    ['phone.work.extension', '2867.0', 'a spreadsheet read the cell as a number', 'format the column as text'],
+  ])('JSON %s %s is taken as written: the format error, with a hint', async (column, value, hint, advice) => {
+    const [problem, ...rest] = errors(await one(column, value, 'jsonl'));
     expect(rest).toEqual([]);
-    expect(problem!.message).toContain('must be in international format');
     expect(problem!.message).toContain(hint);
     expect(problem!.message).toContain(advice);
   });
 
-  it.each(['04/12/2024', '4.12.2024', '12/4/24 9:30 AM'])(
-    'hire date %s: the format error and a hint',
-    async (value) => {
-      const [problem] = errors(await one('employerInfo.dateHire', value));
-      expect(problem!.message).toContain('is not a date in the form yyyy-MM-dd');
-      expect(problem!.message).toContain('the spreadsheet wrote the date in its local format');
+  it.each([
+    ['0044 20 7946 0000', '00 is the international call prefix, which this format writes as +', 'e.g. +442079460000'],
+    ['020 7946 0000', 'a national number', 'the country code after a +'],
+    ['04/12/2024', 'the spreadsheet turned this into a date', 'format the column as text'],
+  ])(
+    'CSV phone %s, which no spreadsheet makes of a phone: the format error and a hint',
+    async (value, hint, advice) => {
+      const [problem, ...rest] = errors(await one('phone.work', value));
+      expect(rest).toEqual([]);
+      expect(problem!.message).toContain('must be in international format');
+      expect(problem!.message).toContain(hint);
+      expect(problem!.message).toContain(advice);
     },
   );
 
-  it('an employee id in scientific notation is kept, with a warning', async () => {
-    const parsed = await one('employerInfo.employeeId', '1.23457E+11');
+  it('a JSON employee id in scientific notation is kept, with a warning', async () => {
+    const parsed = await one('employerInfo.employeeId', '1.23457E+11', 'jsonl');
     expect(errors(parsed)).toEqual([]);
     expect(warnings(parsed).map((p) => [p.column, p.message])).toEqual([
       [
@@ -167,14 +202,9 @@ describe('hints when a spreadsheet changed a value', () => {
     ]);
   });
 
-  it.each([
-    ['acdAutoAnswer', 'WAHR', 'a spreadsheet writes a boolean in its own language'],
-    ['acdAutoAnswer', '0', 'a spreadsheet writes a boolean in its own language (or as 1 or 0)'],
-    ['phone.work.extension', '2867.0', 'a spreadsheet read the cell as a number'],
-  ])('%s %s: the error and a hint', async (column, value, hint) => {
-    const [problem, ...rest] = errors(await one(column, value));
-    expect(rest).toEqual([]);
-    expect(problem!.message).toContain(hint);
+  it('an error value in the key columns is no key', async () => {
+    const parsed = await parseText('id,email,title\n#NAME?,a@example.com,Lead\n', 'csv');
+    expect(errors(parsed).map((p) => p.column)).toEqual(['id']);
   });
 
   it('plain values get no hint', async () => {
