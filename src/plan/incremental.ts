@@ -3,6 +3,7 @@ import type { InputRow, InvalidRow, ManagerRef } from '../input/index.js';
 import {
   decodePlannedRow,
   encodePlannedRow,
+  inactiveUserNote,
   PLAN_SCHEMA_VERSION,
   type Plan,
   type PlannedRow,
@@ -65,6 +66,8 @@ export interface IncrementalPlannerOptions {
   locations?: LocationContext;
   /** The rows come from a CSV file, which a spreadsheet may have changed (plan/spreadsheet-damage.ts). */
   fromSpreadsheet?: boolean;
+  /** The run creates users (update --create): a row by email whose user is inactive says so (inactiveUserNote). */
+  creates?: boolean;
 }
 
 /**
@@ -118,6 +121,7 @@ export class IncrementalPlanner {
   private readonly asked: boolean;
   private readonly locations: LocationContext;
   private readonly fromSpreadsheet: boolean;
+  private readonly creates: boolean;
   private users = 0;
 
   constructor(rows: readonly InputRow[], opts: IncrementalPlannerOptions = {}) {
@@ -137,6 +141,7 @@ export class IncrementalPlanner {
     this.project = opts.project ?? ((u) => u);
     this.locations = opts.locations ?? {};
     this.fromSpreadsheet = opts.fromSpreadsheet === true;
+    this.creates = opts.creates === true;
     this.asked = opts.asked === true;
     this.release = opts.release === true && (this.rowById.size === 0 || this.rowByEmail.size === 0);
   }
@@ -184,9 +189,7 @@ export class IncrementalPlanner {
     const has = user.manager?.id;
     if (manager?.kind === 'id' && has && manager.id === has.toLowerCase() && !this.managerById.has(manager.id))
       this.managerById.set(manager.id, has);
-    const planned = waits
-      ? undefined
-      : planRowAgainst(row, user, () => undefined, this.locations, this.fromSpreadsheet);
+    const planned = waits ? undefined : this.planAgainst(row, user, () => undefined);
     this.planned[n] = planned && this.texts.add(encodePlannedRow(this.withAsked(planned, row)));
     const wanted = this.keep(row, planned);
     if (waits || wanted) this.kept.set(user.id, this.texts.add(JSON.stringify(this.project(user, row, planned))));
@@ -270,6 +273,17 @@ export class IncrementalPlanner {
   private input(n: number): InputRow | undefined {
     const entry = this.rowAt[n];
     return entry === undefined ? undefined : (JSON.parse(this.inputs.text(entry)) as InputRow);
+  }
+
+  private planAgainst(
+    row: InputRow,
+    user: GenesysUser,
+    managerId: (ref: ManagerRef) => string | undefined,
+  ): PlannedRow {
+    const planned = planRowAgainst(row, user, managerId, this.locations, this.fromSpreadsheet);
+    const note = this.creates && planned.status !== 'invalid' ? inactiveUserNote(row, user) : undefined;
+    if (note !== undefined) planned.note = planned.note ? `${planned.note}; ${note}` : note;
+    return planned;
   }
 
   private withAsked(p: PlannedRow, row: InputRow): PlannedRow {
@@ -357,7 +371,7 @@ export class IncrementalPlanner {
       else {
         const user = this.user(userId);
         if (!user) throw new Error(`Row ${n} was neither planned nor kept for planning.`);
-        push(this.withAsked(planRowAgainst(row, user, this.managerId, this.locations, this.fromSpreadsheet), row));
+        push(this.withAsked(this.planAgainst(row, user, this.managerId), row));
       }
     }
     rejectedUpTo(Number.POSITIVE_INFINITY);

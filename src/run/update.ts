@@ -239,6 +239,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     release: opts.dryRun && withRoutingColumns.length === 0,
     locations: locationContext(locationNames),
     fromSpreadsheet: parsed.format === 'csv',
+    creates: opts.create === true,
   });
   parsed.rows = [];
   // The rows as parsed are let go (the planner holds them as text) before the reads start (see collect.ts).
