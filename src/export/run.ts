@@ -28,7 +28,7 @@ import {
 import { type ExpandedUser, routingExpansions } from '../run/routing-expand.js';
 import { escapeControls } from '../text.js';
 import { type CellProblem, type Names, userCells } from './cells.js';
-import { parseColumns, readKeys } from './selection.js';
+import { idsOfKeys, type Keys, keyReadCalls, parseColumns, readKeys } from './selection.js';
 import { type ExportFormat, formatFor, openSink } from './sink.js';
 
 /**
@@ -81,6 +81,8 @@ export interface ExportCalls {
   skills: number;
   languages: number;
   grants: number;
+  /** Searches for the users a --keys file names by email (100 a search). */
+  searches: number;
 }
 
 export interface ExportResult {
@@ -125,6 +127,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     skills: 0,
     languages: 0,
     grants: 0,
+    searches: 0,
   };
 
   // Catalogues: only those a column or a filter needs, each read once.
@@ -240,7 +243,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     }
     if (id === groupId) onlyIds = onlyIds === undefined ? ids : new Set([...ids].filter((u) => onlyIds!.has(u)));
   }
-  // Keys by id alone can be fetched by id; keys by email need the listing.
+  // Keys by id alone are read by id; keys by email are searched first (below).
   if (keys !== undefined && keys.emails.size === 0)
     onlyIds = onlyIds === undefined ? keys.ids : new Set([...keys.ids].filter((id) => onlyIds!.has(id)));
 
@@ -328,30 +331,38 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     return fresh.length;
   };
   const apiState = opts.state;
-  try {
-    if (onlyIds !== undefined) {
-      const ids = [...onlyIds];
-      total = ids.length;
-      opts.progress.start(total, 'Reading users');
-      // How many ids one GET takes is not documented: a batch refused (400) is asked again smaller.
-      let at = 0;
-      for (let i = 0; i < ids.length; ) {
-        const batch = ids.slice(i, i + (IDS_PER_GET_SIZES[at] as number));
-        calls.userPages++;
-        const { outcome } = await governor.execute(
-          () => client.getUsersByIds(batch, { state: apiState, ...(expand.length > 0 ? { expand } : {}) }),
-          { signal: opts.stopSignal },
-        );
-        if (!outcome.ok && outcome.status === 400 && at < IDS_PER_GET_SIZES.length - 1) {
-          at++;
-          continue;
-        }
-        if (!outcome.ok) throw fatalApiError('Reading users by id (GET /api/v2/users?id=…)', outcome);
-        await writePage(outcome.body.entities);
-        i += batch.length;
-        opts.progress.update({ done: i, total, ...progressCounters(counters) });
+  const readByIds = async (ids: readonly string[]): Promise<void> => {
+    total = ids.length;
+    opts.progress.start(total, 'Reading users');
+    // How many ids one GET takes is not documented: a batch refused (400) is asked again smaller.
+    let at = 0;
+    for (let i = 0; i < ids.length; ) {
+      const batch = ids.slice(i, i + (IDS_PER_GET_SIZES[at] as number));
+      calls.userPages++;
+      const { outcome } = await governor.execute(
+        () => client.getUsersByIds(batch, { state: apiState, ...(expand.length > 0 ? { expand } : {}) }),
+        { signal: opts.stopSignal },
+      );
+      if (!outcome.ok && outcome.status === 400 && at < IDS_PER_GET_SIZES.length - 1) {
+        at++;
+        continue;
       }
-    } else {
+      if (!outcome.ok) throw fatalApiError('Reading users by id (GET /api/v2/users?id=…)', outcome);
+      await writePage(outcome.body.entities);
+      i += batch.length;
+      opts.progress.update({ done: i, total, ...progressCounters(counters) });
+    }
+  };
+  // Keys by email are searched and their users read by id, unless listing the directory takes fewer calls: page 1
+  // of the listing, read when the keys take 3 calls or more, says how many pages it has.
+  const byKey = keys !== undefined && keys.emails.size > 0 && onlyIds === undefined ? keyReadCalls(keys) : undefined;
+  const readKeysByEmail = async (k: Keys) =>
+    readByIds([...(await idsOfKeys({ ...context.userReads(), onCall: () => calls.searches++ }, k))]);
+  try {
+    if (onlyIds !== undefined) await readByIds([...onlyIds]);
+    else if (keys !== undefined && byKey !== undefined && byKey < 3) await readKeysByEmail(keys);
+    else {
+      let switched = false;
       let pageSize = USER_PAGE_SIZE;
       for (let page = 1, at = 0; ; page++) {
         const asked = page === 1 ? (LIST_PAGE_SIZES[at] as number) : pageSize;
@@ -374,8 +385,13 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
         if (!outcome.ok) throw fatalApiError(`Listing users (GET /api/v2/users, page ${page})`, outcome);
         const listing = outcome.body;
         if (page === 1) {
-          total = listing.total;
           pageSize = servedSize(listing, listing.entities.length, asked);
+          const pages = Math.max(1, listing.pageCount || Math.ceil(listing.total / pageSize));
+          if (byKey !== undefined && pages - 1 > byKey) {
+            switched = true;
+            break;
+          }
+          total = listing.total;
           opts.progress.start(total, 'Reading users');
         }
         listed.total(listing.total);
@@ -388,6 +404,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
         // A page of users all listed already says nothing new: a server repeating a page must not be read for ever.
         if (fresh === 0 || !morePages(listing, page, pageSize, listing.entities.length)) break;
       }
+      if (switched && keys !== undefined) await readKeysByEmail(keys);
     }
     await sink.close();
   } catch (err) {
