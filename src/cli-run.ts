@@ -30,7 +30,7 @@ export interface CliIo {
   env?: NodeJS.ProcessEnv;
   /** The folder relative paths are taken from (default the process's). */
   cwd?: string;
-  /** Where SIGINT and SIGTERM are listened for (default `process`). */
+  /** Where SIGINT, SIGTERM and SIGHUP are listened for (default `process`). */
   signals?: Pick<NodeJS.EventEmitter, 'on' | 'off'>;
   /** Exits at once, on a second Ctrl-C (default `process.exit`). */
   exit?: (code: number) => void;
@@ -41,6 +41,9 @@ export interface CliIo {
  * signals the whole process group, and `npx`/`npm run` forward what they get to the CLI as well.
  */
 const SAME_SIGNAL_MS = 250;
+
+/** The signals that stop a run as Ctrl-C does (exit 130, resumable). */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** The default in-flight bound, per token: each token's lane keeps its own requests in flight. */
 const CONCURRENCY_PER_TOKEN = 16;
@@ -164,8 +167,9 @@ export async function runCommand(
     );
     exit(ExitCode.Interrupted);
   };
-  signals.on('SIGINT', onSignal);
-  signals.on('SIGTERM', onSignal);
+  // SIGHUP (the terminal closed, an SSH session dropped) too: by default it would end the process with no journal
+  // saved and no document, where a stop like Ctrl-C's leaves a run that resumes.
+  for (const name of STOP_SIGNALS) signals.on(name, onSignal);
   try {
     const result = await run({
       connection,
@@ -194,7 +198,6 @@ export async function runCommand(
   } catch (err) {
     throw interruptedBy(err, stop.signal);
   } finally {
-    signals.off('SIGINT', onSignal);
-    signals.off('SIGTERM', onSignal);
+    for (const name of STOP_SIGNALS) signals.off(name, onSignal);
   }
 }
