@@ -82,16 +82,23 @@ export async function runWriting(
   check: () => void,
 ): Promise<ExitCodeValue> {
   const { io } = ctx;
+  const known: { target?: string; source?: string } = {};
   try {
     check();
-    return await runCommand(ctx, opts, load);
+    return await runCommand(ctx, opts, load, known);
   } catch (err) {
     const [{ invalidDocumentRow, isDocumented, refusedHead, runMode, writeDocument }, { InvalidInputError }] =
       await Promise.all([import('./run/document.js'), import('./run/invalid.js')]);
     // With --json, stdout carries a document however the run ended: a refused one says why.
     if (opts.json === true && !isDocumented(err) && !ctx.outputClosed()) {
       const mode = runMode(command, { dryRun: opts.dryRun === true, resume: Boolean(opts.resume) });
-      const what = { command, mode, exitCode: exitCodeFor(fileSystemError(err)), source: null } as const;
+      const what = {
+        command,
+        mode,
+        exitCode: exitCodeFor(fileSystemError(err)),
+        source: known.source ?? null,
+        target: known.target ?? null,
+      } as const;
       const head =
         err instanceof InvalidInputError
           ? refusedHead(
@@ -115,6 +122,8 @@ export async function runCommand(
   ctx: CommandContext,
   opts: Record<string, unknown>,
   load: () => Promise<Runner>,
+  /** Filled in as the run learns its target and source, for the document of a refusal. */
+  known: { target?: string; source?: string } = {},
 ): Promise<ExitCodeValue> {
   const { io, at, exit, signals } = ctx;
   if (opts.detailedExitcode === true && opts.dryRun !== true)
@@ -190,6 +199,7 @@ export async function runCommand(
       color: wantsColor(io.stdout, env),
       consent: { yes: opts.yes === true, openTerminal: io.openTerminal ?? openControllingTerminal },
       stopSignal: stop.signal,
+      onKnown: (k) => Object.assign(known, k),
       onRun: (meta) => {
         started = meta;
       },

@@ -96,6 +96,7 @@ export function rollbackFields(
  * holds what the run set. The undone run is locked meanwhile, so that it is not resumed under the rollback.
  */
 export async function runRollback(opts: CommandOptions, runId: string): Promise<UpdateResult> {
+  opts.onKnown?.({ source: runId });
   if (opts.reportPath) await checkReportPath(opts.reportPath);
   const { dir, meta: undone } = await openRunFolder(opts.stateDir, runId);
   if (undone.command !== 'update') {

@@ -88,6 +88,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   }
   const { log } = opts;
   const inputName = opts.source.path && opts.source.path !== '-' ? opts.source.path : 'stdin';
+  opts.onKnown?.({ source: inputName });
 
   let parsed: Awaited<ReturnType<typeof readInput>>;
   try {
