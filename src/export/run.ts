@@ -5,7 +5,7 @@
 
 import type { Logger } from 'pino';
 import type { ConnectionConfig } from '../config.js';
-import { ExitCode, type ExitCodeValue, ValidationError } from '../errors.js';
+import { CLI_NAMES, ExitCode, type ExitCodeValue, type OptionNames, ValidationError } from '../errors.js';
 import { ListingCheck, type ListingPage, morePages, servedSize } from '../genesys/paging.js';
 import type { NamedEntity } from '../genesys/routing-types.js';
 import type { ApiOutcome, GenesysUser } from '../genesys/types.js';
@@ -50,8 +50,8 @@ export interface ExportOptions {
   format?: ExportFormat;
   /** `a,b,c` as given; undefined: every column `update` reads. */
   columns?: string;
-  /** What `columns` is called in messages; default `--columns`. */
-  columnsOption?: string;
+  /** How messages name the options; default the CLI's flags. */
+  names?: OptionNames;
   state: ExportState;
   division?: string;
   queue?: string;
@@ -99,13 +99,14 @@ export { parseColumns } from './selection.js';
 
 export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   const { log } = opts;
-  const columns = parseColumns(opts.columns, opts.columnsOption);
+  const said = opts.names ?? CLI_NAMES;
+  const columns = parseColumns(opts.columns, said.option('columns'));
   const format = formatFor(opts.path, opts.format);
   if (opts.keysEncoding !== undefined && opts.keysPath === undefined)
     throw new ValidationError(
-      '--encoding names the text encoding of the --keys file: give --keys too, or leave it out.',
+      `${said.option('keysEncoding')} names the text encoding of the ${said.option('keys')} file: give ${said.option('keys')} too, or leave it out.`,
     );
-  const keys = opts.keysPath !== undefined ? await readKeys(opts.keysPath, opts.keysEncoding) : undefined;
+  const keys = opts.keysPath !== undefined ? await readKeys(opts.keysPath, opts.keysEncoding, said) : undefined;
   const wants = (c: string) => columns.includes(c);
 
   const context = await openContext({
@@ -165,30 +166,20 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     division: (id) => byId.division.get(id),
     location: (id) => locationNames[id],
   };
-  const resolve = (kind: RoutingKind, name: string): string => {
-    const found = index.lookup(kind, name);
+  /** A filter's name (--division, --queue, --group) as the id of the one entity of its kind with that name. */
+  const resolve = (kind: 'division' | 'queue' | 'group', name: string): string => {
+    const found = (kind === 'group' ? groupIndex : index).lookup(kind, name);
     if ('id' in found) return found.id;
     const shown = JSON.stringify(escapeControls(name));
     if ('ambiguous' in found)
-      throw new ValidationError(`--${kind}: ${found.ambiguous.length} ${kind}s are named ${shown}.`);
+      throw new ValidationError(`${said.option(kind)}: ${found.ambiguous.length} ${kind}s are named ${shown}.`);
     throw new ValidationError(
-      `--${kind}: no ${kind} named ${shown}${found.suggestion !== undefined ? `; did you mean ${JSON.stringify(escapeControls(found.suggestion))}?` : ''}`,
+      `${said.option(kind)}: no ${kind} named ${shown}${found.suggestion !== undefined ? `; did you mean ${JSON.stringify(escapeControls(found.suggestion))}?` : ''}`,
     );
   };
   const divisionId = opts.division !== undefined ? resolve('division', opts.division) : undefined;
   const queueId = opts.queue !== undefined ? resolve('queue', opts.queue) : undefined;
-  let groupId: string | undefined;
-  if (opts.group !== undefined) {
-    const found = groupIndex.lookup('group', opts.group);
-    const shown = JSON.stringify(escapeControls(opts.group));
-    if ('ambiguous' in found)
-      throw new ValidationError(`--group: ${found.ambiguous.length} groups are named ${shown}.`);
-    if (!('id' in found))
-      throw new ValidationError(
-        `--group: no group named ${shown}${found.suggestion !== undefined ? `; did you mean ${JSON.stringify(escapeControls(found.suggestion))}?` : ''}`,
-      );
-    groupId = found.id;
-  }
+  const groupId = opts.group !== undefined ? resolve('group', opts.group) : undefined;
 
   // Queue memberships: each queue's member listing read once, before any user; a user's row then costs nothing more.
   const queuesOf = new Map<string, string[]>();
@@ -254,6 +245,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     force: opts.force,
     inputs: opts.keysPath !== undefined ? [opts.keysPath] : [],
     stdout: opts.stdout,
+    names: said,
   });
   let users = 0;
   let blanked = 0;

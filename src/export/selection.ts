@@ -1,5 +1,5 @@
 /** What to export: the columns asked for, and the users a `--keys` file names. */
-import { ValidationError } from '../errors.js';
+import { CLI_NAMES, type OptionNames, ValidationError } from '../errors.js';
 import { COLUMN_NAMES, unknownColumnMessage } from '../input/columns.js';
 import { readInput } from '../input/index.js';
 import { EMAILS_PER_SEARCH, IDS_PER_GET, type ResolveDeps, searchByEmails } from '../run/resolve.js';
@@ -36,7 +36,11 @@ export interface Keys {
   spellings: Map<string, string>;
 }
 
-export async function readKeys(path: string, encoding: string | undefined): Promise<Keys> {
+export async function readKeys(
+  path: string,
+  encoding: string | undefined,
+  names: OptionNames = CLI_NAMES,
+): Promise<Keys> {
   const parsed = await readInput({ path, ...(encoding !== undefined ? { encoding } : {}) });
   const keys: Keys = { ids: new Set(), emails: new Set(), spellings: new Map() };
   for (const row of parsed.rows) {
@@ -57,7 +61,7 @@ export async function readKeys(path: string, encoding: string | undefined): Prom
   if (keys.ids.size === 0 && keys.emails.size === 0) {
     const first = parsed.problems.find((p) => p.severity === 'error');
     throw new ValidationError(
-      `--keys ${JSON.stringify(escapeControls(path))} names no user: it needs an id or email column${first ? ` (${escapeControls(first.message)})` : ''}.`,
+      `${names.option('keys')} ${JSON.stringify(escapeControls(path))} names no user: it needs an id or email column${first ? ` (${escapeControls(first.message)})` : ''}.`,
     );
   }
   return keys;

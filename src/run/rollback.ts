@@ -97,8 +97,8 @@ export function rollbackFields(
  */
 export async function runRollback(opts: CommandOptions, runId: string): Promise<UpdateResult> {
   opts.onKnown?.({ source: runId });
-  if (opts.reportPath) await checkReportPath(opts.reportPath);
-  const { dir, meta: undone } = await openRunFolder(opts.stateDir, runId);
+  if (opts.reportPath) await checkReportPath(opts.reportPath, opts.names);
+  const { dir, meta: undone } = await openRunFolder(opts.stateDir, runId, opts.names);
   if (undone.command !== 'update') {
     throw new ValidationError(`Run ${runId} is a ${undone.command}; only an update run can be rolled back.`);
   }

@@ -83,8 +83,8 @@ export interface UpdateOptions extends CommandOptions, CreateOptions {
 /** Reads the input, reads the users and the routing it names, and plans: the update's proposal for the pipeline. */
 export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   if (opts.reportPath) {
-    await checkReportPath(opts.reportPath);
-    await checkReportNotInput(opts.reportPath, opts.source);
+    await checkReportPath(opts.reportPath, opts.names);
+    await checkReportNotInput(opts.reportPath, opts.source, opts.names);
   }
   const { log } = opts;
   const inputName = opts.source.path && opts.source.path !== '-' ? opts.source.path : 'stdin';
