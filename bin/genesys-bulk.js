@@ -6,11 +6,12 @@ const { main } = await import('../dist/bundle/cli.js');
 // A reader that stops early (`| head`) closes stdout: main() reports it where a write of its own fails; a write it
 // does not wait for (commander's help) would otherwise crash the process with an unhandled 'error' event.
 process.stdout.on('error', (err) => {
-  if (err.code !== 'EPIPE') throw err;
+  if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
 });
-// The same for stderr once main() has returned (its last words, or none, are all that is left to say).
+// The same for stderr once main() has returned (its last words, or none, are all that is left to say); EIO is a
+// terminal that hung up (SIGHUP), which stops the run as Ctrl-C does and has no one left to read it.
 process.stderr.on('error', (err) => {
-  if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+  if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED' && err.code !== 'EIO') throw err;
 });
 
 main(process.argv, {

@@ -30,7 +30,7 @@ export interface CliIo {
   env?: NodeJS.ProcessEnv;
   /** The folder relative paths are taken from (default the process's). */
   cwd?: string;
-  /** Where SIGINT and SIGTERM are listened for (default `process`). */
+  /** Where SIGINT, SIGTERM and SIGHUP are listened for (default `process`). */
   signals?: Pick<NodeJS.EventEmitter, 'on' | 'off'>;
   /** Exits at once, on a second Ctrl-C (default `process.exit`). */
   exit?: (code: number) => void;
@@ -41,6 +41,9 @@ export interface CliIo {
  * signals the whole process group, and `npx`/`npm run` forward what they get to the CLI as well.
  */
 const SAME_SIGNAL_MS = 250;
+
+/** The signals that stop a run as Ctrl-C does (exit 130, resumable). */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** The default in-flight bound, per token: each token's lane keeps its own requests in flight. */
 const CONCURRENCY_PER_TOKEN = 16;
@@ -79,16 +82,23 @@ export async function runWriting(
   check: () => void,
 ): Promise<ExitCodeValue> {
   const { io } = ctx;
+  const known: { target?: string; source?: string } = {};
   try {
     check();
-    return await runCommand(ctx, opts, load);
+    return await runCommand(ctx, opts, load, known);
   } catch (err) {
     const [{ invalidDocumentRow, isDocumented, refusedHead, runMode, writeDocument }, { InvalidInputError }] =
       await Promise.all([import('./run/document.js'), import('./run/invalid.js')]);
     // With --json, stdout carries a document however the run ended: a refused one says why.
     if (opts.json === true && !isDocumented(err) && !ctx.outputClosed()) {
       const mode = runMode(command, { dryRun: opts.dryRun === true, resume: Boolean(opts.resume) });
-      const what = { command, mode, exitCode: exitCodeFor(fileSystemError(err)), source: null } as const;
+      const what = {
+        command,
+        mode,
+        exitCode: exitCodeFor(fileSystemError(err)),
+        source: known.source ?? null,
+        target: known.target ?? null,
+      } as const;
       const head =
         err instanceof InvalidInputError
           ? refusedHead(
@@ -112,6 +122,8 @@ export async function runCommand(
   ctx: CommandContext,
   opts: Record<string, unknown>,
   load: () => Promise<Runner>,
+  /** Filled in as the run learns its target and source, for the document of a refusal. */
+  known: { target?: string; source?: string } = {},
 ): Promise<ExitCodeValue> {
   const { io, at, exit, signals } = ctx;
   if (opts.detailedExitcode === true && opts.dryRun !== true)
@@ -164,8 +176,9 @@ export async function runCommand(
     );
     exit(ExitCode.Interrupted);
   };
-  signals.on('SIGINT', onSignal);
-  signals.on('SIGTERM', onSignal);
+  // SIGHUP (the terminal closed, an SSH session dropped) too: by default it would end the process with no journal
+  // saved and no document, where a stop like Ctrl-C's leaves a run that resumes.
+  for (const name of STOP_SIGNALS) signals.on(name, onSignal);
   try {
     const result = await run({
       connection,
@@ -186,6 +199,7 @@ export async function runCommand(
       color: wantsColor(io.stdout, env),
       consent: { yes: opts.yes === true, openTerminal: io.openTerminal ?? openControllingTerminal },
       stopSignal: stop.signal,
+      onKnown: (k) => Object.assign(known, k),
       onRun: (meta) => {
         started = meta;
       },
@@ -194,7 +208,6 @@ export async function runCommand(
   } catch (err) {
     throw interruptedBy(err, stop.signal);
   } finally {
-    signals.off('SIGINT', onSignal);
-    signals.off('SIGTERM', onSignal);
+    for (const name of STOP_SIGNALS) signals.off(name, onSignal);
   }
 }

@@ -20,6 +20,33 @@ export const ExitCode = {
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** An option that a message may tell its caller to give, or names as the cause of a refusal. */
+export type OptionName = 'report' | 'group' | 'queue' | 'division' | 'keys' | 'keysEncoding' | 'force' | 'columns';
+
+/**
+ * How messages name the caller's options and where it sees its runs: the CLI's flags and commands (`--report`,
+ * `genesys-bulk runs`), or the library's option names (`reportPath`), so that a library caller never reads of flags
+ * it has not got. The run commands' CallerNames (run/pipeline.ts) add what to do next.
+ */
+export interface OptionNames {
+  option(name: OptionName): string;
+  /** Where the caller sees the runs made, after "see". */
+  runs: string;
+}
+
+const CLI_FLAGS: Record<OptionName, string> = {
+  report: '--report',
+  group: '--group',
+  queue: '--queue',
+  division: '--division',
+  keys: '--keys',
+  keysEncoding: '--encoding',
+  force: '--force',
+  columns: '--columns',
+};
+
+export const CLI_NAMES: OptionNames = { option: (name) => CLI_FLAGS[name], runs: '`genesys-bulk runs`' };
+
 /** An error whose message is written for the user: what happened and what to do. */
 export class GenesysBulkError extends Error {
   readonly exitCode: ExitCodeValue;

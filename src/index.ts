@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { type ConnectionConfig, loadConnectionConfig } from './config.js';
-import { interruptedBy, ValidationError } from './errors.js';
+import { interruptedBy, type OptionName, type OptionNames, ValidationError } from './errors.js';
 import { type ExportCalls, type ExportState, runExport } from './export/run.js';
 import type { ExportFormat } from './export/sink.js';
 import { unlessAborted } from './governor/waits.js';
@@ -227,6 +227,23 @@ function askCaller(confirm: NonNullable<RunOptions['confirm']>): Terminal {
   };
 }
 
+const LIBRARY_OPTIONS: Record<OptionName, string> = {
+  report: 'reportPath',
+  group: 'group',
+  queue: 'queue',
+  division: 'division',
+  keys: 'keysPath',
+  keysEncoding: 'keysEncoding',
+  force: 'force: true',
+  columns: 'columns',
+};
+
+/** The library's names for what the CLI's messages call by its flags (errors.ts, OptionNames). */
+const LIBRARY_NAMES: OptionNames = {
+  option: (name) => LIBRARY_OPTIONS[name],
+  runs: 'the run folders under stateDir (default .genesys-bulk/runs)',
+};
+
 function commandOptions(options: RunOptions, dryRun: boolean, stopSignal: AbortSignal | undefined): CommandOptions {
   const cwd = options.cwd ?? process.cwd();
   const confirm = options.confirm;
@@ -236,6 +253,7 @@ function commandOptions(options: RunOptions, dryRun: boolean, stopSignal: AbortS
     noOneToAsk: 'nothing written: pass yes: true, or a confirm callback, to apply.',
   };
   const names: CallerNames = {
+    ...LIBRARY_NAMES,
     skipInvalid: 'give skipInvalid: true',
     resume: (_command, runId) => `resume('${runId}')`,
   };
@@ -408,7 +426,7 @@ export async function exportUsers(
       stdout: typeof to === 'string' ? nowhere() : to,
       format: options.format,
       columns: options.columns?.join(','),
-      columnsOption: 'columns',
+      names: LIBRARY_NAMES,
       state: options.state ?? 'any',
       division: options.division,
       queue: options.queue,

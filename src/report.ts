@@ -3,7 +3,7 @@ import { access, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, extname, resolve } from 'node:path';
 import type { stringify as Stringify } from 'csv-stringify/sync';
-import { ValidationError } from './errors.js';
+import { CLI_NAMES, type OptionNames, ValidationError } from './errors.js';
 import { writePrivateFileAtomic } from './fsutil.js';
 import { CSV_BOM, escapeControls, neutraliseFormula, safeJson } from './text.js';
 
@@ -52,30 +52,31 @@ export interface ReportRecord {
 
 export type ReportFormat = 'csv' | 'jsonl';
 
-export function reportFormatFor(path: string): ReportFormat {
+export function reportFormatFor(path: string, names: OptionNames = CLI_NAMES): ReportFormat {
   const ext = extname(path).toLowerCase();
   if (ext === '.csv') return 'csv';
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
-  throw new ValidationError(`--report ${path}: the report must end in .csv or .jsonl.`);
+  throw new ValidationError(`${names.option('report')} ${path}: the report must end in .csv or .jsonl.`);
 }
 
 /**
  * Checks, before anything is written to Genesys, that the report can be written at the end: a run whose writes
  * landed but whose report could not be saved would leave the admin without the record of what happened.
  */
-export async function checkReportPath(path: string): Promise<ReportFormat> {
-  const format = reportFormatFor(path);
+export async function checkReportPath(path: string, names: OptionNames = CLI_NAMES): Promise<ReportFormat> {
+  const format = reportFormatFor(path, names);
+  const shown = `${names.option('report')} ${path}`;
   const dir = dirname(resolve(path));
   try {
     if (!(await stat(dir)).isDirectory()) throw new Error('not a folder');
     await access(dir, constants.W_OK);
   } catch {
     throw new ValidationError(
-      `--report ${path}: the folder ${dir} does not exist or is not writable; create it or choose another path.`,
+      `${shown}: the folder ${dir} does not exist or is not writable; create it or choose another path.`,
     );
   }
   try {
-    if ((await stat(path)).isDirectory()) throw new ValidationError(`--report ${path}: that is a folder, not a file.`);
+    if ((await stat(path)).isDirectory()) throw new ValidationError(`${shown}: that is a folder, not a file.`);
   } catch (err) {
     if (err instanceof ValidationError) throw err;
   }

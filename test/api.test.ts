@@ -15,6 +15,7 @@ import {
   planUpdate,
   type RunningEmulator,
   readInputFile,
+  resume,
   rollback,
   startEmulator,
   ValidationError,
@@ -289,6 +290,43 @@ describe('library API', () => {
       expect(err, String(message)).toBeInstanceOf(ValidationError);
       expect((err as Error).message).toMatch(message);
     }
+  });
+
+  it("names its own options in messages, never the CLI's flags or commands", async () => {
+    const { emulator, dir, connection, user } = await setUp();
+    await writeFile(join(dir, 'taken.csv'), 'x\n');
+    await writeFile(join(dir, 'nokeys.csv'), 'email\nnot-an-email\n');
+    const rows = [{ email: user.email, title: 'Named' }];
+    // Each called in turn: a call made early would reject before anything listens.
+    const cases: [() => Promise<unknown>, RegExp][] = [
+      [
+        () => applyUpdate({ rows }, { connection, cwd: dir, yes: true, reportPath: 'report.txt' }),
+        /^reportPath \S*report\.txt: the report must end in/,
+      ],
+      [() => rollback('not-a-run', { connection, cwd: dir, yes: true }), /see the run folders under stateDir/],
+      [() => resume('20261129-101500-a1b2c3', { connection, cwd: dir }), /see the run folders under stateDir/],
+      [() => exportUsers('g.csv', { connection, cwd: dir, group: 'No Such Group' }), /^group: no group named/],
+      [() => exportUsers('q.csv', { connection, cwd: dir, queue: 'No Such Queue' }), /^queue: no queue named/],
+      [
+        () => exportUsers('k.csv', { connection, cwd: dir, keysPath: 'nokeys.csv' }),
+        /^keysPath ".*nokeys\.csv" names no user/,
+      ],
+      [
+        () => exportUsers('e.csv', { connection, cwd: dir, keysEncoding: 'latin1' }),
+        /^keysEncoding names .* keysPath file/,
+      ],
+      [() => exportUsers('taken.csv', { connection, cwd: dir }), /or give force: true to replace it/],
+    ];
+    for (const [call, message] of cases) {
+      const err = await call().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, String(message)).toBeInstanceOf(ValidationError);
+      expect((err as Error).message).toMatch(message);
+      expect((err as Error).message).not.toMatch(/--[a-z]|genesys-bulk /);
+    }
+    expect(emulator.stats().patchesApplied).toBe(0);
   });
 
   it('reads a file relative to cwd, and reports its problems with row and line', async () => {

@@ -5,7 +5,7 @@
 
 import type { Logger } from 'pino';
 import type { ConnectionConfig } from '../config.js';
-import { ExitCode, type ExitCodeValue, ValidationError } from '../errors.js';
+import { CLI_NAMES, ExitCode, type ExitCodeValue, type OptionNames, ValidationError } from '../errors.js';
 import { ListingCheck, type ListingPage, morePages, servedSize } from '../genesys/paging.js';
 import type { NamedEntity } from '../genesys/routing-types.js';
 import type { ApiOutcome, GenesysUser } from '../genesys/types.js';
@@ -28,7 +28,7 @@ import {
 import { type ExpandedUser, routingExpansions } from '../run/routing-expand.js';
 import { escapeControls } from '../text.js';
 import { type CellProblem, type Names, userCells } from './cells.js';
-import { parseColumns, readKeys } from './selection.js';
+import { idsOfKeys, type Keys, keyReadCalls, parseColumns, readKeys } from './selection.js';
 import { type ExportFormat, formatFor, openSink } from './sink.js';
 
 /**
@@ -50,8 +50,8 @@ export interface ExportOptions {
   format?: ExportFormat;
   /** `a,b,c` as given; undefined: every column `update` reads. */
   columns?: string;
-  /** What `columns` is called in messages; default `--columns`. */
-  columnsOption?: string;
+  /** How messages name the options; default the CLI's flags. */
+  names?: OptionNames;
   state: ExportState;
   division?: string;
   queue?: string;
@@ -81,6 +81,8 @@ export interface ExportCalls {
   skills: number;
   languages: number;
   grants: number;
+  /** Searches for the users a --keys file names by email (100 a search). */
+  searches: number;
 }
 
 export interface ExportResult {
@@ -97,13 +99,14 @@ export { parseColumns } from './selection.js';
 
 export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   const { log } = opts;
-  const columns = parseColumns(opts.columns, opts.columnsOption);
+  const said = opts.names ?? CLI_NAMES;
+  const columns = parseColumns(opts.columns, said.option('columns'));
   const format = formatFor(opts.path, opts.format);
   if (opts.keysEncoding !== undefined && opts.keysPath === undefined)
     throw new ValidationError(
-      '--encoding names the text encoding of the --keys file: give --keys too, or leave it out.',
+      `${said.option('keysEncoding')} names the text encoding of the ${said.option('keys')} file: give ${said.option('keys')} too, or leave it out.`,
     );
-  const keys = opts.keysPath !== undefined ? await readKeys(opts.keysPath, opts.keysEncoding) : undefined;
+  const keys = opts.keysPath !== undefined ? await readKeys(opts.keysPath, opts.keysEncoding, said) : undefined;
   const wants = (c: string) => columns.includes(c);
 
   const context = await openContext({
@@ -125,6 +128,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     skills: 0,
     languages: 0,
     grants: 0,
+    searches: 0,
   };
 
   // Catalogues: only those a column or a filter needs, each read once.
@@ -162,30 +166,20 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     division: (id) => byId.division.get(id),
     location: (id) => locationNames[id],
   };
-  const resolve = (kind: RoutingKind, name: string): string => {
-    const found = index.lookup(kind, name);
+  /** A filter's name (--division, --queue, --group) as the id of the one entity of its kind with that name. */
+  const resolve = (kind: 'division' | 'queue' | 'group', name: string): string => {
+    const found = (kind === 'group' ? groupIndex : index).lookup(kind, name);
     if ('id' in found) return found.id;
     const shown = JSON.stringify(escapeControls(name));
     if ('ambiguous' in found)
-      throw new ValidationError(`--${kind}: ${found.ambiguous.length} ${kind}s are named ${shown}.`);
+      throw new ValidationError(`${said.option(kind)}: ${found.ambiguous.length} ${kind}s are named ${shown}.`);
     throw new ValidationError(
-      `--${kind}: no ${kind} named ${shown}${found.suggestion !== undefined ? `; did you mean ${JSON.stringify(escapeControls(found.suggestion))}?` : ''}`,
+      `${said.option(kind)}: no ${kind} named ${shown}${found.suggestion !== undefined ? `; did you mean ${JSON.stringify(escapeControls(found.suggestion))}?` : ''}`,
     );
   };
   const divisionId = opts.division !== undefined ? resolve('division', opts.division) : undefined;
   const queueId = opts.queue !== undefined ? resolve('queue', opts.queue) : undefined;
-  let groupId: string | undefined;
-  if (opts.group !== undefined) {
-    const found = groupIndex.lookup('group', opts.group);
-    const shown = JSON.stringify(escapeControls(opts.group));
-    if ('ambiguous' in found)
-      throw new ValidationError(`--group: ${found.ambiguous.length} groups are named ${shown}.`);
-    if (!('id' in found))
-      throw new ValidationError(
-        `--group: no group named ${shown}${found.suggestion !== undefined ? `; did you mean ${JSON.stringify(escapeControls(found.suggestion))}?` : ''}`,
-      );
-    groupId = found.id;
-  }
+  const groupId = opts.group !== undefined ? resolve('group', opts.group) : undefined;
 
   // Queue memberships: each queue's member listing read once, before any user; a user's row then costs nothing more.
   const queuesOf = new Map<string, string[]>();
@@ -240,7 +234,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     }
     if (id === groupId) onlyIds = onlyIds === undefined ? ids : new Set([...ids].filter((u) => onlyIds!.has(u)));
   }
-  // Keys by id alone can be fetched by id; keys by email need the listing.
+  // Keys by id alone are read by id; keys by email are searched first (below).
   if (keys !== undefined && keys.emails.size === 0)
     onlyIds = onlyIds === undefined ? keys.ids : new Set([...keys.ids].filter((id) => onlyIds!.has(id)));
 
@@ -251,6 +245,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     force: opts.force,
     inputs: opts.keysPath !== undefined ? [opts.keysPath] : [],
     stdout: opts.stdout,
+    names: said,
   });
   let users = 0;
   let blanked = 0;
@@ -328,30 +323,38 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
     return fresh.length;
   };
   const apiState = opts.state;
-  try {
-    if (onlyIds !== undefined) {
-      const ids = [...onlyIds];
-      total = ids.length;
-      opts.progress.start(total, 'Reading users');
-      // How many ids one GET takes is not documented: a batch refused (400) is asked again smaller.
-      let at = 0;
-      for (let i = 0; i < ids.length; ) {
-        const batch = ids.slice(i, i + (IDS_PER_GET_SIZES[at] as number));
-        calls.userPages++;
-        const { outcome } = await governor.execute(
-          () => client.getUsersByIds(batch, { state: apiState, ...(expand.length > 0 ? { expand } : {}) }),
-          { signal: opts.stopSignal },
-        );
-        if (!outcome.ok && outcome.status === 400 && at < IDS_PER_GET_SIZES.length - 1) {
-          at++;
-          continue;
-        }
-        if (!outcome.ok) throw fatalApiError('Reading users by id (GET /api/v2/users?id=…)', outcome);
-        await writePage(outcome.body.entities);
-        i += batch.length;
-        opts.progress.update({ done: i, total, ...progressCounters(counters) });
+  const readByIds = async (ids: readonly string[]): Promise<void> => {
+    total = ids.length;
+    opts.progress.start(total, 'Reading users');
+    // How many ids one GET takes is not documented: a batch refused (400) is asked again smaller.
+    let at = 0;
+    for (let i = 0; i < ids.length; ) {
+      const batch = ids.slice(i, i + (IDS_PER_GET_SIZES[at] as number));
+      calls.userPages++;
+      const { outcome } = await governor.execute(
+        () => client.getUsersByIds(batch, { state: apiState, ...(expand.length > 0 ? { expand } : {}) }),
+        { signal: opts.stopSignal },
+      );
+      if (!outcome.ok && outcome.status === 400 && at < IDS_PER_GET_SIZES.length - 1) {
+        at++;
+        continue;
       }
-    } else {
+      if (!outcome.ok) throw fatalApiError('Reading users by id (GET /api/v2/users?id=…)', outcome);
+      await writePage(outcome.body.entities);
+      i += batch.length;
+      opts.progress.update({ done: i, total, ...progressCounters(counters) });
+    }
+  };
+  // Keys by email are searched and their users read by id, unless listing the directory takes fewer calls: page 1
+  // of the listing, read when the keys take 3 calls or more, says how many pages it has.
+  const byKey = keys !== undefined && keys.emails.size > 0 && onlyIds === undefined ? keyReadCalls(keys) : undefined;
+  const readKeysByEmail = async (k: Keys) =>
+    readByIds([...(await idsOfKeys({ ...context.userReads(), onCall: () => calls.searches++ }, k))]);
+  try {
+    if (onlyIds !== undefined) await readByIds([...onlyIds]);
+    else if (keys !== undefined && byKey !== undefined && byKey < 3) await readKeysByEmail(keys);
+    else {
+      let switched = false;
       let pageSize = USER_PAGE_SIZE;
       for (let page = 1, at = 0; ; page++) {
         const asked = page === 1 ? (LIST_PAGE_SIZES[at] as number) : pageSize;
@@ -374,8 +377,13 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
         if (!outcome.ok) throw fatalApiError(`Listing users (GET /api/v2/users, page ${page})`, outcome);
         const listing = outcome.body;
         if (page === 1) {
-          total = listing.total;
           pageSize = servedSize(listing, listing.entities.length, asked);
+          const pages = Math.max(1, listing.pageCount || Math.ceil(listing.total / pageSize));
+          if (byKey !== undefined && pages - 1 > byKey) {
+            switched = true;
+            break;
+          }
+          total = listing.total;
           opts.progress.start(total, 'Reading users');
         }
         listed.total(listing.total);
@@ -388,6 +396,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
         // A page of users all listed already says nothing new: a server repeating a page must not be read for ever.
         if (fresh === 0 || !morePages(listing, page, pageSize, listing.entities.length)) break;
       }
+      if (switched && keys !== undefined) await readKeysByEmail(keys);
     }
     await sink.close();
   } catch (err) {

@@ -1,7 +1,8 @@
 /** What to export: the columns asked for, and the users a `--keys` file names. */
-import { ValidationError } from '../errors.js';
+import { CLI_NAMES, type OptionNames, ValidationError } from '../errors.js';
 import { COLUMN_NAMES, unknownColumnMessage } from '../input/columns.js';
 import { readInput } from '../input/index.js';
+import { EMAILS_PER_SEARCH, IDS_PER_GET, type ResolveDeps, searchByEmails } from '../run/resolve.js';
 import { escapeControls } from '../text.js';
 import { DEFAULT_COLUMNS } from './cells.js';
 
@@ -31,26 +32,65 @@ export function parseColumns(spec: string | undefined, option = '--columns'): st
 export interface Keys {
   ids: Set<string>;
   emails: Set<string>;
+  /** The file's own spelling of a lower-cased email, searched with it too (as update does: resolve.ts). */
+  spellings: Map<string, string>;
 }
 
-export async function readKeys(path: string, encoding: string | undefined): Promise<Keys> {
+export async function readKeys(
+  path: string,
+  encoding: string | undefined,
+  names: OptionNames = CLI_NAMES,
+): Promise<Keys> {
   const parsed = await readInput({ path, ...(encoding !== undefined ? { encoding } : {}) });
-  const keys: Keys = { ids: new Set(), emails: new Set() };
+  const keys: Keys = { ids: new Set(), emails: new Set(), spellings: new Map() };
   for (const row of parsed.rows) {
     if (row.key.kind === 'id') keys.ids.add(row.key.id.toLowerCase());
-    else keys.emails.add(row.key.email.toLowerCase());
+    else {
+      keys.emails.add(row.key.email.toLowerCase());
+      if (row.key.spelled !== undefined) keys.spellings.set(row.key.email.toLowerCase(), row.key.spelled);
+    }
   }
   // Rows with nothing but a key are "skipped" for update, and are exactly what a keys file holds.
   for (const row of parsed.skippedRows) {
     const key = row.key.trim().toLowerCase();
-    if (key.includes('@')) keys.emails.add(key);
-    else if (key !== '') keys.ids.add(key);
+    if (key.includes('@')) {
+      keys.emails.add(key);
+      if (row.key.trim() !== key) keys.spellings.set(key, row.key.trim());
+    } else if (key !== '') keys.ids.add(key);
   }
   if (keys.ids.size === 0 && keys.emails.size === 0) {
     const first = parsed.problems.find((p) => p.severity === 'error');
     throw new ValidationError(
-      `--keys ${JSON.stringify(escapeControls(path))} names no user: it needs an id or email column${first ? ` (${escapeControls(first.message)})` : ''}.`,
+      `${names.option('keys')} ${JSON.stringify(escapeControls(path))} names no user: it needs an id or email column${first ? ` (${escapeControls(first.message)})` : ''}.`,
     );
   }
   return keys;
+}
+
+/** Calls that reading the users of `keys` by key takes: a search per 100 emails, then a read per 100 ids. */
+export function keyReadCalls(keys: Keys): number {
+  return Math.ceil(keys.emails.size / EMAILS_PER_SEARCH) + Math.ceil((keys.ids.size + keys.emails.size) / IDS_PER_GET);
+}
+
+/**
+ * The ids of the users that `keys` names, its emails found by searching them (100 a search) rather than by listing
+ * the directory: the export then reads them by id, with what its columns expand.
+ */
+export async function idsOfKeys(deps: ResolveDeps, keys: Keys): Promise<Set<string>> {
+  const ids = new Set(keys.ids);
+  const found = new Set<string>();
+  await searchByEmails({ ...deps, spellings: keys.spellings }, [...keys.emails], {
+    add(user) {
+      const email = user.email?.trim().toLowerCase();
+      if (user.state === 'deleted' || email === undefined || !keys.emails.has(email)) return;
+      found.add(email);
+      ids.add(user.id.toLowerCase());
+    },
+    hasId: (id) => ids.has(id.toLowerCase()),
+    hasEmail: (email) => found.has(email),
+    get size() {
+      return ids.size;
+    },
+  });
+  return ids;
 }

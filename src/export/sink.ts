@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { WriteStream } from 'node:fs';
 import { lstat, open, realpath, rename, rm } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
-import { ValidationError } from '../errors.js';
+import { CLI_NAMES, type OptionNames, ValidationError } from '../errors.js';
 import { PRIVATE_FILE_MODE, tempPathBeside } from '../fsutil.js';
 import { CSV_BOM, escapeControls } from '../text.js';
 import { csvCell, jsonRecord } from './cells.js';
@@ -48,6 +48,8 @@ export async function openSink(opts: {
   force: boolean;
   inputs: readonly string[];
   stdout: NodeJS.WritableStream;
+  /** How messages name `force`; default the CLI's flag. */
+  names?: OptionNames;
 }): Promise<Sink> {
   const { path, format, columns } = opts;
   let stream: NodeJS.WritableStream = opts.stdout;
@@ -75,7 +77,9 @@ export async function openSink(opts: {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EEXIST')
-        throw new ValidationError(`${shown} already exists: choose another file, or give --force to replace it.`);
+        throw new ValidationError(
+          `${shown} already exists: choose another file, or give ${(opts.names ?? CLI_NAMES).option('force')} to replace it.`,
+        );
       if (code === 'ENOENT') throw new ValidationError(`cannot create ${shown}: its folder does not exist.`);
       if (code === 'EACCES' || code === 'EPERM')
         throw new ValidationError(`cannot create ${shown}: permission denied.`);

@@ -127,39 +127,42 @@ export function isExtended(value: unknown): value is ExtendedResponse {
 
 /**
  * A body whose list `field` (left out by the platform when it is empty) holds what `problemOf` accepts: the body,
- * with the list when it was left out; undefined when the list is missing its shape; why, when an item is wrong.
+ * with the list when it was left out; else why not (what was expected, or what is wrong with an item).
  */
 function acceptWithList<T>(
-  body: Record<string, unknown>,
+  body: unknown,
   field: string,
   problemOf: (items: readonly unknown[]) => string | undefined,
 ): Accepted<T> {
+  if (!isRecord(body)) return new UnexpectedBody(`expected a JSON object with a "${field}" list`);
   const items = body[field];
   if (items === undefined) return { ...body, [field]: [] } as unknown as T;
-  if (!Array.isArray(items)) return undefined;
+  if (!Array.isArray(items)) return new UnexpectedBody(`expected "${field}" to be a list`);
   const problem = problemOf(items);
   return problem === undefined ? (body as unknown as T) : new UnexpectedBody(problem);
 }
 
 export function acceptListing(body: unknown): Accepted<UserEntityListing> {
-  return isRecord(body) ? acceptWithList(body, 'entities', usersShapeProblem) : undefined;
+  return acceptWithList(body, 'entities', usersShapeProblem);
 }
 
 /** A listing with `entities` (left out by the platform when there are none). */
 export function acceptEntities<L extends { entities: unknown[] }>(body: unknown): Accepted<L> {
-  return isRecord(body) ? acceptWithList(body, 'entities', entitiesShapeProblem) : undefined;
+  return acceptWithList(body, 'entities', entitiesShapeProblem);
 }
 
 export function acceptSubject(body: unknown): Accepted<AuthzSubject> {
-  return isRecord(body) && typeof body.id === 'string' ? acceptWithList(body, 'grants', grantsShapeProblem) : undefined;
+  return isRecord(body) && typeof body.id === 'string'
+    ? acceptWithList(body, 'grants', grantsShapeProblem)
+    : new UnexpectedBody('expected a JSON object with an "id" and a "grants" list');
 }
 
 export function acceptSearch(body: unknown): Accepted<UsersSearchResponse> {
-  return isRecord(body) ? acceptWithList(body, 'results', usersShapeProblem) : undefined;
+  return acceptWithList(body, 'results', usersShapeProblem);
 }
 
 export function acceptUser(body: unknown): Accepted<GenesysUser> {
-  if (!isRecord(body)) return undefined;
+  if (!isRecord(body)) return new UnexpectedBody('expected a user: a JSON object');
   const problem = userShapeProblem(body);
   return problem === undefined ? (body as unknown as GenesysUser) : new UnexpectedBody(problem);
 }

@@ -225,12 +225,13 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
       const why = body instanceof UnexpectedBody ? ` (${body.why})` : '';
       return {
         ok: false,
-        kind: 'server',
+        kind: 'unexpected',
         ...(status !== undefined && { status }),
         rateLimit: {},
         message:
           `unexpected response${status !== undefined ? ` (${status})` : ''} on ${ctx.operation}: the body is not ` +
-          `what the Genesys Cloud API returns${why}; check that ${where} is the Genesys Cloud API.`,
+          `what the Genesys Cloud API returns${why}; not retried, as the same answer would come again. Check that ` +
+          `${where} is the Genesys Cloud API.`,
         latencyMs,
       };
     }
@@ -257,7 +258,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
     if (!isExtended(response)) {
       return {
         ok: false,
-        kind: 'server',
+        kind: 'unexpected',
         rateLimit: {},
         message: `unexpected response on ${ctx.operation}: check that ${where} is the Genesys Cloud API.`,
         latencyMs,
@@ -285,7 +286,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
     if (typeof auth.accessToken !== 'string' || auth.accessToken === '' || !(expiresInSeconds > 0)) {
       return {
         ok: false,
-        kind: 'server',
+        kind: 'unexpected',
         status: 200,
         login: true,
         rateLimit: {},

@@ -207,7 +207,9 @@ export type ErrorKind =
   | 'server'
   | 'network'
   | 'timeout'
-  | 'redirect';
+  | 'redirect'
+  /** A success (2xx) whose body is not what the call returns: not transient, so never retried. */
+  | 'unexpected';
 
 interface OutcomeBase {
   /** HTTP status; undefined when no response arrived. */

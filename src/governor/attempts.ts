@@ -13,6 +13,7 @@
 import pRetry, { AbortError } from 'p-retry';
 import type { ApiCall, ApiFailure, ApiOutcome } from '../genesys/types.js';
 import type { Permit } from './model.js';
+import { mayHaveActed } from './retry.js';
 import type { ExecuteResult } from './types.js';
 
 /** Where one request stands, for the gate's limits and for the error a stop ends it with. */
@@ -75,8 +76,6 @@ export async function withRetries<T>(
     escaped = { error };
     throw new AbortError('escaped');
   };
-  const mayHaveActed = (outcome: ApiFailure) =>
-    outcome.kind === 'network' || outcome.kind === 'timeout' || outcome.kind === 'server';
   const retryable = (error: Error) =>
     error instanceof FailedAttempt &&
     gate.retryable(error.outcome) &&

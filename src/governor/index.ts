@@ -1,5 +1,6 @@
 export { type Clock, systemClock } from './clock.js';
 export { createGovernor } from './governor.js';
+export { mayHaveActed } from './retry.js';
 export type {
   ExecuteResult,
   GiveUpReason,

@@ -1,5 +1,5 @@
 /** Retry policy: pure functions deciding whether, and after how long, an outcome is tried again. */
-import type { ApiOutcome } from '../genesys/types.js';
+import type { ApiFailure, ApiOutcome } from '../genesys/types.js';
 import type { RetryBudgetOptions } from './types.js';
 
 /**
@@ -25,6 +25,14 @@ export function disposition(outcome: ApiOutcome<unknown>): Disposition {
     default:
       return 'done';
   }
+}
+
+/**
+ * Whether a failed call may have acted all the same: its answer was lost (network, timeout), was a 5xx, or was a
+ * success whose body is not the call's. A write that failed so is settled by reading, never sent blindly again.
+ */
+export function mayHaveActed(failure: ApiFailure): boolean {
+  return ['network', 'timeout', 'server', 'unexpected'].includes(failure.kind);
 }
 
 /** Full jitter (AWS architecture blog): uniform in [0, min(cap, base · 2^n)], n = 0 for the first retry. */

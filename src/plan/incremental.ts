@@ -3,6 +3,7 @@ import type { InputRow, InvalidRow, ManagerRef } from '../input/index.js';
 import {
   decodePlannedRow,
   encodePlannedRow,
+  inactiveUserNote,
   PLAN_SCHEMA_VERSION,
   type Plan,
   type PlannedRow,
@@ -66,6 +67,8 @@ export interface IncrementalPlannerOptions {
   locations?: LocationContext;
   /** The rows come from a CSV file, which a spreadsheet may have saved in its own forms (plan/spreadsheet.ts). */
   spreadsheet?: SavedContext;
+  /** The run creates users (update --create): a row by email whose user is inactive says so (inactiveUserNote). */
+  creates?: boolean;
 }
 
 /**
@@ -119,6 +122,7 @@ export class IncrementalPlanner {
   private readonly asked: boolean;
   private readonly locations: LocationContext;
   private readonly spreadsheet: SavedContext | undefined;
+  private readonly creates: boolean;
   private users = 0;
 
   constructor(rows: readonly InputRow[], opts: IncrementalPlannerOptions = {}) {
@@ -138,6 +142,7 @@ export class IncrementalPlanner {
     this.project = opts.project ?? ((u) => u);
     this.locations = opts.locations ?? {};
     this.spreadsheet = opts.spreadsheet;
+    this.creates = opts.creates === true;
     this.asked = opts.asked === true;
     this.release = opts.release === true && (this.rowById.size === 0 || this.rowByEmail.size === 0);
   }
@@ -187,7 +192,7 @@ export class IncrementalPlanner {
     // Only a manager no read has found yet makes the row wait for `finish`, its user kept until then: an export's
     // manager column names each user's own manager, and 100,000 users kept for it doubled a dry run's memory.
     const waits = manager !== undefined && manager !== null && this.managerId(manager) === undefined;
-    const planned = waits ? undefined : planRowAgainst(row, user, this.managerId, this.locations, this.spreadsheet);
+    const planned = waits ? undefined : this.planAgainst(row, user, this.managerId);
     this.planned[n] = planned && this.texts.add(encodePlannedRow(this.withAsked(planned, row)));
     const wanted = this.keep(row, planned);
     if (waits || wanted) this.kept.set(user.id, this.texts.add(JSON.stringify(this.project(user, row, planned))));
@@ -282,6 +287,17 @@ export class IncrementalPlanner {
     return entry === undefined ? undefined : (JSON.parse(this.inputs.text(entry)) as InputRow);
   }
 
+  private planAgainst(
+    row: InputRow,
+    user: GenesysUser,
+    managerId: (ref: ManagerRef) => string | undefined,
+  ): PlannedRow {
+    const planned = planRowAgainst(row, user, managerId, this.locations, this.spreadsheet);
+    const note = this.creates && planned.status !== 'invalid' ? inactiveUserNote(row, user) : undefined;
+    if (note !== undefined) planned.note = planned.note ? `${planned.note}; ${note}` : note;
+    return planned;
+  }
+
   private withAsked(p: PlannedRow, row: InputRow): PlannedRow {
     // A row a spreadsheet's cells were taken out of carries what is left of its changes already (planRowAgainst).
     if (this.asked && p.userId !== undefined) p.changes ??= row.changes;
@@ -369,7 +385,7 @@ export class IncrementalPlanner {
       else {
         const user = this.user(userId);
         if (!user) throw new Error(`Row ${n} was neither planned nor kept for planning.`);
-        push(this.withAsked(planRowAgainst(row, user, this.managerId, this.locations, this.spreadsheet), row));
+        push(this.withAsked(this.planAgainst(row, user, this.managerId), row));
       }
     }
     rejectedUpTo(Number.POSITIVE_INFINITY);

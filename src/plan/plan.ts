@@ -223,6 +223,17 @@ export function planRowAgainst(
   return planned;
 }
 
+/**
+ * Under `update --create`, the note on a row keyed by email whose user is inactive: the admin may expect a new user,
+ * but the platform keeps an inactive user's email, so none can be created with it; the row updates that user.
+ */
+export function inactiveUserNote(row: InputRow, user: GenesysUser): string | undefined {
+  if (row.key.kind !== 'email' || user.state !== 'inactive') return undefined;
+  return row.changes.state === 'active'
+    ? "this email is an inactive user's: the row updates and reactivates that user (--create makes no other)"
+    : 'this email is an inactive user\'s: the row updates that user, who stays inactive (--create makes no other; a "state" of active reactivates it)';
+}
+
 /** Counts a plan's rows by status and field, and the PATCH requests applying it takes. */
 export function summarise(rows: Iterable<PlannedRow>): PlanSummary {
   const byStatus: Record<PlannedStatus, number> = {

@@ -166,7 +166,8 @@ export async function applyUserChange(
       }
       continue;
     }
-    const fateUnknown = outcome.kind === 'network' || outcome.kind === 'timeout';
+    // A success of the wrong shape says nothing of the user either: the write may well have landed.
+    const fateUnknown = outcome.kind === 'network' || outcome.kind === 'timeout' || outcome.kind === 'unexpected';
     if (outcome.kind !== 'conflict' && !fateUnknown) {
       return result(outcome.kind === 'not_found' ? 'not_found' : 'failed', withPermissionHint(outcome, sentDiffs));
     }

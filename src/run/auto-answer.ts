@@ -4,6 +4,7 @@
  * at least two of them; a row that also changes another field sends auto-answer in its own PATCH, at no extra call.
  */
 import type { ApiFailure, GenesysUser } from '../genesys/types.js';
+import { mayHaveActed } from '../governor/index.js';
 import type { ManagerRef, ProfileChanges } from '../input/index.js';
 import { chunk, planUserChange } from '../plan/index.js';
 import type { LocationContext } from '../plan/profile-lists.js';
@@ -112,8 +113,7 @@ export async function applyAutoAnswerInBulk<I extends BulkItem>(
         for (const i of batch) results.set(i.rowNumber, failed(i.user, i, attempts, outcome));
         continue;
       }
-      const mayHaveLanded = outcome.kind === 'network' || outcome.kind === 'timeout' || outcome.kind === 'server';
-      for (const i of batch) again.push(mayHaveLanded ? copyOf(i, { wroteBefore: true }) : i);
+      for (const i of batch) again.push(mayHaveActed(outcome) ? copyOf(i, { wroteBefore: true }) : i);
       continue;
     }
     const answered = new Map(outcome.body.entities.map((u) => [u.id.toLowerCase(), u]));

@@ -25,6 +25,11 @@ export interface RunSettings {
   progress: Progress;
   /** Aborted: start no new write, let those in flight finish, save, exit 130. */
   stopSignal?: AbortSignal;
+  /**
+   * Told the run's target once logged in, and its source (the input, the run resumed or undone) once known: what the
+   * document of a run refused after that names (the CLI's --json).
+   */
+  onKnown?: (known: { target?: string; source?: string }) => void;
 }
 
 /**
@@ -98,6 +103,7 @@ export async function openContext(settings: RunSettings): Promise<RunContext> {
     onEvent: governorEventLog(log, lanes, client.target, settings.connection.timeoutMs),
   });
   const signal = settings.stopSignal;
+  settings.onKnown?.({ target: client.target });
   return {
     client,
     governor,

@@ -1,7 +1,7 @@
 import { fstatSync, type Stats } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ValidationError } from '../errors.js';
+import { CLI_NAMES, type OptionNames, ValidationError } from '../errors.js';
 
 /**
  * Refuses a report that would overwrite the input: the same path, or the same file reached another way (a symlink,
@@ -10,6 +10,7 @@ import { ValidationError } from '../errors.js';
 export async function checkReportNotInput(
   reportPath: string,
   source: { path?: string; stream?: NodeJS.ReadableStream },
+  names: OptionNames = CLI_NAMES,
 ): Promise<void> {
   const input = await inputIdentity(source);
   if (!input) return;
@@ -19,7 +20,7 @@ export async function checkReportNotInput(
     (input.path !== undefined && input.path === report.path);
   if (same) {
     throw new ValidationError(
-      `--report ${reportPath} names the input file${source.path && source.path !== '-' ? ` ${source.path}` : ' (stdin)'}; ` +
+      `${names.option('report')} ${reportPath} names the input file${source.path && source.path !== '-' ? ` ${source.path}` : ' (stdin)'}; ` +
         'the report would overwrite it. Give the report another name.',
     );
   }

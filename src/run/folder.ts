@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError, ValidationError } from '../errors.js';
+import { CLI_NAMES, ConfigError, type OptionNames, ValidationError } from '../errors.js';
 import { assertRunFolder, ensurePrivateDir, writePrivateFileAtomic } from '../fsutil.js';
 import { RUN_ID } from './run-id.js';
 import type { PlanSource } from './saved-plan.js';
@@ -46,9 +46,9 @@ export interface RunTarget {
   clientId: string;
 }
 
-export function runDir(stateDir: string, runId: string): string {
+export function runDir(stateDir: string, runId: string, names: OptionNames = CLI_NAMES): string {
   if (!RUN_ID.test(runId))
-    throw new ValidationError(`"${runId}" is not a run id (e.g. 20261129-101500-a1b2c3); see \`genesys-bulk runs\`.`);
+    throw new ValidationError(`"${runId}" is not a run id (e.g. 20261129-101500-a1b2c3); see ${names.runs}.`);
   return join(stateDir, 'runs', runId);
 }
 
@@ -113,10 +113,10 @@ async function tryRunMeta(dir: string): Promise<MetaRead> {
 
 const versionText = (version: unknown) => JSON.stringify(version ?? null);
 
-export async function readRunMeta(dir: string): Promise<RunMeta> {
+export async function readRunMeta(dir: string, names: OptionNames = CLI_NAMES): Promise<RunMeta> {
   const read = await tryRunMeta(dir);
   if ('meta' in read) return read.meta;
-  if ('missing' in read) throw new ValidationError(`No run at ${dir} (${read.missing}); see \`genesys-bulk runs\`.`);
+  if ('missing' in read) throw new ValidationError(`No run at ${dir} (${read.missing}); see ${names.runs}.`);
   if ('corrupt' in read)
     throw new ValidationError(`${join(dir, 'run.json')} is ${read.corrupt}; the run cannot be read from it.`);
   throw new ValidationError(
@@ -131,10 +131,14 @@ export interface RunFolder {
   meta: RunMeta;
 }
 
-export async function openRunFolder(stateDir: string, runId: string): Promise<RunFolder> {
-  const dir = runDir(stateDir, runId);
+export async function openRunFolder(
+  stateDir: string,
+  runId: string,
+  names: OptionNames = CLI_NAMES,
+): Promise<RunFolder> {
+  const dir = runDir(stateDir, runId, names);
   await assertRunFolder(dir);
-  return { dir, meta: await readRunMeta(dir) };
+  return { dir, meta: await readRunMeta(dir, names) };
 }
 
 /**

@@ -7,7 +7,8 @@
  * with before it deletes the user.
  */
 import { join } from 'node:path';
-import type { ApiFailure, GenesysUser } from '../genesys/types.js';
+import type { GenesysUser } from '../genesys/types.js';
+import { mayHaveActed } from '../governor/index.js';
 import {
   type Catalogue,
   catalogueResolvers,
@@ -81,7 +82,6 @@ export interface LifecycleExecution {
 /** How often, and after how long, a lost creation's email is searched: a search index may lag behind a write. */
 const SEARCH_WAITS_MS = [0, 1000, 3000];
 
-const mayHaveActed = (o: ApiFailure) => o.kind === 'network' || o.kind === 'timeout' || o.kind === 'server';
 const now = () => new Date().toISOString();
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

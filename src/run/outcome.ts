@@ -13,6 +13,8 @@ export interface Part {
   errorCode?: string;
   message?: string;
   conflict?: string;
+  /** Fields of the plan not written, left as someone else set them after the plan: not among the row's changes. */
+  kept?: string[];
 }
 
 /** The writes of one execution, and the parts of rows that an earlier attempt of the run already settled. */
@@ -60,6 +62,7 @@ export function partFromApply(r: Omit<ApplyResult, 'user' | 'diffs'>): Part {
         ? { message: r.kept }
         : {}),
     ...(r.conflict ? { conflict: r.conflict } : {}),
+    ...(r.keptFields ? { kept: r.keptFields.map((k) => k.field) } : {}),
   };
 }
 
@@ -74,6 +77,7 @@ export function partFromRouting(r: RoutingRowResult): Part {
         ? { message: `changed by someone else after the plan, left as is: ${kept.join('; ')}` }
         : {}),
     ...(r.conflict ? { conflict: r.conflict } : {}),
+    ...(r.keptFields ? { kept: r.keptFields.map((k) => k.field) } : {}),
   };
 }
 
@@ -108,13 +112,14 @@ function rank(part: Part): number {
 /**
  * One report record from a row's parts: its status is the weightiest part's (failed if either failed); its error
  * is the weightiest failing part's, with every failing part's message; its changes are the plan's, profile and
- * routing together.
+ * routing together, less the fields a part left as someone else set them (never written).
  */
 export function combine(p: PlannedRow, parts: readonly Part[]): ReportRecord {
   const byRank = [...parts].sort((a, b) => rank(b) - rank(a));
   const top = byRank[0]!;
   const errored = byRank.filter((x) => x.errorCode !== undefined);
   const conflict = [...new Set(parts.map((x) => x.conflict).filter(Boolean))].join('; ');
+  const kept = new Set(parts.flatMap((x) => x.kept ?? []));
   // The plan's note stays after an error: a rollback's row failing says still which fields it left as someone set them.
   const message =
     (errored.length > 0 ? [...errored.map((x) => x.message), p.note] : [p.note, ...parts.map((x) => x.message)])
@@ -126,7 +131,9 @@ export function combine(p: PlannedRow, parts: readonly Part[]): ReportRecord {
     key: p.key,
     ...(p.userId ? { userId: p.userId } : {}),
     status: top.status,
-    changes: rowDiffs(p).map((d) => ({ field: d.field, before: d.before, after: d.after })),
+    changes: rowDiffs(p)
+      .filter((d) => !kept.has(d.field))
+      .map((d) => ({ field: d.field, before: d.before, after: d.after })),
     ...(errored.length > 0 ? { errorCode: errored[0]!.errorCode } : {}),
     ...(message ? { message } : {}),
     attempts: parts.reduce((n, x) => n + x.attempts, 0),

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { wantsColor } from '../colors.js';
-import { ValidationError } from '../errors.js';
+import { type OptionNames, ValidationError } from '../errors.js';
 import type { InputProblem, ManagerRef } from '../input/index.js';
 import { type PlanView, type RoutingCall, rowDiffs, savedNotes } from '../plan/index.js';
 import { countChanges, describeNotable, noChanges } from '../plan/kinds.js';
@@ -49,7 +49,7 @@ export interface PipelineOptions extends FinishOptions {
 }
 
 /** What to do next, in the caller's terms: the CLI's flags, or the library's options and functions. */
-export interface CallerNames {
+export interface CallerNames extends OptionNames {
   /** Applying the valid rows of an input that has invalid ones, e.g. `pass --skip-invalid`. */
   skipInvalid: string;
   /** Finishing run `runId`. */

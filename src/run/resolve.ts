@@ -281,7 +281,13 @@ interface SizeStep {
   at: number;
 }
 
-async function searchByEmails(deps: ResolveDeps, emails: string[], index: UserStore, size: SizeStep): Promise<void> {
+/** Searches the users with these (lower-cased) emails, 100 a search (fewer while the platform refuses that size). */
+export async function searchByEmails(
+  deps: ResolveDeps,
+  emails: string[],
+  index: UserStore,
+  size: SizeStep = { at: 0 },
+): Promise<void> {
   const spelled = deps.spellings;
   const values = spelled ? emails.flatMap((e) => (spelled.has(e) ? [e, spelled.get(e)!] : [e])) : emails;
   await forEachPooled(chunk(values, EMAILS_PER_SEARCH), poolSize(deps.executor, Infinity), (batch) =>

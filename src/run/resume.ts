@@ -38,7 +38,8 @@ import type { UpdateResult } from './summary.js';
  */
 /** `command`: the command that was asked to resume (the CLI's), refusing another's run; the library's takes either. */
 export async function runResume(opts: CommandOptions, runId: string, command?: RunCommand): Promise<UpdateResult> {
-  const { dir, meta } = await openRunFolder(opts.stateDir, runId);
+  const { dir, meta } = await openRunFolder(opts.stateDir, runId, opts.names);
+  opts.onKnown?.({ source: meta.source });
   if (command !== undefined && meta.command !== command)
     throw new ValidationError(
       `Run ${runId} is ${meta.command === 'update' ? 'an update' : 'a rollback'}, not ${command === 'update' ? 'an update' : 'a rollback'}: ` +

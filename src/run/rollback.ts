@@ -96,8 +96,9 @@ export function rollbackFields(
  * holds what the run set. The undone run is locked meanwhile, so that it is not resumed under the rollback.
  */
 export async function runRollback(opts: CommandOptions, runId: string): Promise<UpdateResult> {
-  if (opts.reportPath) await checkReportPath(opts.reportPath);
-  const { dir, meta: undone } = await openRunFolder(opts.stateDir, runId);
+  opts.onKnown?.({ source: runId });
+  if (opts.reportPath) await checkReportPath(opts.reportPath, opts.names);
+  const { dir, meta: undone } = await openRunFolder(opts.stateDir, runId, opts.names);
   if (undone.command !== 'update') {
     throw new ValidationError(`Run ${runId} is a ${undone.command}; only an update run can be rolled back.`);
   }

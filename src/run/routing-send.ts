@@ -56,7 +56,7 @@ function callLabel(call: RoutingCall): string {
 
 export function describeFailure(call: RoutingCall, outcome: ApiFailure): { code: string; message: string } {
   const status = outcome.status === undefined ? 'no response' : `HTTP ${outcome.status}`;
-  const unknownFate = outcome.kind === 'network' || outcome.kind === 'timeout';
+  const unknownFate = outcome.kind === 'network' || outcome.kind === 'timeout' || outcome.kind === 'unexpected';
   const shared = participants(call).length > 1 ? ` (one call for ${participants(call).length} users)` : '';
   return {
     code: outcome.code ?? outcome.kind,

@@ -82,7 +82,8 @@ export async function finish(
   for (const r of each()) {
     summary.rows++;
     summary[r.status]++;
-    if (r.status === 'updated' || r.status === 'planned') countChanges(r.changes, changes);
+    // A dry run's rows `updated` are what an interrupted run it looks at (resume --dry-run) wrote already.
+    if (r.status === 'planned' || (r.status === 'updated' && !opts.dryRun)) countChanges(r.changes, changes);
   }
   if (opts.reportPath && !doc?.refused) await writeReport(opts.reportPath, each());
   const exitCode: ExitCodeValue = doc?.refused

@@ -77,11 +77,12 @@ export interface UpdateOptions extends CommandOptions, CreateOptions {
 /** Reads the input, reads the users and the routing it names, and plans: the update's proposal for the pipeline. */
 export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   if (opts.reportPath) {
-    await checkReportPath(opts.reportPath);
-    await checkReportNotInput(opts.reportPath, opts.source);
+    await checkReportPath(opts.reportPath, opts.names);
+    await checkReportNotInput(opts.reportPath, opts.source, opts.names);
   }
   const { log } = opts;
   const inputName = opts.source.path && opts.source.path !== '-' ? opts.source.path : 'stdin';
+  opts.onKnown?.({ source: inputName });
 
   let parsed: Awaited<ReturnType<typeof readInput>>;
   try {
@@ -233,6 +234,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     release: opts.dryRun && withRoutingColumns.length === 0,
     locations: locationContext(locationNames),
     ...(parsed.format === 'csv' ? { spreadsheet: savedContext(parsed.rows) } : {}),
+    creates: opts.create === true,
   });
   parsed.rows = [];
   // The rows as parsed are let go (the planner holds them as text) before the reads start (see collect.ts).

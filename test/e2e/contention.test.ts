@@ -106,6 +106,9 @@ describe('a division someone else moves between the plan and the move', () => {
     expect(rb.stderr).toMatch(
       /Left as is because someone changed them since the run: 1 field\(s\) \(1 found while applying\): \S+ division/,
     );
+    // Only what was written counts: both titles and p1's move, not p0's division, left as the other admin set it.
+    expect(rb.stderr).toContain('Changes made: 2 updates, 1 division move.');
+    expect(report[0]!.changes.map((c) => c.field)).toEqual(['title']);
     expect(routeCount(emu.stats(), ROUTES.divisionMove)).toBe(2);
   });
 

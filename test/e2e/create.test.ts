@@ -125,6 +125,39 @@ describe('update --create', () => {
     expect(byEmail(emu, newEmail(0))).toEqual([]);
   });
 
+  it("a row whose email is an inactive user's updates that user, and its note says so (plan, report, --json)", async () => {
+    org = await routingOrg({ users: 60 });
+    const { box, emu, users } = org;
+    const inactive = users.find((u) => u.state === 'inactive' && u.email);
+    if (!inactive?.email) throw new Error('the directory has no inactive user with an email');
+    const file = await writeInput(
+      box,
+      'hires.csv',
+      csv([
+        ['email', 'name', 'title'],
+        [inactive.email, 'Back Again', 'Rehired'],
+        [newEmail(0), 'New Hire 0', 'Agent'],
+      ]),
+    );
+    const dry = await box.cli(['update', file, '--create', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain(
+      "note: this email is an inactive user's: the row updates that user, who stays inactive",
+    );
+    const r = await box.cli(['update', file, '--create', '--yes', '--json', '--report', 'report.jsonl']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.summary).toMatchObject({ updated: 1, created: 1 });
+    const updated = doc.rows.find((row: { row: number }) => row.row === 1);
+    expect(updated).toMatchObject({ status: 'updated', userId: inactive.id });
+    expect(updated.message).toContain("inactive user's");
+    const report = await readJsonlReport(box, 'report.jsonl');
+    expect(report[0]!.message).toContain("inactive user's");
+    expect(emu.user(inactive.id)).toMatchObject({ title: 'Rehired', state: 'inactive' });
+    expect(byEmail(emu, inactive.email)).toHaveLength(1);
+    expect(routeCount(emu.stats(), CREATE_ROUTE)).toBe(1);
+  });
+
   it('a row to create without a name stops the run before any write (exit 2, row and column named)', async () => {
     org = await routingOrg({ users: 20 });
     const { box, emu } = org;

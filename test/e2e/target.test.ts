@@ -204,6 +204,30 @@ describe('the state folder', () => {
     expect(box.emulator.stats().patchesApplied).toBe(patches);
   });
 
+  it('a run refused after login (another target than its run) names its target and source in the --json document', async () => {
+    box = await sandbox();
+    const file = await input(box);
+    expect((await box.cli(['update', file, '--yes'])).code).toBe(0);
+    const runId = (JSON.parse((await box.cli(['runs', '--json'])).stdout) as { runId: string }[])[0]!.runId;
+    const other = await sandbox();
+    try {
+      for (const [args, source] of [
+        [['rollback', runId, '--yes', '--json'], runId],
+        [['update', '--resume', runId, '--yes', '--json'], file],
+      ] as const) {
+        const r = await box.cli([...args], { env: other.env });
+        expect(r.code, r.stderr).toBe(3);
+        const doc = JSON.parse(r.stdout) as { outcome: string; target: string | null; source: string | null };
+        expect(doc.outcome).toBe('error');
+        expect(doc.target).toBe(other.env.GENESYS_BASE_URL);
+        expect(doc.source).toBe(source);
+      }
+      expectNoWrites(other.emulator.stats());
+    } finally {
+      await other.close();
+    }
+  });
+
   it('a new state folder is created 0700', async () => {
     box = await sandbox();
     const r = await box.cli(['update', await input(box), '--yes']);

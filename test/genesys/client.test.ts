@@ -240,13 +240,13 @@ describe('login', () => {
     server.handle((_req, res) => json(res, 200, { access_token: 'some-token-value', token_type: 'bearer' }));
     const client = clientFor(server.url);
     // A login failure (exit 3, nothing tried), not a failed read (exit 1).
-    expect(failureOf(await client.authenticate())).toMatchObject({ kind: 'server', status: 200, login: true });
+    expect(failureOf(await client.authenticate())).toMatchObject({ kind: 'unexpected', status: 200, login: true });
     expect(client.tokenExpiresAt()).toBeUndefined();
     server.handle((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end('<html>captive portal</html>');
     });
-    expect(failureOf(await client.authenticate())).toMatchObject({ kind: 'server', status: 200, login: true });
+    expect(failureOf(await client.authenticate())).toMatchObject({ kind: 'unexpected', status: 200, login: true });
   });
 
   it('reports a network failure on login without credentials', async () => {
@@ -363,7 +363,7 @@ describe('reads and writes', () => {
       }),
     );
     const [notJson, notJsonWhole] = await outcomes();
-    expect(notJson).toMatchObject({ kind: 'server', status: 200 });
+    expect(notJson).toMatchObject({ kind: 'unexpected', status: 200 });
     expect(notJson).toEqual(notJsonWhole);
   });
 
@@ -403,7 +403,7 @@ describe('reads and writes', () => {
     expect(server.requests).toHaveLength(0);
   });
 
-  it('treats a success with a body that is not the API’s as a server failure', async () => {
+  it('treats a success with a body that is not the API’s as unexpected (never retried), saying what was expected', async () => {
     server.handle(
       withLogin((_req, res) => {
         res.writeHead(200, { 'content-type': 'text/html' });
@@ -411,7 +411,10 @@ describe('reads and writes', () => {
       }),
     );
     const client = await loggedIn();
-    expect(failureOf(await client.getUser('u-1'))).toMatchObject({ kind: 'server', status: 200 });
+    const failed = failureOf(await client.getUser('u-1'));
+    expect(failed).toMatchObject({ kind: 'unexpected', status: 200 });
+    expect(failed.message).toContain('(expected a user: a JSON object)');
+    expect(failed.message).toContain('not retried');
   });
 
   it('fails an answer holding a user of the wrong shape, naming the user and the field; reads null as absent', async () => {
@@ -443,7 +446,7 @@ describe('reads and writes', () => {
     for (const [user, why] of cases) {
       users = [user];
       for (const outcome of await reads()) {
-        expect(failureOf(outcome)).toMatchObject({ kind: 'server', status: 200 });
+        expect(failureOf(outcome)).toMatchObject({ kind: 'unexpected', status: 200 });
         expect(failureOf(outcome)!.message).toContain(`returns (${why})`);
       }
     }

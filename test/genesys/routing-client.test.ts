@@ -208,11 +208,11 @@ describe('accepting bodies', () => {
     expect(await client.getSubject('u1')).toMatchObject({ ok: true, body: { id: 'u1', grants: [] } });
   });
 
-  it('treats a body that is not a listing as a server failure', async () => {
+  it('treats a body that is not a listing as unexpected (never retried)', async () => {
     server.handle(withLogin((_req, res) => json(res, 200, { entities: 'nope' })));
     const client = await loggedIn();
-    expect(await client.listRoles({ pageNumber: 1, pageSize: 25 })).toMatchObject({ ok: false, kind: 'server' });
-    expect(await client.getSubject('u1')).toMatchObject({ ok: false, kind: 'server' });
+    expect(await client.listRoles({ pageNumber: 1, pageSize: 25 })).toMatchObject({ ok: false, kind: 'unexpected' });
+    expect(await client.getSubject('u1')).toMatchObject({ ok: false, kind: 'unexpected' });
   });
 
   it('fails a listing or a subject holding an entry of the wrong shape, naming it; reads a null field as absent', async () => {
@@ -228,7 +228,7 @@ describe('accepting bodies', () => {
     for (const [entities, why] of cases) {
       body = { ...LISTING, entities };
       const outcome = await client.listRoutingSkills({ pageNumber: 1, pageSize: 25 });
-      expect(outcome).toMatchObject({ ok: false, kind: 'server', status: 200 });
+      expect(outcome).toMatchObject({ ok: false, kind: 'unexpected', status: 200 });
       expect(outcome.ok ? '' : outcome.message).toContain(`returns (${why})`);
     }
     body = { id: 'u1', grants: [{ role: { id: 'r1' }, division: { name: 'Home' } }] };

@@ -375,6 +375,7 @@ export function failure(kind: ApiFailure['kind'], extra: Partial<ApiFailure> = {
     network: undefined,
     timeout: undefined,
     redirect: 307,
+    unexpected: 200,
   }[kind];
   return { ok: false, kind, status, message: kind, rateLimit: {}, latencyMs: 10, ...extra };
 }

@@ -84,6 +84,8 @@ describe('Ctrl-C (SIGINT)', () => {
     expect(dry.stderr).toContain(
       `Dry run (run ${runId}): ${ROWS} row(s): ${stats.patchesApplied} updated, ${ROWS - stats.patchesApplied} planned.`,
     );
+    // Only what is left is planned: the titles written already are not counted again.
+    expect(dry.stderr).toContain(`Changes planned: ${ROWS - stats.patchesApplied} update`);
     expect(emu.stats().patchesApplied).toBe(stats.patchesApplied);
     expect((await runMeta(stateDir, runId)).status).toBe('interrupted');
 
@@ -179,4 +181,32 @@ describe('a named pipe as the input file', () => {
     expect(result.code).toBe(0);
     expect(box.emulator.user(u!.id)?.title).toBe('Piped Title');
   });
+});
+
+describe('SIGHUP (the terminal closed)', () => {
+  it('stops as Ctrl-C does: exit 130, the --json document, an interrupted run that a resume finishes', async () => {
+    box = await sandbox({ users: 120, seed: 35, limit: 300, windowSeconds: 10, latencyMs: [100, 200] });
+    const emu = box.emulator;
+    const targets = activeUsers(emu, 60);
+    const file = join(box.dir, 'titles.csv');
+    const wanted = await titleCsv(file, targets, 'Hangup Title');
+    const stateDir = join(box.dir, STATE);
+
+    const cli = spawnCli(['update', file, '--yes', '--json'], { cwd: box.dir, env: box.env });
+    await waitFor('a third of the writes', () => emu.stats().patchesApplied >= 20, 30_000, 5);
+    cli.child.kill('SIGHUP');
+    const result = await cli.done;
+    expect(result.code, result.stderr).toBe(130);
+    const doc = JSON.parse(result.stdout) as { outcome: string; exitCode: number; runId: string };
+    expect(doc).toMatchObject({ outcome: 'interrupted', exitCode: 130 });
+    const runId = (await soleRunId(stateDir))!;
+    expect(doc.runId).toBe(runId);
+    expect((await runMeta(stateDir, runId)).status).toBe('interrupted');
+    expect(unsettledRows(await journal(stateDir, runId)).size).toBe(0);
+
+    const resumed = await spawnCli(['update', '--resume', runId, '--yes'], { cwd: box.dir, env: box.env }).done;
+    expect(resumed.code, resumed.stderr).toBe(0);
+    for (const u of targets) expect(emu.user(u.id)?.title, u.id).toBe(wanted.get(u.id));
+    for (const u of targets) expect(emu.stats().patchesByUser[u.id], u.id).toBe(1);
+  }, 60_000);
 });
