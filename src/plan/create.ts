@@ -5,11 +5,13 @@
  */
 import type { CreateUserBody, GenesysUser } from '../genesys/types.js';
 import type { InputRow } from '../input/index.js';
+import { DATE_ORDERS } from '../input/saved-cells.js';
 import type { RoutingResolvers } from './catalogue.js';
 import { isRowProblem, PlanError } from './errors.js';
 import type { FieldDiff } from './fields.js';
 import type { PlannedRow } from './plan.js';
 import { type CurrentRouting, planRouting, type RoutingPlan } from './routing.js';
+import { readAsSaved, type SavedContext } from './spreadsheet.js';
 import { type PlanContext, planUserChange } from './user-change.js';
 
 /** What creating one row's user takes: saved with the run, so that a resume creates (or finds) the same user. */
@@ -40,6 +42,8 @@ export function blankRouting(divisionId: string): CurrentRouting {
 export interface CreatePlan {
   row: PlannedRow;
   spec?: CreateSpec;
+  /** The row's changes, less the cells a spreadsheet lost (error values): what the run applies once the user exists. */
+  changes?: InputRow['changes'];
   /** The routing the row asks for, planned against no assignments: for counting calls; the run plans it again. */
   routing?: RoutingPlan;
 }
@@ -51,20 +55,28 @@ export interface CreatePlan {
 export function planCreate(
   row: InputRow,
   division: { id: string; name: string },
-  ctx: PlanContext & { resolvers?: RoutingResolvers },
+  ctx: PlanContext & { resolvers?: RoutingResolvers; spreadsheet?: SavedContext },
 ): CreatePlan {
   if (row.key.kind !== 'email') throw new Error(`planCreate: row ${row.rowNumber} is not keyed by email`);
   const email = row.key.email;
   const base = { rowNumber: row.rowNumber, line: row.line, key: email };
-  const { name } = row.changes;
+  // A cell in a spreadsheet's own form (a phone without its +, a local date) has no current value to be: refused, as
+  // in an update of an empty field; an error value (`#NAME?`) is empty.
+  const saved = row.changes.asSaved
+    ? readAsSaved(blankUser(division.id), row.changes, ctx.spreadsheet ?? { dateOrders: DATE_ORDERS })
+    : undefined;
+  if (saved !== undefined && 'refused' in saved)
+    return { row: { ...base, status: 'invalid', diffs: [], note: saved.refused } };
+  const changes = saved?.changes ?? row.changes;
+  const { name } = changes;
   if (name === undefined) throw new Error(`planCreate: row ${row.rowNumber} has no name`);
   let diffs: FieldDiff[];
   let routing: RoutingPlan | undefined;
   try {
-    if (row.changes.email !== undefined)
+    if (changes.email !== undefined)
       throw new PlanError('invalid_value', 'newEmail', 'newEmail cannot be given for a user to create; remove it');
-    const { routing: routingChanges, ...profile } = row.changes;
-    const { resolvers: _resolvers, ...planContext } = ctx;
+    const { routing: routingChanges, ...profile } = changes;
+    const { resolvers: _resolvers, spreadsheet: _saved, ...planContext } = ctx;
     const change = planUserChange(blankUser(division.id), profile, planContext);
     diffs = [
       { field: 'email', before: null, after: email },
@@ -82,7 +94,7 @@ export function planCreate(
     return { row: { ...base, status: 'invalid', diffs: [], note: err.message } };
   }
   const body: CreateUserBody = { name: name.trim(), email, divisionId: division.id };
-  const { title, department, phones, state } = row.changes;
+  const { title, department, phones, state } = changes;
   if (typeof title === 'string' && title.trim() !== '') body.title = title.trim();
   if (typeof department === 'string' && department.trim() !== '') body.department = department.trim();
   if (phones !== undefined) {
@@ -93,6 +105,7 @@ export function planCreate(
   return {
     row: { ...base, status: 'create', diffs, ...(routing && routing.diffs.length > 0 ? { routing } : {}) },
     spec: { rowNumber: row.rowNumber, email, body, division: division.name },
+    changes,
     ...(routing && routing.diffs.length > 0 ? { routing } : {}),
   };
 }

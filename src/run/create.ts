@@ -12,6 +12,7 @@ import {
   type EncodedPlan,
   planRoutingCalls,
   type RoutingCall,
+  type SavedContext,
   textListOf,
 } from '../plan/index.js';
 import { decodePlannedRow, encodePlannedRow, type PlannedRow, summarise } from '../plan/plan.js';
@@ -99,6 +100,7 @@ export function planCreations(
   catalogue: Catalogue,
   managerId: (ref: ManagerRef) => string | undefined,
   locations: LocationContext = {},
+  spreadsheet?: SavedContext,
 ): Creations {
   const resolvers = catalogueResolvers(catalogue);
   const planned = new Map<number, PlannedRow>();
@@ -107,9 +109,9 @@ export function planCreations(
   for (const row of candidates) {
     const division = divisionOf(row, catalogue);
     if (!division) throw new Error(`planCreations: row ${row.rowNumber} has no division (checkCreations lets none by)`);
-    const made = planCreate(row, division, { ...locations, managerId, resolvers });
+    const made = planCreate(row, division, { ...locations, managerId, resolvers, ...(spreadsheet && { spreadsheet }) });
     planned.set(row.rowNumber, made.row);
-    if (made.spec) specs.push({ ...made.spec, changes: row.changes });
+    if (made.spec) specs.push({ ...made.spec, changes: made.changes ?? row.changes });
     if (made.routing) routing.push({ userId: `new:${row.rowNumber}`, plan: made.routing });
   }
   return { planned, specs, calls: planRoutingCalls(routing) };

@@ -11,7 +11,7 @@
 import type { ApiFailure } from '../genesys/types.js';
 import { type CallRealises, chunk, type RoutingCall, sameProficiency, showProficiency } from '../plan/index.js';
 import type { Executor, RoutingPort, UsersPort } from './ports.js';
-import { EXPANDED_IDS_PER_CALL, type ExpandedRead, readExpandedByIds } from './routing-expand.js';
+import { EXPANDED_IDS_PER_CALL, type ExpandedRead, type ExpandStep, readExpandedByIds } from './routing-expand.js';
 import { readAllItems } from './routing-send.js';
 
 export type ItemCall = Extract<
@@ -117,6 +117,7 @@ export class ItemsRecheck {
   /** Users whose share of their slice's read is counted already. */
   private readonly charged = new Set<string>();
   private readonly alone = new Map<string, Promise<ItemsNow & { attempts: number }>>();
+  private readonly step: ExpandStep = { at: 0 };
 
   constructor(
     private readonly deps: {
@@ -143,7 +144,14 @@ export class ItemsRecheck {
   async now(userId: string, kind: ItemsKind): Promise<ItemsNow & { attempts: number }> {
     const slice = this.sliceOf.get(userId);
     if (slice === undefined) throw new Error(`User ${userId} has no ${kind} to read again.`);
-    slice.read ??= readExpandedByIds(this.deps.users, this.deps.executor, slice.ids, slice.expand);
+    slice.read ??= readExpandedByIds(
+      this.deps.users,
+      this.deps.executor,
+      slice.ids,
+      slice.expand,
+      undefined,
+      this.step,
+    );
     const r = await slice.read;
     const attempts = this.charged.has(userId) ? 0 : r.attempts;
     this.charged.add(userId);

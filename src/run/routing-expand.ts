@@ -11,6 +11,7 @@ import { chunk, type RoutingNeeds } from '../plan/index.js';
 import { fatalApiError } from './api-errors.js';
 import { forEachPooled, poolSize } from './pool.js';
 import type { Executor, UsersPort } from './ports.js';
+import { IDS_PER_GET_SIZES } from './resolve.js';
 
 /** Users per `GET /api/v2/users?id=…` (the platform's cap is unconfirmed; the other reads by id send 100 too). */
 export const EXPANDED_IDS_PER_CALL = 100;
@@ -91,9 +92,10 @@ export async function readExpansions(
   const batches = [...lacking].flatMap(([key, ids]) =>
     chunk(ids, EXPANDED_IDS_PER_CALL).map((batch) => ({ expand: key.split(',') as RoutingExpansion[], batch })),
   );
+  const step: ExpandStep = { at: 0 };
   await forEachPooled(batches, poolSize(deps.executor, deps.concurrency), async ({ expand, batch }) => {
     count();
-    const r = await readExpandedByIds(port, deps.executor, batch, expand, deps.signal);
+    const r = await readExpandedByIds(port, deps.executor, batch, expand, deps.signal, step);
     // A platform that refuses the expansion on a list (400) is one that does not give it: read them alone.
     if ('refused' in r) return;
     if ('failure' in r) {
@@ -114,8 +116,17 @@ export type ExpandedRead =
   | { failure: ApiFailure; attempts: number };
 
 /**
- * One `GET /api/v2/users?id=…&expand=…` (at most EXPANDED_IDS_PER_CALL ids): what each user still there carries. A
- * user deleted since, or left out of the answer, is not in `found`: its own reads find it gone.
+ * Where one read's calls are in IDS_PER_GET_SIZES: how many ids a GET takes is not documented, so a size refused
+ * (400) once is not asked again; past the smallest, the platform is taken not to give the expansions on a list.
+ */
+export interface ExpandStep {
+  at: number;
+}
+
+/**
+ * `GET /api/v2/users?id=…&expand=…` (at most EXPANDED_IDS_PER_CALL ids, fewer while `step` says a size is refused):
+ * what each user still there carries. A user deleted since, or left out of the answer, is not in `found`: its own
+ * reads find it gone.
  */
 export async function readExpandedByIds(
   port: Pick<UsersPort, 'getUsersByIds'>,
@@ -123,14 +134,44 @@ export async function readExpandedByIds(
   ids: readonly string[],
   expand: readonly RoutingExpansion[],
   signal?: AbortSignal,
+  step: ExpandStep = { at: 0 },
 ): Promise<ExpandedRead> {
+  const at = step.at;
+  const most = IDS_PER_GET_SIZES[at];
+  if (most === undefined) return { refused: true, attempts: 0 };
+  if (ids.length > most) return readParts(port, executor, chunk([...ids], most), expand, signal, step);
   const { outcome, attempts } = await executor.execute(
     () => port.getUsersByIds([...ids], { state: 'any', expand: [...expand] }),
     { signal },
   );
-  if (!outcome.ok) return outcome.kind === 'invalid' ? { refused: true, attempts } : { failure: outcome, attempts };
+  if (!outcome.ok && outcome.kind === 'invalid') {
+    step.at = Math.max(step.at, at + 1);
+    const again = await readExpandedByIds(port, executor, ids, expand, signal, step);
+    return { ...again, attempts: attempts + again.attempts };
+  }
+  if (!outcome.ok) return { failure: outcome, attempts };
   const found = new Map<string, ExpandedRouting>();
   for (const user of outcome.body.entities as ExpandedUser[])
     if (user.state !== 'deleted') found.set(user.id, carried(user));
+  return { found, attempts };
+}
+
+/** The parts read in turn as one read: refused or failed as soon as one part is. */
+async function readParts(
+  port: Pick<UsersPort, 'getUsersByIds'>,
+  executor: Executor,
+  parts: string[][],
+  expand: readonly RoutingExpansion[],
+  signal: AbortSignal | undefined,
+  step: ExpandStep,
+): Promise<ExpandedRead> {
+  const found = new Map<string, ExpandedRouting>();
+  let attempts = 0;
+  for (const part of parts) {
+    const r = await readExpandedByIds(port, executor, part, expand, signal, step);
+    attempts += r.attempts;
+    if (!('found' in r)) return { ...r, attempts };
+    for (const [id, given] of r.found) found.set(id, given);
+  }
   return { found, attempts };
 }

@@ -222,6 +222,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   for (const row of parsed.rows) if (row.changes.manager) managerRefs.push(row.changes.manager);
   // Rows are planned as their users are read; a user is kept only if its routing is read or its PATCH is sent.
   // A dry run needs only the plan, so the planner may let each row go once planned: from here on it holds the rows.
+  const spreadsheet = parsed.format === 'csv' ? savedContext(parsed.rows) : undefined;
   const planner = new IncrementalPlanner(parsed.rows, {
     managers: managerRefs,
     // A user kept only for its PATCH (its row planned, no routing) is kept as the write needs it, for the run to take
@@ -233,7 +234,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
       row.changes.routing !== undefined || (!opts.dryRun && (planned === undefined || planned.status === 'change')),
     release: opts.dryRun && withRoutingColumns.length === 0,
     locations: locationContext(locationNames),
-    ...(parsed.format === 'csv' ? { spreadsheet: savedContext(parsed.rows) } : {}),
+    ...(spreadsheet && { spreadsheet }),
     creates: opts.create === true,
   });
   parsed.rows = [];
@@ -290,7 +291,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
 
   const creations =
     creation && catalogue
-      ? planCreations(creation.candidates, catalogue, planner.managerId, locationContext(locationNames))
+      ? planCreations(creation.candidates, catalogue, planner.managerId, locationContext(locationNames), spreadsheet)
       : undefined;
   const encoded = withCreations(
     planner.finish(excluded, [...parsed.invalidRows, ...rejectedRows(rowProblems)]),

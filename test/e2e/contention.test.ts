@@ -298,6 +298,22 @@ describe('skills and languages someone else changes between the plan and the wri
     );
   });
 
+  it('a platform that takes fewer than 100 ids a GET: the reads by id with skills halve, no user is read alone', async () => {
+    org = await routingOrg({ users: 400, usersMaxIds: 50 });
+    const { box, emu } = org;
+    const p = org.people.slice(0, 150);
+    const connection = { clientId: emu.clientId, clientSecret: emu.clientSecret, baseUrl: emu.url };
+    const result = await applyUpdate(
+      { rows: p.map((u) => ({ id: u.id, skills: '+Billing:4' })) },
+      { connection, cwd: box.dir, yes: true },
+    );
+    expect(result.exitCode).toBe(0);
+    expect(p.every((u) => skillsOf(emu, u.id).Billing === 4)).toBe(true);
+    // The users' read, the plan's skills read and the re-read before the writes: 100 refused, 50 + 50, then 50 each.
+    // Before, each 100 refused was read one user at a time: 8 and 200.
+    expect([routeCount(emu.stats(), 'GET /api/v2/users'), routeCount(emu.stats(), ROUTES.userSkills)]).toEqual([12, 0]);
+  });
+
   it('a user the re-read gives without its skills is read alone: 1 call for 3 users, or 1 + 1 per user', async () => {
     org = await routingOrg();
     const { box, emu } = org;

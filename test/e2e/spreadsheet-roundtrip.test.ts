@@ -143,6 +143,29 @@ describe('a cell a spreadsheet changed that is not the current value', () => {
     ]);
   });
 
+  it('a new hire (--create) with a phone without its +, a local date or WAHR is refused, not created without them', async () => {
+    const file = 'email,name,phone.mobile,employerInfo.dateHire,acdAutoAnswer,title\r\n';
+    const rows = [
+      'new.phone@example.com,New Phone,14155550123,,,',
+      'new.date@example.com,New Date,,3/14/2021,,',
+      'new.bool@example.com,New Bool,,,WAHR,',
+      // An error value is a lost cell, read as empty: the user is created without a title.
+      'new.lost@example.com,New Lost,,,,#NAME?',
+    ];
+    await writeFile(join(box.dir, 'hires.csv'), `\ufeff${file}${rows.join('\r\n')}\r\n`);
+    const r = await box.cli(['update', 'hires.csv', '--create', '--dry-run', '--json']);
+    expect(r.code, r.stderr).toBe(2);
+    const doc = JSON.parse(r.stdout) as Doc;
+    expect(doc.rows.map((row) => [row.row, row.status, row.problems?.map((p) => [p.code, p.column])])).toEqual([
+      [1, 'invalid', [['invalid_change', 'phone.mobile']]],
+      [2, 'invalid', [['invalid_change', 'employerInfo.dateHire']]],
+      [3, 'invalid', [['invalid_change', 'acdAutoAnswer']]],
+    ]);
+    const skip = await box.cli(['update', 'hires.csv', '--create', '--dry-run', '--json', '--skip-invalid']);
+    const created = (JSON.parse(skip.stdout) as Doc).rows.find((row) => row.status === 'to_create');
+    expect(created?.changes.map((c) => c.field)).toEqual(['email', 'name', 'division']);
+  });
+
   it('JSON is taken as written: a phone without its + is refused as it always was', async () => {
     const stats = box.emulator.stats();
     const r = await box.cli(['update', '-', '--dry-run'], {
