@@ -34,7 +34,9 @@ async function exportKeys(name: string, lines: string[]) {
     columns: ['id', 'email', 'title'],
     keysPath: `${name}.csv`,
   });
-  const rows = parse(await readFile(join(dir, `${name}-out.csv`), 'utf8'), { columns: true, bom: true }) as { id: string }[];
+  const rows = parse(await readFile(join(dir, `${name}-out.csv`), 'utf8'), { columns: true, bom: true }) as {
+    id: string;
+  }[];
   return { summary, requests: emulator.stats().requests - before, ids: rows.map((r) => r.id).sort() };
 }
 
