@@ -22,8 +22,8 @@ export interface CompactRun {
   rows: Iterable<PlannedRow>;
   /** The profile writes, made as the engine takes them. */
   items: Iterable<WorkItem>;
-  /** The routing part of each row that changes something. */
-  routing: RoutingWork[];
+  /** The routing part of each row that changes something, decoded afresh on each pass. */
+  routing: Iterable<RoutingWork>;
 }
 
 /** A row's profile write, as compactRun is told of it. */
@@ -58,7 +58,8 @@ export class CompactBuilder {
   private readonly rowNumbers: number[] = [];
   private readonly users = new TextStore();
   private readonly flags: number[] = [];
-  private readonly routing: RoutingWork[] = [];
+  /** The rows with routing work, by index. */
+  private readonly routing: number[] = [];
 
   /** Rows added so far. */
   get length(): number {
@@ -73,8 +74,7 @@ export class CompactBuilder {
       this.users.add(JSON.stringify(item.user));
       this.flags.push((item.baseline ? BASELINE : 0) | (item.wroteBefore ? WROTE_BEFORE : 0));
     }
-    const work = routingWork(p);
-    if (work) this.routing.push(work);
+    if (routingWork(p)) this.routing.push(at);
   }
 
   build(): CompactRun {
@@ -102,7 +102,7 @@ export function compactOver(
   const itemAt: number[] = [];
   const rowNumbers: number[] = [];
   const ids: string[] = [];
-  const routing: RoutingWork[] = [];
+  const routing: number[] = [];
   for (let i = 0; i < rows.length; i++) {
     const p = decodePlannedRow(rows.at(i));
     if (p.status === 'change' && hasProfileWork(p)) {
@@ -110,8 +110,7 @@ export function compactOver(
       rowNumbers.push(p.rowNumber);
       ids.push(p.userId!);
     }
-    const work = routingWork(p);
-    if (work) routing.push(work);
+    if (routingWork(p)) routing.push(i);
   }
   const users = usersOf(ids);
   return compacted(
@@ -120,6 +119,14 @@ export function compactOver(
     { at: (k) => project(JSON.parse(users.at(k)) as GenesysUser) },
     routing,
   );
+}
+
+/** The routing part of each row of `rows` that changes something, one at a time. */
+export function* routingWorkOf(rows: Iterable<PlannedRow>): Generator<RoutingWork> {
+  for (const p of rows) {
+    const work = routingWork(p);
+    if (work) yield work;
+  }
 }
 
 function routingWork(p: PlannedRow): RoutingWork | undefined {
@@ -135,7 +142,8 @@ interface Items {
   flags: readonly number[];
 }
 
-function compacted(texts: TextList, items: Items, users: UsersAt, routing: RoutingWork[]): CompactRun {
+function compacted(texts: TextList, items: Items, users: UsersAt, routingAt: readonly number[]): CompactRun {
+  const withRouting = Int32Array.from(routingAt);
   const flagged = Uint8Array.from(items.flags);
   const at = Int32Array.from(items.itemAt);
   const rowNumbers = Int32Array.from(items.rowNumbers);
@@ -156,7 +164,11 @@ function compacted(texts: TextList, items: Items, users: UsersAt, routing: Routi
         }
       },
     },
-    routing,
+    routing: {
+      *[Symbol.iterator]() {
+        for (const i of withRouting) yield routingWork(decodePlannedRow(texts.at(i)))!;
+      },
+    },
   };
 }
 

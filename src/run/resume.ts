@@ -10,7 +10,6 @@ import {
   PLAN_SCHEMA_VERSION,
   type PlannedRow,
   planRouting,
-  planRoutingCalls,
   planUserChange,
   summarise,
 } from '../plan/index.js';
@@ -27,6 +26,7 @@ import { foldProfileJournal, foldRoutingJournal, LeftItems, LeftRows } from './r
 import { emptyRoutingCost, readCurrentRouting } from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
 import { routingExpansions } from './routing-expand.js';
+import { routingCallCount } from './routing-slices.js';
 import type { UpdateResult } from './summary.js';
 
 /**
@@ -164,11 +164,11 @@ async function resume(opts: CommandOptions, runId: string, dir: string, meta: Ru
   };
   for (const row of life.left) left.set(row);
   const shown = left.sorted();
-  const calls = planRoutingCalls(routing.map((w) => ({ userId: w.userId, plan: w.plan })));
+  const calls = routingCallCount(routing);
   const summary = summarise(shown);
   const users = summary.byStatus.change;
   const lifecycle = summary.byStatus.create + summary.byStatus.delete;
-  const writes = summary.requests + calls.length;
+  const writes = summary.requests + calls.total;
   const prior = (n: number) =>
     [priorProfile.get(n), priorRouting.get(n), life.prior.get(n)].filter((x): x is Part => x !== undefined);
   const proposal: Proposal = {

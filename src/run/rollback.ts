@@ -17,7 +17,6 @@ import {
   PLAN_SCHEMA_VERSION,
   type PlannedRow,
   type PlanView,
-  planRoutingCalls,
   planUserChange,
   readField,
   readRoutingField,
@@ -42,6 +41,7 @@ import { projectionOf, resolveUsers, UserIndex } from './resolve.js';
 import { inverseOf } from './restore.js';
 import { emptyRoutingCost, loadCatalogue, type RoutingReadDeps, readCurrentRouting, withRouting } from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
+import { routingCallCount } from './routing-slices.js';
 import type { PlanSource } from './saved-plan.js';
 import type { UpdateResult } from './summary.js';
 import { fieldsSet, readWritten, type Written } from './written.js';
@@ -292,10 +292,9 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   const run = rows.build();
   for (const [n, part] of deletions.prior) prior.set(n, part);
   const plan: PlanView = { schemaVersion: PLAN_SCHEMA_VERSION, summary: summarise(run.rows), rows: run.rows };
-  const routingCalls = planRoutingCalls(routing.map((r) => ({ userId: r.userId, plan: r.plan })));
   const proposal: Proposal = {
     plan,
-    calls: routingCalls,
+    calls: routingCallCount(routing),
     users: restoring + deletions.items.length,
     question: (host) =>
       rollbackQuestion(runId, host, restoring, left.length, deletions.items.length, deletions.left.length),

@@ -4,6 +4,7 @@ import { type Governor, GovernorStoppedError } from '../governor/index.js';
 import { planRoutingCalls, type RoutingCall, type RoutingPlan } from '../plan/index.js';
 import type { Progress } from '../progress.js';
 import { escapeControls } from '../text.js';
+import { COLLECT_EVERY, collectGarbage } from './collect.js';
 import { drainWithProgress, type EngineCounters, type Interrupted } from './engine.js';
 import type { Journal, JournaledCall, RoutingJournalRecord } from './journal.js';
 import { forEachPooled, poolSize } from './pool.js';
@@ -11,6 +12,7 @@ import type { RoutingPort, UsersPort } from './ports.js';
 import { type MembersRead, readOwnMembers, recheckDivisions, recheckGrants } from './recheck.js';
 import { MEMBERSHIP_ADAPTERS } from './routing-adapters.js';
 import { describeFailure, itemGone, participants, sendCall } from './routing-send.js';
+import { APPLY_SLICE, routingCallCount, slices } from './routing-slices.js';
 
 /** One row's routing, to apply: the plan made against the user's current assignments. */
 export interface RoutingWork {
@@ -72,7 +74,8 @@ interface RowState {
 }
 
 /**
- * Applies the routing of every row through the governor. The calls are planRoutingCalls's: each user's own writes
+ * Applies the routing of every row through the governor, `slice` rows at a time (the next slice starts when the
+ * last one's calls are done): a 100,000-row run never holds every row's calls and state at once (issue #12). The calls are planRoutingCalls's: each user's own writes
  * (skills, languages, grants) run one after another in their order, in one lane per user, since a skills PUT must
  * land before the PATCHes that complete it and grants come before revocations; each queue-members and division call
  * is a lane of its own. A failed call stops the rest of its lane (a revocation must not follow a failed grant).
@@ -84,14 +87,66 @@ interface RowState {
  */
 export async function applyRouting(
   deps: RoutingEngineDeps,
-  work: readonly RoutingWork[],
+  work: Iterable<RoutingWork>,
   counters: EngineCounters,
+  slice = APPLY_SLICE,
 ): Promise<Map<number, RoutingOutcome>> {
+  const { total } = routingCallCount(work, slice);
+  const results = new Map<number, RoutingOutcome>();
+  const run: RunState = { seq: deps.firstSeq, done: 0, failed: 0, memberReads: new Map(), rows: new Map() };
+  deps.progress.start(total, 'Applying routing and access');
+  let collectedAt = 0;
+  const all = async () => {
+    for (const part of slices(work, slice)) {
+      if (deps.stopSignal?.aborted) return;
+      await applySlice(deps, part, run, results);
+      // Each write leaves garbage V8 would let fill its heap to a multiple of what is live (see collect.ts).
+      if (run.done - collectedAt >= COLLECT_EVERY.writes) {
+        collectedAt = run.done;
+        await collectGarbage();
+      }
+    }
+  };
+  try {
+    await drainWithProgress(all(), 'routing calls', {
+      ...deps,
+      tick: () => deps.progress.update({ done: run.done, total, failed: run.failed, ...counters }),
+    });
+  } finally {
+    await deps.journal.flush();
+  }
+  for (const w of work) {
+    if (results.has(w.rowNumber)) continue;
+    // A row of the slice the stop caught, or of one not started.
+    const state = run.rows.get(w.rowNumber);
+    results.set(w.rowNumber, { interrupted: true, inFlight: state !== undefined && state.open > 0 });
+  }
+  return results;
+}
+
+/** What the slices of one application share: the journal's sequence, the counts, the members read once per entity. */
+interface RunState {
+  seq: number;
+  done: number;
+  failed: number;
+  memberReads: Map<string, Promise<MembersRead>>;
+  /** The rows of the slice being applied. */
+  rows: Map<number, RowState>;
+}
+
+/** Applies the routing of one slice's rows, each call planned among the slice's. */
+async function applySlice(
+  deps: RoutingEngineDeps,
+  work: readonly RoutingWork[],
+  run: RunState,
+  results: Map<number, RoutingOutcome>,
+): Promise<void> {
   const rowOf = new Map(work.map((w) => [w.userId, w.rowNumber]));
   const calls = planRoutingCalls(work.map((w) => ({ userId: w.userId, plan: w.plan })));
   const rows = new Map<number, RowState>(
     work.map((w) => [w.rowNumber, { userId: w.userId, remaining: 0, attempts: 0, sent: 0, open: 0, settled: false }]),
   );
+  run.rows = rows;
   const lanes = new Map<string, RoutingCall[]>();
   for (const [i, call] of calls.entries()) {
     for (const userId of participants(call)) rows.get(rowOf.get(userId)!)!.remaining++;
@@ -104,12 +159,7 @@ export async function applyRouting(
           : `call:${i}`;
     lanes.set(lane, [...(lanes.get(lane) ?? []), call]);
   }
-  const results = new Map<number, RoutingOutcome>();
   const { journal, stopSignal } = deps;
-  let seq = deps.firstSeq;
-  let done = 0;
-  let failed = 0;
-  deps.progress.start(calls.length, 'Applying routing and access');
 
   const settle = (rowNumber: number, result: RoutingRowResult) => {
     const state = rows.get(rowNumber)!;
@@ -212,8 +262,8 @@ export async function applyRouting(
       });
     if (left.length > 0) return { ...call, userIds: left, realises };
     // No user left to move: the call is done (or failed) without being sent.
-    done++;
-    if (verdicts.failure !== undefined) failed++;
+    run.done++;
+    if (verdicts.failure !== undefined) run.failed++;
     return verdicts.failure === undefined;
   };
 
@@ -243,13 +293,13 @@ export async function applyRouting(
         realises: [{ userId: call.userId, diffs: r.keep.map((i) => diffs[i]!) }],
       };
     }
-    done++;
+    run.done++;
     state.remaining--;
     if ('keep' in r) {
       if (state.remaining === 0) settleDone(rowNumber);
       return true;
     }
-    failed++;
+    run.failed++;
     state.failure ??=
       'gone' in r
         ? { code: 'not_found', message: 'the user no longer exists (deleted after the plan)' }
@@ -262,7 +312,7 @@ export async function applyRouting(
   };
 
   /** A queue members call narrowed to the users it still changes (recheck.ts); when none is left, true. */
-  const memberReads = new Map<string, Promise<MembersRead>>();
+  const memberReads = run.memberReads;
   const narrowMembers = async (call: Extract<RoutingCall, { kind: 'members' }>) => {
     if (call.userIds.every((id) => justRead.has(id))) return call;
     const key = `${call.of}\u0000${call.entityId}`;
@@ -287,7 +337,7 @@ export async function applyRouting(
       const realises = call.realises.filter((x) => keep.has(x.userId));
       return { ...call, userIds: realises.map((x) => x.userId), realises };
     }
-    done++;
+    run.done++;
     return true;
   };
 
@@ -312,7 +362,7 @@ export async function applyRouting(
         throw err;
       }
     }
-    const mySeq = seq++;
+    const mySeq = run.seq++;
     const users = participants(call);
     let journaled = false;
     let attempts = 0;
@@ -394,8 +444,8 @@ export async function applyRouting(
         ...(failure ? { errorCode: failure.code, message: failure.message } : {}),
       })
       .catch((err) => deps.log.error({ err: String(err) }, 'could not write the journal'));
-    done++;
-    if (failure) failed++;
+    run.done++;
+    if (failure) run.failed++;
     for (const u of users) {
       const rowNumber = rowOf.get(u)!;
       const state = rows.get(rowNumber)!;
@@ -420,15 +470,7 @@ export async function applyRouting(
     }
   };
 
-  try {
-    const size = poolSize(deps.governor, deps.maxConcurrency * 2);
-    await drainWithProgress(forEachPooled(lanes.values(), size, runLane, stopSignal), 'routing calls', {
-      ...deps,
-      tick: () => deps.progress.update({ done, total: calls.length, failed, ...counters }),
-    });
-  } finally {
-    await journal.flush();
-  }
+  await forEachPooled(lanes.values(), poolSize(deps.governor, deps.maxConcurrency * 2), runLane, stopSignal);
   for (const w of work) {
     if (!results.has(w.rowNumber)) {
       const state = rows.get(w.rowNumber)!;
@@ -437,5 +479,4 @@ export async function applyRouting(
       else results.set(w.rowNumber, { interrupted: true, inFlight: state.open > 0 });
     }
   }
-  return results;
 }

@@ -1,31 +1,23 @@
 import { ValidationError } from '../errors.js';
-import type { GenesysUser } from '../genesys/types.js';
 import {
   ADMIN_UI_LAYOUT,
   type InputFormat,
   type InputProblem,
   inAdminColumns,
   type ManagerRef,
-  type RoutingChanges,
   readInput,
 } from '../input/index.js';
 import {
+  addCounts,
   type Catalogue,
   CatalogueIndex,
-  catalogueResolvers,
+  callCountOf,
   cataloguesNeeded,
-  decodePlan,
-  hasRoutingWork,
+  decodedRows,
   IncrementalPlanner,
-  needsOf,
+  NO_CALLS,
   needsOfColumns,
-  PLAN_SCHEMA_VERSION,
-  type Plan,
-  type PlannedRow,
   type PlanView,
-  planRoutingCalls,
-  type RoutingCall,
-  summarise,
   viewOf,
 } from '../plan/index.js';
 import { checkReportPath, type ReportRecord } from '../report.js';
@@ -40,7 +32,7 @@ import {
   sortProblems,
 } from './checks.js';
 import { collectGarbage } from './collect.js';
-import { changingRows, compactOver, compactRun } from './compact.js';
+import { compactOver, routingWorkOf } from './compact.js';
 import { openContext } from './context.js';
 import { type CreateOptions, checkCreations, createQuestion, planCreations, withCreations } from './create.js';
 import { checkNewEmails } from './email-owners.js';
@@ -61,16 +53,10 @@ import {
   withExpansions,
 } from './profile-fields.js';
 import { projectionFor, resolveUsers, writeProjectionFor } from './resolve.js';
-import {
-  checkRoutingNames,
-  emptyRoutingCost,
-  loadCatalogue,
-  type RoutingReadDeps,
-  readCurrentRouting,
-  withRouting,
-} from './routing.js';
-import type { RoutingWork } from './routing-engine.js';
+import { checkRoutingNames, emptyRoutingCost, loadCatalogue } from './routing.js';
 import { routingExpansions } from './routing-expand.js';
+import { planRoutingRows } from './routing-plan.js';
+import { routingCallCount } from './routing-slices.js';
 import { fileDigest, unfinishedRunIn } from './runs.js';
 import type { PlanSource } from './saved-plan.js';
 import type { UpdateResult } from './summary.js';
@@ -319,29 +305,28 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     creations?.planned,
   );
 
-  // Only routing plans rows again from what they asked for (the planner's rows carry it already).
-  const rowByNumber = new Map(catalogue ? rows.map((r) => [r.rowNumber, r]) : []);
-  let routingCalls: RoutingCall[] = [];
-  // A dry run without routing columns reads its rows one at a time from the encoded plan; the rest need them all.
-  let plan: Plan | undefined;
+  // Only routing plans rows again from what they asked for; the rows stay encoded, read a slice at a time.
+  let planned = encoded;
+  let routingCalls = NO_CALLS;
   if (catalogue) {
-    plan = await planRoutingRows(decodePlan(encoded), catalogue, routingDeps, {
+    const rowByNumber = new Map(rows.map((r) => [r.rowNumber, r]));
+    planned = await planRoutingRows(encoded, catalogue, routingDeps, {
       changesOf: (n) => rowByNumber.get(n)?.changes.routing,
       user: (id) => planner.user(id),
     });
     log.info({ ...routingCost, requests: governor.stats().requests }, 'Read current routing');
-    routingCalls = planRoutingCalls(routingWork(plan.rows));
+    routingCalls = routingCallCount(routingWorkOf(decodedRows(planned.rows)));
   }
-  const view: PlanView = plan ?? viewOf(encoded);
+  const view: PlanView = viewOf(planned);
   // A row its user refuses is an invalid row like the file's: without --skip-invalid nothing is written (every other
   // invalid row has been refused above). Before, the other rows were applied and the run exited 1.
   if (view.summary.byStatus.invalid > 0 && !opts.skipInvalid) {
     const refused = planRefusals(view.rows);
     throw await refuse(inputName, refused, keysOf(refused), opts.reportPath, ctx.target.host);
   }
-  if (creations) routingCalls = [...routingCalls, ...creations.calls];
+  if (creations) routingCalls = addCounts(routingCalls, callCountOf(creations.calls));
   const creating = creations?.specs.length ?? 0;
-  const writes = view.summary.requests + routingCalls.length;
+  const writes = view.summary.requests + routingCalls.total;
   const users = view.summary.byStatus.change;
   const proposal: Proposal = {
     plan: view,
@@ -360,17 +345,9 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
         if (m) managers[refKey(m)] = managerId(m)!;
       }
       // The saved plan's rows carry what they asked for, so that a resume can plan them again (and the engine takes
-      // each row's changes from there). The planner's rows carry it already: its store is taken over as it is, and
-      // the rest of its state let go. Rows routing planned again are objects, held compact from here on.
-      const run = plan
-        ? compactRun(
-            lazyMap(plan.rows, (r) => {
-              const asked = r.userId !== undefined ? rowByNumber.get(r.rowNumber)?.changes : undefined;
-              return asked ? { ...r, changes: asked } : r;
-            }),
-            changingRows((p) => forWrite(planner.user(p.userId!)!)),
-          )
-        : compactOver(encoded.rows, (ids) => planner.keptUsers(ids), forWrite);
+      // each row's changes from there). The planner's rows carry it already (and routing planning kept it): their
+      // store is taken over as it is, and the rest of the planner's state let go.
+      const run = compactOver(planned.rows, (ids) => planner.keptUsers(ids), forWrite);
       const saved: PlanSource = {
         plan: { schemaVersion: view.schemaVersion, summary: view.summary, rows: run.rows },
         managers,
@@ -438,53 +415,4 @@ function lookupIn<K, V>(map: ReadonlyMap<K, V>): (key: K) => V | undefined {
 /** Problems of the file itself first, then by row; in the order found within each. */
 function inRowOrder(problems: readonly InputProblem[]): InputProblem[] {
   return [...problems].sort((a, b) => (a.rowNumber ?? 0) - (b.rowNumber ?? 0));
-}
-
-/** Reads the current routing of the rows that have routing columns and a user, and plans each one's routing part. */
-async function planRoutingRows(
-  plan: Plan,
-  catalogue: Catalogue,
-  deps: RoutingReadDeps,
-  ctx: {
-    changesOf: (rowNumber: number) => RoutingChanges | undefined;
-    user: (id: string) => GenesysUser | undefined;
-  },
-): Promise<Plan> {
-  const resolvers = catalogueResolvers(catalogue);
-  const targets = plan.rows.filter(
-    (p) =>
-      p.userId !== undefined &&
-      (p.status === 'change' || p.status === 'unchanged') &&
-      ctx.changesOf(p.rowNumber) !== undefined,
-  );
-  const read = await readCurrentRouting(
-    deps,
-    targets.map((p) => ({ user: ctx.user(p.userId!)!, needs: needsOf(ctx.changesOf(p.rowNumber)!, resolvers) })),
-  );
-  const byRow = new Map(targets.map((p) => [p.rowNumber, p]));
-  const rows = plan.rows.map((p): PlannedRow => {
-    if (!byRow.has(p.rowNumber)) return p;
-    const current = read.current.get(p.userId!);
-    if (!current) {
-      return {
-        rowNumber: p.rowNumber,
-        line: p.line,
-        key: p.key,
-        status: 'not_found',
-        diffs: [],
-        note: 'the user no longer exists',
-      };
-    }
-    return withRouting(p, current, ctx.changesOf(p.rowNumber)!, resolvers);
-  });
-  return { schemaVersion: PLAN_SCHEMA_VERSION, summary: summarise(rows), rows };
-}
-
-/** The routing part of each row that changes something, as the routing engine takes it. */
-function routingWork(rows: readonly PlannedRow[]): RoutingWork[] {
-  return rows.flatMap((p) =>
-    p.status === 'change' && p.routing !== undefined && hasRoutingWork(p)
-      ? [{ rowNumber: p.rowNumber, userId: p.userId!, plan: p.routing }]
-      : [],
-  );
 }
