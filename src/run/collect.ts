@@ -50,6 +50,11 @@ export const COLLECT_EVERY = {
    * before it collects. Collected every 2,000 writes, the old generation holds at most ~30 MB of it.
    */
   writes: 2000,
+  /**
+   * Users whose routing was read and planned (run/routing-plan.ts): each read leaves its answer's garbage, as a write
+   * does. Every 2,000, as writes: a collection per 1,000-user slice would be 100 in a 100,000-row run.
+   */
+  routingUsers: 2000,
   /** Rollback rows planned: the users read are let go as their rows are planned while the planned rows' text grows. */
   rollbackRows: 25_000,
   /**

@@ -121,15 +121,8 @@ export function compactOver(
   );
 }
 
-/** The routing part of each row of `rows` that changes something, one at a time. */
-export function* routingWorkOf(rows: Iterable<PlannedRow>): Generator<RoutingWork> {
-  for (const p of rows) {
-    const work = routingWork(p);
-    if (work) yield work;
-  }
-}
-
-function routingWork(p: PlannedRow): RoutingWork | undefined {
+/** The routing part of a row that changes something: what the engine applies of it. */
+export function routingWork(p: PlannedRow): RoutingWork | undefined {
   return p.status === 'change' && p.routing !== undefined && hasRoutingWork(p)
     ? { rowNumber: p.rowNumber, userId: p.userId!, plan: p.routing }
     : undefined;

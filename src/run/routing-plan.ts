@@ -1,7 +1,8 @@
 import type { GenesysUser } from '../genesys/types.js';
-import type { RoutingChanges } from '../input/index.js';
 import {
+  type CallCount,
   type Catalogue,
+  type CurrentRouting,
   catalogueResolvers,
   decodedRows,
   type EncodedPlan,
@@ -13,8 +14,16 @@ import {
   textList,
 } from '../plan/index.js';
 import { decodePlannedRow, encodePlannedRow } from '../plan/plan.js';
-import { collectGarbage } from './collect.js';
-import { type RoutingReadDeps, readCurrentRouting, readEntityMembers, withRouting } from './routing.js';
+import { COLLECT_EVERY, collectGarbage } from './collect.js';
+import { routingWork } from './compact.js';
+import {
+  type RoutingReadDeps,
+  type RoutingReadTarget,
+  readCurrentRouting,
+  readEntityMembers,
+  withRouting,
+} from './routing.js';
+import { RoutingCallCounter, slices } from './routing-slices.js';
 
 /**
  * Users whose routing is read and planned together. A whole run's current routing, held at once, was most of what a
@@ -24,7 +33,6 @@ import { type RoutingReadDeps, readCurrentRouting, readEntityMembers, withRoutin
 export const ROUTING_SLICE = 1000;
 
 export interface RoutingRowsContext {
-  changesOf: (rowNumber: number) => RoutingChanges | undefined;
   /** The row's user as kept by the planner. */
   user: (id: string) => GenesysUser | undefined;
   /** Users a slice reads (ROUTING_SLICE; tests make it small). */
@@ -32,7 +40,7 @@ export interface RoutingRowsContext {
 }
 
 /**
- * The plan with each row that has routing columns and a user planned against that user's current routing, read and
+ * The plan with each row that has routing columns (what it asked for, `changes`) and a user planned against that user's current routing, read and
  * planned `slice` users at a time, the rows held encoded throughout. The members of every queue or group named are
  * read once, before the first slice, as for all users at once: the calls made are the same.
  */
@@ -41,12 +49,13 @@ export async function planRoutingRows(
   catalogue: Catalogue,
   deps: RoutingReadDeps,
   ctx: RoutingRowsContext,
-): Promise<EncodedPlan> {
+): Promise<{ plan: EncodedPlan; calls: CallCount }> {
+  // Counted as the rows are planned: a pass over the plan afterwards decoded every row again, and its garbage was the
+  // peak of a 100,000-row dry run (issue #12).
+  const counter = new RoutingCallCounter();
   const resolvers = catalogueResolvers(catalogue);
   const changesOf = (p: PlannedRow) =>
-    p.userId !== undefined && (p.status === 'change' || p.status === 'unchanged')
-      ? ctx.changesOf(p.rowNumber)
-      : undefined;
+    p.userId !== undefined && (p.status === 'change' || p.status === 'unchanged') ? p.changes?.routing : undefined;
   const needsAt = (i: number): RoutingNeeds | undefined => {
     const changes = changesOf(decodedAt(plan, i));
     return changes === undefined ? undefined : needsOf(changes, resolvers);
@@ -87,21 +96,48 @@ export async function planRoutingRows(
       // A row of a user keeps what it asked for (a run's saved plan carries it), whatever routing made of it.
       if (planned.userId !== undefined && p.changes !== undefined) planned.changes ??= p.changes;
       entries.push(store.add(encodePlannedRow(planned)));
+      const work = routingWork(planned);
+      if (work) counter.add(work);
     }
     first = end;
     targets.length = 0;
   };
+  let read = 0;
   for (let i = 0; i < plan.rows.length; i++) {
     if (changesOf(decodedAt(plan, i)) !== undefined) targets.push(i);
     if (targets.length === slice) {
       await flush(i + 1);
-      // Each slice's reads leave garbage that would otherwise pile up to V8's next limit (see collect.ts).
-      await collectGarbage();
+      // The reads leave garbage that would otherwise pile up to V8's next limit (see collect.ts).
+      read += slice;
+      if (read % COLLECT_EVERY.routingUsers < slice) await collectGarbage();
     }
   }
   await flush(plan.rows.length);
   const rows = textList(store, Int32Array.from(entries));
-  return { summary: summarise(decodedRows(rows)), rows };
+  return { plan: { summary: summarise(decodedRows(rows)), rows }, calls: counter.count() };
+}
+
+/**
+ * The current routing of each item's target, read `slice` items at a time (the members of each queue or group named
+ * read once, first, as readCurrentRouting would for all of them), handed to `each` in order; undefined when the
+ * user no longer exists. Only a slice's routing is held at a time.
+ */
+export async function forEachCurrentRouting<T>(
+  deps: RoutingReadDeps,
+  items: readonly T[],
+  targetOf: (item: T) => RoutingReadTarget,
+  each: (item: T, current: CurrentRouting | undefined) => void,
+  slice = ROUTING_SLICE,
+): Promise<void> {
+  const entities = await readEntityMembers(
+    deps,
+    items.map((item) => targetOf(item).needs),
+  );
+  for (const part of slices(items, slice)) {
+    const targets = part.map(targetOf);
+    const read = await readCurrentRouting(deps, targets, entities);
+    for (const [i, item] of part.entries()) each(item, read.current.get(targets[i]!.user.id));
+  }
 }
 
 function decodedAt(plan: EncodedPlan, i: number): PlannedRow {

@@ -17,9 +17,32 @@ export function routingCallCount(
   work: Iterable<{ userId: string; plan: RoutingPlan }>,
   slice = APPLY_SLICE,
 ): CallCount {
-  let count = NO_CALLS;
-  for (const part of slices(work, slice)) count = addCounts(count, countRoutingCalls(part));
-  return count;
+  const counter = new RoutingCallCounter(slice);
+  for (const w of work) counter.add(w);
+  return counter.count();
+}
+
+/** routingCallCount taken a row at a time, as rows are planned: only the current slice's plans are held. */
+export class RoutingCallCounter {
+  private counted = NO_CALLS;
+  private part: { userId: string; plan: RoutingPlan }[] = [];
+
+  constructor(private readonly slice = APPLY_SLICE) {}
+
+  add(work: { userId: string; plan: RoutingPlan }): void {
+    this.part.push(work);
+    if (this.part.length === this.slice) this.flush();
+  }
+
+  count(): CallCount {
+    this.flush();
+    return this.counted;
+  }
+
+  private flush(): void {
+    if (this.part.length > 0) this.counted = addCounts(this.counted, countRoutingCalls(this.part));
+    this.part = [];
+  }
 }
 
 /** `work` in consecutive slices of `size`, each an array. */

@@ -13,7 +13,6 @@ import {
   CatalogueIndex,
   callCountOf,
   cataloguesNeeded,
-  decodedRows,
   IncrementalPlanner,
   NO_CALLS,
   needsOfColumns,
@@ -32,7 +31,7 @@ import {
   sortProblems,
 } from './checks.js';
 import { collectGarbage } from './collect.js';
-import { compactOver, routingWorkOf } from './compact.js';
+import { compactOver } from './compact.js';
 import { openContext } from './context.js';
 import { type CreateOptions, checkCreations, createQuestion, planCreations, withCreations } from './create.js';
 import { checkNewEmails } from './email-owners.js';
@@ -56,7 +55,6 @@ import { projectionFor, resolveUsers, writeProjectionFor } from './resolve.js';
 import { checkRoutingNames, emptyRoutingCost, loadCatalogue } from './routing.js';
 import { routingExpansions } from './routing-expand.js';
 import { planRoutingRows } from './routing-plan.js';
-import { routingCallCount } from './routing-slices.js';
 import { fileDigest, unfinishedRunIn } from './runs.js';
 import type { PlanSource } from './saved-plan.js';
 import type { UpdateResult } from './summary.js';
@@ -219,10 +217,12 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     // over as it is (compactOver); one kept for planning or routing is kept as they need it.
     project: (user, row, planned) =>
       planned !== undefined && row.changes.routing === undefined ? forWrite(user) : project(user),
-    asked: !opts.dryRun,
+    // Routing is planned from what the planned rows asked for: the rows themselves need not be held for it.
+    asked: !opts.dryRun || withRoutingColumns.length > 0,
     keep: (row, planned) =>
       row.changes.routing !== undefined || (!opts.dryRun && (planned === undefined || planned.status === 'change')),
-    release: opts.dryRun && withRoutingColumns.length === 0,
+    // Not when a routing name is unknown (--skip-invalid): its row is taken out of the plan, which needs it held.
+    release: opts.dryRun && (withRoutingColumns.length === 0 || badNameProblems.length === 0),
     locations: locationContext(locationNames),
     fromSpreadsheet: parsed.format === 'csv',
   });
@@ -309,13 +309,12 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   let planned = encoded;
   let routingCalls = NO_CALLS;
   if (catalogue) {
-    const rowByNumber = new Map(rows.map((r) => [r.rowNumber, r]));
-    planned = await planRoutingRows(encoded, catalogue, routingDeps, {
-      changesOf: (n) => rowByNumber.get(n)?.changes.routing,
+    ({ plan: planned, calls: routingCalls } = await planRoutingRows(encoded, catalogue, routingDeps, {
       user: (id) => planner.user(id),
-    });
+    }));
     log.info({ ...routingCost, requests: governor.stats().requests }, 'Read current routing');
-    routingCalls = routingCallCount(routingWorkOf(decodedRows(planned.rows)));
+    // The slices' reads leave garbage V8 would let pile up to its next limit (see collect.ts).
+    await collectGarbage();
   }
   const view: PlanView = viewOf(planned);
   // A row its user refuses is an invalid row like the file's: without --skip-invalid nothing is written (every other
@@ -328,6 +327,12 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   const creating = creations?.specs.length ?? 0;
   const writes = view.summary.requests + routingCalls.total;
   const users = view.summary.byStatus.change;
+  // Here, not in `prepare`: a closure that named the rows would keep every one alive through the writes (issue #12).
+  const managers: Record<string, string> = {};
+  for (const row of rows) {
+    const m = row.changes.manager;
+    if (m) managers[refKey(m)] = managerId(m)!;
+  }
   const proposal: Proposal = {
     plan: view,
     calls: routingCalls,
@@ -339,11 +344,6 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     // Not a closure here: one would keep this function's whole scope (the planner, every row) alive to the end.
     records: plannedRecords(view, skipped),
     prepare: () => {
-      const managers: Record<string, string> = {};
-      for (const row of rows) {
-        const m = row.changes.manager;
-        if (m) managers[refKey(m)] = managerId(m)!;
-      }
       // The saved plan's rows carry what they asked for, so that a resume can plan them again (and the engine takes
       // each row's changes from there). The planner's rows carry it already (and routing planning kept it): their
       // store is taken over as it is, and the rest of the planner's state let go.
