@@ -39,8 +39,17 @@ import { readStoredPlan } from './plan-read.js';
 import { expansionsFor, locationContext, withExpansions } from './profile-fields.js';
 import { projectionOf, resolveUsers, UserIndex } from './resolve.js';
 import { inverseOf } from './restore.js';
-import { emptyRoutingCost, loadCatalogue, type RoutingReadDeps, readCurrentRouting, withRouting } from './routing.js';
+import {
+  type EntityMembers,
+  emptyRoutingCost,
+  loadCatalogue,
+  type RoutingReadDeps,
+  readCurrentRouting,
+  readEntityMembers,
+  withRouting,
+} from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
+import { ROUTING_SLICE } from './routing-plan.js';
 import { routingCallCount } from './routing-slices.js';
 import type { PlanSource } from './saved-plan.js';
 import type { UpdateResult } from './summary.js';
@@ -166,23 +175,26 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   const routingCost = emptyRoutingCost();
   const routingDeps: RoutingReadDeps = { ...ctx.routingReads(routingCost), goneEntity: 'members' };
   let catalogue: Catalogue | undefined;
+  // Read a slice of rows at a time, as the loop below reaches them (only a slice's routing is held); the members of
+  // each queue or group named are read once, first.
   let currentRouting = new Map<string, CurrentRouting>();
+  let entities: EntityMembers | undefined;
   if (withRoutingFields.length > 0) {
     catalogue =
       (await storedPlan()).routing?.catalogue ??
       (await loadCatalogue(routingDeps, kindsOfFields(withRoutingFields.flatMap(routingFields))));
-    const resolvers = catalogueResolvers(catalogue);
-    currentRouting = (
-      await readCurrentRouting(
-        routingDeps,
-        withRoutingFields.map((w) => ({
-          user: index.byId.get(w.userId)!,
-          needs: needsOfFields(routingFields(w), resolvers),
-        })),
-      )
-    ).current;
   }
   const resolvers = catalogue ? catalogueResolvers(catalogue) : undefined;
+  const routingTarget = (w: Written) => ({
+    user: index.byId.get(w.userId)!,
+    needs: needsOfFields(routingFields(w), resolvers!),
+  });
+  if (resolvers)
+    entities = await readEntityMembers(
+      routingDeps,
+      withRoutingFields.map((w) => routingTarget(w).needs),
+    );
+  withRoutingFields.length = 0;
 
   // Each row is held compact as soon as it is planned (run/compact.ts), its user as JSON text if it is written to:
   // the planned rows are never all held as objects, and each user read is let go once its row is planned.
@@ -204,6 +216,12 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
     // The users read are let go as their rows are planned, while the rows' text grows off the heap: collected as
     // the loop goes, the heap shrinks as that text grows instead of both peaking together (see collect.ts).
     if (i % COLLECT_EVERY.rollbackRows === 0) await collectGarbage();
+    if (entities && i % ROUTING_SLICE === 0) {
+      const slice = written
+        .slice(i, i + ROUTING_SLICE)
+        .filter((x) => routingFields(x).length > 0 && index.byId.has(x.userId));
+      currentRouting = (await readCurrentRouting(routingDeps, slice.map(routingTarget), entities)).current;
+    }
     const rowNumber = i + 1;
     const user = index.byId.get(w.userId);
     index.byId.delete(w.userId);
