@@ -59,7 +59,7 @@ export interface MemoryStep {
   maxRssKb?: number;
   /** Requests the emulator counted during the step. */
   requests: number;
-  /** Writes the emulator applied during the step. */
+  /** Writes the emulator applied during the step: PATCHes of users and routing writes. */
   writes: number;
   /** The step's check against the emulator's directory: rows (or users) not as they should be. */
   wrong?: number;
@@ -82,6 +82,9 @@ interface Wanted {
   before: string | undefined;
   after: string;
 }
+
+const routingWrites = (s: { routingWrites: Record<string, number> }): number =>
+  Object.values(s.routingWrites).reduce((a, b) => a + b, 0);
 
 /** One row per user with an email, each a title change. */
 function wantedRows(emu: EmulatorHandle, rows: number): Wanted[] {
@@ -184,7 +187,7 @@ export async function runMemory(options: {
         exitCode: result.exitCode,
         wallSeconds: result.wallMs / 1000,
         requests: after.requests - before.requests,
-        writes: after.patchesApplied - before.patchesApplied,
+        writes: after.patchesApplied - before.patchesApplied + routingWrites(after) - routingWrites(before),
       };
       if (result.cpuMs !== undefined) s.cpuMs = result.cpuMs;
       if (result.maxRssKb !== undefined) s.maxRssKb = result.maxRssKb;
@@ -220,7 +223,7 @@ export async function runMemory(options: {
         routingCsv,
         '--dry-run',
         '--report',
-        join(dir, 'routing.csv.dry'),
+        join(dir, 'routing-dry-run.csv'),
       ]);
       const applied = await step('routing apply', [
         'update',
