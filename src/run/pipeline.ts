@@ -337,6 +337,7 @@ async function execute(
           stopSignal: ctx.stopSignal,
           maxConcurrency: ctx.maxConcurrency,
           firstSeq: work.firstSeq ?? 1,
+          collect: { every: COLLECT_EVERY.writes, run: collectGarbage },
         },
         calls,
         ctx.counters,

@@ -4,7 +4,7 @@ import { type Governor, GovernorStoppedError } from '../governor/index.js';
 import { planRoutingCalls, type RoutingCall, type RoutingPlan } from '../plan/index.js';
 import type { Progress } from '../progress.js';
 import { escapeControls } from '../text.js';
-import { COLLECT_EVERY, collectGarbage } from './collect.js';
+import type { Collector } from './collect.js';
 import { drainWithProgress, type EngineCounters, type Interrupted } from './engine.js';
 import type { Journal, JournaledCall, RoutingJournalRecord } from './journal.js';
 import { forEachPooled, poolSize } from './pool.js';
@@ -56,6 +56,8 @@ export interface RoutingEngineDeps {
   drainTimeoutMs?: number;
   /** The first `seq` of this attempt's call records: one past the last the folder's journal holds. */
   firstSeq: number;
+  /** Run after every `every` calls done: a full collection (collect.ts) while the calls go on. */
+  collect?: Collector;
 }
 
 interface RowState {
@@ -93,18 +95,19 @@ export async function applyRouting(
 ): Promise<Map<number, RoutingOutcome>> {
   const { total } = routingCallCount(work, slice);
   const results = new Map<number, RoutingOutcome>();
-  const run: RunState = { seq: deps.firstSeq, done: 0, failed: 0, memberReads: new Map(), rows: new Map() };
+  const run: RunState = {
+    seq: deps.firstSeq,
+    done: 0,
+    failed: 0,
+    collectedAt: 0,
+    memberReads: new Map(),
+    rows: new Map(),
+  };
   deps.progress.start(total, 'Applying routing and access');
-  let collectedAt = 0;
   const all = async () => {
     for (const part of slices(work, slice)) {
       if (deps.stopSignal?.aborted) return;
       await applySlice(deps, part, run, results);
-      // Each write leaves garbage V8 would let fill its heap to a multiple of what is live (see collect.ts).
-      if (run.done - collectedAt >= COLLECT_EVERY.writes) {
-        collectedAt = run.done;
-        await collectGarbage();
-      }
     }
   };
   try {
@@ -129,6 +132,8 @@ interface RunState {
   seq: number;
   done: number;
   failed: number;
+  /** `done` when a collection was last asked for. */
+  collectedAt: number;
   memberReads: Map<string, Promise<MembersRead>>;
   /** The rows of the slice being applied. */
   rows: Map<number, RowState>;
@@ -467,6 +472,11 @@ async function applySlice(
     for (const call of lane) {
       if (stopSignal?.aborted) return;
       if (!(await send(call))) return;
+      // Each call leaves garbage V8 would let fill its heap to a multiple of what is live (see collect.ts).
+      if (deps.collect && run.done - run.collectedAt >= deps.collect.every) {
+        run.collectedAt = run.done;
+        void deps.collect.run();
+      }
     }
   };
 
