@@ -102,14 +102,22 @@ export async function planRoutingRows(
     first = end;
     targets.length = 0;
   };
-  let read = 0;
+  const requests = () => Object.values(deps.cost).reduce((a, b) => a + b, 0);
+  let collected = { users: 0, requests: requests() };
+  let users = 0;
   for (let i = 0; i < plan.rows.length; i++) {
     if (changesOf(decodedAt(plan, i)) !== undefined) targets.push(i);
     if (targets.length === slice) {
       await flush(i + 1);
+      users += slice;
       // The reads leave garbage that would otherwise pile up to V8's next limit (see collect.ts).
-      read += slice;
-      if (read % COLLECT_EVERY.routingUsers < slice) await collectGarbage();
+      if (
+        users - collected.users >= COLLECT_EVERY.routingUsers ||
+        requests() - collected.requests >= COLLECT_EVERY.routingReads
+      ) {
+        collected = { users, requests: requests() };
+        await collectGarbage();
+      }
     }
   }
   await flush(plan.rows.length);
