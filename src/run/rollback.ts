@@ -48,9 +48,8 @@ import {
   readEntityMembers,
   withRouting,
 } from './routing.js';
-import type { RoutingWork } from './routing-engine.js';
 import { ROUTING_SLICE } from './routing-plan.js';
-import { routingCallCount } from './routing-slices.js';
+import { RoutingCallCounter } from './routing-slices.js';
 import type { PlanSource } from './saved-plan.js';
 import type { UpdateResult } from './summary.js';
 import { fieldsSet, readWritten, type Written } from './written.js';
@@ -208,7 +207,8 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
     rows.add(row, writes && user ? { user } : undefined);
   };
   const managers: Record<string, string> = {};
-  const routing: RoutingWork[] = [];
+  // Counted as the rows are planned: the engine takes each row's routing from the compact rows.
+  const routingCalls = new RoutingCallCounter();
   const prior = new Map<number, Part>();
   const left: LeftField[] = [];
   const legacy: string[] = [];
@@ -296,10 +296,10 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
     // Not copied unless routing joins it: it is never changed.
     row.changes = routingInverse ? { ...inverse, routing: routingInverse } : inverse;
     push(row, user);
-    // The profile writes are made from the compact rows; the routing calls are planned from these.
+    // The profile writes and the routing calls are made from the compact rows; the calls are counted here.
     if (row.status === 'change') {
       if (row.routing !== undefined && hasRoutingWork(row)) {
-        routing.push({ rowNumber, userId: w.userId, plan: row.routing });
+        routingCalls.add({ userId: w.userId, plan: row.routing });
       }
     } else if (row.status === 'unchanged' && changedSince.length > 0)
       prior.set(rowNumber, { status: 'skipped', attempts: 0 });
@@ -312,7 +312,7 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   const plan: PlanView = { schemaVersion: PLAN_SCHEMA_VERSION, summary: summarise(run.rows), rows: run.rows };
   const proposal: Proposal = {
     plan,
-    calls: routingCallCount(routing),
+    calls: routingCalls.count(),
     users: restoring + deletions.items.length,
     question: (host) =>
       rollbackQuestion(runId, host, restoring, left.length, deletions.items.length, deletions.left.length),
