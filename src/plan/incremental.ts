@@ -29,7 +29,7 @@ export function viewOf(plan: EncodedPlan): PlanView {
   return { schemaVersion: PLAN_SCHEMA_VERSION, summary: plan.summary, rows: decodedRows(plan.rows) };
 }
 
-/** The whole plan as objects: for the stages that need every row at once (routing, apply). */
+/** The whole plan as objects (tests compare plans whole). */
 export function decodePlan(plan: EncodedPlan): Plan {
   return { schemaVersion: PLAN_SCHEMA_VERSION, summary: plan.summary, rows: Array.from(plan.rows, decodePlannedRow) };
 }

@@ -41,7 +41,17 @@ export {
   SKILLS_PER_CALL,
   type UserRoutingWrite,
 } from './routing.js';
-export { type CallRealises, DIVISION_MOVES_PER_CALL, planRoutingCalls, type RoutingCall } from './routing-calls.js';
+export {
+  addCounts,
+  type CallCount,
+  type CallRealises,
+  callCountOf,
+  countRoutingCalls,
+  DIVISION_MOVES_PER_CALL,
+  NO_CALLS,
+  planRoutingCalls,
+  type RoutingCall,
+} from './routing-calls.js';
 export {
   type CurrentRouting,
   fieldGroup,

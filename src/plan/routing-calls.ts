@@ -87,3 +87,52 @@ export function planRoutingCalls(perUser: readonly { userId: string; plan: Routi
   }
   return calls;
 }
+
+/** How many calls of each kind a list of calls holds, kinds in the order the list first names them. */
+export interface CallCount {
+  total: number;
+  byKind: ReadonlyMap<RoutingCall['kind'], number>;
+}
+
+export const NO_CALLS: CallCount = { total: 0, byKind: new Map() };
+
+export function callCountOf(calls: readonly RoutingCall[]): CallCount {
+  const byKind = new Map<RoutingCall['kind'], number>();
+  for (const c of calls) byKind.set(c.kind, (byKind.get(c.kind) ?? 0) + 1);
+  return { total: calls.length, byKind };
+}
+
+/** The calls of `a`, then those of `b`. */
+export function addCounts(a: CallCount, b: CallCount): CallCount {
+  const byKind = new Map(a.byKind);
+  for (const [kind, n] of b.byKind) byKind.set(kind, (byKind.get(kind) ?? 0) + n);
+  return { total: a.total + b.total, byKind };
+}
+
+/**
+ * `callCountOf(planRoutingCalls(perUser))`, taking one user's plan at a time and holding only a count per entity and
+ * division: the plans of a 100,000-row run need not all be live to say how many calls they make (issue #12).
+ */
+export function countRoutingCalls(perUser: Iterable<{ userId: string; plan: RoutingPlan }>): CallCount {
+  const own = new Map<RoutingCall['kind'], number>();
+  const members = new Map<string, { of: MembershipKind; users: number }>();
+  const divisions = new Map<string, number>();
+  for (const { plan } of perUser) {
+    for (const write of plan.writes) own.set(write.kind, (own.get(write.kind) ?? 0) + 1);
+    for (const m of plan.memberships) {
+      const key = `${m.kind}\u0000${m.entityId}\u0000${m.remove ? 1 : 0}`;
+      const group = members.get(key) ?? { of: m.kind, users: 0 };
+      group.users++;
+      members.set(key, group);
+    }
+    if (plan.division !== undefined)
+      divisions.set(plan.division.divisionId, (divisions.get(plan.division.divisionId) ?? 0) + 1);
+  }
+  const byKind = new Map(own);
+  const add = (kind: RoutingCall['kind'], n: number) => byKind.set(kind, (byKind.get(kind) ?? 0) + n);
+  for (const { of, users } of members.values()) add('members', Math.ceil(users / membershipOf(of).membersPerCall));
+  for (const users of divisions.values()) add('division-move', Math.ceil(users / DIVISION_MOVES_PER_CALL));
+  let total = 0;
+  for (const n of byKind.values()) total += n;
+  return { total, byKind };
+}

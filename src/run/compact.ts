@@ -22,8 +22,8 @@ export interface CompactRun {
   rows: Iterable<PlannedRow>;
   /** The profile writes, made as the engine takes them. */
   items: Iterable<WorkItem>;
-  /** The routing part of each row that changes something. */
-  routing: RoutingWork[];
+  /** The routing part of each row that changes something, decoded afresh on each pass. */
+  routing: Iterable<RoutingWork>;
 }
 
 /** A row's profile write, as compactRun is told of it. */
@@ -58,7 +58,8 @@ export class CompactBuilder {
   private readonly rowNumbers: number[] = [];
   private readonly users = new TextStore();
   private readonly flags: number[] = [];
-  private readonly routing: RoutingWork[] = [];
+  /** The rows with routing work, by index. */
+  private readonly routing: number[] = [];
 
   /** Rows added so far. */
   get length(): number {
@@ -73,8 +74,7 @@ export class CompactBuilder {
       this.users.add(JSON.stringify(item.user));
       this.flags.push((item.baseline ? BASELINE : 0) | (item.wroteBefore ? WROTE_BEFORE : 0));
     }
-    const work = routingWork(p);
-    if (work) this.routing.push(work);
+    if (routingWork(p)) this.routing.push(at);
   }
 
   build(): CompactRun {
@@ -102,7 +102,7 @@ export function compactOver(
   const itemAt: number[] = [];
   const rowNumbers: number[] = [];
   const ids: string[] = [];
-  const routing: RoutingWork[] = [];
+  const routing: number[] = [];
   for (let i = 0; i < rows.length; i++) {
     const p = decodePlannedRow(rows.at(i));
     if (p.status === 'change' && hasProfileWork(p)) {
@@ -110,8 +110,7 @@ export function compactOver(
       rowNumbers.push(p.rowNumber);
       ids.push(p.userId!);
     }
-    const work = routingWork(p);
-    if (work) routing.push(work);
+    if (routingWork(p)) routing.push(i);
   }
   const users = usersOf(ids);
   return compacted(
@@ -122,7 +121,8 @@ export function compactOver(
   );
 }
 
-function routingWork(p: PlannedRow): RoutingWork | undefined {
+/** The routing part of a row that changes something: what the engine applies of it. */
+export function routingWork(p: PlannedRow): RoutingWork | undefined {
   return p.status === 'change' && p.routing !== undefined && hasRoutingWork(p)
     ? { rowNumber: p.rowNumber, userId: p.userId!, plan: p.routing }
     : undefined;
@@ -135,7 +135,8 @@ interface Items {
   flags: readonly number[];
 }
 
-function compacted(texts: TextList, items: Items, users: UsersAt, routing: RoutingWork[]): CompactRun {
+function compacted(texts: TextList, items: Items, users: UsersAt, routingAt: readonly number[]): CompactRun {
+  const withRouting = Int32Array.from(routingAt);
   const flagged = Uint8Array.from(items.flags);
   const at = Int32Array.from(items.itemAt);
   const rowNumbers = Int32Array.from(items.rowNumbers);
@@ -156,7 +157,11 @@ function compacted(texts: TextList, items: Items, users: UsersAt, routing: Routi
         }
       },
     },
-    routing,
+    routing: {
+      *[Symbol.iterator]() {
+        for (const i of withRouting) yield routingWork(decodePlannedRow(texts.at(i)))!;
+      },
+    },
   };
 }
 

@@ -6,12 +6,12 @@ import { checkCreations } from './create.js';
 import { refKey } from './pipeline.js';
 /**
  * The checks that need the users read, over the rows the planner still holds: every manager exists, no two rows name
- * one user in different ways, and with --create, the rows to create. Returns the rows that passed (only where a later
- * stage needs them: routing, creation), the row numbers taken out, and the managers the passing rows name.
+ * one user in different ways, and with --create, the rows to create. Returns the row numbers taken out, and the
+ * managers the rows that passed name.
  *
- * The rows are held all at once only where a check needs them together (ids mixed with emails, --create) or routing
- * plans them again: otherwise each is decoded, checked and let go, as 100,000 rows of an export's 19 columns held as
- * objects were some 150 MB of heap (issue #12).
+ * The rows are held all at once only where a check needs them together (ids mixed with emails, --create): otherwise
+ * each is decoded, checked and let go, as 100,000 rows of an export's 19 columns held as objects were some 150 MB of
+ * heap (issue #12).
  */
 export function checkHeldRows(
   planner: Pick<IncrementalPlanner, 'heldRows' | 'rows' | 'mixesKeys' | 'userIdOf'>,
@@ -20,7 +20,6 @@ export function checkHeldRows(
   catalogue: Catalogue | undefined,
   create: boolean,
 ): {
-  rows: InputRow[];
   excluded: Set<number>;
   problems: RowProblem[];
   skipped: ReportRecord[];
@@ -32,7 +31,7 @@ export function checkHeldRows(
     const m = row.changes.manager;
     if (m) managers[refKey(m)] = managerId(m)!;
   };
-  if (catalogue === undefined && !create && !planner.mixesKeys) {
+  if (!create && !planner.mixesKeys) {
     const excluded = new Set<number>();
     const problems: RowProblem[] = [];
     for (const row of planner.heldRows()) {
@@ -41,7 +40,7 @@ export function checkHeldRows(
       if (bad.length > 0 || badNames.has(row.rowNumber)) excluded.add(row.rowNumber);
       else named(row);
     }
-    return { rows: [], excluded, problems, skipped: [], creation: undefined, managers };
+    return { excluded, problems, skipped: [], creation: undefined, managers };
   }
   const held = planner.rows();
   const managerCheck = checkManagers(held, managerId);
@@ -62,7 +61,6 @@ export function checkHeldRows(
   }
   const excluded = new Set(held.filter((r) => left[r.rowNumber] === 0).map((r) => r.rowNumber));
   return {
-    rows,
     excluded,
     problems: [...managerCheck.problems, ...sameUser.problems],
     skipped: sameUser.skipped,

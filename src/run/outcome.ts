@@ -24,7 +24,8 @@ export interface Work {
    * array is one too.
    */
   items: Iterable<WorkItem>;
-  routing: RoutingWork[];
+  /** The routing of each row that changes any, made afresh on each pass (an update's from its encoded plan). */
+  routing: Iterable<RoutingWork>;
   priorProfile: Map<number, Part>;
   priorRouting: Map<number, Part>;
   /** The first `seq` for routing call records: past those already in the folder's journal. */
@@ -196,7 +197,8 @@ export interface Folded {
 export function foldOutcomes(rows: Iterable<PlannedRow>, work: Work, done: Executed, resumeCommand: string): Folded {
   const profileRows = new Set<number>();
   for (const i of work.items) profileRows.add(i.rowNumber);
-  const routingRows = new Set(work.routing.map((w) => w.rowNumber));
+  const routingRows = new Set<number>();
+  for (const w of work.routing) routingRows.add(w.rowNumber);
   const stops = { count: 0 };
   const records = () => foldedRecords(rows, work, done, resumeCommand, profileRows, routingRows, stops);
   let unsettled = 0;

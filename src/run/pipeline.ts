@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { wantsColor } from '../colors.js';
 import { type OptionNames, ValidationError } from '../errors.js';
 import type { InputProblem, ManagerRef } from '../input/index.js';
-import { type PlanView, type RoutingCall, rowDiffs, savedNotes } from '../plan/index.js';
+import { type CallCount, type PlanView, rowDiffs, savedNotes } from '../plan/index.js';
 import { countChanges, describeNotable, noChanges } from '../plan/kinds.js';
 import type { ReportRecord } from '../report.js';
 import { escapeControls } from '../text.js';
@@ -13,7 +13,7 @@ import type { RunContext, RunSettings } from './context.js';
 import { type InputLayout, markDocumented } from './document.js';
 import { applyAll, type WorkOutcome } from './engine.js';
 import { createRunFolder, type RunCommand, type RunMeta, writeRunMeta } from './folder.js';
-import { concatenated, isEmpty } from './iterables.js';
+import { concatenated, filtered, isEmpty } from './iterables.js';
 import { JOURNAL_FILE, Journal, ROUTING_JOURNAL_FILE, type RoutingJournalRecord } from './journal.js';
 import { type LifecycleExecution, startLifecycle } from './lifecycle.js';
 import { lockRun, type RunLock } from './lock.js';
@@ -74,7 +74,8 @@ export type Destination =
 export interface Proposal {
   /** What is shown: the whole plan, or (a resume) what is left of it. */
   plan: PlanView;
-  calls: readonly RoutingCall[];
+  /** The routing calls it would make, by kind. */
+  calls: CallCount;
   /** Users it would write to: none, nothing to ask. */
   users: number;
   /** The question, naming the host the writes go to. */
@@ -240,7 +241,7 @@ function documentInfo(ctx: RunContext, opts: PipelineOptions, proposal: Proposal
     plan: {
       fields: s.fields,
       requests: s.requests,
-      routingRequests: proposal.calls.length,
+      routingRequests: proposal.calls.total,
       changes: planChanges(proposal.plan),
     },
     ...(proposal.problemsOf ? { problemsOf: proposal.problemsOf } : {}),
@@ -301,8 +302,8 @@ async function execute(
       life ? concatenated(work.items, life.items) : work.items,
       managerId,
     );
-    const routingWork = life ? [...work.routing, ...life.routing] : work.routing;
-    if (!isEmpty(items) || routingWork.length === 0) {
+    const routingWork = life ? concatenated(work.routing, life.routing) : work.routing;
+    if (!isEmpty(items) || isEmpty(routingWork)) {
       profile = await applyAll(
         {
           users: withExpansions(ctx.client, expansionsOfChanges(savedChanges(saved))),
@@ -323,10 +324,10 @@ async function execute(
     }
     for (const [row, r] of failed) profile.set(row, r);
     for (const [row, r] of profile) if (!('interrupted' in r) && r.status === 'not_found') gone.add(row);
-    const calls = routingWork.filter((w) => !gone.has(w.rowNumber));
+    const calls = filtered(routingWork, (w) => !gone.has(w.rowNumber));
     // Routing calls follow the profile PATCHes: a division move changes the user's version, which a PATCH sent
     // at the same time would meet as a conflict.
-    if (calls.length > 0 && !ctx.stopSignal?.aborted) {
+    if (!isEmpty(calls) && !ctx.stopSignal?.aborted) {
       routingJournal = await Journal.open<RoutingJournalRecord>(join(dir, ROUTING_JOURNAL_FILE));
       routing = await applyRouting(
         {
@@ -340,6 +341,7 @@ async function execute(
           stopSignal: ctx.stopSignal,
           maxConcurrency: ctx.maxConcurrency,
           firstSeq: work.firstSeq ?? 1,
+          collect: { every: COLLECT_EVERY.writes, run: collectGarbage },
         },
         calls,
         ctx.counters,

@@ -10,7 +10,6 @@ import {
   PLAN_SCHEMA_VERSION,
   type PlannedRow,
   planRouting,
-  planRoutingCalls,
   planUserChange,
   summarise,
 } from '../plan/index.js';
@@ -24,9 +23,11 @@ import { readStoredPlan, type StoredPlan } from './plan-read.js';
 import { changeKeysOf, expansionsFor, locationContext, savedChanges, withExpansions } from './profile-fields.js';
 import { projectionFor, resolveUsers, UserIndex } from './resolve.js';
 import { foldProfileJournal, foldRoutingJournal, LeftItems, LeftRows } from './resume-left.js';
-import { emptyRoutingCost, readCurrentRouting } from './routing.js';
+import { emptyRoutingCost } from './routing.js';
 import type { RoutingWork } from './routing-engine.js';
 import { routingExpansions } from './routing-expand.js';
+import { forEachCurrentRouting } from './routing-plan.js';
+import { routingCallCount } from './routing-slices.js';
 import type { UpdateResult } from './summary.js';
 
 /**
@@ -114,27 +115,24 @@ async function resume(opts: CommandOptions, runId: string, dir: string, meta: Ru
   if (resumable.length > 0 && saved.routing) {
     const resolvers = catalogueResolvers(saved.routing.catalogue);
     const changesOf = (p: PlannedRow) => p.changes?.routing ?? {};
-    const read = await readCurrentRouting(
+    const allowNoRoles = saved.routing.allowNoRoles === true;
+    await forEachCurrentRouting(
       { ...ctx.routingReads(routingCost), goneEntity: 'members' },
-      resumable.map((p) => ({ user: index.byId.get(p.userId!)!, needs: needsOf(changesOf(p), resolvers) })),
+      resumable,
+      (p) => ({ user: index.byId.get(p.userId!)!, needs: needsOf(changesOf(p), resolvers) }),
+      (p, current) => {
+        if (!current) return void priorRouting.set(p.rowNumber, GONE);
+        try {
+          const plan = planRouting(current, changesOf(p), resolvers, { allowNoRoles });
+          if (plan.diffs.length > 0) routing.push({ rowNumber: p.rowNumber, userId: p.userId!, plan });
+          else
+            priorRouting.set(p.rowNumber, { status: called.has(p.rowNumber) ? 'updated' : 'unchanged', attempts: 0 });
+        } catch (err) {
+          if (!isRowProblem(err)) throw err;
+          priorRouting.set(p.rowNumber, { status: 'failed', attempts: 0, errorCode: err.code, message: err.message });
+        }
+      },
     );
-    for (const p of resumable) {
-      const current = read.current.get(p.userId!);
-      if (!current) {
-        priorRouting.set(p.rowNumber, GONE);
-        continue;
-      }
-      try {
-        const plan = planRouting(current, changesOf(p), resolvers, {
-          allowNoRoles: saved.routing.allowNoRoles === true,
-        });
-        if (plan.diffs.length > 0) routing.push({ rowNumber: p.rowNumber, userId: p.userId!, plan });
-        else priorRouting.set(p.rowNumber, { status: called.has(p.rowNumber) ? 'updated' : 'unchanged', attempts: 0 });
-      } catch (err) {
-        if (!isRowProblem(err)) throw err;
-        priorRouting.set(p.rowNumber, { status: 'failed', attempts: 0, errorCode: err.code, message: err.message });
-      }
-    }
   }
   resumable.length = 0;
   // Judged against the original plan, so that an edit made by someone else while the run was stopped is still
@@ -165,11 +163,11 @@ async function resume(opts: CommandOptions, runId: string, dir: string, meta: Ru
   };
   for (const row of life.left) left.set(row);
   const shown = left.sorted();
-  const calls = planRoutingCalls(routing.map((w) => ({ userId: w.userId, plan: w.plan })));
+  const calls = routingCallCount(routing);
   const summary = summarise(shown);
   const users = summary.byStatus.change;
   const lifecycle = summary.byStatus.create + summary.byStatus.delete;
-  const writes = summary.requests + calls.length;
+  const writes = summary.requests + calls.total;
   const prior = (n: number) =>
     [priorProfile.get(n), priorRouting.get(n), life.prior.get(n)].filter((x): x is Part => x !== undefined);
   const proposal: Proposal = {

@@ -17,7 +17,6 @@ import {
   PLAN_SCHEMA_VERSION,
   type PlannedRow,
   type PlanView,
-  planRoutingCalls,
   planUserChange,
   readField,
   readRoutingField,
@@ -40,8 +39,17 @@ import { readStoredPlan } from './plan-read.js';
 import { expansionsFor, locationContext, withExpansions } from './profile-fields.js';
 import { projectionOf, resolveUsers, UserIndex } from './resolve.js';
 import { inverseOf } from './restore.js';
-import { emptyRoutingCost, loadCatalogue, type RoutingReadDeps, readCurrentRouting, withRouting } from './routing.js';
-import type { RoutingWork } from './routing-engine.js';
+import {
+  type EntityMembers,
+  emptyRoutingCost,
+  loadCatalogue,
+  type RoutingReadDeps,
+  readCurrentRouting,
+  readEntityMembers,
+  withRouting,
+} from './routing.js';
+import { ROUTING_SLICE } from './routing-plan.js';
+import { RoutingCallCounter } from './routing-slices.js';
 import type { PlanSource } from './saved-plan.js';
 import type { UpdateResult } from './summary.js';
 import { fieldsSet, readWritten, type Written } from './written.js';
@@ -167,23 +175,26 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   const routingCost = emptyRoutingCost();
   const routingDeps: RoutingReadDeps = { ...ctx.routingReads(routingCost), goneEntity: 'members' };
   let catalogue: Catalogue | undefined;
+  // Read a slice of rows at a time, as the loop below reaches them (only a slice's routing is held); the members of
+  // each queue or group named are read once, first.
   let currentRouting = new Map<string, CurrentRouting>();
+  let entities: EntityMembers | undefined;
   if (withRoutingFields.length > 0) {
     catalogue =
       (await storedPlan()).routing?.catalogue ??
       (await loadCatalogue(routingDeps, kindsOfFields(withRoutingFields.flatMap(routingFields))));
-    const resolvers = catalogueResolvers(catalogue);
-    currentRouting = (
-      await readCurrentRouting(
-        routingDeps,
-        withRoutingFields.map((w) => ({
-          user: index.byId.get(w.userId)!,
-          needs: needsOfFields(routingFields(w), resolvers),
-        })),
-      )
-    ).current;
   }
   const resolvers = catalogue ? catalogueResolvers(catalogue) : undefined;
+  const routingTarget = (w: Written) => ({
+    user: index.byId.get(w.userId)!,
+    needs: needsOfFields(routingFields(w), resolvers!),
+  });
+  if (resolvers)
+    entities = await readEntityMembers(
+      routingDeps,
+      withRoutingFields.map((w) => routingTarget(w).needs),
+    );
+  withRoutingFields.length = 0;
 
   // Each row is held compact as soon as it is planned (run/compact.ts), its user as JSON text if it is written to:
   // the planned rows are never all held as objects, and each user read is let go once its row is planned.
@@ -197,7 +208,8 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
     rows.add(row, writes && user ? { user } : undefined);
   };
   const managers: Record<string, string> = {};
-  const routing: RoutingWork[] = [];
+  // Counted as the rows are planned: the engine takes each row's routing from the compact rows.
+  const routingCalls = new RoutingCallCounter();
   const prior = new Map<number, Part>();
   const left: LeftField[] = [];
   const legacy: string[] = [];
@@ -205,6 +217,12 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
     // The users read are let go as their rows are planned, while the rows' text grows off the heap: collected as
     // the loop goes, the heap shrinks as that text grows instead of both peaking together (see collect.ts).
     if (i % COLLECT_EVERY.rollbackRows === 0) await collectGarbage();
+    if (entities && i % ROUTING_SLICE === 0) {
+      const slice = written
+        .slice(i, i + ROUTING_SLICE)
+        .filter((x) => routingFields(x).length > 0 && index.byId.has(x.userId));
+      currentRouting = (await readCurrentRouting(routingDeps, slice.map(routingTarget), entities)).current;
+    }
     const rowNumber = i + 1;
     const user = index.byId.get(w.userId);
     index.byId.delete(w.userId);
@@ -279,10 +297,10 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
     // Not copied unless routing joins it: it is never changed.
     row.changes = routingInverse ? { ...inverse, routing: routingInverse } : inverse;
     push(row, user);
-    // The profile writes are made from the compact rows; the routing calls are planned from these.
+    // The profile writes and the routing calls are made from the compact rows; the calls are counted here.
     if (row.status === 'change') {
       if (row.routing !== undefined && hasRoutingWork(row)) {
-        routing.push({ rowNumber, userId: w.userId, plan: row.routing });
+        routingCalls.add({ userId: w.userId, plan: row.routing });
       }
     } else if (row.status === 'unchanged' && changedSince.length > 0)
       prior.set(rowNumber, { status: 'skipped', attempts: 0 });
@@ -293,10 +311,9 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   const run = rows.build();
   for (const [n, part] of deletions.prior) prior.set(n, part);
   const plan: PlanView = { schemaVersion: PLAN_SCHEMA_VERSION, summary: summarise(run.rows), rows: run.rows };
-  const routingCalls = planRoutingCalls(routing.map((r) => ({ userId: r.userId, plan: r.plan })));
   const proposal: Proposal = {
     plan,
-    calls: routingCalls,
+    calls: routingCalls.count(),
     users: restoring + deletions.items.length,
     question: (host) =>
       rollbackQuestion(runId, host, restoring, left.length, deletions.items.length, deletions.left.length),

@@ -1,81 +1,30 @@
-import type { Logger } from 'pino';
 import type { ApiOutcome } from '../genesys/types.js';
-import { type Governor, GovernorStoppedError } from '../governor/index.js';
+import { GovernorStoppedError } from '../governor/index.js';
 import { planRoutingCalls, type RoutingCall, type RoutingPlan } from '../plan/index.js';
-import type { Progress } from '../progress.js';
 import { escapeControls } from '../text.js';
-import { drainWithProgress, type EngineCounters, type Interrupted } from './engine.js';
-import type { Journal, JournaledCall, RoutingJournalRecord } from './journal.js';
+import { drainWithProgress, type EngineCounters } from './engine.js';
+import type { JournaledCall } from './journal.js';
 import { forEachPooled, poolSize } from './pool.js';
-import type { RoutingPort, UsersPort } from './ports.js';
-import { type MembersRead, readOwnMembers, recheckDivisions, recheckGrants } from './recheck.js';
+import { readOwnMembers, recheckDivisions, recheckGrants } from './recheck.js';
 import { type ItemCall, ItemsRecheck, itemsKindOf, judgeItems } from './recheck-items.js';
 import { MEMBERSHIP_ADAPTERS } from './routing-adapters.js';
 import { describeFailure, itemGone, participants, sendCall } from './routing-send.js';
+import { APPLY_SLICE, routingCallCount, slices } from './routing-slices.js';
+import {
+  GONE,
+  type RoutingEngineDeps,
+  type RoutingOutcome,
+  type RoutingRowResult,
+  type RoutingWork,
+  type RowState,
+  type RunState,
+} from './routing-state.js';
 
-/** One row's routing, to apply: the plan made against the user's current assignments. */
-export interface RoutingWork {
-  rowNumber: number;
-  userId: string;
-  plan: RoutingPlan;
-  /** A user this run created and read moments ago: no one else knows it yet, so its grants are not read again. */
-  justRead?: boolean;
-}
-
-export interface RoutingRowResult {
-  /** `unchanged`/`skipped`: none of its calls was needed after all (a division move someone else made since the plan). */
-  status: 'updated' | 'unchanged' | 'skipped' | 'failed' | 'not_found';
-  /** HTTP attempts of the calls that realise this row (a call shared by many rows counts for each). */
-  attempts: number;
-  failure?: { code: string; message: string };
-  /** A group's version conflict met and handled (the change re-applied after a re-read). */
-  conflict?: string;
-  /** With `keepForeignEdits`: the fields left as someone else set them since the plan, with their value now. */
-  keptFields?: { field: string; now: string | null }[];
-}
-
-export type RoutingOutcome = RoutingRowResult | Interrupted;
-
-const GONE = { code: 'not_found', message: 'the user no longer exists (deleted after the plan)' };
-
-export interface RoutingEngineDeps {
-  port: RoutingPort;
-  /** Reads the users of a division move, and their skills and languages, again just before they are written. */
-  users: Pick<UsersPort, 'getUsersByIds'>;
-  /**
-   * Leave a user someone else moved to another division since the plan where they are, instead of moving them
-   * (a rollback restores only what still holds the run's value); otherwise the file's division is applied, noted.
-   */
-  keepForeignEdits?: boolean;
-  governor: Governor;
-  journal: Journal<RoutingJournalRecord>;
-  progress: Progress;
-  log: Logger;
-  /** Aborted: start no new call; those in flight finish (bounded by `drainTimeoutMs`). */
-  stopSignal?: AbortSignal;
-  maxConcurrency: number;
-  drainTimeoutMs?: number;
-  /** The first `seq` of this attempt's call records: one past the last the folder's journal holds. */
-  firstSeq: number;
-}
-
-interface RowState {
-  userId: string;
-  /** Calls that realise this row and are not done yet. */
-  remaining: number;
-  attempts: number;
-  failure?: { code: string; message: string };
-  conflict?: string;
-  keptFields?: { field: string; now: string | null }[];
-  /** Calls sent for this row. */
-  sent: number;
-  /** Calls journaled and not settled: one may have reached the platform. */
-  open: number;
-  settled: boolean;
-}
+export type { RoutingEngineDeps, RoutingOutcome, RoutingRowResult, RoutingWork } from './routing-state.js';
 
 /**
- * Applies the routing of every row through the governor. The calls are planRoutingCalls's: each user's own writes
+ * Applies the routing of every row through the governor, `slice` rows at a time (the next slice starts when the
+ * last one's calls are done): a 100,000-row run never holds every row's calls and state at once (issue #12). The calls are planRoutingCalls's: each user's own writes
  * (skills, languages, grants) run one after another in their order, in one lane per user, since a skills PUT must
  * land before the PATCHes that complete it and grants come before revocations; each queue-members and division call
  * is a lane of its own. A failed call stops the rest of its lane (a revocation must not follow a failed grant).
@@ -87,14 +36,57 @@ interface RowState {
  */
 export async function applyRouting(
   deps: RoutingEngineDeps,
-  work: readonly RoutingWork[],
+  work: Iterable<RoutingWork>,
   counters: EngineCounters,
+  slice = APPLY_SLICE,
 ): Promise<Map<number, RoutingOutcome>> {
+  const { total } = routingCallCount(work, slice);
+  const results = new Map<number, RoutingOutcome>();
+  const run: RunState = {
+    seq: deps.firstSeq,
+    done: 0,
+    failed: 0,
+    collectedAt: 0,
+    memberReads: new Map(),
+    rows: new Map(),
+  };
+  deps.progress.start(total, 'Applying routing and access');
+  const all = async () => {
+    for (const part of slices(work, slice)) {
+      if (deps.stopSignal?.aborted) return;
+      await applySlice(deps, part, run, results);
+    }
+  };
+  try {
+    await drainWithProgress(all(), 'routing calls', {
+      ...deps,
+      tick: () => deps.progress.update({ done: run.done, total, failed: run.failed, ...counters }),
+    });
+  } finally {
+    await deps.journal.flush();
+  }
+  for (const w of work) {
+    if (results.has(w.rowNumber)) continue;
+    // A row of the slice the stop caught, or of one not started.
+    const state = run.rows.get(w.rowNumber);
+    results.set(w.rowNumber, { interrupted: true, inFlight: state !== undefined && state.open > 0 });
+  }
+  return results;
+}
+
+/** Applies the routing of one slice's rows, each call planned among the slice's. */
+async function applySlice(
+  deps: RoutingEngineDeps,
+  work: readonly RoutingWork[],
+  run: RunState,
+  results: Map<number, RoutingOutcome>,
+): Promise<void> {
   const rowOf = new Map(work.map((w) => [w.userId, w.rowNumber]));
   const calls = planRoutingCalls(work.map((w) => ({ userId: w.userId, plan: w.plan })));
   const rows = new Map<number, RowState>(
     work.map((w) => [w.rowNumber, { userId: w.userId, remaining: 0, attempts: 0, sent: 0, open: 0, settled: false }]),
   );
+  run.rows = rows;
   const lanes = new Map<string, RoutingCall[]>();
   for (const [i, call] of calls.entries()) {
     for (const userId of participants(call)) rows.get(rowOf.get(userId)!)!.remaining++;
@@ -107,12 +99,7 @@ export async function applyRouting(
           : `call:${i}`;
     lanes.set(lane, [...(lanes.get(lane) ?? []), call]);
   }
-  const results = new Map<number, RoutingOutcome>();
   const { journal, stopSignal } = deps;
-  let seq = deps.firstSeq;
-  let done = 0;
-  let failed = 0;
-  deps.progress.start(calls.length, 'Applying routing and access');
 
   const settle = (rowNumber: number, result: RoutingRowResult) => {
     const state = rows.get(rowNumber)!;
@@ -157,13 +144,13 @@ export async function applyRouting(
   /** A user's own call not sent after its re-read: nothing left to change, or (`failure`) the row fails. */
   const dropUserCall = (rowNumber: number, failure?: { code: string; message: string }) => {
     const state = rows.get(rowNumber)!;
-    done++;
+    run.done++;
     state.remaining--;
     if (failure === undefined) {
       if (state.remaining === 0) settleDone(rowNumber);
       return true;
     }
-    failed++;
+    run.failed++;
     state.failure ??= failure;
     settleFailed(rowNumber, failure === GONE ? 'not_found' : 'failed');
     return false;
@@ -234,8 +221,8 @@ export async function applyRouting(
       });
     if (left.length > 0) return { ...call, userIds: left, realises };
     // No user left to move: the call is done (or failed) without being sent.
-    done++;
-    if (verdicts.failure !== undefined) failed++;
+    run.done++;
+    if (verdicts.failure !== undefined) run.failed++;
     return verdicts.failure === undefined;
   };
 
@@ -311,7 +298,7 @@ export async function applyRouting(
   };
 
   /** A queue members call narrowed to the users it still changes (recheck.ts); when none is left, true. */
-  const memberReads = new Map<string, Promise<MembersRead>>();
+  const memberReads = run.memberReads;
   const narrowMembers = async (call: Extract<RoutingCall, { kind: 'members' }>) => {
     if (call.userIds.every((id) => justRead.has(id))) return call;
     const key = `${call.of}\u0000${call.entityId}`;
@@ -336,7 +323,7 @@ export async function applyRouting(
       const realises = call.realises.filter((x) => keep.has(x.userId));
       return { ...call, userIds: realises.map((x) => x.userId), realises };
     }
-    done++;
+    run.done++;
     return true;
   };
 
@@ -362,7 +349,7 @@ export async function applyRouting(
         throw err;
       }
     }
-    const mySeq = seq++;
+    const mySeq = run.seq++;
     const users = participants(call);
     let journaled = false;
     let attempts = 0;
@@ -444,8 +431,8 @@ export async function applyRouting(
         ...(failure ? { errorCode: failure.code, message: failure.message } : {}),
       })
       .catch((err) => deps.log.error({ err: String(err) }, 'could not write the journal'));
-    done++;
-    if (failure) failed++;
+    run.done++;
+    if (failure) run.failed++;
     for (const u of users) {
       const rowNumber = rowOf.get(u)!;
       const state = rows.get(rowNumber)!;
@@ -467,18 +454,15 @@ export async function applyRouting(
     for (const call of lane) {
       if (stopSignal?.aborted) return;
       if (!(await send(call))) return;
+      // Each call leaves garbage V8 would let fill its heap to a multiple of what is live (see collect.ts).
+      if (deps.collect && run.done - run.collectedAt >= deps.collect.every) {
+        run.collectedAt = run.done;
+        void deps.collect.run();
+      }
     }
   };
 
-  try {
-    const size = poolSize(deps.governor, deps.maxConcurrency * 2);
-    await drainWithProgress(forEachPooled(lanes.values(), size, runLane, stopSignal), 'routing calls', {
-      ...deps,
-      tick: () => deps.progress.update({ done, total: calls.length, failed, ...counters }),
-    });
-  } finally {
-    await journal.flush();
-  }
+  await forEachPooled(lanes.values(), poolSize(deps.governor, deps.maxConcurrency * 2), runLane, stopSignal);
   for (const w of work) {
     if (!results.has(w.rowNumber)) {
       const state = rows.get(w.rowNumber)!;
@@ -487,5 +471,4 @@ export async function applyRouting(
       else results.set(w.rowNumber, { interrupted: true, inFlight: state.open > 0 });
     }
   }
-  return results;
 }

@@ -185,26 +185,34 @@ async function readAllPages<E>(
   }
 }
 
+/** The users of each entity named, by `memberKey`: its own members, and those it holds through a group only. */
+export interface EntityMembers {
+  own: Map<string, Set<string>>;
+  held: Map<string, Set<string>>;
+}
+
+const memberKey = (kind: string, entityId: string) => `${kind}\u0000${entityId}`;
+
 /**
- * The current routing of each target, reading only what its row touches: its skills, languages and groups from
- * expanded user reads (routing-expand.ts: what the user carries, else 100 users a call), its grants (one user each),
- * and the members of every entity the rows name (once per entity, shared by all users). What an expansion did not
- * give is read per user: skills, languages, a user's whole list of a membership kind where its row gives an exact
- * one. Users who were deleted meanwhile are in `gone`.
+ * The members of every entity (queue, group) the targets' rows name as an item, each read once, whatever the number
+ * of users whose row names it: read before the users' own routing, so that rows planned a slice at a time share them.
  */
-export async function readCurrentRouting(
-  deps: RoutingReadDeps,
-  targets: readonly RoutingReadTarget[],
-): Promise<CurrentRoutingRead> {
-  // Each entity's members are read once, for every user whose row names it.
+export async function readEntityMembers(deps: RoutingReadDeps, needs: Iterable<RoutingNeeds>): Promise<EntityMembers> {
+  const named = new Map<MembershipKind, Set<string>>();
+  for (const n of needs) {
+    for (const [kind, wanted] of Object.entries(n.members) as [MembershipKind, string[] | 'all'][]) {
+      if (!Array.isArray(wanted)) continue;
+      const ids = named.get(kind) ?? new Set<string>();
+      for (const id of wanted) ids.add(id);
+      named.set(kind, ids);
+    }
+  }
   const entities: { kind: MembershipKind; entityId: string }[] = [];
   for (const kind of Object.keys(MEMBERSHIP_ADAPTERS) as MembershipKind[]) {
-    const ids = new Set(targets.flatMap((t) => (Array.isArray(t.needs.members[kind]) ? t.needs.members[kind] : [])));
-    for (const entityId of [...ids].sort()) entities.push({ kind, entityId });
+    for (const entityId of [...(named.get(kind) ?? [])].sort()) entities.push({ kind, entityId });
   }
   const members = new Map<string, Set<string>>();
   const heldMembers = new Map<string, Set<string>>();
-  const memberKey = (kind: string, entityId: string) => `${kind}\u0000${entityId}`;
   await forEachPooled(entities, poolSize(deps.executor, deps.concurrency), async ({ kind, entityId }) => {
     const adapter = MEMBERSHIP_ADAPTERS[kind].members;
     const list = await readAllPages(
@@ -235,7 +243,28 @@ export async function readCurrentRouting(
       new Set(list.filter((m) => m.byGroup && !own.has(m.userId)).map((m) => m.userId)),
     );
   });
+  return { own: members, held: heldMembers };
+}
 
+/**
+ * The current routing of each target, reading only what its row touches: its skills, languages and groups from
+ * expanded user reads (routing-expand.ts: what the user carries, else 100 users a call), its grants (one user each),
+ * and the members of every entity the rows name (once per entity, shared by all users: `entities`, when read
+ * already for these targets and others). What an expansion did not give is read per user: skills, languages, a
+ * user's whole list of a membership kind where its row gives an exact one. Users who were deleted meanwhile are in
+ * `gone`.
+ */
+export async function readCurrentRouting(
+  deps: RoutingReadDeps,
+  targets: readonly RoutingReadTarget[],
+  entities?: EntityMembers,
+): Promise<CurrentRoutingRead> {
+  const { own: members, held: heldMembers } =
+    entities ??
+    (await readEntityMembers(
+      deps,
+      targets.map((t) => t.needs),
+    ));
   const expanded = await readExpansions(deps, targets, () => deps.cost.expanded++);
   const current = new Map<string, CurrentRouting>();
   const gone = new Set<string>();

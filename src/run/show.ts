@@ -1,5 +1,5 @@
 import { writeChunks } from '../output.js';
-import { type PlanView, planJsonChunks, planTextChunks, type RoutingCall } from '../plan/index.js';
+import { type CallCount, type PlanView, planJsonChunks, planTextChunks } from '../plan/index.js';
 
 /**
  * Writes the plan for a terminal (or as JSON) to `stream` a piece at a time, with a line on the routing calls, which
@@ -8,7 +8,7 @@ import { type PlanView, planJsonChunks, planTextChunks, type RoutingCall } from 
 export function writePlan(
   stream: NodeJS.WritableStream,
   plan: PlanView,
-  calls: readonly RoutingCall[],
+  calls: CallCount,
   opts: { json: boolean; color: boolean; maxRows?: number },
 ): Promise<void> {
   return writeChunks(stream, planOutput(plan, calls, opts));
@@ -16,14 +16,12 @@ export function writePlan(
 
 function* planOutput(
   plan: PlanView,
-  calls: readonly RoutingCall[],
+  calls: CallCount,
   opts: { json: boolean; color: boolean; maxRows?: number },
 ): Generator<string> {
   if (opts.json) {
     const withCalls =
-      calls.length === 0
-        ? plan
-        : ({ ...plan, summary: { ...plan.summary, routingRequests: calls.length } } as PlanView);
+      calls.total === 0 ? plan : ({ ...plan, summary: { ...plan.summary, routingRequests: calls.total } } as PlanView);
     yield* planJsonChunks(withCalls);
     yield '\n';
     return;
@@ -32,9 +30,7 @@ function* planOutput(
     color: opts.color,
     ...(opts.maxRows !== undefined ? { maxRows: opts.maxRows } : {}),
   });
-  if (calls.length === 0) return;
-  const byKind = new Map<string, number>();
-  for (const c of calls) byKind.set(c.kind, (byKind.get(c.kind) ?? 0) + 1);
-  const kinds = [...byKind].map(([k, n]) => `${n} ${k}`).join(', ');
-  yield `Routing and access: ${calls.length} call(s) (${kinds}).\n`;
+  if (calls.total === 0) return;
+  const kinds = [...calls.byKind].map(([k, n]) => `${n} ${k}`).join(', ');
+  yield `Routing and access: ${calls.total} call(s) (${kinds}).\n`;
 }

@@ -1,39 +1,30 @@
 import { ValidationError } from '../errors.js';
-import type { GenesysUser } from '../genesys/types.js';
 import {
   ADMIN_UI_LAYOUT,
   type InputFormat,
   type InputProblem,
   inAdminColumns,
   type ManagerRef,
-  type RoutingChanges,
   readInput,
 } from '../input/index.js';
 import {
+  addCounts,
   type Catalogue,
   CatalogueIndex,
-  catalogueResolvers,
+  callCountOf,
   cataloguesNeeded,
-  decodePlan,
-  hasRoutingWork,
   IncrementalPlanner,
-  needsOf,
+  NO_CALLS,
   needsOfColumns,
-  PLAN_SCHEMA_VERSION,
-  type Plan,
-  type PlannedRow,
   type PlanView,
-  planRoutingCalls,
-  type RoutingCall,
   savedContext,
-  summarise,
   viewOf,
 } from '../plan/index.js';
 import { checkReportPath, type ReportRecord } from '../report.js';
 import { escapeControls } from '../text.js';
 import { planRefusals, type RowProblem, rejectedRows, rowProblem, sortProblems } from './checks.js';
 import { collectGarbage } from './collect.js';
-import { changingRows, compactOver, compactRun } from './compact.js';
+import { compactOver } from './compact.js';
 import { openContext } from './context.js';
 import { type CreateOptions, checkCreations, createQuestion, planCreations, withCreations } from './create.js';
 import { checkNewEmails } from './email-owners.js';
@@ -55,16 +46,9 @@ import {
   withExpansions,
 } from './profile-fields.js';
 import { projectionFor, resolveUsers, writeProjectionFor } from './resolve.js';
-import {
-  checkRoutingNames,
-  emptyRoutingCost,
-  loadCatalogue,
-  type RoutingReadDeps,
-  readCurrentRouting,
-  withRouting,
-} from './routing.js';
-import type { RoutingWork } from './routing-engine.js';
+import { checkRoutingNames, emptyRoutingCost, loadCatalogue } from './routing.js';
 import { routingExpansions } from './routing-expand.js';
+import { planRoutingRows } from './routing-plan.js';
 import { fileDigest, unfinishedRunIn } from './runs.js';
 import type { PlanSource } from './saved-plan.js';
 import type { UpdateResult } from './summary.js';
@@ -229,10 +213,12 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     // over as it is (compactOver); one kept for planning or routing is kept as they need it.
     project: (user, row, planned) =>
       planned !== undefined && row.changes.routing === undefined ? forWrite(user) : project(user),
-    asked: !opts.dryRun,
+    // Routing is planned from what the planned rows asked for: the rows themselves need not be held for it.
+    asked: !opts.dryRun || withRoutingColumns.length > 0,
     keep: (row, planned) =>
       row.changes.routing !== undefined || (!opts.dryRun && (planned === undefined || planned.status === 'change')),
-    release: opts.dryRun && withRoutingColumns.length === 0,
+    // Not when a routing name is unknown (--skip-invalid): its row is taken out of the plan, which needs it held.
+    release: opts.dryRun && (withRoutingColumns.length === 0 || badNameProblems.length === 0),
     locations: locationContext(locationNames),
     ...(spreadsheet && { spreadsheet }),
     creates: opts.create === true,
@@ -270,7 +256,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   const managerId = planner.managerId;
   const badNames = new Set([...badNameProblems, ...emailProblems].map((p) => p.rowNumber));
   const checked = checkHeldRows(planner, managerId, badNames, catalogue, opts.create === true);
-  const { rows, excluded, creation, managers } = checked;
+  const { excluded, creation, managers } = checked;
   skipped.push(...checked.skipped);
   const rowProblems = [...checked.problems, ...badNameProblems, ...(creation?.problems ?? [])].map(restate);
   rowProblems.push(...emailProblems);
@@ -298,29 +284,27 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     creations?.planned,
   );
 
-  // Only routing plans rows again from what they asked for (the planner's rows carry it already).
-  const rowByNumber = new Map(catalogue ? rows.map((r) => [r.rowNumber, r]) : []);
-  let routingCalls: RoutingCall[] = [];
-  // A dry run without routing columns reads its rows one at a time from the encoded plan; the rest need them all.
-  let plan: Plan | undefined;
+  // Only routing plans rows again from what they asked for; the rows stay encoded, read a slice at a time.
+  let planned = encoded;
+  let routingCalls = NO_CALLS;
   if (catalogue) {
-    plan = await planRoutingRows(decodePlan(encoded), catalogue, routingDeps, {
-      changesOf: (n) => rowByNumber.get(n)?.changes.routing,
+    ({ plan: planned, calls: routingCalls } = await planRoutingRows(encoded, catalogue, routingDeps, {
       user: (id) => planner.user(id),
-    });
+    }));
     log.info({ ...routingCost, requests: governor.stats().requests }, 'Read current routing');
-    routingCalls = planRoutingCalls(routingWork(plan.rows));
+    // The slices' reads leave garbage V8 would let pile up to its next limit (see collect.ts).
+    await collectGarbage();
   }
-  const view: PlanView = plan ?? viewOf(encoded);
+  const view: PlanView = viewOf(planned);
   // A row its user refuses is an invalid row like the file's: without --skip-invalid nothing is written (every other
   // invalid row has been refused above). Before, the other rows were applied and the run exited 1.
   if (view.summary.byStatus.invalid > 0 && !opts.skipInvalid) {
     const refused = planRefusals(view.rows);
     throw await refuse(inputName, refused, keysOf(refused), opts.reportPath, ctx.target.host);
   }
-  if (creations) routingCalls = [...routingCalls, ...creations.calls];
+  if (creations) routingCalls = addCounts(routingCalls, callCountOf(creations.calls));
   const creating = creations?.specs.length ?? 0;
-  const writes = view.summary.requests + routingCalls.length;
+  const writes = view.summary.requests + routingCalls.total;
   const users = view.summary.byStatus.change;
   const proposal: Proposal = {
     plan: view,
@@ -334,17 +318,9 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     records: plannedRecords(view, skipped),
     prepare: () => {
       // The saved plan's rows carry what they asked for, so that a resume can plan them again (and the engine takes
-      // each row's changes from there). The planner's rows carry it already: its store is taken over as it is, and
-      // the rest of its state let go. Rows routing planned again are objects, held compact from here on.
-      const run = plan
-        ? compactRun(
-            lazyMap(plan.rows, (r) => {
-              const asked = r.userId !== undefined ? (r.changes ?? rowByNumber.get(r.rowNumber)?.changes) : undefined;
-              return asked ? { ...r, changes: asked } : r;
-            }),
-            changingRows((p) => forWrite(planner.user(p.userId!)!)),
-          )
-        : compactOver(encoded.rows, (ids) => planner.keptUsers(ids), forWrite);
+      // each row's changes from there). The planner's rows carry it already (and routing planning kept it): their
+      // store is taken over as it is, and the rest of the planner's state let go.
+      const run = compactOver(planned.rows, (ids) => planner.keptUsers(ids), forWrite);
       const saved: PlanSource = {
         plan: { schemaVersion: view.schemaVersion, summary: view.summary, rows: run.rows },
         managers,
@@ -412,53 +388,4 @@ function lookupIn<K, V>(map: ReadonlyMap<K, V>): (key: K) => V | undefined {
 /** Problems of the file itself first, then by row; in the order found within each. */
 function inRowOrder(problems: readonly InputProblem[]): InputProblem[] {
   return [...problems].sort((a, b) => (a.rowNumber ?? 0) - (b.rowNumber ?? 0));
-}
-
-/** Reads the current routing of the rows that have routing columns and a user, and plans each one's routing part. */
-async function planRoutingRows(
-  plan: Plan,
-  catalogue: Catalogue,
-  deps: RoutingReadDeps,
-  ctx: {
-    changesOf: (rowNumber: number) => RoutingChanges | undefined;
-    user: (id: string) => GenesysUser | undefined;
-  },
-): Promise<Plan> {
-  const resolvers = catalogueResolvers(catalogue);
-  const targets = plan.rows.filter(
-    (p) =>
-      p.userId !== undefined &&
-      (p.status === 'change' || p.status === 'unchanged') &&
-      ctx.changesOf(p.rowNumber) !== undefined,
-  );
-  const read = await readCurrentRouting(
-    deps,
-    targets.map((p) => ({ user: ctx.user(p.userId!)!, needs: needsOf(ctx.changesOf(p.rowNumber)!, resolvers) })),
-  );
-  const byRow = new Map(targets.map((p) => [p.rowNumber, p]));
-  const rows = plan.rows.map((p): PlannedRow => {
-    if (!byRow.has(p.rowNumber)) return p;
-    const current = read.current.get(p.userId!);
-    if (!current) {
-      return {
-        rowNumber: p.rowNumber,
-        line: p.line,
-        key: p.key,
-        status: 'not_found',
-        diffs: [],
-        note: 'the user no longer exists',
-      };
-    }
-    return withRouting(p, current, ctx.changesOf(p.rowNumber)!, resolvers);
-  });
-  return { schemaVersion: PLAN_SCHEMA_VERSION, summary: summarise(rows), rows };
-}
-
-/** The routing part of each row that changes something, as the routing engine takes it. */
-function routingWork(rows: readonly PlannedRow[]): RoutingWork[] {
-  return rows.flatMap((p) =>
-    p.status === 'change' && p.routing !== undefined && hasRoutingWork(p)
-      ? [{ rowNumber: p.rowNumber, userId: p.userId!, plan: p.routing }]
-      : [],
-  );
 }
