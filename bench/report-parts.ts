@@ -38,9 +38,9 @@ export function partTargets(results: BenchResults): Target[] {
   });
   const s = results.startup;
   const median = s?.medianFirstApiRequestMs;
-  const slowest = s && s.others?.length ? slowestStartup(s) : undefined;
+  const slowest = s ? slowestStartup(s) : undefined;
   const others = slowest
-    ? `; slowest other command ${slowest.medianMs === undefined ? 'made no request' : `${slowest.medianMs.toFixed(0)} ms`}${slowest.command === s?.command ? '' : ` (\`${slowest.command.split(' (')[0]}\`)`}`
+    ? `; slowest other command ${slowest.medianMs === undefined ? 'made no request' : `${slowest.medianMs.toFixed(0)} ms`} (\`${slowest.command.split(' (')[0]}\`)`
     : '';
   targets.push({
     name: 'start-up: spawn to first `/api/` request (median)',

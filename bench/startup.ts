@@ -332,13 +332,13 @@ function othersTable(others: readonly StartupCommandRecord[] | undefined): strin
   ];
 }
 
-/** The slowest median of the headline and the other commands: what the goal is judged on. */
-export function slowestStartup(s: StartupRecord): { command: string; medianMs: number | undefined } {
-  let slowest = { command: s.command, medianMs: s.medianFirstApiRequestMs };
+/** The other command with the slowest median (undefined median: one made no request). */
+export function slowestStartup(s: StartupRecord): { command: string; medianMs: number | undefined } | undefined {
+  let slowest: { command: string; medianMs: number | undefined } | undefined;
   for (const o of s.others ?? []) {
     if (o.medianFirstApiRequestMs === undefined || o.runs.length === 0)
       return { command: o.command, medianMs: undefined };
-    if (slowest.medianMs !== undefined && o.medianFirstApiRequestMs > slowest.medianMs) {
+    if (slowest?.medianMs === undefined || o.medianFirstApiRequestMs > slowest.medianMs) {
       slowest = { command: o.command, medianMs: o.medianFirstApiRequestMs };
     }
   }
