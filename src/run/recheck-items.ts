@@ -11,7 +11,8 @@
 import type { ApiFailure } from '../genesys/types.js';
 import { type CallRealises, chunk, type RoutingCall, sameProficiency, showProficiency } from '../plan/index.js';
 import type { Executor, RoutingPort, UsersPort } from './ports.js';
-import { EXPANDED_IDS_PER_CALL, type ExpandedRead, type ExpandStep, readExpandedByIds } from './routing-expand.js';
+import type { SizeStep } from './resolve.js';
+import { EXPANDED_IDS_PER_CALL, type ExpandedRead, readExpandedByIds } from './routing-expand.js';
 import { readAllItems } from './routing-send.js';
 
 export type ItemCall = Extract<
@@ -117,7 +118,7 @@ export class ItemsRecheck {
   /** Users whose share of their slice's read is counted already. */
   private readonly charged = new Set<string>();
   private readonly alone = new Map<string, Promise<ItemsNow & { attempts: number }>>();
-  private readonly step: ExpandStep = { at: 0 };
+  private readonly step: SizeStep = { at: 0 };
 
   constructor(
     private readonly deps: {

@@ -275,9 +275,9 @@ function refusedCarry(deps: ResolveDeps, carried: boolean, outcome: ApiFailure):
 
 /**
  * Where in a list of sizes (IDS_PER_GET_SIZES, SEARCH_PAGE_SIZES) the calls of one read are: a size refused once is
- * not asked again.
+ * not asked again (routing-expand.ts's reads with expansions keep one too).
  */
-interface SizeStep {
+export interface SizeStep {
   at: number;
 }
 

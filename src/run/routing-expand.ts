@@ -11,7 +11,7 @@ import { chunk, type RoutingNeeds } from '../plan/index.js';
 import { fatalApiError } from './api-errors.js';
 import { forEachPooled, poolSize } from './pool.js';
 import type { Executor, UsersPort } from './ports.js';
-import { IDS_PER_GET_SIZES } from './resolve.js';
+import { IDS_PER_GET_SIZES, type SizeStep } from './resolve.js';
 
 /** Users per `GET /api/v2/users?id=…` (the platform's cap is unconfirmed; the other reads by id send 100 too). */
 export const EXPANDED_IDS_PER_CALL = 100;
@@ -92,7 +92,7 @@ export async function readExpansions(
   const batches = [...lacking].flatMap(([key, ids]) =>
     chunk(ids, EXPANDED_IDS_PER_CALL).map((batch) => ({ expand: key.split(',') as RoutingExpansion[], batch })),
   );
-  const step: ExpandStep = { at: 0 };
+  const step: SizeStep = { at: 0 };
   await forEachPooled(batches, poolSize(deps.executor, deps.concurrency), async ({ expand, batch }) => {
     count();
     const r = await readExpandedByIds(port, deps.executor, batch, expand, deps.signal, step);
@@ -116,15 +116,8 @@ export type ExpandedRead =
   | { failure: ApiFailure; attempts: number };
 
 /**
- * Where one read's calls are in IDS_PER_GET_SIZES: how many ids a GET takes is not documented, so a size refused
- * (400) once is not asked again; past the smallest, the platform is taken not to give the expansions on a list.
- */
-export interface ExpandStep {
-  at: number;
-}
-
-/**
- * `GET /api/v2/users?id=…&expand=…` (at most EXPANDED_IDS_PER_CALL ids, fewer while `step` says a size is refused):
+ * `GET /api/v2/users?id=…&expand=…` (at most EXPANDED_IDS_PER_CALL ids, fewer while `step` says a size is refused;
+ * past the smallest of IDS_PER_GET_SIZES, the platform is taken not to give the expansions on a list):
  * what each user still there carries. A user deleted since, or left out of the answer, is not in `found`: its own
  * reads find it gone.
  */
@@ -134,7 +127,7 @@ export async function readExpandedByIds(
   ids: readonly string[],
   expand: readonly RoutingExpansion[],
   signal?: AbortSignal,
-  step: ExpandStep = { at: 0 },
+  step: SizeStep = { at: 0 },
 ): Promise<ExpandedRead> {
   const at = step.at;
   const most = IDS_PER_GET_SIZES[at];
@@ -163,7 +156,7 @@ async function readParts(
   parts: string[][],
   expand: readonly RoutingExpansion[],
   signal: AbortSignal | undefined,
-  step: ExpandStep,
+  step: SizeStep,
 ): Promise<ExpandedRead> {
   const found = new Map<string, ExpandedRouting>();
   let attempts = 0;
