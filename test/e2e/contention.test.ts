@@ -24,6 +24,13 @@ import {
 } from './routing-helpers.js';
 
 let org: RoutingOrg | undefined;
+
+/** The library's connection to the org's emulator. */
+const connectionOf = (emu: RoutingOrg['emu']) => ({
+  clientId: emu.clientId,
+  clientSecret: emu.clientSecret,
+  baseUrl: emu.url,
+});
 afterEach(async () => {
   await org?.box.close();
   org = undefined;
@@ -117,7 +124,7 @@ describe('a division someone else moves between the plan and the move', () => {
     const result = await applyUpdate(
       { rows: p.map((u) => ({ email: u.email, division: 'Support' })) },
       {
-        connection: { clientId: emu.clientId, clientSecret: emu.clientSecret, baseUrl: emu.url },
+        connection: connectionOf(emu),
         cwd: box.dir,
         // While the plan is read by whoever confirms it, another admin deletes p1.
         confirm: async () => {
@@ -152,7 +159,7 @@ describe('a grant, a revocation or a queue membership someone else makes between
     });
     const { box, emu, homeId } = org;
     const p = org.people.slice(0, 2);
-    const connection = { clientId: emu.clientId, clientSecret: emu.clientSecret, baseUrl: emu.url };
+    const connection = connectionOf(emu);
     const result = await applyUpdate(
       { rows: p.map((u) => ({ email: u.email, roles: '+Supervisor;-Agent', queues: '+VIP Customers' })) },
       {
@@ -211,7 +218,7 @@ describe('skills and languages someone else changes between the plan and the wri
     });
     const { box, emu } = org;
     const p = org.people.slice(0, 3);
-    const connection = { clientId: emu.clientId, clientSecret: emu.clientSecret, baseUrl: emu.url };
+    const connection = connectionOf(emu);
     const row = { skills: '+Billing:4;+Spanish:5;+Sales:2;-Retention', languages: '+German:3;-French' };
     const result = await applyUpdate(
       { rows: p.map((u) => ({ email: u.email, ...row })) },
@@ -274,7 +281,7 @@ describe('skills and languages someone else changes between the plan and the wri
     });
     const { box, emu } = org;
     const p = org.people.slice(0, 2);
-    const connection = { clientId: emu.clientId, clientSecret: emu.clientSecret, baseUrl: emu.url };
+    const connection = connectionOf(emu);
     const result = await applyUpdate(
       { rows: p.map((u) => ({ email: u.email, skills: '+Billing:5;+Sales:1' })) },
       { connection, cwd: box.dir, yes: true },
@@ -302,7 +309,7 @@ describe('skills and languages someone else changes between the plan and the wri
     org = await routingOrg({ users: 400, usersMaxIds: 50 });
     const { box, emu } = org;
     const p = org.people.slice(0, 150);
-    const connection = { clientId: emu.clientId, clientSecret: emu.clientSecret, baseUrl: emu.url };
+    const connection = connectionOf(emu);
     const result = await applyUpdate(
       { rows: p.map((u) => ({ id: u.id, skills: '+Billing:4' })) },
       { connection, cwd: box.dir, yes: true },
@@ -318,7 +325,7 @@ describe('skills and languages someone else changes between the plan and the wri
     org = await routingOrg();
     const { box, emu } = org;
     const p = org.people.slice(0, 3);
-    const connection = { clientId: emu.clientId, clientSecret: emu.clientSecret, baseUrl: emu.url };
+    const connection = connectionOf(emu);
     const apply = (skills: string, omit: number) =>
       applyUpdate(
         { rows: p.map((u) => ({ id: u.id, skills })) },
