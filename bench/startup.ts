@@ -275,15 +275,12 @@ export async function runStartup(options: {
     const floors: { bare: number[]; sdk: number[] } = { bare: [], sdk: [] };
     for (let i = 0; i < options.runs; i++) {
       for (const kind of ['bare', 'sdk'] as const) {
-        relay.arrivals.length = 0;
-        const { at } = await spawnTimed(
-          ['-e', floorScript(kind === 'sdk')],
-          root,
-          { PATH: process.env.PATH, HOME: process.env.HOME, GENESYS_BASE_URL: relay.url },
-          relay,
-        );
-        const firstApi = relay.arrivals.find((a) => a.path.startsWith('/api/'));
-        if (firstApi) floors[kind].push(firstApi.at - at);
+        const { run } = await timedRun(relay, ['-e', floorScript(kind === 'sdk')], root, {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          GENESYS_BASE_URL: relay.url,
+        });
+        if (run.firstApiRequestMs !== undefined) floors[kind].push(run.firstApiRequestMs);
       }
     }
     const pick = (f: (r: StartupRun) => number | undefined) => medianOf(runs, f);
