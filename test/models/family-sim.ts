@@ -88,6 +88,8 @@ export async function runFamilyMember(opts: {
   /** Each request's latency, uniform in this range (default 20–80 ms). */
   latencyMs?: [number, number];
   createGovernor: (o: { clock: FakeClock; random: () => number }) => Governor;
+  /** Called once the run is over with the API it ran against and its start: each accepted and refused time. */
+  inspect?: (api: SimApi, start: number) => void;
 }): Promise<FamilyRun> {
   const { member, limit, windowMs, calls, seed } = opts;
   const warmUp = opts.warmUp ?? CLI_WARM_UP;
@@ -121,6 +123,7 @@ export async function runFamilyMember(opts: {
   };
   const settled = await clock.settle([run()]);
   for (const s of settled) if (s.status === 'rejected') throw s.reason;
+  opts.inspect?.(api, start);
   const makespan = (api.accepted.at(-1) as number) - start;
   const requests = api.accepted.length + api.refused.length;
   return {
