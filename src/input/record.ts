@@ -247,7 +247,7 @@ export function normaliseRecord(
   const autoAnswer = cells.get('acdAutoAnswer');
   if (autoAnswer !== undefined) {
     const issues: string[] = [];
-    const value = booleanCell(autoAnswer, issues);
+    const value = booleanCell(autoAnswer, issues, spreadsheet);
     const text = autoAnswer.kind === 'value' ? autoAnswer.text : '';
     if (value !== undefined) changes.acdAutoAnswer = value;
     else if (!asSaved('acdAutoAnswer', text, savedBoolean(text) !== undefined))

@@ -6,7 +6,7 @@
  * its form cannot say what was meant, refuses the row. Neither is ever written.
  */
 import type { GenesysUser } from '../genesys/types.js';
-import { COLUMNS, type InputRow, type ProfileChanges } from '../input/index.js';
+import { COLUMNS, type InputRow, type ListChange, type ProfileChanges } from '../input/index.js';
 import { quote } from '../input/problems.js';
 import {
   type DateOrder,
@@ -19,6 +19,7 @@ import {
   savedBoolean,
   writesNumber,
 } from '../input/saved-cells.js';
+import { type MadeBy, madeBySpreadsheet, savedTextForm } from '../input/saved-text.js';
 import { EMPLOYER_FIELDS, EXTENSION_PREFIX, readField } from './fields.js';
 
 /** How a spreadsheet changed a cell that still holds the current value. */
@@ -50,7 +51,9 @@ const LEAVE = 'or leave the cell empty to keep the current value';
 
 /**
  * The row's changes as the spreadsheet's cells mean them for `user`: pure. A cell that is the current value as a
- * spreadsheet saves it is taken out (no change); an `asSaved` cell that is not is a refusal.
+ * spreadsheet saves it is taken out (no change); an `asSaved` cell that is not, an error value, or a free-text cell
+ * that looks made by a spreadsheet (madeBySpreadsheet) is a refusal. A boolean in any spreadsheet's spelling is
+ * that boolean, as `true` and `false` are.
  */
 export function readAsSaved(user: GenesysUser, changes: ProfileChanges, ctx: SavedContext): SavedReading {
   const lenient: Record<string, Leniency> = {};
@@ -59,7 +62,14 @@ export function readAsSaved(user: GenesysUser, changes: ProfileChanges, ctx: Sav
   const refusals: string[] = [];
   for (const [column, cell] of Object.entries(changes.asSaved ?? {})) {
     if (isErrorValue(cell)) {
-      lenient[column] = 'error';
+      refusals.push(`${column}: ${quote(cell)} is ${ERROR_VALUE}`);
+      continue;
+    }
+    if (column === 'acdAutoAnswer') {
+      const value = savedBoolean(cell);
+      if (value === undefined) refusals.push(`${column}: ${quote(cell)} is not true or false`);
+      else if (String(value) === readField(user, column)) lenient[column] = 'boolean';
+      else out.acdAutoAnswer = value;
       continue;
     }
     const field = column.replace(/\.extension$/, '');
@@ -67,20 +77,26 @@ export function readAsSaved(user: GenesysUser, changes: ProfileChanges, ctx: Sav
     if (typeof judged === 'string') refusals.push(`${column}: ${judged}`);
     else lenient[column] = judged.kind;
   }
-  // Every cell of the row at once, as the file's other problems are, so that one run shows them all.
-  if (refusals.length > 0) return { refused: refusals.join('; ') };
-  const strict = (column: string, cell: string | null | undefined, drop: () => void) => {
+  const strict = (column: string, cell: string | null | undefined, drop: () => void, dates = true) => {
     if (typeof cell !== 'string') return;
-    const field = column.replace(/\.extension$/, '');
-    const kind = damageOf(readField(user, field), cell);
-    if (kind === undefined) return;
-    lenient[column] = kind;
-    drop();
+    const current = readField(user, column.replace(/\.extension$/, ''));
+    const kind = damageOf(current, cell);
+    if (kind !== undefined) {
+      lenient[column] = kind;
+      drop();
+      return;
+    }
+    if (current === cell) return;
+    const strip = (v: string) => (v.startsWith(EXTENSION_PREFIX) ? v.slice(EXTENSION_PREFIX.length) : v);
+    const made = madeBySpreadsheet(strip(cell), current === null ? null : strip(current), dates);
+    if (made !== undefined) refusals.push(`${column}: ${madeMessage(made, strip(cell), current)}`);
   };
   for (const f of ['name', 'title', 'department', 'preferredName'] as const) strict(f, out[f], () => delete out[f]);
   if (out.employerInfo !== undefined) {
     const info = { ...out.employerInfo };
-    for (const f of EMPLOYER_FIELDS) strict(`employerInfo.${f}`, info[f], () => delete info[f]);
+    for (const f of EMPLOYER_FIELDS) {
+      if (f !== 'dateHire') strict(`employerInfo.${f}`, info[f], () => delete info[f]);
+    }
     out.employerInfo = info;
     if (Object.keys(info).length === 0) delete out.employerInfo;
   }
@@ -93,7 +109,81 @@ export function readAsSaved(user: GenesysUser, changes: ProfileChanges, ctx: Sav
     out.phones = phones;
     if (Object.keys(phones).length === 0) delete out.phones;
   }
+  for (const column of SAVED_LISTS) {
+    const list = out[column];
+    if (list === undefined) continue;
+    const read = readSavedList(column, list, user[column] ?? []);
+    refusals.push(...read.refusals);
+    if (read.kind !== undefined) {
+      lenient[column] = read.kind;
+      out[column] = read.list;
+    }
+  }
+  // Every cell of the row at once, as the file's other problems are, so that one run shows them all.
+  if (refusals.length > 0) return { refused: refusals.join('; ') };
   return { changes: out, lenient };
+}
+
+/** The free-text list columns, whose items a spreadsheet saves as it saves any text. */
+const SAVED_LISTS = ['profileSkills', 'certifications'] as const;
+
+/**
+ * A list's items against the user's current ones: an item that is a current one as a spreadsheet saved it (`?` for
+ * what the code page lacks, read as Windows-1252, a number or a date) is that current item; one that is none and
+ * looks made by a spreadsheet is refused.
+ */
+function readSavedList(
+  column: (typeof SAVED_LISTS)[number],
+  list: ListChange<string>,
+  current: readonly string[],
+): { list: ListChange<string>; kind?: Leniency; refusals: string[] } {
+  let kind: Leniency | undefined;
+  const refusals: string[] = [];
+  const item = (name: string): string => {
+    if (current.includes(name)) return name;
+    for (const c of current) {
+      const k = damageOf(c, name);
+      if (k !== undefined) {
+        kind ??= k;
+        return c;
+      }
+    }
+    const made = madeBySpreadsheet(name, null);
+    if (made !== undefined) refusals.push(`${column}: ${madeMessage(made, name, null, 'item')}`);
+    return name;
+  };
+  const read: ListChange<string> =
+    list.mode === 'replace'
+      ? { mode: 'replace', items: list.items.map(item) }
+      : { mode: 'delta', add: list.add.map(item), remove: list.remove.map(item) };
+  return { list: read, ...(kind !== undefined ? { kind } : {}), refusals };
+}
+
+const ERROR_VALUE =
+  "a spreadsheet's error value: it took the cell for a formula (a text starting with +, -, = or @) or a formula failed, and what the cell held is lost; " +
+  'format the column as text before the file is opened (Data > From Text/CSV, column data format Text) and type the value again, ' +
+  'or leave the cell empty to keep the current value';
+
+const MADE: Record<MadeBy, string> = {
+  date: 'is a date as a spreadsheet writes one: it turns a text such as 3/4, 1-2, Mar 4 or 2-1-1 into a date',
+  scientific: 'is a number in scientific notation, as a spreadsheet writes a long number or a text such as 1E5',
+  digits: 'has its digits past the 15th as zeros, as a spreadsheet writes a long number',
+  zeros: 'is a number without the leading zeros the current value has, as a spreadsheet writes a text such as 00123',
+  characters:
+    'has a "?" where a letter was: a "CSV" save (not "CSV UTF-8") writes one for each character its code page lacks',
+  encoding:
+    'has its accented characters as UTF-8 read as Windows-1252 (é as Ã©): a file without a byte-order mark opened in a spreadsheet',
+};
+
+/** Why a free-text cell that looks made by a spreadsheet is refused, and what to do. */
+function madeMessage(made: MadeBy, cell: string, current: string | null, what: 'cell' | 'item' = 'cell'): string {
+  const shown = current === null ? 'the field is empty' : `the current value is ${quote(current)}`;
+  const fix =
+    made === 'characters' || made === 'encoding'
+      ? 'save the file as "CSV UTF-8" and type the text again'
+      : 'format the column as Text in the spreadsheet before typing the value (or write the file as JSON, which is read as written)';
+  const leave = what === 'cell' ? `, ${LEAVE}` : '';
+  return `${quote(cell)} ${MADE[made]}, and ${shown}; it was not written, since it is most likely not what was typed: ${fix}${leave}`;
 }
 
 /** An `asSaved` cell against the current value: its leniency when it is that value, else why it is refused. */
@@ -113,10 +203,6 @@ function judgeSaved(
     return readings.some((r) => isDate(r, current_))
       ? `${quote(cell)} could be ${dates.join(' or ')}: a spreadsheet wrote the date in its local format, and ${shown}; write the date as yyyy-MM-dd (${AS_TEXT}), ${LEAVE}`
       : `${quote(cell)} is a date in a spreadsheet's local format, and ${shown}; write a new date as yyyy-MM-dd${asIso}, with the column formatted as text, ${LEAVE}`;
-  }
-  if (column === 'acdAutoAnswer') {
-    if (String(savedBoolean(cell)) === current) return { kind: 'boolean' };
-    return `${quote(cell)} is how a spreadsheet writes a boolean in its own language (or as 1 or 0), and ${shown}; type true or false (${AS_TEXT}), ${LEAVE}`;
   }
   const reading = numberReading(cell);
   if (!/^phone\./.test(column)) {
@@ -147,7 +233,7 @@ export function damageOf(current: string | null, cell: string): Leniency | undef
   if (misread(before) === after) return 'encoding';
   const reading = numberReading(after);
   if (reading !== undefined && /^\d+$/.test(before) && writesNumber(reading, before)) return 'number';
-  return undefined;
+  return savedTextForm(before, after);
 }
 
 /** The current value with a `?` for each character outside ASCII: a code page without them (Excel's "CSV"). */
@@ -192,10 +278,11 @@ export function savedNotes(lenient: Readonly<Record<string, { rows: number; kind
   const columns = Object.entries(lenient).sort(([a], [b]) => order(a) - order(b));
   return columns.map(([column, { rows, kinds }]) => {
     const charset = kinds.includes('characters') || kinds.includes('encoding');
-    const typed = kinds.some((k) => k !== 'characters' && k !== 'encoding' && k !== 'error');
+    const typed = kinds.some((k) => k === 'number' || k === 'date');
     const advice = [
       ...(typed ? ['format the column as text and type the value as `genesys-bulk columns` shows it'] : []),
       ...(charset ? ['save the file as "CSV UTF-8"'] : []),
+      ...(kinds.includes('boolean') ? ['type the other value, in any spelling (TRUE, WAHR, 1…)'] : []),
       ...(kinds.includes('error')
         ? ['format the column as text before the file is opened (Data > From Text/CSV)']
         : []),
