@@ -74,6 +74,25 @@ describe('a cell that is the current value as a spreadsheet saved it is no chang
     expect(Object.values(planned.lenient ?? {})).toEqual([kind]);
   });
 
+  const lists = user({ profileSkills: ['Gestión', 'Español'], certifications: ['Zürich CX', 'ITIL'] });
+  const planLists = (changes: ProfileChanges) => planRowAgainst(row(changes), lists, () => undefined, {}, mdy);
+  it('a list item with a ? per character the code page lacks, or read as Windows-1252, is the current item', () => {
+    const planned = planLists({
+      profileSkills: { mode: 'replace', items: ['Gesti?n', 'Espa?ol'] },
+      certifications: { mode: 'replace', items: ['ZÃ¼rich CX', 'ITIL'] },
+    });
+    expect(planned.status).toBe('unchanged');
+    expect(planned.lenient).toEqual({ profileSkills: 'characters', certifications: 'encoding' });
+    const removed = planLists({ profileSkills: { mode: 'delta', add: [], remove: ['Espa?ol'] } });
+    expect(removed.diffs).toEqual([{ field: 'profileSkills', before: 'Español;Gestión', after: 'Gestión' }]);
+  });
+
+  it('a list item damaged the same way that is no current item is refused, naming the column', () => {
+    const planned = planLists({ profileSkills: { mode: 'replace', items: ['Gestión', 'Fran?ais'] } });
+    expect(planned.status).toBe('invalid');
+    expect(planned.note).toContain('profileSkills: "Fran?ais" has a "?" where a letter was');
+  });
+
   it('leaves the rest of the row to change, and carries what a later plan of the row starts from', () => {
     const planned = plan({
       title: 'Lead',
