@@ -343,6 +343,7 @@ describe('--json on invalid input (exit 2)', () => {
         row: null,
         line: 1,
         column: 'Titel',
+        columns: ['Titel'],
         suggestion: 'title',
       },
     ]);
