@@ -64,7 +64,7 @@ export function planCreate(
   // no current value to be: refused, as in an update of an empty field.
   const saved =
     row.changes.asSaved || ctx.spreadsheet
-      ? readAsSaved(blankUser(division.id), row.changes, ctx.spreadsheet ?? { dateOrders: DATE_ORDERS })
+      ? readAsSaved(blankUser(division.id), row.changes, { dateOrders: DATE_ORDERS, ...ctx.spreadsheet, create: true })
       : undefined;
   if (saved !== undefined && 'refused' in saved)
     return { row: { ...base, status: 'invalid', diffs: [], note: saved.refused } };

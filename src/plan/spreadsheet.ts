@@ -14,6 +14,7 @@ import {
   dateReadings,
   isDate,
   isErrorValue,
+  isNameError,
   isoOf,
   numberReading,
   savedBoolean,
@@ -29,6 +30,8 @@ export type Leniency = 'number' | 'date' | 'boolean' | 'characters' | 'encoding'
 export interface SavedContext {
   /** The date orders every local date of the hire date column reads in (one locale saved them all). */
   dateOrders: readonly DateOrder[];
+  /** The rows are users to create (update --create): no cell can be the current value. */
+  create?: boolean;
 }
 
 export function savedContext(rows: Iterable<InputRow>): SavedContext {
@@ -62,7 +65,8 @@ export function readAsSaved(user: GenesysUser, changes: ProfileChanges, ctx: Sav
   const refusals: string[] = [];
   for (const [column, cell] of Object.entries(changes.asSaved ?? {})) {
     if (isErrorValue(cell)) {
-      refusals.push(`${column}: ${quote(cell)} is ${ERROR_VALUE}`);
+      if (ctx.create !== true && formulaOfCurrent(user, column, cell)) lenient[column] = 'error';
+      else refusals.push(`${column}: ${quote(cell)} is ${ERROR_VALUE}`);
       continue;
     }
     if (column === 'acdAutoAnswer') {
@@ -73,6 +77,8 @@ export function readAsSaved(user: GenesysUser, changes: ProfileChanges, ctx: Sav
       continue;
     }
     const field = column.replace(/\.extension$/, '');
+    // A text the admin typed as it is (`1E5`), whichever form a spreadsheet would have made of it.
+    if (!/^phone\.|^employerInfo\.dateHire$/.test(column) && readField(user, field) === cell) continue;
     const judged = judgeSaved(column, cell, readField(user, field), ctx);
     if (typeof judged === 'string') refusals.push(`${column}: ${judged}`);
     else lenient[column] = judged.kind;
@@ -120,8 +126,37 @@ export function readAsSaved(user: GenesysUser, changes: ProfileChanges, ctx: Sav
     }
   }
   // Every cell of the row at once, as the file's other problems are, so that one run shows them all.
-  if (refusals.length > 0) return { refused: refusals.join('; ') };
+  if (refusals.length > 0) return { refused: inColumnOrder(refusals).join('; ') };
   return { changes: out, lenient };
+}
+
+/**
+ * Whether the error value `cell` is what a spreadsheet makes of the column's current value as the export writes it:
+ * a name error (`#NAME?`, `#ERROR!`) where the export's cell starts with + or - and a letter, which a spreadsheet
+ * takes for a formula. `queues` is written so (`+Sales Inbound;+Billing`) for every user with a queue; its current
+ * value is not read here (routing is planned apart), so such an error there is always read as no change.
+ */
+function formulaOfCurrent(user: GenesysUser, column: string, cell: string): boolean {
+  if (!isNameError(cell)) return false;
+  if (column === 'queues') return true;
+  const known = COLUMNS.find((c) => c.name === column);
+  if (known === undefined || isRoutingColumn(column)) return false;
+  const current = readField(user, column.replace(/\.extension$/, ''));
+  return current !== null && /^[+-](?![\d.])/.test(current);
+}
+
+const isRoutingColumn = (column: string) => ['skills', 'languages', 'groups', 'roles', 'division'].includes(column);
+
+/** Refusals (`column: why`) in the order of the columns (`genesys-bulk columns`), a column's own in the order found. */
+function inColumnOrder(refusals: readonly string[]): string[] {
+  const at = (r: string) => {
+    const i = COLUMNS.findIndex((c) => r.startsWith(`${c.name}: `));
+    return i < 0 ? COLUMNS.length : i;
+  };
+  return refusals
+    .map((r, i) => ({ r, i, at: at(r) }))
+    .sort((a, b) => a.at - b.at || a.i - b.i)
+    .map((x) => x.r);
 }
 
 /** The free-text list columns, whose items a spreadsheet saves as it saves any text. */
@@ -208,6 +243,7 @@ function judgeSaved(
   if (!/^phone\./.test(column)) {
     // A text column (an employee id): the number is the current value only if the current value is that number.
     if (reading && current !== null && writesNumber(reading, current)) return { kind: 'number' };
+    if (current !== null && savedTextForm(current, cell) === 'number') return { kind: 'number' };
     return `${quote(cell)} is a number a spreadsheet wrote in scientific notation, which loses digits, and ${shown}; ${AS_TEXT} and type the whole value, ${LEAVE}`;
   }
   const digits = current?.startsWith(EXTENSION_PREFIX)

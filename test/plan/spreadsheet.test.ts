@@ -93,6 +93,13 @@ describe('a cell that is the current value as a spreadsheet saved it is no chang
     expect(planned.note).toContain('profileSkills: "Fran?ais" has a "?" where a letter was');
   });
 
+  it('a name error where the export wrote a +list or a text starting with - (taken for a formula) is no change', () => {
+    expect(plan({ asSaved: { queues: '#NAME?' } }).lenient).toEqual({ queues: 'error' });
+    const dash = user({ title: '-Night shift' });
+    const planned = planRowAgainst(row({ asSaved: { title: '#ERROR!' } }), dash, () => undefined, {}, mdy);
+    expect([planned.status, planned.lenient]).toEqual(['unchanged', { title: 'error' }]);
+  });
+
   it('leaves the rest of the row to change, and carries what a later plan of the row starts from', () => {
     const planned = plan({
       title: 'Lead',
@@ -150,10 +157,19 @@ describe('a spreadsheet cell that is not the current value is refused, never wri
     ],
     [
       'an error value in a list',
-      { asSaved: { queues: '#NAME?' } },
+      { asSaved: { queues: '#N/A' } },
       mdy,
-      'queues: "#NAME?" is a spreadsheet\'s error value',
+      'queues: "#N/A" is a spreadsheet\'s error value',
     ],
+    [
+      'a name error in skills',
+      { asSaved: { skills: '#NAME?' } },
+      mdy,
+      'skills: "#NAME?" is a spreadsheet\'s error value',
+    ],
+    ['a name error in a text not written with +', { asSaved: { title: '#NAME?' } }, mdy, 'format the column as text'],
+    ['an error value of LibreOffice', { asSaved: { department: 'Err:502' } }, mdy, 'department: "Err:502"'],
+    ['a name error for a user to create', { asSaved: { queues: '#NAME?' } }, { ...mdy, create: true }, 'queues'],
     ['an error value in a text', { asSaved: { title: '#N/A' } }, mdy, 'title: "#N/A" is a spreadsheet\'s error value'],
     ['a text turned into a date', { title: '4-Mar' }, mdy, 'title: "4-Mar" is a date as a spreadsheet writes one'],
     ['a text turned into a local date', { department: '03/04/2026' }, mdy, 'format the column as Text'],
@@ -177,7 +193,7 @@ describe('a spreadsheet cell that is not the current value is refused, never wri
 
   it('names every such cell of the row', () => {
     const planned = plan({ title: '4-Mar', asSaved: { 'phone.mobile': '14155550124', queues: '#REF!' } });
-    expect(planned.note).toMatch(/^phone\.mobile: "14155550124" .*; queues: "#REF!" .*; title: "4-Mar" /);
+    expect(planned.note).toMatch(/^title: "4-Mar" .*; phone\.mobile: "14155550124" .*; queues: "#REF!" /);
   });
 
   it('without a spreadsheet context (JSON, a resume) a cell kept as written changes nothing', () => {
