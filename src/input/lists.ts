@@ -131,12 +131,16 @@ function finish(column: NameListColumn, change: ListChange<string>, issues: stri
   return issues.length > before ? undefined : change;
 }
 
-/** `true` or `false` (any case; a JSON boolean too). */
-export function booleanCell(cell: Cell, issues: string[]): boolean | undefined {
+/**
+ * `true` or `false` (any case; a JSON boolean too). `spreadsheet`: a CSV cell, which may hold a boolean as a
+ * spreadsheet writes it (`WAHR`, `VRAI`, `1`): that boolean, whichever it is, as `TRUE` and `FALSE` are.
+ */
+export function booleanCell(cell: Cell, issues: string[], spreadsheet = false): boolean | undefined {
   if (cell.kind === 'wrongType' && cell.bool !== undefined) return cell.bool;
   if (cell.kind === 'value') {
     const t = cell.text.toLowerCase();
     if (t === 'true' || t === 'false') return t === 'true';
+    if (spreadsheet && savedBoolean(t) !== undefined) return savedBoolean(t);
     const localised = savedBoolean(t) !== undefined;
     issues.push(
       `${quote(cell.text)} is not true or false${localised ? '; a spreadsheet writes a boolean in its own language (or as 1 or 0): format the column as text and type true or false' : ''}`,

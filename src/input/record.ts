@@ -91,7 +91,8 @@ export function normaliseRecord(
   // Free text cannot be wrong, but `1.23457E+11` in a text column is almost surely a spreadsheet's doing.
   const text = (column: string, value: string): Checked<string> => {
     const result = checkText(value, MAX_TEXT_LENGTH);
-    const hint = result.ok ? spreadsheetHint(value) : '';
+    // A CSV's such cell is judged against the current value when planning (plan/spreadsheet.ts).
+    const hint = result.ok && !spreadsheet ? spreadsheetHint(value) : '';
     if (hint !== '') {
       problems.push(problem('warning', { ...at, column }, `${quote(value)} is kept as written, but${hint.slice(1)}`));
     }
@@ -247,7 +248,7 @@ export function normaliseRecord(
   const autoAnswer = cells.get('acdAutoAnswer');
   if (autoAnswer !== undefined) {
     const issues: string[] = [];
-    const value = booleanCell(autoAnswer, issues);
+    const value = booleanCell(autoAnswer, issues, spreadsheet);
     const text = autoAnswer.kind === 'value' ? autoAnswer.text : '';
     if (value !== undefined) changes.acdAutoAnswer = value;
     else if (!asSaved('acdAutoAnswer', text, savedBoolean(text) !== undefined))

@@ -175,6 +175,15 @@ const ERROR_VALUES = new Set(
   ).split(' '),
 );
 
+// The error values of a name a formula does not know, in the same languages, and Google Sheets' parse error: what a
+// spreadsheet makes of a text it took for a formula (`+Sales Inbound`, `-Night shift`), and of nothing else here.
+const NAME_ERRORS = new Set('#NAME? #NOM? #NOMBRE? #¿NOMBRE? #NOME? #NAAM? #ERROR!'.split(' '));
+
+/** Whether `text` is the error value a spreadsheet writes for a text it took for a formula (`#NAME?`, `#ERROR!`). */
+export function isNameError(text: string): boolean {
+  return NAME_ERRORS.has(text.trim().toUpperCase());
+}
+
 /** Whether `text` is a spreadsheet's error value (the cell held something the spreadsheet took for a formula). */
 export function isErrorValue(text: string): boolean {
   const t = text.trim().toUpperCase();

@@ -107,6 +107,8 @@ export interface InputProblem {
   rowNumber?: number;
   line?: number;
   column?: string;
+  /** Every column the problem is about, when there are several (`column` is the first). */
+  columns?: string[];
   /** Self-contained: says where, what is wrong and what to do. */
   message: string;
   /** What kind of problem, for the --json document (`unknown_column`, `invalid_phone`…). */

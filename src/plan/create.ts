@@ -60,11 +60,12 @@ export function planCreate(
   if (row.key.kind !== 'email') throw new Error(`planCreate: row ${row.rowNumber} is not keyed by email`);
   const email = row.key.email;
   const base = { rowNumber: row.rowNumber, line: row.line, key: email };
-  // A cell in a spreadsheet's own form (a phone without its +, a local date) has no current value to be: refused, as
-  // in an update of an empty field; an error value (`#NAME?`) is empty.
-  const saved = row.changes.asSaved
-    ? readAsSaved(blankUser(division.id), row.changes, ctx.spreadsheet ?? { dateOrders: DATE_ORDERS })
-    : undefined;
+  // A cell in a spreadsheet's own form (a phone without its +, a local date, `#NAME?`, a text turned into a date) has
+  // no current value to be: refused, as in an update of an empty field.
+  const saved =
+    row.changes.asSaved || ctx.spreadsheet
+      ? readAsSaved(blankUser(division.id), row.changes, { dateOrders: DATE_ORDERS, ...ctx.spreadsheet, create: true })
+      : undefined;
   if (saved !== undefined && 'refused' in saved)
     return { row: { ...base, status: 'invalid', diffs: [], note: saved.refused } };
   const changes = saved?.changes ?? row.changes;

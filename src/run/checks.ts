@@ -1,5 +1,4 @@
 import {
-  COLUMNS,
   formatProblems,
   type InputProblem,
   type InputRow,
@@ -9,6 +8,7 @@ import {
 } from '../input/index.js';
 import type { PlannedRow } from '../plan/index.js';
 import type { ReportRecord } from '../report.js';
+import { noteColumns } from './note-columns.js';
 
 /**
  * The checks an update makes once the directory is read: every manager exists, and no two rows name one user in
@@ -117,10 +117,7 @@ export function planRefusals(rows: Iterable<PlannedRow>): RowProblem[] {
     if (r.status !== 'invalid') continue;
     const { rowNumber, line, key } = r;
     const message = `row ${rowNumber} (line ${line}): ${r.note ?? 'the change cannot be made to this user'}`;
-    // A note that starts with a column's name (`phone.mobile: …`) is about that column.
-    const column = /^([\w.]+): /.exec(r.note ?? '')?.[1];
-    const named = column !== undefined && COLUMNS.some((c) => c.name === column) ? { column } : {};
-    problems.push({ severity: 'error', code: 'invalid_change', rowNumber, line, key, message, ...named });
+    problems.push({ severity: 'error', code: 'invalid_change', rowNumber, line, key, message, ...noteColumns(r.note) });
   }
   return problems;
 }

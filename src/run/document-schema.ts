@@ -29,7 +29,12 @@ export const Problem = z
     message: z.string().describe('self-contained: where, what is wrong and what to do'),
     row: position.nullable().describe('the record number (1 = first data row); null: the file as a whole'),
     line: position.nullable().describe('the physical line where the record (or the problem) starts'),
-    column: z.string().nullable().describe('the canonical column name'),
+    column: z.string().nullable().describe('the canonical column name (the first, when the problem is about several)'),
+    columns: z
+      .array(z.string())
+      .describe(
+        'every column the problem is about, in the order the message names them: [column], or [] when column is null',
+      ),
     suggestion: z.string().nullable().describe('the closest known value (a column or a catalogue name), if any'),
   })
   .strict();

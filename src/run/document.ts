@@ -7,6 +7,7 @@ import type { ReportRecord } from '../report.js';
 import { safeJson } from '../text.js';
 import type { DocumentProblem, DocumentRow, InputLayout, OutputDocument, SummaryCounts } from './document-schema.js';
 import { OUTPUT_SCHEMA_VERSION } from './document-version.js';
+import { noteColumns } from './note-columns.js';
 
 /**
  * The one document `--json` prints on stdout, for every command that plans or writes (update, rollback, resume;
@@ -62,6 +63,7 @@ export function documentProblem(p: InputProblem, row?: { rowNumber: number; line
     row: p.rowNumber ?? row?.rowNumber ?? null,
     line: p.line ?? row?.line ?? null,
     column: p.column ?? null,
+    columns: p.columns ?? (p.column !== undefined ? [p.column] : []),
     suggestion: p.suggestion ?? null,
   };
 }
@@ -73,7 +75,10 @@ export function documentRow(r: ReportRecord, problems: readonly InputProblem[] |
   if (r.status === 'invalid' && !listed.some((p) => p.severity === 'error')) {
     listed = [
       ...listed,
-      documentProblem({ severity: 'error', code: 'invalid_change', message: r.message ?? 'invalid row' }, at),
+      documentProblem(
+        { severity: 'error', code: 'invalid_change', message: r.message ?? 'invalid row', ...noteColumns(r.message) },
+        at,
+      ),
     ];
   }
   return {
@@ -177,6 +182,7 @@ export function refusedHead(
               row: null,
               line: null,
               column: null,
+              columns: [],
               suggestion: null,
             },
           ],

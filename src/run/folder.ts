@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLI_NAMES, ConfigError, type OptionNames, ValidationError } from '../errors.js';
 import { assertRunFolder, ensurePrivateDir, writePrivateFileAtomic } from '../fsutil.js';
+import type { PlannedRow } from '../plan/index.js';
 import { RUN_ID } from './run-id.js';
 import type { PlanSource } from './saved-plan.js';
 
@@ -72,11 +73,29 @@ export function* savedPlanText(saved: PlanSource): Generator<string> {
   yield `{"plan":${JSON.stringify(head).slice(0, -1)},"rows":[`;
   let first = true;
   for (const row of rows) {
-    yield `${first ? '' : ','}${JSON.stringify(row)}`;
+    yield `${first ? '' : ','}${JSON.stringify(savedRow(row))}`;
     first = false;
   }
   const tail = JSON.stringify(rest);
   yield tail === '{}' ? ']}}' : `]},${tail.slice(1)}`;
+}
+
+/**
+ * A row as plan.json keeps it. An invalid row is never written, resumed or rolled back: where it is, its diffs and why
+ * it was refused are kept, not what its cells asked for (personal data, a spreadsheet's cells as they were saved).
+ */
+export function savedRow(row: PlannedRow): PlannedRow {
+  if (row.status !== 'invalid') return row;
+  const { rowNumber, line, key, status, diffs, userId, note } = row;
+  return {
+    rowNumber,
+    line,
+    key,
+    status,
+    diffs,
+    ...(userId !== undefined ? { userId } : {}),
+    ...(note !== undefined ? { note } : {}),
+  };
 }
 
 export async function writeRunMeta(dir: string, meta: RunMeta): Promise<void> {

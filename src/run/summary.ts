@@ -136,6 +136,7 @@ export async function finish(
               row: null,
               line: null,
               column: null,
+              columns: [],
               suggestion: null,
             },
           ]

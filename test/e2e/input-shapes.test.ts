@@ -99,7 +99,7 @@ describe('values a spreadsheet read as numbers', () => {
     expect(set.code, set.stderr).toBe(0);
     const csv =
       'email,employerInfo.employeeId,phone.work.extension\r\n' +
-      `${a!.email},456,123\r\n${b!.email},1.23457E+11,\r\n${c!.email},43,\r\n`;
+      `${a!.email},456,123\r\n${b!.email},1.23457E+11,\r\n${c!.email},E-43,\r\n`;
     await writeFile(join(box.dir, 'numbers.csv'), csv);
     const r = await box.cli(['update', 'numbers.csv', '--yes', '--json']);
     expect(r.code, r.stderr).toBe(0);
@@ -111,7 +111,13 @@ describe('values a spreadsheet read as numbers', () => {
     ]);
     expect(box.emulator.user(a!.id)?.employerInfo?.employeeId).toBe('000456');
     expect(box.emulator.user(b!.id)?.employerInfo?.employeeId).toBe('123456789012');
-    expect(box.emulator.user(c!.id)?.employerInfo?.employeeId).toBe('43');
+    expect(box.emulator.user(c!.id)?.employerInfo?.employeeId).toBe('E-43');
+    // Digits without the leading zeros the current value has: most likely 0043 saved by a spreadsheet, so refused.
+    await writeFile(join(box.dir, 'zeros.csv'), `email,employerInfo.employeeId\r\n${a!.email},457\r\n`);
+    const zeros = await box.cli(['update', 'zeros.csv', '--yes']);
+    expect(zeros.code).toBe(2);
+    expect(zeros.stderr).toContain('employerInfo.employeeId: "457" is a number without the leading zeros');
+    expect(box.emulator.user(a!.id)?.employerInfo?.employeeId).toBe('000456');
     // Scientific notation that is not the current value: its digits are lost, so the row is refused, not written.
     await writeFile(join(box.dir, 'numbers.csv'), `email,employerInfo.employeeId\r\n${d!.email},1.23457E+11\r\n`);
     const lossy = await box.cli(['update', 'numbers.csv', '--yes']);

@@ -146,8 +146,6 @@ describe('cells as a spreadsheet saves them', () => {
     ['employerInfo.dateHire', '12/4/24 12:00:00 AM'],
     ['employerInfo.dateHire', '2024-12-04 00:00:00'],
     ['employerInfo.employeeId', '1.23457E+11'],
-    ['acdAutoAnswer', 'WAHR'],
-    ['acdAutoAnswer', '0'],
     ['phone.work.extension', '2867.0'],
     ['queues', '#NAME?'],
     ['title', '#ERROR!'],
@@ -155,6 +153,23 @@ describe('cells as a spreadsheet saves them', () => {
     const parsed = await one(column, value);
     expect(parsed.problems).toEqual([]);
     expect(parsed.rows[0]!.changes).toEqual({ asSaved: { [column]: value } });
+  });
+
+  it.each<[string, boolean]>([
+    ['TRUE', true],
+    ['FALSE', false],
+    ['WAHR', true],
+    ['FALSCH', false],
+    ['VRAI', true],
+    ['FAUX', false],
+    ['1', true],
+    ['0', false],
+    ['true', true],
+    ['false', false],
+  ])('CSV acdAutoAnswer %s is the boolean %s, whichever the current value is', async (value, bool) => {
+    const parsed = await one('acdAutoAnswer', value);
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.rows[0]!.changes).toEqual({ acdAutoAnswer: bool });
   });
 
   it.each([

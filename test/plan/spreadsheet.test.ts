@@ -37,17 +37,67 @@ describe('a cell that is the current value as a spreadsheet saved it is no chang
     ['a date, month first', { asSaved: { 'employerInfo.dateHire': '3/4/2021' } }, 'date'],
     ['a date with a time of midnight', { asSaved: { 'employerInfo.dateHire': '2021-03-04 00:00:00' } }, 'date'],
     ['a two-digit year', { asSaved: { 'employerInfo.dateHire': '3/4/21' } }, 'date'],
-    ['a boolean in German', { asSaved: { acdAutoAnswer: 'FALSCH' } }, 'boolean'],
-    ['a boolean as 0', { asSaved: { acdAutoAnswer: '0' } }, 'boolean'],
     ['an id without its leading zeros', { employerInfo: { employeeId: '456' } }, 'number'],
     ['a name with ? for what the code page lacks', { name: '?ukasz Nowak' }, 'characters'],
     ['a title read as Windows-1252', { title: 'Jefe de AtenciÃ³n' }, 'encoding'],
-    ['an error value', { asSaved: { queues: '#NAME?' } }, 'error'],
   ])('%s', (_, changes, kind) => {
     const planned = plan(changes);
     expect(planned.status).toBe('unchanged');
     expect(planned.diffs).toEqual([]);
     expect(Object.values(planned.lenient ?? {})).toEqual([kind]);
+  });
+
+  // Free text that a spreadsheet read as a date or a number, in every free-text column: the cell is what a save
+  // makes of the current value.
+  const texts = user({
+    title: '3/4',
+    department: '00123',
+    preferredName: 'Mar 4',
+    employerInfo: { officialName: '1E5', employeeType: '2-1-1', employeeId: '1/2' },
+    addresses: [{ mediaType: 'PHONE', type: 'WORK', extension: '0042' }],
+  });
+  it.each<[string, ProfileChanges, string]>([
+    ['3/4 as Excel en-US writes it', { title: '4-Mar' }, 'date'],
+    ['3/4 as Sheets writes it', { title: '3/4/2026' }, 'date'],
+    ['3/4 as LibreOffice writes it', { title: '03/04/26' }, 'date'],
+    ['3/4 read day first', { title: '03-Apr' }, 'date'],
+    ['00123 without its zeros', { department: '123' }, 'number'],
+    ['Mar 4', { preferredName: '4-Mar' }, 'date'],
+    ['1E5 as a number', { employerInfo: { officialName: '100000' } }, 'number'],
+    ['1E5 in scientific notation', { employerInfo: { officialName: '1.00E+05' } }, 'number'],
+    ['2-1-1', { employerInfo: { employeeType: '2/1/2001' } }, 'date'],
+    ['1/2', { employerInfo: { employeeId: '2-Jan' } }, 'date'],
+    ['an extension without its zeros', { phones: { work: 'ext 42' } }, 'number'],
+  ])('a text saved as a date or a number: %s', (_, changes, kind) => {
+    const planned = planRowAgainst(row(changes), texts, () => undefined, {}, mdy);
+    expect(planned.status).toBe('unchanged');
+    expect(Object.values(planned.lenient ?? {})).toEqual([kind]);
+  });
+
+  const lists = user({ profileSkills: ['Gestión', 'Español'], certifications: ['Zürich CX', 'ITIL'] });
+  const planLists = (changes: ProfileChanges) => planRowAgainst(row(changes), lists, () => undefined, {}, mdy);
+  it('a list item with a ? per character the code page lacks, or read as Windows-1252, is the current item', () => {
+    const planned = planLists({
+      profileSkills: { mode: 'replace', items: ['Gesti?n', 'Espa?ol'] },
+      certifications: { mode: 'replace', items: ['ZÃ¼rich CX', 'ITIL'] },
+    });
+    expect(planned.status).toBe('unchanged');
+    expect(planned.lenient).toEqual({ profileSkills: 'characters', certifications: 'encoding' });
+    const removed = planLists({ profileSkills: { mode: 'delta', add: [], remove: ['Espa?ol'] } });
+    expect(removed.diffs).toEqual([{ field: 'profileSkills', before: 'Español;Gestión', after: 'Gestión' }]);
+  });
+
+  it('a list item damaged the same way that is no current item is refused, naming the column', () => {
+    const planned = planLists({ profileSkills: { mode: 'replace', items: ['Gestión', 'Fran?ais'] } });
+    expect(planned.status).toBe('invalid');
+    expect(planned.note).toContain('profileSkills: "Fran?ais" has a "?" where a letter was');
+  });
+
+  it('a name error where the export wrote a +list or a text starting with - (taken for a formula) is no change', () => {
+    expect(plan({ asSaved: { queues: '#NAME?' } }).lenient).toEqual({ queues: 'error' });
+    const dash = user({ title: '-Night shift' });
+    const planned = planRowAgainst(row({ asSaved: { title: '#ERROR!' } }), dash, () => undefined, {}, mdy);
+    expect([planned.status, planned.lenient]).toEqual(['unchanged', { title: 'error' }]);
   });
 
   it('leaves the rest of the row to change, and carries what a later plan of the row starts from', () => {
@@ -63,10 +113,12 @@ describe('a cell that is the current value as a spreadsheet saved it is no chang
   });
 
   it('an edit that only looks like a spreadsheet value is an edit', () => {
-    expect(plan({ employerInfo: { employeeId: '457' } }).diffs).toEqual([
-      { field: 'employerInfo.employeeId', before: '000456', after: '457' },
+    expect(plan({ employerInfo: { employeeId: 'E-457' } }).diffs).toEqual([
+      { field: 'employerInfo.employeeId', before: '000456', after: 'E-457' },
     ]);
     expect(plan({ title: 'Why? Lead' }).status).toBe('change');
+    expect(plan({ title: '3/4' }).status).toBe('change');
+    expect(plan({ department: '42' }).status).toBe('change');
   });
 });
 
@@ -103,7 +155,27 @@ describe('a spreadsheet cell that is not the current value is refused, never wri
       { dateOrders: ['dmy', 'ymd'] },
       'the current value is "2021-03-04"',
     ],
-    ['a boolean', { asSaved: { acdAutoAnswer: 'WAHR' } }, mdy, 'type true or false'],
+    [
+      'an error value in a list',
+      { asSaved: { queues: '#N/A' } },
+      mdy,
+      'queues: "#N/A" is a spreadsheet\'s error value',
+    ],
+    [
+      'a name error in skills',
+      { asSaved: { skills: '#NAME?' } },
+      mdy,
+      'skills: "#NAME?" is a spreadsheet\'s error value',
+    ],
+    ['a name error in a text not written with +', { asSaved: { title: '#NAME?' } }, mdy, 'format the column as text'],
+    ['an error value of LibreOffice', { asSaved: { department: 'Err:502' } }, mdy, 'department: "Err:502"'],
+    ['a name error for a user to create', { asSaved: { queues: '#NAME?' } }, { ...mdy, create: true }, 'queues'],
+    ['an error value in a text', { asSaved: { title: '#N/A' } }, mdy, 'title: "#N/A" is a spreadsheet\'s error value'],
+    ['a text turned into a date', { title: '4-Mar' }, mdy, 'title: "4-Mar" is a date as a spreadsheet writes one'],
+    ['a text turned into a local date', { department: '03/04/2026' }, mdy, 'format the column as Text'],
+    ['a text in scientific notation', { preferredName: '1.00E+05' }, mdy, 'scientific notation'],
+    ['an id that lost its leading zeros', { employerInfo: { employeeId: '457' } }, mdy, 'without the leading zeros'],
+    ['a name with ? for a letter', { name: 'Fran?ois Nowak' }, mdy, 'save the file as "CSV UTF-8"'],
     ['an extension', { asSaved: { 'phone.home.extension': '124.0' } }, mdy, "type the extension's digits"],
     [
       'an id in scientific notation',
@@ -120,8 +192,8 @@ describe('a spreadsheet cell that is not the current value is refused, never wri
   });
 
   it('names every such cell of the row', () => {
-    const planned = plan({ asSaved: { 'phone.mobile': '14155550124', acdAutoAnswer: 'WAHR' } });
-    expect(planned.note).toMatch(/^phone\.mobile: "14155550124" .*; acdAutoAnswer: "WAHR" /);
+    const planned = plan({ title: '4-Mar', asSaved: { 'phone.mobile': '14155550124', queues: '#REF!' } });
+    expect(planned.note).toMatch(/^title: "4-Mar" .*; phone\.mobile: "14155550124" .*; queues: "#REF!" /);
   });
 
   it('without a spreadsheet context (JSON, a resume) a cell kept as written changes nothing', () => {

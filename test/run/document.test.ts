@@ -50,6 +50,7 @@ describe('the --json document', () => {
       row: null,
       line: 1,
       column: 'Titel',
+      columns: ['Titel'],
       suggestion: 'title',
     });
     expect(doc.rows[0]!.problems[0]).toMatchObject({ code: 'invalid_phone', row: 1, line: 2, column: 'phone.work' });
@@ -87,6 +88,7 @@ describe('the --json document', () => {
         row: 4,
         line: 5,
         column: null,
+        columns: [],
         suggestion: null,
       },
     ]);
@@ -94,6 +96,21 @@ describe('the --json document', () => {
       { severity: 'error', rowNumber: 1, column: 'skills', message: 'bad cell' },
     ]);
     expect(uncoded.problems[0]!.code).toBe('invalid_value');
+    expect(uncoded.problems[0]!.columns).toEqual(['skills']);
+    // A row refused for several cells (--skip-invalid keeps its note only): every column, the first as `column`.
+    const several = documentRow(
+      {
+        row: 2,
+        line: 3,
+        key: 'u',
+        status: 'invalid',
+        changes: [],
+        attempts: 0,
+        message: 'phone.mobile: "1415" is a phone number without its +; type it again; queues: "#NAME?" is an error',
+      },
+      undefined,
+    );
+    expect(several.problems.map((p) => [p.column, p.columns])).toEqual([['phone.mobile', ['phone.mobile', 'queues']]]);
     expect(
       documentRow({ row: 1, line: 2, key: 'u', status: 'updated', changes: [], attempts: 1 }, undefined).problems,
     ).toEqual([]);

@@ -126,6 +126,34 @@ describe('savedPlanText', () => {
     expect(pieces.length).toBe(rows + 2);
   });
 
+  it('keeps of an invalid row where it is, its diffs and why, not what its cells asked for', () => {
+    const invalid = {
+      ...row(1),
+      status: 'invalid' as const,
+      diffs: [],
+      name: 'Ana López',
+      note: 'phone.mobile: "14155550124" is a phone number without its +',
+      changes: { title: 'Lead', asSaved: { 'phone.mobile': '14155550124', acdAutoAnswer: 'WAHR' } },
+      lenient: { title: 'date' },
+      baseVersion: 3,
+    };
+    const saved = { plan: { schemaVersion: 2, summary: { rows: 2 }, rows: [invalid, row(2)] } } as unknown as SavedPlan;
+    const text = [...savedPlanText(saved)].join('');
+    expect(JSON.parse(text).plan.rows).toEqual([
+      {
+        rowNumber: 1,
+        line: 2,
+        key: 'u1@example.com',
+        status: 'invalid',
+        diffs: [],
+        userId: 'id-1',
+        note: invalid.note,
+      },
+      row(2),
+    ]);
+    expect(text).not.toMatch(/asSaved|WAHR|Ana López|"Lead"/);
+  });
+
   it('closes a plan with nothing besides its rows', () => {
     const only = { plan: plan(2).plan } as unknown as SavedPlan;
     expect(JSON.parse([...savedPlanText(only)].join(''))).toEqual(only);
