@@ -1,7 +1,7 @@
 import { ValidationError } from '../errors.js';
 import type { GenesysUser } from '../genesys/types.js';
 import type { ProfileChanges, RoutingChanges } from '../input/index.js';
-import { type LocationNames, sameValue, userPropertyOf } from '../plan/fields.js';
+import { holdsValue, type LocationNames, sameValue, userPropertyOf } from '../plan/fields.js';
 import {
   type Catalogue,
   type CurrentRouting,
@@ -93,7 +93,8 @@ export function rollbackFields(
     const same = (a: string | null, b: string | null) =>
       routing ? sameRoutingValue(field, a, b) : sameValue(field, a, b);
     if (same(now, before)) continue;
-    if (same(now, runSet)) restore.push({ field, before, after: runSet });
+    // An address in another case than the run set is still the run's (a platform may store its own case).
+    if (routing ? same(now, runSet) : holdsValue(field, now, runSet)) restore.push({ field, before, after: runSet });
     else changedSince.push({ field, now, runSet });
   }
   return { restore, changedSince };
