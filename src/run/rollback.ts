@@ -125,7 +125,7 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   const written = (await readWritten(dir)).filter((w) => !ever.has(w.userId));
   opts.log.info({ runId, users: written.length }, 'Rolling back');
 
-  const ctx = await openContext(opts);
+  const ctx = await openContext(opts, { rows: written.length + created.size });
   checkSameTarget(undone, ctx.target, 'rollback');
   const said = undone.counts ?? {};
   if (written.length === 0 && ever.size === 0 && (said.updated ?? 0) + (said.created ?? 0) > 0) {
