@@ -80,9 +80,11 @@ export async function runWriting(
   load: () => Promise<Runner>,
   /** The command's own usage checks: a refusal by them is reported in the document too. */
   check: () => void,
+  /** What the command line names as the source (a rollback's run id): in the document of a refusal before any read. */
+  named: { source?: string } = {},
 ): Promise<ExitCodeValue> {
   const { io } = ctx;
-  const known: { target?: string; source?: string } = {};
+  const known: { target?: string; source?: string } = { ...named };
   try {
     check();
     return await runCommand(ctx, opts, load, known);

@@ -227,6 +227,7 @@ export async function main(
           return (common) => runRollback(common, runId!);
         },
         check,
+        runId !== undefined && !opts.resume && !opts.last ? { source: runId } : {},
       );
     });
 

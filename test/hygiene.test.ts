@@ -225,3 +225,27 @@ describe('structure of src', () => {
     expect(long).toEqual([]);
   });
 });
+
+describe('the SDK adapter', () => {
+  const SRC = fileURLToPath(new URL('../src/', import.meta.url));
+  /** The methods an interface declares, at its first level of indentation. */
+  const methodsOf = (file: string, name: string): string[] => {
+    const text = readFileSync(join(SRC, file), 'utf8');
+    const body = text.slice(text.search(new RegExp(`export interface ${name}\\b[^{]*{`))).split('\n}\n')[0] as string;
+    return [...body.matchAll(/^ {2}(\w+)(?:<[^>]*>)?\(/gm)].map((m) => m[1] as string);
+  };
+
+  it('exposes no method that nothing outside the adapter and the emulator calls', () => {
+    const methods = [
+      ...methodsOf('genesys/api.ts', 'GenesysClient'),
+      ...methodsOf('genesys/groups-client.ts', 'GroupsCalls'),
+    ];
+    expect(methods.length).toBeGreaterThan(25);
+    const callers = readdirSync(SRC, { recursive: true, encoding: 'utf8' })
+      .map((f) => f.split(sep).join('/'))
+      .filter((f) => f.endsWith('.ts') && !/^(genesys|emulator)\//.test(f))
+      .map((f) => readFileSync(join(SRC, f), 'utf8'))
+      .join('\n');
+    expect(methods.filter((m) => !new RegExp(`\\.${m}!?\\(`).test(callers))).toEqual([]);
+  });
+});

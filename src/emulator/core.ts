@@ -319,6 +319,8 @@ export class EmulatorCore {
     this.invitationEmails.clear();
     this.createdAt.clear();
     this.beforeUserWrite.clear();
+    this.userWriteAnswers.clear();
+    this.userReadAnswers.clear();
     this.beforeRoutingWrite.clear();
     this.beforeListPage.clear();
     for (const token of this.tokens.values()) delete token.limiter;
@@ -374,6 +376,10 @@ export class EmulatorCore {
 
   /** Run just before the next PATCH of the user is checked (server.ts `beforeNextUserWrite`). */
   readonly beforeUserWrite = new OnceHooks<string>();
+  /** The wrong-shaped answer the next valid PATCH of a user gets (server.ts `beforeNextUserWrite`'s `answer`). */
+  readonly userWriteAnswers = new Map<string, { body: unknown; applied?: boolean; rereads?: number }>();
+  /** The wrong-shaped answer the next GETs of a user get after such a PATCH, and how many are left. */
+  readonly userReadAnswers = new Map<string, { body: unknown; left: number }>();
   /** Run just before the next grants or skills write of the user is checked (server.ts `beforeNextRoutingWrite`). */
   readonly beforeRoutingWrite = new OnceHooks<string>();
   /** Run just before the next directory listing page after the first is served (`duringNextListing`). */

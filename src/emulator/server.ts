@@ -89,11 +89,19 @@ export interface RunningEmulator {
   /**
    * "Another admin" acting just before the next PATCH of a user is checked: `giveEmail` gives another user (`to`) an
    * address, as between the client's read and its write, so that the PATCH may meet an address taken since;
-   * `moveTo` moves the user to that division (by id; its version changes); `remove` deletes the user.
+   * `moveTo` moves the user to that division (by id; its version changes); `remove` deletes the user. `answer`: the
+   * PATCH, if valid, is answered 200 with this body instead of the user (as a gateway or a broken proxy might), after
+   * being applied unless `applied` is false: an answer that says nothing of the write's fate. `rereads`: so is each
+   * of the next that many GETs of the user after it (default none).
    */
   beforeNextUserWrite(
     userId: string,
-    edit: { giveEmail?: { to: string; email: string }; moveTo?: string; remove?: boolean },
+    edit: {
+      giveEmail?: { to: string; email: string };
+      moveTo?: string;
+      remove?: boolean;
+      answer?: { body: unknown; applied?: boolean; rereads?: number };
+    },
   ): void;
   /**
    * "Another admin" changing a user's grants (`addGrants`, `removeGrants`) or skills (`skills`, as a PATCH sets them)
@@ -401,6 +409,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       if (!core.store.has(userId)) throw new RangeError(`no user ${userId}`);
       if (edit.moveTo !== undefined && !core.routing.divisionsById.has(edit.moveTo))
         throw new RangeError(`no division ${edit.moveTo}`);
+      if (edit.answer !== undefined) core.userWriteAnswers.set(userId, structuredClone(edit.answer));
       core.beforeUserWrite.set(userId, () => {
         const division = edit.moveTo === undefined ? undefined : core.routing.divisionsById.get(edit.moveTo);
         if (division !== undefined) {

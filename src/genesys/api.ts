@@ -66,7 +66,8 @@ export interface NamedListOptions extends PageOptions {
   name?: string;
 }
 
-export type GrantOperation = 'add' | 'remove' | 'replace';
+/** No bulkreplace: a plain list is written as its grants and revocations (plan/routing.ts says why). */
+export type GrantOperation = 'add' | 'remove';
 
 export interface GenesysClient extends GroupsCalls {
   /**
@@ -105,7 +106,7 @@ export interface GenesysClient extends GroupsCalls {
   /** DELETE /api/v2/users/{userId}: the user moves to the deleted state. */
   deleteUser(id: string, opts?: CallOptions): Promise<ApiOutcome<void>>;
   /** POST /api/v2/users/{userId}/invite: sends the user the platform's invitation email. */
-  inviteUser(id: string, opts?: { force?: boolean } & CallOptions): Promise<ApiOutcome<void>>;
+  inviteUser(id: string, opts?: CallOptions): Promise<ApiOutcome<void>>;
   /** PATCH /api/v2/users/bulk: sets `acdAutoAnswer` of up to 50 users at once (it takes no version and no other field). */
   patchUsersAutoAnswer(items: AutoAnswerPatch[], opts?: CallOptions): Promise<ApiOutcome<UserEntityListing>>;
   /** GET /api/v2/locations: the organisation's locations. */
@@ -138,12 +139,6 @@ export interface GenesysClient extends GroupsCalls {
     skills: ProficiencyRef[],
     opts?: CallOptions,
   ): Promise<ApiOutcome<EntityListing<UserRoutingSkill>>>;
-  /** PUT /api/v2/users/{userId}/routingskills/bulk: the user's skills become exactly these (at most 50). */
-  putUserRoutingSkills(
-    userId: string,
-    skills: ProficiencyRef[],
-    opts?: CallOptions,
-  ): Promise<ApiOutcome<EntityListing<UserRoutingSkill>>>;
   /** DELETE /api/v2/users/{userId}/routingskills/{skillId}. */
   deleteUserRoutingSkill(userId: string, skillId: string, opts?: CallOptions): Promise<ApiOutcome<void>>;
   /** PATCH /api/v2/users/{userId}/routinglanguages/bulk: adds languages or updates their proficiency (at most 50). */
@@ -163,7 +158,7 @@ export interface GenesysClient extends GroupsCalls {
     userIds: string[],
     opts: { remove: boolean } & CallOptions,
   ): Promise<ApiOutcome<void>>;
-  /** POST /api/v2/authorization/subjects/{subjectId}/bulkadd | bulkremove | bulkreplace with `{grants}`. */
+  /** POST /api/v2/authorization/subjects/{subjectId}/bulkadd | bulkremove with `{grants}`. */
   grantsBulk(
     subjectId: string,
     operation: GrantOperation,

@@ -424,7 +424,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysClient {
       return callVoid(
         context(`POST /api/v2/users/${encodeURIComponent(id)}/invite`, 'directory:user:add'),
         options,
-        () => users.postUserInvite(id, options?.force !== undefined ? { force: options.force } : {}),
+        () => users.postUserInvite(id, {}),
       );
     },
   };

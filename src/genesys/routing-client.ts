@@ -35,7 +35,6 @@ export type RoutingCalls = Pick<
   | 'getQueueMembers'
   | 'getSubject'
   | 'patchUserRoutingSkills'
-  | 'putUserRoutingSkills'
   | 'deleteUserRoutingSkill'
   | 'patchUserRoutingLanguages'
   | 'deleteUserRoutingLanguage'
@@ -146,15 +145,6 @@ export function routingCalls(
       );
     },
 
-    putUserRoutingSkills(userId, skills, options) {
-      return call(
-        context(`PUT /api/v2/users/${path(userId)}/routingskills/bulk`, 'routing:skill:assign'),
-        options,
-        () => users.putUserRoutingskillsBulk(userId, skills),
-        acceptEntities<EntityListing<UserRoutingSkill>>,
-      );
-    },
-
     deleteUserRoutingSkill(userId, skillId, options) {
       return callVoid(
         context(`DELETE /api/v2/users/${path(userId)}/routingskills/${path(skillId)}`, 'routing:skill:assign'),
@@ -208,12 +198,10 @@ export function routingCalls(
       const permission = {
         add: 'authorization:grant:add',
         remove: 'authorization:grant:delete',
-        replace: 'authorization:grant:add and authorization:grant:delete',
       }[operation];
       const invoke = {
         add: () => authorization.postAuthorizationSubjectBulkadd(subjectId, body),
         remove: () => authorization.postAuthorizationSubjectBulkremove(subjectId, body),
-        replace: () => authorization.postAuthorizationSubjectBulkreplace(subjectId, body),
       }[operation];
       // The platform also refuses to give (or take away) a role above the client's own, whatever its permissions.
       const above =

@@ -246,9 +246,11 @@ export class Collector {
     for (const a of live) {
       const target = a.row.changes.email;
       if (target === undefined) continue;
+      // Addresses that differ only in case are one address to the platform.
+      const same = target.toLowerCase();
       const column = a.row.key.kind === 'id' ? 'email' : 'newEmail';
-      const owner = newEmailOwner.get(target);
-      if (owner === undefined) newEmailOwner.set(target, a);
+      const owner = newEmailOwner.get(same);
+      if (owner === undefined) newEmailOwner.set(same, a);
       else if (keyId(owner.row.key) !== keyId(a.row.key)) {
         const detail = `is also the new email address of a different user in ${rowRef(owner.row)}; two users cannot share an email address`;
         flag(a, problem('error', { ...a.row, column }, `${quote(target)} ${detail}`));
@@ -261,7 +263,7 @@ export class Collector {
           ),
         );
       }
-      const lookedUp = keyedByEmail.get(target);
+      const lookedUp = keyedByEmail.get(same);
       if (lookedUp !== undefined && lookedUp !== a) {
         flag(
           a,

@@ -133,7 +133,7 @@ export function normaliseRecord(
   } else {
     if (email.state === 'value') {
       keyLabel = email.text;
-      const value = checked('email', checkEmail(email.text), 'invalid_email');
+      const value = checked('email', checkEmail(email.text), 'invalid_email')?.toLowerCase();
       const spelled = email.text.trim();
       if (value !== undefined) key = { kind: 'email', email: value, ...(spelled !== value ? { spelled } : {}) };
     } else if (email.state === 'absent') {

@@ -54,7 +54,8 @@ export function checkUuid(value: string, what: string): Checked<string> {
 
 export function checkEmail(value: string): Checked<string> {
   if (!isEmail(value)) return { ok: false, message: `${quote(value)} is not a valid email address` };
-  return { ok: true, value: value.toLowerCase() };
+  // The spelling is kept: the platform stores it as given, and a change of only its case is a change to make.
+  return { ok: true, value };
 }
 
 // What a spreadsheet writes when it has read a cell as a number or a date and saved it back in its own format.

@@ -59,6 +59,8 @@ export function planCreate(
 ): CreatePlan {
   if (row.key.kind !== 'email') throw new Error(`planCreate: row ${row.rowNumber} is not keyed by email`);
   const email = row.key.email;
+  // Created as the file spells it; `email` (lower case) stays what finds the user again.
+  const spelled = row.key.spelled ?? email;
   const base = { rowNumber: row.rowNumber, line: row.line, key: email };
   // A cell in a spreadsheet's own form (a phone without its +, a local date, `#NAME?`, a text turned into a date) has
   // no current value to be: refused, as in an update of an empty field.
@@ -80,7 +82,7 @@ export function planCreate(
     const { resolvers: _resolvers, spreadsheet: _saved, ...planContext } = ctx;
     const change = planUserChange(blankUser(division.id), profile, planContext);
     diffs = [
-      { field: 'email', before: null, after: email },
+      { field: 'email', before: null, after: spelled },
       ...change.diffs.filter((d) => d.field !== 'state' || d.after !== 'active'),
       { field: 'division', before: null, after: division.name },
     ];
@@ -94,7 +96,7 @@ export function planCreate(
     if (!isRowProblem(err)) throw err;
     return { row: { ...base, status: 'invalid', diffs: [], note: err.message } };
   }
-  const body: CreateUserBody = { name: name.trim(), email, divisionId: division.id };
+  const body: CreateUserBody = { name: name.trim(), email: spelled, divisionId: division.id };
   const { title, department, phones, state } = changes;
   if (typeof title === 'string' && title.trim() !== '') body.title = title.trim();
   if (typeof department === 'string' && department.trim() !== '') body.department = department.trim();

@@ -195,7 +195,18 @@ export function userPropertyOf(field: string): keyof GenesysUser {
 /** Whether two normalised values of a field are the same value to the platform. */
 export function sameValue(field: string, a: string | null, b: string | null): boolean {
   if (a === null || b === null) return a === b;
-  // Email addresses are case-insensitive in Genesys Cloud, and so are user ids (UUIDs; the input lower-cases them).
+  // User ids are UUIDs, whatever their case (the input lower-cases them). An email address is one address to the
+  // platform in any case, but it keeps the spelling given: a change of only its case is a change to write.
   // Phone values are already canonical.
-  return field === 'email' || field === 'manager' ? a.toLowerCase() === b.toLowerCase() : a === b;
+  return field === 'manager' ? a.toLowerCase() === b.toLowerCase() : a === b;
+}
+
+/**
+ * Whether the platform holds value `b` when it shows `a`: as sameValue, but an email address in another case is the
+ * same address, which a platform may store in a case of its own (whether Genesys Cloud keeps the case given is
+ * unconfirmed). For judging what a write did, never for planning one.
+ */
+export function holdsValue(field: string, a: string | null, b: string | null): boolean {
+  if (field === 'email' && a !== null && b !== null) return a.toLowerCase() === b.toLowerCase();
+  return sameValue(field, a, b);
 }

@@ -1,6 +1,6 @@
 import type { ApiFailure, GenesysUser, UserPatch } from '../genesys/types.js';
 import type { ManagerRef, ProfileChanges } from '../input/index.js';
-import { parseField, sameValue } from '../plan/fields.js';
+import { holdsValue, parseField, sameValue } from '../plan/fields.js';
 import { type FieldDiff, planUserChange } from '../plan/index.js';
 import type { LocationContext } from '../plan/profile-lists.js';
 import type { Executor, UsersPort } from './ports.js';
@@ -151,7 +151,10 @@ export async function applyUserChange(
       landed = true;
       current = afterWrite(readAs, outcome.body, body);
       const sentFields = new Set(sentDiffs.map((d) => d.field));
-      const stuck = plan(current).diffs.filter((d) => sentFields.has(d.field));
+      const left = plan(current).diffs.filter((d) => sentFields.has(d.field));
+      // An address the platform stores in a case of its own was written all the same: not to be sent again.
+      for (const d of left) if (holdsValue(d.field, d.before, d.after)) changes = withoutField(changes, d.field);
+      const stuck = left.filter((d) => !holdsValue(d.field, d.before, d.after));
       if (stuck.length > 0) {
         // The platform accepted the write but kept the old value: sending it again would loop forever.
         return result('failed', {

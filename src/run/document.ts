@@ -8,6 +8,7 @@ import { safeJson } from '../text.js';
 import type { DocumentProblem, DocumentRow, InputLayout, OutputDocument, SummaryCounts } from './document-schema.js';
 import { OUTPUT_SCHEMA_VERSION } from './document-version.js';
 import { noteColumns } from './note-columns.js';
+import { RUN_ID } from './run-id.js';
 
 /**
  * The one document `--json` prints on stdout, for every command that plans or writes (update, rollback, resume;
@@ -166,7 +167,8 @@ export function refusedHead(
     target: what.target ?? null,
     source: what.source,
     runId: null,
-    rollbackOf: null,
+    // A rollback's source is the run it undoes (not a resume's: that names the rollback run resumed).
+    rollbackOf: what.command === 'rollback' && what.mode !== 'resume' ? what.source : null,
     summary,
     plan: null,
     layout: what.layout ?? null,
@@ -254,6 +256,8 @@ export async function writeUsageDocument(argv: readonly string[], message: strin
     dryRun: own.includes('--dry-run'),
     resume: own.some((a) => a === '--resume' || a.startsWith('--resume=')),
   });
-  const head = refusedHead({ command, mode, exitCode: ExitCode.Usage, source: null }, { kind: 'error', message });
+  // A rollback of a run named by its id names that run, even refused; `--last` names none until it is looked up.
+  const source = command === 'rollback' && mode !== 'resume' ? (own.find((a) => RUN_ID.test(a)) ?? null) : null;
+  const head = refusedHead({ command, mode, exitCode: ExitCode.Usage, source }, { kind: 'error', message });
   await writeDocument(stdout, head, []);
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { GenesysUser, UserPatch } from '../genesys/types.js';
-import type { Governor } from '../governor/index.js';
+import { type Governor, mayHaveActed } from '../governor/index.js';
 import type { ManagerRef, ProfileChanges } from '../input/index.js';
 import type { FieldDiff } from '../plan/index.js';
 import type { LocationContext } from '../plan/profile-lists.js';
@@ -111,6 +111,10 @@ export async function applyAll(
   const settle = (rowNumber: number, userId: string, r: ApplyResult) => {
     const { diffs: _planned, user: _user, ...kept } = r;
     results.set(rowNumber, kept);
+    // A row that failed after sending a write whose fate nothing settled (no answer, or one of the wrong shape, and
+    // no re-read that saw the user) may have changed the user: a resume must count that write as made.
+    const acted =
+      r.status === 'failed' && unsettled.has(rowNumber) && r.failure !== undefined && mayHaveActed(r.failure);
     unsettled.delete(rowNumber);
     if (r.status === 'failed' || r.status === 'not_found') failed++;
     void journal
@@ -124,6 +128,7 @@ export async function applyAll(
         ...(r.conflict ? { conflict: r.conflict } : {}),
         ...(r.kept ? { message: r.kept } : {}),
         ...(r.failure ? { errorCode: r.failure.code ?? r.failure.kind } : {}),
+        ...(acted ? { mayHaveActed: true as const } : {}),
       })
       .catch((err) => deps.log.error({ err: String(err) }, 'could not write the journal'));
     done++;

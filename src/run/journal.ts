@@ -48,6 +48,8 @@ export interface OutcomeRecord {
   errorCode?: string;
   /** Fields a rollback left as someone else set them. */
   message?: string;
+  /** A failed row whose write may nonetheless have landed (its answer was lost or not the user's): see resume-left.ts. */
+  mayHaveActed?: true;
 }
 
 /**

@@ -38,7 +38,7 @@ function settledPart(rec: { status: string; conflict?: string; errorCode?: strin
 export interface ProfileJournal {
   /** Rows whose write has an outcome other than failed: their part as the report shows it. */
   settled: Map<number, Part>;
-  /** Rows whose last write has no outcome: it was in flight when the run stopped. */
+  /** Rows whose last write has no outcome (it was in flight when the run stopped), or failed but may have acted. */
   wrote: Set<number>;
 }
 
@@ -48,7 +48,7 @@ export async function foldProfileJournal(dir: string): Promise<ProfileJournal> {
   await readJournal(dir, (rec) => {
     if (rec.t === 'intent') wrote.add(rec.row);
     else {
-      wrote.delete(rec.row);
+      if (rec.mayHaveActed !== true) wrote.delete(rec.row);
       if (rec.status !== 'failed') settled.set(rec.row, settledPart(rec));
     }
     return false;

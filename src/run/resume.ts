@@ -62,8 +62,11 @@ async function resume(opts: CommandOptions, runId: string, dir: string, meta: Ru
   const pendingRouting: number[] = [];
   const priorProfile = new Map<number, Part>();
   const userIds = new Set<string>();
+  /** Users to create or delete: work for the tokens too (settled or not, an upper bound). */
+  let lifecycleRows = 0;
   for (let i = 0; i < rows.length; i++) {
     const p = rows.at(i);
+    if (p.status === 'create' || p.status === 'delete') lifecycleRows++;
     if (p.status !== 'change') continue;
     if (hasProfileWork(p)) {
       const s = settled.get(p.rowNumber);
@@ -83,7 +86,7 @@ async function resume(opts: CommandOptions, runId: string, dir: string, meta: Ru
     'Resuming',
   );
 
-  const ctx = await openContext(opts);
+  const ctx = await openContext(opts, { rows: userIds.size + lifecycleRows });
   checkSameTarget(meta, ctx.target, 'resume');
   // Only the users left, and of them only what their changes read: the listing a resume may choose reads every user.
   // One pass over the saved rows (each is decoded again when read).

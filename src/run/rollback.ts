@@ -1,7 +1,7 @@
 import { ValidationError } from '../errors.js';
 import type { GenesysUser } from '../genesys/types.js';
 import type { ProfileChanges, RoutingChanges } from '../input/index.js';
-import { type LocationNames, sameValue, userPropertyOf } from '../plan/fields.js';
+import { holdsValue, type LocationNames, sameValue, userPropertyOf } from '../plan/fields.js';
 import {
   type Catalogue,
   type CurrentRouting,
@@ -93,7 +93,8 @@ export function rollbackFields(
     const same = (a: string | null, b: string | null) =>
       routing ? sameRoutingValue(field, a, b) : sameValue(field, a, b);
     if (same(now, before)) continue;
-    if (same(now, runSet)) restore.push({ field, before, after: runSet });
+    // An address in another case than the run set is still the run's (a platform may store its own case).
+    if (routing ? same(now, runSet) : holdsValue(field, now, runSet)) restore.push({ field, before, after: runSet });
     else changedSince.push({ field, now, runSet });
   }
   return { restore, changedSince };
@@ -124,7 +125,7 @@ async function rollback(opts: CommandOptions, runId: string, dir: string, undone
   const written = (await readWritten(dir)).filter((w) => !ever.has(w.userId));
   opts.log.info({ runId, users: written.length }, 'Rolling back');
 
-  const ctx = await openContext(opts);
+  const ctx = await openContext(opts, { rows: written.length + created.size });
   checkSameTarget(undone, ctx.target, 'rollback');
   const said = undone.counts ?? {};
   if (written.length === 0 && ever.size === 0 && (said.updated ?? 0) + (said.created ?? 0) > 0) {

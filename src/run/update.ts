@@ -111,7 +111,11 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   }
   if (errors.length > 0 && !opts.skipInvalid) {
     // The names the rows use are checked in the same run, so that the user sees every problem at once.
-    const names = await nameProblems(() => openContext(opts), [...parsed.rows, ...asRows(parsed.invalidRows)], log);
+    const names = await nameProblems(
+      () => openContext(opts, { rows: parsed.rows.length }),
+      [...parsed.rows, ...asRows(parsed.invalidRows)],
+      log,
+    );
     const all = inRowOrder([...parsed.problems, ...names.problems.map(restate)]);
     throw await refuse(inputName, all, keysOf(names.problems), opts.reportPath, names.target);
   }
@@ -139,7 +143,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   // failed login is still the error reported; a failure meanwhile must not go unhandled.
   const earlierRuns = digest ? listRuns(opts.stateDir) : undefined;
   earlierRuns?.catch(() => {});
-  const ctx = await openContext(opts);
+  const ctx = await openContext(opts, { rows: parsed.rows.length });
   const { governor } = ctx;
   // A rerun of a file whose run against this target was interrupted finishes that run (one run id to roll back),
   // rather than starting a second one.

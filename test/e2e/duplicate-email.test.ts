@@ -40,11 +40,11 @@ describe('an email another user has', () => {
     // A dry run says so too (it lets rows go once planned, but not those that change an address).
     const dry = await box.cli(['update', path, '--dry-run', '--no-progress']);
     expect(dry.code, dry.stderr).toBe(2);
-    expect(dry.stderr).toContain(`column "email": "${b!.email!.toLowerCase()}" is already the email address`);
+    expect(dry.stderr).toContain(`column "email": "${b!.email!.toUpperCase()}" is already the email address`);
     const r = await box.cli(['update', path, '--yes', '--no-progress']);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(
-      `row 1 (line 2), column "email": "${b!.email!.toLowerCase()}" is already the email address of another user (${b!.id})`,
+      `row 1 (line 2), column "email": "${b!.email!.toUpperCase()}" is already the email address of another user (${b!.id})`,
     );
     expect(r.stderr).toContain('1 problem(s) in 1 row(s); nothing was written');
     expect(routeCount(box.emulator.stats(), PATCH_ROUTE)).toBe(0);

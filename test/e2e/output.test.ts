@@ -498,3 +498,41 @@ describe('--detailed-exitcode (CI)', () => {
     expect(patchRequests(box.emulator.stats())).toBe(0);
   });
 });
+
+describe('a rollback refused before it reads anything', () => {
+  it('names the run it was asked to undo (source and rollbackOf) once known: by id at once, by --last once found', async () => {
+    plain = await sandbox({ users: 5 });
+    const none = doc((await plain.cli(['rollback', '--last', '--json'])).stdout);
+    // No run to undo yet: nothing is known.
+    expect(none).toMatchObject({ outcome: 'error', source: null, rollbackOf: null });
+    const [user] = plain.emulator.users().filter((u) => u.state === 'active');
+    const file = await writeInput(
+      plain,
+      'one.csv',
+      csv([
+        ['id', 'title'],
+        [user!.id, 'Undo me'],
+      ]),
+    );
+    const applied = await plain.cli(['update', file, '--yes']);
+    const runId = /\(run (\d{8}-\d{6}-[0-9a-f]{6})\)/.exec(applied.stderr)?.[1] as string;
+    expect(runId).toBeDefined();
+    const cases: string[][] = [
+      ['rollback', '--last', '--json', '--yes', '--report', 'r.xyz'],
+      ['rollback', runId, '--json', '--yes', '--report', 'r.xyz'],
+      ['rollback', runId, '--json', '--yes', '--tokens', '0'],
+      ['rollback', runId, '--json', '--no-such-flag'],
+      ['rollback', runId, '--json', '--dry-run', '--tokens', '0'],
+    ];
+    for (const args of cases) {
+      const r = await plain.cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(doc(r.stdout), args.join(' ')).toMatchObject({ outcome: 'error', source: runId, rollbackOf: runId });
+    }
+    // A resume names no undone run before it has read the run it resumes.
+    const resumed = doc((await plain.cli(['rollback', '--resume', runId, '--json', '--tokens', '0'])).stdout);
+    expect(resumed).toMatchObject({ mode: 'resume', rollbackOf: null });
+    // Only the update wrote.
+    expect(patchRequests(plain.emulator.stats())).toBe(1);
+  });
+});

@@ -186,3 +186,28 @@ describe('--tokens', () => {
     expect(Object.keys(s.byToken)).toHaveLength(4);
   }, 60_000);
 });
+
+describe('--tokens on a small run', () => {
+  it('obtains no more tokens than its rows can use (one per 5 rows): --tokens 20 on 3 rows logs in once', async () => {
+    box = await sandbox({ users: 60 });
+    const small = await titleFile(box, 3, 'Small');
+    const r = await box.cli(['update', small.path, '--yes', '--tokens', '20']);
+    expect(r.code, r.stderr).toBe(0);
+    expectTitles(box.emulator, small.ids, 'Small');
+    expect(box.emulator.stats().tokensIssued).toBe(1);
+    expect(logRecords(r.stderr).map((l) => l.msg)).toContain(
+      'Using 1 of the 20 tokens asked for: 3 row(s) of work need no more (one per 5 rows)',
+    );
+    box.emulator.reset();
+    const more = await titleFile(box, 12, 'More');
+    const m = await box.cli(['update', more.path, '--yes', '--no-progress', '--tokens', '20']);
+    expect(m.code, m.stderr).toBe(0);
+    expect(box.emulator.stats().tokensIssued).toBe(3);
+    // A rollback counts the users it restores.
+    box.emulator.reset();
+    const runId = /\(run (\d{8}-\d{6}-[0-9a-f]{6})\)/.exec(m.stderr)?.[1] as string;
+    const back = await box.cli(['rollback', runId, '--yes', '--no-progress', '--tokens', '20']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(box.emulator.stats().tokensIssued).toBe(3);
+  });
+});

@@ -48,6 +48,22 @@ export async function token(emu: RunningEmulator): Promise<string> {
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
+/** A request with plain fetch and a fresh token, for platform routes the adapter does not call: its status and body. */
+export async function send(
+  emu: RunningEmulator,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${emu.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${await token(emu)}`, 'content-type': 'application/json' },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Asserts a value is defined and narrows it. */

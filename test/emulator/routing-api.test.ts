@@ -3,12 +3,20 @@ import { describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/index.js';
 import type { GenesysClient } from '../../src/genesys/api.js';
 import type { ApiOutcome } from '../../src/genesys/types.js';
-import { defined, emulator, loggedIn, token } from './helpers.js';
+import { defined, emulator, loggedIn, send, token } from './helpers.js';
 
 function ok<T>(outcome: ApiOutcome<T>): T {
   if (!outcome.ok) throw new Error(`expected success, got ${outcome.status}: ${outcome.message}`);
   return outcome.body;
 }
+
+/** PUT …/routingskills/bulk, which the emulator serves as the platform does though the tool never sends it. */
+const putSkills = (emu: RunningEmulator, userId: string, skills: { id: string; proficiency: number }[]) =>
+  send(emu, 'PUT', `/api/v2/users/${userId}/routingskills/bulk`, skills);
+
+/** POST …/bulkreplace, likewise served but never sent (a plain list is written as grants and revocations). */
+const replaceGrants = (emu: RunningEmulator, userId: string, grants: { roleId: string; divisionId: string }[]) =>
+  send(emu, 'POST', `/api/v2/authorization/subjects/${userId}/bulkreplace`, { grants });
 
 const ids = (entities: { id: string }[]) => entities.map((e) => e.id);
 
@@ -98,12 +106,13 @@ describe("a user's routing skills", () => {
     const client = await loggedIn(emu);
     const user = defined(emu.users()[1]);
     const skills = emu.catalogue().skills.slice(0, 7);
-    ok(
-      await client.putUserRoutingSkills(
+    expect(
+      await putSkills(
+        emu,
         user.id,
         skills.map((s, i) => ({ id: s.id, proficiency: i % 6 })),
       ),
-    );
+    ).toMatchObject({ status: 200 });
     const page1 = ok(await client.getUserRoutingSkills(user.id, { pageNumber: 1, pageSize: 5 }));
     expect(page1).toMatchObject({ total: 7, pageCount: 2, pageSize: 5 });
     const page2 = ok(await client.getUserRoutingSkills(user.id, { pageNumber: 2, pageSize: 5 }));
@@ -136,22 +145,23 @@ describe("a user's routing skills", () => {
   });
 
   it('PUT replaces every skill with the body', async () => {
-    const { emu, client } = await setup();
+    const { emu } = await setup();
     const user = defined(emu.users().find((u) => (emu.userSkills(u.id) ?? []).length >= 1));
     const fresh = freeOf(emu, user.id).skills.slice(0, 2);
-    ok(
-      await client.putUserRoutingSkills(
+    expect(
+      await putSkills(
+        emu,
         user.id,
         fresh.map((s) => ({ id: s.id, proficiency: 4 })),
       ),
-    );
+    ).toMatchObject({ status: 200 });
     expect(
       emu
         .userSkills(user.id)
         ?.map((s) => s.id)
         .sort(),
     ).toEqual(ids(fresh).sort());
-    ok(await client.putUserRoutingSkills(user.id, []));
+    expect(await putSkills(emu, user.id, [])).toMatchObject({ status: 200 });
     expect(emu.userSkills(user.id)).toEqual([]);
   });
 
@@ -166,18 +176,22 @@ describe("a user's routing skills", () => {
       .map((s) => ({ id: s.id, proficiency: 1 }));
     const fifty = many.slice(0, 50);
     const known = defined(many[0]).id;
+    for (const refused of [
+      await putSkills(emu, user.id, many),
+      await putSkills(emu, user.id, [...fifty.slice(0, 3), { id: 'no-such-skill', proficiency: 1 }]),
+    ]) {
+      expect(refused).toMatchObject({ status: 400 });
+    }
     for (const outcome of [
       await client.patchUserRoutingSkills(user.id, many),
-      await client.putUserRoutingSkills(user.id, many),
       await client.patchUserRoutingSkills(user.id, [{ id: 'no-such-skill', proficiency: 1 }]),
-      await client.putUserRoutingSkills(user.id, [...fifty.slice(0, 3), { id: 'no-such-skill', proficiency: 1 }]),
       await client.patchUserRoutingSkills(user.id, [{ id: known, proficiency: 6 }]),
       await client.patchUserRoutingSkills(user.id, [{ id: known, proficiency: -1 }]),
     ]) {
       expect(outcome).toMatchObject({ ok: false, status: 400, kind: 'invalid' });
     }
     expect(emu.userSkills(user.id)).toEqual(before);
-    ok(await client.putUserRoutingSkills(user.id, fifty));
+    expect(await putSkills(emu, user.id, fifty)).toMatchObject({ status: 200 });
     expect(emu.userSkills(user.id)).toHaveLength(50);
   });
 
@@ -325,7 +339,7 @@ describe('grants', () => {
     ok(await client.grantsBulk(user.id, 'remove', [supervisor]));
     expect(emu.grants(user.id)).toEqual([...before, evaluator]);
 
-    ok(await client.grantsBulk(user.id, 'replace', [supervisor]));
+    expect(await replaceGrants(emu, user.id, [supervisor])).toMatchObject({ status: 204 });
     expect(emu.grants(user.id)).toEqual([supervisor]);
     const reread = ok(await client.getSubject(user.id));
     expect(reread.grants.map((g) => g.role.name)).toEqual(['Supervisor']);
@@ -337,7 +351,7 @@ describe('grants', () => {
     const role = defined(emu.catalogue().roles[0]).id;
     const division = defined(emu.catalogue().divisions[0]).id;
     const before = emu.grants(user.id);
-    for (const op of ['add', 'remove', 'replace'] as const) {
+    for (const op of ['add', 'remove'] as const) {
       expect(await client.grantsBulk(user.id, op, [{ roleId: 'no-role', divisionId: division }])).toMatchObject({
         ok: false,
         status: 400,
@@ -351,6 +365,12 @@ describe('grants', () => {
         status: 404,
       });
     }
+    expect(await replaceGrants(emu, user.id, [{ roleId: 'no-role', divisionId: division }])).toMatchObject({
+      status: 400,
+    });
+    expect(await replaceGrants(emu, 'no-such-user', [{ roleId: role, divisionId: division }])).toMatchObject({
+      status: 404,
+    });
     expect(emu.grants(user.id)).toEqual(before);
     expect(await client.getSubject('no-such-user')).toMatchObject({ ok: false, status: 404 });
   });
@@ -444,14 +464,14 @@ describe('state, reset and dump', () => {
     const user = defined(emu.users()[3]);
     const initial = emu.routing();
     const queue = defined(emu.catalogue().queues[0]);
-    ok(await client.putUserRoutingSkills(user.id, []));
+    expect(await putSkills(emu, user.id, [])).toMatchObject({ status: 200 });
     ok(
       await client.patchUserRoutingLanguages(user.id, [
         { id: defined(emu.catalogue().languages[5]).id, proficiency: 1 },
       ]),
     );
     ok(await client.postQueueMembers(queue.id, [user.id], { remove: false }));
-    ok(await client.grantsBulk(user.id, 'replace', []));
+    expect(await replaceGrants(emu, user.id, [])).toMatchObject({ status: 204 });
     ok(await client.moveUsersToDivision(defined(emu.catalogue().divisions[4]).id, [user.id]));
     expect(emu.routing()).not.toEqual(initial);
 

@@ -110,13 +110,6 @@ const wire: WireCase[] = [
     body: [{ id: 's1', proficiency: 3 }],
   },
   {
-    name: 'putUserRoutingSkills',
-    call: (c) => c.putUserRoutingSkills('u1', []),
-    method: 'PUT',
-    url: '/api/v2/users/u1/routingskills/bulk',
-    body: [],
-  },
-  {
     name: 'patchUserRoutingLanguages',
     call: (c) => c.patchUserRoutingLanguages('u1', [{ id: 'l1', proficiency: 5 }]),
     method: 'PATCH',
@@ -146,7 +139,7 @@ const wire: WireCase[] = [
     body: [{ id: 'u1' }],
     reply: null,
   },
-  ...(['add', 'remove', 'replace'] as const).map(
+  ...(['add', 'remove'] as const).map(
     (op): WireCase => ({
       name: `grantsBulk ${op}`,
       call: (c) => c.grantsBulk('u1', op, [{ roleId: 'r1', divisionId: 'd1' }]),
@@ -287,7 +280,7 @@ describe('failures', () => {
       ),
     );
     const client = await loggedIn();
-    const denied = await client.putUserRoutingSkills('u1', []);
+    const denied = await client.patchUserRoutingSkills('u1', []);
     expect(denied).toMatchObject({ ok: false, kind: 'permission' });
     if (!denied.ok) expect(denied.message).toContain('role lacks routing:skill:assign');
     expect(await client.deleteUserRoutingLanguage('u1', 'l1')).toMatchObject({

@@ -128,7 +128,7 @@ describe('good fixtures', () => {
         line: 2,
         key: { kind: 'id', id: '6a1f0c52-3c0e-4d6c-9f3e-2b8f1f0e9a11' },
         changes: {
-          email: 'ana.lopez@example.com',
+          email: 'Ana.Lopez@Example.com',
           title: 'Team Lead',
           manager: { kind: 'id', id: '0b7d2e4c-91a5-4f3b-8c2d-5e6f7a8b9c01' },
           employerInfo: { officialName: null, employeeId: 'E-10442', dateHire: '2024-02-29' },

@@ -4,14 +4,14 @@ import { ANA_ID, BOB_ID, errors, onlyProblem, parseText, warnings } from './help
 describe('keys', () => {
   it('keys by id when the id is present, making email a change', async () => {
     const parsed = await parseText(`id,email\n${ANA_ID},New@Example.com\n`, 'csv');
-    expect(parsed.rows[0]).toMatchObject({ key: { kind: 'id', id: ANA_ID }, changes: { email: 'new@example.com' } });
+    expect(parsed.rows[0]).toMatchObject({ key: { kind: 'id', id: ANA_ID }, changes: { email: 'New@Example.com' } });
   });
 
-  it('keys by lower-cased email when the id is empty, and takes the new address from newEmail', async () => {
+  it('keys by lower-cased email when the id is empty, and takes the new address from newEmail as spelled', async () => {
     const parsed = await parseText('id,email,newEmail\n,Ana@Example.COM,Ana.Lopez@Example.com\n', 'csv');
     expect(parsed.rows[0]).toMatchObject({
-      key: { kind: 'email', email: 'ana@example.com' },
-      changes: { email: 'ana.lopez@example.com' },
+      key: { kind: 'email', email: 'ana@example.com', spelled: 'Ana@Example.COM' },
+      changes: { email: 'Ana.Lopez@Example.com' },
     });
   });
 

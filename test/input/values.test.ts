@@ -12,8 +12,8 @@ import {
 const ok = <T>(value: T) => ({ ok: true, value });
 
 describe('checkEmail', () => {
-  it('accepts and lower-cases a valid address', () => {
-    expect(checkEmail('Ana.Lopez+ops@Example.CO.UK')).toEqual(ok('ana.lopez+ops@example.co.uk'));
+  it('accepts a valid address as spelled (the platform keeps its case)', () => {
+    expect(checkEmail('Ana.Lopez+ops@Example.CO.UK')).toEqual(ok('Ana.Lopez+ops@Example.CO.UK'));
   });
   it.each(['bob@', 'bob', '@example.com', 'bob@example', 'a..b@example.com', 'bob @example.com', 'bob@exa mple.com'])(
     'rejects %j',

@@ -31,10 +31,14 @@ describe('text fields', () => {
     expect(planUserChange(user({ title: 'Agent' }), { title: ' Lead ' }, ctx).patch).toEqual({ title: 'Lead' });
   });
 
-  it('is case-sensitive for text but not for email', () => {
+  it('is case-sensitive for text and for email: a change of only the case of an address is a change', () => {
     expect(planUserChange(user({ title: 'agent' }), { title: 'Agent' }, ctx).diffs).toHaveLength(1);
-    expect(planUserChange(user({ email: 'Jane.Doe@example.com' }), { email: 'jane.doe@EXAMPLE.com' }, ctx)).toEqual({
+    expect(planUserChange(user({ email: 'Jane.Doe@example.com' }), { email: 'Jane.Doe@example.com' }, ctx)).toEqual({
       diffs: [],
+    });
+    expect(planUserChange(user({ email: 'Jane.Doe@example.com' }), { email: 'jane.doe@example.com' }, ctx)).toEqual({
+      diffs: [{ field: 'email', before: 'Jane.Doe@example.com', after: 'jane.doe@example.com' }],
+      patch: { email: 'jane.doe@example.com' },
     });
     expect(planUserChange(user({ email: 'jane@example.com' }), { email: 'j.doe@example.com' }, ctx)).toEqual({
       diffs: [{ field: 'email', before: 'jane@example.com', after: 'j.doe@example.com' }],

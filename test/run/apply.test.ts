@@ -51,6 +51,20 @@ describe('applyUserChange', () => {
     expect(r.user.version).toBe(8);
   });
 
+  it('an address the platform stores in a case of its own is written once, not reported stuck nor sent again', async () => {
+    const server = new Server(user({ email: 'ann@example.com' }));
+    const folding = (_id: string, p: UserPatch) =>
+      server.patch(p.email === undefined ? p : { ...p, email: p.email.toLowerCase() });
+    const users = new ScriptedUsers([folding]);
+    const r = await applyUserChange(deps(users).deps, user({ email: 'ann@example.com' }), {
+      email: 'Ann.Smith@Example.com',
+      title: 'Team Lead',
+    });
+    expect(r).toMatchObject({ status: 'updated', writes: 1 });
+    expect(r.failure).toBeUndefined();
+    expect(server.current).toMatchObject({ email: 'ann.smith@example.com', title: 'Team Lead' });
+  });
+
   it('on a version conflict re-reads and re-plans: an edit to another field survives, with no note', async () => {
     const server = new Server(user());
     const users = new ScriptedUsers(

@@ -68,7 +68,7 @@ describe('rollbackFields', () => {
     expect(restore).toEqual([
       { field: 'title', before: 'Agent', after: 'Lead' },
       { field: 'department', before: 'Sales', after: 'Billing' },
-      // E-mail compares case-insensitively, phones by digits: these still hold the run's values.
+      // The address in another case (a platform may store its own), phones by digits: these still hold the run's values.
       { field: 'email', before: 'old@example.com', after: 'new@example.com' },
       { field: 'phone.mobile', before: null, after: '+15550100' },
     ]);
