@@ -2,6 +2,7 @@ import type { GenesysUser } from '../genesys/types.js';
 import type { HeldRows, InputRow, InvalidRow, ManagerRef } from '../input/index.js';
 import { Packer } from '../input/packed.js';
 import {
+  changedPart,
   decodePlannedRow,
   encodePlannedRow,
   inactiveUserNote,
@@ -315,9 +316,12 @@ export class IncrementalPlanner {
   }
 
   private withAsked(p: PlannedRow, row: InputRow): PlannedRow {
-    // A row a spreadsheet's cells were taken out of carries what is left of its changes already (planRowAgainst).
-    if (this.asked && p.userId !== undefined) p.changes ??= row.changes;
-    else delete p.changes;
+    // A row a spreadsheet's cells were taken out of carries what is left of its changes already (planRowAgainst); a
+    // changing row carries only the columns it changes (changedPart), and its user is kept for them alone (`project`).
+    if (this.asked && p.userId !== undefined) {
+      const asked = p.changes ?? row.changes;
+      p.changes = p.status === 'change' ? changedPart(asked, p.diffs) : asked;
+    } else delete p.changes;
     return p;
   }
 

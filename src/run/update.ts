@@ -217,7 +217,9 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     // A user kept only for its PATCH (its row planned, no routing) is kept as the write needs it, for the run to take
     // over as it is (compactOver); one kept for planning or routing is kept as they need it.
     project: (user, row, planned) =>
-      planned !== undefined && row.changes.routing === undefined ? forWrite(user) : project(user),
+      planned !== undefined && row.changes.routing === undefined
+        ? (planned.changes ? writeProjectionFor(Object.keys(planned.changes)) : forWrite)(user)
+        : project(user),
     // Routing is planned from what the planned rows asked for: the rows themselves need not be held for it.
     asked: !opts.dryRun || withRoutingColumns.length > 0,
     keep: (row, planned) =>
