@@ -254,7 +254,7 @@ export async function runMemory(options: {
     // An export of the wide columns, each title given a suffix; after the apply, an export of the same columns is the
     // edited file again, row for row: every other column as it was (`wrong` counts the rows that differ).
     const exportWide = async (path: string): Promise<string[][]> => {
-      const args = [cli, 'export', path, '--columns', WIDE_COLUMNS, '--force', ...common];
+      const args = [cli, 'export', path, '--columns', WIDE_COLUMNS, '--force', '--no-progress'];
       const done = await runMeasured({ args, cwd: dir, env, timeoutMs: 600_000, name: 'wide-export' });
       if (done.exitCode !== 0) throw new Error(`export failed (${done.exitCode}): ${done.stderrTail}`);
       return parse(readFileSync(path), { bom: true }) as string[][];
@@ -266,7 +266,7 @@ export async function runMemory(options: {
       const wideCsv = join(dir, 'wide.csv');
       writeFileSync(wideCsv, stringify(edited));
       await step('wide dry-run --report', ['update', wideCsv, '--dry-run', '--report', join(dir, 'wide-dry-run.csv')]);
-      const applied = await step('wide apply', ['update', wideCsv, '--yes', '--report', join(dir, 'wide.csv.report')]);
+      const applied = await step('wide apply', ['update', wideCsv, '--yes', '--report', join(dir, 'wide-apply.csv')]);
       const after = new Map((await exportWide(join(dir, 'wide-after.csv'))).map((r) => [r[0], r.join('\u0000')]));
       applied.step.wrong = edited.filter((r) => after.get(r[0]) !== r.join('\u0000')).length;
       return record();
