@@ -13,20 +13,24 @@
  * step that writes is checked against the emulator's directory (the apply's titles are there; the rollback put every
  * one back), so a smaller figure cannot come from doing less.
  *
- *   tsx bench/memory.ts [--rows N] [--cli /abs/path/to/bin.js] [--keep] [--only dry-run|planning|writes|routing]
+ *   tsx bench/memory.ts [--rows N] [--cli /abs/path/to/bin.js] [--keep] [--only dry-run|planning|writes|routing|wide]
  *
  * standalone: a table, then the raw figures. `--only dry-run` runs the first step alone (seconds at 100,000 rows);
  * `--only planning` stops after the rollback dry run (the apply it needs takes minutes); `--only writes` leaves out
- * the two dry runs (the write side alone); `--only routing` runs the routing file's two steps alone.
+ * the two dry runs (the write side alone); `--only routing` runs the routing file's two steps alone, `--only wide` the
+ * wide file's (WIDE_COLUMNS: an export edited in a spreadsheet, every title changed; its apply is checked by exporting
+ * again: every row as the edited file has it).
  *
  * By default it runs bench/library-cli.js, the CLI's `main` from dist/ with the SDK as the library loads it
  * (dist/bundle/sdk.cjs): what a program that calls the library gets.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
 import { type EmulatorHandle, startBenchEmulator } from './emulator.js';
 import { distLooksStale } from './outputs.js';
 import { clientEnv, parseJsonOutput, runMeasured, type SpawnResult } from './spawn.js';
@@ -45,7 +49,18 @@ export type MemoryStepName =
   | 'apply (interrupted)'
   | 'resume'
   | 'routing dry-run --report'
-  | 'routing apply';
+  | 'routing apply'
+  | 'wide dry-run --report'
+  | 'wide apply';
+
+/**
+ * The third file: what an admin makes, a whole export of these columns edited in a spreadsheet (each title given a
+ * suffix), every column read and compared though one changes (issue #12).
+ */
+export const WIDE_COLUMNS =
+  'id,email,name,title,department,preferredName,manager,employerInfo.officialName,employerInfo.employeeId,' +
+  'employerInfo.employeeType,employerInfo.dateHire,phone.work,phone.mobile,phone.work.extension,acdAutoAnswer,' +
+  'locations,profileSkills,certifications,state';
 
 /** The routing file's cells: a skill at a proficiency that differs by user, and a queue to join. */
 export const ROUTING_CASE = { skill: 'Billing', queue: 'Sales Inbound' } as const;
@@ -122,7 +137,7 @@ function wrongTitles(emu: EmulatorHandle, rows: Wanted[], want: 'before' | 'afte
  * A partial run: stop after the dry run, or after the rollback dry run (the planning of every command), or leave out
  * the two dry runs (`writes`).
  */
-export type MemoryOnly = 'dry-run' | 'planning' | 'writes' | 'routing';
+export type MemoryOnly = 'dry-run' | 'planning' | 'writes' | 'routing' | 'wide';
 
 export async function runMemory(options: {
   rows: number;
@@ -236,7 +251,28 @@ export async function runMemory(options: {
       applied.step.wrong = wrongRouting(emu, rows);
       return record();
     };
+    // An export of the wide columns, each title given a suffix; after the apply, an export of the same columns is the
+    // edited file again, row for row: every other column as it was (`wrong` counts the rows that differ).
+    const exportWide = async (path: string): Promise<string[][]> => {
+      const args = [cli, 'export', path, '--columns', WIDE_COLUMNS, '--force', '--no-progress'];
+      const done = await runMeasured({ args, cwd: dir, env, timeoutMs: 600_000, name: 'wide-export' });
+      if (done.exitCode !== 0) throw new Error(`export failed (${done.exitCode}): ${done.stderrTail}`);
+      return parse(readFileSync(path), { bom: true }) as string[][];
+    };
+    const wide = async (): Promise<MemoryRecord> => {
+      const [header, ...users] = await exportWide(join(dir, 'wide-before.csv'));
+      const title = header!.indexOf('title');
+      const edited = [header!, ...users.map((r) => r.map((v, i) => (i === title ? `${v} VI`.trim() : v)))];
+      const wideCsv = join(dir, 'wide.csv');
+      writeFileSync(wideCsv, stringify(edited));
+      await step('wide dry-run --report', ['update', wideCsv, '--dry-run', '--report', join(dir, 'wide-dry-run.csv')]);
+      const applied = await step('wide apply', ['update', wideCsv, '--yes', '--report', join(dir, 'wide-apply.csv')]);
+      const after = new Map((await exportWide(join(dir, 'wide-after.csv'))).map((r) => [r[0], r.join('\u0000')]));
+      applied.step.wrong = edited.filter((r) => after.get(r[0]) !== r.join('\u0000')).length;
+      return record();
+    };
     if (options.only === 'routing') return await routing();
+    if (options.only === 'wide') return await wide();
     const dryRuns = options.only !== 'writes';
     if (dryRuns) await step('dry-run --report', ['update', csv, '--dry-run', '--report', join(dir, 'dry-run.csv')]);
     if (options.only === 'dry-run') return record();
@@ -251,7 +287,8 @@ export async function runMemory(options: {
     const cut = await step('apply (interrupted)', ['update', csv, '--yes'], Math.floor(rows.length / 2));
     const resumed = await step('resume', ['update', '--resume', runIdOf(cut.output), '--yes']);
     resumed.step.wrong = wrongTitles(emu, rows, 'after');
-    return await routing();
+    await routing();
+    return await wide();
   } finally {
     await emu.stop();
     if (options.keep) log(`kept ${dir}`);
@@ -264,7 +301,7 @@ const mb = (kb: number | undefined): string => (kb === undefined ? '–' : (kb /
 export function memoryTable(m: MemoryRecord | undefined): string {
   if (!m) return '_Not run._';
   const goal = (s: MemoryStep): string =>
-    s.step === 'dry-run --report' || s.step === 'rollback dry run' || s.step === 'routing dry-run --report'
+    s.step.endsWith('dry-run --report') || s.step === 'rollback dry run'
       ? `< ${MEMORY_GOALS.dryRun}`
       : s.step === 'apply (interrupted)'
         ? ''
@@ -277,7 +314,7 @@ export function memoryTable(m: MemoryRecord | undefined): string {
         `| ${s.step} | ${mb(s.maxRssKb)} | ${goal(s)} | ${s.wallSeconds.toFixed(1)} | ${s.cpuMs === undefined ? '–' : (s.cpuMs / 1000).toFixed(1)} | ${s.requests} | ${s.writes} | ${s.wrong ?? ''} | ${s.exitCode} |`,
     ),
     '',
-    `${m.rows} rows (a title change each; the routing steps: a skill and a queue each) against ${m.directoryUsers} users, run by \`${m.cli ?? 'bin/genesys-bulk.js'}\`; load average ${m.loadBefore.toFixed(2)} before, ${m.loadAfter.toFixed(2)} after.`,
+    `${m.rows} rows (a title change each; the routing steps: a skill and a queue each; the wide steps: an export of ${WIDE_COLUMNS.split(',').length} columns with each title changed) against ${m.directoryUsers} users, run by \`${m.cli ?? 'bin/genesys-bulk.js'}\`; load average ${m.loadBefore.toFixed(2)} before, ${m.loadAfter.toFixed(2)} after.`,
   ].join('\n');
 }
 
@@ -295,9 +332,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     values.only !== 'dry-run' &&
     values.only !== 'planning' &&
     values.only !== 'writes' &&
-    values.only !== 'routing'
+    values.only !== 'routing' &&
+    values.only !== 'wide'
   ) {
-    throw new Error(`--only must be dry-run, planning, writes or routing, got ${JSON.stringify(values.only)}`);
+    throw new Error(`--only must be dry-run, planning, writes, routing or wide, got ${JSON.stringify(values.only)}`);
   }
   // The default CLI loads dist/: a build older than src/ would measure code that is no longer there.
   if (values.cli === undefined && distLooksStale())

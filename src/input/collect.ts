@@ -1,4 +1,6 @@
+import { TextStore } from '../plan/text-store.js';
 import { CLEAR_TOKEN, COLUMNS } from './columns.js';
+import { Packer } from './packed.js';
 import { problem, quote } from './problems.js';
 import type { RecordResult } from './record.js';
 import { routingColumnValues } from './routing-items.js';
@@ -16,11 +18,6 @@ import type {
 interface At {
   rowNumber: number;
   line: number;
-}
-
-interface Accepted {
-  row: InputRow;
-  keyLabel: string;
 }
 
 function keyId(key: RowKey): string {
@@ -97,18 +94,46 @@ function differences(a: FlatValue[], b: FlatValue[], label: (column: string) => 
   return shown.join('; ');
 }
 
+/** The valid rows of an input, each decoded afresh as it is reached: see Collector. */
+export interface HeldRows extends Iterable<InputRow> {
+  readonly length: number;
+  /** Where the rows are, for a holder that takes them over as they are (plan/incremental.ts): the row of each entry. */
+  readonly held?: { store: TextStore; entries: Int32Array; row: (text: string) => InputRow };
+}
+
+/** An input as the collector holds it: its rows as text, decoded one at a time on each pass. */
+export type HeldInput = Omit<ParsedInput, 'rows'> & { rows: HeldRows };
+
+/** The input with its rows as objects, as a caller that indexes them wants it. */
+export function materialize(input: HeldInput): ParsedInput {
+  return { ...input, rows: Array.from(input.rows) };
+}
+
+/** An accepted row as stored: the row, and its key as written (for messages). */
+interface Stored extends InputRow {
+  keyLabel: string;
+}
+
 /**
  * Accumulates records in input order and applies the whole-file rules (duplicates, clashing email changes)
  * once everything is read: those need every row, so they run in `finish`.
+ *
+ * The accepted rows are held as JSON text outside the heap (TextStore), with only their key and the email they
+ * give kept as strings: as objects, a 100,000-row export of 19 columns was ~115 MB live while it was read, the peak of
+ * a dry run (issue #12). A row is decoded when a rule or a later pass needs it.
  */
 export class Collector {
   private readonly fileProblems: InputProblem[] = [];
-  private readonly accepted: Accepted[] = [];
   private readonly invalid: InvalidRow[] = [];
   private readonly rowWarnings: InputProblem[] = [];
   private readonly skipped: SkippedRow[] = [];
   private total = 0;
-  private readonly interned = new Map<string, string>();
+  /** The accepted rows, by their index in acceptance order. */
+  private readonly store = new TextStore();
+  private readonly packer = new Packer();
+  private readonly keyIds: string[] = [];
+  /** The email a row gives its user (its `email` or `newEmail` column), if any. */
+  private readonly emailTargets: (string | undefined)[] = [];
 
   /** How messages name a column: the file's own name for it when the file is in another layout (admin-ui.ts). */
   private label: (column: string) => string = (column) => column;
@@ -119,26 +144,9 @@ export class Collector {
     this.label = label;
   }
 
-  /**
-   * One string per distinct short value: a 100,000-row file that sets the same few titles and departments
-   * otherwise holds a copy of each value per row. Bounded, so that a file of unique values costs no more.
-   */
-  private intern(value: string): string {
-    if (value.length > 64) return value;
-    const known = this.interned.get(value);
-    if (known !== undefined) return known;
-    if (this.interned.size < 10_000) this.interned.set(value, value);
-    return value;
-  }
-
-  private internChanges(changes: ProfileChanges): void {
-    for (const field of ['title', 'department', 'preferredName', 'state'] as const) {
-      const value = changes[field];
-      if (typeof value === 'string') (changes as Record<string, unknown>)[field] = this.intern(value);
-    }
-    const employer = changes.employerInfo as Record<string, string | null> | undefined;
-    if (employer)
-      for (const [k, v] of Object.entries(employer)) if (typeof v === 'string') employer[k] = this.intern(v);
+  /** Accepted rows held so far. */
+  get held(): number {
+    return this.store.size;
   }
 
   /** A problem that belongs to the file (a header column, an unknown JSON key), not to one row's validity. */
@@ -179,57 +187,80 @@ export class Collector {
       return;
     }
     this.rowWarnings.push(...problems);
-    this.internChanges(result.changes);
-    this.accepted.push({
-      row: { rowNumber: at.rowNumber, line: at.line, key: result.key, changes: result.changes },
+    const stored: Stored = {
+      rowNumber: at.rowNumber,
+      line: at.line,
+      key: result.key,
+      changes: result.changes,
       keyLabel: result.keyLabel ?? '',
-    });
+    };
+    this.store.add(this.packer.pack(stored));
+    this.keyIds.push(keyId(result.key));
+    this.emailTargets.push(result.changes.email);
   }
 
+  /** Accepted row `i` (a fresh copy). */
+  private stored(i: number): Stored {
+    return this.packer.unpack(this.store.text(i)) as Stored;
+  }
+
+  /** The input with its rows as objects. */
   finish(): ParsedInput {
-    const crossProblems = new Map<Accepted, InputProblem[]>();
-    const dropped = new Set<Accepted>();
-    const flag = (a: Accepted, p: InputProblem) => {
-      const list = crossProblems.get(a);
-      if (list === undefined) crossProblems.set(a, [p]);
+    return materialize(this.finishHeld());
+  }
+
+  /** The input with its valid rows held as text: each pass over `rows` decodes them one at a time. */
+  finishHeld(): HeldInput {
+    const count = this.store.size;
+    const crossProblems = new Map<number, InputProblem[]>();
+    const dropped = new Set<number>();
+    const flag = (i: number, p: InputProblem) => {
+      const list = crossProblems.get(i);
+      if (list === undefined) crossProblems.set(i, [p]);
       else list.push(p);
     };
 
-    const byKey = new Map<string, Accepted[]>();
-    for (const a of this.accepted) {
-      const id = keyId(a.row.key);
-      const group = byKey.get(id);
-      if (group === undefined) byKey.set(id, [a]);
-      else group.push(a);
+    // Only the first row of each key, and the keys given more than once with their rows.
+    const firstOf = new Map<string, number>();
+    const repeated = new Map<string, number[]>();
+    for (let i = 0; i < count; i++) {
+      const id = this.keyIds[i]!;
+      const first = firstOf.get(id);
+      if (first === undefined) firstOf.set(id, i);
+      else {
+        const group = repeated.get(id);
+        if (group === undefined) repeated.set(id, [first, i]);
+        else group.push(i);
+      }
     }
-    for (const group of byKey.values()) {
-      if (group.length < 2) continue;
-      const flat = group.map((a) => flatten(a.row.changes, a.row.key));
+    for (const indexes of repeated.values()) {
+      const group = indexes.map((i) => this.stored(i));
+      const flat = group.map((a) => flatten(a.changes, a.key));
       if (flat.every((f) => sameFlat(f, flat[0]!))) {
         const kept = group[0]!;
-        for (const a of group.slice(1)) {
-          dropped.add(a);
+        group.slice(1).forEach((a, k) => {
+          dropped.add(indexes[k + 1]!);
           flag(
-            a,
+            indexes[k + 1]!,
             problem(
               'warning',
-              a.row,
-              `repeats ${rowRef(kept.row)} for the same user (${quote(a.keyLabel)}) with the same changes; this row is skipped`,
+              a,
+              `repeats ${rowRef(kept)} for the same user (${quote(a.keyLabel)}) with the same changes; this row is skipped`,
               { code: 'duplicate_row' },
             ),
           );
-        }
+        });
         continue;
       }
       group.forEach((a, i) => {
         const others = group.filter((o) => o !== a);
         const j = i === 0 ? 1 : 0;
         flag(
-          a,
+          indexes[i]!,
           problem(
             'error',
-            a.row,
-            `the same user (${quote(a.keyLabel)}) is also in ${others.map((o) => rowRef(o.row)).join(', ')} with different changes (${differences(flat[i]!, flat[j]!, this.label)}); give each user one row`,
+            a,
+            `the same user (${quote(a.keyLabel)}) is also in ${others.map((o) => rowRef(o)).join(', ')} with different changes (${differences(flat[i]!, flat[j]!, this.label)}); give each user one row`,
             { code: 'conflicting_rows' },
           ),
         );
@@ -238,75 +269,104 @@ export class Collector {
 
     // Email changes that clash with another row: the platform would reject the second, or the outcome would depend
     // on the order in which the rows run.
-    const live = this.accepted.filter((a) => !dropped.has(a));
-    const keyedByEmail = new Map<string, Accepted>();
-    for (const a of live)
-      if (a.row.key.kind === 'email' && !keyedByEmail.has(a.row.key.email)) keyedByEmail.set(a.row.key.email, a);
-    const newEmailOwner = new Map<string, Accepted>();
-    for (const a of live) {
-      const target = a.row.changes.email;
-      if (target === undefined) continue;
+    const at = (i: number): At => {
+      const { rowNumber, line } = this.stored(i);
+      return { rowNumber, line };
+    };
+    const keyedByEmail = new Map<string, number>();
+    for (let i = 0; i < count; i++) {
+      const id = this.keyIds[i]!;
+      if (dropped.has(i) || !id.startsWith('email:')) continue;
+      const email = id.slice('email:'.length);
+      if (!keyedByEmail.has(email)) keyedByEmail.set(email, i);
+    }
+    const columnOf = (i: number) => (this.keyIds[i]!.startsWith('id:') ? 'email' : 'newEmail');
+    const newEmailOwner = new Map<string, number>();
+    for (let i = 0; i < count; i++) {
+      const target = this.emailTargets[i];
+      if (target === undefined || dropped.has(i)) continue;
       // Addresses that differ only in case are one address to the platform.
       const same = target.toLowerCase();
-      const column = a.row.key.kind === 'id' ? 'email' : 'newEmail';
       const owner = newEmailOwner.get(same);
-      if (owner === undefined) newEmailOwner.set(same, a);
-      else if (keyId(owner.row.key) !== keyId(a.row.key)) {
-        const detail = `is also the new email address of a different user in ${rowRef(owner.row)}; two users cannot share an email address`;
-        flag(a, problem('error', { ...a.row, column }, `${quote(target)} ${detail}`));
+      if (owner === undefined) newEmailOwner.set(same, i);
+      else if (this.keyIds[owner] !== this.keyIds[i]) {
+        const here = at(i);
+        const there = at(owner);
+        const detail = `is also the new email address of a different user in ${rowRef(there)}; two users cannot share an email address`;
+        flag(i, problem('error', { ...here, column: columnOf(i) }, `${quote(target)} ${detail}`));
         flag(
           owner,
           problem(
             'error',
-            { ...owner.row, column: owner.row.key.kind === 'id' ? 'email' : 'newEmail' },
-            `${quote(target)} is also the new email address of a different user in ${rowRef(a.row)}; two users cannot share an email address`,
+            { ...there, column: columnOf(owner) },
+            `${quote(target)} is also the new email address of a different user in ${rowRef(here)}; two users cannot share an email address`,
           ),
         );
       }
       const lookedUp = keyedByEmail.get(same);
-      if (lookedUp !== undefined && lookedUp !== a) {
+      if (lookedUp !== undefined && lookedUp !== i) {
+        const here = at(i);
+        const there = at(lookedUp);
         flag(
-          a,
+          i,
           problem(
             'error',
-            { ...a.row, column },
-            `${quote(target)} is also the email that ${rowRef(lookedUp.row)} uses to find its user; the result would depend on the order of the rows, so make this change in a separate run`,
+            { ...here, column: columnOf(i) },
+            `${quote(target)} is also the email that ${rowRef(there)} uses to find its user; the result would depend on the order of the rows, so make this change in a separate run`,
           ),
         );
         flag(
           lookedUp,
           problem(
             'error',
-            { ...lookedUp.row, column: 'email' },
-            `${quote(target)} is also the new email address given in ${rowRef(a.row)}; the result would depend on the order of the rows, so make that change in a separate run`,
+            { ...there, column: 'email' },
+            `${quote(target)} is also the new email address given in ${rowRef(here)}; the result would depend on the order of the rows, so make that change in a separate run`,
           ),
         );
       }
     }
 
-    const rows: InputRow[] = [];
+    const kept: number[] = [];
     const invalid = [...this.invalid];
     const skippedRows = [...this.skipped];
     const problems = [...this.fileProblems, ...this.rowWarnings, ...this.invalid.flatMap((r) => r.problems)];
-    for (const a of this.accepted) {
-      const extra = crossProblems.get(a) ?? [];
+    for (let i = 0; i < count; i++) {
+      const extra = crossProblems.get(i) ?? [];
       problems.push(...extra);
-      if (dropped.has(a)) {
-        const first = byKey.get(keyId(a.row.key))?.[0];
-        const reason = `repeats ${first ? rowRef(first.row) : 'an earlier row'} with the same changes`;
-        skippedRows.push({ rowNumber: a.row.rowNumber, line: a.row.line, key: a.keyLabel, reason });
+      if (dropped.has(i)) {
+        const a = this.stored(i);
+        const first = firstOf.get(this.keyIds[i]!);
+        const reason = `repeats ${first !== undefined ? rowRef(at(first)) : 'an earlier row'} with the same changes`;
+        skippedRows.push({ rowNumber: a.rowNumber, line: a.line, key: a.keyLabel, reason });
         continue;
       }
       if (extra.some((p) => p.severity === 'error')) {
-        invalid.push({ rowNumber: a.row.rowNumber, line: a.row.line, key: a.keyLabel, problems: extra });
+        const a = this.stored(i);
+        invalid.push({ rowNumber: a.rowNumber, line: a.line, key: a.keyLabel, problems: extra });
       } else {
-        rows.push(a.row);
+        kept.push(i);
       }
     }
     // Stable: problems on one line keep the order in which they were found.
     problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
     invalid.sort((a, b) => a.rowNumber - b.rowNumber);
     skippedRows.sort((a, b) => a.rowNumber - b.rowNumber);
+    const rows = heldRows(this.store, Int32Array.from(kept), this.packer);
     return { format: this.format, rows, problems, invalidRows: invalid, skippedRows, totalRecords: this.total };
   }
+}
+
+/** The rows at `entries` of `store`, each decoded (without its key label) as it is reached. */
+function heldRows(store: TextStore, entries: Int32Array, packer: Packer): HeldRows {
+  const row = (text: string): InputRow => {
+    const { keyLabel: _, ...rest } = packer.unpack(text) as Stored;
+    return rest;
+  };
+  return {
+    length: entries.length,
+    held: { store, entries, row },
+    *[Symbol.iterator]() {
+      for (const entry of entries) yield row(store.text(entry));
+    },
+  };
 }

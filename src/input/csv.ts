@@ -13,7 +13,7 @@ import {
   shortRowWarning,
 } from './admin-ui.js';
 import { type Cell, cellFromCsv } from './cell.js';
-import { Collector } from './collect.js';
+import { Collector, type HeldInput, materialize } from './collect.js';
 import { canonicalColumn, suggestColumn, unknownColumn, unknownColumnMessage } from './columns.js';
 import { peekText } from './decode.js';
 import { MAX_RECORD_CHARS } from './json-stream.js';
@@ -268,6 +268,11 @@ function isBlank(fields: string[]): boolean {
  * are skipped and not counted.
  */
 export async function readCsv(text: AsyncIterable<string>, name: string): Promise<ParsedInput> {
+  return materialize(await readCsvHeld(text, name));
+}
+
+/** As readCsv, with the rows held as text (collect.ts). */
+export async function readCsvHeld(text: AsyncIterable<string>, name: string): Promise<HeldInput> {
   const collector = new Collector('csv');
   const peeked = await peekText(text, (head) => firstLine(head) !== undefined, MAX_RECORD_CHARS);
   const delimiter = headerDelimiter(firstLine(peeked.head) ?? peeked.head);
@@ -379,7 +384,7 @@ export async function readCsv(text: AsyncIterable<string>, name: string): Promis
   if (state.rows === 0) {
     throw new ValidationError(`${name} has a header but no data rows: add one row per user to change.`);
   }
-  const parsed = collector.finish();
+  const parsed = collector.finishHeld();
   if (adminPlan !== undefined) parsed.layout = 'admin-ui';
   return parsed;
 }

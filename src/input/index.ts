@@ -3,11 +3,11 @@
  * Pure: it reads the input and nothing else, and never calls the platform.
  */
 export { ADMIN_UI_LAYOUT, inAdminColumns } from './admin-ui.js';
-export { sameChanges } from './collect.js';
+export { type HeldInput, type HeldRows, sameChanges } from './collect.js';
 export { CLEAR_TOKEN, COLUMNS, type ColumnSpec, suggestColumn } from './columns.js';
 export { detectFormat } from './format.js';
 export { formatProblems } from './problems.js';
-export { type InputSource, readInput } from './read.js';
+export { type InputSource, readInput, readInputHeld } from './read.js';
 export { HOME_DIVISION } from './routing.js';
 export {
   type ItemOp,

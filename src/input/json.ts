@@ -1,6 +1,6 @@
 import { ValidationError } from '../errors.js';
 import { type Cell, cellFromJson, jsonTypeName } from './cell.js';
-import { Collector } from './collect.js';
+import { Collector, type HeldInput, materialize } from './collect.js';
 import { COLUMN_NAMES, NESTED_GROUPS, unknownColumn, unknownColumnMessage } from './columns.js';
 import { scanJson, UNEXPECTED_END } from './json-scan.js';
 import { JsonArrayGuard, JsonStreamSplitter, type StreamRecord } from './json-stream.js';
@@ -113,6 +113,11 @@ async function readAll(text: AsyncIterable<string>, name: string): Promise<strin
 
 /** A JSON array of objects. Read whole: see MAX_JSON_ARRAY_CHARS. */
 export async function readJsonArray(text: AsyncIterable<string>, name: string): Promise<ParsedInput> {
+  return materialize(await readJsonArrayHeld(text, name));
+}
+
+/** As readJsonArray, with the rows held as text (collect.ts). */
+export async function readJsonArrayHeld(text: AsyncIterable<string>, name: string): Promise<HeldInput> {
   const source = await readAll(text, name);
   if (source.trim() === '') throw new ValidationError(`${name} is empty: expected a JSON array of objects.`);
 
@@ -160,7 +165,7 @@ export async function readJsonArray(text: AsyncIterable<string>, name: string): 
     const at = { rowNumber: index + 1, line: scan.elementLines[index]! };
     addObject(element as Record<string, unknown>, at, collector, unknownSeen, repeated.get(index) ?? []);
   });
-  return collector.finish();
+  return collector.finishHeld();
 }
 
 /**
@@ -169,6 +174,11 @@ export async function readJsonArray(text: AsyncIterable<string>, name: string): 
  * is fatal (see json-stream.ts).
  */
 export async function readJsonLines(text: AsyncIterable<string>, name: string): Promise<ParsedInput> {
+  return materialize(await readJsonLinesHeld(text, name));
+}
+
+/** As readJsonLines, with the rows held as text (collect.ts). */
+export async function readJsonLinesHeld(text: AsyncIterable<string>, name: string): Promise<HeldInput> {
   const collector = new Collector('jsonl');
   const unknownSeen = new Set<string>();
 
@@ -200,5 +210,5 @@ export async function readJsonLines(text: AsyncIterable<string>, name: string): 
   splitter.end();
 
   if (splitter.rowCount === 0) throw new ValidationError(`${name} is empty: expected one JSON object per line.`);
-  return collector.finish();
+  return collector.finishHeld();
 }

@@ -3,10 +3,11 @@ import { open, stat } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { ValidationError } from '../errors.js';
-import { readCsv } from './csv.js';
+import { type HeldInput, materialize } from './collect.js';
+import { readCsvHeld } from './csv.js';
 import { decodeText, peekFirstChar, resolveEncoding } from './decode.js';
 import { detectFormat, isStdin } from './format.js';
-import { readJsonArray, readJsonLines } from './json.js';
+import { readJsonArrayHeld, readJsonLinesHeld } from './json.js';
 import type { InputFormat, ParsedInput } from './types.js';
 
 export interface InputSource {
@@ -65,6 +66,11 @@ async function openFile(path: string): Promise<NodeJS.ReadableStream> {
  * syntax, wrong shape) throw ValidationError; row-level problems are collected in `problems`.
  */
 export async function readInput(source: InputSource): Promise<ParsedInput> {
+  return materialize(await readInputHeld(source));
+}
+
+/** As readInput, with the valid rows held as text and decoded on each pass (collect.ts): what a run reads. */
+export async function readInputHeld(source: InputSource): Promise<HeldInput> {
   const stdin = isStdin(source.path);
   const name = stdin ? 'stdin' : source.path!;
   // Decide the format before opening a file, so a bad extension fails without touching it.
@@ -79,7 +85,7 @@ export async function readInput(source: InputSource): Promise<ParsedInput> {
     format = detectFormat(source.path, undefined, peeked.first);
     text = peeked.text;
   }
-  const readers = { csv: readCsv, json: readJsonArray, jsonl: readJsonLines } as const;
+  const readers = { csv: readCsvHeld, json: readJsonArrayHeld, jsonl: readJsonLinesHeld } as const;
   try {
     return await readers[format](text, name);
   } finally {

@@ -1,6 +1,8 @@
 import type { GenesysUser } from '../genesys/types.js';
-import type { InputRow, InvalidRow, ManagerRef } from '../input/index.js';
+import type { HeldRows, InputRow, InvalidRow, ManagerRef } from '../input/index.js';
+import { Packer } from '../input/packed.js';
 import {
+  changedPart,
   decodePlannedRow,
   encodePlannedRow,
   inactiveUserNote,
@@ -91,7 +93,9 @@ export class IncrementalPlanner {
    * and V8 sizes the heap the writes start in from that (issue #12). Each read decodes a copy.
    */
   private readonly rowAt: (number | undefined)[] = [];
-  private readonly inputs = new TextStore();
+  private readonly inputs: TextStore;
+  /** The row of an entry of `inputs`. */
+  private readonly rowOf: (text: string) => InputRow;
   private readonly userOf: (string | undefined)[] = [];
   private readonly versionOf: number[] = [];
   /** By row number: the entry of its plan in `texts`, once planned. */
@@ -125,15 +129,28 @@ export class IncrementalPlanner {
   private readonly creates: boolean;
   private users = 0;
 
-  constructor(rows: readonly InputRow[], opts: IncrementalPlannerOptions = {}) {
-    for (const row of [...rows].sort((a, b) => a.rowNumber - b.rowNumber)) {
+  /** `rows` is read once, a row at a time (it may decode each as it is reached: input/collect.ts HeldRows). */
+  constructor(rows: Iterable<InputRow>, opts: IncrementalPlannerOptions = {}) {
+    let sorted = true;
+    // Rows the input holds as text already are taken over as they are, not copied: a 100,000-row export held twice
+    // was the peak of a dry run (issue #12).
+    const held = (rows as HeldRows).held;
+    const packer = new Packer();
+    this.inputs = held?.store ?? new TextStore();
+    this.rowOf = held?.row ?? ((text) => packer.unpack(text) as InputRow);
+    const entries: Iterable<[InputRow, number]> = held
+      ? mapped(held.entries, (entry) => [held.row(held.store.text(entry)), entry])
+      : mapped(rows, (row) => [row, this.inputs.add(packer.pack(row))]);
+    for (const [row, entry] of entries) {
       const n = row.rowNumber;
       if (this.rowAt[n] !== undefined) throw new Error(`Row ${n} appears twice in the plan input.`);
-      this.rowAt[n] = this.inputs.add(JSON.stringify(row));
+      this.rowAt[n] = entry;
+      if (n < (this.order.at(-1) ?? 0)) sorted = false;
       this.order.push(n);
       if (row.key.kind === 'id') this.rowById.set(row.key.id.trim().toLowerCase(), n);
       else this.rowByEmail.set(row.key.email.trim().toLowerCase(), n);
     }
+    if (!sorted) this.order.sort((a, b) => a - b);
     for (const ref of opts.managers ?? []) {
       if (ref.kind === 'id') this.wantedManagerIds.add(ref.id.toLowerCase());
       else this.wantedManagerEmails.add(ref.email.toLowerCase());
@@ -284,7 +301,7 @@ export class IncrementalPlanner {
   /** The row `n` as given (a fresh copy), unless released. */
   private input(n: number): InputRow | undefined {
     const entry = this.rowAt[n];
-    return entry === undefined ? undefined : (JSON.parse(this.inputs.text(entry)) as InputRow);
+    return entry === undefined ? undefined : this.rowOf(this.inputs.text(entry));
   }
 
   private planAgainst(
@@ -299,9 +316,12 @@ export class IncrementalPlanner {
   }
 
   private withAsked(p: PlannedRow, row: InputRow): PlannedRow {
-    // A row a spreadsheet's cells were taken out of carries what is left of its changes already (planRowAgainst).
-    if (this.asked && p.userId !== undefined) p.changes ??= row.changes;
-    else delete p.changes;
+    // A row a spreadsheet's cells were taken out of carries what is left of its changes already (planRowAgainst); a
+    // changing row carries only the columns it changes (changedPart), and its user is kept for them alone (`project`).
+    if (this.asked && p.userId !== undefined) {
+      const asked = p.changes ?? row.changes;
+      p.changes = p.status === 'change' ? changedPart(asked, p.diffs) : asked;
+    } else delete p.changes;
     return p;
   }
 
@@ -392,4 +412,8 @@ export class IncrementalPlanner {
     const rows = textList(this.texts, Int32Array.from(entries));
     return { summary: summarise(decodedRows(rows)), rows };
   }
+}
+
+function* mapped<T, U>(items: Iterable<T>, f: (item: T) => U): Generator<U> {
+  for (const item of items) yield f(item);
 }

@@ -1,7 +1,7 @@
 import type { GenesysUser, UserPatch } from '../genesys/types.js';
 import type { InputRow, InvalidRow, ManagerRef, ProfileChanges, RowKey } from '../input/index.js';
 import { isRowProblem } from './errors.js';
-import type { FieldDiff } from './fields.js';
+import { type FieldDiff, parseField } from './fields.js';
 import type { LocationContext } from './profile-lists.js';
 import type { RoutingPlan } from './routing.js';
 import { type Leniency, readAsSaved, type SavedContext } from './spreadsheet.js';
@@ -264,4 +264,67 @@ export function summarise(rows: Iterable<PlannedRow>): PlanSummary {
   const fields: Record<string, number> = {};
   for (const name of [...counts.keys()].sort()) fields[name] = counts.get(name) ?? 0;
   return { rows: total, byStatus, fields, requests, ...(Object.keys(lenient).length > 0 ? { lenient } : {}) };
+}
+
+/** The profile change keys a diff field comes from: a write of that field reads and sends only these. */
+function changeKeysOf(field: string): (keyof ProfileChanges)[] {
+  const ref = parseField(field);
+  switch (ref.kind) {
+    case 'text':
+      return [ref.name];
+    case 'manager':
+      return ['manager'];
+    case 'state':
+      return ['state'];
+    case 'autoAnswer':
+      return ['acdAutoAnswer'];
+    case 'list':
+      return ref.name === 'locations' ? ['locations', 'restoreLocations'] : [ref.name];
+    case 'employer':
+      return ['employerInfo'];
+    case 'phone':
+      return ['phones', 'clearExtensions', 'restorePhones'];
+  }
+}
+
+/** Profile change keys that changeKeysOf names: the others (routing, asSaved, any later one) are always kept. */
+const NARROWED = new Set<string>([
+  'name',
+  'email',
+  'title',
+  'department',
+  'preferredName',
+  'manager',
+  'state',
+  'acdAutoAnswer',
+  'locations',
+  'restoreLocations',
+  'profileSkills',
+  'certifications',
+  'employerInfo',
+  'phones',
+  'clearExtensions',
+  'restorePhones',
+]);
+
+/**
+ * What a row asked for, less the profile columns it leaves as they are (their diffs are none): what a write of the row
+ * (its first, a re-plan after a version conflict, a resume's) starts from, and all of its user a write needs beside
+ * id, version and state. A whole export edited in a spreadsheet gives every column; held whole, 100,000 changing rows
+ * and their users were ~140 MB of an apply (issue #12). A column's value kept for a row whose user another admin
+ * edits meanwhile is theirs: a re-plan after a conflict writes only the columns the file changes.
+ */
+export function changedPart(changes: ProfileChanges, diffs: readonly FieldDiff[]): ProfileChanges {
+  const wanted = new Set<string>();
+  try {
+    for (const d of diffs) for (const key of changeKeysOf(d.field)) wanted.add(key);
+  } catch (err) {
+    // A diff of a field this version cannot map: the row is kept whole.
+    if (err instanceof RangeError) return changes;
+    throw err;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(changes))
+    if (value !== undefined && (!NARROWED.has(key) || wanted.has(key))) out[key] = value;
+  return out as ProfileChanges;
 }

@@ -124,7 +124,7 @@ export function locationContext(names: LocationNameMap | undefined): LocationCon
 }
 
 /** Each location name a row uses that is unknown (with the closest known one) or that two locations share. */
-export function checkLocationNames(rows: readonly InputRow[], catalogue: readonly LocationDefinition[]): RowProblem[] {
+export function checkLocationNames(rows: Iterable<InputRow>, catalogue: readonly LocationDefinition[]): RowProblem[] {
   const live = catalogue.filter((l) => l.state?.toLowerCase() !== 'deleted');
   const byName = new Map<string, LocationDefinition[]>();
   for (const l of live) {

@@ -3,9 +3,10 @@ import {
   ADMIN_UI_LAYOUT,
   type InputFormat,
   type InputProblem,
+  type InputRow,
   inAdminColumns,
   type ManagerRef,
-  readInput,
+  readInputHeld,
 } from '../input/index.js';
 import {
   addCounts,
@@ -68,9 +69,9 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   const inputName = opts.source.path && opts.source.path !== '-' ? opts.source.path : 'stdin';
   opts.onKnown?.({ source: inputName });
 
-  let parsed: Awaited<ReturnType<typeof readInput>>;
+  let parsed: Awaited<ReturnType<typeof readInputHeld>>;
   try {
-    parsed = await readInput(opts.source);
+    parsed = await readInputHeld(opts.source);
   } catch (err) {
     // A file that cannot be read as a whole (empty, not JSON, a record too large) is one problem of the file.
     if (!(err instanceof ValidationError)) throw err;
@@ -162,7 +163,26 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   // stops the run (with the manager problems, found once the users are read) before any assignment is read.
   const routingCost = emptyRoutingCost();
   const routingDeps = ctx.routingReads(routingCost);
-  const withRoutingColumns = parsed.rows.filter((r) => r.changes.routing !== undefined);
+  // One pass over the rows (held as text, each pass decodes them): what the reads and the checks need of them.
+  const withRoutingColumns: InputRow[] = [];
+  let withLocations = false;
+  const ids = new Set<string>();
+  const emails = new Set<string>();
+  // Only addresses the file spells with capitals: one string each, held while the users are read.
+  const spellings = new Map<string, string>();
+  const changeKeys = new Set<string>();
+  const managerRefs: ManagerRef[] = [];
+  for (const row of parsed.rows) {
+    if (row.changes.routing !== undefined) withRoutingColumns.push(row);
+    if (row.changes.locations !== undefined) withLocations = true;
+    if (row.key.kind === 'id') ids.add(row.key.id);
+    else {
+      emails.add(row.key.email);
+      if (row.key.spelled !== undefined) spellings.set(row.key.email, row.key.spelled);
+    }
+    for (const key of Object.keys(row.changes)) changeKeys.add(key);
+    if (row.changes.manager) managerRefs.push(row.changes.manager);
+  }
   let catalogue: Catalogue | undefined;
   let badNameProblems: RowProblem[] = [];
   if (withRoutingColumns.length > 0 || opts.create) {
@@ -180,34 +200,19 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   }
 
   // Locations by name, the same way: the catalogue once, an unknown name stops the run before any write.
-  const withLocations = parsed.rows.filter((r) => r.changes.locations !== undefined);
   let locationNames: LocationNameMap | undefined;
-  if (withLocations.length > 0) {
+  if (withLocations) {
     const locations = await loadLocations(ctx.userReads(), () => routingCost.catalogue++);
     locationNames = nameMapOf(locations);
-    badNameProblems = [...badNameProblems, ...checkLocationNames(withLocations, locations)];
+    badNameProblems = [...badNameProblems, ...checkLocationNames(parsed.rows, locations)];
   }
 
   // Reads: the users the rows name, then the managers they name that were not among them.
-  const ids = new Set<string>();
-  const emails = new Set<string>();
-  // Only addresses the file spells with capitals: one string each, held while the users are read.
-  const spellings = new Map<string, string>();
-  for (const row of parsed.rows) {
-    if (row.key.kind === 'id') ids.add(row.key.id);
-    else {
-      emails.add(row.key.email);
-      if (row.key.spelled !== undefined) spellings.set(row.key.email, row.key.spelled);
-    }
-  }
-  const changeKeys = new Set(parsed.rows.flatMap((r) => Object.keys(r.changes)));
   // The skills, languages and groups routing reads come with the rows' users read by id or listed, not read again.
   const carried = routingExpansions(needsOfColumns(withRoutingColumns.map((r) => r.changes.routing!)));
   const project = projectionFor(changeKeys, carried);
   const forWrite = writeProjectionFor(changeKeys);
   const deps = { ...ctx.userReads(), users: withExpansions(ctx.client, expansionsFor(changeKeys)), project };
-  const managerRefs: ManagerRef[] = [];
-  for (const row of parsed.rows) if (row.changes.manager) managerRefs.push(row.changes.manager);
   // Rows are planned as their users are read; a user is kept only if its routing is read or its PATCH is sent.
   // A dry run needs only the plan, so the planner may let each row go once planned: from here on it holds the rows.
   const spreadsheet = parsed.format === 'csv' ? savedContext(parsed.rows) : undefined;
@@ -216,7 +221,9 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     // A user kept only for its PATCH (its row planned, no routing) is kept as the write needs it, for the run to take
     // over as it is (compactOver); one kept for planning or routing is kept as they need it.
     project: (user, row, planned) =>
-      planned !== undefined && row.changes.routing === undefined ? forWrite(user) : project(user),
+      planned !== undefined && row.changes.routing === undefined
+        ? (planned.changes ? writeProjectionFor(Object.keys(planned.changes)) : forWrite)(user)
+        : project(user),
     // Routing is planned from what the planned rows asked for: the rows themselves need not be held for it.
     asked: !opts.dryRun || withRoutingColumns.length > 0,
     keep: (row, planned) =>
