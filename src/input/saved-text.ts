@@ -241,8 +241,9 @@ function misreadUtf8(text: string): boolean {
 export function madeBySpreadsheet(cell: string, current: string | null, date = true): MadeBy | undefined {
   const t = cell.trim();
   if (date && savedDays(t).length > 0) return 'date';
-  const saved = savedNumber(t);
-  if (saved?.scientific) return 'scientific';
+  // Only the form spreadsheets write (one digit before the point, a signed exponent of two or three digits):
+  // `12E45` or `3e4` typed by someone else is text to write as it is.
+  if (/^-?\d(?:[.,]\d+)?E[+-]\d{2,3}$/.test(t)) return 'scientific';
   if (/^\d{16,}$/.test(t) && /0$/.test(t) && /^0*$/.test(t.replace(/^0+/, '').slice(15))) return 'digits';
   if (current !== null && /^\d+$/.test(t) && /^0\d+$/.test(current) && !t.startsWith('0') && t.length < current.length)
     return 'zeros';
