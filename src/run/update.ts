@@ -158,7 +158,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   // stops the run (with the manager problems, found once the users are read) before any assignment is read.
   const routingCost = emptyRoutingCost();
   const routingDeps = ctx.routingReads(routingCost);
-  const withRoutingColumns = parsed.rows.filter((r) => r.changes.routing !== undefined);
+  let withRoutingColumns = parsed.rows.filter((r) => r.changes.routing !== undefined);
   let catalogue: Catalogue | undefined;
   let badNameProblems: RowProblem[] = [];
   if (withRoutingColumns.length > 0 || opts.create) {
@@ -176,7 +176,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   }
 
   // Locations by name, the same way: the catalogue once, an unknown name stops the run before any write.
-  const withLocations = parsed.rows.filter((r) => r.changes.locations !== undefined);
+  let withLocations = parsed.rows.filter((r) => r.changes.locations !== undefined);
   let locationNames: LocationNameMap | undefined;
   if (withLocations.length > 0) {
     const locations = await loadLocations(ctx.userReads(), () => routingCost.catalogue++);
@@ -224,6 +224,10 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     creates: opts.create === true,
   });
   parsed.rows = [];
+  // So are these lists of them: this function's frame holds them to the end of the run, and with them every such row's
+  // parsed changes (issue #12: 100,000 rows with skills and queues, some 35 MB live through the reads and the run).
+  withRoutingColumns = [];
+  withLocations = [];
   // The rows as parsed are let go (the planner holds them as text) before the reads start (see collect.ts).
   await collectGarbage();
   const carry = carried.length > 0 ? { carry: { expand: carried, refused: false } } : {};
