@@ -47,7 +47,7 @@ import {
 } from './profile-fields.js';
 import { projectionFor, resolveUsers, writeProjectionFor } from './resolve.js';
 import { checkRoutingNames, emptyRoutingCost, loadCatalogue } from './routing.js';
-import { routingExpansions } from './routing-expand.js';
+import { keptForRouting, routingExpansions } from './routing-expand.js';
 import { planRoutingRows } from './routing-plan.js';
 import { fileDigest, unfinishedRunIn } from './runs.js';
 import type { PlanSource } from './saved-plan.js';
@@ -212,7 +212,11 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     // A user kept only for its PATCH (its row planned, no routing) is kept as the write needs it, for the run to take
     // over as it is (compactOver); one kept for planning or routing is kept as they need it.
     project: (user, row, planned) =>
-      planned !== undefined && row.changes.routing === undefined ? forWrite(user) : project(user),
+      planned !== undefined && row.changes.routing === undefined
+        ? forWrite(user)
+        : row.changes.routing !== undefined
+          ? keptForRouting(project(user))
+          : project(user),
     // Routing is planned from what the planned rows asked for: the rows themselves need not be held for it.
     asked: !opts.dryRun || withRoutingColumns.length > 0,
     keep: (row, planned) =>
