@@ -65,6 +65,25 @@ export function carried(user: ExpandedUser): ExpandedRouting {
 }
 
 /**
+ * A user as kept for its routing to be planned: its expansions' items cut to what planning reads (id, name,
+ * proficiency; a group's id) and its division to its id and name, the rest as it is. The links and states an item
+ * comes with were most of a kept user: 100,000 users held as text through a run with routing columns (issue #12).
+ */
+export function keptForRouting(user: ExpandedUser): ExpandedUser {
+  const out: ExpandedUser = { ...user };
+  if (Array.isArray(user.skills)) out.skills = user.skills.map(proficiencyItem);
+  if (Array.isArray(user.languages)) out.languages = user.languages.map(proficiencyItem);
+  if (Array.isArray(user.groups)) out.groups = user.groups.map((g) => ({ id: g.id }));
+  if (user.division && typeof user.division.id === 'string')
+    out.division = { id: user.division.id, ...(user.division.name !== undefined && { name: user.division.name }) };
+  return out;
+}
+
+function proficiencyItem<T extends { id: string; name?: string; proficiency: number }>(item: T): T {
+  return { id: item.id, ...(item.name !== undefined && { name: item.name }), proficiency: item.proficiency } as T;
+}
+
+/**
  * Each target's routing from expansions: what its user already carries, and what it lacks read by id with
  * `expand`, 100 users a call (targets that lack the same expansions share calls). A user missing from the answers,
  * given without an expansion or deleted since, or a call refused as invalid, leaves that kind to the caller's read

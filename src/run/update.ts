@@ -19,6 +19,8 @@ import {
   needsOfColumns,
   type PlanView,
   savedContext,
+  type TextList,
+  textListOf,
   viewOf,
 } from '../plan/index.js';
 import { checkReportPath, type ReportRecord } from '../report.js';
@@ -48,7 +50,7 @@ import {
 } from './profile-fields.js';
 import { projectionFor, resolveUsers, writeProjectionFor } from './resolve.js';
 import { checkRoutingNames, emptyRoutingCost, loadCatalogue } from './routing.js';
-import { routingExpansions } from './routing-expand.js';
+import { keptForRouting, routingExpansions } from './routing-expand.js';
 import { planRoutingRows } from './routing-plan.js';
 import { fileDigest, unfinishedRunIn } from './runs.js';
 import type { PlanSource } from './saved-plan.js';
@@ -164,7 +166,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   const routingCost = emptyRoutingCost();
   const routingDeps = ctx.routingReads(routingCost);
   // One pass over the rows (held as text, each pass decodes them): what the reads and the checks need of them.
-  const withRoutingColumns: InputRow[] = [];
+  let withRoutingColumns: InputRow[] = [];
   let withLocations = false;
   const ids = new Set<string>();
   const emails = new Set<string>();
@@ -223,7 +225,9 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     project: (user, row, planned) =>
       planned !== undefined && row.changes.routing === undefined
         ? (planned.changes ? writeProjectionFor(Object.keys(planned.changes)) : forWrite)(user)
-        : project(user),
+        : row.changes.routing !== undefined
+          ? keptForRouting(project(user))
+          : project(user),
     // Routing is planned from what the planned rows asked for: the rows themselves need not be held for it.
     asked: !opts.dryRun || withRoutingColumns.length > 0,
     keep: (row, planned) =>
@@ -235,6 +239,9 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     creates: opts.create === true,
   });
   parsed.rows = [];
+  // So is the list of the rows with routing columns: this function's frame holds it to the end of the run, and with it
+  // every such row's parsed changes (issue #12: 100,000 rows with skills and queues, some 35 MB live through the run).
+  withRoutingColumns = [];
   // The rows as parsed are let go (the planner holds them as text) before the reads start (see collect.ts).
   await collectGarbage();
   const carry = carried.length > 0 ? { carry: { expand: carried, refused: false } } : {};
@@ -252,12 +259,12 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   await resolveUsers(deps, managerIds, managerEmails, planner);
   if (opts.create && catalogue) {
     // A manager named by the email of a user the file creates: resolved once that user exists (new-managers.ts).
-    const { candidates } = checkCreations(planner.rows(), (row) => planner.userIdOf(row), catalogue);
+    const { candidates } = checkCreations(planner.rows(), planner.userIdOf.bind(planner), catalogue);
     for (const email of managersToCreate(managerRefs, planner.managerId, candidates))
       planner.assumeManager(email, newManagerPlaceholder(email));
   }
   // Only the rows that change an address are decoded, and only their addresses looked up.
-  const emailProblems = (await checkNewEmails(deps, planner.rowsChangingEmail(), (row) => planner.userIdOf(row))).map(
+  const emailProblems = (await checkNewEmails(deps, planner.rowsChangingEmail(), planner.userIdOf.bind(planner))).map(
     restate,
   );
   log.info({ users: planner.size, strategy: cost.strategy, requests: governor.stats().requests }, 'Read current users');
@@ -300,13 +307,16 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   let routingCalls = NO_CALLS;
   if (catalogue) {
     ({ plan: planned, calls: routingCalls } = await planRoutingRows(encoded, catalogue, routingDeps, {
-      user: (id) => planner.user(id),
+      user: planner.user.bind(planner),
     }));
     log.info({ ...routingCost, requests: governor.stats().requests }, 'Read current routing');
     // The slices' reads leave garbage V8 would let pile up to its next limit (see collect.ts).
     await collectGarbage();
   }
   const view: PlanView = viewOf(planned);
+  // Once routing planned the rows again, the planner's store holds only their old texts and its users: the write
+  // takes its users out of it (keptUsersOnce), and no closure here names the planner, so it goes with this function.
+  const keptUsers = keptUsersOnce(planner, planned !== encoded);
   // A row its user refuses is an invalid row like the file's: without --skip-invalid nothing is written (every other
   // invalid row has been refused above). Before, the other rows were applied and the run exited 1.
   if (view.summary.byStatus.invalid > 0 && !opts.skipInvalid) {
@@ -331,7 +341,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
       // The saved plan's rows carry what they asked for, so that a resume can plan them again (and the engine takes
       // each row's changes from there). The planner's rows carry it already (and routing planning kept it): their
       // store is taken over as it is, and the rest of the planner's state let go.
-      const run = compactOver(planned.rows, (ids) => planner.keptUsers(ids), forWrite);
+      const run = compactOver(planned.rows, keptUsers, forWrite);
       const saved: PlanSource = {
         plan: { schemaVersion: view.schemaVersion, summary: view.summary, rows: run.rows },
         managers,
@@ -389,6 +399,20 @@ function plannedRecords(view: PlanView, skipped: readonly ReportRecord[]): Propo
             lazyMap(view.rows, (r) => recordFromPlan(r, r.status)),
             skipped,
           );
+}
+
+/**
+ * The planner's users for the write, taken once: then the planner is let go. With `copy`, they are copied out of its
+ * store, which then goes too (a routing apply of 100,000 rows held it to the end: every row's old text, every user).
+ */
+function keptUsersOnce(planner: IncrementalPlanner, copy: boolean): (ids: readonly string[]) => TextList {
+  let held: IncrementalPlanner | undefined = planner;
+  return (ids) => {
+    if (held === undefined) throw new Error("The planner's users were taken already.");
+    const users = held.keptUsers(ids);
+    held = undefined;
+    return copy ? textListOf(users) : users;
+  };
 }
 
 /** A lookup in `map` that keeps nothing else alive. */

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiOutcome, UserEntityListing } from '../../src/genesys/types.js';
 import { noNeeds, type RoutingNeeds } from '../../src/plan/index.js';
-import { type ExpandedUser, readExpansions, routingExpansions } from '../../src/run/routing-expand.js';
+import { type ExpandedUser, keptForRouting, readExpansions, routingExpansions } from '../../src/run/routing-expand.js';
 import { fail, ok, passThrough, user } from './fakes.js';
 
 const needs = (over: Partial<RoutingNeeds>): RoutingNeeds => ({ ...noNeeds(), ...over });
@@ -112,5 +112,30 @@ describe('readExpansions', () => {
         () => {},
       ),
     ).rejects.toThrow(/Reading users' skills/);
+  });
+});
+
+describe('keptForRouting', () => {
+  it('keeps of the expansions and the division what routing planning reads, and the rest of the user as it is', () => {
+    const read: ExpandedUser = {
+      ...user({ id: 'u-1', version: 4 }),
+      division: { id: 'd-1', name: 'Home', selfUri: '/api/v2/authorization/divisions/d-1' },
+      skills: [{ ...SKILL, state: 'active', skillUri: '/api/v2/routing/skills/s-1' }],
+      languages: [{ ...LANGUAGE, state: 'active', languageUri: '/api/v2/routing/languages/l-1' }],
+      groups: [{ id: 'g-1', name: 'Night shift' }],
+    };
+    const kept = keptForRouting(read);
+    expect(kept).toEqual({
+      ...read,
+      division: { id: 'd-1', name: 'Home' },
+      skills: [SKILL],
+      languages: [LANGUAGE],
+      groups: [{ id: 'g-1' }],
+    });
+    // What the run holds is the text of it: the links and states were most of it.
+    expect(JSON.stringify(kept).length).toBeLessThan(JSON.stringify(read).length * 0.7);
+    // A user read without expansions is kept as it came.
+    const bare = user({ id: 'u-2' });
+    expect(keptForRouting(bare)).toEqual(bare);
   });
 });
