@@ -21,7 +21,16 @@ export const ExitCode = {
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** An option that a message may tell its caller to give, or names as the cause of a refusal. */
-export type OptionName = 'report' | 'group' | 'queue' | 'division' | 'keys' | 'keysEncoding' | 'force' | 'columns';
+export type OptionName =
+  | 'report'
+  | 'group'
+  | 'queue'
+  | 'division'
+  | 'keys'
+  | 'keysEncoding'
+  | 'force'
+  | 'columns'
+  | 'format';
 
 /**
  * How messages name the caller's options and where it sees its runs: the CLI's flags and commands (`--report`,
@@ -43,6 +52,7 @@ const CLI_FLAGS: Record<OptionName, string> = {
   keysEncoding: '--encoding',
   force: '--force',
   columns: '--columns',
+  format: '--format',
 };
 
 export const CLI_NAMES: OptionNames = { option: (name) => CLI_FLAGS[name], runs: '`genesys-bulk runs`' };

@@ -13,6 +13,7 @@ import { interruptedBy, type OptionName, type OptionNames, ValidationError } fro
 import { type ExportCalls, type ExportState, runExport } from './export/run.js';
 import type { ExportFormat } from './export/sink.js';
 import { unlessAborted } from './governor/waits.js';
+import { libraryInputNames } from './input/option-names.js';
 import { readInput } from './input/read.js';
 import type { InputFormat, ParsedInput } from './input/types.js';
 import { createLogger } from './log.js';
@@ -236,6 +237,7 @@ const LIBRARY_OPTIONS: Record<OptionName, string> = {
   keysEncoding: 'keysEncoding',
   force: 'force: true',
   columns: 'columns',
+  format: 'format',
 };
 
 /** The library's names for what the CLI's messages call by its flags (errors.ts, OptionNames). */
@@ -281,7 +283,12 @@ function sourceOf(input: UpdateInput, cwd: string) {
   check(typeof path === 'string', 'the input', input, '{ rows: [...] } or { path, format? }');
   const { format, encoding } = input as { format?: InputFormat; encoding?: string };
   checkFormat(format);
-  return { path: resolve(cwd, path as string), format, ...(encoding !== undefined && { encoding }) };
+  return {
+    path: resolve(cwd, path as string),
+    format,
+    ...(encoding !== undefined && { encoding }),
+    names: libraryInputNames('input.encoding', 'input.format'),
+  };
 }
 
 /** The rows as JSON Lines, each made when the reader asks for it. */
@@ -354,6 +361,7 @@ export async function readInputFile(
     path: resolve(options.cwd ?? process.cwd(), path),
     format: options.format,
     ...(options.encoding !== undefined && { encoding: options.encoding }),
+    names: libraryInputNames('encoding', 'format'),
   });
 }
 

@@ -296,6 +296,9 @@ describe('library API', () => {
     const { emulator, dir, connection, user } = await setUp();
     await writeFile(join(dir, 'taken.csv'), 'x\n');
     await writeFile(join(dir, 'nokeys.csv'), 'email\nnot-an-email\n');
+    await writeFile(join(dir, 'in.txt'), 'email,title\n');
+    await writeFile(join(dir, 'one.json'), `{"email": "${user.email}", "title": "One"}`);
+    await writeFile(join(dir, 'latin.csv'), Buffer.from(`email,title\n${user.email},Caf\xe9\n`, 'latin1'));
     const rows = [{ email: user.email, title: 'Named' }];
     // Each called in turn: a call made early would reject before anything listens.
     const cases: [() => Promise<unknown>, RegExp][] = [
@@ -316,6 +319,19 @@ describe('library API', () => {
         /^keysEncoding names .* keysPath file/,
       ],
       [() => exportUsers('taken.csv', { connection, cwd: dir }), /or give force: true to replace it/],
+      [() => exportUsers('users.txt', { connection, cwd: dir }), /or give format\.$/],
+      [
+        () => applyUpdate({ path: 'in.txt' }, { connection, cwd: dir, yes: true }),
+        /pass input\.format: 'csv\|json\|jsonl'/,
+      ],
+      [() => planUpdate({ path: 'latin.csv' }, { connection, cwd: dir }), /usually input\.encoding: 'windows-1252'\)/],
+      [() => planUpdate({ path: 'latin.csv', encoding: 'nope' }, { connection, cwd: dir }), /for input\.encoding:/],
+      [() => readInputFile('one.json', { cwd: dir }), /use a \.jsonl file or format: 'jsonl';/],
+      [() => readInputFile('latin.csv', { cwd: dir }), /pass encoding with the encoding/],
+      [
+        () => exportUsers('l.csv', { connection, cwd: dir, keysPath: 'latin.csv' }),
+        /usually keysEncoding: 'windows-1252'\)/,
+      ],
     ];
     for (const [call, message] of cases) {
       const err = await call().then(

@@ -101,7 +101,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportResult> {
   const { log } = opts;
   const said = opts.names ?? CLI_NAMES;
   const columns = parseColumns(opts.columns, said.option('columns'));
-  const format = formatFor(opts.path, opts.format);
+  const format = formatFor(opts.path, opts.format, said);
   if (opts.keysEncoding !== undefined && opts.keysPath === undefined)
     throw new ValidationError(
       `${said.option('keysEncoding')} names the text encoding of the ${said.option('keys')} file: give ${said.option('keys')} too, or leave it out.`,

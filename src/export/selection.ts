@@ -2,6 +2,7 @@
 import { CLI_NAMES, type OptionNames, ValidationError } from '../errors.js';
 import { COLUMN_NAMES, unknownColumnMessage } from '../input/columns.js';
 import { readInput } from '../input/index.js';
+import { CLI_INPUT_NAMES, libraryInputNames } from '../input/option-names.js';
 import { EMAILS_PER_SEARCH, IDS_PER_GET, type ResolveDeps, searchByEmails } from '../run/resolve.js';
 import { escapeControls } from '../text.js';
 import { DEFAULT_COLUMNS } from './cells.js';
@@ -41,7 +42,12 @@ export async function readKeys(
   encoding: string | undefined,
   names: OptionNames = CLI_NAMES,
 ): Promise<Keys> {
-  const parsed = await readInput({ path, ...(encoding !== undefined ? { encoding } : {}) });
+  // The keys file's format is its extension's: no option chooses it.
+  const inputNames =
+    names === CLI_NAMES
+      ? { encoding: CLI_INPUT_NAMES.encoding }
+      : libraryInputNames(names.option('keysEncoding'), null);
+  const parsed = await readInput({ path, ...(encoding !== undefined ? { encoding } : {}), names: inputNames });
   const keys: Keys = { ids: new Set(), emails: new Set(), spellings: new Map() };
   for (const row of parsed.rows) {
     if (row.key.kind === 'id') keys.ids.add(row.key.id.toLowerCase());

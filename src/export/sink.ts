@@ -11,7 +11,11 @@ import { csvCell, jsonRecord } from './cells.js';
 export type ExportFormat = 'csv' | 'json' | 'jsonl';
 
 /** The format: as given, else from the path's extension; stdout is JSON Lines. */
-export function formatFor(path: string | undefined, given: ExportFormat | undefined): ExportFormat {
+export function formatFor(
+  path: string | undefined,
+  given: ExportFormat | undefined,
+  names: OptionNames = CLI_NAMES,
+): ExportFormat {
   if (given !== undefined) return given;
   if (path === undefined || path === '-') return 'jsonl';
   const ext = extname(path).toLowerCase();
@@ -19,7 +23,7 @@ export function formatFor(path: string | undefined, given: ExportFormat | undefi
   if (ext === '.json') return 'json';
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
   throw new ValidationError(
-    `cannot tell the format of ${JSON.stringify(escapeControls(path))} from its extension: name it .csv, .json or .jsonl, or give --format.`,
+    `cannot tell the format of ${JSON.stringify(escapeControls(path))} from its extension: name it .csv, .json or .jsonl, or give ${names.option('format')}.`,
   );
 }
 

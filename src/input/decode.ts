@@ -1,18 +1,19 @@
 import { ValidationError } from '../errors.js';
+import { CLI_INPUT_NAMES, type InputNames } from './option-names.js';
 
-const UTF8_HINT =
-  'save it as UTF-8 (in Excel: "CSV UTF-8 (Comma delimited)"), or pass --encoding with the encoding it was saved in (a Windows export is usually --encoding windows-1252)';
+const utf8Hint = (n: InputNames) =>
+  `save it as UTF-8 (in Excel: "CSV UTF-8 (Comma delimited)"), or pass ${n.encoding()} with the encoding it was saved in (a Windows export is usually ${n.encoding('windows-1252')})`;
 
 /** Encodings a spreadsheet writes, named as --encoding takes them; any label TextDecoder knows is accepted. */
 export const SPREADSHEET_ENCODINGS = ['utf-8', 'utf-16le', 'utf-16be', 'windows-1252', 'latin1'] as const;
 
 /** The WHATWG encoding for an --encoding value, or a usage error naming the usual ones. */
-export function resolveEncoding(label: string): string {
+export function resolveEncoding(label: string, names: InputNames = CLI_INPUT_NAMES): string {
   try {
     return new TextDecoder(label.trim()).encoding;
   } catch {
     throw new ValidationError(
-      `Unknown encoding ${JSON.stringify(label)} for --encoding: use one of ${SPREADSHEET_ENCODINGS.join(', ')} (or another name the WHATWG Encoding standard knows).`,
+      `Unknown encoding ${JSON.stringify(label)} for ${names.encoding()}: use one of ${SPREADSHEET_ENCODINGS.join(', ')} (or another name the WHATWG Encoding standard knows).`,
     );
   }
 }
@@ -66,9 +67,10 @@ export async function* decodeText(
   source: AsyncIterable<Buffer | Uint8Array | string>,
   name: string,
   encoding?: string,
+  names: InputNames = CLI_INPUT_NAMES,
 ): AsyncGenerator<string, void, undefined> {
   let decoder: InstanceType<typeof TextDecoder> | undefined;
-  let chosen = encoding === undefined ? undefined : resolveEncoding(encoding);
+  let chosen = encoding === undefined ? undefined : resolveEncoding(encoding, names);
   let first = true;
   let lines = 0;
   try {
@@ -86,7 +88,7 @@ export async function* decodeText(
             const utf16 = looksLikeUtf16(chunk);
             if (utf16 !== undefined) {
               throw new ValidationError(
-                `${name} looks encoded as UTF-16 without a byte-order mark: pass --encoding ${utf16}, or save it as UTF-8.`,
+                `${name} looks encoded as UTF-16 without a byte-order mark: pass ${names.encoding(utf16)}, or save it as UTF-8.`,
               );
             }
           }
@@ -98,8 +100,8 @@ export async function* decodeText(
           const line = chosen === 'utf-8' ? `, line ${lineOfInvalidByte(chunk, lines)}` : ` after line ${lines}`;
           throw new ValidationError(
             chosen === 'utf-8'
-              ? `${name}${line}: the file is not valid UTF-8 text; ${UTF8_HINT}.`
-              : `${name}${line}: the file is not valid ${chosen} text; check the encoding it was saved in and pass it with --encoding.`,
+              ? `${name}${line}: the file is not valid UTF-8 text; ${utf8Hint(names)}.`
+              : `${name}${line}: the file is not valid ${chosen} text; check the encoding it was saved in and pass it with ${names.encoding()}.`,
           );
         }
       }
@@ -113,7 +115,7 @@ export async function* decodeText(
       if (decoder !== undefined) tail = decoder.decode();
     } catch {
       throw new ValidationError(
-        `${name}, line ${lines + 1}: the file ends in the middle of a ${chosen === 'utf-8' ? 'UTF-8' : chosen} character; ${chosen === 'utf-8' ? UTF8_HINT : 'check the encoding it was saved in and pass it with --encoding'}.`,
+        `${name}, line ${lines + 1}: the file ends in the middle of a ${chosen === 'utf-8' ? 'UTF-8' : chosen} character; ${chosen === 'utf-8' ? utf8Hint(names) : `check the encoding it was saved in and pass it with ${names.encoding()}`}.`,
       );
     }
     if (tail !== '') yield tail;

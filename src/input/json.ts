@@ -4,6 +4,7 @@ import { Collector, type HeldInput, materialize } from './collect.js';
 import { COLUMN_NAMES, NESTED_GROUPS, unknownColumn, unknownColumnMessage } from './columns.js';
 import { scanJson, UNEXPECTED_END } from './json-scan.js';
 import { JsonArrayGuard, JsonStreamSplitter, type StreamRecord } from './json-stream.js';
+import { CLI_INPUT_NAMES, type InputNames } from './option-names.js';
 import { problem } from './problems.js';
 import { normaliseRecord } from './record.js';
 import type { InputProblem, ParsedInput } from './types.js';
@@ -117,7 +118,11 @@ export async function readJsonArray(text: AsyncIterable<string>, name: string): 
 }
 
 /** As readJsonArray, with the rows held as text (collect.ts). */
-export async function readJsonArrayHeld(text: AsyncIterable<string>, name: string): Promise<HeldInput> {
+export async function readJsonArrayHeld(
+  text: AsyncIterable<string>,
+  name: string,
+  names: InputNames = CLI_INPUT_NAMES,
+): Promise<HeldInput> {
   const source = await readAll(text, name);
   if (source.trim() === '') throw new ValidationError(`${name} is empty: expected a JSON array of objects.`);
 
@@ -136,7 +141,7 @@ export async function readJsonArrayHeld(text: AsyncIterable<string>, name: strin
   if (!Array.isArray(value)) {
     const type = jsonTypeName(value);
     const hint = isPlainObject(value)
-      ? ' For one object per line, use a .jsonl file or --format jsonl; otherwise put the objects in a top-level array.'
+      ? ` For one object per line, use a .jsonl file${names.format ? ` or ${names.format('jsonl')}` : ''}; otherwise put the objects in a top-level array.`
       : '';
     throw new ValidationError(
       `${name}: expected a JSON array of objects, such as [{"email": "…", "title": "…"}], but the file holds ${article(type)}.${hint}`,

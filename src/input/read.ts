@@ -8,6 +8,7 @@ import { readCsvHeld } from './csv.js';
 import { decodeText, peekFirstChar, resolveEncoding } from './decode.js';
 import { detectFormat, isStdin } from './format.js';
 import { readJsonArrayHeld, readJsonLinesHeld } from './json.js';
+import { CLI_INPUT_NAMES, type InputNames } from './option-names.js';
 import type { InputFormat, ParsedInput } from './types.js';
 
 export interface InputSource {
@@ -18,6 +19,8 @@ export interface InputSource {
   format?: InputFormat;
   /** --encoding: a label TextDecoder knows (utf-8, utf-16le, windows-1252…); default UTF-8, or UTF-16 by its BOM. */
   encoding?: string;
+  /** How messages name the encoding and format options (default: the CLI's flags). */
+  names?: InputNames;
 }
 
 function openFailure(path: string, err: unknown): ValidationError {
@@ -74,20 +77,21 @@ export async function readInputHeld(source: InputSource): Promise<HeldInput> {
   const stdin = isStdin(source.path);
   const name = stdin ? 'stdin' : source.path!;
   // Decide the format before opening a file, so a bad extension fails without touching it.
-  let format = source.format ?? (stdin ? undefined : detectFormat(source.path));
-  if (source.encoding !== undefined) resolveEncoding(source.encoding);
+  const names = source.names ?? CLI_INPUT_NAMES;
+  let format = source.format ?? (stdin ? undefined : detectFormat(source.path, undefined, undefined, names));
+  if (source.encoding !== undefined) resolveEncoding(source.encoding, names);
   const bytes = source.stream ?? (stdin ? process.stdin : await openFile(source.path!));
 
-  let text: AsyncIterable<string> = decodeText(bytes as AsyncIterable<Buffer | string>, name, source.encoding);
+  let text: AsyncIterable<string> = decodeText(bytes as AsyncIterable<Buffer | string>, name, source.encoding, names);
   if (format === undefined) {
     const peeked = await peekFirstChar(text);
     if (peeked.first === undefined) throw new ValidationError(`${name} is empty: no input was given.`);
-    format = detectFormat(source.path, undefined, peeked.first);
+    format = detectFormat(source.path, undefined, peeked.first, names);
     text = peeked.text;
   }
   const readers = { csv: readCsvHeld, json: readJsonArrayHeld, jsonl: readJsonLinesHeld } as const;
   try {
-    return await readers[format](text, name);
+    return format === 'json' ? await readJsonArrayHeld(text, name, names) : await readers[format](text, name);
   } finally {
     // A fatal error may stop reading part-way; release the file.
     if (source.stream === undefined && !stdin) (bytes as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
