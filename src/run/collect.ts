@@ -15,7 +15,8 @@
  * long phases at the intervals of `COLLECT_EVERY`. One collection with ~40 MB live took 0.1–0.4 s on the bench machine
  * under load; a 100,000-row apply asks for about 55.
  */
-export async function collectGarbage(): Promise<void> {
+export async function collectGarbage(size?: number): Promise<void> {
+  if (size !== undefined && size < COLLECT_FROM) return;
   let session: import('node:inspector').Session;
   try {
     const { Session } = await import('node:inspector');
@@ -30,6 +31,14 @@ export async function collectGarbage(): Promise<void> {
     session.disconnect();
   }
 }
+
+/**
+ * The rows (or users) from which a phase boundary asks for a collection (`collectGarbage(size)`). Below it a phase
+ * leaves a few MB of garbage that V8's own limits handle, and the collection itself (node:inspector loaded, a session,
+ * a full mark) took 45–70 ms on a 5-row run: start-up the user waits for before the first request (the bench's 5-row
+ * dry run made two, ~120 ms of its ~560 ms of CPU).
+ */
+export const COLLECT_FROM = 2000;
 
 /** A full collection asked for after every `every` steps of a long phase (engine.ts: writes; resolve.ts: pages). */
 export interface Collector {

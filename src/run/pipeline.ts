@@ -154,6 +154,7 @@ export async function runPipeline(ctx: RunContext, opts: PipelineOptions, propos
   return proceed(ctx, opts, proposal.prepare(), {
     destination: proposal.destination,
     readCost: proposal.readCost,
+    users: proposal.users,
     ...(proposal.layout ? { layout: proposal.layout } : {}),
     ...(proposal.closing ? { closing: proposal.closing } : {}),
     doc,
@@ -165,7 +166,7 @@ async function proceed(
   ctx: RunContext,
   opts: PipelineOptions,
   { saved, work }: Execution,
-  end: Pick<Proposal, 'destination' | 'readCost' | 'layout' | 'closing'> & { doc: DocumentInfo },
+  end: Pick<Proposal, 'destination' | 'readCost' | 'layout' | 'closing' | 'users'> & { doc: DocumentInfo },
 ): Promise<UpdateResult> {
   const stats = () => ctx.governor.stats();
   const { doc } = end;
@@ -199,7 +200,7 @@ async function proceed(
   try {
     opts.onRun?.(meta);
     // The plan and the planner behind it have just been let go: see collect.ts.
-    await collectGarbage();
+    await collectGarbage(end.users);
     const resume =
       opts.names?.resume(meta.command, meta.runId) ?? `genesys-bulk ${meta.command} --resume ${meta.runId}`;
     const done = await execute(ctx, dir, meta, saved, work, resume);

@@ -238,12 +238,13 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     ...(spreadsheet && { spreadsheet }),
     creates: opts.create === true,
   });
+  const rowCount = parsed.rows.length;
   parsed.rows = [];
   // So is the list of the rows with routing columns: this function's frame holds it to the end of the run, and with it
   // every such row's parsed changes (issue #12: 100,000 rows with skills and queues, some 35 MB live through the run).
   withRoutingColumns = [];
   // The rows as parsed are let go (the planner holds them as text) before the reads start (see collect.ts).
-  await collectGarbage();
+  await collectGarbage(rowCount);
   const carry = carried.length > 0 ? { carry: { expand: carried, refused: false } } : {};
   const reading = resolveUsers({ ...deps, spellings, ...carry }, ids, emails, planner);
   // Read before its first await: a 100,000-row file's keys need not stay live while the users are read.
@@ -269,7 +270,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
   );
   log.info({ users: planner.size, strategy: cost.strategy, requests: governor.stats().requests }, 'Read current users');
   // The reads' garbage is let go before the checks and finish hold every row at once (see collect.ts).
-  await collectGarbage();
+  await collectGarbage(planner.size);
 
   const managerId = planner.managerId;
   const badNames = new Set([...badNameProblems, ...emailProblems].map((p) => p.rowNumber));
@@ -311,7 +312,7 @@ export async function runUpdate(opts: UpdateOptions): Promise<UpdateResult> {
     }));
     log.info({ ...routingCost, requests: governor.stats().requests }, 'Read current routing');
     // The slices' reads leave garbage V8 would let pile up to its next limit (see collect.ts).
-    await collectGarbage();
+    await collectGarbage(planner.size);
   }
   const view: PlanView = viewOf(planned);
   // Once routing planned the rows again, the planner's store holds only their old texts and its users: the write
