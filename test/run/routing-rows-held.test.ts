@@ -7,8 +7,9 @@
 import { Session } from 'node:inspector';
 import { PassThrough, Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { GenesysUser } from '../../src/genesys/types.js';
 import { TextStore } from '../../src/plan/index.js';
-import { sandbox } from '../e2e/harness.js';
+import { type Sandbox, sandbox } from '../e2e/harness.js';
 import { activeUsers, csv, writeInput } from '../e2e/helpers.js';
 
 /** Live objects shaped as a parsed row with routing or location changes (a planned row's key is a string). */
@@ -50,33 +51,44 @@ function liveObjects(prototype: string, filter = '() => true'): number {
   }
 }
 
+/**
+ * Runs `update --json` on a routing file (a skill and a queue for each of `users`) in this process, where the
+ * inspector counts its objects (runCli would spawn the built CLI under GENESYS_BULK_E2E_SPAWN). The exit code.
+ */
+async function updateRouting(
+  box: Sandbox,
+  users: readonly GenesysUser[],
+  mode: '--dry-run' | '--yes',
+): Promise<number> {
+  const file = await writeInput(
+    box,
+    'routing.csv',
+    csv([
+      ['email', 'skills', 'queues'],
+      ...users.map((u, i) => [u.email!, `+Billing:${(i % 5) + 1}`, '+Sales Inbound']),
+    ]),
+  );
+  const { main } = await import('../../src/cli.js');
+  return main(['node', 'genesys-bulk', 'update', file, mode, '--json'], {
+    stdout: new PassThrough().resume(),
+    stderr: new PassThrough().resume(),
+    stdin: Readable.from([]),
+    openTerminal: () => undefined,
+    env: box.env,
+    cwd: box.dir,
+    exit: () => {
+      throw new Error('no signal is sent');
+    },
+  });
+}
+
 describe('update with routing columns: the parsed rows', () => {
   it('are let go before the users and their routing are read', async () => {
     const counts: number[] = [];
     const box = await sandbox({ users: 300, onApiRequest: () => counts.push(parsedRowsAlive()) });
     try {
       const users = activeUsers(box).slice(0, 200);
-      const file = await writeInput(
-        box,
-        'routing.csv',
-        csv([
-          ['email', 'skills', 'queues'],
-          ...users.map((u, i) => [u.email!, `+Billing:${(i % 5) + 1}`, '+Sales Inbound']),
-        ]),
-      );
-      const { main } = await import('../../src/cli.js');
-      const code = await main(['node', 'genesys-bulk', 'update', file, '--dry-run', '--json'], {
-        stdout: new PassThrough().resume(),
-        stderr: new PassThrough().resume(),
-        stdin: Readable.from([]),
-        openTerminal: () => undefined,
-        env: box.env,
-        cwd: box.dir,
-        exit: () => {
-          throw new Error('no signal is sent');
-        },
-      });
-      expect(code).toBe(0);
+      expect(await updateRouting(box, users, '--dry-run')).toBe(0);
       // Held while the catalogues are read (the names are checked against them): the count sees them.
       expect(counts[0]).toBe(users.length);
       // The last requests read the users and their routing: none is held any more (one may stay where V8 keeps the
@@ -106,27 +118,7 @@ describe('update with routing columns: the parsed rows', () => {
     });
     try {
       const users = activeUsers(box).slice(0, ROWS);
-      const file = await writeInput(
-        box,
-        'routing.csv',
-        csv([
-          ['email', 'skills', 'queues'],
-          ...users.map((u, i) => [u.email!, `+Billing:${(i % 5) + 1}`, '+Sales Inbound']),
-        ]),
-      );
-      const { main } = await import('../../src/cli.js');
-      const code = await main(['node', 'genesys-bulk', 'update', file, '--yes', '--json'], {
-        stdout: new PassThrough().resume(),
-        stderr: new PassThrough().resume(),
-        stdin: Readable.from([]),
-        openTerminal: () => undefined,
-        env: box.env,
-        cwd: box.dir,
-        exit: () => {
-          throw new Error('no signal is sent');
-        },
-      });
-      expect(code).toBe(0);
+      expect(await updateRouting(box, users, '--yes')).toBe(0);
       // While the users are read the planner's store (each row's text and each user's) is there: the count sees it.
       expect(seen.some((s) => s.writes === 0 && s.stores === 1)).toBe(true);
       const writing = seen.filter((s) => s.writes > 0);
