@@ -90,11 +90,15 @@ function midnight(h: number, m: number, s: number, ampm: string | undefined): bo
   return ampm === undefined ? h === 0 : h === 12 && ampm.toLowerCase() === 'am';
 }
 
+/** Whether `day` of `month` (1-12) is a day of the calendar in `year`. */
+export function realDay(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
 function realDate(r: DateReading): boolean {
-  if (r.month < 1 || r.month > 12 || r.day < 1) return false;
   // A two-digit year: February 29th is real in some century, so it is not refused here.
-  const year = r.century ? r.year : 2000 + r.year;
-  return r.day <= new Date(Date.UTC(year, r.month, 0)).getUTCDate();
+  return realDay(r.century ? r.year : 2000 + r.year, r.month, r.day);
 }
 
 function sameReading(a: DateReading, b: DateReading): boolean {

@@ -4,7 +4,7 @@
  * character writes `?`. Pure: whether a saved cell is the current text so changed, and whether a cell that is not
  * looks made by a spreadsheet all the same (planning refuses it: plan/spreadsheet.ts).
  */
-import { dateReadings } from './saved-cells.js';
+import { dateReadings, realDay } from './saved-cells.js';
 
 /** A decimal number: its significant digits (no leading or trailing zeros; '' for zero) and the power of ten of the last. */
 interface Decimal {
@@ -113,10 +113,8 @@ interface Day {
 
 const fullYear = (y: string): number => (y.length <= 2 ? 2000 + Number(y) - (Number(y) >= 30 ? 100 : 0) : Number(y));
 
-function real(d: Day): boolean {
-  if (d.month < 1 || d.month > 12 || d.day < 1) return false;
-  return d.day <= new Date(Date.UTC(d.year ?? 2000, d.month, 0)).getUTCDate();
-}
+// Without a year, a leap year: 29/2 is a day some year has.
+const real = (d: Day): boolean => realDay(d.year ?? 2000, d.month, d.day);
 
 const monthOf = (word: string): number | undefined => MONTHS[word.toLowerCase().replace(/\.$/, '')];
 
